@@ -1,0 +1,188 @@
+#include "app/cli_common.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+namespace fluocount::cli {
+namespace fs = std::filesystem;
+
+void parseOrExit(QCommandLineParser& parser, const QStringList& arguments) {
+  parser.addHelpOption();
+  if (!parser.parse(arguments)) throw CliError(parser.errorText().toStdString());
+  if (parser.isSet("help")) {
+    std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
+    std::exit(0);
+  }
+}
+
+double numberOption(const QCommandLineParser& parser, const QString& name, double min, double max) {
+  bool ok = false;
+  const double value = parser.value(name).toDouble(&ok);
+  if (!ok || !(value >= min && value <= max))
+    throw CliError("--" + name.toStdString() + " must be a number from " + std::to_string(min) + " to " +
+                   std::to_string(max) + ", not '" + parser.value(name).toStdString() + "'");
+  return value;
+}
+
+void addCounterOptions(QCommandLineParser& parser) {
+  parser.addOptions({
+      {"model", "Model file (.fcmodel). Default: the bundled model, or the classical method if none is bundled.",
+       "file"},
+      {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
+      {"diameter", "Typical cell diameter in pixels (default: the model's canonical diameter, 50 for classical).",
+       "px"},
+      {"threshold", "Probability threshold (default: the model's, chosen by Kneedle).", "t"},
+      {"threads", "CPU threads for the network (default: all cores).", "n"},
+      {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
+      {"max-pixels", "Refuse images with more pixels than this (default 200000000).", "n"},
+  });
+}
+
+std::optional<std::string> defaultModelPath() {
+  if (const char* fromEnvironment = std::getenv("FLUOCOUNT_MODEL"); fromEnvironment && *fromEnvironment)
+    return std::string(fromEnvironment);
+  const QString applicationDir = QCoreApplication::applicationDirPath();
+  const QStringList candidates = {applicationDir + "/../share/fluocount/models/default.fcmodel",
+                                  QStringLiteral(FLUOCOUNT_SOURCE_MODELS_DIR) + "/default.fcmodel"};
+  for (const QString& candidate : candidates)
+    if (QFileInfo::exists(candidate)) return QDir::cleanPath(candidate).toStdString();
+  return std::nullopt;
+}
+
+CellCounter makeCounter(const QCommandLineParser& parser) {
+  CountSettings settings;
+  if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
+  if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
+  if (parser.isSet("threads")) settings.inference.threads = static_cast<int>(numberOption(parser, "threads", 1, 1024));
+  if (parser.isSet("max-pixels"))
+    settings.limits.maxPixels = static_cast<std::int64_t>(numberOption(parser, "max-pixels", 1, 1e12));
+  const QString device = parser.value("device");
+  if (device == "cpu") settings.inference.device = DevicePreference::Cpu;
+  else if (device == "cuda") settings.inference.device = DevicePreference::Cuda;
+  else if (device != "auto") throw CliError("--device must be auto, cpu or cuda");
+
+  if (parser.isSet("classical")) {
+    if (parser.isSet("model")) throw CliError("--model and --classical exclude each other");
+    return CellCounter::classical(settings);
+  }
+  std::optional<std::string> modelPath;
+  if (parser.isSet("model")) modelPath = parser.value("model").toStdString();
+  else modelPath = defaultModelPath();
+  if (!modelPath) {
+    std::fputs("note: no bundled model found; counting with the classical method (use --model FILE)\n", stderr);
+    return CellCounter::classical(settings);
+  }
+  return CellCounter::withModel(loadModel(*modelPath), settings);
+}
+
+std::vector<std::string> collectImages(const QStringList& paths) {
+  std::vector<std::string> files;
+  for (const QString& path : paths) {
+    const QFileInfo info(path);
+    if (info.isDir()) {
+      std::vector<std::string> inFolder;
+      for (const auto& entry : fs::directory_iterator(path.toStdString()))
+        if (entry.is_regular_file() && isSupportedImageFile(entry.path().string()))
+          inFolder.push_back(entry.path().string());
+      std::sort(inFolder.begin(), inFolder.end());
+      if (inFolder.empty()) throw CliError(path.toStdString() + ": no PNG, TIFF or JPEG images in this folder");
+      files.insert(files.end(), inFolder.begin(), inFolder.end());
+    } else {
+      // Files are passed on even when missing or odd, so that the count reports them by name.
+      files.push_back(path.toStdString());
+    }
+  }
+  return files;
+}
+
+std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std::vector<std::string>& unannotated) {
+  std::vector<AnnotatedImage> annotated;
+  for (const QString& dir : datasetDirs) {
+    const fs::path root = dir.toStdString();
+    if (!fs::is_directory(root / "images") || !fs::is_directory(root / "masks"))
+      throw CliError(dir.toStdString() + ": expected a dataset folder with images/ and masks/ inside");
+    for (const std::string& image : collectImages({QString::fromStdString((root / "images").string())})) {
+      const std::string stem = fs::path(image).stem().string();
+      const fs::path mask = root / "masks" / (stem + ".png");
+      const fs::path labels = root / "labels" / (stem + ".png");
+      if (!fs::exists(mask)) {
+        unannotated.push_back(image);
+        continue;
+      }
+      annotated.push_back({image, mask.string(), fs::exists(labels) ? labels.string() : std::string()});
+    }
+  }
+  return annotated;
+}
+
+std::string fileName(const std::string& path) { return fs::path(path).filename().string(); }
+
+}  // namespace fluocount::cli
+
+namespace fluocount::cli {
+
+void addEvaluationOptions(QCommandLineParser& parser) {
+  parser.addPositionalArgument("datasets", "Dataset folders, each with images/ and masks/ (and optional labels/).",
+                               "datasets...");
+  parser.addOptions({
+      {"mask-components", "Take the connected components of masks/ as the true cells even where labels/ exists."},
+      {"match-distance", "A prediction matches a true cell whose centre is closer than this (default: the cell "
+                         "diameter).", "px"},
+      {"limit", "Use only the first N annotated images of each run (in name order).", "n"},
+      {"only", "Use only the images whose file names are listed (one per line) in this file.", "file"},
+  });
+}
+
+std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser& parser) {
+  if (parser.positionalArguments().isEmpty()) throw CliError("name at least one dataset folder");
+  std::vector<std::string> unannotated;
+  std::vector<AnnotatedImage> items = collectAnnotated(parser.positionalArguments(), unannotated);
+  for (const auto& file : unannotated) std::fprintf(stderr, "skipped (no mask): %s\n", file.c_str());
+  if (parser.isSet("only")) {
+    QFile list(parser.value("only"));
+    if (!list.open(QIODevice::ReadOnly | QIODevice::Text))
+      throw CliError("cannot read " + parser.value("only").toStdString());
+    std::set<std::string> wanted;
+    for (const QByteArray& line : list.readAll().split('\n'))
+      if (!line.trimmed().isEmpty()) wanted.insert(fileName(line.trimmed().toStdString()));
+    std::vector<AnnotatedImage> kept;
+    for (const auto& item : items)
+      if (wanted.count(fileName(item.image))) kept.push_back(item);
+    items = kept;
+  }
+  if (parser.isSet("limit")) {
+    const auto limit = static_cast<std::size_t>(numberOption(parser, "limit", 1, 1e9));
+    if (items.size() > limit) items.resize(limit);
+  }
+  if (items.empty()) throw CliError("no annotated images to use");
+  return items;
+}
+
+MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double cellDiameterPx) {
+  MatchingSettings matching;
+  matching.maxCentreDistancePx =
+      parser.isSet("match-distance") ? numberOption(parser, "match-distance", 0.1, 1e5) : cellDiameterPx;
+  return matching;
+}
+
+Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser) {
+  const cv::Mat mask = loadMask(item.mask, imageSize, item.image);
+  if (!item.labels.empty() && !parser.isSet("mask-components")) {
+    const cv::Mat labels = loadLabels(item.labels);
+    if (labels.size() != imageSize)
+      throw ImageError("labels " + item.labels + " differ in size from image " + item.image);
+    return measureLabels(labels);
+  }
+  cv::Mat labels;
+  labelComponents(mask, labels);
+  return measureLabels(labels);
+}
+
+}  // namespace fluocount::cli

@@ -1,0 +1,65 @@
+#pragma once
+// What the fluocount-cli commands share: the counting options, building a counter from them, finding images and
+// their masks, and turning option text into checked numbers.
+#include "core/counter.h"
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fluocount::cli {
+
+// A usage or input problem the user must fix; main() prints it and exits with status 2.
+class CliError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+int runCountCommand(const QStringList& arguments);
+int runEvaluateCommand(const QStringList& arguments);
+int runSweepCommand(const QStringList& arguments);
+int runBenchCommand(const QStringList& arguments);
+
+// --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
+void addCounterOptions(QCommandLineParser& parser);
+CellCounter makeCounter(const QCommandLineParser& parser);
+// The model used when --model is not given: $FLUOCOUNT_MODEL, the installed or source-tree models/default.fcmodel.
+std::optional<std::string> defaultModelPath();
+
+// Parses and checks the arguments; prints help and exits on --help. Throws CliError on bad usage.
+void parseOrExit(QCommandLineParser& parser, const QStringList& arguments);
+
+double numberOption(const QCommandLineParser& parser, const QString& name, double min, double max);
+
+// Image files named directly or found (not recursively) in the given folders, in name order.
+std::vector<std::string> collectImages(const QStringList& paths);
+
+struct AnnotatedImage {
+  std::string image;
+  std::string mask;    // binary mask (FNC layout: <dir>/masks/<stem>.png)
+  std::string labels;  // instance labels when the dataset has them (<dir>/labels/<stem>.png), else empty
+};
+
+// Datasets in the FNC layout (<dir>/images, <dir>/masks, optional <dir>/labels). Images without a mask are
+// listed in `unannotated`.
+std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std::vector<std::string>& unannotated);
+
+std::string fileName(const std::string& path);
+
+}  // namespace fluocount::cli
+
+namespace fluocount::cli {
+
+// --mask-components, --match-distance, --limit, --only: how annotated datasets are read and matched.
+void addEvaluationOptions(QCommandLineParser& parser);
+std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser& parser);
+MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double cellDiameterPx);
+// The annotated cells: instance labels when the dataset has them (unless --mask-components), else the connected
+// components of the binary mask. A mask whose size differs from the image is an error naming both files.
+Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser);
+
+}  // namespace fluocount::cli

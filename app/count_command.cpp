@@ -1,0 +1,148 @@
+// fluocount-cli count: images or folders -> count table (+ per-object table, label masks, overlays).
+#include "app/cli_common.h"
+#include "app/progress_bar.h"
+#include "core/atomic_file.h"
+#include "core/export.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+namespace fluocount::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct OutputPlan {
+  fs::path folder;
+  bool objects = false, labels = false, overlays = false;
+  Overwrite overwrite = Overwrite::Refuse;
+};
+
+// A unique output stem per image, even when two folders hold files of the same name.
+std::string uniqueStem(const std::string& path, std::set<std::string>& used) {
+  const std::string stem = fs::path(path).stem().string();
+  std::string candidate = stem;
+  for (int n = 2; !used.insert(candidate).second; ++n) candidate = stem + "_" + std::to_string(n);
+  return candidate;
+}
+
+void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result) {
+  if (plan.labels)
+    writeFileAtomically((plan.folder / "labels" / (stem + ".png")).string(), labelsPng(result.detection.labels),
+                        plan.overwrite);
+  if (plan.overlays)
+    writeFileAtomically((plan.folder / "overlays" / (stem + ".png")).string(),
+                        overlayPng(result.rgb, result.detection), plan.overwrite);
+}
+
+void printTable(const std::vector<CountRow>& rows) {
+  std::size_t width = 4;
+  for (const auto& r : rows) width = std::max(width, fileName(r.file).size());
+  std::printf("%-*s  %7s  %11s  %9s  %7s\n", int(width), "file", "count", "size", "threshold", "seconds");
+  for (const auto& r : rows) {
+    if (r.status != "ok") {
+      std::printf("%-*s  %7s  %s\n", int(width), fileName(r.file).c_str(), "ERROR", r.error.c_str());
+      continue;
+    }
+    const std::string size = std::to_string(r.width) + "x" + std::to_string(r.height);
+    std::printf("%-*s  %7d  %11s  %9.3f  %7.2f\n", int(width), fileName(r.file).c_str(), r.count, size.c_str(),
+                r.threshold, r.seconds);
+  }
+}
+
+}  // namespace
+
+int runCountCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Count cells in every image (PNG, TIFF, JPEG; files or folders). Prints the count table; with --out, also "
+      "writes counts.csv and, on request, objects.csv, label masks and overlays. A file that cannot be read is "
+      "reported and skipped; the exit status is 1 if any failed.");
+  parser.addPositionalArgument("paths", "Image files or folders of images.", "paths...");
+  addCounterOptions(parser);
+  parser.addOptions({
+      {"out", "Folder for counts.csv and the optional outputs below (created if missing).", "dir"},
+      {"csv", "Write the count table to this CSV file.", "file"},
+      {"objects", "Also write objects.csv: one row per cell (centroid, area, box, mean probability, intensity)."},
+      {"labels", "Also write a 16-bit label mask per image to <out>/labels/."},
+      {"overlays", "Also write an overlay PNG per image to <out>/overlays/."},
+      {"overwrite", "Replace existing output files (by default an existing file is an error)."},
+  });
+  parseOrExit(parser, arguments);
+  if (parser.positionalArguments().isEmpty()) throw CliError("count: name at least one image or folder");
+
+  OutputPlan plan;
+  plan.objects = parser.isSet("objects");
+  plan.labels = parser.isSet("labels");
+  plan.overlays = parser.isSet("overlays");
+  plan.overwrite = parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse;
+  if ((plan.objects || plan.labels || plan.overlays) && !parser.isSet("out"))
+    throw CliError("--objects, --labels and --overlays need --out DIR");
+  std::vector<std::string> tables;
+  if (parser.isSet("out")) {
+    plan.folder = parser.value("out").toStdString();
+    fs::create_directories(plan.folder);
+    if (plan.labels) fs::create_directories(plan.folder / "labels");
+    if (plan.overlays) fs::create_directories(plan.folder / "overlays");
+    tables.push_back((plan.folder / "counts.csv").string());
+    if (plan.objects) tables.push_back((plan.folder / "objects.csv").string());
+  }
+  if (parser.isSet("csv")) tables.push_back(parser.value("csv").toStdString());
+  // Fail before hours of counting rather than after.
+  for (const auto& table : tables)
+    if (plan.overwrite == Overwrite::Refuse && fs::exists(table))
+      throw CliError(table + " already exists; use --overwrite to replace it");
+
+  const std::vector<std::string> files = collectImages(parser.positionalArguments());
+  const CellCounter counter = makeCounter(parser);
+  std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
+               counter.methodDescription().c_str(), counter.cellDiameterPx());
+
+  std::vector<CountRow> rows;
+  std::string objects = objectsCsvHeader();
+  std::set<std::string> stems;
+  ProgressBar progress("count", static_cast<int>(files.size()));
+  int failures = 0;
+  for (const std::string& file : files) {
+    CountRow row;
+    row.file = file;
+    row.method = counter.methodDescription();
+    try {
+      const ImageCount result = counter.count(file);
+      row.count = result.detection.count();
+      row.width = result.size.width;
+      row.height = result.size.height;
+      row.threshold = result.threshold;
+      row.cellDiameterPx = result.cellDiameterPx;
+      row.seconds = result.seconds;
+      if (plan.objects) objects += objectsCsvRows(file, result.detection);
+      if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result);
+    } catch (const std::exception& e) {
+      row.status = "error";
+      row.error = e.what();
+      ++failures;
+      std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
+    }
+    rows.push_back(row);
+    progress.advance(fileName(file));
+  }
+  progress.finish();
+
+  printTable(rows);
+  const std::string table = countsCsv(rows);
+  if (!plan.folder.empty()) {
+    writeFileAtomically((plan.folder / "counts.csv").string(), table, plan.overwrite);
+    if (plan.objects) writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
+  }
+  if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
+  int total = 0;
+  for (const auto& r : rows) total += r.count;
+  std::printf("total: %d cells in %zu image(s)%s\n", total, rows.size() - failures,
+              failures ? (", " + std::to_string(failures) + " failed").c_str() : "");
+  return failures ? 1 : 0;
+}
+
+}  // namespace fluocount::cli

@@ -1,0 +1,81 @@
+// fluocount-cli evaluate: annotated datasets -> detection and counting metrics, overall and per image.
+#include "app/cli_common.h"
+#include "app/progress_bar.h"
+#include "core/atomic_file.h"
+#include "core/export.h"
+#include "core/metrics.h"
+
+#include <cstdio>
+
+namespace fluocount::cli {
+
+namespace {
+
+void printSummary(const EvaluationSummary& s) {
+  std::printf("images %d  TP %d  FP %d  FN %d\n", s.images, s.counts.truePositives, s.counts.falsePositives,
+              s.counts.falseNegatives);
+  std::printf("F1 %.4f  precision %.4f  recall %.4f  accuracy %.4f\n", s.f1, s.precision, s.recall, s.accuracy);
+  std::printf("MAE %.4f  MedAE %.4f  MPE %.2f %%", s.meanAbsoluteError, s.medianAbsoluteError,
+              100.0 * s.meanPercentageError);
+  if (s.imagesWithoutTrueCells)
+    std::printf("  (MPE leaves out %d image(s) without true cells, where it is undefined)", s.imagesWithoutTrueCells);
+  std::printf("\n");
+}
+
+std::string perImageCsv(const std::vector<ImageEvaluation>& images) {
+  std::string csv = "file,true_count,predicted_count,tp,fp,fn,precision,recall,f1\n";
+  for (const auto& e : images) {
+    char numbers[160];
+    std::snprintf(numbers, sizeof numbers, ",%d,%d,%d,%d,%d,%.4f,%.4f,%.4f\n", e.trueCount, e.predictedCount,
+                  e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, precisionOf(e.counts),
+                  recallOf(e.counts), f1Of(e.counts));
+    csv += csvField(e.name) + numbers;
+  }
+  return csv;
+}
+
+}  // namespace
+
+int runEvaluateCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Count every annotated image of the given datasets and compare with the annotation (METHOD.md section 7): "
+      "pooled F1, precision, recall, accuracy; MAE, MedAE and MPE of the counts; and one line per image.");
+  addEvaluationOptions(parser);
+  addCounterOptions(parser);
+  parser.addOption({"per-image", "Write the per-image table to this CSV file (replaces an existing file).", "file"});
+  parseOrExit(parser, arguments);
+
+  const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
+  const CellCounter counter = makeCounter(parser);
+  const MatchingSettings matching = matchingFromOptions(parser, counter.cellDiameterPx());
+  std::fprintf(stderr, "Evaluating %zu image(s) with %s; match distance %.1f px\n", items.size(),
+               counter.methodDescription().c_str(), matching.maxCentreDistancePx);
+
+  std::vector<ImageEvaluation> evaluations;
+  ProgressBar progress("evaluate", static_cast<int>(items.size()));
+  int failures = 0;
+  std::printf("%-48s %6s %6s %5s %5s %5s %7s\n", "file", "true", "pred", "TP", "FP", "FN", "F1");
+  for (const auto& item : items) {
+    try {
+      const ImageCount result = counter.count(item.image);
+      const Detection truth = truthFor(item, result.size, parser);
+      const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth, matching);
+      evaluations.push_back(e);
+      std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f\n", e.name.c_str(), e.trueCount, e.predictedCount,
+                  e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts));
+    } catch (const std::exception& e) {
+      ++failures;
+      std::fprintf(stderr, "error: %s\n", e.what());
+    }
+    progress.advance(fileName(item.image));
+  }
+  progress.finish();
+  printSummary(summarise(evaluations));
+  if (parser.isSet("per-image"))
+    writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(evaluations));
+  if (failures) std::printf("%d image(s) failed and are not in the figures\n", failures);
+  return failures ? 1 : 0;
+}
+
+}  // namespace fluocount::cli

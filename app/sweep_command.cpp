@@ -1,0 +1,56 @@
+// fluocount-cli sweep: count and F1 for each threshold, with the Kneedle knee and the argmax of F1.
+#include "app/cli_common.h"
+#include "app/progress_bar.h"
+#include "core/threshold_sweep.h"
+
+#include <cstdio>
+
+namespace fluocount::cli {
+
+int runSweepCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Compute each image's heatmap once, then count and score it at thresholds 0.500, 0.525, ..., 0.975 "
+      "(METHOD.md section 8). Prints count, precision, recall and F1 per threshold, the Kneedle knee of the F1 "
+      "curve (concave, decreasing, S = 1) and the threshold of highest F1.");
+  addEvaluationOptions(parser);
+  addCounterOptions(parser);
+  parseOrExit(parser, arguments);
+
+  const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
+  const CellCounter counter = makeCounter(parser);
+  const MatchingSettings matching = matchingFromOptions(parser, counter.cellDiameterPx());
+  if (!counter.usesNetwork())
+    std::fprintf(stderr, "note: the classical method's score is a blurred intensity, not a probability\n");
+  std::fprintf(stderr, "Sweeping %zu image(s) with %s\n", items.size(), counter.methodDescription().c_str());
+
+  std::vector<SweepImage> images;
+  ProgressBar progress("heatmaps", static_cast<int>(items.size()));
+  int failures = 0;
+  for (const auto& item : items) {
+    try {
+      const ImageCount result = counter.count(item.image);
+      images.push_back({fileName(item.image), result.heatmap, result.postprocess, truthFor(item, result.size, parser)});
+    } catch (const std::exception& e) {
+      ++failures;
+      std::fprintf(stderr, "error: %s\n", e.what());
+    }
+    progress.advance(fileName(item.image));
+  }
+  progress.finish();
+
+  const SweepResult sweep = sweepThresholds(images, defaultSweepThresholds(), matching);
+  std::printf("%9s %8s %9s %9s %7s\n", "threshold", "count", "precision", "recall", "F1");
+  for (std::size_t i = 0; i < sweep.points.size(); ++i) {
+    const SweepPoint& p = sweep.points[i];
+    const char* mark = sweep.knee == i ? "  <- knee" : (sweep.argmaxF1 == i ? "  <- best F1" : "");
+    std::printf("%9.3f %8d %9.4f %9.4f %7.4f%s\n", p.threshold, p.totalCount, p.precision, p.recall, p.f1, mark);
+  }
+  if (sweep.knee) std::printf("knee: %.3f (F1 %.4f)\n", sweep.points[*sweep.knee].threshold, sweep.points[*sweep.knee].f1);
+  else std::printf("knee: none (the F1 curve has no knee)\n");
+  if (sweep.argmaxF1)
+    std::printf("best F1: %.3f (F1 %.4f)\n", sweep.points[*sweep.argmaxF1].threshold, sweep.points[*sweep.argmaxF1].f1);
+  return failures ? 1 : 0;
+}
+
+}  // namespace fluocount::cli

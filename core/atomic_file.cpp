@@ -1,0 +1,83 @@
+#include "core/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace fluocount {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errnoText() { return std::strerror(errno); }
+
+std::string temporarySibling(const fs::path& target) {
+  std::random_device random;
+  return (target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(random()))).string();
+}
+
+void writeAll(int fd, const std::string& bytes, const std::string& path) {
+  const char* data = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t written = ::write(fd, data, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      throw FileWriteError("cannot write " + path + ": " + errnoText());
+    }
+    data += written;
+    left -= static_cast<std::size_t>(written);
+  }
+}
+
+}  // namespace
+
+void writeFileAtomically(const std::string& path, const std::string& bytes, Overwrite overwrite) {
+  const fs::path target = fs::absolute(path);
+  if (overwrite == Overwrite::Refuse && fs::exists(target))
+    throw FileWriteError(path + " already exists; refusing to overwrite it");
+  const std::string temporary = temporarySibling(target);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw FileWriteError("cannot create " + path + ": " + errnoText());
+  try {
+    writeAll(fd, bytes, path);
+    if (::fsync(fd) != 0) throw FileWriteError("cannot flush " + path + " to disk: " + errnoText());
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    ::unlink(temporary.c_str());
+    throw FileWriteError("cannot close " + path + ": " + errnoText());
+  }
+  // Refuse mode: link() fails if the target appeared meanwhile, where rename() would replace it.
+  const bool placed = overwrite == Overwrite::Refuse ? ::link(temporary.c_str(), target.c_str()) == 0
+                                                     : ::rename(temporary.c_str(), target.c_str()) == 0;
+  const std::string reason = errnoText();
+  if (overwrite == Overwrite::Refuse || !placed) ::unlink(temporary.c_str());
+  if (!placed) throw FileWriteError("cannot move the finished file into place at " + path + ": " + reason);
+}
+
+std::string readWholeFile(const std::string& path, std::size_t maxBytes) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) throw std::runtime_error(path + ": no such file");
+  const auto size = fs::file_size(path, error);
+  if (error) throw std::runtime_error(path + ": cannot read size: " + error.message());
+  if (size > maxBytes)
+    throw std::runtime_error(path + ": file is " + std::to_string(size) + " bytes, above the limit of " +
+                             std::to_string(maxBytes));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open for reading");
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(in.gcount()) != size) throw std::runtime_error(path + ": read error");
+  return bytes;
+}
+
+}  // namespace fluocount

@@ -1,0 +1,200 @@
+#include "core/image_io.h"
+
+#include "core/atomic_file.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <optional>
+
+namespace fluocount {
+namespace {
+
+enum class Format { Png, Jpeg, Tiff, Unknown };
+
+Format sniffFormat(const std::string& bytes) {
+  auto startsWith = [&](std::initializer_list<unsigned char> magic) {
+    if (bytes.size() < magic.size()) return false;
+    return std::equal(magic.begin(), magic.end(), bytes.begin(),
+                      [](unsigned char m, char b) { return m == static_cast<unsigned char>(b); });
+  };
+  if (startsWith({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) return Format::Png;
+  if (startsWith({0xFF, 0xD8, 0xFF})) return Format::Jpeg;
+  if (startsWith({'I', 'I', 42, 0}) || startsWith({'M', 'M', 0, 42})) return Format::Tiff;
+  return Format::Unknown;
+}
+
+std::uint32_t bigEndian(const std::string& b, std::size_t at, int bytes) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+
+std::uint32_t tiffInt(const std::string& b, std::size_t at, int bytes, bool little) {
+  if (!little) return bigEndian(b, at, bytes);
+  std::uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+
+// Width and height read from the file header, so that oversized images are refused before they are decoded.
+std::optional<cv::Size> headerSize(const std::string& b, Format format) {
+  if (format == Format::Png && b.size() >= 24) return cv::Size(bigEndian(b, 16, 4), bigEndian(b, 20, 4));
+  if (format == Format::Jpeg) {
+    std::size_t i = 2;
+    while (i + 9 < b.size()) {
+      if (static_cast<unsigned char>(b[i]) != 0xFF) return std::nullopt;
+      const unsigned marker = static_cast<unsigned char>(b[i + 1]);
+      const std::uint32_t length = bigEndian(b, i + 2, 2);
+      const bool startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (startOfFrame) return cv::Size(bigEndian(b, i + 7, 2), bigEndian(b, i + 5, 2));
+      i += 2 + length;
+    }
+    return std::nullopt;
+  }
+  if (format == Format::Tiff && b.size() >= 8) {
+    const bool little = b[0] == 'I';
+    const std::size_t ifd = tiffInt(b, 4, 4, little);
+    if (ifd + 2 > b.size()) return std::nullopt;
+    const std::uint32_t entries = tiffInt(b, ifd, 2, little);
+    std::int64_t width = -1, height = -1;
+    for (std::uint32_t e = 0; e < entries && ifd + 2 + 12 * (e + 1) <= b.size(); ++e) {
+      const std::size_t at = ifd + 2 + 12 * e;
+      const std::uint32_t tag = tiffInt(b, at, 2, little), type = tiffInt(b, at + 2, 2, little);
+      const std::uint32_t value = type == 3 ? tiffInt(b, at + 8, 2, little) : tiffInt(b, at + 8, 4, little);
+      if (tag == 256) width = value;
+      if (tag == 257) height = value;
+    }
+    if (width >= 0 && height >= 0) return cv::Size(static_cast<int>(width), static_cast<int>(height));
+  }
+  return std::nullopt;
+}
+
+std::string describe(const cv::Mat& m) {
+  return std::to_string(m.cols) + "x" + std::to_string(m.rows);
+}
+
+}  // namespace
+
+bool isSupportedImageFile(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".tif" || ext == ".tiff" || ext == ".jpg" || ext == ".jpeg";
+}
+
+RawImage loadImage(const std::string& path, const ImageLimits& limits) {
+  std::string bytes;
+  try {
+    bytes = readWholeFile(path, limits.maxFileBytes);
+  } catch (const std::exception& e) {
+    throw ImageError(e.what());
+  }
+  if (bytes.empty()) throw ImageError(path + ": file is empty");
+  const Format format = sniffFormat(bytes);
+  if (format == Format::Unknown) throw ImageError(path + ": not a PNG, TIFF or JPEG image");
+  if (const auto size = headerSize(bytes, format)) {
+    const std::int64_t pixels = std::int64_t(size->width) * size->height;
+    if (size->width <= 0 || size->height <= 0) throw ImageError(path + ": header declares an empty image");
+    if (pixels > limits.maxPixels)
+      throw ImageError(path + ": " + std::to_string(size->width) + "x" + std::to_string(size->height) + " is " +
+                       std::to_string(pixels) + " pixels, above the limit of " + std::to_string(limits.maxPixels));
+  }
+  cv::Mat decoded;
+  try {
+    decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    throw ImageError(path + ": cannot decode: " + e.what());
+  }
+  if (decoded.empty()) throw ImageError(path + ": corrupt or truncated image (decoder failed)");
+  if (std::int64_t(decoded.total()) > limits.maxPixels)
+    throw ImageError(path + ": " + describe(decoded) + " is above the pixel limit");
+  if (decoded.depth() != CV_8U && decoded.depth() != CV_16U)
+    throw ImageError(path + ": unsupported sample type (only 8- and 16-bit integer images are supported)");
+  const int channels = decoded.channels();
+  if (channels == 2) {  // gray + alpha: keep gray
+    cv::Mat gray;
+    cv::extractChannel(decoded, gray, 0);
+    decoded = gray;
+  } else if (channels != 1 && channels != 3 && channels != 4) {
+    throw ImageError(path + ": " + std::to_string(channels) + " channels are not supported (1, 3 or 4 expected)");
+  }
+  return RawImage{path, decoded};
+}
+
+cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings) {
+  cv::Mat bgr;
+  switch (raw.channels()) {
+    case 1: cv::cvtColor(raw, bgr, cv::COLOR_GRAY2BGR); break;
+    case 3: bgr = raw; break;
+    case 4: cv::cvtColor(raw, bgr, cv::COLOR_BGRA2BGR); break;
+    default: throw ImageError("cannot normalise an image with " + std::to_string(raw.channels()) + " channels");
+  }
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  cv::Mat out;
+  if (rgb.depth() == CV_8U) {
+    rgb.convertTo(out, CV_32F, 1.0 / 255.0);
+    return out;
+  }
+  // 16-bit: robust stretch between two percentiles of all samples, from a full-resolution histogram.
+  std::vector<std::uint64_t> histogram(65536, 0);
+  for (int y = 0; y < rgb.rows; ++y) {
+    const auto* row = rgb.ptr<std::uint16_t>(y);
+    for (int x = 0; x < rgb.cols * 3; ++x) ++histogram[row[x]];
+  }
+  const double total = static_cast<double>(rgb.total()) * 3;
+  auto percentile = [&](double p) {
+    const double wanted = total * p / 100.0;
+    double cumulative = 0;
+    for (int v = 0; v < 65536; ++v) {
+      cumulative += static_cast<double>(histogram[v]);
+      if (cumulative >= wanted && cumulative > 0) return v;
+    }
+    return 65535;
+  };
+  const double low = percentile(settings.lowPercentile);
+  const double high = percentile(settings.highPercentile);
+  if (high <= low) {
+    rgb.convertTo(out, CV_32F, 1.0 / 65535.0);
+    return out;
+  }
+  rgb.convertTo(out, CV_32F, 1.0 / (high - low), -low / (high - low));
+  cv::min(cv::max(out, 0.0), 1.0, out);
+  return out;
+}
+
+cv::Mat intensityOf(const cv::Mat& rgb) {
+  cv::Mat gray;
+  cv::transform(rgb, gray, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
+  return gray;
+}
+
+cv::Mat loadMask(const std::string& path, cv::Size expectedSize, const std::string& imagePath,
+                 const ImageLimits& limits) {
+  const RawImage raw = loadImage(path, limits);
+  cv::Mat gray = raw.pixels;
+  if (gray.channels() != 1) {
+    std::vector<cv::Mat> planes;
+    cv::split(gray, planes);
+    gray = planes[0];
+    for (std::size_t i = 1; i < std::min<std::size_t>(planes.size(), 3); ++i) cv::max(gray, planes[i], gray);
+  }
+  if (!expectedSize.empty() && gray.size() != expectedSize)
+    throw ImageError("mask " + path + " is " + describe(gray) + " but image " + imagePath + " is " +
+                     std::to_string(expectedSize.width) + "x" + std::to_string(expectedSize.height));
+  cv::Mat mask = gray != 0;
+  return mask;
+}
+
+cv::Mat loadLabels(const std::string& path, const ImageLimits& limits) {
+  const RawImage raw = loadImage(path, limits);
+  if (raw.pixels.channels() != 1) throw ImageError(path + ": a label image must have one channel");
+  cv::Mat labels;
+  raw.pixels.convertTo(labels, CV_32S);
+  return labels;
+}
+
+}  // namespace fluocount

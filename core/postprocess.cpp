@@ -1,0 +1,190 @@
+#include "core/postprocess.h"
+
+#include "core/watershed.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fluocount {
+namespace {
+
+int kernelSide(double sizePx) { return std::max(1, static_cast<int>(std::lround(sizePx))); }
+
+// Removes components of `mask` (CV_8U) with area below minArea, using the given connectivity.
+cv::Mat keepComponentsOfArea(const cv::Mat& mask, double minArea, int connectivity) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, connectivity, CV_32S);
+  std::vector<std::uint8_t> keep(n, 0);
+  for (int i = 1; i < n; ++i) keep[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= minArea;
+  cv::Mat out(mask.size(), CV_8U);
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* l = labels.ptr<int>(y);
+    auto* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < mask.cols; ++x) o[x] = keep[l[x]] ? 255 : 0;
+  }
+  return out;
+}
+
+// Markers: local maxima (per component) of the maximum-filtered distance transform, small blobs dropped.
+cv::Mat findMarkers(const cv::Mat& mask, const cv::Mat& distance, const PostprocessSettings& s, cv::Mat& components) {
+  cv::Mat filtered;
+  cv::dilate(distance, filtered, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kernelSide(s.maxFilterSizePx),
+                                                                                    kernelSide(s.maxFilterSizePx))));
+  const int footprint = kernelSide(s.peakFootprintPx);
+  const cv::Mat footprintKernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(footprint, footprint));
+  cv::Mat stats, centroids;
+  const int n = cv::connectedComponentsWithStats(mask, components, stats, centroids, 8, CV_32S);
+  cv::Mat peaks = cv::Mat::zeros(mask.size(), CV_8U);
+  const cv::Rect whole(0, 0, mask.cols, mask.rows);
+  for (int k = 1; k < n; ++k) {
+    // Each component on its own, as peak_local_max(labels=...) does: a neighbour never suppresses its peaks.
+    const cv::Rect box(stats.at<int>(k, cv::CC_STAT_LEFT), stats.at<int>(k, cv::CC_STAT_TOP),
+                       stats.at<int>(k, cv::CC_STAT_WIDTH), stats.at<int>(k, cv::CC_STAT_HEIGHT));
+    const cv::Rect window = (box + cv::Size(footprint, footprint) - cv::Point(footprint / 2, footprint / 2)) & whole;
+    const cv::Mat inComponent = components(window) == k;
+    cv::Mat values = cv::Mat::zeros(window.size(), CV_32F);
+    filtered(window).copyTo(values, inComponent);
+    cv::Mat localMax;
+    cv::dilate(values, localMax, footprintKernel, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+    cv::Mat isPeak = (values == localMax) & (values > 0) & inComponent;
+    peaks(window) |= isPeak;
+  }
+  return keepComponentsOfArea(peaks, s.minMarkerAreaPx, 4);
+}
+
+}  // namespace
+
+int labelComponents(const cv::Mat& mask, cv::Mat& labels) {
+  return cv::connectedComponents(mask, labels, 8, CV_32S) - 1;
+}
+
+cv::Mat fillSmallHoles(const cv::Mat& mask, double maxHoleAreaPx) {
+  // Holes are background components (4-connected, the dual of 8-connected objects) that do not touch the border.
+  cv::Mat background = mask == 0;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(background, labels, stats, centroids, 4, CV_32S);
+  std::vector<std::uint8_t> fill(n, 0);
+  for (int i = 1; i < n; ++i) {
+    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
+    const int right = left + stats.at<int>(i, cv::CC_STAT_WIDTH), bottom = top + stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const bool touchesBorder = left == 0 || top == 0 || right == mask.cols || bottom == mask.rows;
+    fill[i] = !touchesBorder && stats.at<int>(i, cv::CC_STAT_AREA) < maxHoleAreaPx;
+  }
+  cv::Mat out = mask.clone();
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* l = labels.ptr<int>(y);
+    auto* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < mask.cols; ++x)
+      if (fill[l[x]]) o[x] = 255;
+  }
+  return out;
+}
+
+cv::Mat removeSmallObjects(const cv::Mat& mask, double minAreaPx) { return keepComponentsOfArea(mask, minAreaPx, 8); }
+
+cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings) {
+  cv::Mat distance;
+  cv::distanceTransform(mask, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  cv::Mat components;
+  const cv::Mat markerMask = findMarkers(mask, distance, settings, components);
+  cv::Mat markers;
+  const int markerCount = cv::connectedComponents(markerMask, markers, 4, CV_32S) - 1;
+  cv::Mat labels = floodWatershed(-distance, markers, mask, settings.compactness, /*watershedLines=*/true);
+
+  // Components the markers missed keep one label each.
+  double componentCount = 0;
+  cv::minMaxLoc(components, nullptr, &componentCount);
+  std::vector<int> labelOfMissedComponent(static_cast<std::size_t>(componentCount) + 1, -1);
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* c = components.ptr<int>(y);
+    const auto* l = labels.ptr<int>(y);
+    for (int x = 0; x < mask.cols; ++x)
+      if (l[x] > 0) labelOfMissedComponent[c[x]] = 0;
+  }
+  int next = markerCount + 1;
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* c = components.ptr<int>(y);
+    auto* l = labels.ptr<int>(y);
+    for (int x = 0; x < mask.cols; ++x) {
+      if (c[x] == 0 || labelOfMissedComponent[c[x]] == 0) continue;
+      if (labelOfMissedComponent[c[x]] < 0) labelOfMissedComponent[c[x]] = next++;
+      l[x] = labelOfMissedComponent[c[x]];
+    }
+  }
+  return labels;
+}
+
+Detection measureLabels(const cv::Mat& labels, const cv::Mat& probability, const cv::Mat& intensity) {
+  CV_Assert(labels.type() == CV_32S);
+  struct Sums {
+    double x = 0, y = 0, probability = 0, intensity = 0;
+    int area = 0, left = INT32_MAX, top = INT32_MAX, right = -1, bottom = -1;
+  };
+  double maxLabel = 0;
+  if (!labels.empty()) cv::minMaxLoc(labels, nullptr, &maxLabel);
+  std::vector<Sums> sums(static_cast<std::size_t>(std::max(0.0, maxLabel)) + 1);
+  for (int y = 0; y < labels.rows; ++y) {
+    const auto* l = labels.ptr<int>(y);
+    const float* p = probability.empty() ? nullptr : probability.ptr<float>(y);
+    const float* v = intensity.empty() ? nullptr : intensity.ptr<float>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      if (l[x] <= 0) continue;
+      Sums& s = sums[l[x]];
+      s.x += x;
+      s.y += y;
+      ++s.area;
+      if (p) s.probability += p[x];
+      if (v) s.intensity += v[x];
+      s.left = std::min(s.left, x);
+      s.right = std::max(s.right, x);
+      s.top = std::min(s.top, y);
+      s.bottom = std::max(s.bottom, y);
+    }
+  }
+  Detection detection;
+  detection.labels = cv::Mat::zeros(labels.size(), CV_32S);
+  std::vector<int> renumbered(sums.size(), 0);
+  for (std::size_t label = 1; label < sums.size(); ++label) {
+    const Sums& s = sums[label];
+    if (s.area == 0) continue;
+    DetectedObject object;
+    object.label = static_cast<int>(detection.objects.size()) + 1;
+    object.areaPx = s.area;
+    object.centroid = {s.x / s.area, s.y / s.area};
+    object.boundingBox = cv::Rect(s.left, s.top, s.right - s.left + 1, s.bottom - s.top + 1);
+    object.meanProbability = s.probability / s.area;
+    object.meanIntensity = s.intensity / s.area;
+    renumbered[label] = object.label;
+    detection.objects.push_back(object);
+  }
+  for (int y = 0; y < labels.rows; ++y) {
+    const auto* l = labels.ptr<int>(y);
+    auto* o = detection.labels.ptr<int>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x] > 0) o[x] = renumbered[l[x]];
+  }
+  return detection;
+}
+
+Detection detectInMask(const cv::Mat& mask, const PostprocessSettings& settings, const cv::Mat& probability,
+                       const cv::Mat& intensity) {
+  CV_Assert(mask.type() == CV_8U);
+  const cv::Mat cleaned = removeSmallObjects(fillSmallHoles(mask, settings.holeAreaPx), settings.minObjectAreaPx);
+  cv::Mat labels;
+  if (settings.splitTouchingCells)
+    labels = splitTouchingCells(cleaned, settings);
+  else
+    labelComponents(cleaned, labels);
+  return measureLabels(labels, probability, intensity);
+}
+
+Detection detectObjects(const cv::Mat& heatmap, double threshold, const PostprocessSettings& settings,
+                        const cv::Mat& intensity) {
+  CV_Assert(heatmap.type() == CV_32F);
+  const cv::Mat mask = heatmap > threshold;
+  return detectInMask(mask, settings, heatmap, intensity);
+}
+
+}  // namespace fluocount

@@ -1,0 +1,54 @@
+#pragma once
+// From a heatmap (or any binary mask) to counted, measured cells: METHOD.md section 6.
+#include "core/settings.h"
+
+#include <opencv2/core.hpp>
+
+#include <vector>
+
+namespace fluocount {
+
+struct DetectedObject {
+  int label = 0;             // value in Detection::labels
+  cv::Point2d centroid;      // centre of mass, pixels
+  cv::Rect boundingBox;
+  int areaPx = 0;
+  double meanProbability = 0;
+  double meanIntensity = 0;  // mean of the normalised RGB channels
+  // The reference code matches objects by the centre of their bounding box (METHOD.md section 7).
+  cv::Point2d boxCentre() const {
+    return {boundingBox.x + (boundingBox.width - 1) / 2.0, boundingBox.y + (boundingBox.height - 1) / 2.0};
+  }
+};
+
+struct Detection {
+  cv::Mat labels;  // CV_32S, 0 = background, objects numbered 1..count
+  std::vector<DetectedObject> objects;
+  int count() const { return static_cast<int>(objects.size()); }
+};
+
+// Connected components (8-connected) of a binary mask, numbered from 1; returns the number of components.
+int labelComponents(const cv::Mat& mask, cv::Mat& labels);
+
+cv::Mat fillSmallHoles(const cv::Mat& mask, double maxHoleAreaPx);
+cv::Mat removeSmallObjects(const cv::Mat& mask, double minAreaPx);
+
+// Splits touching cells: markers from local maxima of the (maximum-filtered) distance transform, then a compact
+// watershed on the negated distance with watershed lines. A component that gets no marker keeps one label, so no
+// object is ever dropped by the split.
+cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings);
+
+// Fills holes, removes small objects, splits touching cells and measures every object. settings must already be
+// scaled to the cell diameter. probability and intensity (CV_32F, same size) feed the per-object measurements and
+// may be empty.
+Detection detectInMask(const cv::Mat& mask, const PostprocessSettings& settings, const cv::Mat& probability = {},
+                       const cv::Mat& intensity = {});
+
+// detectInMask(heatmap > threshold, ...)
+Detection detectObjects(const cv::Mat& heatmap, double threshold, const PostprocessSettings& settings,
+                        const cv::Mat& intensity = {});
+
+// Objects of a label image (any labelling, numbered 1..n or sparse), measured and renumbered 1..count.
+Detection measureLabels(const cv::Mat& labels, const cv::Mat& probability = {}, const cv::Mat& intensity = {});
+
+}  // namespace fluocount

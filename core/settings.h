@@ -1,0 +1,35 @@
+#pragma once
+// Plain settings shared by the engine, the model file, the CLI and the GUI. Defaults are METHOD.md's.
+#include <cstdint>
+
+namespace fluocount {
+
+// How raw pixel values become floats in [0,1] (METHOD.md section 1). 8-bit images are divided by 255; 16-bit
+// images get a robust percentile stretch per image, per these percentiles, so that training and inference agree.
+struct NormalisationSettings {
+  double lowPercentile = 0.1;
+  double highPercentile = 99.9;
+};
+
+// Post-processing of METHOD.md section 6. Every size is given for cells of referenceDiameterPx across (the paper's
+// ~50 px) and scales with the actual cell diameter: lengths linearly, areas quadratically.
+struct PostprocessSettings {
+  double referenceDiameterPx = 50.0;
+  double holeAreaPx = 600.0;         // fill holes smaller than this
+  double minObjectAreaPx = 200.0;    // remove objects smaller than this
+  bool splitTouchingCells = true;    // marker-based watershed
+  double maxFilterSizePx = 30.0;     // maximum filter on the distance transform
+  double peakFootprintPx = 40.0;     // local maxima footprint
+  double minMarkerAreaPx = 25.0;     // drop marker blobs smaller than this
+  double compactness = 1.0;          // compact watershed (the reference code's 1)
+
+  // The same settings for cells of cellDiameterPx across.
+  PostprocessSettings scaledTo(double cellDiameterPx) const;
+};
+
+// Evaluation (METHOD.md section 7): a prediction matches a target whose centre is closer than this.
+struct MatchingSettings {
+  double maxCentreDistancePx = 50.0;
+};
+
+}  // namespace fluocount

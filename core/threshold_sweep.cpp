@@ -1,0 +1,61 @@
+#include "core/threshold_sweep.h"
+
+#include "core/kneedle.h"
+#include "core/postprocess.h"
+
+#include <cmath>
+
+namespace fluocount {
+
+std::vector<double> defaultSweepThresholds() {
+  std::vector<double> thresholds;
+  for (int i = 0; i < 20; ++i) thresholds.push_back(0.5 + 0.025 * i);
+  return thresholds;
+}
+
+SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::vector<double>& thresholds,
+                            const MatchingSettings& matching) {
+  SweepResult result;
+  result.points.resize(thresholds.size());
+  std::vector<std::vector<cv::Point2d>> truthCentres(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (!images[i].truth) continue;
+    truthCentres[i] = boxCentres(*images[i].truth);
+    result.hasTruth = true;
+  }
+  // Thresholds are independent: share them between the cores.
+  cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
+    for (int t = range.start; t < range.end; ++t) {
+      SweepPoint& point = result.points[t];
+      point.threshold = thresholds[t];
+      for (std::size_t i = 0; i < images.size(); ++i) {
+        const Detection detection = detectObjects(images[i].heatmap, thresholds[t], images[i].postprocess);
+        point.totalCount += detection.count();
+        if (images[i].truth)
+          point.counts += matchCentres(boxCentres(detection), truthCentres[i], matching.maxCentreDistancePx).counts;
+      }
+      point.precision = precisionOf(point.counts);
+      point.recall = recallOf(point.counts);
+      point.f1 = f1Of(point.counts);
+    }
+  });
+  chooseThresholds(result);
+  return result;
+}
+
+void chooseThresholds(SweepResult& result) {
+  result.knee.reset();
+  result.argmaxF1.reset();
+  if (!result.hasTruth || result.points.empty()) return;
+  std::vector<double> x, y;
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < result.points.size(); ++i) {
+    x.push_back(result.points[i].threshold);
+    y.push_back(result.points[i].f1);
+    if (result.points[i].f1 > result.points[best].f1) best = i;
+  }
+  result.argmaxF1 = best;
+  result.knee = findKnee(x, y, CurveShape::Concave, CurveDirection::Decreasing, 1.0);
+}
+
+}  // namespace fluocount

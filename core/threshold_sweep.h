@@ -1,0 +1,44 @@
+#pragma once
+// Count and F1 as functions of the threshold (METHOD.md section 8), with the Kneedle knee and the argmax of F1.
+#include "core/metrics.h"
+#include "core/settings.h"
+
+#include <opencv2/core.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+// 0.500, 0.525, ..., 0.975
+std::vector<double> defaultSweepThresholds();
+
+struct SweepImage {
+  std::string name;
+  cv::Mat heatmap;                   // CV_32F in [0,1]
+  PostprocessSettings postprocess;   // scaled to this image's cell diameter
+  std::optional<Detection> truth;    // annotated cells, when the image has a mask
+};
+
+struct SweepPoint {
+  double threshold = 0;
+  int totalCount = 0;  // cells counted over all images
+  MatchCounts counts;  // pooled over the images that have a mask
+  double precision = 0, recall = 0, f1 = 0;
+};
+
+struct SweepResult {
+  std::vector<SweepPoint> points;
+  bool hasTruth = false;
+  std::optional<std::size_t> knee;      // Kneedle on F1 (concave, decreasing, S = 1)
+  std::optional<std::size_t> argmaxF1;  // the first threshold with the highest F1
+};
+
+SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::vector<double>& thresholds,
+                            const MatchingSettings& matching);
+
+// Kneedle and argmax over already computed points (used by the GUI when one image's points change).
+void chooseThresholds(SweepResult& result);
+
+}  // namespace fluocount

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what FluoCount needs to build, test and run on Debian 12 (bookworm). Idempotent: packages that are
+# already installed are left alone, and apt is only called when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config git
+  qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-qpa-plugins
+  libqcustomplot-dev
+  libopencv-dev
+  libtorch-dev
+  # Debian's LibTorch falls back to the reference BLAS without an optimised one; OpenMP OpenBLAS is ~5x faster
+  # on transposed convolutions.
+  libopenblas0-openmp
+  # tcmalloc: LibTorch's large CPU tensors otherwise cost a page fault storm per layer (~10x slower forward).
+  libgoogle-perftools-dev
+  nlohmann-json3-dev
+  xvfb xauth
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
