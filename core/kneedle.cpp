@@ -14,15 +14,13 @@ std::vector<double> normalised(const std::vector<double>& v) {
   return out;
 }
 
-// scipy.signal.argrelextrema(v, comparator, order=1, mode='clip'): ends are compared with their one neighbour.
+// Interior local extrema (plateaus included). kneed uses scipy's argrelextrema in 'clip' mode, which also lets the
+// first point count as a maximum; on a curve with a flat end (an F1 curve that is 0 at the highest thresholds)
+// that makes the last threshold the "knee". Like the paper, FluoCount only takes interior points.
 template <typename Compare>
 std::vector<bool> relativeExtrema(const std::vector<double>& v, Compare compare) {
-  std::vector<bool> out(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const double before = v[i == 0 ? 0 : i - 1];
-    const double after = v[std::min(i + 1, v.size() - 1)];
-    out[i] = compare(v[i], before) && compare(v[i], after);
-  }
+  std::vector<bool> out(v.size(), false);
+  for (std::size_t i = 1; i + 1 < v.size(); ++i) out[i] = compare(v[i], v[i - 1]) && compare(v[i], v[i + 1]);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The Kneedle algorithm (Satopaa et al. 2011), offline, as the `kneed` package implements it: the first knee.
+// The Kneedle algorithm (Satopaa et al. 2011), offline, as the `kneed` package implements it (the first knee), except
+// that only interior points can be the knee (see kneedle.cpp).
 #include <cstddef>
 #include <optional>
 #include <vector>

@@ -1,0 +1,127 @@
+// fluocount-cli end to end on real slides, as a user runs it.
+#include "core/image_io.h"
+#include "tests/test_support.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+struct Run {
+  int exitCode;
+  QString out, err;
+};
+
+Run runCli(const QStringList& arguments) {
+  QProcess process;
+  process.start(FLUOCOUNT_CLI, arguments);
+  if (!process.waitForFinished(10 * 60 * 1000)) return {-1, {}, "timed out"};
+  return {process.exitCode(), QString::fromLocal8Bit(process.readAllStandardOutput()),
+          QString::fromLocal8Bit(process.readAllStandardError())};
+}
+
+QStringList csvLines(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  return QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+}
+
+}  // namespace
+
+class CliTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir temp;
+  QString slides;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    slides = temp.filePath("slides");
+    QDir().mkpath(slides);
+    const QDir yellow(sharedDataDir() + "/fnc-yellow/images");
+    for (const QString& name : yellow.entryList(QDir::Files)) QVERIFY(QFile::copy(yellow.filePath(name), slides + "/" + name));
+    const std::string bytes = readBytes(firstFile("fnc-yellow/images"));
+    writeBytes((slides + "/zz_truncated.png").toStdString(), bytes.substr(0, bytes.size() / 4));
+  }
+
+  void countReportsTheBadFileAndCountsTheRest() {
+    const QString out = temp.filePath("out");
+    const Run run = runCli({"count", slides, "--classical", "--out", out, "--objects", "--labels", "--overlays"});
+    QCOMPARE(run.exitCode, 1);  // one file failed
+    QVERIFY2(run.err.contains("zz_truncated.png"), qPrintable(run.err));
+    const QStringList rows = csvLines(out + "/counts.csv");
+    QCOMPARE(rows.size(), 4);  // header + 2 slides + the bad file
+    QVERIFY(rows[0].startsWith("file,status,count"));
+    int total = 0;
+    for (const QString& row : rows.mid(1)) {
+      const QStringList fields = row.split(',');
+      if (fields[0].endsWith("zz_truncated.png")) {
+        QCOMPARE(fields[1], QString("error"));
+        continue;
+      }
+      QCOMPARE(fields[1], QString("ok"));
+      const int count = fields[2].toInt();
+      QVERIFY(count > 0);
+      total += count;
+      // The label mask holds exactly `count` objects numbered 1..count.
+      const QString stem = QFileInfo(fields[0]).completeBaseName();
+      const cv::Mat labels = loadLabels((out + "/labels/" + stem + ".png").toStdString());
+      double maxLabel = 0;
+      cv::minMaxLoc(labels, nullptr, &maxLabel);
+      QCOMPARE(int(maxLabel), count);
+      QVERIFY(QFile::exists(out + "/overlays/" + stem + ".png"));
+    }
+    QCOMPARE(csvLines(out + "/objects.csv").size(), total + 1);
+    QVERIFY(run.out.contains(QString("total: %1 cells").arg(total)));
+  }
+
+  void existingResultsAreNeverSilentlyReplaced() {
+    const QString out = temp.filePath("again");
+    const QString good = sharedDataDir() + "/fnc-yellow/images";
+    QCOMPARE(runCli({"count", good, "--classical", "--out", out}).exitCode, 0);
+    const QStringList before = csvLines(out + "/counts.csv");
+    const Run second = runCli({"count", good, "--classical", "--diameter", "30", "--out", out});
+    QCOMPARE(second.exitCode, 2);
+    QVERIFY2(second.err.contains("already exists"), qPrintable(second.err));
+    QCOMPARE(csvLines(out + "/counts.csv"), before);
+    QCOMPARE(runCli({"count", good, "--classical", "--diameter", "30", "--out", out, "--overwrite"}).exitCode, 0);
+  }
+
+  void evaluateAndSweepReportTheirFigures() {
+    const QString dataset = sharedDataDir() + "/fnc-yellow";
+    const Run evaluate = runCli({"evaluate", dataset, "--classical"});
+    QCOMPARE(evaluate.exitCode, 0);
+    QVERIFY2(evaluate.out.contains(QRegularExpression("F1 [01]\\.\\d{4}  precision")), qPrintable(evaluate.out));
+    QVERIFY(evaluate.out.contains("MedAE"));
+    const Run sweep = runCli({"sweep", dataset, "--classical"});
+    QCOMPARE(sweep.exitCode, 0);
+    QVERIFY2(sweep.out.contains("knee:") && sweep.out.contains("best F1:"), qPrintable(sweep.out));
+    QCOMPARE(sweep.out.count(QRegularExpression("\\n\\s+0\\.\\d{3}\\s+\\d+")), 20);
+  }
+
+  void badUsageIsExplained() {
+    QCOMPARE(runCli({}).exitCode, 2);
+    QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
+    const Run threshold = runCli({"count", slides, "--classical", "--threshold", "1.5"});
+    QCOMPARE(threshold.exitCode, 2);
+    QVERIFY(threshold.err.contains("--threshold"));
+    const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
+    QCOMPARE(model.exitCode, 1);
+    QVERIFY(model.err.contains("missing.fcmodel"));
+    for (const char* command : {"count", "evaluate", "sweep", "bench"}) {
+      const Run help = runCli({command, "--help"});
+      QCOMPARE(help.exitCode, 0);
+      QVERIFY(help.out.contains("Usage"));
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(CliTest)
+#include "test_cli.moc"

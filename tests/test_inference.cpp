@@ -1,0 +1,94 @@
+// Tiled inference gives what a whole-image pass gives, on a real slide; resampling maps results back.
+#include "core/image_io.h"
+#include "core/inference.h"
+#include "core/networks.h"
+#include "core/postprocess.h"
+#include "tests/test_support.h"
+
+#include <opencv2/imgproc.hpp>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+Model seededModel() {
+  torch::manual_seed(11);
+  return untrainedModel(Architecture::CResUnet);
+}
+
+// A threshold that a given fraction of the heatmap exceeds, so that an untrained network still yields objects.
+double quantile(const cv::Mat& heatmap, double fraction) {
+  std::vector<float> values(heatmap.begin<float>(), heatmap.end<float>());
+  std::nth_element(values.begin(), values.begin() + std::size_t(values.size() * fraction), values.end());
+  return values[std::size_t(values.size() * fraction)];
+}
+
+}  // namespace
+
+class InferenceTest : public QObject {
+  Q_OBJECT
+
+  cv::Mat slide;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    slide = normaliseToRgb(loadImage(firstFile("fnc-yellow/images")).pixels, {});
+  }
+
+  void tilingDoesNotChangeTheHeatmapOrTheCount() {
+    InferenceSettings whole;
+    whole.maxUntiledPixels = std::int64_t(1) << 40;
+    InferenceSettings tiled;
+    tiled.maxUntiledPixels = 0;
+    tiled.tileSide = 512;
+    tiled.tileMargin = 112;
+    const cv::Mat a = HeatmapPredictor(seededModel(), whole).predict(slide, 50);
+    const cv::Mat b = HeatmapPredictor(seededModel(), tiled).predict(slide, 50);
+    QCOMPARE(a.size(), slide.size());
+    QCOMPARE(b.size(), slide.size());
+    const double difference = cv::norm(a, b, cv::NORM_INF);
+    qInfo("largest heatmap difference between whole and tiled: %g", difference);
+    QVERIFY(difference < 1e-4);
+    const double threshold = quantile(a, 0.97);
+    const auto settings = PostprocessSettings{}.scaledTo(50);
+    const int countWhole = detectObjects(a, threshold, settings).count();
+    QVERIFY(countWhole > 0);
+    QCOMPARE(detectObjects(b, threshold, settings).count(), countWhole);
+  }
+
+  void resamplingReturnsAHeatmapAtTheImagesOwnSize() {
+    const cv::Mat crop = slide(cv::Rect(100, 100, 301, 203)).clone();
+    const HeatmapPredictor predictor(seededModel());
+    for (double diameter : {25.0, 50.0, 80.0}) {
+      const cv::Mat heatmap = predictor.predict(crop, diameter);
+      QCOMPARE(heatmap.size(), crop.size());
+      double lo = 0, hi = 0;
+      cv::minMaxLoc(heatmap, &lo, &hi);
+      QVERIFY(lo >= 0 && hi <= 1);
+    }
+  }
+
+  void sameInputSameHeatmap() {
+    const cv::Mat crop = slide(cv::Rect(0, 0, 256, 256)).clone();
+    const HeatmapPredictor predictor(seededModel());
+    QCOMPARE(cv::norm(predictor.predict(crop, 50), predictor.predict(crop, 50), cv::NORM_INF), 0.0);
+  }
+
+  void deviceIsReported() {
+    InferenceSettings cpu;
+    cpu.device = DevicePreference::Cpu;
+    cpu.threads = 1;
+    const HeatmapPredictor predictor(seededModel(), cpu);
+    QVERIFY(QString::fromStdString(predictor.deviceDescription()).startsWith("CPU"));
+    if (!torch::cuda::is_available()) {
+      InferenceSettings cuda;
+      cuda.device = DevicePreference::Cuda;
+      QVERIFY_THROWS_EXCEPTION(std::runtime_error, HeatmapPredictor(seededModel(), cuda));
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(InferenceTest)
+#include "test_inference.moc"

@@ -1,0 +1,145 @@
+// The model file: a faithful round trip, and a clear refusal of anything damaged or mismatched.
+#include "core/image_io.h"
+#include "core/model_file.h"
+#include "core/networks.h"
+#include "tests/test_support.h"
+
+#include <QTemporaryDir>
+
+#include <opencv2/imgproc.hpp>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+std::uint32_t crc32(const std::string& bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char byte : bytes) {
+    crc ^= byte;
+    for (int k = 0; k < 8; ++k) crc = (crc & 1) ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+  }
+  return crc ^ 0xFFFFFFFFu;
+}
+
+// Rebuilds a model file with its JSON header edited (and a valid checksum), to test the checks behind the CRC.
+std::string withEditedHeader(const std::string& file, const std::function<void(nlohmann::json&)>& edit) {
+  const std::size_t fixed = 16 + 4 + 8;
+  std::uint64_t headerSize = 0;
+  for (int i = 0; i < 8; ++i) headerSize |= std::uint64_t(static_cast<unsigned char>(file[20 + i])) << (8 * i);
+  nlohmann::json header = nlohmann::json::parse(file.substr(fixed, headerSize));
+  edit(header);
+  const std::string newHeader = header.dump();
+  std::string out = file.substr(0, 20);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((newHeader.size() >> (8 * i)) & 0xFF));
+  out += newHeader;
+  out += file.substr(fixed + headerSize, file.size() - 4 - fixed - headerSize);
+  const std::uint32_t crc = crc32(out);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+  return out;
+}
+
+void expectRejected(const std::string& bytes, const char* what) {
+  try {
+    parseModel(bytes, "damaged.fcmodel");
+    QFAIL(qPrintable(QString("accepted a file that should fail with: ") + what));
+  } catch (const ModelFileError& e) {
+    QVERIFY2(QString(e.what()).contains("damaged.fcmodel"), e.what());
+    QVERIFY2(QString(e.what()).contains(what, Qt::CaseInsensitive), e.what());
+  }
+}
+
+}  // namespace
+
+class ModelFileTest : public QObject {
+  Q_OBJECT
+
+  std::string goodFile;
+
+private slots:
+  void initTestCase() {
+    torch::manual_seed(7);
+    auto network = makeNetwork(Architecture::CResUnet);
+    ModelInfo info;
+    info.threshold = 0.8;
+    goodFile = serialiseModel(*network, info);
+  }
+
+  void roundTripKeepsWeightsSettingsAndOutputs() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    torch::manual_seed(3);
+    auto network = makeNetwork(Architecture::SmallUnet);
+    // Make the BatchNorm running statistics non-trivial so the buffers' round trip is tested too.
+    network->train();
+    {
+      torch::NoGradGuard noGrad;
+      network->forward(torch::rand({2, 3, 32, 32}));
+    }
+    network->eval();
+    ModelInfo info;
+    info.architecture = Architecture::SmallUnet;
+    info.canonicalDiameterPx = 31.5;
+    info.threshold = 0.725;
+    info.normalisation = {0.5, 99.5};
+    info.postprocess.minObjectAreaPx = 123;
+    info.postprocess.splitTouchingCells = false;
+    info.provenance = {{"training_data", {"fnc-yellow"}}, {"f1", 0.81}};
+
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("model.fcmodel").toStdString();
+    saveModel(path, *network, info);
+    const Model loaded = loadModel(path);
+    QCOMPARE(loaded.info.architecture, Architecture::SmallUnet);
+    QCOMPARE(loaded.info.canonicalDiameterPx, 31.5);
+    QCOMPARE(loaded.info.threshold, 0.725);
+    QCOMPARE(loaded.info.normalisation.lowPercentile, 0.5);
+    QCOMPARE(loaded.info.postprocess.minObjectAreaPx, 123.0);
+    QCOMPARE(loaded.info.postprocess.splitTouchingCells, false);
+    QCOMPARE(loaded.info.provenance.at("f1").get<double>(), 0.81);
+
+    // Same output on a real slide crop.
+    const cv::Mat rgb = normaliseToRgb(loadImage(firstFile("fnc-yellow/images")).pixels, {})(cv::Rect(400, 300, 128, 96)).clone();
+    const auto x = torch::from_blob(rgb.data, {1, 96, 128, 3}).permute({0, 3, 1, 2}).contiguous();
+    torch::NoGradGuard noGrad;
+    const auto before = network->forward(x);
+    const auto after = loaded.network->forward(x);
+    QCOMPARE((before - after).abs().max().item<float>(), 0.0f);
+  }
+
+  void truncatedFileIsRejected() {
+    expectRejected(goodFile.substr(0, goodFile.size() / 2), "truncated");
+    expectRejected(goodFile.substr(0, 10), "not a FluoCount model");
+  }
+
+  void flippedByteIsRejected() {
+    std::string bytes = goodFile;
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
+    expectRejected(bytes, "checksum");
+  }
+
+  void foreignFilesAreRejected() {
+    expectRejected("PK\x03\x04 a pickled PyTorch checkpoint would start like this", "not a FluoCount model");
+    expectRejected("", "not a FluoCount model");
+  }
+
+  void mismatchedHeadersAreRejected() {
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["architecture"] = "unet"; }), "shape");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["architecture"] = "vgg"; }), "unknown architecture");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["tensors"][0]["shape"] = {1, 3, 3, 3}; }), "shape");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["tensors"][1]["offset"] = 1u << 30; }), "offset");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["threshold"] = 7; }), "threshold");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"].erase("postprocess"); }), "postprocess");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) {
+      auto extra = h["tensors"][0];
+      extra["name"] = "evil.payload";
+      h["tensors"].push_back(extra);
+    }), "not part of");
+  }
+
+  void unreadablePathIsAClearError() {
+    QVERIFY_THROWS_EXCEPTION(ModelFileError, loadModel("/nonexistent/model.fcmodel"));
+  }
+};
+
+QTEST_GUILESS_MAIN(ModelFileTest)
+#include "test_model_file.moc"

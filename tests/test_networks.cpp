@@ -1,0 +1,65 @@
+// The four architectures of METHOD.md section 4: parameter counts and any input size.
+#include "core/networks.h"
+#include "tests/test_support.h"
+
+using namespace fluocount;
+
+class NetworksTest : public QObject {
+  Q_OBJECT
+
+private slots:
+  void parameterCountsMatchThePaper_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<qint64>("parameters");
+    QTest::newRow("c-ResUnet") << "c-resunet" << qint64(1'707'287);  // the paper's ~1.7 M, exactly
+    QTest::newRow("ResUnet") << "resunet" << qint64(887'607);        // paper: ~0.89 M
+    QTest::newRow("Unet") << "unet" << qint64(14'051'553);           // paper: ~14 M
+    QTest::newRow("small Unet") << "small-unet" << qint64(876'657);  // paper: ~0.88 M
+  }
+  void parameterCountsMatchThePaper() {
+    QFETCH(QString, name);
+    QFETCH(qint64, parameters);
+    const auto network = makeNetwork(*architectureFromName(name.toStdString()));
+    const auto counted = countTrainableParameters(*network);
+    qInfo("%s: %lld trainable parameters", qPrintable(name), static_cast<long long>(counted));
+    QCOMPARE(qint64(counted), parameters);
+  }
+
+  void anyInputSizeGivesAnOutputOfThatSize_data() {
+    QTest::addColumn<QString>("name");
+    for (auto a : allArchitectures()) QTest::newRow(architectureName(a).c_str()) << QString::fromStdString(architectureName(a));
+  }
+  void anyInputSizeGivesAnOutputOfThatSize() {
+    QFETCH(QString, name);
+    torch::manual_seed(1);
+    const auto network = makeNetwork(*architectureFromName(name.toStdString()));
+    network->eval();
+    torch::NoGradGuard noGrad;
+    for (auto [h, w] : {std::pair{37, 53}, std::pair{64, 48}, std::pair{5, 7}}) {
+      const auto out = forwardAnySize(*network, torch::rand({1, 3, h, w}));
+      QCOMPARE(out.sizes().vec(), (std::vector<int64_t>{1, 1, h, w}));
+      QVERIFY(torch::isfinite(out).all().item<bool>());
+    }
+  }
+
+  void architectureNamesRoundTrip() {
+    for (auto a : allArchitectures()) QCOMPARE(*architectureFromName(architectureName(a)), a);
+    QVERIFY(!architectureFromName("resnet50"));
+  }
+
+  void batchNormUsesTheMethodsMomentumAndEpsilon() {
+    const auto network = makeNetwork(Architecture::CResUnet);
+    int batchNorms = 0;
+    for (const auto& module : network->modules(false)) {
+      if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+        ++batchNorms;
+        QCOMPARE(*bn->options.momentum(), 0.01);
+        QCOMPARE(bn->options.eps(), 1e-3);
+      }
+    }
+    QCOMPARE(batchNorms, 2 * 8);  // eight ConvBlocks of two BNs each
+  }
+};
+
+QTEST_GUILESS_MAIN(NetworksTest)
+#include "test_networks.moc"

@@ -1,0 +1,146 @@
+// Post-processing on real masks: holes, specks, splitting touching cells, measurements.
+#include "core/image_io.h"
+#include "core/metrics.h"
+#include "core/postprocess.h"
+#include "tests/test_support.h"
+
+#include <QDir>
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+// Median equivalent diameter of the annotated instances: the cell size the user would type in.
+double medianDiameter(const Detection& truth) {
+  std::vector<double> diameters;
+  for (const auto& o : truth.objects) diameters.push_back(2.0 * std::sqrt(o.areaPx / M_PI));
+  std::nth_element(diameters.begin(), diameters.begin() + diameters.size() / 2, diameters.end());
+  return diameters[diameters.size() / 2];
+}
+
+bool differentLabelsTouch(const cv::Mat& labels) {
+  for (int y = 0; y < labels.rows; ++y)
+    for (int x = 0; x < labels.cols; ++x) {
+      const int l = labels.at<int>(y, x);
+      if (l == 0) continue;
+      if (x + 1 < labels.cols && labels.at<int>(y, x + 1) > 0 && labels.at<int>(y, x + 1) != l) return true;
+      if (y + 1 < labels.rows && labels.at<int>(y + 1, x) > 0 && labels.at<int>(y + 1, x) != l) return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+class PostprocessTest : public QObject {
+  Q_OBJECT
+
+private slots:
+  void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
+
+  void splitsTouchingCellsInRealFncMasks() {
+    // FNC masks are semantic: touching neurons merge into one component. The watershed must split some of them
+    // and never lose a component.
+    int components = 0, objects = 0;
+    for (const QString& set : {"fnc-yellow", "fnc-red"}) {
+      const QDir dir(sharedDataDir() + "/" + set + "/masks");
+      for (const QString& name : dir.entryList(QDir::Files, QDir::Name)) {
+        const cv::Mat mask = loadMask(dir.filePath(name).toStdString());
+        PostprocessSettings settings = PostprocessSettings{}.scaledTo(50);
+        settings.holeAreaPx = 0;
+        settings.minObjectAreaPx = 0;
+        cv::Mat labels;
+        const int n = labelComponents(mask, labels);
+        const Detection split = detectInMask(mask, settings);
+        QVERIFY2(split.count() >= n, qPrintable(name));
+        QVERIFY(!differentLabelsTouch(split.labels));
+        components += n;
+        objects += split.count();
+        // Every component keeps at least one object.
+        for (int k = 1; k <= n; ++k) QVERIFY(cv::countNonZero((labels == k) & (split.labels > 0)) > 0);
+      }
+    }
+    qInfo("FNC masks: %d components split into %d objects", components, objects);
+    QVERIFY2(objects > components, "no touching cells were split in the FNC masks");
+  }
+
+  void splittingMovesMergedNucleiTowardsTheTrueInstances() {
+    // BBBC039 has true instance labels: a binary mask made from them merges touching nuclei, and the split
+    // should recover instances (higher F1 against the labels than plain connected components).
+    const QDir labelsDir(sharedDataDir() + "/bbbc039/labels");
+    int improved = 0, worse = 0;
+    for (const QString& name : labelsDir.entryList(QDir::Files, QDir::Name).mid(0, 12)) {
+      const Detection truth = measureLabels(loadLabels(labelsDir.filePath(name).toStdString()));
+      if (truth.count() < 5) continue;
+      const double diameter = medianDiameter(truth);
+      const cv::Mat mask = truth.labels > 0;
+      PostprocessSettings settings = PostprocessSettings{}.scaledTo(diameter);
+      settings.minObjectAreaPx = 0;
+      cv::Mat componentLabels;
+      labelComponents(mask, componentLabels);
+      const MatchingSettings matching{diameter / 2};
+      const double f1Components =
+          f1Of(evaluateImage(name.toStdString(), measureLabels(componentLabels), truth, matching).counts);
+      const double f1Split = f1Of(evaluateImage(name.toStdString(), detectInMask(mask, settings), truth, matching).counts);
+      if (f1Split > f1Components + 1e-9) ++improved;
+      if (f1Split < f1Components - 0.02) ++worse;
+    }
+    qInfo("BBBC039: split improved F1 on %d images, worsened it on %d", improved, worse);
+    QVERIFY(improved >= 6);
+    QCOMPARE(worse, 0);
+  }
+
+  void fillsHolesAndRemovesSpecksOnARealMask() {
+    const cv::Mat mask = loadMask(firstFile("fnc-yellow/masks"));
+    cv::Mat labels;
+    const int n = labelComponents(mask, labels);
+    const Detection original = measureLabels(labels);
+    // Punch a hole in the middle of the largest cell and add a speck in the background.
+    const auto largest = std::max_element(original.objects.begin(), original.objects.end(),
+                                          [](const auto& a, const auto& b) { return a.areaPx < b.areaPx; });
+    cv::Mat edited = mask.clone();
+    const cv::Point centre(cvRound(largest->centroid.x), cvRound(largest->centroid.y));
+    QVERIFY(mask.at<uchar>(centre) != 0);
+    cv::circle(edited, centre, 3, cv::Scalar(0), cv::FILLED);
+    cv::Point speck(5, 5);
+    QCOMPARE(cv::countNonZero(mask(cv::Rect(0, 0, 12, 12))), 0);
+    cv::rectangle(edited, cv::Rect(speck, cv::Size(4, 4)), cv::Scalar(255), cv::FILLED);
+    const cv::Mat filled = fillSmallHoles(edited, 600);
+    QCOMPARE(filled.at<uchar>(centre), uchar(255));
+    const cv::Mat cleaned = removeSmallObjects(filled, 200);
+    QCOMPARE(cv::countNonZero(cleaned(cv::Rect(0, 0, 12, 12))), 0);
+    cv::Mat cleanedLabels;
+    QCOMPARE(labelComponents(cleaned, cleanedLabels), labelComponents(removeSmallObjects(mask, 200), labels));
+    QVERIFY(n >= 1);
+  }
+
+  void measurementsAreConsistent() {
+    const cv::Mat mask = loadMask(firstFile("fnc-red/masks"));
+    const cv::Mat probability(mask.size(), CV_32F, cv::Scalar(0.75));
+    const Detection detection = detectInMask(mask, PostprocessSettings{}.scaledTo(50), probability);
+    QVERIFY(detection.count() > 10);
+    int area = 0;
+    for (int i = 0; i < detection.count(); ++i) {
+      const auto& o = detection.objects[i];
+      QCOMPARE(o.label, i + 1);
+      QCOMPARE(cv::countNonZero(detection.labels == o.label), o.areaPx);
+      QVERIFY(o.boundingBox.contains(cv::Point(cvFloor(o.centroid.x), cvFloor(o.centroid.y))) ||
+              o.boundingBox.contains(cv::Point(cvCeil(o.centroid.x), cvCeil(o.centroid.y))));
+      QVERIFY(std::abs(o.meanProbability - 0.75) < 1e-6);
+      area += o.areaPx;
+    }
+    QCOMPARE(cv::countNonZero(detection.labels), area);
+  }
+
+  void emptyMaskGivesNoObjects() {
+    const Detection detection = detectInMask(cv::Mat::zeros(64, 64, CV_8U), PostprocessSettings{});
+    QCOMPARE(detection.count(), 0);
+  }
+};
+
+QTEST_GUILESS_MAIN(PostprocessTest)
+#include "test_postprocess.moc"

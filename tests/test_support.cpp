@@ -1,0 +1,37 @@
+#include "tests/test_support.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace fluocount::test {
+
+QString sharedDataDir() {
+  const QByteArray fromEnvironment = qgetenv("FLUOCOUNT_SHARED_DATA");
+  const QString dir = fromEnvironment.isEmpty() ? QStringLiteral(FLUOCOUNT_SHARED_DIR "/data") : QString(fromEnvironment);
+  return QFileInfo(dir).isDir() ? QDir(dir).absolutePath() : QString();
+}
+
+std::string dataFile(const QString& relative) { return (sharedDataDir() + "/" + relative).toStdString(); }
+
+std::string firstFile(const QString& relativeFolder) {
+  const QDir dir(sharedDataDir() + "/" + relativeFolder);
+  const QStringList files = dir.entryList(QDir::Files, QDir::Name);
+  if (files.isEmpty()) throw std::runtime_error("no files in " + dir.path().toStdString());
+  return dir.filePath(files.first()).toStdString();
+}
+
+std::string readBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace fluocount::test

@@ -1,0 +1,28 @@
+#pragma once
+// Helpers shared by the test suites: where the real data is, and temporary files.
+#include <QString>
+#include <QTest>
+
+#include <opencv2/core.hpp>
+
+#include <string>
+
+namespace fluocount::test {
+
+// ../shared/data, or $FLUOCOUNT_SHARED_DATA. Empty when missing.
+QString sharedDataDir();
+std::string dataFile(const QString& relative);  // sharedDataDir() + "/" + relative
+// The first file (in name order) of a data folder, e.g. firstFile("fnc-yellow/images").
+std::string firstFile(const QString& relativeFolder);
+std::string readBytes(const std::string& path);
+void writeBytes(const std::string& path, const std::string& bytes);
+
+}  // namespace fluocount::test
+
+// Real-data tests never pass silently without the data: they fail and say where it was looked for.
+#define FLUOCOUNT_REQUIRE_SHARED_DATA()                                                                         \
+  do {                                                                                                         \
+    if (fluocount::test::sharedDataDir().isEmpty())                                                            \
+      QFAIL(qPrintable("real test data not found at " FLUOCOUNT_SHARED_DIR "/data (set FLUOCOUNT_SHARED_DATA " \
+                       "or place the project's shared/ folder beside the checkout)"));                          \
+  } while (0)
