@@ -73,9 +73,9 @@ int runBenchCommand(const QStringList& arguments) {
       {"runs", "Timed runs per figure (default 5).", "n", "5"},
       {"threads", "CPU threads (default: all cores).", "n"},
       {"no-baseline", "Do not run the Python PyTorch peer benchmark."},
-      {"tile", "Tile side in network-scale pixels (default 1024).", "px"},
-      {"margin", "Tile margin in network-scale pixels (default 96).", "px"},
-      {"max-untiled", "Largest image, in pixels, run without tiles (default 2500000).", "n"},
+      {"tile", "Tile side in network-scale pixels (default 512).", "px"},
+      {"max-whole", "Largest image, in pixels, run in one pass (default 0).", "n"},
+      {"max-staged", "Largest image, in pixels, run in staged tiles (default 6000000).", "n"},
   });
   parseOrExit(parser, arguments);
   const int runs = static_cast<int>(numberOption(parser, "runs", 1, 1000));
@@ -88,9 +88,10 @@ int runBenchCommand(const QStringList& arguments) {
   InferenceSettings inference;
   if (parser.isSet("threads")) inference.threads = static_cast<int>(numberOption(parser, "threads", 1, 1024));
   if (parser.isSet("tile")) inference.tileSide = static_cast<int>(numberOption(parser, "tile", 16, 1 << 16));
-  if (parser.isSet("margin")) inference.tileMargin = static_cast<int>(numberOption(parser, "margin", 0, 1 << 12));
-  if (parser.isSet("max-untiled"))
-    inference.maxUntiledPixels = static_cast<std::int64_t>(numberOption(parser, "max-untiled", 0, 1e12));
+  if (parser.isSet("max-whole"))
+    inference.maxWholePixels = static_cast<std::int64_t>(numberOption(parser, "max-whole", 0, 1e12));
+  if (parser.isSet("max-staged"))
+    inference.maxStagedPixels = static_cast<std::int64_t>(numberOption(parser, "max-staged", 0, 1e12));
 
   Model model;
   std::string modelName;

@@ -80,17 +80,99 @@ cv::Mat padToMultiple(const cv::Mat& image, int multiple) {
   return padded;
 }
 
-// Start of each tile's kept core along one axis, and where that tile's window begins. Every window has the same
-// size (so LibTorch reuses its buffers and oneDNN its kernels) and starts on a multiple of the network's size
-// multiple (so it sees the whole image's pooling grid). A core is at least `margin` away from its window's edges
-// unless that edge is the image's border, so with a margin beyond the receptive field every core is what a
-// whole-image pass would give.
-std::vector<std::pair<int, int>> tileLayout(int length, int window, int margin) {
-  std::vector<std::pair<int, int>> layout;
+int roundUpTo(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// One tile along one axis: the window the network sees and the core of it that is kept.
+struct AxisTile {
+  int coreStart, coreEnd, windowStart, windowLength;
+};
+
+// Every window has the same length (so LibTorch reuses its buffers and oneDNN its kernels) and starts on a
+// multiple of the network's size multiple (so it sees the whole image's pooling grid). A core stays `margin` away
+// from its window's edges unless that edge is the image's border; with a margin at least the network's reach,
+// every core is what a whole-image pass would give.
+std::vector<AxisTile> axisTiles(int length, int window, int margin) {
+  if (length <= window) return {{0, length, 0, length}};
+  std::vector<AxisTile> tiles;
   const int core = window - 2 * margin;
   for (int start = 0; start < length; start += core)
-    layout.emplace_back(start, std::clamp(start - margin, 0, length - window));
-  return layout;
+    tiles.push_back({start, std::min(start + core, length), std::clamp(start - margin, 0, length - window), window});
+  return tiles;
+}
+
+// The window closest to `preferred` whose cores split `length` evenly, so that no tile is mostly overlap.
+int evenWindow(int length, int preferred, int margin, int multiple) {
+  const int tiles = std::max(1, (length + (preferred - 2 * margin) - 1) / (preferred - 2 * margin));
+  return std::min(length, roundUpTo((length + tiles - 1) / tiles + 2 * margin, multiple));
+}
+
+struct Tile {
+  cv::Rect window, core;  // in full-resolution input pixels
+};
+
+std::vector<Tile> tilesOf(cv::Size size, int window, int margin, int multiple) {
+  std::vector<Tile> tiles;
+  for (const AxisTile& y : axisTiles(size.height, evenWindow(size.height, window, margin, multiple), margin))
+    for (const AxisTile& x : axisTiles(size.width, evenWindow(size.width, window, margin, multiple), margin))
+      tiles.push_back({cv::Rect(x.windowStart, y.windowStart, x.windowLength, y.windowLength),
+                       cv::Rect(x.coreStart, y.coreStart, x.coreEnd - x.coreStart, y.coreEnd - y.coreStart)});
+  return tiles;
+}
+
+// The part of a tensor (N x C x H x W) under `rect`, given in full-resolution pixels, at 1/2^level resolution.
+torch::Tensor region(const torch::Tensor& t, const cv::Rect& rect, int level) {
+  return t.narrow(2, rect.y >> level, rect.height >> level).narrow(3, rect.x >> level, rect.width >> level);
+}
+
+void keepCore(cv::Mat& heatmap, const torch::Tensor& logits, const Tile& tile) {
+  const cv::Mat probabilities = toMat(torch::sigmoid(logits));
+  probabilities(tile.core - tile.window.tl()).copyTo(heatmap(tile.core));
+}
+
+// Whole-network passes over overlapping tiles: memory depends on the tile size only.
+cv::Mat predictInTiles(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
+                       int window) {
+  const int margin = roundUpTo(network.reach().total(), network.sizeMultiple());
+  cv::Mat heatmap(padded.size(), CV_32F);
+  for (const Tile& tile : tilesOf(padded.size(), std::max(window, 4 * margin), margin, network.sizeMultiple()))
+    keepCore(heatmap, network.forward(toTensor(padded(tile.window)).to(device)), tile);
+  return heatmap;
+}
+
+// Encoder in tiles, bottleneck over the whole image, decoder in tiles. The full-resolution stages are the
+// expensive and memory-hungry ones; their reach is short, so their tiles need only small margins.
+cv::Mat predictStaged(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
+                      int window) {
+  const int levels = network.levels(), multiple = network.sizeMultiple();
+  const auto reach = network.reach();
+  const torch::Tensor input = toTensor(padded).to(device);
+
+  std::vector<torch::Tensor> skips;
+  torch::Tensor deepest;
+  for (const Tile& tile : tilesOf(padded.size(), window, roundUpTo(reach.encoder, multiple), multiple)) {
+    const auto features = network.encode(region(input, tile.window, 0));
+    if (skips.empty()) {
+      for (int l = 0; l < levels; ++l)
+        skips.push_back(torch::empty({1, features.skips[l].size(1), padded.rows >> l, padded.cols >> l},
+                                     features.skips[l].options()));
+      deepest = torch::empty({1, features.deepest.size(1), padded.rows >> levels, padded.cols >> levels},
+                             features.deepest.options());
+    }
+    const cv::Rect inWindow = tile.core - tile.window.tl();
+    for (int l = 0; l < levels; ++l) region(skips[l], tile.core, l).copy_(region(features.skips[l], inWindow, l));
+    region(deepest, tile.core, levels).copy_(region(features.deepest, inWindow, levels));
+  }
+
+  const torch::Tensor bottom = network.bottleneck(deepest);
+  deepest = torch::Tensor();
+
+  cv::Mat heatmap(padded.size(), CV_32F);
+  for (const Tile& tile : tilesOf(padded.size(), window, roundUpTo(reach.decoder, multiple), multiple)) {
+    std::vector<torch::Tensor> tileSkips;
+    for (int l = 0; l < levels; ++l) tileSkips.push_back(region(skips[l], tile.window, l));
+    keepCore(heatmap, network.decode(region(bottom, tile.window, levels), tileSkips), tile);
+  }
+  return heatmap;
 }
 
 }  // namespace
@@ -111,27 +193,17 @@ cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) con
   }
   const int multiple = network.sizeMultiple();
   const cv::Mat padded = padToMultiple(scaled, multiple);
-  const int window = std::max(multiple, roundDownTo(s.tileSide, multiple));
-  const int margin = std::min(roundDownTo(s.tileMargin + multiple - 1, multiple), (window - multiple) / 2);
+  const int window = std::max(8 * multiple, roundDownTo(s.tileSide, multiple));
+  const std::int64_t pixels = std::int64_t(padded.total());
 
   cv::Mat heatmap;
-  const bool whole = std::int64_t(scaled.total()) <= s.maxUntiledPixels || (padded.cols <= window && padded.rows <= window);
-  if (whole) {
+  if (pixels <= s.maxWholePixels || (padded.cols <= window && padded.rows <= window))
     heatmap = toMat(torch::sigmoid(network.forward(toTensor(padded).to(device))));
-  } else {
-    heatmap.create(padded.size(), CV_32F);
-    const int windowWidth = std::min(window, padded.cols), windowHeight = std::min(window, padded.rows);
-    for (const auto& [coreY, windowY] : tileLayout(padded.rows, windowHeight, windowHeight < window ? 0 : margin)) {
-      for (const auto& [coreX, windowX] : tileLayout(padded.cols, windowWidth, windowWidth < window ? 0 : margin)) {
-        const cv::Rect windowRect(windowX, windowY, windowWidth, windowHeight);
-        const cv::Rect kept = cv::Rect(coreX, coreY, windowWidth - 2 * (windowWidth < window ? 0 : margin),
-                                       windowHeight - 2 * (windowHeight < window ? 0 : margin)) &
-                              cv::Rect(0, 0, padded.cols, padded.rows);
-        const cv::Mat tile = toMat(torch::sigmoid(network.forward(toTensor(padded(windowRect)).to(device))));
-        tile(kept - windowRect.tl()).copyTo(heatmap(kept));
-      }
-    }
-  }
+  else if (pixels <= s.maxStagedPixels)
+    heatmap = predictStaged(network, padded, device, window);
+  else
+    heatmap = predictInTiles(network, padded, device, window);
+
   heatmap = heatmap(cv::Rect(0, 0, scaled.cols, scaled.rows));
   if (heatmap.size() != rgb.size()) cv::resize(heatmap, heatmap, rgb.size(), 0, 0, cv::INTER_LINEAR);
   else heatmap = heatmap.clone();

@@ -15,10 +15,14 @@ enum class DevicePreference { Automatic, Cpu, Cuda };
 struct InferenceSettings {
   DevicePreference device = DevicePreference::Automatic;
   int threads = 0;                          // CPU threads for LibTorch; 0 = all cores
-  // Images with more pixels than this (at network scale) are processed in tiles, which bounds memory.
-  std::int64_t maxUntiledPixels = 2'500'000;
-  int tileSide = 1024;   // side of every tile (network input), network-scale pixels
-  int tileMargin = 96;   // context on each side of a tile's kept core, discarded after the forward pass
+  // How an image (at network scale) is split, so that memory stays bounded and the cache is used well. Every
+  // mode gives the same heatmap (to float rounding): tiles overlap by at least the network's reach.
+  //  - at most maxWholePixels: one forward pass over the whole image;
+  //  - at most maxStagedPixels: encoder and decoder in tiles of tileSide, the bottleneck over the whole image;
+  //  - larger: whole-network passes over overlapping tiles of tileSide (memory independent of image size).
+  std::int64_t maxWholePixels = 0;
+  std::int64_t maxStagedPixels = 6'000'000;
+  int tileSide = 448;  // preferred; adjusted per image so that tiles split it evenly
 };
 
 class HeatmapPredictor {

@@ -24,6 +24,11 @@ nn::ConvTranspose2d upConv(int64_t in, int64_t out) {
 
 torch::Tensor maxPool(const torch::Tensor& x) { return torch::max_pool2d(x, 2); }
 
+thread_local bool plainLayerSequence = false;  // see PlainLayerSequenceGuard
+
+// Training, and inference under PlainLayerSequenceGuard, run the layers exactly as METHOD.md lists them.
+bool usePlainSequence(const nn::Module& module) { return module.is_training() || plainLayerSequence; }
+
 // BN(i) -> ELU -> Conv k x k (i->o) -> BN(o) -> ELU -> Conv k x k (o->o)
 struct ConvBlockImpl : nn::Module {
   ConvBlockImpl(int64_t in, int64_t out, int64_t kernel)
@@ -32,9 +37,36 @@ struct ConvBlockImpl : nn::Module {
         bn2(register_module("bn2", batchNorm(out))),
         conv2(register_module("conv2", conv(out, out, kernel))) {}
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = conv1(torch::elu(bn1(x)));
-    return conv2(torch::elu(bn2(y)));
+    if (usePlainSequence(*this)) {
+      auto y = conv1(torch::elu(bn1(x)));
+      return conv2(torch::elu(bn2(y)));
+    }
+    return forwardForInference(x, /*inputIsScratch=*/false);
   }
+
+  // The same function with fewer passes over memory, for inference (running statistics): BN(i) and ELU run in
+  // place on one copy of x (on x itself when the caller no longer needs it), and BN(o) is folded into conv1.
+  torch::Tensor forwardForInference(torch::Tensor x, bool inputIsScratch) {
+    const auto [scale1, shift1] = affineOf(*bn1);
+    torch::Tensor h = inputIsScratch ? x.mul_(scale1).add_(shift1) : torch::addcmul(shift1, x, scale1);
+    x = torch::Tensor();
+    torch::elu_(h);
+    const auto [scale2, shift2] = affineOf(*bn2);
+    const auto foldedWeight = conv1->weight * scale2.view({-1, 1, 1, 1});
+    const auto foldedBias = conv1->bias * scale2.view({-1}) + shift2.view({-1});
+    auto y = torch::conv2d(h, foldedWeight, foldedBias, 1, conv1->options.kernel_size()->at(0) / 2);
+    h = torch::Tensor();
+    torch::elu_(y);
+    return conv2(y);
+  }
+
+  // Batch normalisation with running statistics as y = x * scale + shift, per channel (shaped 1 x C x 1 x 1).
+  static std::pair<torch::Tensor, torch::Tensor> affineOf(const nn::BatchNorm2dImpl& bn) {
+    const auto scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
+    const auto shift = bn.bias - bn.running_mean * scale;
+    return {scale.view({1, -1, 1, 1}), shift.view({1, -1, 1, 1})};
+  }
+
   nn::BatchNorm2d bn1;
   nn::Conv2d conv1;
   nn::BatchNorm2d bn2;
@@ -49,7 +81,8 @@ struct ResidualBlockImpl : nn::Module {
     if (in != out) shortcut = register_module("shortcut", conv(in, out, 1));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    return block(x) + (shortcut ? shortcut(x) : x);
+    if (usePlainSequence(*this)) return block(x) + (shortcut ? shortcut(x) : x);
+    return block(x).add_(shortcut ? shortcut(x) : x);
   }
   ConvBlock block;
   nn::Conv2d shortcut{nullptr};
@@ -63,7 +96,9 @@ struct UpResidualBlockImpl : nn::Module {
         block(register_module("block", ConvBlock(2 * out, out, 3))) {}
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip) {
     auto u = up(x);
-    return block(torch::cat({u, skip}, 1)) + u;
+    if (usePlainSequence(*this)) return block(torch::cat({u, skip}, 1)) + u;
+    // The concatenation is a fresh tensor, so the block may normalise it in place.
+    return block->forwardForInference(torch::cat({u, skip}, 1), /*inputIsScratch=*/true).add_(u);
   }
   nn::ConvTranspose2d up;
   ConvBlock block;
@@ -86,16 +121,24 @@ public:
     up3 = register_module("up3", UpResidualBlock(32, 16));
     head = register_module("head", conv(16, 1, 1));
   }
-  torch::Tensor forward(torch::Tensor x) override {
-    if (colorspace) x = colorspace(x);
+  Features encode(const torch::Tensor& input) override {
+    const auto x = colorspace ? colorspace(input) : input;
     auto e1 = enc1(x);
     auto e2 = enc2(maxPool(e1));
     auto e3 = enc3(maxPool(e2));
-    auto b = bottleneck1(maxPool(e3));
-    if (bottleneck2) b = bottleneck2(b);
-    return head(up3(up2(up1(b, e3), e2), e1));
+    return {{e1, e2, e3}, maxPool(e3)};
   }
-  int sizeMultiple() const override { return 8; }
+  torch::Tensor bottleneck(const torch::Tensor& deepest) override {
+    auto b = bottleneck1(deepest);
+    return bottleneck2 ? bottleneck2(b) : b;
+  }
+  torch::Tensor decode(const torch::Tensor& bottom, const std::vector<torch::Tensor>& skips) override {
+    return head(up3(up2(up1(bottom, skips[2]), skips[1]), skips[0]));
+  }
+  // Two 3x3 convolutions per level add 2 * 2^l; each 2x2 pooling adds 2^l; a stride-2 transposed 2x2
+  // convolution adds nothing; each 5x5 bottleneck convolution adds 2 * 8.
+  Reach reach() const override { return {2 + 1 + 4 + 2 + 8 + 4, (bottleneck2 ? 4 : 2) * 16, 8 + 4 + 2}; }
+  int levels() const override { return 3; }
   Architecture architecture() const override { return architecture_; }
 
 private:
@@ -142,7 +185,7 @@ public:
       encoders.push_back(register_module("enc" + std::to_string(level + 1), DoubleConv(in, filters[level], 3, small)));
       in = filters[level];
     }
-    bottleneck = register_module("bottleneck", DoubleConv(in, bottleneckFilters, 5, small));
+    bottleneckBlock = register_module("bottleneck", DoubleConv(in, bottleneckFilters, 5, small));
     in = bottleneckFilters;
     for (size_t i = 0; i < filters.size(); ++i) {
       const int64_t out = filters[filters.size() - 1 - i];
@@ -153,26 +196,36 @@ public:
     }
     head = register_module("head", conv(in, 1, 1));
   }
-  torch::Tensor forward(torch::Tensor x) override {
-    std::vector<torch::Tensor> skips;
+  Features encode(const torch::Tensor& input) override {
+    Features features;
+    auto x = input;
     for (auto& encoder : encoders) {
       x = encoder(x);
-      skips.push_back(x);
+      features.skips.push_back(x);
       x = maxPool(x);
     }
-    x = bottleneck(x);
-    for (size_t i = 0; i < ups.size(); ++i) {
-      x = decoders[i](torch::cat({ups[i](x), skips[skips.size() - 1 - i]}, 1));
-    }
+    features.deepest = x;
+    return features;
+  }
+  torch::Tensor bottleneck(const torch::Tensor& deepest) override { return bottleneckBlock(deepest); }
+  torch::Tensor decode(const torch::Tensor& bottom, const std::vector<torch::Tensor>& skips) override {
+    auto x = bottom;
+    for (size_t i = 0; i < ups.size(); ++i) x = decoders[i](torch::cat({ups[i](x), skips[skips.size() - 1 - i]}, 1));
     return head(x);
   }
-  int sizeMultiple() const override { return 1 << static_cast<int>(encoders.size()); }
+  // As for the ResUnet family: levels l = 0..L-1 each add 2 * 2^l (two 3x3) + 2^l (pooling) in the encoder and
+  // 2 * 2^l in the decoder; the two 5x5 bottleneck convolutions add 2 * 2 * 2^L.
+  Reach reach() const override {
+    const int top = 1 << levels();
+    return {3 * (top - 1), 4 * top, 2 * (top - 1)};
+  }
+  int levels() const override { return static_cast<int>(encoders.size()); }
   Architecture architecture() const override { return architecture_; }
 
 private:
   Architecture architecture_;
   std::vector<DoubleConv> encoders;
-  DoubleConv bottleneck{nullptr};
+  DoubleConv bottleneckBlock{nullptr};
   std::vector<nn::ConvTranspose2d> ups;
   std::vector<DoubleConv> decoders;
   nn::Conv2d head{nullptr};
@@ -204,6 +257,9 @@ SegmentationNetwork makeNetwork(Architecture architecture) {
   initialiseWeights(*network);
   return network;
 }
+
+PlainLayerSequenceGuard::PlainLayerSequenceGuard() : previous_(plainLayerSequence) { plainLayerSequence = true; }
+PlainLayerSequenceGuard::~PlainLayerSequenceGuard() { plainLayerSequence = previous_; }
 
 std::int64_t countTrainableParameters(const torch::nn::Module& module) {
   std::int64_t total = 0;

@@ -11,15 +11,49 @@
 
 namespace fluocount {
 
+// Every network here is an encoder (one skip tensor per level, then pooling), a bottleneck at the coarsest level,
+// and a decoder that climbs back up through the skips. Inference uses the three stages separately so that the
+// expensive full-resolution stages run in small tiles while the bottleneck sees the whole image (inference.cpp).
 class SegmentationNetworkImpl : public torch::nn::Module {
 public:
-  // Logits for an input whose sides are multiples of sizeMultiple().
-  virtual torch::Tensor forward(torch::Tensor x) = 0;
-  // Side lengths must be multiples of this (2^number of poolings).
-  virtual int sizeMultiple() const = 0;
+  struct Features {
+    std::vector<torch::Tensor> skips;  // skips[l] at 1/2^l of the input's resolution
+    torch::Tensor deepest;             // the pooled input of the bottleneck, at 1/2^levels
+  };
+  // How far (in input pixels) each stage reaches: an output pixel depends on inputs at most this far away.
+  struct Reach {
+    int encoder = 0, bottleneck = 0, decoder = 0;
+    int total() const { return encoder + bottleneck + decoder; }
+  };
+
+  virtual Features encode(const torch::Tensor& x) = 0;
+  virtual torch::Tensor bottleneck(const torch::Tensor& deepest) = 0;
+  virtual torch::Tensor decode(const torch::Tensor& bottom, const std::vector<torch::Tensor>& skips) = 0;
+  virtual Reach reach() const = 0;
+  virtual int levels() const = 0;  // number of poolings
   virtual Architecture architecture() const = 0;
+
+  // Logits for an input whose sides are multiples of sizeMultiple().
+  torch::Tensor forward(const torch::Tensor& x) {
+    Features features = encode(x);
+    return decode(bottleneck(features.deepest), features.skips);
+  }
+  int sizeMultiple() const { return 1 << levels(); }
 };
 using SegmentationNetwork = std::shared_ptr<SegmentationNetworkImpl>;
+
+// In inference mode the ResUnet blocks fold batch normalisation into neighbouring operations (fewer passes over
+// memory). While a guard lives, this thread runs them as the plain layer sequence instead (tests compare the two).
+class PlainLayerSequenceGuard {
+public:
+  PlainLayerSequenceGuard();
+  ~PlainLayerSequenceGuard();
+  PlainLayerSequenceGuard(const PlainLayerSequenceGuard&) = delete;
+  PlainLayerSequenceGuard& operator=(const PlainLayerSequenceGuard&) = delete;
+
+private:
+  bool previous_;
+};
 
 // A freshly initialised network (Kaiming-normal convolutions, BN momentum 0.01 and eps 1e-3).
 SegmentationNetwork makeNetwork(Architecture architecture);

@@ -42,6 +42,31 @@ private slots:
     }
   }
 
+  void foldedInferenceEqualsThePlainLayerSequence() {
+    torch::manual_seed(5);
+    const auto network = makeNetwork(Architecture::CResUnet);
+    // Give every BatchNorm non-trivial running statistics and affine parameters.
+    network->train();
+    {
+      torch::NoGradGuard noGrad;
+      for (auto& p : network->named_parameters())
+        if (p.key().find("bn") != std::string::npos) p.value().uniform_(0.5, 1.5);
+      for (int i = 0; i < 3; ++i) network->forward(torch::rand({2, 3, 64, 64}) * 2);
+    }
+    network->eval();
+    torch::NoGradGuard noGrad;
+    const auto x = torch::rand({1, 3, 96, 80});
+    const auto folded = network->forward(x);
+    torch::Tensor plain;
+    {
+      PlainLayerSequenceGuard guard;
+      plain = network->forward(x);
+    }
+    const double relative = ((folded - plain).norm() / plain.norm()).item<double>();
+    qInfo("relative difference folded vs plain: %g", relative);
+    QVERIFY(relative < 1e-5);
+  }
+
   void architectureNamesRoundTrip() {
     for (auto a : allArchitectures()) QCOMPARE(*architectureFromName(architectureName(a)), a);
     QVERIFY(!architectureFromName("resnet50"));
