@@ -43,8 +43,13 @@ void printTiming(const char* what, const Timing& t) {
   std::printf("%-34s median %7.3f s   min %7.3f   max %7.3f\n", what, t.median, t.min, t.max);
 }
 
+struct PythonBaseline {
+  double medianSeconds = 0;
+  std::string summary;  // the script's own result line
+};
+
 // The same c-ResUnet in Python PyTorch (../shared/bench/pytorch_cresunet.py), run now on this machine.
-std::optional<double> pythonBaselineSeconds(const QString& script, int threads) {
+std::optional<PythonBaseline> runPythonBaseline(const QString& script, int threads) {
   QProcess python;
   python.start("/usr/bin/python3", {script, "infer", QString::number(threads)});
   if (!python.waitForFinished(15 * 60 * 1000) || python.exitCode() != 0) {
@@ -52,11 +57,10 @@ std::optional<double> pythonBaselineSeconds(const QString& script, int threads) 
                  python.readAllStandardError().right(400).constData());
     return std::nullopt;
   }
-  const QString output = QString::fromLocal8Bit(python.readAllStandardOutput());
-  std::printf("baseline output: %s", qPrintable(output.section('\n', -2)));
+  const QString output = QString::fromLocal8Bit(python.readAllStandardOutput()).trimmed();
   const auto match = QRegularExpression("median ([0-9.]+) s").match(output);
   if (!match.hasMatch()) return std::nullopt;
-  return match.captured(1).toDouble();
+  return PythonBaseline{match.captured(1).toDouble(), output.section('\n', -1).toStdString()};
 }
 
 }  // namespace
@@ -100,11 +104,12 @@ int runBenchCommand(const QStringList& arguments) {
     model = loadModel(*modelPath);
     modelName = *modelPath;
   } else {
-    model = untrainedModel(Architecture::CResUnet);
+    model = untrainedModel(Architecture::CResUnet, /*seed=*/0);
     modelName = "untrained c-resunet (no model file)";
   }
   const ModelInfo info = model.info;
   const HeatmapPredictor predictor(std::move(model), inference);
+
   const RawImage raw = loadImage(imagePath.toStdString());
   const cv::Mat rgb = normaliseToRgb(raw.pixels, info.normalisation);
   const double diameter = info.canonicalDiameterPx;
@@ -129,12 +134,17 @@ int runBenchCommand(const QStringList& arguments) {
   std::printf("%-34s %.0f MB (after the forward runs %.0f MB)\n", "peak resident memory", peakResidentMegabytes(),
               forwardPeak);
 
+  // The peer runs last so that it does not disturb FluoCount's figures. Its peak-memory figure is its own
+  // whenever it exceeds FluoCount's (a child process inherits the parent's peak).
+  std::optional<PythonBaseline> python;
   const QString script = QStringLiteral(FLUOCOUNT_SHARED_DIR) + "/bench/pytorch_cresunet.py";
-  if (!parser.isSet("no-baseline") && QFileInfo::exists(script) && QFileInfo::exists("/usr/bin/python3")) {
-    std::printf("\nPython PyTorch peer (same c-ResUnet, 1x3x1200x1600, same threads):\n");
-    if (const auto python = pythonBaselineSeconds(script, predictor.cpuThreads()))
-      std::printf("forward: FluoCount %.3f s vs Python PyTorch %.3f s: %.2fx %s\n", forward.median, *python,
-                  forward.median > 0 ? *python / forward.median : 0.0, "(Python time / FluoCount time)");
+  if (!parser.isSet("no-baseline") && QFileInfo::exists(script) && QFileInfo::exists("/usr/bin/python3"))
+    python = runPythonBaseline(script, predictor.cpuThreads());
+  if (python) {
+    std::printf("\nPython PyTorch peer (same c-ResUnet, 1x3x1200x1600, %d threads, run after the figures above):\n  %s\n",
+                predictor.cpuThreads(), python->summary.c_str());
+    std::printf("forward: FluoCount %.3f s vs Python PyTorch %.3f s: Python takes %.2fx FluoCount's time\n",
+                forward.median, python->medianSeconds, python->medianSeconds / forward.median);
   }
   return 0;
 }

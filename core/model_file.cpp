@@ -166,7 +166,8 @@ Model parseModel(const std::string& bytes, const std::string& name) {
   return model;
 }
 
-Model untrainedModel(Architecture architecture) {
+Model untrainedModel(Architecture architecture, std::optional<std::uint64_t> seed) {
+  if (seed) torch::manual_seed(*seed);
   Model model{makeNetwork(architecture), ModelInfo{}};
   model.info.architecture = architecture;
   model.network->eval();

@@ -7,7 +7,9 @@
 // Layout: "FLUOCOUNT MODEL\n" | u32 version | u64 header size | JSON header | tensor bytes | u32 CRC-32 of all before.
 #include "core/model_info.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include <stdexcept>
 #include <string>
@@ -35,6 +37,6 @@ Model loadModel(const std::string& path);
 Model parseModel(const std::string& bytes, const std::string& nameForErrors);
 
 // A freshly initialised network with default info (for benchmarks, and as the start of training from scratch).
-Model untrainedModel(Architecture architecture);
+Model untrainedModel(Architecture architecture, std::optional<std::uint64_t> seed = std::nullopt);
 
 }  // namespace fluocount
