@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <thread>
 
 namespace fluocount {
@@ -129,16 +130,6 @@ void keepCore(cv::Mat& heatmap, const torch::Tensor& logits, const Tile& tile) {
   probabilities(tile.core - tile.window.tl()).copyTo(heatmap(tile.core));
 }
 
-// Whole-network passes over overlapping tiles: memory depends on the tile size only.
-cv::Mat predictInTiles(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
-                       int window) {
-  const int margin = roundUpTo(network.reach().total(), network.sizeMultiple());
-  cv::Mat heatmap(padded.size(), CV_32F);
-  for (const Tile& tile : tilesOf(padded.size(), std::max(window, 4 * margin), margin, network.sizeMultiple()))
-    keepCore(heatmap, network.forward(toTensor(padded(tile.window)).to(device)), tile);
-  return heatmap;
-}
-
 // Encoder in tiles, bottleneck over the whole image, decoder in tiles. The full-resolution stages are the
 // expensive and memory-hungry ones; their reach is short, so their tiles need only small margins.
 cv::Mat predictStaged(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
@@ -175,6 +166,21 @@ cv::Mat predictStaged(SegmentationNetworkImpl& network, const cv::Mat& padded, c
   return heatmap;
 }
 
+// Large images: overlapping blocks, each run staged, overlapping by the whole network's reach. Memory depends on
+// the block size only, whatever the slide's size.
+cv::Mat predictInBlocks(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
+                        int window, std::int64_t blockPixels) {
+  const int multiple = network.sizeMultiple();
+  const int margin = roundUpTo(network.reach().total(), multiple);
+  const int blockSide = std::max(4 * margin, roundDownTo(static_cast<int>(std::sqrt(double(blockPixels))), multiple));
+  cv::Mat heatmap(padded.size(), CV_32F);
+  for (const Tile& block : tilesOf(padded.size(), blockSide, margin, multiple)) {
+    const cv::Mat probabilities = predictStaged(network, padded(block.window), device, window);
+    probabilities(block.core - block.window.tl()).copyTo(heatmap(block.core));
+  }
+  return heatmap;
+}
+
 }  // namespace
 
 cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) const {
@@ -202,7 +208,7 @@ cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) con
   else if (pixels <= s.maxStagedPixels)
     heatmap = predictStaged(network, padded, device, window);
   else
-    heatmap = predictInTiles(network, padded, device, window);
+    heatmap = predictInBlocks(network, padded, device, window, std::max<std::int64_t>(s.maxStagedPixels, 1 << 20));
 
   heatmap = heatmap(cv::Rect(0, 0, scaled.cols, scaled.rows));
   if (heatmap.size() != rgb.size()) cv::resize(heatmap, heatmap, rgb.size(), 0, 0, cv::INTER_LINEAR);

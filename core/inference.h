@@ -19,7 +19,7 @@ struct InferenceSettings {
   // mode gives the same heatmap (to float rounding): tiles overlap by at least the network's reach.
   //  - at most maxWholePixels: one forward pass over the whole image;
   //  - at most maxStagedPixels: encoder and decoder in tiles of tileSide, the bottleneck over the whole image;
-  //  - larger: whole-network passes over overlapping tiles of tileSide (memory independent of image size).
+  //  - larger: overlapping blocks of about maxStagedPixels, each run staged (memory independent of image size).
   std::int64_t maxWholePixels = 0;
   std::int64_t maxStagedPixels = 6'000'000;
   int tileSide = 448;  // preferred; adjusted per image so that tiles split it evenly

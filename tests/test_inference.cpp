@@ -43,9 +43,9 @@ private slots:
     InferenceSettings staged;  // encoder and decoder in tiles, bottleneck whole
     staged.maxWholePixels = 0;
     staged.tileSide = 256;
-    InferenceSettings tiled;   // whole-network passes over overlapping tiles
+    InferenceSettings tiled;   // overlapping blocks, each run staged
     tiled.maxWholePixels = 0;
-    tiled.maxStagedPixels = 0;
+    tiled.maxStagedPixels = 0;  // blocks of the smallest size (1 Mpx)
     tiled.tileSide = 512;
     const cv::Mat reference = HeatmapPredictor(seededModel(), whole).predict(slide, 50);
     QCOMPARE(reference.size(), slide.size());
