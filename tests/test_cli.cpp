@@ -1,5 +1,7 @@
 // fluocount-cli end to end on real slides, as a user runs it.
 #include "core/image_io.h"
+#include "core/model_file.h"
+#include "core/networks.h"
 #include "tests/test_support.h"
 
 #include <QDir>
@@ -104,6 +106,18 @@ private slots:
     QCOMPARE(sweep.exitCode, 0);
     QVERIFY2(sweep.out.contains("knee:") && sweep.out.contains("best F1:"), qPrintable(sweep.out));
     QCOMPARE(sweep.out.count(QRegularExpression("\\n\\s+0\\.\\d{3}\\s+\\d+")), 20);
+  }
+
+  void countsWithAModelFileAndReportsTheDevice() {
+    const Model model = untrainedModel(Architecture::CResUnet, 3);
+    const QString path = temp.filePath("untrained.fcmodel");
+    saveModel(path.toStdString(), *model.network, model.info);
+    const QString image = sharedDataDir() + "/fnc-red/images/MAR32C2R3_PVHr_200x_r.png";
+    const Run run = runCli({"count", image, "--model", path, "--threshold", "0.5", "--diameter", "40"});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY2(run.err.contains("c-resunet on CPU"), qPrintable(run.err));
+    QVERIFY2(run.out.contains("MAR32C2R3_PVHr_200x_r.png"), qPrintable(run.out));
+    QVERIFY(run.out.contains("0.500"));
   }
 
   void badUsageIsExplained() {
