@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,14 @@ std::string serialiseModel(SegmentationNetworkImpl& network, const ModelInfo& in
 // Throws ModelFileError naming the file and what is wrong (truncated, corrupt, mismatched, not a model file).
 Model loadModel(const std::string& path);
 Model parseModel(const std::string& bytes, const std::string& nameForErrors);
+
+struct NamedTensor;
+class TensorContainer;
+// The network's parameters and BatchNorm buffers by dotted module path (what a model file stores).
+std::vector<NamedTensor> networkState(SegmentationNetworkImpl& network);
+// Copies `prefix` + each state name from the container into the network; throws ContainerError when one is
+// missing or mismatched.
+void loadNetworkState(SegmentationNetworkImpl& network, const TensorContainer& container, const std::string& prefix);
 
 // A freshly initialised network with default info (for benchmarks, and as the start of training from scratch).
 Model untrainedModel(Architecture architecture, std::optional<std::uint64_t> seed = std::nullopt);
