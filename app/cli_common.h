@@ -23,6 +23,7 @@ int runCountCommand(const QStringList& arguments);
 int runEvaluateCommand(const QStringList& arguments);
 int runSweepCommand(const QStringList& arguments);
 int runBenchCommand(const QStringList& arguments);
+int runTrainCommand(const QStringList& arguments);
 
 // --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
 void addCounterOptions(QCommandLineParser& parser);

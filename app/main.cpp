@@ -17,7 +17,8 @@ const char* kUsage =
     "  count      count cells in images or folders; write the count table, objects, label masks, overlays\n"
     "  evaluate   compare counts with annotated masks: F1, precision, recall, accuracy, MAE, MedAE, MPE\n"
     "  sweep      count and F1 for thresholds 0.500..0.975, Kneedle knee and best-F1 threshold\n"
-    "  bench      time the network, post-processing and a threshold sweep on a real slide\n"
+    "  train      train or fine-tune a network on annotated folders; cancel and resume\n"
+    "  bench      time the network, post-processing, a threshold sweep and a training step\n"
     "\n"
     "'fluocount-cli <command> --help' describes each command's options.\n";
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       {"evaluate", fluocount::cli::runEvaluateCommand},
       {"sweep", fluocount::cli::runSweepCommand},
       {"bench", fluocount::cli::runBenchCommand},
+      {"train", fluocount::cli::runTrainCommand},
   };
   const QString name = arguments[1];
   const auto command = commands.find(name);

@@ -1,0 +1,144 @@
+// fluocount-cli train: train or fine-tune a network on annotated folders; progress bar, a line per epoch,
+// Ctrl-C to stop with a checkpoint, --resume to continue.
+#include "app/cli_common.h"
+#include "app/progress_bar.h"
+#include "core/trainer.h"
+
+#include <QFileInfo>
+
+#include <csignal>
+#include <cstdio>
+
+namespace fluocount::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void onInterrupt(int) { interrupted.store(true); }
+
+// "folder[:diameter[:augmentation factor]]"
+DatasetSource parseSource(const QString& text, double defaultDiameter, int defaultFactor) {
+  QStringList parts = text.split(':');
+  DatasetSource source{parts.takeFirst().toStdString(), defaultDiameter, defaultFactor};
+  bool ok = true;
+  if (!parts.isEmpty()) source.cellDiameterPx = parts.takeFirst().toDouble(&ok);
+  if (ok && !parts.isEmpty()) source.augmentationFactor = parts.takeFirst().toInt(&ok);
+  if (!ok || !parts.isEmpty() || source.cellDiameterPx < 2 || source.augmentationFactor < 1)
+    throw CliError("'" + text.toStdString() + "': expected folder[:cell diameter px[:augmentation factor]]");
+  return source;
+}
+
+class ConsoleObserver : public TrainingObserver {
+public:
+  void message(const std::string& text) override { std::fprintf(stderr, "%s\n", text.c_str()); }
+  void progress(const TrainingProgress& p) override {
+    if (!p.epochFinished) {
+      if (!bar_ || epoch_ != p.epoch) {
+        bar_ = std::make_unique<ProgressBar>("epoch " + std::to_string(p.epoch), p.stepsPerEpoch);
+        epoch_ = p.epoch;
+      }
+      char item[64];
+      std::snprintf(item, sizeof item, "loss %.4f", p.trainLoss);
+      bar_->advance(item);
+      return;
+    }
+    if (bar_) bar_->finish();
+    bar_.reset();
+    std::printf("epoch %3d/%d  train loss %.5f  validation loss %.5f  validation F1 %.4f  lr %.2e  elapsed %.0f s  "
+                "ETA %.0f s\n",
+                p.epoch, p.maxEpochs, p.trainLoss, p.validationLoss, p.validationF1, p.learningRate, p.elapsedSeconds,
+                p.etaSeconds);
+    std::fflush(stdout);
+  }
+
+private:
+  std::unique_ptr<ProgressBar> bar_;
+  int epoch_ = 0;
+};
+
+}  // namespace
+
+int runTrainCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Train a network on annotated folders (images/ + masks/, same stems), or fine-tune an existing model, and "
+      "write a model file with its Kneedle threshold, validation metrics and provenance. Each folder may carry its "
+      "own cell diameter and augmentation factor: folder[:diameter[:factor]]. Ctrl-C stops within one step and "
+      "writes a checkpoint; --resume continues from it.");
+  parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px[:augmentation factor]].", "folders...");
+  parser.addOptions({
+      {{"o", "out"}, "Model file to write (required).", "file"},
+      {"validation", "Validation folder (repeatable); default: a seeded 30 % split of the training images.", "folder"},
+      {"validation-fraction", "Share of images held out for validation when no --validation is given (default 0.3).", "f", "0.3"},
+      {"architecture", "c-resunet (default), resunet, unet or small-unet.", "name", "c-resunet"},
+      {"from", "Fine-tune this model file instead of starting from scratch.", "file"},
+      {"diameter", "Default cell diameter of the folders, px (default 50).", "px", "50"},
+      {"augmentation-factor", "Default augmented copies of each crop per epoch (default 4).", "n", "4"},
+      {"epochs", "Maximum epochs (default 100; early stopping after 20 without improvement).", "n", "100"},
+      {"steps-per-epoch", "Cap the steps per epoch (default: every crop).", "n"},
+      {"batch-size", "Crops per step (default 4).", "n", "4"},
+      {"crop-size", "Crop side, px (default 512).", "px", "512"},
+      {"crop-step", "Step of the crop grid (default 400 for 512 crops, scaled for other sizes).", "px"},
+      {"lr", "Initial learning rate (default 0.006).", "rate", "0.006"},
+      {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
+      {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
+      {"artifacts", "Text file of flagged artifact crops, one 'image-name x y' per line (oversampled 150x).", "file"},
+      {"seed", "Seed for the split, the order and the augmentation (default 1).", "n", "1"},
+      {"checkpoint", "Checkpoint file (default: <out>.checkpoint).", "file"},
+      {"resume", "Continue from the checkpoint."},
+      {"threads", "CPU threads (default: all cores).", "n"},
+      {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
+  });
+  parseOrExit(parser, arguments);
+  if (parser.positionalArguments().isEmpty()) throw CliError("train: name at least one training folder");
+  if (!parser.isSet("out")) throw CliError("train: --out FILE is required");
+
+  TrainingSettings s;
+  const double diameter = numberOption(parser, "diameter", 2, 2000);
+  const int factor = int(numberOption(parser, "augmentation-factor", 1, 1000));
+  for (const QString& folder : parser.positionalArguments()) s.training.push_back(parseSource(folder, diameter, factor));
+  for (const QString& folder : parser.values("validation")) s.validation.push_back(parseSource(folder, diameter, 1));
+  s.validationFraction = numberOption(parser, "validation-fraction", 0.01, 0.99);
+  const auto architecture = architectureFromName(parser.value("architecture").toStdString());
+  if (!architecture) throw CliError("--architecture must be c-resunet, resunet, unet or small-unet");
+  s.architecture = *architecture;
+  if (parser.isSet("from")) s.initialModel = parser.value("from").toStdString();
+  s.maxEpochs = int(numberOption(parser, "epochs", 1, 100000));
+  if (parser.isSet("steps-per-epoch")) s.maxStepsPerEpoch = int(numberOption(parser, "steps-per-epoch", 1, 1e9));
+  s.batchSize = int(numberOption(parser, "batch-size", 1, 1024));
+  s.cropSize = int(numberOption(parser, "crop-size", 32, 4096));
+  if (s.cropSize % 16) throw CliError("--crop-size must be a multiple of 16");
+  s.cropStep = parser.isSet("crop-step") ? int(numberOption(parser, "crop-step", 1, 4096)) : s.cropSize * 400 / 512;
+  s.learningRate = numberOption(parser, "lr", 1e-9, 10);
+  s.useWeightMaps = !parser.isSet("no-weight-maps");
+  s.useOversampling = !parser.isSet("no-oversampling");
+  if (parser.isSet("artifacts")) s.artifacts = readArtifactList(parser.value("artifacts").toStdString());
+  s.seed = static_cast<std::uint64_t>(numberOption(parser, "seed", 0, 1e18));
+  s.outputModel = parser.value("out").toStdString();
+  if (parser.isSet("checkpoint")) s.checkpoint = parser.value("checkpoint").toStdString();
+  s.resume = parser.isSet("resume");
+  if (parser.isSet("threads")) s.inference.threads = int(numberOption(parser, "threads", 1, 1024));
+  const QString device = parser.value("device");
+  if (device == "cpu") s.inference.device = DevicePreference::Cpu;
+  else if (device == "cuda") s.inference.device = DevicePreference::Cuda;
+  else if (device != "auto") throw CliError("--device must be auto, cpu or cuda");
+  if (QFileInfo::exists(parser.value("out")) && !s.resume)
+    std::fprintf(stderr, "note: %s exists and will be replaced when training finishes\n", qPrintable(parser.value("out")));
+
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
+  ConsoleObserver observer;
+  const TrainingOutcome outcome = trainModel(s, observer, interrupted);
+  if (outcome.status == TrainingOutcome::Status::Cancelled) {
+    std::printf("stopped after %d finished epoch(s); resume with the same command and --resume\n", outcome.epochs);
+    return 130;
+  }
+  const auto& v = outcome.validation;
+  std::printf("wrote %s after %d epoch(s)%s\n", outcome.modelPath.c_str(), outcome.epochs,
+              outcome.status == TrainingOutcome::Status::EarlyStopped ? " (early stopping)" : "");
+  std::printf("threshold %.3f (%s); validation F1 %.4f  precision %.4f  recall %.4f  MAE %.2f\n", outcome.threshold,
+              outcome.sweep.knee ? "Kneedle knee" : "no knee: best F1", v.f1, v.precision, v.recall, v.meanAbsoluteError);
+  return 0;
+}
+
+}  // namespace fluocount::cli

@@ -1,0 +1,367 @@
+#include "core/trainer.h"
+
+#include "core/checkpoint.h"
+#include "core/image_io.h"
+#include "core/model_file.h"
+#include "core/networks.h"
+#include "core/postprocess.h"
+#include "core/training_step.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+namespace fluocount {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BatchTensors {
+  torch::Tensor images, masks, weights;
+};
+
+BatchTensors toTensors(const std::vector<TrainingCrop>& crops, const torch::Device& device) {
+  const int n = static_cast<int>(crops.size()), size = crops.front().image.rows;
+  auto images = torch::empty({n, 3, size, size});
+  auto masks = torch::empty({n, 1, size, size});
+  auto weights = torch::empty({n, 1, size, size});
+  for (int i = 0; i < n; ++i) {
+    const cv::Mat image = crops[i].image.isContinuous() ? crops[i].image : crops[i].image.clone();
+    images[i].copy_(torch::from_blob(const_cast<float*>(image.ptr<float>()), {size, size, 3}).permute({2, 0, 1}));
+    masks[i][0].copy_(torch::from_blob(const_cast<float*>(crops[i].mask.ptr<float>()), {size, size}));
+    weights[i][0].copy_(torch::from_blob(const_cast<float*>(crops[i].weights.ptr<float>()), {size, size}));
+  }
+  return {images.to(device), masks.to(device), weights.to(device)};
+}
+
+void copyWeights(SegmentationNetworkImpl& from, SegmentationNetworkImpl& to) {
+  torch::NoGradGuard noGrad;
+  auto source = networkState(from);
+  auto target = networkState(to);
+  for (std::size_t i = 0; i < source.size(); ++i) target[i].tensor.copy_(source[i].tensor);
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+nlohmann::json sourcesJson(const std::vector<DatasetSource>& sources) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : sources)
+    list.push_back({{"folder", s.folder}, {"cell_diameter_px", s.cellDiameterPx}, {"augmentation_factor", s.augmentationFactor}});
+  return list;
+}
+
+nlohmann::json namesJson(const std::vector<PreparedImage>& images) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& image : images) list.push_back(image.name);
+  return list;
+}
+
+// One training run: data, network, optimiser and progress, from start (or checkpoint) to model file.
+class TrainingRun {
+public:
+  TrainingRun(const TrainingSettings& settings, TrainingObserver& observer, const std::atomic<bool>& cancel)
+      : s_(settings), observer_(observer), cancel_(cancel) {
+    checkpointPath_ = s_.checkpoint.empty() ? s_.outputModel + ".checkpoint" : s_.checkpoint;
+    loss_ = {s_.cellClassWeight, s_.backgroundClassWeight, s_.useWeightMaps};
+  }
+
+  TrainingOutcome run() {
+    start_ = Clock::now();
+    buildNetwork();
+    prepareData();
+    restoreOrStart();
+    TrainingOutcome outcome;
+    outcome.checkpointPath = checkpointPath_;
+    while (epoch_ < s_.maxEpochs) {
+      if (!runEpoch()) {
+        outcome.status = TrainingOutcome::Status::Cancelled;
+        outcome.epochs = epoch_;
+        return outcome;
+      }
+      if (schedule_.epochsWithoutImprovement >= s_.earlyStoppingPatience) {
+        observer_.message("early stopping: no validation improvement for " +
+                          std::to_string(s_.earlyStoppingPatience) + " epochs");
+        outcome.status = TrainingOutcome::Status::EarlyStopped;
+        break;
+      }
+    }
+    outcome.epochs = epoch_;
+    finish(outcome);
+    return outcome;
+  }
+
+private:
+  void buildNetwork() {
+    device_ = s_.inference.device == DevicePreference::Cpu || !torch::cuda::is_available()
+                  ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA);
+    if (s_.inference.device == DevicePreference::Cuda && !device_.is_cuda())
+      throw std::runtime_error("CUDA was requested but this LibTorch has no CUDA support or no GPU is present");
+    if (device_.is_cpu())
+      at::set_num_threads(s_.inference.threads > 0 ? s_.inference.threads
+                                                   : int(std::max(1u, std::thread::hardware_concurrency())));
+    torch::manual_seed(s_.seed);
+    if (!s_.initialModel.empty()) {
+      Model start = loadModel(s_.initialModel);
+      info_ = start.info;
+      network_ = start.network;
+      observer_.message("fine-tuning " + s_.initialModel);
+    } else {
+      info_.architecture = s_.architecture;
+      info_.canonicalDiameterPx = s_.canonicalDiameterPx;
+      info_.normalisation = s_.normalisation;
+      info_.postprocess = s_.postprocess;
+      network_ = makeNetwork(s_.architecture);
+    }
+    best_ = makeNetwork(info_.architecture);
+    network_->to(device_);
+    best_->to(device_);
+    copyWeights(*network_, *best_);
+    optimizer_ = std::make_unique<torch::optim::Adam>(network_->parameters(), torch::optim::AdamOptions(s_.learningRate));
+    schedule_ = {s_.learningRateFactor, s_.learningRatePatience, s_.minimumLearningRate};
+    observer_.message("training " + architectureName(info_.architecture) + " on " +
+                      (device_.is_cuda() ? std::string("CUDA GPU") : "CPU (" + std::to_string(at::get_num_threads()) + " threads)"));
+  }
+
+  void prepareData() {
+    DatasetScan scan = scanDatasets(s_.training);
+    for (const auto& skipped : scan.withoutMask) observer_.message("skipped (no mask): " + skipped);
+    Split split;
+    if (s_.validation.empty()) {
+      split = splitExamples(scan.examples, s_.validationFraction, s_.seed);
+    } else {
+      split.train = scan.examples;
+      DatasetScan validation = scanDatasets(s_.validation);
+      for (const auto& skipped : validation.withoutMask) observer_.message("skipped (no mask): " + skipped);
+      split.validation = validation.examples;
+    }
+    if (split.train.empty()) throw ImageError("no annotated training images (images/ with masks/ of the same stem)");
+    if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
+    std::vector<int> factors;
+    for (const auto& e : split.train) {
+      trainImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, s_.weightMaps));
+      factors.push_back(e.augmentationFactor);
+    }
+    for (const auto& e : split.validation)
+      validationImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, s_.weightMaps));
+    // METHOD.md step 5: one global maximum over the training data normalises every weight map.
+    for (const auto& image : trainImages_) {
+      double maximum = 0;
+      cv::minMaxLoc(image.weights, nullptr, &maximum);
+      weightNormaliser_ = std::max(weightNormaliser_, maximum);
+    }
+    samples_ = trainingSamples(trainImages_, factors, s_.cropSize, s_.cropStep, s_.artifacts,
+                               s_.useOversampling ? s_.artifactOversampling : 0);
+    validationSamples_ = validationSamples(validationImages_, s_.cropSize, s_.cropStep);
+    for (const auto& image : validationImages_) {
+      cv::Mat labels;
+      labelComponents(image.mask > 0.5f, labels);
+      validationTruth_.push_back(measureLabels(labels));
+    }
+    observer_.message(std::to_string(trainImages_.size()) + " training and " + std::to_string(validationImages_.size()) +
+                      " validation images; " + std::to_string(samples_.size()) + " training crops per epoch");
+  }
+
+  int stepsPerEpoch() const {
+    const int all = int((samples_.size() + s_.batchSize - 1) / s_.batchSize);
+    return s_.maxStepsPerEpoch > 0 ? std::min(all, s_.maxStepsPerEpoch) : all;
+  }
+
+  void restoreOrStart() {
+    if (!s_.resume) return;
+    if (!std::filesystem::exists(checkpointPath_))
+      throw CheckpointError(checkpointPath_ + ": no checkpoint to resume from");
+    const nlohmann::json state = loadCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), {}});
+    epoch_ = state.at("epoch").get<int>();
+    step_ = state.at("step").get<int>();
+    lossSum_ = state.at("loss_sum").get<double>();
+    schedule_.fromJson(state.at("schedule"));
+    history_ = state.at("history");
+    observer_.message("resumed from " + checkpointPath_ + " at epoch " + std::to_string(epoch_ + 1) + ", step " +
+                      std::to_string(step_));
+  }
+
+  void saveState() {
+    const nlohmann::json state = {{"epoch", epoch_}, {"step", step_}, {"loss_sum", lossSum_},
+                                  {"schedule", schedule_.toJson()}, {"history", history_}, {"seed", s_.seed}};
+    saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state});
+  }
+
+  // Returns false when cancelled (after writing a checkpoint at the current step).
+  bool runEpoch() {
+    std::vector<CropSample> order = samples_;
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(mixSeed(s_.seed, epoch_, 17)));
+    order.resize(std::min(order.size(), std::size_t(stepsPerEpoch()) * s_.batchSize));
+    BatchProducer producer(trainImages_, order, s_.batchSize, s_.cropSize, weightNormaliser_, s_.augmentation,
+                           mixSeed(s_.seed, epoch_), std::size_t(step_));
+    network_->train();
+    while (true) {
+      if (cancel_.load()) {
+        saveState();
+        observer_.message("cancelled; checkpoint written to " + checkpointPath_ + " (resume to continue)");
+        return false;
+      }
+      auto crops = producer.next();
+      if (!crops) break;
+      const BatchTensors batch = toTensors(*crops, device_);
+      lossSum_ += trainStep(*network_, *optimizer_, batch.images, batch.masks, batch.weights, loss_);
+      ++step_;
+      ++stepsThisSession_;
+      report(false);
+    }
+    endEpoch();
+    return true;
+  }
+
+  void endEpoch() {
+    const double trainLoss = lossSum_ / std::max(1, step_);
+    const double validationLoss = validationCropLoss();
+    const SweepResult sweep = validationSweep();
+    const std::size_t best = sweep.argmaxF1.value_or(0);
+    lastValidationLoss_ = validationLoss;
+    lastValidationF1_ = sweep.points[best].f1;
+    const double previousBest = schedule_.best;
+    setLearningRate(*optimizer_, schedule_.update(validationLoss, learningRateOf(*optimizer_)));
+    if (schedule_.best < previousBest) copyWeights(*network_, *best_);
+    history_.push_back({{"epoch", epoch_ + 1}, {"train_loss", trainLoss}, {"validation_loss", validationLoss},
+                        {"validation_f1", lastValidationF1_}, {"best_threshold", sweep.points[best].threshold},
+                        {"learning_rate", learningRateOf(*optimizer_)}});
+    ++epoch_;
+    step_ = 0;
+    lossSum_ = 0;
+    saveState();
+    report(true, trainLoss);
+  }
+
+  double validationCropLoss() {
+    network_->eval();
+    torch::NoGradGuard noGrad;
+    BatchProducer producer(validationImages_, validationSamples_, s_.batchSize, s_.cropSize, weightNormaliser_,
+                           s_.augmentation, 0);
+    double sum = 0;
+    std::int64_t pixels = 0;
+    while (auto crops = producer.next()) {
+      const BatchTensors batch = toTensors(*crops, device_);
+      sum += weightedBceLoss(network_->forward(batch.images), batch.masks, batch.weights, loss_).item<double>() *
+             batch.masks.numel();
+      pixels += batch.masks.numel();
+    }
+    network_->train();
+    return sum / std::max<std::int64_t>(1, pixels);
+  }
+
+  std::vector<cv::Mat> validationHeatmaps(SegmentationNetworkImpl& network) {
+    // The predictor shares the network (no copy); images are already at the canonical diameter.
+    InferenceSettings inference = s_.inference;
+    inference.threads = at::get_num_threads();
+    const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_}, inference);
+    std::vector<cv::Mat> heatmaps;
+    for (const auto& image : validationImages_) heatmaps.push_back(predictor.predict(image.rgb, info_.canonicalDiameterPx));
+    network.train();
+    return heatmaps;
+  }
+
+  SweepResult validationSweep(SegmentationNetworkImpl* network = nullptr) {
+    const auto heatmaps = validationHeatmaps(network ? *network : *network_);
+    std::vector<SweepImage> images;
+    const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
+    for (std::size_t i = 0; i < heatmaps.size(); ++i)
+      images.push_back({validationImages_[i].name, heatmaps[i], postprocess, validationTruth_[i]});
+    lastHeatmaps_ = heatmaps;
+    return sweepThresholds(images, defaultSweepThresholds(), {info_.canonicalDiameterPx});
+  }
+
+  void report(bool epochFinished, double epochLoss = 0) {
+    TrainingProgress p;
+    p.epoch = epoch_ + (epochFinished ? 0 : 1);
+    p.maxEpochs = s_.maxEpochs;
+    p.step = epochFinished ? stepsPerEpoch() : step_;
+    p.stepsPerEpoch = stepsPerEpoch();
+    p.trainLoss = epochFinished ? epochLoss : lossSum_ / std::max(1, step_);
+    p.validationLoss = lastValidationLoss_;
+    p.validationF1 = lastValidationF1_;
+    p.learningRate = learningRateOf(*optimizer_);
+    p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    const double remainingSteps = double(s_.maxEpochs - epoch_) * stepsPerEpoch() - (epochFinished ? 0 : step_);
+    p.etaSeconds = stepsThisSession_ ? p.elapsedSeconds / stepsThisSession_ * remainingSteps : 0;
+    p.epochFinished = epochFinished;
+    observer_.progress(p);
+  }
+
+  void finish(TrainingOutcome& outcome) {
+    copyWeights(*best_, *network_);
+    outcome.sweep = validationSweep();
+    const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
+    outcome.threshold = outcome.sweep.points[chosen].threshold;
+    info_.threshold = outcome.threshold;
+    std::vector<ImageEvaluation> evaluations;
+    const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
+    for (std::size_t i = 0; i < validationImages_.size(); ++i)
+      evaluations.push_back(evaluateImage(validationImages_[i].name,
+                                          detectObjects(lastHeatmaps_[i], outcome.threshold, postprocess),
+                                          validationTruth_[i], {info_.canonicalDiameterPx}));
+    outcome.validation = summarise(evaluations);
+    info_.provenance = provenance(outcome);
+    network_->to(torch::kCPU);
+    saveModel(s_.outputModel, *network_, info_);
+    outcome.modelPath = s_.outputModel;
+  }
+
+  nlohmann::json provenance(const TrainingOutcome& outcome) const {
+    nlohmann::json curve = nlohmann::json::array();
+    for (const auto& p : outcome.sweep.points)
+      curve.push_back({{"threshold", p.threshold}, {"f1", p.f1}, {"precision", p.precision}, {"recall", p.recall},
+                       {"count", p.totalCount}});
+    const auto& v = outcome.validation;
+    return {{"trained_by", "fluocount-cli train"}, {"date", today()},
+            {"started_from", s_.initialModel.empty() ? "scratch" : s_.initialModel},
+            {"training_data", sourcesJson(s_.training)}, {"validation_data", sourcesJson(s_.validation)},
+            {"split", {{"seed", s_.seed}, {"train", namesJson(trainImages_)}, {"validation", namesJson(validationImages_)}}},
+            {"settings", {{"crop_size", s_.cropSize}, {"crop_step", s_.cropStep}, {"batch_size", s_.batchSize},
+                          {"max_epochs", s_.maxEpochs}, {"learning_rate", s_.learningRate},
+                          {"weight_maps", s_.useWeightMaps}, {"oversampling", s_.useOversampling},
+                          {"weight_normaliser", weightNormaliser_}, {"steps_per_epoch", stepsPerEpoch()}}},
+            {"epochs", outcome.epochs}, {"history", history_}, {"threshold_curve", curve},
+            {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold) : nlohmann::json(nullptr)},
+            {"argmax_f1_threshold", outcome.sweep.points[outcome.sweep.argmaxF1.value_or(0)].threshold},
+            {"validation_metrics", {{"threshold", outcome.threshold}, {"f1", v.f1}, {"precision", v.precision},
+                                    {"recall", v.recall}, {"accuracy", v.accuracy}, {"mae", v.meanAbsoluteError},
+                                    {"medae", v.medianAbsoluteError}, {"mpe", v.meanPercentageError}}}};
+  }
+
+  const TrainingSettings& s_;
+  TrainingObserver& observer_;
+  const std::atomic<bool>& cancel_;
+  std::string checkpointPath_;
+  LossSettings loss_;
+  torch::Device device_{torch::kCPU};
+  ModelInfo info_;
+  SegmentationNetwork network_, best_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  PlateauSchedule schedule_;
+  std::vector<PreparedImage> trainImages_, validationImages_;
+  std::vector<Detection> validationTruth_;
+  std::vector<CropSample> samples_, validationSamples_;
+  double weightNormaliser_ = 1.0;
+  int epoch_ = 0, step_ = 0, stepsThisSession_ = 0;
+  double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1;
+  nlohmann::json history_ = nlohmann::json::array();
+  std::vector<cv::Mat> lastHeatmaps_;
+  Clock::time_point start_;
+};
+
+}  // namespace
+
+TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer, const std::atomic<bool>& cancel) {
+  return TrainingRun(settings, observer, cancel).run();
+}
+
+}  // namespace fluocount

@@ -1,0 +1,83 @@
+#pragma once
+// Training and fine-tuning (METHOD.md sections 2, 3, 5 and 8): what `fluocount-cli train` and the GUI's
+// retraining run. Progress goes to an observer; a cancel flag stops within one step and leaves a checkpoint from
+// which a resumed run continues exactly as an uninterrupted one would.
+#include "core/architecture.h"
+#include "core/augmentation.h"
+#include "core/inference.h"
+#include "core/settings.h"
+#include "core/threshold_sweep.h"
+#include "core/training_data.h"
+#include "core/weight_map.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+struct TrainingSettings {
+  std::vector<DatasetSource> training;
+  std::vector<DatasetSource> validation;  // empty: a seeded split of `training`
+  double validationFraction = 0.3;
+  Architecture architecture = Architecture::CResUnet;
+  std::string initialModel;  // fine-tune from this model file; empty: from scratch
+  double canonicalDiameterPx = 50;
+  NormalisationSettings normalisation;
+  int cropSize = 512;
+  int cropStep = 400;
+  int batchSize = 4;
+  int maxEpochs = 100;
+  int maxStepsPerEpoch = 0;  // 0: every sample each epoch
+  double learningRate = 0.006;
+  double learningRateFactor = 0.7;
+  int learningRatePatience = 4;
+  double minimumLearningRate = 9e-8;
+  int earlyStoppingPatience = 20;
+  double cellClassWeight = 1.5, backgroundClassWeight = 1.0;
+  bool useWeightMaps = true;
+  bool useOversampling = true;
+  int artifactOversampling = 150;
+  std::vector<ArtifactCrop> artifacts;
+  AugmentationSettings augmentation;
+  WeightMapSettings weightMaps;
+  PostprocessSettings postprocess;
+  std::uint64_t seed = 1;
+  InferenceSettings inference;  // device and threads, for training and validation
+  std::string outputModel;
+  std::string checkpoint;  // empty: outputModel + ".checkpoint"
+  bool resume = false;
+};
+
+struct TrainingProgress {
+  int epoch = 0, maxEpochs = 0;        // epoch counts from 1
+  int step = 0, stepsPerEpoch = 0;
+  double trainLoss = 0;                // running mean over this epoch
+  double validationLoss = -1, validationF1 = -1;  // of the last finished epoch; -1 before the first
+  double learningRate = 0;
+  double elapsedSeconds = 0, etaSeconds = 0;
+  bool epochFinished = false;
+};
+
+class TrainingObserver {
+public:
+  virtual ~TrainingObserver() = default;
+  virtual void progress(const TrainingProgress&) {}
+  virtual void message(const std::string&) {}
+};
+
+struct TrainingOutcome {
+  enum class Status { Finished, EarlyStopped, Cancelled } status = Status::Finished;
+  int epochs = 0;
+  std::string modelPath;       // empty when cancelled
+  std::string checkpointPath;
+  double threshold = 0;        // chosen by Kneedle (argmax F1 when the curve has no knee)
+  EvaluationSummary validation;  // at that threshold, on the full validation images
+  SweepResult sweep;
+};
+
+// Throws ImageError / ModelFileError / CheckpointError / FileWriteError with clear messages on bad input.
+TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer, const std::atomic<bool>& cancel);
+
+}  // namespace fluocount

@@ -1,0 +1,187 @@
+#include "core/training_data.h"
+
+#include "core/image_io.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace fluocount {
+namespace fs = std::filesystem;
+
+std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+  std::uint64_t z = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^ c * 0x94D049BB133111EBull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
+  DatasetScan scan;
+  for (const auto& source : sources) {
+    const fs::path root = source.folder;
+    if (!fs::is_directory(root / "images") || !fs::is_directory(root / "masks"))
+      throw ImageError(source.folder + ": expected a dataset folder with images/ and masks/ inside");
+    std::vector<fs::path> images;
+    for (const auto& entry : fs::directory_iterator(root / "images"))
+      if (entry.is_regular_file() && isSupportedImageFile(entry.path().string())) images.push_back(entry.path());
+    std::sort(images.begin(), images.end());
+    for (const auto& image : images) {
+      const fs::path mask = root / "masks" / (image.stem().string() + ".png");
+      if (!fs::exists(mask)) {
+        scan.withoutMask.push_back(image.string());
+        continue;
+      }
+      scan.examples.push_back({image.string(), mask.string(), source.cellDiameterPx, source.augmentationFactor});
+    }
+  }
+  return scan;
+}
+
+Split splitExamples(std::vector<TrainingExample> examples, double validationFraction, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::shuffle(examples.begin(), examples.end(), rng);
+  std::size_t validation = static_cast<std::size_t>(std::lround(examples.size() * validationFraction));
+  if (examples.size() >= 2) validation = std::clamp<std::size_t>(validation, 1, examples.size() - 1);
+  else validation = 0;
+  Split split;
+  split.validation.assign(examples.begin(), examples.begin() + validation);
+  split.train.assign(examples.begin() + validation, examples.end());
+  auto byPath = [](const TrainingExample& a, const TrainingExample& b) { return a.imagePath < b.imagePath; };
+  std::sort(split.train.begin(), split.train.end(), byPath);
+  std::sort(split.validation.begin(), split.validation.end(), byPath);
+  return split;
+}
+
+PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,
+                             const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps) {
+  const RawImage raw = loadImage(example.imagePath);
+  const cv::Mat mask = loadMask(example.maskPath, raw.pixels.size(), example.imagePath);
+  PreparedImage prepared;
+  prepared.name = fs::path(example.imagePath).filename().string();
+  prepared.scale = canonicalDiameterPx / example.cellDiameterPx;
+  prepared.rgb = normaliseToRgb(raw.pixels, normalisation);
+  cv::Mat binary = mask;
+  if (std::abs(prepared.scale - 1.0) > 1e-3) {
+    const cv::Size size(std::max(1, int(std::lround(mask.cols * prepared.scale))),
+                        std::max(1, int(std::lround(mask.rows * prepared.scale))));
+    cv::resize(prepared.rgb, prepared.rgb, size, 0, 0, prepared.scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(mask, binary, size, 0, 0, cv::INTER_NEAREST);
+  }
+  binary.convertTo(prepared.mask, CV_32F, 1.0 / 255.0);
+  prepared.weights = computeWeightMap(binary, weightMaps);
+  return prepared;
+}
+
+std::vector<cv::Point> cropGrid(cv::Size image, int size, int step) {
+  auto starts = [&](int length) {
+    std::vector<int> s;
+    if (length <= size) return std::vector<int>{0};
+    for (int p = 0; p + size < length; p += step) s.push_back(p);
+    s.push_back(length - size);  // flush with the border
+    return s;
+  };
+  std::vector<cv::Point> grid;
+  for (int y : starts(image.height))
+    for (int x : starts(image.width)) grid.emplace_back(x, y);
+  return grid;
+}
+
+std::vector<ArtifactCrop> readArtifactList(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ImageError("cannot read the artifact list " + path);
+  std::vector<ArtifactCrop> artifacts;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    ArtifactCrop crop;
+    if (!(fields >> crop.imageName >> crop.origin.x >> crop.origin.y))
+      throw ImageError(path + ":" + std::to_string(number) + ": expected 'image-name x y'");
+    artifacts.push_back(crop);
+  }
+  return artifacts;
+}
+
+std::vector<CropSample> trainingSamples(const std::vector<PreparedImage>& images,
+                                        const std::vector<int>& augmentationFactors, int cropSize, int step,
+                                        const std::vector<ArtifactCrop>& artifacts, int oversampling) {
+  std::vector<CropSample> samples;
+  for (std::size_t i = 0; i < images.size(); ++i)
+    for (const cv::Point& origin : cropGrid(images[i].rgb.size(), cropSize, step))
+      for (int k = 0; k < augmentationFactors[i]; ++k) samples.push_back({int(i), origin, true});
+  for (const ArtifactCrop& artifact : artifacts) {
+    const auto image = std::find_if(images.begin(), images.end(), [&](const auto& p) { return p.name == artifact.imageName; });
+    if (image == images.end()) continue;  // the flagged image is in the validation split
+    const cv::Point origin(int(std::lround(artifact.origin.x * image->scale)), int(std::lround(artifact.origin.y * image->scale)));
+    for (int k = 0; k < oversampling; ++k) samples.push_back({int(image - images.begin()), origin, true});
+  }
+  return samples;
+}
+
+std::vector<CropSample> validationSamples(const std::vector<PreparedImage>& images, int cropSize, int step) {
+  std::vector<CropSample> samples;
+  for (std::size_t i = 0; i < images.size(); ++i)
+    for (const cv::Point& origin : cropGrid(images[i].rgb.size(), cropSize, step)) samples.push_back({int(i), origin, false});
+  return samples;
+}
+
+BatchProducer::BatchProducer(const std::vector<PreparedImage>& images, std::vector<CropSample> samples, int batchSize,
+                             int cropSize, double weightNormaliser, const AugmentationSettings& augmentation,
+                             std::uint64_t seed, std::size_t firstBatch, std::size_t queueDepth)
+    : images_(images), samples_(std::move(samples)), batchSize_(batchSize), cropSize_(cropSize),
+      weightNormaliser_(weightNormaliser), augmentation_(augmentation), seed_(seed), nextBatch_(firstBatch),
+      queueDepth_(queueDepth) {
+  worker_ = std::thread([this] { produce(); });
+}
+
+BatchProducer::~BatchProducer() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+std::size_t BatchProducer::batchCount() const { return (samples_.size() + batchSize_ - 1) / batchSize_; }
+
+void BatchProducer::produce() {
+  for (std::size_t batch = nextBatch_; batch < batchCount(); ++batch) {
+    std::vector<TrainingCrop> crops;
+    for (std::size_t i = batch * batchSize_; i < std::min(samples_.size(), (batch + 1) * batchSize_); ++i) {
+      const CropSample& sample = samples_[i];
+      const PreparedImage& image = images_[sample.image];
+      TrainingCrop crop = makeCrop(image.rgb, image.mask, image.weights, sample.origin, cropSize_, sample.augment,
+                                   augmentation_, mixSeed(seed_, i));
+      crop.weights *= 1.0 / weightNormaliser_;
+      crops.push_back(std::move(crop));
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return stopping_ || queue_.size() < queueDepth_; });
+    if (stopping_) return;
+    queue_.push_back(std::move(crops));
+    changed_.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  finished_ = true;
+  changed_.notify_all();
+}
+
+std::optional<std::vector<TrainingCrop>> BatchProducer::next() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !queue_.empty() || finished_; });
+  if (queue_.empty()) return std::nullopt;
+  auto batch = std::move(queue_.front());
+  queue_.pop_front();
+  changed_.notify_all();
+  return batch;
+}
+
+}  // namespace fluocount

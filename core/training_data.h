@@ -1,0 +1,124 @@
+#pragma once
+// Training data: annotated folders, the train/validation split, images prepared at the model's cell size with
+// their weight maps, the crop grid, and a background thread that assembles augmented batches ahead of the
+// network.
+#include "core/augmentation.h"
+#include "core/settings.h"
+#include "core/weight_map.h"
+
+#include <opencv2/core.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fluocount {
+
+// One annotated folder in the FNC layout (images/ + masks/, same stems).
+struct DatasetSource {
+  std::string folder;
+  double cellDiameterPx = 50;   // typical cell diameter in this folder's images
+  int augmentationFactor = 4;   // METHOD.md: 10 for hand-segmented images, 4 for the others
+};
+
+struct TrainingExample {
+  std::string imagePath, maskPath;
+  double cellDiameterPx = 50;
+  int augmentationFactor = 4;
+};
+
+struct DatasetScan {
+  std::vector<TrainingExample> examples;
+  std::vector<std::string> withoutMask;  // images skipped because they have no mask
+};
+
+DatasetScan scanDatasets(const std::vector<DatasetSource>& sources);
+
+struct Split {
+  std::vector<TrainingExample> train, validation;
+};
+
+// Seeded random split of images (not crops): validationFraction of them, at least one, go to validation.
+Split splitExamples(std::vector<TrainingExample> examples, double validationFraction, std::uint64_t seed);
+
+// An annotated image at the model's canonical cell diameter.
+struct PreparedImage {
+  std::string name;      // file name of the image
+  double scale = 1;      // canonical / own cell diameter
+  cv::Mat rgb;           // CV_32FC3 in [0,1]
+  cv::Mat mask;          // CV_32F, 0/1
+  cv::Mat weights;       // CV_32F, unnormalised weight map (>= 1)
+};
+
+// Loads, normalises, resamples and computes the weight map. A mask whose size differs from its image is an
+// ImageError naming both files.
+PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,
+                             const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps);
+
+// Origins of a grid of size x size crops with the given step, the last row and column flush with the border.
+// An image smaller than a crop gets one crop at (0, 0), which the augmentation pads by reflection.
+std::vector<cv::Point> cropGrid(cv::Size image, int size, int step);
+
+struct CropSample {
+  int image = 0;
+  cv::Point origin;
+  bool augment = true;
+};
+
+// A crop a person flagged as a hard negative or artifact, by image file name and top-left corner in the image's
+// own pixels. Read from a text file of "name x y" lines.
+struct ArtifactCrop {
+  std::string imageName;
+  cv::Point origin;
+};
+std::vector<ArtifactCrop> readArtifactList(const std::string& path);
+
+// Training samples: each grid crop of each image, augmentationFactor times; each artifact crop `oversampling`
+// more times.
+std::vector<CropSample> trainingSamples(const std::vector<PreparedImage>& images,
+                                        const std::vector<int>& augmentationFactors, int cropSize, int step,
+                                        const std::vector<ArtifactCrop>& artifacts, int oversampling);
+
+// Validation samples: each grid crop once, without augmentation.
+std::vector<CropSample> validationSamples(const std::vector<PreparedImage>& images, int cropSize, int step);
+
+// Assembles batches of crops on a background thread, a few batches ahead. Crop k of the sequence is made with a
+// seed derived from (seed, k), so the batches do not depend on thread timing and a resumed run sees the same ones.
+class BatchProducer {
+public:
+  BatchProducer(const std::vector<PreparedImage>& images, std::vector<CropSample> samples, int batchSize,
+                int cropSize, double weightNormaliser, const AugmentationSettings& augmentation, std::uint64_t seed,
+                std::size_t firstBatch = 0, std::size_t queueDepth = 3);
+  ~BatchProducer();
+  BatchProducer(const BatchProducer&) = delete;
+  BatchProducer& operator=(const BatchProducer&) = delete;
+
+  std::size_t batchCount() const;
+  // The next batch in order, or nothing at the end.
+  std::optional<std::vector<TrainingCrop>> next();
+
+private:
+  void produce();
+  const std::vector<PreparedImage>& images_;
+  std::vector<CropSample> samples_;
+  int batchSize_, cropSize_;
+  double weightNormaliser_;
+  AugmentationSettings augmentation_;
+  std::uint64_t seed_;
+  std::size_t nextBatch_, queueDepth_;
+  std::deque<std::vector<TrainingCrop>> queue_;
+  bool finished_ = false, stopping_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread worker_;
+};
+
+// A 64-bit mix of several numbers (SplitMix64), for per-sample seeds.
+std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0);
+
+}  // namespace fluocount

@@ -1,0 +1,45 @@
+#pragma once
+// The loss, the optimiser step and the learning-rate schedule of METHOD.md section 5. LibTorch only, so that
+// training also builds on a machine with a CUDA LibTorch and nothing else.
+#include "core/networks.h"
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+
+namespace fluocount {
+
+struct LossSettings {
+  double cellClassWeight = 1.5;        // the reference code's (the paper's text states the reverse)
+  double backgroundClassWeight = 1.0;
+  bool useWeightMaps = true;           // false: class weights only (the paper's "no WM" ablation)
+};
+
+// Mean over pixels of class_weight(y) * W(x) * BCE(y, sigmoid(logits)). weights may be undefined without maps.
+torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& target, const torch::Tensor& weights,
+                              const LossSettings& settings);
+
+// One optimiser step on a batch; returns the loss before the step.
+double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,
+                 const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss);
+
+// Multiplies the learning rate by `factor` when the validation loss has not improved for `patience` epochs, never
+// below minimum; counts epochs without improvement for early stopping.
+struct PlateauSchedule {
+  double factor = 0.7;
+  int patience = 4;            // the paper's; the reference code used 5
+  double minimum = 9e-8;
+  double best = std::numeric_limits<double>::infinity();
+  int epochsWithoutImprovement = 0;
+  int epochsSinceReduction = 0;
+
+  // Returns the learning rate to use from now on.
+  double update(double validationLoss, double learningRate);
+  nlohmann::json toJson() const;
+  void fromJson(const nlohmann::json& json);
+};
+
+double learningRateOf(const torch::optim::Optimizer& optimizer);
+void setLearningRate(torch::optim::Optimizer& optimizer, double learningRate);
+
+}  // namespace fluocount

@@ -1,0 +1,79 @@
+#include "core/weight_map.h"
+
+#include "core/postprocess.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+namespace fluocount {
+namespace {
+
+struct PreparedMask {
+  cv::Mat cleaned;     // CV_8U 0/255
+  cv::Mat components;  // CV_32S
+  cv::Mat stats;
+  int count = 0;
+};
+
+PreparedMask prepare(const cv::Mat& mask, const WeightMapSettings& s) {
+  PreparedMask p;
+  p.cleaned = fillSmallHoles(removeSmallObjects(mask != 0, s.minObjectAreaPx), s.maxHoleAreaPx);
+  cv::Mat centroids;
+  p.count = cv::connectedComponentsWithStats(p.cleaned, p.components, p.stats, centroids, 8, CV_32S) - 1;
+  return p;
+}
+
+void addContribution(const cv::Mat& component, cv::Mat& sum, double sigma) {
+  cv::Mat distance;
+  cv::distanceTransform(component == 0, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  cv::Mat contribution;
+  cv::multiply(distance, distance, contribution, -1.0 / (2 * sigma * sigma));
+  cv::exp(contribution, contribution);
+  sum += contribution;
+}
+
+cv::Mat finish(const PreparedMask& p, cv::Mat sum, const WeightMapSettings& s) {
+  cv::Mat region;
+  cv::dilate(p.cleaned, region, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(s.regionOfInterestPx, s.regionOfInterestPx)));
+  sum.setTo(0, region == 0);
+  cv::max(sum, 1.0, sum);
+  cv::Mat cells = sum.mul(s.cellFactor);
+  cells.copyTo(sum, p.cleaned);
+  return sum;
+}
+
+bool largeEnough(const PreparedMask& p, int k, const WeightMapSettings& s) {
+  return p.stats.at<int>(k, cv::CC_STAT_AREA) >= s.minComponentAreaPx;
+}
+
+}  // namespace
+
+cv::Mat computeWeightMap(const cv::Mat& mask, const WeightMapSettings& s) {
+  const PreparedMask p = prepare(mask, s);
+  if (p.count == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
+  cv::Mat sum = cv::Mat::zeros(mask.size(), CV_32F);
+  const int reach = static_cast<int>(std::ceil(s.windowSigmas * s.sigmaPx));
+  const cv::Rect whole(0, 0, mask.cols, mask.rows);
+  for (int k = 1; k <= p.count; ++k) {
+    if (!largeEnough(p, k, s)) continue;
+    // Beyond a few sigmas a cell's contribution is below float resolution of the sum: only a window is computed.
+    const cv::Rect box(p.stats.at<int>(k, cv::CC_STAT_LEFT), p.stats.at<int>(k, cv::CC_STAT_TOP),
+                       p.stats.at<int>(k, cv::CC_STAT_WIDTH), p.stats.at<int>(k, cv::CC_STAT_HEIGHT));
+    const cv::Rect window = (box - cv::Point(reach, reach) + cv::Size(2 * reach, 2 * reach)) & whole;
+    cv::Mat windowSum = sum(window);
+    addContribution(p.components(window) == k, windowSum, s.sigmaPx);
+  }
+  return finish(p, sum, s);
+}
+
+cv::Mat computeWeightMapDirect(const cv::Mat& mask, const WeightMapSettings& s) {
+  const PreparedMask p = prepare(mask, s);
+  if (p.count == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
+  cv::Mat sum = cv::Mat::zeros(mask.size(), CV_32F);
+  for (int k = 1; k <= p.count; ++k)
+    if (largeEnough(p, k, s)) addContribution(p.components == k, sum, s.sigmaPx);
+  return finish(p, sum, s);
+}
+
+}  // namespace fluocount

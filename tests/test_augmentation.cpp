@@ -1,0 +1,92 @@
+// Crops and augmentation on real slides: image, mask and weight map stay aligned; the grid covers the image.
+#include "core/augmentation.h"
+#include "core/image_io.h"
+#include "core/training_data.h"
+#include "core/weight_map.h"
+#include "tests/test_support.h"
+
+#include <opencv2/imgproc.hpp>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+class AugmentationTest : public QObject {
+  Q_OBJECT
+
+  PreparedImage slide;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    const std::string image = firstFile("fnc-red/images");
+    slide = prepareExample({image, firstFile("fnc-red/masks"), 50, 4}, 50, {}, {});
+  }
+
+  void gridCoversTheImageFlushWithItsBorder() {
+    const auto grid = cropGrid({1600, 1200}, 512, 400);
+    QCOMPARE(grid.size(), std::size_t(12));  // METHOD.md: a 4 x 3 grid on FNC slides
+    QCOMPARE(grid.back(), cv::Point(1600 - 512, 1200 - 512));
+    QCOMPARE(cropGrid({300, 200}, 512, 400), std::vector<cv::Point>{cv::Point(0, 0)});
+    const auto odd = cropGrid({1000, 700}, 256, 200);
+    QCOMPARE(odd.back(), cv::Point(1000 - 256, 700 - 256));
+  }
+
+  void warpKeepsMaskImageAndWeightsAligned() {
+    // Put the mask itself into the image's first channel: after the shared warp (linear for images, nearest for
+    // masks) the two must agree almost everywhere.
+    std::vector<cv::Mat> channels;
+    cv::split(slide.rgb, channels);
+    channels[0] = slide.mask.clone();
+    cv::Mat tagged;
+    cv::merge(channels, tagged);
+    AugmentationSettings geometryOnly;
+    geometryOnly.maxNoiseSigma = geometryOnly.maxBrightnessShift = geometryOnly.maxContrastChange = 0;
+    geometryOnly.maxChannelShift = geometryOnly.maxChannelGainChange = geometryOnly.channelPermutationProbability = 0;
+    int checked = 0;
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      const TrainingCrop crop = makeCrop(tagged, slide.mask, slide.weights, {600, 400}, 256, true, geometryOnly, seed);
+      QCOMPARE(crop.mask.size(), cv::Size(256, 256));
+      // The mask stays binary.
+      QCOMPARE(cv::countNonZero((crop.mask != 0.0f) & (crop.mask != 1.0f)), 0);
+      std::vector<cv::Mat> warped;
+      cv::split(crop.image, warped);
+      const cv::Mat disagree = (warped[0] > 0.5f) != (crop.mask > 0.5f);
+      QVERIFY2(cv::countNonZero(disagree) < 0.01 * crop.mask.total(), qPrintable(QString::number(seed)));
+      // Weight maps follow too: cell pixels carry the 1.5 cell factor, so they weigh clearly more on average.
+      if (cv::countNonZero(crop.mask) > 100) {
+        const double onCells = cv::mean(crop.weights, crop.mask > 0.5f)[0];
+        const double elsewhere = cv::mean(crop.weights, crop.mask < 0.5f)[0];
+        QVERIFY2(onCells > 1.3 * elsewhere, qPrintable(QString("%1 vs %2").arg(onCells).arg(elsewhere)));
+        ++checked;
+      }
+    }
+    QVERIFY(checked > 0);
+  }
+
+  void photometricChangesLeaveCellsBrighterThanBackground() {
+    for (std::uint64_t seed = 10; seed < 16; ++seed) {
+      const TrainingCrop crop = makeCrop(slide.rgb, slide.mask, slide.weights, {600, 400}, 256, true, {}, seed);
+      if (cv::countNonZero(crop.mask) < 200) continue;
+      cv::Mat gray;
+      cv::cvtColor(crop.image, gray, cv::COLOR_RGB2GRAY);
+      const double inside = cv::mean(gray, crop.mask > 0.5f)[0], outside = cv::mean(gray, crop.mask < 0.5f)[0];
+      QVERIFY2(inside > outside, qPrintable(QString("seed %1: %2 vs %3").arg(seed).arg(inside).arg(outside)));
+      double lo = 0, hi = 0;
+      cv::minMaxLoc(crop.image.reshape(1), &lo, &hi);
+      QVERIFY(lo >= 0 && hi <= 1);
+    }
+  }
+
+  void sameSeedSameCropAndNoAugmentationIsACopy() {
+    const auto a = makeCrop(slide.rgb, slide.mask, slide.weights, {100, 200}, 128, true, {}, 42);
+    const auto b = makeCrop(slide.rgb, slide.mask, slide.weights, {100, 200}, 128, true, {}, 42);
+    const auto c = makeCrop(slide.rgb, slide.mask, slide.weights, {100, 200}, 128, true, {}, 43);
+    QCOMPARE(cv::norm(a.image, b.image, cv::NORM_INF), 0.0);
+    QVERIFY(cv::norm(a.image, c.image, cv::NORM_INF) > 0);
+    const auto plain = makeCrop(slide.rgb, slide.mask, slide.weights, {100, 200}, 128, false, {}, 42);
+    QCOMPARE(cv::norm(plain.image, slide.rgb(cv::Rect(100, 200, 128, 128)), cv::NORM_INF), 0.0);
+  }
+};
+
+QTEST_GUILESS_MAIN(AugmentationTest)
+#include "test_augmentation.moc"

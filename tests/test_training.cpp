@@ -1,0 +1,176 @@
+// Training on real crops: the loss falls when overfitting; cancel + resume equals an uninterrupted run; damaged
+// checkpoints and mismatched masks are clear errors; the trained model file loads with its threshold.
+#include "core/checkpoint.h"
+#include "core/image_io.h"
+#include "core/model_file.h"
+#include "core/networks.h"
+#include "core/trainer.h"
+#include "core/training_step.h"
+#include "tests/test_support.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+class CancelAfter : public TrainingObserver {
+public:
+  CancelAfter(std::atomic<bool>& flag, int steps) : flag_(flag), steps_(steps) {}
+  void progress(const TrainingProgress& p) override {
+    if (!p.epochFinished && ++seen_ >= steps_) flag_.store(true);
+  }
+
+private:
+  std::atomic<bool>& flag_;
+  int steps_, seen_ = 0;
+};
+
+TrainingSettings smallRun(const QString& out) {
+  TrainingSettings s;
+  s.training = {{(sharedDataDir() + "/fnc-yellow").toStdString(), 50, 2}, {(sharedDataDir() + "/fnc-red").toStdString(), 50, 2}};
+  s.cropSize = 128;
+  s.cropStep = 100;
+  s.batchSize = 2;
+  s.maxEpochs = 2;
+  s.maxStepsPerEpoch = 3;
+  s.seed = 5;
+  s.inference.threads = 2;
+  s.outputModel = out.toStdString();
+  return s;
+}
+
+std::vector<float> weightsOf(const std::string& path) {
+  const Model model = loadModel(path);
+  std::vector<float> values;
+  for (const auto& p : model.network->parameters()) {
+    const auto flat = p.detach().flatten().contiguous();
+    values.insert(values.end(), flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+  }
+  return values;
+}
+
+}  // namespace
+
+class TrainingTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir temp;
+
+private slots:
+  void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
+
+  void overfittingTwoRealCropsDrivesTheLossDown() {
+    const PreparedImage slide = prepareExample({firstFile("fnc-red/images"), firstFile("fnc-red/masks"), 50, 1}, 50, {}, {});
+    torch::manual_seed(3);
+    at::set_num_threads(2);
+    auto network = makeNetwork(Architecture::CResUnet);
+    network->train();
+    torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(0.003));
+    auto images = torch::empty({2, 3, 128, 128}), masks = torch::empty({2, 1, 128, 128}), weights = torch::empty({2, 1, 128, 128});
+    const cv::Point origins[2] = {{700, 500}, {300, 300}};
+    for (int i = 0; i < 2; ++i) {
+      const TrainingCrop crop = makeCrop(slide.rgb, slide.mask, slide.weights, origins[i], 128, false, {}, 0);
+      QVERIFY(cv::countNonZero(crop.mask) > 0 || i == 1);
+      images[i].copy_(torch::from_blob(crop.image.data, {128, 128, 3}).permute({2, 0, 1}));
+      masks[i][0].copy_(torch::from_blob(crop.mask.data, {128, 128}));
+      weights[i][0].copy_(torch::from_blob(crop.weights.data, {128, 128}) / 3.8);
+    }
+    const LossSettings loss;
+    const double first = trainStep(*network, optimizer, images, masks, weights, loss);
+    double last = first;
+    for (int step = 0; step < 40; ++step) last = trainStep(*network, optimizer, images, masks, weights, loss);
+    qInfo("loss %g -> %g after 41 steps", first, last);
+    QVERIFY(last < first / 5);
+  }
+
+  void cancelAndResumeEqualsAnUninterruptedRun() {
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    const QString straight = temp.filePath("straight.fcmodel");
+    const TrainingOutcome a = trainModel(smallRun(straight), quiet, never);
+    QCOMPARE(a.status, TrainingOutcome::Status::Finished);
+    QCOMPARE(a.epochs, 2);
+
+    const QString interrupted = temp.filePath("interrupted.fcmodel");
+    std::atomic<bool> cancel{false};
+    CancelAfter observer(cancel, 4);  // in the middle of the second epoch
+    const TrainingOutcome b = trainModel(smallRun(interrupted), observer, cancel);
+    QCOMPARE(b.status, TrainingOutcome::Status::Cancelled);
+    QVERIFY(!QFile::exists(interrupted));
+    QVERIFY(QFile::exists(interrupted + ".checkpoint"));
+
+    TrainingSettings resume = smallRun(interrupted);
+    resume.resume = true;
+    std::atomic<bool> keepGoing{false};
+    const TrainingOutcome c = trainModel(resume, quiet, keepGoing);
+    QCOMPARE(c.status, TrainingOutcome::Status::Finished);
+    const auto expected = weightsOf(straight.toStdString());
+    const auto actual = weightsOf(interrupted.toStdString());
+    QCOMPARE(actual.size(), expected.size());
+    float largest = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) largest = std::max(largest, std::abs(actual[i] - expected[i]));
+    qInfo("largest weight difference, resumed vs uninterrupted: %g", largest);
+    QVERIFY(largest < 1e-5f);
+    QCOMPARE(c.threshold, a.threshold);
+  }
+
+  void trainedModelCarriesItsThresholdAndProvenance() {
+    const QString path = temp.filePath("straight.fcmodel");
+    QVERIFY(QFile::exists(path));
+    const Model model = loadModel(path.toStdString());
+    QCOMPARE(model.info.architecture, Architecture::CResUnet);
+    QVERIFY(model.info.threshold >= 0.5 && model.info.threshold <= 0.975);
+    const auto& p = model.info.provenance;
+    QCOMPARE(p.at("threshold_curve").size(), std::size_t(20));
+    QCOMPARE(p.at("split").at("train").size() + p.at("split").at("validation").size(), std::size_t(4));
+    QCOMPARE(p.at("epochs").get<int>(), 2);
+    QVERIFY(p.at("validation_metrics").contains("f1"));
+  }
+
+  void damagedCheckpointIsRejected() {
+    const QString path = temp.filePath("interrupted.fcmodel.checkpoint");
+    QVERIFY(QFile::exists(path));
+    std::string bytes = readBytes(path.toStdString());
+    bytes[bytes.size() / 3] = static_cast<char>(bytes[bytes.size() / 3] ^ 0x10);
+    const QString damaged = temp.filePath("damaged.checkpoint");
+    writeBytes(damaged.toStdString(), bytes);
+    TrainingSettings s = smallRun(temp.filePath("never.fcmodel"));
+    s.checkpoint = damaged.toStdString();
+    s.resume = true;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    try {
+      trainModel(s, quiet, never);
+      QFAIL("a damaged checkpoint was accepted");
+    } catch (const CheckpointError& e) {
+      QVERIFY2(QString(e.what()).contains("damaged.checkpoint") && QString(e.what()).contains("checksum"), e.what());
+    }
+  }
+
+  void maskOfTheWrongSizeNamesBothFiles() {
+    const QString dataset = temp.filePath("mismatched");
+    QDir().mkpath(dataset + "/images");
+    QDir().mkpath(dataset + "/masks");
+    QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-red/images")), dataset + "/images/slide.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(firstFile("bbbc039/masks")), dataset + "/masks/slide.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-yellow/images")), dataset + "/images/other.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-yellow/masks")), dataset + "/masks/other.png"));
+    TrainingSettings s = smallRun(temp.filePath("never.fcmodel"));
+    s.training = {{dataset.toStdString(), 50, 1}};
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    try {
+      trainModel(s, quiet, never);
+      QFAIL("a mask of the wrong size was accepted");
+    } catch (const ImageError& e) {
+      QVERIFY2(QString(e.what()).contains("masks/slide.png") && QString(e.what()).contains("images/slide.png"), e.what());
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(TrainingTest)
+#include "test_training.moc"
