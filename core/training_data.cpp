@@ -4,6 +4,10 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +157,9 @@ BatchProducer::~BatchProducer() {
 std::size_t BatchProducer::batchCount() const { return (samples_.size() + batchSize_ - 1) / batchSize_; }
 
 void BatchProducer::produce() {
+  // Lowest CPU priority: on a machine whose cores all run the network, crops are made in the gaps rather than
+  // preempting LibTorch's threads, which stall a whole parallel region when one of them is descheduled.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
   for (std::size_t batch = nextBatch_; batch < batchCount(); ++batch) {
     std::vector<TrainingCrop> crops;
     for (std::size_t i = batch * batchSize_; i < std::min(samples_.size(), (batch + 1) * batchSize_); ++i) {
