@@ -120,6 +120,36 @@ private slots:
     QVERIFY(run.out.contains("0.500"));
   }
 
+  void trainStopsOnSignalResumesAndItsModelCounts() {
+    const QString model = temp.filePath("trained.fcmodel");
+    const QStringList train = {"train", sharedDataDir() + "/fnc-yellow:50:2", sharedDataDir() + "/fnc-red:50:2",
+                               "--out", model, "--epochs", "2", "--steps-per-epoch", "3", "--batch-size", "2",
+                               "--crop-size", "128", "--threads", "2"};
+    // Stop it with SIGTERM as a cluster scheduler would, once the first epoch is under way.
+    QProcess process;
+    process.start(FLUOCOUNT_CLI, train);
+    QVERIFY(process.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(model + ".checkpoint"), 120000);  // written at the end of epoch 1
+    process.terminate();
+    QVERIFY(process.waitForFinished(120000));
+    const QString output = QString::fromLocal8Bit(process.readAllStandardOutput() + process.readAllStandardError());
+    if (process.exitCode() == 130) {
+      QVERIFY2(output.contains("--resume"), qPrintable(output));
+      QVERIFY(!QFile::exists(model));
+      const Run resumed = runCli(train + QStringList{"--resume"});
+      QCOMPARE(resumed.exitCode, 0);
+      QVERIFY2(resumed.err.contains("resumed from"), qPrintable(resumed.err));
+    } else {
+      QCOMPARE(process.exitCode(), 0);  // it finished before the signal arrived
+    }
+    QVERIFY(QFile::exists(model));
+    const Run count = runCli({"count", sharedDataDir() + "/fnc-yellow/images", "--model", model});
+    QCOMPARE(count.exitCode, 0);
+    QVERIFY2(count.out.contains("total:"), qPrintable(count.out));
+    const Run sweep = runCli({"sweep", sharedDataDir() + "/fnc-yellow", "--model", model});
+    QCOMPARE(sweep.exitCode, 0);
+  }
+
   void badUsageIsExplained() {
     QCOMPARE(runCli({}).exitCode, 2);
     QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
@@ -129,7 +159,7 @@ private slots:
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);
     QVERIFY(model.err.contains("missing.fcmodel"));
-    for (const char* command : {"count", "evaluate", "sweep", "bench"}) {
+    for (const char* command : {"count", "evaluate", "sweep", "bench", "train"}) {
       const Run help = runCli({command, "--help"});
       QCOMPARE(help.exitCode, 0);
       QVERIFY(help.out.contains("Usage"));
