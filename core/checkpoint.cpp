@@ -3,12 +3,19 @@
 #include "core/atomic_file.h"
 #include "core/model_file.h"
 
+#include <sstream>
+
 namespace fluocount {
 namespace {
 
 const std::string kCheckpointMagic = "FLUOCOUNT CKPT\n\n";
 
-std::string stateKey(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
+// LibTorch keys an optimizer's per-parameter state by the address of the parameter's TensorImpl, printed.
+std::string stateKey(const torch::Tensor& parameter) {
+  std::ostringstream key;
+  key << parameter.unsafeGetTensorImpl();
+  return key.str();
+}
 
 std::vector<torch::Tensor> parametersOf(torch::optim::Adam& optimizer) {
   std::vector<torch::Tensor> parameters;
