@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--out")) folder = argv[i + 1];
   }
   const torch::Device device(deviceName == "cuda" ? torch::kCUDA : torch::kCPU);
-  std::printf("device %s (CUDA available: %s, %zu GPU(s)), LibTorch %s, %d runs per figure\n", deviceName.c_str(),
-              torch::cuda::is_available() ? "yes" : "no", torch::cuda::device_count(), TORCH_VERSION, runs);
+  std::printf("device %s (CUDA available: %s, %d GPU(s)), LibTorch %s, %d runs per figure\n", deviceName.c_str(),
+              torch::cuda::is_available() ? "yes" : "no", static_cast<int>(torch::cuda::device_count()), TORCH_VERSION,
+              runs);
   std::printf("%-11s %10s %16s %22s %14s %12s %10s\n", "network", "params", "forward 1200x1600", "train step 4x512x512",
               "crops/s", "file round trip", "ckpt");
   int failures = 0;

@@ -4,17 +4,31 @@
 #include "core/model_file.h"
 
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 namespace fluocount {
 namespace {
 
 const std::string kCheckpointMagic = "FLUOCOUNT CKPT\n\n";
 
-// LibTorch keys an optimizer's per-parameter state by the address of the parameter's TensorImpl, printed.
-std::string stateKey(const torch::Tensor& parameter) {
-  std::ostringstream key;
-  key << parameter.unsafeGetTensorImpl();
-  return key.str();
+// LibTorch keys an optimizer's per-parameter state by the parameter's TensorImpl: its address printed as text
+// up to 2.x, the address itself in later versions.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+
+template <typename Key>
+Key keyOf(c10::TensorImpl* implementation) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key;
+    key << implementation;
+    return key.str();
+  } else {
+    return static_cast<Key>(implementation);
+  }
+}
+
+OptimizerStateKey stateKey(const torch::Tensor& parameter) {
+  return keyOf<OptimizerStateKey>(parameter.unsafeGetTensorImpl());
 }
 
 std::vector<torch::Tensor> parametersOf(torch::optim::Adam& optimizer) {
