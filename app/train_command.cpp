@@ -44,10 +44,10 @@ public:
     }
     if (bar_) bar_->finish();
     bar_.reset();
-    std::printf("epoch %3d/%d  train loss %.5f  validation loss %.5f  validation F1 %.4f  lr %.2e  elapsed %.0f s  "
+    std::printf("epoch %3d/%d  train loss %.5f  validation loss %.5f  F1 %.4f  MAE %.2f  lr %.2e  elapsed %.0f s  "
                 "ETA %.0f s\n",
-                p.epoch, p.maxEpochs, p.trainLoss, p.validationLoss, p.validationF1, p.learningRate, p.elapsedSeconds,
-                p.etaSeconds);
+                p.epoch, p.maxEpochs, p.trainLoss, p.validationLoss, p.validationF1, p.validationMae, p.learningRate,
+                p.elapsedSeconds, p.etaSeconds);
     std::fflush(stdout);
   }
 

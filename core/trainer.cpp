@@ -228,11 +228,13 @@ private:
     const std::size_t best = sweep.argmaxF1.value_or(0);
     lastValidationLoss_ = validationLoss;
     lastValidationF1_ = sweep.points[best].f1;
+    lastValidationMae_ = evaluateValidation(sweep.points[best].threshold).meanAbsoluteError;
     const double previousBest = schedule_.best;
     setLearningRate(*optimizer_, schedule_.update(validationLoss, learningRateOf(*optimizer_)));
     if (schedule_.best < previousBest) copyWeights(*network_, *best_);
     history_.push_back({{"epoch", epoch_ + 1}, {"train_loss", trainLoss}, {"validation_loss", validationLoss},
-                        {"validation_f1", lastValidationF1_}, {"best_threshold", sweep.points[best].threshold},
+                        {"validation_f1", lastValidationF1_}, {"validation_mae", lastValidationMae_},
+                        {"best_threshold", sweep.points[best].threshold},
                         {"learning_rate", learningRateOf(*optimizer_)}});
     ++epoch_;
     step_ = 0;
@@ -279,6 +281,16 @@ private:
     return sweepThresholds(images, defaultSweepThresholds(), {info_.canonicalDiameterPx});
   }
 
+  // Detection and counting metrics of the last validation heatmaps at one threshold.
+  EvaluationSummary evaluateValidation(double threshold) const {
+    std::vector<ImageEvaluation> evaluations;
+    const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
+    for (std::size_t i = 0; i < validationImages_.size(); ++i)
+      evaluations.push_back(evaluateImage(validationImages_[i].name, detectObjects(lastHeatmaps_[i], threshold, postprocess),
+                                          validationTruth_[i], {info_.canonicalDiameterPx}));
+    return summarise(evaluations);
+  }
+
   void report(bool epochFinished, double epochLoss = 0) {
     TrainingProgress p;
     p.epoch = epoch_ + (epochFinished ? 0 : 1);
@@ -288,6 +300,7 @@ private:
     p.trainLoss = epochFinished ? epochLoss : lossSum_ / std::max(1, step_);
     p.validationLoss = lastValidationLoss_;
     p.validationF1 = lastValidationF1_;
+    p.validationMae = lastValidationMae_;
     p.learningRate = learningRateOf(*optimizer_);
     p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - start_).count();
     const double remainingSteps = double(s_.maxEpochs - epoch_) * stepsPerEpoch() - (epochFinished ? 0 : step_);
@@ -302,13 +315,7 @@ private:
     const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
     outcome.threshold = outcome.sweep.points[chosen].threshold;
     info_.threshold = outcome.threshold;
-    std::vector<ImageEvaluation> evaluations;
-    const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
-    for (std::size_t i = 0; i < validationImages_.size(); ++i)
-      evaluations.push_back(evaluateImage(validationImages_[i].name,
-                                          detectObjects(lastHeatmaps_[i], outcome.threshold, postprocess),
-                                          validationTruth_[i], {info_.canonicalDiameterPx}));
-    outcome.validation = summarise(evaluations);
+    outcome.validation = evaluateValidation(outcome.threshold);
     info_.provenance = provenance(outcome);
     network_->to(torch::kCPU);
     saveModel(s_.outputModel, *network_, info_);
@@ -352,7 +359,7 @@ private:
   std::vector<CropSample> samples_, validationSamples_;
   double weightNormaliser_ = 1.0;
   int epoch_ = 0, step_ = 0, stepsThisSession_ = 0;
-  double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1;
+  double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1, lastValidationMae_ = -1;
   nlohmann::json history_ = nlohmann::json::array();
   std::vector<cv::Mat> lastHeatmaps_;
   Clock::time_point start_;

@@ -54,7 +54,9 @@ struct TrainingProgress {
   int epoch = 0, maxEpochs = 0;        // epoch counts from 1
   int step = 0, stepsPerEpoch = 0;
   double trainLoss = 0;                // running mean over this epoch
-  double validationLoss = -1, validationF1 = -1;  // of the last finished epoch; -1 before the first
+  // Of the last finished epoch, -1 before the first: loss on validation crops, and F1 and count MAE on the full
+  // validation images at the threshold of best F1.
+  double validationLoss = -1, validationF1 = -1, validationMae = -1;
   double learningRate = 0;
   double elapsedSeconds = 0, etaSeconds = 0;
   bool epochFinished = false;
