@@ -16,6 +16,8 @@ packages=(
   libgoogle-perftools-dev
   nlohmann-json3-dev
   xvfb xauth
+  # The benchmark's side-by-side peer: the same c-ResUnet in Debian's Python PyTorch.
+  python3-torch
 )
 
 missing=()
@@ -35,4 +37,4 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+"${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}"
