@@ -4,8 +4,6 @@
 #include "app/progress_bar.h"
 #include "core/trainer.h"
 
-#include <QFileInfo>
-
 #include <csignal>
 #include <cstdio>
 
@@ -86,6 +84,7 @@ int runTrainCommand(const QStringList& arguments) {
       {"seed", "Seed for the split, the order and the augmentation (default 1).", "n", "1"},
       {"checkpoint", "Checkpoint file (default: <out>.checkpoint).", "file"},
       {"resume", "Continue from the checkpoint."},
+      {"overwrite", "Replace an existing --out file (by default that is an error)."},
       {"threads", "CPU threads (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
   });
@@ -122,8 +121,7 @@ int runTrainCommand(const QStringList& arguments) {
   if (device == "cpu") s.inference.device = DevicePreference::Cpu;
   else if (device == "cuda") s.inference.device = DevicePreference::Cuda;
   else if (device != "auto") throw CliError("--device must be auto, cpu or cuda");
-  if (QFileInfo::exists(parser.value("out")) && !s.resume)
-    std::fprintf(stderr, "note: %s exists and will be replaced when training finishes\n", qPrintable(parser.value("out")));
+  s.overwriteOutput = parser.isSet("overwrite");
 
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);

@@ -1,5 +1,6 @@
 #include "core/trainer.h"
 
+#include "core/atomic_file.h"
 #include "core/checkpoint.h"
 #include "core/image_io.h"
 #include "core/model_file.h"
@@ -19,6 +20,9 @@ namespace fluocount {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Thrown inside a run when the cancel flag is seen outside a training step (data preparation, validation).
+struct CancelRequested {};
 
 struct BatchTensors {
   torch::Tensor images, masks, weights;
@@ -76,30 +80,48 @@ public:
 
   TrainingOutcome run() {
     start_ = Clock::now();
-    buildNetwork();
-    prepareData();
-    restoreOrStart();
+    // Fail before hours of training rather than after.
+    if (!s_.overwriteOutput && std::filesystem::exists(s_.outputModel))
+      throw FileWriteError(s_.outputModel + " already exists; refusing to overwrite it");
     TrainingOutcome outcome;
     outcome.checkpointPath = checkpointPath_;
-    while (epoch_ < s_.maxEpochs) {
-      if (!runEpoch()) {
-        outcome.status = TrainingOutcome::Status::Cancelled;
-        outcome.epochs = epoch_;
-        return outcome;
+    bool started = false;
+    try {
+      buildNetwork();
+      prepareData();
+      restoreOrStart();
+      started = true;
+      while (epoch_ < s_.maxEpochs) {
+        runEpoch();
+        if (schedule_.epochsWithoutImprovement >= s_.earlyStoppingPatience) {
+          observer_.message("early stopping: no validation improvement for " +
+                            std::to_string(s_.earlyStoppingPatience) + " epochs");
+          outcome.status = TrainingOutcome::Status::EarlyStopped;
+          break;
+        }
       }
-      if (schedule_.epochsWithoutImprovement >= s_.earlyStoppingPatience) {
-        observer_.message("early stopping: no validation improvement for " +
-                          std::to_string(s_.earlyStoppingPatience) + " epochs");
-        outcome.status = TrainingOutcome::Status::EarlyStopped;
-        break;
+      outcome.epochs = epoch_;
+      finish(outcome);
+    } catch (const CancelRequested&) {
+      // Within an epoch the checkpoint holds the exact step; during validation it holds the finished steps, so
+      // a resumed run validates that epoch again and goes on exactly as an uninterrupted one.
+      if (started) {
+        saveState();
+        observer_.message("cancelled; checkpoint written to " + checkpointPath_ + " (resume to continue)");
+      } else {
+        observer_.message("cancelled before training started; nothing written");
       }
+      outcome.status = TrainingOutcome::Status::Cancelled;
+      outcome.epochs = epoch_;
     }
-    outcome.epochs = epoch_;
-    finish(outcome);
     return outcome;
   }
 
 private:
+  void throwIfCancelled() const {
+    if (cancel_.load()) throw CancelRequested{};
+  }
+
   void buildNetwork() {
     device_ = s_.inference.device == DevicePreference::Cpu || !torch::cuda::is_available()
                   ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA);
@@ -147,11 +169,14 @@ private:
     if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
     std::vector<int> factors;
     for (const auto& e : split.train) {
+      throwIfCancelled();
       trainImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, s_.weightMaps));
       factors.push_back(e.augmentationFactor);
     }
-    for (const auto& e : split.validation)
+    for (const auto& e : split.validation) {
+      throwIfCancelled();
       validationImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, s_.weightMaps));
+    }
     // METHOD.md step 5: one global maximum over the training data normalises every weight map.
     for (const auto& image : trainImages_) {
       double maximum = 0;
@@ -180,6 +205,9 @@ private:
     if (!std::filesystem::exists(checkpointPath_))
       throw CheckpointError(checkpointPath_ + ": no checkpoint to resume from");
     const nlohmann::json state = loadCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), {}});
+    if (state.value("seed", s_.seed) != s_.seed)
+      throw CheckpointError(checkpointPath_ + ": made with seed " + std::to_string(state.value("seed", s_.seed)) +
+                            ", not " + std::to_string(s_.seed) + "; resume with the same settings");
     epoch_ = state.at("epoch").get<int>();
     step_ = state.at("step").get<int>();
     lossSum_ = state.at("loss_sum").get<double>();
@@ -195,8 +223,8 @@ private:
     saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state});
   }
 
-  // Returns false when cancelled (after writing a checkpoint at the current step).
-  bool runEpoch() {
+  // Throws CancelRequested when the cancel flag is set (the caller writes the checkpoint at the current step).
+  void runEpoch() {
     std::vector<CropSample> order = samples_;
     std::shuffle(order.begin(), order.end(), std::mt19937_64(mixSeed(s_.seed, epoch_, 17)));
     order.resize(std::min(order.size(), std::size_t(stepsPerEpoch()) * s_.batchSize));
@@ -204,11 +232,7 @@ private:
                            mixSeed(s_.seed, epoch_), std::size_t(step_));
     network_->train();
     while (true) {
-      if (cancel_.load()) {
-        saveState();
-        observer_.message("cancelled; checkpoint written to " + checkpointPath_ + " (resume to continue)");
-        return false;
-      }
+      throwIfCancelled();
       auto crops = producer.next();
       if (!crops) break;
       const BatchTensors batch = toTensors(*crops, device_);
@@ -218,7 +242,6 @@ private:
       report(false);
     }
     endEpoch();
-    return true;
   }
 
   void endEpoch() {
@@ -251,6 +274,10 @@ private:
     double sum = 0;
     std::int64_t pixels = 0;
     while (auto crops = producer.next()) {
+      if (cancel_.load()) {
+        network_->train();
+        throw CancelRequested{};
+      }
       const BatchTensors batch = toTensors(*crops, device_);
       sum += weightedBceLoss(network_->forward(batch.images), batch.masks, batch.weights, loss_).item<double>() *
              batch.masks.numel();
@@ -266,7 +293,13 @@ private:
     inference.threads = at::get_num_threads();
     const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_}, inference);
     std::vector<cv::Mat> heatmaps;
-    for (const auto& image : validationImages_) heatmaps.push_back(predictor.predict(image.rgb, info_.canonicalDiameterPx));
+    for (const auto& image : validationImages_) {
+      if (cancel_.load()) {
+        network.train();
+        throw CancelRequested{};
+      }
+      heatmaps.push_back(predictor.predict(image.rgb, info_.canonicalDiameterPx));
+    }
     network.train();
     return heatmaps;
   }
@@ -318,7 +351,8 @@ private:
     outcome.validation = evaluateValidation(outcome.threshold);
     info_.provenance = provenance(outcome);
     network_->to(torch::kCPU);
-    saveModel(s_.outputModel, *network_, info_);
+    writeFileAtomically(s_.outputModel, serialiseModel(*network_, info_),
+                        s_.overwriteOutput ? Overwrite::Allow : Overwrite::Refuse);
     outcome.modelPath = s_.outputModel;
   }
 

@@ -46,6 +46,7 @@ struct TrainingSettings {
   std::uint64_t seed = 1;
   InferenceSettings inference;  // device and threads, for training and validation
   std::string outputModel;
+  bool overwriteOutput = false;  // an existing outputModel is an error unless this is set
   std::string checkpoint;  // empty: outputModel + ".checkpoint"
   bool resume = false;
 };

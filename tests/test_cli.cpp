@@ -143,6 +143,12 @@ private slots:
       QCOMPARE(process.exitCode(), 0);  // it finished before the signal arrived
     }
     QVERIFY(QFile::exists(model));
+    // A second run never replaces the model silently.
+    const std::string before = readBytes(model.toStdString());
+    const Run again = runCli(train);
+    QCOMPARE(again.exitCode, 1);
+    QVERIFY2(again.err.contains("already exists"), qPrintable(again.err));
+    QVERIFY(readBytes(model.toStdString()) == before);
     const Run count = runCli({"count", sharedDataDir() + "/fnc-yellow/images", "--model", model});
     QCOMPARE(count.exitCode, 0);
     QVERIFY2(count.out.contains("total:"), qPrintable(count.out));

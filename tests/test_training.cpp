@@ -118,6 +118,24 @@ private slots:
     QCOMPARE(c.threshold, a.threshold);
   }
 
+  void cancelAfterAnEpochsLastStepResumesExactlyToo() {
+    // Cancel after the first epoch's last step, before its validation: the resumed run validates that epoch.
+    const QString path = temp.filePath("validating.fcmodel");
+    std::atomic<bool> cancel{false};
+    CancelAfter observer(cancel, 3);
+    QCOMPARE(trainModel(smallRun(path), observer, cancel).status, TrainingOutcome::Status::Cancelled);
+    TrainingSettings resume = smallRun(path);
+    resume.resume = true;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    QCOMPARE(trainModel(resume, quiet, never).status, TrainingOutcome::Status::Finished);
+    const auto expected = weightsOf(temp.filePath("straight.fcmodel").toStdString());
+    const auto actual = weightsOf(path.toStdString());
+    float largest = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) largest = std::max(largest, std::abs(actual[i] - expected[i]));
+    QVERIFY(largest < 1e-5f);
+  }
+
   void trainedModelCarriesItsThresholdAndProvenance() {
     const QString path = temp.filePath("straight.fcmodel");
     QVERIFY(QFile::exists(path));
