@@ -136,9 +136,10 @@ int runBenchCommand(const QStringList& arguments) {
       {"model", "Model file to time (default: the bundled model, else an untrained c-ResUnet).", "file"},
       {"runs", "Timed runs per figure (default 5).", "n", "5"},
       {"threads", "CPU threads (default: all cores).", "n"},
+      {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
       {"no-baseline", "Do not run the Python PyTorch peer benchmark."},
       {"no-training", "Skip the training-step figures."},
-      {"tile", "Tile side in network-scale pixels (default 512).", "px"},
+      {"tile", "Preferred tile side in network-scale pixels (default 448).", "px"},
       {"max-whole", "Largest image, in pixels, run in one pass (default 0).", "n"},
       {"max-staged", "Largest image, in pixels, run in staged tiles (default 6000000).", "n"},
   });
@@ -150,8 +151,7 @@ int runBenchCommand(const QStringList& arguments) {
     const auto found = collectImages({QStringLiteral(FLUOCOUNT_SHARED_DIR) + "/data/fnc-yellow/images"});
     imagePath = QString::fromStdString(found.front());
   }
-  InferenceSettings inference;
-  if (parser.isSet("threads")) inference.threads = static_cast<int>(numberOption(parser, "threads", 1, 1024));
+  InferenceSettings inference = inferenceFromOptions(parser);
   if (parser.isSet("tile")) inference.tileSide = static_cast<int>(numberOption(parser, "tile", 16, 1 << 16));
   if (parser.isSet("max-whole"))
     inference.maxWholePixels = static_cast<std::int64_t>(numberOption(parser, "max-whole", 0, 1e12));

@@ -56,18 +56,23 @@ std::optional<std::string> defaultModelPath() {
   return std::nullopt;
 }
 
+InferenceSettings inferenceFromOptions(const QCommandLineParser& parser) {
+  InferenceSettings inference;
+  if (parser.isSet("threads")) inference.threads = static_cast<int>(numberOption(parser, "threads", 1, 1024));
+  const QString device = parser.value("device");
+  if (device == "cpu") inference.device = DevicePreference::Cpu;
+  else if (device == "cuda") inference.device = DevicePreference::Cuda;
+  else if (device != "auto" && !device.isEmpty()) throw CliError("--device must be auto, cpu or cuda");
+  return inference;
+}
+
 CellCounter makeCounter(const QCommandLineParser& parser) {
   CountSettings settings;
+  settings.inference = inferenceFromOptions(parser);
   if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
   if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
-  if (parser.isSet("threads")) settings.inference.threads = static_cast<int>(numberOption(parser, "threads", 1, 1024));
   if (parser.isSet("max-pixels"))
     settings.limits.maxPixels = static_cast<std::int64_t>(numberOption(parser, "max-pixels", 1, 1e12));
-  const QString device = parser.value("device");
-  if (device == "cpu") settings.inference.device = DevicePreference::Cpu;
-  else if (device == "cuda") settings.inference.device = DevicePreference::Cuda;
-  else if (device != "auto") throw CliError("--device must be auto, cpu or cuda");
-
   if (parser.isSet("classical")) {
     if (parser.isSet("model")) throw CliError("--model and --classical exclude each other");
     return CellCounter::classical(settings);

@@ -28,6 +28,8 @@ int runTrainCommand(const QStringList& arguments);
 // --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
 void addCounterOptions(QCommandLineParser& parser);
 CellCounter makeCounter(const QCommandLineParser& parser);
+// --threads and --device as inference (and training) settings.
+InferenceSettings inferenceFromOptions(const QCommandLineParser& parser);
 // The model used when --model is not given: $FLUOCOUNT_MODEL, the installed or source-tree models/default.fcmodel.
 std::optional<std::string> defaultModelPath();
 

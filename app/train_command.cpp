@@ -116,11 +116,7 @@ int runTrainCommand(const QStringList& arguments) {
   s.outputModel = parser.value("out").toStdString();
   if (parser.isSet("checkpoint")) s.checkpoint = parser.value("checkpoint").toStdString();
   s.resume = parser.isSet("resume");
-  if (parser.isSet("threads")) s.inference.threads = int(numberOption(parser, "threads", 1, 1024));
-  const QString device = parser.value("device");
-  if (device == "cpu") s.inference.device = DevicePreference::Cpu;
-  else if (device == "cuda") s.inference.device = DevicePreference::Cuda;
-  else if (device != "auto") throw CliError("--device must be auto, cpu or cuda");
+  s.inference = inferenceFromOptions(parser);
   s.overwriteOutput = parser.isSet("overwrite");
 
   std::signal(SIGINT, onInterrupt);

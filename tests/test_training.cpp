@@ -55,6 +55,19 @@ std::vector<float> weightsOf(const std::string& path) {
   return values;
 }
 
+// Runs the training and expects it to throw E with a message containing every one of `fragments`.
+template <typename E>
+void expectTrainingError(const TrainingSettings& settings, const QStringList& fragments) {
+  std::atomic<bool> never{false};
+  TrainingObserver quiet;
+  try {
+    trainModel(settings, quiet, never);
+    QFAIL("training accepted bad input");
+  } catch (const E& e) {
+    for (const QString& fragment : fragments) QVERIFY2(QString(e.what()).contains(fragment), e.what());
+  }
+}
+
 float largestDifference(const std::vector<float>& a, const std::vector<float>& b) {
   if (a.size() != b.size()) return std::numeric_limits<float>::infinity();
   float largest = 0;
@@ -161,14 +174,7 @@ private slots:
     TrainingSettings s = smallRun(temp.filePath("never.fcmodel"));
     s.checkpoint = damaged.toStdString();
     s.resume = true;
-    std::atomic<bool> never{false};
-    TrainingObserver quiet;
-    try {
-      trainModel(s, quiet, never);
-      QFAIL("a damaged checkpoint was accepted");
-    } catch (const CheckpointError& e) {
-      QVERIFY2(QString(e.what()).contains("damaged.checkpoint") && QString(e.what()).contains("checksum"), e.what());
-    }
+    expectTrainingError<CheckpointError>(s, {"damaged.checkpoint", "checksum"});
   }
 
   void maskOfTheWrongSizeNamesBothFiles() {
@@ -181,14 +187,7 @@ private slots:
     QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-yellow/masks")), dataset + "/masks/other.png"));
     TrainingSettings s = smallRun(temp.filePath("never.fcmodel"));
     s.training = {{dataset.toStdString(), 50, 1}};
-    std::atomic<bool> never{false};
-    TrainingObserver quiet;
-    try {
-      trainModel(s, quiet, never);
-      QFAIL("a mask of the wrong size was accepted");
-    } catch (const ImageError& e) {
-      QVERIFY2(QString(e.what()).contains("masks/slide.png") && QString(e.what()).contains("images/slide.png"), e.what());
-    }
+    expectTrainingError<ImageError>(s, {"masks/slide.png", "images/slide.png"});
   }
 };
 
