@@ -173,7 +173,7 @@ int runBenchCommand(const QStringList& arguments) {
 
   const RawImage raw = loadImage(imagePath.toStdString());
   const cv::Mat rgb = normaliseToRgb(raw.pixels, info.normalisation);
-  const double diameter = info.canonicalDiameterPx;
+  const double diameter = info.defaultCellDiameterPx;
   const PostprocessSettings postprocess = info.postprocess.scaledTo(diameter);
 
   std::printf("slide: %s (%dx%d)\nmodel: %s\ndevice: %s\nruns: %d (median reported, after one warm-up)\n\n",

@@ -1,4 +1,5 @@
 #include "app/cli_common.h"
+#include "core/training_data.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -36,7 +37,7 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"model", "Model file (.fcmodel). Default: the bundled model, or the classical method if none is bundled.",
        "file"},
       {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
-      {"diameter", "Typical cell diameter in pixels (default: the model's canonical diameter, 50 for classical).",
+      {"diameter", "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and classical).",
        "px"},
       {"threshold", "Probability threshold (default: the model's, chosen by Kneedle).", "t"},
       {"threads", "CPU threads for the network (default: all cores).", "n"},
@@ -151,12 +152,7 @@ std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser&
   std::vector<AnnotatedImage> items = collectAnnotated(parser.positionalArguments(), unannotated);
   for (const auto& file : unannotated) std::fprintf(stderr, "skipped (no mask): %s\n", file.c_str());
   if (parser.isSet("only")) {
-    QFile list(parser.value("only"));
-    if (!list.open(QIODevice::ReadOnly | QIODevice::Text))
-      throw CliError("cannot read " + parser.value("only").toStdString());
-    std::set<std::string> wanted;
-    for (const QByteArray& line : list.readAll().split('\n'))
-      if (!line.trimmed().isEmpty()) wanted.insert(fileName(line.trimmed().toStdString()));
+    const std::set<std::string> wanted = readImageNameList(parser.value("only").toStdString());
     std::vector<AnnotatedImage> kept;
     for (const auto& item : items)
       if (wanted.count(fileName(item.image))) kept.push_back(item);

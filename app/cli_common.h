@@ -24,6 +24,7 @@ int runEvaluateCommand(const QStringList& arguments);
 int runSweepCommand(const QStringList& arguments);
 int runBenchCommand(const QStringList& arguments);
 int runTrainCommand(const QStringList& arguments);
+int runDiameterCommand(const QStringList& arguments);
 
 // --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
 void addCounterOptions(QCommandLineParser& parser);

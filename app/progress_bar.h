@@ -1,5 +1,6 @@
 #pragma once
-// A one-line progress bar on stderr when it is a terminal; otherwise nothing (the per-item lines suffice).
+// A one-line progress bar on stderr when it is a terminal; in logs (batch jobs, clusters) a plain line at each
+// tenth of the work, so a long job shows its rate without filling the log.
 #include <chrono>
 #include <string>
 

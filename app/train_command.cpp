@@ -70,7 +70,11 @@ int runTrainCommand(const QStringList& arguments) {
       {"validation-fraction", "Share of images held out for validation when no --validation is given (default 0.3).", "f", "0.3"},
       {"architecture", "c-resunet (default), resunet, unet or small-unet.", "name", "c-resunet"},
       {"from", "Fine-tune this model file instead of starting from scratch.", "file"},
-      {"diameter", "Default cell diameter of the folders, px (default 50).", "px", "50"},
+      {"diameter", "Default cell diameter of the folders, px (default 50); also recorded in the model as the "
+                   "diameter count assumes when none is given.", "px", "50"},
+      {"canonical-diameter", "Cell diameter the network is trained at, px: every image is resampled so that its "
+                             "cells have this size (default 50, the paper's FNC at 20x; smaller is faster). "
+                             "Fine-tuning keeps the model's own.", "px", "50"},
       {"augmentation-factor", "Default augmented copies of each crop per epoch (default 4).", "n", "4"},
       {"epochs", "Maximum epochs (default 100; early stopping after 20 without improvement).", "n", "100"},
       {"steps-per-epoch", "Cap the steps per epoch (default: every crop).", "n"},
@@ -80,6 +84,8 @@ int runTrainCommand(const QStringList& arguments) {
       {"lr", "Initial learning rate (default 0.006).", "rate", "0.006"},
       {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
+      {"exclude", "Text file of image file names never trained or validated on, one per line: a held-out test "
+                  "split (evaluate it later with 'evaluate --only').", "file"},
       {"artifacts", "Text file of flagged artifact crops, one 'image-name x y' per line (oversampled 150x).", "file"},
       {"seed", "Seed for the split, the order and the augmentation (default 1).", "n", "1"},
       {"checkpoint", "Checkpoint file (default: <out>.checkpoint).", "file"},
@@ -94,6 +100,8 @@ int runTrainCommand(const QStringList& arguments) {
 
   TrainingSettings s;
   const double diameter = numberOption(parser, "diameter", 2, 2000);
+  s.canonicalDiameterPx = numberOption(parser, "canonical-diameter", 8, 200);
+  s.defaultCellDiameterPx = diameter;
   const int factor = int(numberOption(parser, "augmentation-factor", 1, 1000));
   for (const QString& folder : parser.positionalArguments()) s.training.push_back(parseSource(folder, diameter, factor));
   for (const QString& folder : parser.values("validation")) s.validation.push_back(parseSource(folder, diameter, 1));
@@ -111,6 +119,7 @@ int runTrainCommand(const QStringList& arguments) {
   s.learningRate = numberOption(parser, "lr", 1e-9, 10);
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.useOversampling = !parser.isSet("no-oversampling");
+  if (parser.isSet("exclude")) s.excludedImages = readImageNameList(parser.value("exclude").toStdString());
   if (parser.isSet("artifacts")) s.artifacts = readArtifactList(parser.value("artifacts").toStdString());
   s.seed = static_cast<std::uint64_t>(numberOption(parser, "seed", 0, 1e18));
   s.outputModel = parser.value("out").toStdString();

@@ -24,7 +24,7 @@ CellCounter CellCounter::withModel(Model model, const CountSettings& settings) {
   s.settings = settings;
   s.normalisation = model.info.normalisation;
   s.postprocess = model.info.postprocess;
-  s.diameter = settings.cellDiameterPx > 0 ? settings.cellDiameterPx : model.info.canonicalDiameterPx;
+  s.diameter = settings.cellDiameterPx > 0 ? settings.cellDiameterPx : model.info.defaultCellDiameterPx;
   s.modelName = architectureName(model.info.architecture);
   if (!settings.threshold) s.settings.threshold = model.info.threshold;
   s.predictor.emplace(std::move(model), settings.inference);

@@ -13,7 +13,7 @@
 namespace fluocount {
 
 struct CountSettings {
-  double cellDiameterPx = 0;         // 0: the model's canonical diameter (50 px for the classical method)
+  double cellDiameterPx = 0;         // 0: the model's default cell diameter (50 px for the classical method)
   std::optional<double> threshold;   // empty: the model's threshold (classical: its automatic one)
   ImageLimits limits;
   InferenceSettings inference;

@@ -43,6 +43,7 @@ nlohmann::json toJson(const ModelInfo& info) {
       {"normalisation", {{"low_percentile", info.normalisation.lowPercentile},
                          {"high_percentile", info.normalisation.highPercentile}}},
       {"canonical_diameter_px", info.canonicalDiameterPx},
+      {"default_cell_diameter_px", info.defaultCellDiameterPx},
       {"threshold", info.threshold},
       {"postprocess", {{"reference_diameter_px", p.referenceDiameterPx},
                        {"hole_area_px", p.holeAreaPx},
@@ -74,6 +75,11 @@ ModelInfo modelInfoFromJson(const nlohmann::json& json) {
 
   info.canonicalDiameterPx = positiveNumber(json, "canonical_diameter_px");
   if (info.canonicalDiameterPx < 2) throw std::runtime_error("model header: canonical_diameter_px below 2 px");
+  // Absent in files written before the two diameters were told apart, when they were always equal.
+  info.defaultCellDiameterPx = json.contains("default_cell_diameter_px")
+                                   ? positiveNumber(json, "default_cell_diameter_px")
+                                   : info.canonicalDiameterPx;
+  if (info.defaultCellDiameterPx < 2) throw std::runtime_error("model header: default_cell_diameter_px below 2 px");
   info.threshold = positiveNumber(json, "threshold");
   if (info.threshold > 1) throw std::runtime_error("model header: threshold above 1");
 

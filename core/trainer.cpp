@@ -139,6 +139,7 @@ private:
     } else {
       info_.architecture = s_.architecture;
       info_.canonicalDiameterPx = s_.canonicalDiameterPx;
+      info_.defaultCellDiameterPx = s_.defaultCellDiameterPx;
       info_.normalisation = s_.normalisation;
       info_.postprocess = s_.postprocess;
       network_ = makeNetwork(s_.architecture);
@@ -156,6 +157,10 @@ private:
   void prepareData() {
     DatasetScan scan = scanDatasets(s_.training);
     for (const auto& skipped : scan.withoutMask) observer_.message("skipped (no mask): " + skipped);
+    const std::size_t scanned = scan.examples.size();
+    scan.examples = withoutImages(scan.examples, s_.excludedImages);
+    if (scan.examples.size() < scanned)
+      observer_.message("left out " + std::to_string(scanned - scan.examples.size()) + " held-out test image(s)");
     Split split;
     if (s_.validation.empty()) {
       split = splitExamples(scan.examples, s_.validationFraction, s_.seed);
@@ -163,19 +168,20 @@ private:
       split.train = scan.examples;
       DatasetScan validation = scanDatasets(s_.validation);
       for (const auto& skipped : validation.withoutMask) observer_.message("skipped (no mask): " + skipped);
-      split.validation = validation.examples;
+      split.validation = withoutImages(validation.examples, s_.excludedImages);
     }
     if (split.train.empty()) throw ImageError("no annotated training images (images/ with masks/ of the same stem)");
     if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
+    const WeightMapSettings weightMaps = s_.weightMaps.scaledTo(info_.canonicalDiameterPx);
     std::vector<int> factors;
     for (const auto& e : split.train) {
       throwIfCancelled();
-      trainImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, s_.weightMaps));
+      trainImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps));
       factors.push_back(e.augmentationFactor);
     }
     for (const auto& e : split.validation) {
       throwIfCancelled();
-      validationImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, s_.weightMaps));
+      validationImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps));
     }
     // METHOD.md step 5: one global maximum over the training data normalises every weight map.
     for (const auto& image : trainImages_) {
@@ -365,7 +371,8 @@ private:
     return {{"trained_by", "fluocount-cli train"}, {"date", today()},
             {"started_from", s_.initialModel.empty() ? "scratch" : s_.initialModel},
             {"training_data", sourcesJson(s_.training)}, {"validation_data", sourcesJson(s_.validation)},
-            {"split", {{"seed", s_.seed}, {"train", namesJson(trainImages_)}, {"validation", namesJson(validationImages_)}}},
+            {"split", {{"seed", s_.seed}, {"train", namesJson(trainImages_)}, {"validation", namesJson(validationImages_)},
+                       {"held_out", std::vector<std::string>(s_.excludedImages.begin(), s_.excludedImages.end())}}},
             {"settings", {{"crop_size", s_.cropSize}, {"crop_step", s_.cropStep}, {"batch_size", s_.batchSize},
                           {"max_epochs", s_.maxEpochs}, {"learning_rate", s_.learningRate},
                           {"weight_maps", s_.useWeightMaps}, {"oversampling", s_.useOversampling},

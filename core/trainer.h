@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,11 @@ struct TrainingSettings {
   std::vector<DatasetSource> training;
   std::vector<DatasetSource> validation;  // empty: a seeded split of `training`
   double validationFraction = 0.3;
+  std::set<std::string> excludedImages;  // image file names never trained or validated on (a held-out test split)
   Architecture architecture = Architecture::CResUnet;
   std::string initialModel;  // fine-tune from this model file; empty: from scratch
-  double canonicalDiameterPx = 50;
+  double canonicalDiameterPx = 50;  // the network's working cell size; every image is resampled to it
+  double defaultCellDiameterPx = 50;  // recorded in the model: the diameter assumed when a user gives none
   NormalisationSettings normalisation;
   int cropSize = 512;
   int cropStep = 400;

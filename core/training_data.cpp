@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -47,14 +48,28 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
 }
 
 Split splitExamples(std::vector<TrainingExample> examples, double validationFraction, std::uint64_t seed) {
+  // Stratified by folder, so that every dataset is represented in proportion and a folder of one or two precious
+  // slides keeps them for training (its share rounds to zero) instead of losing one to validation by chance.
+  std::map<std::string, std::vector<TrainingExample>> byFolder;
+  for (auto& e : examples) byFolder[fs::path(e.imagePath).parent_path().string()].push_back(std::move(e));
   std::mt19937_64 rng(seed);
-  std::shuffle(examples.begin(), examples.end(), rng);
-  std::size_t validation = static_cast<std::size_t>(std::lround(examples.size() * validationFraction));
-  if (examples.size() >= 2) validation = std::clamp<std::size_t>(validation, 1, examples.size() - 1);
-  else validation = 0;
   Split split;
-  split.validation.assign(examples.begin(), examples.begin() + validation);
-  split.train.assign(examples.begin() + validation, examples.end());
+  std::vector<TrainingExample>* largest = nullptr;
+  for (auto& [folder, group] : byFolder) {
+    std::shuffle(group.begin(), group.end(), rng);
+    const std::size_t validation =
+        std::min<std::size_t>(std::lround(group.size() * validationFraction), group.size() - 1);
+    split.validation.insert(split.validation.end(), group.begin(), group.begin() + validation);
+    split.train.insert(split.train.end(), group.begin() + validation, group.end());
+    if (!largest || group.size() > largest->size()) largest = &group;
+  }
+  // At least one validation image when there are two or more images at all.
+  if (split.validation.empty() && split.train.size() >= 2) {
+    const TrainingExample moved = largest->front();
+    split.validation.push_back(moved);
+    split.train.erase(std::find_if(split.train.begin(), split.train.end(),
+                                   [&](const TrainingExample& e) { return e.imagePath == moved.imagePath; }));
+  }
   auto byPath = [](const TrainingExample& a, const TrainingExample& b) { return a.imagePath < b.imagePath; };
   std::sort(split.train.begin(), split.train.end(), byPath);
   std::sort(split.validation.begin(), split.validation.end(), byPath);
@@ -111,6 +126,29 @@ std::vector<ArtifactCrop> readArtifactList(const std::string& path) {
     artifacts.push_back(crop);
   }
   return artifacts;
+}
+
+std::set<std::string> readImageNameList(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ImageError("cannot read the image list " + path);
+  std::set<std::string> names;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    names.insert(std::filesystem::path(line.substr(first, last - first + 1)).filename().string());
+  }
+  return names;
+}
+
+std::vector<TrainingExample> withoutImages(std::vector<TrainingExample> examples, const std::set<std::string>& names) {
+  examples.erase(std::remove_if(examples.begin(), examples.end(),
+                                [&](const TrainingExample& e) {
+                                  return names.count(std::filesystem::path(e.imagePath).filename().string()) > 0;
+                                }),
+                 examples.end());
+  return examples;
 }
 
 std::vector<CropSample> trainingSamples(const std::vector<PreparedImage>& images,

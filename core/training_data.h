@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +44,8 @@ struct Split {
   std::vector<TrainingExample> train, validation;
 };
 
-// Seeded random split of images (not crops): validationFraction of them, at least one, go to validation.
+// Seeded random split of images (not crops), stratified by folder: round(validationFraction x n) of each folder's
+// n images go to validation, never all of them, and at least one image overall when there are two.
 Split splitExamples(std::vector<TrainingExample> examples, double validationFraction, std::uint64_t seed);
 
 // An annotated image at the model's canonical cell diameter.
@@ -77,6 +79,14 @@ struct ArtifactCrop {
   cv::Point origin;
 };
 std::vector<ArtifactCrop> readArtifactList(const std::string& path);
+
+// Image file names, one per line; blank lines and '#' comments are skipped and a leading folder part is ignored
+// ("bbbc039/images/IXMtest_A02_s1_w1.png" names IXMtest_A02_s1_w1.png). Used for held-out test splits and for
+// selections of images to evaluate.
+std::set<std::string> readImageNameList(const std::string& path);
+
+// The examples whose image file name is not among `names`.
+std::vector<TrainingExample> withoutImages(std::vector<TrainingExample> examples, const std::set<std::string>& names);
 
 // Training samples: each grid crop of each image, augmentationFactor times; each artifact crop `oversampling`
 // more times.

@@ -4,9 +4,22 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace fluocount {
+
+WeightMapSettings WeightMapSettings::scaledTo(double cellDiameterPx) const {
+  const double s = cellDiameterPx / referenceDiameterPx;
+  WeightMapSettings scaled = *this;
+  scaled.referenceDiameterPx = cellDiameterPx;
+  scaled.minObjectAreaPx = minObjectAreaPx * s * s;
+  scaled.maxHoleAreaPx = maxHoleAreaPx * s * s;
+  scaled.minComponentAreaPx = minComponentAreaPx * s * s;
+  scaled.sigmaPx = sigmaPx * s;
+  scaled.regionOfInterestPx = std::max(1, int(std::lround(regionOfInterestPx * s)));
+  return scaled;
+}
 namespace {
 
 struct PreparedMask {

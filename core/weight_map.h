@@ -13,6 +13,10 @@ struct WeightMapSettings {
   int regionOfInterestPx = 100;   // cells plus the background within a square dilation of this size
   double cellFactor = 1.5;        // cell pixels are multiplied by this
   double windowSigmas = 5;        // each cell's distance transform is computed within this many sigmas of it
+  double referenceDiameterPx = 50; // the pixel sizes above are for cells of this diameter (FNC at 20x)
+
+  // The same settings for cells of cellDiameterPx across (a model trained at another canonical diameter).
+  WeightMapSettings scaledTo(double cellDiameterPx) const;
 };
 
 // The unnormalised weight map (CV_32F, >= 1) of a binary mask (CV_8U, non-zero = cell). A mask without cells gives

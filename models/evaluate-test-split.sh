@@ -1,0 +1,26 @@
+#!/bin/bash
+# Reproduces the model card's table: evaluates a model (or the classical method) on the held-out test split of
+# ../shared/data, one dataset at a time at that dataset's measured cell diameter (fluocount-cli diameter).
+#   models/evaluate-test-split.sh [--model FILE | --classical] [fluocount-cli binary]
+# Prints one markdown table row per dataset: images, true cells, F1, precision, recall, MAE, MedAE, MPE.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+method=(--model "$here/default.fcmodel")
+case "${1:-}" in
+  --model) method=(--model "$2"); shift 2 ;;
+  --classical) method=(--classical); shift ;;
+esac
+cli="${1:-$here/../build/app/fluocount-cli}"
+data="${FLUOCOUNT_SHARED_DATA:-$here/../../shared/data}"
+[ -d "$data" ] || { echo "error: $data not found (set FLUOCOUNT_SHARED_DATA)" >&2; exit 2; }
+
+# dataset:cell diameter px, as measured by 'fluocount-cli diameter' on the annotations.
+for spec in fnc-yellow:52 fnc-red:39 deepflash:11 bbbc039:28 dsb2018-fluo:21; do
+  dataset="${spec%%:*}"; diameter="${spec##*:}"
+  out="$("$cli" evaluate "$data/$dataset" --only "$here/test-split.txt" --diameter "$diameter" "${method[@]}" 2>/dev/null)"
+  summary="$(grep -E '^(images|F1|MAE) ' <<<"$out" | tr '\n' ' ')"
+  awk -v d="$dataset" -v dia="$diameter" '{
+      for (i = 1; i <= NF; i++) v[$i] = $(i + 1)
+      printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.2f | %.1f | %s %% |\n", d, dia, v["images"], v["TP"] + v["FN"], v["F1"], v["precision"],
+             v["recall"], v["MAE"], v["MedAE"], v["MPE"] }' <<<"$summary"
+done
