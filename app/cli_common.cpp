@@ -43,18 +43,10 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"threads", "CPU threads for the network (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
       {"max-pixels", "Refuse images with more pixels than this (default 200000000).", "n"},
+      {"min-area", "Advanced: remove objects smaller than this many px, given for 50 px cells and scaled with "
+                   "--diameter (default: the model's, 200).", "px"},
+      {"no-split", "Advanced: do not split touching cells (watershed)."},
   });
-}
-
-std::optional<std::string> defaultModelPath() {
-  if (const char* fromEnvironment = std::getenv("FLUOCOUNT_MODEL"); fromEnvironment && *fromEnvironment)
-    return std::string(fromEnvironment);
-  const QString applicationDir = QCoreApplication::applicationDirPath();
-  const QStringList candidates = {applicationDir + "/../share/fluocount/models/default.fcmodel",
-                                  QStringLiteral(FLUOCOUNT_SOURCE_MODELS_DIR) + "/default.fcmodel"};
-  for (const QString& candidate : candidates)
-    if (QFileInfo::exists(candidate)) return QDir::cleanPath(candidate).toStdString();
-  return std::nullopt;
 }
 
 InferenceSettings inferenceFromOptions(const QCommandLineParser& parser) {
@@ -72,6 +64,8 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
   settings.inference = inferenceFromOptions(parser);
   if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
   if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
+  if (parser.isSet("min-area")) settings.minObjectAreaPx = numberOption(parser, "min-area", 0, 1e7);
+  if (parser.isSet("no-split")) settings.splitTouchingCells = false;
   if (parser.isSet("max-pixels"))
     settings.limits.maxPixels = static_cast<std::int64_t>(numberOption(parser, "max-pixels", 1, 1e12));
   if (parser.isSet("classical")) {
@@ -85,6 +79,7 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
     std::fputs("note: no bundled model found; counting with the classical method (use --model FILE)\n", stderr);
     return CellCounter::classical(settings);
   }
+  settings.modelFile = *modelPath;
   return CellCounter::withModel(loadModel(*modelPath), settings);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // What the fluocount-cli commands share: the counting options, building a counter from them, finding images and
 // their masks, and turning option text into checked numbers.
+#include "app/locations.h"
 #include "core/counter.h"
 
 #include <QCommandLineParser>
@@ -31,8 +32,6 @@ void addCounterOptions(QCommandLineParser& parser);
 CellCounter makeCounter(const QCommandLineParser& parser);
 // --threads and --device as inference (and training) settings.
 InferenceSettings inferenceFromOptions(const QCommandLineParser& parser);
-// The model used when --model is not given: $FLUOCOUNT_MODEL, the installed or source-tree models/default.fcmodel.
-std::optional<std::string> defaultModelPath();
 
 // Parses and checks the arguments; prints help and exits on --help. Throws CliError on bad usage.
 void parseOrExit(QCommandLineParser& parser, const QStringList& arguments);

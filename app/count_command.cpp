@@ -107,17 +107,11 @@ int runCountCommand(const QStringList& arguments) {
   ProgressBar progress("count", static_cast<int>(files.size()));
   int failures = 0;
   for (const std::string& file : files) {
-    CountRow row;
-    row.file = file;
-    row.method = counter.methodDescription();
+    CountRow row = counter.rowFor(file);
     try {
       const ImageCount result = counter.count(file);
-      row.count = result.detection.count();
-      row.width = result.size.width;
-      row.height = result.size.height;
-      row.threshold = result.threshold;
-      row.cellDiameterPx = result.cellDiameterPx;
-      row.seconds = result.seconds;
+      counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx,
+                           result.seconds);
       if (plan.objects) objects += objectsCsvRows(file, result.detection);
       if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result);
     } catch (const std::exception& e) {

@@ -1,6 +1,8 @@
 #pragma once
 // Writing files so that a crash, a full disk or a cancelled job never leaves a half-written result: the bytes go
 // to a temporary file beside the target, are flushed to disk, and only then renamed over the target.
+#include <cstdint>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -18,5 +20,8 @@ enum class Overwrite { Refuse, Allow };
 void writeFileAtomically(const std::string& path, const std::string& bytes, Overwrite overwrite = Overwrite::Allow);
 
 std::string readWholeFile(const std::string& path, std::size_t maxBytes);
+
+// CRC-32 (IEEE 802.3), the checksum FluoCount's own file formats end with.
+std::uint32_t crc32(const char* data, std::size_t size);
 
 }  // namespace fluocount

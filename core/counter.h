@@ -2,6 +2,7 @@
 // The counting pipeline that the CLI and the GUI both call, so that their counts agree to the object:
 // load -> normalise -> heatmap (network or classical) -> threshold -> post-process -> measured objects.
 #include "core/classical.h"
+#include "core/export.h"
 #include "core/image_io.h"
 #include "core/inference.h"
 #include "core/postprocess.h"
@@ -19,6 +20,10 @@ struct CountSettings {
   InferenceSettings inference;
   ClassicalSettings classical;
   PostprocessSettings classicalPostprocess;  // the network's come from its model file
+  // Advanced post-processing overrides, at the reference diameter (50 px) like the model's own settings.
+  std::optional<double> minObjectAreaPx;
+  std::optional<bool> splitTouchingCells;
+  std::string modelFile;  // where the model came from, for the records (count tables)
 };
 
 struct ImageCount {
@@ -50,12 +55,24 @@ public:
   ImageCount count(const std::string& path) const;
   ImageCount countRaw(const RawImage& raw) const;
 
+  // The image as the counter sees it (normalised CV_32FC3), for re-detecting from a cached heatmap.
+  cv::Mat normalisedImage(const std::string& path) const;
+
   // Re-thresholds an already computed heatmap (the GUI's slider).
   Detection detect(const ImageCount& image, double threshold) const;
 
   double cellDiameterPx() const;
+  // The post-processing settings used, scaled to cellDiameterPx().
+  PostprocessSettings postprocess() const;
   std::string methodDescription() const;  // "c-resunet model <file> on CPU (2 threads)" or "classical (Otsu)"
   bool usesNetwork() const;
+  // The fluocount-cli count options that reproduce this counter's results at `threshold`, e.g.
+  // "--model m.fcmodel --diameter 50 --threshold 0.875 --no-split" or "--classical --diameter 30 --threshold 0.41".
+  std::string reproducingOptions(double threshold) const;
+  // A count-table row: the file and this counter's method and model; recordResult fills in one result.
+  CountRow rowFor(const std::string& file) const;
+  void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold,
+                    double cellDiameterPx, double seconds) const;
   const CountSettings& settings() const;
 
 private:

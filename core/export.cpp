@@ -34,11 +34,12 @@ std::string csvField(const std::string& value) {
 }
 
 std::string countsCsv(const std::vector<CountRow>& rows) {
-  std::string csv = "file,status,count,width,height,threshold,cell_diameter_px,seconds,method,error\n";
+  std::string csv = "file,status,count,width,height,threshold,cell_diameter_px,seconds,method,error,model,options\n";
   for (const auto& r : rows) {
     csv += csvField(r.file) + "," + r.status + "," + std::to_string(r.count) + "," + std::to_string(r.width) + "," +
            std::to_string(r.height) + "," + number(r.threshold, 4) + "," + number(r.cellDiameterPx, 2) + "," +
-           number(r.seconds, 3) + "," + csvField(r.method) + "," + csvField(r.error) + "\n";
+           number(r.seconds, 3) + "," + csvField(r.method) + "," + csvField(r.error) + "," +
+           csvField(r.model) + "," + csvField(r.options) + "\n";
   }
   return csv;
 }

@@ -20,6 +20,8 @@ struct CountRow {
   double seconds = 0;
   std::string method;
   std::string error;  // when status is "error"
+  std::string model;    // model file, or "classical"
+  std::string options;  // fluocount-cli count options that reproduce this row
 };
 
 std::string csvField(const std::string& value);

@@ -25,6 +25,10 @@ struct InferenceSettings {
   int tileSide = 448;  // preferred; adjusted per image so that tiles split it evenly
 };
 
+// What the network would run on here, and why, for users: "CUDA GPU (1 device)", or "CPU (16 threads): no CUDA
+// GPU found" / "...: this LibTorch was built without CUDA".
+std::string computeDeviceStatus();
+
 class HeatmapPredictor {
 public:
   HeatmapPredictor(Model model, InferenceSettings settings = {});

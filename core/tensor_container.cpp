@@ -1,5 +1,7 @@
 #include "core/tensor_container.h"
 
+#include "core/atomic_file.h"
+
 #include <array>
 #include <cstring>
 
@@ -9,21 +11,6 @@ namespace {
 constexpr std::size_t kMagicSize = 16;
 constexpr std::uint32_t kFormatVersion = 1;
 constexpr std::size_t kFixedHeaderSize = kMagicSize + 4 + 8;
-
-std::uint32_t crc32(const char* data, std::size_t size) {
-  static const auto table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < size; ++i) crc = table[(crc ^ static_cast<unsigned char>(data[i])) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
-}
 
 template <typename T>
 void appendLittleEndian(std::string& out, T value) {

@@ -1,5 +1,7 @@
 #include "core/threshold_sweep.h"
 
+#include <stdexcept>
+
 #include "core/kneedle.h"
 #include "core/postprocess.h"
 
@@ -41,6 +43,31 @@ SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::ve
   });
   chooseThresholds(result);
   return result;
+}
+
+SweepResult combineSweeps(const std::vector<const SweepResult*>& parts) {
+  SweepResult combined;
+  for (const SweepResult* part : parts) {
+    if (!part || part->points.empty()) continue;
+    if (combined.points.empty()) {
+      combined.points.resize(part->points.size());
+      for (std::size_t t = 0; t < part->points.size(); ++t) combined.points[t].threshold = part->points[t].threshold;
+    }
+    if (part->points.size() != combined.points.size())
+      throw std::invalid_argument("combineSweeps: the sweeps use different thresholds");
+    combined.hasTruth = combined.hasTruth || part->hasTruth;
+    for (std::size_t t = 0; t < part->points.size(); ++t) {
+      combined.points[t].totalCount += part->points[t].totalCount;
+      combined.points[t].counts += part->points[t].counts;
+    }
+  }
+  for (SweepPoint& point : combined.points) {
+    point.precision = precisionOf(point.counts);
+    point.recall = recallOf(point.counts);
+    point.f1 = f1Of(point.counts);
+  }
+  chooseThresholds(combined);
+  return combined;
 }
 
 void chooseThresholds(SweepResult& result) {

@@ -38,6 +38,11 @@ struct SweepResult {
 SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::vector<double>& thresholds,
                             const MatchingSettings& matching);
 
+// The sweep of a set of images from the sweeps of its parts (all over the same thresholds): counts and matches
+// add up, precision, recall and F1 are recomputed from the pooled matches, and the knee and argmax chosen anew.
+// The GUI sweeps each slide once and combines, so a changed mask re-sweeps one slide, not the folder.
+SweepResult combineSweeps(const std::vector<const SweepResult*>& parts);
+
 // Kneedle and argmax over already computed points (used by the GUI when one image's points change).
 void chooseThresholds(SweepResult& result);
 

@@ -1,0 +1,52 @@
+// fluocount: the desktop application. Optional arguments open a folder, count it, and (for headless checks and
+// documentation) save a screenshot of the window once counting has finished.
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  QApplication application(argc, argv);
+  QApplication::setOrganizationName("FluoCount");
+  QApplication::setApplicationName("FluoCount");
+  QApplication::setApplicationVersion(FLUOCOUNT_VERSION);
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription("FluoCount: counts stained cells in fluorescence micrographs.");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addPositionalArgument("folder", "Folder of slides to open (images/ and masks/ inside, or images directly).");
+  parser.addOptions({
+      {"count", "Count the folder's slides right after opening it."},
+      {"screenshot", "After counting (with --count) or opening, save the window as this PNG and quit.", "png"},
+  });
+  parser.process(application);
+
+  fluocount::ui::MainWindow window;
+  window.resize(1500, 900);
+  window.show();
+  const QStringList folders = parser.positionalArguments();
+  if (!folders.isEmpty() && !window.openFolder(folders.first())) return 1;
+
+  const QString screenshot = parser.value("screenshot");
+  auto saveAndQuit = [&window, screenshot] {
+    // Let queued overlay and plot updates land before grabbing.
+    QTimer::singleShot(1500, &window, [&window, screenshot] {
+      const bool saved = window.grab().save(screenshot);
+      if (!saved) std::fprintf(stderr, "fluocount: cannot write %s\n", qPrintable(screenshot));
+      QApplication::exit(saved ? 0 : 1);
+    });
+  };
+  if (parser.isSet("count") && !folders.isEmpty()) {
+    if (!screenshot.isEmpty())
+      QObject::connect(&window, &fluocount::ui::MainWindow::countingFinished, &window, saveAndQuit);
+    window.countAll();
+    if (!window.isCounting() && !screenshot.isEmpty()) saveAndQuit();
+  } else if (!screenshot.isEmpty()) {
+    saveAndQuit();
+  }
+  return application.exec();
+}

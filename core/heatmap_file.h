@@ -1,0 +1,24 @@
+#pragma once
+// A network heatmap kept on disk, so that a project reopens with its results and changing the threshold never
+// re-runs the network. Exact float32 values (a quantised copy could flip a pixel at the threshold and change a
+// count against the CLI's). Layout: "FCHEATMAP1\n" (11 bytes) | i32 rows | i32 cols | float32 x rows x cols |
+// u32 CRC-32 of all before. Little-endian.
+#include <opencv2/core.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace fluocount {
+
+class HeatmapFileError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string serialiseHeatmap(const cv::Mat& heatmap);  // CV_32F
+cv::Mat parseHeatmap(const std::string& bytes, const std::string& nameForErrors);
+
+void saveHeatmap(const std::string& path, const cv::Mat& heatmap);  // atomic
+cv::Mat loadHeatmap(const std::string& path);                       // HeatmapFileError naming the file
+
+}  // namespace fluocount

@@ -1,0 +1,23 @@
+#pragma once
+// Asks where to export and what: counts.csv always; objects.csv, label masks and overlays on request.
+#include "ui/exporter.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QLineEdit;
+
+namespace fluocount::ui {
+
+class ExportDialog : public QDialog {
+  Q_OBJECT
+public:
+  ExportDialog(const QString& suggestedFolder, QWidget* parent = nullptr);
+  ExportPlan plan() const;
+
+private:
+  QLineEdit* folder_;
+  QCheckBox *objects_, *labels_, *overlays_, *overwrite_;
+};
+
+}  // namespace fluocount::ui

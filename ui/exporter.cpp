@@ -1,0 +1,81 @@
+#include "ui/exporter.h"
+
+#include "core/atomic_file.h"
+#include "core/export.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace fluocount::ui {
+
+namespace {
+
+void refuseExisting(const QString& path, const ExportPlan& plan) {
+  if (!plan.overwrite && QFileInfo::exists(path))
+    throw std::runtime_error(path.toStdString() + " already exists; choose another folder or allow replacing files");
+}
+
+}  // namespace
+
+ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCounter& counter, const ExportPlan& plan,
+                            const std::function<void(int, int)>& progress, const std::atomic<bool>& cancel) {
+  const QDir out(plan.folder);
+  if (!QDir().mkpath(plan.folder)) throw std::runtime_error("cannot create the folder " + plan.folder.toStdString());
+  if ((plan.labels && !out.mkpath("labels")) || (plan.overlays && !out.mkpath("overlays")))
+    throw std::runtime_error("cannot create folders in " + plan.folder.toStdString());
+  // Check every target first, so that a refused export writes nothing at all.
+  refuseExisting(out.filePath("counts.csv"), plan);
+  if (plan.objects) refuseExisting(out.filePath("objects.csv"), plan);
+  for (const ExportSlide& s : slides) {
+    const QString stem = QFileInfo(s.slide.name).completeBaseName();
+    if (plan.labels) refuseExisting(out.filePath("labels/" + stem + ".png"), plan);
+    if (plan.overlays) refuseExisting(out.filePath("overlays/" + stem + ".png"), plan);
+  }
+  const Overwrite overwrite = plan.overwrite ? Overwrite::Allow : Overwrite::Refuse;
+
+  ExportSummary summary;
+  std::vector<CountRow> rows;
+  std::string objects = objectsCsvHeader();
+  const bool needImages = plan.objects || plan.overlays;
+  for (std::size_t i = 0; i < slides.size(); ++i) {
+    if (cancel) throw std::runtime_error("export cancelled; counts.csv was not written");
+    const ExportSlide& s = slides[i];
+    CountRow row = counter.rowFor(s.slide.imagePath.toStdString());
+    if (!s.slide.analysis) {
+      row.status = "error";
+      row.error = s.slide.error.isEmpty() ? "not counted" : s.slide.error.toStdString();
+      rows.push_back(row);
+      continue;
+    }
+    const SlideAnalysis& a = *s.slide.analysis;
+    const cv::Mat rgb = needImages ? counter.normalisedImage(row.file) : cv::Mat();
+    const Detection detection =
+        detectObjects(a.heatmap, s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
+    counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds);
+    rows.push_back(row);
+    summary.cells += row.count;
+    ++summary.slides;
+    const QString stem = QFileInfo(s.slide.name).completeBaseName();
+    if (plan.objects) objects += objectsCsvRows(row.file, detection);
+    if (plan.labels) {
+      const QString path = out.filePath("labels/" + stem + ".png");
+      writeFileAtomically(path.toStdString(), labelsPng(detection.labels), overwrite);
+      summary.files << path;
+    }
+    if (plan.overlays) {
+      const QString path = out.filePath("overlays/" + stem + ".png");
+      writeFileAtomically(path.toStdString(), overlayPng(rgb, detection), overwrite);
+      summary.files << path;
+    }
+    if (progress) progress(int(i + 1), int(slides.size()));
+  }
+  writeFileAtomically(out.filePath("counts.csv").toStdString(), countsCsv(rows), overwrite);
+  summary.files.prepend(out.filePath("counts.csv"));
+  if (plan.objects) {
+    writeFileAtomically(out.filePath("objects.csv").toStdString(), objects, overwrite);
+    summary.files << out.filePath("objects.csv");
+  }
+  return summary;
+}
+
+}  // namespace fluocount::ui

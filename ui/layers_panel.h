@@ -1,0 +1,36 @@
+#pragma once
+// Which layers the canvas shows and how: visibility (with keyboard shortcuts), opacities, and the display range
+// of the slide (percentile auto-contrast or manual min/max, for dim and 16-bit images).
+#include "ui/slide_canvas.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QDoubleSpinBox;
+class QSlider;
+
+namespace fluocount::ui {
+
+class LayersPanel : public QWidget {
+  Q_OBJECT
+public:
+  explicit LayersPanel(QWidget* parent = nullptr);
+
+  CanvasLayers layers() const;
+  void setLayers(const CanvasLayers& layers);
+  std::pair<double, double> displayRange() const;
+  void setDisplayRange(double low, double high);  // does not emit
+  bool autoContrast() const;
+
+signals:
+  void layersChanged(const fluocount::ui::CanvasLayers& layers);
+  void displayRangeChanged(double low, double high);
+  void autoContrastRequested();
+
+private:
+  QCheckBox *image_, *heatmap_, *outlines_, *ids_, *mask_, *matches_, *auto_;
+  QSlider *heatmapOpacity_, *maskOpacity_;
+  QDoubleSpinBox *low_, *high_;
+};
+
+}  // namespace fluocount::ui

@@ -1,0 +1,539 @@
+#include "ui/main_window.h"
+
+#include "app/locations.h"
+#include "core/image_io.h"
+#include "ui/export_dialog.h"
+#include "ui/layers_panel.h"
+#include "ui/settings_dialog.h"
+#include "ui/slide_analysis.h"
+#include "ui/slide_list_model.h"
+#include "ui/threshold_panel.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+
+namespace fluocount::ui {
+
+namespace {
+constexpr int kMaxRecentFolders = 8;
+const QColor kOutlineColour(80, 220, 255);
+const QColor kMaskColour(255, 60, 200);
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Project(this)) {
+  setWindowTitle(tr("FluoCount"));
+  setAcceptDrops(true);
+  canvas_ = new SlideCanvas;
+  setCentralWidget(canvas_);
+  slideModel_ = new SlideListModel(project_, this);
+  buildDocks();
+  buildActions();
+
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(260);
+  progress_->setVisible(false);
+  hoverLabel_ = new QLabel;
+  modelLabel_ = new QLabel;
+  statusBar()->addWidget(hoverLabel_, 1);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(modelLabel_);
+
+  worker_ = new CountWorker;
+  worker_->moveToThread(&countThread_);
+  connect(&countThread_, &QThread::finished, worker_, &QObject::deleteLater);
+  connect(worker_, &CountWorker::slideCounted, this, &MainWindow::onSlideCounted);
+  connect(worker_, &CountWorker::slideFailed, this, [this](int index, const QString& error) {
+    project_->setFailed(index, error);
+    statusBar()->showMessage(tr("%1: %2").arg(project_->slide(index).name, error), 10000);
+  });
+  connect(worker_, &CountWorker::progress, this, [this](int done, int total, const QString& current) {
+    progress_->setRange(0, total);
+    progress_->setValue(done);
+    progress_->setFormat(current.isEmpty() ? tr("%v/%m") : tr("%v/%m  %1").arg(current));
+  });
+  connect(worker_, &CountWorker::finished, this, &MainWindow::onCountingFinished);
+  countThread_.start();
+
+  connect(project_, &Project::slidesReset, this, [this] {
+    refreshCurves();
+    if (current_ >= 0) loadCurrentSlide();
+  });
+  connect(canvas_, &SlideCanvas::hovered, this, &MainWindow::showHover);
+  connect(project_, &Project::slideChanged, this, &MainWindow::updateCountLabel);
+  connect(slideList_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+          [this](const QModelIndex& index) {
+            if (index.isValid() && index.row() != current_) {
+              current_ = index.row();
+              loadCurrentSlide();
+            }
+          });
+  connect(thresholdPanel_, &ThresholdPanel::thresholdChanging, this, [this](double t) {
+    refreshOverlay(t);
+  });
+  connect(thresholdPanel_, &ThresholdPanel::thresholdChosen, this, &MainWindow::chooseThreshold);
+  connect(thresholdPanel_, &ThresholdPanel::useModelThreshold, this, [this] {
+    project_->setThreshold(std::nullopt);
+    const double t = current_ >= 0 ? project_->thresholdFor(current_) : 0.5;
+    thresholdPanel_->setThreshold(t);
+    refreshOverlay(t);
+    recountFolder(-1);
+  });
+  connect(layersPanel_, &LayersPanel::layersChanged, canvas_, &SlideCanvas::setLayers);
+  connect(layersPanel_, &LayersPanel::displayRangeChanged, this, &MainWindow::applyDisplayRange);
+  connect(layersPanel_, &LayersPanel::autoContrastRequested, this, [this] {
+    if (currentRgb_.empty()) return;
+    const auto [low, high] = autoContrastRange(currentRgb_);
+    layersPanel_->setDisplayRange(low, high);
+    applyDisplayRange(low, high);
+  });
+  restoreWindowState();
+  refreshCurves();
+}
+
+MainWindow::~MainWindow() {
+  worker_->cancel();
+  countThread_.quit();
+  countThread_.wait();
+}
+
+void MainWindow::buildDocks() {
+  slideList_ = new QTableView;
+  slideList_->setModel(slideModel_);
+  slideList_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  slideList_->setSelectionMode(QAbstractItemView::SingleSelection);
+  slideList_->verticalHeader()->setVisible(false);
+  slideList_->verticalHeader()->setDefaultSectionSize(40);
+  slideList_->setIconSize(QSize(48, 36));
+  slideList_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  slideList_->horizontalHeader()->setSectionResizeMode(SlideListModel::NameColumn, QHeaderView::Stretch);
+  slideList_->setMinimumWidth(340);
+  auto* slidesDock = new QDockWidget(tr("Slides"));
+  slidesDock->setObjectName("slides");
+  slidesDock->setWidget(slideList_);
+  addDockWidget(Qt::LeftDockWidgetArea, slidesDock);
+
+  thresholdPanel_ = new ThresholdPanel;
+  auto* thresholdDock = new QDockWidget(tr("Threshold"));
+  thresholdDock->setObjectName("threshold");
+  thresholdDock->setWidget(thresholdPanel_);
+  addDockWidget(Qt::RightDockWidgetArea, thresholdDock);
+
+  layersPanel_ = new LayersPanel;
+  auto* layersDock = new QDockWidget(tr("Layers"));
+  layersDock->setObjectName("layers");
+  layersDock->setWidget(layersPanel_);
+  addDockWidget(Qt::RightDockWidgetArea, layersDock);
+}
+
+void MainWindow::buildActions() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open Folder..."), this, &MainWindow::chooseFolder);
+  open->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &Recent"));
+  file->addAction(tr("Open &Sample Slides"), this, [this] {
+    if (const auto samples = bundledSamplesFolder()) openFolder(QString::fromStdString(*samples));
+  });
+  file->addSeparator();
+  exportAction_ = file->addAction(tr("&Export Results..."), this, &MainWindow::openExportDialog);
+  exportAction_->setShortcut(QKeySequence(tr("Ctrl+E")));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  QMenu* count = menuBar()->addMenu(tr("&Count"));
+  countAction_ = count->addAction(tr("Count &Folder"), this, [this] { countAll(false); });
+  countAction_->setShortcut(QKeySequence(tr("Ctrl+R")));
+  countAction_->setToolTip(tr("Count every slide not counted yet (Ctrl+R)"));
+  recountAction_ = count->addAction(tr("Count &All Again"), this, [this] { countAll(true); });
+  cancelAction_ = count->addAction(tr("&Cancel Counting"), this, &MainWindow::cancelCounting);
+  cancelAction_->setShortcut(QKeySequence(Qt::Key_Escape));
+  cancelAction_->setEnabled(false);
+  count->addSeparator();
+  count->addAction(tr("&Settings..."), this, &MainWindow::openSettings)->setShortcut(QKeySequence(tr("Ctrl+,")));
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  QAction* previous = view->addAction(tr("&Previous Slide"), this, [this] { selectSlide(current_ - 1); });
+  previous->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)});
+  QAction* next = view->addAction(tr("&Next Slide"), this, [this] { selectSlide(current_ + 1); });
+  next->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)});
+  reviewedAction_ = view->addAction(tr("Mark &Reviewed"), this, [this](bool on) {
+    if (current_ < 0) return;
+    project_->setReviewed(current_, on);
+    saveState();
+  });
+  reviewedAction_->setCheckable(true);
+  reviewedAction_->setShortcut(QKeySequence(tr("R")));
+  view->addSeparator();
+  view->addAction(tr("&Fit to Window"), canvas_, &SlideCanvas::fitToWindow)->setShortcut(QKeySequence(tr("Ctrl+0")));
+  view->addAction(tr("&Actual Size"), canvas_, &SlideCanvas::showActualSize)->setShortcut(QKeySequence(tr("Ctrl+1")));
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About FluoCount"), this, &MainWindow::showAbout);
+
+  QToolBar* toolbar = addToolBar(tr("Main"));
+  toolbar->setObjectName("main-toolbar");
+  toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  toolbar->addAction(open);
+  toolbar->addAction(countAction_);
+  toolbar->addAction(cancelAction_);
+  toolbar->addAction(exportAction_);
+  toolbar->addSeparator();
+  toolbar->addAction(previous);
+  toolbar->addAction(next);
+  toolbar->addAction(reviewedAction_);
+}
+
+bool MainWindow::openFolder(const QString& folder) {
+  if (counting_) cancelCounting();
+  saveState();
+  QString error, warning;
+  if (!project_->open(folder, &error, &warning)) {
+    QMessageBox::warning(this, tr("Cannot open folder"), error);
+    return false;
+  }
+  if (!warning.isEmpty()) QMessageBox::warning(this, tr("Project state"), warning);
+  setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
+  rememberFolder(project_->folder());
+  current_ = -1;
+  selectSlide(0);
+  thresholdPanel_->setThreshold(project_->thresholdFor(0));
+  modelLabel_->setText(tr("Model: %1").arg(QFileInfo(project_->modelDescription()).fileName()));
+  refreshCurves();
+  statusBar()->showMessage(tr("%1 slides, %2 counted").arg(project_->slideCount()).arg(project_->countedSlides()), 5000);
+  return true;
+}
+
+void MainWindow::chooseFolder() {
+  const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a folder of slides"),
+                                                           project_->isOpen() ? project_->folder() : QString());
+  if (!folder.isEmpty()) openFolder(folder);
+}
+
+void MainWindow::selectSlide(int index) {
+  if (index < 0 || index >= project_->slideCount()) return;
+  slideList_->selectRow(index);
+  if (current_ != index) {  // selectRow does not report a row that is already current
+    current_ = index;
+    loadCurrentSlide();
+  }
+}
+
+void MainWindow::countAll(bool again) {
+  if (!project_->isOpen() || counting_) return;
+  std::shared_ptr<const CellCounter> counter;
+  try {
+    counter = project_->counter();
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Cannot count"), QString::fromUtf8(e.what()));
+    return;
+  }
+  std::vector<CountWorker::Job> jobs;
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (again || project_->slide(i).status != SlideStatus::Counted)
+      jobs.push_back({i, project_->slide(i), project_->heatmapPath(i)});
+  if (jobs.empty()) {
+    statusBar()->showMessage(tr("Every slide is counted (Count > Count All Again recounts them)"), 5000);
+    return;
+  }
+  counting_ = true;
+  countAction_->setEnabled(false);
+  recountAction_->setEnabled(false);
+  cancelAction_->setEnabled(true);
+  progress_->setVisible(true);
+  modelLabel_->setText(tr("%1").arg(QString::fromStdString(counter->methodDescription())));
+  worker_->resetCancel();
+  const std::optional<double> threshold = project_->userThreshold();
+  QMetaObject::invokeMethod(worker_, [worker = worker_, jobs, counter, threshold] { worker->run(jobs, counter, threshold); });
+}
+
+void MainWindow::cancelCounting() {
+  if (counting_) worker_->cancel();
+}
+
+void MainWindow::onSlideCounted(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, QImage thumbnail) {
+  project_->setAnalysis(index, std::move(analysis), count, thumbnail);
+  if (index == current_) loadCurrentSlide();
+  refreshCurves();
+}
+
+void MainWindow::onCountingFinished(bool cancelled) {
+  counting_ = false;
+  countAction_->setEnabled(true);
+  recountAction_->setEnabled(true);
+  cancelAction_->setEnabled(false);
+  progress_->setVisible(false);
+  saveState();
+  statusBar()->showMessage(cancelled ? tr("Counting cancelled; %1 of %2 slides counted")
+                                           .arg(project_->countedSlides()).arg(project_->slideCount())
+                                     : tr("Counted %1 slides").arg(project_->countedSlides()), 8000);
+  emit countingFinished(cancelled);
+}
+
+void MainWindow::loadCurrentSlide() {
+  if (current_ < 0 || current_ >= project_->slideCount()) return;
+  const int index = current_;
+  const Slide slide = project_->slide(index);
+  reviewedAction_->setChecked(slide.reviewed);
+  std::shared_ptr<const CellCounter> counter;
+  try {
+    counter = project_->counter();
+  } catch (const std::exception&) {
+    // No usable model: the slide is still shown, with the default normalisation.
+  }
+  const bool autoContrast = layersPanel_->autoContrast();
+  const auto [manualLow, manualHigh] = layersPanel_->displayRange();
+  slideLoader_.submit([=]() -> std::function<void()> {
+    struct Loaded {
+      cv::Mat rgb, intensity;
+      QImage display, heatmap, mask;
+      std::optional<Detection> truth;
+      double low = 0, high = 1;
+      QString error;
+    };
+    auto loaded = std::make_shared<Loaded>();
+    try {
+      const std::string path = slide.imagePath.toStdString();
+      loaded->rgb = counter ? counter->normalisedImage(path) : normaliseToRgb(loadImage(path).pixels, {});
+      loaded->intensity = intensityOf(loaded->rgb);
+      std::tie(loaded->low, loaded->high) = autoContrast ? autoContrastRange(loaded->rgb) : std::pair(manualLow, manualHigh);
+      loaded->display = displayImage(loaded->rgb, loaded->low, loaded->high);
+      if (slide.analysis) loaded->heatmap = heatmapLayer(slide.analysis->heatmap);
+      if (slide.hasMask()) {
+        const cv::Mat mask = loadMask(slide.maskPath.toStdString(), loaded->rgb.size(), path);
+        loaded->mask = maskLayer(mask, kMaskColour);
+        loaded->truth = truthFromMask(slide.maskPath, loaded->rgb.size(), slide.imagePath);
+      }
+    } catch (const std::exception& e) {
+      loaded->error = QString::fromUtf8(e.what());
+    }
+    return [this, index, loaded] {
+      if (index != current_) return;
+      if (!loaded->error.isEmpty()) {
+        canvas_->clear();
+        statusBar()->showMessage(loaded->error, 10000);
+        return;
+      }
+      currentRgb_ = loaded->rgb;
+      currentIntensity_ = loaded->intensity;
+      currentTruth_ = loaded->truth;
+      canvas_->setImage(loaded->display);
+      canvas_->setHeatmap(loaded->heatmap);
+      canvas_->setMask(loaded->mask);
+      layersPanel_->setDisplayRange(loaded->low, loaded->high);
+      thresholdPanel_->setThreshold(project_->thresholdFor(index));
+      refreshOverlay(project_->thresholdFor(index));
+      refreshCurves();
+    };
+  });
+}
+
+void MainWindow::applyDisplayRange(double low, double high) {
+  if (!currentRgb_.empty()) canvas_->replaceImage(displayImage(currentRgb_, low, high));
+}
+
+void MainWindow::refreshOverlay(double threshold) {
+  if (current_ < 0) return;
+  const int index = current_;
+  const auto analysis = project_->slide(index).analysis;
+  if (!analysis || currentIntensity_.size() != analysis->size) {
+    canvas_->setOverlay({});
+    thresholdPanel_->setCounts(-1, -1);
+    return;
+  }
+  const cv::Mat intensity = currentIntensity_;
+  const std::optional<Detection> truth = currentTruth_;
+  detector_.submit([=]() -> std::function<void()> {
+    auto overlay = std::make_shared<DetectionOverlay>();
+    const Detection detection = detectObjects(analysis->heatmap, threshold, analysis->postprocess, intensity);
+    overlay->slide = index;
+    overlay->threshold = threshold;
+    overlay->count = detection.count();
+    overlay->outlines = outlineLayer(detection.labels, kOutlineColour);
+    for (const DetectedObject& o : detection.objects) overlay->centres.append(QPointF(o.centroid.x + 0.5, o.centroid.y + 0.5));
+    if (truth) {
+      overlay->hasTruth = true;
+      overlay->markers = matchMarkers(detection, *truth, analysis->cellDiameterPx);
+      overlay->matchCounts = {int(overlay->markers.truePositives.size()), int(overlay->markers.falsePositives.size()),
+                              int(overlay->markers.falseNegatives.size())};
+    }
+    return [this, overlay] {
+      if (overlay->slide != current_) return;
+      canvas_->setOverlay(*overlay);
+      updateCountLabel();
+      if (overlay->hasTruth)
+        statusBar()->showMessage(tr("%1 cells; against the mask: TP %2, FP %3, FN %4")
+                                     .arg(overlay->count)
+                                     .arg(overlay->matchCounts.truePositives)
+                                     .arg(overlay->matchCounts.falsePositives)
+                                     .arg(overlay->matchCounts.falseNegatives));
+      emit overlayUpdated();
+    };
+  });
+}
+
+// The current slide's count as shown (it may run ahead of the folder recount while the slider moves), and the
+// folder's total with that slide's share taken from the overlay.
+void MainWindow::updateCountLabel() {
+  int folder = 0, counted = 0;
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (project_->slide(i).count >= 0) {
+      folder += project_->slide(i).count;
+      ++counted;
+    }
+  const DetectionOverlay& overlay = canvas_->overlay();
+  const bool overlayCurrent = overlay.slide == current_ && current_ >= 0;
+  if (overlayCurrent) folder += overlay.count - std::max(0, project_->slide(current_).count);
+  thresholdPanel_->setCounts(overlayCurrent ? overlay.count : -1, counted ? folder : -1);
+}
+
+void MainWindow::chooseThreshold(double threshold) {
+  project_->setThreshold(threshold);
+  thresholdPanel_->setThreshold(threshold);
+  refreshOverlay(threshold);
+  recountFolder(threshold);
+}
+
+void MainWindow::recountFolder(double threshold) {
+  std::vector<std::pair<int, std::shared_ptr<const SlideAnalysis>>> analysed;
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (project_->slide(i).analysis) analysed.emplace_back(i, project_->slide(i).analysis);
+  const int slides = project_->slideCount();
+  recounter_.submit([=]() -> std::function<void()> {
+    auto counts = std::make_shared<std::vector<int>>(slides, -1);
+    for (const auto& [index, analysis] : analysed)
+      (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
+    return [this, counts] {
+      project_->setCounts(*counts);
+      saveState();
+    };
+  });
+}
+
+void MainWindow::refreshCurves() {
+  const SweepResult folder = project_->folderSweep();
+  const SweepResult* slide = nullptr;
+  if (current_ >= 0 && current_ < project_->slideCount() && project_->slide(current_).analysis)
+    slide = &project_->slide(current_).analysis->sweep;
+  thresholdPanel_->setCurves(slide, folder);
+}
+
+void MainWindow::showHover(QPoint pixel) {
+  if (pixel.x() < 0 || current_ < 0) {
+    hoverLabel_->clear();
+    return;
+  }
+  QString text = tr("x %1  y %2").arg(pixel.x()).arg(pixel.y());
+  const auto& analysis = project_->slide(current_).analysis;
+  if (analysis && pixel.y() < analysis->heatmap.rows && pixel.x() < analysis->heatmap.cols)
+    text += tr("  probability %1").arg(analysis->heatmap.at<float>(pixel.y(), pixel.x()), 0, 'f', 3);
+  hoverLabel_->setText(text);
+}
+
+void MainWindow::openSettings() {
+  QSettings store;
+  SettingsDialog dialog(project_->settings(), store.value("models/user").toStringList(), this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  store.setValue("models/user", dialog.userModels());
+  if (counting_) cancelCounting();
+  project_->setSettings(dialog.settings());
+  try {
+    modelLabel_->setText(QString::fromStdString(project_->counter()->methodDescription()));
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Cannot use this model"), QString::fromUtf8(e.what()));
+  }
+  saveState();
+}
+
+bool MainWindow::exportTo(const ExportPlan& plan, QString* error) {
+  std::vector<ExportSlide> slides;
+  for (int i = 0; i < project_->slideCount(); ++i) slides.push_back({project_->slide(i), project_->thresholdFor(i)});
+  try {
+    const std::atomic<bool> cancel{false};
+    const ExportSummary summary = exportResults(slides, *project_->counter(), plan, {}, cancel);
+    statusBar()->showMessage(tr("Exported %1 cells in %2 slides to %3").arg(summary.cells).arg(summary.slides).arg(plan.folder), 8000);
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void MainWindow::openExportDialog() {
+  if (!project_->isOpen()) return;
+  ExportDialog dialog(project_->folder() + "/fluocount-results", this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  QApplication::setOverrideCursor(Qt::WaitCursor);
+  QString error;
+  const bool ok = exportTo(dialog.plan(), &error);
+  QApplication::restoreOverrideCursor();
+  if (!ok) QMessageBox::warning(this, tr("Export failed"), error);
+}
+
+void MainWindow::showAbout() {
+  QMessageBox::about(this, tr("About FluoCount"),
+                     tr("<b>FluoCount %1</b><p>Counts stained cells in fluorescence micrographs with a c-ResUnet "
+                        "(Morelli et al., Sci Rep 2021).</p><p>Device: %2</p>")
+                         .arg(QApplication::applicationVersion(), QString::fromStdString(computeDeviceStatus())));
+}
+
+void MainWindow::rememberFolder(const QString& folder) {
+  QSettings store;
+  QStringList recent = store.value("folders/recent").toStringList();
+  recent.removeAll(folder);
+  recent.prepend(folder);
+  while (recent.size() > kMaxRecentFolders) recent.removeLast();
+  store.setValue("folders/recent", recent);
+  refreshRecentMenu();
+}
+
+void MainWindow::refreshRecentMenu() {
+  recentMenu_->clear();
+  for (const QString& folder : QSettings().value("folders/recent").toStringList())
+    recentMenu_->addAction(folder, this, [this, folder] { openFolder(folder); });
+  recentMenu_->setEnabled(!recentMenu_->isEmpty());
+}
+
+void MainWindow::saveState() {
+  QString error;
+  if (!project_->save(&error)) statusBar()->showMessage(tr("Could not save the project state: %1").arg(error), 10000);
+}
+
+void MainWindow::restoreWindowState() {
+  QSettings store;
+  restoreGeometry(store.value("window/geometry").toByteArray());
+  restoreState(store.value("window/state").toByteArray());
+  refreshRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  cancelCounting();
+  saveState();
+  QSettings store;
+  store.setValue("window/geometry", saveGeometry());
+  store.setValue("window/state", QMainWindow::saveState());
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty()) return;
+  const QFileInfo dropped(urls.first().toLocalFile());
+  openFolder(dropped.isDir() ? dropped.filePath() : dropped.path());
+}
+
+}  // namespace fluocount::ui

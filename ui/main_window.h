@@ -1,0 +1,99 @@
+#pragma once
+// FluoCount's main window: it assembles the panels (slide list, canvas, threshold panel, layers) around one
+// Project and wires them to the workers. The panels know nothing of each other.
+#include "ui/count_worker.h"
+#include "ui/exporter.h"
+#include "ui/latest_only.h"
+#include "ui/project.h"
+#include "ui/slide_canvas.h"
+
+#include <QMainWindow>
+#include <QThread>
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QTableView;
+
+namespace fluocount::ui {
+
+class LayersPanel;
+class SlideListModel;
+class ThresholdPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  bool openFolder(const QString& folder);
+  void countAll(bool again = false);
+  void cancelCounting();
+  bool isCounting() const { return counting_; }
+  // Exports without asking (the dialog calls this too). Returns false and shows why on failure.
+  bool exportTo(const ExportPlan& plan, QString* error = nullptr);
+  void selectSlide(int index);
+  int currentSlide() const { return current_; }
+  void chooseThreshold(double threshold);
+
+  Project* project() const { return project_; }
+  SlideCanvas* canvas() const { return canvas_; }
+  ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
+  QTableView* slideList() const { return slideList_; }
+
+signals:
+  void countingFinished(bool cancelled);
+  void overlayUpdated();  // the canvas shows detections for the current threshold
+
+protected:
+  void closeEvent(QCloseEvent*) override;
+  void dragEnterEvent(QDragEnterEvent*) override;
+  void dropEvent(QDropEvent*) override;
+
+private:
+  void buildActions();
+  void buildDocks();
+  void chooseFolder();
+  void openSettings();
+  void openExportDialog();
+  void showAbout();
+  void rememberFolder(const QString& folder);
+  void refreshRecentMenu();
+  void saveState();
+  void restoreWindowState();
+
+  void loadCurrentSlide();
+  void refreshOverlay(double threshold);
+  void refreshCurves();
+  void recountFolder(double threshold);
+  void onSlideCounted(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, QImage thumbnail);
+  void onCountingFinished(bool cancelled);
+  void showHover(QPoint pixel);
+  void updateCountLabel();
+  void applyDisplayRange(double low, double high);
+
+  Project* project_;
+  SlideListModel* slideModel_;
+  QTableView* slideList_;
+  SlideCanvas* canvas_;
+  ThresholdPanel* thresholdPanel_;
+  LayersPanel* layersPanel_;
+  QProgressBar* progress_;
+  QLabel* hoverLabel_;
+  QLabel* modelLabel_;
+  QMenu* recentMenu_;
+  QAction *countAction_, *recountAction_, *cancelAction_, *exportAction_, *reviewedAction_;
+
+  QThread countThread_;
+  CountWorker* worker_;
+  bool counting_ = false;
+  LatestOnly slideLoader_, detector_, recounter_;
+
+  // The current slide as loaded for display.
+  int current_ = -1;
+  cv::Mat currentRgb_, currentIntensity_;
+  std::optional<Detection> currentTruth_;
+};
+
+}  // namespace fluocount::ui

@@ -1,0 +1,321 @@
+#include "ui/project.h"
+
+#include "app/locations.h"
+#include "core/atomic_file.h"
+#include "core/heatmap_file.h"
+#include "core/image_io.h"
+#include "core/model_file.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace fluocount::ui {
+
+namespace {
+
+constexpr int kStateVersion = 1;
+constexpr const char* kStateFormat = "fluocount-project";
+
+QJsonObject settingsToJson(const ProjectSettings& s) {
+  QJsonObject json{{"model", s.modelPath}, {"classical", s.classical}, {"cell_diameter_px", s.cellDiameterPx}};
+  if (s.threshold) json["threshold"] = *s.threshold;
+  if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
+  if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
+  return json;
+}
+
+ProjectSettings settingsFromJson(const QJsonObject& json) {
+  ProjectSettings s;
+  s.modelPath = json["model"].toString();
+  s.classical = json["classical"].toBool();
+  s.cellDiameterPx = std::max(0.0, json["cell_diameter_px"].toDouble());
+  if (json.contains("threshold")) s.threshold = std::clamp(json["threshold"].toDouble(), 0.0, 1.0);
+  if (json.contains("min_object_area_px")) s.minObjectAreaPx = std::max(0.0, json["min_object_area_px"].toDouble());
+  if (json.contains("split_touching_cells")) s.splitTouchingCells = json["split_touching_cells"].toBool();
+  return s;
+}
+
+QJsonArray sweepToJson(const SweepResult& sweep) {
+  QJsonArray points;
+  for (const SweepPoint& p : sweep.points)
+    points.append(QJsonArray{p.threshold, p.totalCount, p.counts.truePositives, p.counts.falsePositives,
+                             p.counts.falseNegatives});
+  return points;
+}
+
+SweepResult sweepFromJson(const QJsonArray& points, bool hasTruth) {
+  SweepResult sweep;
+  sweep.hasTruth = hasTruth;
+  for (const QJsonValue& value : points) {
+    const QJsonArray p = value.toArray();
+    if (p.size() != 5) throw std::runtime_error("a threshold-sweep point does not have 5 numbers");
+    SweepPoint point;
+    point.threshold = p[0].toDouble();
+    point.totalCount = p[1].toInt();
+    point.counts = {p[2].toInt(), p[3].toInt(), p[4].toInt()};
+    point.precision = precisionOf(point.counts);
+    point.recall = recallOf(point.counts);
+    point.f1 = f1Of(point.counts);
+    sweep.points.push_back(point);
+  }
+  chooseThresholds(sweep);
+  return sweep;
+}
+
+// Identifies the version of an image file a result was computed from.
+QString fileStamp(const QString& path) {
+  const QFileInfo info(path);
+  return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
+}
+
+}  // namespace
+
+bool ProjectSettings::operator==(const ProjectSettings& o) const {
+  return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
+         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells;
+}
+
+QString statusText(SlideStatus status) {
+  switch (status) {
+    case SlideStatus::NotRun: return QObject::tr("not run");
+    case SlideStatus::Counted: return QObject::tr("counted");
+    case SlideStatus::Failed: return QObject::tr("failed");
+  }
+  return {};
+}
+
+Project::Project(QObject* parent) : QObject(parent) {}
+
+QString Project::stateFolder() const { return folder_ + "/.fluocount"; }
+
+QString Project::heatmapPath(int index) const { return stateFolder() + "/heatmaps/" + slides_[index].name + ".fchm"; }
+
+bool Project::open(const QString& folder, QString* error, QString* warning) {
+  const QDir root(folder);
+  if (!root.exists()) {
+    if (error) *error = tr("%1 is not a folder").arg(folder);
+    return false;
+  }
+  const QDir images(root.exists("images") ? root.filePath("images") : root.path());
+  std::vector<Slide> slides;
+  for (const QFileInfo& file : images.entryInfoList(QDir::Files, QDir::Name)) {
+    if (!isSupportedImageFile(file.filePath().toStdString())) continue;
+    Slide slide;
+    slide.name = file.fileName();
+    slide.imagePath = file.absoluteFilePath();
+    const QString mask = root.filePath("masks/" + file.completeBaseName() + ".png");
+    if (QFileInfo::exists(mask)) slide.maskPath = QFileInfo(mask).absoluteFilePath();
+    slides.push_back(slide);
+  }
+  if (slides.empty()) {
+    if (error) *error = tr("no slides (PNG, TIFF or JPEG images) in %1").arg(images.path());
+    return false;
+  }
+  folder_ = QFileInfo(folder).absoluteFilePath();
+  slides_ = std::move(slides);
+  settings_ = {};
+  counter_.reset();
+  restore(warning);
+  emit slidesReset();
+  emit settingsChanged();
+  return true;
+}
+
+void Project::moveAside(const QString& path, const QString& why, QString* warning) {
+  const QString aside = path + ".unreadable-" + QDateTime::currentDateTime().toString("yyyyMMdd-hhmmss");
+  QFile::rename(path, aside);
+  if (warning) *warning = tr("%1: %2. It was kept as %3 and the folder opens with fresh state.").arg(path, why, aside);
+}
+
+void Project::restore(QString* warning) {
+  const QString path = stateFolder() + "/project.json";
+  if (!QFileInfo::exists(path)) return;
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    if (warning) *warning = tr("cannot read %1; the folder opens with fresh state").arg(path);
+    return;
+  }
+  QJsonParseError parseError;
+  const QJsonDocument document = QJsonDocument::fromJson(file.read(64 << 20), &parseError);
+  file.close();
+  const QJsonObject json = document.object();
+  if (parseError.error != QJsonParseError::NoError || json["format"].toString() != kStateFormat)
+    return moveAside(path, tr("damaged project state (%1)").arg(parseError.errorString()), warning);
+  if (json["version"].toInt() > kStateVersion)
+    return moveAside(path, tr("written by a newer FluoCount (state version %1)").arg(json["version"].toInt()), warning);
+
+  settings_ = settingsFromJson(json["settings"].toObject());
+  const QJsonObject saved = json["slides"].toObject();
+  std::shared_ptr<const CellCounter> counterForResults;
+  for (int i = 0; i < slideCount(); ++i) {
+    Slide& slide = slides_[i];
+    const QJsonObject entry = saved[slide.name].toObject();
+    slide.reviewed = entry["reviewed"].toBool();
+    if (entry["status"].toString() != "counted" || entry["stamp"].toString() != fileStamp(slide.imagePath)) continue;
+    try {
+      if (!counterForResults) counterForResults = counter();
+      auto analysis = std::make_shared<SlideAnalysis>();
+      analysis->heatmap = loadHeatmap(heatmapPath(i).toStdString());
+      analysis->size = analysis->heatmap.size();
+      analysis->cellDiameterPx = counterForResults->cellDiameterPx();
+      analysis->postprocess = counterForResults->postprocess();
+      analysis->defaultThreshold = entry["default_threshold"].toDouble(0.5);
+      analysis->seconds = entry["seconds"].toDouble();
+      analysis->sweep = sweepFromJson(entry["sweep"].toArray(), entry["has_truth"].toBool());
+      slide.analysis = std::move(analysis);
+      slide.count = entry["count"].toInt(-1);
+      slide.status = SlideStatus::Counted;
+    } catch (const std::exception&) {
+      // A missing or damaged cached heatmap, or a model that no longer loads: the slide is simply counted again.
+      slide.analysis.reset();
+      slide.count = -1;
+    }
+  }
+}
+
+bool Project::save(QString* error) const {
+  if (!isOpen()) return true;
+  try {
+    QDir().mkpath(stateFolder() + "/heatmaps");
+    QJsonObject slides;
+    for (int i = 0; i < slideCount(); ++i) {
+      const Slide& slide = slides_[i];
+      QJsonObject entry{{"reviewed", slide.reviewed}};
+      if (slide.status == SlideStatus::Counted && slide.analysis) {
+        // The count worker caches each heatmap as it is made; this covers a write that failed there.
+        if (!QFileInfo::exists(heatmapPath(i))) saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
+        entry["status"] = "counted";
+        entry["stamp"] = fileStamp(slide.imagePath);
+        entry["count"] = slide.count;
+        entry["default_threshold"] = slide.analysis->defaultThreshold;
+        entry["seconds"] = slide.analysis->seconds;
+        entry["has_truth"] = slide.analysis->sweep.hasTruth;
+        entry["sweep"] = sweepToJson(slide.analysis->sweep);
+      }
+      slides[slide.name] = entry;
+    }
+    const QJsonObject json{{"format", kStateFormat}, {"version", kStateVersion},
+                           {"settings", settingsToJson(settings_)}, {"slides", slides}};
+    writeFileAtomically((stateFolder() + "/project.json").toStdString(),
+                        QJsonDocument(json).toJson(QJsonDocument::Indented).toStdString());
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+int Project::countedSlides() const {
+  int counted = 0;
+  for (const Slide& slide : slides_) counted += slide.status == SlideStatus::Counted;
+  return counted;
+}
+
+void Project::setSettings(const ProjectSettings& settings) {
+  if (settings == settings_) return;
+  ProjectSettings withoutThreshold = settings, oldWithoutThreshold = settings_;
+  withoutThreshold.threshold = oldWithoutThreshold.threshold = std::nullopt;
+  const bool heatmapsChange = withoutThreshold != oldWithoutThreshold;
+  settings_ = settings;
+  if (heatmapsChange) {
+    counter_.reset();
+    for (int i = 0; i < slideCount(); ++i) {
+      slides_[i].analysis.reset();
+      slides_[i].count = -1;
+      slides_[i].status = SlideStatus::NotRun;
+      QFile::remove(heatmapPath(i));
+    }
+    emit slidesReset();
+  }
+  emit settingsChanged();
+  emit thresholdChanged();
+}
+
+std::shared_ptr<const CellCounter> Project::counter() {
+  if (counter_) return counter_;
+  CountSettings count;
+  count.cellDiameterPx = settings_.cellDiameterPx;
+  count.minObjectAreaPx = settings_.minObjectAreaPx;
+  count.splitTouchingCells = settings_.splitTouchingCells;
+  if (settings_.classical) {
+    counter_ = std::make_shared<const CellCounter>(CellCounter::classical(count));
+    return counter_;
+  }
+  std::string path = settings_.modelPath.toStdString();
+  if (path.empty()) {
+    const auto bundled = defaultModelPath();
+    if (!bundled) {  // as the CLI does: count with the classical method rather than not at all
+      counter_ = std::make_shared<const CellCounter>(CellCounter::classical(count));
+      return counter_;
+    }
+    path = *bundled;
+  }
+  count.modelFile = path;
+  counter_ = std::make_shared<const CellCounter>(CellCounter::withModel(loadModel(path), count));
+  return counter_;
+}
+
+QString Project::modelDescription() const {
+  if (settings_.classical) return "classical";
+  if (!settings_.modelPath.isEmpty()) return settings_.modelPath;
+  const auto bundled = defaultModelPath();
+  return bundled ? QString::fromStdString(*bundled) : tr("(no bundled model)");
+}
+
+void Project::setThreshold(std::optional<double> threshold) {
+  if (threshold == settings_.threshold) return;
+  settings_.threshold = threshold;
+  emit thresholdChanged();
+}
+
+double Project::thresholdFor(int index) const {
+  if (settings_.threshold) return *settings_.threshold;
+  const auto& analysis = slides_.at(index).analysis;
+  return analysis ? analysis->defaultThreshold : 0.5;
+}
+
+void Project::setAnalysis(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, const QImage& thumbnail) {
+  Slide& slide = slides_.at(index);
+  slide.analysis = std::move(analysis);
+  slide.count = count;
+  slide.status = SlideStatus::Counted;
+  slide.error.clear();
+  if (!thumbnail.isNull()) slide.thumbnail = thumbnail;
+  emit slideChanged(index);
+}
+
+void Project::setFailed(int index, const QString& error) {
+  Slide& slide = slides_.at(index);
+  slide.analysis.reset();
+  slide.count = -1;
+  slide.status = SlideStatus::Failed;
+  slide.error = error;
+  emit slideChanged(index);
+}
+
+void Project::setCounts(const std::vector<int>& countsBySlide) {
+  for (int i = 0; i < slideCount() && i < int(countsBySlide.size()); ++i) {
+    if (countsBySlide[i] < 0 || countsBySlide[i] == slides_[i].count) continue;
+    slides_[i].count = countsBySlide[i];
+    emit slideChanged(i);
+  }
+}
+
+void Project::setReviewed(int index, bool reviewed) {
+  if (slides_.at(index).reviewed == reviewed) return;
+  slides_[index].reviewed = reviewed;
+  emit slideChanged(index);
+}
+
+SweepResult Project::folderSweep() const {
+  std::vector<const SweepResult*> parts;
+  for (const Slide& slide : slides_)
+    if (slide.analysis) parts.push_back(&slide.analysis->sweep);
+  return combineSweeps(parts);
+}
+
+}  // namespace fluocount::ui

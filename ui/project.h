@@ -1,0 +1,112 @@
+#pragma once
+// A slide folder opened in the GUI: its slides, the counting settings, each slide's cached analysis, and the
+// state kept in <folder>/.fluocount/ so that reopening the folder restores settings, results and review marks.
+// No widgets here: the panels observe this object through its signals.
+#include "core/counter.h"
+#include "core/threshold_sweep.h"
+
+#include <QImage>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace fluocount::ui {
+
+enum class SlideStatus { NotRun, Counted, Failed };
+
+// What counting one slide produced. Immutable once made, shared with the workers.
+struct SlideAnalysis {
+  cv::Size size;
+  cv::Mat heatmap;                  // CV_32F in [0,1], at the image's size
+  PostprocessSettings postprocess;  // scaled to cellDiameterPx
+  double cellDiameterPx = 0;
+  double defaultThreshold = 0.5;    // the model's (classical: this image's automatic one)
+  double seconds = 0;
+  SweepResult sweep;                // this slide over defaultSweepThresholds(), with its mask when it has one
+};
+
+struct Slide {
+  QString name;       // file name
+  QString imagePath;
+  QString maskPath;   // <folder>/masks/<stem>.png when it exists, else empty
+  SlideStatus status = SlideStatus::NotRun;
+  QString error;
+  bool reviewed = false;
+  int count = -1;     // at the project's threshold; -1 before counting
+  std::shared_ptr<const SlideAnalysis> analysis;
+  QImage thumbnail;
+  bool hasMask() const { return !maskPath.isEmpty(); }
+};
+
+struct ProjectSettings {
+  QString modelPath;          // empty: the bundled model
+  bool classical = false;     // count with the classical method instead of a network
+  double cellDiameterPx = 0;  // 0: the model's default
+  std::optional<double> threshold;  // empty: the model's own (Kneedle) threshold
+  std::optional<double> minObjectAreaPx;
+  std::optional<bool> splitTouchingCells;
+  bool operator==(const ProjectSettings& o) const;
+  bool operator!=(const ProjectSettings& o) const { return !(*this == o); }
+};
+
+class Project : public QObject {
+  Q_OBJECT
+public:
+  explicit Project(QObject* parent = nullptr);
+
+  // Scans the folder (images in <folder>/images when that exists, else in <folder>; masks in <folder>/masks) and
+  // restores the saved state. A damaged or newer state file is moved aside (never lost) and reported in *warning.
+  bool open(const QString& folder, QString* error, QString* warning = nullptr);
+  bool isOpen() const { return !folder_.isEmpty(); }
+  const QString& folder() const { return folder_; }
+  QString stateFolder() const;  // <folder>/.fluocount
+  QString heatmapPath(int index) const;  // the slide's cached heatmap in the state folder
+
+  int slideCount() const { return int(slides_.size()); }
+  const Slide& slide(int index) const { return slides_.at(index); }
+  int countedSlides() const;
+
+  const ProjectSettings& settings() const { return settings_; }
+  // Settings that change the heatmaps (model, diameter, post-processing) mark every slide "not run".
+  void setSettings(const ProjectSettings& settings);
+  // The counter for the current settings, built on first use; throws (e.g. an unreadable model file).
+  std::shared_ptr<const CellCounter> counter();
+  QString modelDescription() const;  // the model file in use, or "classical"
+  // The user's threshold, when they set one; otherwise each slide uses its analysis' default threshold.
+  std::optional<double> userThreshold() const { return settings_.threshold; }
+  void setThreshold(std::optional<double> threshold);
+  double thresholdFor(int index) const;  // the user's, else the slide's default (0.5 before counting)
+
+  void setAnalysis(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, const QImage& thumbnail);
+  void setFailed(int index, const QString& error);
+  void setCounts(const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
+  void setReviewed(int index, bool reviewed);
+
+  // The folder's count and F1 against threshold: the counted slides' sweeps combined.
+  SweepResult folderSweep() const;
+
+  // Writes project.json and the heatmaps atomically. Returns false and says why in *error.
+  bool save(QString* error) const;
+
+signals:
+  void slidesReset();
+  void slideChanged(int index);
+  void settingsChanged();
+  void thresholdChanged();
+
+private:
+  void restore(QString* warning);
+  void moveAside(const QString& path, const QString& why, QString* warning);
+
+  QString folder_;
+  std::vector<Slide> slides_;
+  ProjectSettings settings_;
+  std::shared_ptr<const CellCounter> counter_;
+};
+
+QString statusText(SlideStatus status);
+
+}  // namespace fluocount::ui

@@ -1,0 +1,136 @@
+#include "ui/settings_dialog.h"
+
+#include "app/locations.h"
+#include "core/inference.h"
+#include "core/model_file.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace fluocount::ui {
+
+namespace {
+enum ModelKind { Bundled, Classical, UserFile };
+}
+
+SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringList& userModels, QWidget* parent)
+    : QDialog(parent), original_(settings), userModels_(userModels) {
+  setWindowTitle(tr("Counting settings"));
+  model_ = new QComboBox;
+  model_->addItem(tr("Bundled c-ResUnet"), Bundled);
+  model_->addItem(tr("Classical method (blur + Otsu, no network)"), Classical);
+  for (const QString& file : userModels_) model_->addItem(file, UserFile);
+  auto* browse = new QPushButton(tr("Model file..."));
+  modelInfo_ = new QLabel;
+  modelInfo_->setWordWrap(true);
+  modelInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  diameter_ = new QDoubleSpinBox;
+  diameter_->setRange(0, 2000);
+  diameter_->setDecimals(1);
+  diameter_->setSpecialValueText(tr("model default"));
+  diameter_->setSuffix(tr(" px"));
+  diameter_->setToolTip(tr("Typical cell diameter in these slides. Images are resampled so that cells have the size "
+                           "the network was trained at; post-processing scales with it."));
+  diameter_->setValue(settings.cellDiameterPx);
+
+  overrideArea_ = new QCheckBox(tr("Remove objects smaller than"));
+  minArea_ = new QDoubleSpinBox;
+  minArea_->setRange(0, 1e6);
+  minArea_->setSuffix(tr(" px (for 50 px cells)"));
+  minArea_->setValue(settings.minObjectAreaPx.value_or(200));
+  overrideArea_->setChecked(settings.minObjectAreaPx.has_value());
+  minArea_->setEnabled(overrideArea_->isChecked());
+  split_ = new QCheckBox(tr("Split touching cells (watershed)"));
+  split_->setChecked(settings.splitTouchingCells.value_or(true));
+
+  auto* modelRow = new QHBoxLayout;
+  modelRow->addWidget(model_, 1);
+  modelRow->addWidget(browse);
+  auto* form = new QFormLayout;
+  form->addRow(tr("Model"), modelRow);
+  form->addRow(QString(), modelInfo_);
+  form->addRow(tr("Cell diameter"), diameter_);
+  form->addRow(tr("Device"), new QLabel(QString::fromStdString(computeDeviceStatus())));
+  auto* advanced = new QGroupBox(tr("Advanced post-processing"));
+  auto* advancedForm = new QFormLayout(advanced);
+  advancedForm->addRow(overrideArea_, minArea_);
+  advancedForm->addRow(split_);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(form);
+  layout->addWidget(advanced);
+  layout->addWidget(new QLabel(tr("Changing the model, diameter or post-processing counts the slides again.")));
+  layout->addWidget(buttons);
+
+  if (settings.classical) model_->setCurrentIndex(1);
+  else if (!settings.modelPath.isEmpty()) {
+    int index = model_->findText(settings.modelPath);
+    if (index < 0) {
+      model_->addItem(settings.modelPath, UserFile);
+      index = model_->count() - 1;
+    }
+    model_->setCurrentIndex(index);
+  }
+  describeModel();
+  connect(model_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SettingsDialog::describeModel);
+  connect(browse, &QPushButton::clicked, this, &SettingsDialog::chooseModelFile);
+  connect(overrideArea_, &QCheckBox::toggled, minArea_, &QWidget::setEnabled);
+  connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+}
+
+void SettingsDialog::chooseModelFile() {
+  const QString file = QFileDialog::getOpenFileName(this, tr("Model file"), {}, tr("FluoCount models (*.fcmodel)"));
+  if (file.isEmpty()) return;
+  if (!userModels_.contains(file)) userModels_.prepend(file);
+  if (model_->findText(file) < 0) model_->addItem(file, UserFile);
+  model_->setCurrentIndex(model_->findText(file));
+}
+
+void SettingsDialog::describeModel() {
+  const int kind = model_->currentData().toInt();
+  if (kind == Classical) {
+    modelInfo_->setText(tr("Gaussian blur and an automatic (Otsu) threshold per slide; no training needed."));
+    return;
+  }
+  const auto path = kind == Bundled ? defaultModelPath() : std::optional(model_->currentText().toStdString());
+  if (!path) {
+    modelInfo_->setText(tr("No model is bundled with this installation."));
+    return;
+  }
+  try {
+    const ModelInfo info = loadModel(*path).info;
+    const auto metrics = info.provenance.value("validation_metrics", nlohmann::json::object());
+    modelInfo_->setText(tr("%1\n%2, trained %3; threshold %4; default cell diameter %5 px; validation F1 %6")
+                            .arg(QString::fromStdString(*path), QString::fromStdString(architectureName(info.architecture)),
+                                 QString::fromStdString(info.provenance.value("date", std::string("?"))))
+                            .arg(info.threshold, 0, 'f', 3)
+                            .arg(info.defaultCellDiameterPx)
+                            .arg(metrics.value("f1", 0.0), 0, 'f', 3));
+  } catch (const std::exception& e) {
+    modelInfo_->setText(tr("Cannot use this model: %1").arg(QString::fromUtf8(e.what())));
+  }
+}
+
+ProjectSettings SettingsDialog::settings() const {
+  ProjectSettings s = original_;
+  const int kind = model_->currentData().toInt();
+  s.classical = kind == Classical;
+  s.modelPath = kind == UserFile ? model_->currentText() : QString();
+  s.cellDiameterPx = diameter_->value();
+  s.minObjectAreaPx = overrideArea_->isChecked() ? std::optional(minArea_->value()) : std::nullopt;
+  s.splitTouchingCells = split_->isChecked() ? std::nullopt : std::optional(false);
+  return s;
+}
+
+}  // namespace fluocount::ui

@@ -1,0 +1,36 @@
+#pragma once
+// Counting settings: which model (the bundled one, a model file of the user's, or the classical method), the cell
+// diameter, advanced post-processing, and where the network runs (GPU name, or CPU and why).
+#include "ui/project.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+
+namespace fluocount::ui {
+
+class SettingsDialog : public QDialog {
+  Q_OBJECT
+public:
+  SettingsDialog(const ProjectSettings& settings, const QStringList& userModels, QWidget* parent = nullptr);
+  ProjectSettings settings() const;
+  QStringList userModels() const { return userModels_; }
+
+private:
+  void chooseModelFile();
+  void describeModel();
+
+  ProjectSettings original_;
+  QStringList userModels_;
+  QComboBox* model_;
+  QLabel* modelInfo_;
+  QDoubleSpinBox* diameter_;
+  QCheckBox* overrideArea_;
+  QDoubleSpinBox* minArea_;
+  QCheckBox* split_;
+};
+
+}  // namespace fluocount::ui

@@ -1,0 +1,31 @@
+#pragma once
+// Counting one slide for the GUI: the same CellCounter::count the CLI calls, plus what the panels need from it
+// (the threshold sweep against the slide's mask, the count at the chosen threshold, a thumbnail). No widgets.
+#include "ui/project.h"
+
+#include <QImage>
+
+namespace fluocount::ui {
+
+struct SlideAnalysisResult {
+  std::shared_ptr<const SlideAnalysis> analysis;
+  int count = 0;       // at the given threshold (the analysis' default when none)
+  QImage thumbnail;
+};
+
+// The annotated cells of a mask (instance labels from <folder>/labels/<stem>.png when they exist, as the CLI's
+// evaluate does; otherwise the mask's connected components). Throws ImageError for a mask of the wrong size.
+Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QString& imagePath);
+
+SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold);
+
+// The count of an analysed slide at another threshold (no intensities: only the number of objects).
+int countAt(const SlideAnalysis& analysis, double threshold);
+
+// An 8-bit RGB QImage of a normalised image (CV_32FC3, RGB order) with the display range [low, high] stretched to
+// full scale.
+QImage displayImage(const cv::Mat& rgb, double low = 0, double high = 1);
+// The display range that clips the given percentiles of the intensity (percentile auto-contrast).
+std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.5, double highPercentile = 99.8);
+
+}  // namespace fluocount::ui

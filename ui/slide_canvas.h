@@ -1,0 +1,65 @@
+#pragma once
+// The slide viewer: zoom (wheel, +/-, fit, 100 %) and pan (drag, arrow keys) over layered images: the slide, the
+// network's heatmap, the detection outlines with ids and centres, the user's mask and the TP/FP/FN markers. Only
+// the visible part of each layer is drawn, so large slides stay smooth.
+#include "ui/slide_layers.h"
+
+#include <QWidget>
+
+namespace fluocount::ui {
+
+struct CanvasLayers {
+  bool image = true, heatmap = false, outlines = true, ids = false, mask = true, matches = true;
+  double heatmapOpacity = 0.55, maskOpacity = 0.35;
+};
+
+class SlideCanvas : public QWidget {
+  Q_OBJECT
+public:
+  explicit SlideCanvas(QWidget* parent = nullptr);
+
+  void clear();
+  void setImage(const QImage& image);  // a new slide: the other layers are cleared; a new size is fitted
+  void replaceImage(const QImage& image);  // the same slide shown differently (display range)
+  void setHeatmap(const QImage& heatmap);
+  void setMask(const QImage& mask);
+  void setOverlay(const DetectionOverlay& overlay);
+  void setLayers(const CanvasLayers& layers);
+  const CanvasLayers& layers() const { return layers_; }
+  const DetectionOverlay& overlay() const { return overlay_; }
+
+  double zoom() const { return zoom_; }
+  void zoomBy(double factor, QPointF anchor);
+  void fitToWindow();
+  void showActualSize();
+  QPointF toImage(QPointF widgetPoint) const;
+  QPointF toWidget(QPointF imagePoint) const;
+
+signals:
+  void hovered(QPoint imagePixel);  // (-1, -1) outside the image
+  void zoomChanged(double zoom);
+
+protected:
+  void paintEvent(QPaintEvent*) override;
+  void wheelEvent(QWheelEvent*) override;
+  void mousePressEvent(QMouseEvent*) override;
+  void mouseMoveEvent(QMouseEvent*) override;
+  void mouseReleaseEvent(QMouseEvent*) override;
+  void keyPressEvent(QKeyEvent*) override;
+  void resizeEvent(QResizeEvent*) override;
+
+private:
+  void drawLayer(QPainter& painter, const QImage& layer, const QRectF& visible, double opacity);
+  void drawMarkers(QPainter& painter);
+
+  QImage image_, heatmap_, mask_;
+  DetectionOverlay overlay_;
+  CanvasLayers layers_;
+  double zoom_ = 1;
+  QPointF origin_;  // widget position of image pixel (0, 0)
+  bool fitted_ = true;
+  bool panning_ = false;
+  QPointF lastMouse_;
+};
+
+}  // namespace fluocount::ui
