@@ -21,8 +21,10 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
+#include <QActionGroup>
 #include <QTableView>
 #include <QToolBar>
+#include <QUndoView>
 
 namespace fluocount::ui {
 
@@ -37,9 +39,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   setAcceptDrops(true);
   canvas_ = new SlideCanvas;
   setCentralWidget(canvas_);
+  mask_ = new MaskDocument(this);
+  tools_ = new MaskToolController(mask_, this);
+  canvas_->setToolController(tools_);
   slideModel_ = new SlideListModel(project_, this);
   buildDocks();
   buildActions();
+  buildEditing();
 
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(260);
@@ -296,12 +302,14 @@ void MainWindow::loadCurrentSlide() {
   slideLoader_.submit([=]() -> std::function<void()> {
     struct Loaded {
       cv::Mat rgb, intensity;
-      QImage display, heatmap, mask;
+      QImage display, heatmap;
+      cv::Size size;
       std::optional<Detection> truth;
       double low = 0, high = 1;
       QString error;
     };
     auto loaded = std::make_shared<Loaded>();
+    loaded->size = {};
     try {
       const std::string path = slide.imagePath.toStdString();
       loaded->rgb = counter ? counter->normalisedImage(path) : normaliseToRgb(loadImage(path).pixels, {});
@@ -309,10 +317,11 @@ void MainWindow::loadCurrentSlide() {
       std::tie(loaded->low, loaded->high) = autoContrast ? autoContrastRange(loaded->rgb) : std::pair(manualLow, manualHigh);
       loaded->display = displayImage(loaded->rgb, loaded->low, loaded->high);
       if (slide.analysis) loaded->heatmap = heatmapLayer(slide.analysis->heatmap);
-      if (slide.hasMask()) {
-        const cv::Mat mask = loadMask(slide.maskPath.toStdString(), loaded->rgb.size(), path);
-        loaded->mask = maskLayer(mask, kMaskColour);
-        loaded->truth = truthFromMask(slide.maskPath, loaded->rgb.size(), slide.imagePath);
+      loaded->size = loaded->rgb.size();
+      try {
+        if (slide.hasMask()) loaded->truth = truthFromMask(slide.maskPath, loaded->rgb.size(), slide.imagePath);
+      } catch (const std::exception&) {
+        // A bad mask (wrong size, unreadable) must not hide the slide: the mask editor reports it.
       }
     } catch (const std::exception& e) {
       loaded->error = QString::fromUtf8(e.what());
@@ -329,11 +338,13 @@ void MainWindow::loadCurrentSlide() {
       currentTruth_ = loaded->truth;
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
-      canvas_->setMask(loaded->mask);
+      tools_->setProposals(cv::Mat());
+      loadMaskDocument(index, loaded->size);
       layersPanel_->setDisplayRange(loaded->low, loaded->high);
       thresholdPanel_->setThreshold(project_->thresholdFor(index));
       refreshOverlay(project_->thresholdFor(index));
       refreshCurves();
+      emit slideLoaded(index);
     };
   });
 }
@@ -348,6 +359,7 @@ void MainWindow::refreshOverlay(double threshold) {
   const auto analysis = project_->slide(index).analysis;
   if (!analysis || currentIntensity_.size() != analysis->size) {
     canvas_->setOverlay({});
+    tools_->setDetections(cv::Mat());
     thresholdPanel_->setCounts(-1, -1);
     return;
   }
@@ -359,6 +371,7 @@ void MainWindow::refreshOverlay(double threshold) {
     overlay->slide = index;
     overlay->threshold = threshold;
     overlay->count = detection.count();
+    overlay->labels = detection.labels;
     overlay->outlines = outlineLayer(detection.labels, kOutlineColour);
     for (const DetectedObject& o : detection.objects) overlay->centres.append(QPointF(o.centroid.x + 0.5, o.centroid.y + 0.5));
     if (truth) {
@@ -370,6 +383,7 @@ void MainWindow::refreshOverlay(double threshold) {
     return [this, overlay] {
       if (overlay->slide != current_) return;
       canvas_->setOverlay(*overlay);
+      tools_->setDetections(overlay->labels);
       updateCountLabel();
       if (overlay->hasTruth)
         statusBar()->showMessage(tr("%1 cells; against the mask: TP %2, FP %3, FN %4")
@@ -534,6 +548,140 @@ void MainWindow::dropEvent(QDropEvent* event) {
   if (urls.isEmpty()) return;
   const QFileInfo dropped(urls.first().toLocalFile());
   openFolder(dropped.isDir() ? dropped.filePath() : dropped.path());
+}
+
+void MainWindow::buildEditing() {
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  menuBar()->insertMenu(menuBar()->actions().at(1), edit);
+  QAction* undo = mask_->undoStack()->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = mask_->undoStack()->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+  edit->addSeparator();
+
+  QToolBar* toolbar = addToolBar(tr("Mask tools"));
+  toolbar->setObjectName("mask-tools");
+  toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  toolActions_ = new QActionGroup(this);
+  const std::pair<MaskTool, const char*> tools[] = {
+      {MaskTool::Navigate, "V"},       {MaskTool::Brush, "B"},        {MaskTool::Eraser, "E"},
+      {MaskTool::Fill, "F"},           {MaskTool::Lasso, "L"},        {MaskTool::LassoSubtract, "Shift+L"},
+      {MaskTool::DeleteObject, "X"},   {MaskTool::DeleteInRectangle, "Shift+X"}, {MaskTool::Cut, "C"},
+      {MaskTool::AcceptDetection, "A"}, {MaskTool::Propose, "P"}};
+  for (const auto& [tool, key] : tools) {
+    QAction* action = edit->addAction(toolName(tool));
+    action->setCheckable(true);
+    action->setShortcut(QKeySequence(key));
+    action->setToolTip(tr("%1 (%2)").arg(toolName(tool), key));
+    action->setData(int(tool));
+    action->setChecked(tool == MaskTool::Navigate);
+    toolActions_->addAction(action);
+    toolbar->addAction(action);
+    connect(action, &QAction::triggered, this, [this, tool = tool] { tools_->setTool(tool); });
+  }
+  connect(tools_, &MaskToolController::toolChanged, this, [this](MaskTool tool) {
+    for (QAction* action : toolActions_->actions()) action->setChecked(action->data().toInt() == int(tool));
+  });
+  connect(tools_, &MaskToolController::brushRadiusChanged, this,
+          [this](int radius) { statusBar()->showMessage(tr("Brush radius %1 px ([ and ] change it)").arg(radius), 3000); });
+  edit->addSeparator();
+  edit->addAction(tr("Accept &All Detections"), tools_, &MaskToolController::acceptAllDetections);
+  edit->addAction(tr("&Propose Cells (classical method)"), this, &MainWindow::proposeCells)
+      ->setShortcut(QKeySequence(tr("Ctrl+P")));
+  edit->addAction(tr("Accept All Proposals"), tools_, &MaskToolController::acceptAllProposals);
+  edit->addAction(tr("Reject All Proposals"), tools_, &MaskToolController::rejectAllProposals);
+  connect(tools_, &MaskToolController::proposalsChanged, this, &MainWindow::showProposals);
+
+  auto* history = new QDockWidget(tr("Edit history"));
+  history->setObjectName("history");
+  history->setWidget(new QUndoView(mask_->undoStack()));
+  addDockWidget(Qt::LeftDockWidgetArea, history);
+
+  connect(mask_, &MaskDocument::changed, this,
+          [this](QRect region) { canvas_->updateMaskRegion(mask_->mask(), region, kMaskColour); });
+  connect(mask_, &MaskDocument::saved, this, &MainWindow::onMaskSaved);
+  connect(mask_, &MaskDocument::saveFailed, this, [this](const QString& error) {
+    QMessageBox::warning(this, tr("Mask not saved"), tr("%1\nThe edit is kept in memory; fix the problem (e.g. free "
+                                                        "disk space) and edit again to save.").arg(error));
+  });
+}
+
+void MainWindow::loadMaskDocument(int index, cv::Size size) {
+  QString error;
+  if (!mask_->load(project_->slide(index).imagePath, size, project_->maskPathFor(index), &error)) {
+    canvas_->setMask(QImage());
+    statusBar()->showMessage(tr("Mask not editable: %1").arg(error), 15000);
+    return;
+  }
+  canvas_->setMask(maskLayer(mask_->mask(), kMaskColour));
+}
+
+// After every saved edit: the slide has a mask now, its matching and F1 follow the mask (the sweep of this one
+// slide is recomputed off the GUI thread; the folder curves combine it with the others).
+void MainWindow::onMaskSaved() {
+  if (current_ < 0) return;
+  const int index = current_;
+  cv::Mat labels;
+  labelComponents(mask_->mask(), labels);
+  currentTruth_ = measureLabels(labels);
+  project_->maskEdited(index, nullptr);
+  refreshOverlay(thresholdPanel_->threshold());
+  const auto analysis = project_->slide(index).analysis;
+  if (!analysis) return;
+  const Detection truth = *currentTruth_;
+  const std::string name = project_->slide(index).name.toStdString();
+  resweeper_.submit([=]() -> std::function<void()> {
+    auto updated = std::make_shared<SlideAnalysis>(*analysis);
+    updated->sweep = sweepThresholds({{name, analysis->heatmap, analysis->postprocess, truth}},
+                                     defaultSweepThresholds(), {analysis->cellDiameterPx});
+    return [this, index, updated] {
+      project_->maskEdited(index, updated);
+      refreshCurves();
+      saveState();
+    };
+  });
+}
+
+void MainWindow::proposeCells() {
+  if (current_ < 0) return;
+  const int index = current_;
+  CountSettings settings;
+  settings.cellDiameterPx = project_->settings().cellDiameterPx;
+  if (settings.cellDiameterPx <= 0 && project_->slide(index).analysis)
+    settings.cellDiameterPx = project_->slide(index).analysis->cellDiameterPx;
+  const QString path = project_->slide(index).imagePath;
+  statusBar()->showMessage(tr("Proposing cells with the classical method..."));
+  proposer_.submit([=]() -> std::function<void()> {
+    auto labels = std::make_shared<cv::Mat>();
+    try {
+      *labels = CellCounter::classical(settings).count(path.toStdString()).detection.labels;
+    } catch (const std::exception&) {
+    }
+    return [this, index, labels] {
+      if (index != current_ || labels->empty()) return;
+      tools_->setProposals(*labels);
+      tools_->setTool(MaskTool::Propose);
+      statusBar()->showMessage(tr("%1 proposals: left-click accepts one, right-click rejects it (Edit menu: all at once)")
+                                   .arg(tools_->pendingProposals().size()), 10000);
+      emit proposalsReady();
+    };
+  });
+}
+
+void MainWindow::showProposals() {
+  const cv::Mat& labels = tools_->proposals();
+  if (labels.empty() || tools_->pendingProposals().empty()) {
+    canvas_->setProposals(QImage());
+    return;
+  }
+  cv::Mat pending = labels.clone();
+  const auto& keep = tools_->pendingProposals();
+  pending.forEach<int>([&](int& label, const int*) {
+    if (label && !keep.count(label)) label = 0;
+  });
+  canvas_->setProposals(outlineLayer(pending, QColor(255, 170, 0)));
 }
 
 }  // namespace fluocount::ui

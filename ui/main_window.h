@@ -4,6 +4,8 @@
 #include "ui/count_worker.h"
 #include "ui/exporter.h"
 #include "ui/latest_only.h"
+#include "ui/mask_document.h"
+#include "ui/mask_tools.h"
 #include "ui/project.h"
 #include "ui/slide_canvas.h"
 
@@ -40,11 +42,15 @@ public:
   Project* project() const { return project_; }
   SlideCanvas* canvas() const { return canvas_; }
   ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
+  MaskDocument* maskDocument() const { return mask_; }
+  MaskToolController* maskTools() const { return tools_; }
   QTableView* slideList() const { return slideList_; }
 
 signals:
   void countingFinished(bool cancelled);
   void overlayUpdated();  // the canvas shows detections for the current threshold
+  void slideLoaded(int index);  // the current slide, its mask and layers are on screen
+  void proposalsReady();
 
 protected:
   void closeEvent(QCloseEvent*) override;
@@ -54,6 +60,11 @@ protected:
 private:
   void buildActions();
   void buildDocks();
+  void buildEditing();
+  void loadMaskDocument(int index, cv::Size size);
+  void onMaskSaved();
+  void proposeCells();
+  void showProposals();
   void chooseFolder();
   void openSettings();
   void openExportDialog();
@@ -88,7 +99,10 @@ private:
   QThread countThread_;
   CountWorker* worker_;
   bool counting_ = false;
-  LatestOnly slideLoader_, detector_, recounter_;
+  LatestOnly slideLoader_, detector_, recounter_, resweeper_, proposer_;
+  MaskDocument* mask_;
+  MaskToolController* tools_;
+  QActionGroup* toolActions_ = nullptr;
 
   // The current slide as loaded for display.
   int current_ = -1;

@@ -155,6 +155,7 @@ void Project::restore(QString* warning) {
     Slide& slide = slides_[i];
     const QJsonObject entry = saved[slide.name].toObject();
     slide.reviewed = entry["reviewed"].toBool();
+    slide.edited = entry["edited"].toBool() && slide.hasMask();
     if (entry["status"].toString() != "counted" || entry["stamp"].toString() != fileStamp(slide.imagePath)) continue;
     try {
       if (!counterForResults) counterForResults = counter();
@@ -184,7 +185,7 @@ bool Project::save(QString* error) const {
     QJsonObject slides;
     for (int i = 0; i < slideCount(); ++i) {
       const Slide& slide = slides_[i];
-      QJsonObject entry{{"reviewed", slide.reviewed}};
+      QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
       if (slide.status == SlideStatus::Counted && slide.analysis) {
         // The count worker caches each heatmap as it is made; this covers a write that failed there.
         if (!QFileInfo::exists(heatmapPath(i))) saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
@@ -303,6 +304,20 @@ void Project::setCounts(const std::vector<int>& countsBySlide) {
     slides_[i].count = countsBySlide[i];
     emit slideChanged(i);
   }
+}
+
+QString Project::maskPathFor(int index) const {
+  const Slide& slide = slides_.at(index);
+  if (slide.hasMask()) return slide.maskPath;
+  return QDir(folder_).filePath("masks/" + QFileInfo(slide.name).completeBaseName() + ".png");
+}
+
+void Project::maskEdited(int index, std::shared_ptr<const SlideAnalysis> analysis) {
+  Slide& slide = slides_.at(index);
+  slide.maskPath = maskPathFor(index);
+  slide.edited = true;
+  if (analysis) slide.analysis = std::move(analysis);
+  emit slideChanged(index);
 }
 
 void Project::setReviewed(int index, bool reviewed) {

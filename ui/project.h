@@ -35,6 +35,7 @@ struct Slide {
   SlideStatus status = SlideStatus::NotRun;
   QString error;
   bool reviewed = false;
+  bool edited = false;  // the user changed its mask in FluoCount
   int count = -1;     // at the project's threshold; -1 before counting
   std::shared_ptr<const SlideAnalysis> analysis;
   QImage thumbnail;
@@ -84,6 +85,11 @@ public:
   void setFailed(int index, const QString& error);
   void setCounts(const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
   void setReviewed(int index, bool reviewed);
+  // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png.
+  QString maskPathFor(int index) const;
+  // The slide's mask was saved by the editor: it now has one, marked edited, and its sweep against the mask is
+  // replaced by `analysis` when given.
+  void maskEdited(int index, std::shared_ptr<const SlideAnalysis> analysis);
 
   // The folder's count and F1 against threshold: the counted slides' sweeps combined.
   SweepResult folderSweep() const;

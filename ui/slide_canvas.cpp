@@ -28,7 +28,7 @@ void SlideCanvas::clear() {
 void SlideCanvas::setImage(const QImage& image) {
   const bool sameSize = image.size() == image_.size();
   image_ = image;
-  heatmap_ = mask_ = QImage();
+  heatmap_ = mask_ = proposals_ = QImage();
   overlay_ = {};
   if (!sameSize || fitted_) fitToWindow();
   update();
@@ -47,6 +47,35 @@ void SlideCanvas::setHeatmap(const QImage& heatmap) {
 void SlideCanvas::setMask(const QImage& mask) {
   mask_ = mask;
   update();
+}
+
+void SlideCanvas::updateMaskRegion(const cv::Mat& mask, QRect region, QColor colour) {
+  if (mask.empty()) return;
+  if (mask_.size() != QSize(mask.cols, mask.rows)) {
+    mask_ = maskLayer(mask, colour);
+  } else {
+    region &= mask_.rect();
+    const QRgb ink = colour.rgba();
+    for (int y = region.top(); y <= region.bottom(); ++y) {
+      const std::uint8_t* in = mask.ptr<std::uint8_t>(y);
+      auto* out = reinterpret_cast<QRgb*>(mask_.scanLine(y));
+      for (int x = region.left(); x <= region.right(); ++x) out[x] = in[x] ? ink : 0;
+    }
+  }
+  update();
+}
+
+void SlideCanvas::setProposals(const QImage& outlines) {
+  proposals_ = outlines;
+  update();
+}
+
+void SlideCanvas::setToolController(MaskToolController* tools) {
+  tools_ = tools;
+  connect(tools, &MaskToolController::previewChanged, this, qOverload<>(&QWidget::update));
+  connect(tools, &MaskToolController::toolChanged, this, [this](MaskTool tool) {
+    setCursor(tool == MaskTool::Navigate ? Qt::ArrowCursor : Qt::CrossCursor);
+  });
 }
 
 void SlideCanvas::setOverlay(const DetectionOverlay& overlay) {
@@ -110,8 +139,10 @@ void SlideCanvas::paintEvent(QPaintEvent*) {
   if (layers_.heatmap) drawLayer(painter, heatmap_, visible, layers_.heatmapOpacity);
   if (layers_.mask) drawLayer(painter, mask_, visible, layers_.maskOpacity);
   if (layers_.outlines) drawLayer(painter, overlay_.outlines, visible, 1.0);
+  drawLayer(painter, proposals_, visible, 1.0);
   painter.setOpacity(1.0);
   drawMarkers(painter);
+  if (tools_) tools_->paintPreview(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
 }
 
 void SlideCanvas::drawMarkers(QPainter& painter) {
@@ -153,6 +184,11 @@ void SlideCanvas::wheelEvent(QWheelEvent* event) {
 }
 
 void SlideCanvas::mousePressEvent(QMouseEvent* event) {
+  if (tools_ && event->button() != Qt::MiddleButton &&
+      tools_->press(toImage(event->position()), event->button(), event->modifiers())) {
+    toolDrag_ = true;
+    return;
+  }
   if (event->button() == Qt::LeftButton || event->button() == Qt::MiddleButton) {
     panning_ = true;
     lastMouse_ = event->position();
@@ -161,6 +197,7 @@ void SlideCanvas::mousePressEvent(QMouseEvent* event) {
 }
 
 void SlideCanvas::mouseMoveEvent(QMouseEvent* event) {
+  if (tools_) tools_->move(toImage(event->position()));
   if (panning_) {
     origin_ += event->position() - lastMouse_;
     lastMouse_ = event->position();
@@ -172,9 +209,14 @@ void SlideCanvas::mouseMoveEvent(QMouseEvent* event) {
   emit hovered(image_.rect().contains(pixel) ? pixel : QPoint(-1, -1));
 }
 
-void SlideCanvas::mouseReleaseEvent(QMouseEvent*) {
+void SlideCanvas::mouseReleaseEvent(QMouseEvent* event) {
+  if (toolDrag_) {
+    toolDrag_ = false;
+    if (tools_) tools_->release(toImage(event->position()));
+    return;
+  }
   panning_ = false;
-  unsetCursor();
+  setCursor(tools_ && tools_->tool() != MaskTool::Navigate ? Qt::CrossCursor : Qt::ArrowCursor);
 }
 
 void SlideCanvas::keyPressEvent(QKeyEvent* event) {
@@ -188,6 +230,8 @@ void SlideCanvas::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Right: origin_.rx() -= pan; fitted_ = false; update(); break;
     case Qt::Key_Up: origin_.ry() += pan; fitted_ = false; update(); break;
     case Qt::Key_Down: origin_.ry() -= pan; fitted_ = false; update(); break;
+    case Qt::Key_BracketLeft: if (tools_) tools_->setBrushRadius(tools_->brushRadius() * 4 / 5); break;
+    case Qt::Key_BracketRight: if (tools_) tools_->setBrushRadius(tools_->brushRadius() * 5 / 4 + 1); break;
     default: QWidget::keyPressEvent(event);
   }
 }

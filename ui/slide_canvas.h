@@ -2,6 +2,7 @@
 // The slide viewer: zoom (wheel, +/-, fit, 100 %) and pan (drag, arrow keys) over layered images: the slide, the
 // network's heatmap, the detection outlines with ids and centres, the user's mask and the TP/FP/FN markers. Only
 // the visible part of each layer is drawn, so large slides stay smooth.
+#include "ui/mask_tools.h"
 #include "ui/slide_layers.h"
 
 #include <QWidget>
@@ -23,6 +24,11 @@ public:
   void replaceImage(const QImage& image);  // the same slide shown differently (display range)
   void setHeatmap(const QImage& heatmap);
   void setMask(const QImage& mask);
+  // Repaints only `region` of the mask layer from the edited mask (CV_8U), so strokes stay fast on big slides.
+  void updateMaskRegion(const cv::Mat& mask, QRect region, QColor colour);
+  void setProposals(const QImage& outlines);
+  // Mouse events go to the controller's tool when it has one; the middle button always pans.
+  void setToolController(MaskToolController* tools);
   void setOverlay(const DetectionOverlay& overlay);
   void setLayers(const CanvasLayers& layers);
   const CanvasLayers& layers() const { return layers_; }
@@ -52,7 +58,9 @@ private:
   void drawLayer(QPainter& painter, const QImage& layer, const QRectF& visible, double opacity);
   void drawMarkers(QPainter& painter);
 
-  QImage image_, heatmap_, mask_;
+  QImage image_, heatmap_, mask_, proposals_;
+  MaskToolController* tools_ = nullptr;
+  bool toolDrag_ = false;
   DetectionOverlay overlay_;
   CanvasLayers layers_;
   double zoom_ = 1;

@@ -27,6 +27,7 @@ struct DetectionOverlay {
   int slide = -1;
   double threshold = 0;
   int count = 0;
+  cv::Mat labels;  // the detections (CV_32S), for "accept detections"
   QImage outlines;
   QVector<QPointF> centres;  // object i + 1 at centres[i]
   bool hasTruth = false;

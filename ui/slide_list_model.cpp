@@ -28,6 +28,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
         case MaskColumn: return slide.hasMask() ? tr("mask") : QString();
         case StatusColumn: {
           QString text = statusText(slide.status);
+          if (slide.edited) text += tr(", mask edited");
           if (slide.reviewed) text += tr(", reviewed");
           return text;
         }

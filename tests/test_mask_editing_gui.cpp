@@ -1,0 +1,145 @@
+// Correcting a mask in the desktop app as a user would, offscreen on a copy of a real FNC folder: paint a stroke
+// with the mouse (one undo step), erase, delete an object, undo several steps, and find every state saved to
+// masks/<stem>.png; reopen the folder and find the mask exactly as left. A mask of the wrong size is reported and
+// never overwritten.
+#include "test_support.h"
+#include "core/image_io.h"
+#include "core/mask_edit.h"
+#include "core/postprocess.h"
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QMouseEvent>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <opencv2/imgproc.hpp>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+void copyFolder(const QString& from, const QString& to) {
+  QDir().mkpath(to);
+  for (const QFileInfo& entry : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
+    if (entry.isDir()) copyFolder(entry.filePath(), to + "/" + entry.fileName());
+    else QFile::copy(entry.filePath(), to + "/" + entry.fileName());
+  }
+}
+
+void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButton button, Qt::MouseButtons held) {
+  QMouseEvent event(type, at, widget->mapToGlobal(at), button, held, Qt::NoModifier);
+  QApplication::sendEvent(widget, &event);
+}
+
+// A drag with the left button through image points.
+void drag(SlideCanvas* canvas, const std::vector<QPointF>& imagePoints) {
+  mouse(canvas, QEvent::MouseButtonPress, canvas->toWidget(imagePoints.front()), Qt::LeftButton, Qt::LeftButton);
+  for (std::size_t i = 1; i < imagePoints.size(); ++i)
+    mouse(canvas, QEvent::MouseMove, canvas->toWidget(imagePoints[i]), Qt::NoButton, Qt::LeftButton);
+  mouse(canvas, QEvent::MouseButtonRelease, canvas->toWidget(imagePoints.back()), Qt::LeftButton, Qt::NoButton);
+}
+
+bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::countNonZero(a != b) == 0; }
+
+}  // namespace
+
+class TestMaskEditingGui : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+  QString folder_;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    QStandardPaths::setTestModeEnabled(true);
+    folder_ = scratch_.filePath("fnc-red");
+    copyFolder(test::sharedDataDir() + "/fnc-red", folder_);
+  }
+
+  void paintUndoSaveAndReload() {
+    cv::Mat finalMask;
+    QString maskPath;
+    {
+      MainWindow window;
+      window.resize(1400, 900);
+      window.show();
+      QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+      QVERIFY(window.openFolder(folder_));
+      QVERIFY(loaded.wait(30000));
+      MaskDocument* document = window.maskDocument();
+      QVERIFY(document->isEditable());
+      maskPath = document->path();
+      const cv::Mat original = loadMask(maskPath.toStdString());
+      QVERIFY(same(document->mask() > 0, original > 0));
+      SlideCanvas* canvas = window.canvas();
+
+      // A brush stroke across empty background: one undo step, saved when the button is released.
+      window.maskTools()->setTool(MaskTool::Brush);
+      window.maskTools()->setBrushRadius(6);
+      std::vector<QPointF> stroke;
+      for (int i = 0; i <= 20; ++i) stroke.emplace_back(30 + 4 * i, 30 + (i % 5));
+      drag(canvas, stroke);
+      QCOMPARE(document->undoStack()->count(), 1);
+      const cv::Mat afterBrush = loadMask(maskPath.toStdString());
+      QVERIFY(cv::countNonZero(afterBrush) > cv::countNonZero(original) + 300);
+      QVERIFY(same(afterBrush > 0, document->mask() > 0));
+
+      // Erase part of it, then delete a real object with one click.
+      window.maskTools()->setTool(MaskTool::Eraser);
+      drag(canvas, {QPointF(40, 32), QPointF(60, 32)});
+      cv::Mat labels, stats, centroids;
+      cv::connectedComponentsWithStats(original, labels, stats, centroids, 8);
+      const cv::Point2d centre(centroids.at<double>(1, 0), centroids.at<double>(1, 1));
+      cv::Point inObject(int(centre.x), int(centre.y));
+      if (labels.at<int>(inObject) != 1)
+        for (int y = 0; y < labels.rows && labels.at<int>(inObject) != 1; ++y)
+          for (int x = 0; x < labels.cols; ++x)
+            if (labels.at<int>(y, x) == 1) { inObject = {x, y}; break; }
+      window.maskTools()->setTool(MaskTool::DeleteObject);
+      drag(canvas, {QPointF(inObject.x + 0.5, inObject.y + 0.5)});
+      QCOMPARE(document->undoStack()->count(), 3);
+      QCOMPARE(document->mask().at<std::uint8_t>(inObject), kBackground);
+
+      // Undo twice: back to the brush stroke alone, on disk too.
+      document->undoStack()->undo();
+      document->undoStack()->undo();
+      QTRY_VERIFY(same(loadMask(maskPath.toStdString()) > 0, afterBrush > 0));
+      document->undoStack()->redo();  // the eraser again
+      QTRY_VERIFY(same(loadMask(maskPath.toStdString()) > 0, document->mask() > 0));
+      finalMask = document->mask().clone();
+      QVERIFY(document->undoMemoryBytes() < 200'000);  // only changed pixels are kept
+      window.close();
+    }
+    // Reopen: the mask is exactly as left.
+    MainWindow window;
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    QVERIFY(window.openFolder(folder_));
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(window.maskDocument()->path(), maskPath);
+    QVERIFY(same(window.maskDocument()->mask() > 0, finalMask > 0));
+    QVERIFY(window.project()->slide(0).edited);
+  }
+
+  void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {
+    const QString folder = scratch_.filePath("wrong-size");
+    copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);
+    const QString maskFile = QDir(folder + "/masks").entryInfoList(QDir::Files, QDir::Name).first().filePath();
+    saveMask(maskFile.toStdString(), cv::Mat::zeros(100, 80, CV_8U));
+    const std::string bytes = test::readBytes(maskFile.toStdString());
+    MainWindow window;
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    QVERIFY(window.openFolder(folder));
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(!window.maskDocument()->isEditable());
+    window.maskTools()->setTool(MaskTool::Brush);
+    drag(window.canvas(), {QPointF(50, 50), QPointF(90, 60)});
+    QCOMPARE(test::readBytes(maskFile.toStdString()), bytes);
+  }
+};
+
+QTEST_MAIN(TestMaskEditingGui)
+#include "test_mask_editing_gui.moc"
