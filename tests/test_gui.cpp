@@ -22,14 +22,6 @@ using namespace fluocount::ui;
 
 namespace {
 
-// A writable copy of a real annotated folder: the app keeps its state inside the slide folder.
-void copyFolder(const QString& from, const QString& to) {
-  QDir().mkpath(to);
-  for (const QFileInfo& entry : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
-    if (entry.isDir()) copyFolder(entry.filePath(), to + "/" + entry.fileName());
-    else QFile::copy(entry.filePath(), to + "/" + entry.fileName());
-  }
-}
 
 QStringList csvFields(const QString& line) {
   // The exported fields used here (file, count, options) are quoted only when they hold a comma or quote.
@@ -73,7 +65,7 @@ private slots:
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     QStandardPaths::setTestModeEnabled(true);
     folder_ = scratch_.filePath("fnc-yellow");
-    copyFolder(test::sharedDataDir() + "/fnc-yellow", folder_);
+    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder_);
   }
 
   void countsAFolderMovesTheThresholdAndExportsWhatTheCliCounts() {

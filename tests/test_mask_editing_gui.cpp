@@ -22,13 +22,6 @@ using namespace fluocount::ui;
 
 namespace {
 
-void copyFolder(const QString& from, const QString& to) {
-  QDir().mkpath(to);
-  for (const QFileInfo& entry : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
-    if (entry.isDir()) copyFolder(entry.filePath(), to + "/" + entry.fileName());
-    else QFile::copy(entry.filePath(), to + "/" + entry.fileName());
-  }
-}
 
 void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButton button, Qt::MouseButtons held) {
   QMouseEvent event(type, at, widget->mapToGlobal(at), button, held, Qt::NoModifier);
@@ -57,7 +50,7 @@ private slots:
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     QStandardPaths::setTestModeEnabled(true);
     folder_ = scratch_.filePath("fnc-red");
-    copyFolder(test::sharedDataDir() + "/fnc-red", folder_);
+    test::copyFolder(test::sharedDataDir() + "/fnc-red", folder_);
   }
 
   void paintUndoSaveAndReload() {
@@ -126,7 +119,7 @@ private slots:
 
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {
     const QString folder = scratch_.filePath("wrong-size");
-    copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);
+    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);
     const QString maskFile = QDir(folder + "/masks").entryInfoList(QDir::Files, QDir::Name).first().filePath();
     saveMask(maskFile.toStdString(), cv::Mat::zeros(100, 80, CV_8U));
     const std::string bytes = test::readBytes(maskFile.toStdString());

@@ -34,4 +34,12 @@ void writeBytes(const std::string& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+void copyFolder(const QString& from, const QString& to) {
+  QDir().mkpath(to);
+  for (const QFileInfo& entry : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
+    if (entry.isDir()) copyFolder(entry.filePath(), to + "/" + entry.fileName());
+    else QFile::copy(entry.filePath(), to + "/" + entry.fileName());
+  }
+}
+
 }  // namespace fluocount::test

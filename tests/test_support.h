@@ -16,6 +16,8 @@ std::string dataFile(const QString& relative);  // sharedDataDir() + "/" + relat
 std::string firstFile(const QString& relativeFolder);
 std::string readBytes(const std::string& path);
 void writeBytes(const std::string& path, const std::string& bytes);
+// A writable copy of a real folder (the desktop app keeps its state inside the slide folder).
+void copyFolder(const QString& from, const QString& to);
 
 }  // namespace fluocount::test
 
