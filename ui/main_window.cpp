@@ -526,6 +526,14 @@ void MainWindow::saveState() {
 void MainWindow::restoreWindowState() {
   QSettings store;
   restoreGeometry(store.value("window/geometry").toByteArray());
+  CanvasLayers layers = layersPanel_->layers();
+  layers.heatmap = store.value("layers/heatmap", layers.heatmap).toBool();
+  layers.ids = store.value("layers/ids", layers.ids).toBool();
+  layers.matches = store.value("layers/matches", layers.matches).toBool();
+  layers.heatmapOpacity = store.value("layers/heatmap-opacity", layers.heatmapOpacity).toDouble();
+  layers.maskOpacity = store.value("layers/mask-opacity", layers.maskOpacity).toDouble();
+  layersPanel_->setLayers(layers);
+  canvas_->setLayers(layers);
   restoreState(store.value("window/state").toByteArray());
   refreshRecentMenu();
 }
@@ -536,6 +544,12 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings store;
   store.setValue("window/geometry", saveGeometry());
   store.setValue("window/state", QMainWindow::saveState());
+  const CanvasLayers layers = layersPanel_->layers();
+  store.setValue("layers/heatmap", layers.heatmap);
+  store.setValue("layers/ids", layers.ids);
+  store.setValue("layers/matches", layers.matches);
+  store.setValue("layers/heatmap-opacity", layers.heatmapOpacity);
+  store.setValue("layers/mask-opacity", layers.maskOpacity);
   event->accept();
 }
 
@@ -561,7 +575,8 @@ void MainWindow::buildEditing() {
   edit->addAction(redo);
   edit->addSeparator();
 
-  QToolBar* toolbar = addToolBar(tr("Mask tools"));
+  auto* toolbar = new QToolBar(tr("Mask tools"));
+  addToolBar(Qt::LeftToolBarArea, toolbar);
   toolbar->setObjectName("mask-tools");
   toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
   toolActions_ = new QActionGroup(this);

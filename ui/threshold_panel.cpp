@@ -30,9 +30,13 @@ QCustomPlot* makePlot(const QString& yLabel) {
   plot->yAxis->setLabel(yLabel);
   plot->legend->setVisible(true);
   plot->legend->setFont(QFont(plot->font().family(), 8));
-  plot->legend->setBrush(QColor(255, 255, 255, 200));
-  plot->legend->setRowSpacing(-3);
-  plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+  // The legend goes in a row under the axes, where it never hides a curve.
+  plot->axisRect()->insetLayout()->take(plot->legend);
+  plot->axisRect()->insetLayout()->simplify();
+  plot->plotLayout()->addElement(1, 0, plot->legend);
+  plot->plotLayout()->setRowStretchFactor(1, 0.001);
+  plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  plot->legend->setBorderPen(Qt::NoPen);
   plot->setMouseTracking(true);
   return plot;
 }
