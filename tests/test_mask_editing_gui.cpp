@@ -117,6 +117,41 @@ private slots:
     QVERIFY(window.project()->slide(0).edited);
   }
 
+  void acceptsTheModelsDetectionsByClickAndByRectangle() {
+    const QString folder = scratch_.filePath("accept");
+    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);
+    QDir(folder + "/masks").removeRecursively();  // start from no mask at all
+    MainWindow window;
+    window.resize(1400, 900);
+    window.show();
+    QSignalSpy counted(&window, &MainWindow::countingFinished);
+    QSignalSpy overlay(&window, &MainWindow::overlayUpdated);
+    QVERIFY(window.openFolder(folder));
+    window.countAll();
+    QVERIFY(counted.wait(600000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == 0 && !window.canvas()->overlay().labels.empty(), 60000);
+    const cv::Mat labels = window.canvas()->overlay().labels.clone();
+    double objectsFound = 0;
+    cv::minMaxLoc(labels, nullptr, &objectsFound);
+    QVERIFY(objectsFound >= 2);
+    MaskDocument* document = window.maskDocument();
+    QCOMPARE(cv::countNonZero(document->mask()), 0);
+
+    // A click on one detection accepts exactly it.
+    cv::Point first;
+    for (int y = 0; y < labels.rows && first == cv::Point(); ++y)
+      for (int x = 0; x < labels.cols; ++x)
+        if (labels.at<int>(y, x) == 1) { first = {x, y}; break; }
+    window.maskTools()->setTool(MaskTool::AcceptDetection);
+    drag(window.canvas(), {QPointF(first.x + 0.5, first.y + 0.5)});
+    QVERIFY(same(document->mask() > 0, labels == 1));
+    // A rectangle over the whole slide accepts every detection; the mask is saved where the FNC layout wants it.
+    drag(window.canvas(), {QPointF(0.5, 0.5), QPointF(labels.cols / 2.0, labels.rows / 2.0), QPointF(labels.cols - 0.5, labels.rows - 0.5)});
+    QVERIFY(same(document->mask() > 0, labels > 0));
+    QCOMPARE(document->undoStack()->count(), 2);
+    QVERIFY(same(loadMask((folder + "/masks/" + QFileInfo(window.project()->slide(0).name).completeBaseName() + ".png").toStdString()) > 0, labels > 0));
+  }
+
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {
     const QString folder = scratch_.filePath("wrong-size");
     test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);

@@ -72,10 +72,7 @@ bool MaskToolController::press(QPointF point, Qt::MouseButton button, Qt::Keyboa
       document_->record(tr("Delete object"), deleteObjectAt(mask, at));
       active_ = false;
       break;
-    case MaskTool::AcceptDetection:
-      if (!detections_.empty() && detections_.size() == mask.size() && detections_.at<int>(at))
-        document_->record(tr("Accept detection"), acceptObjects(mask, detections_, {detections_.at<int>(at)}));
-      active_ = false;
+    case MaskTool::AcceptDetection:  // a click accepts one detection, a drag those inside the rectangle
       break;
     case MaskTool::Lasso:
     case MaskTool::LassoSubtract:
@@ -125,6 +122,9 @@ bool MaskToolController::release(QPointF point) {
     case MaskTool::Cut:
       document_->record(tr("Cut"), cutAlong(mask, pixel(start_), pixel(point), 2));
       break;
+    case MaskTool::AcceptDetection:
+      acceptDetectionsAt(QRectF(start_, point).normalized());
+      break;
     default:
       break;
   }
@@ -138,6 +138,30 @@ void MaskToolController::stroke(QPointF to) {
   document_->record(brush ? tr("Brush stroke") : tr("Eraser stroke"),
                     paintStroke(document_->pixels(), pixel(last_), pixel(to), brushRadius_, brush ? kCell : kBackground),
                     strokeId_);
+}
+
+void MaskToolController::acceptDetectionsAt(const QRectF& area) {
+  const cv::Mat& mask = document_->mask();
+  if (detections_.empty() || detections_.size() != mask.size()) return;
+  const cv::Point at = pixel(area.topLeft());
+  if (area.width() < 3 && area.height() < 3) {
+    if (cv::Rect(0, 0, mask.cols, mask.rows).contains(at) && detections_.at<int>(at))
+      document_->record(tr("Accept detection"), acceptObjects(document_->pixels(), detections_, {detections_.at<int>(at)}));
+    return;
+  }
+  // The detections lying entirely inside the rectangle.
+  const cv::Rect box = cv::Rect(at, pixel(area.bottomRight()) + cv::Point(1, 1)) & cv::Rect(0, 0, mask.cols, mask.rows);
+  std::set<int> inside, crossing;
+  for (int y = 0; y < detections_.rows; ++y) {
+    const int* row = detections_.ptr<int>(y);
+    for (int x = 0; x < detections_.cols; ++x)
+      if (row[x]) (box.contains({x, y}) ? inside : crossing).insert(row[x]);
+  }
+  std::vector<int> accepted;
+  for (int label : inside)
+    if (!crossing.count(label)) accepted.push_back(label);
+  document_->record(tr("Accept %n detection(s)", nullptr, int(accepted.size())),
+                    acceptObjects(document_->pixels(), detections_, accepted));
 }
 
 void MaskToolController::acceptAllDetections() {
@@ -198,6 +222,7 @@ void MaskToolController::paintPreview(QPainter& painter, const QTransform& toWid
       if (!lasso_.isEmpty()) painter.drawPolygon(toWidget.map(lasso_));
       break;
     case MaskTool::DeleteInRectangle:
+    case MaskTool::AcceptDetection:
       if (active_) painter.drawRect(QRectF(toWidget.map(start_), toWidget.map(last_)).normalized());
       break;
     case MaskTool::Cut:

@@ -59,6 +59,7 @@ private:
   bool editable() const { return document_->isEditable(); }
   void stroke(QPointF to);
   void acceptProposal(int label, bool accept);
+  void acceptDetectionsAt(const QRectF& area);  // a click (tiny area) or a rectangle
 
   MaskDocument* document_;
   MaskTool tool_ = MaskTool::Navigate;
