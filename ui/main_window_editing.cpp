@@ -1,0 +1,154 @@
+// The main window's mask-editing wiring (issue 6): the Edit menu and tool bar, the edit history, the mask
+// document of the slide on screen, and what follows a saved edit. Split from main_window.cpp to keep each file
+// about one thing; the editing logic itself is in mask_document, mask_tools and core/mask_edit.
+#include "ui/main_window.h"
+
+#include "ui/slide_layers.h"
+#include "ui/threshold_panel.h"
+
+#include <QActionGroup>
+#include <QDockWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUndoView>
+
+namespace fluocount::ui {
+
+void MainWindow::buildEditing() {
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  menuBar()->insertMenu(menuBar()->actions().at(1), edit);
+  QAction* undo = mask_->undoStack()->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = mask_->undoStack()->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+  edit->addSeparator();
+
+  auto* toolbar = new QToolBar(tr("Mask tools"));
+  addToolBar(Qt::LeftToolBarArea, toolbar);
+  toolbar->setObjectName("mask-tools");
+  toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  toolActions_ = new QActionGroup(this);
+  const std::pair<MaskTool, const char*> tools[] = {
+      {MaskTool::Navigate, "V"},       {MaskTool::Brush, "B"},        {MaskTool::Eraser, "E"},
+      {MaskTool::Fill, "F"},           {MaskTool::Lasso, "L"},        {MaskTool::LassoSubtract, "Shift+L"},
+      {MaskTool::DeleteObject, "X"},   {MaskTool::DeleteInRectangle, "Shift+X"}, {MaskTool::Cut, "C"},
+      {MaskTool::AcceptDetection, "A"}, {MaskTool::Propose, "P"}};
+  for (const auto& [tool, key] : tools) {
+    QAction* action = edit->addAction(toolName(tool));
+    action->setCheckable(true);
+    action->setShortcut(QKeySequence(key));
+    action->setToolTip(tr("%1 (%2)").arg(toolName(tool), key));
+    action->setData(int(tool));
+    action->setChecked(tool == MaskTool::Navigate);
+    toolActions_->addAction(action);
+    toolbar->addAction(action);
+    connect(action, &QAction::triggered, this, [this, tool = tool] { tools_->setTool(tool); });
+  }
+  connect(tools_, &MaskToolController::toolChanged, this, [this](MaskTool tool) {
+    for (QAction* action : toolActions_->actions()) action->setChecked(action->data().toInt() == int(tool));
+  });
+  connect(tools_, &MaskToolController::brushRadiusChanged, this,
+          [this](int radius) { statusBar()->showMessage(tr("Brush radius %1 px ([ and ] change it)").arg(radius), 3000); });
+  edit->addSeparator();
+  edit->addAction(tr("Accept &All Detections"), tools_, &MaskToolController::acceptAllDetections);
+  edit->addAction(tr("&Propose Cells (classical method)"), this, &MainWindow::proposeCells)
+      ->setShortcut(QKeySequence(tr("Ctrl+P")));
+  edit->addAction(tr("Accept All Proposals"), tools_, &MaskToolController::acceptAllProposals);
+  edit->addAction(tr("Reject All Proposals"), tools_, &MaskToolController::rejectAllProposals);
+  connect(tools_, &MaskToolController::proposalsChanged, this, &MainWindow::showProposals);
+
+  auto* history = new QDockWidget(tr("Edit history"));
+  history->setObjectName("history");
+  history->setWidget(new QUndoView(mask_->undoStack()));
+  addDockWidget(Qt::LeftDockWidgetArea, history);
+
+  connect(mask_, &MaskDocument::changed, this,
+          [this](QRect region) { canvas_->updateMaskRegion(mask_->mask(), region, userMaskColour()); });
+  connect(mask_, &MaskDocument::saved, this, &MainWindow::onMaskSaved);
+  connect(mask_, &MaskDocument::saveFailed, this, [this](const QString& error) {
+    QMessageBox::warning(this, tr("Mask not saved"), tr("%1\nThe edit is kept in memory; fix the problem (e.g. free "
+                                                        "disk space) and edit again to save.").arg(error));
+  });
+}
+
+void MainWindow::loadMaskDocument(int index, cv::Size size) {
+  QString error;
+  if (!mask_->load(project_->slide(index).imagePath, size, project_->maskPathFor(index), &error)) {
+    canvas_->setMask(QImage());
+    statusBar()->showMessage(tr("Mask not editable: %1").arg(error), 15000);
+    return;
+  }
+  canvas_->setMask(maskLayer(mask_->mask(), userMaskColour()));
+}
+
+// After every saved edit: the slide has a mask now, its matching and F1 follow the mask (the sweep of this one
+// slide is recomputed off the GUI thread; the folder curves combine it with the others).
+void MainWindow::onMaskSaved() {
+  if (current_ < 0) return;
+  const int index = current_;
+  cv::Mat labels;
+  labelComponents(mask_->mask(), labels);
+  currentTruth_ = measureLabels(labels);
+  project_->maskEdited(index, nullptr);
+  refreshOverlay(thresholdPanel_->threshold());
+  const auto analysis = project_->slide(index).analysis;
+  if (!analysis) return;
+  const Detection truth = *currentTruth_;
+  const std::string name = project_->slide(index).name.toStdString();
+  resweeper_.submit([=]() -> std::function<void()> {
+    auto updated = std::make_shared<SlideAnalysis>(*analysis);
+    updated->sweep = sweepThresholds({{name, analysis->heatmap, analysis->postprocess, truth}},
+                                     defaultSweepThresholds(), {analysis->cellDiameterPx});
+    return [this, index, updated] {
+      project_->maskEdited(index, updated);
+      refreshCurves();
+      saveState();
+    };
+  });
+}
+
+void MainWindow::proposeCells() {
+  if (current_ < 0) return;
+  const int index = current_;
+  CountSettings settings;
+  settings.cellDiameterPx = project_->settings().cellDiameterPx;
+  if (settings.cellDiameterPx <= 0 && project_->slide(index).analysis)
+    settings.cellDiameterPx = project_->slide(index).analysis->cellDiameterPx;
+  const QString path = project_->slide(index).imagePath;
+  statusBar()->showMessage(tr("Proposing cells with the classical method..."));
+  proposer_.submit([=]() -> std::function<void()> {
+    auto labels = std::make_shared<cv::Mat>();
+    try {
+      *labels = CellCounter::classical(settings).count(path.toStdString()).detection.labels;
+    } catch (const std::exception&) {
+    }
+    return [this, index, labels] {
+      if (index != current_ || labels->empty()) return;
+      tools_->setProposals(*labels);
+      tools_->setTool(MaskTool::Propose);
+      statusBar()->showMessage(tr("%1 proposals: left-click accepts one, right-click rejects it (Edit menu: all at once)")
+                                   .arg(tools_->pendingProposals().size()), 10000);
+      emit proposalsReady();
+    };
+  });
+}
+
+void MainWindow::showProposals() {
+  const cv::Mat& labels = tools_->proposals();
+  if (labels.empty() || tools_->pendingProposals().empty()) {
+    canvas_->setProposals(QImage());
+    return;
+  }
+  cv::Mat pending = labels.clone();
+  const auto& keep = tools_->pendingProposals();
+  pending.forEach<int>([&](int& label, const int*) {
+    if (label && !keep.count(label)) label = 0;
+  });
+  canvas_->setProposals(outlineLayer(pending, QColor(255, 170, 0)));
+}
+
+}  // namespace fluocount::ui
