@@ -1,5 +1,7 @@
 #include "core/inference.h"
 
+#include "core/compute_device.h"
+
 #include "core/networks.h"
 
 #include <opencv2/imgproc.hpp>
@@ -55,12 +57,7 @@ const ModelInfo& HeatmapPredictor::info() const { return state_->model.info; }
 std::string HeatmapPredictor::deviceDescription() const { return state_->deviceName; }
 int HeatmapPredictor::cpuThreads() const { return at::get_num_threads(); }
 
-std::string computeDeviceStatus() {
-  if (torch::cuda::is_available())
-    return "CUDA GPU (" + std::to_string(torch::cuda::device_count()) + " device(s))";
-  return "CPU (" + std::to_string(at::get_num_threads()) + " threads): " +
-         (at::hasCUDA() ? "no CUDA GPU found" : "this LibTorch was built without CUDA");
-}
+std::string computeDeviceStatus() { return describeComputeDevice().summary(); }
 
 namespace {
 

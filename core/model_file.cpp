@@ -76,14 +76,27 @@ Model untrainedModel(Architecture architecture, std::optional<std::uint64_t> see
   return model;
 }
 
-Model loadModel(const std::string& path) {
-  std::string bytes;
+namespace {
+std::string readModelBytes(const std::string& path) {
   try {
-    bytes = readWholeFile(path, kMaxModelBytes);
+    return readWholeFile(path, kMaxModelBytes);
   } catch (const std::exception& e) {
     throw ModelFileError(std::string("cannot read model: ") + e.what());
   }
-  return parseModel(bytes, path);
+}
+}  // namespace
+
+Model loadModel(const std::string& path) { return parseModel(readModelBytes(path), path); }
+
+ModelInfo readModelInfo(const std::string& path) {
+  try {
+    const TensorContainer container(readModelBytes(path), kModelMagic, "model");
+    if (!container.header().contains("model")) throw ContainerError("header lacks 'model'");
+    return modelInfoFromJson(container.header().at("model"));
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const ModelFileError*>(&e)) throw;
+    throw ModelFileError(path + ": " + e.what());
+  }
 }
 
 }  // namespace fluocount

@@ -36,6 +36,8 @@ std::string serialiseModel(SegmentationNetworkImpl& network, const ModelInfo& in
 // Throws ModelFileError naming the file and what is wrong (truncated, corrupt, mismatched, not a model file).
 Model loadModel(const std::string& path);
 Model parseModel(const std::string& bytes, const std::string& nameForErrors);
+// The info alone, without building the network (model version lists). The file's checksum is still verified.
+ModelInfo readModelInfo(const std::string& path);
 
 struct NamedTensor;
 class TensorContainer;

@@ -155,21 +155,7 @@ private:
   }
 
   void prepareData() {
-    DatasetScan scan = scanDatasets(s_.training);
-    for (const auto& skipped : scan.withoutMask) observer_.message("skipped (no mask): " + skipped);
-    const std::size_t scanned = scan.examples.size();
-    scan.examples = withoutImages(scan.examples, s_.excludedImages);
-    if (scan.examples.size() < scanned)
-      observer_.message("left out " + std::to_string(scanned - scan.examples.size()) + " held-out test image(s)");
-    Split split;
-    if (s_.validation.empty()) {
-      split = splitExamples(scan.examples, s_.validationFraction, s_.seed);
-    } else {
-      split.train = scan.examples;
-      DatasetScan validation = scanDatasets(s_.validation);
-      for (const auto& skipped : validation.withoutMask) observer_.message("skipped (no mask): " + skipped);
-      split.validation = withoutImages(validation.examples, s_.excludedImages);
-    }
+    Split split = s_.trainingExamples.empty() ? splitFromFolders() : Split{s_.trainingExamples, s_.validationExamples};
     if (split.train.empty()) throw ImageError("no annotated training images (images/ with masks/ of the same stem)");
     if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
     const WeightMapSettings weightMaps = s_.weightMaps.scaledTo(info_.canonicalDiameterPx);
@@ -199,6 +185,19 @@ private:
     }
     observer_.message(std::to_string(trainImages_.size()) + " training and " + std::to_string(validationImages_.size()) +
                       " validation images; " + std::to_string(samples_.size()) + " training crops per epoch");
+  }
+
+  Split splitFromFolders() {
+    DatasetScan scan = scanDatasets(s_.training);
+    for (const auto& skipped : scan.withoutMask) observer_.message("skipped (no mask): " + skipped);
+    const std::size_t scanned = scan.examples.size();
+    scan.examples = withoutImages(scan.examples, s_.excludedImages);
+    if (scan.examples.size() < scanned)
+      observer_.message("left out " + std::to_string(scanned - scan.examples.size()) + " held-out test image(s)");
+    if (s_.validation.empty()) return splitExamples(scan.examples, s_.validationFraction, s_.seed);
+    DatasetScan validation = scanDatasets(s_.validation);
+    for (const auto& skipped : validation.withoutMask) observer_.message("skipped (no mask): " + skipped);
+    return {scan.examples, withoutImages(validation.examples, s_.excludedImages)};
   }
 
   int stepsPerEpoch() const {
@@ -368,7 +367,7 @@ private:
       curve.push_back({{"threshold", p.threshold}, {"f1", p.f1}, {"precision", p.precision}, {"recall", p.recall},
                        {"count", p.totalCount}});
     const auto& v = outcome.validation;
-    return {{"trained_by", "fluocount-cli train"}, {"date", today()},
+    return {{"trained_by", s_.trainedBy}, {"date", today()},
             {"started_from", s_.initialModel.empty() ? "scratch" : s_.initialModel},
             {"training_data", sourcesJson(s_.training)}, {"validation_data", sourcesJson(s_.validation)},
             {"split", {{"seed", s_.seed}, {"train", namesJson(trainImages_)}, {"validation", namesJson(validationImages_)},

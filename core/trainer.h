@@ -21,6 +21,9 @@ namespace fluocount {
 struct TrainingSettings {
   std::vector<DatasetSource> training;
   std::vector<DatasetSource> validation;  // empty: a seeded split of `training`
+  // Explicit images (the GUI's slides with masks): when trainingExamples is not empty it replaces the folder
+  // scan, and validationExamples (also explicit) replaces the split.
+  std::vector<TrainingExample> trainingExamples, validationExamples;
   double validationFraction = 0.3;
   std::set<std::string> excludedImages;  // image file names never trained or validated on (a held-out test split)
   Architecture architecture = Architecture::CResUnet;
@@ -52,6 +55,7 @@ struct TrainingSettings {
   bool overwriteOutput = false;  // an existing outputModel is an error unless this is set
   std::string checkpoint;  // empty: outputModel + ".checkpoint"
   bool resume = false;
+  std::string trainedBy = "fluocount-cli train";  // recorded in the model's provenance
 };
 
 struct TrainingProgress {

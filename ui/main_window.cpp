@@ -45,6 +45,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   buildDocks();
   buildActions();
   buildEditing();
+  buildTraining();
 
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(260);
@@ -111,6 +112,9 @@ MainWindow::~MainWindow() {
   worker_->cancel();
   countThread_.quit();
   countThread_.wait();
+  trainer_->cancel();
+  trainingThread_.quit();
+  trainingThread_.wait();
 }
 
 void MainWindow::buildDocks() {
@@ -201,6 +205,7 @@ void MainWindow::buildActions() {
 
 bool MainWindow::openFolder(const QString& folder) {
   if (counting_) cancelCounting();
+  stopTrainingForClose();
   saveState();
   QString error, warning;
   if (!project_->open(folder, &error, &warning)) {
@@ -211,6 +216,7 @@ bool MainWindow::openFolder(const QString& folder) {
   setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
   rememberFolder(project_->folder());
   current_ = -1;
+  restoreTrainingJob();
   selectSlide(0);
   thresholdPanel_->setThreshold(project_->thresholdFor(0));
   modelLabel_->setText(tr("Model: %1").arg(QFileInfo(project_->modelDescription()).fileName()));
@@ -539,6 +545,7 @@ void MainWindow::restoreWindowState() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   cancelCounting();
+  stopTrainingForClose();
   saveState();
   QSettings store;
   store.setValue("window/geometry", saveGeometry());

@@ -8,6 +8,8 @@
 #include "ui/mask_tools.h"
 #include "ui/project.h"
 #include "ui/slide_canvas.h"
+#include "ui/training_plan.h"
+#include "ui/training_worker.h"
 
 #include <QMainWindow>
 #include <QThread>
@@ -22,6 +24,7 @@ namespace fluocount::ui {
 class LayersPanel;
 class SlideListModel;
 class ThresholdPanel;
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -39,18 +42,31 @@ public:
   int currentSlide() const { return current_; }
   void chooseThreshold(double threshold);
 
+  // Retraining (main_window_training.cpp). startTraining fills in the plan's output version; it returns false and
+  // says why when the run cannot start.
+  bool startTraining(TrainingPlan plan);
+  bool resumeTraining();
+  void cancelTraining();
+  bool isTraining() const { return training_; }
+  // Makes the model active (empty: the bundled one); with `recount`, counts the folder again with it.
+  void useModel(const QString& modelPath, bool recount);
+  std::optional<TrainingJob> trainingJob() const { return job_; }
+
   Project* project() const { return project_; }
   SlideCanvas* canvas() const { return canvas_; }
   ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
   MaskDocument* maskDocument() const { return mask_; }
   MaskToolController* maskTools() const { return tools_; }
   QTableView* slideList() const { return slideList_; }
+  TrainingPanel* trainingPanel() const { return trainingPanel_; }
+  TrainingWorker* trainingWorker() const { return trainer_; }
 
 signals:
   void countingFinished(bool cancelled);
   void overlayUpdated();  // the canvas shows detections for the current threshold
   void slideLoaded(int index);  // the current slide, its mask and layers are on screen
   void proposalsReady();
+  void trainingFinished(fluocount::ui::TrainingResult result);
 
 protected:
   void closeEvent(QCloseEvent*) override;
@@ -61,6 +77,15 @@ private:
   void buildActions();
   void buildDocks();
   void buildEditing();
+  void buildTraining();
+  void launchTraining(const TrainingSettings& settings, bool resumed);
+  void onTrainingProgress(const TrainingProgress& progress);
+  void onTrainingFinished(const TrainingResult& result);
+  void openRetrainDialog();
+  void openModelVersions();
+  void restoreTrainingJob();
+  void stopTrainingForClose();
+  void saveJob();
   void loadMaskDocument(int index, cv::Size size);
   void onMaskSaved();
   void proposeCells();
@@ -103,6 +128,14 @@ private:
   MaskDocument* mask_;
   MaskToolController* tools_;
   QActionGroup* toolActions_ = nullptr;
+
+  TrainingPanel* trainingPanel_ = nullptr;
+  QThread trainingThread_;
+  TrainingWorker* trainer_ = nullptr;
+  bool training_ = false;
+  std::optional<TrainingJob> job_;
+  ComputeDevice device_;
+  QAction *retrainAction_ = nullptr, *cancelTrainingAction_ = nullptr, *resumeTrainingAction_ = nullptr;
 
   // The current slide as loaded for display.
   int current_ = -1;

@@ -119,6 +119,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   slides_ = std::move(slides);
   settings_ = {};
   counter_.reset();
+  previousModel_.clear();
   restore(warning);
   emit slidesReset();
   emit settingsChanged();
@@ -149,6 +150,7 @@ void Project::restore(QString* warning) {
     return moveAside(path, tr("written by a newer FluoCount (state version %1)").arg(json["version"].toInt()), warning);
 
   settings_ = settingsFromJson(json["settings"].toObject());
+  previousModel_ = json["previous_model"].toString();
   const QJsonObject saved = json["slides"].toObject();
   std::shared_ptr<const CellCounter> counterForResults;
   for (int i = 0; i < slideCount(); ++i) {
@@ -156,6 +158,7 @@ void Project::restore(QString* warning) {
     const QJsonObject entry = saved[slide.name].toObject();
     slide.reviewed = entry["reviewed"].toBool();
     slide.edited = entry["edited"].toBool() && slide.hasMask();
+    slide.previousCount = entry["previous_count"].toInt(-1);
     if (entry["status"].toString() != "counted" || entry["stamp"].toString() != fileStamp(slide.imagePath)) continue;
     try {
       if (!counterForResults) counterForResults = counter();
@@ -186,6 +189,7 @@ bool Project::save(QString* error) const {
     for (int i = 0; i < slideCount(); ++i) {
       const Slide& slide = slides_[i];
       QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
+      if (slide.previousCount >= 0) entry["previous_count"] = slide.previousCount;
       if (slide.status == SlideStatus::Counted && slide.analysis) {
         // The count worker caches each heatmap as it is made; this covers a write that failed there.
         if (!QFileInfo::exists(heatmapPath(i))) saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
@@ -200,7 +204,8 @@ bool Project::save(QString* error) const {
       slides[slide.name] = entry;
     }
     const QJsonObject json{{"format", kStateFormat}, {"version", kStateVersion},
-                           {"settings", settingsToJson(settings_)}, {"slides", slides}};
+                           {"settings", settingsToJson(settings_)}, {"slides", slides},
+                           {"previous_model", previousModel_}};
     writeFileAtomically((stateFolder() + "/project.json").toStdString(),
                         QJsonDocument(json).toJson(QJsonDocument::Indented).toStdString());
     return true;
@@ -234,6 +239,21 @@ void Project::setSettings(const ProjectSettings& settings) {
   }
   emit settingsChanged();
   emit thresholdChanged();
+}
+
+void Project::switchModel(const QString& modelPath) {
+  if (!settings_.classical && modelPath == settings_.modelPath) return;
+  bool anyCounted = false;
+  for (Slide& slide : slides_) {
+    if (slide.count >= 0) slide.previousCount = slide.count;
+    anyCounted |= slide.count >= 0;
+  }
+  if (anyCounted) previousModel_ = QFileInfo(modelDescription()).completeBaseName();
+  ProjectSettings settings = settings_;
+  settings.modelPath = modelPath;
+  settings.classical = false;
+  settings.threshold = std::nullopt;
+  setSettings(settings);
 }
 
 std::shared_ptr<const CellCounter> Project::counter() {

@@ -37,6 +37,7 @@ struct Slide {
   bool reviewed = false;
   bool edited = false;  // the user changed its mask in FluoCount
   int count = -1;     // at the project's threshold; -1 before counting
+  int previousCount = -1;  // with the model used before the last switch of model (-1: none)
   std::shared_ptr<const SlideAnalysis> analysis;
   QImage thumbnail;
   bool hasMask() const { return !maskPath.isEmpty(); }
@@ -76,6 +77,11 @@ public:
   // The counter for the current settings, built on first use; throws (e.g. an unreadable model file).
   std::shared_ptr<const CellCounter> counter();
   QString modelDescription() const;  // the model file in use, or "classical"
+  // Makes `modelPath` the active model (empty: the bundled one), keeping each counted slide's count as its
+  // "before" count and going back to the new model's own threshold. Every slide is then "not run".
+  void switchModel(const QString& modelPath);
+  // The model the "before" counts came from (empty when there are none).
+  const QString& previousModel() const { return previousModel_; }
   // The user's threshold, when they set one; otherwise each slide uses its analysis' default threshold.
   std::optional<double> userThreshold() const { return settings_.threshold; }
   void setThreshold(std::optional<double> threshold);
@@ -111,6 +117,7 @@ private:
   std::vector<Slide> slides_;
   ProjectSettings settings_;
   std::shared_ptr<const CellCounter> counter_;
+  QString previousModel_;
 };
 
 QString statusText(SlideStatus status);

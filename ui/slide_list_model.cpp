@@ -25,6 +25,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       switch (index.column()) {
         case NameColumn: return slide.name;
         case CountColumn: return slide.count >= 0 ? QVariant(slide.count) : QVariant();
+        case BeforeColumn: return slide.previousCount >= 0 ? QVariant(slide.previousCount) : QVariant();
         case MaskColumn: return slide.hasMask() ? tr("mask") : QString();
         case StatusColumn: {
           QString text = statusText(slide.status);
@@ -44,17 +45,21 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
       break;
     case Qt::TextAlignmentRole:
-      if (index.column() == CountColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
+      if (index.column() == CountColumn || index.column() == BeforeColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
       break;
   }
   return {};
 }
 
 QVariant SlideListModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+  if (orientation != Qt::Horizontal) return {};
+  if (role == Qt::ToolTipRole && section == BeforeColumn)
+    return tr("The count with the previous model (%1)").arg(project_->previousModel());
+  if (role != Qt::DisplayRole) return {};
   switch (section) {
     case NameColumn: return tr("Slide");
     case CountColumn: return tr("Count");
+    case BeforeColumn: return project_->previousModel().isEmpty() ? tr("Before") : tr("Before (%1)").arg(project_->previousModel());
     case MaskColumn: return tr("Mask");
     case StatusColumn: return tr("Status");
   }

@@ -1,5 +1,6 @@
 #pragma once
-// The slide list as a Qt table model over the Project: thumbnail and name, count, mask, status.
+// The slide list as a Qt table model over the Project: thumbnail and name, count, the count
+// before the last change of model, mask, status.
 #include "ui/project.h"
 
 #include <QAbstractTableModel>
@@ -9,7 +10,7 @@ namespace fluocount::ui {
 class SlideListModel : public QAbstractTableModel {
   Q_OBJECT
 public:
-  enum Column { NameColumn, CountColumn, MaskColumn, StatusColumn, ColumnCount };
+  enum Column { NameColumn, CountColumn, BeforeColumn, MaskColumn, StatusColumn, ColumnCount };
   explicit SlideListModel(Project* project, QObject* parent = nullptr);
 
   int rowCount(const QModelIndex& parent = {}) const override;

@@ -1,5 +1,7 @@
 #include "ui/threshold_panel.h"
 
+#include "ui/plot_style.h"
+
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -20,25 +22,6 @@ QCPItemStraightLine* verticalLine(QCustomPlot* plot) {
   auto* line = new QCPItemStraightLine(plot);
   line->setPen(QPen(QColor(90, 90, 90), 1, Qt::DashLine));
   return line;
-}
-
-QCustomPlot* makePlot(const QString& yLabel) {
-  auto* plot = new QCustomPlot;
-  plot->setMinimumHeight(150);
-  plot->xAxis->setLabel(QObject::tr("threshold"));
-  plot->xAxis->setRange(0.45, 1.0);
-  plot->yAxis->setLabel(yLabel);
-  plot->legend->setVisible(true);
-  plot->legend->setFont(QFont(plot->font().family(), 8));
-  // The legend goes in a row under the axes, where it never hides a curve.
-  plot->axisRect()->insetLayout()->take(plot->legend);
-  plot->axisRect()->insetLayout()->simplify();
-  plot->plotLayout()->addElement(1, 0, plot->legend);
-  plot->plotLayout()->setRowStretchFactor(1, 0.001);
-  plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-  plot->legend->setBorderPen(Qt::NoPen);
-  plot->setMouseTracking(true);
-  return plot;
 }
 
 void setLine(QCPGraph* graph, const std::vector<SweepPoint>& points, double (*value)(const SweepPoint&)) {
@@ -80,14 +63,16 @@ ThresholdPanel::ThresholdPanel(QWidget* parent) : QWidget(parent) {
   buttons->addWidget(bestButton_);
   buttons->addStretch();
 
-  countPlot_ = makePlot(tr("cells (slide)"));
+  countPlot_ = makePlot(tr("threshold"), tr("cells (slide)"));
+  countPlot_->xAxis->setRange(0.45, 1.0);
   countPlot_->yAxis2->setVisible(true);
   countPlot_->yAxis2->setLabel(tr("cells (folder)"));
   countPlot_->addGraph(countPlot_->xAxis, countPlot_->yAxis)->setName(tr("this slide"));
   countPlot_->graph(0)->setPen(QPen(QColor(30, 120, 200), 2));
   countPlot_->addGraph(countPlot_->xAxis, countPlot_->yAxis2)->setName(tr("folder"));
   countPlot_->graph(1)->setPen(QPen(QColor(120, 120, 120), 2, Qt::DotLine));
-  f1Plot_ = makePlot(tr("score"));
+  f1Plot_ = makePlot(tr("threshold"), tr("score"));
+  f1Plot_->xAxis->setRange(0.45, 1.0);
   f1Plot_->yAxis->setRange(0, 1.02);
   const std::pair<QString, QColor> curves[] = {{tr("F1"), QColor(200, 40, 40)},
                                                {tr("precision"), QColor(40, 160, 80)},

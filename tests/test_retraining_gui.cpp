@@ -1,0 +1,192 @@
+// Retraining as a user does it, offscreen, on a copy of real FNC slides with their masks: count the folder, start a
+// short fine-tune of the bundled model in the background, watch progress arrive, cancel, close the app, reopen the
+// folder and resume from the checkpoint, find a new model version that loads and counts, count the folder again
+// with it (the slide list keeps the counts from before), then roll back and delete the version.
+#include "test_support.h"
+#include "core/model_file.h"
+#include "core/model_versions.h"
+#include "app/locations.h"
+#include "ui/main_window.h"
+#include "ui/model_versions_dialog.h"
+#include "ui/slide_list_model.h"
+#include "ui/training_panel.h"
+
+#include <QApplication>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+
+#include <qcustomplot.h>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+// A fine-tune small enough for a unit test on two CPU cores: a few tiny steps per epoch.
+TrainingPlan shortPlan(MainWindow& window) {
+  TrainingPlan plan = suggestedPlan(*window.project(), describeComputeDevice(true));
+  plan.epochs = 3;
+  plan.stepsPerEpoch = 3;
+  plan.cropSize = 128;
+  plan.batchSize = 2;
+  plan.useGpu = false;
+  return plan;
+}
+
+bool countFolder(MainWindow& window) {
+  QSignalSpy finished(&window, &MainWindow::countingFinished);
+  window.countAll(true);
+  return finished.wait(600000) && !finished.first().first().toBool();
+}
+
+}  // namespace
+
+class TestRetrainingGui : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+  QString folder_, version_;
+  std::vector<int> bundledCounts_;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    QStandardPaths::setTestModeEnabled(true);
+    folder_ = scratch_.filePath("fnc-yellow");
+    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder_);
+  }
+
+  void startsShowsProgressAndCancelsWithinAStep() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFolder(folder_));
+    QVERIFY(countFolder(window));
+    for (int i = 0; i < window.project()->slideCount(); ++i) bundledCounts_.push_back(window.project()->slide(i).count);
+
+    const TrainingPlan plan = shortPlan(window);
+    QCOMPARE(plan.trainingSlides.size() + plan.validationSlides.size(), 2);  // both slides have masks
+    QCOMPARE(plan.validationSlides.size(), 1);
+    QVERIFY(!plan.startModel.isEmpty());  // fine-tunes the bundled model
+
+    QSignalSpy progress(window.trainingWorker(), &TrainingWorker::progress);
+    QSignalSpy finished(&window, &MainWindow::trainingFinished);
+    QVERIFY(window.startTraining(plan));
+    QVERIFY(window.isTraining());
+    QCOMPARE(window.trainingPanel()->state(), TrainingPanel::State::Running);
+    version_ = window.trainingJob()->plan.outputModel;
+    QCOMPARE(QFileInfo(version_).fileName(), QString("v1.fcmodel"));
+
+    // The GUI thread stays free while the worker trains: progress arrives by signal. Wait for the first epoch to
+    // finish (its curves point) and one step of the second, then cancel.
+    QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().first().value<TrainingProgress>().epoch == 2,
+                             600000);
+    const int beforeCancel = int(progress.size());
+    window.cancelTraining();
+    QVERIFY(finished.wait(120000));
+    const auto result = finished.first().first().value<TrainingResult>();
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+    QVERIFY(result.cancelled);
+    QVERIFY2(progress.size() - beforeCancel <= 1, "training went on for more than one step after Cancel");
+    QCOMPARE(result.epochs, 1);
+
+    QCOMPARE(window.trainingPanel()->plot()->graph(1)->dataCount(), 1);  // validation loss of epoch 1
+    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 1);  // validation F1 of epoch 1
+    QVERIFY(window.trainingPanel()->plot()->graph(0)->dataCount() >= 3);  // training loss, step by step
+    QCOMPARE(window.trainingPanel()->state(), TrainingPanel::State::Resumable);
+    QVERIFY(window.trainingPanel()->resumeButton()->isEnabled());
+    QVERIFY(QFileInfo::exists(version_ + ".checkpoint"));
+    QVERIFY(!QFileInfo::exists(version_));
+    window.close();
+  }
+
+  void resumesAfterTheAppWasClosedAndWritesAVersionThatCounts() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFolder(folder_));
+    // The job and its curves come back with the folder.
+    QVERIFY(window.trainingJob() && window.trainingJob()->resumable());
+    QCOMPARE(window.trainingPanel()->state(), TrainingPanel::State::Resumable);
+    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 1);
+
+    QSignalSpy progress(window.trainingWorker(), &TrainingWorker::progress);
+    QSignalSpy finished(&window, &MainWindow::trainingFinished);
+    QVERIFY(window.resumeTraining());
+    QVERIFY(finished.wait(600000));
+    const auto result = finished.first().first().value<TrainingResult>();
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+    QVERIFY(!result.cancelled);
+    QCOMPARE(result.modelPath, version_);
+    QCOMPARE(result.epochs, 3);
+    // It continued at epoch 2 rather than starting again.
+    QCOMPARE(progress.first().first().value<TrainingProgress>().epoch, 2);
+    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 3);
+    QVERIFY(!QFileInfo::exists(version_ + ".checkpoint"));
+
+    // The version is a complete model file that records how it was made.
+    const Model model = loadModel(version_.toStdString());
+    QCOMPARE(model.info.provenance.at("trained_by").get<std::string>(), std::string("FluoCount retraining"));
+    QCOMPARE(model.info.provenance.at("split").at("validation").size(), std::size_t(1));
+    QCOMPARE(model.info.threshold, result.threshold);
+    const ModelVersion described = describeModel(version_.toStdString());
+    QVERIFY(described.validationF1.has_value());
+    QCOMPARE(*described.validationF1, result.validationF1);
+
+    // One click counts the folder again with it; the previous counts stay beside the new ones.
+    QPushButton* recount = window.trainingPanel()->recountButton();
+    QVERIFY(recount->isVisibleTo(window.trainingPanel()));
+    QSignalSpy counted(&window, &MainWindow::countingFinished);
+    recount->click();
+    QVERIFY(counted.wait(600000));
+    Project* project = window.project();
+    QCOMPARE(project->settings().modelPath, version_);
+    QCOMPARE(project->countedSlides(), project->slideCount());
+    const QAbstractItemModel* list = window.slideList()->model();
+    QVERIFY(!window.slideList()->isColumnHidden(SlideListModel::BeforeColumn));
+    for (int i = 0; i < project->slideCount(); ++i) {
+      QCOMPARE(project->slide(i).previousCount, bundledCounts_[i]);
+      QCOMPARE(list->data(list->index(i, SlideListModel::BeforeColumn)).toInt(), bundledCounts_[i]);
+      QVERIFY(project->slide(i).count >= 0);
+    }
+    QVERIFY(list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal).toString().contains("default"));
+    window.close();
+  }
+
+  void versionsCompareRollBackAndDelete() {
+    MainWindow window;
+    QVERIFY(window.openFolder(folder_));
+    QCOMPARE(window.project()->settings().modelPath, version_);
+    const QString bundled = QString::fromStdString(*defaultModelPath());
+    ModelVersionsDialog dialog(bundled, modelsFolder(*window.project()), version_);
+    connect(&dialog, &ModelVersionsDialog::activeModelChosen, &window, [&window](const QString& path) {
+      window.useModel(path, false);
+    });
+    ModelVersionTable* table = dialog.table();
+    QCOMPARE(table->rowCount(), 2);  // bundled, v1
+    QCOMPARE(table->data(table->index(1, ModelVersionTable::NameColumn)).toString(), QString("v1"));
+    QCOMPARE(table->data(table->index(1, ModelVersionTable::ActiveColumn)).toString(), QString("active"));
+    QVERIFY(!table->data(table->index(1, ModelVersionTable::F1Column)).toString().isEmpty());
+    QVERIFY(!table->data(table->index(0, ModelVersionTable::F1Column)).toString().isEmpty());
+
+    // The active version cannot be deleted; rolling back makes the bundled model active again.
+    dialog.selectRow(1);
+    QVERIFY(!dialog.deleteSelected(false));
+    dialog.rollBack();
+    QVERIFY(window.project()->settings().modelPath.isEmpty());
+    QVERIFY(window.project()->modelDescription().endsWith("default.fcmodel"));
+    QCOMPARE(table->data(table->index(0, ModelVersionTable::ActiveColumn)).toString(), QString("active"));
+
+    // Deleting moves the file aside; its name is never reused.
+    dialog.selectRow(1);
+    QVERIFY(dialog.deleteSelected(false));
+    QVERIFY(!QFileInfo::exists(version_));
+    QVERIFY(QFileInfo::exists(QFileInfo(version_).path() + "/deleted/v1.fcmodel"));
+    QCOMPARE(table->rowCount(), 1);
+    QCOMPARE(QFileInfo(QString::fromStdString(nextModelVersionPath(modelsFolder(*window.project()).toStdString()))).fileName(),
+             QString("v2.fcmodel"));
+  }
+};
+
+QTEST_MAIN(TestRetrainingGui)
+#include "test_retraining_gui.moc"

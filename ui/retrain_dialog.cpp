@@ -1,0 +1,186 @@
+#include "ui/retrain_dialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace fluocount::ui {
+
+namespace {
+
+QSpinBox* spinBox(int low, int high, int step, int value, const QString& tip) {
+  auto* box = new QSpinBox;
+  box->setRange(low, high);
+  box->setSingleStep(step);
+  box->setValue(value);
+  box->setToolTip(tip);
+  return box;
+}
+
+}  // namespace
+
+RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks,
+                             const ComputeDevice& device, QWidget* parent)
+    : QDialog(parent), suggested_(suggested), device_(device) {
+  setWindowTitle(tr("Retrain the Model"));
+
+  auto* deviceLabel = new QLabel(tr("<b>Device:</b> %1").arg(QString::fromStdString(device.summary()).toHtmlEscaped()));
+  deviceLabel->setWordWrap(true);
+
+  slides_ = new QTableWidget(0, 2);
+  slides_->setHorizontalHeaderLabels({tr("Slide with mask"), tr("Used for")});
+  slides_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  slides_->verticalHeader()->setVisible(false);
+  slides_->setSelectionMode(QAbstractItemView::NoSelection);
+  split_ = new QLabel;
+  fillSlides(slidesWithMasks);
+
+  fromModel_ = new QRadioButton(suggested.startModel.isEmpty()
+                                    ? tr("Fine-tune the active model (none in use)")
+                                    : tr("Fine-tune the active model (%1)").arg(suggested.startModelName));
+  fromModel_->setEnabled(!suggested.startModel.isEmpty());
+  fromScratch_ = new QRadioButton(tr("Train from scratch"));
+  (suggested.startModel.isEmpty() ? fromScratch_ : fromModel_)->setChecked(true);
+  architecture_ = new QComboBox;
+  for (Architecture a : allArchitectures())
+    architecture_->addItem(QString::fromStdString(architectureName(a)), int(a));
+  architecture_->setCurrentIndex(architecture_->findData(int(suggested.architecture)));
+  architecture_->setToolTip(tr("A fine-tune keeps its model's architecture"));
+  weightMaps_ = new QCheckBox(tr("Weight maps (emphasise borders between touching cells)"));
+  weightMaps_->setChecked(suggested.weightMaps);
+  oversampling_ = new QCheckBox(tr("Oversample crops flagged as artifacts"));
+  oversampling_->setChecked(suggested.oversampling);
+  useGpu_ = new QCheckBox(tr("Use the GPU"));
+  useGpu_->setChecked(device.gpu && suggested.useGpu);
+  useGpu_->setEnabled(device.gpu);
+  if (!device.gpu) useGpu_->setToolTip(QString::fromStdString(device.cpuReason));
+
+  epochs_ = spinBox(1, 1000, 1, suggested.epochs, tr("Passes over the training crops"));
+  steps_ = spinBox(1, 100000, 10, suggested.stepsPerEpoch, tr("Batches per epoch"));
+  cropSize_ = spinBox(64, 1024, 32, suggested.cropSize, tr("Side of the square training crops, in network pixels"));
+  batchSize_ = spinBox(1, 64, 1, suggested.batchSize, tr("Crops per step"));
+  learningRate_ = new QDoubleSpinBox;
+  learningRate_->setDecimals(5);
+  learningRate_->setRange(1e-5, 0.05);
+  learningRate_->setSingleStep(0.0001);
+  learningRate_->setValue(suggested.learningRate);
+  diameter_ = new QDoubleSpinBox;
+  diameter_->setRange(3, 500);
+  diameter_->setSuffix(tr(" px"));
+  diameter_->setValue(suggested.cellDiameterPx);
+  diameter_->setToolTip(tr("The typical diameter of a cell in these slides (the counting settings' diameter)"));
+
+  auto* start = new QGroupBox(tr("Start from"));
+  auto* startLayout = new QFormLayout(start);
+  startLayout->addRow(fromModel_);
+  startLayout->addRow(fromScratch_);
+  startLayout->addRow(tr("Architecture"), architecture_);
+  startLayout->addRow(weightMaps_);
+  startLayout->addRow(oversampling_);
+  auto* settings = new QGroupBox(tr("Settings"));
+  auto* settingsLayout = new QFormLayout(settings);
+  settingsLayout->addRow(tr("Epochs"), epochs_);
+  settingsLayout->addRow(tr("Steps per epoch"), steps_);
+  settingsLayout->addRow(tr("Crop size"), cropSize_);
+  settingsLayout->addRow(tr("Batch size"), batchSize_);
+  settingsLayout->addRow(tr("Learning rate"), learningRate_);
+  settingsLayout->addRow(tr("Cell diameter"), diameter_);
+  settingsLayout->addRow(useGpu_);
+  auto* options = new QHBoxLayout;
+  options->addWidget(start);
+  options->addWidget(settings);
+
+  buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  buttons_->button(QDialogButtonBox::Ok)->setText(tr("Start Training"));
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(deviceLabel);
+  layout->addWidget(slides_, 1);
+  layout->addWidget(split_);
+  layout->addLayout(options);
+  layout->addWidget(buttons_);
+
+  connect(buttons_, &QDialogButtonBox::accepted, this, &QDialog::accept);
+  connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(fromScratch_, &QRadioButton::toggled, this, &RetrainDialog::startChanged);
+  startChanged();
+  resize(640, 560);
+}
+
+void RetrainDialog::fillSlides(const QStringList& slides) {
+  slides_->setRowCount(int(slides.size()));
+  for (int row = 0; row < slides.size(); ++row) {
+    auto* name = new QTableWidgetItem(slides[row]);
+    name->setFlags(Qt::ItemIsEnabled);
+    slides_->setItem(row, 0, name);
+    auto* role = new QComboBox;
+    role->addItems({tr("Training"), tr("Validation"), tr("Not used")});
+    role->setCurrentIndex(suggested_.validationSlides.contains(slides[row]) ? Validation
+                          : suggested_.trainingSlides.contains(slides[row]) ? Training : NotUsed);
+    connect(role, qOverload<int>(&QComboBox::currentIndexChanged), this, &RetrainDialog::validate);
+    slides_->setCellWidget(row, 1, role);
+  }
+  validate();
+}
+
+void RetrainDialog::setRole(const QString& slide, Role role) {
+  for (int row = 0; row < slides_->rowCount(); ++row)
+    if (slides_->item(row, 0)->text() == slide) static_cast<QComboBox*>(slides_->cellWidget(row, 1))->setCurrentIndex(role);
+}
+
+void RetrainDialog::startChanged() {
+  const bool scratch = fromScratch_->isChecked();
+  architecture_->setEnabled(scratch);
+  TrainingPlan defaults = suggested_;
+  applyDeviceDefaults(defaults, device_, scratch);
+  epochs_->setValue(defaults.epochs);
+  learningRate_->setValue(defaults.learningRate);
+}
+
+void RetrainDialog::validate() {
+  const TrainingPlan p = plan();
+  QString text = tr("%1 slide(s) train, %2 validate.").arg(p.trainingSlides.size()).arg(p.validationSlides.size());
+  const bool ok = !p.trainingSlides.isEmpty() && !p.validationSlides.isEmpty();
+  if (!ok) text += tr(" Training needs at least one of each: draw or correct masks on two or more slides.");
+  split_->setText(text);
+  if (buttons_) buttons_->button(QDialogButtonBox::Ok)->setEnabled(ok);
+}
+
+TrainingPlan RetrainDialog::plan() const {
+  TrainingPlan p = suggested_;
+  p.trainingSlides.clear();
+  p.validationSlides.clear();
+  for (int row = 0; row < slides_->rowCount(); ++row) {
+    const int role = static_cast<QComboBox*>(slides_->cellWidget(row, 1))->currentIndex();
+    if (role == Training) p.trainingSlides.append(slides_->item(row, 0)->text());
+    if (role == Validation) p.validationSlides.append(slides_->item(row, 0)->text());
+  }
+  if (!fromModel_) return p;  // still being built
+  if (fromScratch_->isChecked()) {
+    p.startModel.clear();
+    p.startModelName = tr("scratch");
+    p.architecture = Architecture(architecture_->currentData().toInt());
+  }
+  p.weightMaps = weightMaps_->isChecked();
+  p.oversampling = oversampling_->isChecked();
+  p.useGpu = useGpu_->isChecked();
+  p.epochs = epochs_->value();
+  p.stepsPerEpoch = steps_->value();
+  p.cropSize = cropSize_->value();
+  p.batchSize = batchSize_->value();
+  p.learningRate = learningRate_->value();
+  p.cellDiameterPx = diameter_->value();
+  return p;
+}
+
+}  // namespace fluocount::ui

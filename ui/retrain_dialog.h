@@ -1,0 +1,54 @@
+#pragma once
+// The Retrain dialog: exactly which slides train and which validate (each slide with a mask gets a role the user
+// can change), where training starts (the active model or scratch), the architecture and ablation switches, and
+// the settings, with defaults for the device shown at the top.
+#include "core/compute_device.h"
+#include "ui/training_plan.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QDialogButtonBox;
+class QDoubleSpinBox;
+class QLabel;
+class QRadioButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace fluocount::ui {
+
+class RetrainDialog : public QDialog {
+  Q_OBJECT
+public:
+  enum Role { Training, Validation, NotUsed };
+  RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks, const ComputeDevice& device,
+                QWidget* parent = nullptr);
+  TrainingPlan plan() const;
+  void setRole(const QString& slide, Role role);
+
+private:
+  void fillSlides(const QStringList& slides);
+  void startChanged();
+  void validate();
+
+  TrainingPlan suggested_;
+  ComputeDevice device_;
+  QTableWidget* slides_ = nullptr;
+  QLabel* split_ = nullptr;
+  QRadioButton* fromModel_ = nullptr;
+  QRadioButton* fromScratch_ = nullptr;
+  QComboBox* architecture_ = nullptr;
+  QCheckBox* weightMaps_ = nullptr;
+  QCheckBox* oversampling_ = nullptr;
+  QCheckBox* useGpu_ = nullptr;
+  QSpinBox* epochs_ = nullptr;
+  QSpinBox* steps_ = nullptr;
+  QSpinBox* cropSize_ = nullptr;
+  QSpinBox* batchSize_ = nullptr;
+  QDoubleSpinBox* learningRate_ = nullptr;
+  QDoubleSpinBox* diameter_ = nullptr;
+  QDialogButtonBox* buttons_ = nullptr;
+};
+
+}  // namespace fluocount::ui
