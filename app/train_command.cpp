@@ -42,6 +42,12 @@ public:
     }
     if (bar_) bar_->finish();
     bar_.reset();
+    if (p.epoch == 0) {
+      std::printf("start      validation loss %.5f  F1 %.4f  MAE %.2f  (the model being fine-tuned)\n", p.validationLoss,
+                  p.validationF1, p.validationMae);
+      std::fflush(stdout);
+      return;
+    }
     std::printf("epoch %3d/%d  train loss %.5f  validation loss %.5f  F1 %.4f  MAE %.2f  lr %.2e  elapsed %.0f s  "
                 "ETA %.0f s\n",
                 p.epoch, p.maxEpochs, p.trainLoss, p.validationLoss, p.validationF1, p.validationMae, p.learningRate,

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <algorithm>
 #include <thread>
 
 namespace fluocount {
@@ -52,7 +53,8 @@ std::string ComputeDevice::summary() const {
 
 ComputeDevice describeComputeDevice(bool preferCpu) {
   ComputeDevice device;
-  device.cpuThreads = at::get_num_threads();
+  // What a run here would use: training and counting set LibTorch to every core unless told otherwise.
+  device.cpuThreads = int(std::max(1u, std::thread::hardware_concurrency()));
   try {
     const bool cuda = torch::cuda::is_available();
     if (cuda && !preferCpu) {

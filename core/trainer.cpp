@@ -91,6 +91,7 @@ public:
       prepareData();
       restoreOrStart();
       started = true;
+      if (!s_.resume && !s_.initialModel.empty()) measureStartingModel();
       while (epoch_ < s_.maxEpochs) {
         runEpoch();
         if (schedule_.epochsWithoutImprovement >= s_.earlyStoppingPatience) {
@@ -218,13 +219,15 @@ private:
     lossSum_ = state.at("loss_sum").get<double>();
     schedule_.fromJson(state.at("schedule"));
     history_ = state.at("history");
+    startingModel_ = state.value("starting_model", nlohmann::json(nullptr));
     observer_.message("resumed from " + checkpointPath_ + " at epoch " + std::to_string(epoch_ + 1) + ", step " +
                       std::to_string(step_));
   }
 
   void saveState() {
     const nlohmann::json state = {{"epoch", epoch_}, {"step", step_}, {"loss_sum", lossSum_},
-                                  {"schedule", schedule_.toJson()}, {"history", history_}, {"seed", s_.seed}};
+                                  {"schedule", schedule_.toJson()}, {"history", history_}, {"seed", s_.seed},
+                                  {"starting_model", startingModel_}};
     saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state});
   }
 
@@ -269,6 +272,26 @@ private:
     lossSum_ = 0;
     saveState();
     report(true, trainLoss);
+  }
+
+  // A fine-tune first measures the model it starts from on the same validation images, as "epoch 0": the curves
+  // and the new version then say whether training improved on it.
+  void measureStartingModel() {
+    const double validationLoss = validationCropLoss();
+    const SweepResult sweep = validationSweep();
+    const std::size_t best = sweep.argmaxF1.value_or(0);
+    lastValidationLoss_ = validationLoss;
+    lastValidationF1_ = sweep.points[best].f1;
+    lastValidationMae_ = evaluateValidation(sweep.points[best].threshold).meanAbsoluteError;
+    const EvaluationSummary atOwnThreshold = evaluateValidation(info_.threshold);
+    startingModel_ = {{"threshold", info_.threshold}, {"f1", atOwnThreshold.f1}, {"mae", atOwnThreshold.meanAbsoluteError},
+                      {"best_f1", lastValidationF1_}, {"best_threshold", sweep.points[best].threshold}};
+    history_.push_back({{"epoch", 0}, {"validation_loss", validationLoss}, {"validation_f1", lastValidationF1_},
+                        {"validation_mae", lastValidationMae_}, {"best_threshold", sweep.points[best].threshold},
+                        {"learning_rate", learningRateOf(*optimizer_)}});
+    observer_.message("the starting model on the validation images: F1 " + std::to_string(atOwnThreshold.f1) +
+                      " at its threshold " + std::to_string(info_.threshold));
+    report(true, -1);
   }
 
   double validationCropLoss() {
@@ -354,6 +377,10 @@ private:
     outcome.threshold = outcome.sweep.points[chosen].threshold;
     info_.threshold = outcome.threshold;
     outcome.validation = evaluateValidation(outcome.threshold);
+    if (startingModel_.is_object()) {
+      outcome.startingF1 = startingModel_.at("f1").get<double>();
+      outcome.startingMae = startingModel_.at("mae").get<double>();
+    }
     info_.provenance = provenance(outcome);
     network_->to(torch::kCPU);
     writeFileAtomically(s_.outputModel, serialiseModel(*network_, info_),
@@ -377,6 +404,7 @@ private:
                           {"weight_maps", s_.useWeightMaps}, {"oversampling", s_.useOversampling},
                           {"weight_normaliser", weightNormaliser_}, {"steps_per_epoch", stepsPerEpoch()}}},
             {"epochs", outcome.epochs}, {"history", history_}, {"threshold_curve", curve},
+            {"starting_model_validation", startingModel_},
             {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold) : nlohmann::json(nullptr)},
             {"argmax_f1_threshold", outcome.sweep.points[outcome.sweep.argmaxF1.value_or(0)].threshold},
             {"validation_metrics", {{"threshold", outcome.threshold}, {"f1", v.f1}, {"precision", v.precision},
@@ -401,6 +429,7 @@ private:
   int epoch_ = 0, step_ = 0, stepsThisSession_ = 0;
   double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1, lastValidationMae_ = -1;
   nlohmann::json history_ = nlohmann::json::array();
+  nlohmann::json startingModel_ = nullptr;  // a fine-tune's starting model on the validation images
   std::vector<cv::Mat> lastHeatmaps_;
   Clock::time_point start_;
 };

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,7 +62,7 @@ struct TrainingSettings {
 struct TrainingProgress {
   int epoch = 0, maxEpochs = 0;        // epoch counts from 1
   int step = 0, stepsPerEpoch = 0;
-  double trainLoss = 0;                // running mean over this epoch
+  double trainLoss = 0;                // running mean over this epoch; -1 for "epoch 0", the starting model
   // Of the last finished epoch, -1 before the first: loss on validation crops, and F1 and count MAE on the full
   // validation images at the threshold of best F1.
   double validationLoss = -1, validationF1 = -1, validationMae = -1;
@@ -84,6 +85,8 @@ struct TrainingOutcome {
   std::string checkpointPath;
   double threshold = 0;        // chosen by Kneedle (argmax F1 when the curve has no knee)
   EvaluationSummary validation;  // at that threshold, on the full validation images
+  // A fine-tune's starting model on the same validation images at its own threshold (nothing from scratch).
+  std::optional<double> startingF1, startingMae;
   SweepResult sweep;
 };
 

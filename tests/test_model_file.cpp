@@ -1,10 +1,13 @@
 // The model file: a faithful round trip, and a clear refusal of anything damaged or mismatched.
 #include "core/image_io.h"
 #include "core/model_file.h"
+#include "core/model_versions.h"
 #include "core/networks.h"
 #include "tests/test_support.h"
 
 #include <QTemporaryDir>
+
+#include <filesystem>
 
 #include <opencv2/imgproc.hpp>
 
@@ -138,6 +141,60 @@ private slots:
 
   void unreadablePathIsAClearError() {
     QVERIFY_THROWS_EXCEPTION(ModelFileError, loadModel("/nonexistent/model.fcmodel"));
+    QVERIFY_THROWS_EXCEPTION(ModelFileError, readModelInfo("/nonexistent/model.fcmodel"));
+  }
+
+  void infoAloneIsReadAndStillChecksummed() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("m.fcmodel").toStdString();
+    writeBytes(path, goodFile);
+    QCOMPARE(readModelInfo(path).threshold, 0.8);
+    std::string bytes = goodFile;
+    bytes[bytes.size() - 100] = static_cast<char>(bytes[bytes.size() - 100] ^ 1);  // in the weights
+    writeBytes(path, bytes);
+    QVERIFY_THROWS_EXCEPTION(ModelFileError, readModelInfo(path));
+  }
+
+  // A project's versions: numbered, listed in order with their recorded metrics, a damaged one reported rather
+  // than hidden, rolled back past it, and deleted into deleted/ without its name being reused.
+  void modelVersionsAreListedRolledBackAndDeletedAside() {
+    QTemporaryDir dir;
+    const std::string folder = dir.path().toStdString();
+    QCOMPARE(nextModelVersionPath(folder), folder + "/v1.fcmodel");
+    writeBytes(folder + "/v1.fcmodel", withEditedHeader(goodFile, [](auto& h) {
+      h["model"]["provenance"] = {{"date", "2026-11-26T10:00:00Z"}, {"epochs", 8},
+                                  {"split", {{"train", {"a.png", "b.png"}}, {"validation", {"c.png"}}}},
+                                  {"validation_metrics", {{"f1", 0.9}, {"mae", 1.5}}}};
+    }));
+    writeBytes(folder + "/v2.fcmodel", goodFile.substr(0, 100));  // damaged
+    writeBytes(folder + "/v3.fcmodel", goodFile);
+    writeBytes(folder + "/notes.fcmodel", goodFile);  // not a version
+
+    const auto versions = listModelVersions(folder);
+    QCOMPARE(versions.size(), std::size_t(3));
+    QCOMPARE(versions[0].name, std::string("v1"));
+    QCOMPARE(versions[0].epochs, 8);
+    QCOMPARE(versions[0].trainingImages, 2);
+    QCOMPARE(versions[0].validationImages, 1);
+    QCOMPARE(versions[0].validationF1.value_or(-1), 0.9);
+    QCOMPARE(versions[0].validationMae.value_or(-1), 1.5);
+    QVERIFY(!versions[1].readable());
+    QVERIFY(versions[1].error.find("v2.fcmodel") != std::string::npos);
+    QVERIFY(!versions[2].validationF1);  // nothing recorded: shown empty, not invented
+
+    QCOMPARE(previousModelVersion(versions, folder + "/v3.fcmodel")->name, std::string("v1"));  // skips damaged v2
+    QVERIFY(!previousModelVersion(versions, folder + "/v1.fcmodel"));  // before v1: the bundled model
+    QCOMPARE(nextModelVersionPath(folder), folder + "/v4.fcmodel");
+
+    writeBytes(folder + "/v3.fcmodel.checkpoint", "checkpoint");
+    deleteModelVersion(folder + "/v3.fcmodel");
+    QVERIFY(!std::filesystem::exists(folder + "/v3.fcmodel"));
+    QCOMPARE(readBytes(folder + "/deleted/v3.fcmodel"), goodFile);
+    QVERIFY(std::filesystem::exists(folder + "/deleted/v3.fcmodel.checkpoint"));
+    QCOMPARE(nextModelVersionPath(folder), folder + "/v4.fcmodel");  // v3's name is not reused
+    // A checkpoint of an interrupted run reserves its version.
+    writeBytes(folder + "/v4.fcmodel.checkpoint", "checkpoint");
+    QCOMPARE(nextModelVersionPath(folder), folder + "/v5.fcmodel");
   }
 };
 

@@ -91,8 +91,9 @@ private slots:
     QVERIFY2(progress.size() - beforeCancel <= 1, "training went on for more than one step after Cancel");
     QCOMPARE(result.epochs, 1);
 
-    QCOMPARE(window.trainingPanel()->plot()->graph(1)->dataCount(), 1);  // validation loss of epoch 1
-    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 1);  // validation F1 of epoch 1
+    // Validation loss and F1 of the starting model ("epoch 0") and of epoch 1.
+    QCOMPARE(window.trainingPanel()->plot()->graph(1)->dataCount(), 2);
+    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 2);
     QVERIFY(window.trainingPanel()->plot()->graph(0)->dataCount() >= 3);  // training loss, step by step
     QCOMPARE(window.trainingPanel()->state(), TrainingPanel::State::Resumable);
     QVERIFY(window.trainingPanel()->resumeButton()->isEnabled());
@@ -108,7 +109,7 @@ private slots:
     // The job and its curves come back with the folder.
     QVERIFY(window.trainingJob() && window.trainingJob()->resumable());
     QCOMPARE(window.trainingPanel()->state(), TrainingPanel::State::Resumable);
-    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 1);
+    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 2);
 
     QSignalSpy progress(window.trainingWorker(), &TrainingWorker::progress);
     QSignalSpy finished(&window, &MainWindow::trainingFinished);
@@ -121,7 +122,8 @@ private slots:
     QCOMPARE(result.epochs, 3);
     // It continued at epoch 2 rather than starting again.
     QCOMPARE(progress.first().first().value<TrainingProgress>().epoch, 2);
-    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 3);
+    QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 4);
+    QVERIFY(result.startingF1.has_value());  // the bundled model on the same validation slide, for comparison
     QVERIFY(!QFileInfo::exists(version_ + ".checkpoint"));
 
     // The version is a complete model file that records how it was made.
@@ -149,7 +151,7 @@ private slots:
       QCOMPARE(list->data(list->index(i, SlideListModel::BeforeColumn)).toInt(), bundledCounts_[i]);
       QVERIFY(project->slide(i).count >= 0);
     }
-    QVERIFY(list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal).toString().contains("default"));
+    QVERIFY(list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains("default"));
     window.close();
   }
 

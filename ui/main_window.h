@@ -14,6 +14,7 @@
 #include <QMainWindow>
 #include <QThread>
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -130,6 +131,7 @@ private:
   QActionGroup* toolActions_ = nullptr;
 
   TrainingPanel* trainingPanel_ = nullptr;
+  QDockWidget* trainingDock_ = nullptr;
   QThread trainingThread_;
   TrainingWorker* trainer_ = nullptr;
   bool training_ = false;

@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTableView>
 
@@ -41,6 +42,9 @@ void MainWindow::buildTraining() {
   dock->setObjectName("training");
   dock->setWidget(trainingPanel_);
   addDockWidget(Qt::RightDockWidgetArea, dock);
+  // Beside the layers, as a tab: the right column then gives each panel room for its plot.
+  if (auto* layers = findChild<QDockWidget*>("layers")) tabifyDockWidget(layers, dock);
+  trainingDock_ = dock;
 
   QMenu* model = menuBar()->addMenu(tr("&Model"));
   menuBar()->insertMenu(menuBar()->actions().at(3), model);
@@ -50,9 +54,9 @@ void MainWindow::buildTraining() {
   resumeTrainingAction_ = model->addAction(tr("Re&sume Training"), this, &MainWindow::resumeTraining);
   model->addSeparator();
   model->addAction(tr("Model &Versions..."), this, &MainWindow::openModelVersions);
-  model->addAction(tr("Show Training &Panel"), this, [dock] {
-    dock->show();
-    dock->raise();
+  model->addAction(tr("Show Training &Panel"), this, [this] {
+    trainingDock_->show();
+    trainingDock_->raise();
   });
 
   trainer_ = new TrainingWorker;
@@ -68,7 +72,9 @@ void MainWindow::buildTraining() {
   connect(trainingPanel_, &TrainingPanel::resumeRequested, this, &MainWindow::resumeTraining);
   connect(trainingPanel_, &TrainingPanel::versionsRequested, this, &MainWindow::openModelVersions);
   connect(trainingPanel_, &TrainingPanel::recountRequested, this, [this] {
-    if (job_ && job_->state == TrainingJobState::Finished) useModel(job_->plan.outputModel, true);
+    if (!job_ || job_->state != TrainingJobState::Finished) return;
+    trainingPanel_->recountButton()->setVisible(false);
+    useModel(job_->plan.outputModel, true);
   });
   connect(project_, &Project::slidesReset, this, [this] {
     slideList_->setColumnHidden(SlideListModel::BeforeColumn, project_->previousModel().isEmpty());
@@ -83,9 +89,11 @@ void MainWindow::saveJob() {
 
 void MainWindow::openRetrainDialog() {
   if (!project_->isOpen() || training_) return;
-  QStringList annotated;
-  for (int i = 0; i < project_->slideCount(); ++i)
+  QStringList annotated, edited;
+  for (int i = 0; i < project_->slideCount(); ++i) {
     if (project_->slide(i).hasMask()) annotated.append(project_->slide(i).name);
+    if (project_->slide(i).edited) edited.append(project_->slide(i).name);
+  }
   if (annotated.size() < 2) {
     QMessageBox::information(this, tr("Retrain"),
                              tr("Retraining needs masks on at least two slides (one to train on, one to validate). "
@@ -93,7 +101,7 @@ void MainWindow::openRetrainDialog() {
                                  .arg(annotated.size()));
     return;
   }
-  RetrainDialog dialog(suggestedPlan(*project_, device_), annotated, device_, this);
+  RetrainDialog dialog(suggestedPlan(*project_, device_), annotated, edited, device_, this);
   if (dialog.exec() == QDialog::Accepted) startTraining(dialog.plan());
 }
 
@@ -152,6 +160,8 @@ void MainWindow::launchTraining(const TrainingSettings& settings, bool resumed) 
                                .arg(plan.validationSlides.size())
                                .arg(plan.epochs),
                            resumed);
+  trainingDock_->show();
+  trainingDock_->raise();
   retrainAction_->setEnabled(false);
   cancelTrainingAction_->setEnabled(true);
   resumeTrainingAction_->setEnabled(false);
@@ -190,18 +200,24 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
                                 "checkpoint, now or after restarting FluoCount.").arg(name).arg(result.epochs));
   } else {
     job_->state = TrainingJobState::Finished;
-    trainingPanel_->setState(TrainingPanel::State::Finished,
-                             tr("%1 is ready: validation F1 %2, count error %3 cells per slide, threshold %4 "
-                                "(Kneedle). Count the folder with it to compare with the current counts.")
-                                 .arg(name)
-                                 .arg(result.validationF1, 0, 'f', 3)
-                                 .arg(result.validationMae, 0, 'f', 1)
-                                 .arg(result.threshold, 0, 'f', 3));
+    QString text = tr("%1 is ready: on the validation slides F1 %2 and count error %3 cells per slide, at threshold "
+                      "%4 (Kneedle).")
+                       .arg(name)
+                       .arg(result.validationF1, 0, 'f', 3)
+                       .arg(result.validationMae, 0, 'f', 1)
+                       .arg(result.threshold, 0, 'f', 3);
+    if (result.startingF1)
+      text += tr(" The model it started from: F1 %1, count error %2.")
+                  .arg(*result.startingF1, 0, 'f', 3)
+                  .arg(result.startingMae.value_or(0), 0, 'f', 1);
+    trainingPanel_->setState(TrainingPanel::State::Finished, text + tr(" Count the folder with it to compare."));
     trainingPanel_->offerRecount(name);
   }
   resumeTrainingAction_->setEnabled(job_->resumable());
   saveJob();
-  statusBar()->showMessage(tr("Training %1 ended").arg(name), 5000);
+  statusBar()->showMessage(!result.error.isEmpty() ? tr("Training %1 failed").arg(name)
+                           : result.cancelled     ? tr("Training %1 cancelled").arg(name)
+                                                  : tr("Training %1 finished").arg(name), 8000);
   emit trainingFinished(result);
 }
 

@@ -32,6 +32,7 @@ void ModelVersionTable::reload(const QString& bundled, const QString& versionsFo
   }
   for (ModelVersion& v : listModelVersions(versionsFolder.toStdString())) versions_.push_back(std::move(v));
   active_ = active.isEmpty() ? bundled : active;
+  bundled_ = bundled;
   endResetModel();
 }
 
@@ -68,6 +69,7 @@ QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
     case StartColumn: {
       if (!v.readable()) return tr("unreadable");
       const QString start = QString::fromStdString(v.startedFrom);
+      if (samePath(start, bundled_)) return tr("bundled");
       return start.isEmpty() || start == "scratch" ? start : QFileInfo(start).completeBaseName();
     }
     case DataColumn:

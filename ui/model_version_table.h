@@ -30,7 +30,7 @@ public:
 private:
   std::vector<ModelVersion> versions_;
   bool hasBundled_ = false;
-  QString active_;
+  QString active_, bundled_;
 };
 
 }  // namespace fluocount::ui

@@ -31,20 +31,20 @@ QSpinBox* spinBox(int low, int high, int step, int value, const QString& tip) {
 }  // namespace
 
 RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks,
-                             const ComputeDevice& device, QWidget* parent)
+                             const QStringList& editedSlides, const ComputeDevice& device, QWidget* parent)
     : QDialog(parent), suggested_(suggested), device_(device) {
   setWindowTitle(tr("Retrain the Model"));
 
   auto* deviceLabel = new QLabel(tr("<b>Device:</b> %1").arg(QString::fromStdString(device.summary()).toHtmlEscaped()));
   deviceLabel->setWordWrap(true);
 
-  slides_ = new QTableWidget(0, 2);
-  slides_->setHorizontalHeaderLabels({tr("Slide with mask"), tr("Used for")});
+  slides_ = new QTableWidget(0, 3);
+  slides_->setHorizontalHeaderLabels({tr("Slide with mask"), tr("Mask"), tr("Used for")});
   slides_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
   slides_->verticalHeader()->setVisible(false);
   slides_->setSelectionMode(QAbstractItemView::NoSelection);
   split_ = new QLabel;
-  fillSlides(slidesWithMasks);
+  fillSlides(slidesWithMasks, editedSlides);
 
   fromModel_ = new QRadioButton(suggested.startModel.isEmpty()
                                     ? tr("Fine-tune the active model (none in use)")
@@ -117,25 +117,28 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   resize(640, 560);
 }
 
-void RetrainDialog::fillSlides(const QStringList& slides) {
+void RetrainDialog::fillSlides(const QStringList& slides, const QStringList& edited) {
   slides_->setRowCount(int(slides.size()));
   for (int row = 0; row < slides.size(); ++row) {
     auto* name = new QTableWidgetItem(slides[row]);
     name->setFlags(Qt::ItemIsEnabled);
     slides_->setItem(row, 0, name);
+    auto* origin = new QTableWidgetItem(edited.contains(slides[row]) ? tr("corrected here") : tr("from file"));
+    origin->setFlags(Qt::ItemIsEnabled);
+    slides_->setItem(row, 1, origin);
     auto* role = new QComboBox;
     role->addItems({tr("Training"), tr("Validation"), tr("Not used")});
     role->setCurrentIndex(suggested_.validationSlides.contains(slides[row]) ? Validation
                           : suggested_.trainingSlides.contains(slides[row]) ? Training : NotUsed);
     connect(role, qOverload<int>(&QComboBox::currentIndexChanged), this, &RetrainDialog::validate);
-    slides_->setCellWidget(row, 1, role);
+    slides_->setCellWidget(row, 2, role);
   }
   validate();
 }
 
 void RetrainDialog::setRole(const QString& slide, Role role) {
   for (int row = 0; row < slides_->rowCount(); ++row)
-    if (slides_->item(row, 0)->text() == slide) static_cast<QComboBox*>(slides_->cellWidget(row, 1))->setCurrentIndex(role);
+    if (slides_->item(row, 0)->text() == slide) static_cast<QComboBox*>(slides_->cellWidget(row, 2))->setCurrentIndex(role);
 }
 
 void RetrainDialog::startChanged() {
@@ -161,7 +164,7 @@ TrainingPlan RetrainDialog::plan() const {
   p.trainingSlides.clear();
   p.validationSlides.clear();
   for (int row = 0; row < slides_->rowCount(); ++row) {
-    const int role = static_cast<QComboBox*>(slides_->cellWidget(row, 1))->currentIndex();
+    const int role = static_cast<QComboBox*>(slides_->cellWidget(row, 2))->currentIndex();
     if (role == Training) p.trainingSlides.append(slides_->item(row, 0)->text());
     if (role == Validation) p.validationSlides.append(slides_->item(row, 0)->text());
   }

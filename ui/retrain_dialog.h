@@ -22,13 +22,14 @@ class RetrainDialog : public QDialog {
   Q_OBJECT
 public:
   enum Role { Training, Validation, NotUsed };
-  RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks, const ComputeDevice& device,
-                QWidget* parent = nullptr);
+  // editedSlides: those whose masks were drawn or corrected in FluoCount (marked in the list).
+  RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks, const QStringList& editedSlides,
+                const ComputeDevice& device, QWidget* parent = nullptr);
   TrainingPlan plan() const;
   void setRole(const QString& slide, Role role);
 
 private:
-  void fillSlides(const QStringList& slides);
+  void fillSlides(const QStringList& slides, const QStringList& edited);
   void startChanged();
   void validate();
 

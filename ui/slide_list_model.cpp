@@ -59,7 +59,7 @@ QVariant SlideListModel::headerData(int section, Qt::Orientation orientation, in
   switch (section) {
     case NameColumn: return tr("Slide");
     case CountColumn: return tr("Count");
-    case BeforeColumn: return project_->previousModel().isEmpty() ? tr("Before") : tr("Before (%1)").arg(project_->previousModel());
+    case BeforeColumn: return tr("Before");
     case MaskColumn: return tr("Mask");
     case StatusColumn: return tr("Status");
   }

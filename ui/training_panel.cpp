@@ -134,7 +134,7 @@ void TrainingPanel::showProgress(const TrainingProgress& p) {
 }
 
 void TrainingPanel::addEpoch(int epoch, double trainLoss, double validationLoss, double validationF1) {
-  plot_->graph(TrainLoss)->addData(epoch, trainLoss);
+  if (trainLoss >= 0) plot_->graph(TrainLoss)->addData(epoch, trainLoss);
   if (validationLoss >= 0) plot_->graph(ValidationLoss)->addData(epoch, validationLoss);
   if (validationF1 >= 0) plot_->graph(ValidationF1)->addData(epoch, validationF1);
   plot_->xAxis->setRange(0, std::max(1, epoch));

@@ -37,6 +37,8 @@ void TrainingWorker::run(TrainingSettings settings) {
       result.threshold = outcome.threshold;
       result.validationF1 = outcome.validation.f1;
       result.validationMae = outcome.validation.meanAbsoluteError;
+      result.startingF1 = outcome.startingF1;
+      result.startingMae = outcome.startingMae;
       // The model holds everything the checkpoint did that is still needed; the checkpoint is three times larger.
       QFile::remove(QString::fromStdString(outcome.checkpointPath));
     }

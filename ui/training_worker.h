@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <atomic>
+#include <optional>
 
 namespace fluocount::ui {
 
@@ -17,6 +18,7 @@ struct TrainingResult {
   QString modelPath;   // the new version, when it finished
   int epochs = 0;
   double threshold = 0, validationF1 = 0, validationMae = 0;
+  std::optional<double> startingF1, startingMae;  // the model it was fine-tuned from, same validation slides
 };
 
 class TrainingWorker : public QObject {
