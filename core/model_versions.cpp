@@ -62,6 +62,7 @@ ModelVersion describeModel(const std::string& path) {
     version.validationRecall = optionalField<double>(m, "recall");
     version.validationMae = optionalField<double>(m, "mae");
   }
+  if (p.contains("starting_model_validation")) version.startingF1 = optionalField<double>(p.at("starting_model_validation"), "f1");
   return version;
 }
 

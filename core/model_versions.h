@@ -20,6 +20,8 @@ struct ModelVersion {
   int epochs = 0, trainingImages = 0, validationImages = 0;
   // On its validation images at its own threshold, when training recorded them.
   std::optional<double> validationF1, validationPrecision, validationRecall, validationMae;
+  // A fine-tune's starting model on the same validation images, at that model's threshold.
+  std::optional<double> startingF1;
   bool readable() const { return error.empty(); }
 };
 

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <random>
@@ -254,19 +255,11 @@ private:
 
   void endEpoch() {
     const double trainLoss = lossSum_ / std::max(1, step_);
-    const double validationLoss = validationCropLoss();
-    const SweepResult sweep = validationSweep();
-    const std::size_t best = sweep.argmaxF1.value_or(0);
-    lastValidationLoss_ = validationLoss;
-    lastValidationF1_ = sweep.points[best].f1;
-    lastValidationMae_ = evaluateValidation(sweep.points[best].threshold).meanAbsoluteError;
+    const double bestThreshold = validate();
     const double previousBest = schedule_.best;
-    setLearningRate(*optimizer_, schedule_.update(validationLoss, learningRateOf(*optimizer_)));
+    setLearningRate(*optimizer_, schedule_.update(lastValidationLoss_, learningRateOf(*optimizer_)));
     if (schedule_.best < previousBest) copyWeights(*network_, *best_);
-    history_.push_back({{"epoch", epoch_ + 1}, {"train_loss", trainLoss}, {"validation_loss", validationLoss},
-                        {"validation_f1", lastValidationF1_}, {"validation_mae", lastValidationMae_},
-                        {"best_threshold", sweep.points[best].threshold},
-                        {"learning_rate", learningRateOf(*optimizer_)}});
+    recordEpoch(epoch_ + 1, trainLoss, bestThreshold);
     ++epoch_;
     step_ = 0;
     lossSum_ = 0;
@@ -277,21 +270,34 @@ private:
   // A fine-tune first measures the model it starts from on the same validation images, as "epoch 0": the curves
   // and the new version then say whether training improved on it.
   void measureStartingModel() {
-    const double validationLoss = validationCropLoss();
-    const SweepResult sweep = validationSweep();
-    const std::size_t best = sweep.argmaxF1.value_or(0);
-    lastValidationLoss_ = validationLoss;
-    lastValidationF1_ = sweep.points[best].f1;
-    lastValidationMae_ = evaluateValidation(sweep.points[best].threshold).meanAbsoluteError;
+    const double bestThreshold = validate();
     const EvaluationSummary atOwnThreshold = evaluateValidation(info_.threshold);
     startingModel_ = {{"threshold", info_.threshold}, {"f1", atOwnThreshold.f1}, {"mae", atOwnThreshold.meanAbsoluteError},
-                      {"best_f1", lastValidationF1_}, {"best_threshold", sweep.points[best].threshold}};
-    history_.push_back({{"epoch", 0}, {"validation_loss", validationLoss}, {"validation_f1", lastValidationF1_},
-                        {"validation_mae", lastValidationMae_}, {"best_threshold", sweep.points[best].threshold},
-                        {"learning_rate", learningRateOf(*optimizer_)}});
-    observer_.message("the starting model on the validation images: F1 " + std::to_string(atOwnThreshold.f1) +
-                      " at its threshold " + std::to_string(info_.threshold));
+                      {"best_f1", lastValidationF1_}, {"best_threshold", bestThreshold}};
+    recordEpoch(0, -1, bestThreshold);
+    char text[160];
+    std::snprintf(text, sizeof text, "the starting model on the validation images: F1 %.3f, count error %.1f at its "
+                  "threshold %.3f", atOwnThreshold.f1, atOwnThreshold.meanAbsoluteError, info_.threshold);
+    observer_.message(text);
     report(true, -1);
+  }
+
+  // The validation loss on crops, and F1 and count MAE on the full images at the threshold of best F1 (returned).
+  double validate() {
+    lastValidationLoss_ = validationCropLoss();
+    const SweepResult sweep = validationSweep();
+    const SweepPoint& best = sweep.points[sweep.argmaxF1.value_or(0)];
+    lastValidationF1_ = best.f1;
+    lastValidationMae_ = evaluateValidation(best.threshold).meanAbsoluteError;
+    return best.threshold;
+  }
+
+  void recordEpoch(int epoch, double trainLoss, double bestThreshold) {
+    nlohmann::json entry = {{"epoch", epoch}, {"validation_loss", lastValidationLoss_},
+                            {"validation_f1", lastValidationF1_}, {"validation_mae", lastValidationMae_},
+                            {"best_threshold", bestThreshold}, {"learning_rate", learningRateOf(*optimizer_)}};
+    if (trainLoss >= 0) entry["train_loss"] = trainLoss;
+    history_.push_back(entry);
   }
 
   double validationCropLoss() {

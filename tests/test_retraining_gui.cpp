@@ -170,6 +170,8 @@ private slots:
     QCOMPARE(table->data(table->index(1, ModelVersionTable::ActiveColumn)).toString(), QString("active"));
     QVERIFY(!table->data(table->index(1, ModelVersionTable::F1Column)).toString().isEmpty());
     QVERIFY(!table->data(table->index(0, ModelVersionTable::F1Column)).toString().isEmpty());
+    QVERIFY(!table->data(table->index(1, ModelVersionTable::StartF1Column)).toString().isEmpty());
+    QCOMPARE(table->data(table->index(1, ModelVersionTable::StartColumn)).toString(), QString("bundled"));
 
     // The active version cannot be deleted; rolling back makes the bundled model active again.
     dialog.selectRow(1);

@@ -127,7 +127,7 @@ void MainWindow::buildDocks() {
   slideList_->setIconSize(QSize(48, 36));
   slideList_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   slideList_->horizontalHeader()->setSectionResizeMode(SlideListModel::NameColumn, QHeaderView::Stretch);
-  slideList_->setMinimumWidth(340);
+  slideList_->setMinimumWidth(440);
   auto* slidesDock = new QDockWidget(tr("Slides"));
   slidesDock->setObjectName("slides");
   slidesDock->setWidget(slideList_);

@@ -75,6 +75,7 @@ QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
     case DataColumn:
       return v.trainingImages ? tr("%1 train / %2 val").arg(v.trainingImages).arg(v.validationImages) : QVariant();
     case EpochsColumn: return v.epochs ? QVariant(v.epochs) : QVariant();
+    case StartF1Column: return number(v.startingF1, 3);
     case F1Column: return number(v.validationF1, 3);
     case PrecisionColumn: return number(v.validationPrecision, 3);
     case RecallColumn: return number(v.validationRecall, 3);
@@ -86,10 +87,13 @@ QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
 
 QVariant ModelVersionTable::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
-  static const char* const names[] = {"Version", "", "Trained", "From", "Data", "Epochs", "Val. F1", "Precision",
+  static const char* const names[] = {"Version", "", "Trained", "From", "Data", "Epochs", "Start F1", "Val. F1", "Precision",
                                       "Recall", "Count MAE", "Threshold"};
   if (role == Qt::DisplayRole && section < ColumnCount) return tr(names[section]);
   if (role == Qt::ToolTipRole && section == MaeColumn) return tr("Mean absolute count error per validation slide");
+  if (role == Qt::ToolTipRole && section == StartF1Column)
+    return tr("F1 of the model this version was fine-tuned from, on the same validation slides at that model's "
+              "threshold: compare it with Val. F1 to see what training gained");
   if (role == Qt::ToolTipRole && section == F1Column)
     return tr("Detection F1 on the version's own validation slides at its threshold. Versions validated on "
               "different slides are not directly comparable.");

@@ -10,7 +10,7 @@ namespace fluocount::ui {
 class ModelVersionTable : public QAbstractTableModel {
   Q_OBJECT
 public:
-  enum Column { NameColumn, ActiveColumn, DateColumn, StartColumn, DataColumn, EpochsColumn, F1Column,
+  enum Column { NameColumn, ActiveColumn, DateColumn, StartColumn, DataColumn, EpochsColumn, StartF1Column, F1Column,
                 PrecisionColumn, RecallColumn, MaeColumn, ThresholdColumn, ColumnCount };
   explicit ModelVersionTable(QObject* parent = nullptr);
 

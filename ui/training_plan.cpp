@@ -1,5 +1,6 @@
 #include "ui/training_plan.h"
 
+#include "app/locations.h"
 #include "core/atomic_file.h"
 #include "core/model_versions.h"
 
@@ -106,7 +107,10 @@ TrainingPlan suggestedPlan(Project& project, const ComputeDevice& device) {
     plan.cellDiameterPx = counter->cellDiameterPx();
     if (counter->usesNetwork()) {
       plan.startModel = QString::fromStdString(counter->settings().modelFile);
-      plan.startModelName = QFileInfo(plan.startModel).completeBaseName();
+      const auto bundled = defaultModelPath();
+      plan.startModelName = bundled && QFileInfo(QString::fromStdString(*bundled)) == QFileInfo(plan.startModel)
+                                ? QObject::tr("bundled")
+                                : QFileInfo(plan.startModel).completeBaseName();
     }
   } catch (const std::exception&) {
     // No usable model: the dialog offers training from scratch only.
