@@ -18,9 +18,32 @@ namespace {
 
 std::string errnoText() { return std::strerror(errno); }
 
+// ".<name>.tmp-<pid>-<random>": hidden, and naming the process that writes it, so that a temporary left behind by a
+// killed process can be told from one being written right now.
+std::string temporaryPrefix(const fs::path& target) { return "." + target.filename().string() + ".tmp-"; }
+
 std::string temporarySibling(const fs::path& target) {
   std::random_device random;
-  return (target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(random()))).string();
+  return (target.parent_path() / (temporaryPrefix(target) + std::to_string(::getpid()) + "-" + std::to_string(random())))
+      .string();
+}
+
+// Removes temporaries of `target` whose writer no longer runs (killed mid-write, or a power loss): the target
+// itself was never touched by them, so they hold nothing that is not elsewhere.
+void removeStaleTemporaries(const fs::path& target) {
+  std::error_code error;
+  const std::string prefix = temporaryPrefix(target);
+  for (const auto& entry : fs::directory_iterator(target.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const std::size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0) continue;
+    const std::string pid = rest.substr(0, dash);
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stol(pid) == ::getpid() || fs::exists("/proc/" + pid, error)) continue;
+    fs::remove(entry.path(), error);
+  }
 }
 
 void writeAll(int fd, const std::string& bytes, const std::string& path) {
@@ -43,6 +66,7 @@ void writeFileAtomically(const std::string& path, const std::string& bytes, Over
   const fs::path target = fs::absolute(path);
   if (overwrite == Overwrite::Refuse && fs::exists(target))
     throw FileWriteError(path + " already exists; refusing to overwrite it");
+  removeStaleTemporaries(target);
   const std::string temporary = temporarySibling(target);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw FileWriteError("cannot create " + path + ": " + errnoText());
@@ -64,6 +88,12 @@ void writeFileAtomically(const std::string& path, const std::string& bytes, Over
   const std::string reason = errnoText();
   if (overwrite == Overwrite::Refuse || !placed) ::unlink(temporary.c_str());
   if (!placed) throw FileWriteError("cannot move the finished file into place at " + path + ": " + reason);
+  // The rename itself must reach the disk too, or a power loss could bring back the old directory entry.
+  const int folder = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder >= 0) {
+    ::fsync(folder);
+    ::close(folder);
+  }
 }
 
 std::string readWholeFile(const std::string& path, std::size_t maxBytes) {

@@ -1,6 +1,7 @@
 #pragma once
 // Writing files so that a crash, a full disk or a cancelled job never leaves a half-written result: the bytes go
-// to a temporary file beside the target, are flushed to disk, and only then renamed over the target.
+// to a temporary file beside the target, are flushed to disk, and only then renamed over the target (and the
+// folder flushed). A temporary left by a killed writer is removed by the next write to the same target.
 #include <cstdint>
 #include <cstddef>
 #include <stdexcept>

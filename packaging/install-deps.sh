@@ -16,6 +16,8 @@ packages=(
   libgoogle-perftools-dev
   nlohmann-json3-dev
   xvfb xauth
+  # The hardening build (tests/hardening.cmake): AddressSanitizer, UBSan and libFuzzer come with clang's runtime.
+  clang libclang-rt-14-dev
   # The benchmark's side-by-side peer: the same c-ResUnet in Debian's Python PyTorch.
   python3-torch
 )

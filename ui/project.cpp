@@ -17,55 +17,6 @@ namespace fluocount::ui {
 
 namespace {
 
-constexpr int kStateVersion = 1;
-constexpr const char* kStateFormat = "fluocount-project";
-
-QJsonObject settingsToJson(const ProjectSettings& s) {
-  QJsonObject json{{"model", s.modelPath}, {"classical", s.classical}, {"cell_diameter_px", s.cellDiameterPx}};
-  if (s.threshold) json["threshold"] = *s.threshold;
-  if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
-  if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
-  return json;
-}
-
-ProjectSettings settingsFromJson(const QJsonObject& json) {
-  ProjectSettings s;
-  s.modelPath = json["model"].toString();
-  s.classical = json["classical"].toBool();
-  s.cellDiameterPx = std::max(0.0, json["cell_diameter_px"].toDouble());
-  if (json.contains("threshold")) s.threshold = std::clamp(json["threshold"].toDouble(), 0.0, 1.0);
-  if (json.contains("min_object_area_px")) s.minObjectAreaPx = std::max(0.0, json["min_object_area_px"].toDouble());
-  if (json.contains("split_touching_cells")) s.splitTouchingCells = json["split_touching_cells"].toBool();
-  return s;
-}
-
-QJsonArray sweepToJson(const SweepResult& sweep) {
-  QJsonArray points;
-  for (const SweepPoint& p : sweep.points)
-    points.append(QJsonArray{p.threshold, p.totalCount, p.counts.truePositives, p.counts.falsePositives,
-                             p.counts.falseNegatives});
-  return points;
-}
-
-SweepResult sweepFromJson(const QJsonArray& points, bool hasTruth) {
-  SweepResult sweep;
-  sweep.hasTruth = hasTruth;
-  for (const QJsonValue& value : points) {
-    const QJsonArray p = value.toArray();
-    if (p.size() != 5) throw std::runtime_error("a threshold-sweep point does not have 5 numbers");
-    SweepPoint point;
-    point.threshold = p[0].toDouble();
-    point.totalCount = p[1].toInt();
-    point.counts = {p[2].toInt(), p[3].toInt(), p[4].toInt()};
-    point.precision = precisionOf(point.counts);
-    point.recall = recallOf(point.counts);
-    point.f1 = f1Of(point.counts);
-    sweep.points.push_back(point);
-  }
-  chooseThresholds(sweep);
-  return sweep;
-}
-
 // Identifies the version of an image file a result was computed from.
 QString fileStamp(const QString& path) {
   const QFileInfo info(path);
@@ -74,10 +25,6 @@ QString fileStamp(const QString& path) {
 
 }  // namespace
 
-bool ProjectSettings::operator==(const ProjectSettings& o) const {
-  return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
-         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells;
-}
 
 QString statusText(SlideStatus status) {
   switch (status) {
@@ -140,26 +87,23 @@ void Project::restore(QString* warning) {
     if (warning) *warning = tr("cannot read %1; the folder opens with fresh state").arg(path);
     return;
   }
-  QJsonParseError parseError;
-  const QJsonDocument document = QJsonDocument::fromJson(file.read(64 << 20), &parseError);
+  QString problem;
+  const std::optional<ProjectState> state = parseProjectState(file.read(64 << 20), &problem);
   file.close();
-  const QJsonObject json = document.object();
-  if (parseError.error != QJsonParseError::NoError || json["format"].toString() != kStateFormat)
-    return moveAside(path, tr("damaged project state (%1)").arg(parseError.errorString()), warning);
-  if (json["version"].toInt() > kStateVersion)
-    return moveAside(path, tr("written by a newer FluoCount (state version %1)").arg(json["version"].toInt()), warning);
+  if (!state) return moveAside(path, problem, warning);
 
-  settings_ = settingsFromJson(json["settings"].toObject());
-  previousModel_ = json["previous_model"].toString();
-  const QJsonObject saved = json["slides"].toObject();
+  settings_ = state->settings;
+  previousModel_ = state->previousModel;
   std::shared_ptr<const CellCounter> counterForResults;
   for (int i = 0; i < slideCount(); ++i) {
     Slide& slide = slides_[i];
-    const QJsonObject entry = saved[slide.name].toObject();
-    slide.reviewed = entry["reviewed"].toBool();
-    slide.edited = entry["edited"].toBool() && slide.hasMask();
-    slide.previousCount = entry["previous_count"].toInt(-1);
-    if (entry["status"].toString() != "counted" || entry["stamp"].toString() != fileStamp(slide.imagePath)) continue;
+    const auto found = state->slides.find(slide.name);
+    if (found == state->slides.end()) continue;
+    const SavedSlide& saved = found->second;
+    slide.reviewed = saved.reviewed;
+    slide.edited = saved.edited && slide.hasMask();
+    slide.previousCount = saved.previousCount;
+    if (!saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
     try {
       if (!counterForResults) counterForResults = counter();
       auto analysis = std::make_shared<SlideAnalysis>();
@@ -167,11 +111,11 @@ void Project::restore(QString* warning) {
       analysis->size = analysis->heatmap.size();
       analysis->cellDiameterPx = counterForResults->cellDiameterPx();
       analysis->postprocess = counterForResults->postprocess();
-      analysis->defaultThreshold = entry["default_threshold"].toDouble(0.5);
-      analysis->seconds = entry["seconds"].toDouble();
-      analysis->sweep = sweepFromJson(entry["sweep"].toArray(), entry["has_truth"].toBool());
+      analysis->defaultThreshold = saved.defaultThreshold;
+      analysis->seconds = saved.seconds;
+      analysis->sweep = saved.sweep;
       slide.analysis = std::move(analysis);
-      slide.count = entry["count"].toInt(-1);
+      slide.count = saved.count;
       slide.status = SlideStatus::Counted;
     } catch (const std::exception&) {
       // A missing or damaged cached heatmap, or a model that no longer loads: the slide is simply counted again.
@@ -185,29 +129,25 @@ bool Project::save(QString* error) const {
   if (!isOpen()) return true;
   try {
     QDir().mkpath(stateFolder() + "/heatmaps");
-    QJsonObject slides;
+    ProjectState state{settings_, previousModel_, {}};
     for (int i = 0; i < slideCount(); ++i) {
       const Slide& slide = slides_[i];
-      QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
-      if (slide.previousCount >= 0) entry["previous_count"] = slide.previousCount;
+      SavedSlide& saved = state.slides[slide.name];
+      saved.reviewed = slide.reviewed;
+      saved.edited = slide.edited;
+      saved.previousCount = slide.previousCount;
       if (slide.status == SlideStatus::Counted && slide.analysis) {
         // The count worker caches each heatmap as it is made; this covers a write that failed there.
         if (!QFileInfo::exists(heatmapPath(i))) saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
-        entry["status"] = "counted";
-        entry["stamp"] = fileStamp(slide.imagePath);
-        entry["count"] = slide.count;
-        entry["default_threshold"] = slide.analysis->defaultThreshold;
-        entry["seconds"] = slide.analysis->seconds;
-        entry["has_truth"] = slide.analysis->sweep.hasTruth;
-        entry["sweep"] = sweepToJson(slide.analysis->sweep);
+        saved.counted = true;
+        saved.stamp = fileStamp(slide.imagePath);
+        saved.count = slide.count;
+        saved.defaultThreshold = slide.analysis->defaultThreshold;
+        saved.seconds = slide.analysis->seconds;
+        saved.sweep = slide.analysis->sweep;
       }
-      slides[slide.name] = entry;
     }
-    const QJsonObject json{{"format", kStateFormat}, {"version", kStateVersion},
-                           {"settings", settingsToJson(settings_)}, {"slides", slides},
-                           {"previous_model", previousModel_}};
-    writeFileAtomically((stateFolder() + "/project.json").toStdString(),
-                        QJsonDocument(json).toJson(QJsonDocument::Indented).toStdString());
+    writeFileAtomically((stateFolder() + "/project.json").toStdString(), serialiseProjectState(state).toStdString());
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());

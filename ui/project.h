@@ -4,6 +4,7 @@
 // No widgets here: the panels observe this object through its signals.
 #include "core/counter.h"
 #include "core/threshold_sweep.h"
+#include "ui/project_state.h"
 
 #include <QImage>
 #include <QObject>
@@ -43,16 +44,6 @@ struct Slide {
   bool hasMask() const { return !maskPath.isEmpty(); }
 };
 
-struct ProjectSettings {
-  QString modelPath;          // empty: the bundled model
-  bool classical = false;     // count with the classical method instead of a network
-  double cellDiameterPx = 0;  // 0: the model's default
-  std::optional<double> threshold;  // empty: the model's own (Kneedle) threshold
-  std::optional<double> minObjectAreaPx;
-  std::optional<bool> splitTouchingCells;
-  bool operator==(const ProjectSettings& o) const;
-  bool operator!=(const ProjectSettings& o) const { return !(*this == o); }
-};
 
 class Project : public QObject {
   Q_OBJECT

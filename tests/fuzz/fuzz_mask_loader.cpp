@@ -1,0 +1,20 @@
+// libFuzzer target: the mask loader, with and without an expected size. Loads (as a 0/255 binary mask) or fails
+// with an ImageError.
+#include "core/image_io.h"
+#include "tests/fuzz/fuzz_file.h"
+
+#include <opencv2/core.hpp>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  static const char* const names[] = {"mask.png", "mask.tif"};
+  const std::string path = fluocount::fuzz::writeInput(names[data[0] % 2], data + 1, size - 1);
+  const cv::Size expected = data[0] & 4 ? cv::Size(64, 64) : cv::Size();
+  try {
+    const cv::Mat mask = fluocount::loadMask(path, expected, "image.png", {4'000'000, 64u << 20});
+    if (mask.type() != CV_8U || (!expected.empty() && mask.size() != expected)) std::abort();
+    if (cv::countNonZero((mask != 0) & (mask != 255)) != 0) std::abort();
+  } catch (const fluocount::ImageError&) {
+  }
+  return 0;
+}

@@ -1,0 +1,116 @@
+// fuzz_seeds <out folder>: the seed corpora of the fuzz targets, from real files. Images: small crops of real
+// slides from ../shared/data (8-bit RGB, 16-bit gray, each as PNG, TIFF and JPEG where the format allows) with the
+// target's one-byte format prefix; masks: crops of real masks; a real model file and training checkpoint (a
+// small-unet after one training step on a real crop); a project state as the app writes it.
+#include "core/checkpoint.h"
+#include "core/image_io.h"
+#include "core/model_file.h"
+#include "core/training_step.h"
+#include "ui/project_state.h"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace fluocount;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write(const fs::path& file, const std::string& bytes) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+std::string encoded(const char* extension, const cv::Mat& image) {
+  std::vector<uchar> bytes;
+  if (!cv::imencode(extension, image, bytes)) throw std::runtime_error(std::string("cannot encode ") + extension);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::string firstImage(const fs::path& folder) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw std::runtime_error("no files in " + folder.string());
+  return files.front().string();
+}
+
+void imageSeeds(const fs::path& data, const fs::path& out) {
+  const cv::Mat rgb = loadImage(firstImage(data / "fnc-yellow/images")).pixels(cv::Rect(500, 400, 64, 48)).clone();
+  const cv::Mat gray16 = loadImage(firstImage(data / "bbbc039/images")).pixels(cv::Rect(100, 100, 48, 40)).clone();
+  const cv::Mat red = loadImage(firstImage(data / "fnc-red/images")).pixels(cv::Rect(300, 300, 40, 40)).clone();
+  const char* extensions[] = {".png", ".tiff", ".jpg"};
+  int n = 0;
+  for (int format = 0; format < 3; ++format)
+    for (const cv::Mat& image : {rgb, gray16, red}) {
+      if (format == 2 && image.depth() != CV_8U) continue;  // JPEG is 8-bit
+      write(out / "image_loader" / ("seed" + std::to_string(n++)), std::string(1, char(format)) + encoded(extensions[format], image));
+    }
+  const cv::Mat mask = loadMask(firstImage(data / "fnc-yellow/masks"))(cv::Rect(500, 400, 64, 64)).clone();
+  write(out / "mask_loader/png", std::string(1, char(4)) + encoded(".png", mask));
+  write(out / "mask_loader/tiff", std::string(1, char(5)) + encoded(".tiff", mask));
+  write(out / "mask_loader/png-any-size", std::string(1, char(0)) + encoded(".png", mask(cv::Rect(0, 0, 40, 30)).clone()));
+}
+
+void modelSeeds(const fs::path& data, const fs::path& out) {
+  torch::manual_seed(1);
+  auto network = makeNetwork(Architecture::SmallUnet);
+  auto best = makeNetwork(Architecture::SmallUnet);
+  torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(1e-3));
+  // One real step, so that the checkpoint holds Adam's moments as a real one does.
+  const cv::Mat rgb = normaliseToRgb(loadImage(firstImage(data / "fnc-yellow/images")).pixels, {})(cv::Rect(500, 400, 32, 32)).clone();
+  const auto images = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, 32, 32, 3}).permute({0, 3, 1, 2}).contiguous();
+  const auto masks = torch::zeros({1, 1, 32, 32});
+  trainStep(*network, optimizer, images, masks, torch::ones({1, 1, 32, 32}), {});
+  ModelInfo info;
+  info.architecture = Architecture::SmallUnet;
+  info.provenance = {{"trained_by", "fuzz_seeds"}, {"validation_metrics", {{"f1", 0.5}}}};
+  write(out / "model_file/small-unet.fcmodel", serialiseModel(*network, info));
+  const fs::path checkpoint = out / "checkpoint/small-unet.checkpoint";
+  fs::create_directories(checkpoint.parent_path());
+  saveCheckpoint(checkpoint.string(), {network.get(), &optimizer, best.get(), {{"epoch", 1}, {"step", 0}}});
+}
+
+void projectStateSeeds(const fs::path& out) {
+  ui::ProjectState state;
+  state.settings.threshold = 0.8;
+  state.settings.minObjectAreaPx = 40;
+  state.previousModel = "default";
+  ui::SavedSlide counted;
+  counted.counted = true;
+  counted.stamp = "123@456";
+  counted.count = 12;
+  counted.sweep.hasTruth = true;
+  for (double t : defaultSweepThresholds()) counted.sweep.points.push_back({t, 12, {10, 2, 3}, 0.8, 0.7, 0.75});
+  state.slides["a.png"] = counted;
+  state.slides["b slide ü.tif"].reviewed = true;
+  const QByteArray bytes = ui::serialiseProjectState(state);
+  write(out / "project_state/project.json", bytes.toStdString());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: fuzz_seeds OUT_FOLDER\n");
+    return 2;
+  }
+  const fs::path data = fs::path(FLUOCOUNT_SHARED_DIR) / "data";
+  if (!fs::is_directory(data)) {
+    std::fprintf(stderr, "fuzz_seeds: real data not found at %s (the project's shared/ folder beside the checkout)\n",
+                 data.c_str());
+    return 1;
+  }
+  try {
+    imageSeeds(data, argv[1]);
+    modelSeeds(data, argv[1]);
+    projectStateSeeds(argv[1]);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fuzz_seeds: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

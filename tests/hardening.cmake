@@ -1,0 +1,45 @@
+# The hardening configuration, built beside the main one in <build>/hardening: clang with AddressSanitizer and
+# UndefinedBehaviorSanitizer (the engine's suites) and libFuzzer (the loaders' fuzz targets). ctest runs each core
+# suite there as sanitized_<suite>, and each fuzz target for FLUOCOUNT_FUZZ_SECONDS as fuzz_<target>, seeded from
+# real files. A long run: tests/fuzz/run-fuzzer.sh <build>/hardening <target> <seconds>.
+if(NOT FLUOCOUNT_HARDENING)
+  return()
+endif()
+find_program(FLUOCOUNT_CLANGXX NAMES clang++-14 clang++)
+if(NOT FLUOCOUNT_CLANGXX)
+  message(FATAL_ERROR "the hardening build needs clang (Debian: clang libclang-rt-14-dev; packaging/install-deps.sh "
+                      "installs them), or configure with -DFLUOCOUNT_HARDENING=OFF")
+endif()
+set(FLUOCOUNT_FUZZ_SECONDS 60 CACHE STRING "Seconds of fuzzing per target in ctest")
+
+include(ExternalProject)
+ExternalProject_Add(hardening
+  SOURCE_DIR ${PROJECT_SOURCE_DIR}
+  BINARY_DIR ${CMAKE_BINARY_DIR}/hardening
+  CMAKE_ARGS -DCMAKE_CXX_COMPILER=${FLUOCOUNT_CLANGXX} -DCMAKE_BUILD_TYPE=Release -DFLUOCOUNT_SANITIZE=ON
+             -DFLUOCOUNT_FUZZ=ON -DFLUOCOUNT_GUI=OFF -DFLUOCOUNT_HARDENING=OFF
+             -DFLUOCOUNT_SHARED_DIR=${FLUOCOUNT_SHARED_DIR}
+  BUILD_ALWAYS ON
+  INSTALL_COMMAND ""
+  TEST_COMMAND "")
+
+# Leaks are not checked: LibTorch and Qt keep process-lifetime allocations that LeakSanitizer would report.
+set(FLUOCOUNT_SANITIZER_ENV
+  "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+  "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+# Under ASan every large tensor is a fresh mapping (no tcmalloc), so training runs about ten times slower: the
+# sanitized test_training runs its real training loop (batches from the producer thread, training steps) and its
+# data checks, and leaves the full trainer runs (cancel, resume, model files: minutes in the normal build already)
+# to the normal build.
+set(FLUOCOUNT_SANITIZED_ARGS_test_training overfittingTwoRealCropsDrivesTheLossDown maskOfTheWrongSizeNamesBothFiles)
+foreach(suite ${FLUOCOUNT_CORE_SUITES})
+  add_test(NAME sanitized_${suite} COMMAND ${CMAKE_BINARY_DIR}/hardening/tests/${suite} ${FLUOCOUNT_SANITIZED_ARGS_${suite}})
+  set_tests_properties(sanitized_${suite} PROPERTIES TIMEOUT 1800
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QTEST_FUNCTION_TIMEOUT=1800000;${FLUOCOUNT_SANITIZER_ENV}")
+endforeach()
+foreach(target ${FLUOCOUNT_FUZZ_TARGETS})
+  add_test(NAME fuzz_${target}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run-fuzzer.sh ${CMAKE_BINARY_DIR}/hardening ${target}
+                   ${FLUOCOUNT_FUZZ_SECONDS})
+  set_tests_properties(fuzz_${target} PROPERTIES TIMEOUT 900 ENVIRONMENT "${FLUOCOUNT_SANITIZER_ENV}")
+endforeach()

@@ -1,0 +1,414 @@
+// The bad-input corpus (issue 8): built here from real files in ../shared/data, every case fed to the loader or
+// writer a user's file reaches. Each must end in a clear error that names the file (or load correctly where the
+// input is merely unusual), never a crash, never a partial file, and never damage to what was there before.
+// The suite prints how many cases it ran.
+#include "core/atomic_file.h"
+#include "core/checkpoint.h"
+#include "core/counter.h"
+#include "core/heatmap_file.h"
+#include "core/image_io.h"
+#include "core/mask_edit.h"
+#include "core/model_file.h"
+#include "test_support.h"
+#include "ui/project_state.h"
+
+#include <QDir>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <random>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace fluocount;
+using namespace fluocount::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+int casesRun = 0;
+
+std::string encoded(const char* extension, const cv::Mat& image, const std::vector<int>& parameters = {}) {
+  std::vector<uchar> bytes;
+  if (!cv::imencode(extension, image, bytes, parameters)) throw std::runtime_error(std::string("cannot encode ") + extension);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::string fileName(const std::string& path) { return fs::path(path).filename().string(); }
+
+// The call must throw E whose message names the file.
+template <typename E>
+void expectClearError(const std::string& path, const std::function<void()>& call, const char* what = nullptr) {
+  ++casesRun;
+  try {
+    call();
+  } catch (const E& e) {
+    const QString message = QString::fromUtf8(e.what());
+    QVERIFY2(message.contains(QString::fromStdString(fileName(path))), qPrintable("does not name the file: " + message));
+    if (what) QVERIFY2(message.contains(what, Qt::CaseInsensitive), qPrintable("does not say '" + QString(what) + "': " + message));
+    return;
+  }
+  QFAIL(qPrintable(QString::fromStdString("accepted " + path)));
+}
+
+// Damaged input that a format may still partly decode (a bit flip in JPEG data is just noise): the loader must
+// either refuse it clearly or return an image of the declared size.
+void expectLoadsOrClearError(const std::string& path, cv::Size size) {
+  ++casesRun;
+  try {
+    const RawImage image = loadImage(path);
+    QCOMPARE(image.pixels.size(), size);
+    normaliseToRgb(image.pixels, {});
+  } catch (const ImageError& e) {
+    QVERIFY2(QString(e.what()).contains(QString::fromStdString(fileName(path))), e.what());
+  }
+}
+
+// A PNG whose header claims width x height (with a valid header checksum): a decompression bomb.
+std::string pngClaiming(std::string png, std::uint32_t width, std::uint32_t height) {
+  for (int i = 0; i < 4; ++i) {
+    png[16 + i] = char((width >> (24 - 8 * i)) & 0xFF);
+    png[20 + i] = char((height >> (24 - 8 * i)) & 0xFF);
+  }
+  std::uint32_t crc = fluocount::crc32(png.data() + 12, 17);  // "IHDR" + 13 bytes
+  for (int i = 0; i < 4; ++i) png[29 + i] = char((crc >> (24 - 8 * i)) & 0xFF);
+  return png;
+}
+
+// A JPEG whose frame header claims width x height.
+std::string jpegClaiming(std::string jpeg, std::uint16_t width, std::uint16_t height) {
+  for (std::size_t i = 2; i + 9 < jpeg.size(); ++i)
+    if (uchar(jpeg[i]) == 0xFF && (uchar(jpeg[i + 1]) == 0xC0 || uchar(jpeg[i + 1]) == 0xC2)) {
+      jpeg[i + 5] = char(height >> 8), jpeg[i + 6] = char(height & 0xFF);
+      jpeg[i + 7] = char(width >> 8), jpeg[i + 8] = char(width & 0xFF);
+      return jpeg;
+    }
+  throw std::runtime_error("no JPEG frame header");
+}
+
+// An uncompressed 8-bit TIFF with any number of samples per pixel (OpenCV writes only 1, 3 or 4): a gray
+// channel followed by `channels - 1` unspecified extra samples, as some microscopes write.
+std::string tiffWithChannels(const cv::Mat& gray, int channels) {
+  std::string out;
+  auto u16 = [&out](unsigned v) { out.push_back(char(v & 0xFF)), out.push_back(char(v >> 8)); };
+  auto u32 = [&out](unsigned v) { for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xFF)); };
+  const unsigned width = unsigned(gray.cols), height = unsigned(gray.rows), pixels = width * height * unsigned(channels);
+  const int entries = 11;
+  const unsigned ifd = 8, arrays = ifd + 2 + entries * 12 + 4, data = arrays + 4 * unsigned(channels);
+  out += "II";
+  u16(42);
+  u32(ifd);
+  u16(entries);
+  auto entry = [&](unsigned tag, unsigned type, unsigned count, unsigned value) { u16(tag), u16(type), u32(count), u32(value); };
+  entry(256, 4, 1, width);
+  entry(257, 4, 1, height);
+  entry(258, 3, unsigned(channels), channels <= 2 ? (8u | (8u << 16)) : arrays);  // BitsPerSample
+  entry(259, 3, 1, 1);                                                                 // no compression
+  entry(262, 3, 1, 1);                                                                 // min-is-black
+  entry(273, 4, 1, data);                                                              // strip offset
+  entry(277, 3, 1, unsigned(channels));                                                // samples per pixel
+  entry(278, 4, 1, height);                                                            // rows per strip
+  entry(279, 4, 1, pixels);                                                            // strip bytes
+  entry(284, 3, 1, 1);                                                                 // interleaved
+  entry(338, 3, unsigned(channels - 1), 0);                                            // extra samples: unspecified
+  u32(0);
+  for (int c = 0; c < channels; ++c) u16(8);
+  out.resize(data, '\0');
+  for (int y = 0; y < gray.rows; ++y)
+    for (int x = 0; x < gray.cols; ++x)
+      for (int c = 0; c < channels; ++c) out.push_back(char(gray.at<uchar>(y, x) / (c + 1)));
+  return out;
+}
+
+// Runs `write` with the process's file-size limit at `bytes` (a full disk, as seen by the writer).
+void withFileSizeLimit(rlim_t bytes, const std::function<void()>& write) {
+  rlimit old{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = old;
+  limited.rlim_cur = bytes;
+  setrlimit(RLIMIT_FSIZE, &limited);
+  try {
+    write();
+  } catch (...) {
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    throw;
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+}
+
+int temporariesIn(const QString& folder) {
+  return int(QDir(folder).entryList({".*.tmp-*"}, QDir::Files | QDir::Hidden).size());
+}
+
+}  // namespace
+
+class BadInputsTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  cv::Mat slide_, slide16_, mask_;
+  std::string png_, tiff_, jpeg_;
+
+  std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+  std::string put(const std::string& name, const std::string& bytes) const {
+    writeBytes(path(name), bytes);
+    return path(name);
+  }
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    slide_ = loadImage(firstFile("fnc-yellow/images")).pixels(cv::Rect(400, 300, 160, 120)).clone();
+    slide16_ = loadImage(firstFile("bbbc039/images")).pixels(cv::Rect(0, 0, 120, 100)).clone();
+    mask_ = loadMask(firstFile("fnc-yellow/masks"))(cv::Rect(400, 300, 160, 120)).clone();
+    png_ = encoded(".png", slide_);
+    tiff_ = encoded(".tiff", slide_);
+    jpeg_ = encoded(".jpg", slide_);
+    QCOMPARE(slide16_.depth(), CV_16U);
+  }
+
+  void emptyAndTruncatedImages() {
+    for (const auto& [name, bytes] : {std::pair{"slide.png", png_}, {"slide.tif", tiff_}, {"slide.jpg", jpeg_}}) {
+      const std::string empty = put(std::string("empty-") + name, "");
+      expectClearError<ImageError>(empty, [&] { loadImage(empty); });
+      for (double share : {0.1, 0.5, 0.9}) {
+        const std::string cut = put("cut" + std::to_string(int(share * 100)) + "-" + name,
+                                    bytes.substr(0, std::size_t(share * double(bytes.size()))));
+        if (std::string(name).find(".jpg") != std::string::npos) expectLoadsOrClearError(cut, slide_.size());
+        else expectClearError<ImageError>(cut, [&] { loadImage(cut); });
+      }
+    }
+  }
+
+  void bitFlippedImagesNeverCrash() {
+    std::mt19937 random(8);
+    for (const auto& [name, bytes] : {std::pair{"slide.png", png_}, {"slide.tif", tiff_}, {"slide.jpg", jpeg_}})
+      for (int k = 0; k < 20; ++k) {
+        std::string damaged = bytes;
+        for (int flips = 0; flips < 1 + k % 4; ++flips) {
+          const std::size_t at = random() % damaged.size();
+          damaged[at] = char(damaged[at] ^ (1 << (random() % 8)));
+        }
+        const std::string file = put("flip" + std::to_string(k) + "-" + name, damaged);
+        try {
+          ++casesRun;
+          const RawImage image = loadImage(file);
+          normaliseToRgb(image.pixels, {});  // whatever decodes must be usable
+        } catch (const ImageError& e) {
+          QVERIFY2(QString(e.what()).contains(QString::fromStdString(fileName(file))), e.what());
+        }
+      }
+  }
+
+  void decompressionBombsAreRefusedBeforeDecoding() {
+    const std::string png = put("bomb.png", pngClaiming(png_, 100000, 100000));
+    expectClearError<ImageError>(png, [&] { loadImage(png); }, "pixels");
+    const std::string jpeg = put("bomb.jpg", jpegClaiming(jpeg_, 65000, 65000));
+    expectClearError<ImageError>(jpeg, [&] { loadImage(jpeg); }, "pixels");
+    // A large but honest image under a small limit: refused from the header alone.
+    const std::string big = put("big.png", png_);
+    expectClearError<ImageError>(big, [&] { loadImage(big, {1000, 1u << 30}); }, "pixels");
+    expectClearError<ImageError>(big, [&] { loadImage(big, {200'000'000, 100}); }, "bytes");
+  }
+
+  void unusualButValidImagesLoad() {
+    ++casesRun;
+    const std::string tiny = put("one pixel.png", encoded(".png", slide_(cv::Rect(0, 0, 1, 1)).clone()));
+    QCOMPARE(loadImage(tiny).pixels.size(), cv::Size(1, 1));
+    // The whole pipeline on it: counted (zero or one cells), not crashed.
+    const ImageCount count = CellCounter::classical({}).count(tiny);
+    QVERIFY(count.detection.count() <= 1);
+
+    ++casesRun;
+    const std::string sixteen = put("sixteen.png", encoded(".png", slide16_));
+    QCOMPARE(loadImage(sixteen).bitDepth(), 16);
+    ++casesRun;
+    const std::string sixteenTiff = put("sixteen.tif", encoded(".tiff", slide16_));
+    QCOMPARE(loadImage(sixteenTiff).pixels.type(), CV_16UC1);
+
+    // Multi-page TIFF: the first page is the slide.
+    ++casesRun;
+    const std::string multi = path("pages.tif");
+    QVERIFY(cv::imwritemulti(multi, std::vector<cv::Mat>{slide_, slide_(cv::Rect(0, 0, 40, 30)).clone()}));
+    QCOMPARE(loadImage(multi).pixels.size(), slide_.size());
+  }
+
+  void unsupportedPixelFormatsAreClearErrors() {
+    cv::Mat asFloat;
+    slide16_.convertTo(asFloat, CV_32F, 1.0 / 65535);
+    const std::string floating = put("float.tif", encoded(".tiff", asFloat));
+    cv::Mat gray;
+    cv::cvtColor(slide_, gray, cv::COLOR_BGR2GRAY);
+    const std::string twoChannels = put("two channels.tif", tiffWithChannels(gray, 2));
+    const std::string fiveChannels = put("five channels.tif", tiffWithChannels(gray, 5));
+    for (const auto& [file, size] : {std::pair{floating, slide16_.size()}, {twoChannels, slide_.size()},
+                                     {fiveChannels, slide_.size()}}) {
+      ++casesRun;
+      try {
+        const RawImage image = loadImage(file);  // converted to a supported layout...
+        QCOMPARE(image.pixels.size(), size);
+        const cv::Mat rgb = normaliseToRgb(image.pixels, {});
+        QCOMPARE(rgb.type(), CV_32FC3);
+      } catch (const ImageError& e) {  // ...or refused, naming the file and the layout
+        QVERIFY2(QString(e.what()).contains(QString::fromStdString(fileName(file))), e.what());
+      }
+    }
+  }
+
+  void badMasks() {
+    const std::string wrongSize = put("wrong size mask.png", encoded(".png", mask_(cv::Rect(0, 0, 50, 50)).clone()));
+    expectClearError<ImageError>(wrongSize, [&] { loadMask(wrongSize, mask_.size(), "the slide.png"); }, "the slide.png");
+    // Non-binary values (anti-aliased or 16-bit label masks): any non-zero pixel is a cell.
+    ++casesRun;
+    cv::Mat graded;
+    mask_.convertTo(graded, CV_8U, 0.5);
+    const std::string grey = put("grey mask.png", encoded(".png", graded));
+    QCOMPARE(cv::countNonZero(loadMask(grey) != (mask_ > 0) * 255), 0);
+    ++casesRun;
+    cv::Mat labels16;
+    mask_.convertTo(labels16, CV_16U, 3);
+    const std::string sixteen = put("labels16 mask.png", encoded(".png", labels16));
+    QCOMPARE(cv::countNonZero(loadMask(sixteen) != (mask_ > 0) * 255), 0);
+    const std::string empty = put("empty mask.png", "");
+    expectClearError<ImageError>(empty, [&] { loadMask(empty); });
+  }
+
+  void damagedModelFiles() {
+    const std::string good = serialiseModel(*untrainedModel(Architecture::SmallUnet, 1).network, [] {
+      ModelInfo info;
+      info.architecture = Architecture::SmallUnet;
+      return info;
+    }());
+    std::string flipped = good;
+    flipped[flipped.size() / 2] = char(flipped[flipped.size() / 2] ^ 0x10);
+    for (const auto& [name, bytes] : {std::pair{"empty.fcmodel", std::string()},
+                                      {"cut.fcmodel", good.substr(0, good.size() / 3)},
+                                      {"flipped.fcmodel", flipped},
+                                      {"a picture.fcmodel", png_},
+                                      {"pickle.fcmodel", std::string("PK\x03\x04 a PyTorch zip checkpoint")}}) {
+      const std::string file = put(name, bytes);
+      expectClearError<ModelFileError>(file, [&] { loadModel(file); });
+    }
+    expectClearError<ModelFileError>(path("missing.fcmodel"), [&] { loadModel(path("missing.fcmodel")); });
+  }
+
+  void damagedCheckpoints() {
+    auto network = makeNetwork(Architecture::SmallUnet);
+    auto best = makeNetwork(Architecture::SmallUnet);
+    torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(1e-3));
+    const std::string good = path("good.checkpoint");
+    saveCheckpoint(good, {network.get(), &optimizer, best.get(), {{"epoch", 1}}});
+    const std::string bytes = readBytes(good);
+    std::string flipped = bytes;
+    flipped[flipped.size() / 2] = char(flipped[flipped.size() / 2] ^ 0x01);
+    auto unet = makeNetwork(Architecture::Unet);
+    auto unetBest = makeNetwork(Architecture::Unet);
+    torch::optim::Adam unetOptimizer(unet->parameters(), torch::optim::AdamOptions(1e-3));
+    for (const auto& [name, content] : {std::pair{"empty.checkpoint", std::string()},
+                                        {"cut.checkpoint", bytes.substr(0, bytes.size() / 2)},
+                                        {"flipped.checkpoint", flipped},
+                                        {"model as checkpoint.checkpoint", serialiseModel(*network, [] {
+                                           ModelInfo info;
+                                           info.architecture = Architecture::SmallUnet;
+                                           return info;
+                                         }())}}) {
+      const std::string file = put(name, content);
+      expectClearError<CheckpointError>(file, [&] { loadCheckpoint(file, {network.get(), &optimizer, best.get(), {}}); });
+    }
+    // Another architecture's checkpoint.
+    expectClearError<CheckpointError>(good, [&] { loadCheckpoint(good, {unet.get(), &unetOptimizer, unetBest.get(), {}}); });
+  }
+
+  void damagedProjectStates() {
+    ui::ProjectState state;
+    state.slides["a.png"].reviewed = true;
+    const QByteArray good = ui::serialiseProjectState(state);
+    QByteArray future = good;
+    future.replace("\"version\": 1", "\"version\": 99");
+    const std::pair<const char*, QByteArray> cases[] = {
+        {"truncated", good.left(good.size() / 2)}, {"newer FluoCount", future}, {"not JSON", "hello"},
+        {"binary", QByteArray::fromStdString(png_)}, {"another format", "{\"format\": \"something-else\"}"},
+        {"empty", ""}};
+    for (const auto& [what, bytes] : cases) {
+      ++casesRun;
+      QString problem;
+      QVERIFY2(!ui::parseProjectState(bytes, &problem), what);
+      QVERIFY2(!problem.isEmpty(), what);
+    }
+    // Valid JSON with wrong types or values loses at most those values.
+    ++casesRun;
+    QByteArray odd = good;
+    odd.replace("\"reviewed\": true", "\"reviewed\": \"yes\", \"status\": \"counted\", \"sweep\": [[1, 2]]");
+    const auto parsed = ui::parseProjectState(odd, nullptr);
+    QVERIFY(parsed);
+    QVERIFY(!parsed->slides.at("a.png").counted);
+  }
+
+  void unusualFileNamesWork() {
+    const QString folder = dir_.filePath("slides ü ß 顕微鏡");
+    QDir().mkpath(folder + "/images");
+    const std::string image = (folder + "/images/slide 1 – µm.png").toStdString();
+    writeBytes(image, png_);
+    ++casesRun;
+    QCOMPARE(loadImage(image).pixels.size(), slide_.size());
+    ++casesRun;
+    const std::string mask = (folder + "/masks/slide 1 – µm.png").toStdString();
+    QDir().mkpath(folder + "/masks");
+    saveMask(mask, mask_);
+    QCOMPARE(cv::countNonZero(loadMask(mask, slide_.size(), image) != mask_), 0);
+    // The CLI on that folder, with the bundled model.
+    ++casesRun;
+    QProcess cli;
+    cli.start(FLUOCOUNT_CLI, {"count", folder + "/images"});
+    QVERIFY(cli.waitForFinished(300000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    QVERIFY(QString::fromUtf8(cli.readAllStandardOutput()).contains("slide 1 – µm.png"));
+  }
+
+  void readOnlyFolderIsAClearErrorAndChangesNothing() {
+    // Root ignores permission bits, so as root a read-only kernel folder stands in for a read-only share.
+    const QString folder = dir_.filePath("read-only");
+    QDir().mkpath(folder);
+    QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner);
+    const std::string target = geteuid() == 0 ? std::string("/sys/fluocount-mask.png") : (folder + "/mask.png").toStdString();
+    expectClearError<FileWriteError>(target, [&] { saveMask(target, mask_); });
+    QVERIFY(!fs::exists(target));
+    QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+  }
+
+  void fullDiskLeavesThePreviousFileIntact() {
+    const QString folder = dir_.filePath("full");
+    QDir().mkpath(folder);
+    const std::string mask = (folder + "/mask.png").toStdString();
+    saveMask(mask, mask_);
+    const std::string before = readBytes(mask);
+    cv::Mat edited = mask_.clone();
+    cv::circle(edited, {80, 60}, 30, cv::Scalar(255), cv::FILLED);
+    cv::randu(edited(cv::Rect(0, 0, 160, 60)), 0, 2);  // incompressible, so the file outgrows the limit
+    edited = edited * 255;
+    withFileSizeLimit(512, [&] { expectClearError<FileWriteError>(mask, [&] { saveMask(mask, edited); }); });
+    QCOMPARE(readBytes(mask), before);
+    withFileSizeLimit(512, [&] {
+      const std::string table = (folder + "/counts.csv").toStdString();
+      expectClearError<FileWriteError>(table, [&] { writeFileAtomically(table, std::string(4096, 'x')); });
+      const std::string heatmap = (folder + "/slide.fchm").toStdString();
+      expectClearError<FileWriteError>(heatmap, [&] { saveHeatmap(heatmap, cv::Mat(64, 64, CV_32F, cv::Scalar(0.5))); });
+    });
+    QCOMPARE(temporariesIn(folder), 0);
+    QVERIFY(!fs::exists((folder + "/counts.csv").toStdString()));
+  }
+
+  void cleanupTestCase() { std::printf("bad-input corpus: %d cases, 0 crashes\n", casesRun); }
+};
+
+QTEST_GUILESS_MAIN(BadInputsTest)
+#include "test_bad_inputs.moc"

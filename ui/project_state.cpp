@@ -1,0 +1,134 @@
+#include "ui/project_state.h"
+
+#include "core/metrics.h"
+
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fluocount::ui {
+
+namespace {
+
+constexpr const char* kStateFormat = "fluocount-project";
+
+QJsonObject settingsToJson(const ProjectSettings& s) {
+  QJsonObject json{{"model", s.modelPath}, {"classical", s.classical}, {"cell_diameter_px", s.cellDiameterPx}};
+  if (s.threshold) json["threshold"] = *s.threshold;
+  if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
+  if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
+  return json;
+}
+
+ProjectSettings settingsFromJson(const QJsonObject& json) {
+  ProjectSettings s;
+  s.modelPath = json["model"].toString();
+  s.classical = json["classical"].toBool();
+  s.cellDiameterPx = std::max(0.0, json["cell_diameter_px"].toDouble());
+  if (json.contains("threshold")) s.threshold = std::clamp(json["threshold"].toDouble(), 0.0, 1.0);
+  if (json.contains("min_object_area_px")) s.minObjectAreaPx = std::max(0.0, json["min_object_area_px"].toDouble());
+  if (json.contains("split_touching_cells")) s.splitTouchingCells = json["split_touching_cells"].toBool();
+  return s;
+}
+
+QJsonArray sweepToJson(const SweepResult& sweep) {
+  QJsonArray points;
+  for (const SweepPoint& p : sweep.points)
+    points.append(QJsonArray{p.threshold, p.totalCount, p.counts.truePositives, p.counts.falsePositives,
+                             p.counts.falseNegatives});
+  return points;
+}
+
+SweepResult sweepFromJson(const QJsonArray& points, bool hasTruth) {
+  SweepResult sweep;
+  sweep.hasTruth = hasTruth;
+  for (const QJsonValue& value : points) {
+    const QJsonArray p = value.toArray();
+    if (p.size() != 5) throw std::runtime_error("a threshold-sweep point does not have 5 numbers");
+    SweepPoint point;
+    point.threshold = p[0].toDouble();
+    point.totalCount = p[1].toInt();
+    point.counts = {p[2].toInt(), p[3].toInt(), p[4].toInt()};
+    point.precision = precisionOf(point.counts);
+    point.recall = recallOf(point.counts);
+    point.f1 = f1Of(point.counts);
+    sweep.points.push_back(point);
+  }
+  chooseThresholds(sweep);
+  return sweep;
+}
+
+
+QJsonObject slideToJson(const SavedSlide& slide) {
+  QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
+  if (slide.previousCount >= 0) entry["previous_count"] = slide.previousCount;
+  if (slide.counted) {
+    entry["status"] = "counted";
+    entry["stamp"] = slide.stamp;
+    entry["count"] = slide.count;
+    entry["default_threshold"] = slide.defaultThreshold;
+    entry["seconds"] = slide.seconds;
+    entry["has_truth"] = slide.sweep.hasTruth;
+    entry["sweep"] = sweepToJson(slide.sweep);
+  }
+  return entry;
+}
+
+SavedSlide slideFromJson(const QJsonObject& entry) {
+  SavedSlide slide;
+  slide.reviewed = entry["reviewed"].toBool();
+  slide.edited = entry["edited"].toBool();
+  slide.previousCount = std::max(-1, entry["previous_count"].toInt(-1));
+  if (entry["status"].toString() != "counted") return slide;
+  try {
+    slide.sweep = sweepFromJson(entry["sweep"].toArray(), entry["has_truth"].toBool());
+  } catch (const std::exception&) {
+    return slide;  // results unusable: the slide is counted again
+  }
+  const double threshold = entry["default_threshold"].toDouble(0.5);
+  slide.counted = true;
+  slide.stamp = entry["stamp"].toString();
+  slide.count = std::max(-1, entry["count"].toInt(-1));
+  slide.defaultThreshold = std::isfinite(threshold) ? std::clamp(threshold, 0.0, 1.0) : 0.5;
+  slide.seconds = entry["seconds"].toDouble();
+  return slide;
+}
+
+}  // namespace
+
+bool ProjectSettings::operator==(const ProjectSettings& o) const {
+  return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
+         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells;
+}
+
+std::optional<ProjectState> parseProjectState(const QByteArray& bytes, QString* problem) {
+  QJsonParseError parseError;
+  const QJsonDocument document = QJsonDocument::fromJson(bytes, &parseError);
+  const QJsonObject json = document.object();
+  if (parseError.error != QJsonParseError::NoError || json["format"].toString() != kStateFormat) {
+    if (problem) *problem = QObject::tr("damaged project state (%1)").arg(parseError.errorString());
+    return std::nullopt;
+  }
+  if (json["version"].toInt() > kProjectStateVersion) {
+    if (problem) *problem = QObject::tr("written by a newer FluoCount (state version %1)").arg(json["version"].toInt());
+    return std::nullopt;
+  }
+  ProjectState state;
+  state.settings = settingsFromJson(json["settings"].toObject());
+  state.previousModel = json["previous_model"].toString();
+  const QJsonObject slides = json["slides"].toObject();
+  for (auto it = slides.begin(); it != slides.end(); ++it) state.slides[it.key()] = slideFromJson(it.value().toObject());
+  return state;
+}
+
+QByteArray serialiseProjectState(const ProjectState& state) {
+  QJsonObject slides;
+  for (const auto& [name, slide] : state.slides) slides[name] = slideToJson(slide);
+  const QJsonObject json{{"format", kStateFormat}, {"version", kProjectStateVersion},
+                         {"settings", settingsToJson(state.settings)}, {"slides", slides},
+                         {"previous_model", state.previousModel}};
+  return QJsonDocument(json).toJson(QJsonDocument::Indented);
+}
+
+}  // namespace fluocount::ui

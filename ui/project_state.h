@@ -1,0 +1,51 @@
+#pragma once
+// The saved state of a slide folder, <folder>/.fluocount/project.json, as plain data: the counting settings, and
+// per slide its review marks, the count and the threshold sweep of its last analysis. Parsing is separate from
+// Project (and needs Qt Core alone) so that a damaged or hostile file can be fuzzed on its own.
+#include "core/threshold_sweep.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QString>
+
+#include <map>
+#include <optional>
+
+namespace fluocount::ui {
+
+struct ProjectSettings {
+  QString modelPath;          // empty: the bundled model
+  bool classical = false;     // count with the classical method instead of a network
+  double cellDiameterPx = 0;  // 0: the model's default
+  std::optional<double> threshold;  // empty: the model's own (Kneedle) threshold
+  std::optional<double> minObjectAreaPx;
+  std::optional<bool> splitTouchingCells;
+  bool operator==(const ProjectSettings& o) const;
+  bool operator!=(const ProjectSettings& o) const { return !(*this == o); }
+};
+
+struct SavedSlide {
+  bool reviewed = false, edited = false;
+  int previousCount = -1;
+  bool counted = false;       // the fields below are meaningful only then
+  QString stamp;              // size@mtime of the image the results came from
+  int count = -1;
+  double defaultThreshold = 0.5, seconds = 0;
+  SweepResult sweep;
+};
+
+struct ProjectState {
+  ProjectSettings settings;
+  QString previousModel;
+  std::map<QString, SavedSlide> slides;  // by slide file name
+};
+
+constexpr int kProjectStateVersion = 1;
+
+// Nothing, with the reason in *problem, when the bytes are not a project state this version can read (damaged,
+// not JSON, another format, or written by a newer FluoCount). A malformed slide entry loses only its results.
+std::optional<ProjectState> parseProjectState(const QByteArray& bytes, QString* problem);
+QByteArray serialiseProjectState(const ProjectState& state);
+
+}  // namespace fluocount::ui
