@@ -26,6 +26,7 @@ int runSweepCommand(const QStringList& arguments);
 int runBenchCommand(const QStringList& arguments);
 int runTrainCommand(const QStringList& arguments);
 int runDiameterCommand(const QStringList& arguments);
+int runMergeCommand(const QStringList& arguments);
 
 // --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
 void addCounterOptions(QCommandLineParser& parser);

@@ -3,6 +3,7 @@
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
 #include "core/export.h"
+#include "core/sharding.h"
 
 #include <unistd.h>
 
@@ -70,6 +71,9 @@ int runCountCommand(const QStringList& arguments) {
       {"labels", "Also write a 16-bit label mask per image to <out>/labels/."},
       {"overlays", "Also write an overlay PNG per image to <out>/overlays/."},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
+      {"shard", "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
+                "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
+                "into exactly the table of one run.", "I/N"},
   });
   parseOrExit(parser, arguments);
   if (parser.positionalArguments().isEmpty()) throw CliError("count: name at least one image or folder");
@@ -96,7 +100,16 @@ int runCountCommand(const QStringList& arguments) {
     if (plan.overwrite == Overwrite::Refuse && fs::exists(table))
       throw CliError(table + " already exists; use --overwrite to replace it");
 
-  const std::vector<std::string> files = collectImages(parser.positionalArguments());
+  std::vector<std::string> files = collectImages(parser.positionalArguments());
+  if (parser.isSet("shard")) {
+    const auto shard = parseShard(parser.value("shard").toStdString());
+    if (!shard) throw CliError("--shard must be I/N with 1 <= I <= N, e.g. 3/10");
+    const std::size_t all = files.size();
+    files = shardOf(files, *shard);
+    std::fprintf(stderr, "Shard %d of %d: images %zu to %zu of %zu\n", shard->index, shard->count,
+                 all * std::size_t(shard->index - 1) / std::size_t(shard->count) + 1,
+                 all * std::size_t(shard->index - 1) / std::size_t(shard->count) + files.size(), all);
+  }
   const CellCounter counter = makeCounter(parser);
   std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
                counter.methodDescription().c_str(), counter.cellDiameterPx());

@@ -18,6 +18,7 @@ const char* kUsage =
     "  evaluate   compare counts with annotated masks: F1, precision, recall, accuracy, MAE, MedAE, MPE\n"
     "  sweep      count and F1 for thresholds 0.500..0.975, Kneedle knee and best-F1 threshold\n"
     "  train      train or fine-tune a network on annotated folders; cancel and resume\n"
+    "  merge      merge the count tables of the shards of a batch (count --shard I/N) into one\n"
     "  diameter   measure the typical cell diameter of annotated datasets (for --diameter)\n"
     "  bench      time the network, post-processing, a threshold sweep and a training step\n"
     "\n"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
       {"bench", fluocount::cli::runBenchCommand},
       {"train", fluocount::cli::runTrainCommand},
       {"diameter", fluocount::cli::runDiameterCommand},
+      {"merge", fluocount::cli::runMergeCommand},
   };
   const QString name = arguments[1];
   const auto command = commands.find(name);

@@ -156,6 +156,45 @@ private slots:
     QCOMPARE(sweep.exitCode, 0);
   }
 
+  // A batch split over a job array: each shard counts its block, merge joins the tables, and the result is the
+  // single-process table row for row (the seconds column aside). Real slides from two datasets, bundled model.
+  void shardsMergeIntoTheSingleProcessTable() {
+    const QStringList inputs = {sharedDataDir() + "/fnc-red/images", sharedDataDir() + "/fnc-yellow/images"};
+    const QString single = temp.filePath("single.csv");
+    QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--csv", single}).exitCode, 0);
+    const QString shards = temp.filePath("shards");
+    QDir().mkpath(shards);
+    const int count = 3;
+    QStringList tables;
+    for (int i = count; i >= 1; --i) {  // any order: the file names say which shard is which
+      const QString table = shards + QString("/shard-%1-of-%2.csv").arg(i, 4, 10, QChar('0')).arg(count, 4, 10, QChar('0'));
+      const Run run = runCli(QStringList{"count"} + inputs + QStringList{"--shard", QString("%1/%2").arg(i).arg(count), "--csv", table});
+      QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+      tables << table;
+    }
+    const QString merged = temp.filePath("merged.csv");
+    const Run merge = runCli(QStringList{"merge", "--csv", merged} + tables);
+    QVERIFY2(merge.exitCode == 0, qPrintable(merge.err));
+    auto withoutSeconds = [](const QStringList& lines) {
+      const int column = lines.first().split(',').indexOf("seconds");
+      QStringList out;
+      for (const QString& line : lines) {
+        QStringList fields = line.split(',');
+        fields.removeAt(column);
+        out << fields.join(',');
+      }
+      return out;
+    };
+    const QStringList expected = csvLines(single), actual = csvLines(merged);
+    QVERIFY(expected.size() >= 4);
+    QCOMPARE(withoutSeconds(actual), withoutSeconds(expected));
+    // A missing shard is refused by name.
+    const Run incomplete = runCli({"merge", tables[0], tables[2]});
+    QVERIFY(incomplete.exitCode != 0);
+    QVERIFY2(incomplete.err.contains("shard 2 of 3 is missing"), qPrintable(incomplete.err));
+    QVERIFY(runCli({"count", inputs[0], "--shard", "4/3"}).exitCode != 0);
+  }
+
   void badUsageIsExplained() {
     QCOMPARE(runCli({}).exitCode, 2);
     QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
@@ -165,7 +204,7 @@ private slots:
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);
     QVERIFY(model.err.contains("missing.fcmodel"));
-    for (const char* command : {"count", "evaluate", "sweep", "bench", "train"}) {
+    for (const char* command : {"count", "evaluate", "sweep", "bench", "train", "diameter", "merge"}) {
       const Run help = runCli({command, "--help"});
       QCOMPARE(help.exitCode, 0);
       QVERIFY(help.out.contains("Usage"));

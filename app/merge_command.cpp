@@ -1,0 +1,47 @@
+// fluocount-cli merge: the count tables of a sharded batch (count --shard I/N) joined into one table, in shard
+// order, after checking that every shard is there once and that the columns agree.
+#include "app/cli_common.h"
+#include "core/atomic_file.h"
+#include "core/sharding.h"
+
+#include <cstdio>
+
+namespace fluocount::cli {
+
+int runMergeCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Merge count tables into one. Tables named shard-IIII-of-NNNN.csv (as packaging/slurm/count-array.sh writes "
+      "them) are put in shard order and must be complete; other tables are joined in the order given.");
+  parser.addPositionalArgument("tables", "Count tables (CSV) to merge.", "tables...");
+  parser.addOptions({
+      {"csv", "Write the merged table here (default: print it).", "file"},
+      {"overwrite", "Replace an existing --csv file (by default that is an error)."},
+  });
+  parseOrExit(parser, arguments);
+  if (parser.positionalArguments().isEmpty()) throw CliError("merge: name the tables to merge");
+  std::vector<NamedTable> tables;
+  for (const QString& path : parser.positionalArguments()) {
+    try {
+      tables.push_back({path.toStdString(), readWholeFile(path.toStdString(), std::size_t(4) << 30)});
+    } catch (const std::exception& e) {
+      throw CliError(e.what());
+    }
+  }
+  std::string merged;
+  try {
+    merged = mergeCountTables(tables);
+  } catch (const MergeError& e) {
+    throw CliError(e.what());
+  }
+  if (!parser.isSet("csv")) {
+    std::fwrite(merged.data(), 1, merged.size(), stdout);
+    return 0;
+  }
+  writeFileAtomically(parser.value("csv").toStdString(), merged,
+                      parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse);
+  std::fprintf(stderr, "merged %zu table(s) into %s\n", tables.size(), qPrintable(parser.value("csv")));
+  return 0;
+}
+
+}  // namespace fluocount::cli

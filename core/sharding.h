@@ -1,0 +1,42 @@
+#pragma once
+// Batch counting split over many machines (a Slurm job array): shard I of N takes a contiguous block of the
+// sorted input list, so that the shards' count tables, merged in shard order, are exactly the table one process
+// would write (apart from the timing column).
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+struct Shard {
+  int index = 1;  // 1-based
+  int count = 1;
+};
+
+// "I/N" with 1 <= I <= N; nothing when malformed.
+std::optional<Shard> parseShard(const std::string& text);
+
+// The block of `items` shard I of N takes: [(I-1)n/N, In/N). Blocks are disjoint, cover everything, and differ in
+// size by at most one.
+std::vector<std::string> shardOf(const std::vector<std::string>& items, Shard shard);
+
+// The conventional name of a shard's table, "shard-0003-of-0010.csv", which merge recognises.
+std::string shardTableName(Shard shard);
+
+struct NamedTable {
+  std::string name;     // file path, for messages and shard order
+  std::string content;  // CSV with a header line
+};
+
+class MergeError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// One table from the shards' tables: the header once, then every table's rows. Tables named by shardTableName are
+// put in shard order and must be complete (every shard of the same N once); other tables keep the given order.
+// Throws MergeError naming the file when headers differ, a shard is missing or repeated, or a file is empty.
+std::string mergeCountTables(std::vector<NamedTable> tables);
+
+}  // namespace fluocount
