@@ -1,5 +1,6 @@
 // fluocount: the desktop application. Optional arguments open a folder, count it, and (for headless checks and
 // documentation) save a screenshot of the window once counting has finished.
+#include "app/locations.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -7,8 +8,16 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 
 int main(int argc, char** argv) {
+  // --version needs no display: answered before QApplication, which would need one.
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--version") || !std::strcmp(argv[i], "-v")) {
+      QCoreApplication core(argc, argv);  // for the installed-location lookup
+      std::fputs(fluocount::versionReport("fluocount", FLUOCOUNT_VERSION).c_str(), stdout);
+      return 0;
+    }
   QApplication application(argc, argv);
   QApplication::setOrganizationName("FluoCount");
   QApplication::setApplicationName("FluoCount");
@@ -17,7 +26,6 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("FluoCount: counts stained cells in fluorescence micrographs.");
   parser.addHelpOption();
-  parser.addVersionOption();
   parser.addPositionalArgument("folder", "Folder of slides to open (images/ and masks/ inside, or images directly).");
   parser.addOptions({
       {"count", "Count the folder's slides right after opening it."},

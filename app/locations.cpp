@@ -1,9 +1,12 @@
 #include "app/locations.h"
 
+#include "core/model_file.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace fluocount {
@@ -26,6 +29,28 @@ std::optional<std::string> defaultModelPath() {
 std::optional<std::string> bundledSamplesFolder() {
   return firstExisting({QCoreApplication::applicationDirPath() + "/../share/fluocount/samples",
                         QStringLiteral(FLUOCOUNT_SOURCE_DIR) + "/resources/samples"});
+}
+
+std::string versionReport(const std::string& program, const std::string& version) {
+  std::string report = program + " " + version + "\n";
+  const auto model = defaultModelPath();
+  if (!model) return report + "bundled model: not found (set FLUOCOUNT_MODEL or reinstall)\n";
+  try {
+    const ModelInfo info = readModelInfo(*model);
+    const auto& p = info.provenance;
+    auto text = [&p](const char* key) { return p.contains(key) && p.at(key).is_string() ? p.at(key).get<std::string>() : std::string("?"); };
+    char threshold[32];
+    std::snprintf(threshold, sizeof threshold, "%.3f", info.threshold);
+    report += "bundled model: " + *model + "\n  " + architectureName(info.architecture) + ", threshold " + threshold +
+              ", trained " + text("date") + " by " + text("trained_by") + " from " + text("started_from");
+    if (p.contains("epochs")) report += ", " + p.at("epochs").dump() + " epochs";
+    if (p.contains("validation_metrics") && p.at("validation_metrics").contains("f1"))
+      report += ", validation F1 " + p.at("validation_metrics").at("f1").dump().substr(0, 5);
+    report += "\n";
+  } catch (const std::exception& e) {
+    report += std::string("bundled model: unreadable: ") + e.what() + "\n";
+  }
+  return report;
 }
 
 }  // namespace fluocount

@@ -13,4 +13,8 @@ std::optional<std::string> defaultModelPath();
 // The bundled sample slides (a folder with images/ and masks/), installed or in the source tree.
 std::optional<std::string> bundledSamplesFolder();
 
+// What --version prints: "<program> <version>" and a line on the bundled model (path, architecture, threshold,
+// how and when it was trained), or why there is none.
+std::string versionReport(const std::string& program, const std::string& version);
+
 }  // namespace fluocount

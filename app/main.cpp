@@ -1,5 +1,6 @@
 // fluocount-cli: FluoCount's headless front end for batch work and clusters.
 #include "app/cli_common.h"
+#include "app/locations.h"
 
 #include <QCoreApplication>
 
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
     return arguments.size() < 2 ? 2 : 0;
   }
   if (arguments[1] == "--version") {
-    std::printf("fluocount-cli %s\n", FLUOCOUNT_VERSION);
+    std::fputs(fluocount::versionReport("fluocount-cli", FLUOCOUNT_VERSION).c_str(), stdout);
     return 0;
   }
   using Command = int (*)(const QStringList&);

@@ -196,6 +196,9 @@ private slots:
   }
 
   void badUsageIsExplained() {
+    const Run version = runCli({"--version"});
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY2(version.out.contains("bundled model:") && version.out.contains("c-resunet, threshold"), qPrintable(version.out));
     QCOMPARE(runCli({}).exitCode, 2);
     QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
     const Run threshold = runCli({"count", slides, "--classical", "--threshold", "1.5"});
