@@ -5,6 +5,8 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -26,7 +28,8 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("FluoCount: counts stained cells in fluorescence micrographs.");
   parser.addHelpOption();
-  parser.addPositionalArgument("folder", "Folder of slides to open (images/ and masks/ inside, or images directly).");
+  parser.addPositionalArgument("folder", "Folder of slides to open (images/ and masks/ inside, or images directly), "
+                                         "or one slide image: its folder opens with it selected.");
   parser.addOptions({
       {"count", "Count the folder's slides right after opening it."},
       {"screenshot", "After counting (with --count) or opening, save the window as this PNG and quit.", "png"},
@@ -36,8 +39,20 @@ int main(int argc, char** argv) {
   fluocount::ui::MainWindow window;
   window.resize(1500, 900);
   window.show();
-  const QStringList folders = parser.positionalArguments();
+  // A folder opens as it is; an image (the desktop's "Open with FluoCount" on a TIFF or PNG) opens its slide
+  // folder (the parent of images/ in the FNC layout) with that slide selected.
+  QStringList folders = parser.positionalArguments();
+  QString slideName;
+  if (!folders.isEmpty() && QFileInfo(folders.first()).isFile()) {
+    const QFileInfo image(folders.first());
+    QDir folder = image.absoluteDir();
+    if (folder.dirName() == "images" && QDir(folder.filePath("..")).exists("masks")) folder.cdUp();
+    slideName = image.fileName();
+    folders.first() = folder.absolutePath();
+  }
   if (!folders.isEmpty() && !window.openFolder(folders.first())) return 1;
+  for (int i = 0; !slideName.isEmpty() && i < window.project()->slideCount(); ++i)
+    if (window.project()->slide(i).name == slideName) window.selectSlide(i);
 
   const QString screenshot = parser.value("screenshot");
   auto saveAndQuit = [&window, screenshot] {

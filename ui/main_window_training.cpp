@@ -43,7 +43,10 @@ void MainWindow::buildTraining() {
   dock->setWidget(trainingPanel_);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   // Beside the layers, as a tab: the right column then gives each panel room for its plot.
-  if (auto* layers = findChild<QDockWidget*>("layers")) tabifyDockWidget(layers, dock);
+  if (auto* layers = findChild<QDockWidget*>("layers")) {
+    tabifyDockWidget(layers, dock);
+    layers->raise();  // the layers first; a run brings the Training tab forward
+  }
   trainingDock_ = dock;
 
   QMenu* model = menuBar()->addMenu(tr("&Model"));
