@@ -95,6 +95,12 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
   if (bytes.empty()) throw ImageError(path + ": file is empty");
   const Format format = sniffFormat(bytes);
   if (format == Format::Unknown) throw ImageError(path + ": not a PNG, TIFF or JPEG image");
+  // libjpeg decodes a cut-off JPEG anyway, greying out the missing rows with only a warning: refuse it instead.
+  if (format == Format::Jpeg) {
+    const std::size_t tail = std::min<std::size_t>(bytes.size(), 4096);
+    if (bytes.find("\xFF\xD9", bytes.size() - tail) == std::string::npos)
+      throw ImageError(path + ": truncated JPEG (no end-of-image marker)");
+  }
   if (const auto size = headerSize(bytes, format)) {
     const std::int64_t pixels = std::int64_t(size->width) * size->height;
     if (size->width <= 0 || size->height <= 0) throw ImageError(path + ": header declares an empty image");

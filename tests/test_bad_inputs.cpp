@@ -58,19 +58,6 @@ void expectClearError(const std::string& path, const std::function<void()>& call
   QFAIL(qPrintable(QString::fromStdString("accepted " + path)));
 }
 
-// Damaged input that a format may still partly decode (a bit flip in JPEG data is just noise): the loader must
-// either refuse it clearly or return an image of the declared size.
-void expectLoadsOrClearError(const std::string& path, cv::Size size) {
-  ++casesRun;
-  try {
-    const RawImage image = loadImage(path);
-    QCOMPARE(image.pixels.size(), size);
-    normaliseToRgb(image.pixels, {});
-  } catch (const ImageError& e) {
-    QVERIFY2(QString(e.what()).contains(QString::fromStdString(fileName(path))), e.what());
-  }
-}
-
 // A PNG whose header claims width x height (with a valid header checksum): a decompression bomb.
 std::string pngClaiming(std::string png, std::uint32_t width, std::uint32_t height) {
   for (int i = 0; i < 4; ++i) {
@@ -183,8 +170,7 @@ private slots:
       for (double share : {0.1, 0.5, 0.9}) {
         const std::string cut = put("cut" + std::to_string(int(share * 100)) + "-" + name,
                                     bytes.substr(0, std::size_t(share * double(bytes.size()))));
-        if (std::string(name).find(".jpg") != std::string::npos) expectLoadsOrClearError(cut, slide_.size());
-        else expectClearError<ImageError>(cut, [&] { loadImage(cut); });
+        expectClearError<ImageError>(cut, [&] { loadImage(cut); });
       }
     }
   }
