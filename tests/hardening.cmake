@@ -37,9 +37,16 @@ foreach(suite ${FLUOCOUNT_CORE_SUITES})
   set_tests_properties(sanitized_${suite} PROPERTIES TIMEOUT 1800
     ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QTEST_FUNCTION_TIMEOUT=1800000;${FLUOCOUNT_SANITIZER_ENV}")
 endforeach()
+# ctest's runs are repeatable: a fixed seed and a fixed number of inputs per target (about 30 s each on 2 cores);
+# longer, open-ended runs go through run-fuzzer.sh by hand.
+set(FLUOCOUNT_FUZZ_RUNS_image_loader 40000)
+set(FLUOCOUNT_FUZZ_RUNS_mask_loader 30000)
+set(FLUOCOUNT_FUZZ_RUNS_model_file 1000)
+set(FLUOCOUNT_FUZZ_RUNS_checkpoint 600)
+set(FLUOCOUNT_FUZZ_RUNS_project_state 500000)
 foreach(target ${FLUOCOUNT_FUZZ_TARGETS})
   add_test(NAME fuzz_${target}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run-fuzzer.sh ${CMAKE_BINARY_DIR}/hardening ${target}
-                   ${FLUOCOUNT_FUZZ_SECONDS})
+                   ${FLUOCOUNT_FUZZ_SECONDS} ${FLUOCOUNT_FUZZ_RUNS_${target}})
   set_tests_properties(fuzz_${target} PROPERTIES TIMEOUT 900 ENVIRONMENT "${FLUOCOUNT_SANITIZER_ENV}")
 endforeach()
