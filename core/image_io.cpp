@@ -1,6 +1,7 @@
 #include "core/image_io.h"
 
 #include "core/atomic_file.h"
+#include "core/tiff_layout.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 namespace fluocount {
@@ -33,13 +35,6 @@ std::uint32_t bigEndian(const std::string& b, std::size_t at, int bytes) {
   return v;
 }
 
-std::uint32_t tiffInt(const std::string& b, std::size_t at, int bytes, bool little) {
-  if (!little) return bigEndian(b, at, bytes);
-  std::uint32_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
-  return v;
-}
-
 // Width and height read from the file header, so that oversized images are refused before they are decoded.
 std::optional<cv::Size> headerSize(const std::string& b, Format format) {
   if (format == Format::Png && b.size() >= 24) return cv::Size(bigEndian(b, 16, 4), bigEndian(b, 20, 4));
@@ -55,22 +50,29 @@ std::optional<cv::Size> headerSize(const std::string& b, Format format) {
     }
     return std::nullopt;
   }
-  if (format == Format::Tiff && b.size() >= 8) {
-    const bool little = b[0] == 'I';
-    const std::size_t ifd = tiffInt(b, 4, 4, little);
-    if (ifd + 2 > b.size()) return std::nullopt;
-    const std::uint32_t entries = tiffInt(b, ifd, 2, little);
-    std::int64_t width = -1, height = -1;
-    for (std::uint32_t e = 0; e < entries && ifd + 2 + 12 * (e + 1) <= b.size(); ++e) {
-      const std::size_t at = ifd + 2 + 12 * e;
-      const std::uint32_t tag = tiffInt(b, at, 2, little), type = tiffInt(b, at + 2, 2, little);
-      const std::uint32_t value = type == 3 ? tiffInt(b, at + 8, 2, little) : tiffInt(b, at + 8, 4, little);
-      if (tag == 256) width = value;
-      if (tag == 257) height = value;
-    }
-    if (width >= 0 && height >= 0) return cv::Size(static_cast<int>(width), static_cast<int>(height));
-  }
   return std::nullopt;
+}
+
+// The image size of a TIFF, after refusing a layout whose strips or tiles would make OpenCV's decoder allocate far
+// more than the image itself (a few hundred header bytes can otherwise ask for gigabytes).
+std::optional<cv::Size> checkedTiffSize(const std::string& bytes, const std::string& path) {
+  TiffLayout layout;
+  try {
+    layout = readTiffLayout(bytes);
+  } catch (const std::exception& e) {
+    throw ImageError(path + ": corrupt TIFF (" + e.what() + ")");
+  }
+  auto padded = [](std::uint64_t side) { return (side + 15) / 16 * 16; };
+  const std::uint64_t plausibleBlockBytes = 16 * padded(layout.width) * padded(layout.height) + (std::uint64_t(64) << 20);
+  if (layout.decoderBlockBytes() > plausibleBlockBytes)
+    throw ImageError(path + ": corrupt TIFF: its " + (layout.tiled ? "tiles" : "strips") + " of " +
+                     std::to_string(layout.blockWidth) + "x" + std::to_string(layout.blockHeight) +
+                     " pixels do not fit a " + std::to_string(layout.width) + "x" + std::to_string(layout.height) +
+                     " image");
+  if (layout.width > std::uint32_t(std::numeric_limits<int>::max()) ||
+      layout.height > std::uint32_t(std::numeric_limits<int>::max()))
+    throw ImageError(path + ": TIFF header declares an image too large to decode");
+  return cv::Size(static_cast<int>(layout.width), static_cast<int>(layout.height));
 }
 
 std::string describe(const cv::Mat& m) {
@@ -101,7 +103,9 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     if (bytes.find("\xFF\xD9", bytes.size() - tail) == std::string::npos)
       throw ImageError(path + ": truncated JPEG (no end-of-image marker)");
   }
-  if (const auto size = headerSize(bytes, format)) {
+  std::optional<cv::Size> size = headerSize(bytes, format);
+  if (format == Format::Tiff) size = checkedTiffSize(bytes, path);
+  if (size) {
     const std::int64_t pixels = std::int64_t(size->width) * size->height;
     if (size->width <= 0 || size->height <= 0) throw ImageError(path + ": header declares an empty image");
     if (pixels > limits.maxPixels)

@@ -8,6 +8,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-qpa-plugins
   libqcustomplot-dev
   libopencv-dev
+  libtiff-dev
   libtorch-dev
   # Debian's LibTorch falls back to the reference BLAS without an optimised one; OpenMP OpenBLAS is ~5x faster
   # on transposed convolutions.

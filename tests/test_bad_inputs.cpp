@@ -114,6 +114,24 @@ std::string tiffWithChannels(const cv::Mat& gray, int channels) {
   return out;
 }
 
+// An LZW-compressed TIFF of `image` (as OpenCV writes it, little-endian) whose header then claims `rows` rows per
+// strip: the first directory's RowsPerStrip entry is rewritten as a LONG.
+std::string lzwTiffClaimingRowsPerStrip(const cv::Mat& image, std::uint32_t rows) {
+  std::string tiff = encoded(".tiff", image, {cv::IMWRITE_TIFF_COMPRESSION, 5});
+  auto u16At = [&](std::size_t at) { return unsigned(std::uint8_t(tiff[at])) | unsigned(std::uint8_t(tiff[at + 1])) << 8; };
+  if (tiff.compare(0, 2, "II") != 0) throw std::runtime_error("expected a little-endian TIFF");
+  std::size_t ifd = 0;
+  for (int i = 3; i >= 0; --i) ifd = (ifd << 8) | std::uint8_t(tiff[4 + i]);
+  for (unsigned e = 0, entries = u16At(ifd); e < entries; ++e) {
+    const std::size_t at = ifd + 2 + 12 * e;
+    if (u16At(at) != 278) continue;
+    tiff[at + 2] = 4, tiff[at + 3] = 0;  // type LONG, count 1
+    for (int i = 0; i < 4; ++i) tiff[at + 8 + i] = char((rows >> (8 * i)) & 0xFF);
+    return tiff;
+  }
+  throw std::runtime_error("no RowsPerStrip entry");
+}
+
 // Runs `write` with the process's file-size limit at `bytes` (a full disk, as seen by the writer).
 void withFileSizeLimit(rlim_t bytes, const std::function<void()>& write) {
   rlimit old{};
@@ -204,6 +222,33 @@ private slots:
     const std::string big = put("big.png", png_);
     expectClearError<ImageError>(big, [&] { loadImage(big, {1000, 1u << 30}); }, "pixels");
     expectClearError<ImageError>(big, [&] { loadImage(big, {200'000'000, 100}); }, "bytes");
+  }
+
+  // A TIFF header can declare strips far taller than the image; OpenCV's decoder sizes its buffer by the strip
+  // (a 264-byte fuzzed file asked for 3.8 GB). Refused from the header; honest "one strip" headers still load.
+  void tiffStripsLargerThanTheImageAreRefused() {
+    cv::Mat gray;
+    cv::cvtColor(slide_, gray, cv::COLOR_BGR2GRAY);
+    const std::string hostile = put("tall strips.tif", lzwTiffClaimingRowsPerStrip(gray, 4'000'000));
+    expectClearError<ImageError>(hostile, [&] { loadImage(hostile); }, "strips");
+    expectClearError<ImageError>(hostile, [&] { loadMask(hostile); }, "strips");
+    // A crop small enough for OpenCV to write as one strip, whose header then says so in the three usual ways.
+    const cv::Mat small = gray(cv::Rect(0, 0, 64, 48)).clone();
+    for (std::uint32_t rows : {std::uint32_t(small.rows), std::uint32_t(small.rows) + 7, 0xFFFFFFFFu}) {
+      ++casesRun;
+      const std::string honest = put("strip of " + std::to_string(rows) + " rows.tif", lzwTiffClaimingRowsPerStrip(small, rows));
+      const RawImage image = loadImage(honest);
+      QCOMPARE(image.pixels.size(), small.size());
+      QCOMPARE(cv::norm(image.pixels, small, cv::NORM_INF), 0.0);
+    }
+    // The two inputs the mask-loader fuzzer found (LZW strips of 64320 and 21568 rows in 64-row images).
+    for (const char* finding : {"mask_loader-oom-lzw-tiff", "mask_loader-oom-2"}) {
+      const QString input = QStringLiteral(FLUOCOUNT_SOURCE_DIR "/tests/fuzz/regressions/mask_loader/") + finding;
+      QFile file(input);
+      QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(input));
+      const std::string tiff = put(std::string(finding) + ".tif", file.readAll().mid(1).toStdString());
+      expectClearError<ImageError>(tiff, [&] { loadMask(tiff, {64, 64}, "image.png"); }, "strips");
+    }
   }
 
   void unusualButValidImagesLoad() {
