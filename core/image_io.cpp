@@ -103,8 +103,7 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     if (bytes.find("\xFF\xD9", bytes.size() - tail) == std::string::npos)
       throw ImageError(path + ": truncated JPEG (no end-of-image marker)");
   }
-  std::optional<cv::Size> size = headerSize(bytes, format);
-  if (format == Format::Tiff) size = checkedTiffSize(bytes, path);
+  const std::optional<cv::Size> size = format == Format::Tiff ? checkedTiffSize(bytes, path) : headerSize(bytes, format);
   if (size) {
     const std::int64_t pixels = std::int64_t(size->width) * size->height;
     if (size->width <= 0 || size->height <= 0) throw ImageError(path + ": header declares an empty image");
