@@ -67,7 +67,8 @@ int runTrainCommand(const QStringList& arguments) {
   parser.setApplicationDescription(
       "Train a network on annotated folders (images/ + masks/, same stems), or fine-tune an existing model, and "
       "write a model file with its Kneedle threshold, validation metrics and provenance. Each folder may carry its "
-      "own cell diameter and augmentation factor: folder[:diameter[:factor]]. Ctrl-C stops within one step and "
+      "own cell diameter and augmentation factor: folder[:diameter[:factor]]. A folder's optional labels/ (instance "
+      "labels, same stems) separates touching cells in the training masks. Ctrl-C stops within one step and "
       "writes a checkpoint; --resume continues from it.");
   parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px[:augmentation factor]].", "folders...");
   parser.addOptions({

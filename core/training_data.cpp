@@ -41,7 +41,9 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
         scan.withoutMask.push_back(image.string());
         continue;
       }
-      scan.examples.push_back({image.string(), mask.string(), source.cellDiameterPx, source.augmentationFactor});
+      const fs::path labels = root / "labels" / (image.stem().string() + ".png");
+      scan.examples.push_back({image.string(), mask.string(), source.cellDiameterPx, source.augmentationFactor,
+                               fs::exists(labels) ? labels.string() : std::string()});
     }
   }
   return scan;
@@ -76,21 +78,58 @@ Split splitExamples(std::vector<TrainingExample> examples, double validationFrac
   return split;
 }
 
+cv::Mat instanceBorders(const cv::Mat& labels) {
+  CV_Assert(labels.type() == CV_32S);
+  cv::Mat borders = cv::Mat::zeros(labels.size(), CV_8U);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* row = labels.ptr<int>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      if (row[x] == 0) continue;
+      bool touches = false;
+      for (int dy = -1; dy <= 1 && !touches; ++dy) {
+        if (y + dy < 0 || y + dy >= labels.rows) continue;
+        const int* neighbours = labels.ptr<int>(y + dy);
+        for (int dx = -1; dx <= 1; ++dx) {
+          if (x + dx < 0 || x + dx >= labels.cols) continue;
+          const int other = neighbours[x + dx];
+          if (other != 0 && other != row[x]) {
+            touches = true;
+            break;
+          }
+        }
+      }
+      if (touches) borders.at<std::uint8_t>(y, x) = 255;
+    }
+  }
+  return borders;
+}
+
 PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,
                              const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps) {
   const RawImage raw = loadImage(example.imagePath);
   const cv::Mat mask = loadMask(example.maskPath, raw.pixels.size(), example.imagePath);
+  cv::Mat labels;
+  if (!example.labelsPath.empty()) {
+    labels = loadLabels(example.labelsPath);
+    if (labels.size() != raw.pixels.size())
+      throw ImageError("labels " + example.labelsPath + " are " + std::to_string(labels.cols) + "x" +
+                       std::to_string(labels.rows) + " but image " + example.imagePath + " is " +
+                       std::to_string(raw.pixels.cols) + "x" + std::to_string(raw.pixels.rows));
+  }
   PreparedImage prepared;
   prepared.name = fs::path(example.imagePath).filename().string();
   prepared.scale = canonicalDiameterPx / example.cellDiameterPx;
   prepared.rgb = normaliseToRgb(raw.pixels, normalisation);
-  cv::Mat binary = mask;
+  cv::Mat binary = mask.clone();
   if (std::abs(prepared.scale - 1.0) > 1e-3) {
     const cv::Size size(std::max(1, int(std::lround(mask.cols * prepared.scale))),
                         std::max(1, int(std::lround(mask.rows * prepared.scale))));
     cv::resize(prepared.rgb, prepared.rgb, size, 0, 0, prepared.scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::resize(mask, binary, size, 0, 0, cv::INTER_NEAREST);
+    if (!labels.empty()) cv::resize(labels, labels, size, 0, 0, cv::INTER_NEAREST);
   }
+  // At the model's scale, so that the gap is two pixels wide whatever the dataset's own cell size.
+  if (!labels.empty()) binary.setTo(0, instanceBorders(labels));
   binary.convertTo(prepared.mask, CV_32F, 1.0 / 255.0);
   prepared.weights = computeWeightMap(binary, weightMaps);
   return prepared;

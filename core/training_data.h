@@ -31,6 +31,9 @@ struct TrainingExample {
   std::string imagePath, maskPath;
   double cellDiameterPx = 50;
   int augmentationFactor = 4;
+  // Instance labels (labels/<stem>.png) where the dataset has them; empty otherwise. They only separate touching
+  // cells in the training mask: masks/ stays the authority on what is a cell.
+  std::string labelsPath = {};
 };
 
 struct DatasetScan {
@@ -57,8 +60,15 @@ struct PreparedImage {
   cv::Mat weights;       // CV_32F, unnormalised weight map (>= 1)
 };
 
-// Loads, normalises, resamples and computes the weight map. A mask whose size differs from its image is an
-// ImageError naming both files.
+// Background pixels where two touching instances meet: every labelled pixel with a differently labelled 8-neighbour
+// (CV_8U, 255 = border), so touching cells end up two pixels apart. labels: CV_32S, 0 = background.
+cv::Mat instanceBorders(const cv::Mat& labels);
+
+// Loads, normalises, resamples and computes the weight map. Where the example has instance labels, the borders
+// between touching instances (instanceBorders, at the model's scale) are cut out of the mask, so that the network
+// learns to leave a gap between touching nuclei and the weight map weights that gap (METHOD.md section 3); binary
+// masks merge them into one object. A mask or label image whose size differs from its image is an ImageError
+// naming both files.
 PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,
                              const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps);
 

@@ -31,7 +31,8 @@ set(FLUOCOUNT_SANITIZER_ENV
 # sanitized test_training runs its real training loop (batches from the producer thread, training steps) and its
 # data checks, and leaves the full trainer runs (cancel, resume, model files: minutes in the normal build already)
 # to the normal build.
-set(FLUOCOUNT_SANITIZED_ARGS_test_training overfittingTwoRealCropsDrivesTheLossDown maskOfTheWrongSizeNamesBothFiles)
+set(FLUOCOUNT_SANITIZED_ARGS_test_training overfittingTwoRealCropsDrivesTheLossDown maskOfTheWrongSizeNamesBothFiles
+    touchingNucleiAreSeparatedInTheTrainingMask labelsOfTheWrongSizeNameBothFiles)
 foreach(suite ${FLUOCOUNT_CORE_SUITES})
   add_test(NAME sanitized_${suite} COMMAND ${CMAKE_BINARY_DIR}/hardening/tests/${suite} ${FLUOCOUNT_SANITIZED_ARGS_${suite}})
   set_tests_properties(sanitized_${suite} PROPERTIES TIMEOUT 1800

@@ -5,12 +5,15 @@
 #include "core/model_file.h"
 #include "core/networks.h"
 #include "core/trainer.h"
+#include "core/training_data.h"
 #include "core/training_step.h"
 #include "tests/test_support.h"
 
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
+
+#include <opencv2/imgproc.hpp>
 
 #include <limits>
 
@@ -188,6 +191,61 @@ private slots:
     TrainingSettings s = smallRun(temp.filePath("never.fcmodel"));
     s.training = {{dataset.toStdString(), 50, 1}};
     expectTrainingError<ImageError>(s, {"masks/slide.png", "images/slide.png"});
+  }
+
+  // BBBC039's binary masks merge touching nuclei into one object; its labels/ keep them apart. Training takes the
+  // mask from masks/ and cuts the lines where two labelled nuclei touch, so each nucleus is its own object.
+  void touchingNucleiAreSeparatedInTheTrainingMask() {
+    const DatasetScan scan = scanDatasets({{dataFile("bbbc039"), 28, 1}});
+    QVERIFY(scan.examples.size() > 100);
+    // The example among the first 20 whose mask merges the most labelled nuclei.
+    TrainingExample merged;
+    int mostMerged = 0, nuclei = 0;
+    for (std::size_t i = 0; i < 20; ++i) {
+      const TrainingExample& e = scan.examples[i];
+      QVERIFY2(!e.labelsPath.empty(), e.imagePath.c_str());
+      cv::Mat unused, labels = loadLabels(e.labelsPath);
+      double largest = 0;
+      cv::minMaxLoc(labels, nullptr, &largest);
+      const int components = cv::connectedComponents(loadMask(e.maskPath), unused, 8) - 1;
+      if (int(largest) - components > mostMerged) {
+        mostMerged = int(largest) - components;
+        nuclei = int(largest);
+        merged = e;
+      }
+    }
+    QVERIFY2(mostMerged >= 5, "expected a BBBC039 field with touching nuclei among the first 20");
+
+    const PreparedImage separated = prepareExample(merged, 25, {}, {});
+    TrainingExample withoutLabels = merged;
+    withoutLabels.labelsPath.clear();
+    const PreparedImage binaryOnly = prepareExample(withoutLabels, 25, {}, {});
+
+    cv::Mat unused, separatedMask, binaryMask;
+    separated.mask.convertTo(separatedMask, CV_8U, 255);
+    binaryOnly.mask.convertTo(binaryMask, CV_8U, 255);
+    const int separatedObjects = cv::connectedComponents(separatedMask, unused, 8) - 1;
+    const int binaryObjects = cv::connectedComponents(binaryMask, unused, 8) - 1;
+    qInfo("%s: %d labelled nuclei, %d objects in the binary mask, %d after separation", separated.name.c_str(),
+          nuclei, binaryObjects, separatedObjects);
+    QVERIFY(separatedObjects >= binaryObjects + mostMerged * 9 / 10);
+    QVERIFY(separatedObjects <= nuclei + 2);  // a nucleus thinner than the cut may break in two, rarely
+    // Only cell pixels are taken away, and only thin lines of them.
+    QCOMPARE(cv::countNonZero(separatedMask & ~binaryMask), 0);
+    const int removed = cv::countNonZero(binaryMask) - cv::countNonZero(separatedMask);
+    QVERIFY(removed > 0);
+    QVERIFY(removed < cv::countNonZero(binaryMask) / 20);
+  }
+
+  void labelsOfTheWrongSizeNameBothFiles() {
+    TrainingExample e{firstFile("bbbc039/images"), firstFile("bbbc039/masks"), 28, 1, firstFile("dsb2018-fluo/labels")};
+    try {
+      prepareExample(e, 25, {}, {});
+      QFAIL("labels of another size were accepted");
+    } catch (const ImageError& error) {
+      QVERIFY2(QString(error.what()).contains("dsb2018-fluo/labels"), error.what());
+      QVERIFY2(QString(error.what()).contains("bbbc039/images"), error.what());
+    }
   }
 };
 
