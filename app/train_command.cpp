@@ -67,8 +67,7 @@ int runTrainCommand(const QStringList& arguments) {
   parser.setApplicationDescription(
       "Train a network on annotated folders (images/ + masks/, same stems), or fine-tune an existing model, and "
       "write a model file with its Kneedle threshold, validation metrics and provenance. Each folder may carry its "
-      "own cell diameter and augmentation factor: folder[:diameter[:factor]]. A folder's optional labels/ (instance "
-      "labels, same stems) separates touching cells in the training masks. Ctrl-C stops within one step and "
+      "own cell diameter and augmentation factor: folder[:diameter[:factor]]. Ctrl-C stops within one step and "
       "writes a checkpoint; --resume continues from it.");
   parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px[:augmentation factor]].", "folders...");
   parser.addOptions({
@@ -90,6 +89,8 @@ int runTrainCommand(const QStringList& arguments) {
       {"crop-step", "Step of the crop grid (default 400 for 512 crops, scaled for other sizes).", "px"},
       {"lr", "Initial learning rate (default 0.006).", "rate", "0.006"},
       {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
+      {"separate-touching", "Where a folder has labels/ (instance labels, same stems), cut the lines where two "
+                            "labelled cells touch out of the training masks, so touching cells are learnt apart."},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
       {"exclude", "Text file of image file names never trained or validated on, one per line: a held-out test "
                   "split (evaluate it later with 'evaluate --only').", "file"},
@@ -125,6 +126,7 @@ int runTrainCommand(const QStringList& arguments) {
   s.cropStep = parser.isSet("crop-step") ? int(numberOption(parser, "crop-step", 1, 4096)) : s.cropSize * 400 / 512;
   s.learningRate = numberOption(parser, "lr", 1e-9, 10);
   s.useWeightMaps = !parser.isSet("no-weight-maps");
+  s.separateTouchingInstances = parser.isSet("separate-touching");
   s.useOversampling = !parser.isSet("no-oversampling");
   if (parser.isSet("exclude")) s.excludedImages = readImageNameList(parser.value("exclude").toStdString());
   if (parser.isSet("artifacts")) s.artifacts = readArtifactList(parser.value("artifacts").toStdString());

@@ -161,6 +161,9 @@ private:
     if (split.train.empty()) throw ImageError("no annotated training images (images/ with masks/ of the same stem)");
     if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
     const WeightMapSettings weightMaps = s_.weightMaps.scaledTo(info_.canonicalDiameterPx);
+    if (!s_.separateTouchingInstances)
+      for (auto* examples : {&split.train, &split.validation})
+        for (auto& e : *examples) e.labelsPath.clear();
     std::vector<int> factors;
     for (const auto& e : split.train) {
       throwIfCancelled();
@@ -407,7 +410,8 @@ private:
                        {"held_out", std::vector<std::string>(s_.excludedImages.begin(), s_.excludedImages.end())}}},
             {"settings", {{"crop_size", s_.cropSize}, {"crop_step", s_.cropStep}, {"batch_size", s_.batchSize},
                           {"max_epochs", s_.maxEpochs}, {"learning_rate", s_.learningRate},
-                          {"weight_maps", s_.useWeightMaps}, {"oversampling", s_.useOversampling},
+                          {"weight_maps", s_.useWeightMaps},
+                          {"separate_touching_instances", s_.separateTouchingInstances}, {"oversampling", s_.useOversampling},
                           {"weight_normaliser", weightNormaliser_}, {"steps_per_epoch", stepsPerEpoch()}}},
             {"epochs", outcome.epochs}, {"history", history_}, {"threshold_curve", curve},
             {"starting_model_validation", startingModel_},

@@ -44,6 +44,9 @@ struct TrainingSettings {
   int earlyStoppingPatience = 20;
   double cellClassWeight = 1.5, backgroundClassWeight = 1.0;
   bool useWeightMaps = true;
+  // Cut the lines where two instances of a folder's labels/ touch out of the training masks (prepareExample).
+  // Off by default: it changes what an unchanged command trains on.
+  bool separateTouchingInstances = false;
   bool useOversampling = true;
   int artifactOversampling = 150;
   std::vector<ArtifactCrop> artifacts;
