@@ -138,6 +138,9 @@ void addEvaluationOptions(QCommandLineParser& parser) {
                          "diameter).", "px"},
       {"limit", "Use only the first N annotated images of each run (in name order).", "n"},
       {"only", "Use only the images whose file names are listed (one per line) in this file.", "file"},
+      {"min-true-area", "Leave out annotated cells smaller than this many px, given for 50 px cells and scaled with "
+                        "--diameter like --min-area (default: keep all). '--min-true-area 200' scores only the "
+                        "annotations that are as large as the smallest object the counter reports.", "px"},
   });
 }
 
@@ -168,7 +171,9 @@ MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double ce
   return matching;
 }
 
-Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser) {
+namespace {
+
+Detection annotatedCells(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser) {
   const cv::Mat mask = loadMask(item.mask, imageSize, item.image);
   if (!item.labels.empty() && !parser.isSet("mask-components")) {
     const cv::Mat labels = loadLabels(item.labels);
@@ -179,6 +184,24 @@ Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QComman
   cv::Mat labels;
   labelComponents(mask, labels);
   return measureLabels(labels);
+}
+
+}  // namespace
+
+Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser,
+                   double cellDiameterPx) {
+  Detection truth = annotatedCells(item, imageSize, parser);
+  if (!parser.isSet("min-true-area")) return truth;
+  PostprocessSettings sizes;  // the same rule that scales --min-area to the cell diameter
+  sizes.minObjectAreaPx = numberOption(parser, "min-true-area", 0, 1e7);
+  const double minArea = sizes.scaledTo(cellDiameterPx).minObjectAreaPx;
+  std::vector<DetectedObject> kept;
+  for (const DetectedObject& object : truth.objects) {
+    if (object.areaPx >= minArea) kept.push_back(object);
+    else truth.labels.setTo(0, truth.labels == object.label);
+  }
+  truth.objects = std::move(kept);
+  return truth;
 }
 
 }  // namespace fluocount::cli

@@ -63,7 +63,9 @@ void addEvaluationOptions(QCommandLineParser& parser);
 std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser& parser);
 MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double cellDiameterPx);
 // The annotated cells: instance labels when the dataset has them (unless --mask-components), else the connected
-// components of the binary mask. A mask whose size differs from the image is an error naming both files.
-Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser);
+// components of the binary mask; with --min-true-area, those below that area (given for 50 px cells, scaled to
+// cellDiameterPx) left out. A mask whose size differs from the image is an error naming both files.
+Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser,
+                   double cellDiameterPx);
 
 }  // namespace fluocount::cli

@@ -59,7 +59,7 @@ int runEvaluateCommand(const QStringList& arguments) {
   for (const auto& item : items) {
     try {
       const ImageCount result = counter.count(item.image);
-      const Detection truth = truthFor(item, result.size, parser);
+      const Detection truth = truthFor(item, result.size, parser, result.cellDiameterPx);
       const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth, matching);
       evaluations.push_back(e);
       std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f\n", e.name.c_str(), e.trueCount, e.predictedCount,

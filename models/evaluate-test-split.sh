@@ -1,15 +1,18 @@
 #!/bin/bash
 # Reproduces the model card's table: evaluates a model (or the classical method) on the held-out test split of
 # ../shared/data, one dataset at a time at that dataset's measured cell diameter (fluocount-cli diameter).
-#   models/evaluate-test-split.sh [--model FILE | --classical] [fluocount-cli binary]
+#   models/evaluate-test-split.sh [--model FILE | --classical] [--min-true-area PX] [fluocount-cli binary]
 # Prints one markdown table row per dataset: images, true cells, F1, precision, recall, MAE, MedAE, MPE.
+# --min-true-area 200 scores only the annotations at least as large as the smallest object the counter reports.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 method=(--model "$here/default.fcmodel")
+truth=()
 case "${1:-}" in
   --model) method=(--model "$2"); shift 2 ;;
   --classical) method=(--classical); shift ;;
 esac
+if [ "${1:-}" = --min-true-area ]; then truth=(--min-true-area "$2"); shift 2; fi
 cli="${1:-$here/../build/app/fluocount-cli}"
 data="${FLUOCOUNT_SHARED_DATA:-$here/../../shared/data}"
 [ -d "$data" ] || { echo "error: $data not found (set FLUOCOUNT_SHARED_DATA)" >&2; exit 2; }
@@ -28,7 +31,7 @@ for spec in fnc-yellow:52 fnc-red:39 deepflash:11 bbbc039:28 dsb2018-fluo:21 \
     echo "${dataset%%/*}/images/${dataset#*/}.png" > "$one_slide"
     only="$one_slide"; dataset="${dataset%%/*}"
   fi
-  out="$("$cli" evaluate "$data/$dataset" --only "$only" --diameter "$diameter" "${method[@]}" 2>/dev/null)"
+  out="$("$cli" evaluate "$data/$dataset" --only "$only" --diameter "$diameter" "${method[@]}" ${truth[@]+"${truth[@]}"} 2>/dev/null)"
   summary="$(grep -E '^(images|F1|MAE) ' <<<"$out" | tr '\n' ' ')"
   awk -v d="$label" -v dia="$diameter" '{
       for (i = 1; i <= NF; i++) v[$i] = $(i + 1)

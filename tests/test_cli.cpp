@@ -108,6 +108,42 @@ private slots:
     QCOMPARE(sweep.out.count(QRegularExpression("\\n\\s+0\\.\\d{3}\\s+\\d+")), 20);
   }
 
+  // BBBC039's labels include fragments far smaller than any object the counter reports; --min-true-area leaves
+  // exactly those annotations out (200 px at 50 px cells is 62.7 px at 28 px).
+  void evaluateLeavesOutAnnotationsBelowTheMinimumTrueArea() {
+    const QString dataset = sharedDataDir() + "/bbbc039";
+    const QStringList common{"evaluate", dataset, "--classical", "--diameter", "28", "--limit", "3"};
+    const QRegularExpression counts("TP (\\d+)  FP (\\d+)  FN (\\d+)");
+    auto trueCells = [&](const Run& run) {
+      const auto match = counts.match(run.out);
+      return match.hasMatch() ? match.captured(1).toInt() + match.captured(3).toInt() : -1;
+    };
+    const Run all = runCli(common);
+    const Run large = runCli(common + QStringList{"--min-true-area", "200"});
+    QCOMPARE(all.exitCode, 0);
+    QCOMPARE(large.exitCode, 0);
+
+    int labelled = 0, small = 0;
+    const QStringList names = QDir(dataset + "/labels").entryList(QDir::Files, QDir::Name).mid(0, 3);
+    for (const QString& name : names) {
+      const cv::Mat labels = loadLabels((dataset + "/labels/" + name).toStdString());
+      double largest = 0;
+      cv::minMaxLoc(labels, nullptr, &largest);
+      std::vector<int> area(int(largest) + 1, 0);
+      for (int y = 0; y < labels.rows; ++y)
+        for (int x = 0; x < labels.cols; ++x) ++area[labels.at<int>(y, x)];
+      for (int label = 1; label <= int(largest); ++label)
+        if (area[label] > 0) {
+          ++labelled;
+          if (area[label] < 200 * (28.0 / 50) * (28.0 / 50)) ++small;
+        }
+    }
+    QVERIFY(small > 0);
+    QCOMPARE(trueCells(all), labelled);
+    QCOMPARE(trueCells(large), labelled - small);
+    QVERIFY(runCli(common + QStringList{"--min-true-area", "-1"}).exitCode != 0);
+  }
+
   void countsWithAModelFileAndReportsTheDevice() {
     const Model model = untrainedModel(Architecture::CResUnet, 3);
     const QString path = temp.filePath("untrained.fcmodel");
