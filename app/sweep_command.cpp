@@ -30,7 +30,8 @@ int runSweepCommand(const QStringList& arguments) {
   for (const auto& item : items) {
     try {
       const ImageCount result = counter.count(item.image);
-      images.push_back({fileName(item.image), result.heatmap, result.postprocess, truthFor(item, result.size, parser, result.cellDiameterPx)});
+      images.push_back({fileName(item.image), result.heatmap, result.postprocess,
+                        truthFor(item, result.size, parser, result.cellDiameterPx)});
     } catch (const std::exception& e) {
       ++failures;
       std::fprintf(stderr, "error: %s\n", e.what());
