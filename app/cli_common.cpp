@@ -196,10 +196,19 @@ Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QComman
   sizes.minObjectAreaPx = numberOption(parser, "min-true-area", 0, 1e7);
   const double minArea = sizes.scaledTo(cellDiameterPx).minObjectAreaPx;
   std::vector<DetectedObject> kept;
+  std::vector<bool> dropped;  // by label, so that the label image is cleared in one pass
   for (const DetectedObject& object : truth.objects) {
-    if (object.areaPx >= minArea) kept.push_back(object);
-    else truth.labels.setTo(0, truth.labels == object.label);
+    if (object.areaPx >= minArea) {
+      kept.push_back(object);
+      continue;
+    }
+    if (dropped.size() <= std::size_t(object.label)) dropped.resize(object.label + 1, false);
+    dropped[object.label] = true;
   }
+  if (!dropped.empty())
+    truth.labels.forEach<int>([&](int& label, const int*) {
+      if (std::size_t(label) < dropped.size() && dropped[label]) label = 0;
+    });
   truth.objects = std::move(kept);
   return truth;
 }

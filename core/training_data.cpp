@@ -120,7 +120,7 @@ PreparedImage prepareExample(const TrainingExample& example, double canonicalDia
   prepared.name = fs::path(example.imagePath).filename().string();
   prepared.scale = canonicalDiameterPx / example.cellDiameterPx;
   prepared.rgb = normaliseToRgb(raw.pixels, normalisation);
-  cv::Mat binary = mask.clone();
+  cv::Mat binary = mask;  // mask is not used again, so cutting borders out of binary may share its pixels
   if (std::abs(prepared.scale - 1.0) > 1e-3) {
     const cv::Size size(std::max(1, int(std::lround(mask.cols * prepared.scale))),
                         std::max(1, int(std::lround(mask.rows * prepared.scale))));
