@@ -37,8 +37,9 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"model", "Model file (.fcmodel). Default: the bundled model, or the classical method if none is bundled.",
        "file"},
       {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
-      {"diameter", "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and classical).",
-       "px"},
+      {"diameter", "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and "
+                   "classical), or 'auto': estimate it for each image from what the counter detects at a few probe "
+                   "diameters (about 2-4x the time of a count).", "px|auto"},
       {"threshold", "Probability threshold (default: the model's, chosen by Kneedle).", "t"},
       {"threads", "CPU threads for the network (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
@@ -62,7 +63,8 @@ InferenceSettings inferenceFromOptions(const QCommandLineParser& parser) {
 CellCounter makeCounter(const QCommandLineParser& parser) {
   CountSettings settings;
   settings.inference = inferenceFromOptions(parser);
-  if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
+  if (parser.value("diameter") == "auto") settings.automaticDiameter = true;
+  else if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
   if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
   if (parser.isSet("min-area")) settings.minObjectAreaPx = numberOption(parser, "min-area", 0, 1e7);
   if (parser.isSet("no-split")) settings.splitTouchingCells = false;
@@ -149,6 +151,12 @@ std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser&
   std::vector<std::string> unannotated;
   std::vector<AnnotatedImage> items = collectAnnotated(parser.positionalArguments(), unannotated);
   for (const auto& file : unannotated) std::fprintf(stderr, "skipped (no mask): %s\n", file.c_str());
+  items = selectedByOptions(std::move(items), parser);
+  if (items.empty()) throw CliError("no annotated images to use");
+  return items;
+}
+
+std::vector<AnnotatedImage> selectedByOptions(std::vector<AnnotatedImage> items, const QCommandLineParser& parser) {
   if (parser.isSet("only")) {
     const std::set<std::string> wanted = readImageNameList(parser.value("only").toStdString());
     std::vector<AnnotatedImage> kept;
@@ -160,7 +168,6 @@ std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser&
     const auto limit = static_cast<std::size_t>(numberOption(parser, "limit", 1, 1e9));
     if (items.size() > limit) items.resize(limit);
   }
-  if (items.empty()) throw CliError("no annotated images to use");
   return items;
 }
 

@@ -61,6 +61,8 @@ namespace fluocount::cli {
 // --mask-components, --match-distance, --limit, --only: how annotated datasets are read and matched.
 void addEvaluationOptions(QCommandLineParser& parser);
 std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser& parser);
+// The images that --only and --limit keep (each only when the parser has that option set).
+std::vector<AnnotatedImage> selectedByOptions(std::vector<AnnotatedImage> items, const QCommandLineParser& parser);
 MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double cellDiameterPx);
 // The annotated cells: instance labels when the dataset has them (unless --mask-components), else the connected
 // components of the binary mask; with --min-true-area, those below that area (given for 50 px cells, scaled to

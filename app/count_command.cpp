@@ -111,8 +111,12 @@ int runCountCommand(const QStringList& arguments) {
                  all * std::size_t(shard->index - 1) / std::size_t(shard->count) + files.size(), all);
   }
   const CellCounter counter = makeCounter(parser);
-  std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
-               counter.methodDescription().c_str(), counter.cellDiameterPx());
+  if (counter.estimatesDiameter())
+    std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter estimated per image\n", files.size(),
+                 counter.methodDescription().c_str());
+  else
+    std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
+                 counter.methodDescription().c_str(), counter.cellDiameterPx());
 
   std::vector<CountRow> rows;
   std::string objects = objectsCsvHeader();

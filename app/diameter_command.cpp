@@ -1,8 +1,10 @@
 // fluocount-cli diameter: a dataset's typical cell diameter, measured on its annotations, for --diameter and for
-// the folder:diameter arguments of train.
+// the folder:diameter arguments of train; with --estimate, also what --diameter auto estimates for each image,
+// against the annotation.
 #include "app/cli_common.h"
 #include "core/cell_size.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace fluocount::cli {
@@ -17,21 +19,9 @@ cv::Mat objectLabels(const AnnotatedImage& item) {
   return labels;
 }
 
-}  // namespace
-
-int runDiameterCommand(const QStringList& arguments) {
-  QCommandLineParser parser;
-  parser.setApplicationDescription(
-      "Measure the typical cell diameter of annotated datasets (FNC layout: images/, masks/, optional labels/): "
-      "the median equivalent-circle diameter of the annotated objects, with quartiles. Instance labels are used "
-      "where present; in binary masks touching cells form one object, which the median mostly ignores.");
-  parser.addPositionalArgument("folders", "Annotated dataset folders.", "folders...");
-  parseOrExit(parser, arguments);
-  if (parser.positionalArguments().isEmpty()) throw CliError("name at least one dataset folder");
-
+void printMeasuredOnly(const QStringList& folders, int& failures) {
   std::printf("%-40s %7s %8s %12s %12s\n", "dataset", "images", "objects", "diameter px", "quartiles px");
-  int failures = 0;
-  for (const QString& folder : parser.positionalArguments()) {
+  for (const QString& folder : folders) {
     std::vector<std::string> unannotated;
     const std::vector<AnnotatedImage> items = collectAnnotated({folder}, unannotated);
     std::vector<double> diameters;
@@ -48,6 +38,74 @@ int runDiameterCommand(const QStringList& arguments) {
     std::printf("%-40.40s %7zu %8d %12.1f %5.1f..%-6.1f\n", qPrintable(folder), items.size(), estimate.objects,
                 estimate.medianDiameterPx, estimate.lowerQuartilePx, estimate.upperQuartilePx);
   }
+}
+
+// Per image: the annotation's median diameter next to the estimate; per dataset: the folder estimate next to the
+// dataset's measured diameter, and the median of the images' relative errors.
+void printEstimates(const QCommandLineParser& parser, int& failures) {
+  const CellCounter counter = makeCounter(parser);
+  std::fprintf(stderr, "Estimating with %s\n", counter.methodDescription().c_str());
+  std::printf("%-48s %8s %9s %9s %8s  %s\n", "image", "objects", "measured", "estimate", "error",
+              "probes: assumed->measured px (objects)");
+  for (const QString& folder : parser.positionalArguments()) {
+    std::vector<std::string> unannotated;
+    const std::vector<AnnotatedImage> items = selectedByOptions(collectAnnotated({folder}, unannotated), parser);
+    std::vector<double> allMeasured, relativeErrors;
+    std::vector<DiameterEstimate> estimates;
+    for (const auto& item : items) {
+      try {
+        const std::vector<double> own = objectDiameters(objectLabels(item));
+        allMeasured.insert(allMeasured.end(), own.begin(), own.end());
+        const double measured = summariseDiameters(own).medianDiameterPx;
+        const DiameterEstimate estimate = counter.estimateDiameter(counter.normalisedImage(item.image));
+        estimates.push_back(estimate);
+        const double error = measured > 0 && estimate.found() ? estimate.diameterPx / measured - 1 : NAN;
+        if (std::isfinite(error)) relativeErrors.push_back(std::abs(error));
+        std::string probes;  // "assumed->measured" for each pass, the refinement last
+        for (const DiameterProbe& p : estimate.probes) {
+          char text[48];
+          std::snprintf(text, sizeof text, " %.0f->%.0f(%d)", p.diameterPx, p.estimatePx, p.objects);
+          probes += text;
+        }
+        std::printf("%-48.48s %8zu %9.1f %9.1f %+7.1f%% %s\n", fileName(item.image).c_str(), own.size(), measured,
+                    estimate.diameterPx, 100 * error, probes.c_str());
+      } catch (const std::exception& e) {
+        ++failures;
+        std::fprintf(stderr, "error: %s\n", e.what());
+      }
+    }
+    const double measured = summariseDiameters(allMeasured).medianDiameterPx;
+    const double estimated = folderDiameter(estimates);
+    const double medianError = summariseDiameters(relativeErrors).medianDiameterPx;
+    std::printf("dataset %s: measured %.1f px, folder estimate %.1f px (%+.1f %%); median image error %.1f %% over "
+                "%zu image(s)\n",
+                qPrintable(folder), measured, estimated, measured > 0 ? 100 * (estimated / measured - 1) : 0.0,
+                100 * medianError, relativeErrors.size());
+  }
+}
+
+}  // namespace
+
+int runDiameterCommand(const QStringList& arguments) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      "Measure the typical cell diameter of annotated datasets (FNC layout: images/, masks/, optional labels/): "
+      "the median equivalent-circle diameter of the annotated objects, with quartiles. Instance labels are used "
+      "where present; in binary masks touching cells form one object, which the median mostly ignores. With "
+      "--estimate, also run what '--diameter auto' runs on each image and compare it with the annotation.");
+  parser.addPositionalArgument("folders", "Annotated dataset folders.", "folders...");
+  addCounterOptions(parser);
+  parser.addOptions({
+      {"estimate", "Also estimate each image's diameter from the counter's detections (as --diameter auto does) "
+                   "and print it against the annotation's."},
+      {"only", "With --estimate: only the images whose file names are listed (one per line) in this file.", "file"},
+      {"limit", "With --estimate: only the first N annotated images of each folder.", "n"},
+  });
+  parseOrExit(parser, arguments);
+  if (parser.positionalArguments().isEmpty()) throw CliError("name at least one dataset folder");
+  int failures = 0;
+  if (parser.isSet("estimate")) printEstimates(parser, failures);
+  else printMeasuredOnly(parser.positionalArguments(), failures);
   return failures ? 1 : 0;
 }
 

@@ -48,22 +48,27 @@ int runEvaluateCommand(const QStringList& arguments) {
 
   const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
   const CellCounter counter = makeCounter(parser);
-  const MatchingSettings matching = matchingFromOptions(parser, counter.cellDiameterPx());
-  std::fprintf(stderr, "Evaluating %zu image(s) with %s; match distance %.1f px\n", items.size(),
-               counter.methodDescription().c_str(), matching.maxCentreDistancePx);
+  if (counter.estimatesDiameter() && !parser.isSet("match-distance"))
+    std::fprintf(stderr, "Evaluating %zu image(s) with %s; cell diameter estimated per image, match distance = "
+                 "that diameter\n", items.size(), counter.methodDescription().c_str());
+  else
+    std::fprintf(stderr, "Evaluating %zu image(s) with %s; match distance %.1f px\n", items.size(),
+                 counter.methodDescription().c_str(), matchingFromOptions(parser, counter.cellDiameterPx()).maxCentreDistancePx);
 
   std::vector<ImageEvaluation> evaluations;
   ProgressBar progress("evaluate", static_cast<int>(items.size()));
   int failures = 0;
-  std::printf("%-48s %6s %6s %5s %5s %5s %7s\n", "file", "true", "pred", "TP", "FP", "FN", "F1");
+  std::printf("%-48s %6s %6s %5s %5s %5s %7s %9s\n", "file", "true", "pred", "TP", "FP", "FN", "F1", "diameter");
   for (const auto& item : items) {
     try {
       const ImageCount result = counter.count(item.image);
       const Detection truth = truthFor(item, result.size, parser, result.cellDiameterPx);
-      const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth, matching);
+      const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth,
+                                              matchingFromOptions(parser, result.cellDiameterPx));
       evaluations.push_back(e);
-      std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f\n", e.name.c_str(), e.trueCount, e.predictedCount,
-                  e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts));
+      std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9.1f\n", e.name.c_str(), e.trueCount, e.predictedCount,
+                  e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts),
+                  result.cellDiameterPx);
     } catch (const std::exception& e) {
       ++failures;
       std::fprintf(stderr, "error: %s\n", e.what());

@@ -19,19 +19,22 @@ int runSweepCommand(const QStringList& arguments) {
 
   const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
   const CellCounter counter = makeCounter(parser);
-  const MatchingSettings matching = matchingFromOptions(parser, counter.cellDiameterPx());
   if (!counter.usesNetwork())
     std::fprintf(stderr, "note: the classical method's score is a blurred intensity, not a probability\n");
   std::fprintf(stderr, "Sweeping %zu image(s) with %s\n", items.size(), counter.methodDescription().c_str());
 
-  std::vector<SweepImage> images;
+  // Each image is swept with its own match distance (its cell diameter, which --diameter auto estimates per
+  // image), and the sweeps are pooled.
+  std::vector<SweepResult> perImage;
   ProgressBar progress("heatmaps", static_cast<int>(items.size()));
   int failures = 0;
   for (const auto& item : items) {
     try {
       const ImageCount result = counter.count(item.image);
-      images.push_back({fileName(item.image), result.heatmap, result.postprocess,
-                        truthFor(item, result.size, parser, result.cellDiameterPx)});
+      const SweepImage image{fileName(item.image), result.heatmap, result.postprocess,
+                             truthFor(item, result.size, parser, result.cellDiameterPx)};
+      perImage.push_back(sweepThresholds({image}, defaultSweepThresholds(),
+                                         matchingFromOptions(parser, result.cellDiameterPx)));
     } catch (const std::exception& e) {
       ++failures;
       std::fprintf(stderr, "error: %s\n", e.what());
@@ -40,7 +43,9 @@ int runSweepCommand(const QStringList& arguments) {
   }
   progress.finish();
 
-  const SweepResult sweep = sweepThresholds(images, defaultSweepThresholds(), matching);
+  std::vector<const SweepResult*> parts;
+  for (const SweepResult& part : perImage) parts.push_back(&part);
+  const SweepResult sweep = combineSweeps(parts);
   std::printf("%9s %8s %9s %9s %7s\n", "threshold", "count", "precision", "recall", "F1");
   for (std::size_t i = 0; i < sweep.points.size(); ++i) {
     const SweepPoint& p = sweep.points[i];

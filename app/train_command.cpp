@@ -91,6 +91,9 @@ int runTrainCommand(const QStringList& arguments) {
       {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
       {"separate-touching", "Where a folder has labels/ (instance labels, same stems), cut the lines where two "
                             "labelled cells touch out of the training masks, so touching cells are learnt apart."},
+      {"zoom", "Scale augmentation: magnify each training crop by a random factor in [min, max] (log-uniform), e.g. "
+               "0.67:1.5, so that the network tolerates a cell diameter that is somewhat off (default 1:1, none).",
+       "min:max", "1:1"},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
       {"exclude", "Text file of image file names never trained or validated on, one per line: a held-out test "
                   "split (evaluate it later with 'evaluate --only').", "file"},
@@ -128,6 +131,17 @@ int runTrainCommand(const QStringList& arguments) {
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.useOversampling = !parser.isSet("no-oversampling");
+  {
+    const QStringList zoom = parser.value("zoom").split(':');
+    bool minOk = false, maxOk = false;
+    if (zoom.size() == 2) {
+      s.augmentation.minZoom = zoom[0].toDouble(&minOk);
+      s.augmentation.maxZoom = zoom[1].toDouble(&maxOk);
+    }
+    if (!minOk || !maxOk || s.augmentation.minZoom < 0.25 || s.augmentation.maxZoom > 4 ||
+        s.augmentation.minZoom > s.augmentation.maxZoom)
+      throw CliError("--zoom expects min:max with 0.25 <= min <= max <= 4, e.g. 0.67:1.5");
+  }
   if (parser.isSet("exclude")) s.excludedImages = readImageNameList(parser.value("exclude").toStdString());
   if (parser.isSet("artifacts")) s.artifacts = readArtifactList(parser.value("artifacts").toStdString());
   s.seed = static_cast<std::uint64_t>(numberOption(parser, "seed", 0, 1e18));

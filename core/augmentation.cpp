@@ -32,6 +32,10 @@ void geometricMaps(cv::Point2f centre, int size, const AugmentationSettings& s, 
       *d *= s.elasticAlphaPx / std::max(1e-6, deviation[0]);
     }
   }
+  float zoom = 1.0f;
+  if (s.minZoom != 1.0 || s.maxZoom != 1.0)
+    zoom = static_cast<float>(
+        std::exp(std::uniform_real_distribution<double>(std::log(s.minZoom), std::log(s.maxZoom))(rng)));
   mapX.create(size, size, CV_32F);
   mapY.create(size, size, CV_32F);
   const float half = (size - 1) / 2.0f;
@@ -41,7 +45,8 @@ void geometricMaps(cv::Point2f centre, int size, const AugmentationSettings& s, 
     const float* ex = dx.empty() ? nullptr : dx.ptr<float>(y);
     const float* ey = dy.empty() ? nullptr : dy.ptr<float>(y);
     for (int x = 0; x < size; ++x) {
-      float u = x - half, v = y - half;
+      // Magnifying by `zoom` samples the source 1/zoom as far from the centre.
+      float u = (x - half) / zoom, v = (y - half) / zoom;
       if (flipX) u = -u;
       if (flipY) v = -v;
       mx[x] = centre.x + c * u - n * v + (ex ? ex[x] : 0.f);

@@ -1,6 +1,7 @@
 #include "core/counter.h"
 
 #include <chrono>
+#include <map>
 #include <sstream>
 
 namespace fluocount {
@@ -51,6 +52,14 @@ CellCounter CellCounter::classical(const CountSettings& settings) {
 
 ImageCount CellCounter::count(const std::string& path) const { return countRaw(loadImage(path, state_->settings.limits)); }
 
+namespace {
+// The score map of the network (or the classical method) and the threshold it is cut at, at one assumed diameter.
+struct Foreground {
+  cv::Mat heatmap;
+  double threshold = 0;
+};
+}  // namespace
+
 ImageCount CellCounter::countRaw(const RawImage& raw) const {
   const auto start = std::chrono::steady_clock::now();
   const State& s = *state_;
@@ -60,19 +69,50 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   result.bitDepth = raw.bitDepth();
   result.channels = raw.pixels.channels();
   result.rgb = normaliseToRgb(raw.pixels, s.normalisation);
+  std::map<double, Foreground> byDiameter;  // each pass the estimate made, kept so that the count reuses it
+  auto foregroundAt = [&](double diameter) -> const Foreground& {
+    auto found = byDiameter.find(diameter);
+    if (found != byDiameter.end()) return found->second;
+    Foreground f;
+    if (s.predictor) {
+      f.heatmap = s.predictor->predict(result.rgb, diameter);
+      f.threshold = *s.settings.threshold;
+    } else {
+      ClassicalForeground classical = classicalForeground(result.rgb, diameter, s.settings.classical);
+      f.heatmap = classical.score;
+      f.threshold = s.settings.threshold.value_or(classical.threshold);
+    }
+    return byDiameter.emplace(diameter, std::move(f)).first->second;
+  };
   result.cellDiameterPx = s.diameter;
-  result.postprocess = postprocess();
-  if (s.predictor) {
-    result.heatmap = s.predictor->predict(result.rgb, s.diameter);
-    result.threshold = *s.settings.threshold;
-  } else {
-    const ClassicalForeground foreground = classicalForeground(result.rgb, s.diameter, s.settings.classical);
-    result.heatmap = foreground.score;
-    result.threshold = s.settings.threshold.value_or(foreground.threshold);
+  if (s.settings.automaticDiameter) {
+    result.diameterEstimate = estimateCellDiameter(
+        [&](double diameter) {
+          const Foreground& f = foregroundAt(diameter);
+          return detectObjects(f.heatmap, f.threshold, postprocess(diameter));
+        },
+        s.settings.diameterSearch);
+    if (result.diameterEstimate->found()) result.cellDiameterPx = result.diameterEstimate->diameterPx;
   }
+  result.postprocess = postprocess(result.cellDiameterPx);
+  const Foreground& chosen = foregroundAt(result.cellDiameterPx);
+  result.heatmap = chosen.heatmap;
+  result.threshold = chosen.threshold;
   result.detection = detect(result, result.threshold);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
+  const State& s = *state_;
+  return estimateCellDiameter(
+      [&](double diameter) {
+        if (s.predictor)
+          return detectObjects(s.predictor->predict(rgb, diameter), *s.settings.threshold, postprocess(diameter));
+        const ClassicalForeground classical = classicalForeground(rgb, diameter, s.settings.classical);
+        return detectObjects(classical.score, s.settings.threshold.value_or(classical.threshold), postprocess(diameter));
+      },
+      s.settings.diameterSearch);
 }
 
 cv::Mat CellCounter::normalisedImage(const std::string& path) const {
@@ -84,14 +124,22 @@ Detection CellCounter::detect(const ImageCount& image, double threshold) const {
 }
 
 double CellCounter::cellDiameterPx() const { return state_->diameter; }
-PostprocessSettings CellCounter::postprocess() const { return state_->postprocess.scaledTo(state_->diameter); }
+bool CellCounter::estimatesDiameter() const { return state_->settings.automaticDiameter; }
+PostprocessSettings CellCounter::postprocess() const { return postprocess(state_->diameter); }
+PostprocessSettings CellCounter::postprocess(double cellDiameterPx) const {
+  return state_->postprocess.scaledTo(cellDiameterPx);
+}
 std::string CellCounter::reproducingOptions(double threshold) const {
+  return reproducingOptions(threshold, state_->diameter);
+}
+// The diameter is always the one used, also when it was estimated: the row then reproduces without the estimate.
+std::string CellCounter::reproducingOptions(double threshold, double cellDiameterPx) const {
   const CountSettings& s = state_->settings;
   std::ostringstream options;
   options.precision(6);
   if (state_->predictor) options << "--model " << (s.modelFile.empty() ? "?" : s.modelFile);
   else options << "--classical";
-  options << " --diameter " << state_->diameter << " --threshold " << threshold;
+  options << " --diameter " << cellDiameterPx << " --threshold " << threshold;
   if (s.minObjectAreaPx) options << " --min-area " << *s.minObjectAreaPx;
   if (s.splitTouchingCells == false) options << " --no-split";
   return options.str();
@@ -113,7 +161,7 @@ void CellCounter::recordResult(CountRow& row, const Detection& detection, cv::Si
   row.threshold = threshold;
   row.cellDiameterPx = cellDiameterPx;
   row.seconds = seconds;
-  row.options = reproducingOptions(threshold);
+  row.options = reproducingOptions(threshold, cellDiameterPx);
 }
 
 bool CellCounter::usesNetwork() const { return state_->predictor.has_value(); }

@@ -2,6 +2,7 @@
 // The counting pipeline that the CLI and the GUI both call, so that their counts agree to the object:
 // load -> normalise -> heatmap (network or classical) -> threshold -> post-process -> measured objects.
 #include "core/classical.h"
+#include "core/diameter_estimate.h"
 #include "core/export.h"
 #include "core/image_io.h"
 #include "core/inference.h"
@@ -15,6 +16,10 @@ namespace fluocount {
 
 struct CountSettings {
   double cellDiameterPx = 0;         // 0: the model's default cell diameter (50 px for the classical method)
+  // Estimate each image's cell diameter (core/diameter_estimate.h) instead; cellDiameterPx (or the default) is
+  // then used only for an image in which no probe finds cells.
+  bool automaticDiameter = false;
+  DiameterSearchSettings diameterSearch;
   std::optional<double> threshold;   // empty: the model's threshold (classical: its automatic one)
   ImageLimits limits;
   InferenceSettings inference;
@@ -35,6 +40,7 @@ struct ImageCount {
   cv::Mat heatmap;     // CV_32F in [0,1]
   double threshold = 0;
   double cellDiameterPx = 0;
+  std::optional<DiameterEstimate> diameterEstimate;  // how cellDiameterPx was found, with --diameter auto
   PostprocessSettings postprocess;  // scaled to cellDiameterPx
   Detection detection;
   double seconds = 0;
@@ -61,14 +67,20 @@ public:
   // Re-thresholds an already computed heatmap (the GUI's slider).
   Detection detect(const ImageCount& image, double threshold) const;
 
+  // The diameter given (or the model's default); with automaticDiameter, each ImageCount has its own.
   double cellDiameterPx() const;
-  // The post-processing settings used, scaled to cellDiameterPx().
+  bool estimatesDiameter() const;
+  // The post-processing settings used, scaled to cellDiameterPx() or to another diameter.
   PostprocessSettings postprocess() const;
+  PostprocessSettings postprocess(double cellDiameterPx) const;
+  // Estimates the cell diameter of one normalised image (what countRaw does with automaticDiameter).
+  DiameterEstimate estimateDiameter(const cv::Mat& rgb) const;
   std::string methodDescription() const;  // "c-resunet model <file> on CPU (2 threads)" or "classical (Otsu)"
   bool usesNetwork() const;
   // The fluocount-cli count options that reproduce this counter's results at `threshold`, e.g.
   // "--model m.fcmodel --diameter 50 --threshold 0.875 --no-split" or "--classical --diameter 30 --threshold 0.41".
   std::string reproducingOptions(double threshold) const;
+  std::string reproducingOptions(double threshold, double cellDiameterPx) const;
   // A count-table row: the file and this counter's method and model; recordResult fills in one result.
   CountRow rowFor(const std::string& file) const;
   void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold,

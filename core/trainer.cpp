@@ -224,6 +224,8 @@ private:
     schedule_.fromJson(state.at("schedule"));
     history_ = state.at("history");
     startingModel_ = state.value("starting_model", nlohmann::json(nullptr));
+    if (startingModel_.is_object() && startingModel_.contains("validation_loss"))
+      startingValidationLoss_ = startingModel_.at("validation_loss").get<double>();
     observer_.message("resumed from " + checkpointPath_ + " at epoch " + std::to_string(epoch_ + 1) + ", step " +
                       std::to_string(step_));
   }
@@ -276,8 +278,13 @@ private:
     const double bestThreshold = validate();
     const EvaluationSummary atOwnThreshold = evaluateValidation(info_.threshold);
     startingModel_ = {{"threshold", info_.threshold}, {"f1", atOwnThreshold.f1}, {"mae", atOwnThreshold.meanAbsoluteError},
+                      {"validation_loss", lastValidationLoss_},
                       {"best_f1", lastValidationF1_}, {"best_threshold", bestThreshold}};
     recordEpoch(0, -1, bestThreshold);
+    // The starting weights compete with every epoch: a fine-tune whose epochs all validate worse than the model
+    // it started from keeps that model's weights instead of writing its least bad epoch.
+    schedule_.best = lastValidationLoss_;
+    startingValidationLoss_ = lastValidationLoss_;
     char text[160];
     std::snprintf(text, sizeof text, "the starting model on the validation images: F1 %.3f, count error %.1f at its "
                   "threshold %.3f", atOwnThreshold.f1, atOwnThreshold.meanAbsoluteError, info_.threshold);
@@ -381,6 +388,9 @@ private:
 
   void finish(TrainingOutcome& outcome) {
     copyWeights(*best_, *network_);
+    outcome.keptStartingWeights = startingValidationLoss_ && schedule_.best >= *startingValidationLoss_;
+    if (outcome.keptStartingWeights)
+      observer_.message("no epoch validated better than the starting model; its weights are kept");
     outcome.sweep = validationSweep();
     const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
     outcome.threshold = outcome.sweep.points[chosen].threshold;
@@ -412,8 +422,9 @@ private:
                           {"max_epochs", s_.maxEpochs}, {"learning_rate", s_.learningRate},
                           {"weight_maps", s_.useWeightMaps},
                           {"separate_touching_instances", s_.separateTouchingInstances}, {"oversampling", s_.useOversampling},
+                          {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
                           {"weight_normaliser", weightNormaliser_}, {"steps_per_epoch", stepsPerEpoch()}}},
-            {"epochs", outcome.epochs}, {"history", history_}, {"threshold_curve", curve},
+            {"epochs", outcome.epochs}, {"kept_starting_weights", outcome.keptStartingWeights}, {"history", history_}, {"threshold_curve", curve},
             {"starting_model_validation", startingModel_},
             {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold) : nlohmann::json(nullptr)},
             {"argmax_f1_threshold", outcome.sweep.points[outcome.sweep.argmaxF1.value_or(0)].threshold},
@@ -440,6 +451,7 @@ private:
   double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1, lastValidationMae_ = -1;
   nlohmann::json history_ = nlohmann::json::array();
   nlohmann::json startingModel_ = nullptr;  // a fine-tune's starting model on the validation images
+  std::optional<double> startingValidationLoss_;
   std::vector<cv::Mat> lastHeatmaps_;
   Clock::time_point start_;
 };

@@ -90,6 +90,8 @@ struct TrainingOutcome {
   EvaluationSummary validation;  // at that threshold, on the full validation images
   // A fine-tune's starting model on the same validation images at its own threshold (nothing from scratch).
   std::optional<double> startingF1, startingMae;
+  // A fine-tune none of whose epochs beat the starting model's validation loss writes the starting weights.
+  bool keptStartingWeights = false;
   SweepResult sweep;
 };
 

@@ -77,6 +77,46 @@ private slots:
     }
   }
 
+  // Scale augmentation: a crop magnified by z shows the cells z times as wide, so its cell area is z^2 times that
+  // of an unmagnified crop of the same centre and 1/z the side; a range draws different factors for different
+  // seeds, all within it.
+  void zoomMagnifiesTheCellsByTheDrawnFactor() {
+    AugmentationSettings geometry;
+    geometry.maxRotationDegrees = 0;
+    geometry.flips = false;
+    geometry.elasticAlphaPx = 0;
+    // The 192 px window of the slide with the most cell pixels, so that areas are large enough to compare.
+    const int side = 192;
+    cv::Point best;
+    int bestArea = -1;
+    for (const cv::Point& origin : cropGrid(slide.mask.size(), side, 64)) {
+      const int area = cv::countNonZero(slide.mask(cv::Rect(origin, cv::Size(side, side))));
+      if (area > bestArea) bestArea = area, best = origin;
+    }
+    QVERIFY2(bestArea > 2000, qPrintable(QString::number(bestArea)));
+    const cv::Point2f centre(best.x + (side - 1) / 2.0f, best.y + (side - 1) / 2.0f);
+    for (const double zoom : {1.5, 0.75}) {
+      geometry.minZoom = geometry.maxZoom = zoom;
+      const int size = int(std::lround(side * zoom));
+      const cv::Point origin(int(std::lround(centre.x - (size - 1) / 2.0)), int(std::lround(centre.y - (size - 1) / 2.0)));
+      const TrainingCrop zoomed = makeCrop(slide.rgb, slide.mask, slide.weights, origin, size, true, geometry, 5);
+      const double ratio = double(cv::countNonZero(zoomed.mask)) / bestArea;
+      qInfo("zoom %.2f: cell area x%.3f (expected x%.3f)", zoom, ratio, zoom * zoom);
+      QVERIFY2(std::abs(ratio / (zoom * zoom) - 1) < 0.05, qPrintable(QString("zoom %1: area ratio %2").arg(zoom).arg(ratio)));
+    }
+    geometry.minZoom = 0.67;
+    geometry.maxZoom = 1.5;
+    std::vector<double> ratios;
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+      const TrainingCrop crop = makeCrop(slide.rgb, slide.mask, slide.weights, best, side, true, geometry, seed);
+      ratios.push_back(double(cv::countNonZero(crop.mask)) / bestArea);
+    }
+    const auto [least, most] = std::minmax_element(ratios.begin(), ratios.end());
+    qInfo("zoom 0.67..1.5 over 12 seeds: cell area x%.2f .. x%.2f", *least, *most);
+    QVERIFY2(*most - *least > 0.3, "the zoom range must draw different factors for different seeds");
+    QVERIFY(*least > 0.67 * 0.67 * 0.8 && *most < 1.5 * 1.5 * 1.2);
+  }
+
   void sameSeedSameCropAndNoAugmentationIsACopy() {
     const auto a = makeCrop(slide.rgb, slide.mask, slide.weights, {100, 200}, 128, true, {}, 42);
     const auto b = makeCrop(slide.rgb, slide.mask, slide.weights, {100, 200}, 128, true, {}, 42);

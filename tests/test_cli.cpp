@@ -156,6 +156,41 @@ private slots:
     QVERIFY(run.out.contains("0.500"));
   }
 
+  // The FNC slide of ~29 px cells where the default 50 px finds none of its 5 cells: --diameter auto estimates
+  // the diameter, records it in the table, and the row's options reproduce the count without the estimate.
+  void countWithAutomaticDiameterRecordsTheDiameterItUsed() {
+    const QString image = sharedDataDir() + "/fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png";
+    const QString out = temp.filePath("auto");
+    const Run run = runCli({"count", image, "--diameter", "auto", "--out", out});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY2(run.err.contains("estimated per image"), qPrintable(run.err));
+    const QStringList lines = csvLines(out + "/counts.csv");
+    QCOMPARE(lines.size(), 2);
+    const QStringList header = lines[0].split(',');
+    const QStringList row = lines[1].split(',');
+    const double diameter = row[header.indexOf("cell_diameter_px")].toDouble();
+    const int count = row[header.indexOf("count")].toInt();
+    qInfo("estimated %.1f px (annotations: 28.8 px), %d cells (annotated: 5)", diameter, count);
+    QVERIFY2(diameter > 28.8 * 0.75 && diameter < 28.8 * 1.25, qPrintable(lines[1]));
+    QVERIFY(count > 0);
+    QVERIFY2(lines[1].contains(QString("--diameter %1 ").arg(diameter)), qPrintable(lines[1]));
+    const Run again = runCli({"count", image, "--diameter", QString::number(diameter), "--csv", temp.filePath("again.csv")});
+    QCOMPARE(again.exitCode, 0);
+    QCOMPARE(csvLines(temp.filePath("again.csv"))[1].split(',')[header.indexOf("count")].toInt(), count);
+
+    // Scored at the annotations' diameter either way: the estimate finds the cells the default misses.
+    auto f1 = [&](const QString& diameter) {
+      const Run evaluate = runCli({"evaluate", sharedDataDir() + "/fnc-red-extra", "--diameter", diameter,
+                                   "--match-distance", "29"});
+      const auto match = QRegularExpression("^F1 ([0-9.]+)", QRegularExpression::MultilineOption).match(evaluate.out);
+      return match.hasMatch() ? match.captured(1).toDouble() : -1.0;
+    };
+    const double atDefault = f1("50"), automatic = f1("auto");
+    qInfo("F1 at the default 50 px %.3f, with --diameter auto %.3f", atDefault, automatic);
+    QVERIFY2(automatic > atDefault + 0.3, qPrintable(QString("%1 vs %2").arg(automatic).arg(atDefault)));
+    QVERIFY(runCli({"count", image, "--diameter", "automatic"}).exitCode == 2);
+  }
+
   void trainStopsOnSignalResumesAndItsModelCounts() {
     const QString model = temp.filePath("trained.fcmodel");
     const QStringList train = {"train", sharedDataDir() + "/fnc-yellow:50:2", sharedDataDir() + "/fnc-red:50:2",

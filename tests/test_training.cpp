@@ -167,6 +167,40 @@ private slots:
     QVERIFY(p.at("validation_metrics").contains("f1"));
   }
 
+  // A fine-tune whose every epoch validates worse than the model it started from writes that model's weights,
+  // not its least bad epoch (a learning rate of 0.3 wrecks the bundled model within two steps).
+  void fineTuneThatOnlyGetsWorseKeepsTheStartingWeights() {
+    const std::string start = FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel";
+    // Three small real DSB2018 fields (two train, one validates), so that validating three times is quick.
+    const QString folder = temp.filePath("dsb-three");
+    for (const QString sub : {"images", "masks"}) {
+      QVERIFY(QDir().mkpath(folder + "/" + sub));
+      for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275", "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
+                                 "11a0170f44e3ab4a8d669ae8ea9546d3a32ebfe6486d9066e5648d30b4e1cb69"})
+        QVERIFY(QFile::copy(sharedDataDir() + "/dsb2018-fluo/" + sub + "/" + stem + ".png", folder + "/" + sub + "/" + stem + ".png"));
+    }
+    TrainingSettings s = smallRun(temp.filePath("worse.fcmodel"));
+    s.training = {{folder.toStdString(), 21, 4}};
+    s.initialModel = start;
+    s.learningRate = 0.3;
+    s.maxEpochs = 1;
+    s.maxStepsPerEpoch = 2;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    const TrainingOutcome outcome = trainModel(s, quiet, never);
+    QCOMPARE(outcome.status, TrainingOutcome::Status::Finished);
+    QVERIFY(outcome.startingF1.has_value());
+    const Model written = loadModel(s.outputModel);
+    const nlohmann::json& history = written.info.provenance.at("history");
+    QCOMPARE(history.size(), std::size_t(2));  // epoch 0 (the start) and epoch 1
+    const double startLoss = history[0].at("validation_loss"), epochLoss = history[1].at("validation_loss");
+    qInfo("validation loss: start %g, after the epoch %g", startLoss, epochLoss);
+    QVERIFY(epochLoss > startLoss);
+    QVERIFY(outcome.keptStartingWeights);
+    QVERIFY(written.info.provenance.at("kept_starting_weights").get<bool>());
+    QCOMPARE(largestDifference(weightsOf(start), weightsOf(s.outputModel)), 0.0f);
+  }
+
   void damagedCheckpointIsRejected() {
     const QString path = temp.filePath("interrupted.fcmodel.checkpoint");
     QVERIFY(QFile::exists(path));

@@ -1,0 +1,87 @@
+#include "core/diameter_estimate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace fluocount {
+namespace {
+
+double equivalentDiameter(double areaPx) { return std::sqrt(4.0 * areaPx / M_PI); }
+
+double objectWeight(const DetectedObject& object) {
+  const double confidence = object.meanProbability > 0 ? object.meanProbability : 1.0;
+  return object.areaPx * confidence;
+}
+
+// The value below and above which half of the total weight lies.
+double weightedMedian(std::vector<std::pair<double, double>> valueAndWeight) {
+  if (valueAndWeight.empty()) return 0;
+  std::sort(valueAndWeight.begin(), valueAndWeight.end());
+  double total = 0;
+  for (const auto& [value, weight] : valueAndWeight) total += weight;
+  double below = 0;
+  for (const auto& [value, weight] : valueAndWeight) {
+    below += weight;
+    if (below >= total / 2) return value;
+  }
+  return valueAndWeight.back().first;
+}
+
+double rounded(double diameterPx, const DiameterSearchSettings& settings) {
+  const double clamped = std::clamp(diameterPx, settings.minimumPx, settings.maximumPx);
+  return settings.roundToPx > 0 ? std::max(settings.roundToPx, std::round(clamped / settings.roundToPx) * settings.roundToPx)
+                                : clamped;
+}
+
+}  // namespace
+
+double typicalObjectDiameter(const Detection& detection) {
+  std::vector<std::pair<double, double>> diameters;
+  for (const DetectedObject& object : detection.objects)
+    diameters.emplace_back(equivalentDiameter(object.areaPx), objectWeight(object));
+  return weightedMedian(std::move(diameters));
+}
+
+DiameterProbe measureProbe(const Detection& detection, double diameterPx, const DiameterSearchSettings& settings) {
+  DiameterProbe probe;
+  probe.diameterPx = diameterPx;
+  probe.objects = detection.count();
+  for (const DetectedObject& object : detection.objects) probe.weight += objectWeight(object);
+  if (probe.objects >= settings.minimumObjects) probe.estimatePx = typicalObjectDiameter(detection);
+  return probe;
+}
+
+DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& detectAt,
+                                      const DiameterSearchSettings& settings) {
+  DiameterEstimate result;
+  std::vector<double> probes = settings.probesPx;
+  std::sort(probes.rbegin(), probes.rend());  // largest first: the network's cheapest pass
+  // From the largest probe down, the first whose cells measure no less than 1/sqrt(2) of it: a smaller probe
+  // would assume cells smaller than they are. A probe that finds nothing hands on to the next smaller one (cells
+  // far smaller than assumed vanish below the minimum object area).
+  double chosen = 0;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const DiameterProbe probe = measureProbe(detectAt(probes[i]), probes[i], settings);
+    result.probes.push_back(probe);
+    if (probe.estimatePx <= 0) continue;
+    chosen = probe.estimatePx;
+    if (probe.estimatePx >= probes[i] / std::sqrt(2.0)) break;
+  }
+  if (chosen <= 0) return result;
+  // One refinement at the estimate, where the network sees the cells at its own canonical size.
+  const double refineAt = rounded(chosen, settings);
+  const DiameterProbe refinement = measureProbe(detectAt(refineAt), refineAt, settings);
+  result.probes.push_back(refinement);
+  result.diameterPx = rounded(refinement.estimatePx > 0 ? refinement.estimatePx : chosen, settings);
+  return result;
+}
+
+double folderDiameter(const std::vector<DiameterEstimate>& images) {
+  std::vector<std::pair<double, double>> votes;
+  for (const DiameterEstimate& image : images)
+    if (image.found() && !image.probes.empty()) votes.emplace_back(image.diameterPx, image.probes.back().weight);
+  return weightedMedian(std::move(votes));
+}
+
+}  // namespace fluocount

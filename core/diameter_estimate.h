@@ -1,0 +1,59 @@
+#pragma once
+// Automatic cell diameter (`--diameter auto`, the app's Measure Diameter): the one knob a biologist should not have
+// to guess. The counter is run at a few probe diameters; at each, the detected objects say how large the cells
+// are; the probe at which the network sees cells nearest its own canonical size is trusted, and the estimate is
+// refined once there.
+//
+// Why not the median of the detections' sizes at one guess: faint, small detections (dim cells, debris) are many
+// and pull a plain median far down (an earlier attempt gave 18-25 px on FNC cells of 33-57 px). Here every object
+// weighs its area times its mean probability, so the estimate is "the diameter of the cell a confidently detected
+// pixel belongs to", which few small, faint objects cannot move.
+#include "core/postprocess.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+struct DiameterSearchSettings {
+  // Probe diameters, px. Factor-2 steps: a network trained with scale augmentation (x0.67 to x1.5) segments
+  // faithfully at least one of them for any cell size between about 10 and 120 px.
+  std::vector<double> probesPx = {15, 30, 60};
+  double minimumPx = 6, maximumPx = 300;  // the estimate is clamped to this range
+  int minimumObjects = 3;                 // a probe with fewer confident objects says nothing
+  double roundToPx = 1;                   // estimates are rounded, so that the count is reproducible from the table
+};
+
+struct DiameterProbe {
+  double diameterPx = 0;    // the diameter the counter assumed
+  double estimatePx = 0;    // what its detections measure (0: too few objects)
+  int objects = 0;
+  double weight = 0;        // sum of the objects' weights (area x mean probability)
+};
+
+struct DiameterEstimate {
+  double diameterPx = 0;  // 0 when nothing was detected at any probe
+  std::vector<DiameterProbe> probes;  // in the order they were run (the last is the refinement)
+  bool found() const { return diameterPx > 0; }
+};
+
+// The weighted median of the objects' equivalent-circle diameters sqrt(4 area / pi), each object weighing its area
+// times its mean probability (1 where no probability was measured). 0 for no objects.
+double typicalObjectDiameter(const Detection& detection);
+
+// A probe: what the objects detected when the counter assumed `diameterPx` say about the cell size.
+DiameterProbe measureProbe(const Detection& detection, double diameterPx, const DiameterSearchSettings& settings);
+
+// Runs `detectAt(d)` (the full counting pipeline at an assumed diameter d, in the image's own pixels) at every
+// probe, picks the probe whose own estimate lies closest to it (in log scale: there the cells look as large to
+// the network as the cells it was trained on), and refines once at that estimate. The estimate is the
+// refinement's measurement, unless it found too few objects.
+DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& detectAt,
+                                      const DiameterSearchSettings& settings = {});
+
+// A folder's diameter from its slides' estimates: the median of the images' estimates, weighted by each image's
+// confident weight (images without cells do not vote). 0 when no image has an estimate.
+double folderDiameter(const std::vector<DiameterEstimate>& images);
+
+}  // namespace fluocount

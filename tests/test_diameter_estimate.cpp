@@ -1,0 +1,141 @@
+// The automatic cell diameter (core/diameter_estimate.h): the weighting that keeps faint small detections from
+// pulling the estimate down, the probe search, and the bundled model's estimates on real slides of every dataset
+// against the diameters measured on their annotations.
+#include "core/cell_size.h"
+#include "core/counter.h"
+#include "core/diameter_estimate.h"
+#include "core/image_io.h"
+#include "tests/test_support.h"
+
+#include <QFile>
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+// The annotated cells of a real slide as a detection, each object as confident as a clear network detection.
+Detection annotatedCells(const QString& dataset, const QString& stem) {
+  const cv::Mat mask = loadMask(dataFile(dataset + "/masks/" + stem + ".png"));
+  cv::Mat labels;
+  labelComponents(mask, labels);
+  Detection cells = measureLabels(labels);
+  for (DetectedObject& object : cells.objects) object.meanProbability = 0.95;
+  return cells;
+}
+
+double measuredDiameter(const QString& dataset, const QString& stem) {
+  const QString labelsPath = sharedDataDir() + "/" + dataset + "/labels/" + stem + ".png";
+  cv::Mat labels;
+  if (QFile::exists(labelsPath)) {
+    labels = loadLabels(labelsPath.toStdString());
+  } else {
+    labelComponents(loadMask(dataFile(dataset + "/masks/" + stem + ".png")), labels);
+  }
+  return summariseDiameters(objectDiameters(labels)).medianDiameterPx;
+}
+
+}  // namespace
+
+class DiameterEstimateTest : public QObject {
+  Q_OBJECT
+
+private slots:
+  void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
+
+  // The failure an earlier per-image attempt had: many small, faint detections (dim cells, debris) beside the
+  // real cells. A plain median follows them; the area x probability weighting does not.
+  void faintSmallDetectionsDoNotPullTheEstimateDown() {
+    Detection cells = annotatedCells("fnc-red", "MAR32C2R3_PVHr_200x_r");
+    QVERIFY(cells.count() > 50);
+    const double clean = typicalObjectDiameter(cells);
+    const double measured = measuredDiameter("fnc-red", "MAR32C2R3_PVHr_200x_r");
+    QVERIFY2(std::abs(clean / measured - 1) < 0.15, qPrintable(QString("%1 vs %2").arg(clean).arg(measured)));
+    // Twice as many faint 8 px specks as cells: they would be the plain median.
+    const int cellCount = cells.count();
+    for (int i = 0; i < 2 * cellCount; ++i) {
+      DetectedObject speck;
+      speck.areaPx = 50;
+      speck.meanProbability = 0.6;
+      cells.objects.push_back(speck);
+    }
+    std::vector<double> plain;
+    for (const auto& object : cells.objects) plain.push_back(std::sqrt(4.0 * object.areaPx / M_PI));
+    const double plainMedian = summariseDiameters(plain).medianDiameterPx;
+    const double weighted = typicalObjectDiameter(cells);
+    qInfo("cells %.1f px; with specks: weighted %.1f px, plain median %.1f px", clean, weighted, plainMedian);
+    QVERIFY(plainMedian < 10);
+    QVERIFY2(std::abs(weighted / clean - 1) < 0.1, qPrintable(QString("%1 vs %2").arg(weighted).arg(clean)));
+    QCOMPARE(typicalObjectDiameter(Detection{}), 0.0);
+  }
+
+  // Largest probe first; a probe that sees cells much smaller than it assumed hands on to the next; one
+  // refinement at the estimate; nothing found anywhere is no estimate.
+  void probesRunFromLargestAndStopWhereTheCellsFit() {
+    const Detection cells = annotatedCells("fnc-red", "MAR32C2R3_PVHr_200x_r");
+    std::vector<double> asked;
+    const DiameterEstimate estimate = estimateCellDiameter([&](double d) {
+      asked.push_back(d);
+      return cells;  // the same cells, whatever is assumed: the estimate is what they measure
+    });
+    const double expected = std::round(typicalObjectDiameter(cells));
+    QCOMPARE(estimate.diameterPx, expected);
+    // 60 sees cells of ~33 px (< 60/sqrt 2): on to 30, where they fit; then the refinement at the estimate.
+    QCOMPARE(asked, (std::vector<double>{60, 30, expected}));
+    QCOMPARE(estimate.probes.size(), std::size_t(3));
+
+    asked.clear();
+    const DiameterEstimate none = estimateCellDiameter([&](double d) {
+      asked.push_back(d);
+      return Detection{};
+    });
+    QVERIFY(!none.found());
+    QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
+
+    std::vector<DiameterEstimate> folder = {estimate, none, estimate};
+    QCOMPARE(folderDiameter(folder), expected);
+  }
+
+  // The bundled model on one slide of each dataset (slides of the held-out test split, never trained on):
+  // the estimate is within 25 % of the median diameter of the slide's annotated cells.
+  void bundledModelEstimatesRealSlidesWithin25Percent_data() {
+    QTest::addColumn<QString>("dataset");
+    QTest::addColumn<QString>("stem");
+    QTest::newRow("fnc-yellow") << "fnc-yellow" << "Mar19bS1C4R2_LHr_200x";
+    QTest::newRow("fnc-red") << "fnc-red" << "MAR32C2R3_PVHr_200x_r";
+    QTest::newRow("deepflash") << "deepflash" << "cfos_wue_01";
+    QTest::newRow("bbbc039") << "bbbc039" << "IXMtest_A16_s2_w15AF20A10-82AE-48FA-AC50-7AE8AC3AA544";
+    QTest::newRow("dsb2018") << "dsb2018-fluo" << "193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066";
+  }
+
+  void bundledModelEstimatesRealSlidesWithin25Percent() {
+    QFETCH(QString, dataset);
+    QFETCH(QString, stem);
+    static const CellCounter counter = [] {
+      CountSettings settings;
+      settings.automaticDiameter = true;
+      return CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
+    }();
+    const std::string image = dataFile(dataset + "/images/" + stem + ".png");
+    const double measured = measuredDiameter(dataset, stem);
+    const ImageCount counted = counter.count(image);
+    QVERIFY(counted.diameterEstimate && counted.diameterEstimate->found());
+    qInfo("%s: estimated %.0f px, annotations %.1f px (%+.0f %%)", qPrintable(stem), counted.cellDiameterPx, measured,
+          100 * (counted.cellDiameterPx / measured - 1));
+    QVERIFY2(std::abs(counted.cellDiameterPx / measured - 1) <= 0.25,
+             qPrintable(QString("estimated %1 px, measured %2 px").arg(counted.cellDiameterPx).arg(measured)));
+    // The count is the count at the estimated diameter: what the table's options reproduce.
+    CountSettings fixed;
+    fixed.cellDiameterPx = counted.cellDiameterPx;
+    const CellCounter atEstimate =
+        CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), fixed);
+    QCOMPARE(atEstimate.count(image).detection.count(), counted.detection.count());
+  }
+};
+
+QTEST_GUILESS_MAIN(DiameterEstimateTest)
+#include "test_diameter_estimate.moc"
