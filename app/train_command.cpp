@@ -94,6 +94,9 @@ int runTrainCommand(const QStringList& arguments) {
       {"zoom", "Scale augmentation: magnify each training crop by a random factor in [min, max] (log-uniform), e.g. "
                "0.67:1.5, so that the network tolerates a cell diameter that is somewhat off (default 1:1, none).",
        "min:max", "1:1"},
+      {"select", "Which weights to write: 'loss' (the epoch of lowest validation loss, default), 'f1' (highest "
+                 "validation F1) or 'last' (the last epoch). A fine-tune's starting weights compete under the first "
+                 "two.", "loss|f1|last", "loss"},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
       {"exclude", "Text file of image file names never trained or validated on, one per line: a held-out test "
                   "split (evaluate it later with 'evaluate --only').", "file"},
@@ -131,6 +134,11 @@ int runTrainCommand(const QStringList& arguments) {
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.useOversampling = !parser.isSet("no-oversampling");
+  const QString select = parser.value("select");
+  if (select == "loss") s.selection = TrainingSettings::Selection::LowestValidationLoss;
+  else if (select == "f1") s.selection = TrainingSettings::Selection::HighestValidationF1;
+  else if (select == "last") s.selection = TrainingSettings::Selection::LastEpoch;
+  else throw CliError("--select must be loss, f1 or last");
   {
     const QStringList zoom = parser.value("zoom").split(':');
     bool minOk = false, maxOk = false;

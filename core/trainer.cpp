@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -224,16 +225,31 @@ private:
     schedule_.fromJson(state.at("schedule"));
     history_ = state.at("history");
     startingModel_ = state.value("starting_model", nlohmann::json(nullptr));
-    if (startingModel_.is_object() && startingModel_.contains("validation_loss"))
-      startingValidationLoss_ = startingModel_.at("validation_loss").get<double>();
+    restoreBestEpoch(state);
     observer_.message("resumed from " + checkpointPath_ + " at epoch " + std::to_string(epoch_ + 1) + ", step " +
                       std::to_string(step_));
+  }
+
+  // Checkpoints written before the selection was recorded kept the lowest-loss epoch, the start included.
+  void restoreBestEpoch(const nlohmann::json& state) {
+    if (state.contains("best_epoch")) {
+      bestEpoch_ = state.at("best_epoch").get<int>();
+      bestF1_ = state.at("best_f1").get<double>();
+      return;
+    }
+    double lowest = std::numeric_limits<double>::infinity();
+    for (const auto& entry : history_)
+      if (entry.at("validation_loss").get<double>() < lowest) {
+        lowest = entry.at("validation_loss").get<double>();
+        bestEpoch_ = entry.at("epoch").get<int>();
+        bestF1_ = entry.at("validation_f1").get<double>();
+      }
   }
 
   void saveState() {
     const nlohmann::json state = {{"epoch", epoch_}, {"step", step_}, {"loss_sum", lossSum_},
                                   {"schedule", schedule_.toJson()}, {"history", history_}, {"seed", s_.seed},
-                                  {"starting_model", startingModel_}};
+                                  {"starting_model", startingModel_}, {"best_epoch", bestEpoch_}, {"best_f1", bestF1_}};
     saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state});
   }
 
@@ -263,13 +279,26 @@ private:
     const double bestThreshold = validate();
     const double previousBest = schedule_.best;
     setLearningRate(*optimizer_, schedule_.update(lastValidationLoss_, learningRateOf(*optimizer_)));
-    if (schedule_.best < previousBest) copyWeights(*network_, *best_);
+    if (isNewBest(schedule_.best < previousBest)) {
+      copyWeights(*network_, *best_);
+      bestEpoch_ = epoch_ + 1;
+      bestF1_ = lastValidationF1_;
+    }
     recordEpoch(epoch_ + 1, trainLoss, bestThreshold);
     ++epoch_;
     step_ = 0;
     lossSum_ = 0;
     saveState();
     report(true, trainLoss);
+  }
+
+  bool isNewBest(bool lowerLoss) const {
+    switch (s_.selection) {
+      case TrainingSettings::Selection::LowestValidationLoss: return lowerLoss;
+      case TrainingSettings::Selection::HighestValidationF1: return lastValidationF1_ > bestF1_;
+      case TrainingSettings::Selection::LastEpoch: return true;
+    }
+    return lowerLoss;
   }
 
   // A fine-tune first measures the model it starts from on the same validation images, as "epoch 0": the curves
@@ -284,7 +313,8 @@ private:
     // The starting weights compete with every epoch: a fine-tune whose epochs all validate worse than the model
     // it started from keeps that model's weights instead of writing its least bad epoch.
     schedule_.best = lastValidationLoss_;
-    startingValidationLoss_ = lastValidationLoss_;
+    bestF1_ = lastValidationF1_;
+    bestEpoch_ = 0;
     char text[160];
     std::snprintf(text, sizeof text, "the starting model on the validation images: F1 %.3f, count error %.1f at its "
                   "threshold %.3f", atOwnThreshold.f1, atOwnThreshold.meanAbsoluteError, info_.threshold);
@@ -388,9 +418,12 @@ private:
 
   void finish(TrainingOutcome& outcome) {
     copyWeights(*best_, *network_);
-    outcome.keptStartingWeights = startingValidationLoss_ && schedule_.best >= *startingValidationLoss_;
+    outcome.selectedEpoch = bestEpoch_;
+    outcome.keptStartingWeights = startingModel_.is_object() && bestEpoch_ == 0;
     if (outcome.keptStartingWeights)
       observer_.message("no epoch validated better than the starting model; its weights are kept");
+    else
+      observer_.message("writing the weights of epoch " + std::to_string(bestEpoch_));
     outcome.sweep = validationSweep();
     const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
     outcome.threshold = outcome.sweep.points[chosen].threshold;
@@ -405,6 +438,15 @@ private:
     writeFileAtomically(s_.outputModel, serialiseModel(*network_, info_),
                         s_.overwriteOutput ? Overwrite::Allow : Overwrite::Refuse);
     outcome.modelPath = s_.outputModel;
+  }
+
+  std::string selectionName() const {
+    switch (s_.selection) {
+      case TrainingSettings::Selection::LowestValidationLoss: return "lowest validation loss";
+      case TrainingSettings::Selection::HighestValidationF1: return "highest validation F1";
+      case TrainingSettings::Selection::LastEpoch: return "last epoch";
+    }
+    return "";
   }
 
   nlohmann::json provenance(const TrainingOutcome& outcome) const {
@@ -424,7 +466,8 @@ private:
                           {"separate_touching_instances", s_.separateTouchingInstances}, {"oversampling", s_.useOversampling},
                           {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
                           {"weight_normaliser", weightNormaliser_}, {"steps_per_epoch", stepsPerEpoch()}}},
-            {"epochs", outcome.epochs}, {"kept_starting_weights", outcome.keptStartingWeights}, {"history", history_}, {"threshold_curve", curve},
+            {"epochs", outcome.epochs}, {"selected_epoch", outcome.selectedEpoch}, {"selection", selectionName()},
+            {"kept_starting_weights", outcome.keptStartingWeights}, {"history", history_}, {"threshold_curve", curve},
             {"starting_model_validation", startingModel_},
             {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold) : nlohmann::json(nullptr)},
             {"argmax_f1_threshold", outcome.sweep.points[outcome.sweep.argmaxF1.value_or(0)].threshold},
@@ -451,7 +494,8 @@ private:
   double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1, lastValidationMae_ = -1;
   nlohmann::json history_ = nlohmann::json::array();
   nlohmann::json startingModel_ = nullptr;  // a fine-tune's starting model on the validation images
-  std::optional<double> startingValidationLoss_;
+  int bestEpoch_ = 0;  // whose weights best_ holds (0: the starting weights)
+  double bestF1_ = -1;
   std::vector<cv::Mat> lastHeatmaps_;
   Clock::time_point start_;
 };

@@ -47,6 +47,10 @@ struct TrainingSettings {
   // Cut the lines where two instances of a folder's labels/ touch out of the training masks (prepareExample).
   // Off by default: it changes what an unchanged command trains on.
   bool separateTouchingInstances = false;
+  // Which weights the run writes: those of the epoch of lowest validation loss (METHOD.md: keep the best
+  // checkpoint), of highest validation F1, or of the last epoch. A fine-tune's starting weights compete as
+  // epoch 0 under the first two.
+  enum class Selection { LowestValidationLoss, HighestValidationF1, LastEpoch } selection = Selection::LowestValidationLoss;
   bool useOversampling = true;
   int artifactOversampling = 150;
   std::vector<ArtifactCrop> artifacts;
@@ -90,7 +94,8 @@ struct TrainingOutcome {
   EvaluationSummary validation;  // at that threshold, on the full validation images
   // A fine-tune's starting model on the same validation images at its own threshold (nothing from scratch).
   std::optional<double> startingF1, startingMae;
-  // A fine-tune none of whose epochs beat the starting model's validation loss writes the starting weights.
+  // The epoch whose weights were written (0: a fine-tune's starting weights, which no epoch beat).
+  int selectedEpoch = 0;
   bool keptStartingWeights = false;
   SweepResult sweep;
 };

@@ -199,6 +199,15 @@ private slots:
     QVERIFY(outcome.keptStartingWeights);
     QVERIFY(written.info.provenance.at("kept_starting_weights").get<bool>());
     QCOMPARE(largestDifference(weightsOf(start), weightsOf(s.outputModel)), 0.0f);
+
+    // --select last writes the last epoch whatever it validated.
+    s.outputModel = temp.filePath("last.fcmodel").toStdString();
+    s.selection = TrainingSettings::Selection::LastEpoch;
+    const TrainingOutcome last = trainModel(s, quiet, never);
+    QVERIFY(!last.keptStartingWeights);
+    QCOMPARE(last.selectedEpoch, 1);
+    QCOMPARE(loadModel(s.outputModel).info.provenance.at("selection").get<std::string>(), std::string("last epoch"));
+    QVERIFY(largestDifference(weightsOf(start), weightsOf(s.outputModel)) > 0.01f);
   }
 
   void damagedCheckpointIsRejected() {
