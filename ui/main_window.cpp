@@ -46,6 +46,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   buildActions();
   buildEditing();
   buildTraining();
+  buildDiameterTools();
 
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(260);
@@ -160,7 +161,7 @@ void MainWindow::buildActions() {
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
-  QMenu* count = menuBar()->addMenu(tr("&Count"));
+  QMenu* count = countMenu_ = menuBar()->addMenu(tr("&Count"));
   countAction_ = count->addAction(tr("Count &Folder"), this, [this] { countAll(false); });
   countAction_->setShortcut(QKeySequence(tr("Ctrl+R")));
   countAction_->setToolTip(tr("Count every slide not counted yet (Ctrl+R)"));

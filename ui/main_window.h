@@ -1,6 +1,7 @@
 #pragma once
 // FluoCount's main window: it assembles the panels (slide list, canvas, threshold panel, layers) around one
 // Project and wires them to the workers. The panels know nothing of each other.
+#include "ui/cell_diameter.h"
 #include "ui/count_worker.h"
 #include "ui/exporter.h"
 #include "ui/latest_only.h"
@@ -18,6 +19,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QPushButton;
 class QTableView;
 
 namespace fluocount::ui {
@@ -53,6 +55,13 @@ public:
   void useModel(const QString& modelPath, bool recount);
   std::optional<TrainingJob> trainingJob() const { return job_; }
 
+  // The cell-diameter tools (main_window_diameter.cpp): estimate from the slides (asks before applying), the
+  // calibration lines on the canvas, and setting the folder's diameter (counts again).
+  void measureCellDiameter();
+  void applyCellDiameter(double diameterPx);
+  DiameterCalibration* diameterCalibration() const { return calibration_; }
+  std::optional<FolderDiameter> lastDiameterMeasurement() const { return lastDiameterMeasurement_; }
+
   Project* project() const { return project_; }
   SlideCanvas* canvas() const { return canvas_; }
   ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
@@ -68,6 +77,7 @@ signals:
   void slideLoaded(int index);  // the current slide, its mask and layers are on screen
   void proposalsReady();
   void trainingFinished(fluocount::ui::TrainingResult result);
+  void diameterMeasured(double diameterPx);  // 0: no cells found (or cancelled)
 
 protected:
   void closeEvent(QCloseEvent*) override;
@@ -79,6 +89,9 @@ private:
   void buildDocks();
   void buildEditing();
   void buildTraining();
+  void buildDiameterTools();
+  void showCalibration();
+  void offerMeasuredDiameter(const FolderDiameter& result);
   void launchTraining(const TrainingSettings& settings, bool resumed);
   void onTrainingProgress(const TrainingProgress& progress);
   void onTrainingFinished(const TrainingResult& result);
@@ -121,6 +134,15 @@ private:
   QLabel* modelLabel_;
   QMenu* recentMenu_;
   QAction *countAction_, *recountAction_, *cancelAction_, *exportAction_, *reviewedAction_;
+  QMenu* countMenu_ = nullptr;
+
+  DiameterCalibration* calibration_ = nullptr;
+  QAction *measureDiameterAction_ = nullptr, *calibrateAction_ = nullptr;
+  QWidget* calibrationBar_ = nullptr;
+  QLabel* calibrationLabel_ = nullptr;
+  QPushButton* useCalibrationButton_ = nullptr;
+  bool measuringDiameter_ = false;
+  std::optional<FolderDiameter> lastDiameterMeasurement_;
 
   QThread countThread_;
   CountWorker* worker_;

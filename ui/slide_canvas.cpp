@@ -143,6 +143,7 @@ void SlideCanvas::paintEvent(QPaintEvent*) {
   painter.setOpacity(1.0);
   drawMarkers(painter);
   if (tools_) tools_->paintPreview(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
+  if (calibration_) calibration_->paint(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
 }
 
 void SlideCanvas::drawMarkers(QPainter& painter) {
@@ -177,6 +178,14 @@ void SlideCanvas::drawMarkers(QPainter& painter) {
   }
 }
 
+void SlideCanvas::setCalibration(DiameterCalibration* calibration) {
+  calibration_ = calibration;
+  connect(calibration, &DiameterCalibration::changed, this, [this] {
+    setCursor(calibration_->isActive() ? Qt::CrossCursor : Qt::ArrowCursor);
+    update();
+  });
+}
+
 void SlideCanvas::wheelEvent(QWheelEvent* event) {
   const double steps = event->angleDelta().y() / 120.0;
   zoomBy(std::pow(1.25, steps), event->position());
@@ -184,6 +193,11 @@ void SlideCanvas::wheelEvent(QWheelEvent* event) {
 }
 
 void SlideCanvas::mousePressEvent(QMouseEvent* event) {
+  if (calibration_ && event->button() != Qt::MiddleButton &&
+      calibration_->press(toImage(event->position()), event->button())) {
+    calibrationDrag_ = true;
+    return;
+  }
   if (tools_ && event->button() != Qt::MiddleButton &&
       tools_->press(toImage(event->position()), event->button(), event->modifiers())) {
     toolDrag_ = true;
@@ -197,7 +211,8 @@ void SlideCanvas::mousePressEvent(QMouseEvent* event) {
 }
 
 void SlideCanvas::mouseMoveEvent(QMouseEvent* event) {
-  if (tools_) tools_->move(toImage(event->position()));
+  if (calibrationDrag_) calibration_->move(toImage(event->position()));
+  else if (tools_) tools_->move(toImage(event->position()));
   if (panning_) {
     origin_ += event->position() - lastMouse_;
     lastMouse_ = event->position();
@@ -210,6 +225,11 @@ void SlideCanvas::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void SlideCanvas::mouseReleaseEvent(QMouseEvent* event) {
+  if (calibrationDrag_) {
+    calibrationDrag_ = false;
+    calibration_->release(toImage(event->position()));
+    return;
+  }
   if (toolDrag_) {
     toolDrag_ = false;
     if (tools_) tools_->release(toImage(event->position()));

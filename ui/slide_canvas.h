@@ -2,6 +2,7 @@
 // The slide viewer: zoom (wheel, +/-, fit, 100 %) and pan (drag, arrow keys) over layered images: the slide, the
 // network's heatmap, the detection outlines with ids and centres, the user's mask and the TP/FP/FN markers. Only
 // the visible part of each layer is drawn, so large slides stay smooth.
+#include "ui/cell_diameter.h"
 #include "ui/mask_tools.h"
 #include "ui/slide_layers.h"
 
@@ -29,6 +30,8 @@ public:
   void setProposals(const QImage& outlines);
   // Mouse events go to the controller's tool when it has one; the middle button always pans.
   void setToolController(MaskToolController* tools);
+  // While the calibration is active, it takes the mouse before any mask tool.
+  void setCalibration(DiameterCalibration* calibration);
   void setOverlay(const DetectionOverlay& overlay);
   void setLayers(const CanvasLayers& layers);
   const CanvasLayers& layers() const { return layers_; }
@@ -60,7 +63,8 @@ private:
 
   QImage image_, heatmap_, mask_, proposals_;
   MaskToolController* tools_ = nullptr;
-  bool toolDrag_ = false;
+  DiameterCalibration* calibration_ = nullptr;
+  bool toolDrag_ = false, calibrationDrag_ = false;
   DetectionOverlay overlay_;
   CanvasLayers layers_;
   double zoom_ = 1;

@@ -1,0 +1,119 @@
+// The app's cell-diameter tools, offscreen, on a copy of a real FNC slide whose cells (~29 px) the default 50 px
+// misses: Count > Measure Cell Diameter estimates it and, once the user says yes, counts again at it; the
+// calibration tool turns lines dragged across cells on the canvas into the folder's diameter.
+#include "test_support.h"
+#include "ui/main_window.h"
+
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+QPushButton* buttonWithText(QWidget* root, const QString& text) {
+  for (QPushButton* button : root->findChildren<QPushButton*>())
+    if (button->text() == text && button->isVisible()) return button;
+  return nullptr;
+}
+
+// A left drag on the canvas between two image points.
+void dragAcross(SlideCanvas* canvas, QPointF from, QPointF to) {
+  QTest::mousePress(canvas, Qt::LeftButton, {}, canvas->toWidget(from).toPoint());
+  QTest::mouseMove(canvas, canvas->toWidget((from + to) / 2).toPoint());
+  QTest::mouseMove(canvas, canvas->toWidget(to).toPoint());
+  QTest::mouseRelease(canvas, Qt::LeftButton, {}, canvas->toWidget(to).toPoint());
+}
+
+}  // namespace
+
+class TestDiameterGui : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+  QString folder_;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    QStandardPaths::setTestModeEnabled(true);
+    folder_ = scratch_.filePath("fnc-red-extra");
+    test::copyFolder(test::sharedDataDir() + "/fnc-red-extra", folder_);
+  }
+
+  void measuredDiameterIsOfferedAndCountsTheCellsTheDefaultMissed() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFolder(folder_));
+    QSignalSpy counted(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(counted.wait(600000));
+    const int atDefault = window.project()->slide(0).count;
+
+    QSignalSpy measured(&window, &MainWindow::diameterMeasured);
+    window.measureCellDiameter();
+    QVERIFY(measured.wait(600000));
+    const double diameter = measured.first().first().toDouble();
+    qInfo("default diameter: %d cells; measured %.0f px (annotations: 28.8 px)", atDefault, diameter);
+    QVERIFY2(diameter > 28.8 * 0.75 && diameter < 28.8 * 1.25, qPrintable(QString::number(diameter)));
+    QCOMPARE(window.lastDiameterMeasurement()->slides.size(), std::size_t(1));
+
+    auto* box = window.findChild<QMessageBox*>("measured-diameter");
+    QVERIFY(box);
+    QVERIFY2(box->text().contains(QString("%1 px").arg(diameter)), qPrintable(box->text()));
+    box->button(QMessageBox::Yes)->click();
+    QCOMPARE(window.project()->settings().cellDiameterPx, diameter);
+    QVERIFY(window.isCounting());
+    QVERIFY(counted.wait(600000));
+    const int atMeasured = window.project()->slide(0).count;
+    qInfo("at the measured diameter: %d cells (annotated: 5)", atMeasured);
+    QVERIFY(atMeasured > atDefault);
+    QCOMPARE(window.project()->slide(0).analysis->cellDiameterPx, diameter);
+  }
+
+  void calibrationLinesSetTheDiameter() {
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    QVERIFY(window.openFolder(folder_));
+    QVERIFY(loaded.wait(60000));  // the slide is on the canvas, fitted to it
+    QCOMPARE(window.currentSlide(), 0);
+    window.canvas()->showActualSize();  // cells large enough on screen to drag across
+    DiameterCalibration* calibration = window.diameterCalibration();
+    calibration->start();
+    SlideCanvas* canvas = window.canvas();
+    // Three cells of 30, 34 and 40 px around the middle of the view, and a fourth line that a right click takes
+    // back.
+    const QPointF c = canvas->toImage(QPointF(canvas->rect().center()));
+    dragAcross(canvas, c + QPointF(-120, -80), c + QPointF(-90, -80));
+    dragAcross(canvas, c + QPointF(0, 0), c + QPointF(0, 34));
+    dragAcross(canvas, c + QPointF(80, 60), c + QPointF(104, 92));
+    dragAcross(canvas, c + QPointF(-100, 100), c + QPointF(0, 100));
+    QCOMPARE(calibration->lines().size(), std::size_t(4));
+    QTest::mouseClick(canvas, Qt::RightButton, {}, canvas->toWidget(c).toPoint());
+    QCOMPARE(calibration->lines().size(), std::size_t(3));
+    QVERIFY(std::abs(*calibration->diameterPx() - 34) < 1.0);  // the median of ~30, 34, 40 (canvas rounding)
+
+    QTest::qWait(100);  // let the status bar lay out its new text before the screenshot
+    const QImage shot = window.grab().toImage();
+    shot.save(scratch_.filePath("calibration.png"));
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))
+      shot.save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/calibration.png");
+
+    QPushButton* use = buttonWithText(&window, "Use 34 px");
+    QVERIFY(use);
+    QSignalSpy counted(&window, &MainWindow::countingFinished);
+    use->click();
+    QVERIFY(!calibration->isActive());
+    QCOMPARE(window.project()->settings().cellDiameterPx, 34.0);
+    QVERIFY(counted.wait(600000));
+    QCOMPARE(window.project()->slide(0).analysis->cellDiameterPx, 34.0);
+  }
+};
+
+QTEST_MAIN(TestDiameterGui)
+#include "test_diameter_gui.moc"
