@@ -7,7 +7,6 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 
 using namespace fluocount;
@@ -34,14 +33,12 @@ void dragAcross(SlideCanvas* canvas, QPointF from, QPointF to) {
 class TestDiameterGui : public QObject {
   Q_OBJECT
   QTemporaryDir scratch_;
-  QString folder_;
+  QString folder_;  // a copy of fnc-red-extra: one slide, 5 annotated cells of ~29 px
 
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    QStandardPaths::setTestModeEnabled(true);
-    folder_ = scratch_.filePath("fnc-red-extra");
-    test::copyFolder(test::sharedDataDir() + "/fnc-red-extra", folder_);
+    folder_ = test::writableDatasetCopy(scratch_.path(), "fnc-red-extra");
   }
 
   void measuredDiameterIsOfferedAndCountsTheCellsTheDefaultMissed() {

@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include <QStandardPaths>
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -40,6 +42,13 @@ void copyFolder(const QString& from, const QString& to) {
     if (entry.isDir()) copyFolder(entry.filePath(), to + "/" + entry.fileName());
     else QFile::copy(entry.filePath(), to + "/" + entry.fileName());
   }
+}
+
+QString writableDatasetCopy(const QString& scratch, const QString& dataset) {
+  QStandardPaths::setTestModeEnabled(true);
+  const QString copy = scratch + "/" + dataset;
+  copyFolder(sharedDataDir() + "/" + dataset, copy);
+  return copy;
 }
 
 }  // namespace fluocount::test

@@ -18,6 +18,9 @@ std::string readBytes(const std::string& path);
 void writeBytes(const std::string& path, const std::string& bytes);
 // A writable copy of a real folder (the desktop app keeps its state inside the slide folder).
 void copyFolder(const QString& from, const QString& to);
+// A writable copy of ../shared/data/<dataset> inside `scratch`, for the GUI suites (QStandardPaths test mode on,
+// so that the app's own settings stay out of the user's).
+QString writableDatasetCopy(const QString& scratch, const QString& dataset);
 
 }  // namespace fluocount::test
 

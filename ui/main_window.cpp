@@ -241,15 +241,19 @@ void MainWindow::selectSlide(int index) {
   }
 }
 
+std::shared_ptr<const CellCounter> MainWindow::counterOrWarning(const QString& title) {
+  try {
+    return project_->counter();
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, title, QString::fromUtf8(e.what()));
+    return nullptr;
+  }
+}
+
 void MainWindow::countAll(bool again) {
   if (!project_->isOpen() || counting_) return;
-  std::shared_ptr<const CellCounter> counter;
-  try {
-    counter = project_->counter();
-  } catch (const std::exception& e) {
-    QMessageBox::warning(this, tr("Cannot count"), QString::fromUtf8(e.what()));
-    return;
-  }
+  const std::shared_ptr<const CellCounter> counter = counterOrWarning(tr("Cannot count"));
+  if (!counter) return;
   std::vector<CountWorker::Job> jobs;
   for (int i = 0; i < project_->slideCount(); ++i)
     if (again || project_->slide(i).status != SlideStatus::Counted)

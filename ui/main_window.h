@@ -90,6 +90,8 @@ private:
   void buildEditing();
   void buildTraining();
   void buildDiameterTools();
+  // The project's counter, or null after telling the user why there is none (e.g. an unreadable model file).
+  std::shared_ptr<const CellCounter> counterOrWarning(const QString& title);
   void showCalibration();
   void offerMeasuredDiameter(const FolderDiameter& result);
   void launchTraining(const TrainingSettings& settings, bool resumed);

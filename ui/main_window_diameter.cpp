@@ -80,13 +80,8 @@ void MainWindow::measureCellDiameter() {
     QMessageBox::information(this, tr("Measure Cell Diameter"), tr("Wait until counting has finished, or cancel it."));
     return;
   }
-  std::shared_ptr<const CellCounter> counter;
-  try {
-    counter = project_->counter();
-  } catch (const std::exception& e) {
-    QMessageBox::warning(this, tr("Cannot measure"), QString::fromUtf8(e.what()));
-    return;
-  }
+  const std::shared_ptr<const CellCounter> counter = counterOrWarning(tr("Cannot measure"));
+  if (!counter) return;
   std::vector<QString> paths;
   for (int i = 0; i < project_->slideCount(); ++i) paths.push_back(project_->slide(i).imagePath);
   paths = slidesToMeasure(paths);
