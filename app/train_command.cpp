@@ -88,6 +88,7 @@ int runTrainCommand(const QStringList& arguments) {
       {"crop-size", "Crop side, px (default 512).", "px", "512"},
       {"crop-step", "Step of the crop grid (default 400 for 512 crops, scaled for other sizes).", "px"},
       {"lr", "Initial learning rate (default 0.006).", "rate", "0.006"},
+      {"early-stopping", "Stop after this many epochs without a lower validation loss (default 20).", "n", "20"},
       {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
       {"separate-touching", "Where a folder has labels/ (instance labels, same stems), cut the lines where two "
                             "labelled cells touch out of the training masks, so touching cells are learnt apart."},
@@ -131,6 +132,7 @@ int runTrainCommand(const QStringList& arguments) {
   if (s.cropSize % 16) throw CliError("--crop-size must be a multiple of 16");
   s.cropStep = parser.isSet("crop-step") ? int(numberOption(parser, "crop-step", 1, 4096)) : s.cropSize * 400 / 512;
   s.learningRate = numberOption(parser, "lr", 1e-9, 10);
+  s.earlyStoppingPatience = int(numberOption(parser, "early-stopping", 1, 100000));
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.useOversampling = !parser.isSet("no-oversampling");

@@ -420,13 +420,17 @@ private:
     copyWeights(*best_, *network_);
     outcome.selectedEpoch = bestEpoch_;
     outcome.keptStartingWeights = startingModel_.is_object() && bestEpoch_ == 0;
-    if (outcome.keptStartingWeights)
-      observer_.message("no epoch validated better than the starting model; its weights are kept");
-    else
-      observer_.message("writing the weights of epoch " + std::to_string(bestEpoch_));
     outcome.sweep = validationSweep();
     const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
-    outcome.threshold = outcome.sweep.points[chosen].threshold;
+    if (outcome.keptStartingWeights) {
+      // The starting model whole, threshold included: a knee re-picked on a few validation slides is noise, and
+      // on one slide it lowered F1 on the others (models/few-shot-benchmark.sh).
+      outcome.threshold = startingModel_.at("threshold").get<double>();
+      observer_.message("no epoch validated better than the starting model; its weights and threshold are kept");
+    } else {
+      outcome.threshold = outcome.sweep.points[chosen].threshold;
+      observer_.message("writing the weights of epoch " + std::to_string(bestEpoch_));
+    }
     info_.threshold = outcome.threshold;
     outcome.validation = evaluateValidation(outcome.threshold);
     if (startingModel_.is_object()) {

@@ -197,6 +197,7 @@ private slots:
     qInfo("validation loss: start %g, after the epoch %g", startLoss, epochLoss);
     QVERIFY(epochLoss > startLoss);
     QVERIFY(outcome.keptStartingWeights);
+    QCOMPARE(written.info.threshold, loadModel(start).info.threshold);  // the starting model whole
     QVERIFY(written.info.provenance.at("kept_starting_weights").get<bool>());
     QCOMPARE(largestDifference(weightsOf(start), weightsOf(s.outputModel)), 0.0f);
 

@@ -1,0 +1,77 @@
+#!/bin/bash
+# Does retraining pay off? For each dataset with at least 7 annotated images, simulate a biologist who corrects
+# 3 slides in the app (2 train, 1 validates) and clicks Retrain with the app's CPU defaults (ui/training_plan.cpp:
+# fine-tune the active model, 8 epochs x 40 steps of 4 x 256 px crops, lr 5e-4, augmentation x10, crop step 204,
+# early stopping after 4 epochs, seed 1), then count the dataset's other images before and after.
+#   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
+#                                [--work DIR] [fluocount-cli binary]
+# The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
+# name order; the "rest" is the dataset's other test-split images, or, where fewer than 4 remain (DeepFLaSH has
+# 3 test images), all its other images, which the bundled model trained on (said in the row). Prints one markdown
+# row per dataset: F1 before and after on the rest, the change, whether the starting weights were kept, wall time.
+# --epochs/--steps shorten the run (CI checks the script on one small dataset that way); --rest caps the images
+# counted before and after.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+datasets="deepflash bbbc039 dsb2018-fluo"
+epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work=""
+while [[ "${1:-}" == --* ]]; do
+  case "$1" in
+    --datasets) datasets="$2" ;;
+    --epochs) epochs="$2" ;;
+    --steps) steps="$2" ;;
+    --rest) rest_limit="$2" ;;
+    --model) model="$2" ;;
+    --work) work="$2" ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+cli="${1:-$here/../build/app/fluocount-cli}"
+data="${FLUOCOUNT_SHARED_DATA:-$here/../../shared/data}"
+[ -d "$data" ] || { echo "error: $data not found (set FLUOCOUNT_SHARED_DATA)" >&2; exit 2; }
+[ -n "$work" ] || { work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT; }
+
+# The dataset's diameter, measured on its annotations (what a user sets, or Measure Cell Diameter finds).
+diameter_of() { "$cli" diameter "$data/$1" | awk 'NR == 2 { printf "%.0f", $4 }'; }
+f1_on() {  # dataset, --only list, model, diameter
+  "$cli" evaluate "$data/$1" --only "$2" --model "$3" --diameter "$4" 2>/dev/null | awk '$1 == "F1" { print $2 }'
+}
+link_slides() {  # dataset, destination folder, stems...
+  local dataset="$1" dest="$2"; shift 2
+  mkdir -p "$dest/images" "$dest/masks"
+  for stem in "$@"; do
+    ln -sfn "$data/$dataset/images/$stem.png" "$dest/images/$stem.png"
+    ln -sfn "$data/$dataset/masks/$stem.png" "$dest/masks/$stem.png"
+  done
+}
+
+echo "| dataset | diameter | corrected slides | rest | F1 before | F1 after | change | starting weights kept | retraining wall time |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for dataset in $datasets; do
+  mapfile -t annotated < <(cd "$data/$dataset/masks" && ls *.png | sed 's/\.png$//' | sort)
+  [ "${#annotated[@]}" -ge 7 ] || { echo "skipped $dataset: ${#annotated[@]} annotated images" >&2; continue; }
+  mapfile -t test_stems < <(grep "^$dataset/images/" "$here/test-split.txt" | sed 's|.*/||; s/\.png$//' | sort)
+  user=("${test_stems[@]:0:3}")
+  rest=("${test_stems[@]:3}") rest_note="test split"
+  if [ "${#rest[@]}" -lt 4 ]; then
+    rest=(); rest_note="trained on"
+    for stem in "${annotated[@]}"; do [[ " ${user[*]} " == *" $stem "* ]] || rest+=("$stem"); done
+  fi
+  rest=("${rest[@]:0:$rest_limit}")
+  diameter="$(diameter_of "$dataset")"
+  dir="$work/$dataset"; rm -rf "$dir"; mkdir -p "$dir"
+  link_slides "$dataset" "$dir/train" "${user[0]}" "${user[1]}"
+  link_slides "$dataset" "$dir/validation" "${user[2]}"
+  printf '%s.png\n' "${rest[@]}" > "$dir/rest.txt"
+  before="$(f1_on "$dataset" "$dir/rest.txt" "$model" "$diameter")"
+  start=$(date +%s)
+  "$cli" train "$dir/train:$diameter:10" --validation "$dir/validation:$diameter" --from "$model" \
+    --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
+    --early-stopping 4 --seed 1 --device cpu --out "$dir/retrained.fcmodel" > "$dir/train.log" 2>&1
+  seconds=$(( $(date +%s) - start ))
+  kept="$(grep -q "its weights and threshold are kept" "$dir/train.log" && echo yes || echo no)"
+  after="$(f1_on "$dataset" "$dir/rest.txt" "$dir/retrained.fcmodel" "$diameter")"
+  change="$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%+.3f", a - b }')"
+  echo "| $dataset | $diameter | ${#user[@]} | ${#rest[@]} ($rest_note) | $before | $after | $change | $kept | ${seconds} s |"
+done
