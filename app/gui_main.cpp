@@ -1,6 +1,7 @@
 // fluocount: the desktop application. Optional arguments open a folder, count it, and (for headless checks and
 // documentation) save a screenshot of the window once counting has finished.
 #include "app/locations.h"
+#include "core/numeric_locale.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -17,10 +18,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--version") || !std::strcmp(argv[i], "-v")) {
       QCoreApplication core(argc, argv);  // for the installed-location lookup
+      fluocount::useClassicNumberFormat();
       std::fputs(fluocount::versionReport("fluocount", FLUOCOUNT_VERSION).c_str(), stdout);
       return 0;
     }
   QApplication application(argc, argv);
+  fluocount::useClassicNumberFormat();  // files never depend on the locale; the GUI shows numbers through QLocale
   QApplication::setOrganizationName("FluoCount");
   QApplication::setApplicationName("FluoCount");
   QApplication::setApplicationVersion(FLUOCOUNT_VERSION);

@@ -1,6 +1,7 @@
 // fluocount-cli: FluoCount's headless front end for batch work and clusters.
 #include "app/cli_common.h"
 #include "app/locations.h"
+#include "core/numeric_locale.h"
 
 #include <QCoreApplication>
 
@@ -29,6 +30,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   QCoreApplication application(argc, argv);
+  fluocount::useClassicNumberFormat();  // after Qt set the locale from the environment
   QCoreApplication::setApplicationName("fluocount-cli");
   QCoreApplication::setApplicationVersion(FLUOCOUNT_VERSION);
   QStringList arguments = QCoreApplication::arguments();

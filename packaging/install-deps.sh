@@ -17,6 +17,8 @@ packages=(
   libgoogle-perftools-dev
   nlohmann-json3-dev
   xvfb xauth
+  # localedef's sources, so that test_cli can make a German and a French locale and check the files do not change.
+  locales
   # The hardening build (tests/hardening.cmake): AddressSanitizer, UBSan and libFuzzer come with clang's runtime.
   clang libclang-rt-14-dev
   # The benchmark's side-by-side peer: the same c-ResUnet in Debian's Python PyTorch.

@@ -191,6 +191,48 @@ private slots:
     QVERIFY(runCli({"count", image, "--diameter", "automatic"}).exitCode == 2);
   }
 
+  // Issue 17: in a German or French locale (comma decimals) every table is byte for byte the C locale's, apart
+  // from the timing column. The locales are made for the test with localedef, so the machine needs none.
+  void commaDecimalLocalesWriteTheSameTables() {
+    const QString locales = temp.filePath("locales");
+    QDir().mkpath(locales);
+    for (const QString locale : {"de_DE", "fr_FR"}) {
+      QProcess localedef;
+      localedef.start("localedef", {"-i", locale, "-f", "UTF-8", locales + "/" + locale + ".UTF-8"});
+      QVERIFY2(localedef.waitForFinished(120000) && localedef.exitCode() == 0,
+               qPrintable("localedef could not make " + locale + " (Debian package 'locales'): " +
+                          localedef.readAllStandardError()));
+    }
+    auto tablesIn = [&](const QString& locale) {
+      const QString out = temp.filePath("locale-" + locale);
+      QProcess process;
+      QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+      environment.insert("LOCPATH", locales);
+      environment.insert("LC_ALL", locale);
+      process.setProcessEnvironment(environment);
+      const QString dataset = sharedDataDir() + "/fnc-red-extra";
+      process.start(FLUOCOUNT_CLI, {"count", dataset + "/images", "--diameter", "29", "--out", out, "--objects"});
+      process.waitForFinished(600000);
+      process.start(FLUOCOUNT_CLI, {"evaluate", dataset, "--diameter", "29", "--per-image", out + "/evaluation.csv"});
+      process.waitForFinished(600000);
+      QStringList tables;
+      for (const QString name : {"counts.csv", "objects.csv", "evaluation.csv"}) {
+        QStringList lines = csvLines(out + "/" + name);
+        if (name == "counts.csv")  // the seconds column is a timing
+          for (QString& line : lines) line.replace(QRegularExpression(",[0-9.]+,(classical|c-resunet)"), ",S,\\1");
+        tables << lines.join('\n');
+      }
+      return tables;
+    };
+    const QStringList c = tablesIn("C");
+    QVERIFY(c[0].contains(",0.8500,"));  // the model's threshold, with a point
+    QVERIFY(c[1].count('\n') > 0);
+    for (const QString locale : {"de_DE.UTF-8", "fr_FR.UTF-8"}) {
+      const QStringList other = tablesIn(locale);
+      for (int i = 0; i < c.size(); ++i) QVERIFY2(other[i] == c[i], qPrintable(locale + ":\n" + other[i] + "\nvs C:\n" + c[i]));
+    }
+  }
+
   void trainStopsOnSignalResumesAndItsModelCounts() {
     const QString model = temp.filePath("trained.fcmodel");
     const QStringList train = {"train", sharedDataDir() + "/fnc-yellow:50:2", sharedDataDir() + "/fnc-red:50:2",

@@ -124,6 +124,10 @@ private slots:
     QCOMPARE(progress.first().first().value<TrainingProgress>().epoch, 2);
     QCOMPARE(window.trainingPanel()->plot()->graph(2)->dataCount(), 4);
     QVERIFY(result.startingF1.has_value());  // the bundled model on the same validation slide, for comparison
+    // The panel says whether the version is the starting model unchanged (no epoch validated better).
+    qInfo("starting F1 %.3f, new %.3f, starting model kept: %d", *result.startingF1, result.validationF1,
+          int(result.keptStartingModel));
+    QCOMPARE(window.trainingPanel()->statusText().contains("unchanged"), result.keptStartingModel);
     QVERIFY(!QFileInfo::exists(version_ + ".checkpoint"));
 
     // The version is a complete model file that records how it was made.

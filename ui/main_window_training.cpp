@@ -213,6 +213,9 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
       text += tr(" The model it started from: F1 %1, count error %2.")
                   .arg(*result.startingF1, 0, 'f', 3)
                   .arg(result.startingMae.value_or(0), 0, 'f', 1);
+    if (result.keptStartingModel)
+      text += tr(" No epoch validated better than that model, so %1 is that model unchanged (weights and threshold): "
+                 "training on these slides did not help. More corrected slides, or other ones, may.").arg(name);
     trainingPanel_->setState(TrainingPanel::State::Finished, text + tr(" Count the folder with it to compare."));
     trainingPanel_->offerRecount(name);
   }

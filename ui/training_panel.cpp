@@ -152,6 +152,8 @@ void TrainingPanel::clearCurves() {
 
 void TrainingPanel::appendMessage(const QString& text) { log_->appendPlainText(text); }
 
+QString TrainingPanel::statusText() const { return status_->text(); }
+
 void TrainingPanel::setState(State state, const QString& text) {
   state_ = state;
   status_->setText(text);

@@ -33,6 +33,7 @@ public:
   // After a finished run: the new version's name on the "count again" button.
   void offerRecount(const QString& versionName);
   State state() const { return state_; }
+  QString statusText() const;  // what the panel says of the run
 
   QCustomPlot* plot() const { return plot_; }
   QPushButton* cancelButton() const { return cancel_; }

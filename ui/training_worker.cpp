@@ -39,6 +39,7 @@ void TrainingWorker::run(TrainingSettings settings) {
       result.validationMae = outcome.validation.meanAbsoluteError;
       result.startingF1 = outcome.startingF1;
       result.startingMae = outcome.startingMae;
+      result.keptStartingModel = outcome.keptStartingWeights;
       // The model holds everything the checkpoint did that is still needed; the checkpoint is three times larger.
       QFile::remove(QString::fromStdString(outcome.checkpointPath));
     }

@@ -19,6 +19,7 @@ struct TrainingResult {
   int epochs = 0;
   double threshold = 0, validationF1 = 0, validationMae = 0;
   std::optional<double> startingF1, startingMae;  // the model it was fine-tuned from, same validation slides
+  bool keptStartingModel = false;  // no epoch validated better: the version is the starting model itself
 };
 
 class TrainingWorker : public QObject {
