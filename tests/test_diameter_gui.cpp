@@ -7,6 +7,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 
 using namespace fluocount;
@@ -95,6 +96,8 @@ private slots:
     QCOMPARE(calibration->lines().size(), std::size_t(3));
     QVERIFY(std::abs(*calibration->diameterPx() - 34) < 1.0);  // the median of ~30, 34, 40 (canvas rounding)
 
+    // A status message (as counting or loading a slide shows) must not hide the calibration's buttons.
+    window.statusBar()->showMessage("a message", 60000);
     QTest::qWait(100);  // let the status bar lay out its new text before the screenshot
     const QImage shot = window.grab().toImage();
     shot.save(scratch_.filePath("calibration.png"));

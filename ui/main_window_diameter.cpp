@@ -49,7 +49,8 @@ void MainWindow::buildDiameterTools() {
     button->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
     layout->addWidget(button);
   }
-  statusBar()->addWidget(calibrationBar_, 3);  // while calibrating, it takes the status bar's message area
+  // Permanent: a status message (a slide loaded, a count finished) would hide a normal widget.
+  statusBar()->insertPermanentWidget(0, calibrationBar_, 3);
   calibrationBar_->hide();
   connect(cancel, &QPushButton::clicked, this, [this] { calibrateAction_->setChecked(false), calibration_->stop(); });
   connect(useCalibrationButton_, &QPushButton::clicked, this, [this] {
@@ -63,7 +64,6 @@ void MainWindow::buildDiameterTools() {
 
 void MainWindow::showCalibration() {
   calibrationBar_->setVisible(calibration_->isActive());
-  if (calibration_->isActive()) statusBar()->clearMessage();  // a message would cover the bar
   const std::optional<double> diameter = calibration_->diameterPx();
   const int lines = int(calibration_->lines().size());
   calibrationLabel_->setText(
