@@ -2,7 +2,9 @@
 
 #include "core/atomic_file.h"
 #include "core/model_file.h"
+#include "core/network_state.h"
 
+#include <charconv>
 #include <sstream>
 #include <type_traits>
 #include <utility>
@@ -66,6 +68,28 @@ void saveCheckpoint(const std::string& path, const CheckpointContents& c) {
   writeFileAtomically(path, writeTensorContainer(kCheckpointMagic, header, tensors));
 }
 
+namespace {
+
+// A parameter's index in the optimizer state, as written by saveCheckpoint ("0", "1", ...).
+std::size_t parameterIndex(const std::string& text, std::size_t parameters) {
+  std::size_t index = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, index);
+  if (error != std::errc() || stop != end) throw ContainerError("optimizer state index '" + text + "' is not a parameter index");
+  if (index >= parameters) throw ContainerError("optimizer state for a parameter the network lacks");
+  return index;
+}
+
+struct StagedAdamState {
+  std::size_t parameter = 0;
+  std::int64_t step = 0;
+  torch::Tensor expAvg, expAvgSq;
+};
+
+}  // namespace
+
+// Everything is read and checked into temporaries first; the network, the best weights and the optimizer change
+// only once all of it is valid, so a damaged checkpoint leaves them as they were.
 nlohmann::json loadCheckpoint(const std::string& path, const CheckpointContents& c) {
   try {
     const TensorContainer container(readWholeFile(path, std::size_t(4) << 30), kCheckpointMagic, "checkpoint");
@@ -73,31 +97,39 @@ nlohmann::json loadCheckpoint(const std::string& path, const CheckpointContents&
     if (header.value("architecture", "") != architectureName(c.network->architecture()))
       throw ContainerError("checkpoint is for " + header.value("architecture", std::string("?")) + ", not " +
                            architectureName(c.network->architecture()));
-    loadNetworkState(*c.network, container, "network.");
-    loadNetworkState(*c.best, container, "best.");
+    const std::vector<torch::Tensor> network = stageNetworkState(*c.network, container, "network.");
+    const std::vector<torch::Tensor> best = stageNetworkState(*c.best, container, "best.");
     const auto parameters = parametersOf(*c.optimizer);
-    c.optimizer->state().clear();
+    std::vector<StagedAdamState> adam;
     for (const auto& [index, step] : header.at("adam_steps").items()) {
-      const std::size_t i = std::stoul(index);
-      if (i >= parameters.size()) throw ContainerError("optimizer state for a parameter the network lacks");
-      auto adam = std::make_unique<torch::optim::AdamParamState>();
-      adam->step(step.get<std::int64_t>());
-      auto expAvg = torch::empty_like(parameters[i]);
-      auto expAvgSq = torch::empty_like(parameters[i]);
-      container.copyInto("adam." + index + ".exp_avg", expAvg);
-      container.copyInto("adam." + index + ".exp_avg_sq", expAvgSq);
-      adam->exp_avg(expAvg);
-      adam->exp_avg_sq(expAvgSq);
-      c.optimizer->state()[stateKey(parameters[i])] = std::move(adam);
+      StagedAdamState staged{parameterIndex(index, parameters.size()), step.get<std::int64_t>(), {}, {}};
+      staged.expAvg = torch::empty_like(parameters[staged.parameter]);
+      staged.expAvgSq = torch::empty_like(parameters[staged.parameter]);
+      container.copyInto("adam." + index + ".exp_avg", staged.expAvg);
+      container.copyInto("adam." + index + ".exp_avg_sq", staged.expAvgSq);
+      adam.push_back(std::move(staged));
     }
-    for (auto& group : c.optimizer->param_groups()) group.options().set_lr(header.at("learning_rate").get<double>());
-    return header.at("state");
+    const double learningRate = header.at("learning_rate").get<double>();
+    nlohmann::json state = header.at("state");
+
+    commitNetworkState(*c.network, network);
+    commitNetworkState(*c.best, best);
+    c.optimizer->state().clear();
+    for (StagedAdamState& staged : adam) {
+      auto moments = std::make_unique<torch::optim::AdamParamState>();
+      moments->step(staged.step);
+      moments->exp_avg(staged.expAvg);
+      moments->exp_avg_sq(staged.expAvgSq);
+      c.optimizer->state()[stateKey(parameters[staged.parameter])] = std::move(moments);
+    }
+    for (auto& group : c.optimizer->param_groups()) group.options().set_lr(learningRate);
+    return state;
   } catch (const ContainerError& e) {
     throw CheckpointError(path + ": " + e.what());
   } catch (const nlohmann::json::exception& e) {
     throw CheckpointError(path + ": malformed checkpoint header: " + e.what());
-  } catch (const std::runtime_error& e) {
-    throw CheckpointError(std::string("cannot read checkpoint: ") + e.what());
+  } catch (const std::exception& e) {  // LibTorch and the standard library: still this loader's error, naming the file
+    throw CheckpointError(path + ": cannot read checkpoint: " + e.what());
   }
 }
 

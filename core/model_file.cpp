@@ -1,4 +1,5 @@
 #include "core/model_file.h"
+#include "core/network_state.h"
 
 #include "core/atomic_file.h"
 #include "core/networks.h"
@@ -21,13 +22,28 @@ std::vector<NamedTensor> networkState(SegmentationNetworkImpl& network) {
   return state;
 }
 
-void loadNetworkState(SegmentationNetworkImpl& network, const TensorContainer& container, const std::string& prefix) {
-  for (auto& [name, tensor] : networkState(network)) {
+std::vector<torch::Tensor> stageNetworkState(SegmentationNetworkImpl& network, const TensorContainer& container,
+                                             const std::string& prefix) {
+  std::vector<torch::Tensor> staged;
+  for (const auto& [name, tensor] : networkState(network)) {
     if (!container.has(prefix + name))
       throw ContainerError("tensor '" + prefix + name + "' required by " + architectureName(network.architecture()) +
                            " is missing");
-    container.copyInto(prefix + name, tensor);
+    torch::Tensor copy = torch::empty_like(tensor);
+    container.copyInto(prefix + name, copy);
+    staged.push_back(copy);
   }
+  return staged;
+}
+
+void commitNetworkState(SegmentationNetworkImpl& network, const std::vector<torch::Tensor>& staged) {
+  torch::NoGradGuard noGrad;
+  auto live = networkState(network);
+  for (std::size_t i = 0; i < live.size(); ++i) live[i].tensor.copy_(staged.at(i));
+}
+
+void loadNetworkState(SegmentationNetworkImpl& network, const TensorContainer& container, const std::string& prefix) {
+  commitNetworkState(network, stageNetworkState(network, container, prefix));
 }
 
 std::string serialiseModel(SegmentationNetworkImpl& network, const ModelInfo& info) {

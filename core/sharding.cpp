@@ -1,6 +1,7 @@
 #include "core/sharding.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -36,7 +37,15 @@ std::optional<Shard> shardFromName(const std::string& path) {
   std::smatch match;
   const std::string name = std::filesystem::path(path).filename().string();
   if (!std::regex_match(name, match, pattern)) return std::nullopt;
-  return Shard{std::stoi(match[1]), std::stoi(match[2])};
+  // std::stoi would throw std::out_of_range, which is not this module's error, on a name like shard-99999999999-...
+  auto number = [&](const std::string& digits) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc() || end != digits.data() + digits.size())
+      throw MergeError(path + ": shard number " + digits + " is out of range");
+    return value;
+  };
+  return Shard{number(match[1]), number(match[2])};
 }
 
 // Orders tables named as shards, and checks that they are every shard of one run exactly once.

@@ -306,6 +306,13 @@ private slots:
     QVERIFY(incomplete.exitCode != 0);
     QVERIFY2(incomplete.err.contains("shard 2 of 3 is missing"), qPrintable(incomplete.err));
     QVERIFY(runCli({"count", inputs[0], "--shard", "4/3"}).exitCode != 0);
+    // A shard number too large for an int is a clear error naming the file (std::stoi's exception escaped once).
+    const QString huge = temp.filePath("shard-99999999999-of-99999999999.csv");
+    QVERIFY(QFile::copy(tables[0], huge));
+    const Run outOfRange = runCli({"merge", huge});
+    QCOMPARE(outOfRange.exitCode, 2);
+    QVERIFY2(outOfRange.err.contains("shard-99999999999-of-99999999999.csv: shard number 99999999999 is out of range"),
+             qPrintable(outOfRange.err));
   }
 
   void badUsageIsExplained() {

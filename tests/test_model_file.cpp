@@ -1,5 +1,6 @@
 // The model file: a faithful round trip, and a clear refusal of anything damaged or mismatched.
 #include "core/image_io.h"
+#include "core/checkpoint.h"
 #include "core/model_file.h"
 #include "core/model_versions.h"
 #include "core/networks.h"
@@ -137,6 +138,63 @@ private slots:
       extra["name"] = "evil.payload";
       h["tensors"].push_back(extra);
     }), "not part of");
+  }
+
+  // Issue 17: a checksummed checkpoint with a bad field is this loader's error (a std::stoul on the optimizer
+  // index once let std::invalid_argument escape), and a failed load leaves the network, the best weights and the
+  // optimizer exactly as they were (they used to be overwritten before the rest was checked).
+  void checkpointLoadIsAllOrNothing() {
+    QTemporaryDir dir;
+    torch::manual_seed(1);
+    auto saved = makeNetwork(Architecture::CResUnet), savedBest = makeNetwork(Architecture::CResUnet);
+    torch::optim::Adam savedOptimizer(saved->parameters(), torch::optim::AdamOptions(1e-3));
+    saved->forward(torch::rand({1, 3, 32, 32})).mean().backward();
+    savedOptimizer.step();
+    const std::string path = dir.filePath("good.checkpoint").toStdString();
+    saveCheckpoint(path, {saved.get(), &savedOptimizer, savedBest.get(), {{"epoch", 1}}});
+    const std::string good = readBytes(path);
+
+    torch::manual_seed(2);
+    auto live = makeNetwork(Architecture::CResUnet), liveBest = makeNetwork(Architecture::CResUnet);
+    torch::optim::Adam liveOptimizer(live->parameters(), torch::optim::AdamOptions(5e-4));
+    auto snapshot = [](SegmentationNetworkImpl& network) {
+      std::vector<torch::Tensor> copies;
+      for (const auto& [name, tensor] : networkState(network)) copies.push_back(tensor.clone());
+      return copies;
+    };
+    const auto before = snapshot(*live), bestBefore = snapshot(*liveBest);
+    const std::pair<const char*, std::function<void(nlohmann::json&)>> damages[] = {
+        {"is not a parameter index", [](nlohmann::json& h) { h["adam_steps"] = {{"x", 1}}; }},
+        {"is not a parameter index", [](nlohmann::json& h) { h["adam_steps"] = {{"99999999999999999999", 1}}; }},
+        {"a parameter the network lacks", [](nlohmann::json& h) { h["adam_steps"] = {{"12345", 1}}; }},
+        {"adam.0.exp_avg", [](nlohmann::json& h) {  // the last tensors missing: only found after the networks
+           for (auto& entry : h["tensors"])
+             if (entry["name"] == "adam.0.exp_avg") entry["name"] = "adam.0.renamed";
+         }},
+        {"malformed checkpoint header", [](nlohmann::json& h) { h["learning_rate"] = "fast"; }},
+    };
+    for (const auto& [expected, damage] : damages) {
+      const std::string damaged = dir.filePath("damaged.checkpoint").toStdString();
+      writeBytes(damaged, withEditedHeader(good, damage));
+      try {
+        loadCheckpoint(damaged, {live.get(), &liveOptimizer, liveBest.get(), {}});
+        QFAIL(qPrintable(QString("accepted a checkpoint that should fail with: ") + expected));
+      } catch (const CheckpointError& e) {
+        QVERIFY2(QString(e.what()).contains("damaged.checkpoint") && QString(e.what()).contains(expected), e.what());
+      }
+      const auto after = snapshot(*live), bestAfter = snapshot(*liveBest);
+      for (std::size_t i = 0; i < before.size(); ++i) {
+        QVERIFY(torch::equal(before[i], after[i]));
+        QVERIFY(torch::equal(bestBefore[i], bestAfter[i]));
+      }
+      QVERIFY(liveOptimizer.state().empty());
+      QCOMPARE(liveOptimizer.param_groups().front().options().get_lr(), 5e-4);
+    }
+    // The undamaged file loads, and then the weights are the saved ones.
+    const nlohmann::json state = loadCheckpoint(path, {live.get(), &liveOptimizer, liveBest.get(), {}});
+    QCOMPARE(state.at("epoch").get<int>(), 1);
+    QVERIFY(torch::equal(networkState(*live)[0].tensor, networkState(*saved)[0].tensor));
+    QVERIFY(!liveOptimizer.state().empty());
   }
 
   void unreadablePathIsAClearError() {
