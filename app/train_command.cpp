@@ -172,8 +172,11 @@ int runTrainCommand(const QStringList& arguments) {
   const auto& v = outcome.validation;
   std::printf("wrote %s after %d epoch(s)%s\n", outcome.modelPath.c_str(), outcome.epochs,
               outcome.status == TrainingOutcome::Status::EarlyStopped ? " (early stopping)" : "");
+  const char* chosenBy = outcome.keptStartingWeights ? "the starting model's"
+                         : outcome.sweep.knee         ? "Kneedle knee"
+                                                      : "no knee: best F1";
   std::printf("threshold %.3f (%s); validation F1 %.4f  precision %.4f  recall %.4f  MAE %.2f\n", outcome.threshold,
-              outcome.sweep.knee ? "Kneedle knee" : "no knee: best F1", v.f1, v.precision, v.recall, v.meanAbsoluteError);
+              chosenBy, v.f1, v.precision, v.recall, v.meanAbsoluteError);
   return 0;
 }
 
