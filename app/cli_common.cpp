@@ -47,6 +47,8 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"min-area", "Advanced: remove objects smaller than this many px, given for 50 px cells and scaled with "
                    "--diameter (default: the model's, 200).", "px"},
       {"no-split", "Advanced: do not split touching cells (watershed)."},
+      {"tta", "Test-time augmentation: average the network's heatmaps of the image and its three flips (4x the "
+              "network's time)."},
   });
 }
 
@@ -68,6 +70,7 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
   if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
   if (parser.isSet("min-area")) settings.minObjectAreaPx = numberOption(parser, "min-area", 0, 1e7);
   if (parser.isSet("no-split")) settings.splitTouchingCells = false;
+  settings.testTimeAugmentation = parser.isSet("tta");
   if (parser.isSet("max-pixels"))
     settings.limits.maxPixels = static_cast<std::int64_t>(numberOption(parser, "max-pixels", 1, 1e12));
   if (parser.isSet("classical")) {

@@ -1,5 +1,7 @@
 #include "core/counter.h"
 
+#include <opencv2/core.hpp>
+
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -53,6 +55,20 @@ CellCounter CellCounter::classical(const CountSettings& settings) {
 ImageCount CellCounter::count(const std::string& path) const { return countRaw(loadImage(path, state_->settings.limits)); }
 
 namespace {
+// The network's heatmap, or with test-time augmentation the mean of the heatmaps of the image and its three
+// flips, each flipped back (flip codes: 1 left-right, 0 top-bottom, -1 both).
+cv::Mat networkHeatmap(const HeatmapPredictor& predictor, const cv::Mat& rgb, double diameter, bool augment) {
+  cv::Mat sum = predictor.predict(rgb, diameter);
+  if (!augment) return sum;
+  for (const int code : {1, 0, -1}) {
+    cv::Mat flipped, heatmap;
+    cv::flip(rgb, flipped, code);
+    cv::flip(predictor.predict(flipped, diameter), heatmap, code);
+    sum += heatmap;
+  }
+  return sum / 4.0;
+}
+
 // The score map of the network (or the classical method) and the threshold it is cut at, at one assumed diameter.
 struct Foreground {
   cv::Mat heatmap;
@@ -75,7 +91,7 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
     if (found != byDiameter.end()) return found->second;
     Foreground f;
     if (s.predictor) {
-      f.heatmap = s.predictor->predict(result.rgb, diameter);
+      f.heatmap = networkHeatmap(*s.predictor, result.rgb, diameter, s.settings.testTimeAugmentation);
       f.threshold = *s.settings.threshold;
     } else {
       ClassicalForeground classical = classicalForeground(result.rgb, diameter, s.settings.classical);
@@ -108,7 +124,8 @@ DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
   return estimateCellDiameter(
       [&](double diameter) {
         if (s.predictor)
-          return detectObjects(s.predictor->predict(rgb, diameter), *s.settings.threshold, postprocess(diameter));
+          return detectObjects(networkHeatmap(*s.predictor, rgb, diameter, s.settings.testTimeAugmentation),
+                               *s.settings.threshold, postprocess(diameter));
         const ClassicalForeground classical = classicalForeground(rgb, diameter, s.settings.classical);
         return detectObjects(classical.score, s.settings.threshold.value_or(classical.threshold), postprocess(diameter));
       },
@@ -142,6 +159,7 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   options << " --diameter " << cellDiameterPx << " --threshold " << threshold;
   if (s.minObjectAreaPx) options << " --min-area " << *s.minObjectAreaPx;
   if (s.splitTouchingCells == false) options << " --no-split";
+  if (s.testTimeAugmentation && state_->predictor) options << " --tta";
   return options.str();
 }
 

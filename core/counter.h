@@ -19,6 +19,9 @@ struct CountSettings {
   // Estimate each image's cell diameter (core/diameter_estimate.h) instead; cellDiameterPx (or the default) is
   // then used only for an image in which no probe finds cells.
   bool automaticDiameter = false;
+  // Test-time augmentation: the network also sees the image flipped left-right, top-bottom and both, and the four
+  // heatmaps, flipped back, are averaged (four times the network's work).
+  bool testTimeAugmentation = false;
   DiameterSearchSettings diameterSearch;
   std::optional<double> threshold;   // empty: the model's threshold (classical: its automatic one)
   ImageLimits limits;

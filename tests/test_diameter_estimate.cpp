@@ -135,6 +135,32 @@ private slots:
         CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), fixed);
     QCOMPARE(atEstimate.count(image).detection.count(), counted.detection.count());
   }
+
+  // Test-time augmentation (--tta) averages the heatmaps of the image and its three flips, so its result does not
+  // depend on which way round the slide was scanned: flipping the image flips the heatmap, exactly.
+  void testTimeAugmentationIsFlipInvariant() {
+    CountSettings settings;
+    settings.cellDiameterPx = 21;
+    settings.testTimeAugmentation = true;
+    const CellCounter counter =
+        CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
+    const RawImage raw = loadImage(dataFile("dsb2018-fluo/images/193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066.png"));
+    RawImage flipped{raw.path, {}};
+    cv::flip(raw.pixels, flipped.pixels, 1);
+    const ImageCount a = counter.countRaw(raw), b = counter.countRaw(flipped);
+    cv::Mat back;
+    cv::flip(b.heatmap, back, 1);
+    const double difference = cv::norm(a.heatmap, back, cv::NORM_INF);
+    qInfo("largest difference, TTA heatmap of the flipped image flipped back vs of the image: %g", difference);
+    QVERIFY(difference < 1e-5);
+    QCOMPARE(a.detection.count(), b.detection.count());
+    // It is not the plain heatmap, and the table's options say how it was made.
+    settings.testTimeAugmentation = false;
+    const ImageCount plain =
+        CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings).countRaw(raw);
+    QVERIFY(cv::norm(plain.heatmap, a.heatmap, cv::NORM_INF) > 1e-3);
+    QVERIFY(QString::fromStdString(counter.reproducingOptions(0.85)).endsWith(" --tta"));
+  }
 };
 
 QTEST_GUILESS_MAIN(DiameterEstimateTest)
