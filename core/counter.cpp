@@ -74,6 +74,13 @@ struct Foreground {
   cv::Mat heatmap;
   double threshold = 0;
 };
+
+Foreground foregroundOf(const std::optional<HeatmapPredictor>& predictor, const CountSettings& settings,
+                        const cv::Mat& rgb, double diameter) {
+  if (predictor) return {networkHeatmap(*predictor, rgb, diameter, settings.testTimeAugmentation), *settings.threshold};
+  ClassicalForeground classical = classicalForeground(rgb, diameter, settings.classical);
+  return {classical.score, settings.threshold.value_or(classical.threshold)};
+}
 }  // namespace
 
 ImageCount CellCounter::countRaw(const RawImage& raw) const {
@@ -89,16 +96,7 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   auto foregroundAt = [&](double diameter) -> const Foreground& {
     auto found = byDiameter.find(diameter);
     if (found != byDiameter.end()) return found->second;
-    Foreground f;
-    if (s.predictor) {
-      f.heatmap = networkHeatmap(*s.predictor, result.rgb, diameter, s.settings.testTimeAugmentation);
-      f.threshold = *s.settings.threshold;
-    } else {
-      ClassicalForeground classical = classicalForeground(result.rgb, diameter, s.settings.classical);
-      f.heatmap = classical.score;
-      f.threshold = s.settings.threshold.value_or(classical.threshold);
-    }
-    return byDiameter.emplace(diameter, std::move(f)).first->second;
+    return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, result.rgb, diameter)).first->second;
   };
   result.cellDiameterPx = s.diameter;
   if (s.settings.automaticDiameter) {
@@ -123,11 +121,8 @@ DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
   const State& s = *state_;
   return estimateCellDiameter(
       [&](double diameter) {
-        if (s.predictor)
-          return detectObjects(networkHeatmap(*s.predictor, rgb, diameter, s.settings.testTimeAugmentation),
-                               *s.settings.threshold, postprocess(diameter));
-        const ClassicalForeground classical = classicalForeground(rgb, diameter, s.settings.classical);
-        return detectObjects(classical.score, s.settings.threshold.value_or(classical.threshold), postprocess(diameter));
+        const Foreground f = foregroundOf(s.predictor, s.settings, rgb, diameter);
+        return detectObjects(f.heatmap, f.threshold, postprocess(diameter));
       },
       s.settings.diameterSearch);
 }
