@@ -51,4 +51,21 @@ QString writableDatasetCopy(const QString& scratch, const QString& dataset) {
   return copy;
 }
 
+QString writableSlideFolder(const QString& scratch, const QString& name, const QStringList& slides) {
+  QStandardPaths::setTestModeEnabled(true);
+  const QString folder = scratch + "/" + name;
+  for (const QString& slide : slides) {
+    const QFileInfo image(sharedDataDir() + "/" + slide);
+    if (!image.isFile()) throw std::runtime_error("missing real slide " + image.filePath().toStdString());
+    const QDir dataset = image.dir().filePath("..");
+    for (const QString& sub : {QStringLiteral("images"), QStringLiteral("masks"), QStringLiteral("labels")}) {
+      const QString from = dataset.filePath(sub + "/" + (sub == "images" ? image.fileName() : image.completeBaseName() + ".png"));
+      if (!QFileInfo::exists(from)) continue;
+      QDir().mkpath(folder + "/" + sub);
+      QFile::copy(from, folder + "/" + sub + "/" + QFileInfo(from).fileName());
+    }
+  }
+  return folder;
+}
+
 }  // namespace fluocount::test

@@ -21,6 +21,10 @@ void copyFolder(const QString& from, const QString& to);
 // A writable copy of ../shared/data/<dataset> inside `scratch`, for the GUI suites (QStandardPaths test mode on,
 // so that the app's own settings stay out of the user's).
 QString writableDatasetCopy(const QString& scratch, const QString& dataset);
+// A writable slide folder `scratch`/`name` holding exactly the named real slides ("<dataset>/images/<file>"), each
+// with its masks/ and labels/ files where the dataset has them. Tests name the slides they need, so that a slide
+// added to ../shared/data later changes nothing for them. Throws when a named slide is missing.
+QString writableSlideFolder(const QString& scratch, const QString& name, const QStringList& slides);
 
 }  // namespace fluocount::test
 

@@ -9,7 +9,7 @@
 namespace fluocount::ui {
 
 CountWorker::CountWorker(QObject* parent) : QObject(parent) {
-  qRegisterMetaType<std::shared_ptr<const SlideAnalysis>>();
+  qRegisterMetaType<CountedSlide>();
 }
 
 void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> counter,
@@ -21,17 +21,19 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
     emit progress(done, total, job.slide.name);
     try {
       const SlideAnalysisResult result = analyseSlide(*counter, job.slide, threshold);
+      CountedSlide counted{job.generation, job.index, result.analysis, result.count, threshold, result.thumbnail, false};
       if (!job.heatmapCache.isEmpty()) {
         try {
           QDir().mkpath(QFileInfo(job.heatmapCache).path());
           saveHeatmap(job.heatmapCache.toStdString(), result.analysis->heatmap);
+          counted.heatmapCached = true;
         } catch (const std::exception&) {
           // Only a cache (e.g. a full disk): the project's next save tries again and reports a failure.
         }
       }
-      emit slideCounted(job.index, result.analysis, result.count, result.thumbnail);
+      emit slideCounted(counted);
     } catch (const std::exception& e) {
-      emit slideFailed(job.index, QString::fromStdString(e.what()));
+      emit slideFailed(job.generation, job.index, QString::fromStdString(e.what()));
     }
     ++done;
   }

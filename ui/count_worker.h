@@ -1,6 +1,8 @@
 #pragma once
 // Counts slides on a worker thread (Qt's Mandelbrot-example pattern): results arrive one slide at a time by
-// signal, a cancel flag stops it between slides, and a new request replaces the one in progress.
+// signal, a cancel flag stops it between slides. Every job carries the project generation it was made in, and so
+// does its result: a slide still being counted when the folder or the settings change comes back stale, and the
+// project drops it.
 #include "ui/project.h"
 
 #include <QObject>
@@ -19,6 +21,7 @@ public:
   // Runs on the worker's thread (call through QMetaObject::invokeMethod). Slides are copied: the project may
   // change meanwhile.
   struct Job {
+    Generation generation = 0;
     int index = 0;
     Slide slide;
     QString heatmapCache;  // where to keep the heatmap (empty: nowhere)
@@ -27,8 +30,8 @@ public:
   void resetCancel() { cancelled_ = false; }
 
 signals:
-  void slideCounted(int index, std::shared_ptr<const fluocount::ui::SlideAnalysis> analysis, int count, QImage thumbnail);
-  void slideFailed(int index, QString error);
+  void slideCounted(fluocount::ui::CountedSlide counted);
+  void slideFailed(fluocount::ui::Generation generation, int index, QString error);
   void progress(int done, int total, QString current);
   void finished(bool cancelled);
 
@@ -38,4 +41,4 @@ private:
 
 }  // namespace fluocount::ui
 
-Q_DECLARE_METATYPE(std::shared_ptr<const fluocount::ui::SlideAnalysis>)
+Q_DECLARE_METATYPE(fluocount::ui::CountedSlide)

@@ -61,8 +61,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   worker_->moveToThread(&countThread_);
   connect(&countThread_, &QThread::finished, worker_, &QObject::deleteLater);
   connect(worker_, &CountWorker::slideCounted, this, &MainWindow::onSlideCounted);
-  connect(worker_, &CountWorker::slideFailed, this, [this](int index, const QString& error) {
-    project_->setFailed(index, error);
+  connect(worker_, &CountWorker::slideFailed, this, [this](Generation generation, int index, const QString& error) {
+    if (!project_->setFailed(generation, index, error)) return;
     statusBar()->showMessage(tr("%1: %2").arg(project_->slide(index).name, error), 10000);
   });
   connect(worker_, &CountWorker::progress, this, [this](int done, int total, const QString& current) {
@@ -205,8 +205,9 @@ void MainWindow::buildActions() {
 }
 
 bool MainWindow::openFolder(const QString& folder) {
-  if (counting_) cancelCounting();
+  if (counting_) cancelCounting();  // the slide in progress comes back of an older generation and is dropped
   stopTrainingForClose();
+  mask_->close();  // saves an edit still pending (an undo saves on the next event loop turn) to this folder
   saveState();
   QString error, warning;
   if (!project_->open(folder, &error, &warning)) {
@@ -257,7 +258,7 @@ void MainWindow::countAll(bool again) {
   std::vector<CountWorker::Job> jobs;
   for (int i = 0; i < project_->slideCount(); ++i)
     if (again || project_->slide(i).status != SlideStatus::Counted)
-      jobs.push_back({i, project_->slide(i), project_->heatmapPath(i)});
+      jobs.push_back({project_->generation(), i, project_->slide(i), project_->heatmapPath(i)});
   if (jobs.empty()) {
     statusBar()->showMessage(tr("Every slide is counted (Count > Count All Again recounts them)"), 5000);
     return;
@@ -277,9 +278,11 @@ void MainWindow::cancelCounting() {
   if (counting_) worker_->cancel();
 }
 
-void MainWindow::onSlideCounted(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, QImage thumbnail) {
-  project_->setAnalysis(index, std::move(analysis), count, thumbnail);
-  if (index == current_) loadCurrentSlide();
+void MainWindow::onSlideCounted(const CountedSlide& counted) {
+  if (!project_->acceptCounted(counted)) return;
+  // The user moved the threshold while this slide was being counted: its count follows the new one.
+  if (counted.threshold != project_->userThreshold()) recountFolder(project_->userThreshold().value_or(-1));
+  if (counted.index == current_) loadCurrentSlide();
   refreshCurves();
 }
 
@@ -299,6 +302,7 @@ void MainWindow::onCountingFinished(bool cancelled) {
 void MainWindow::loadCurrentSlide() {
   if (current_ < 0 || current_ >= project_->slideCount()) return;
   const int index = current_;
+  const Generation generation = project_->generation();
   const Slide slide = project_->slide(index);
   reviewedAction_->setChecked(slide.reviewed);
   std::shared_ptr<const CellCounter> counter;
@@ -336,8 +340,8 @@ void MainWindow::loadCurrentSlide() {
     } catch (const std::exception& e) {
       loaded->error = QString::fromUtf8(e.what());
     }
-    return [this, index, loaded] {
-      if (index != current_) return;
+    return [this, index, generation, loaded] {
+      if (index != current_ || !project_->isCurrent(generation)) return;
       if (!loaded->error.isEmpty()) {
         canvas_->clear();
         statusBar()->showMessage(loaded->error, 10000);
@@ -375,6 +379,7 @@ void MainWindow::refreshOverlay(double threshold) {
   }
   const cv::Mat intensity = currentIntensity_;
   const std::optional<Detection> truth = currentTruth_;
+  const Generation generation = project_->generation();
   detector_.submit([=]() -> std::function<void()> {
     auto overlay = std::make_shared<DetectionOverlay>();
     const Detection detection = detectObjects(analysis->heatmap, threshold, analysis->postprocess, intensity);
@@ -390,8 +395,8 @@ void MainWindow::refreshOverlay(double threshold) {
       overlay->matchCounts = {int(overlay->markers.truePositives.size()), int(overlay->markers.falsePositives.size()),
                               int(overlay->markers.falseNegatives.size())};
     }
-    return [this, overlay] {
-      if (overlay->slide != current_) return;
+    return [this, overlay, generation] {
+      if (overlay->slide != current_ || !project_->isCurrent(generation)) return;
       canvas_->setOverlay(*overlay);
       tools_->setDetections(overlay->labels);
       updateCountLabel();
@@ -433,13 +438,13 @@ void MainWindow::recountFolder(double threshold) {
   for (int i = 0; i < project_->slideCount(); ++i)
     if (project_->slide(i).analysis) analysed.emplace_back(i, project_->slide(i).analysis);
   const int slides = project_->slideCount();
+  const Generation generation = project_->generation();
   recounter_.submit([=]() -> std::function<void()> {
     auto counts = std::make_shared<std::vector<int>>(slides, -1);
     for (const auto& [index, analysis] : analysed)
       (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
-    return [this, counts] {
-      project_->setCounts(*counts);
-      saveState();
+    return [this, counts, generation] {
+      if (project_->setCounts(generation, *counts)) saveState();
     };
   });
 }

@@ -103,7 +103,7 @@ private:
   void stopTrainingForClose();
   void saveJob();
   void loadMaskDocument(int index, cv::Size size);
-  void onMaskSaved();
+  void onMaskSaved(const QString& maskPath);
   void proposeCells();
   void showProposals();
   void chooseFolder();
@@ -119,7 +119,7 @@ private:
   void refreshOverlay(double threshold);
   void refreshCurves();
   void recountFolder(double threshold);
-  void onSlideCounted(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, QImage thumbnail);
+  void onSlideCounted(const CountedSlide& counted);
   void onCountingFinished(bool cancelled);
   void showHover(QPoint pixel);
   void updateCountLabel();

@@ -95,13 +95,13 @@ void MainWindow::measureCellDiameter() {
   dialog->setValue(0);
   connect(dialog, &QProgressDialog::canceled, this, [cancel] { cancel->store(true); });
   auto* watcher = new QFutureWatcher<FolderDiameter>(this);
-  connect(watcher, &QFutureWatcher<FolderDiameter>::finished, this, [this, watcher, dialog, folder = project_->folder()] {
+  connect(watcher, &QFutureWatcher<FolderDiameter>::finished, this, [this, watcher, dialog, generation = project_->generation()] {
     const FolderDiameter result = watcher->result();
     watcher->deleteLater();
     dialog->close();
     measuringDiameter_ = false;
-    // The folder may have changed while the worker ran: its result belongs to the folder it measured.
-    if (project_->folder() == folder) offerMeasuredDiameter(result);
+    // The folder or the model may have changed while the worker ran: its result belongs to what it measured.
+    if (project_->isCurrent(generation)) offerMeasuredDiameter(result);
   });
   QPointer<QProgressDialog> progress(dialog);
   watcher->setFuture(QtConcurrent::run([counter, paths, cancel, progress] {

@@ -8,6 +8,7 @@
 
 #include <QActionGroup>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
@@ -86,25 +87,30 @@ void MainWindow::loadMaskDocument(int index, cv::Size size) {
 }
 
 // After every saved edit: the slide has a mask now, its matching and F1 follow the mask (the sweep of this one
-// slide is recomputed off the GUI thread; the folder curves combine it with the others).
-void MainWindow::onMaskSaved() {
-  if (current_ < 0) return;
-  const int index = current_;
+// slide is recomputed off the GUI thread; the folder curves combine it with the others). The slide is the one
+// whose mask file was written, which need not be the one on screen by the time the signal arrives.
+void MainWindow::onMaskSaved(const QString& maskPath) {
+  int index = -1;
+  for (int i = 0; i < project_->slideCount() && index < 0; ++i)
+    if (QFileInfo(project_->maskPathFor(i)) == QFileInfo(maskPath)) index = i;
+  if (index < 0) return;
   cv::Mat labels;
   labelComponents(mask_->mask(), labels);
-  currentTruth_ = measureLabels(labels);
-  project_->maskEdited(index, nullptr);
+  const Detection truth = measureLabels(labels);
+  project_->maskEdited(index);
+  if (index != current_) return;
+  currentTruth_ = truth;
   refreshOverlay(thresholdPanel_->threshold());
   const auto analysis = project_->slide(index).analysis;
   if (!analysis) return;
-  const Detection truth = *currentTruth_;
   const std::string name = project_->slide(index).name.toStdString();
+  const Generation generation = project_->generation();
   resweeper_.submit([=]() -> std::function<void()> {
     auto updated = std::make_shared<SlideAnalysis>(*analysis);
     updated->sweep = sweepThresholds({{name, analysis->heatmap, analysis->postprocess, truth}},
                                      defaultSweepThresholds(), {analysis->cellDiameterPx});
-    return [this, index, updated] {
-      project_->maskEdited(index, updated);
+    return [this, index, generation, updated] {
+      if (!project_->setMaskSweep(generation, index, updated)) return;
       refreshCurves();
       saveState();
     };
@@ -119,6 +125,7 @@ void MainWindow::proposeCells() {
   if (settings.cellDiameterPx <= 0 && project_->slide(index).analysis)
     settings.cellDiameterPx = project_->slide(index).analysis->cellDiameterPx;
   const QString path = project_->slide(index).imagePath;
+  const Generation generation = project_->generation();
   statusBar()->showMessage(tr("Proposing cells with the classical method..."));
   proposer_.submit([=]() -> std::function<void()> {
     auto labels = std::make_shared<cv::Mat>();
@@ -126,8 +133,8 @@ void MainWindow::proposeCells() {
       *labels = CellCounter::classical(settings).count(path.toStdString()).detection.labels;
     } catch (const std::exception&) {
     }
-    return [this, index, labels] {
-      if (index != current_ || labels->empty()) return;
+    return [this, index, generation, labels] {
+      if (index != current_ || !project_->isCurrent(generation) || labels->empty()) return;
       tools_->setProposals(*labels);
       tools_->setTool(MaskTool::Propose);
       statusBar()->showMessage(tr("%1 proposals: left-click accepts one, right-click rejects it (Edit menu: all at once)")

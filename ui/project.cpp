@@ -63,6 +63,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
     return false;
   }
   folder_ = QFileInfo(folder).absoluteFilePath();
+  ++generation_;
   slides_ = std::move(slides);
   settings_ = {};
   counter_.reset();
@@ -117,6 +118,7 @@ void Project::restore(QString* warning) {
       slide.analysis = std::move(analysis);
       slide.count = saved.count;
       slide.status = SlideStatus::Counted;
+      slide.heatmapCached = true;
     } catch (const std::exception&) {
       // A missing or damaged cached heatmap, or a model that no longer loads: the slide is simply counted again.
       slide.analysis.reset();
@@ -125,20 +127,24 @@ void Project::restore(QString* warning) {
   }
 }
 
-bool Project::save(QString* error) const {
+bool Project::save(QString* error) {
   if (!isOpen()) return true;
   try {
     QDir().mkpath(stateFolder() + "/heatmaps");
     ProjectState state{settings_, previousModel_, {}};
     for (int i = 0; i < slideCount(); ++i) {
-      const Slide& slide = slides_[i];
+      Slide& slide = slides_[i];
       SavedSlide& saved = state.slides[slide.name];
       saved.reviewed = slide.reviewed;
       saved.edited = slide.edited;
       saved.previousCount = slide.previousCount;
       if (slide.status == SlideStatus::Counted && slide.analysis) {
-        // The count worker caches each heatmap as it is made; this covers a write that failed there.
-        if (!QFileInfo::exists(heatmapPath(i))) saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
+        // The count worker caches each heatmap as it is made; this covers a write that failed there. (A file that
+        // exists proves nothing: a cancelled run of older settings may have written it after they changed.)
+        if (!slide.heatmapCached) {
+          saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
+          slide.heatmapCached = true;
+        }
         saved.counted = true;
         saved.stamp = fileStamp(slide.imagePath);
         saved.count = slide.count;
@@ -168,9 +174,11 @@ void Project::setSettings(const ProjectSettings& settings) {
   const bool heatmapsChange = withoutThreshold != oldWithoutThreshold;
   settings_ = settings;
   if (heatmapsChange) {
+    ++generation_;
     counter_.reset();
     for (int i = 0; i < slideCount(); ++i) {
       slides_[i].analysis.reset();
+      slides_[i].heatmapCached = false;
       slides_[i].count = -1;
       slides_[i].status = SlideStatus::NotRun;
       QFile::remove(heatmapPath(i));
@@ -239,31 +247,39 @@ double Project::thresholdFor(int index) const {
   return analysis ? analysis->defaultThreshold : 0.5;
 }
 
-void Project::setAnalysis(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, const QImage& thumbnail) {
-  Slide& slide = slides_.at(index);
-  slide.analysis = std::move(analysis);
-  slide.count = count;
+bool Project::acceptCounted(const CountedSlide& counted) {
+  if (!isCurrent(counted.generation)) return false;
+  Slide& slide = slides_.at(counted.index);
+  slide.analysis = counted.analysis;
+  slide.count = counted.count;
   slide.status = SlideStatus::Counted;
+  slide.heatmapCached = counted.heatmapCached;
   slide.error.clear();
-  if (!thumbnail.isNull()) slide.thumbnail = thumbnail;
-  emit slideChanged(index);
+  if (!counted.thumbnail.isNull()) slide.thumbnail = counted.thumbnail;
+  emit slideChanged(counted.index);
+  return true;
 }
 
-void Project::setFailed(int index, const QString& error) {
+bool Project::setFailed(Generation generation, int index, const QString& error) {
+  if (!isCurrent(generation)) return false;
   Slide& slide = slides_.at(index);
   slide.analysis.reset();
+  slide.heatmapCached = false;
   slide.count = -1;
   slide.status = SlideStatus::Failed;
   slide.error = error;
   emit slideChanged(index);
+  return true;
 }
 
-void Project::setCounts(const std::vector<int>& countsBySlide) {
+bool Project::setCounts(Generation generation, const std::vector<int>& countsBySlide) {
+  if (!isCurrent(generation)) return false;
   for (int i = 0; i < slideCount() && i < int(countsBySlide.size()); ++i) {
     if (countsBySlide[i] < 0 || countsBySlide[i] == slides_[i].count) continue;
     slides_[i].count = countsBySlide[i];
     emit slideChanged(i);
   }
+  return true;
 }
 
 QString Project::maskPathFor(int index) const {
@@ -272,12 +288,21 @@ QString Project::maskPathFor(int index) const {
   return QDir(folder_).filePath("masks/" + QFileInfo(slide.name).completeBaseName() + ".png");
 }
 
-void Project::maskEdited(int index, std::shared_ptr<const SlideAnalysis> analysis) {
+void Project::maskEdited(int index) {
   Slide& slide = slides_.at(index);
   slide.maskPath = maskPathFor(index);
   slide.edited = true;
-  if (analysis) slide.analysis = std::move(analysis);
   emit slideChanged(index);
+}
+
+bool Project::setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis) {
+  if (!isCurrent(generation)) return false;
+  Slide& slide = slides_.at(index);
+  // The sweep must be of the heatmap the slide still has (a recount in between replaces it).
+  if (!slide.analysis || !analysis || slide.analysis->heatmap.data != analysis->heatmap.data) return false;
+  slide.analysis = std::move(analysis);
+  emit slideChanged(index);
+  return true;
 }
 
 void Project::setReviewed(int index, bool reviewed) {

@@ -41,7 +41,25 @@ struct Slide {
   int previousCount = -1;  // with the model used before the last switch of model (-1: none)
   std::shared_ptr<const SlideAnalysis> analysis;
   QImage thumbnail;
+  bool heatmapCached = false;  // the analysis' heatmap is in the state folder (else the next save writes it)
   bool hasMask() const { return !maskPath.isEmpty(); }
+};
+
+// Which folder and counting settings a result belongs to. Opening a folder and every change of the model, the
+// diameter or the post-processing starts a new generation; work started earlier carries the generation it was
+// started in, and the project refuses its result once the generation has moved on (it would otherwise land on
+// the slide of the same index in another folder, or mix two models' heatmaps in one table).
+using Generation = quint64;
+
+// What the count worker hands back for one slide.
+struct CountedSlide {
+  Generation generation = 0;
+  int index = -1;
+  std::shared_ptr<const SlideAnalysis> analysis;
+  int count = -1;
+  std::optional<double> threshold;  // the user's threshold the count is at (none: the analysis' default)
+  QImage thumbnail;
+  bool heatmapCached = false;  // the worker wrote the heatmap to the slide's cache file
 };
 
 
@@ -54,6 +72,8 @@ public:
   // restores the saved state. A damaged or newer state file is moved aside (never lost) and reported in *warning.
   bool open(const QString& folder, QString* error, QString* warning = nullptr);
   bool isOpen() const { return !folder_.isEmpty(); }
+  Generation generation() const { return generation_; }
+  bool isCurrent(Generation generation) const { return generation == generation_; }
   const QString& folder() const { return folder_; }
   QString stateFolder() const;  // <folder>/.fluocount
   QString heatmapPath(int index) const;  // the slide's cached heatmap in the state folder
@@ -78,21 +98,23 @@ public:
   void setThreshold(std::optional<double> threshold);
   double thresholdFor(int index) const;  // the user's, else the slide's default (0.5 before counting)
 
-  void setAnalysis(int index, std::shared_ptr<const SlideAnalysis> analysis, int count, const QImage& thumbnail);
-  void setFailed(int index, const QString& error);
-  void setCounts(const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
+  // Results of background work. Each returns false, and changes nothing, for a result of an older generation.
+  bool acceptCounted(const CountedSlide& counted);
+  bool setFailed(Generation generation, int index, const QString& error);
+  bool setCounts(Generation generation, const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
   void setReviewed(int index, bool reviewed);
   // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png.
   QString maskPathFor(int index) const;
-  // The slide's mask was saved by the editor: it now has one, marked edited, and its sweep against the mask is
-  // replaced by `analysis` when given.
-  void maskEdited(int index, std::shared_ptr<const SlideAnalysis> analysis);
+  // The slide's mask was saved by the editor: it now has one and is marked edited.
+  void maskEdited(int index);
+  // Its sweep against the edited mask, recomputed in the background from the slide's analysis of `generation`.
+  bool setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis);
 
   // The folder's count and F1 against threshold: the counted slides' sweeps combined.
   SweepResult folderSweep() const;
 
-  // Writes project.json and the heatmaps atomically. Returns false and says why in *error.
-  bool save(QString* error) const;
+  // Writes project.json and the heatmaps not yet cached, atomically. Returns false and says why in *error.
+  bool save(QString* error);
 
 signals:
   void slidesReset();
@@ -109,6 +131,7 @@ private:
   ProjectSettings settings_;
   std::shared_ptr<const CellCounter> counter_;
   QString previousModel_;
+  Generation generation_ = 0;
 };
 
 QString statusText(SlideStatus status);

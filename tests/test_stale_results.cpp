@@ -1,0 +1,163 @@
+// Results of background work never land on the wrong slide (issue 17): counting runs on a worker thread while the
+// user opens another folder, changes the settings or moves the threshold. Each result carries the generation of
+// the folder and settings it was computed for, and the project drops one whose generation has passed. Driven
+// through the real main window, offscreen, on copies of real FNC slides.
+#include "test_support.h"
+#include "core/heatmap_file.h"
+#include "ui/main_window.h"
+#include "ui/slide_analysis.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+const QStringList kRedSlides = {"fnc-red/images/MAR32C2R3_PVHr_200x_r.png", "fnc-red/images/RT353S2C1R5_r1.png"};
+const QStringList kYellowSlides = {"fnc-yellow/images/Mar19bS1C4R2_LHr_200x.png",
+                                   "fnc-yellow/images/Mar24bS1C2R3_LHl_200x.png"};
+
+// Starts counting and returns once the first slide is counted, that is, while the worker counts the second.
+void countUntilTheSecondSlideIsInProgress(MainWindow& window) {
+  window.countAll();
+  QVERIFY(window.isCounting());
+  QTRY_VERIFY_WITH_TIMEOUT(window.project()->slide(0).status == SlideStatus::Counted, 600000);
+  QVERIFY(window.isCounting());
+}
+
+void waitForCountingToEnd(MainWindow& window) {
+  if (!window.isCounting()) return;
+  QSignalSpy finished(&window, &MainWindow::countingFinished);
+  QVERIFY(finished.wait(600000));
+}
+
+// Every slide of the project is counted, and each count and heatmap is that slide's own: the heatmap has the
+// slide's size and the count equals a fresh analysis of the slide with the project's counter.
+void verifyEverySlideHoldsItsOwnResult(Project& project) {
+  const auto counter = project.counter();
+  for (int i = 0; i < project.slideCount(); ++i) {
+    const Slide& slide = project.slide(i);
+    QCOMPARE(slide.status, SlideStatus::Counted);
+    const SlideAnalysisResult fresh = analyseSlide(*counter, slide, project.userThreshold());
+    QCOMPARE(slide.analysis->size, fresh.analysis->size);
+    QCOMPARE(slide.count, fresh.count);
+  }
+}
+
+}  // namespace
+
+class TestStaleResults : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+
+private slots:
+  void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
+
+  void openingAnotherFolderWhileCountingKeepsEachFolderItsOwnResults() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red", kRedSlides);
+    const QString yellow = test::writableSlideFolder(scratch_.path(), "yellow", kYellowSlides);
+    MainWindow window;
+    QVERIFY(window.openFolder(red));
+    countUntilTheSecondSlideIsInProgress(window);
+    const int redFirstCount = window.project()->slide(0).count;
+
+    QVERIFY(window.openFolder(yellow));
+    waitForCountingToEnd(window);
+    // The red slide that was in progress finished after the switch (the worker cached its heatmap in the red
+    // folder), and nothing of it reached the yellow folder's slides.
+    QVERIFY(QFileInfo::exists(red + "/.fluocount/heatmaps/RT353S2C1R5_r1.png.fchm"));
+    for (int i = 0; i < window.project()->slideCount(); ++i) {
+      QCOMPARE(window.project()->slide(i).status, SlideStatus::NotRun);
+      QCOMPARE(window.project()->slide(i).count, -1);
+    }
+
+    window.countAll();
+    waitForCountingToEnd(window);
+    verifyEverySlideHoldsItsOwnResult(*window.project());
+
+    // The red folder's state on disk is what was counted there: its first slide, with its own heatmap.
+    Project reopened;
+    QString error, warning;
+    QVERIFY2(reopened.open(red, &error, &warning), qPrintable(error));
+    QVERIFY2(warning.isEmpty(), qPrintable(warning));
+    QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+    QCOMPARE(reopened.slide(0).count, redFirstCount);
+    QCOMPARE(reopened.slide(0).analysis->size, analyseSlide(*reopened.counter(), reopened.slide(0), {}).analysis->size);
+    QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);
+  }
+
+  void changingTheDiameterWhileCountingDropsTheOldSettingsResults() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-diameter", kRedSlides);
+    MainWindow window;
+    QVERIFY(window.openFolder(red));
+    countUntilTheSecondSlideIsInProgress(window);
+
+    ProjectSettings settings = window.project()->settings();
+    settings.cellDiameterPx = 40;
+    window.project()->setSettings(settings);  // no cancel: the rest of the old run comes back stale
+    waitForCountingToEnd(window);
+    for (int i = 0; i < window.project()->slideCount(); ++i)
+      QCOMPARE(window.project()->slide(i).status, SlideStatus::NotRun);
+
+    window.countAll();
+    waitForCountingToEnd(window);
+    verifyEverySlideHoldsItsOwnResult(*window.project());
+    for (int i = 0; i < window.project()->slideCount(); ++i)
+      QCOMPARE(window.project()->slide(i).analysis->cellDiameterPx, 40.0);
+
+    // What is saved and restored is the new settings' heatmap, although the old run also wrote a cache file.
+    window.close();
+    Project reopened;
+    QString error;
+    QVERIFY2(reopened.open(red, &error), qPrintable(error));
+    for (int i = 0; i < reopened.slideCount(); ++i) {
+      QCOMPARE(reopened.slide(i).status, SlideStatus::Counted);
+      const cv::Mat restored = reopened.slide(i).analysis->heatmap;
+      const cv::Mat counted = window.project()->slide(i).analysis->heatmap;
+      QCOMPARE(cv::norm(restored, counted, cv::NORM_INF), 0.0);
+    }
+  }
+
+  void movingTheThresholdWhileCountingRecountsTheSlidesStillInProgress() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-threshold", kRedSlides);
+    MainWindow window;
+    QVERIFY(window.openFolder(red));
+    countUntilTheSecondSlideIsInProgress(window);
+    window.chooseThreshold(0.97);
+    waitForCountingToEnd(window);
+    Project& project = *window.project();
+    for (int i = 0; i < project.slideCount(); ++i)
+      QTRY_COMPARE_WITH_TIMEOUT(project.slide(i).count, countAt(*project.slide(i).analysis, 0.97), 60000);
+  }
+
+  void aResultOfAnOlderGenerationChangesNothing() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-model", kRedSlides.mid(0, 1));
+    Project project;
+    QString error;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    const Generation old = project.generation();
+    ProjectSettings settings = project.settings();
+    settings.splitTouchingCells = !settings.splitTouchingCells.value_or(true);
+    project.setSettings(settings);
+    QVERIFY(!project.isCurrent(old));
+    auto analysis = std::make_shared<SlideAnalysis>();
+    QVERIFY(!project.acceptCounted({old, 0, analysis, 7, std::nullopt, {}, true}));
+    QVERIFY(!project.setFailed(old, 0, "late"));
+    QVERIFY(!project.setCounts(old, {7}));
+    QCOMPARE(project.slide(0).status, SlideStatus::NotRun);
+    QCOMPARE(project.slide(0).count, -1);
+    QVERIFY(project.acceptCounted({project.generation(), 0, analysis, 7, std::nullopt, {}, true}));
+    QCOMPARE(project.slide(0).count, 7);
+    // A threshold change keeps the generation: heatmaps stay valid, only counts follow.
+    const Generation current = project.generation();
+    project.setThreshold(0.9);
+    QVERIFY(project.isCurrent(current));
+  }
+};
+
+QTEST_MAIN(TestStaleResults)
+#include "test_stale_results.moc"
