@@ -157,6 +157,32 @@ private slots:
     project.setThreshold(0.9);
     QVERIFY(project.isCurrent(current));
   }
+
+  // A project state commits only what it has checked: a cached heatmap that is not of the size recorded for the
+  // slide (another slide's, or an old run's) is not taken for the slide's own; that slide alone is counted again.
+  void aCachedHeatmapOfTheWrongSizeIsNotRestored() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-cache", kRedSlides);
+    Project project;
+    QString error;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    for (int i = 0; i < 2; ++i) {
+      const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(i), {});
+      QVERIFY(project.acceptCounted({project.generation(), i, result.analysis, result.count, {}, {}, false}));
+    }
+    QVERIFY2(project.save(&error), qPrintable(error));
+    const cv::Mat first = project.slide(0).analysis->heatmap;
+    saveHeatmap(project.heatmapPath(1).toStdString(), first(cv::Rect(0, 0, first.cols / 2, first.rows / 2)).clone());
+
+    Project reopened;
+    QString warning;
+    QVERIFY2(reopened.open(red, &error, &warning), qPrintable(error));
+    QVERIFY2(warning.isEmpty(), qPrintable(warning));
+    QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+    QCOMPARE(cv::norm(reopened.slide(0).analysis->heatmap, first, cv::NORM_INF), 0.0);
+    QCOMPARE(reopened.slide(0).count, project.slide(0).count);
+    QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);
+    QCOMPARE(reopened.slide(1).count, -1);
+  }
 };
 
 QTEST_MAIN(TestStaleResults)

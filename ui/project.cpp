@@ -39,7 +39,11 @@ Project::Project(QObject* parent) : QObject(parent) {}
 
 QString Project::stateFolder() const { return folder_ + "/.fluocount"; }
 
-QString Project::heatmapPath(int index) const { return stateFolder() + "/heatmaps/" + slides_[index].name + ".fchm"; }
+QString Project::heatmapFile(const QString& folder, const QString& slideName) {
+  return folder + "/.fluocount/heatmaps/" + slideName + ".fchm";
+}
+
+QString Project::heatmapPath(int index) const { return heatmapFile(folder_, slides_.at(index).name); }
 
 bool Project::open(const QString& folder, QString* error, QString* warning) {
   const QDir root(folder);
@@ -62,13 +66,17 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
     if (error) *error = tr("no slides (PNG, TIFF or JPEG images) in %1").arg(images.path());
     return false;
   }
-  folder_ = QFileInfo(folder).absoluteFilePath();
+  // Everything is read and checked into these before the project changes: a state that fails leaves nothing
+  // half-restored (the folder then opens with fresh state, the damaged file kept aside).
+  Restored restored{std::move(slides), {}, {}, nullptr};
+  const QString absolute = QFileInfo(folder).absoluteFilePath();
+  restoreState(absolute, restored, warning);
+  folder_ = absolute;
   ++generation_;
-  slides_ = std::move(slides);
-  settings_ = {};
-  counter_.reset();
-  previousModel_.clear();
-  restore(warning);
+  slides_ = std::move(restored.slides);
+  settings_ = restored.settings;
+  previousModel_ = restored.previousModel;
+  counter_ = restored.counter;
   emit slidesReset();
   emit settingsChanged();
   return true;
@@ -80,8 +88,11 @@ void Project::moveAside(const QString& path, const QString& why, QString* warnin
   if (warning) *warning = tr("%1: %2. It was kept as %3 and the folder opens with fresh state.").arg(path, why, aside);
 }
 
-void Project::restore(QString* warning) {
-  const QString path = stateFolder() + "/project.json";
+// Reads <folder>/.fluocount/project.json and the cached heatmaps it refers to into `restored`. A slide's results
+// come back only when its image is unchanged (size and time stamp) and its heatmap loads and has the recorded
+// size; otherwise that slide alone is counted again.
+void Project::restoreState(const QString& folder, Restored& restored, QString* warning) {
+  const QString path = folder + "/.fluocount/project.json";
   if (!QFileInfo::exists(path)) return;
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly)) {
@@ -93,11 +104,9 @@ void Project::restore(QString* warning) {
   file.close();
   if (!state) return moveAside(path, problem, warning);
 
-  settings_ = state->settings;
-  previousModel_ = state->previousModel;
-  std::shared_ptr<const CellCounter> counterForResults;
-  for (int i = 0; i < slideCount(); ++i) {
-    Slide& slide = slides_[i];
+  restored.settings = state->settings;
+  restored.previousModel = state->previousModel;
+  for (Slide& slide : restored.slides) {
     const auto found = state->slides.find(slide.name);
     if (found == state->slides.end()) continue;
     const SavedSlide& saved = found->second;
@@ -106,12 +115,13 @@ void Project::restore(QString* warning) {
     slide.previousCount = saved.previousCount;
     if (!saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
     try {
-      if (!counterForResults) counterForResults = counter();
+      if (!restored.counter) restored.counter = makeCounter(restored.settings);
       auto analysis = std::make_shared<SlideAnalysis>();
-      analysis->heatmap = loadHeatmap(heatmapPath(i).toStdString());
+      analysis->heatmap = loadHeatmap(heatmapFile(folder, slide.name).toStdString());
       analysis->size = analysis->heatmap.size();
-      analysis->cellDiameterPx = counterForResults->cellDiameterPx();
-      analysis->postprocess = counterForResults->postprocess();
+      if (saved.width > 0 && analysis->size != cv::Size(saved.width, saved.height)) continue;
+      analysis->cellDiameterPx = restored.counter->cellDiameterPx();
+      analysis->postprocess = restored.counter->postprocess();
       analysis->defaultThreshold = saved.defaultThreshold;
       analysis->seconds = saved.seconds;
       analysis->sweep = saved.sweep;
@@ -121,8 +131,6 @@ void Project::restore(QString* warning) {
       slide.heatmapCached = true;
     } catch (const std::exception&) {
       // A missing or damaged cached heatmap, or a model that no longer loads: the slide is simply counted again.
-      slide.analysis.reset();
-      slide.count = -1;
     }
   }
 }
@@ -147,6 +155,8 @@ bool Project::save(QString* error) {
         }
         saved.counted = true;
         saved.stamp = fileStamp(slide.imagePath);
+        saved.width = slide.analysis->size.width;
+        saved.height = slide.analysis->size.height;
         saved.count = slide.count;
         saved.defaultThreshold = slide.analysis->defaultThreshold;
         saved.seconds = slide.analysis->seconds;
@@ -205,27 +215,25 @@ void Project::switchModel(const QString& modelPath) {
 }
 
 std::shared_ptr<const CellCounter> Project::counter() {
-  if (counter_) return counter_;
+  if (!counter_) counter_ = makeCounter(settings_);
+  return counter_;
+}
+
+std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& settings) {
   CountSettings count;
-  count.cellDiameterPx = settings_.cellDiameterPx;
-  count.minObjectAreaPx = settings_.minObjectAreaPx;
-  count.splitTouchingCells = settings_.splitTouchingCells;
-  if (settings_.classical) {
-    counter_ = std::make_shared<const CellCounter>(CellCounter::classical(count));
-    return counter_;
-  }
-  std::string path = settings_.modelPath.toStdString();
+  count.cellDiameterPx = settings.cellDiameterPx;
+  count.minObjectAreaPx = settings.minObjectAreaPx;
+  count.splitTouchingCells = settings.splitTouchingCells;
+  if (settings.classical) return std::make_shared<const CellCounter>(CellCounter::classical(count));
+  std::string path = settings.modelPath.toStdString();
   if (path.empty()) {
     const auto bundled = defaultModelPath();
-    if (!bundled) {  // as the CLI does: count with the classical method rather than not at all
-      counter_ = std::make_shared<const CellCounter>(CellCounter::classical(count));
-      return counter_;
-    }
+    // as the CLI does: count with the classical method rather than not at all
+    if (!bundled) return std::make_shared<const CellCounter>(CellCounter::classical(count));
     path = *bundled;
   }
   count.modelFile = path;
-  counter_ = std::make_shared<const CellCounter>(CellCounter::withModel(loadModel(path), count));
-  return counter_;
+  return std::make_shared<const CellCounter>(CellCounter::withModel(loadModel(path), count));
 }
 
 QString Project::modelDescription() const {

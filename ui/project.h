@@ -123,8 +123,16 @@ signals:
   void thresholdChanged();
 
 private:
-  void restore(QString* warning);
-  void moveAside(const QString& path, const QString& why, QString* warning);
+  struct Restored {
+    std::vector<Slide> slides;
+    ProjectSettings settings;
+    QString previousModel;
+    std::shared_ptr<const CellCounter> counter;
+  };
+  static void restoreState(const QString& folder, Restored& restored, QString* warning);
+  static void moveAside(const QString& path, const QString& why, QString* warning);
+  static std::shared_ptr<const CellCounter> makeCounter(const ProjectSettings& settings);
+  static QString heatmapFile(const QString& folder, const QString& slideName);
 
   QString folder_;
   std::vector<Slide> slides_;

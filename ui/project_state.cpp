@@ -66,6 +66,8 @@ QJsonObject slideToJson(const SavedSlide& slide) {
   if (slide.counted) {
     entry["status"] = "counted";
     entry["stamp"] = slide.stamp;
+    entry["width"] = slide.width;
+    entry["height"] = slide.height;
     entry["count"] = slide.count;
     entry["default_threshold"] = slide.defaultThreshold;
     entry["seconds"] = slide.seconds;
@@ -89,6 +91,8 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   const double threshold = entry["default_threshold"].toDouble(0.5);
   slide.counted = true;
   slide.stamp = entry["stamp"].toString();
+  slide.width = std::max(0, entry["width"].toInt());
+  slide.height = std::max(0, entry["height"].toInt());
   slide.count = std::max(-1, entry["count"].toInt(-1));
   slide.defaultThreshold = std::isfinite(threshold) ? std::clamp(threshold, 0.0, 1.0) : 0.5;
   slide.seconds = entry["seconds"].toDouble();

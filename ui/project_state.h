@@ -30,6 +30,7 @@ struct SavedSlide {
   int previousCount = -1;
   bool counted = false;       // the fields below are meaningful only then
   QString stamp;              // size@mtime of the image the results came from
+  int width = 0, height = 0;  // of the image and its cached heatmap (0: not recorded, before 2026-12)
   int count = -1;
   double defaultThreshold = 0.5, seconds = 0;
   SweepResult sweep;

@@ -1,8 +1,11 @@
 // fuzz_seeds <out folder>: the seed corpora of the fuzz targets, from real files. Images: small crops of real
 // slides from ../shared/data (8-bit RGB, 16-bit gray, each as PNG, TIFF and JPEG where the format allows) with the
 // target's one-byte format prefix; masks: crops of real masks; a real model file and training checkpoint (a
-// small-unet after one training step on a real crop); a project state as the app writes it.
+// small-unet after one training step on a real crop); a project state as the app writes it; the bundled model's
+// heatmap of a real crop as the app caches it. The slides are named, so that data added later changes no seed.
 #include "core/checkpoint.h"
+#include "core/counter.h"
+#include "core/heatmap_file.h"
 #include "core/image_io.h"
 #include "core/model_file.h"
 #include "core/training_step.h"
@@ -30,18 +33,15 @@ std::string encoded(const char* extension, const cv::Mat& image) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-std::string firstImage(const fs::path& folder) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw std::runtime_error("no files in " + folder.string());
-  return files.front().string();
-}
+const char* kYellowSlide = "fnc-yellow/images/Mar19bS1C4R2_LHr_200x.png";
+const char* kYellowMask = "fnc-yellow/masks/Mar19bS1C4R2_LHr_200x.png";
+const char* kRedSlide = "fnc-red/images/MAR32C2R3_PVHr_200x_r.png";
+const char* kNucleiSlide = "bbbc039/images/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png";
 
 void imageSeeds(const fs::path& data, const fs::path& out) {
-  const cv::Mat rgb = loadImage(firstImage(data / "fnc-yellow/images")).pixels(cv::Rect(500, 400, 64, 48)).clone();
-  const cv::Mat gray16 = loadImage(firstImage(data / "bbbc039/images")).pixels(cv::Rect(100, 100, 48, 40)).clone();
-  const cv::Mat red = loadImage(firstImage(data / "fnc-red/images")).pixels(cv::Rect(300, 300, 40, 40)).clone();
+  const cv::Mat rgb = loadImage((data / kYellowSlide).string()).pixels(cv::Rect(500, 400, 64, 48)).clone();
+  const cv::Mat gray16 = loadImage((data / kNucleiSlide).string()).pixels(cv::Rect(100, 100, 48, 40)).clone();
+  const cv::Mat red = loadImage((data / kRedSlide).string()).pixels(cv::Rect(300, 300, 40, 40)).clone();
   const char* extensions[] = {".png", ".tiff", ".jpg"};
   int n = 0;
   for (int format = 0; format < 3; ++format)
@@ -49,7 +49,7 @@ void imageSeeds(const fs::path& data, const fs::path& out) {
       if (format == 2 && image.depth() != CV_8U) continue;  // JPEG is 8-bit
       write(out / "image_loader" / ("seed" + std::to_string(n++)), std::string(1, char(format)) + encoded(extensions[format], image));
     }
-  const cv::Mat mask = loadMask(firstImage(data / "fnc-yellow/masks"))(cv::Rect(500, 400, 64, 64)).clone();
+  const cv::Mat mask = loadMask((data / kYellowMask).string())(cv::Rect(500, 400, 64, 64)).clone();
   write(out / "mask_loader/png", std::string(1, char(4)) + encoded(".png", mask));
   write(out / "mask_loader/tiff", std::string(1, char(5)) + encoded(".tiff", mask));
   write(out / "mask_loader/png-any-size", std::string(1, char(0)) + encoded(".png", mask(cv::Rect(0, 0, 40, 30)).clone()));
@@ -61,7 +61,7 @@ void modelSeeds(const fs::path& data, const fs::path& out) {
   auto best = makeNetwork(Architecture::SmallUnet);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(1e-3));
   // One real step, so that the checkpoint holds Adam's moments as a real one does.
-  const cv::Mat rgb = normaliseToRgb(loadImage(firstImage(data / "fnc-yellow/images")).pixels, {})(cv::Rect(500, 400, 32, 32)).clone();
+  const cv::Mat rgb = normaliseToRgb(loadImage((data / kYellowSlide).string()).pixels, {})(cv::Rect(500, 400, 32, 32)).clone();
   const auto images = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, 32, 32, 3}).permute({0, 3, 1, 2}).contiguous();
   const auto masks = torch::zeros({1, 1, 32, 32});
   trainStep(*network, optimizer, images, masks, torch::ones({1, 1, 32, 32}), {});
@@ -72,6 +72,15 @@ void modelSeeds(const fs::path& data, const fs::path& out) {
   const fs::path checkpoint = out / "checkpoint/small-unet.checkpoint";
   fs::create_directories(checkpoint.parent_path());
   saveCheckpoint(checkpoint.string(), {network.get(), &optimizer, best.get(), {{"epoch", 1}, {"step", 0}}});
+}
+
+void heatmapSeeds(const fs::path& data, const fs::path& out) {
+  RawImage crop = loadImage((data / kYellowSlide).string());
+  crop.pixels = crop.pixels(cv::Rect(480, 380, 96, 80)).clone();
+  CountSettings settings;
+  settings.cellDiameterPx = 50;
+  const CellCounter counter = CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
+  write(out / "heatmap_file/slide.png.fchm", serialiseHeatmap(counter.countRaw(crop).heatmap));
 }
 
 void projectStateSeeds(const fs::path& out) {
@@ -108,6 +117,7 @@ int main(int argc, char** argv) {
     imageSeeds(data, argv[1]);
     modelSeeds(data, argv[1]);
     projectStateSeeds(argv[1]);
+    heatmapSeeds(data, argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_seeds: %s\n", e.what());
     return 1;
