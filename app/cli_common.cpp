@@ -1,5 +1,6 @@
 #include "app/cli_common.h"
 #include "core/training_data.h"
+#include "core/true_cells.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -117,12 +118,11 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
     for (const std::string& image : collectImages({QString::fromStdString((root / "images").string())})) {
       const std::string stem = fs::path(image).stem().string();
       const fs::path mask = root / "masks" / (stem + ".png");
-      const fs::path labels = root / "labels" / (stem + ".png");
       if (!fs::exists(mask)) {
         unannotated.push_back(image);
         continue;
       }
-      annotated.push_back({image, mask.string(), fs::exists(labels) ? labels.string() : std::string()});
+      annotated.push_back({image, mask.string(), labelsFileFor(mask.string())});
     }
   }
   return annotated;
@@ -184,16 +184,9 @@ MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double ce
 namespace {
 
 Detection annotatedCells(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser) {
-  const cv::Mat mask = loadMask(item.mask, imageSize, item.image);
-  if (!item.labels.empty() && !parser.isSet("mask-components")) {
-    const cv::Mat labels = loadLabels(item.labels);
-    if (labels.size() != imageSize)
-      throw ImageError("labels " + item.labels + " differ in size from image " + item.image);
-    return measureLabels(labels);
-  }
-  cv::Mat labels;
-  labelComponents(mask, labels);
-  return measureLabels(labels);
+  const TrueCells truth = trueCells(item.mask, item.labels, imageSize, item.image, !parser.isSet("mask-components"));
+  if (!truth.note.empty()) std::fprintf(stderr, "note: %s\n", truth.note.c_str());
+  return measureLabels(truth.labels);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // against the annotation.
 #include "app/cli_common.h"
 #include "core/cell_size.h"
+#include "core/true_cells.h"
 
 #include <cmath>
 #include <cstdio>
@@ -11,12 +12,11 @@ namespace fluocount::cli {
 
 namespace {
 
-// Instance labels when the dataset has them, else the connected components of the binary mask.
+// The annotated cells, as evaluate takes them (core/true_cells.h).
 cv::Mat objectLabels(const AnnotatedImage& item) {
-  if (!item.labels.empty()) return loadLabels(item.labels);
-  cv::Mat labels;
-  labelComponents(loadMask(item.mask), labels);
-  return labels;
+  const TrueCells truth = trueCells(item.mask, item.labels);
+  if (!truth.note.empty()) std::fprintf(stderr, "note: %s\n", truth.note.c_str());
+  return truth.labels;
 }
 
 void printMeasuredOnly(const QStringList& folders, int& failures) {

@@ -162,18 +162,19 @@ private:
     if (split.train.empty()) throw ImageError("no annotated training images (images/ with masks/ of the same stem)");
     if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
     const WeightMapSettings weightMaps = s_.weightMaps.scaledTo(info_.canonicalDiameterPx);
-    if (!s_.separateTouchingInstances)
-      for (auto* examples : {&split.train, &split.validation})
-        for (auto& e : *examples) e.labelsPath.clear();
     std::vector<int> factors;
     for (const auto& e : split.train) {
       throwIfCancelled();
-      trainImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps));
+      trainImages_.push_back(
+          prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps, s_.separateTouchingInstances));
+      if (!trainImages_.back().truthNote.empty()) observer_.message("note: " + trainImages_.back().truthNote);
       factors.push_back(e.augmentationFactor);
     }
     for (const auto& e : split.validation) {
       throwIfCancelled();
-      validationImages_.push_back(prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps));
+      validationImages_.push_back(
+          prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps, s_.separateTouchingInstances));
+      if (!validationImages_.back().truthNote.empty()) observer_.message("note: " + validationImages_.back().truthNote);
     }
     // METHOD.md step 5: one global maximum over the training data normalises every weight map.
     for (const auto& image : trainImages_) {
@@ -184,11 +185,8 @@ private:
     samples_ = trainingSamples(trainImages_, factors, s_.cropSize, s_.cropStep, s_.artifacts,
                                s_.useOversampling ? s_.artifactOversampling : 0);
     validationSamples_ = validationSamples(validationImages_, s_.cropSize, s_.cropStep);
-    for (const auto& image : validationImages_) {
-      cv::Mat labels;
-      labelComponents(image.mask > 0.5f, labels);
-      validationTruth_.push_back(measureLabels(labels));
-    }
+    // The annotated cells as evaluate takes them (core/true_cells.h), at the model's scale.
+    for (const auto& image : validationImages_) validationTruth_.push_back(measureLabels(image.trueCells));
     observer_.message(std::to_string(trainImages_.size()) + " training and " + std::to_string(validationImages_.size()) +
                       " validation images; " + std::to_string(samples_.size()) + " training crops per epoch");
   }

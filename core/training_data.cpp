@@ -1,4 +1,5 @@
 #include "core/training_data.h"
+#include "core/true_cells.h"
 
 #include "core/image_io.h"
 
@@ -41,9 +42,8 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
         scan.withoutMask.push_back(image.string());
         continue;
       }
-      const fs::path labels = root / "labels" / (image.stem().string() + ".png");
       scan.examples.push_back({image.string(), mask.string(), source.cellDiameterPx, source.augmentationFactor,
-                               fs::exists(labels) ? labels.string() : std::string()});
+                               labelsFileFor(mask.string())});
     }
   }
   return scan;
@@ -105,18 +105,16 @@ cv::Mat instanceBorders(const cv::Mat& labels) {
 }
 
 PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,
-                             const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps) {
+                             const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps,
+                             bool separateTouching) {
   const RawImage raw = loadImage(example.imagePath);
   const cv::Mat mask = loadMask(example.maskPath, raw.pixels.size(), example.imagePath);
-  cv::Mat labels;
-  if (!example.labelsPath.empty()) {
-    labels = loadLabels(example.labelsPath);
-    if (labels.size() != raw.pixels.size())
-      throw ImageError("labels " + example.labelsPath + " are " + std::to_string(labels.cols) + "x" +
-                       std::to_string(labels.rows) + " but image " + example.imagePath + " is " +
-                       std::to_string(raw.pixels.cols) + "x" + std::to_string(raw.pixels.rows));
-  }
+  TrueCells truth = trueCellsOf(mask, example.labelsPath);
   PreparedImage prepared;
+  prepared.truthNote = truth.note;
+  prepared.trueCells = truth.labels;
+  cv::Mat labels;  // the instances whose touching borders are cut out of the training mask
+  if (separateTouching && truth.source == TruthSource::InstanceLabels) labels = truth.labels;
   prepared.name = fs::path(example.imagePath).filename().string();
   prepared.scale = canonicalDiameterPx / example.cellDiameterPx;
   prepared.rgb = normaliseToRgb(raw.pixels, normalisation);
@@ -126,7 +124,8 @@ PreparedImage prepareExample(const TrainingExample& example, double canonicalDia
                         std::max(1, int(std::lround(mask.rows * prepared.scale))));
     cv::resize(prepared.rgb, prepared.rgb, size, 0, 0, prepared.scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::resize(mask, binary, size, 0, 0, cv::INTER_NEAREST);
-    if (!labels.empty()) cv::resize(labels, labels, size, 0, 0, cv::INTER_NEAREST);
+    cv::resize(prepared.trueCells, prepared.trueCells, size, 0, 0, cv::INTER_NEAREST);
+    labels = separateTouching && truth.source == TruthSource::InstanceLabels ? prepared.trueCells : cv::Mat();
   }
   // At the model's scale, so that the gap is two pixels wide whatever the dataset's own cell size.
   if (!labels.empty()) binary.setTo(0, instanceBorders(labels));

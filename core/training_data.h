@@ -58,19 +58,23 @@ struct PreparedImage {
   cv::Mat rgb;           // CV_32FC3 in [0,1]
   cv::Mat mask;          // CV_32F, 0/1
   cv::Mat weights;       // CV_32F, unnormalised weight map (>= 1)
+  cv::Mat trueCells;     // CV_32S at the model's scale: the annotated cells by core/true_cells.h, for validation
+  std::string truthNote; // why instance labels that exist were set aside (empty otherwise)
 };
 
 // Background pixels where two touching instances meet: every labelled pixel with a differently labelled 8-neighbour
 // (CV_8U, 255 = border), so touching cells end up two pixels apart. labels: CV_32S, 0 = background.
 cv::Mat instanceBorders(const cv::Mat& labels);
 
-// Loads, normalises, resamples and computes the weight map. Where the example has instance labels, the borders
-// between touching instances (instanceBorders, at the model's scale) are cut out of the mask, so that the network
-// learns to leave a gap between touching nuclei and the weight map weights that gap (METHOD.md section 3); binary
-// masks merge them into one object. A mask or label image whose size differs from its image is an ImageError
+// Loads, normalises, resamples and computes the weight map. The true cells follow core/true_cells.h (instance
+// labels where they agree with the mask, else the mask's components). With separateTouching, the borders between
+// touching labelled instances (instanceBorders, at the model's scale) are cut out of the training mask, so that
+// the network learns to leave a gap between touching nuclei and the weight map weights that gap (METHOD.md
+// section 3); binary masks merge them into one object. A mask whose size differs from its image is an ImageError
 // naming both files.
 PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,
-                             const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps);
+                             const NormalisationSettings& normalisation, const WeightMapSettings& weightMaps,
+                             bool separateTouching = false);
 
 // Origins of a grid of size x size crops with the given step, the last row and column flush with the border.
 // An image smaller than a crop gets one crop at (0, 0), which the augmentation pads by reflection.

@@ -8,6 +8,7 @@
 #include "ui/threshold_panel.h"
 
 #include <QApplication>
+#include <algorithm>
 #include <QDir>
 #include <QProcess>
 #include <QSignalSpy>
@@ -144,6 +145,80 @@ private slots:
     QCOMPARE(project.countedSlides(), 0);
     const QStringList kept = QDir(folder_ + "/.fluocount").entryList({"project.json.unreadable-*"});
     QCOMPARE(kept.size(), 1);
+  }
+
+  // The app and `fluocount-cli evaluate` take the same cells as true (core/true_cells.h) and match alike: on a
+  // folder with instance labels (DSB2018 fields whose masks merge touching nuclei) and on one without (FNC red),
+  // each slide's TP, FP and FN in the app's threshold sweep and in its on-screen matching equal the CLI's.
+  void theAppsMatchingEqualsCliEvaluate_data() {
+    QTest::addColumn<QStringList>("slides");
+    QTest::addColumn<double>("diameter");
+    QTest::addColumn<int>("trueCells");  // the labels' count where there are labels (components: fewer)
+    const QString dsb = "dsb2018-fluo/images/";
+    QTest::newRow("labels") << QStringList{dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
+                                           dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png",
+                                           dsb + "03398329ced0c23b9ac3fac84dd53a87d9ffe4d9d10f1b5fe8df8fac12380776.png"}
+                            << 21.0 << 27 + 62 + 16;
+    QTest::newRow("masks only") << QStringList{"fnc-red/images/MAR32C2R3_PVHr_200x_r.png",
+                                               "fnc-red/images/RT353S2C1R5_r1.png"} << 0.0 << -1;
+  }
+
+  void theAppsMatchingEqualsCliEvaluate() {
+    QFETCH(QStringList, slides);
+    QFETCH(double, diameter);
+    QFETCH(int, trueCells);
+    const QString folder = test::writableSlideFolder(scratch_.path(), QTest::currentDataTag(), slides);
+    MainWindow window;
+    QVERIFY(window.openFolder(folder));
+    Project* project = window.project();
+    ProjectSettings settings = project->settings();
+    settings.cellDiameterPx = diameter;
+    project->setSettings(settings);
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    QCOMPARE(project->countedSlides(), slides.size());
+    const double threshold = 0.5;  // a point of the app's sweep
+    window.chooseThreshold(threshold);
+    QTRY_COMPARE_WITH_TIMEOUT(window.canvas()->overlay().threshold, threshold, 60000);
+
+    const QString table = scratch_.filePath(QString(QTest::currentDataTag()) + "-evaluate.csv");
+    QStringList arguments{"evaluate", folder, "--threshold", "0.5", "--per-image", table};
+    if (diameter > 0) arguments << "--diameter" << QString::number(diameter);
+    QProcess cli;
+    cli.start(FLUOCOUNT_CLI, arguments);
+    QVERIFY(cli.waitForFinished(600000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    QFile csv(table);
+    QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString(csv.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), slides.size() + 1);
+    const QStringList header = csvFields(lines[0]);
+    int cliTrueCells = 0;
+    for (const QString& line : lines.mid(1)) {
+      const QStringList row = csvFields(line);
+      const auto field = [&](const char* name) { return row[header.indexOf(name)].toInt(); };
+      int index = -1;
+      for (int i = 0; i < project->slideCount(); ++i)
+        if (project->slide(i).name == row[header.indexOf("file")]) index = i;
+      QVERIFY2(index >= 0, qPrintable(line));
+      const SweepResult& sweep = project->slide(index).analysis->sweep;
+      const auto point = std::find_if(sweep.points.begin(), sweep.points.end(),
+                                      [&](const SweepPoint& p) { return std::abs(p.threshold - threshold) < 1e-9; });
+      QVERIFY(point != sweep.points.end());
+      QCOMPARE(point->counts.truePositives, field("tp"));
+      QCOMPARE(point->counts.falsePositives, field("fp"));
+      QCOMPARE(point->counts.falseNegatives, field("fn"));
+      if (index == 0) {  // the slide on screen: its live matching too
+        const DetectionOverlay& overlay = window.canvas()->overlay();
+        QVERIFY(overlay.hasTruth);
+        QCOMPARE(overlay.matchCounts.truePositives, field("tp"));
+        QCOMPARE(overlay.matchCounts.falsePositives, field("fp"));
+        QCOMPARE(overlay.matchCounts.falseNegatives, field("fn"));
+      }
+      cliTrueCells += field("true_count");
+    }
+    if (trueCells >= 0) QCOMPARE(cliTrueCells, trueCells);
   }
 };
 

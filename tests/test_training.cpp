@@ -260,10 +260,8 @@ private slots:
     }
     QVERIFY2(mostMerged >= 5, "expected a BBBC039 field with touching nuclei among the first 20");
 
-    const PreparedImage separated = prepareExample(merged, 25, {}, {});
-    TrainingExample withoutLabels = merged;
-    withoutLabels.labelsPath.clear();
-    const PreparedImage binaryOnly = prepareExample(withoutLabels, 25, {}, {});
+    const PreparedImage separated = prepareExample(merged, 25, {}, {}, true);
+    const PreparedImage binaryOnly = prepareExample(merged, 25, {}, {}, false);
 
     cv::Mat unused, separatedMask, binaryMask;
     separated.mask.convertTo(separatedMask, CV_8U, 255);
@@ -281,15 +279,18 @@ private slots:
     QVERIFY(removed < cv::countNonZero(binaryMask) / 20);
   }
 
-  void labelsOfTheWrongSizeNameBothFiles() {
-    TrainingExample e{firstFile("bbbc039/images"), firstFile("bbbc039/masks"), 28, 1, firstFile("dsb2018-fluo/labels")};
-    try {
-      prepareExample(e, 25, {}, {});
-      QFAIL("labels of another size were accepted");
-    } catch (const ImageError& error) {
-      QVERIFY2(QString(error.what()).contains("dsb2018-fluo/labels"), error.what());
-      QVERIFY2(QString(error.what()).contains("bbbc039/images"), error.what());
-    }
+  // The true cells of a training or validation image follow the one rule of core/true_cells.h: labels of
+  // another size are set aside with a note naming them, and the mask's components are the true cells.
+  void labelsOfTheWrongSizeAreSetAsideWithANote() {
+    const std::string image = dataFile("bbbc039/images/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png");
+    const std::string mask = dataFile("bbbc039/masks/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png");
+    const std::string otherLabels =
+        dataFile("dsb2018-fluo/labels/00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png");
+    const PreparedImage prepared = prepareExample({image, mask, 28, 1, otherLabels}, 25, {}, {}, true);
+    QVERIFY2(QString::fromStdString(prepared.truthNote).contains("dsb2018-fluo/labels"), prepared.truthNote.c_str());
+    const PreparedImage withoutLabels = prepareExample({image, mask, 28, 1, {}}, 25, {}, {}, true);
+    QCOMPARE(measureLabels(prepared.trueCells).count(), measureLabels(withoutLabels.trueCells).count());
+    QCOMPARE(cv::norm(prepared.mask, withoutLabels.mask, cv::NORM_INF), 0.0);
   }
 };
 

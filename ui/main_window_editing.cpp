@@ -3,6 +3,7 @@
 // about one thing; the editing logic itself is in mask_document, mask_tools and core/mask_edit.
 #include "ui/main_window.h"
 
+#include "ui/slide_analysis.h"
 #include "ui/slide_layers.h"
 #include "ui/threshold_panel.h"
 
@@ -94,9 +95,7 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
   for (int i = 0; i < project_->slideCount() && index < 0; ++i)
     if (QFileInfo(project_->maskPathFor(i)) == QFileInfo(maskPath)) index = i;
   if (index < 0) return;
-  cv::Mat labels;
-  labelComponents(mask_->mask(), labels);
-  const Detection truth = measureLabels(labels);
+  const Detection truth = truthFromEditedMask(mask_->mask(), maskPath);
   project_->maskEdited(index);
   if (index != current_) return;
   currentTruth_ = truth;

@@ -1,6 +1,7 @@
 #include "ui/slide_analysis.h"
 
 #include "core/metrics.h"
+#include "core/true_cells.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -10,16 +11,12 @@
 namespace fluocount::ui {
 
 Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QString& imagePath) {
-  const QFileInfo mask(maskPath);
-  const QString labelsPath = mask.dir().filePath("../labels/" + mask.fileName());
-  const cv::Mat binary = loadMask(maskPath.toStdString(), imageSize, imagePath.toStdString());
-  if (QFileInfo::exists(labelsPath)) {
-    const cv::Mat labels = loadLabels(labelsPath.toStdString());
-    if (labels.size() == imageSize) return measureLabels(labels);
-  }
-  cv::Mat labels;
-  labelComponents(binary, labels);
-  return measureLabels(labels);
+  const std::string mask = maskPath.toStdString();
+  return measureLabels(trueCells(mask, labelsFileFor(mask), imageSize, imagePath.toStdString()).labels);
+}
+
+Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath) {
+  return measureLabels(trueCellsOf(mask, labelsFileFor(maskPath.toStdString())).labels);
 }
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold) {

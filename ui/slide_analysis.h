@@ -13,9 +13,11 @@ struct SlideAnalysisResult {
   QImage thumbnail;
 };
 
-// The annotated cells of a mask (instance labels from <folder>/labels/<stem>.png when they exist, as the CLI's
-// evaluate does; otherwise the mask's connected components). Throws ImageError for a mask of the wrong size.
+// The annotated cells of a slide's mask, by the one rule of core/true_cells.h that evaluate also follows.
+// Throws ImageError for a mask of the wrong size.
 Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QString& imagePath);
+// The same for a mask being edited (in memory, saved at maskPath).
+Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold);
 
