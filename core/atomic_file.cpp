@@ -1,6 +1,9 @@
 #include "core/atomic_file.h"
 
-#include <array>
+#include <zlib.h>
+
+#include <algorithm>
+#include <limits>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -113,18 +116,15 @@ std::string readWholeFile(const std::string& path, std::size_t maxBytes) {
 }
 
 std::uint32_t crc32(const char* data, std::size_t size) {
-  static const auto table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < size; ++i) crc = table[(crc ^ static_cast<unsigned char>(data[i])) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
+  // zlib's crc32 takes a uInt length: feed it in pieces that fit.
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  while (size > 0) {
+    const uInt piece = uInt(std::min<std::size_t>(size, std::numeric_limits<uInt>::max()));
+    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(data), piece);
+    data += piece;
+    size -= piece;
+  }
+  return std::uint32_t(crc);
 }
 
 }  // namespace fluocount

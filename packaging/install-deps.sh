@@ -16,6 +16,7 @@ packages=(
   # tcmalloc: LibTorch's large CPU tensors otherwise cost a page fault storm per layer (~10x slower forward).
   libgoogle-perftools-dev
   nlohmann-json3-dev
+  zlib1g-dev
   xvfb xauth
   # localedef's sources, so that test_cli can make a German and a French locale and check the files do not change.
   locales

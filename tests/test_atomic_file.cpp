@@ -12,6 +12,20 @@ class AtomicFileTest : public QObject {
   Q_OBJECT
 
 private slots:
+  // The CRC-32 that ends model, checkpoint and heatmap files is zlib's (the IEEE 802.3 polynomial): the standard
+  // check value, and a file's checksum computed in one piece or over a long run of bytes alike.
+  void crc32IsTheStandardOne() {
+    QCOMPARE(fluocount::crc32("123456789", 9), 0xCBF43926u);
+    QCOMPARE(fluocount::crc32("", 0), 0u);
+    const std::string model = fluocount::test::readBytes(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel");
+    QVERIFY(model.size() > 1000000);
+    const std::uint32_t stored = std::uint32_t(std::uint8_t(model[model.size() - 4])) |
+                                 std::uint32_t(std::uint8_t(model[model.size() - 3])) << 8 |
+                                 std::uint32_t(std::uint8_t(model[model.size() - 2])) << 16 |
+                                 std::uint32_t(std::uint8_t(model[model.size() - 1])) << 24;
+    QCOMPARE(fluocount::crc32(model.data(), model.size() - 4), stored);
+  }
+
   void writesAndReplaces() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("counts.csv").toStdString();
