@@ -48,6 +48,8 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"min-area", "Advanced: remove objects smaller than this many px, given for 50 px cells and scaled with "
                    "--diameter (default: the model's, 200).", "px"},
       {"no-split", "Advanced: do not split touching cells (watershed)."},
+      {"reference-postprocess", "Advanced: post-process exactly as the authors' code does (4-connected objects, "
+                                "markers over the whole mask, cells without a marker dropped); see docs/method.md."},
       {"tta", "Test-time augmentation: average the network's heatmaps of the image and its three flips (4x the "
               "network's time)."},
   });
@@ -71,6 +73,7 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
   if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
   if (parser.isSet("min-area")) settings.minObjectAreaPx = numberOption(parser, "min-area", 0, 1e7);
   if (parser.isSet("no-split")) settings.splitTouchingCells = false;
+  if (parser.isSet("reference-postprocess")) settings.referencePostprocess = true;
   settings.testTimeAugmentation = parser.isSet("tta");
   if (parser.isSet("max-pixels"))
     settings.limits.maxPixels = static_cast<std::int64_t>(numberOption(parser, "max-pixels", 1, 1e12));

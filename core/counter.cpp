@@ -26,6 +26,7 @@ namespace {
 PostprocessSettings withOverrides(PostprocessSettings postprocess, const CountSettings& settings) {
   if (settings.minObjectAreaPx) postprocess.minObjectAreaPx = *settings.minObjectAreaPx;
   if (settings.splitTouchingCells) postprocess.splitTouchingCells = *settings.splitTouchingCells;
+  if (settings.referencePostprocess) postprocess.referenceStyle = true;
   return postprocess;
 }
 }  // namespace
@@ -154,6 +155,7 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   options << " --diameter " << cellDiameterPx << " --threshold " << threshold;
   if (s.minObjectAreaPx) options << " --min-area " << *s.minObjectAreaPx;
   if (s.splitTouchingCells == false) options << " --no-split";
+  if (s.referencePostprocess) options << " --reference-postprocess";
   if (s.testTimeAugmentation && state_->predictor) options << " --tta";
   return options.str();
 }

@@ -31,6 +31,7 @@ struct CountSettings {
   // Advanced post-processing overrides, at the reference diameter (50 px) like the model's own settings.
   std::optional<double> minObjectAreaPx;
   std::optional<bool> splitTouchingCells;
+  bool referencePostprocess = false;  // PostprocessSettings::referenceStyle (the authors' code exactly)
   std::string modelFile;  // where the model came from, for the records (count tables)
 };
 

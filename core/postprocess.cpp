@@ -54,6 +54,43 @@ cv::Mat findMarkers(const cv::Mat& mask, const cv::Mat& distance, const Postproc
   return keepComponentsOfArea(peaks, s.minMarkerAreaPx, 4);
 }
 
+// The reference's markers: peak_local_max(maximum_filter(distance), footprint, labels=mask) with a boolean mask,
+// that is one region for the whole mask, so the footprint sees across to neighbouring components.
+cv::Mat findMarkersOverTheWholeMask(const cv::Mat& mask, const cv::Mat& distance, const PostprocessSettings& s) {
+  cv::Mat filtered;
+  cv::dilate(distance, filtered, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kernelSide(s.maxFilterSizePx),
+                                                                                    kernelSide(s.maxFilterSizePx))));
+  cv::Mat values(mask.size(), CV_32F, cv::Scalar(-1));  // outside the mask: below every value inside
+  filtered.copyTo(values, mask);
+  const int footprint = kernelSide(s.peakFootprintPx);
+  cv::Mat localMax;
+  cv::dilate(values, localMax, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(footprint, footprint)),
+             cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(-1));
+  const cv::Mat peaks = (values == localMax) & (mask > 0);
+  return keepComponentsOfArea(peaks, s.minMarkerAreaPx, 4);
+}
+
+// mask_post_processing of the reference code (PostprocessSettings::referenceStyle), then its objects: the
+// 4-connected components of the resulting binary mask.
+cv::Mat referencePostprocess(const cv::Mat& mask, const PostprocessSettings& s) {
+  cv::Mat holesFilled = mask.clone();
+  cv::Mat background = mask == 0, holes, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(background, holes, stats, centroids, 4, CV_32S);
+  for (int i = 1; i < n; ++i)  // border-touching ones included, as remove_small_holes does
+    if (stats.at<int>(i, cv::CC_STAT_AREA) < s.holeAreaPx) holesFilled.setTo(255, holes == i);
+  const cv::Mat cleaned = keepComponentsOfArea(holesFilled, s.minObjectAreaPx, 4);
+  cv::Mat split = cleaned;
+  if (s.splitTouchingCells) {
+    cv::Mat distance, markers;
+    cv::distanceTransform(cleaned, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+    cv::connectedComponents(findMarkersOverTheWholeMask(cleaned, distance, s), markers, 4, CV_32S);
+    split = floodWatershed(-distance, markers, cleaned, s.compactness, /*watershedLines=*/true) > 0;
+  }
+  cv::Mat labels;
+  cv::connectedComponents(split, labels, 4, CV_32S);
+  return labels;
+}
+
 }  // namespace
 
 int labelComponents(const cv::Mat& mask, cv::Mat& labels) {
@@ -171,6 +208,7 @@ Detection measureLabels(const cv::Mat& labels, const cv::Mat& probability, const
 Detection detectInMask(const cv::Mat& mask, const PostprocessSettings& settings, const cv::Mat& probability,
                        const cv::Mat& intensity) {
   CV_Assert(mask.type() == CV_8U);
+  if (settings.referenceStyle) return measureLabels(referencePostprocess(mask, settings), probability, intensity);
   const cv::Mat cleaned = removeSmallObjects(fillSmallHoles(mask, settings.holeAreaPx), settings.minObjectAreaPx);
   cv::Mat labels;
   if (settings.splitTouchingCells)

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   }
   const std::string mode = argv[1], path = argv[2];
   const bool once = argc > 3 && !std::strcmp(argv[3], "--once");
-  const cv::Mat realMask = mode == "mask" ? loadMask(test::firstFile("fnc-yellow/masks")) : cv::Mat();
+  const cv::Mat realMask = mode == "mask" ? loadMask(test::maskFile(test::kYellowSlide)) : cv::Mat();
   SegmentationNetwork network, best;
   std::unique_ptr<torch::optim::Adam> optimizer;
   if (mode == "checkpoint") {

@@ -32,7 +32,7 @@ set(FLUOCOUNT_SANITIZER_ENV
 # data checks, and leaves the full trainer runs (cancel, resume, model files: minutes in the normal build already)
 # to the normal build.
 set(FLUOCOUNT_SANITIZED_ARGS_test_training overfittingTwoRealCropsDrivesTheLossDown maskOfTheWrongSizeNamesBothFiles
-    touchingNucleiAreSeparatedInTheTrainingMask labelsOfTheWrongSizeNameBothFiles)
+    touchingNucleiAreSeparatedInTheTrainingMask labelsOfTheWrongSizeAreSetAsideWithANote)
 foreach(suite ${FLUOCOUNT_CORE_SUITES})
   add_test(NAME sanitized_${suite} COMMAND ${CMAKE_BINARY_DIR}/hardening/tests/${suite} ${FLUOCOUNT_SANITIZED_ARGS_${suite}})
   set_tests_properties(sanitized_${suite} PROPERTIES TIMEOUT 1800
@@ -45,6 +45,7 @@ set(FLUOCOUNT_FUZZ_RUNS_mask_loader 30000)
 set(FLUOCOUNT_FUZZ_RUNS_model_file 1000)
 set(FLUOCOUNT_FUZZ_RUNS_checkpoint 600)
 set(FLUOCOUNT_FUZZ_RUNS_project_state 500000)
+set(FLUOCOUNT_FUZZ_RUNS_heatmap_file 20000)
 foreach(target ${FLUOCOUNT_FUZZ_TARGETS})
   add_test(NAME fuzz_${target}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run-fuzzer.sh ${CMAKE_BINARY_DIR}/hardening ${target}

@@ -25,6 +25,7 @@
 #include <random>
 
 #include <sys/resource.h>
+#include <grp.h>
 #include <unistd.h>
 
 using namespace fluocount;
@@ -172,9 +173,9 @@ class BadInputsTest : public QObject {
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    slide_ = loadImage(firstFile("fnc-yellow/images")).pixels(cv::Rect(400, 300, 160, 120)).clone();
-    slide16_ = loadImage(firstFile("bbbc039/images")).pixels(cv::Rect(0, 0, 120, 100)).clone();
-    mask_ = loadMask(firstFile("fnc-yellow/masks"))(cv::Rect(400, 300, 160, 120)).clone();
+    slide_ = loadImage(dataFile(kYellowSlide)).pixels(cv::Rect(400, 300, 160, 120)).clone();
+    slide16_ = loadImage(dataFile(kNucleiSlide)).pixels(cv::Rect(0, 0, 120, 100)).clone();
+    mask_ = loadMask(maskFile(kYellowSlide))(cv::Rect(400, 300, 160, 120)).clone();
     png_ = encoded(".png", slide_);
     tiff_ = encoded(".tiff", slide_);
     jpeg_ = encoded(".jpg", slide_);
@@ -281,18 +282,17 @@ private slots:
     cv::cvtColor(slide_, gray, cv::COLOR_BGR2GRAY);
     const std::string twoChannels = put("two channels.tif", tiffWithChannels(gray, 2));
     const std::string fiveChannels = put("five channels.tif", tiffWithChannels(gray, 5));
-    for (const auto& [file, size] : {std::pair{floating, slide16_.size()}, {twoChannels, slide_.size()},
-                                     {fiveChannels, slide_.size()}}) {
-      ++casesRun;
-      try {
-        const RawImage image = loadImage(file);  // converted to a supported layout...
-        QCOMPARE(image.pixels.size(), size);
-        const cv::Mat rgb = normaliseToRgb(image.pixels, {});
-        QCOMPARE(rgb.type(), CV_32FC3);
-      } catch (const ImageError& e) {  // ...or refused, naming the file and the layout
-        QVERIFY2(QString(e.what()).contains(QString::fromStdString(fileName(file))), e.what());
-      }
-    }
+    ++casesRun;
+    expectClearError<ImageError>(floating, [&] { loadImage(floating); }, "only 8- and 16-bit");
+    // Two samples per pixel (gray + alpha, or two stains): the first is the image.
+    ++casesRun;
+    const RawImage two = loadImage(twoChannels);
+    QCOMPARE(two.pixels.type(), CV_8UC1);
+    QCOMPARE(two.pixels.size(), slide_.size());
+    QCOMPARE(cv::norm(two.pixels, gray, cv::NORM_INF), 0.0);
+    // Five samples with extra-sample roles libtiff rejects: refused, naming the file.
+    ++casesRun;
+    expectClearError<ImageError>(fiveChannels, [&] { loadImage(fiveChannels); }, "TIFF");
   }
 
   void badMasks() {
@@ -405,14 +405,35 @@ private slots:
     QVERIFY(QString::fromUtf8(cli.readAllStandardOutput()).contains("slide 1 – µm.png"));
   }
 
+  // A results folder on a read-only share. Root ignores permission bits, so as root the CLI runs as the
+  // unprivileged user "nobody", for whom they hold as they do for a biologist.
   void readOnlyFolderIsAClearErrorAndChangesNothing() {
-    // Root ignores permission bits, so as root a read-only kernel folder stands in for a read-only share.
-    const QString folder = dir_.filePath("read-only");
+    const QString root = dir_.filePath("read-only-share");
+    const QString folder = root + "/results-here";
     QDir().mkpath(folder);
-    QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner);
-    const std::string target = geteuid() == 0 ? std::string("/sys/fluocount-mask.png") : (folder + "/mask.png").toStdString();
-    expectClearError<FileWriteError>(target, [&] { saveMask(target, mask_); });
-    QVERIFY(!fs::exists(target));
+    const QString slide = root + "/slide.png";
+    QVERIFY(QFile::copy(QString::fromStdString(test::dataFile(test::kRedSlide)), slide));
+    const auto everyoneReads = QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
+                               QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther;
+    for (const QString& path : {dir_.path(), root}) QFile::setPermissions(path, everyoneReads);
+    QFile::setPermissions(slide, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
+    QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner | QFile::ReadGroup | QFile::ExeGroup |
+                                      QFile::ReadOther | QFile::ExeOther);
+    if (geteuid() != 0) {
+      const std::string target = (folder + "/mask.png").toStdString();
+      expectClearError<FileWriteError>(target, [&] { saveMask(target, mask_); });
+    }
+    QProcess cli;
+    if (geteuid() == 0)
+      cli.setChildProcessModifier([] {
+        if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(99);
+      });
+    cli.start(FLUOCOUNT_CLI, {"count", slide, "--classical", "--out", folder + "/counts"});
+    QVERIFY(cli.waitForFinished(120000));
+    const QString error = QString::fromUtf8(cli.readAllStandardError());
+    QCOMPARE(cli.exitCode(), 1);
+    QVERIFY2(error.contains(folder + "/counts") && error.contains("Permission denied"), qPrintable(error));
+    QCOMPARE(QDir(folder).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot).size(), 0);
     QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
   }
 

@@ -64,7 +64,7 @@ private slots:
   void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
 
   void killedMaskWriterLeavesACompleteMask() {
-    const cv::Mat real = loadMask(firstFile("fnc-yellow/masks"));
+    const cv::Mat real = loadMask(maskFile(kYellowSlide));
     const QString path = dir_.filePath("masks/slide.png");
     QDir().mkpath(dir_.filePath("masks"));
     int stale = 0;

@@ -65,8 +65,7 @@ private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     QStandardPaths::setTestModeEnabled(true);
-    folder_ = scratch_.filePath("fnc-yellow");
-    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder_);
+    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-yellow", {test::kYellowSlide, test::kYellowSlide2});
   }
 
   void countsAFolderMovesTheThresholdAndExportsWhatTheCliCounts() {

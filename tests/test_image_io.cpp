@@ -32,7 +32,7 @@ private slots:
   void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
 
   void rgb8BitFncSlideIsDividedBy255() {
-    const RawImage raw = loadImage(firstFile("fnc-yellow/images"));
+    const RawImage raw = loadImage(dataFile(kYellowSlide));
     QCOMPARE(raw.pixels.channels(), 3);
     QCOMPARE(raw.bitDepth(), 8);
     const cv::Mat rgb = normaliseToRgb(raw.pixels, {});
@@ -46,7 +46,7 @@ private slots:
   }
 
   void gray16BitBbbcFieldIsPercentileStretched() {
-    const RawImage raw = loadImage(firstFile("bbbc039/images"));
+    const RawImage raw = loadImage(dataFile(kNucleiSlide));
     QCOMPARE(raw.bitDepth(), 16);
     QCOMPARE(raw.pixels.channels(), 1);
     const cv::Mat rgb = normaliseToRgb(raw.pixels, {0.1, 99.9});
@@ -64,7 +64,7 @@ private slots:
   }
 
   void rgbaDropsAlphaAndTiffJpegLoad() {
-    const RawImage raw = loadImage(firstFile("fnc-red/images"));
+    const RawImage raw = loadImage(dataFile(kRedSlide));
     cv::Mat bgra;
     cv::cvtColor(raw.pixels, bgra, cv::COLOR_BGR2BGRA);
     QVERIFY(cv::imwrite(tempFile("rgba.png"), bgra));
@@ -78,7 +78,7 @@ private slots:
   }
 
   void sixteenBitTiffLoads() {
-    const RawImage raw = loadImage(firstFile("bbbc039/images"));
+    const RawImage raw = loadImage(dataFile(kNucleiSlide));
     QVERIFY(cv::imwrite(tempFile("field16.tif"), raw.pixels));
     const RawImage tiff = loadImage(tempFile("field16.tif"));
     QCOMPARE(tiff.bitDepth(), 16);
@@ -86,13 +86,13 @@ private slots:
   }
 
   void truncatedFileIsAClearError() {
-    const std::string bytes = readBytes(firstFile("fnc-yellow/images"));
+    const std::string bytes = readBytes(dataFile(kYellowSlide));
     writeBytes(tempFile("truncated.png"), bytes.substr(0, bytes.size() / 3));
     expectError(tempFile("truncated.png"), "corrupt or truncated");
   }
 
   void corruptEmptyAndForeignFilesAreClearErrors() {
-    std::string bytes = readBytes(firstFile("fnc-yellow/images"));
+    std::string bytes = readBytes(dataFile(kYellowSlide));
     for (std::size_t i = 200; i < bytes.size(); i += 997) bytes[i] = static_cast<char>(bytes[i] ^ 0x5A);
     writeBytes(tempFile("corrupt.png"), bytes);
     expectError(tempFile("corrupt.png"), "corrupt");
@@ -106,12 +106,12 @@ private slots:
   void oversizedImageIsRefusedBeforeDecoding() {
     ImageLimits limits;
     limits.maxPixels = 1000 * 1000;
-    expectError(firstFile("fnc-yellow/images"), "above the limit", limits);
+    expectError(dataFile(kYellowSlide), "above the limit", limits);
   }
 
   void maskOfTheWrongSizeNamesBothFiles() {
-    const std::string image = firstFile("fnc-yellow/images");
-    const std::string mask = firstFile("bbbc039/masks");
+    const std::string image = dataFile(kYellowSlide);
+    const std::string mask = maskFile(kNucleiSlide);
     try {
       loadMask(mask, cv::Size(1600, 1200), image);
       QFAIL("no error for a mask of the wrong size");
@@ -122,7 +122,7 @@ private slots:
   }
 
   void realMaskIsBinary() {
-    const cv::Mat mask = loadMask(firstFile("fnc-yellow/masks"), cv::Size(1600, 1200), "image");
+    const cv::Mat mask = loadMask(maskFile(kYellowSlide), cv::Size(1600, 1200), "image");
     QCOMPARE(mask.type(), CV_8U);
     QVERIFY(cv::countNonZero(mask) > 1000);
     QCOMPARE(cv::countNonZero(mask) + cv::countNonZero(mask == 0), int(mask.total()));

@@ -34,7 +34,7 @@ class InferenceTest : public QObject {
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    slide = normaliseToRgb(loadImage(firstFile("fnc-yellow/images")).pixels, {});
+    slide = normaliseToRgb(loadImage(dataFile(kYellowSlide)).pixels, {});
   }
 
   void tilingDoesNotChangeTheHeatmapOrTheCount() {

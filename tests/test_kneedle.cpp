@@ -81,7 +81,7 @@ private slots:
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     // A "heatmap" made from a real mask: 0.9 inside cells, 0 elsewhere. Every cell is found below 0.9 and none from
     // 0.9 on, so F1 is 1 up to 0.875 and 0 after it: the knee is 0.875 (not the flat end at 0.975).
-    const cv::Mat mask = loadMask(test::firstFile("fnc-red/masks"));
+    const cv::Mat mask = loadMask(test::maskFile(test::kRedSlide));
     cv::Mat heatmap(mask.size(), CV_32F, cv::Scalar(0.0));
     heatmap.setTo(0.9, mask);
     SweepImage image{"fnc-red", heatmap, PostprocessSettings{}.scaledTo(50), std::nullopt};

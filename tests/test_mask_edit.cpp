@@ -15,7 +15,7 @@ using namespace fluocount;
 
 namespace {
 
-cv::Mat realMask() { return loadMask(test::firstFile("fnc-red/masks")); }
+cv::Mat realMask() { return loadMask(test::maskFile(test::kRedSlide)); }
 
 int objects(const cv::Mat& mask) {
   cv::Mat labels;

@@ -49,8 +49,7 @@ private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     QStandardPaths::setTestModeEnabled(true);
-    folder_ = scratch_.filePath("fnc-red");
-    test::copyFolder(test::sharedDataDir() + "/fnc-red", folder_);
+    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-red", {test::kRedSlide, test::kRedSlide2});
   }
 
   void paintUndoSaveAndReload() {
@@ -118,8 +117,7 @@ private slots:
   }
 
   void acceptsTheModelsDetectionsByClickAndByRectangle() {
-    const QString folder = scratch_.filePath("accept");
-    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);
+    const QString folder = test::writableSlideFolder(scratch_.path(), "accept", {test::kYellowSlide, test::kYellowSlide2});
     QDir(folder + "/masks").removeRecursively();  // start from no mask at all
     MainWindow window;
     window.resize(1400, 900);
@@ -153,8 +151,7 @@ private slots:
   }
 
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {
-    const QString folder = scratch_.filePath("wrong-size");
-    test::copyFolder(test::sharedDataDir() + "/fnc-yellow", folder);
+    const QString folder = test::writableSlideFolder(scratch_.path(), "wrong-size", {test::kYellowSlide, test::kYellowSlide2});
     const QString maskFile = QDir(folder + "/masks").entryInfoList(QDir::Files, QDir::Name).first().filePath();
     saveMask(maskFile.toStdString(), cv::Mat::zeros(100, 80, CV_8U));
     const std::string bytes = test::readBytes(maskFile.toStdString());

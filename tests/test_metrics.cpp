@@ -68,8 +68,9 @@ private slots:
 
   void realMaskAgainstItselfIsPerfect() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    for (const QString& set : {"fnc-yellow", "deepflash", "dsb2018-fluo"}) {
-      const std::string path = firstFile(set + "/masks");
+    for (const QString& slide : {kYellowSlide, QStringLiteral("deepflash/images/asset_cfos_inns1.png"),
+                                 QStringLiteral("dsb2018-fluo/images/00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png")}) {
+      const std::string path = maskFile(slide);
       cv::Mat labels;
       labelComponents(loadMask(path), labels);
       const Detection truth = measureLabels(labels);
@@ -83,7 +84,7 @@ private slots:
   void realMaskAgainstASlightlyShiftedCopyKeepsEveryMatch() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     cv::Mat labels;
-    labelComponents(loadMask(firstFile("fnc-red/masks")), labels);
+    labelComponents(loadMask(maskFile(kRedSlide)), labels);
     const Detection truth = measureLabels(labels);
     std::vector<cv::Point2d> near;
     for (const auto& c : boxCentres(truth)) near.push_back(c + cv::Point2d(3, 4));

@@ -102,7 +102,7 @@ private slots:
     QCOMPARE(loaded.info.provenance.at("f1").get<double>(), 0.81);
 
     // Same output on a real slide crop.
-    const cv::Mat rgb = normaliseToRgb(loadImage(firstFile("fnc-yellow/images")).pixels, {})(cv::Rect(400, 300, 128, 96)).clone();
+    const cv::Mat rgb = normaliseToRgb(loadImage(dataFile(kYellowSlide)).pixels, {})(cv::Rect(400, 300, 128, 96)).clone();
     const auto x = torch::from_blob(rgb.data, {1, 96, 128, 3}).permute({0, 3, 1, 2}).contiguous();
     torch::NoGradGuard noGrad;
     const auto before = network->forward(x);

@@ -5,10 +5,14 @@
 #include "tests/test_support.h"
 
 #include <QDir>
+#include <QFileInfo>
 
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 using namespace fluocount;
 using namespace fluocount::test;
@@ -46,23 +50,21 @@ private slots:
     // FNC masks are semantic: touching neurons merge into one component. The watershed must split some of them
     // and never lose a component.
     int components = 0, objects = 0;
-    for (const QString& set : {"fnc-yellow", "fnc-red"}) {
-      const QDir dir(sharedDataDir() + "/" + set + "/masks");
-      for (const QString& name : dir.entryList(QDir::Files, QDir::Name)) {
-        const cv::Mat mask = loadMask(dir.filePath(name).toStdString());
-        PostprocessSettings settings = PostprocessSettings{}.scaledTo(50);
-        settings.holeAreaPx = 0;
-        settings.minObjectAreaPx = 0;
-        cv::Mat labels;
-        const int n = labelComponents(mask, labels);
-        const Detection split = detectInMask(mask, settings);
-        QVERIFY2(split.count() >= n, qPrintable(name));
-        QVERIFY(!differentLabelsTouch(split.labels));
-        components += n;
-        objects += split.count();
-        // Every component keeps at least one object.
-        for (int k = 1; k <= n; ++k) QVERIFY(cv::countNonZero((labels == k) & (split.labels > 0)) > 0);
-      }
+    for (const QString& slide : {kYellowSlide, kYellowSlide2, kRedSlide, kRedSlide2}) {
+      const QString name = QFileInfo(slide).fileName();
+      const cv::Mat mask = loadMask(maskFile(slide));
+      PostprocessSettings settings = PostprocessSettings{}.scaledTo(50);
+      settings.holeAreaPx = 0;
+      settings.minObjectAreaPx = 0;
+      cv::Mat labels;
+      const int n = labelComponents(mask, labels);
+      const Detection split = detectInMask(mask, settings);
+      QVERIFY2(split.count() >= n, qPrintable(name));
+      QVERIFY(!differentLabelsTouch(split.labels));
+      components += n;
+      objects += split.count();
+      // Every component keeps at least one object.
+      for (int k = 1; k <= n; ++k) QVERIFY(cv::countNonZero((labels == k) & (split.labels > 0)) > 0);
     }
     qInfo("FNC masks: %d components split into %d objects", components, objects);
     QVERIFY2(objects > components, "no touching cells were split in the FNC masks");
@@ -95,7 +97,7 @@ private slots:
   }
 
   void fillsHolesAndRemovesSpecksOnARealMask() {
-    const cv::Mat mask = loadMask(firstFile("fnc-yellow/masks"));
+    const cv::Mat mask = loadMask(maskFile(kYellowSlide));
     cv::Mat labels;
     const int n = labelComponents(mask, labels);
     const Detection original = measureLabels(labels);
@@ -119,7 +121,7 @@ private slots:
   }
 
   void measurementsAreConsistent() {
-    const cv::Mat mask = loadMask(firstFile("fnc-red/masks"));
+    const cv::Mat mask = loadMask(maskFile(kRedSlide));
     const cv::Mat probability(mask.size(), CV_32F, cv::Scalar(0.75));
     const Detection detection = detectInMask(mask, PostprocessSettings{}.scaledTo(50), probability);
     QVERIFY(detection.count() > 10);
@@ -139,6 +141,54 @@ private slots:
   void emptyMaskGivesNoObjects() {
     const Detection detection = detectInMask(cv::Mat::zeros(64, 64, CV_8U), PostprocessSettings{});
     QCOMPARE(detection.count(), 0);
+  }
+
+  // --reference-postprocess against scikit-image running the authors' mask_post_processing on whole real masks
+  // (tests/fixtures/watershed/, made by make-watershed-fixture.py): the same number of objects, and each of theirs
+  // found again as one of ours covering nearly the same pixels.
+  void referenceStyleMatchesScikitImage_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<double>("diameter");
+    std::ifstream in(FLUOCOUNT_SOURCE_DIR "/tests/fixtures/watershed/cases.json");
+    QVERIFY2(in, "tests/fixtures/watershed/cases.json is missing");
+    for (const auto& c : nlohmann::json::parse(in)) {
+      const std::string name = c.at("name").get<std::string>();
+      QTest::newRow(name.c_str()) << QString::fromStdString(name) << c.at("diameter").get<double>();
+    }
+  }
+
+  void referenceStyleMatchesScikitImage() {
+    QFETCH(QString, name);
+    QFETCH(double, diameter);
+    const std::string fixture = FLUOCOUNT_SOURCE_DIR "/tests/fixtures/watershed/" + name.toStdString();
+    const cv::Mat mask = loadMask(fixture + "-mask.png");
+    const Detection theirs = measureLabels(loadLabels(fixture + "-skimage.png"));
+    PostprocessSettings settings = PostprocessSettings{}.scaledTo(diameter);
+    settings.referenceStyle = true;
+    const Detection ours = detectInMask(mask, settings);
+    int matched = 0;
+    double worstIoU = 1;
+    for (const DetectedObject& object : theirs.objects) {
+      const cv::Mat region = theirs.labels == object.label;
+      cv::Mat overlapping;
+      ours.labels.copyTo(overlapping, region);
+      double largest = 0;
+      cv::minMaxLoc(overlapping, nullptr, &largest);
+      if (largest <= 0) continue;
+      // Our object that covers most of theirs (labels are 1..n; count each inside their region).
+      std::vector<int> votes(ours.count() + 1, 0);
+      overlapping.forEach<int>([&](int& label, const int*) { ++votes[label]; });
+      votes[0] = 0;
+      const int best = int(std::max_element(votes.begin(), votes.end()) - votes.begin());
+      const int unionArea = cv::countNonZero(region | (ours.labels == best));
+      const double iou = double(votes[best]) / unionArea;
+      worstIoU = std::min(worstIoU, iou);
+      matched += iou >= 0.9;
+    }
+    qInfo("%s: scikit-image %d objects, FluoCount %d; %d matched at IoU >= 0.9 (worst IoU %.3f)", qPrintable(name),
+          theirs.count(), ours.count(), matched, worstIoU);
+    QCOMPARE(ours.count(), theirs.count());
+    QCOMPARE(matched, theirs.count());
   }
 };
 

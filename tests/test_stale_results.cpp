@@ -17,9 +17,8 @@ using namespace fluocount::ui;
 
 namespace {
 
-const QStringList kRedSlides = {"fnc-red/images/MAR32C2R3_PVHr_200x_r.png", "fnc-red/images/RT353S2C1R5_r1.png"};
-const QStringList kYellowSlides = {"fnc-yellow/images/Mar19bS1C4R2_LHr_200x.png",
-                                   "fnc-yellow/images/Mar24bS1C2R3_LHl_200x.png"};
+const QStringList kRedSlides = {test::kRedSlide, test::kRedSlide2};
+const QStringList kYellowSlides = {test::kYellowSlide, test::kYellowSlide2};
 
 // Starts counting and returns once the first slide is counted, that is, while the worker counts the second.
 void countUntilTheSecondSlideIsInProgress(MainWindow& window) {

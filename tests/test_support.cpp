@@ -19,11 +19,9 @@ QString sharedDataDir() {
 
 std::string dataFile(const QString& relative) { return (sharedDataDir() + "/" + relative).toStdString(); }
 
-std::string firstFile(const QString& relativeFolder) {
-  const QDir dir(sharedDataDir() + "/" + relativeFolder);
-  const QStringList files = dir.entryList(QDir::Files, QDir::Name);
-  if (files.isEmpty()) throw std::runtime_error("no files in " + dir.path().toStdString());
-  return dir.filePath(files.first()).toStdString();
+std::string maskFile(const QString& slide) {
+  const QFileInfo image(slide);
+  return dataFile(image.dir().path() + "/../masks/" + image.completeBaseName() + ".png");
 }
 
 std::string readBytes(const std::string& path) {
@@ -34,21 +32,6 @@ std::string readBytes(const std::string& path) {
 void writeBytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-void copyFolder(const QString& from, const QString& to) {
-  QDir().mkpath(to);
-  for (const QFileInfo& entry : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
-    if (entry.isDir()) copyFolder(entry.filePath(), to + "/" + entry.fileName());
-    else QFile::copy(entry.filePath(), to + "/" + entry.fileName());
-  }
-}
-
-QString writableDatasetCopy(const QString& scratch, const QString& dataset) {
-  QStandardPaths::setTestModeEnabled(true);
-  const QString copy = scratch + "/" + dataset;
-  copyFolder(sharedDataDir() + "/" + dataset, copy);
-  return copy;
 }
 
 QString writableSlideFolder(const QString& scratch, const QString& name, const QStringList& slides) {

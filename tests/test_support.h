@@ -12,15 +12,17 @@ namespace fluocount::test {
 // ../shared/data, or $FLUOCOUNT_SHARED_DATA. Empty when missing.
 QString sharedDataDir();
 std::string dataFile(const QString& relative);  // sharedDataDir() + "/" + relative
-// The first file (in name order) of a data folder, e.g. firstFile("fnc-yellow/images").
-std::string firstFile(const QString& relativeFolder);
+// The real slides the suites name, relative to sharedDataDir(). Suites name the slides they need rather than take
+// whatever a shared folder holds, so that a slide added to ../shared/data later changes nothing for them.
+inline const QString kYellowSlide = QStringLiteral("fnc-yellow/images/Mar19bS1C4R2_LHr_200x.png");
+inline const QString kYellowSlide2 = QStringLiteral("fnc-yellow/images/Mar24bS1C2R3_LHl_200x.png");
+inline const QString kRedSlide = QStringLiteral("fnc-red/images/MAR32C2R3_PVHr_200x_r.png");
+inline const QString kRedSlide2 = QStringLiteral("fnc-red/images/RT353S2C1R5_r1.png");
+inline const QString kNucleiSlide = QStringLiteral("bbbc039/images/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png");
+// <dataset>/masks/<stem>.png of a slide named as above.
+std::string maskFile(const QString& slide);
 std::string readBytes(const std::string& path);
 void writeBytes(const std::string& path, const std::string& bytes);
-// A writable copy of a real folder (the desktop app keeps its state inside the slide folder).
-void copyFolder(const QString& from, const QString& to);
-// A writable copy of ../shared/data/<dataset> inside `scratch`, for the GUI suites (QStandardPaths test mode on,
-// so that the app's own settings stay out of the user's).
-QString writableDatasetCopy(const QString& scratch, const QString& dataset);
 // A writable slide folder `scratch`/`name` holding exactly the named real slides ("<dataset>/images/<file>"), each
 // with its masks/ and labels/ files where the dataset has them. Tests name the slides they need, so that a slide
 // added to ../shared/data later changes nothing for them. Throws when a named slide is missing.

@@ -4,6 +4,7 @@
 #include "core/image_io.h"
 #include "core/model_file.h"
 #include "core/networks.h"
+#include "core/kneedle.h"
 #include "core/trainer.h"
 #include "core/training_data.h"
 #include "core/training_step.h"
@@ -89,7 +90,7 @@ private slots:
   void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
 
   void overfittingTwoRealCropsDrivesTheLossDown() {
-    const PreparedImage slide = prepareExample({firstFile("fnc-red/images"), firstFile("fnc-red/masks"), 50, 1}, 50, {}, {});
+    const PreparedImage slide = prepareExample({dataFile(kRedSlide), maskFile(kRedSlide), 50, 1}, 50, {}, {});
     torch::manual_seed(3);
     at::set_num_threads(2);
     auto network = makeNetwork(Architecture::CResUnet);
@@ -159,9 +160,19 @@ private slots:
     QVERIFY(QFile::exists(path));
     const Model model = loadModel(path.toStdString());
     QCOMPARE(model.info.architecture, Architecture::CResUnet);
-    QVERIFY(model.info.threshold >= 0.5 && model.info.threshold <= 0.975);
     const auto& p = model.info.provenance;
     QCOMPARE(p.at("threshold_curve").size(), std::size_t(20));
+    // The threshold is the Kneedle knee of the recorded validation F1 curve (its best F1 when it has no knee),
+    // found again here from the curve alone.
+    std::vector<double> thresholds, f1;
+    for (const auto& point : p.at("threshold_curve")) {
+      thresholds.push_back(point.at("threshold").get<double>());
+      f1.push_back(point.at("f1").get<double>());
+    }
+    const auto knee = findKnee(thresholds, f1, CurveShape::Concave, CurveDirection::Decreasing);
+    const std::size_t best = std::size_t(std::max_element(f1.begin(), f1.end()) - f1.begin());
+    QCOMPARE(model.info.threshold, thresholds[knee.value_or(best)]);
+    if (knee) QCOMPARE(p.at("knee_threshold").get<double>(), model.info.threshold);
     QCOMPARE(p.at("split").at("train").size() + p.at("split").at("validation").size(), std::size_t(4));
     QCOMPARE(p.at("epochs").get<int>(), 2);
     QVERIFY(p.at("validation_metrics").contains("f1"));
@@ -228,10 +239,10 @@ private slots:
     const QString dataset = temp.filePath("mismatched");
     QDir().mkpath(dataset + "/images");
     QDir().mkpath(dataset + "/masks");
-    QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-red/images")), dataset + "/images/slide.png"));
-    QVERIFY(QFile::copy(QString::fromStdString(firstFile("bbbc039/masks")), dataset + "/masks/slide.png"));
-    QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-yellow/images")), dataset + "/images/other.png"));
-    QVERIFY(QFile::copy(QString::fromStdString(firstFile("fnc-yellow/masks")), dataset + "/masks/other.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(dataFile(kRedSlide)), dataset + "/images/slide.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(maskFile(kNucleiSlide)), dataset + "/masks/slide.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(dataFile(kYellowSlide)), dataset + "/images/other.png"));
+    QVERIFY(QFile::copy(QString::fromStdString(maskFile(kYellowSlide)), dataset + "/masks/other.png"));
     TrainingSettings s = smallRun(temp.filePath("never.fcmodel"));
     s.training = {{dataset.toStdString(), 50, 1}};
     expectTrainingError<ImageError>(s, {"masks/slide.png", "images/slide.png"});

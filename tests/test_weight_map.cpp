@@ -17,13 +17,13 @@ private slots:
   void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
 
   void windowedEqualsTheWholeImageReference_data() {
-    QTest::addColumn<QString>("folder");
-    QTest::newRow("fnc-yellow") << "fnc-yellow/masks";
-    QTest::newRow("fnc-red") << "fnc-red/masks";
+    QTest::addColumn<QString>("slide");
+    QTest::newRow("fnc-yellow") << kYellowSlide;
+    QTest::newRow("fnc-red") << kRedSlide;
   }
   void windowedEqualsTheWholeImageReference() {
-    QFETCH(QString, folder);
-    const cv::Mat mask = loadMask(firstFile(folder));
+    QFETCH(QString, slide);
+    const cv::Mat mask = loadMask(maskFile(slide));
     QElapsedTimer timer;
     timer.start();
     const cv::Mat windowed = computeWeightMap(mask);
@@ -33,13 +33,13 @@ private slots:
     double maximum = 0;
     cv::minMaxLoc(direct, nullptr, &maximum);
     const double difference = cv::norm(windowed, direct, cv::NORM_INF) / maximum;
-    qInfo("%s: windowed %lld ms, whole-image %lld ms, largest difference after normalisation %g", qPrintable(folder),
+    qInfo("%s: windowed %lld ms, whole-image %lld ms, largest difference after normalisation %g", qPrintable(slide),
           windowedMs, directMs, difference);
     QVERIFY(difference < 1e-4);
   }
 
   void weightsFollowTheAlgorithm() {
-    const cv::Mat mask = loadMask(firstFile("fnc-red/masks"));
+    const cv::Mat mask = loadMask(maskFile(kRedSlide));
     const cv::Mat w = computeWeightMap(mask);
     double lo = 0, hi = 0;
     cv::minMaxLoc(w, &lo, &hi);
