@@ -4,6 +4,7 @@
 #include "core/atomic_file.h"
 #include "core/export.h"
 #include "core/metrics.h"
+#include "core/numeric_locale.h"
 
 #include <cstdio>
 
@@ -25,11 +26,12 @@ void printSummary(const EvaluationSummary& s) {
 std::string perImageCsv(const std::vector<ImageEvaluation>& images) {
   std::string csv = "file,true_count,predicted_count,tp,fp,fn,precision,recall,f1\n";
   for (const auto& e : images) {
-    char numbers[160];
-    std::snprintf(numbers, sizeof numbers, ",%d,%d,%d,%d,%d,%.4f,%.4f,%.4f\n", e.trueCount, e.predictedCount,
-                  e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, precisionOf(e.counts),
-                  recallOf(e.counts), f1Of(e.counts));
-    csv += csvField(e.name) + numbers;
+    csv += csvField(e.name);
+    for (int n : {e.trueCount, e.predictedCount, e.counts.truePositives, e.counts.falsePositives,
+                  e.counts.falseNegatives})
+      csv += "," + std::to_string(n);
+    for (double ratio : {precisionOf(e.counts), recallOf(e.counts), f1Of(e.counts)}) csv += "," + fixedDecimal(ratio, 4);
+    csv += "\n";
   }
   return csv;
 }

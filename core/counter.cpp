@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <locale>
 #include <sstream>
 
 namespace fluocount {
@@ -149,6 +150,7 @@ std::string CellCounter::reproducingOptions(double threshold) const {
 std::string CellCounter::reproducingOptions(double threshold, double cellDiameterPx) const {
   const CountSettings& s = state_->settings;
   std::ostringstream options;
+  options.imbue(std::locale::classic());  // options are read back by the CLI: never "0,85"
   options.precision(6);
   if (state_->predictor) options << "--model " << (s.modelFile.empty() ? "?" : s.modelFile);
   else options << "--classical";

@@ -1,5 +1,7 @@
 #include "core/export.h"
 
+#include "core/numeric_locale.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -9,11 +11,7 @@
 namespace fluocount {
 namespace {
 
-std::string number(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
+std::string number(double value, int decimals) { return fixedDecimal(value, decimals); }
 
 std::string encodePng(const cv::Mat& image) {
   std::vector<uchar> bytes;

@@ -8,6 +8,8 @@
 #include "ui/threshold_panel.h"
 
 #include <QApplication>
+#include <clocale>
+#include <cstdio>
 #include <algorithm>
 #include <QDir>
 #include <QProcess>
@@ -120,6 +122,34 @@ private slots:
     QVERIFY(!window.exportTo({out, false, false, false, false}, &error));
     QVERIFY(error.contains("already exists"));
     window.close();
+  }
+
+  // The app's export writes the same bytes when the C library's number format is German: the tables' numbers go
+  // through std::to_chars, which no locale changes (the app also resets LC_NUMERIC at start; this checks the files
+  // do not depend on that).
+  void exportIsTheSameInACommaDecimalLocale() {
+    MainWindow window;
+    QVERIFY(window.openFolder(folder_));
+    QCOMPARE(window.project()->countedSlides(), 2);
+    QString error;
+    const QString inC = scratch_.filePath("export-C"), inGerman = scratch_.filePath("export-de_DE");
+    QVERIFY2(window.exportTo({inC, true, false, false, false}, &error), qPrintable(error));
+    const QString problem = test::makeLocale(scratch_.filePath("locales"), "de_DE");
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    qputenv("LOCPATH", scratch_.filePath("locales").toLocal8Bit());
+    QVERIFY(std::setlocale(LC_ALL, "de_DE.UTF-8"));
+    char decimal[16];
+    std::snprintf(decimal, sizeof decimal, "%.2f", 0.5);
+    const bool german = QString(decimal) == "0,50";
+    const bool exported = window.exportTo({inGerman, true, false, false, false}, &error);
+    std::setlocale(LC_ALL, "C");
+    QVERIFY2(german, decimal);
+    QVERIFY2(exported, qPrintable(error));
+    for (const QString table : {"counts.csv", "objects.csv"}) {
+      const std::string c = test::readBytes((inC + "/" + table).toStdString());
+      QVERIFY(c.find("0.") != std::string::npos);
+      QVERIFY2(test::readBytes((inGerman + "/" + table).toStdString()) == c, qPrintable(table));
+    }
   }
 
   void reopeningTheFolderRestoresResultsAndThreshold() {

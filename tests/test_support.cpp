@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QProcess>
 
 #include <fstream>
 #include <iterator>
@@ -49,6 +50,15 @@ QString writableSlideFolder(const QString& scratch, const QString& name, const Q
     }
   }
   return folder;
+}
+
+QString makeLocale(const QString& folder, const QString& locale) {
+  QDir().mkpath(folder);
+  QProcess localedef;
+  localedef.start("localedef", {"-i", locale, "-f", "UTF-8", folder + "/" + locale + ".UTF-8"});
+  if (!localedef.waitForFinished(120000) || localedef.exitCode() != 0)
+    return "localedef could not make " + locale + " (Debian package 'locales'): " + localedef.readAllStandardError();
+  return {};
 }
 
 }  // namespace fluocount::test

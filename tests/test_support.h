@@ -27,6 +27,10 @@ void writeBytes(const std::string& path, const std::string& bytes);
 // with its masks/ and labels/ files where the dataset has them. Tests name the slides they need, so that a slide
 // added to ../shared/data later changes nothing for them. Throws when a named slide is missing.
 QString writableSlideFolder(const QString& scratch, const QString& name, const QStringList& slides);
+// Compiles a comma-decimal locale such as "de_DE" into `folder` with localedef (Debian package 'locales'), so that
+// the machine needs none installed: use it with LOCPATH=folder and LC_ALL=<locale>.UTF-8. Empty on success, else
+// why it could not.
+QString makeLocale(const QString& folder, const QString& locale);
 
 }  // namespace fluocount::test
 
