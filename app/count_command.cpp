@@ -18,7 +18,8 @@ namespace {
 
 struct OutputPlan {
   fs::path folder;
-  bool objects = false, labels = false, overlays = false;
+  bool objects = false, labels = false, overlays = false, geojson = false;
+  fs::path regions;  // <regions>/<stem>.geojson per image, when given
   Overwrite overwrite = Overwrite::Refuse;
 };
 
@@ -37,6 +38,16 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
   if (plan.overlays)
     writeFileAtomically((plan.folder / "overlays" / (stem + ".png")).string(),
                         overlayPng(result.rgb, result.detection), plan.overwrite);
+  if (plan.geojson)
+    writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(), detectionsGeoJson(result.detection),
+                        plan.overwrite);
+}
+
+// The image's regions: <regions>/<stem>.geojson when that file exists, else none (the whole image).
+std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, cv::Size size) {
+  const fs::path path = plan.regions / (fs::path(file).stem().string() + ".geojson");
+  if (plan.regions.empty() || !fs::exists(path)) return {};
+  return loadRegions(path.string(), size);
 }
 
 void printTable(const std::vector<CountRow>& rows) {
@@ -70,6 +81,11 @@ int runCountCommand(const QStringList& arguments) {
       {"objects", "Also write objects.csv: one row per cell (centroid, area, box, mean probability, intensity)."},
       {"labels", "Also write a 16-bit label mask per image to <out>/labels/."},
       {"overlays", "Also write an overlay PNG per image to <out>/overlays/."},
+      {"geojson", "Also write each image's cells (outlines, measurements) as GeoJSON that QuPath imports, to "
+                  "<out>/geojson/<stem>.geojson."},
+      {"regions", "Count per region too: read <dir>/<stem>.geojson (QuPath annotations: named Polygon or MultiPolygon "
+                  "features, pixel coordinates) for each image and write <out>/regions.csv; an image without a file "
+                  "is one region, 'whole image'. A cell belongs to every region that contains its centroid.", "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
       {"shard", "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
                 "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
@@ -82,17 +98,24 @@ int runCountCommand(const QStringList& arguments) {
   plan.objects = parser.isSet("objects");
   plan.labels = parser.isSet("labels");
   plan.overlays = parser.isSet("overlays");
+  plan.geojson = parser.isSet("geojson");
+  if (parser.isSet("regions")) {
+    plan.regions = parser.value("regions").toStdString();
+    if (!fs::is_directory(plan.regions)) throw CliError("--regions: " + plan.regions.string() + " is not a folder");
+  }
   plan.overwrite = parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse;
-  if ((plan.objects || plan.labels || plan.overlays) && !parser.isSet("out"))
-    throw CliError("--objects, --labels and --overlays need --out DIR");
+  if ((plan.objects || plan.labels || plan.overlays || plan.geojson || !plan.regions.empty()) && !parser.isSet("out"))
+    throw CliError("--objects, --labels, --overlays, --geojson and --regions need --out DIR");
   std::vector<std::string> tables;
   if (parser.isSet("out")) {
     plan.folder = parser.value("out").toStdString();
     fs::create_directories(plan.folder);
     if (plan.labels) fs::create_directories(plan.folder / "labels");
     if (plan.overlays) fs::create_directories(plan.folder / "overlays");
+    if (plan.geojson) fs::create_directories(plan.folder / "geojson");
     tables.push_back((plan.folder / "counts.csv").string());
     if (plan.objects) tables.push_back((plan.folder / "objects.csv").string());
+    if (!plan.regions.empty()) tables.push_back((plan.folder / "regions.csv").string());
   }
   if (parser.isSet("csv")) tables.push_back(parser.value("csv").toStdString());
   // Fail before hours of counting rather than after.
@@ -119,10 +142,10 @@ int runCountCommand(const QStringList& arguments) {
                  counter.methodDescription().c_str(), counter.cellDiameterPx());
 
   std::vector<CountRow> rows;
-  std::string objects = objectsCsvHeader();
+  std::string objects = objectsCsvHeader(), regions = regionsCsvHeader();
   std::set<std::string> stems;
   ProgressBar progress("count", static_cast<int>(files.size()));
-  int failures = 0;
+  int failures = 0, regionFailures = 0;
   for (const std::string& file : files) {
     CountRow row = counter.rowFor(file);
     try {
@@ -130,6 +153,14 @@ int runCountCommand(const QStringList& arguments) {
       counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx,
                            result.seconds);
       if (plan.objects) objects += objectsCsvRows(file, result.detection);
+      if (!plan.regions.empty()) {
+        try {  // a bad regions file loses that image's regions, not its count
+          regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size), result.size));
+        } catch (const RegionError& e) {
+          ++regionFailures;
+          std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
+        }
+      }
       if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result);
     } catch (const std::exception& e) {
       row.status = "error";
@@ -147,13 +178,15 @@ int runCountCommand(const QStringList& arguments) {
   if (!plan.folder.empty()) {
     writeFileAtomically((plan.folder / "counts.csv").string(), table, plan.overwrite);
     if (plan.objects) writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
+    if (!plan.regions.empty()) writeFileAtomically((plan.folder / "regions.csv").string(), regions, plan.overwrite);
   }
   if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
   int total = 0;
   for (const auto& r : rows) total += r.count;
   std::printf("total: %d cells in %zu image(s)%s\n", total, rows.size() - failures,
               failures ? (", " + std::to_string(failures) + " failed").c_str() : "");
-  return failures ? 1 : 0;
+  if (regionFailures) std::printf("%d image(s) without regions (their regions file was refused)\n", regionFailures);
+  return failures || regionFailures ? 1 : 0;
 }
 
 }  // namespace fluocount::cli

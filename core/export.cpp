@@ -42,6 +42,20 @@ std::string countsCsv(const std::vector<CountRow>& rows) {
   return csv;
 }
 
+std::string regionsCsvHeader() {
+  return "file,region,count,area_px2,cells_per_million_px2,threshold,cell_diameter_px,method,model,options\n";
+}
+
+std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions) {
+  std::string csv;
+  for (const RegionCount& region : regions)
+    csv += csvField(row.file) + "," + csvField(region.name) + "," + std::to_string(region.count) + "," +
+           number(region.areaPx, 1) + "," + number(region.areaPx > 0 ? region.count / region.areaPx * 1e6 : 0, 3) +
+           "," + number(row.threshold, 4) + "," + number(row.cellDiameterPx, 2) + "," + csvField(row.method) + "," +
+           csvField(row.model) + "," + csvField(row.options) + "\n";
+  return csv;
+}
+
 std::string objectsCsvHeader() {
   return "file,object,centroid_x,centroid_y,area_px,bbox_x,bbox_y,bbox_width,bbox_height,mean_probability,"
          "mean_intensity\n";

@@ -2,6 +2,7 @@
 // Results as files: the count table, the per-object table, label masks and overlays. Tables are CSV (RFC 4180
 // quoting); images are PNG. Writing goes through writeFileAtomically.
 #include "core/postprocess.h"
+#include "core/regions.h"
 
 #include <opencv2/core.hpp>
 
@@ -27,6 +28,10 @@ struct CountRow {
 std::string csvField(const std::string& value);
 std::string countsCsv(const std::vector<CountRow>& rows);
 std::string objectsCsvHeader();
+// regions.csv: one row per region of each counted image, with the count row's method and options columns. Areas in
+// px² and density in cells per million px² (physical units need the pixel size: not yet read).
+std::string regionsCsvHeader();
+std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions);
 std::string objectsCsvRows(const std::string& file, const Detection& detection);
 
 // Label image as 16-bit PNG bytes (0 = background); throws std::runtime_error above 65535 objects.

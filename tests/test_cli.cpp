@@ -41,10 +41,13 @@ class CliTest : public QObject {
 
   QTemporaryDir temp;
   QString slides;
+  QString yellow_, red_;  // copies of the named FNC slides (two each), dataset layout
 
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
+    yellow_ = writableSlideFolder(temp.path(), "fnc-yellow", {kYellowSlide, kYellowSlide2});
+    red_ = writableSlideFolder(temp.path(), "fnc-red", {kRedSlide, kRedSlide2});
     slides = temp.filePath("slides");
     QDir().mkpath(slides);
     for (const QString& slide : {kYellowSlide, kYellowSlide2})
@@ -86,7 +89,7 @@ private slots:
 
   void existingResultsAreNeverSilentlyReplaced() {
     const QString out = temp.filePath("again");
-    const QString good = sharedDataDir() + "/fnc-yellow/images";
+    const QString good = yellow_ + "/images";
     QCOMPARE(runCli({"count", good, "--classical", "--out", out}).exitCode, 0);
     const QStringList before = csvLines(out + "/counts.csv");
     const Run second = runCli({"count", good, "--classical", "--diameter", "30", "--out", out});
@@ -96,8 +99,45 @@ private slots:
     QCOMPARE(runCli({"count", good, "--classical", "--diameter", "30", "--out", out, "--overwrite"}).exitCode, 0);
   }
 
+  // Issue 18: count --regions reads <dir>/<stem>.geojson (QuPath annotations) and writes regions.csv, whose
+  // counts per region add up to the image's count when the regions tile it; an image without a regions file is
+  // one "whole image" region; a refused regions file loses that image's regions, never its count. --geojson
+  // writes the cells for QuPath.
+  void countsPerRegionAddUpToTheImageCount() {
+    const QString regions = temp.filePath("regions");
+    QDir().mkpath(regions);
+    const QString halves = R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"name":"left"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}},
+      {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[800,0],[1600,0],[1600,1200],[800,1200],[800,0]]]}}]})";
+    writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(), halves.toStdString());
+    const QString out = temp.filePath("regions-out");
+    const Run run = runCli({"count", yellow_ + "/images", "--out", out, "--regions", regions, "--geojson"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const QStringList counts = csvLines(out + "/counts.csv"), rows = csvLines(out + "/regions.csv");
+    QCOMPARE(rows.size(), 1 + 2 + 1);  // header, two halves, the other slide's whole image
+    QVERIFY(rows[0].startsWith("file,region,count,area_px2,cells_per_million_px2,threshold"));
+    const int slideCount = counts[1].split(',')[2].toInt();  // counts.csv is in file order: Mar19b first
+    QCOMPARE(rows[1].split(',')[1], QString("left"));
+    QCOMPARE(rows[1].split(',')[2].toInt() + rows[2].split(',')[2].toInt(), slideCount);
+    QCOMPARE(rows[1].split(',')[3], QString("960000.0"));
+    QCOMPARE(rows[3].split(',')[1], QString("whole image"));
+    QCOMPARE(rows[3].split(',')[2].toInt(), counts[2].split(',')[2].toInt());
+    const QString geojson = QString::fromStdString(readBytes((out + "/geojson/Mar19bS1C4R2_LHr_200x.geojson").toStdString()));
+    QCOMPARE(geojson.count("\"objectType\":\"detection\""), slideCount);
+
+    // A regions file that is refused: the error names it and the feature; the count is still in counts.csv.
+    writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(),
+               R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Point","coordinates":[1,1]}})");
+    const QString again = temp.filePath("regions-refused");
+    const Run refused = runCli({"count", yellow_ + "/images", "--out", again, "--regions", regions});
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.err.contains("Mar19bS1C4R2_LHr_200x.geojson, feature 1 (LHr)"), qPrintable(refused.err));
+    QCOMPARE(csvLines(again + "/counts.csv")[1].split(',')[2].toInt(), slideCount);
+    QCOMPARE(csvLines(again + "/regions.csv").size(), 2);  // header and the other slide
+  }
+
   void evaluateAndSweepReportTheirFigures() {
-    const QString dataset = sharedDataDir() + "/fnc-yellow";
+    const QString dataset = yellow_;
     const Run evaluate = runCli({"evaluate", dataset, "--classical"});
     QCOMPARE(evaluate.exitCode, 0);
     QVERIFY2(evaluate.out.contains(QRegularExpression("F1 [01]\\.\\d{4}  precision")), qPrintable(evaluate.out));
@@ -232,7 +272,7 @@ private slots:
 
   void trainStopsOnSignalResumesAndItsModelCounts() {
     const QString model = temp.filePath("trained.fcmodel");
-    const QStringList train = {"train", sharedDataDir() + "/fnc-yellow:50:2", sharedDataDir() + "/fnc-red:50:2",
+    const QStringList train = {"train", yellow_ + ":50:2", red_ + ":50:2",
                                "--out", model, "--epochs", "2", "--steps-per-epoch", "40", "--batch-size", "2",
                                "--crop-size", "128", "--threads", "2"};
     // Stop it with SIGTERM as a cluster scheduler would, once the first epoch's checkpoint is written: the second
@@ -240,7 +280,7 @@ private slots:
     QProcess process;
     process.start(FLUOCOUNT_CLI, train);
     QVERIFY(process.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(model + ".checkpoint"), 120000);  // written at the end of epoch 1
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(model + ".checkpoint"), 600000);  // written at the end of epoch 1
     process.terminate();
     QVERIFY(process.waitForFinished(120000));
     const QString output = QString::fromLocal8Bit(process.readAllStandardOutput() + process.readAllStandardError());
@@ -258,17 +298,17 @@ private slots:
     QCOMPARE(again.exitCode, 1);
     QVERIFY2(again.err.contains("already exists"), qPrintable(again.err));
     QVERIFY(readBytes(model.toStdString()) == before);
-    const Run count = runCli({"count", sharedDataDir() + "/fnc-yellow/images", "--model", model});
+    const Run count = runCli({"count", yellow_ + "/images", "--model", model});
     QCOMPARE(count.exitCode, 0);
     QVERIFY2(count.out.contains("total:"), qPrintable(count.out));
-    const Run sweep = runCli({"sweep", sharedDataDir() + "/fnc-yellow", "--model", model});
+    const Run sweep = runCli({"sweep", yellow_, "--model", model});
     QCOMPARE(sweep.exitCode, 0);
   }
 
   // A batch split over a job array: each shard counts its block, merge joins the tables, and the result is the
   // single-process table row for row (the seconds column aside). Real slides from two datasets, bundled model.
   void shardsMergeIntoTheSingleProcessTable() {
-    const QStringList inputs = {sharedDataDir() + "/fnc-red/images", sharedDataDir() + "/fnc-yellow/images"};
+    const QStringList inputs = {red_ + "/images", yellow_ + "/images"};
     const QString single = temp.filePath("single.csv");
     QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--csv", single}).exitCode, 0);
     const QString shards = temp.filePath("shards");

@@ -35,9 +35,13 @@ private:
   int steps_, seen_ = 0;
 };
 
+// The four named FNC slides, two folders of two (made in initTestCase), so that the runs and their split of 4
+// slides stay the same whatever else ../shared/data holds.
+QString gYellowFolder, gRedFolder;
+
 TrainingSettings smallRun(const QString& out) {
   TrainingSettings s;
-  s.training = {{(sharedDataDir() + "/fnc-yellow").toStdString(), 50, 2}, {(sharedDataDir() + "/fnc-red").toStdString(), 50, 2}};
+  s.training = {{gYellowFolder.toStdString(), 50, 2}, {gRedFolder.toStdString(), 50, 2}};
   s.cropSize = 128;
   s.cropStep = 100;
   s.batchSize = 2;
@@ -87,7 +91,11 @@ class TrainingTest : public QObject {
   QTemporaryDir temp;
 
 private slots:
-  void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    gYellowFolder = writableSlideFolder(temp.path(), "fnc-yellow", {kYellowSlide, kYellowSlide2});
+    gRedFolder = writableSlideFolder(temp.path(), "fnc-red", {kRedSlide, kRedSlide2});
+  }
 
   void overfittingTwoRealCropsDrivesTheLossDown() {
     const PreparedImage slide = prepareExample({dataFile(kRedSlide), maskFile(kRedSlide), 50, 1}, 50, {}, {});

@@ -2,7 +2,7 @@
 // slides from ../shared/data (8-bit RGB, 16-bit gray, each as PNG, TIFF and JPEG where the format allows) with the
 // target's one-byte format prefix; masks: crops of real masks; a real model file and training checkpoint (a
 // small-unet after one training step on a real crop); a project state as the app writes it; the bundled model's
-// heatmap of a real crop as the app caches it. The slides are named, so that data added later changes no seed.
+// heatmap of a real crop as the app caches it; regions as QuPath writes them. The slides are named, so that data added later changes no seed.
 #include "core/checkpoint.h"
 #include "core/counter.h"
 #include "core/heatmap_file.h"
@@ -83,6 +83,16 @@ void heatmapSeeds(const fs::path& data, const fs::path& out) {
   write(out / "heatmap_file/slide.png.fchm", serialiseHeatmap(counter.countRaw(crop).heatmap));
 }
 
+// Regions as QuPath exports annotations: a named polygon with a hole and a two-part MultiPolygon.
+void regionSeeds(const fs::path& out) {
+  write(out / "regions/regions.geojson", R"({"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"objectType":"annotation","classification":{"name":"PVHr"}},"geometry":{"type":"Polygon",
+  "coordinates":[[[100,100],[600,120],[580,700],[90,650],[100,100]],[[200,200],[300,200],[300,300],[200,300],[200,200]]]}},
+ {"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"MultiPolygon","coordinates":[
+  [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]}
+)");
+}
+
 void projectStateSeeds(const fs::path& out) {
   ui::ProjectState state;
   state.settings.threshold = 0.8;
@@ -118,6 +128,7 @@ int main(int argc, char** argv) {
     modelSeeds(data, argv[1]);
     projectStateSeeds(argv[1]);
     heatmapSeeds(data, argv[1]);
+    regionSeeds(argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_seeds: %s\n", e.what());
     return 1;

@@ -1,0 +1,250 @@
+#include "core/regions.h"
+
+#include "core/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+namespace fluocount {
+namespace {
+
+using nlohmann::json;
+
+double signedArea(const Ring& ring) {
+  double twice = 0;
+  for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++)
+    twice += ring[j].x * ring[i].y - ring[i].x * ring[j].y;
+  return twice / 2;
+}
+
+double cross(cv::Point2d o, cv::Point2d a, cv::Point2d b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+
+// Whether segments ab and cd cross or touch (collinear overlaps included).
+bool segmentsMeet(cv::Point2d a, cv::Point2d b, cv::Point2d c, cv::Point2d d) {
+  const double d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c), d4 = cross(a, b, d);
+  if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
+  auto onSegment = [](cv::Point2d p, cv::Point2d q, cv::Point2d r) {  // r on pq, given collinear
+    return std::min(p.x, q.x) <= r.x && r.x <= std::max(p.x, q.x) && std::min(p.y, q.y) <= r.y && r.y <= std::max(p.y, q.y);
+  };
+  return (d1 == 0 && onSegment(c, d, a)) || (d2 == 0 && onSegment(c, d, b)) || (d3 == 0 && onSegment(a, b, c)) ||
+         (d4 == 0 && onSegment(a, b, d));
+}
+
+bool crossesItself(const Ring& ring) {
+  const std::size_t n = ring.size();
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) {
+      if (j == i + 1 || (i == 0 && j == n - 1)) continue;  // neighbouring edges share a vertex
+      if (segmentsMeet(ring[i], ring[(i + 1) % n], ring[j], ring[(j + 1) % n])) return true;
+    }
+  return false;
+}
+
+// One GeoJSON linear ring: [[x, y], ...], closed by repeating the first vertex (which is dropped here).
+Ring parseRing(const json& coordinates, cv::Size imageSize, const std::string& where) {
+  if (!coordinates.is_array()) throw RegionError(where + ": a ring is not an array of [x, y] positions");
+  Ring ring;
+  for (const json& position : coordinates) {
+    if (!position.is_array() || position.size() < 2 || !position[0].is_number() || !position[1].is_number())
+      throw RegionError(where + ": a vertex is not an [x, y] pair of numbers");
+    const cv::Point2d p(position[0].get<double>(), position[1].get<double>());
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) throw RegionError(where + ": a vertex is not finite");
+    if (p.x < 0 || p.y < 0 || p.x > imageSize.width || p.y > imageSize.height)
+      throw RegionError(where + ": vertex (" + std::to_string(p.x) + ", " + std::to_string(p.y) + ") lies outside the " +
+                        std::to_string(imageSize.width) + "x" + std::to_string(imageSize.height) + " image");
+    if (ring.empty() || p != ring.back()) ring.push_back(p);
+  }
+  if (ring.size() > 1 && ring.front() == ring.back()) ring.pop_back();
+  if (ring.size() < 3) throw RegionError(where + ": a ring needs at least 3 distinct vertices");
+  if (ring.size() > kMaxRegionVertices)
+    throw RegionError(where + ": a ring has " + std::to_string(ring.size()) + " vertices, above the limit of " +
+                      std::to_string(kMaxRegionVertices));
+  if (crossesItself(ring)) throw RegionError(where + ": the outline crosses itself");
+  if (signedArea(ring) == 0) throw RegionError(where + ": the outline encloses no area");
+  return ring;
+}
+
+std::vector<Ring> parsePolygon(const json& rings, cv::Size imageSize, const std::string& where) {
+  if (!rings.is_array() || rings.empty()) throw RegionError(where + ": a polygon has no rings");
+  std::vector<Ring> polygon;
+  for (const json& ring : rings) polygon.push_back(parseRing(ring, imageSize, where));
+  return polygon;
+}
+
+std::string nameOf(const json& properties) {
+  if (!properties.is_object()) return {};
+  if (properties.contains("name") && properties["name"].is_string()) return properties["name"].get<std::string>();
+  if (properties.contains("classification") && properties["classification"].is_object() &&
+      properties["classification"].contains("name") && properties["classification"]["name"].is_string())
+    return properties["classification"]["name"].get<std::string>();
+  return {};
+}
+
+json ringJson(const Ring& ring) {
+  json positions = json::array();
+  for (const cv::Point2d& p : ring) positions.push_back({p.x, p.y});
+  positions.push_back({ring.front().x, ring.front().y});  // GeoJSON closes rings explicitly
+  return positions;
+}
+
+std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file);
+
+}  // namespace
+
+double Region::areaPx() const {
+  double area = 0;
+  for (const auto& polygon : polygons)
+    for (std::size_t r = 0; r < polygon.size(); ++r) area += (r == 0 ? 1 : -1) * std::abs(signedArea(polygon[r]));
+  return area;
+}
+
+// Even-odd rule over every ring: inside an outer ring and outside its holes.
+bool Region::contains(cv::Point2d point) const {
+  bool inside = false;
+  for (const auto& polygon : polygons)
+    for (const Ring& ring : polygon)
+      for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++)
+        if ((ring[i].y > point.y) != (ring[j].y > point.y) &&
+            point.x < (ring[j].x - ring[i].x) * (point.y - ring[i].y) / (ring[j].y - ring[i].y) + ring[i].x)
+          inside = !inside;
+  return inside;
+}
+
+std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& file) {
+  try {
+    return parseRegionsOrThrow(geojson, imageSize, file);
+  } catch (const json::exception& e) {  // a field of the wrong JSON type, e.g. "type": 5
+    throw RegionError(file + ": not GeoJSON as expected (" + e.what() + ")");
+  }
+}
+
+namespace {
+
+std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file) {
+  json document;
+  try {
+    document = json::parse(geojson);
+  } catch (const json::exception& e) {
+    throw RegionError(file + ": not JSON (" + e.what() + ")");
+  }
+  json features;
+  if (document.is_object() && document.value("type", "") == "FeatureCollection" && document.contains("features"))
+    features = document["features"];
+  else if (document.is_array())  // QuPath also writes a bare array of features
+    features = document;
+  else if (document.is_object() && document.value("type", "") == "Feature")
+    features = json::array({document});
+  else
+    throw RegionError(file + ": not a GeoJSON FeatureCollection, feature or array of features");
+  if (!features.is_array()) throw RegionError(file + ": 'features' is not an array");
+
+  std::vector<Region> regions;
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    const json& feature = features[i];
+    std::string name = feature.is_object() && feature.contains("properties") ? nameOf(feature["properties"]) : "";
+    const std::string where = file + ", feature " + std::to_string(i + 1) + (name.empty() ? "" : " (" + name + ")");
+    if (!feature.is_object() || !feature.contains("geometry") || !feature["geometry"].is_object())
+      throw RegionError(where + ": no geometry");
+    const json& geometry = feature["geometry"];
+    const std::string type = geometry.value("type", "");
+    if (!geometry.contains("coordinates")) throw RegionError(where + ": the geometry has no coordinates");
+    Region region;
+    region.name = name.empty() ? "Region " + std::to_string(i + 1) : name;
+    if (type == "Polygon") {
+      region.polygons.push_back(parsePolygon(geometry["coordinates"], imageSize, where));
+    } else if (type == "MultiPolygon") {
+      if (!geometry["coordinates"].is_array() || geometry["coordinates"].empty())
+        throw RegionError(where + ": a MultiPolygon without polygons");
+      for (const json& polygon : geometry["coordinates"]) region.polygons.push_back(parsePolygon(polygon, imageSize, where));
+    } else {
+      throw RegionError(where + ": a region must be a Polygon or MultiPolygon, not " +
+                        (type.empty() ? std::string("an untyped geometry") : "a " + type));
+    }
+    if (region.areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
+    regions.push_back(std::move(region));
+  }
+  return regions;
+}
+
+}  // namespace
+
+std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize) {
+  std::string text;
+  try {
+    text = readWholeFile(path, std::size_t(256) << 20);
+  } catch (const std::exception& e) {
+    throw RegionError(e.what());
+  }
+  return parseRegions(text, imageSize, path);
+}
+
+std::string regionsGeoJson(const std::vector<Region>& regions) {
+  json features = json::array();
+  for (const Region& region : regions) {
+    json polygons = json::array();
+    for (const auto& polygon : region.polygons) {
+      json rings = json::array();
+      for (const Ring& ring : polygon) rings.push_back(ringJson(ring));
+      polygons.push_back(rings);
+    }
+    const bool single = region.polygons.size() == 1;
+    features.push_back({{"type", "Feature"},
+                        {"geometry", {{"type", single ? "Polygon" : "MultiPolygon"},
+                                      {"coordinates", single ? polygons[0] : polygons}}},
+                        {"properties", {{"objectType", "annotation"}, {"name", region.name},
+                                        {"classification", {{"name", region.name}}}}}});
+  }
+  return json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) + "\n";
+}
+
+std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize) {
+  if (regions.empty())
+    return {{"whole image", detection.count(), double(imageSize.width) * double(imageSize.height)}};
+  std::vector<RegionCount> counts;
+  for (const Region& region : regions) {
+    RegionCount c{region.name, 0, region.areaPx()};
+    for (const DetectedObject& object : detection.objects)
+      c.count += region.contains({object.centroid.x + 0.5, object.centroid.y + 0.5});
+    counts.push_back(c);
+  }
+  return counts;
+}
+
+std::string detectionsGeoJson(const Detection& detection) {
+  json features = json::array();
+  for (const DetectedObject& object : detection.objects) {
+    // The object's outer boundary, traced in its bounding box (one pixel of margin so the trace closes).
+    const cv::Rect box = object.boundingBox;
+    cv::Mat pixels = cv::Mat::zeros(box.height + 2, box.width + 2, CV_8U);
+    pixels(cv::Rect(1, 1, box.width, box.height)).setTo(255, detection.labels(box) == object.label);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(pixels, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    if (contours.empty()) continue;
+    const auto& outline = *std::max_element(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
+      return cv::contourArea(a) < cv::contourArea(b);
+    });
+    Ring ring;
+    for (const cv::Point& p : outline) ring.emplace_back(p.x - 1 + box.x + 0.5, p.y - 1 + box.y + 0.5);
+    json geometry;
+    if (ring.size() >= 3) {
+      geometry = {{"type", "Polygon"}, {"coordinates", json::array({ringJson(ring)})}};
+    } else {  // a one- or two-pixel-wide cell: its centroid
+      geometry = {{"type", "Point"}, {"coordinates", {object.centroid.x + 0.5, object.centroid.y + 0.5}}};
+    }
+    features.push_back({{"type", "Feature"},
+                        {"id", "cell-" + std::to_string(object.label)},
+                        {"geometry", geometry},
+                        {"properties", {{"objectType", "detection"},
+                                        {"classification", {{"name", "Cell"}}},
+                                        {"measurements", {{"Area px^2", object.areaPx},
+                                                          {"Centroid X px", object.centroid.x + 0.5},
+                                                          {"Centroid Y px", object.centroid.y + 0.5},
+                                                          {"Mean probability", object.meanProbability},
+                                                          {"Mean intensity", object.meanIntensity}}}}}});
+  }
+  return json{{"type", "FeatureCollection"}, {"features", features}}.dump() + "\n";
+}
+
+}  // namespace fluocount

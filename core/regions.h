@@ -1,0 +1,55 @@
+#pragma once
+// Named regions of a slide (the brain areas a study reports: LHr, PVHr, VLPAGr, ...) and the cells each holds. A
+// cell belongs to every region that contains its centroid. Regions travel as GeoJSON in QuPath's conventions: a
+// FeatureCollection whose Polygon or MultiPolygon features carry their name in properties.name or
+// properties.classification.name; coordinates in pixels of the full-resolution image, origin at the top-left
+// corner of the top-left pixel (so the centre of pixel (x, y) is (x + 0.5, y + 0.5)).
+#include "core/postprocess.h"
+
+#include <opencv2/core.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+class RegionError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+using Ring = std::vector<cv::Point2d>;  // closed: the last vertex joins the first (not repeated)
+
+struct Region {
+  std::string name;
+  // Polygons, each an outer ring followed by its holes (GeoJSON's Polygon); a MultiPolygon has several.
+  std::vector<std::vector<Ring>> polygons;
+  double areaPx() const;                    // outer rings minus holes, px²
+  bool contains(cv::Point2d point) const;   // in QuPath coordinates (pixel centres at +0.5)
+};
+
+constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-intersection check is quadratic
+
+// Every region of a GeoJSON text, checked: Polygon or MultiPolygon geometry, at least 3 distinct finite vertices
+// per ring, no ring crossing itself, inside an image of imageSize, a non-zero area, a non-empty name (features
+// without one are named "Region <n>"). A RegionError names nameForErrors and the feature.
+std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors);
+std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize);  // a missing file is a RegionError
+// QuPath annotations: objectType "annotation", the name as properties.name and as the classification.
+std::string regionsGeoJson(const std::vector<Region>& regions);
+
+struct RegionCount {
+  std::string name;
+  int count = 0;
+  double areaPx = 0;
+};
+
+// Cells per region, in the regions' order. Without regions, one region "whole image" covering it.
+std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize);
+
+// The detections as QuPath detection objects: each cell's outline (a Polygon through the centres of its boundary
+// pixels), classification "Cell", and its measurements (area, centroid, mean probability, mean intensity).
+std::string detectionsGeoJson(const Detection& detection);
+
+}  // namespace fluocount

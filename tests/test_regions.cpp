@@ -1,0 +1,167 @@
+// Regions of a slide and the cells each holds (issue 18, first part: regions from GeoJSON in QuPath's conventions,
+// counts per region, detections exported for QuPath). On a real FNC slide counted by the bundled model.
+#include "test_support.h"
+#include "core/counter.h"
+#include "core/model_file.h"
+#include "core/regions.h"
+
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+std::string rectangles(const std::vector<std::pair<std::string, cv::Rect2d>>& named) {
+  nlohmann::json features = nlohmann::json::array();
+  for (const auto& [name, r] : named)
+    features.push_back({{"type", "Feature"},
+                        {"geometry", {{"type", "Polygon"},
+                                      {"coordinates", {{{r.x, r.y}, {r.x + r.width, r.y}, {r.x + r.width, r.y + r.height},
+                                                        {r.x, r.y + r.height}, {r.x, r.y}}}}}},
+                        {"properties", {{"objectType", "annotation"}, {"classification", {{"name", name}}}}}});
+  return nlohmann::json{{"type", "FeatureCollection"}, {"features", features}}.dump();
+}
+
+void expectRegionError(const std::string& geojson, const char* what) {
+  try {
+    parseRegions(geojson, {1600, 1200}, "slide.geojson");
+    QFAIL(qPrintable(QString("accepted: ") + geojson.c_str()));
+  } catch (const RegionError& e) {
+    const QString message = e.what();
+    QVERIFY2(message.contains("slide.geojson") && message.contains(what, Qt::CaseInsensitive), e.what());
+  }
+}
+
+}  // namespace
+
+class TestRegions : public QObject {
+  Q_OBJECT
+  ImageCount counted_;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    CountSettings settings;
+    settings.cellDiameterPx = 33;
+    counted_ = CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings)
+                   .count(dataFile(kRedSlide));
+    QVERIFY(counted_.detection.count() > 20);
+  }
+
+  // Four quadrants tile the slide: their counts add up to the slide's, and their areas to its area.
+  void regionsThatTileTheImageShareItsCells() {
+    const double w = counted_.size.width, h = counted_.size.height;
+    const std::vector<Region> regions = parseRegions(
+        rectangles({{"NW", {0, 0, w / 2, h / 2}}, {"NE", {w / 2, 0, w / 2, h / 2}}, {"SW", {0, h / 2, w / 2, h / 2}},
+                    {"SE", {w / 2, h / 2, w / 2, h / 2}}}),
+        counted_.size, "quadrants.geojson");
+    const std::vector<RegionCount> counts = countByRegion(counted_.detection, regions, counted_.size);
+    QCOMPARE(counts.size(), std::size_t(4));
+    int cells = 0;
+    double area = 0;
+    for (const RegionCount& c : counts) cells += c.count, area += c.areaPx;
+    qInfo("quadrants: %d + %d + %d + %d = %d cells", counts[0].count, counts[1].count, counts[2].count, counts[3].count,
+          counted_.detection.count());
+    QCOMPARE(cells, counted_.detection.count());
+    QCOMPARE(area, w * h);
+    QCOMPARE(counts[1].name, std::string("NE"));
+    const auto whole = countByRegion(counted_.detection, {}, counted_.size);
+    QCOMPARE(whole.size(), std::size_t(1));
+    QCOMPARE(whole[0].count, counted_.detection.count());
+  }
+
+  void holesAreLeftOutOfAreaAndCells() {
+    const std::string donut = R"({"type":"Feature","properties":{"name":"ring"},"geometry":{"type":"Polygon",
+        "coordinates":[[[100,100],[300,100],[300,300],[100,300],[100,100]],[[150,150],[250,150],[250,250],[150,250],[150,150]]]}})";
+    const std::vector<Region> regions = parseRegions(donut, {1600, 1200}, "ring.geojson");
+    QCOMPARE(regions.at(0).name, std::string("ring"));
+    QCOMPARE(regions[0].areaPx(), 200.0 * 200 - 100.0 * 100);
+    QVERIFY(regions[0].contains({120, 120}));
+    QVERIFY(!regions[0].contains({200, 200}));
+    QVERIFY(!regions[0].contains({400, 200}));
+  }
+
+  void regionsRoundTripThroughGeoJson() {
+    const std::string text = R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"classification":{"name":"PVHr"}},"geometry":{"type":"Polygon",
+       "coordinates":[[[10.5,20],[400,35.25],[380,600],[15,580],[10.5,20]]]}},
+      {"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"MultiPolygon","coordinates":[
+       [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]})";
+    const std::vector<Region> read = parseRegions(text, {1600, 1200}, "regions.geojson");
+    const std::vector<Region> again = parseRegions(regionsGeoJson(read), {1600, 1200}, "written.geojson");
+    QCOMPARE(again.size(), std::size_t(2));
+    for (std::size_t i = 0; i < read.size(); ++i) {
+      QCOMPARE(again[i].name, read[i].name);
+      QCOMPARE(again[i].polygons, read[i].polygons);
+      QCOMPARE(again[i].areaPx(), read[i].areaPx());
+    }
+    QCOMPARE(read[1].polygons.size(), std::size_t(2));
+    QCOMPARE(read[1].areaPx(), 100.0 * 100 + 100.0 * 80 / 2);
+    // What FluoCount writes is what QuPath reads: annotations, named and classified.
+    const auto json = nlohmann::json::parse(regionsGeoJson(read));
+    QCOMPARE(json.at("type").get<std::string>(), std::string("FeatureCollection"));
+    QCOMPARE(json["features"][0]["properties"]["objectType"].get<std::string>(), std::string("annotation"));
+    QCOMPARE(json["features"][0]["properties"]["classification"]["name"].get<std::string>(), std::string("PVHr"));
+    QCOMPARE(json["features"][1]["geometry"]["type"].get<std::string>(), std::string("MultiPolygon"));
+  }
+
+  void badRegionsAreClearErrors() {
+    expectRegionError("not json", "not JSON");
+    expectRegionError(R"({"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":5}}]})",
+                      "not GeoJSON as expected");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Point","coordinates":[5,5]}})", "Polygon or MultiPolygon");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}})", "no rings");
+    expectRegionError(R"({"type":"Feature","properties":{"name":"bow"},"geometry":{"type":"Polygon",
+        "coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}})", "crosses itself");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1700,0],[0,100],[0,0]]]}})",
+                      "outside");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[10,10],[20,20],[0,0]]]}})",
+                      "no area");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[10,0],[0,0]]]}})",
+                      "3 distinct");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],["x",0],[5,5],[0,0]]]}})",
+                      "pair of numbers");
+    // The feature is named in the error, so the user finds it among many.
+    try {
+      parseRegions(rectangles({{"PVHr", {0, 0, 100, 100}}, {"LHr", {1500, 1100, 200, 200}}}), {1600, 1200}, "s.geojson");
+      QFAIL("a region outside the image was accepted");
+    } catch (const RegionError& e) {
+      QVERIFY2(QString(e.what()).contains("feature 2 (LHr)"), e.what());
+    }
+  }
+
+  // QuPath detections: one feature per cell, its outline a polygon that holds the cell's centroid, measurements
+  // carried along.
+  void detectionsExportForQuPath() {
+    const auto json = nlohmann::json::parse(detectionsGeoJson(counted_.detection));
+    const auto& features = json.at("features");
+    QCOMPARE(int(features.size()), counted_.detection.count());
+    int holding = 0, pinched = 0;
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      const auto& p = features[i]["properties"];
+      QCOMPARE(p["objectType"].get<std::string>(), std::string("detection"));
+      QCOMPARE(p["classification"]["name"].get<std::string>(), std::string("Cell"));
+      const DetectedObject& object = counted_.detection.objects[i];
+      QCOMPARE(p["measurements"]["Area px^2"].get<int>(), object.areaPx);
+      if (features[i]["geometry"]["type"] != "Polygon") continue;
+      std::vector<Region> outline;
+      try {
+        outline = parseRegions(features[i].dump(), counted_.size, "cell");
+      } catch (const RegionError&) {
+        ++pinched;  // a cell one pixel wide somewhere: its traced outline touches itself there
+        continue;
+      }
+      holding += outline[0].contains({object.centroid.x + 0.5, object.centroid.y + 0.5});
+      // The outline runs through the boundary pixels' centres: its area is a little under the pixel count.
+      QVERIFY(outline[0].areaPx() <= object.areaPx && outline[0].areaPx() > 0.5 * object.areaPx);
+    }
+    qInfo("%d cells: %d outlines hold their centroid, %d touch themselves", counted_.detection.count(), holding, pinched);
+    QVERIFY(holding >= counted_.detection.count() * 85 / 100);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestRegions)
+#include "test_regions.moc"
