@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <map>
 
 namespace fluocount {
 namespace {
@@ -91,6 +92,48 @@ json ringJson(const Ring& ring) {
 
 std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file);
 
+
+// The outer boundary of one object along its pixels' edges (QuPath's coordinates: pixel corners), clockwise on
+// screen. Directed edges keep the object on their right; at a corner where the object touches itself only
+// diagonally the walk turns left, so the diagonal part stays inside the outline. Collinear runs become one side.
+Ring outlineAlongPixelEdges(const cv::Mat& labels, int label, cv::Rect box) {
+  auto inside = [&](int x, int y) {
+    return x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height && labels.at<int>(y, x) == label;
+  };
+  // Edges by their start corner; a corner starts at most two (the pinch case).
+  std::map<std::pair<int, int>, std::vector<std::pair<int, int>>> next;
+  cv::Point start(-1, -1);
+  for (int y = box.y; y < box.y + box.height; ++y)
+    for (int x = box.x; x < box.x + box.width; ++x) {
+      if (!inside(x, y)) continue;
+      if (start.x < 0) start = {x, y};  // the first pixel in raster order: its top side is on the outer boundary
+      if (!inside(x, y - 1)) next[{x, y}].push_back({x + 1, y});
+      if (!inside(x + 1, y)) next[{x + 1, y}].push_back({x + 1, y + 1});
+      if (!inside(x, y + 1)) next[{x + 1, y + 1}].push_back({x, y + 1});
+      if (!inside(x - 1, y)) next[{x, y + 1}].push_back({x, y});
+    }
+  Ring ring;
+  if (start.x < 0) return ring;
+  const std::pair<int, int> first{start.x, start.y};
+  std::pair<int, int> at = first, direction{1, 0};
+  do {
+    auto& candidates = next[at];
+    if (candidates.empty()) break;  // cannot happen for a closed boundary; stop rather than loop
+    std::size_t pick = 0;
+    if (candidates.size() > 1) {  // turn left: the candidate whose direction is the incoming one turned left
+      const std::pair<int, int> left{direction.second, -direction.first};
+      for (std::size_t i = 0; i < candidates.size(); ++i)
+        if (std::pair(candidates[i].first - at.first, candidates[i].second - at.second) == left) pick = i;
+    }
+    const std::pair<int, int> to = candidates[pick];
+    candidates.erase(candidates.begin() + std::ptrdiff_t(pick));
+    const std::pair<int, int> step{to.first - at.first, to.second - at.second};
+    if (ring.empty() || step != direction) ring.emplace_back(at.first, at.second);  // a corner
+    direction = step;
+    at = to;
+  } while (at != first);
+  return ring;
+}
 }  // namespace
 
 double Region::areaPx() const {
@@ -215,24 +258,8 @@ std::vector<RegionCount> countByRegion(const Detection& detection, const std::ve
 std::string detectionsGeoJson(const Detection& detection) {
   json features = json::array();
   for (const DetectedObject& object : detection.objects) {
-    // The object's outer boundary, traced in its bounding box (one pixel of margin so the trace closes).
-    const cv::Rect box = object.boundingBox;
-    cv::Mat pixels = cv::Mat::zeros(box.height + 2, box.width + 2, CV_8U);
-    pixels(cv::Rect(1, 1, box.width, box.height)).setTo(255, detection.labels(box) == object.label);
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(pixels, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-    if (contours.empty()) continue;
-    const auto& outline = *std::max_element(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
-      return cv::contourArea(a) < cv::contourArea(b);
-    });
-    Ring ring;
-    for (const cv::Point& p : outline) ring.emplace_back(p.x - 1 + box.x + 0.5, p.y - 1 + box.y + 0.5);
-    json geometry;
-    if (ring.size() >= 3) {
-      geometry = {{"type", "Polygon"}, {"coordinates", json::array({ringJson(ring)})}};
-    } else {  // a one- or two-pixel-wide cell: its centroid
-      geometry = {{"type", "Point"}, {"coordinates", {object.centroid.x + 0.5, object.centroid.y + 0.5}}};
-    }
+    const Ring ring = outlineAlongPixelEdges(detection.labels, object.label, object.boundingBox);
+    const json geometry = {{"type", "Polygon"}, {"coordinates", json::array({ringJson(ring)})}};
     features.push_back({{"type", "Feature"},
                         {"id", "cell-" + std::to_string(object.label)},
                         {"geometry", geometry},

@@ -48,8 +48,9 @@ struct RegionCount {
 // Cells per region, in the regions' order. Without regions, one region "whole image" covering it.
 std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize);
 
-// The detections as QuPath detection objects: each cell's outline (a Polygon through the centres of its boundary
-// pixels), classification "Cell", and its measurements (area, centroid, mean probability, mean intensity).
+// The detections as QuPath detection objects: each cell's outline (a Polygon along its pixels' outer edges, so it
+// encloses exactly the cell's pixels and any holes), classification "Cell", and its measurements (area, centroid,
+// mean probability, mean intensity).
 std::string detectionsGeoJson(const Detection& detection);
 
 }  // namespace fluocount
