@@ -54,6 +54,29 @@ cv::Mat findMarkers(const cv::Mat& mask, const cv::Mat& distance, const Postproc
   return keepComponentsOfArea(peaks, s.minMarkerAreaPx, 4);
 }
 
+// Holes are background components (4-connected, the dual of 8-connected objects) under maxHoleAreaPx; those
+// touching the image border count only with borderHolesToo (the reference's remove_small_holes sees no border).
+cv::Mat fillHoles(const cv::Mat& mask, double maxHoleAreaPx, bool borderHolesToo) {
+  cv::Mat background = mask == 0;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(background, labels, stats, centroids, 4, CV_32S);
+  std::vector<std::uint8_t> fill(n, 0);
+  for (int i = 1; i < n; ++i) {
+    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
+    const int right = left + stats.at<int>(i, cv::CC_STAT_WIDTH), bottom = top + stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const bool touchesBorder = left == 0 || top == 0 || right == mask.cols || bottom == mask.rows;
+    fill[i] = (borderHolesToo || !touchesBorder) && stats.at<int>(i, cv::CC_STAT_AREA) < maxHoleAreaPx;
+  }
+  cv::Mat out = mask.clone();
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* l = labels.ptr<int>(y);
+    auto* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < mask.cols; ++x)
+      if (fill[l[x]]) o[x] = 255;
+  }
+  return out;
+}
+
 // The reference's markers: peak_local_max(maximum_filter(distance), footprint, labels=mask) with a boolean mask,
 // that is one region for the whole mask, so the footprint sees across to neighbouring components.
 cv::Mat findMarkersOverTheWholeMask(const cv::Mat& mask, const cv::Mat& distance, const PostprocessSettings& s) {
@@ -73,11 +96,7 @@ cv::Mat findMarkersOverTheWholeMask(const cv::Mat& mask, const cv::Mat& distance
 // mask_post_processing of the reference code (PostprocessSettings::referenceStyle), then its objects: the
 // 4-connected components of the resulting binary mask.
 cv::Mat referencePostprocess(const cv::Mat& mask, const PostprocessSettings& s) {
-  cv::Mat holesFilled = mask.clone();
-  cv::Mat background = mask == 0, holes, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(background, holes, stats, centroids, 4, CV_32S);
-  for (int i = 1; i < n; ++i)  // border-touching ones included, as remove_small_holes does
-    if (stats.at<int>(i, cv::CC_STAT_AREA) < s.holeAreaPx) holesFilled.setTo(255, holes == i);
+  const cv::Mat holesFilled = fillHoles(mask, s.holeAreaPx, /*borderHolesToo=*/true);  // remove_small_holes
   const cv::Mat cleaned = keepComponentsOfArea(holesFilled, s.minObjectAreaPx, 4);
   cv::Mat split = cleaned;
   if (s.splitTouchingCells) {
@@ -98,25 +117,7 @@ int labelComponents(const cv::Mat& mask, cv::Mat& labels) {
 }
 
 cv::Mat fillSmallHoles(const cv::Mat& mask, double maxHoleAreaPx) {
-  // Holes are background components (4-connected, the dual of 8-connected objects) that do not touch the border.
-  cv::Mat background = mask == 0;
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(background, labels, stats, centroids, 4, CV_32S);
-  std::vector<std::uint8_t> fill(n, 0);
-  for (int i = 1; i < n; ++i) {
-    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
-    const int right = left + stats.at<int>(i, cv::CC_STAT_WIDTH), bottom = top + stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    const bool touchesBorder = left == 0 || top == 0 || right == mask.cols || bottom == mask.rows;
-    fill[i] = !touchesBorder && stats.at<int>(i, cv::CC_STAT_AREA) < maxHoleAreaPx;
-  }
-  cv::Mat out = mask.clone();
-  for (int y = 0; y < mask.rows; ++y) {
-    const auto* l = labels.ptr<int>(y);
-    auto* o = out.ptr<std::uint8_t>(y);
-    for (int x = 0; x < mask.cols; ++x)
-      if (fill[l[x]]) o[x] = 255;
-  }
-  return out;
+  return fillHoles(mask, maxHoleAreaPx, /*borderHolesToo=*/false);
 }
 
 cv::Mat removeSmallObjects(const cv::Mat& mask, double minAreaPx) { return keepComponentsOfArea(mask, minAreaPx, 8); }
