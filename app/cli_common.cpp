@@ -39,8 +39,18 @@ void addCounterOptions(QCommandLineParser& parser) {
        "file"},
       {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
       {"diameter", "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and "
-                   "classical), or 'auto': estimate it for each image from what the counter detects at a few probe "
-                   "diameters (about 2-4x the time of a count).", "px|auto"},
+                   "classical); in micrometres with a unit, e.g. 12um (each image's pixel size converts it); or "
+                   "'auto': estimate it for each image from what the counter detects at a few probe diameters (about "
+                   "2-4x the time of a count).", "px|Num|auto"},
+      {"pixel-size", "Micrometres per pixel for every image, over what the files declare (TIFF resolution, ImageJ, "
+                     "OME-XML, PNG pHYs). With a pixel size the tables give areas in um2 and densities in cells/mm2.",
+       "um"},
+      {"channel", "Which channel(s) the network sees: one (as gray), e.g. 2, or three as red, green, blue, e.g. "
+                  "3,2,1 (1-based, in the file's order: an RGB file's red, green, blue; a multi-channel TIFF's "
+                  "channels). Default: an RGB file's colours, a multi-channel TIFF's first channel.", "n[,n,n]"},
+      {"positive", "Call each cell positive in channel CH when its mean raw intensity there is at least T (0-255, or "
+                   "0-65535 for 16-bit), e.g. --positive 2:120; repeat for up to 4 channels. The tables gain counts "
+                   "per marker and per combination (ch2+ch3-, ...) and objects.csv each cell's call.", "CH:T"},
       {"threshold", "Probability threshold (default: the model's, chosen by Kneedle).", "t"},
       {"threads", "CPU threads for the network (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
@@ -68,8 +78,31 @@ InferenceSettings inferenceFromOptions(const QCommandLineParser& parser) {
 CellCounter makeCounter(const QCommandLineParser& parser) {
   CountSettings settings;
   settings.inference = inferenceFromOptions(parser);
-  if (parser.value("diameter") == "auto") settings.automaticDiameter = true;
-  else if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
+  const QString diameter = parser.value("diameter").trimmed();
+  if (diameter == "auto") settings.automaticDiameter = true;
+  else if (diameter.endsWith("um") || diameter.endsWith(QString::fromUtf8("\u00B5m"))) {
+    bool ok = false;
+    const double micrometres = diameter.chopped(2).trimmed().toDouble(&ok);
+    if (!ok || !(micrometres > 0) || micrometres > 10000)
+      throw CliError("--diameter " + diameter.toStdString() + ": a diameter in micrometres is a number above 0, e.g. 12um");
+    settings.cellDiameterUm = micrometres;
+  } else if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
+  if (parser.isSet("pixel-size")) {
+    try {
+      settings.pixelSizeUm = checkedUserPixelSize(numberOption(parser, "pixel-size", 0, 1e9), "--pixel-size").micrometres;
+    } catch (const std::invalid_argument& e) {
+      throw CliError(e.what());
+    }
+  }
+  try {
+    if (parser.isSet("channel")) settings.channels = parseChannelList(parser.value("channel").toStdString());
+    for (const QString& rule : parser.values("positive"))
+      settings.positivity.push_back(parsePositivityRule(rule.toStdString()));
+  } catch (const std::invalid_argument& e) {
+    throw CliError(e.what());
+  }
+  if (settings.positivity.size() > kMaxPositivityRules)
+    throw CliError("--positive: at most 4 channels (16 combinations)");
   if (parser.isSet("threshold")) settings.threshold = numberOption(parser, "threshold", 0, 1);
   if (parser.isSet("min-area")) settings.minObjectAreaPx = numberOption(parser, "min-area", 0, 1e7);
   if (parser.isSet("no-split")) settings.splitTouchingCells = false;

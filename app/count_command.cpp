@@ -31,13 +31,17 @@ std::string uniqueStem(const std::string& path, std::set<std::string>& used) {
   return candidate;
 }
 
+double pixelSizeOf(const ImageCount& result) {
+  return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
+}
+
 void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result) {
   if (plan.labels)
     writeFileAtomically((plan.folder / "labels" / (stem + ".png")).string(), labelsPng(result.detection.labels),
                         plan.overwrite);
   if (plan.overlays)
     writeFileAtomically((plan.folder / "overlays" / (stem + ".png")).string(),
-                        overlayPng(result.rgb, result.detection), plan.overwrite);
+                        overlayPng(result.rgb, result.detection, pixelSizeOf(result)), plan.overwrite);
   if (plan.geojson)
     writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(), detectionsGeoJson(result.detection),
                         plan.overwrite);
@@ -134,15 +138,27 @@ int runCountCommand(const QStringList& arguments) {
                  all * std::size_t(shard->index - 1) / std::size_t(shard->count) + files.size(), all);
   }
   const CellCounter counter = makeCounter(parser);
-  if (counter.estimatesDiameter())
+  if (counter.settings().cellDiameterUm)
+    std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f um (in pixels from each image's pixel size)\n",
+                 files.size(), counter.methodDescription().c_str(), *counter.settings().cellDiameterUm);
+  else if (counter.estimatesDiameter())
     std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter estimated per image\n", files.size(),
                  counter.methodDescription().c_str());
   else
     std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
                  counter.methodDescription().c_str(), counter.cellDiameterPx());
 
+  TableLayout layout;
+  layout.markerColumns = counter.markerColumns();
   std::vector<CountRow> rows;
-  std::string objects = objectsCsvHeader(), regions = regionsCsvHeader();
+  std::string regions = regionsCsvHeader(layout);
+  // objects.csv has a column per channel of the image with the most: its rows wait for the last image.
+  struct ObjectRows {
+    std::string file;
+    Detection detection;
+    double pixelSizeUm;
+  };
+  std::vector<ObjectRows> objectRows;
   std::set<std::string> stems;
   ProgressBar progress("count", static_cast<int>(files.size()));
   int failures = 0, regionFailures = 0;
@@ -151,11 +167,17 @@ int runCountCommand(const QStringList& arguments) {
     try {
       const ImageCount result = counter.count(file);
       counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx,
-                           result.seconds);
-      if (plan.objects) objects += objectsCsvRows(file, result.detection);
+                           result.seconds, result.facts);
+      for (const std::string& note : result.facts.notes)
+        std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
+      if (plan.objects) {
+        layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
+        objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result)});
+      }
       if (!plan.regions.empty()) {
         try {  // a bad regions file loses that image's regions, not its count
-          regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size), result.size));
+          regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size), result.size,
+                                                       counter.settings().positivity));
         } catch (const RegionError& e) {
           ++regionFailures;
           std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
@@ -174,10 +196,15 @@ int runCountCommand(const QStringList& arguments) {
   progress.finish();
 
   printTable(rows);
-  const std::string table = countsCsv(rows);
+  const std::string table = countsCsv(rows, layout);
   if (!plan.folder.empty()) {
     writeFileAtomically((plan.folder / "counts.csv").string(), table, plan.overwrite);
-    if (plan.objects) writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
+    if (plan.objects) {
+      std::string objects = objectsCsvHeader(layout);
+      for (const ObjectRows& o : objectRows)
+        objects += objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, layout);
+      writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
+    }
     if (!plan.regions.empty()) writeFileAtomically((plan.folder / "regions.csv").string(), regions, plan.overwrite);
   }
   if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);

@@ -2,7 +2,10 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/numeric_locale.h"
+
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <locale>
 #include <sstream>
@@ -85,6 +88,30 @@ Foreground foregroundOf(const std::optional<HeatmapPredictor>& predictor, const 
 }
 }  // namespace
 
+ImageFacts CellCounter::factsOf(const RawImage& raw) const {
+  const CountSettings& settings = state_->settings;
+  ImageFacts facts{raw.path, raw.bitDepth(), raw.channels, raw.channelNames, raw.pixelSize, raw.notes};
+  if (settings.pixelSizeUm) {
+    if (raw.pixelSize && std::abs(raw.pixelSize->micrometres - *settings.pixelSizeUm) > 1e-9)
+      facts.notes.push_back(raw.pixelSize->source + "'s " + fixedDecimal(raw.pixelSize->micrometres, 4) +
+                            " \xC2\xB5m per pixel replaced by the " + fixedDecimal(*settings.pixelSizeUm, 4) + " given");
+    facts.pixelSize = PixelSize{*settings.pixelSizeUm, "given"};
+  }
+  checkPositivityRules(settings.positivity, static_cast<int>(raw.channels.size()), raw.bitDepth(), raw.path);
+  return facts;
+}
+
+void CellCounter::measureChannels(Detection& detection, const ImageFacts& facts) const {
+  if (!facts.channels.empty() && facts.channels.front().size() == detection.labels.size())
+    measureChannelMeans(detection, facts.channels);
+}
+
+std::vector<std::string> CellCounter::markerColumns() const { return markerColumnNames(state_->settings.positivity); }
+
+cv::Mat CellCounter::normalisedImage(const RawImage& raw) const {
+  return normaliseToRgb(selectChannels(raw, state_->settings.channels), state_->normalisation);
+}
+
 ImageCount CellCounter::countRaw(const RawImage& raw) const {
   const auto start = std::chrono::steady_clock::now();
   const State& s = *state_;
@@ -92,8 +119,9 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   result.path = raw.path;
   result.size = raw.pixels.size();
   result.bitDepth = raw.bitDepth();
-  result.channels = raw.pixels.channels();
-  result.rgb = normaliseToRgb(raw.pixels, s.normalisation);
+  result.channels = static_cast<int>(raw.channels.size());
+  result.facts = factsOf(raw);
+  result.rgb = normalisedImage(raw);
   std::map<double, Foreground> byDiameter;  // each pass the estimate made, kept so that the count reuses it
   auto foregroundAt = [&](double diameter) -> const Foreground& {
     auto found = byDiameter.find(diameter);
@@ -101,6 +129,16 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
     return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, result.rgb, diameter)).first->second;
   };
   result.cellDiameterPx = s.diameter;
+  if (s.settings.cellDiameterUm) {
+    if (!result.facts.pixelSize)
+      throw ImageError(raw.path + ": the cell diameter is given in \xC2\xB5m, but the image declares no pixel size "
+                                  "(give one with --pixel-size, or the diameter in pixels)");
+    result.cellDiameterPx = *s.settings.cellDiameterUm / result.facts.pixelSize->micrometres;
+    if (result.cellDiameterPx < 2 || result.cellDiameterPx > 2000)
+      throw ImageError(raw.path + ": a cell diameter of " + fixedDecimal(*s.settings.cellDiameterUm, 2) +
+                       " \xC2\xB5m is " + fixedDecimal(result.cellDiameterPx, 1) +
+                       " px at its pixel size; 2 to 2000 px can be counted");
+  }
   if (s.settings.automaticDiameter) {
     result.diameterEstimate = estimateCellDiameter(
         [&](double diameter) {
@@ -115,6 +153,7 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   result.heatmap = chosen.heatmap;
   result.threshold = chosen.threshold;
   result.detection = detect(result, result.threshold);
+  measureChannels(result.detection, result.facts);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -130,7 +169,7 @@ DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
 }
 
 cv::Mat CellCounter::normalisedImage(const std::string& path) const {
-  return normaliseToRgb(loadImage(path, state_->settings.limits).pixels, state_->normalisation);
+  return normalisedImage(loadImage(path, state_->settings.limits));
 }
 
 Detection CellCounter::detect(const ImageCount& image, double threshold) const {
@@ -159,6 +198,9 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   if (s.splitTouchingCells == false) options << " --no-split";
   if (s.referencePostprocess) options << " --reference-postprocess";
   if (s.testTimeAugmentation && state_->predictor) options << " --tta";
+  if (!s.channels.empty()) options << " --channel " << channelListText(s.channels);
+  if (s.pixelSizeUm) options << " --pixel-size " << *s.pixelSizeUm;
+  for (const PositivityRule& rule : s.positivity) options << " --positive " << positivityRuleText(rule);
   return options.str();
 }
 
@@ -171,7 +213,12 @@ CountRow CellCounter::rowFor(const std::string& file) const {
 }
 
 void CellCounter::recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold,
-                               double cellDiameterPx, double seconds) const {
+                               double cellDiameterPx, double seconds, const ImageFacts& facts) const {
+  if (facts.pixelSize) {
+    row.pixelSizeUm = facts.pixelSize->micrometres;
+    row.pixelSizeSource = facts.pixelSize->source;
+  }
+  if (!state_->settings.positivity.empty()) row.markerCounts = markerCounts(detection.objects, state_->settings.positivity);
   row.count = detection.count();
   row.width = size.width;
   row.height = size.height;

@@ -1,6 +1,7 @@
 #pragma once
 // The counting pipeline that the CLI and the GUI both call, so that their counts agree to the object:
 // load -> normalise -> heatmap (network or classical) -> threshold -> post-process -> measured objects.
+#include "core/cell_channels.h"
 #include "core/classical.h"
 #include "core/diameter_estimate.h"
 #include "core/export.h"
@@ -33,6 +34,26 @@ struct CountSettings {
   std::optional<bool> splitTouchingCells;
   bool referencePostprocess = false;  // PostprocessSettings::referenceStyle (the authors' code exactly)
   std::string modelFile;  // where the model came from, for the records (count tables)
+  // Which channels the network sees (selectChannels: one as gray, or three as red, green, blue); empty: the image as
+  // decoded (an RGB file's colours, a multi-channel TIFF's first channel).
+  std::vector<int> channels;
+  std::optional<double> pixelSizeUm;     // µm per pixel for every image, over what the files declare
+  // The cell diameter in µm: each image's diameter in pixels follows from its pixel size (an image without one is
+  // an error). Replaces cellDiameterPx.
+  std::optional<double> cellDiameterUm;
+  std::vector<PositivityRule> positivity;  // per-channel positive/negative calls and their combination counts
+};
+
+// What a count's tables say about an image besides its cells: its raw channels (for each cell's intensity in every
+// channel and its positivity), its pixel size (the override or the file's) and what its metadata declared that was
+// not used.
+struct ImageFacts {
+  std::string path;
+  int bitDepth = 8;
+  std::vector<cv::Mat> channels;
+  std::vector<std::string> channelNames;
+  std::optional<PixelSize> pixelSize;
+  std::vector<std::string> notes;
 };
 
 struct ImageCount {
@@ -46,7 +67,8 @@ struct ImageCount {
   double cellDiameterPx = 0;
   std::optional<DiameterEstimate> diameterEstimate;  // how cellDiameterPx was found, with --diameter auto
   PostprocessSettings postprocess;  // scaled to cellDiameterPx
-  Detection detection;
+  Detection detection;  // with every object's channelMeans
+  ImageFacts facts;
   double seconds = 0;
 };
 
@@ -67,6 +89,14 @@ public:
 
   // The image as the counter sees it (normalised CV_32FC3), for re-detecting from a cached heatmap.
   cv::Mat normalisedImage(const std::string& path) const;
+  cv::Mat normalisedImage(const RawImage& raw) const;
+  // The image's facts under this counter's settings (pixel size override, positivity rules checked: an ImageError
+  // names the file when a rule's channel is missing).
+  ImageFacts factsOf(const RawImage& raw) const;
+  // Each object's mean in every channel (detection from a cached heatmap; count() does this itself).
+  void measureChannels(Detection& detection, const ImageFacts& facts) const;
+  // The positivity counts' column names for this counter's rules (empty without rules).
+  std::vector<std::string> markerColumns() const;
 
   // Re-thresholds an already computed heatmap (the GUI's slider).
   Detection detect(const ImageCount& image, double threshold) const;
@@ -88,7 +118,7 @@ public:
   // A count-table row: the file and this counter's method and model; recordResult fills in one result.
   CountRow rowFor(const std::string& file) const;
   void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold,
-                    double cellDiameterPx, double seconds) const;
+                    double cellDiameterPx, double seconds, const ImageFacts& facts = {}) const;
   const CountSettings& settings() const;
 
 private:

@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -31,44 +32,98 @@ std::string csvField(const std::string& value) {
   return quoted + "\"";
 }
 
-std::string countsCsv(const std::vector<CountRow>& rows) {
-  std::string csv = "file,status,count,width,height,threshold,cell_diameter_px,seconds,method,error,model,options\n";
+namespace {
+
+std::string markerHeader(const TableLayout& layout) {
+  std::string header;
+  for (const std::string& name : layout.markerColumns) header += "," + csvField(name);
+  return header;
+}
+
+// The marker fields of a row: its counts, or empty fields when it has none (an image that failed).
+std::string markerFields(const std::vector<int>& counts, const TableLayout& layout) {
+  std::string fields;
+  for (std::size_t i = 0; i < layout.markerColumns.size(); ++i)
+    fields += "," + (i < counts.size() ? std::to_string(counts[i]) : std::string());
+  return fields;
+}
+
+// An area in µm² from px² where the pixel size is known, else an empty field.
+std::string squareMicrometres(double areaPx, double pixelSizeUm) {
+  return pixelSizeUm > 0 ? number(areaPx * pixelSizeUm * pixelSizeUm, 1) : std::string();
+}
+
+std::string cellsPerSquareMillimetre(int count, double areaPx, double pixelSizeUm) {
+  if (pixelSizeUm <= 0 || areaPx <= 0) return {};
+  return number(count / (areaPx * pixelSizeUm * pixelSizeUm) * 1e6, 3);
+}
+
+}  // namespace
+
+std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout) {
+  std::string csv = "file,status,count" + markerHeader(layout) +
+                    ",width,height,threshold,cell_diameter_px,cell_diameter_um,pixel_size_um,pixel_size_source,"
+                    "image_area_um2,cells_per_mm2,seconds,method,error,model,options\n";
   for (const auto& r : rows) {
-    csv += csvField(r.file) + "," + r.status + "," + std::to_string(r.count) + "," + std::to_string(r.width) + "," +
-           std::to_string(r.height) + "," + number(r.threshold, 4) + "," + number(r.cellDiameterPx, 2) + "," +
-           number(r.seconds, 3) + "," + csvField(r.method) + "," + csvField(r.error) + "," +
-           csvField(r.model) + "," + csvField(r.options) + "\n";
+    const bool physical = r.pixelSizeUm > 0 && r.status == "ok";
+    const double areaPx = double(r.width) * double(r.height);
+    csv += csvField(r.file) + "," + r.status + "," + std::to_string(r.count) + markerFields(r.markerCounts, layout) +
+           "," + std::to_string(r.width) + "," + std::to_string(r.height) + "," + number(r.threshold, 4) + "," +
+           number(r.cellDiameterPx, 2) + "," + (physical ? number(r.cellDiameterPx * r.pixelSizeUm, 2) : "") + "," +
+           (physical ? number(r.pixelSizeUm, 6) : "") + "," + csvField(r.pixelSizeSource) + "," +
+           (physical ? squareMicrometres(areaPx, r.pixelSizeUm) : "") + "," +
+           (physical ? cellsPerSquareMillimetre(r.count, areaPx, r.pixelSizeUm) : "") + "," + number(r.seconds, 3) +
+           "," + csvField(r.method) + "," + csvField(r.error) + "," + csvField(r.model) + "," + csvField(r.options) +
+           "\n";
   }
   return csv;
 }
 
-std::string regionsCsvHeader() {
-  return "file,region,count,area_px2,cells_per_million_px2,threshold,cell_diameter_px,method,model,options\n";
+std::string regionsCsvHeader(const TableLayout& layout) {
+  return "file,region,count" + markerHeader(layout) +
+         ",area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,threshold,cell_diameter_px,method,"
+         "model,options\n";
 }
 
 std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions) {
+  TableLayout layout;
+  if (!regions.empty()) layout.markerColumns.resize(regions.front().markerCounts.size());
   std::string csv;
   for (const RegionCount& region : regions)
-    csv += csvField(row.file) + "," + csvField(region.name) + "," + std::to_string(region.count) + "," +
-           number(region.areaPx, 1) + "," + number(region.areaPx > 0 ? region.count / region.areaPx * 1e6 : 0, 3) +
-           "," + number(row.threshold, 4) + "," + number(row.cellDiameterPx, 2) + "," + csvField(row.method) + "," +
-           csvField(row.model) + "," + csvField(row.options) + "\n";
+    csv += csvField(row.file) + "," + csvField(region.name) + "," + std::to_string(region.count) +
+           markerFields(region.markerCounts, layout) + "," + number(region.areaPx, 1) + "," +
+           number(region.areaPx > 0 ? region.count / region.areaPx * 1e6 : 0, 3) + "," +
+           squareMicrometres(region.areaPx, row.pixelSizeUm) + "," +
+           cellsPerSquareMillimetre(region.count, region.areaPx, row.pixelSizeUm) + "," +
+           (row.pixelSizeUm > 0 ? number(row.pixelSizeUm, 6) : "") + "," + number(row.threshold, 4) + "," +
+           number(row.cellDiameterPx, 2) + "," + csvField(row.method) + "," + csvField(row.model) + "," +
+           csvField(row.options) + "\n";
   return csv;
 }
 
-std::string objectsCsvHeader() {
-  return "file,object,centroid_x,centroid_y,area_px,bbox_x,bbox_y,bbox_width,bbox_height,mean_probability,"
-         "mean_intensity\n";
+std::string objectsCsvHeader(const TableLayout& layout) {
+  std::string header =
+      "file,object,centroid_x,centroid_y,area_px,area_um2,bbox_x,bbox_y,bbox_width,bbox_height,mean_probability,"
+      "mean_intensity";
+  if (!layout.markerColumns.empty()) header += ",positivity";
+  for (int c = 1; c <= layout.channels; ++c) header += ",mean_ch" + std::to_string(c);
+  return header + "\n";
 }
 
-std::string objectsCsvRows(const std::string& file, const Detection& detection) {
+std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm,
+                           const std::vector<PositivityRule>& rules, const TableLayout& layout) {
   std::string csv;
   const std::string name = csvField(file);
   for (const auto& o : detection.objects) {
     csv += name + "," + std::to_string(o.label) + "," + number(o.centroid.x, 2) + "," + number(o.centroid.y, 2) + "," +
-           std::to_string(o.areaPx) + "," + std::to_string(o.boundingBox.x) + "," + std::to_string(o.boundingBox.y) +
-           "," + std::to_string(o.boundingBox.width) + "," + std::to_string(o.boundingBox.height) + "," +
-           number(o.meanProbability, 4) + "," + number(o.meanIntensity, 4) + "\n";
+           std::to_string(o.areaPx) + "," + squareMicrometres(o.areaPx, pixelSizeUm) + "," +
+           std::to_string(o.boundingBox.x) + "," + std::to_string(o.boundingBox.y) + "," +
+           std::to_string(o.boundingBox.width) + "," + std::to_string(o.boundingBox.height) + "," +
+           number(o.meanProbability, 4) + "," + number(o.meanIntensity, 4);
+    if (!layout.markerColumns.empty()) csv += "," + positivityLabel(o, rules);
+    for (int c = 0; c < layout.channels; ++c)
+      csv += "," + (c < int(o.channelMeans.size()) ? number(o.channelMeans[c], 2) : std::string());
+    csv += "\n";
   }
   return csv;
 }
@@ -82,7 +137,43 @@ std::string labelsPng(const cv::Mat& labels) {
   return encodePng(sixteen);
 }
 
-cv::Mat overlayImage(const cv::Mat& rgb, const Detection& detection) {
+double scaleBarMicrometres(int imageWidthPx, double pixelSizeUm) {
+  const double target = imageWidthPx * pixelSizeUm / 5;
+  const double decade = std::pow(10.0, std::floor(std::log10(target)));
+  double bar = decade;
+  for (const double step : {2.0, 5.0})
+    if (decade * step <= target) bar = decade * step;
+  return bar;
+}
+
+namespace {
+
+// A white bar with its length below it, at the bottom right, on a dark box so that it reads on any slide. OpenCV's
+// fonts have no µ: the label says "um".
+void drawScaleBar(cv::Mat& bgr, double pixelSizeUm) {
+  const double micrometres = scaleBarMicrometres(bgr.cols, pixelSizeUm);
+  const int length = std::max(1, cvRound(micrometres / pixelSizeUm));
+  const double fontScale = std::max(0.4, bgr.cols / 1600.0);
+  const int thickness = std::max(1, cvRound(2 * fontScale)), barHeight = std::max(3, cvRound(6 * fontScale));
+  std::string label = micrometres >= 1 ? fixedDecimal(micrometres, 0) : fixedDecimal(micrometres, 3);
+  label += " um";
+  int baseline = 0;
+  const cv::Size text = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, fontScale, thickness, &baseline);
+  const int margin = cvRound(12 * fontScale);
+  const int right = bgr.cols - 2 * margin, bottom = bgr.rows - 2 * margin;
+  const cv::Rect box(right - std::max(length, text.width) - margin, bottom - barHeight - text.height - baseline - 2 * margin,
+                     std::max(length, text.width) + 2 * margin, barHeight + text.height + baseline + 3 * margin);
+  cv::Mat roi = bgr(box & cv::Rect(0, 0, bgr.cols, bgr.rows));
+  roi *= 0.35;
+  cv::rectangle(bgr, cv::Rect(right - length, bottom - barHeight - text.height - baseline - margin, length, barHeight),
+                cv::Scalar(255, 255, 255), cv::FILLED);
+  cv::putText(bgr, label, cv::Point(right - (length + text.width) / 2, bottom - baseline), cv::FONT_HERSHEY_SIMPLEX,
+              fontScale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
+}
+
+}  // namespace
+
+cv::Mat overlayImage(const cv::Mat& rgb, const Detection& detection, double pixelSizeUm) {
   cv::Mat bgr;
   cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
   bgr.convertTo(bgr, CV_8UC3, 255.0);
@@ -94,11 +185,12 @@ cv::Mat overlayImage(const cv::Mat& rgb, const Detection& detection) {
   bgr.setTo(cv::Scalar(0, 255, 255), outline);
   for (const auto& o : detection.objects)
     cv::circle(bgr, cv::Point(cvRound(o.centroid.x), cvRound(o.centroid.y)), 2, cv::Scalar(255, 0, 255), cv::FILLED);
+  if (pixelSizeUm > 0) drawScaleBar(bgr, pixelSizeUm);
   return bgr;
 }
 
-std::string overlayPng(const cv::Mat& rgb, const Detection& detection) {
-  return encodePng(overlayImage(rgb, detection));
+std::string overlayPng(const cv::Mat& rgb, const Detection& detection, double pixelSizeUm) {
+  return encodePng(overlayImage(rgb, detection, pixelSizeUm));
 }
 
 }  // namespace fluocount

@@ -1,6 +1,7 @@
 #pragma once
 // Results as files: the count table, the per-object table, label masks and overlays. Tables are CSV (RFC 4180
 // quoting); images are PNG. Writing goes through writeFileAtomically.
+#include "core/cell_channels.h"
 #include "core/postprocess.h"
 #include "core/regions.h"
 
@@ -23,21 +24,37 @@ struct CountRow {
   std::string error;  // when status is "error"
   std::string model;    // model file, or "classical"
   std::string options;  // fluocount-cli count options that reproduce this row
+  double pixelSizeUm = 0;                // 0: unknown, the row is in pixels only
+  std::string pixelSizeSource = "none";  // where the pixel size came from
+  std::vector<int> markerCounts;         // per positivity column (CellCounter::markerColumns)
+};
+
+// How the tables of one run are laid out: the positivity columns and how many channel columns objects.csv has.
+struct TableLayout {
+  std::vector<std::string> markerColumns;
+  int channels = 0;
 };
 
 std::string csvField(const std::string& value);
-std::string countsCsv(const std::vector<CountRow>& rows);
-std::string objectsCsvHeader();
+// counts.csv. Areas and densities in µm² and cells/mm² where the row has a pixel size, else those fields are
+// empty and pixel_size_source says "none".
+std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout = {});
+// objects.csv: per cell, its area in µm² where known, its positivity label and its mean in each channel (raw units).
+std::string objectsCsvHeader(const TableLayout& layout = {});
+std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm = 0,
+                           const std::vector<PositivityRule>& rules = {}, const TableLayout& layout = {});
 // regions.csv: one row per region of each counted image, with the count row's method and options columns. Areas in
-// px² and density in cells per million px² (physical units need the pixel size: not yet read).
-std::string regionsCsvHeader();
+// px² and µm², densities in cells per million px² and cells/mm² (the physical ones empty without a pixel size).
+std::string regionsCsvHeader(const TableLayout& layout = {});
 std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions);
-std::string objectsCsvRows(const std::string& file, const Detection& detection);
 
 // Label image as 16-bit PNG bytes (0 = background); throws std::runtime_error above 65535 objects.
 std::string labelsPng(const cv::Mat& labels);
-// rgb (normalised CV_32FC3) with each object's outline and centre drawn, as PNG bytes.
-std::string overlayPng(const cv::Mat& rgb, const Detection& detection);
-cv::Mat overlayImage(const cv::Mat& rgb, const Detection& detection);  // BGR 8-bit
+// rgb (normalised CV_32FC3) with each object's outline and centre drawn, as PNG bytes; with a pixel size (µm, 0 for
+// none), a scale bar in the bottom-right corner.
+std::string overlayPng(const cv::Mat& rgb, const Detection& detection, double pixelSizeUm = 0);
+cv::Mat overlayImage(const cv::Mat& rgb, const Detection& detection, double pixelSizeUm = 0);  // BGR 8-bit
+// A scale bar's length: a round number of µm (1, 2, 5 x 10^k) near a fifth of the image's width.
+double scaleBarMicrometres(int imageWidthPx, double pixelSizeUm);
 
 }  // namespace fluocount

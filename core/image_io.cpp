@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -55,7 +56,7 @@ std::optional<cv::Size> headerSize(const std::string& b, Format format) {
 
 // The image size of a TIFF, after refusing a layout whose strips or tiles would make OpenCV's decoder allocate far
 // more than the image itself (a few hundred header bytes can otherwise ask for gigabytes).
-std::optional<cv::Size> checkedTiffSize(const std::string& bytes, const std::string& path) {
+TiffLayout checkedTiffLayout(const std::string& bytes, const std::string& path) {
   TiffLayout layout;
   try {
     layout = readTiffLayout(bytes);
@@ -72,7 +73,32 @@ std::optional<cv::Size> checkedTiffSize(const std::string& bytes, const std::str
   if (layout.width > std::uint32_t(std::numeric_limits<int>::max()) ||
       layout.height > std::uint32_t(std::numeric_limits<int>::max()))
     throw ImageError(path + ": TIFF header declares an image too large to decode");
-  return cv::Size(static_cast<int>(layout.width), static_cast<int>(layout.height));
+  return layout;
+}
+
+// The planes of a multi-channel TIFF's channel pages. A plain multi-page TIFF whose later pages differ (a
+// thumbnail, a pyramid level) keeps the pages up to the first that differs.
+std::vector<cv::Mat> channelPlanes(const std::string& bytes, std::vector<int> pages, bool plainPages,
+                                   const std::string& path) {
+  while (true) {
+    try {
+      return readTiffPlanes(bytes, pages);
+    } catch (const std::exception& e) {
+      if (!plainPages || pages.size() <= 1) throw ImageError(path + ": " + e.what());
+      pages.pop_back();
+    }
+  }
+}
+
+// Splits a decoded image into its channels in RGB order, alpha dropped.
+std::vector<cv::Mat> splitChannels(const cv::Mat& pixels) {
+  std::vector<cv::Mat> planes;
+  cv::split(pixels, planes);
+  if (planes.size() >= 3) {
+    planes.resize(3);
+    std::swap(planes[0], planes[2]);  // BGR -> RGB
+  }
+  return planes;
 }
 
 std::string describe(const cv::Mat& m) {
@@ -103,13 +129,43 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     if (bytes.find("\xFF\xD9", bytes.size() - tail) == std::string::npos)
       throw ImageError(path + ": truncated JPEG (no end-of-image marker)");
   }
-  const std::optional<cv::Size> size = format == Format::Tiff ? checkedTiffSize(bytes, path) : headerSize(bytes, format);
+  std::optional<TiffLayout> layout;
+  if (format == Format::Tiff) layout = checkedTiffLayout(bytes, path);
+  const std::optional<cv::Size> size =
+      layout ? cv::Size(static_cast<int>(layout->width), static_cast<int>(layout->height)) : headerSize(bytes, format);
   if (size) {
     const std::int64_t pixels = std::int64_t(size->width) * size->height;
     if (size->width <= 0 || size->height <= 0) throw ImageError(path + ": header declares an empty image");
     if (pixels > limits.maxPixels)
       throw ImageError(path + ": " + std::to_string(size->width) + "x" + std::to_string(size->height) + " is " +
                        std::to_string(pixels) + " pixels, above the limit of " + std::to_string(limits.maxPixels));
+  }
+  ImageMetadata metadata;
+  if (layout) metadata = tiffMetadata(*layout);
+  else if (format == Format::Png) metadata = pngMetadata(bytes);
+  // More than one channel page, more samples than OpenCV decodes, or samples in separate planes (which OpenCV's
+  // decoder misreads): FluoCount's own reader.
+  if (metadata.channelPages.size() > 1 || (layout && (layout->samplesPerPixel > 4 || layout->separatePlanes))) {
+    if (metadata.channelPages.empty()) metadata.channelPages = {0};
+    const std::int64_t planes = std::int64_t(metadata.channelPages.size()) * std::max<int>(1, layout->samplesPerPixel);
+    if (std::int64_t(size->width) * size->height * planes > 4 * limits.maxPixels)
+      throw ImageError(path + ": " + std::to_string(planes) + " channels of " +
+                       std::to_string(size->width) + "x" + std::to_string(size->height) + " are above the pixel limit");
+    const bool plainPages = layout->description.empty() ||
+                            (layout->description.rfind("ImageJ=", 0) != 0 &&
+                             layout->description.find("<OME") == std::string::npos);
+    RawImage raw{path, {}, channelPlanes(bytes, metadata.channelPages, plainPages, path), {}, metadata.pixelSize,
+                 metadata.notes};
+    // One page of three or four samples is a colour image stored plane by plane: the network sees its colours.
+    const bool colourPage = metadata.channelPages.size() == 1 && (raw.channels.size() == 3 || raw.channels.size() == 4);
+    if (colourPage) cv::merge(std::vector<cv::Mat>{raw.channels[2], raw.channels[1], raw.channels[0]}, raw.pixels);
+    else raw.pixels = raw.channels[0];
+    if (raw.channels.size() == 4 && colourPage) raw.channels.pop_back();  // alpha
+    for (std::size_t c = 0; c < raw.channels.size(); ++c)
+      raw.channelNames.push_back(c < metadata.channelNames.size() && !metadata.channelNames[c].empty()
+                                     ? metadata.channelNames[c]
+                                     : "ch" + std::to_string(c + 1));
+    return raw;
   }
   cv::Mat decoded;
   try {
@@ -130,7 +186,50 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
   } else if (channels != 1 && channels != 3 && channels != 4) {
     throw ImageError(path + ": " + std::to_string(channels) + " channels are not supported (1, 3 or 4 expected)");
   }
-  return RawImage{path, decoded};
+  RawImage raw{path, decoded, splitChannels(decoded), {}, metadata.pixelSize, metadata.notes};
+  for (std::size_t c = 0; c < raw.channels.size(); ++c) raw.channelNames.push_back("ch" + std::to_string(c + 1));
+  return raw;
+}
+
+cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels) {
+  if (channels.empty()) return raw.pixels;
+  if (channels.size() != 1 && channels.size() != 3)
+    throw ImageError("choose one channel or three (red, green, blue), not " + std::to_string(channels.size()));
+  for (const int c : channels)
+    if (c < 1 || c > static_cast<int>(raw.channels.size()))
+      throw ImageError(raw.path + ": channel " + std::to_string(c) + " was chosen, but the image has " +
+                       std::to_string(raw.channels.size()) + " channel" + (raw.channels.size() == 1 ? "" : "s"));
+  if (channels.size() == 1) return raw.channels[channels[0] - 1];
+  cv::Mat bgr;
+  cv::merge(std::vector<cv::Mat>{raw.channels[channels[2] - 1], raw.channels[channels[1] - 1],
+                                 raw.channels[channels[0] - 1]},
+            bgr);
+  return bgr;
+}
+
+std::vector<int> parseChannelList(const std::string& text) {
+  std::vector<int> channels;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    int value = 0;
+    const auto [at, error] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || error != std::errc() || at != item.data() + item.size() || value < 1 || value > 16)
+      throw std::invalid_argument("channels must be one number or three, 1 to 16, e.g. 2 or 1,2,3 (got \"" + text + "\")");
+    channels.push_back(value);
+    start = end + 1;
+  }
+  if (channels.size() != 1 && channels.size() != 3)
+    throw std::invalid_argument("choose one channel or three (red, green, blue), e.g. 2 or 1,2,3 (got \"" + text + "\")");
+  return channels;
+}
+
+std::string channelListText(const std::vector<int>& channels) {
+  std::string text;
+  for (const int c : channels) text += (text.empty() ? "" : ",") + std::to_string(c);
+  return text;
 }
 
 cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings) {

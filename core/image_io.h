@@ -1,12 +1,16 @@
 #pragma once
-// Reading micrographs and masks. PNG, TIFF and JPEG; 8- or 16-bit; 1, 3 or 4 channels. Every failure throws
+// Reading micrographs and masks. PNG, TIFF and JPEG; 8- or 16-bit; 1, 3 or 4 channels, and multi-channel TIFFs
+// (ImageJ hyperstacks, OME-TIFF, plain multi-page or many-sample TIFFs) with up to 16 channels. Every failure throws
 // ImageError with a message that names the file and says what is wrong.
+#include "core/image_metadata.h"
 #include "core/settings.h"
 
 #include <opencv2/core.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace fluocount {
 
@@ -22,11 +26,27 @@ struct ImageLimits {
 
 struct RawImage {
   std::string path;
-  cv::Mat pixels;  // as decoded: CV_8U or CV_16U, 1, 3 (BGR) or 4 (BGRA) channels
+  // What the network sees by default: CV_8U or CV_16U, 1, 3 (BGR) or 4 (BGRA) channels as decoded; for a
+  // multi-channel TIFF, its first channel.
+  cv::Mat pixels;
+  // Every channel as one CV_8U or CV_16U plane, in the file's order: an RGB file's red, green and blue (alpha
+  // dropped), a gray file's one, a multi-channel TIFF's channels of its first plane and time point.
+  std::vector<cv::Mat> channels;
+  std::vector<std::string> channelNames;  // "ch1", "ch2", ... unless the file names them
+  std::optional<PixelSize> pixelSize;     // as the file declares it
+  std::vector<std::string> notes;         // what the file declares that was not used, and why
   int bitDepth() const { return pixels.depth() == CV_16U ? 16 : 8; }
 };
 
 RawImage loadImage(const std::string& path, const ImageLimits& limits = {});
+
+// The image the network sees for a choice of channels (1-based): none, the default (pixels); one, that channel as
+// gray; three, those channels as red, green and blue. A channel the image lacks, or another number of channels, is
+// an ImageError naming the file.
+cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels);
+// "2" or "1,2,3"; throws std::invalid_argument for anything else (0, repeats allowed only as R,G,B).
+std::vector<int> parseChannelList(const std::string& text);
+std::string channelListText(const std::vector<int>& channels);
 
 // METHOD.md section 1: float RGB in [0,1] (CV_32FC3). 8-bit: /255; 16-bit: percentile stretch per image; gray is
 // replicated to three channels and alpha is dropped.

@@ -15,6 +15,7 @@ struct DetectedObject {
   int areaPx = 0;
   double meanProbability = 0;
   double meanIntensity = 0;  // mean of the normalised RGB channels
+  std::vector<double> channelMeans;  // mean raw value in each of the image's channels (core/cell_channels.h)
   // The reference code matches objects by the centre of their bounding box (METHOD.md section 7).
   cv::Point2d boxCentre() const {
     return {boundingBox.x + (boundingBox.width - 1) / 2.0, boundingBox.y + (boundingBox.height - 1) / 2.0};

@@ -242,15 +242,18 @@ std::string regionsGeoJson(const std::vector<Region>& regions) {
   return json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) + "\n";
 }
 
-std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize) {
+std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize,
+                                       const std::vector<PositivityRule>& rules) {
   if (regions.empty())
-    return {{"whole image", detection.count(), double(imageSize.width) * double(imageSize.height)}};
+    return {{"whole image", detection.count(), double(imageSize.width) * double(imageSize.height),
+             rules.empty() ? std::vector<int>{} : markerCounts(detection.objects, rules)}};
   std::vector<RegionCount> counts;
   for (const Region& region : regions) {
-    RegionCount c{region.name, 0, region.areaPx()};
+    std::vector<DetectedObject> inside;
     for (const DetectedObject& object : detection.objects)
-      c.count += region.contains({object.centroid.x + 0.5, object.centroid.y + 0.5});
-    counts.push_back(c);
+      if (region.contains({object.centroid.x + 0.5, object.centroid.y + 0.5})) inside.push_back(object);
+    counts.push_back({region.name, static_cast<int>(inside.size()), region.areaPx(),
+                      rules.empty() ? std::vector<int>{} : markerCounts(inside, rules)});
   }
   return counts;
 }

@@ -4,6 +4,7 @@
 // FeatureCollection whose Polygon or MultiPolygon features carry their name in properties.name or
 // properties.classification.name; coordinates in pixels of the full-resolution image, origin at the top-left
 // corner of the top-left pixel (so the centre of pixel (x, y) is (x + 0.5, y + 0.5)).
+#include "core/cell_channels.h"
 #include "core/postprocess.h"
 
 #include <opencv2/core.hpp>
@@ -43,10 +44,13 @@ struct RegionCount {
   std::string name;
   int count = 0;
   double areaPx = 0;
+  std::vector<int> markerCounts;  // per positivity column (core/cell_channels.h), with rules
 };
 
-// Cells per region, in the regions' order. Without regions, one region "whole image" covering it.
-std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize);
+// Cells per region, in the regions' order, and with positivity rules the region's counts per marker (the objects
+// need their channel means). Without regions, one region "whole image" covering it.
+std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize,
+                                       const std::vector<PositivityRule>& rules = {});
 
 // The detections as QuPath detection objects: each cell's outline (a Polygon along its pixels' outer edges, so it
 // encloses exactly the cell's pixels and any holes), classification "Cell", and its measurements (area, centroid,

@@ -4,6 +4,8 @@
 #include "core/networks.h"
 #include "tests/test_support.h"
 
+#include <opencv2/imgcodecs.hpp>
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -115,7 +117,7 @@ private slots:
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv"), rows = csvLines(out + "/regions.csv");
     QCOMPARE(rows.size(), 1 + 2 + 1);  // header, two halves, the other slide's whole image
-    QVERIFY(rows[0].startsWith("file,region,count,area_px2,cells_per_million_px2,threshold"));
+    QVERIFY(rows[0].startsWith("file,region,count,area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,"));
     const int slideCount = counts[1].split(',')[2].toInt();  // counts.csv is in file order: Mar19b first
     QCOMPARE(rows[1].split(',')[1], QString("left"));
     QCOMPARE(rows[1].split(',')[2].toInt() + rows[2].split(',')[2].toInt(), slideCount);
@@ -134,6 +136,77 @@ private slots:
     QVERIFY2(refused.err.contains("Mar19bS1C4R2_LHr_200x.geojson, feature 1 (LHr)"), qPrintable(refused.err));
     QCOMPARE(csvLines(again + "/counts.csv")[1].split(',')[2].toInt(), slideCount);
     QCOMPARE(csvLines(again + "/regions.csv").size(), 2);  // header and the other slide
+  }
+
+  // A study's tables from a multi-channel TIFF: the network on the chosen channel, the ImageJ pixel size, areas in
+  // µm² and densities in cells/mm², positivity per channel and per combination, channel means per cell, a scale bar.
+  void multiChannelStackGivesTheStudysTables() {
+    const QString folder = temp.filePath("stack");
+    QDir().mkpath(folder);
+    const cv::Mat bgr = cv::imread(dataFile(kRedSlide), cv::IMREAD_COLOR)(cv::Rect(0, 0, 800, 600)).clone();
+    std::vector<cv::Mat> planes;
+    cv::split(bgr, planes);
+    writeTiff((folder + "/stack.tif").toStdString(), {planes[2], planes[1], planes[0]},
+              {"ImageJ=1.54f\nimages=3\nchannels=3\nunit=micron\n", 1 / 0.65, 1});
+    const QString regions = temp.filePath("stack-regions");
+    QDir().mkpath(regions);
+    writeBytes((regions + "/stack.geojson").toStdString(), R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"name":"left"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[400,0],[400,600],[0,600],[0,0]]]}},
+      {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[400,0],[800,0],[800,600],[400,600],[400,0]]]}}]})");
+    const QString out = temp.filePath("stack-out");
+    const Run run = runCli({"count", folder, "--diameter", "33", "--channel", "1,2,3", "--positive", "1:100",
+                            "--positive", "2:60", "--out", out, "--objects", "--overlays", "--regions", regions});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const QStringList counts = csvLines(out + "/counts.csv");
+    QCOMPARE(counts.size(), 2);
+    const QStringList header = counts[0].split(','), row = counts[1].split(',');
+    QVERIFY2(counts[0].startsWith("file,status,count,ch1+,ch2+,ch1+ch2+,ch1+ch2-,ch1-ch2+,ch1-ch2-,width"),
+             qPrintable(counts[0]));
+    const int cells = row[2].toInt();
+    QVERIFY(cells > 3);
+    QCOMPARE(row[header.indexOf("pixel_size_um")], QString("0.650000"));
+    QCOMPARE(row[header.indexOf("pixel_size_source")], QString("ImageJ"));
+    QCOMPARE(row[header.indexOf("image_area_um2")], QString("202800.0"));  // 800 x 600 x 0.65²
+    QVERIFY(std::abs(row[header.indexOf("cells_per_mm2")].toDouble() - cells / 0.2028) < 0.01);
+    QCOMPARE(row[header.indexOf("cell_diameter_um")], QString("21.45"));
+    int combinations = 0;
+    for (int c = 5; c <= 8; ++c) combinations += row[c].toInt();
+    QCOMPARE(combinations, cells);
+    QVERIFY2(counts[1].contains("--channel 1,2,3 --positive 1:100 --positive 2:60\""), qPrintable(counts[1]));
+
+    const QStringList objects = csvLines(out + "/objects.csv");
+    QCOMPARE(objects.size(), 1 + cells);
+    QVERIFY2(objects[0].endsWith("mean_intensity,positivity,mean_ch1,mean_ch2,mean_ch3"), qPrintable(objects[0]));
+    const QStringList objectHeader = objects[0].split(',');
+    int positiveInRed = 0;
+    for (int i = 1; i < objects.size(); ++i) {
+      const QStringList fields = objects[i].split(',');
+      const bool positive = fields[objectHeader.indexOf("positivity")].startsWith("ch1+");
+      QCOMPARE(positive, fields[objectHeader.indexOf("mean_ch1")].toDouble() >= 100);
+      positiveInRed += positive;
+    }
+    QCOMPARE(positiveInRed, row[3].toInt());
+
+    const QStringList regionRows = csvLines(out + "/regions.csv");
+    QCOMPARE(regionRows.size(), 3);
+    const QStringList left = regionRows[1].split(','), right = regionRows[2].split(',');
+    QCOMPARE(left[2].toInt() + right[2].toInt(), cells);
+    QCOMPARE(left[3].toInt() + right[3].toInt(), row[3].toInt());  // ch1+ per region add up too
+    QCOMPARE(left[regionRows[0].split(',').indexOf("area_um2")], QString("101400.0"));
+    QVERIFY(QFileInfo(out + "/overlays/stack.png").size() > 0);
+
+    // The diameter in µm converts through the file's pixel size: 21.45 µm at 0.65 µm is the 33 px above.
+    const Run micrometres = runCli({"count", folder, "--diameter", "21.45um", "--channel", "1,2,3"});
+    QCOMPARE(micrometres.exitCode, 0);
+    QVERIFY2(micrometres.out.contains(QRegularExpression("stack\\.tif\\s+" + QString::number(cells) + "\\s")),
+             qPrintable(micrometres.out));
+    // Bad choices: a channel the image lacks is that image's error; a pixel size of 0 is refused before counting.
+    const Run missing = runCli({"count", folder, "--channel", "4"});
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY2(missing.err.contains("stack.tif: channel 4 was chosen, but the image has 3 channels"), qPrintable(missing.err));
+    const Run zero = runCli({"count", folder, "--pixel-size", "0"});
+    QVERIFY(zero.exitCode != 0);
+    QVERIFY2(zero.err.contains("pixel size of 0"), qPrintable(zero.err));
   }
 
   void evaluateAndSweepReportTheirFigures() {

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include <string>
+#include <vector>
 
 namespace fluocount::test {
 
@@ -41,3 +42,19 @@ QString makeLocale(const QString& folder, const QString& locale);
       QFAIL(qPrintable("real test data not found at " FLUOCOUNT_SHARED_DIR "/data (set FLUOCOUNT_SHARED_DATA " \
                        "or place the project's shared/ folder beside the checkout)"));                          \
   } while (0)
+
+namespace fluocount::test {
+
+// A TIFF such as microscopes and ImageJ write: one page per Mat (each 8- or 16-bit, 1 to N channels, stored
+// interleaved, or as separate planes with separatePlanes), the description on the first page, and the resolution
+// tags when xResolution > 0 (pixels per resolutionUnit: 1 none, 2 inch, 3 cm). tileSize > 0 writes tiles.
+struct TiffPageOptions {
+  std::string description;
+  double xResolution = 0;
+  int resolutionUnit = 1;
+  bool separatePlanes = false;
+  int tileSize = 0;
+};
+void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const TiffPageOptions& options = {});
+
+}  // namespace fluocount::test

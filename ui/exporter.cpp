@@ -35,7 +35,10 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
 
   ExportSummary summary;
   std::vector<CountRow> rows;
-  std::string objects = objectsCsvHeader();
+  TableLayout layout;
+  layout.markerColumns = counter.markerColumns();
+  // objects.csv has a column per channel of the slide with the most: its rows wait for the last slide.
+  std::vector<std::pair<CountRow, Detection>> objectRows;
   const bool needImages = plan.objects || plan.overlays;
   for (std::size_t i = 0; i < slides.size(); ++i) {
     if (cancel) throw std::runtime_error("export cancelled; counts.csv was not written");
@@ -48,15 +51,20 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
       continue;
     }
     const SlideAnalysis& a = *s.slide.analysis;
-    const cv::Mat rgb = needImages ? counter.normalisedImage(row.file) : cv::Mat();
-    const Detection detection =
+    // The image again, for what the tables say besides the cells (pixel size, channels): as the CLI's count does.
+    const RawImage raw = loadImage(row.file, counter.settings().limits);
+    const ImageFacts facts = counter.factsOf(raw);
+    const cv::Mat rgb = needImages ? counter.normalisedImage(raw) : cv::Mat();
+    Detection detection =
         detectObjects(a.heatmap, s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
-    counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds);
+    counter.measureChannels(detection, facts);
+    counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds, facts);
+    layout.channels = std::max(layout.channels, static_cast<int>(facts.channels.size()));
     rows.push_back(row);
     summary.cells += row.count;
     ++summary.slides;
     const QString stem = QFileInfo(s.slide.name).completeBaseName();
-    if (plan.objects) objects += objectsCsvRows(row.file, detection);
+    if (plan.objects) objectRows.emplace_back(row, Detection{cv::Mat(), detection.objects});
     if (plan.labels) {
       const QString path = out.filePath("labels/" + stem + ".png");
       writeFileAtomically(path.toStdString(), labelsPng(detection.labels), overwrite);
@@ -64,14 +72,18 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     }
     if (plan.overlays) {
       const QString path = out.filePath("overlays/" + stem + ".png");
-      writeFileAtomically(path.toStdString(), overlayPng(rgb, detection), overwrite);
+      writeFileAtomically(path.toStdString(), overlayPng(rgb, detection, row.pixelSizeUm), overwrite);
       summary.files << path;
     }
     if (progress) progress(int(i + 1), int(slides.size()));
   }
-  writeFileAtomically(out.filePath("counts.csv").toStdString(), countsCsv(rows), overwrite);
+  writeFileAtomically(out.filePath("counts.csv").toStdString(), countsCsv(rows, layout), overwrite);
   summary.files.prepend(out.filePath("counts.csv"));
   if (plan.objects) {
+    std::string objects = objectsCsvHeader(layout);
+    for (const auto& [objectRow, objectDetection] : objectRows)
+      objects += objectsCsvRows(objectRow.file, objectDetection, objectRow.pixelSizeUm, counter.settings().positivity,
+                                layout);
     writeFileAtomically(out.filePath("objects.csv").toStdString(), objects, overwrite);
     summary.files << out.filePath("objects.csv");
   }

@@ -1,0 +1,214 @@
+#include "core/image_metadata.h"
+
+#include "core/numeric_locale.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+namespace fluocount {
+namespace {
+
+constexpr int kMaxChannels = 16;
+
+std::optional<double> parseNumber(std::string text) {
+  text.erase(0, text.find_first_not_of(" \t\r"));
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  return value;
+}
+
+// Micrometres per unit for the unit names ImageJ and OME use; nullopt for "pixel", "inch"-less unknowns, etc.
+std::optional<double> micrometresPer(std::string unit) {
+  unit.erase(0, unit.find_first_not_of(" \t\r"));
+  unit.erase(unit.find_last_not_of(" \t\r") + 1);
+  static const std::map<std::string, double> units = {
+      {"micron", 1},      {"microns", 1},     {"um", 1},       {"\xC2\xB5m", 1}, {"\xB5m", 1},
+      {"\\u00B5m", 1},    {"\xCE\xBCm", 1},   {"nm", 1e-3},    {"nanometer", 1e-3}, {"mm", 1e3},
+      {"cm", 1e4},        {"m", 1e6},         {"inch", 25400}, {"in", 25400},   {"\xC3\x85", 1e-4},
+      {"\\u00C5", 1e-4}};
+  const auto found = units.find(unit);
+  if (found == units.end()) return std::nullopt;
+  return found->second;
+}
+
+std::string describeSize(double micrometres) { return fixedDecimal(micrometres, 4) + " \xC2\xB5m per pixel"; }
+
+// Accepts a declared pixel size if a microscope could have made it, else notes why not.
+void offerPixelSize(ImageMetadata& metadata, double micrometres, const std::string& source) {
+  if (metadata.pixelSize) return;  // an earlier, more specific source won
+  if (!std::isfinite(micrometres) || micrometres < kMinPixelSizeUm || micrometres > kMaxPixelSizeUm) {
+    metadata.notes.push_back(source + " declares " +
+                             (std::isfinite(micrometres) ? describeSize(micrometres) : std::string("no finite size")) +
+                             ", which no microscope makes (an image editor's dpi?): not used");
+    return;
+  }
+  metadata.pixelSize = PixelSize{micrometres, source};
+}
+
+// key=value lines of ImageJ's description.
+std::map<std::string, std::string> imageJFields(const std::string& description) {
+  std::map<std::string, std::string> fields;
+  std::size_t start = 0;
+  while (start < description.size()) {
+    std::size_t end = description.find('\n', start);
+    if (end == std::string::npos) end = description.size();
+    const std::string line = description.substr(start, end - start);
+    const std::size_t equals = line.find('=');
+    if (equals != std::string::npos) fields[line.substr(0, equals)] = line.substr(equals + 1);
+    start = end + 1;
+  }
+  return fields;
+}
+
+// The value of attribute `name` in the first XML element <tag ...>, or nullopt.
+std::optional<std::string> xmlAttribute(const std::string& xml, const std::string& tag, const std::string& name,
+                                        std::size_t from = 0, std::size_t* elementEnd = nullptr) {
+  std::size_t open = xml.find("<" + tag, from);
+  while (open != std::string::npos) {
+    const char after = open + tag.size() + 1 < xml.size() ? xml[open + tag.size() + 1] : '>';
+    if (after == ' ' || after == '\n' || after == '\t' || after == '\r' || after == '>' || after == '/') break;
+    open = xml.find("<" + tag, open + 1);
+  }
+  if (open == std::string::npos) return std::nullopt;
+  const std::size_t close = xml.find('>', open);
+  if (close == std::string::npos) return std::nullopt;
+  if (elementEnd) *elementEnd = close;
+  const std::string element = xml.substr(open, close - open);
+  for (std::size_t at = element.find(name + "="); at != std::string::npos; at = element.find(name + "=", at + 1)) {
+    const char before = at > 0 ? element[at - 1] : ' ';
+    if (before != ' ' && before != '\n' && before != '\t' && before != '\r') continue;
+    const std::size_t quote = at + name.size() + 1;
+    if (quote >= element.size() || (element[quote] != '"' && element[quote] != '\'')) continue;
+    const std::size_t endQuote = element.find(element[quote], quote + 1);
+    if (endQuote == std::string::npos) return std::nullopt;
+    return element.substr(quote + 1, endQuote - quote - 1);
+  }
+  return std::nullopt;
+}
+
+int positiveCount(const std::optional<std::string>& text) {
+  if (!text) return 1;
+  const auto value = parseNumber(*text);
+  return value && *value >= 1 && *value <= 1e6 ? static_cast<int>(*value) : 1;
+}
+
+void readOmeXml(const TiffLayout& layout, ImageMetadata& metadata) {
+  const std::string& xml = layout.description;
+  if (const auto sizeX = xmlAttribute(xml, "Pixels", "PhysicalSizeX")) {
+    const auto value = parseNumber(*sizeX);
+    const std::string unit = xmlAttribute(xml, "Pixels", "PhysicalSizeXUnit").value_or("\xC2\xB5m");
+    const auto scale = micrometresPer(unit);
+    if (!value || !scale) metadata.notes.push_back("OME-XML PhysicalSizeX \"" + *sizeX + "\" " + unit + " not understood");
+    else offerPixelSize(metadata, *value * *scale, "OME-XML");
+  }
+  const int sizeC = positiveCount(xmlAttribute(xml, "Pixels", "SizeC"));
+  const int sizeZ = positiveCount(xmlAttribute(xml, "Pixels", "SizeZ"));
+  const int sizeT = positiveCount(xmlAttribute(xml, "Pixels", "SizeT"));
+  std::string order = xmlAttribute(xml, "Pixels", "DimensionOrder").value_or("XYCZT");
+  std::size_t from = xml.find("<Pixels");
+  for (int c = 0; c < sizeC && from != std::string::npos; ++c) {
+    std::size_t end = 0;
+    const auto name = xmlAttribute(xml, "Channel", "Name", from, &end);
+    if (!end) break;
+    metadata.channelNames.push_back(name.value_or("ch" + std::to_string(c + 1)));
+    from = end;
+  }
+  if (layout.samplesPerPixel > 1) {  // an RGB OME-TIFF: the channels are the samples of each page
+    metadata.channelNames.clear();
+    return;
+  }
+  // Page of (c, z = 0, t = 0): c times the product of the sizes of the dimensions before C in the order.
+  std::size_t stride = 1;
+  for (std::size_t i = 2; i < order.size() && order[i] != 'C'; ++i)
+    stride *= order[i] == 'Z' ? sizeZ : order[i] == 'T' ? sizeT : 1;
+  if (sizeZ > 1 || sizeT > 1)
+    metadata.notes.push_back("OME-TIFF of " + std::to_string(sizeZ) + " z-planes and " + std::to_string(sizeT) +
+                             " time points: the first plane and time point are counted");
+  for (int c = 0; c < std::min(sizeC, kMaxChannels); ++c) metadata.channelPages.push_back(static_cast<int>(c * stride));
+  if (sizeC > kMaxChannels) metadata.notes.push_back("only the first 16 of " + std::to_string(sizeC) + " channels are read");
+  metadata.channelNames.resize(metadata.channelPages.size());
+}
+
+void readImageJ(const TiffLayout& layout, ImageMetadata& metadata) {
+  const auto fields = imageJFields(layout.description);
+  auto field = [&](const std::string& key) -> std::optional<std::string> {
+    const auto found = fields.find(key);
+    if (found == fields.end()) return std::nullopt;
+    return found->second;
+  };
+  if (const auto unit = field("unit")) {
+    const auto scale = micrometresPer(*unit);
+    if (!scale) metadata.notes.push_back("ImageJ unit \"" + *unit + "\" is not a length: the image stays in pixels");
+    else if (layout.xResolution > 0) offerPixelSize(metadata, *scale / layout.xResolution, "ImageJ");
+  }
+  const int channels = positiveCount(field("channels"));
+  const int slices = positiveCount(field("slices")), frames = positiveCount(field("frames"));
+  if (slices > 1 || frames > 1)
+    metadata.notes.push_back("ImageJ stack of " + std::to_string(slices) + " slices and " + std::to_string(frames) +
+                             " frames: the first slice and frame are counted");
+  // A hyperstack stores channel, then slice, then frame: the channels of the first slice and frame lead.
+  if (channels > 1 && layout.samplesPerPixel == 1)
+    for (int c = 0; c < std::min(channels, kMaxChannels); ++c) metadata.channelPages.push_back(c);
+  if (channels > kMaxChannels)
+    metadata.notes.push_back("only the first 16 of " + std::to_string(channels) + " channels are read");
+}
+
+}  // namespace
+
+ImageMetadata tiffMetadata(const TiffLayout& layout) {
+  ImageMetadata metadata;
+  const std::string& description = layout.description;
+  const bool ome = description.find("<OME") != std::string::npos;
+  const bool imageJ = description.rfind("ImageJ=", 0) == 0;
+  if (ome) readOmeXml(layout, metadata);
+  else if (imageJ) readImageJ(layout, metadata);
+  else if (layout.pages > 1 && layout.samplesPerPixel == 1) {
+    // A plain multi-page TIFF: its pages are taken for channels (loadImage keeps only pages of the first's size).
+    for (int page = 0; page < std::min(layout.pages, kMaxChannels); ++page) metadata.channelPages.push_back(page);
+    if (layout.pages > kMaxChannels)
+      metadata.notes.push_back("only the first 16 of " + std::to_string(layout.pages) + " pages are read");
+  }
+  // The resolution tags proper: pixels per inch or per centimetre (unit 1, "none", has no length).
+  if (layout.xResolution > 0 && (layout.resolutionUnit == 2 || layout.resolutionUnit == 3))
+    offerPixelSize(metadata, (layout.resolutionUnit == 2 ? 25400.0 : 10000.0) / layout.xResolution,
+                   "TIFF resolution");
+  return metadata;
+}
+
+ImageMetadata pngMetadata(const std::string& bytes) {
+  ImageMetadata metadata;
+  auto bigEndian = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  std::size_t at = 8;  // after the signature
+  while (at + 12 <= bytes.size()) {
+    const std::uint32_t length = bigEndian(at);
+    const std::string type = bytes.substr(at + 4, 4);
+    if (type == "IDAT" || type == "IEND") break;
+    if (type == "pHYs" && length == 9 && at + 8 + 9 <= bytes.size()) {
+      const std::uint32_t pixelsPerUnitX = bigEndian(at + 8);
+      const bool metre = static_cast<unsigned char>(bytes[at + 16]) == 1;
+      if (metre && pixelsPerUnitX > 0) offerPixelSize(metadata, 1e6 / pixelsPerUnitX, "PNG pHYs");
+      break;
+    }
+    if (length > bytes.size()) break;
+    at += 12 + std::size_t(length);
+  }
+  return metadata;
+}
+
+PixelSize checkedUserPixelSize(double micrometres, const std::string& what) {
+  if (!std::isfinite(micrometres) || micrometres < kMinPixelSizeUm || micrometres > kMaxPixelSizeUm)
+    throw std::invalid_argument(what + ": a pixel size of " + fixedDecimal(micrometres, 6) +
+                                " \xC2\xB5m is outside " + fixedDecimal(kMinPixelSizeUm, 3) + " to " +
+                                fixedDecimal(kMaxPixelSizeUm, 0) + " \xC2\xB5m per pixel");
+  return PixelSize{micrometres, what};
+}
+
+}  // namespace fluocount
