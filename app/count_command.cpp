@@ -3,6 +3,7 @@
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
 #include "core/export.h"
+#include "core/imagej_roi.h"
 #include "core/sharding.h"
 
 #include <unistd.h>
@@ -18,7 +19,7 @@ namespace {
 
 struct OutputPlan {
   fs::path folder;
-  bool objects = false, labels = false, overlays = false, geojson = false;
+  bool objects = false, labels = false, overlays = false, geojson = false, imagej = false;
   fs::path regions;  // <regions>/<stem>.geojson per image, when given
   Overwrite overwrite = Overwrite::Refuse;
 };
@@ -45,13 +46,21 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
   if (plan.geojson)
     writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(), detectionsGeoJson(result.detection),
                         plan.overwrite);
+  if (plan.imagej)
+    writeFileAtomically((plan.folder / "roisets" / (stem + ".zip")).string(), detectionsRoiSet(result.detection),
+                        plan.overwrite);
 }
 
-// The image's regions: <regions>/<stem>.geojson when that file exists, else none (the whole image).
+// The image's regions: <regions>/<stem>.geojson (QuPath), else <stem>.zip or <stem>.roi (ImageJ), else none (the
+// whole image).
 std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, cv::Size size) {
-  const fs::path path = plan.regions / (fs::path(file).stem().string() + ".geojson");
-  if (plan.regions.empty() || !fs::exists(path)) return {};
-  return loadRegions(path.string(), size);
+  if (plan.regions.empty()) return {};
+  const std::string stem = fs::path(file).stem().string();
+  if (fs::exists(plan.regions / (stem + ".geojson"))) return loadRegions((plan.regions / (stem + ".geojson")).string(), size);
+  for (const char* extension : {".zip", ".roi"})
+    if (fs::exists(plan.regions / (stem + extension)))
+      return loadRoiRegions((plan.regions / (stem + extension)).string(), size);
+  return {};
 }
 
 void printTable(const std::vector<CountRow>& rows) {
@@ -87,9 +96,12 @@ int runCountCommand(const QStringList& arguments) {
       {"overlays", "Also write an overlay PNG per image to <out>/overlays/."},
       {"geojson", "Also write each image's cells (outlines, measurements) as GeoJSON that QuPath imports, to "
                   "<out>/geojson/<stem>.geojson."},
+      {"imagej", "Also write each image's cells as an ImageJ ROI set (outlines with their measurements, and one "
+                 "point ROI of all centres) that Fiji's ROI Manager opens, to <out>/roisets/<stem>.zip."},
       {"regions", "Count per region too: read <dir>/<stem>.geojson (QuPath annotations: named Polygon or MultiPolygon "
-                  "features, pixel coordinates) for each image and write <out>/regions.csv; an image without a file "
-                  "is one region, 'whole image'. A cell belongs to every region that contains its centroid.", "dir"},
+                  "features, pixel coordinates) or <dir>/<stem>.zip / .roi (an ImageJ ROI set or ROI: ROIs of one "
+                  "name are one region) for each image and write <out>/regions.csv; an image without a file is one "
+                  "region, 'whole image'. A cell belongs to every region that contains its centroid.", "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
       {"shard", "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
                 "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
@@ -103,13 +115,15 @@ int runCountCommand(const QStringList& arguments) {
   plan.labels = parser.isSet("labels");
   plan.overlays = parser.isSet("overlays");
   plan.geojson = parser.isSet("geojson");
+  plan.imagej = parser.isSet("imagej");
   if (parser.isSet("regions")) {
     plan.regions = parser.value("regions").toStdString();
     if (!fs::is_directory(plan.regions)) throw CliError("--regions: " + plan.regions.string() + " is not a folder");
   }
   plan.overwrite = parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse;
-  if ((plan.objects || plan.labels || plan.overlays || plan.geojson || !plan.regions.empty()) && !parser.isSet("out"))
-    throw CliError("--objects, --labels, --overlays, --geojson and --regions need --out DIR");
+  if ((plan.objects || plan.labels || plan.overlays || plan.geojson || plan.imagej || !plan.regions.empty()) &&
+      !parser.isSet("out"))
+    throw CliError("--objects, --labels, --overlays, --geojson, --imagej and --regions need --out DIR");
   std::vector<std::string> tables;
   if (parser.isSet("out")) {
     plan.folder = parser.value("out").toStdString();
@@ -117,6 +131,7 @@ int runCountCommand(const QStringList& arguments) {
     if (plan.labels) fs::create_directories(plan.folder / "labels");
     if (plan.overlays) fs::create_directories(plan.folder / "overlays");
     if (plan.geojson) fs::create_directories(plan.folder / "geojson");
+    if (plan.imagej) fs::create_directories(plan.folder / "roisets");
     tables.push_back((plan.folder / "counts.csv").string());
     if (plan.objects) tables.push_back((plan.folder / "objects.csv").string());
     if (!plan.regions.empty()) tables.push_back((plan.folder / "regions.csv").string());

@@ -46,25 +46,13 @@ bool crossesItself(const Ring& ring) {
 // One GeoJSON linear ring: [[x, y], ...], closed by repeating the first vertex (which is dropped here).
 Ring parseRing(const json& coordinates, cv::Size imageSize, const std::string& where) {
   if (!coordinates.is_array()) throw RegionError(where + ": a ring is not an array of [x, y] positions");
-  Ring ring;
+  std::vector<cv::Point2d> points;
   for (const json& position : coordinates) {
     if (!position.is_array() || position.size() < 2 || !position[0].is_number() || !position[1].is_number())
       throw RegionError(where + ": a vertex is not an [x, y] pair of numbers");
-    const cv::Point2d p(position[0].get<double>(), position[1].get<double>());
-    if (!std::isfinite(p.x) || !std::isfinite(p.y)) throw RegionError(where + ": a vertex is not finite");
-    if (p.x < 0 || p.y < 0 || p.x > imageSize.width || p.y > imageSize.height)
-      throw RegionError(where + ": vertex (" + std::to_string(p.x) + ", " + std::to_string(p.y) + ") lies outside the " +
-                        std::to_string(imageSize.width) + "x" + std::to_string(imageSize.height) + " image");
-    if (ring.empty() || p != ring.back()) ring.push_back(p);
+    points.emplace_back(position[0].get<double>(), position[1].get<double>());
   }
-  if (ring.size() > 1 && ring.front() == ring.back()) ring.pop_back();
-  if (ring.size() < 3) throw RegionError(where + ": a ring needs at least 3 distinct vertices");
-  if (ring.size() > kMaxRegionVertices)
-    throw RegionError(where + ": a ring has " + std::to_string(ring.size()) + " vertices, above the limit of " +
-                      std::to_string(kMaxRegionVertices));
-  if (crossesItself(ring)) throw RegionError(where + ": the outline crosses itself");
-  if (signedArea(ring) == 0) throw RegionError(where + ": the outline encloses no area");
-  return ring;
+  return checkedRing(points, imageSize, where);
 }
 
 std::vector<Ring> parsePolygon(const json& rings, cv::Size imageSize, const std::string& where) {
@@ -135,6 +123,28 @@ Ring outlineAlongPixelEdges(const cv::Mat& labels, int label, cv::Rect box) {
   return ring;
 }
 }  // namespace
+
+Ring checkedRing(const std::vector<cv::Point2d>& points, cv::Size imageSize, const std::string& where) {
+  Ring ring;
+  for (const cv::Point2d& p : points) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) throw RegionError(where + ": a vertex is not finite");
+    if (p.x < 0 || p.y < 0 || p.x > imageSize.width || p.y > imageSize.height)
+      throw RegionError(where + ": vertex (" + std::to_string(p.x) + ", " + std::to_string(p.y) + ") lies outside the " +
+                        std::to_string(imageSize.width) + "x" + std::to_string(imageSize.height) + " image");
+    if (ring.empty() || p != ring.back()) ring.push_back(p);
+    if (ring.size() > kMaxRegionVertices)
+      throw RegionError(where + ": a ring has more than " + std::to_string(kMaxRegionVertices) + " vertices");
+  }
+  if (ring.size() > 1 && ring.front() == ring.back()) ring.pop_back();
+  if (ring.size() < 3) throw RegionError(where + ": a ring needs at least 3 distinct vertices");
+  if (crossesItself(ring)) throw RegionError(where + ": the outline crosses itself");
+  if (signedArea(ring) == 0) throw RegionError(where + ": the outline encloses no area");
+  return ring;
+}
+
+Ring cellOutline(const Detection& detection, const DetectedObject& object) {
+  return outlineAlongPixelEdges(detection.labels, object.label, object.boundingBox);
+}
 
 double Region::areaPx() const {
   double area = 0;
@@ -261,7 +271,7 @@ std::vector<RegionCount> countByRegion(const Detection& detection, const std::ve
 std::string detectionsGeoJson(const Detection& detection) {
   json features = json::array();
   for (const DetectedObject& object : detection.objects) {
-    const Ring ring = outlineAlongPixelEdges(detection.labels, object.label, object.boundingBox);
+    const Ring ring = cellOutline(detection, object);
     const json geometry = {{"type", "Polygon"}, {"coordinates", json::array({ringJson(ring)})}};
     features.push_back({{"type", "Feature"},
                         {"id", "cell-" + std::to_string(object.label)},

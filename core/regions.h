@@ -37,6 +37,9 @@ constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-interse
 // without one are named "Region <n>"). A RegionError names nameForErrors and the feature.
 std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors);
 std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize);  // a missing file is a RegionError
+// A ring from its vertices, checked as parseRegions checks each: finite, inside the image, at least 3 distinct
+// vertices, not crossing itself, enclosing an area. A RegionError starts with `where`.
+Ring checkedRing(const std::vector<cv::Point2d>& points, cv::Size imageSize, const std::string& where);
 // QuPath annotations: objectType "annotation", the name as properties.name and as the classification.
 std::string regionsGeoJson(const std::vector<Region>& regions);
 
@@ -56,5 +59,7 @@ std::vector<RegionCount> countByRegion(const Detection& detection, const std::ve
 // encloses exactly the cell's pixels and any holes), classification "Cell", and its measurements (area, centroid,
 // mean probability, mean intensity).
 std::string detectionsGeoJson(const Detection& detection);
+// One cell's outline along its pixels' outer edges (pixel-corner coordinates), as detectionsGeoJson writes it.
+Ring cellOutline(const Detection& detection, const DetectedObject& object);
 
 }  // namespace fluocount

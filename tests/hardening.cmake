@@ -47,6 +47,7 @@ set(FLUOCOUNT_FUZZ_RUNS_checkpoint 600)
 set(FLUOCOUNT_FUZZ_RUNS_project_state 500000)
 set(FLUOCOUNT_FUZZ_RUNS_heatmap_file 20000)
 set(FLUOCOUNT_FUZZ_RUNS_regions 100000)
+set(FLUOCOUNT_FUZZ_RUNS_imagej_roi 100000)
 foreach(target ${FLUOCOUNT_FUZZ_TARGETS})
   add_test(NAME fuzz_${target}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run-fuzzer.sh ${CMAKE_BINARY_DIR}/hardening ${target}

@@ -7,6 +7,7 @@
 #include "core/counter.h"
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
+#include "core/imagej_roi.h"
 #include "core/mask_edit.h"
 #include "core/model_file.h"
 #include "test_support.h"
@@ -212,6 +213,49 @@ private slots:
           QVERIFY2(QString(e.what()).contains(QString::fromStdString(fileName(file))), e.what());
         }
       }
+  }
+
+  // Multi-channel TIFFs go through FluoCount's own libtiff reader, and ROI sets through its ZIP and .roi readers:
+  // damaged copies of real ones load or are refused naming the file, never crash.
+  void damagedHyperstacksAndRoiSetsNeverCrash() {
+    std::vector<cv::Mat> planes;
+    cv::split(slide_, planes);  // 160 x 120
+    const std::string stack = path("hyperstack.tif");
+    test::writeTiff(stack, {planes[2], planes[1], planes[0]},
+                    {"ImageJ=1.54f\nimages=3\nchannels=3\nunit=micron\n", 1 / 0.65, 1});
+    const std::string stackBytes = readBytes(stack);
+    const std::string roiSet = regionsRoiSet(parseRegions(
+        R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[10.5,10],[150,12],[120,110.25],[10.5,10]]]}})",
+        {160, 120}, "seed"));
+    std::mt19937 random(18);
+    for (int k = 0; k < 40; ++k) {
+      const bool tiff = k % 2 == 0;
+      std::string damaged = tiff ? stackBytes : roiSet;
+      for (int flips = 0; flips < 1 + k % 4; ++flips) {
+        const std::size_t at = random() % damaged.size();
+        damaged[at] = char(damaged[at] ^ (1 << (random() % 8)));
+      }
+      const std::string file = put("flip" + std::to_string(k) + (tiff ? "-stack.tif" : "-RoiSet.zip"), damaged);
+      ++casesRun;
+      try {
+        if (tiff) {
+          const RawImage image = loadImage(file);
+          normaliseToRgb(selectChannels(image, {1}), {});
+        } else {
+          parseRoiRegions(damaged, {160, 120}, file);
+        }
+      } catch (const ImageError& e) {
+        QVERIFY2(tiff && QString(e.what()).contains(QString::fromStdString(fileName(file))), e.what());
+      } catch (const RegionError& e) {
+        QVERIFY2(!tiff && QString(e.what()).contains(QString::fromStdString(fileName(file))), e.what());
+      }
+    }
+    // A stack whose second channel has another size, and a channel the stack lacks.
+    const std::string mismatched = path("mismatched stack.tif");
+    test::writeTiff(mismatched, {planes[2], planes[1](cv::Rect(0, 0, 100, 80)).clone()},
+                    {"ImageJ=1.54f\nimages=2\nchannels=2\n"});
+    expectClearError<ImageError>(mismatched, [&] { loadImage(mismatched); }, "page 2");
+    expectClearError<ImageError>(stack, [&] { selectChannels(loadImage(stack), {4}); }, "channel 4");
   }
 
   void decompressionBombsAreRefusedBeforeDecoding() {

@@ -1,5 +1,7 @@
 // fluocount-cli end to end on real slides, as a user runs it.
 #include "core/image_io.h"
+#include "core/imagej_roi.h"
+#include "core/zip_archive.h"
 #include "core/model_file.h"
 #include "core/networks.h"
 #include "tests/test_support.h"
@@ -154,8 +156,13 @@ private slots:
       {"type":"Feature","properties":{"name":"left"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[400,0],[400,600],[0,600],[0,0]]]}},
       {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[400,0],[800,0],[800,600],[400,600],[400,0]]]}}]})");
     const QString out = temp.filePath("stack-out");
+    // The regions as Fiji's ROI Manager saves them: the two halves in a RoiSet.zip.
+    writeBytes((regions + "/stack.zip").toStdString(),
+               regionsRoiSet(parseRegions(readBytes((regions + "/stack.geojson").toStdString()), {800, 600}, "halves")));
+    QVERIFY(QFile::remove(regions + "/stack.geojson"));
     const Run run = runCli({"count", folder, "--diameter", "33", "--channel", "1,2,3", "--positive", "1:100",
-                            "--positive", "2:60", "--out", out, "--objects", "--overlays", "--regions", regions});
+                            "--positive", "2:60", "--out", out, "--objects", "--overlays", "--regions", regions,
+                            "--imagej"});
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv");
     QCOMPARE(counts.size(), 2);
@@ -194,6 +201,7 @@ private slots:
     QCOMPARE(left[3].toInt() + right[3].toInt(), row[3].toInt());  // ch1+ per region add up too
     QCOMPARE(left[regionRows[0].split(',').indexOf("area_um2")], QString("101400.0"));
     QVERIFY(QFileInfo(out + "/overlays/stack.png").size() > 0);
+    QCOMPARE(int(readZipArchive(readBytes((out + "/roisets/stack.zip").toStdString())).size()), cells + 1);
 
     // The diameter in µm converts through the file's pixel size: 21.45 µm at 0.65 µm is the 33 px above.
     const Run micrometres = runCli({"count", folder, "--diameter", "21.45um", "--channel", "1,2,3"});

@@ -3,7 +3,9 @@
 #include "test_support.h"
 #include "core/counter.h"
 #include "core/model_file.h"
+#include "core/imagej_roi.h"
 #include "core/regions.h"
+#include "core/zip_archive.h"
 
 #include <QTest>
 
@@ -163,6 +165,103 @@ private slots:
           counted_.detection.count(), holding, sameArea, pinched);
     QVERIFY(holding >= counted_.detection.count() * 9 / 10);
     QVERIFY(sameArea >= counted_.detection.count() * 9 / 10);
+  }
+
+  // Regions through an ImageJ ROI set and back: the same names and rings (a hole and a two-part region as
+  // composite ROIs, subpixel vertices as floats), and the header as ImageJ's RoiDecoder reads it.
+  void regionsRoundTripThroughAnImageJRoiSet() {
+    const std::string text = R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"name":"PVHr"},"geometry":{"type":"Polygon",
+       "coordinates":[[[10.5,20],[400,35.25],[380,600],[15,580],[10.5,20]]]}},
+      {"type":"Feature","properties":{"name":"ring"},"geometry":{"type":"Polygon","coordinates":[
+       [[100,700],[300,700],[300,900],[100,900],[100,700]],[[150,750],[250,750],[250,850],[150,850],[150,750]]]}},
+      {"type":"Feature","properties":{"name":"LHr \u00e9"},"geometry":{"type":"MultiPolygon","coordinates":[
+       [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]})";
+    const std::vector<Region> read = parseRegions(text, {1600, 1200}, "regions.geojson");
+    const std::string zip = regionsRoiSet(read);
+    const std::vector<Region> again = parseRoiRegions(zip, {1600, 1200}, "RoiSet.zip");
+    QCOMPARE(again.size(), read.size());
+    for (std::size_t i = 0; i < read.size(); ++i) {
+      QCOMPARE(again[i].name, read[i].name);
+      QCOMPARE(again[i].polygons, read[i].polygons);
+    }
+    // The single polygon's .roi, field by field against RoiDecoder's layout.
+    const std::vector<ZipEntry> entries = readZipArchive(zip);
+    QCOMPARE(entries.size(), std::size_t(3));
+    QCOMPARE(entries[0].name, std::string("0001-PVHr.roi"));
+    const std::string& roi = entries[0].data;
+    auto u16 = [&](std::size_t at) { return int(static_cast<unsigned char>(roi[at])) << 8 | static_cast<unsigned char>(roi[at + 1]); };
+    auto u32 = [&](std::size_t at) { return std::uint32_t(u16(at)) << 16 | std::uint32_t(u16(at + 2)); };
+    QCOMPARE(roi.substr(0, 4), std::string("Iout"));
+    QCOMPARE(u16(4), 228);                    // version
+    QCOMPARE(int(roi[6]), 0);                 // polygon
+    QCOMPARE(u16(8), 20);                     // top
+    QCOMPARE(u16(10), 10);                    // left (floor of 10.5)
+    QCOMPARE(u16(12), 600);                   // bottom
+    QCOMPARE(u16(14), 400);                   // right
+    QCOMPARE(u16(16), 4);                     // vertices
+    QCOMPARE(u16(50) & 128, 128);             // subpixel coordinates follow the integer ones
+    QCOMPARE(u16(64 + 2), 400 - 10);          // x of vertex 2, relative to left
+    const std::uint32_t header2 = u32(60);
+    QCOMPARE(header2, std::uint32_t(64 + 4 * 12));
+    QCOMPARE(u32(header2 + 20), std::uint32_t(4));  // name length in UTF-16 units: "PVHr"
+    QCOMPARE(u16(u32(header2 + 16)), int('P'));
+    // A single .roi reads alone too, named after its header (else its file).
+    const std::vector<Region> single = parseRoiRegions(roi, {1600, 1200}, "PVHr.roi");
+    QCOMPARE(single.at(0).polygons, read[0].polygons);
+  }
+
+  // A real slide's cells as an ImageJ ROI set: one traced outline per cell, the same outline as the GeoJSON's, the
+  // measurements as ROI properties, and one multi-point ROI of all centres.
+  void detectionsExportAsAnImageJRoiSet() {
+    const std::vector<ZipEntry> entries = readZipArchive(detectionsRoiSet(counted_.detection));
+    QCOMPARE(int(entries.size()), counted_.detection.count() + 1);
+    for (int i = 0; i < counted_.detection.count(); ++i) {
+      const DetectedObject& object = counted_.detection.objects[i];
+      QCOMPARE(int(entries[i].data[6]), 8);  // traced
+      try {
+        const std::vector<Region> cell = parseRoiRegions(entries[i].data, counted_.size, entries[i].name);
+        QCOMPARE(cell.at(0).name, "cell-" + std::to_string(object.label));
+        QCOMPARE(cell[0].polygons.at(0).at(0), cellOutline(counted_.detection, object));
+      } catch (const RegionError& e) {
+        QVERIFY2(QString(e.what()).contains("crosses itself"), e.what());  // a cell pinched at a corner
+      }
+      // The measurements as ROI properties, UTF-16 big-endian as Java writes strings.
+      std::string property;
+      for (const char c : "area_px: " + std::to_string(object.areaPx) + "\n") property += std::string(1, '\0') + c;
+      QVERIFY(entries[i].data.find(property) != std::string::npos);
+    }
+    const std::string& points = entries.back().data;
+    QCOMPARE(entries.back().name, std::string("cell-centres.roi"));
+    QCOMPARE(int(points[6]), 10);  // point
+    QCOMPARE(int(static_cast<unsigned char>(points[16])) << 8 | static_cast<unsigned char>(points[17]),
+             counted_.detection.count());
+    try {
+      parseRoiRegions(points, counted_.size, "cell-centres.roi");
+      QFAIL("a point ROI was taken for a region");
+    } catch (const RegionError& e) {
+      QVERIFY2(QString(e.what()).contains("not a region"), e.what());
+    }
+  }
+
+  void badRoiSetsAreClearErrors() {
+    const std::string good = encodeRoi("LHr", {{{10, 10}, {300, 20}, {150, 280}}});
+    auto expectError = [](const std::string& bytes, const char* what) {
+      try {
+        parseRoiRegions(bytes, {1600, 1200}, "RoiSet.zip");
+        QFAIL(qPrintable(QString("accepted, expected: ") + what));
+      } catch (const RegionError& e) {
+        QVERIFY2(QString(e.what()).contains("RoiSet.zip") && QString(e.what()).contains(what, Qt::CaseInsensitive), e.what());
+      }
+    };
+    expectError("PK\x03\x04 not really", "not an ImageJ ROI or ROI set");
+    expectError(good.substr(0, 70), "cut short");
+    expectError(encodeRoi("bow", {{{0, 0}, {100, 100}, {100, 0}, {0, 100}}}), "crosses itself");
+    expectError(encodeRoi("far", {{{0, 0}, {1700, 0}, {0, 100}}}), "outside");
+    std::string zip = zipArchive({{"LHr.roi", good}});
+    zip[40] ^= 0x5A;  // damage the entry's data: its CRC no longer matches
+    expectError(zip, "CRC-32");
+    expectError(zipArchive({}), "holds no ROI");
   }
 };
 

@@ -7,8 +7,10 @@
 #include "core/counter.h"
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
+#include "core/imagej_roi.h"
 #include "core/model_file.h"
 #include "core/training_step.h"
+#include "tests/test_support.h"
 #include "ui/project_state.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -16,11 +18,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 using namespace fluocount;
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string readFile(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 void write(const fs::path& file, const std::string& bytes) {
   fs::create_directories(file.parent_path());
@@ -49,6 +57,25 @@ void imageSeeds(const fs::path& data, const fs::path& out) {
       if (format == 2 && image.depth() != CV_8U) continue;  // JPEG is 8-bit
       write(out / "image_loader" / ("seed" + std::to_string(n++)), std::string(1, char(format)) + encoded(extensions[format], image));
     }
+  // Multi-channel TIFFs, read by FluoCount's own reader: an ImageJ hyperstack, an OME-TIFF of 2 z-planes and 2
+  // channels, and a 16-bit colour image in separate tiled planes.
+  std::vector<cv::Mat> planes;
+  cv::split(red, planes);
+  const fs::path scratch = out / "tiff-scratch.tif";
+  auto tiffSeed = [&](const std::string& name, const std::vector<cv::Mat>& pages, const test::TiffPageOptions& options) {
+    test::writeTiff(scratch.string(), pages, options);
+    std::ifstream in(scratch, std::ios::binary);
+    write(out / "image_loader" / name, std::string(1, char(1)) + std::string(std::istreambuf_iterator<char>(in), {}));
+    fs::remove(scratch);
+  };
+  tiffSeed("imagej-hyperstack", {planes[2], planes[1]},
+           {"ImageJ=1.54f\nimages=2\nchannels=2\nunit=micron\n", 1 / 0.65, 1});
+  tiffSeed("ome-tiff", {planes[2], planes[1], planes[0], planes[1]},
+           {"<OME><Image><Pixels DimensionOrder=\"XYZCT\" SizeZ=\"2\" SizeC=\"2\" SizeT=\"1\" PhysicalSizeX=\"0.5\">"
+            "<Channel Name=\"cFOS\"/><Channel Name=\"PV\"/></Pixels></Image></OME>"});
+  cv::Mat sixteen;
+  red.convertTo(sixteen, CV_16U, 257.0);
+  tiffSeed("separate-planes-16bit", {sixteen}, {"", 2000, 3, true, 16});
   const cv::Mat mask = loadMask((data / kYellowMask).string())(cv::Rect(500, 400, 64, 64)).clone();
   write(out / "mask_loader/png", std::string(1, char(4)) + encoded(".png", mask));
   write(out / "mask_loader/tiff", std::string(1, char(5)) + encoded(".tiff", mask));
@@ -81,6 +108,13 @@ void heatmapSeeds(const fs::path& data, const fs::path& out) {
   settings.cellDiameterPx = 50;
   const CellCounter counter = CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
   write(out / "heatmap_file/slide.png.fchm", serialiseHeatmap(counter.countRaw(crop).heatmap));
+  // A crop of the red slide where cells crowd, its cells as a RoiSet: traced outlines and a point ROI.
+  RawImage cells = loadImage((data / kRedSlide).string());
+  cells.pixels = cells.pixels(cv::Rect(350, 500, 200, 150)).clone();
+  settings.cellDiameterPx = 33;
+  write(out / "imagej_roi/cells.zip",
+        detectionsRoiSet(CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings)
+                             .countRaw(cells).detection));
 }
 
 // Regions as QuPath exports annotations: a named polygon with a hole and a two-part MultiPolygon.
@@ -91,6 +125,11 @@ void regionSeeds(const fs::path& out) {
  {"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"MultiPolygon","coordinates":[
   [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]}
 )");
+  // The same regions as Fiji's ROI Manager saves them (a composite with a hole, a two-part composite), a single
+  // subpixel polygon .roi and a real slide's cells as a RoiSet.
+  const std::vector<Region> regions = parseRegions(readFile(out / "regions/regions.geojson"), {1600, 1200}, "seed");
+  write(out / "imagej_roi/RoiSet.zip", regionsRoiSet(regions));
+  write(out / "imagej_roi/polygon.roi", encodeRoi("LHr", {{{10.5, 10.25}, {300.75, 20}, {150, 280.5}}}));
 }
 
 void projectStateSeeds(const fs::path& out) {

@@ -1,0 +1,423 @@
+#include "core/imagej_roi.h"
+
+#include "core/atomic_file.h"
+#include "core/numeric_locale.h"
+#include "core/zip_archive.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+namespace fluocount {
+namespace {
+
+// RoiDecoder's offsets and codes.
+constexpr int kVersion = 228, kHeaderSize = 64, kHeader2Size = 64;
+constexpr int kType = 6, kTop = 8, kLeft = 10, kBottom = 12, kRight = 14, kCoordinateCount = 16, kX1 = 18,
+              kWidthD = 26, kHeightD = 30, kPointCountInt = 18, kShapeSize = 36, kSubtype = 48, kOptions = 50,
+              kHeader2Offset = 60;
+constexpr int kNameOffset = 16, kNameLength = 20, kPropertiesOffset = 40, kPropertiesLength = 44;
+constexpr int kPolygon = 0, kRect = 1, kOval = 2, kLine = 3, kFreeLine = 4, kPolyLine = 5, kNoRoi = 6, kFreehand = 7,
+              kTraced = 8, kAngle = 9, kPoint = 10;
+constexpr int kSubPixelResolution = 128;
+
+class Bytes {
+public:
+  explicit Bytes(std::size_t size) : data_(size, '\0') {}
+  void u8(std::size_t at, int v) { data_.at(at) = char(v & 255); }
+  void u16(std::size_t at, int v) { u8(at, v >> 8); u8(at + 1, v); }
+  void u32(std::size_t at, std::uint32_t v) { u16(at, int(v >> 16)); u16(at + 2, int(v & 0xFFFF)); }
+  void f32(std::size_t at, float v) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    u32(at, bits);
+  }
+  // Java strings: UTF-16 code units, big-endian. Names here are ASCII or Latin-1 from UTF-8; anything else becomes '?'.
+  void utf16(std::size_t at, const std::u16string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) u16(at + 2 * i, text[i]);
+  }
+  std::string take() { return std::move(data_); }
+
+private:
+  std::string data_;
+};
+
+std::u16string utf16Of(const std::string& utf8) {
+  std::u16string out;
+  for (std::size_t i = 0; i < utf8.size();) {
+    const unsigned char c = utf8[i];
+    std::uint32_t code = c;
+    int length = 1;
+    if (c >= 0xF0) code = c & 0x07, length = 4;
+    else if (c >= 0xE0) code = c & 0x0F, length = 3;
+    else if (c >= 0xC0) code = c & 0x1F, length = 2;
+    for (int k = 1; k < length && i + k < utf8.size(); ++k) code = code << 6 | (utf8[i + k] & 0x3F);
+    i += length;
+    if (code >= 0x10000) {
+      code -= 0x10000;
+      out += char16_t(0xD800 + (code >> 10));
+      out += char16_t(0xDC00 + (code & 0x3FF));
+    } else {
+      out += char16_t(code);
+    }
+  }
+  return out;
+}
+
+std::string utf8Of(const std::u16string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::uint32_t code = text[i];
+    if (code >= 0xD800 && code < 0xDC00 && i + 1 < text.size()) code = 0x10000 + ((code - 0xD800) << 10) + (text[++i] - 0xDC00);
+    if (code < 0x80) out += char(code);
+    else if (code < 0x800) out += char(0xC0 | code >> 6), out += char(0x80 | (code & 0x3F));
+    else if (code < 0x10000)
+      out += char(0xE0 | code >> 12), out += char(0x80 | (code >> 6 & 0x3F)), out += char(0x80 | (code & 0x3F));
+    else
+      out += char(0xF0 | code >> 18), out += char(0x80 | (code >> 12 & 0x3F)), out += char(0x80 | (code >> 6 & 0x3F)),
+          out += char(0x80 | (code & 0x3F));
+  }
+  return out;
+}
+
+cv::Rect boundsOf(const std::vector<Ring>& rings) {
+  double left = 1e18, top = 1e18, right = -1e18, bottom = -1e18;
+  for (const Ring& ring : rings)
+    for (const cv::Point2d& p : ring)
+      left = std::min(left, p.x), top = std::min(top, p.y), right = std::max(right, p.x), bottom = std::max(bottom, p.y);
+  const int x = int(std::floor(left)), y = int(std::floor(top));
+  return {x, y, int(std::ceil(right)) - x, int(std::ceil(bottom)) - y};
+}
+
+bool integral(const std::vector<Ring>& rings) {
+  for (const Ring& ring : rings)
+    for (const cv::Point2d& p : ring)
+      if (p.x != std::floor(p.x) || p.y != std::floor(p.y)) return false;
+  return true;
+}
+
+// The second header, the name and the properties, at `at`.
+void putHeader2(Bytes& roi, std::size_t at, const std::u16string& name, const std::u16string& properties) {
+  roi.u32(kHeader2Offset, static_cast<std::uint32_t>(at));
+  const std::size_t nameAt = at + kHeader2Size, propertiesAt = nameAt + 2 * name.size();
+  if (!name.empty()) {
+    roi.u32(at + kNameOffset, static_cast<std::uint32_t>(nameAt));
+    roi.u32(at + kNameLength, static_cast<std::uint32_t>(name.size()));
+    roi.utf16(nameAt, name);
+  }
+  if (!properties.empty()) {
+    roi.u32(at + kPropertiesOffset, static_cast<std::uint32_t>(propertiesAt));
+    roi.u32(at + kPropertiesLength, static_cast<std::uint32_t>(properties.size()));
+    roi.utf16(propertiesAt, properties);
+  }
+}
+
+void putCommonHeader(Bytes& roi, int type, cv::Rect bounds) {
+  roi.u8(0, 'I'), roi.u8(1, 'o'), roi.u8(2, 'u'), roi.u8(3, 't');
+  roi.u16(4, kVersion);
+  roi.u8(kType, type);
+  roi.u16(kTop, bounds.y);
+  roi.u16(kLeft, bounds.x);
+  roi.u16(kBottom, bounds.y + bounds.height);
+  roi.u16(kRight, bounds.x + bounds.width);
+}
+
+std::string encodePoints(const std::string& name, const std::vector<cv::Point2d>& points) {
+  const std::u16string name16 = utf16Of(name);
+  const std::size_t n = points.size();
+  Ring all(points.begin(), points.end());
+  const cv::Rect bounds = boundsOf({all});
+  Bytes roi(kHeaderSize + n * 12 + kHeader2Size + 2 * name16.size());
+  putCommonHeader(roi, kPoint, bounds);
+  if (n > 65535) roi.u32(kPointCountInt, static_cast<std::uint32_t>(n));
+  else roi.u16(kCoordinateCount, int(n));
+  roi.u16(kOptions, kSubPixelResolution);
+  for (std::size_t i = 0; i < n; ++i) {
+    roi.u16(kHeaderSize + 2 * i, int(std::floor(points[i].x)) - bounds.x);
+    roi.u16(kHeaderSize + 2 * n + 2 * i, int(std::floor(points[i].y)) - bounds.y);
+    roi.f32(kHeaderSize + 4 * n + 4 * i, float(points[i].x));
+    roi.f32(kHeaderSize + 8 * n + 4 * i, float(points[i].y));
+  }
+  putHeader2(roi, kHeaderSize + n * 12, name16, {});
+  return roi.take();
+}
+
+}  // namespace
+
+std::string encodeRoi(const std::string& name, const std::vector<Ring>& rings, int type,
+                      const std::string& properties) {
+  const std::u16string name16 = utf16Of(name), properties16 = utf16Of(properties);
+  const std::size_t textBytes = 2 * (name16.size() + properties16.size());
+  const cv::Rect bounds = boundsOf(rings);
+  if (rings.size() > 1) {  // a composite: moveto, linetos, close per ring, coordinates relative to the image
+    std::vector<float> shape;
+    for (const Ring& ring : rings) {
+      for (std::size_t i = 0; i < ring.size(); ++i) {
+        shape.push_back(i == 0 ? 0.f : 1.f);
+        shape.push_back(float(ring[i].x));
+        shape.push_back(float(ring[i].y));
+      }
+      shape.push_back(4.f);
+    }
+    Bytes roi(kHeaderSize + 4 * shape.size() + kHeader2Size + textBytes);
+    putCommonHeader(roi, kRect, bounds);
+    roi.u32(kShapeSize, static_cast<std::uint32_t>(shape.size()));
+    for (std::size_t i = 0; i < shape.size(); ++i) roi.f32(kHeaderSize + 4 * i, shape[i]);
+    putHeader2(roi, kHeaderSize + 4 * shape.size(), name16, properties16);
+    return roi.take();
+  }
+  const Ring& ring = rings.at(0);
+  const std::size_t n = ring.size();
+  const bool subPixel = !integral(rings);
+  const std::size_t coordinates = n * (subPixel ? 12 : 4);
+  Bytes roi(kHeaderSize + coordinates + kHeader2Size + textBytes);
+  putCommonHeader(roi, type, bounds);
+  roi.u16(kCoordinateCount, int(n));
+  if (subPixel) roi.u16(kOptions, kSubPixelResolution);
+  for (std::size_t i = 0; i < n; ++i) {
+    roi.u16(kHeaderSize + 2 * i, int(std::floor(ring[i].x)) - bounds.x);
+    roi.u16(kHeaderSize + 2 * n + 2 * i, int(std::floor(ring[i].y)) - bounds.y);
+    if (subPixel) {
+      roi.f32(kHeaderSize + 4 * n + 4 * i, float(ring[i].x));
+      roi.f32(kHeaderSize + 8 * n + 4 * i, float(ring[i].y));
+    }
+  }
+  putHeader2(roi, kHeaderSize + coordinates, name16, properties16);
+  return roi.take();
+}
+
+namespace {
+
+// Entry names: the region's name made safe for a file name, numbered so that names stay unique and in order.
+std::string entryName(int index, const std::string& name) {
+  std::string safe;
+  for (const char c : name) safe += (c == '/' || c == '\\' || c == ':' || static_cast<unsigned char>(c) < 32) ? '_' : c;
+  char number[16];
+  std::snprintf(number, sizeof number, "%04d-", index);
+  return number + safe + ".roi";
+}
+
+}  // namespace
+
+std::string regionsRoiSet(const std::vector<Region>& regions) {
+  std::vector<ZipEntry> entries;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    std::vector<Ring> rings;
+    for (const auto& polygon : regions[i].polygons) rings.insert(rings.end(), polygon.begin(), polygon.end());
+    entries.push_back({entryName(int(i + 1), regions[i].name), encodeRoi(regions[i].name, rings, kPolygon)});
+  }
+  return zipArchive(entries);
+}
+
+std::string detectionsRoiSet(const Detection& detection) {
+  std::vector<ZipEntry> entries;
+  std::vector<cv::Point2d> centres;
+  for (const DetectedObject& object : detection.objects) {
+    const std::string name = "cell-" + std::to_string(object.label);
+    const std::string properties = "area_px: " + std::to_string(object.areaPx) +
+                                   "\ncentroid_x: " + fixedDecimal(object.centroid.x + 0.5, 2) +
+                                   "\ncentroid_y: " + fixedDecimal(object.centroid.y + 0.5, 2) +
+                                   "\nmean_probability: " + fixedDecimal(object.meanProbability, 4) +
+                                   "\nmean_intensity: " + fixedDecimal(object.meanIntensity, 4) + "\n";
+    entries.push_back({entryName(object.label, name), encodeRoi(name, {cellOutline(detection, object)}, kTraced, properties)});
+    centres.push_back({object.centroid.x + 0.5, object.centroid.y + 0.5});
+  }
+  if (!centres.empty()) entries.push_back({"cell-centres.roi", encodePoints("cell centres", centres)});
+  return zipArchive(entries);
+}
+
+namespace {
+
+class RoiReader {
+public:
+  RoiReader(const std::string& bytes, std::string where) : bytes_(bytes), where_(std::move(where)) {}
+  int u8(std::size_t at) const { need(at, 1); return static_cast<unsigned char>(bytes_[at]); }
+  int u16(std::size_t at) const { return u8(at) << 8 | u8(at + 1); }
+  // ImageJ's getShort: signed, except values below -5000, which are taken as unsigned.
+  int s16(std::size_t at) const {
+    const int v = static_cast<std::int16_t>(u16(at));
+    return v < -5000 ? u16(at) : v;
+  }
+  std::uint32_t u32(std::size_t at) const { return std::uint32_t(u16(at)) << 16 | std::uint32_t(u16(at + 2)); }
+  float f32(std::size_t at) const {
+    const std::uint32_t bits = u32(at);
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return v;
+  }
+  std::string utf16(std::size_t at, std::size_t length) const {
+    std::u16string text;
+    for (std::size_t i = 0; i < length; ++i) text += char16_t(u16(at + 2 * i));
+    return utf8Of(text);
+  }
+  std::size_t size() const { return bytes_.size(); }
+  [[noreturn]] void fail(const std::string& what) const { throw RegionError(where_ + ": " + what); }
+  void need(std::size_t at, std::size_t length) const {
+    if (at > bytes_.size() || length > bytes_.size() - at) fail("the ROI is cut short");
+  }
+
+private:
+  const std::string& bytes_;
+  std::string where_;
+};
+
+Ring ellipse(double x, double y, double width, double height) {
+  Ring ring;
+  const int vertices = 72;
+  for (int i = 0; i < vertices; ++i) {
+    const double angle = 2 * M_PI * i / vertices;
+    ring.emplace_back(x + width / 2 * (1 + std::cos(angle)), y + height / 2 * (1 + std::sin(angle)));
+  }
+  return ring;
+}
+
+struct DecodedRoi {
+  std::string name;
+  std::vector<std::vector<cv::Point2d>> rings;
+};
+
+DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, const std::string& where) {
+  const RoiReader in(bytes, where);
+  if (in.size() < kHeaderSize || bytes.compare(0, 4, "Iout") != 0) in.fail("not an ImageJ ROI (no 'Iout' header)");
+  const int version = in.u16(4), type = in.u8(kType), options = in.s16(kOptions);
+  const int top = in.s16(kTop), left = in.s16(kLeft), bottom = in.s16(kBottom), right = in.s16(kRight);
+  DecodedRoi roi;
+  roi.name = fallbackName;
+  const std::uint32_t header2 = in.u32(kHeader2Offset);
+  if (header2 > 0 && std::size_t(header2) + kHeader2Size <= in.size()) {
+    const std::uint32_t nameAt = in.u32(header2 + kNameOffset), nameLength = in.u32(header2 + kNameLength);
+    if (nameAt > 0 && nameLength > 0 && nameLength < 10000 && std::size_t(nameAt) + 2 * std::size_t(nameLength) <= in.size())
+      roi.name = in.utf16(nameAt, nameLength);
+  }
+  const std::uint32_t shapeSize = in.u32(kShapeSize);
+  if (shapeSize > 0) {  // composite
+    if (shapeSize > in.size() / 4) in.fail("a composite ROI larger than its file");
+    std::vector<cv::Point2d> ring;
+    for (std::size_t i = 0; i < shapeSize;) {
+      const int segment = int(in.f32(kHeaderSize + 4 * i));
+      const int coordinates = segment == 0 || segment == 1 ? 2 : segment == 2 ? 4 : segment == 3 ? 6 : segment == 4 ? 0 : -1;
+      if (coordinates < 0 || i + 1 + coordinates > shapeSize) in.fail("a composite ROI's shape is corrupt");
+      if (segment == 0 && !ring.empty()) roi.rings.push_back(std::move(ring)), ring.clear();
+      if (coordinates > 0)  // curves keep their end point
+        ring.emplace_back(in.f32(kHeaderSize + 4 * (i + coordinates - 1)), in.f32(kHeaderSize + 4 * (i + coordinates)));
+      if (segment == 4 && !ring.empty()) roi.rings.push_back(std::move(ring)), ring.clear();
+      i += 1 + coordinates;
+    }
+    if (!ring.empty()) roi.rings.push_back(std::move(ring));
+    return roi;
+  }
+  const bool subPixel = (options & kSubPixelResolution) && version >= 222;
+  switch (type) {
+    case kRect:
+    case kOval: {
+      double x = left, y = top, width = right - left, height = bottom - top;
+      if (subPixel && version >= 223) x = in.f32(kX1), y = in.f32(kX1 + 4), width = in.f32(kWidthD), height = in.f32(kHeightD);
+      if (type == kRect) roi.rings.push_back({{x, y}, {x + width, y}, {x + width, y + height}, {x, y + height}});
+      else roi.rings.push_back(ellipse(x, y, width, height));
+      return roi;
+    }
+    case kPolygon:
+    case kFreehand:
+    case kTraced: {
+      const std::size_t n = std::size_t(in.u16(kCoordinateCount));
+      in.need(kHeaderSize, n * (subPixel ? 12 : 4));
+      std::vector<cv::Point2d> ring;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (subPixel) ring.emplace_back(in.f32(kHeaderSize + 4 * n + 4 * i), in.f32(kHeaderSize + 8 * n + 4 * i));
+        else ring.emplace_back(left + std::max(0, in.s16(kHeaderSize + 2 * i)), top + std::max(0, in.s16(kHeaderSize + 2 * n + 2 * i)));
+      }
+      roi.rings.push_back(std::move(ring));
+      return roi;
+    }
+    case kLine: case kFreeLine: case kPolyLine: case kAngle: case kPoint: case kNoRoi:
+      in.fail("a line, angle or point ROI is not a region (draw a closed area)");
+    default:
+      in.fail("unknown ROI type " + std::to_string(type));
+  }
+}
+
+bool ringContains(const Ring& ring, cv::Point2d point) {
+  bool inside = false;
+  for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++)
+    if ((ring[i].y > point.y) != (ring[j].y > point.y) &&
+        point.x < (ring[j].x - ring[i].x) * (point.y - ring[i].y) / (ring[j].y - ring[i].y) + ring[i].x)
+      inside = !inside;
+  return inside;
+}
+
+// Rings of one composite as polygons: a ring inside an odd number of others is a hole of the smallest outer ring
+// around it (ImageJ's shapes fill even-odd).
+std::vector<std::vector<Ring>> polygonsOf(const std::vector<Ring>& rings) {
+  std::vector<int> depth(rings.size(), 0);
+  for (std::size_t i = 0; i < rings.size(); ++i)
+    for (std::size_t j = 0; j < rings.size(); ++j)
+      if (i != j && ringContains(rings[j], rings[i][0])) ++depth[i];
+  std::vector<std::vector<Ring>> polygons;
+  std::vector<int> polygonOf(rings.size(), -1);
+  for (std::size_t i = 0; i < rings.size(); ++i)
+    if (depth[i] % 2 == 0) polygonOf[i] = int(polygons.size()), polygons.push_back({rings[i]});
+  for (std::size_t i = 0; i < rings.size(); ++i) {
+    if (depth[i] % 2 == 0) continue;
+    int best = -1;
+    for (std::size_t j = 0; j < rings.size(); ++j)
+      if (depth[j] == depth[i] - 1 && ringContains(rings[j], rings[i][0])) best = int(j);
+    if (best >= 0) polygons[polygonOf[best]].push_back(rings[i]);
+  }
+  return polygons;
+}
+
+}  // namespace
+
+std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors) {
+  std::vector<ZipEntry> entries;
+  if (bytes.compare(0, 4, "Iout") == 0) {
+    std::string stem = nameForErrors.substr(nameForErrors.find_last_of('/') + 1);
+    if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".roi") == 0) stem.resize(stem.size() - 4);
+    entries.push_back({stem + ".roi", bytes});
+  } else {
+    try {
+      entries = readZipArchive(bytes);
+    } catch (const ZipError& e) {
+      throw RegionError(nameForErrors + ": not an ImageJ ROI or ROI set (" + e.what() + ")");
+    }
+  }
+  std::vector<Region> regions;
+  std::map<std::string, std::size_t> byName;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const ZipEntry& entry = entries[i];
+    if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
+    std::string fallback = entry.name.substr(entry.name.find_last_of('/') + 1);
+    if (fallback.size() > 4 && fallback.compare(fallback.size() - 4, 4, ".roi") == 0) fallback.resize(fallback.size() - 4);
+    const std::string where = nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + entry.name + ")";
+    const DecodedRoi roi = decodeRoi(entry.data, fallback, where);
+    std::vector<Ring> rings;
+    for (const auto& points : roi.rings) rings.push_back(checkedRing(points, imageSize, where));
+    if (rings.empty()) throw RegionError(where + ": the ROI has no outline");
+    const auto found = byName.find(roi.name);
+    Region* region;
+    if (found == byName.end()) {
+      byName[roi.name] = regions.size();
+      regions.push_back({roi.name, {}});
+      region = &regions.back();
+    } else {
+      region = &regions[found->second];
+    }
+    for (auto& polygon : polygonsOf(rings)) region->polygons.push_back(std::move(polygon));
+    if (region->areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
+  }
+  if (regions.empty()) throw RegionError(nameForErrors + ": the ROI set holds no ROI");
+  return regions;
+}
+
+std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize) {
+  std::string bytes;
+  try {
+    bytes = readWholeFile(path, std::size_t(256) << 20);
+  } catch (const std::exception& e) {
+    throw RegionError(e.what());
+  }
+  return parseRoiRegions(bytes, imageSize, path);
+}
+
+}  // namespace fluocount

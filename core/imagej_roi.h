@@ -1,0 +1,27 @@
+#pragma once
+// ImageJ ROIs: the .roi format of ImageJ's RoiEncoder/RoiDecoder (a 64-byte big-endian header, coordinates, a
+// second 64-byte header with the name and properties) and ROI sets, the RoiSet.zip that Fiji's ROI Manager opens and
+// saves. Regions go out as polygons (a region with holes or several parts as a composite shape) and come back as
+// regions; cells go out as traced outlines named cell-<n> with their measurements as ROI properties, plus one
+// multi-point ROI of all cell centres.
+#include "core/regions.h"
+
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+std::string regionsRoiSet(const std::vector<Region>& regions);  // RoiSet.zip bytes
+std::string detectionsRoiSet(const Detection& detection);        // RoiSet.zip bytes
+
+// Regions from a RoiSet.zip or a single .roi (polygon, freehand, traced, rectangle, oval and composite ROIs; ROIs
+// that share a name are one region). Lines and points are not regions. Every ring is checked as GeoJSON's are; a
+// RegionError names nameForErrors and the ROI.
+std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors);
+std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize);
+
+// One ROI's bytes (exposed for tests): a polygon (type 0), traced outline (8) or, for several rings, a composite.
+std::string encodeRoi(const std::string& name, const std::vector<Ring>& rings, int type = 0,
+                      const std::string& properties = {});
+
+}  // namespace fluocount
