@@ -2,6 +2,7 @@
 // with the mouse (one undo step), erase, delete an object, undo several steps, and find every state saved to
 // masks/<stem>.png; reopen the folder and find the mask exactly as left. A mask of the wrong size is reported and
 // never overwritten.
+#include "gui_events.h"
 #include "test_support.h"
 #include "core/image_io.h"
 #include "core/mask_edit.h"
@@ -22,19 +23,8 @@ using namespace fluocount::ui;
 
 namespace {
 
-
-void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButton button, Qt::MouseButtons held) {
-  QMouseEvent event(type, at, widget->mapToGlobal(at), button, held, Qt::NoModifier);
-  QApplication::sendEvent(widget, &event);
-}
-
-// A drag with the left button through image points.
-void drag(SlideCanvas* canvas, const std::vector<QPointF>& imagePoints) {
-  mouse(canvas, QEvent::MouseButtonPress, canvas->toWidget(imagePoints.front()), Qt::LeftButton, Qt::LeftButton);
-  for (std::size_t i = 1; i < imagePoints.size(); ++i)
-    mouse(canvas, QEvent::MouseMove, canvas->toWidget(imagePoints[i]), Qt::NoButton, Qt::LeftButton);
-  mouse(canvas, QEvent::MouseButtonRelease, canvas->toWidget(imagePoints.back()), Qt::LeftButton, Qt::NoButton);
-}
+using test::sendMouse;
+void drag(SlideCanvas* canvas, const std::vector<QPointF>& imagePoints) { test::dragThrough(canvas, imagePoints); }
 
 bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::countNonZero(a != b) == 0; }
 

@@ -17,7 +17,9 @@ ExportDialog::ExportDialog(const QString& suggestedFolder, QWidget* parent) : QD
   auto* browse = new QPushButton(tr("Choose..."));
   objects_ = new QCheckBox(tr("objects.csv: one row per cell (centre, area, box, probability, intensity)"));
   labels_ = new QCheckBox(tr("Label masks (16-bit PNG per slide, in labels/)"));
-  overlays_ = new QCheckBox(tr("Overlays (PNG per slide with outlines, in overlays/)"));
+  overlays_ = new QCheckBox(tr("Overlays (PNG per slide with outlines and a scale bar, in overlays/)"));
+  geojson_ = new QCheckBox(tr("Cells for QuPath (GeoJSON detections per slide, in geojson/)"));
+  imagej_ = new QCheckBox(tr("Cells for Fiji (ImageJ RoiSet.zip per slide, in roisets/)"));
   overwrite_ = new QCheckBox(tr("Replace existing files"));
   auto* folderRow = new QHBoxLayout;
   folderRow->addWidget(folder_, 1);
@@ -28,7 +30,7 @@ ExportDialog::ExportDialog(const QString& suggestedFolder, QWidget* parent) : QD
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);
-  for (QCheckBox* box : {objects_, labels_, overlays_, overwrite_}) layout->addWidget(box);
+  for (QCheckBox* box : {objects_, labels_, overlays_, geojson_, imagej_, overwrite_}) layout->addWidget(box);
   layout->addWidget(buttons);
   connect(browse, &QPushButton::clicked, this, [this] {
     const QString folder = QFileDialog::getExistingDirectory(this, tr("Export to"), folder_->text());
@@ -44,6 +46,8 @@ ExportPlan ExportDialog::plan() const {
   plan.objects = objects_->isChecked();
   plan.labels = labels_->isChecked();
   plan.overlays = overlays_->isChecked();
+  plan.geojson = geojson_->isChecked();
+  plan.imagej = imagej_->isChecked();
   plan.overwrite = overwrite_->isChecked();
   return plan;
 }

@@ -17,7 +17,7 @@ public:
 
 private:
   QLineEdit* folder_;
-  QCheckBox *objects_, *labels_, *overlays_, *overwrite_;
+  QCheckBox *objects_, *labels_, *overlays_, *geojson_, *imagej_, *overwrite_;
 };
 
 }  // namespace fluocount::ui

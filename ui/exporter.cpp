@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/export.h"
+#include "core/imagej_roi.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -21,15 +22,23 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
                             const std::function<void(int, int)>& progress, const std::atomic<bool>& cancel) {
   const QDir out(plan.folder);
   if (!QDir().mkpath(plan.folder)) throw std::runtime_error("cannot create the folder " + plan.folder.toStdString());
-  if ((plan.labels && !out.mkpath("labels")) || (plan.overlays && !out.mkpath("overlays")))
+  if ((plan.labels && !out.mkpath("labels")) || (plan.overlays && !out.mkpath("overlays")) ||
+      (plan.geojson && !out.mkpath("geojson")) || (plan.imagej && !out.mkpath("roisets")))
     throw std::runtime_error("cannot create folders in " + plan.folder.toStdString());
-  // Check every target first, so that a refused export writes nothing at all.
+  // Check every target first, and read every regions file, so that a refused export writes nothing at all.
   refuseExisting(out.filePath("counts.csv"), plan);
+  refuseExisting(out.filePath("regions.csv"), plan);
   if (plan.objects) refuseExisting(out.filePath("objects.csv"), plan);
+  std::vector<std::vector<Region>> regionsBySlide;
   for (const ExportSlide& s : slides) {
     const QString stem = QFileInfo(s.slide.name).completeBaseName();
     if (plan.labels) refuseExisting(out.filePath("labels/" + stem + ".png"), plan);
     if (plan.overlays) refuseExisting(out.filePath("overlays/" + stem + ".png"), plan);
+    if (plan.geojson) refuseExisting(out.filePath("geojson/" + stem + ".geojson"), plan);
+    if (plan.imagej) refuseExisting(out.filePath("roisets/" + stem + ".zip"), plan);
+    regionsBySlide.push_back(s.slide.analysis && !s.regionsPath.isEmpty() && QFileInfo::exists(s.regionsPath)
+                                 ? loadRegions(s.regionsPath.toStdString(), s.slide.analysis->size)
+                                 : std::vector<Region>{});
   }
   const Overwrite overwrite = plan.overwrite ? Overwrite::Allow : Overwrite::Refuse;
 
@@ -37,6 +46,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   std::vector<CountRow> rows;
   TableLayout layout;
   layout.markerColumns = counter.markerColumns();
+  std::string regions = regionsCsvHeader(layout);
   // objects.csv has a column per channel of the slide with the most: its rows wait for the last slide.
   std::vector<std::pair<CountRow, Detection>> objectRows;
   const bool needImages = plan.objects || plan.overlays;
@@ -65,6 +75,17 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     ++summary.slides;
     const QString stem = QFileInfo(s.slide.name).completeBaseName();
     if (plan.objects) objectRows.emplace_back(row, Detection{cv::Mat(), detection.objects});
+    regions += regionsCsvRows(row, countByRegion(detection, regionsBySlide[i], a.size, counter.settings().positivity));
+    if (plan.geojson) {
+      const QString path = out.filePath("geojson/" + stem + ".geojson");
+      writeFileAtomically(path.toStdString(), detectionsGeoJson(detection), overwrite);
+      summary.files << path;
+    }
+    if (plan.imagej) {
+      const QString path = out.filePath("roisets/" + stem + ".zip");
+      writeFileAtomically(path.toStdString(), detectionsRoiSet(detection), overwrite);
+      summary.files << path;
+    }
     if (plan.labels) {
       const QString path = out.filePath("labels/" + stem + ".png");
       writeFileAtomically(path.toStdString(), labelsPng(detection.labels), overwrite);
@@ -78,6 +99,8 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     if (progress) progress(int(i + 1), int(slides.size()));
   }
   writeFileAtomically(out.filePath("counts.csv").toStdString(), countsCsv(rows, layout), overwrite);
+  writeFileAtomically(out.filePath("regions.csv").toStdString(), regions, overwrite);
+  summary.files.prepend(out.filePath("regions.csv"));
   summary.files.prepend(out.filePath("counts.csv"));
   if (plan.objects) {
     std::string objects = objectsCsvHeader(layout);

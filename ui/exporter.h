@@ -13,11 +13,13 @@ struct ExportPlan {
   QString folder;
   bool objects = false, labels = false, overlays = false;
   bool overwrite = false;  // by default an existing file is an error and nothing is written
+  bool geojson = false, imagej = false;  // each slide's cells for QuPath (geojson/) and Fiji (roisets/)
 };
 
 struct ExportSlide {
   Slide slide;
   double threshold = 0;
+  QString regionsPath;  // the slide's regions file (need not exist: the whole slide is one region)
 };
 
 struct ExportSummary {

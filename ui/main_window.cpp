@@ -47,6 +47,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   buildEditing();
   buildTraining();
   buildDiameterTools();
+  buildRegions();
 
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(260);
@@ -316,6 +317,7 @@ void MainWindow::loadCurrentSlide() {
   slideLoader_.submit([=]() -> std::function<void()> {
     struct Loaded {
       cv::Mat rgb, intensity;
+      std::optional<PixelSize> pixelSize;
       QImage display, heatmap;
       cv::Size size;
       std::optional<Detection> truth;
@@ -326,7 +328,9 @@ void MainWindow::loadCurrentSlide() {
     loaded->size = {};
     try {
       const std::string path = slide.imagePath.toStdString();
-      loaded->rgb = counter ? counter->normalisedImage(path) : normaliseToRgb(loadImage(path).pixels, {});
+      const RawImage raw = loadImage(path);
+      loaded->rgb = counter ? counter->normalisedImage(raw) : normaliseToRgb(raw.pixels, {});
+      loaded->pixelSize = counter ? counter->factsOf(raw).pixelSize : raw.pixelSize;
       loaded->intensity = intensityOf(loaded->rgb);
       std::tie(loaded->low, loaded->high) = autoContrast ? autoContrastRange(loaded->rgb) : std::pair(manualLow, manualHigh);
       loaded->display = displayImage(loaded->rgb, loaded->low, loaded->high);
@@ -350,10 +354,12 @@ void MainWindow::loadCurrentSlide() {
       currentRgb_ = loaded->rgb;
       currentIntensity_ = loaded->intensity;
       currentTruth_ = loaded->truth;
+      currentPixelSize_ = loaded->pixelSize;
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
       tools_->setProposals(cv::Mat());
       loadMaskDocument(index, loaded->size);
+      loadRegionDocument(index, loaded->size);
       layersPanel_->setDisplayRange(loaded->low, loaded->high);
       thresholdPanel_->setThreshold(project_->thresholdFor(index));
       refreshOverlay(project_->thresholdFor(index));
@@ -374,6 +380,8 @@ void MainWindow::refreshOverlay(double threshold) {
   if (!analysis || currentIntensity_.size() != analysis->size) {
     canvas_->setOverlay({});
     tools_->setDetections(cv::Mat());
+    currentCentres_.clear();
+    refreshRegionCounts();
     thresholdPanel_->setCounts(-1, -1);
     return;
   }
@@ -399,6 +407,8 @@ void MainWindow::refreshOverlay(double threshold) {
       if (overlay->slide != current_ || !project_->isCurrent(generation)) return;
       canvas_->setOverlay(*overlay);
       tools_->setDetections(overlay->labels);
+      currentCentres_ = overlay->centres;
+      refreshRegionCounts();
       updateCountLabel();
       if (overlay->hasTruth)
         statusBar()->showMessage(tr("%1 cells; against the mask: TP %2, FP %3, FN %4")
@@ -486,7 +496,8 @@ void MainWindow::openSettings() {
 
 bool MainWindow::exportTo(const ExportPlan& plan, QString* error) {
   std::vector<ExportSlide> slides;
-  for (int i = 0; i < project_->slideCount(); ++i) slides.push_back({project_->slide(i), project_->thresholdFor(i)});
+  for (int i = 0; i < project_->slideCount(); ++i)
+    slides.push_back({project_->slide(i), project_->thresholdFor(i), project_->regionsPathFor(i)});
   try {
     const std::atomic<bool> cancel{false};
     const ExportSummary summary = exportResults(slides, *project_->counter(), plan, {}, cancel);

@@ -8,6 +8,8 @@
 #include "ui/mask_document.h"
 #include "ui/mask_tools.h"
 #include "ui/project.h"
+#include "ui/region_document.h"
+#include "ui/region_tools.h"
 #include "ui/slide_canvas.h"
 #include "ui/training_plan.h"
 #include "ui/training_worker.h"
@@ -25,6 +27,7 @@ class QTableView;
 namespace fluocount::ui {
 
 class LayersPanel;
+class RegionsPanel;
 class SlideListModel;
 class ThresholdPanel;
 class TrainingPanel;
@@ -67,6 +70,11 @@ public:
   ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
   MaskDocument* maskDocument() const { return mask_; }
   MaskToolController* maskTools() const { return tools_; }
+  RegionDocument* regionDocument() const { return regions_; }
+  RegionToolController* regionTools() const { return regionTools_; }
+  RegionsPanel* regionsPanel() const { return regionsPanel_; }
+  // The pixel size of the slide on screen (the folder's setting, else what its file declares).
+  std::optional<PixelSize> currentPixelSize() const { return currentPixelSize_; }
   QTableView* slideList() const { return slideList_; }
   TrainingPanel* trainingPanel() const { return trainingPanel_; }
   TrainingWorker* trainingWorker() const { return trainer_; }
@@ -90,6 +98,9 @@ private:
   void buildEditing();
   void buildTraining();
   void buildDiameterTools();
+  void buildRegions();  // main_window_regions.cpp
+  void loadRegionDocument(int index, cv::Size size);
+  void refreshRegionCounts();
   // The project's counter, or null after telling the user why there is none (e.g. an unreadable model file).
   std::shared_ptr<const CellCounter> counterOrWarning(const QString& title);
   void showCalibration();
@@ -153,6 +164,9 @@ private:
   MaskDocument* mask_;
   MaskToolController* tools_;
   QActionGroup* toolActions_ = nullptr;
+  RegionDocument* regions_ = nullptr;
+  RegionToolController* regionTools_ = nullptr;
+  RegionsPanel* regionsPanel_ = nullptr;
 
   TrainingPanel* trainingPanel_ = nullptr;
   QDockWidget* trainingDock_ = nullptr;
@@ -167,6 +181,8 @@ private:
   int current_ = -1;
   cv::Mat currentRgb_, currentIntensity_;
   std::optional<Detection> currentTruth_;
+  std::optional<PixelSize> currentPixelSize_;
+  QVector<QPointF> currentCentres_;  // the detections on screen, for the regions' counts
 };
 
 }  // namespace fluocount::ui

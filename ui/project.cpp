@@ -296,6 +296,10 @@ QString Project::maskPathFor(int index) const {
   return QDir(folder_).filePath("masks/" + QFileInfo(slide.name).completeBaseName() + ".png");
 }
 
+QString Project::regionsPathFor(int index) const {
+  return QDir(folder_).filePath("regions/" + QFileInfo(slides_.at(index).name).completeBaseName() + ".geojson");
+}
+
 void Project::maskEdited(int index) {
   Slide& slide = slides_.at(index);
   slide.maskPath = maskPathFor(index);

@@ -105,6 +105,9 @@ public:
   void setReviewed(int index, bool reviewed);
   // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png.
   QString maskPathFor(int index) const;
+  // <folder>/regions/<stem>.geojson: the slide's regions, where 'fluocount-cli count --regions <folder>/regions'
+  // finds them too.
+  QString regionsPathFor(int index) const;
   // The slide's mask was saved by the editor: it now has one and is marked edited.
   void maskEdited(int index);
   // Its sweep against the edited mask, recomputed in the background from the slide's analysis of `generation`.

@@ -142,6 +142,10 @@ void SlideCanvas::paintEvent(QPaintEvent*) {
   drawLayer(painter, proposals_, visible, 1.0);
   painter.setOpacity(1.0);
   drawMarkers(painter);
+  if (regionTools_) {
+    regionTools_->setPixelsPerScreenPixel(1 / zoom_);
+    regionTools_->paint(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
+  }
   if (tools_) tools_->paintPreview(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
   if (calibration_) calibration_->paint(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
 }
@@ -178,6 +182,22 @@ void SlideCanvas::drawMarkers(QPainter& painter) {
   }
 }
 
+void SlideCanvas::setRegionTools(RegionToolController* regions) {
+  regionTools_ = regions;
+  connect(regions, &RegionToolController::previewChanged, this, qOverload<>(&QWidget::update));
+  connect(regions, &RegionToolController::toolChanged, this, [this](RegionTool tool) {
+    setCursor(tool != RegionTool::None ? Qt::CrossCursor : Qt::ArrowCursor);
+    setFocus();
+  });
+}
+
+void SlideCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
+  if (regionTools_ && regionTools_->tool() == RegionTool::Polygon &&
+      regionTools_->press(toImage(event->position()), event->button(), true))
+    return;
+  QWidget::mouseDoubleClickEvent(event);
+}
+
 void SlideCanvas::setCalibration(DiameterCalibration* calibration) {
   calibration_ = calibration;
   connect(calibration, &DiameterCalibration::changed, this, [this] {
@@ -198,6 +218,11 @@ void SlideCanvas::mousePressEvent(QMouseEvent* event) {
     calibrationDrag_ = true;
     return;
   }
+  if (regionTools_ && regionTools_->tool() != RegionTool::None && event->button() != Qt::MiddleButton &&
+      regionTools_->press(toImage(event->position()), event->button())) {
+    regionDrag_ = true;
+    return;
+  }
   if (tools_ && event->button() != Qt::MiddleButton &&
       tools_->press(toImage(event->position()), event->button(), event->modifiers())) {
     toolDrag_ = true;
@@ -212,6 +237,7 @@ void SlideCanvas::mousePressEvent(QMouseEvent* event) {
 
 void SlideCanvas::mouseMoveEvent(QMouseEvent* event) {
   if (calibrationDrag_) calibration_->move(toImage(event->position()));
+  else if (regionTools_ && regionTools_->tool() != RegionTool::None) regionTools_->move(toImage(event->position()));
   else if (tools_) tools_->move(toImage(event->position()));
   if (panning_) {
     origin_ += event->position() - lastMouse_;
@@ -230,6 +256,11 @@ void SlideCanvas::mouseReleaseEvent(QMouseEvent* event) {
     calibration_->release(toImage(event->position()));
     return;
   }
+  if (regionDrag_) {
+    regionDrag_ = false;
+    regionTools_->release(toImage(event->position()));
+    return;
+  }
   if (toolDrag_) {
     toolDrag_ = false;
     if (tools_) tools_->release(toImage(event->position()));
@@ -240,6 +271,7 @@ void SlideCanvas::mouseReleaseEvent(QMouseEvent* event) {
 }
 
 void SlideCanvas::keyPressEvent(QKeyEvent* event) {
+  if (regionTools_ && regionTools_->tool() != RegionTool::None && regionTools_->key(event->key())) return;
   const double pan = 80;
   switch (event->key()) {
     case Qt::Key_Plus: case Qt::Key_Equal: zoomBy(1.25, rect().center()); break;

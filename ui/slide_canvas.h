@@ -4,6 +4,7 @@
 // the visible part of each layer is drawn, so large slides stay smooth.
 #include "ui/cell_diameter.h"
 #include "ui/mask_tools.h"
+#include "ui/region_tools.h"
 #include "ui/slide_layers.h"
 
 #include <QWidget>
@@ -30,6 +31,8 @@ public:
   void setProposals(const QImage& outlines);
   // Mouse events go to the controller's tool when it has one; the middle button always pans.
   void setToolController(MaskToolController* tools);
+  // While a region tool is chosen, it takes the mouse before any mask tool; the regions are always drawn.
+  void setRegionTools(RegionToolController* regions);
   // While the calibration is active, it takes the mouse before any mask tool.
   void setCalibration(DiameterCalibration* calibration);
   void setOverlay(const DetectionOverlay& overlay);
@@ -54,6 +57,7 @@ protected:
   void mousePressEvent(QMouseEvent*) override;
   void mouseMoveEvent(QMouseEvent*) override;
   void mouseReleaseEvent(QMouseEvent*) override;
+  void mouseDoubleClickEvent(QMouseEvent*) override;
   void keyPressEvent(QKeyEvent*) override;
   void resizeEvent(QResizeEvent*) override;
 
@@ -63,6 +67,8 @@ private:
 
   QImage image_, heatmap_, mask_, proposals_;
   MaskToolController* tools_ = nullptr;
+  RegionToolController* regionTools_ = nullptr;
+  bool regionDrag_ = false;
   DiameterCalibration* calibration_ = nullptr;
   bool toolDrag_ = false, calibrationDrag_ = false;
   DetectionOverlay overlay_;

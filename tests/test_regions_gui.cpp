@@ -1,0 +1,212 @@
+// Regions in the desktop app as a user draws them (issue 18), offscreen on a copy of a real FNC folder: a rectangle
+// dragged and a polygon clicked on the canvas become named regions saved to regions/<stem>.geojson; the Regions
+// panel counts the cells on screen in each (the two halves add up to the slide); rename, vertex drag and delete are
+// undo steps beside the mask's; a Fiji RoiSet imports; the export's regions.csv agrees with the panel and
+// 'fluocount-cli count --regions'; a regions file that fails validation is reported and never overwritten.
+#include "gui_events.h"
+#include "test_support.h"
+#include "core/imagej_roi.h"
+#include "ui/main_window.h"
+#include "ui/regions_panel.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QMouseEvent>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+using test::clickAt;
+using test::sendMouse;
+void drag(SlideCanvas* canvas, QPointF from, QPointF to) { test::dragThrough(canvas, {from, (from + to) / 2, to}); }
+
+int cellsIn(const QVector<QPointF>& centres, QRectF area) {
+  int n = 0;
+  for (const QPointF& c : centres) n += area.contains(c);
+  return n;
+}
+
+}  // namespace
+
+class TestRegionsGui : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+  QString folder_;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    QStandardPaths::setTestModeEnabled(true);
+    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-red", {test::kRedSlide, test::kRedSlide2});
+  }
+
+  void drawCountRenameUndoImportAndExport() {
+    const QString regionsFile = folder_ + "/regions/MAR32C2R3_PVHr_200x_r.geojson";
+    {
+      MainWindow window;
+      window.resize(1800, 1000);
+      window.show();
+      QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+      QVERIFY(window.openFolder(folder_));
+      QVERIFY(loaded.wait(30000));
+      QSignalSpy finished(&window, &MainWindow::countingFinished);
+      window.countAll();
+      QVERIFY(finished.wait(600000));
+      QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().count > 20, 60000);
+      const QVector<QPointF> centres = window.canvas()->overlay().centres;
+      const int slideCells = centres.size();
+      SlideCanvas* canvas = window.canvas();
+      RegionDocument* regions = window.regionDocument();
+      RegionTableModel* table = window.regionsPanel()->model();
+      QVERIFY(regions->isEditable());
+      QCOMPARE(table->rowCount(), 0);
+
+      // The left half as a dragged rectangle: a region, saved, its cells counted from the detections on screen.
+      window.regionTools()->setTool(RegionTool::Rectangle);
+      drag(canvas, {0, 0}, {800, 1200});
+      QCOMPARE(table->rowCount(), 1);
+      QVERIFY(QFileInfo::exists(regionsFile));
+      QCOMPARE(loadRegions(regionsFile.toStdString(), {1600, 1200}).size(), std::size_t(1));
+      const int left = cellsIn(centres, QRectF(0, 0, 800, 1200));
+      QCOMPARE(table->data(table->index(0, RegionTableModel::Cells), Qt::DisplayRole).toInt(), left);
+      QCOMPARE(table->headerData(RegionTableModel::Area, Qt::Horizontal, Qt::DisplayRole).toString(), QString("Area (px²)"));
+
+      // The right half as a polygon: four clicks, closed by clicking the first vertex again.
+      window.regionTools()->setTool(RegionTool::Polygon);
+      for (const QPointF p : {QPointF(800, 0), QPointF(1600, 0), QPointF(1600, 1200), QPointF(800, 1200), QPointF(800, 0)})
+        clickAt(canvas, p);
+      QCOMPARE(table->rowCount(), 2);
+      const int right = table->data(table->index(1, RegionTableModel::Cells), Qt::DisplayRole).toInt();
+      qInfo("left half %d + right half %d = %d cells on the slide", left, right, slideCells);
+      QCOMPARE(left + right, slideCells);  // no cell in both, none lost: halves that tile the slide
+      // Regions are outlines over the slide: the cells inside an unselected one stay visible.
+      window.regionTools()->select(-1);
+      const QImage seen = canvas->grab().toImage();
+      int visible = 0;
+      for (const QPointF& c : centres) {
+        const QPoint at = canvas->toWidget(c).toPoint();
+        int red = 0;
+        for (int dy = -3; dy <= 3; ++dy)
+          for (int dx = -3; dx <= 3; ++dx) red = std::max(red, qRed(seen.pixel(at + QPoint(dx, dy))));
+        visible += red > 80;
+      }
+      QVERIFY2(visible >= slideCells * 9 / 10, qPrintable(QString("%1 of %2 cells visible").arg(visible).arg(slideCells)));
+
+
+      // Rename in the table; undo and redo it on the slide's one history.
+      QUndoStack* history = window.maskDocument()->undoStack();
+      const int steps = history->count();
+      QVERIFY(table->setData(table->index(1, RegionTableModel::Name), "PVHr", Qt::EditRole));
+      QCOMPARE(regions->regions()[1].name, std::string("PVHr"));
+      QCOMPARE(history->count(), steps + 1);
+      history->undo();
+      QCOMPARE(regions->regions()[1].name, std::string("Region 2"));
+      history->redo();
+      QCOMPARE(loadRegions(regionsFile.toStdString(), {1600, 1200})[1].name, std::string("PVHr"));
+
+      // Drag the rectangle's bottom-left vertex up: one undo step however many moves, the file follows.
+      window.regionTools()->setTool(RegionTool::EditVertices);
+      sendMouse(canvas, QEvent::MouseButtonPress, canvas->toWidget(QPointF(0, 1200)), Qt::LeftButton, Qt::LeftButton);
+      for (int y = 1190; y >= 1100; y -= 30)
+        sendMouse(canvas, QEvent::MouseMove, canvas->toWidget(QPointF(0, y)), Qt::NoButton, Qt::LeftButton);
+      sendMouse(canvas, QEvent::MouseButtonRelease, canvas->toWidget(QPointF(0, 1100)), Qt::LeftButton, Qt::NoButton);
+      QCOMPARE(history->count(), steps + 2);
+      const double movedArea = loadRegions(regionsFile.toStdString(), {1600, 1200})[0].areaPx();
+      QVERIFY2(std::abs(movedArea - (800.0 * 1200 - 800.0 * 100 / 2)) < 1, qPrintable(QString::number(movedArea)));
+      history->undo();
+      QCOMPARE(regions->regions()[0].areaPx(), 800.0 * 1200);
+
+      // Delete the selected region with the Delete key, undo it.
+      window.regionTools()->select(0);
+      QTest::keyClick(canvas, Qt::Key_Delete);
+      QCOMPARE(table->rowCount(), 1);
+      history->undo();
+      QCOMPARE(table->rowCount(), 2);
+
+      // A region from Fiji's ROI Manager, imported: checked, added with its name.
+      const QString roiSet = scratch_.filePath("from-fiji.zip");
+      test::writeBytes(roiSet.toStdString(), regionsRoiSet(parseRegions(
+          R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[200,300],[700,320],[650,900],[220,880],[200,300]]]}})",
+          {1600, 1200}, "seed")));
+      window.regionsPanel()->importRegions(roiSet);
+      QCOMPARE(table->rowCount(), 3);
+      QCOMPARE(regions->regions()[2].name, std::string("LHr"));
+      const int inLHr = table->data(table->index(2, RegionTableModel::Cells), Qt::DisplayRole).toInt();
+      QVERIFY(inLHr > 0);
+
+      // The window as a user sees it, for the README.
+      window.regionTools()->select(2);
+      QTest::qWait(100);
+      const QImage shot = window.grab().toImage();
+      shot.save(scratch_.filePath("regions.png"));
+
+      if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))
+        shot.save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/regions.png");
+
+      // The export's regions.csv: the three regions of slide 1 with the panel's counts, slide 2 whole.
+      const QString out = scratch_.filePath("export");
+      QString error;
+      QVERIFY2(window.exportTo({out, false, false, false, false}, &error), qPrintable(error));
+      const QStringList rows = QString::fromStdString(test::readBytes((out + "/regions.csv").toStdString())).trimmed().split('\n');
+      QCOMPARE(rows.size(), 1 + 3 + 1);
+      QVERIFY(rows[1].contains(",Region 1," + QString::number(left) + ","));
+      QVERIFY(rows[2].contains(",PVHr," + QString::number(right) + ","));
+      QVERIFY(rows[3].contains(",LHr," + QString::number(inLHr) + ","));
+      QVERIFY(rows[4].contains(",whole image,"));
+
+      // The CLI reads the same regions folder and counts the same per region.
+      QProcess cli;
+      cli.start(FLUOCOUNT_CLI, {"count", folder_ + "/images/MAR32C2R3_PVHr_200x_r.png", "--diameter",
+                                QString::number(window.project()->slide(0).analysis->cellDiameterPx), "--out",
+                                scratch_.filePath("cli"), "--regions", folder_ + "/regions"});
+      QVERIFY(cli.waitForFinished(600000));
+      QCOMPARE(cli.exitCode(), 0);
+      const QStringList cliRows =
+          QString::fromStdString(test::readBytes(scratch_.filePath("cli/regions.csv").toStdString())).trimmed().split('\n');
+      QCOMPARE(cliRows.size(), 4);
+      for (int i = 1; i <= 3; ++i) QCOMPARE(cliRows[i].section(',', 1, 2), rows[i].section(',', 1, 2));
+    }
+    // Reopened: the regions are as left.
+    {
+      MainWindow window;
+      window.show();
+      QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+      QVERIFY(window.openFolder(folder_));
+      QVERIFY(loaded.wait(30000));
+      QCOMPARE(window.regionDocument()->regions().size(), std::size_t(3));
+      QCOMPARE(window.regionDocument()->regions()[1].name, std::string("PVHr"));
+    }
+  }
+
+  // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never
+  // overwritten by a new drawing.
+  void aRefusedRegionsFileIsNeverOverwritten() {
+    QDir().mkpath(folder_ + "/regions");
+    const QString file = folder_ + "/regions/RT353S2C1R5_r1.geojson";
+    const std::string bow =
+        R"({"type":"Feature","properties":{"name":"bow"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}})";
+    test::writeBytes(file.toStdString(), bow);
+    MainWindow window;
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    QVERIFY(window.openFolder(folder_));
+    QVERIFY(loaded.wait(30000));
+    window.selectSlide(1);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(!window.regionDocument()->isEditable());
+    window.regionTools()->setTool(RegionTool::Rectangle);
+    drag(window.canvas(), {10, 10}, {300, 300});
+    QCOMPARE(window.regionDocument()->regions().size(), std::size_t(0));
+    QCOMPARE(test::readBytes(file.toStdString()), bow);
+  }
+};
+
+QTEST_MAIN(TestRegionsGui)
+#include "test_regions_gui.moc"

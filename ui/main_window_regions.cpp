@@ -1,0 +1,50 @@
+// The main window's regions wiring (issue 18): the Regions dock, the region document of the slide on screen (its
+// edits share the slide's undo history with the mask's), the canvas tools, and each region's count following the
+// detections on screen. The logic is in region_document, region_tools and regions_panel.
+#include "ui/main_window.h"
+
+#include "ui/regions_panel.h"
+
+#include <QDockWidget>
+#include <QStatusBar>
+
+namespace fluocount::ui {
+
+void MainWindow::buildRegions() {
+  regions_ = new RegionDocument(mask_->undoStack(), this);
+  regionTools_ = new RegionToolController(regions_, this);
+  canvas_->setRegionTools(regionTools_);
+  regionsPanel_ = new RegionsPanel(regions_, regionTools_);
+  auto* dock = new QDockWidget(tr("Regions"));
+  dock->setObjectName("regions");
+  dock->setWidget(regionsPanel_);
+  // Below the slide list, where the left column has room for a table of several regions.
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  // One tool at a time: drawing a region leaves mask editing, and a mask tool leaves region drawing.
+  connect(regionTools_, &RegionToolController::toolChanged, this, [this](RegionTool tool) {
+    if (tool != RegionTool::None) tools_->setTool(MaskTool::Navigate);
+  });
+  connect(tools_, &MaskToolController::toolChanged, this, [this](MaskTool tool) {
+    if (tool != MaskTool::Navigate) regionTools_->setTool(RegionTool::None);
+  });
+  connect(regions_, &RegionDocument::changed, this, &MainWindow::refreshRegionCounts);
+  connect(regionTools_, &RegionToolController::refused, this,
+          [this](const QString& why) { statusBar()->showMessage(why, 10000); });
+}
+
+void MainWindow::loadRegionDocument(int index, cv::Size size) {
+  QString error;
+  if (!regions_->load(project_->regionsPathFor(index), size, &error))
+    statusBar()->showMessage(tr("Regions: %1").arg(error), 15000);
+}
+
+void MainWindow::refreshRegionCounts() {
+  RegionTableModel* model = regionsPanel_->model();
+  model->setPixelSize(currentPixelSize_);
+  model->setCells(currentCentres_);
+  QStringList labels;
+  for (int row = 0; row < model->rowCount(); ++row) labels << model->labelFor(row);
+  regionTools_->setLabels(labels);
+}
+
+}  // namespace fluocount::ui
