@@ -426,6 +426,27 @@ private slots:
     const auto parsed = ui::parseProjectState(odd, nullptr);
     QVERIFY(parsed);
     QVERIFY(!parsed->slides.at("a.png").counted);
+    // A folder's pixel size and channel choice travel; values no user could set are left out.
+    ui::ProjectState physical;
+    physical.settings.pixelSizeUm = 0.325;
+    physical.settings.channels = {3, 2, 1};
+    const auto back = ui::parseProjectState(ui::serialiseProjectState(physical), nullptr);
+    QVERIFY(back && back->settings == physical.settings);
+    for (const char* bad : {"\"pixel_size_um\": 0", "\"pixel_size_um\": -3", "\"pixel_size_um\": \"big\"",
+                            "\"channels\": [0]", "\"channels\": [1, 2]", "\"channels\": \"1\""}) {
+      ++casesRun;
+      QByteArray damaged = ui::serialiseProjectState(physical);
+      const QByteArray field = QByteArray(bad).split(':').first();
+      const qsizetype at = damaged.indexOf(field);
+      QVERIFY2(at >= 0, bad);
+      // Replace the field's whole value with the bad one.
+      const qsizetype end = field == "\"channels\"" ? damaged.indexOf(']', at) + 1 : damaged.indexOf('\n', at);
+      damaged.replace(at, end - at, bad);
+      const auto read = ui::parseProjectState(damaged, nullptr);
+      QVERIFY2(read, bad);
+      if (field == "\"channels\"") QVERIFY2(read->settings.channels.empty(), bad);
+      else QVERIFY2(!read->settings.pixelSizeUm, bad);
+    }
   }
 
   void unusualFileNamesWork() {

@@ -141,6 +141,17 @@ private slots:
       const int inLHr = table->data(table->index(2, RegionTableModel::Cells), Qt::DisplayRole).toInt();
       QVERIFY(inLHr > 0);
 
+      // A pixel size for the folder: areas in µm² and densities in cells/mm², nothing recounted.
+      ProjectSettings withPixelSize = window.project()->settings();
+      withPixelSize.pixelSizeUm = 0.65;
+      window.applySettings(withPixelSize);
+      QTRY_COMPARE_WITH_TIMEOUT(table->headerData(RegionTableModel::Area, Qt::Horizontal, Qt::DisplayRole).toString(),
+                                QString("Area (µm²)"), 30000);
+      QCOMPARE(window.project()->slide(0).count, slideCells);
+      const double areaUm2 = QLocale().toDouble(table->data(table->index(0, RegionTableModel::Area), Qt::DisplayRole).toString());
+      QCOMPARE(areaUm2, 800.0 * 1200 * 0.65 * 0.65);  // 405,600 µm²
+      QCOMPARE(table->data(table->index(0, RegionTableModel::Cells), Qt::DisplayRole).toInt(), left);
+
       // The window as a user sees it, for the README.
       window.regionTools()->select(2);
       QTest::qWait(100);
@@ -160,18 +171,20 @@ private slots:
       QVERIFY(rows[2].contains(",PVHr," + QString::number(right) + ","));
       QVERIFY(rows[3].contains(",LHr," + QString::number(inLHr) + ","));
       QVERIFY(rows[4].contains(",whole image,"));
+      QVERIFY2(rows[1].contains(",405600.0,"), qPrintable(rows[1]));  // area_um2 with the folder's pixel size
 
       // The CLI reads the same regions folder and counts the same per region.
       QProcess cli;
       cli.start(FLUOCOUNT_CLI, {"count", folder_ + "/images/MAR32C2R3_PVHr_200x_r.png", "--diameter",
-                                QString::number(window.project()->slide(0).analysis->cellDiameterPx), "--out",
+                                QString::number(window.project()->slide(0).analysis->cellDiameterPx), "--pixel-size",
+                                "0.65", "--out",
                                 scratch_.filePath("cli"), "--regions", folder_ + "/regions"});
       QVERIFY(cli.waitForFinished(600000));
       QCOMPARE(cli.exitCode(), 0);
       const QStringList cliRows =
           QString::fromStdString(test::readBytes(scratch_.filePath("cli/regions.csv").toStdString())).trimmed().split('\n');
       QCOMPARE(cliRows.size(), 4);
-      for (int i = 1; i <= 3; ++i) QCOMPARE(cliRows[i].section(',', 1, 2), rows[i].section(',', 1, 2));
+      for (int i = 1; i <= 3; ++i) QCOMPARE(cliRows[i].section(',', 1, 7), rows[i].section(',', 1, 7));
     }
     // Reopened: the regions are as left.
     {

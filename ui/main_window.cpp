@@ -484,8 +484,14 @@ void MainWindow::openSettings() {
   SettingsDialog dialog(project_->settings(), store.value("models/user").toStringList(), this);
   if (dialog.exec() != QDialog::Accepted) return;
   store.setValue("models/user", dialog.userModels());
+  applySettings(dialog.settings());
+}
+
+void MainWindow::applySettings(const ProjectSettings& settings) {
   if (counting_) cancelCounting();
-  project_->setSettings(dialog.settings());
+  const bool newPixelSize = settings.pixelSizeUm != project_->settings().pixelSizeUm;
+  project_->setSettings(settings);
+  if (newPixelSize && current_ >= 0) loadCurrentSlide();  // the regions' areas and densities change units
   try {
     modelLabel_->setText(QString::fromStdString(project_->counter()->methodDescription()));
   } catch (const std::exception& e) {

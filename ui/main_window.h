@@ -47,6 +47,9 @@ public:
   void selectSlide(int index);
   int currentSlide() const { return current_; }
   void chooseThreshold(double threshold);
+  // The counting settings dialog's choice (the tests call it directly): a change of model, diameter, channels or
+  // post-processing counts again; a new pixel size changes only units.
+  void applySettings(const ProjectSettings& settings);
 
   // Retraining (main_window_training.cpp). startTraining fills in the plan's output version; it returns false and
   // says why when the run cannot start.

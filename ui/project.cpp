@@ -179,9 +179,12 @@ int Project::countedSlides() const {
 
 void Project::setSettings(const ProjectSettings& settings) {
   if (settings == settings_) return;
+  // Neither the threshold nor the pixel size changes a heatmap: the pixel size only gives the tables their units.
   ProjectSettings withoutThreshold = settings, oldWithoutThreshold = settings_;
   withoutThreshold.threshold = oldWithoutThreshold.threshold = std::nullopt;
+  withoutThreshold.pixelSizeUm = oldWithoutThreshold.pixelSizeUm = std::nullopt;
   const bool heatmapsChange = withoutThreshold != oldWithoutThreshold;
+  if (settings.pixelSizeUm != settings_.pixelSizeUm) counter_.reset();  // the next counter carries the new size
   settings_ = settings;
   if (heatmapsChange) {
     ++generation_;
@@ -224,6 +227,8 @@ std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& s
   count.cellDiameterPx = settings.cellDiameterPx;
   count.minObjectAreaPx = settings.minObjectAreaPx;
   count.splitTouchingCells = settings.splitTouchingCells;
+  count.pixelSizeUm = settings.pixelSizeUm;
+  count.channels = settings.channels;
   if (settings.classical) return std::make_shared<const CellCounter>(CellCounter::classical(count));
   std::string path = settings.modelPath.toStdString();
   if (path.empty()) {

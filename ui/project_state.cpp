@@ -1,5 +1,6 @@
 #include "ui/project_state.h"
 
+#include "core/image_metadata.h"
 #include "core/metrics.h"
 
 #include <QJsonDocument>
@@ -18,6 +19,12 @@ QJsonObject settingsToJson(const ProjectSettings& s) {
   if (s.threshold) json["threshold"] = *s.threshold;
   if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
   if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
+  if (s.pixelSizeUm) json["pixel_size_um"] = *s.pixelSizeUm;
+  if (!s.channels.empty()) {
+    QJsonArray channels;
+    for (const int c : s.channels) channels.append(c);
+    json["channels"] = channels;
+  }
   return json;
 }
 
@@ -29,6 +36,19 @@ ProjectSettings settingsFromJson(const QJsonObject& json) {
   if (json.contains("threshold")) s.threshold = std::clamp(json["threshold"].toDouble(), 0.0, 1.0);
   if (json.contains("min_object_area_px")) s.minObjectAreaPx = std::max(0.0, json["min_object_area_px"].toDouble());
   if (json.contains("split_touching_cells")) s.splitTouchingCells = json["split_touching_cells"].toBool();
+  // A pixel size or channel choice that is not one a user could have set is left out (the slides then count with
+  // what their files declare), never taken as it stands.
+  if (json.contains("pixel_size_um")) {
+    const double um = json["pixel_size_um"].toDouble(-1);
+    if (um >= kMinPixelSizeUm && um <= kMaxPixelSizeUm) s.pixelSizeUm = um;
+  }
+  if (json.contains("channels")) {
+    std::vector<int> channels;
+    for (const QJsonValue& value : json["channels"].toArray()) channels.push_back(value.toInt(0));
+    const bool valid = (channels.size() == 1 || channels.size() == 3) &&
+                       std::all_of(channels.begin(), channels.end(), [](int c) { return c >= 1 && c <= 16; });
+    if (valid) s.channels = channels;
+  }
   return s;
 }
 
@@ -103,7 +123,8 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
 
 bool ProjectSettings::operator==(const ProjectSettings& o) const {
   return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
-         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells;
+         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
+         pixelSizeUm == o.pixelSizeUm && channels == o.channels;
 }
 
 std::optional<ProjectState> parseProjectState(const QByteArray& bytes, QString* problem) {

@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <map>
+#include <vector>
 #include <optional>
 
 namespace fluocount::ui {
@@ -21,6 +22,8 @@ struct ProjectSettings {
   std::optional<double> threshold;  // empty: the model's own (Kneedle) threshold
   std::optional<double> minObjectAreaPx;
   std::optional<bool> splitTouchingCells;
+  std::optional<double> pixelSizeUm;  // µm per pixel for the folder's slides, over what their files declare
+  std::vector<int> channels;           // what the network sees (selectChannels); empty: the images as decoded
   bool operator==(const ProjectSettings& o) const;
   bool operator!=(const ProjectSettings& o) const { return !(*this == o); }
 };

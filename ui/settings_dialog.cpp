@@ -1,6 +1,7 @@
 #include "ui/settings_dialog.h"
 
 #include "app/locations.h"
+#include "core/image_io.h"
 #include "core/inference.h"
 #include "core/model_file.h"
 
@@ -12,6 +13,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -52,6 +54,27 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   split_ = new QCheckBox(tr("Split touching cells (watershed)"));
   split_->setChecked(settings.splitTouchingCells.value_or(true));
 
+  setPixelSize_ = new QCheckBox(tr("Set for this folder:"));
+  setPixelSize_->setToolTip(tr("Without it, each slide's file says its pixel size (TIFF resolution, ImageJ, OME-XML, "
+                               "PNG), and a slide whose file says none is measured in pixels."));
+  pixelSize_ = new QDoubleSpinBox;
+  pixelSize_->setRange(kMinPixelSizeUm, kMaxPixelSizeUm);
+  pixelSize_->setDecimals(4);
+  pixelSize_->setSuffix(tr(" µm per pixel"));
+  pixelSize_->setValue(settings.pixelSizeUm.value_or(0.65));
+  setPixelSize_->setChecked(settings.pixelSizeUm.has_value());
+  pixelSize_->setEnabled(setPixelSize_->isChecked());
+  auto* pixelRow = new QHBoxLayout;
+  pixelRow->addWidget(setPixelSize_);
+  pixelRow->addWidget(pixelSize_, 1);
+  channels_ = new QLineEdit(QString::fromStdString(channelListText(settings.channels)));
+  channels_->setPlaceholderText(tr("as the files are (colour images in colour, a stack's first channel)"));
+  channels_->setToolTip(tr("One channel the network sees as gray, e.g. 2 (the red of an RGB image is 1), or three "
+                           "as red, green, blue, e.g. 3,2,1."));
+  channelsError_ = new QLabel;
+  channelsError_->setStyleSheet("color: #c0392b");
+  channelsError_->setWordWrap(true);
+
   auto* modelRow = new QHBoxLayout;
   modelRow->addWidget(model_, 1);
   modelRow->addWidget(browse);
@@ -59,6 +82,9 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   form->addRow(tr("Model"), modelRow);
   form->addRow(QString(), modelInfo_);
   form->addRow(tr("Cell diameter"), diameter_);
+  form->addRow(tr("Pixel size"), pixelRow);
+  form->addRow(tr("Channels the network sees"), channels_);
+  form->addRow(QString(), channelsError_);
   form->addRow(tr("Device"), new QLabel(QString::fromStdString(computeDeviceStatus())));
   auto* advanced = new QGroupBox(tr("Advanced post-processing"));
   auto* advancedForm = new QFormLayout(advanced);
@@ -69,7 +95,7 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);
   layout->addWidget(advanced);
-  layout->addWidget(new QLabel(tr("Changing the model, diameter or post-processing counts the slides again.")));
+  layout->addWidget(new QLabel(tr("Changing the model, diameter, channels or post-processing counts the slides again.")));
   layout->addWidget(buttons);
 
   if (settings.classical) model_->setCurrentIndex(1);
@@ -85,6 +111,7 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   connect(model_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SettingsDialog::describeModel);
   connect(browse, &QPushButton::clicked, this, &SettingsDialog::chooseModelFile);
   connect(overrideArea_, &QCheckBox::toggled, minArea_, &QWidget::setEnabled);
+  connect(setPixelSize_, &QCheckBox::toggled, pixelSize_, &QWidget::setEnabled);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 }
@@ -130,7 +157,25 @@ ProjectSettings SettingsDialog::settings() const {
   s.cellDiameterPx = diameter_->value();
   s.minObjectAreaPx = overrideArea_->isChecked() ? std::optional(minArea_->value()) : std::nullopt;
   s.splitTouchingCells = split_->isChecked() ? std::nullopt : std::optional(false);
+  s.pixelSizeUm = setPixelSize_->isChecked() ? std::optional(pixelSize_->value()) : std::nullopt;
+  try {
+    s.channels = channels_->text().trimmed().isEmpty() ? std::vector<int>{}
+                                                      : parseChannelList(channels_->text().trimmed().toStdString());
+  } catch (const std::invalid_argument&) {
+    s.channels = original_.channels;  // accept() refuses the dialog with this text; keep what was set
+  }
   return s;
+}
+
+void SettingsDialog::accept() {
+  const QString text = channels_->text().trimmed();
+  try {
+    if (!text.isEmpty()) parseChannelList(text.toStdString());
+  } catch (const std::invalid_argument& e) {
+    channelsError_->setText(QString::fromUtf8(e.what()));
+    return;
+  }
+  QDialog::accept();
 }
 
 }  // namespace fluocount::ui

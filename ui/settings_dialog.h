@@ -9,6 +9,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 
 namespace fluocount::ui {
 
@@ -17,6 +18,7 @@ class SettingsDialog : public QDialog {
 public:
   SettingsDialog(const ProjectSettings& settings, const QStringList& userModels, QWidget* parent = nullptr);
   ProjectSettings settings() const;
+  void accept() override;  // refuses a channel choice that is not one channel or three
   QStringList userModels() const { return userModels_; }
 
 private:
@@ -31,6 +33,10 @@ private:
   QCheckBox* overrideArea_;
   QDoubleSpinBox* minArea_;
   QCheckBox* split_;
+  QCheckBox* setPixelSize_;
+  QDoubleSpinBox* pixelSize_;
+  QLineEdit* channels_;
+  QLabel* channelsError_;
 };
 
 }  // namespace fluocount::ui
