@@ -6,6 +6,7 @@
 #include "gui_events.h"
 #include "test_support.h"
 #include "core/imagej_roi.h"
+#include "ui/layers_panel.h"
 #include "ui/main_window.h"
 #include "ui/regions_panel.h"
 
@@ -67,6 +68,8 @@ private slots:
       RegionTableModel* table = window.regionsPanel()->model();
       QVERIFY(regions->isEditable());
       QCOMPARE(table->rowCount(), 0);
+      // An 8-bit slide is shown as it is: no contrast stretch unless the user asks for one.
+      QCOMPARE(window.findChild<LayersPanel*>()->displayRange(), std::make_pair(0.0, 1.0));
 
       // The left half as a dragged rectangle: a region, saved, its cells counted from the detections on screen.
       window.regionTools()->setTool(RegionTool::Rectangle);

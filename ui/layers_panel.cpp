@@ -42,9 +42,11 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(mask_, maskOpacity_);
   form->addRow(matches_);
 
+  // A slide is shown as it is (8-bit values as they are, 16-bit after the counter's own percentile stretch) unless
+  // the user asks: stretching a sparse slide would turn its dark background into a bright field.
   auto_ = new QCheckBox(tr("Auto contrast"));
-  auto_->setChecked(true);
-  auto_->setToolTip(tr("Stretch the 0.5-99.8 percentiles of each slide to the full display range"));
+  auto_->setChecked(false);
+  auto_->setToolTip(tr("Stretch each slide so that 0.35 % of its pixels saturate, as ImageJ's Auto does"));
   low_ = new QDoubleSpinBox;
   high_ = new QDoubleSpinBox;
   for (QDoubleSpinBox* spin : {low_, high_}) {

@@ -491,7 +491,14 @@ void MainWindow::applySettings(const ProjectSettings& settings) {
   if (counting_) cancelCounting();
   const bool newPixelSize = settings.pixelSizeUm != project_->settings().pixelSizeUm;
   project_->setSettings(settings);
-  if (newPixelSize && current_ >= 0) loadCurrentSlide();  // the regions' areas and densities change units
+  if (newPixelSize && current_ >= 0) {  // only units change: the slide, its edits and their history stay
+    try {
+      currentPixelSize_ = project_->counter()->factsOf(loadImage(project_->slide(current_).imagePath.toStdString())).pixelSize;
+    } catch (const std::exception&) {
+      currentPixelSize_.reset();
+    }
+    refreshRegionCounts();
+  }
   try {
     modelLabel_->setText(QString::fromStdString(project_->counter()->methodDescription()));
   } catch (const std::exception& e) {

@@ -56,8 +56,12 @@ QImage displayImage(const cv::Mat& rgb, double low, double high) {
 }
 
 std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile, double highPercentile) {
-  cv::Mat intensity;
-  cv::cvtColor(rgb, intensity, cv::COLOR_RGB2GRAY);
+  // Each pixel's brightest channel: a red or green stain keeps its own range (gray would take a third of it and
+  // saturate the stain).
+  std::vector<cv::Mat> planes;
+  cv::split(rgb, planes);
+  cv::Mat intensity = planes[0];
+  for (std::size_t c = 1; c < planes.size(); ++c) intensity = cv::max(intensity, planes[c]);
   // A 1024-bin histogram of [0,1] is exact enough for a display range.
   constexpr int bins = 1024;
   std::vector<std::int64_t> histogram(bins, 0);

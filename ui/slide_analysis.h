@@ -27,7 +27,8 @@ int countAt(const SlideAnalysis& analysis, double threshold);
 // An 8-bit RGB QImage of a normalised image (CV_32FC3, RGB order) with the display range [low, high] stretched to
 // full scale.
 QImage displayImage(const cv::Mat& rgb, double low = 0, double high = 1);
-// The display range that clips the given percentiles of the intensity (percentile auto-contrast).
-std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.5, double highPercentile = 99.8);
+// The display range that clips the given percentiles of each pixel's brightest channel: by default 0.35 % of the
+// pixels saturate, split between both ends, as ImageJ's Auto does.
+std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.175, double highPercentile = 99.825);
 
 }  // namespace fluocount::ui
