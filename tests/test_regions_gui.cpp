@@ -11,6 +11,7 @@
 #include "ui/regions_panel.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QMouseEvent>
 #include <QProcess>
@@ -18,6 +19,8 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+
+#include <opencv2/imgcodecs.hpp>
 
 using namespace fluocount;
 using namespace fluocount::ui;
@@ -199,6 +202,49 @@ private slots:
       QCOMPARE(window.regionDocument()->regions().size(), std::size_t(3));
       QCOMPARE(window.regionDocument()->regions()[1].name, std::string("PVHr"));
     }
+  }
+
+  // A multi-channel stack (an ImageJ hyperstack of a real slide's red, green and blue) is shown in its channels'
+  // colours, not as the network's gray input, and a channel can be hidden.
+  void aStackShowsItsChannelsInColour() {
+    const QString folder = scratch_.filePath("stack");
+    QDir().mkpath(folder);
+    const cv::Mat bgr = cv::imread(test::dataFile(test::kRedSlide), cv::IMREAD_COLOR)(cv::Rect(200, 300, 600, 600)).clone();
+    std::vector<cv::Mat> planes;
+    cv::split(bgr, planes);
+    test::writeTiff((folder + "/stack.tif").toStdString(), {planes[2], planes[1], planes[0]},
+                    {"ImageJ=1.54f\nimages=3\nchannels=3\nunit=micron\n", 1 / 0.65, 1});
+    MainWindow window;
+    window.resize(1400, 900);
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    QVERIFY(window.openFolder(folder));
+    QVERIFY(loaded.wait(30000));
+    LayersPanel* layers = window.findChild<LayersPanel*>();
+    QCOMPARE(int(layers->channels().size()), 3);
+    QVERIFY(window.currentPixelSize() && std::abs(window.currentPixelSize()->micrometres - 0.65) < 1e-6);
+    // Pixels in colour (channels unequal, which the gray network input never is) and pixels with red in them.
+    auto seen = [&] {
+      const QImage shot = window.canvas()->grab().toImage();
+      std::pair<int, int> colourAndRed{0, 0};
+      for (int y = 0; y < shot.height(); y += 2)
+        for (int x = 0; x < shot.width(); x += 2) {
+          const QRgb p = shot.pixel(x, y);
+          colourAndRed.first += std::max({qRed(p), qGreen(p), qBlue(p)}) - std::min({qRed(p), qGreen(p), qBlue(p)}) > 60;
+          colourAndRed.second += qRed(p) > 100;
+        }
+      return colourAndRed;
+    };
+    const auto [colourful, red] = seen();
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))
+      window.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/stack.png");
+    QVERIFY2(colourful > 200 && red > 200, qPrintable(QString("%1 %2").arg(colourful).arg(red)));
+    QCheckBox* first = nullptr;
+    for (QCheckBox* box : layers->findChildren<QCheckBox*>())
+      if (box->text() == "ch1") first = box;
+    QVERIFY(first);
+    first->setChecked(false);
+    QTRY_VERIFY(seen().second < red / 20);  // channel 1 is the only one shown in red
   }
 
   // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never

@@ -61,8 +61,13 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   contrast->addRow(tr("Min"), low_);
   contrast->addRow(tr("Max"), high_);
 
+  channelBox_ = new QGroupBox(tr("Channels"));
+  new QVBoxLayout(channelBox_);
+  channelBox_->setVisible(false);
+
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(layersBox);
+  layout->addWidget(channelBox_);
   layout->addWidget(contrastBox);
   layout->addStretch();
 
@@ -117,5 +122,27 @@ void LayersPanel::setDisplayRange(double low, double high) {
 }
 
 bool LayersPanel::autoContrast() const { return auto_->isChecked(); }
+
+void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
+  channels_ = channels;
+  for (QCheckBox* box : channelChecks_) delete box;
+  channelChecks_.clear();
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    auto* box = new QCheckBox(channels[c].name);
+    box->setChecked(channels[c].visible);
+    QPalette palette = box->palette();
+    palette.setColor(QPalette::WindowText, channels[c].colour == Qt::white ? palette.color(QPalette::WindowText)
+                                                                           : channels[c].colour.darker(130));
+    box->setPalette(palette);
+    box->setToolTip(tr("Channel %1, shown from %2 to %3").arg(c + 1).arg(channels[c].low).arg(channels[c].high));
+    channelBox_->layout()->addWidget(box);
+    channelChecks_.push_back(box);
+    connect(box, &QCheckBox::toggled, this, [this, c](bool on) {
+      channels_[c].visible = on;
+      emit channelsChanged(channels_);
+    });
+  }
+  channelBox_->setVisible(!channels.empty());
+}
 
 }  // namespace fluocount::ui

@@ -1,12 +1,14 @@
 #pragma once
 // Which layers the canvas shows and how: visibility (with keyboard shortcuts), opacities, and the display range
 // of the slide (percentile auto-contrast or manual min/max, for dim and 16-bit images).
+#include "ui/channel_display.h"
 #include "ui/slide_canvas.h"
 
 #include <QWidget>
 
 class QCheckBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QSlider;
 
 namespace fluocount::ui {
@@ -21,16 +23,23 @@ public:
   std::pair<double, double> displayRange() const;
   void setDisplayRange(double low, double high);  // does not emit
   bool autoContrast() const;
+  // A multi-channel slide's channels, one check box each in its colour (none for other slides).
+  void setChannels(const std::vector<ChannelView>& channels);
+  std::vector<ChannelView> channels() const { return channels_; }
 
 signals:
   void layersChanged(const fluocount::ui::CanvasLayers& layers);
   void displayRangeChanged(double low, double high);
   void autoContrastRequested();
+  void channelsChanged(const std::vector<fluocount::ui::ChannelView>& channels);
 
 private:
   QCheckBox *image_, *heatmap_, *outlines_, *ids_, *mask_, *matches_, *auto_;
   QSlider *heatmapOpacity_, *maskOpacity_;
   QDoubleSpinBox *low_, *high_;
+  QGroupBox* channelBox_;
+  std::vector<ChannelView> channels_;
+  std::vector<QCheckBox*> channelChecks_;
 };
 
 }  // namespace fluocount::ui

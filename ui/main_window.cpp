@@ -100,6 +100,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   });
   connect(layersPanel_, &LayersPanel::layersChanged, canvas_, &SlideCanvas::setLayers);
   connect(layersPanel_, &LayersPanel::displayRangeChanged, this, &MainWindow::applyDisplayRange);
+  connect(layersPanel_, &LayersPanel::channelsChanged, this, [this](const std::vector<ChannelView>& views) {
+    if (!currentChannels_.empty()) canvas_->replaceImage(compositeImage(currentChannels_, views));
+  });
   connect(layersPanel_, &LayersPanel::autoContrastRequested, this, [this] {
     if (currentRgb_.empty()) return;
     const auto [low, high] = autoContrastRange(currentRgb_);
@@ -318,6 +321,8 @@ void MainWindow::loadCurrentSlide() {
     struct Loaded {
       cv::Mat rgb, intensity;
       std::optional<PixelSize> pixelSize;
+      std::vector<cv::Mat> channels;  // a composite's
+      std::vector<ChannelView> views;
       QImage display, heatmap;
       cv::Size size;
       std::optional<Detection> truth;
@@ -334,6 +339,11 @@ void MainWindow::loadCurrentSlide() {
       loaded->intensity = intensityOf(loaded->rgb);
       std::tie(loaded->low, loaded->high) = autoContrast ? autoContrastRange(loaded->rgb) : std::pair(manualLow, manualHigh);
       loaded->display = displayImage(loaded->rgb, loaded->low, loaded->high);
+      if (showsAsComposite(raw)) {  // a stack's channels in their colours, not the network's gray input
+        loaded->channels = raw.channels;
+        loaded->views = defaultChannelViews(raw);
+        loaded->display = compositeImage(loaded->channels, loaded->views);
+      }
       if (slide.analysis) loaded->heatmap = heatmapLayer(slide.analysis->heatmap);
       loaded->size = loaded->rgb.size();
       try {
@@ -355,6 +365,8 @@ void MainWindow::loadCurrentSlide() {
       currentIntensity_ = loaded->intensity;
       currentTruth_ = loaded->truth;
       currentPixelSize_ = loaded->pixelSize;
+      currentChannels_ = loaded->channels;
+      layersPanel_->setChannels(loaded->views);
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
       tools_->setProposals(cv::Mat());
@@ -370,6 +382,7 @@ void MainWindow::loadCurrentSlide() {
 }
 
 void MainWindow::applyDisplayRange(double low, double high) {
+  if (!currentChannels_.empty()) return;  // a composite: each channel has its own range
   if (!currentRgb_.empty()) canvas_->replaceImage(displayImage(currentRgb_, low, high));
 }
 

@@ -186,6 +186,7 @@ private:
   std::optional<Detection> currentTruth_;
   std::optional<PixelSize> currentPixelSize_;
   QVector<QPointF> currentCentres_;  // the detections on screen, for the regions' counts
+  std::vector<cv::Mat> currentChannels_;  // a multi-channel slide's raw channels, shown as a composite
 };
 
 }  // namespace fluocount::ui

@@ -196,7 +196,7 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
   connect(document_, &RegionDocument::saveFailed, status_, &QLabel::setText);
   connect(document_, &RegionDocument::changed, status_, [this] {
     status_->setText(document_->isOpen() && document_->regions().empty()
-                         ? tr("No regions: the whole slide is counted. Draw one with Polygon, Rectangle or Freehand.")
+                         ? tr("No regions drawn: the whole slide is one.")
                          : QString());
   });
 }
