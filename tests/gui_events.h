@@ -1,9 +1,11 @@
 #pragma once
-// Mouse input for the GUI suites, sent straight to a widget as a user's would arrive (offscreen, no window system).
+// Input for the GUI suites, sent straight to the widgets as a user's would arrive (offscreen, no window system).
+#include "ui/main_window.h"
 #include "ui/slide_canvas.h"
 
 #include <QApplication>
 #include <QMouseEvent>
+#include <QSignalSpy>
 
 #include <vector>
 
@@ -26,6 +28,14 @@ inline void dragThrough(ui::SlideCanvas* canvas, const std::vector<QPointF>& ima
 inline void clickAt(ui::SlideCanvas* canvas, QPointF imagePoint) {
   sendMouse(canvas, QEvent::MouseButtonPress, canvas->toWidget(imagePoint), Qt::LeftButton, Qt::LeftButton);
   sendMouse(canvas, QEvent::MouseButtonRelease, canvas->toWidget(imagePoint), Qt::LeftButton, Qt::NoButton);
+}
+
+// Shows the window (at `size` when given), opens the folder and waits for its first slide on screen.
+inline bool showAndOpen(ui::MainWindow& window, const QString& folder, QSize size = {}) {
+  if (size.isValid()) window.resize(size);
+  window.show();
+  QSignalSpy loaded(&window, &ui::MainWindow::slideLoaded);
+  return window.openFolder(folder) && loaded.wait(30000);
 }
 
 }  // namespace fluocount::test

@@ -47,11 +47,7 @@ private slots:
     QString maskPath;
     {
       MainWindow window;
-      window.resize(1400, 900);
-      window.show();
-      QSignalSpy loaded(&window, &MainWindow::slideLoaded);
-      QVERIFY(window.openFolder(folder_));
-      QVERIFY(loaded.wait(30000));
+      QVERIFY(test::showAndOpen(window, folder_, {1400, 900}));
       MaskDocument* document = window.maskDocument();
       QVERIFY(document->isEditable());
       maskPath = document->path();

@@ -55,11 +55,7 @@ private slots:
     const QString regionsFile = folder_ + "/regions/MAR32C2R3_PVHr_200x_r.geojson";
     {
       MainWindow window;
-      window.resize(1800, 1000);
-      window.show();
-      QSignalSpy loaded(&window, &MainWindow::slideLoaded);
-      QVERIFY(window.openFolder(folder_));
-      QVERIFY(loaded.wait(30000));
+      QVERIFY(test::showAndOpen(window, folder_, {1800, 1000}));
       QSignalSpy finished(&window, &MainWindow::countingFinished);
       window.countAll();
       QVERIFY(finished.wait(600000));
@@ -195,10 +191,7 @@ private slots:
     // Reopened: the regions are as left.
     {
       MainWindow window;
-      window.show();
-      QSignalSpy loaded(&window, &MainWindow::slideLoaded);
-      QVERIFY(window.openFolder(folder_));
-      QVERIFY(loaded.wait(30000));
+      QVERIFY(test::showAndOpen(window, folder_));
       QCOMPARE(window.regionDocument()->regions().size(), std::size_t(3));
       QCOMPARE(window.regionDocument()->regions()[1].name, std::string("PVHr"));
     }
@@ -215,11 +208,7 @@ private slots:
     test::writeTiff((folder + "/stack.tif").toStdString(), {planes[2], planes[1], planes[0]},
                     {"ImageJ=1.54f\nimages=3\nchannels=3\nunit=micron\n", 1 / 0.65, 1});
     MainWindow window;
-    window.resize(1400, 900);
-    window.show();
-    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
-    QVERIFY(window.openFolder(folder));
-    QVERIFY(loaded.wait(30000));
+    QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
     LayersPanel* layers = window.findChild<LayersPanel*>();
     QCOMPARE(int(layers->channels().size()), 3);
     QVERIFY(window.currentPixelSize() && std::abs(window.currentPixelSize()->micrometres - 0.65) < 1e-6);
