@@ -95,10 +95,15 @@ ImageFacts CellCounter::factsOf(const RawImage& raw) const {
     if (raw.pixelSize && std::abs(raw.pixelSize->micrometres - *settings.pixelSizeUm) > 1e-9)
       facts.notes.push_back(raw.pixelSize->source + "'s " + fixedDecimal(raw.pixelSize->micrometres, 4) +
                             " \xC2\xB5m per pixel replaced by the " + fixedDecimal(*settings.pixelSizeUm, 4) + " given");
-    facts.pixelSize = PixelSize{*settings.pixelSizeUm, "given"};
   }
+  facts.pixelSize = pixelSizeOf(raw);
   checkPositivityRules(settings.positivity, static_cast<int>(raw.channels.size()), raw.bitDepth(), raw.path);
   return facts;
+}
+
+std::optional<PixelSize> CellCounter::pixelSizeOf(const RawImage& raw) const {
+  if (state_->settings.pixelSizeUm) return PixelSize{*state_->settings.pixelSizeUm, "given"};
+  return raw.pixelSize;
 }
 
 void CellCounter::measureChannels(Detection& detection, const ImageFacts& facts) const {

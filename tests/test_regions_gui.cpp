@@ -8,6 +8,7 @@
 #include "core/imagej_roi.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
+#include "ui/positivity_dialog.h"
 #include "ui/regions_panel.h"
 
 #include <QApplication>
@@ -234,6 +235,38 @@ private slots:
     QVERIFY(first);
     first->setChecked(false);
     QTRY_VERIFY(seen().second < red / 20);  // channel 1 is the only one shown in red
+
+    // Positivity set on the histogram of the cells on screen reaches the export's tables, count for count.
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().count > 3, 60000);
+    Detection cells = measureLabels(window.canvas()->overlay().labels);
+    const RawImage raw = loadImage((folder + "/stack.tif").toStdString());
+    measureChannelMeans(cells, raw.channels);
+    std::vector<std::vector<double>> means;
+    for (const DetectedObject& cell : cells.objects) means.push_back(cell.channelMeans);
+    PositivityDialog dialog(means, raw.channelNames, raw.bitDepth(), {});
+    dialog.addRule();
+    dialog.setThreshold(0, 100);
+    const int positive = dialog.positiveCells(0);
+    QVERIFY(positive > 0 && positive < cells.count());
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
+      dialog.show();
+      QTest::qWait(100);
+      dialog.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/positivity.png");
+    }
+    ProjectSettings settings = window.project()->settings();
+    settings.positivity = dialog.rules();
+    window.applySettings(settings);
+    const QString out = scratch_.filePath("stack-export");
+    QString error;
+    QVERIFY2(window.exportTo({out, true, false, false, false}, &error), qPrintable(error));
+    const QStringList counts = QString::fromStdString(test::readBytes((out + "/counts.csv").toStdString())).trimmed().split('\n');
+    QVERIFY2(counts[0].startsWith("file,status,count,ch1+,width"), qPrintable(counts[0]));
+    QCOMPARE(counts[1].split(',')[3].toInt(), positive);
+    QCOMPARE(counts[1].split(',')[2].toInt(), cells.count());
+    QVERIFY(counts[1].contains("--positive 1:100"));
   }
 
   // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never

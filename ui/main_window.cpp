@@ -175,6 +175,7 @@ void MainWindow::buildActions() {
   cancelAction_->setEnabled(false);
   count->addSeparator();
   count->addAction(tr("&Settings..."), this, &MainWindow::openSettings)->setShortcut(QKeySequence(tr("Ctrl+,")));
+  count->addAction(tr("&Positive Cells per Channel..."), this, &MainWindow::openPositivity);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   QAction* previous = view->addAction(tr("&Previous Slide"), this, [this] { selectSlide(current_ - 1); });
@@ -323,6 +324,9 @@ void MainWindow::loadCurrentSlide() {
       std::optional<PixelSize> pixelSize;
       std::vector<cv::Mat> channels;  // a composite's
       std::vector<ChannelView> views;
+      std::vector<cv::Mat> rawChannels;
+      std::vector<std::string> channelNames;
+      int bitDepth = 8;
       QImage display, heatmap;
       cv::Size size;
       std::optional<Detection> truth;
@@ -335,7 +339,10 @@ void MainWindow::loadCurrentSlide() {
       const std::string path = slide.imagePath.toStdString();
       const RawImage raw = loadImage(path);
       loaded->rgb = counter ? counter->normalisedImage(raw) : normaliseToRgb(raw.pixels, {});
-      loaded->pixelSize = counter ? counter->factsOf(raw).pixelSize : raw.pixelSize;
+      loaded->pixelSize = counter ? counter->pixelSizeOf(raw) : raw.pixelSize;
+      loaded->rawChannels = raw.channels;
+      loaded->channelNames = raw.channelNames;
+      loaded->bitDepth = raw.bitDepth();
       loaded->intensity = intensityOf(loaded->rgb);
       std::tie(loaded->low, loaded->high) = autoContrast ? autoContrastRange(loaded->rgb) : std::pair(manualLow, manualHigh);
       loaded->display = displayImage(loaded->rgb, loaded->low, loaded->high);
@@ -366,6 +373,9 @@ void MainWindow::loadCurrentSlide() {
       currentTruth_ = loaded->truth;
       currentPixelSize_ = loaded->pixelSize;
       currentChannels_ = loaded->channels;
+      currentRawChannels_ = loaded->rawChannels;
+      currentChannelNames_ = loaded->channelNames;
+      currentBitDepth_ = loaded->bitDepth;
       layersPanel_->setChannels(loaded->views);
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
@@ -394,6 +404,7 @@ void MainWindow::refreshOverlay(double threshold) {
     canvas_->setOverlay({});
     tools_->setDetections(cv::Mat());
     currentCentres_.clear();
+    currentLabels_.release();
     refreshRegionCounts();
     thresholdPanel_->setCounts(-1, -1);
     return;
@@ -421,6 +432,7 @@ void MainWindow::refreshOverlay(double threshold) {
       canvas_->setOverlay(*overlay);
       tools_->setDetections(overlay->labels);
       currentCentres_ = overlay->centres;
+      currentLabels_ = overlay->labels;
       refreshRegionCounts();
       updateCountLabel();
       if (overlay->hasTruth)
@@ -506,7 +518,7 @@ void MainWindow::applySettings(const ProjectSettings& settings) {
   project_->setSettings(settings);
   if (newPixelSize && current_ >= 0) {  // only units change: the slide, its edits and their history stay
     try {
-      currentPixelSize_ = project_->counter()->factsOf(loadImage(project_->slide(current_).imagePath.toStdString())).pixelSize;
+      currentPixelSize_ = project_->counter()->pixelSizeOf(loadImage(project_->slide(current_).imagePath.toStdString()));
     } catch (const std::exception&) {
       currentPixelSize_.reset();
     }

@@ -104,6 +104,7 @@ private:
   void buildRegions();  // main_window_regions.cpp
   void loadRegionDocument(int index, cv::Size size);
   void refreshRegionCounts();
+  void openPositivity();  // the positivity rules, set on the histograms of the cells on screen
   // The project's counter, or null after telling the user why there is none (e.g. an unreadable model file).
   std::shared_ptr<const CellCounter> counterOrWarning(const QString& title);
   void showCalibration();
@@ -187,6 +188,10 @@ private:
   std::optional<PixelSize> currentPixelSize_;
   QVector<QPointF> currentCentres_;  // the detections on screen, for the regions' counts
   std::vector<cv::Mat> currentChannels_;  // a multi-channel slide's raw channels, shown as a composite
+  std::vector<cv::Mat> currentRawChannels_;  // every slide's raw channels (cells' means for positivity)
+  std::vector<std::string> currentChannelNames_;
+  int currentBitDepth_ = 8;
+  cv::Mat currentLabels_;  // the detections on screen
 };
 
 }  // namespace fluocount::ui

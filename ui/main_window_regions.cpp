@@ -1,8 +1,10 @@
-// The main window's regions wiring (issue 18): the Regions dock, the region document of the slide on screen (its
-// edits share the slide's undo history with the mask's), the canvas tools, and each region's count following the
-// detections on screen. The logic is in region_document, region_tools and regions_panel.
+// The main window's study wiring (issue 18): the Regions dock, the region document of the slide on screen (its
+// edits share the slide's undo history with the mask's), the canvas tools, each region's count following the
+// detections on screen, and the positivity rules set on the cells on screen. The logic is in region_document,
+// region_tools, regions_panel and positivity_dialog.
 #include "ui/main_window.h"
 
+#include "ui/positivity_dialog.h"
 #include "ui/regions_panel.h"
 
 #include <QDockWidget>
@@ -45,6 +47,26 @@ void MainWindow::refreshRegionCounts() {
   QStringList labels;
   for (int row = 0; row < model->rowCount(); ++row) labels << model->labelFor(row);
   regionTools_->setLabels(labels);
+}
+
+void MainWindow::openPositivity() {
+  if (current_ < 0 || currentRawChannels_.empty()) {
+    statusBar()->showMessage(tr("Open and count a slide first: its cells are what the thresholds are set on."), 8000);
+    return;
+  }
+  std::vector<std::vector<double>> means;
+  if (!currentLabels_.empty() && currentLabels_.size() == currentRawChannels_.front().size()) {
+    Detection cells = measureLabels(currentLabels_);
+    measureChannelMeans(cells, currentRawChannels_);
+    for (const DetectedObject& cell : cells.objects) means.push_back(cell.channelMeans);
+  }
+  PositivityDialog dialog(means, currentChannelNames_, currentBitDepth_, project_->settings().positivity, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  ProjectSettings settings = project_->settings();
+  settings.positivity = dialog.rules();
+  applySettings(settings);
+  statusBar()->showMessage(tr("The export's tables count %n marker(s) and their combinations", nullptr,
+                              int(settings.positivity.size())), 8000);
 }
 
 }  // namespace fluocount::ui

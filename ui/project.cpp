@@ -179,12 +179,17 @@ int Project::countedSlides() const {
 
 void Project::setSettings(const ProjectSettings& settings) {
   if (settings == settings_) return;
-  // Neither the threshold nor the pixel size changes a heatmap: the pixel size only gives the tables their units.
+  // Neither the threshold, the pixel size nor the positivity rules change a heatmap: the pixel size gives the tables
+  // their units, the rules their marker columns.
   ProjectSettings withoutThreshold = settings, oldWithoutThreshold = settings_;
   withoutThreshold.threshold = oldWithoutThreshold.threshold = std::nullopt;
   withoutThreshold.pixelSizeUm = oldWithoutThreshold.pixelSizeUm = std::nullopt;
+  withoutThreshold.positivity = oldWithoutThreshold.positivity = {};
   const bool heatmapsChange = withoutThreshold != oldWithoutThreshold;
-  if (settings.pixelSizeUm != settings_.pixelSizeUm) counter_.reset();  // the next counter carries the new size
+  ProjectSettings unitsAndRules = settings;
+  unitsAndRules.pixelSizeUm = settings_.pixelSizeUm;
+  unitsAndRules.positivity = settings_.positivity;
+  if (!heatmapsChange && unitsAndRules != settings) counter_.reset();  // the next counter carries the new units or rules
   settings_ = settings;
   if (heatmapsChange) {
     ++generation_;
@@ -229,6 +234,7 @@ std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& s
   count.splitTouchingCells = settings.splitTouchingCells;
   count.pixelSizeUm = settings.pixelSizeUm;
   count.channels = settings.channels;
+  count.positivity = settings.positivity;
   if (settings.classical) return std::make_shared<const CellCounter>(CellCounter::classical(count));
   std::string path = settings.modelPath.toStdString();
   if (path.empty()) {

@@ -25,6 +25,11 @@ QJsonObject settingsToJson(const ProjectSettings& s) {
     for (const int c : s.channels) channels.append(c);
     json["channels"] = channels;
   }
+  if (!s.positivity.empty()) {
+    QJsonArray rules;
+    for (const PositivityRule& rule : s.positivity) rules.append(QJsonArray{rule.channel, rule.threshold});
+    json["positivity"] = rules;
+  }
   return json;
 }
 
@@ -48,6 +53,20 @@ ProjectSettings settingsFromJson(const QJsonObject& json) {
     const bool valid = (channels.size() == 1 || channels.size() == 3) &&
                        std::all_of(channels.begin(), channels.end(), [](int c) { return c >= 1 && c <= 16; });
     if (valid) s.channels = channels;
+  }
+  if (json.contains("positivity")) {
+    std::vector<PositivityRule> rules;
+    for (const QJsonValue& value : json["positivity"].toArray()) {
+      const QJsonArray rule = value.toArray();
+      const int channel = rule.size() == 2 ? rule[0].toInt(0) : 0;
+      const double threshold = rule.size() == 2 ? rule[1].toDouble(-1) : -1;
+      if (channel < 1 || channel > 16 || threshold < 0 || threshold > 65535) {
+        rules.clear();  // one malformed rule: none, rather than a different set of markers
+        break;
+      }
+      rules.push_back({channel, threshold});
+    }
+    if (rules.size() <= kMaxPositivityRules) s.positivity = rules;
   }
   return s;
 }
@@ -124,7 +143,11 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
 bool ProjectSettings::operator==(const ProjectSettings& o) const {
   return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
          threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
-         pixelSizeUm == o.pixelSizeUm && channels == o.channels;
+         pixelSizeUm == o.pixelSizeUm && channels == o.channels &&
+         std::equal(positivity.begin(), positivity.end(), o.positivity.begin(), o.positivity.end(),
+                    [](const PositivityRule& a, const PositivityRule& b) {
+                      return a.channel == b.channel && a.threshold == b.threshold;
+                    });
 }
 
 std::optional<ProjectState> parseProjectState(const QByteArray& bytes, QString* problem) {

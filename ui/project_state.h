@@ -2,6 +2,7 @@
 // The saved state of a slide folder, <folder>/.fluocount/project.json, as plain data: the counting settings, and
 // per slide its review marks, the count and the threshold sweep of its last analysis. Parsing is separate from
 // Project (and needs Qt Core alone) so that a damaged or hostile file can be fuzzed on its own.
+#include "core/cell_channels.h"
 #include "core/threshold_sweep.h"
 
 #include <QByteArray>
@@ -24,6 +25,7 @@ struct ProjectSettings {
   std::optional<bool> splitTouchingCells;
   std::optional<double> pixelSizeUm;  // µm per pixel for the folder's slides, over what their files declare
   std::vector<int> channels;           // what the network sees (selectChannels); empty: the images as decoded
+  std::vector<PositivityRule> positivity;  // per-channel positive calls for the tables
   bool operator==(const ProjectSettings& o) const;
   bool operator!=(const ProjectSettings& o) const { return !(*this == o); }
 };
