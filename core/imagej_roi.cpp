@@ -295,7 +295,10 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
     if (shapeSize > in.size() / 4) in.fail("a composite ROI larger than its file");
     std::vector<cv::Point2d> ring;
     for (std::size_t i = 0; i < shapeSize;) {
-      const int segment = int(in.f32(kHeaderSize + 4 * i));
+      // The segment type is stored as a float: anything but 0 to 4 (a NaN, a huge value) is damage, and must not
+      // reach an int conversion, which is undefined for such values.
+      const float type = in.f32(kHeaderSize + 4 * i);
+      const int segment = type >= 0 && type <= 4 ? int(type) : -1;
       const int coordinates = segment == 0 || segment == 1 ? 2 : segment == 2 ? 4 : segment == 3 ? 6 : segment == 4 ? 0 : -1;
       if (coordinates < 0 || i + 1 + coordinates > shapeSize) in.fail("a composite ROI's shape is corrupt");
       if (segment == 0 && !ring.empty()) roi.rings.push_back(std::move(ring)), ring.clear();
