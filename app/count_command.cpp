@@ -99,8 +99,8 @@ int runCountCommand(const QStringList& arguments) {
       {"imagej", "Also write each image's cells as an ImageJ ROI set (outlines with their measurements, and one "
                  "point ROI of all centres) that Fiji's ROI Manager opens, to <out>/roisets/<stem>.zip."},
       {"regions", "Count per region too: read <dir>/<stem>.geojson (QuPath annotations: named Polygon or MultiPolygon "
-                  "features, pixel coordinates) or <dir>/<stem>.zip / .roi (an ImageJ ROI set or ROI: ROIs of one "
-                  "name are one region) for each image and write <out>/regions.csv; an image without a file is one "
+                  "features, pixel coordinates) or <dir>/<stem>.zip / .roi (an ImageJ ROI set or ROI, one region "
+                  "per ROI) for each image and write <out>/regions.csv; an image without a file is one "
                   "region, 'whole image'. A cell belongs to every region that contains its centroid.", "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
       {"shard", "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "

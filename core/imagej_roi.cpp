@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <map>
+#include <set>
 
 namespace fluocount {
 namespace {
@@ -43,17 +43,47 @@ private:
   std::string data_;
 };
 
-std::u16string utf16Of(const std::string& utf8) {
-  std::u16string out;
+// The code points of UTF-8 text; each byte that does not start a valid sequence (overlong, a surrogate, beyond
+// U+10FFFF, cut short) is one U+FFFD. Names come from zip entries and ROI headers, which may hold anything.
+std::u32string codePointsOf(const std::string& utf8) {
+  std::u32string out;
   for (std::size_t i = 0; i < utf8.size();) {
     const unsigned char c = utf8[i];
-    std::uint32_t code = c;
-    int length = 1;
-    if (c >= 0xF0) code = c & 0x07, length = 4;
-    else if (c >= 0xE0) code = c & 0x0F, length = 3;
-    else if (c >= 0xC0) code = c & 0x1F, length = 2;
-    for (int k = 1; k < length && i + k < utf8.size(); ++k) code = code << 6 | (utf8[i + k] & 0x3F);
-    i += length;
+    const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    char32_t code = length == 1 ? c : length == 2 ? c & 0x1F : length == 3 ? c & 0x0F : c & 0x07;
+    bool valid = length > 0 && i + length <= utf8.size();
+    for (int k = 1; valid && k < length; ++k) {
+      const unsigned char next = utf8[i + k];
+      valid = (next & 0xC0) == 0x80;
+      code = code << 6 | (next & 0x3F);
+    }
+    const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    valid = valid && code >= smallest[length] && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
+    out += valid ? code : U'\uFFFD';
+    i += valid ? length : 1;
+  }
+  return out;
+}
+
+std::string utf8Of(const std::u32string& codePoints) {
+  std::string out;
+  for (const char32_t code : codePoints) {
+    if (code < 0x80) out += char(code);
+    else if (code < 0x800) out += char(0xC0 | code >> 6), out += char(0x80 | (code & 0x3F));
+    else if (code < 0x10000)
+      out += char(0xE0 | code >> 12), out += char(0x80 | (code >> 6 & 0x3F)), out += char(0x80 | (code & 0x3F));
+    else
+      out += char(0xF0 | code >> 18), out += char(0x80 | (code >> 12 & 0x3F)), out += char(0x80 | (code >> 6 & 0x3F)),
+          out += char(0x80 | (code & 0x3F));
+  }
+  return out;
+}
+
+std::string validUtf8(const std::string& text) { return utf8Of(codePointsOf(text)); }
+
+std::u16string utf16Of(const std::string& utf8) {
+  std::u16string out;
+  for (char32_t code : codePointsOf(utf8)) {
     if (code >= 0x10000) {
       code -= 0x10000;
       out += char16_t(0xD800 + (code >> 10));
@@ -65,20 +95,18 @@ std::u16string utf16Of(const std::string& utf8) {
   return out;
 }
 
+// Java's UTF-16 as UTF-8; a surrogate without its partner becomes U+FFFD.
 std::string utf8Of(const std::u16string& text) {
-  std::string out;
+  std::u32string codePoints;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    std::uint32_t code = text[i];
-    if (code >= 0xD800 && code < 0xDC00 && i + 1 < text.size()) code = 0x10000 + ((code - 0xD800) << 10) + (text[++i] - 0xDC00);
-    if (code < 0x80) out += char(code);
-    else if (code < 0x800) out += char(0xC0 | code >> 6), out += char(0x80 | (code & 0x3F));
-    else if (code < 0x10000)
-      out += char(0xE0 | code >> 12), out += char(0x80 | (code >> 6 & 0x3F)), out += char(0x80 | (code & 0x3F));
+    const char32_t unit = text[i];
+    const bool high = unit >= 0xD800 && unit < 0xDC00, low = unit >= 0xDC00 && unit <= 0xDFFF;
+    if (high && i + 1 < text.size() && text[i + 1] >= 0xDC00 && text[i + 1] <= 0xDFFF)
+      codePoints += 0x10000 + ((unit - 0xD800) << 10) + (text[++i] - 0xDC00);
     else
-      out += char(0xF0 | code >> 18), out += char(0x80 | (code >> 12 & 0x3F)), out += char(0x80 | (code >> 6 & 0x3F)),
-          out += char(0x80 | (code & 0x3F));
+      codePoints += high || low ? U'\uFFFD' : unit;
   }
-  return out;
+  return utf8Of(codePoints);
 }
 
 cv::Rect boundsOf(const std::vector<Ring>& rings) {
@@ -377,7 +405,7 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
   if (bytes.compare(0, 4, "Iout") == 0) {
     std::string stem = nameForErrors.substr(nameForErrors.find_last_of('/') + 1);
     if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".roi") == 0) stem.resize(stem.size() - 4);
-    entries.push_back({stem + ".roi", bytes});
+    entries.push_back({validUtf8(stem) + ".roi", bytes});
   } else {
     try {
       entries = readZipArchive(bytes);
@@ -386,27 +414,25 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     }
   }
   std::vector<Region> regions;
-  std::map<std::string, std::size_t> byName;
+  std::set<std::string> usedNames;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const ZipEntry& entry = entries[i];
     if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
-    std::string fallback = entry.name.substr(entry.name.find_last_of('/') + 1);
+    std::string fallback = validUtf8(entry.name.substr(entry.name.find_last_of('/') + 1));
     if (fallback.size() > 4 && fallback.compare(fallback.size() - 4, 4, ".roi") == 0) fallback.resize(fallback.size() - 4);
-    const std::string where = nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + entry.name + ")";
-    const DecodedRoi roi = decodeRoi(entry.data, fallback, where);
+    const std::string where = nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + validUtf8(entry.name) + ")";
+    DecodedRoi roi = decodeRoi(entry.data, fallback, where);
+    if (roi.name.empty()) roi.name = "Region " + std::to_string(regions.size() + 1);
     std::vector<Ring> rings;
     for (const auto& points : roi.rings) rings.push_back(checkedRing(points, imageSize, where));
     if (rings.empty()) throw RegionError(where + ": the ROI has no outline");
-    const auto found = byName.find(roi.name);
-    Region* region;
-    if (found == byName.end()) {
-      byName[roi.name] = regions.size();
-      regions.push_back({roi.name, {}});
-      region = &regions.back();
-    } else {
-      region = &regions[found->second];
-    }
-    for (auto& polygon : polygonsOf(rings)) region->polygons.push_back(std::move(polygon));
+    // One region per ROI (a region in several parts is one composite ROI, as the ROI Manager's Combine makes):
+    // a name already taken gets a number, so that no two regions are confused in the tables.
+    std::string name = roi.name;
+    for (int n = 2; usedNames.count(name); ++n) name = roi.name + " " + std::to_string(n);
+    usedNames.insert(name);
+    regions.push_back({name, polygonsOf(rings)});
+    const Region* region = &regions.back();
     if (region->areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
   }
   if (regions.empty()) throw RegionError(nameForErrors + ": the ROI set holds no ROI");

@@ -14,8 +14,8 @@ namespace fluocount {
 std::string regionsRoiSet(const std::vector<Region>& regions);  // RoiSet.zip bytes
 std::string detectionsRoiSet(const Detection& detection);        // RoiSet.zip bytes
 
-// Regions from a RoiSet.zip or a single .roi (polygon, freehand, traced, rectangle, oval and composite ROIs; ROIs
-// that share a name are one region). Lines and points are not regions. Every ring is checked as GeoJSON's are; a
+// Regions from a RoiSet.zip or a single .roi (polygon, freehand, traced, rectangle, oval and composite ROIs, one
+// region each; a name used twice gets a number). Lines and points are not regions. Every ring is checked as GeoJSON's are; a
 // RegionError names nameForErrors and the ROI.
 std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors);
 std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize);
