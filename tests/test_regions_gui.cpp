@@ -9,10 +9,13 @@
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
 #include "ui/positivity_dialog.h"
+#include "ui/settings_dialog.h"
 #include "ui/regions_panel.h"
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QDir>
 #include <QMouseEvent>
 #include <QProcess>
@@ -213,6 +216,7 @@ private slots:
     LayersPanel* layers = window.findChild<LayersPanel*>();
     QCOMPARE(int(layers->channels().size()), 3);
     QVERIFY(window.currentPixelSize() && std::abs(window.currentPixelSize()->micrometres - 0.65) < 1e-6);
+    QVERIFY(std::abs(window.canvas()->pixelSize() - 0.65) < 1e-6);  // the canvas draws its scale bar
     // Pixels in colour (channels unequal, which the gray network input never is) and pixels with red in them.
     auto seen = [&] {
       const QImage shot = window.canvas()->grab().toImage();
@@ -267,6 +271,36 @@ private slots:
     QCOMPARE(counts[1].split(',')[3].toInt(), positive);
     QCOMPARE(counts[1].split(',')[2].toInt(), cells.count());
     QVERIFY(counts[1].contains("--positive 1:100"));
+  }
+
+  // The settings dialog takes the folder's pixel size and channels, refuses a channel choice that is not one or
+  // three, and reads the diameter in micrometres too.
+  void settingsTakeThePixelSizeAndChannels() {
+    ProjectSettings settings;
+    settings.cellDiameterPx = 33;
+    settings.pixelSizeUm = 0.65;
+    settings.channels = {2};
+    SettingsDialog dialog(settings, {});
+    QCOMPARE(dialog.settings().pixelSizeUm, std::optional<double>(0.65));
+    QCOMPARE(dialog.settings().channels, std::vector<int>{2});
+    bool showsMicrometres = false;
+    for (QLabel* label : dialog.findChildren<QLabel*>())
+      showsMicrometres = showsMicrometres || label->text() == QString("= %1 µm").arg(QLocale().toString(21.45, 'f', 1));
+    QVERIFY(showsMicrometres);
+    QLineEdit* channels = nullptr;
+    for (QLineEdit* edit : dialog.findChildren<QLineEdit*>())
+      if (edit->text() == "2") channels = edit;
+    QVERIFY(channels);
+    channels->setText("1,2");
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));  // still open: the choice is refused with its reason
+    channels->setText("3,2,1");
+    QCOMPARE(dialog.settings().channels, (std::vector<int>{3, 2, 1}));
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
+      dialog.show();
+      QTest::qWait(100);
+      dialog.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/settings.png");
+    }
   }
 
   // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never

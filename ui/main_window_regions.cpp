@@ -41,6 +41,7 @@ void MainWindow::loadRegionDocument(int index, cv::Size size) {
 }
 
 void MainWindow::refreshRegionCounts() {
+  canvas_->setPixelSize(currentPixelSize_ ? currentPixelSize_->micrometres : 0);
   RegionTableModel* model = regionsPanel_->model();
   model->setPixelSize(currentPixelSize_);
   model->setCells(currentCentres_);

@@ -14,6 +14,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -81,7 +82,11 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   auto* form = new QFormLayout;
   form->addRow(tr("Model"), modelRow);
   form->addRow(QString(), modelInfo_);
-  form->addRow(tr("Cell diameter"), diameter_);
+  diameterInMicrometres_ = new QLabel;
+  auto* diameterRow = new QHBoxLayout;
+  diameterRow->addWidget(diameter_, 1);
+  diameterRow->addWidget(diameterInMicrometres_);
+  form->addRow(tr("Cell diameter"), diameterRow);
   form->addRow(tr("Pixel size"), pixelRow);
   form->addRow(tr("Channels the network sees"), channels_);
   form->addRow(QString(), channelsError_);
@@ -112,6 +117,17 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   connect(browse, &QPushButton::clicked, this, &SettingsDialog::chooseModelFile);
   connect(overrideArea_, &QCheckBox::toggled, minArea_, &QWidget::setEnabled);
   connect(setPixelSize_, &QCheckBox::toggled, pixelSize_, &QWidget::setEnabled);
+  connect(channels_, &QLineEdit::textChanged, channelsError_, &QLabel::clear);
+  // With the folder's pixel size, the diameter also reads in micrometres (what a biologist measures cells in).
+  auto showMicrometres = [this] {
+    const bool known = setPixelSize_->isChecked() && diameter_->value() > 0;
+    diameterInMicrometres_->setText(known ? tr("= %1 µm").arg(QLocale().toString(diameter_->value() * pixelSize_->value(), 'f', 1))
+                                          : QString());
+  };
+  connect(diameter_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, showMicrometres);
+  connect(pixelSize_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, showMicrometres);
+  connect(setPixelSize_, &QCheckBox::toggled, this, showMicrometres);
+  showMicrometres();
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 }

@@ -37,6 +37,7 @@ private:
   QDoubleSpinBox* pixelSize_;
   QLineEdit* channels_;
   QLabel* channelsError_;
+  QLabel* diameterInMicrometres_;
 };
 
 }  // namespace fluocount::ui

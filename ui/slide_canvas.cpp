@@ -1,5 +1,7 @@
 #include "ui/slide_canvas.h"
 
+#include "core/export.h"
+
 #include <QKeyEvent>
 #include <QPainter>
 #include <QWheelEvent>
@@ -142,6 +144,7 @@ void SlideCanvas::paintEvent(QPaintEvent*) {
   drawLayer(painter, proposals_, visible, 1.0);
   painter.setOpacity(1.0);
   drawMarkers(painter);
+  drawScaleBar(painter);
   if (regionTools_) {
     regionTools_->setPixelsPerScreenPixel(1 / zoom_);
     regionTools_->paint(painter, QTransform(zoom_, 0, 0, zoom_, origin_.x(), origin_.y()));
@@ -180,6 +183,33 @@ void SlideCanvas::drawMarkers(QPainter& painter) {
     for (const QPointF& c : overlay_.markers.falseNegatives)
       painter.drawRect(QRectF(toWidget(c) - QPointF(radius + 3, radius + 3), QSizeF(2 * radius + 6, 2 * radius + 6)));
   }
+}
+
+void SlideCanvas::setPixelSize(double micrometres) {
+  pixelSizeUm_ = micrometres;
+  update();
+}
+
+// A bar of a round length (1, 2 or 5 x 10^n µm) near a fifth of the visible width, at any zoom.
+void SlideCanvas::drawScaleBar(QPainter& painter) {
+  if (pixelSizeUm_ <= 0) return;
+  const double micrometres = scaleBarMicrometres(int(width() / zoom_), pixelSizeUm_);
+  const double length = micrometres / pixelSizeUm_ * zoom_;
+  const QString label = micrometres >= 1 ? tr("%1 µm").arg(micrometres) : tr("%1 nm").arg(micrometres * 1000);
+  const QFontMetrics metrics(painter.font());
+  const QRectF bar(width() - 20 - length, height() - 24, length, 5);
+  const QRectF box = bar.united(QRectF(bar.center().x() - metrics.horizontalAdvance(label) / 2.0,
+                                       bar.top() - metrics.height() - 2, metrics.horizontalAdvance(label), metrics.height()))
+                         .adjusted(-6, -4, 6, 4);
+  painter.save();
+  painter.setPen(Qt::NoPen);
+  painter.setBrush(QColor(0, 0, 0, 150));
+  painter.drawRoundedRect(box, 3, 3);
+  painter.setBrush(Qt::white);
+  painter.drawRect(bar);
+  painter.setPen(Qt::white);
+  painter.drawText(QRectF(box.left(), bar.top() - metrics.height() - 2, box.width(), metrics.height()), Qt::AlignCenter, label);
+  painter.restore();
 }
 
 void SlideCanvas::setRegionTools(RegionToolController* regions) {

@@ -37,6 +37,9 @@ public:
   void setCalibration(DiameterCalibration* calibration);
   void setOverlay(const DetectionOverlay& overlay);
   void setLayers(const CanvasLayers& layers);
+  // µm per pixel of the slide on screen (0: unknown): a scale bar then sits in the bottom-right corner.
+  void setPixelSize(double micrometres);
+  double pixelSize() const { return pixelSizeUm_; }
   const CanvasLayers& layers() const { return layers_; }
   const DetectionOverlay& overlay() const { return overlay_; }
 
@@ -64,6 +67,7 @@ protected:
 private:
   void drawLayer(QPainter& painter, const QImage& layer, const QRectF& visible, double opacity);
   void drawMarkers(QPainter& painter);
+  void drawScaleBar(QPainter& painter);
 
   QImage image_, heatmap_, mask_, proposals_;
   MaskToolController* tools_ = nullptr;
@@ -73,6 +77,7 @@ private:
   bool toolDrag_ = false, calibrationDrag_ = false;
   DetectionOverlay overlay_;
   CanvasLayers layers_;
+  double pixelSizeUm_ = 0;
   double zoom_ = 1;
   QPointF origin_;  // widget position of image pixel (0, 0)
   bool fitted_ = true;
