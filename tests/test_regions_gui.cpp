@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QDir>
@@ -239,6 +240,14 @@ private slots:
     QVERIFY(first);
     first->setChecked(false);
     QTRY_VERIFY(seen().second < red / 20);  // channel 1 is the only one shown in red
+    // Back on, with a lower top of its display range: more of it at full red.
+    first->setChecked(true);
+    const QList<QDoubleSpinBox*> range = first->parentWidget()->findChildren<QDoubleSpinBox*>();
+    QCOMPARE(range.size(), 2);
+    range[1]->setValue(range[0]->value() + 20);
+    QTRY_VERIFY(seen().second > red * 3 / 2);
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))
+      window.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/stack-range.png");
 
     // Positivity set on the histogram of the cells on screen reaches the export's tables, count for count.
     QSignalSpy finished(&window, &MainWindow::countingFinished);

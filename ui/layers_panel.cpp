@@ -1,5 +1,9 @@
 #include "ui/layers_panel.h"
 
+#include <QColorDialog>
+#include <QPixmap>
+#include <QToolButton>
+
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -123,24 +127,62 @@ void LayersPanel::setDisplayRange(double low, double high) {
 
 bool LayersPanel::autoContrast() const { return auto_->isChecked(); }
 
+// One row per channel: shown or not, its colour (click to choose another) and its display range in raw values.
 void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
   channels_ = channels;
-  for (QCheckBox* box : channelChecks_) delete box;
-  channelChecks_.clear();
+  for (QWidget* row : channelRows_) delete row;
+  channelRows_.clear();
+  const double top = channels.empty() ? 255 : std::max_element(channels.begin(), channels.end(), [](auto& a, auto& b) {
+                                                 return a.high < b.high;
+                                               })->high > 255 ? 65535 : 255;
   for (std::size_t c = 0; c < channels.size(); ++c) {
+    auto* row = new QWidget;
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
     auto* box = new QCheckBox(channels[c].name);
     box->setChecked(channels[c].visible);
-    QPalette palette = box->palette();
-    palette.setColor(QPalette::WindowText, channels[c].colour == Qt::white ? palette.color(QPalette::WindowText)
-                                                                           : channels[c].colour.darker(130));
-    box->setPalette(palette);
-    box->setToolTip(tr("Channel %1, shown from %2 to %3").arg(c + 1).arg(channels[c].low).arg(channels[c].high));
-    channelBox_->layout()->addWidget(box);
-    channelChecks_.push_back(box);
+    auto* colour = new QToolButton;
+    colour->setToolTip(tr("Colour of channel %1").arg(c + 1));
+    auto paintSwatch = [colour](const QColor& shown) {
+      QPixmap swatch(14, 14);
+      swatch.fill(shown);
+      colour->setIcon(QIcon(swatch));
+    };
+    paintSwatch(channels[c].colour);
+    auto* low = new QDoubleSpinBox;
+    auto* high = new QDoubleSpinBox;
+    for (QDoubleSpinBox* spin : {low, high}) {
+      spin->setRange(0, top);
+      spin->setDecimals(0);
+      spin->setKeyboardTracking(false);
+    }
+    low->setValue(channels[c].low);
+    high->setValue(channels[c].high);
+    low->setToolTip(tr("Shown black at and below"));
+    high->setToolTip(tr("Shown at full colour at and above"));
+    layout->addWidget(box, 1);
+    layout->addWidget(colour);
+    layout->addWidget(low);
+    layout->addWidget(high);
+    channelBox_->layout()->addWidget(row);
+    channelRows_.push_back(row);
     connect(box, &QCheckBox::toggled, this, [this, c](bool on) {
       channels_[c].visible = on;
       emit channelsChanged(channels_);
     });
+    connect(colour, &QToolButton::clicked, this, [this, c, paintSwatch] {
+      const QColor chosen = QColorDialog::getColor(channels_[c].colour, this, tr("Colour of %1").arg(channels_[c].name));
+      if (!chosen.isValid()) return;
+      channels_[c].colour = chosen;
+      paintSwatch(chosen);
+      emit channelsChanged(channels_);
+    });
+    for (QDoubleSpinBox* spin : {low, high})
+      connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this, c, low, high] {
+        channels_[c].low = low->value();
+        channels_[c].high = std::max(high->value(), low->value() + 1);
+        emit channelsChanged(channels_);
+      });
   }
   channelBox_->setVisible(!channels.empty());
 }

@@ -23,7 +23,7 @@ public:
   std::pair<double, double> displayRange() const;
   void setDisplayRange(double low, double high);  // does not emit
   bool autoContrast() const;
-  // A multi-channel slide's channels, one check box each in its colour (none for other slides).
+  // A multi-channel slide's channels (none for other slides): each shown or hidden, its colour and display range.
   void setChannels(const std::vector<ChannelView>& channels);
   std::vector<ChannelView> channels() const { return channels_; }
 
@@ -39,7 +39,7 @@ private:
   QDoubleSpinBox *low_, *high_;
   QGroupBox* channelBox_;
   std::vector<ChannelView> channels_;
-  std::vector<QCheckBox*> channelChecks_;
+  std::vector<QWidget*> channelRows_;
 };
 
 }  // namespace fluocount::ui
