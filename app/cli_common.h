@@ -1,7 +1,7 @@
 #pragma once
 // What the fluocount-cli commands share: the counting options, building a counter from them, finding images and
 // their masks, and turning option text into checked numbers.
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/counter.h"
 
 #include <QCommandLineParser>

@@ -1,6 +1,6 @@
 // fluocount: the desktop application. Optional arguments open a folder, count it, and (for headless checks and
 // documentation) save a screenshot of the window once counting has finished.
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/numeric_locale.h"
 #include "ui/main_window.h"
 

@@ -1,6 +1,6 @@
 // fluocount-cli: FluoCount's headless front end for batch work and clusters.
 #include "app/cli_common.h"
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/numeric_locale.h"
 
 #include <QCoreApplication>

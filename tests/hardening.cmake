@@ -35,7 +35,7 @@ set(FLUOCOUNT_SANITIZED_ARGS_test_training overfittingTwoRealCropsDrivesTheLossD
     touchingNucleiAreSeparatedInTheTrainingMask labelsOfTheWrongSizeAreSetAsideWithANote)
 foreach(suite ${FLUOCOUNT_CORE_SUITES})
   add_test(NAME sanitized_${suite} COMMAND ${CMAKE_BINARY_DIR}/hardening/tests/${suite} ${FLUOCOUNT_SANITIZED_ARGS_${suite}})
-  set_tests_properties(sanitized_${suite} PROPERTIES TIMEOUT 1800
+  set_tests_properties(sanitized_${suite} PROPERTIES TIMEOUT 1800 LABELS sanitized
     ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QTEST_FUNCTION_TIMEOUT=1800000;${FLUOCOUNT_SANITIZER_ENV}")
 endforeach()
 # ctest's runs are repeatable: a fixed seed and a fixed number of inputs per target (about 30 s each on 2 cores);
@@ -52,5 +52,5 @@ foreach(target ${FLUOCOUNT_FUZZ_TARGETS})
   add_test(NAME fuzz_${target}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run-fuzzer.sh ${CMAKE_BINARY_DIR}/hardening ${target}
                    ${FLUOCOUNT_FUZZ_SECONDS} ${FLUOCOUNT_FUZZ_RUNS_${target}})
-  set_tests_properties(fuzz_${target} PROPERTIES TIMEOUT 900 ENVIRONMENT "${FLUOCOUNT_SANITIZER_ENV}")
+  set_tests_properties(fuzz_${target} PROPERTIES TIMEOUT 900 LABELS fuzz ENVIRONMENT "${FLUOCOUNT_SANITIZER_ENV}")
 endforeach()

@@ -5,7 +5,7 @@
 #include "test_support.h"
 #include "core/model_file.h"
 #include "core/model_versions.h"
-#include "app/locations.h"
+#include "core/locations.h"
 #include "ui/main_window.h"
 #include "ui/slide_analysis.h"
 #include "ui/model_versions_dialog.h"

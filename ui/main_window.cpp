@@ -1,6 +1,6 @@
 #include "ui/main_window.h"
 
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/image_io.h"
 #include "ui/export_dialog.h"
 #include "ui/layers_panel.h"

@@ -3,7 +3,7 @@
 // again with a new version. The training itself is core/trainer; the plan and job are ui/training_plan.
 #include "ui/main_window.h"
 
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/model_versions.h"
 #include "ui/model_versions_dialog.h"
 #include "ui/retrain_dialog.h"

@@ -1,6 +1,6 @@
 #include "ui/project.h"
 
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/atomic_file.h"
 #include "core/heatmap_file.h"
 #include "core/image_io.h"

@@ -1,6 +1,6 @@
 #include "ui/settings_dialog.h"
 
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/image_io.h"
 #include "core/inference.h"
 #include "core/model_file.h"

@@ -1,6 +1,6 @@
 #include "ui/training_plan.h"
 
-#include "app/locations.h"
+#include "core/locations.h"
 #include "core/atomic_file.h"
 #include "core/model_versions.h"
 

@@ -1,4 +1,4 @@
-#include "app/locations.h"
+#include "core/locations.h"
 
 #include "core/model_file.h"
 
