@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -280,6 +281,15 @@ private slots:
     QCOMPARE(counts[1].split(',')[3].toInt(), positive);
     QCOMPARE(counts[1].split(',')[2].toInt(), cells.count());
     QVERIFY(counts[1].contains("--positive 1:100"));
+
+    // A diameter given in µm counts each slide at its own pixel size: 21.45 µm at the stack's 0.65 µm is 33 px.
+    settings.cellDiameterUm = 21.45;
+    QSignalSpy recounted(&window, &MainWindow::countingFinished);
+    window.applySettings(settings);
+    window.countAll();
+    QVERIFY(recounted.wait(600000));
+    QVERIFY(window.project()->slide(0).analysis);
+    QVERIFY(std::abs(window.project()->slide(0).analysis->cellDiameterPx - 33) < 1e-6);
   }
 
   // The settings dialog takes the folder's pixel size and channels, refuses a channel choice that is not one or
@@ -305,6 +315,11 @@ private slots:
     QCOMPARE(dialog.result(), int(QDialog::Rejected));  // still open: the choice is refused with its reason
     channels->setText("3,2,1");
     QCOMPARE(dialog.settings().channels, (std::vector<int>{3, 2, 1}));
+    // The diameter in µm: kept as such, converted per slide by its pixel size when counting.
+    for (QComboBox* unit : dialog.findChildren<QComboBox*>())
+      if (unit->count() == 2 && unit->itemText(1) == QString("µm")) unit->setCurrentIndex(1);
+    QCOMPARE(dialog.settings().cellDiameterUm, std::optional<double>(33));
+    QCOMPARE(dialog.settings().cellDiameterPx, 0.0);
     if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
       dialog.show();
       QTest::qWait(100);

@@ -230,6 +230,7 @@ std::shared_ptr<const CellCounter> Project::counter() {
 std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& settings) {
   CountSettings count;
   count.cellDiameterPx = settings.cellDiameterPx;
+  count.cellDiameterUm = settings.cellDiameterUm;
   count.minObjectAreaPx = settings.minObjectAreaPx;
   count.splitTouchingCells = settings.splitTouchingCells;
   count.pixelSizeUm = settings.pixelSizeUm;

@@ -20,6 +20,7 @@ QJsonObject settingsToJson(const ProjectSettings& s) {
   if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
   if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
   if (s.pixelSizeUm) json["pixel_size_um"] = *s.pixelSizeUm;
+  if (s.cellDiameterUm) json["cell_diameter_um"] = *s.cellDiameterUm;
   if (!s.channels.empty()) {
     QJsonArray channels;
     for (const int c : s.channels) channels.append(c);
@@ -46,6 +47,10 @@ ProjectSettings settingsFromJson(const QJsonObject& json) {
   if (json.contains("pixel_size_um")) {
     const double um = json["pixel_size_um"].toDouble(-1);
     if (um >= kMinPixelSizeUm && um <= kMaxPixelSizeUm) s.pixelSizeUm = um;
+  }
+  if (json.contains("cell_diameter_um")) {
+    const double um = json["cell_diameter_um"].toDouble(-1);
+    if (um > 0 && um <= 10000) s.cellDiameterUm = um;
   }
   if (json.contains("channels")) {
     std::vector<int> channels;
@@ -142,6 +147,7 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
 
 bool ProjectSettings::operator==(const ProjectSettings& o) const {
   return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
+         cellDiameterUm == o.cellDiameterUm &&
          threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
          pixelSizeUm == o.pixelSizeUm && channels == o.channels &&
          std::equal(positivity.begin(), positivity.end(), o.positivity.begin(), o.positivity.end(),

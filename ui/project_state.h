@@ -20,6 +20,9 @@ struct ProjectSettings {
   QString modelPath;          // empty: the bundled model
   bool classical = false;     // count with the classical method instead of a network
   double cellDiameterPx = 0;  // 0: the model's default
+  // The diameter in µm instead: each slide's diameter in pixels follows from its pixel size (a slide without one
+  // fails with that reason). Replaces cellDiameterPx.
+  std::optional<double> cellDiameterUm;
   std::optional<double> threshold;  // empty: the model's own (Kneedle) threshold
   std::optional<double> minObjectAreaPx;
   std::optional<bool> splitTouchingCells;

@@ -40,10 +40,16 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   diameter_->setRange(0, 2000);
   diameter_->setDecimals(1);
   diameter_->setSpecialValueText(tr("model default"));
-  diameter_->setSuffix(tr(" px"));
   diameter_->setToolTip(tr("Typical cell diameter in these slides. Images are resampled so that cells have the size "
                            "the network was trained at; post-processing scales with it."));
-  diameter_->setValue(settings.cellDiameterPx);
+  diameter_->setValue(settings.cellDiameterUm.value_or(settings.cellDiameterPx));
+  diameterUnit_ = new QComboBox;
+  diameterUnit_->addItem(tr("px"));
+  diameterUnit_->addItem(tr("µm"));
+  diameterUnit_->setToolTip(tr("In µm, each slide's diameter in pixels follows from its pixel size (the folder's, "
+                               "else its file's); a slide with neither is not counted, and says why."));
+  diameterUnit_->setCurrentIndex(settings.cellDiameterUm ? 1 : 0);
+  diameter_->setSuffix(QString());
 
   overrideArea_ = new QCheckBox(tr("Remove objects smaller than"));
   minArea_ = new QDoubleSpinBox;
@@ -85,6 +91,7 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   diameterInMicrometres_ = new QLabel;
   auto* diameterRow = new QHBoxLayout;
   diameterRow->addWidget(diameter_, 1);
+  diameterRow->addWidget(diameterUnit_);
   diameterRow->addWidget(diameterInMicrometres_);
   form->addRow(tr("Cell diameter"), diameterRow);
   form->addRow(tr("Pixel size"), pixelRow);
@@ -121,9 +128,14 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   // With the folder's pixel size, the diameter also reads in micrometres (what a biologist measures cells in).
   auto showMicrometres = [this] {
     const bool known = setPixelSize_->isChecked() && diameter_->value() > 0;
-    diameterInMicrometres_->setText(known ? tr("= %1 µm").arg(QLocale().toString(diameter_->value() * pixelSize_->value(), 'f', 1))
+    const bool inMicrometres = diameterUnit_->currentIndex() == 1;
+    const double other = inMicrometres ? diameter_->value() / pixelSize_->value() : diameter_->value() * pixelSize_->value();
+    diameterInMicrometres_->setText(known ? (inMicrometres ? tr("= %1 px") : tr("= %1 µm")).arg(QLocale().toString(other, 'f', 1))
                                           : QString());
+    diameter_->setSpecialValueText(inMicrometres ? QString() : tr("model default"));
+    diameter_->setMinimum(inMicrometres ? 0.1 : 0);
   };
+  connect(diameterUnit_, qOverload<int>(&QComboBox::currentIndexChanged), this, showMicrometres);
   connect(diameter_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, showMicrometres);
   connect(pixelSize_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, showMicrometres);
   connect(setPixelSize_, &QCheckBox::toggled, this, showMicrometres);
@@ -170,7 +182,9 @@ ProjectSettings SettingsDialog::settings() const {
   const int kind = model_->currentData().toInt();
   s.classical = kind == Classical;
   s.modelPath = kind == UserFile ? model_->currentText() : QString();
-  s.cellDiameterPx = diameter_->value();
+  const bool inMicrometres = diameterUnit_->currentIndex() == 1;
+  s.cellDiameterPx = inMicrometres ? 0 : diameter_->value();
+  s.cellDiameterUm = inMicrometres ? std::optional(diameter_->value()) : std::nullopt;
   s.minObjectAreaPx = overrideArea_->isChecked() ? std::optional(minArea_->value()) : std::nullopt;
   s.splitTouchingCells = split_->isChecked() ? std::nullopt : std::optional(false);
   s.pixelSizeUm = setPixelSize_->isChecked() ? std::optional(pixelSize_->value()) : std::nullopt;
