@@ -440,13 +440,7 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
 }
 
 std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize) {
-  std::string bytes;
-  try {
-    bytes = readWholeFile(path, std::size_t(256) << 20);
-  } catch (const std::exception& e) {
-    throw RegionError(e.what());
-  }
-  return parseRoiRegions(bytes, imageSize, path);
+  return parseRoiRegions(readRegionsFile(path), imageSize, path);
 }
 
 }  // namespace fluocount

@@ -223,14 +223,16 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
 
 }  // namespace
 
-std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize) {
-  std::string text;
+std::string readRegionsFile(const std::string& path) {
   try {
-    text = readWholeFile(path, std::size_t(256) << 20);
+    return readWholeFile(path, std::size_t(256) << 20);
   } catch (const std::exception& e) {
     throw RegionError(e.what());
   }
-  return parseRegions(text, imageSize, path);
+}
+
+std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize) {
+  return parseRegions(readRegionsFile(path), imageSize, path);
 }
 
 std::string regionsGeoJson(const std::vector<Region>& regions) {

@@ -37,6 +37,8 @@ constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-interse
 // without one are named "Region <n>"). A RegionError names nameForErrors and the feature.
 std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors);
 std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize);  // a missing file is a RegionError
+// A regions file's bytes (up to 256 MB); a file that cannot be read is a RegionError naming it.
+std::string readRegionsFile(const std::string& path);
 // A ring from its vertices, checked as parseRegions checks each: finite, inside the image, at least 3 distinct
 // vertices, not crossing itself, enclosing an area. A RegionError starts with `where`.
 Ring checkedRing(const std::vector<cv::Point2d>& points, cv::Size imageSize, const std::string& where);

@@ -31,6 +31,7 @@ bool RegionDocument::load(const QString& regionsPath, cv::Size imageSize, QStrin
 }
 
 void RegionDocument::close() {
+  holdSaving(false);  // an edit held back by a drag is written before the document goes
   regions_.clear();
   path_.clear();
   imageSize_ = {};
@@ -118,9 +119,20 @@ int RegionDocument::importFile(const QString& file, QString* error) {
   return int(imported.size());
 }
 
+void RegionDocument::holdSaving(bool hold) {
+  holdSaving_ = hold;
+  if (!hold && unsaved_) save();
+}
+
 void RegionDocument::apply(const std::vector<Region>& regions) {
   regions_ = regions;
   emit changed();
+  if (holdSaving_) unsaved_ = true;
+  else save();
+}
+
+void RegionDocument::save() {
+  unsaved_ = false;
   if (!editable_ || path_.isEmpty()) return;
   try {
     QDir().mkpath(QFileInfo(path_).path());

@@ -38,6 +38,8 @@ public:
   // nothing. Returns the number added.
   int importFile(const QString& file, QString* error);
   QString uniqueName(const QString& wanted, int except = -1) const;
+  // While held (a vertex being dragged), edits apply and show but are written once, when the hold ends.
+  void holdSaving(bool hold);
 
 signals:
   void changed();
@@ -46,6 +48,7 @@ signals:
 private:
   friend class RegionEditCommand;
   void apply(const std::vector<Region>& regions);  // sets and saves
+  void save();
   void push(const QString& text, std::vector<Region> after, int dragId = -1);
 
   QUndoStack* undo_;
@@ -53,6 +56,7 @@ private:
   QString path_;
   cv::Size imageSize_;
   bool editable_ = false;
+  bool holdSaving_ = false, unsaved_ = false;
 };
 
 // One edit: the region list before and after (a few polygons: small).

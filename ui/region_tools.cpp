@@ -31,6 +31,7 @@ RegionToolController::RegionToolController(RegionDocument* document, QObject* pa
 
 void RegionToolController::setTool(RegionTool tool) {
   if (tool == tool_) return;
+  if (dragging_ && tool_ == RegionTool::EditVertices) document_->holdSaving(false);
   tool_ = tool;
   outline_.clear();
   dragging_ = false;
@@ -104,6 +105,7 @@ bool RegionToolController::press(QPointF point, Qt::MouseButton button, bool dou
       select(editRegion_);
       ++dragId_;
       dragging_ = true;
+      document_->holdSaving(true);  // one write when the vertex is let go, not one per mouse move
       return true;
     }
     case RegionTool::None: break;
@@ -139,6 +141,7 @@ bool RegionToolController::release(QPointF point) {
   move(point);
   dragging_ = false;
   if (tool_ == RegionTool::Rectangle || tool_ == RegionTool::Freehand) finishOutline(outline_);
+  if (tool_ == RegionTool::EditVertices) document_->holdSaving(false);
   editRegion_ = -1;
   emit previewChanged();
   return true;
