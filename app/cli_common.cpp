@@ -1,4 +1,6 @@
 #include "app/cli_common.h"
+
+#include "core/slide_folder.h"
 #include "core/training_data.h"
 #include "core/true_cells.h"
 
@@ -110,32 +112,23 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
   settings.testTimeAugmentation = parser.isSet("tta");
   if (parser.isSet("max-pixels"))
     settings.limits.maxPixels = static_cast<std::int64_t>(numberOption(parser, "max-pixels", 1, 1e12));
-  if (parser.isSet("classical")) {
-    if (parser.isSet("model")) throw CliError("--model and --classical exclude each other");
-    return CellCounter::classical(settings);
-  }
-  std::optional<std::string> modelPath;
-  if (parser.isSet("model")) modelPath = parser.value("model").toStdString();
-  else modelPath = defaultModelPath();
-  if (!modelPath) {
-    std::fputs("note: no bundled model found; counting with the classical method (use --model FILE)\n", stderr);
-    return CellCounter::classical(settings);
-  }
-  settings.modelFile = *modelPath;
-  return CellCounter::withModel(loadModel(*modelPath), settings);
+  if (parser.isSet("classical") && parser.isSet("model")) throw CliError("--model and --classical exclude each other");
+  CounterChoice choice;
+  choice.classical = parser.isSet("classical");
+  choice.modelFile = parser.value("model").toStdString();
+  std::string note;
+  CellCounter counter = chooseCounter(choice, settings, defaultModelPath(), &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s (use --model FILE)\n", note.c_str());
+  return counter;
 }
 
 std::vector<std::string> collectImages(const QStringList& paths) {
   std::vector<std::string> files;
   for (const QString& path : paths) {
-    const QFileInfo info(path);
-    if (info.isDir()) {
-      std::vector<std::string> inFolder;
-      for (const auto& entry : fs::directory_iterator(path.toStdString()))
-        if (entry.is_regular_file() && isSupportedImageFile(entry.path().string()))
-          inFolder.push_back(entry.path().string());
-      std::sort(inFolder.begin(), inFolder.end());
-      if (inFolder.empty()) throw CliError(path.toStdString() + ": no PNG, TIFF or JPEG images in this folder");
+    if (QFileInfo(path).isDir()) {
+      const std::string folder = imagesFolderOf(path.toStdString());
+      const std::vector<std::string> inFolder = imagesIn(folder);
+      if (inFolder.empty()) throw CliError(folder + ": no PNG, TIFF or JPEG images in this folder");
       files.insert(files.end(), inFolder.begin(), inFolder.end());
     } else {
       // Files are passed on even when missing or odd, so that the count reports them by name.
@@ -148,17 +141,16 @@ std::vector<std::string> collectImages(const QStringList& paths) {
 std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std::vector<std::string>& unannotated) {
   std::vector<AnnotatedImage> annotated;
   for (const QString& dir : datasetDirs) {
-    const fs::path root = dir.toStdString();
-    if (!fs::is_directory(root / "images") || !fs::is_directory(root / "masks"))
-      throw CliError(dir.toStdString() + ": expected a dataset folder with images/ and masks/ inside");
-    for (const std::string& image : collectImages({QString::fromStdString((root / "images").string())})) {
-      const std::string stem = fs::path(image).stem().string();
-      const fs::path mask = root / "masks" / (stem + ".png");
-      if (!fs::exists(mask)) {
-        unannotated.push_back(image);
-        continue;
-      }
-      annotated.push_back({image, mask.string(), labelsFileFor(mask.string())});
+    SlideFolder dataset;
+    try {
+      dataset = scanAnnotatedDataset(dir.toStdString());
+    } catch (const ImageError& e) {
+      throw CliError(e.what());
+    }
+    if (dataset.slides.empty()) throw CliError(dataset.imagesFolder + ": no PNG, TIFF or JPEG images in this folder");
+    for (const SlideFiles& slide : dataset.slides) {
+      if (slide.mask.empty()) unannotated.push_back(slide.image);
+      else annotated.push_back({slide.image, slide.mask, slide.labels});
     }
   }
   return annotated;

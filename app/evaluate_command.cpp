@@ -41,7 +41,7 @@ std::string perImageCsv(const std::vector<ImageEvaluation>& images) {
 int runEvaluateCommand(const QStringList& arguments) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
-      "Count every annotated image of the given datasets and compare with the annotation (METHOD.md section 7): "
+      "Count every annotated image of the given datasets and compare with the annotation (docs/method.md section 7): "
       "pooled F1, precision, recall, accuracy; MAE, MedAE and MPE of the counts; and one line per image.");
   addEvaluationOptions(parser);
   addCounterOptions(parser);

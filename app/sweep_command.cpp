@@ -11,7 +11,7 @@ int runSweepCommand(const QStringList& arguments) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
       "Compute each image's heatmap once, then count and score it at thresholds 0.500, 0.525, ..., 0.975 "
-      "(METHOD.md section 8). Prints count, precision, recall and F1 per threshold, the Kneedle knee of the F1 "
+      "(docs/method.md section 8). Prints count, precision, recall and F1 per threshold, the Kneedle knee of the F1 "
       "curve (concave, decreasing, S = 1) and the threshold of highest F1.");
   addEvaluationOptions(parser);
   addCounterOptions(parser);

@@ -1,5 +1,5 @@
 #pragma once
-// Training crops with augmentation (METHOD.md section 2): one geometric warp (rotation, flips, elastic
+// Training crops with augmentation (docs/method.md section 2): one geometric warp (rotation, flips, elastic
 // deformation) applied alike to image, mask and weight map, then photometric changes to the image alone.
 #include <opencv2/core.hpp>
 

@@ -40,6 +40,12 @@ void queryNvidiaSmi(ComputeDevice& device) {
   }
 }
 
+int everyCore() { return int(std::max(1u, std::thread::hardware_concurrency())); }
+
+bool gpuChosen(DevicePreference preference, bool cudaAvailable) {
+  return preference != DevicePreference::Cpu && cudaAvailable;
+}
+
 }  // namespace
 
 std::string ComputeDevice::summary() const {
@@ -54,10 +60,10 @@ std::string ComputeDevice::summary() const {
 ComputeDevice describeComputeDevice(bool preferCpu) {
   ComputeDevice device;
   // What a run here would use: training and counting set LibTorch to every core unless told otherwise.
-  device.cpuThreads = int(std::max(1u, std::thread::hardware_concurrency()));
+  device.cpuThreads = everyCore();
   try {
     const bool cuda = torch::cuda::is_available();
-    if (cuda && !preferCpu) {
+    if (gpuChosen(preferCpu ? DevicePreference::Cpu : DevicePreference::Automatic, cuda)) {
       device.gpu = true;
       device.name = "CUDA GPU (" + std::to_string(torch::cuda::device_count()) + " device(s))";
       queryNvidiaSmi(device);
@@ -72,6 +78,15 @@ ComputeDevice describeComputeDevice(bool preferCpu) {
     device.cpuReason = std::string("CUDA could not be initialised: ") + e.what();
   }
   return device;
+}
+
+DeviceInUse useComputeDevice(DevicePreference preference, int threads) {
+  const bool cuda = preference != DevicePreference::Cpu && torch::cuda::is_available();
+  if (preference == DevicePreference::Cuda && !cuda)
+    throw std::runtime_error("CUDA was requested but this LibTorch has no CUDA support or no GPU is present");
+  if (gpuChosen(preference, cuda)) return {true, "CUDA GPU"};
+  at::set_num_threads(threads > 0 ? threads : everyCore());
+  return {false, "CPU (" + std::to_string(at::get_num_threads()) + " threads)"};
 }
 
 }  // namespace fluocount

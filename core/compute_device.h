@@ -6,6 +6,8 @@
 
 namespace fluocount {
 
+enum class DevicePreference { Automatic, Cpu, Cuda };
+
 struct ComputeDevice {
   bool gpu = false;
   std::string name;                 // "NVIDIA H100 80GB HBM3", or "CPU"
@@ -17,5 +19,15 @@ struct ComputeDevice {
 
 // Never throws. `preferCpu`: the user asked for the CPU even though a GPU may be present.
 ComputeDevice describeComputeDevice(bool preferCpu = false);
+
+// The one rule for where counting and training run: the CPU when the user chose it; otherwise a CUDA GPU when
+// this LibTorch and the machine have one, else the CPU. DevicePreference::Cuda without a usable GPU is an error
+// (std::runtime_error), not a silent fall back. On the CPU it also sets LibTorch's thread count (threads <= 0:
+// every core), which LibTorch would otherwise leave at one.
+struct DeviceInUse {
+  bool gpu = false;
+  std::string description;  // "CUDA GPU" or "CPU (2 threads)", for logs
+};
+DeviceInUse useComputeDevice(DevicePreference preference, int threads);
 
 }  // namespace fluocount

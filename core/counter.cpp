@@ -57,6 +57,24 @@ CellCounter CellCounter::classical(const CountSettings& settings) {
   return counter;
 }
 
+std::optional<std::string> modelFileFor(const CounterChoice& choice, const std::optional<std::string>& bundledModel) {
+  if (choice.classical) return std::nullopt;
+  if (!choice.modelFile.empty()) return choice.modelFile;
+  return bundledModel;
+}
+
+CellCounter chooseCounter(const CounterChoice& choice, const CountSettings& settings,
+                          const std::optional<std::string>& bundledModel, std::string* note) {
+  const std::optional<std::string> modelFile = modelFileFor(choice, bundledModel);
+  if (!modelFile) {
+    if (note && !choice.classical) *note = "no bundled model found; counting with the classical method";
+    return CellCounter::classical(settings);
+  }
+  CountSettings withModelFile = settings;
+  withModelFile.modelFile = *modelFile;
+  return CellCounter::withModel(loadModel(*modelFile), withModelFile);
+}
+
 ImageCount CellCounter::count(const std::string& path) const { return countRaw(loadImage(path, state_->settings.limits)); }
 
 namespace {

@@ -129,4 +129,17 @@ private:
   std::unique_ptr<State> state_;
 };
 
+// Which counter a run uses: one rule for the CLI and the app, so that the same options count the same way.
+struct CounterChoice {
+  bool classical = false;  // the classical method, asked for by name
+  std::string modelFile;   // a model file; empty: the bundled one
+};
+// The model file the choice counts with: none for the classical method, else the file named, else the bundled
+// model; when no model is bundled, none (the classical method counts rather than nothing at all).
+std::optional<std::string> modelFileFor(const CounterChoice& choice, const std::optional<std::string>& bundledModel);
+// The counter for that choice (loading the model throws ModelError for an unreadable file). `note`, when given,
+// says why the classical method counts although no one asked for it.
+CellCounter chooseCounter(const CounterChoice& choice, const CountSettings& settings,
+                          const std::optional<std::string>& bundledModel, std::string* note = nullptr);
+
 }  // namespace fluocount

@@ -48,7 +48,7 @@ cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels);
 std::vector<int> parseChannelList(const std::string& text);
 std::string channelListText(const std::vector<int>& channels);
 
-// METHOD.md section 1: float RGB in [0,1] (CV_32FC3). 8-bit: /255; 16-bit: percentile stretch per image; gray is
+// docs/method.md section 1: float RGB in [0,1] (CV_32FC3). 8-bit: /255; 16-bit: percentile stretch per image; gray is
 // replicated to three channels and alpha is dropped.
 cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings);
 

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 namespace fluocount {
 
@@ -21,14 +20,6 @@ struct HeatmapPredictor::State {
 
 namespace {
 
-torch::Device chooseDevice(DevicePreference preference) {
-  if (preference == DevicePreference::Cpu) return torch::kCPU;
-  const bool cuda = torch::cuda::is_available();
-  if (preference == DevicePreference::Cuda && !cuda)
-    throw std::runtime_error("CUDA was requested but this LibTorch has no CUDA support or no GPU is present");
-  return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
 int roundDownTo(int value, int multiple) { return value / multiple * multiple; }
 
 }  // namespace
@@ -36,15 +27,9 @@ int roundDownTo(int value, int multiple) { return value / multiple * multiple; }
 HeatmapPredictor::HeatmapPredictor(Model model, InferenceSettings settings) : state_(std::make_unique<State>()) {
   state_->model = std::move(model);
   state_->settings = settings;
-  state_->device = chooseDevice(settings.device);
-  if (state_->device.is_cuda()) {
-    state_->deviceName = "CUDA GPU";
-  } else {
-    const int threads = settings.threads > 0 ? settings.threads
-                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    at::set_num_threads(threads);  // LibTorch otherwise uses a single thread
-    state_->deviceName = "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
-  }
+  const DeviceInUse device = useComputeDevice(settings.device, settings.threads);
+  state_->device = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  state_->deviceName = device.description;
   state_->model.network->to(state_->device);
   state_->model.network->eval();
 }

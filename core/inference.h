@@ -1,6 +1,7 @@
 #pragma once
 // Image -> heatmap with a trained network: resampling to the model's cell diameter, tiling with overlap for large
 // images (bounded memory, same result), CUDA when the linked LibTorch has it and a GPU is present.
+#include "core/compute_device.h"
 #include "core/model_file.h"
 
 #include <opencv2/core.hpp>
@@ -9,8 +10,6 @@
 #include <string>
 
 namespace fluocount {
-
-enum class DevicePreference { Automatic, Cpu, Cuda };
 
 struct InferenceSettings {
   DevicePreference device = DevicePreference::Automatic;

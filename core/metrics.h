@@ -1,5 +1,5 @@
 #pragma once
-// Matching predicted cells to annotated ones and the detection / counting metrics of METHOD.md section 7.
+// Matching predicted cells to annotated ones and the detection / counting metrics of docs/method.md section 7.
 #include "core/postprocess.h"
 
 #include <opencv2/core.hpp>

@@ -26,7 +26,7 @@ torch::Tensor maxPool(const torch::Tensor& x) { return torch::max_pool2d(x, 2); 
 
 thread_local bool plainLayerSequence = false;  // see PlainLayerSequenceGuard
 
-// Training, and inference under PlainLayerSequenceGuard, run the layers exactly as METHOD.md lists them.
+// Training, and inference under PlainLayerSequenceGuard, run the layers exactly as docs/method.md lists them.
 bool usePlainSequence(const nn::Module& module) { return module.is_training() || plainLayerSequence; }
 
 // BN(i) -> ELU -> Conv k x k (i->o) -> BN(o) -> ELU -> Conv k x k (o->o)

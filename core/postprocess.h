@@ -1,5 +1,5 @@
 #pragma once
-// From a heatmap (or any binary mask) to counted, measured cells: METHOD.md section 6.
+// From a heatmap (or any binary mask) to counted, measured cells: docs/method.md section 6.
 #include "core/settings.h"
 
 #include <opencv2/core.hpp>
@@ -16,7 +16,7 @@ struct DetectedObject {
   double meanProbability = 0;
   double meanIntensity = 0;  // mean of the normalised RGB channels
   std::vector<double> channelMeans;  // mean raw value in each of the image's channels (core/cell_channels.h)
-  // The reference code matches objects by the centre of their bounding box (METHOD.md section 7).
+  // The reference code matches objects by the centre of their bounding box (docs/method.md section 7).
   cv::Point2d boxCentre() const {
     return {boundingBox.x + (boundingBox.width - 1) / 2.0, boundingBox.y + (boundingBox.height - 1) / 2.0};
   }

@@ -1,17 +1,17 @@
 #pragma once
-// Plain settings shared by the engine, the model file, the CLI and the GUI. Defaults are METHOD.md's.
+// Plain settings shared by the engine, the model file, the CLI and the GUI. Defaults are docs/method.md's.
 #include <cstdint>
 
 namespace fluocount {
 
-// How raw pixel values become floats in [0,1] (METHOD.md section 1). 8-bit images are divided by 255; 16-bit
+// How raw pixel values become floats in [0,1] (docs/method.md section 1). 8-bit images are divided by 255; 16-bit
 // images get a robust percentile stretch per image, per these percentiles, so that training and inference agree.
 struct NormalisationSettings {
   double lowPercentile = 0.1;
   double highPercentile = 99.9;
 };
 
-// Post-processing of METHOD.md section 6. Every size is given for cells of referenceDiameterPx across (the paper's
+// Post-processing of docs/method.md section 6. Every size is given for cells of referenceDiameterPx across (the paper's
 // ~50 px) and scales with the actual cell diameter: lengths linearly, areas quadratically.
 struct PostprocessSettings {
   double referenceDiameterPx = 50.0;
@@ -33,7 +33,7 @@ struct PostprocessSettings {
   PostprocessSettings scaledTo(double cellDiameterPx) const;
 };
 
-// Evaluation (METHOD.md section 7): a prediction matches a target whose centre is closer than this.
+// Evaluation (docs/method.md section 7): a prediction matches a target whose centre is closer than this.
 struct MatchingSettings {
   double maxCentreDistancePx = 50.0;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Count and F1 as functions of the threshold (METHOD.md section 8), with the Kneedle knee and the argmax of F1.
+// Count and F1 as functions of the threshold (docs/method.md section 8), with the Kneedle knee and the argmax of F1.
 #include "core/metrics.h"
 #include "core/settings.h"
 

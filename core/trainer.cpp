@@ -16,7 +16,6 @@
 #include <limits>
 #include <filesystem>
 #include <random>
-#include <thread>
 
 namespace fluocount {
 namespace {
@@ -126,13 +125,9 @@ private:
   }
 
   void buildNetwork() {
-    device_ = s_.inference.device == DevicePreference::Cpu || !torch::cuda::is_available()
-                  ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA);
-    if (s_.inference.device == DevicePreference::Cuda && !device_.is_cuda())
-      throw std::runtime_error("CUDA was requested but this LibTorch has no CUDA support or no GPU is present");
-    if (device_.is_cpu())
-      at::set_num_threads(s_.inference.threads > 0 ? s_.inference.threads
-                                                   : int(std::max(1u, std::thread::hardware_concurrency())));
+    const DeviceInUse device = useComputeDevice(s_.inference.device, s_.inference.threads);
+    device_ = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    deviceDescription_ = device.description;
     torch::manual_seed(s_.seed);
     if (!s_.initialModel.empty()) {
       Model start = loadModel(s_.initialModel);
@@ -154,7 +149,7 @@ private:
     optimizer_ = std::make_unique<torch::optim::Adam>(network_->parameters(), torch::optim::AdamOptions(s_.learningRate));
     schedule_ = {s_.learningRateFactor, s_.learningRatePatience, s_.minimumLearningRate};
     observer_.message("training " + architectureName(info_.architecture) + " on " +
-                      (device_.is_cuda() ? std::string("CUDA GPU") : "CPU (" + std::to_string(at::get_num_threads()) + " threads)"));
+                      deviceDescription_);
   }
 
   void prepareData() {
@@ -176,7 +171,7 @@ private:
           prepareExample(e, info_.canonicalDiameterPx, info_.normalisation, weightMaps, s_.separateTouchingInstances));
       if (!validationImages_.back().truthNote.empty()) observer_.message("note: " + validationImages_.back().truthNote);
     }
-    // METHOD.md step 5: one global maximum over the training data normalises every weight map.
+    // docs/method.md section 3, step 5: one global maximum over the training data normalises every weight map.
     for (const auto& image : trainImages_) {
       double maximum = 0;
       cv::minMaxLoc(image.weights, nullptr, &maximum);
@@ -484,6 +479,7 @@ private:
   std::string checkpointPath_;
   LossSettings loss_;
   torch::Device device_{torch::kCPU};
+  std::string deviceDescription_;
   ModelInfo info_;
   SegmentationNetwork network_, best_;
   std::unique_ptr<torch::optim::Adam> optimizer_;

@@ -1,5 +1,5 @@
 #pragma once
-// Training and fine-tuning (METHOD.md sections 2, 3, 5 and 8): what `fluocount-cli train` and the GUI's
+// Training and fine-tuning (docs/method.md sections 2, 3, 5 and 8): what `fluocount-cli train` and the GUI's
 // retraining run. Progress goes to an observer; a cancel flag stops within one step and leaves a checkpoint from
 // which a resumed run continues exactly as an uninterrupted one would.
 #include "core/architecture.h"
@@ -47,7 +47,7 @@ struct TrainingSettings {
   // Cut the lines where two instances of a folder's labels/ touch out of the training masks (prepareExample).
   // Off by default: it changes what an unchanged command trains on.
   bool separateTouchingInstances = false;
-  // Which weights the run writes: those of the epoch of lowest validation loss (METHOD.md: keep the best
+  // Which weights the run writes: those of the epoch of lowest validation loss (docs/method.md: keep the best
   // checkpoint), of highest validation F1, or of the last epoch. A fine-tune's starting weights compete as
   // epoch 0 under the first two.
   enum class Selection { LowestValidationLoss, HighestValidationF1, LastEpoch } selection = Selection::LowestValidationLoss;

@@ -1,4 +1,5 @@
 #include "core/training_data.h"
+#include "core/slide_folder.h"
 #include "core/true_cells.h"
 
 #include "core/image_io.h"
@@ -29,21 +30,9 @@ std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
 DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   DatasetScan scan;
   for (const auto& source : sources) {
-    const fs::path root = source.folder;
-    if (!fs::is_directory(root / "images") || !fs::is_directory(root / "masks"))
-      throw ImageError(source.folder + ": expected a dataset folder with images/ and masks/ inside");
-    std::vector<fs::path> images;
-    for (const auto& entry : fs::directory_iterator(root / "images"))
-      if (entry.is_regular_file() && isSupportedImageFile(entry.path().string())) images.push_back(entry.path());
-    std::sort(images.begin(), images.end());
-    for (const auto& image : images) {
-      const fs::path mask = root / "masks" / (image.stem().string() + ".png");
-      if (!fs::exists(mask)) {
-        scan.withoutMask.push_back(image.string());
-        continue;
-      }
-      scan.examples.push_back({image.string(), mask.string(), source.cellDiameterPx, source.augmentationFactor,
-                               labelsFileFor(mask.string())});
+    for (const SlideFiles& slide : scanAnnotatedDataset(source.folder).slides) {
+      if (slide.mask.empty()) scan.withoutMask.push_back(slide.image);
+      else scan.examples.push_back({slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
     }
   }
   return scan;

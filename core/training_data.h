@@ -24,7 +24,7 @@ namespace fluocount {
 struct DatasetSource {
   std::string folder;
   double cellDiameterPx = 50;   // typical cell diameter in this folder's images
-  int augmentationFactor = 4;   // METHOD.md: 10 for hand-segmented images, 4 for the others
+  int augmentationFactor = 4;   // docs/method.md: 10 for hand-segmented images, 4 for the others
 };
 
 struct TrainingExample {
@@ -69,7 +69,7 @@ cv::Mat instanceBorders(const cv::Mat& labels);
 // Loads, normalises, resamples and computes the weight map. The true cells follow core/true_cells.h (instance
 // labels where they agree with the mask, else the mask's components). With separateTouching, the borders between
 // touching labelled instances (instanceBorders, at the model's scale) are cut out of the training mask, so that
-// the network learns to leave a gap between touching nuclei and the weight map weights that gap (METHOD.md
+// the network learns to leave a gap between touching nuclei and the weight map weights that gap (docs/method.md
 // section 3); binary masks merge them into one object. A mask whose size differs from its image is an ImageError
 // naming both files.
 PreparedImage prepareExample(const TrainingExample& example, double canonicalDiameterPx,

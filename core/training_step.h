@@ -1,5 +1,5 @@
 #pragma once
-// The loss, the optimiser step and the learning-rate schedule of METHOD.md section 5. LibTorch only, so that
+// The loss, the optimiser step and the learning-rate schedule of docs/method.md section 5. LibTorch only, so that
 // training also builds on a machine with a CUDA LibTorch and nothing else.
 #include "core/networks.h"
 

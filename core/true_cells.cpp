@@ -7,14 +7,6 @@
 
 namespace fluocount {
 
-std::string labelsFileFor(const std::string& maskPath) {
-  namespace fs = std::filesystem;
-  const fs::path mask(maskPath);
-  const fs::path labels = mask.parent_path().parent_path() / "labels" / (mask.stem().string() + ".png");
-  std::error_code error;
-  return fs::is_regular_file(labels, error) ? labels.string() : std::string();
-}
-
 namespace {
 
 // Why these labels cannot stand for the mask's cells, or empty when they can.

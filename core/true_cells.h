@@ -7,6 +7,8 @@
 //  - otherwise the 8-connected components of the mask. Labels that disagree with the mask (a mask corrected in
 //    the app since, labels of another size, an unreadable file) are set aside with a note saying why: the mask is
 //    the authority on what is a cell.
+#include "core/slide_folder.h"
+
 #include <opencv2/core.hpp>
 
 #include <string>
@@ -21,8 +23,6 @@ struct TrueCells {
   std::string note;  // why labels that exist were not used (empty otherwise)
 };
 
-// <dataset>/labels/<mask stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
-std::string labelsFileFor(const std::string& maskPath);
 
 // mask: CV_8U, non-zero = cell. labelsPath may be empty. useLabels false: components even where labels exist
 // (fluocount-cli evaluate --mask-components).

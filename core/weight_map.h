@@ -1,5 +1,5 @@
 #pragma once
-// Weight maps (METHOD.md section 3, the paper's Alg. 1): pixels between close cells weigh more in the loss, so the
+// Weight maps (docs/method.md section 3, the paper's Alg. 1): pixels between close cells weigh more in the loss, so the
 // network learns to keep touching cells apart.
 #include <opencv2/core.hpp>
 
@@ -20,7 +20,7 @@ struct WeightMapSettings {
 };
 
 // The unnormalised weight map (CV_32F, >= 1) of a binary mask (CV_8U, non-zero = cell). A mask without cells gives
-// 1 everywhere. Divide by a global maximum over the training data to normalise (METHOD.md step 5).
+// 1 everywhere. Divide by a global maximum over the training data to normalise (docs/method.md section 3, step 5).
 cv::Mat computeWeightMap(const cv::Mat& mask, const WeightMapSettings& settings = {});
 
 // The same map with every component's distance transform over the whole image: O(K * H * W), for tests.

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Installs what FluoCount needs to build, test and run on Debian 12 (bookworm). Idempotent: packages that are
-# already installed are left alone, and apt is only called when something is missing.
+# Installs what FluoCount needs to build and run on Debian 12 (bookworm); with --tests, also what the whole test
+# suite and the benchmark need (clang for the sanitizer and fuzzing build, localedef's sources, the Python peer).
+# Idempotent: packages that are already installed are left alone, and apt is only called when something is missing.
 set -euo pipefail
+
+with_tests=0
+for argument in "$@"; do
+  case "$argument" in
+    --tests) with_tests=1 ;;
+    *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ccache pkg-config git
@@ -17,14 +26,19 @@ packages=(
   libgoogle-perftools-dev
   nlohmann-json3-dev
   zlib1g-dev
-  xvfb xauth
-  # localedef's sources, so that test_cli can make a German and a French locale and check the files do not change.
-  locales
-  # The hardening build (tests/hardening.cmake): AddressSanitizer, UBSan and libFuzzer come with clang's runtime.
-  clang libclang-rt-14-dev
-  # The benchmark's side-by-side peer: the same c-ResUnet in Debian's Python PyTorch.
-  python3-torch
 )
+if [ "$with_tests" = 1 ]; then
+  packages+=(
+    # localedef's sources, so that test_cli can make a German and a French locale and check the files do not change.
+    locales
+    # The hardening build (tests/hardening.cmake): AddressSanitizer, UBSan and libFuzzer come with clang's runtime.
+    clang libclang-rt-14-dev
+    # The benchmark's side-by-side peer: the same c-ResUnet in Debian's Python PyTorch.
+    python3-torch
+    # Screenshots of the app on a virtual display (docs/images).
+    xvfb xauth
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -24,7 +24,7 @@ private slots:
 
   void gridCoversTheImageFlushWithItsBorder() {
     const auto grid = cropGrid({1600, 1200}, 512, 400);
-    QCOMPARE(grid.size(), std::size_t(12));  // METHOD.md: a 4 x 3 grid on FNC slides
+    QCOMPARE(grid.size(), std::size_t(12));  // docs/method.md: a 4 x 3 grid on FNC slides
     QCOMPARE(grid.back(), cv::Point(1600 - 512, 1200 - 512));
     QCOMPARE(cropGrid({300, 200}, 512, 400), std::vector<cv::Point>{cv::Point(0, 0)});
     const auto odd = cropGrid({1000, 700}, 256, 200);

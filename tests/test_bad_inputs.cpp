@@ -11,7 +11,7 @@
 #include "core/mask_edit.h"
 #include "core/model_file.h"
 #include "test_support.h"
-#include "ui/project_state.h"
+#include "ui/model/project_state.h"
 
 #include <QDir>
 #include <QProcess>

@@ -48,7 +48,9 @@ private slots:
 
   void flatImageHasNoCells() {
     CellCounter counter = CellCounter::classical({});
-    RawImage flat{"flat", cv::Mat(200, 200, CV_8UC3, cv::Scalar(40, 40, 40))};
+    RawImage flat;
+    flat.path = "flat";
+    flat.pixels = cv::Mat(200, 200, CV_8UC3, cv::Scalar(40, 40, 40));
     QCOMPARE(counter.countRaw(flat).detection.count(), 0);
   }
 };

@@ -145,7 +145,8 @@ private slots:
     const CellCounter counter =
         CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
     const RawImage raw = loadImage(dataFile("dsb2018-fluo/images/193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066.png"));
-    RawImage flipped{raw.path, {}};
+    RawImage flipped;
+    flipped.path = raw.path;
     cv::flip(raw.pixels, flipped.pixels, 1);
     const ImageCount a = counter.countRaw(raw), b = counter.countRaw(flipped);
     cv::Mat back;

@@ -3,8 +3,8 @@
 // run with the row's own options, and reopen the folder to find the results restored.
 #include "test_support.h"
 #include "ui/main_window.h"
-#include "ui/slide_analysis.h"
-#include "ui/slide_list_model.h"
+#include "ui/model/slide_analysis.h"
+#include "ui/model/slide_list_model.h"
 #include "ui/threshold_panel.h"
 
 #include <QApplication>

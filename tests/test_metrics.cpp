@@ -1,4 +1,4 @@
-// Matching and metrics (METHOD.md section 7) on hand-built cases and on real masks.
+// Matching and metrics (docs/method.md section 7) on hand-built cases and on real masks.
 #include "core/image_io.h"
 #include "core/metrics.h"
 #include "tests/test_support.h"

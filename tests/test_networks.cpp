@@ -1,4 +1,4 @@
-// The four architectures of METHOD.md section 4: parameter counts and any input size.
+// The four architectures of docs/method.md section 4: parameter counts and any input size.
 #include "core/networks.h"
 #include "tests/test_support.h"
 

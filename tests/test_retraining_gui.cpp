@@ -7,9 +7,9 @@
 #include "core/model_versions.h"
 #include "core/locations.h"
 #include "ui/main_window.h"
-#include "ui/slide_analysis.h"
+#include "ui/model/slide_analysis.h"
 #include "ui/model_versions_dialog.h"
-#include "ui/slide_list_model.h"
+#include "ui/model/slide_list_model.h"
 #include "ui/training_panel.h"
 
 #include <QApplication>

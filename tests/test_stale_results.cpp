@@ -5,7 +5,7 @@
 #include "test_support.h"
 #include "core/heatmap_file.h"
 #include "ui/main_window.h"
-#include "ui/slide_analysis.h"
+#include "ui/model/slide_analysis.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,4 +1,4 @@
-// Weight maps (METHOD.md section 3) on real masks: the windowed computation equals the whole-image reference.
+// Weight maps (docs/method.md section 3) on real masks: the windowed computation equals the whole-image reference.
 #include "core/image_io.h"
 #include "core/weight_map.h"
 #include "tests/test_support.h"

@@ -1,6 +1,6 @@
 #pragma once
 // Asks where to export and what: counts.csv always; objects.csv, label masks and overlays on request.
-#include "ui/exporter.h"
+#include "ui/model/exporter.h"
 
 #include <QDialog>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Which layers the canvas shows and how: visibility (with keyboard shortcuts), opacities, and the display range
 // of the slide (percentile auto-contrast or manual min/max, for dim and 16-bit images).
-#include "ui/channel_display.h"
+#include "ui/model/channel_display.h"
 #include "ui/slide_canvas.h"
 
 #include <QWidget>

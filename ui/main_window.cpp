@@ -1,12 +1,14 @@
 #include "ui/main_window.h"
 
+#include "ui/model/slide_view.h"
+
 #include "core/locations.h"
 #include "core/image_io.h"
 #include "ui/export_dialog.h"
 #include "ui/layers_panel.h"
 #include "ui/settings_dialog.h"
-#include "ui/slide_analysis.h"
-#include "ui/slide_list_model.h"
+#include "ui/model/slide_analysis.h"
+#include "ui/model/slide_list_model.h"
 #include "ui/threshold_panel.h"
 
 #include <QApplication>
@@ -38,7 +40,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   setAcceptDrops(true);
   canvas_ = new SlideCanvas;
   setCentralWidget(canvas_);
-  mask_ = new MaskDocument(this);
+  mask_ = new MaskDocument(new SlideHistory(this), this);
   tools_ = new MaskToolController(mask_, this);
   canvas_->setToolController(tools_);
   slideModel_ = new SlideListModel(project_, this);
@@ -185,7 +187,7 @@ void MainWindow::buildActions() {
   reviewedAction_ = view->addAction(tr("Mark &Reviewed"), this, [this](bool on) {
     if (current_ < 0) return;
     project_->setReviewed(current_, on);
-    saveState();
+    saveProjectState();
   });
   reviewedAction_->setCheckable(true);
   reviewedAction_->setShortcut(QKeySequence(tr("R")));
@@ -213,7 +215,8 @@ bool MainWindow::openFolder(const QString& folder) {
   if (counting_) cancelCounting();  // the slide in progress comes back of an older generation and is dropped
   stopTrainingForClose();
   mask_->close();  // saves an edit still pending (an undo saves on the next event loop turn) to this folder
-  saveState();
+  mask_->history()->clearAll();
+  saveProjectState();
   QString error, warning;
   if (!project_->open(folder, &error, &warning)) {
     QMessageBox::warning(this, tr("Cannot open folder"), error);
@@ -297,7 +300,7 @@ void MainWindow::onCountingFinished(bool cancelled) {
   recountAction_->setEnabled(true);
   cancelAction_->setEnabled(false);
   progress_->setVisible(false);
-  saveState();
+  saveProjectState();
   statusBar()->showMessage(cancelled ? tr("Counting cancelled; %1 of %2 slides counted")
                                            .arg(project_->countedSlides()).arg(project_->slideCount())
                                      : tr("Counted %1 slides").arg(project_->countedSlides()), 8000);
@@ -316,51 +319,10 @@ void MainWindow::loadCurrentSlide() {
   } catch (const std::exception&) {
     // No usable model: the slide is still shown, with the default normalisation.
   }
-  const bool autoContrast = layersPanel_->autoContrast();
   const auto [manualLow, manualHigh] = layersPanel_->displayRange();
+  const DisplayRange range{layersPanel_->autoContrast(), manualLow, manualHigh};
   slideLoader_.submit([=]() -> std::function<void()> {
-    struct Loaded {
-      cv::Mat rgb, intensity;
-      std::optional<PixelSize> pixelSize;
-      std::vector<cv::Mat> channels;  // a composite's
-      std::vector<ChannelView> views;
-      std::vector<cv::Mat> rawChannels;
-      std::vector<std::string> channelNames;
-      int bitDepth = 8;
-      QImage display, heatmap;
-      cv::Size size;
-      std::optional<Detection> truth;
-      double low = 0, high = 1;
-      QString error;
-    };
-    auto loaded = std::make_shared<Loaded>();
-    loaded->size = {};
-    try {
-      const std::string path = slide.imagePath.toStdString();
-      const RawImage raw = loadImage(path);
-      loaded->rgb = counter ? counter->normalisedImage(raw) : normaliseToRgb(raw.pixels, {});
-      loaded->pixelSize = counter ? counter->pixelSizeOf(raw) : raw.pixelSize;
-      loaded->rawChannels = raw.channels;
-      loaded->channelNames = raw.channelNames;
-      loaded->bitDepth = raw.bitDepth();
-      loaded->intensity = intensityOf(loaded->rgb);
-      std::tie(loaded->low, loaded->high) = autoContrast ? autoContrastRange(loaded->rgb) : std::pair(manualLow, manualHigh);
-      loaded->display = displayImage(loaded->rgb, loaded->low, loaded->high);
-      if (showsAsComposite(raw)) {  // a stack's channels in their colours, not the network's gray input
-        loaded->channels = raw.channels;
-        loaded->views = defaultChannelViews(raw);
-        loaded->display = compositeImage(loaded->channels, loaded->views);
-      }
-      if (slide.analysis) loaded->heatmap = heatmapLayer(slide.analysis->heatmap);
-      loaded->size = loaded->rgb.size();
-      try {
-        if (slide.hasMask()) loaded->truth = truthFromMask(slide.maskPath, loaded->rgb.size(), slide.imagePath);
-      } catch (const std::exception&) {
-        // A bad mask (wrong size, unreadable) must not hide the slide: the mask editor reports it.
-      }
-    } catch (const std::exception& e) {
-      loaded->error = QString::fromUtf8(e.what());
-    }
+    auto loaded = std::make_shared<SlideView>(loadSlideView(slide, counter.get(), range));
     return [this, index, generation, loaded] {
       if (index != current_ || !project_->isCurrent(generation)) return;
       if (!loaded->error.isEmpty()) {
@@ -413,20 +375,8 @@ void MainWindow::refreshOverlay(double threshold) {
   const std::optional<Detection> truth = currentTruth_;
   const Generation generation = project_->generation();
   detector_.submit([=]() -> std::function<void()> {
-    auto overlay = std::make_shared<DetectionOverlay>();
-    const Detection detection = detectObjects(analysis->heatmap, threshold, analysis->postprocess, intensity);
-    overlay->slide = index;
-    overlay->threshold = threshold;
-    overlay->count = detection.count();
-    overlay->labels = detection.labels;
-    overlay->outlines = outlineLayer(detection.labels, kOutlineColour);
-    for (const DetectedObject& o : detection.objects) overlay->centres.append(QPointF(o.centroid.x + 0.5, o.centroid.y + 0.5));
-    if (truth) {
-      overlay->hasTruth = true;
-      overlay->markers = matchMarkers(detection, *truth, analysis->cellDiameterPx);
-      overlay->matchCounts = {int(overlay->markers.truePositives.size()), int(overlay->markers.falsePositives.size()),
-                              int(overlay->markers.falseNegatives.size())};
-    }
+    auto overlay = std::make_shared<DetectionOverlay>(
+        detectionOverlay(index, *analysis, threshold, intensity, truth, kOutlineColour));
     return [this, overlay, generation] {
       if (overlay->slide != current_ || !project_->isCurrent(generation)) return;
       canvas_->setOverlay(*overlay);
@@ -479,7 +429,7 @@ void MainWindow::recountFolder(double threshold) {
     for (const auto& [index, analysis] : analysed)
       (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
     return [this, counts, generation] {
-      if (project_->setCounts(generation, *counts)) saveState();
+      if (project_->setCounts(generation, *counts)) saveProjectState();
     };
   });
 }
@@ -529,7 +479,7 @@ void MainWindow::applySettings(const ProjectSettings& settings) {
   } catch (const std::exception& e) {
     QMessageBox::warning(this, tr("Cannot use this model"), QString::fromUtf8(e.what()));
   }
-  saveState();
+  saveProjectState();
 }
 
 bool MainWindow::exportTo(const ExportPlan& plan, QString* error) {
@@ -582,7 +532,7 @@ void MainWindow::refreshRecentMenu() {
   recentMenu_->setEnabled(!recentMenu_->isEmpty());
 }
 
-void MainWindow::saveState() {
+void MainWindow::saveProjectState() {
   QString error;
   if (!project_->save(&error)) statusBar()->showMessage(tr("Could not save the project state: %1").arg(error), 10000);
 }
@@ -605,7 +555,7 @@ void MainWindow::restoreWindowState() {
 void MainWindow::closeEvent(QCloseEvent* event) {
   cancelCounting();
   stopTrainingForClose();
-  saveState();
+  saveProjectState();
   QSettings store;
   store.setValue("window/geometry", saveGeometry());
   store.setValue("window/state", QMainWindow::saveState());

@@ -1,18 +1,18 @@
 #pragma once
 // FluoCount's main window: it assembles the panels (slide list, canvas, threshold panel, layers) around one
 // Project and wires them to the workers. The panels know nothing of each other.
-#include "ui/cell_diameter.h"
-#include "ui/count_worker.h"
-#include "ui/exporter.h"
-#include "ui/latest_only.h"
-#include "ui/mask_document.h"
-#include "ui/mask_tools.h"
-#include "ui/project.h"
-#include "ui/region_document.h"
-#include "ui/region_tools.h"
+#include "ui/model/cell_diameter.h"
+#include "ui/model/count_worker.h"
+#include "ui/model/exporter.h"
+#include "ui/model/latest_only.h"
+#include "ui/model/mask_document.h"
+#include "ui/model/mask_tool_controller.h"
+#include "ui/model/project.h"
+#include "ui/model/region_document.h"
+#include "ui/model/region_tools.h"
 #include "ui/slide_canvas.h"
-#include "ui/training_plan.h"
-#include "ui/training_worker.h"
+#include "ui/model/training_plan.h"
+#include "ui/model/training_worker.h"
 
 #include <QMainWindow>
 #include <QThread>
@@ -127,7 +127,7 @@ private:
   void showAbout();
   void rememberFolder(const QString& folder);
   void refreshRecentMenu();
-  void saveState();
+  void saveProjectState();  // the folder's project.json (QMainWindow::saveState is the dock layout)
   void restoreWindowState();
 
   void loadCurrentSlide();

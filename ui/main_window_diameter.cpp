@@ -159,7 +159,7 @@ void MainWindow::applyCellDiameter(double diameterPx) {
   ProjectSettings settings = project_->settings();
   settings.cellDiameterPx = diameterPx;
   project_->setSettings(settings);
-  saveState();
+  saveProjectState();
   statusBar()->showMessage(tr("Cell diameter set to %1 px; counting again").arg(diameterPx), 8000);
   countAll(false);
 }

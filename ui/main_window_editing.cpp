@@ -3,8 +3,8 @@
 // about one thing; the editing logic itself is in mask_document, mask_tools and core/mask_edit.
 #include "ui/main_window.h"
 
-#include "ui/slide_analysis.h"
-#include "ui/slide_layers.h"
+#include "ui/model/slide_analysis.h"
+#include "ui/model/slide_layers.h"
 #include "ui/threshold_panel.h"
 
 #include <QActionGroup>
@@ -14,6 +14,7 @@
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QUndoGroup>
 #include <QUndoView>
 
 namespace fluocount::ui {
@@ -21,9 +22,9 @@ namespace fluocount::ui {
 void MainWindow::buildEditing() {
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
   menuBar()->insertMenu(menuBar()->actions().at(1), edit);
-  QAction* undo = mask_->undoStack()->createUndoAction(this, tr("&Undo"));
+  QAction* undo = mask_->history()->group()->createUndoAction(this, tr("&Undo"));
   undo->setShortcut(QKeySequence::Undo);
-  QAction* redo = mask_->undoStack()->createRedoAction(this, tr("&Redo"));
+  QAction* redo = mask_->history()->group()->createRedoAction(this, tr("&Redo"));
   redo->setShortcut(QKeySequence::Redo);
   edit->addAction(undo);
   edit->addAction(redo);
@@ -65,7 +66,7 @@ void MainWindow::buildEditing() {
 
   auto* history = new QDockWidget(tr("Edit history"));
   history->setObjectName("history");
-  history->setWidget(new QUndoView(mask_->undoStack()));
+  history->setWidget(new QUndoView(mask_->history()->group()));
   addDockWidget(Qt::LeftDockWidgetArea, history);
 
   connect(mask_, &MaskDocument::changed, this,
@@ -111,7 +112,7 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
     return [this, index, generation, updated] {
       if (!project_->setMaskSweep(generation, index, updated)) return;
       refreshCurves();
-      saveState();
+      saveProjectState();
     };
   });
 }

@@ -13,7 +13,7 @@
 namespace fluocount::ui {
 
 void MainWindow::buildRegions() {
-  regions_ = new RegionDocument(mask_->undoStack(), this);
+  regions_ = new RegionDocument(mask_->history(), this);
   regionTools_ = new RegionToolController(regions_, this);
   canvas_->setRegionTools(regionTools_);
   regionsPanel_ = new RegionsPanel(regions_, regionTools_);

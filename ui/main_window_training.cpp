@@ -7,7 +7,7 @@
 #include "core/model_versions.h"
 #include "ui/model_versions_dialog.h"
 #include "ui/retrain_dialog.h"
-#include "ui/slide_list_model.h"
+#include "ui/model/slide_list_model.h"
 #include "ui/training_panel.h"
 
 #include <QApplication>
@@ -236,7 +236,7 @@ void MainWindow::useModel(const QString& modelPath, bool recount) {
     QMessageBox::warning(this, tr("Cannot use this model"), QString::fromUtf8(e.what()));
     return;
   }
-  saveState();
+  saveProjectState();
   statusBar()->showMessage(tr("Active model: %1").arg(modelPath.isEmpty() ? tr("bundled") : versionName(modelPath)), 5000);
   if (recount) {
     // The count worker may still be winding down a cancelled run; count as soon as it has.

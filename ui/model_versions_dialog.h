@@ -2,7 +2,7 @@
 // Model versions: the table of versions side by side, and the actions on them. "Use" makes the selected version
 // the active model, "Roll Back" goes to the version before the active one (the bundled model before v1), and
 // "Delete" moves a version into the versions folder's deleted/ after asking. The active model cannot be deleted.
-#include "ui/model_version_table.h"
+#include "ui/model/model_version_table.h"
 
 #include <QDialog>
 

@@ -3,7 +3,7 @@
 // has a pixel size, else px² and cells per million px²), names editable in place, the drawing tools, delete, and
 // import from QuPath (GeoJSON) or Fiji (RoiSet.zip, .roi) and export to both.
 #include "core/image_metadata.h"
-#include "ui/region_tools.h"
+#include "ui/model/region_tools.h"
 
 #include <QAbstractTableModel>
 #include <QWidget>

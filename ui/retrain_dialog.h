@@ -3,7 +3,7 @@
 // can change), where training starts (the active model or scratch), the architecture and ablation switches, and
 // the settings, with defaults for the device shown at the top.
 #include "core/compute_device.h"
-#include "ui/training_plan.h"
+#include "ui/model/training_plan.h"
 
 #include <QDialog>
 

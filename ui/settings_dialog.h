@@ -1,7 +1,7 @@
 #pragma once
 // Counting settings: which model (the bundled one, a model file of the user's, or the classical method), the cell
 // diameter, advanced post-processing, and where the network runs (GPU name, or CPU and why).
-#include "ui/project.h"
+#include "ui/model/project.h"
 
 #include <QDialog>
 

@@ -2,10 +2,10 @@
 // The slide viewer: zoom (wheel, +/-, fit, 100 %) and pan (drag, arrow keys) over layered images: the slide, the
 // network's heatmap, the detection outlines with ids and centres, the user's mask and the TP/FP/FN markers. Only
 // the visible part of each layer is drawn, so large slides stay smooth.
-#include "ui/cell_diameter.h"
-#include "ui/mask_tools.h"
-#include "ui/region_tools.h"
-#include "ui/slide_layers.h"
+#include "ui/model/cell_diameter.h"
+#include "ui/model/mask_tool_controller.h"
+#include "ui/model/region_tools.h"
+#include "ui/model/slide_layers.h"
 
 #include <QWidget>
 

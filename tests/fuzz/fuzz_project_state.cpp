@@ -1,6 +1,6 @@
 // libFuzzer target: the project-state parser (<folder>/.fluocount/project.json). Any bytes parse or are refused
 // with a reason; a parsed state must serialise and parse again to the same settings.
-#include "ui/project_state.h"
+#include "ui/model/project_state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   QString problem;

@@ -11,7 +11,7 @@
 #include "core/model_file.h"
 #include "core/training_step.h"
 #include "tests/test_support.h"
-#include "ui/project_state.h"
+#include "ui/model/project_state.h"
 
 #include <opencv2/imgcodecs.hpp>
 

@@ -1,0 +1,39 @@
+#pragma once
+// Where a folder keeps its slides, their masks and instance labels: one rule for the app's folder, the CLI's
+// folders and datasets, and the training data. It is the layout of the paper's data (FNC):
+//   <folder>/images/<stem>.png|.tif|.tiff|.jpg   the slides (or directly in <folder> when it has no images/)
+//   <folder>/masks/<stem>.png                     a slide's binary mask, where it is annotated
+//   <folder>/labels/<stem>.png                    its instance labels, where the dataset has them
+#include <string>
+#include <vector>
+
+namespace fluocount {
+
+struct SlideFiles {
+  std::string image;
+  std::string mask;    // empty: not annotated
+  std::string labels;  // empty: no instance labels
+};
+
+struct SlideFolder {
+  std::string imagesFolder;        // <folder>/images, or <folder>
+  std::vector<SlideFiles> slides;  // in file name order
+};
+
+// The images (PNG, TIFF, JPEG) directly in `folder`, not recursively, in name order.
+std::vector<std::string> imagesIn(const std::string& folder);
+// <folder>/images when that is a folder, else <folder>.
+std::string imagesFolderOf(const std::string& folder);
+// <folder>/masks/<stem>.png: where the mask of `imagePath` is, or is saved to.
+std::string maskFileFor(const std::string& folder, const std::string& imagePath);
+// <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
+std::string labelsFileFor(const std::string& maskPath);
+
+// Every slide of the folder, with its mask and labels where they exist. Throws ImageError when `folder` is not a
+// folder.
+SlideFolder scanSlideFolder(const std::string& folder);
+// A dataset for training or evaluation: <folder>/images and <folder>/masks must both exist (ImageError naming the
+// folder otherwise).
+SlideFolder scanAnnotatedDataset(const std::string& folder);
+
+}  // namespace fluocount

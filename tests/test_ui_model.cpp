@@ -1,0 +1,277 @@
+// The app's model tier without widgets (QGuiApplication only, linked against fluocount_ui_model alone), on real FNC
+// slides and their masks: every mask tool's gesture is one undo step that restores the mask exactly; a slide's
+// history survives moving to another slide and back, and is dropped when its mask file changed meanwhile; the
+// history is bounded by bytes, dropping the oldest edits first, and carries region edits along without
+// re-applying them; the same folder scan feeds the app, the CLI and training.
+#include "test_support.h"
+#include "core/image_io.h"
+#include "core/mask_edit.h"
+#include "core/postprocess.h"
+#include "core/slide_folder.h"
+#include "ui/model/mask_document.h"
+#include "ui/model/mask_tool_controller.h"
+#include "ui/model/region_document.h"
+#include "ui/model/slide_history.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <opencv2/imgproc.hpp>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::countNonZero(a != b) == 0; }
+
+struct Slide {
+  QString image, mask;
+  cv::Size size;
+};
+
+// The centre of the largest object of a mask, and a background point far from every object.
+cv::Point centreOfLargestObject(const cv::Mat& mask) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(mask > 0, labels, stats, centroids, 8, CV_32S);
+  int best = 1;
+  for (int i = 2; i < n; ++i)
+    if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
+  cv::Point centre(int(centroids.at<double>(best, 0)), int(centroids.at<double>(best, 1)));
+  if (labels.at<int>(centre) != best) {  // a ring-shaped object: any of its pixels
+    cv::Mat where;
+    cv::findNonZero(labels == best, where);
+    centre = where.at<cv::Point>(0);
+  }
+  return centre;
+}
+
+cv::Point emptyPoint(const cv::Mat& mask) {
+  cv::Mat free = mask == 0, distance;
+  cv::rectangle(free, cv::Rect(0, 0, mask.cols, mask.rows), cv::Scalar(0), 1);  // far from the edges too
+  cv::distanceTransform(free, distance, cv::DIST_L2, 3);
+  cv::Point far;
+  cv::minMaxLoc(distance, nullptr, nullptr, nullptr, &far);
+  return far;
+}
+
+QPointF at(cv::Point p) { return QPointF(p.x + 0.5, p.y + 0.5); }
+
+}  // namespace
+
+class TestUiModel : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+  QString folder_;
+  std::vector<Slide> slides_;
+
+  void loadSlide(MaskDocument& document, int index) {
+    QString error;
+    QVERIFY2(document.load(slides_[index].image, slides_[index].size, slides_[index].mask, &error), qPrintable(error));
+  }
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-red", {test::kRedSlide, test::kRedSlide2});
+    for (const SlideFiles& files : scanSlideFolder(folder_.toStdString()).slides) {
+      QVERIFY2(!files.mask.empty(), files.image.c_str());
+      slides_.push_back({QString::fromStdString(files.image), QString::fromStdString(files.mask),
+                         loadImage(files.image).pixels.size()});
+    }
+    QCOMPARE(int(slides_.size()), 2);
+  }
+
+  // Each tool's gesture through the controller, as the canvas sends it: one undo step that changes the mask, and
+  // undoing it gives back the mask exactly.
+  void everyToolIsOneUndoableStep() {
+    SlideHistory history;
+    MaskDocument document(&history);
+    loadSlide(document, 0);
+    MaskToolController tools(&document);
+    const cv::Mat original = document.mask().clone();
+    const cv::Point object = centreOfLargestObject(original), empty = emptyPoint(original);
+    cv::Mat detections;
+    cv::connectedComponents(original > 0, detections, 8, CV_32S);
+
+    struct Gesture {
+      MaskTool tool;
+      std::vector<QPointF> points;  // press, moves, release
+      Qt::MouseButton button = Qt::LeftButton;
+    };
+    const QPointF e = at(empty), o = at(object);
+    const std::vector<Gesture> gestures = {
+        {MaskTool::Brush, {e, e + QPointF(12, 0), e + QPointF(24, 6)}},
+        {MaskTool::Eraser, {o, o + QPointF(3, 0)}},
+        {MaskTool::Fill, {o}},
+        {MaskTool::Lasso, {e, e + QPointF(20, 0), e + QPointF(20, 20), e + QPointF(0, 20)}},
+        {MaskTool::LassoSubtract, {o - QPointF(6, 6), o + QPointF(6, -6), o + QPointF(6, 6), o + QPointF(-6, 6)}},
+        {MaskTool::DeleteObject, {o}},
+        {MaskTool::DeleteInRectangle, {QPointF(0, 0), QPointF(original.cols, original.rows)}},
+        {MaskTool::Cut, {o - QPointF(40, 0), o + QPointF(40, 0)}},
+    };
+    for (const Gesture& gesture : gestures) {
+      tools.setTool(gesture.tool);
+      const int steps = document.undoStack()->index();
+      QVERIFY(tools.press(gesture.points.front(), gesture.button, {}));
+      for (std::size_t i = 1; i + 1 < gesture.points.size(); ++i) tools.move(gesture.points[i]);
+      tools.release(gesture.points.back());
+      QVERIFY2(document.undoStack()->index() == steps + 1, qPrintable(toolName(gesture.tool)));
+      QVERIFY2(!same(document.mask(), original), qPrintable(toolName(gesture.tool)));
+      document.undoStack()->undo();
+      QVERIFY2(same(document.mask(), original), qPrintable(toolName(gesture.tool)));
+    }
+
+    // A brush stroke then an eraser stroke are two steps, not one merged stroke.
+    const int before = document.undoStack()->index();
+    tools.setTool(MaskTool::Brush);
+    tools.press(e, Qt::LeftButton, {});
+    tools.release(e);
+    tools.setTool(MaskTool::Eraser);
+    tools.press(e, Qt::LeftButton, {});
+    tools.release(e);
+    QCOMPARE(document.undoStack()->index(), before + 2);
+    document.undoStack()->undo();
+    document.undoStack()->undo();
+    QVERIFY(same(document.mask(), original));
+
+    // Accepting detections on an emptied mask: a click takes one object, all of them restore the mask.
+    tools.setTool(MaskTool::DeleteInRectangle);
+    tools.press(QPointF(0, 0), Qt::LeftButton, {});
+    tools.release(QPointF(original.cols, original.rows));
+    QCOMPARE(cv::countNonZero(document.mask()), 0);
+    tools.setDetections(detections);
+    tools.setTool(MaskTool::AcceptDetection);
+    tools.press(o, Qt::LeftButton, {});
+    tools.release(o);
+    QCOMPARE(cv::countNonZero(document.mask()), cv::countNonZero(detections == detections.at<int>(object)));
+    tools.acceptAllDetections();
+    QVERIFY(same(document.mask(), original));
+
+    // Proposals: a right click rejects one without an edit, a left click accepts one.
+    document.undoStack()->setIndex(document.undoStack()->index() - 2);  // back to the emptied mask
+    QCOMPARE(cv::countNonZero(document.mask()), 0);
+    tools.setProposals(detections);
+    tools.setTool(MaskTool::Propose);
+    const int pending = int(tools.pendingProposals().size()), steps = document.undoStack()->count();
+    QVERIFY(pending > 2);
+    tools.press(o, Qt::RightButton, {});
+    QCOMPARE(int(tools.pendingProposals().size()), pending - 1);
+    QCOMPARE(document.undoStack()->count(), steps);
+    tools.acceptAllProposals();
+    QVERIFY(tools.pendingProposals().empty());
+    QCOMPARE(cv::countNonZero(document.mask()),
+             cv::countNonZero(original) - cv::countNonZero(detections == detections.at<int>(object)));
+  }
+
+  // Undo is kept per slide for the session: edits on slide 1, a visit to slide 2 with its own edit, and back on
+  // slide 1 its edits still undo, each state saved to the mask file.
+  void historyIsKeptPerSlide() {
+    SlideHistory history;
+    MaskDocument document(&history);
+    MaskToolController tools(&document);
+    tools.setTool(MaskTool::Brush);
+    loadSlide(document, 0);
+    const cv::Mat first = document.mask().clone();
+    const QPointF e = at(emptyPoint(first));
+    tools.press(e, Qt::LeftButton, {});
+    tools.release(e);
+    tools.press(e + QPointF(30, 0), Qt::LeftButton, {});
+    tools.release(e + QPointF(30, 0));
+    QCOMPARE(document.undoStack()->count(), 2);
+
+    loadSlide(document, 1);
+    QCOMPARE(document.undoStack()->count(), 0);
+    const QPointF e2 = at(emptyPoint(document.mask()));
+    tools.press(e2, Qt::LeftButton, {});
+    tools.release(e2);
+    QCOMPARE(document.undoStack()->count(), 1);
+
+    loadSlide(document, 0);
+    QCOMPARE(document.undoStack()->count(), 2);
+    document.undoStack()->undo();
+    document.undoStack()->undo();
+    QVERIFY(same(document.mask(), first));
+    QCoreApplication::processEvents();  // an undo saves once the event loop is back
+    QVERIFY(same(loadMask(slides_[0].mask.toStdString()), first));
+
+    // Slide 2's mask file is changed outside the app while slide 1 is on screen: its history no longer fits it.
+    saveMask(slides_[1].mask.toStdString(), cv::Mat::zeros(slides_[1].size, CV_8U));
+    loadSlide(document, 1);
+    QCOMPARE(document.undoStack()->count(), 0);
+  }
+
+  // A tight budget: each stroke holds a few KB; the history keeps the newest strokes that fit, and undoing all it
+  // holds gives the mask as it was after the dropped ones. A region edit among them moves along and is not applied
+  // again (its file is not rewritten by the move).
+  void historyIsBoundedByBytes() {
+    SlideHistory history;
+    MaskDocument document(&history);
+    RegionDocument regions(&history);
+    MaskToolController tools(&document);
+    loadSlide(document, 0);
+    const QString regionsFile = scratch_.filePath("regions.geojson");
+    QString error;
+    QVERIFY(regions.load(regionsFile, slides_[0].size, &error));
+    tools.setTool(MaskTool::Brush);
+    tools.setBrushRadius(10);
+    history.setBudgetBytes(40'000);
+
+    // The mask after each push (a region edit leaves it as it was).
+    std::vector<cv::Mat> states{document.mask().clone()};
+    const cv::Point start = emptyPoint(document.mask());
+    for (int i = 0; i < 30; ++i) {
+      const QPointF p(20 + (i * 37) % (slides_[0].size.width - 40), 20 + (i * 53) % (slides_[0].size.height - 40));
+      tools.press(p, Qt::LeftButton, {});
+      tools.release(p);
+      if (!same(document.mask(), states.back())) states.push_back(document.mask().clone());
+      if (i == 25) {
+        Region region;
+        region.name = "square";
+        region.polygons = {{{{double(start.x), double(start.y)}, {start.x + 10.0, double(start.y)},
+                             {start.x + 10.0, start.y + 10.0}}}};
+        regions.add(region);
+        QCOMPARE(int(regions.regions().size()), 1);
+        QVERIFY(QFile::remove(regionsFile));  // written by the edit; moving the edit must not write it again
+        states.push_back(states.back());
+      }
+      QVERIFY(history.activeBytes() <= history.budgetBytes());
+    }
+    const int pushed = int(states.size()) - 1, held = document.undoStack()->count();
+    QVERIFY2(pushed > 20 && held > 3 && held < pushed, qPrintable(QString("%1 of %2").arg(held).arg(pushed)));
+    QVERIFY(!QFileInfo::exists(regionsFile));
+    QCOMPARE(int(regions.regions().size()), 1);
+
+    // Undo everything held: the region goes, and the mask is the state after the dropped strokes.
+    while (document.undoStack()->canUndo()) document.undoStack()->undo();
+    QVERIFY(regions.regions().empty());
+    QVERIFY(same(document.mask(), states[pushed - held]));
+    while (document.undoStack()->canRedo()) document.undoStack()->redo();
+    QVERIFY(same(document.mask(), states.back()));
+    QCOMPARE(int(regions.regions().size()), 1);
+  }
+
+  // The one folder rule: images/ when present, masks/<stem>.png, labels/<stem>.png where they exist.
+  void folderScanFollowsTheFncLayout() {
+    const SlideFolder dataset = scanAnnotatedDataset(test::dataFile("bbbc039"));
+    QVERIFY(dataset.slides.size() > 10);
+    for (const SlideFiles& slide : dataset.slides) {
+      QVERIFY(QFileInfo(QString::fromStdString(slide.image)).path().endsWith("bbbc039/images"));
+      if (!slide.mask.empty()) QVERIFY(QFileInfo::exists(QString::fromStdString(slide.mask)));
+    }
+    QVERIFY(std::any_of(dataset.slides.begin(), dataset.slides.end(), [](const SlideFiles& s) { return !s.labels.empty(); }));
+    QVERIFY_THROWS_EXCEPTION(ImageError, scanAnnotatedDataset(test::dataFile("bbbc039/images")));
+  }
+};
+
+int main(int argc, char** argv) {
+  QGuiApplication app(argc, argv);
+  TestUiModel test;
+  return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_ui_model.moc"

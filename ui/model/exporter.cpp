@@ -1,0 +1,116 @@
+#include "ui/model/exporter.h"
+
+#include "core/atomic_file.h"
+#include "core/export.h"
+#include "core/imagej_roi.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace fluocount::ui {
+
+namespace {
+
+void refuseExisting(const QString& path, const ExportPlan& plan) {
+  if (!plan.overwrite && QFileInfo::exists(path))
+    throw std::runtime_error(path.toStdString() + " already exists; choose another folder or allow replacing files");
+}
+
+}  // namespace
+
+ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCounter& counter, const ExportPlan& plan,
+                            const std::function<void(int, int)>& progress, const std::atomic<bool>& cancel) {
+  const QDir out(plan.folder);
+  if (!QDir().mkpath(plan.folder)) throw std::runtime_error("cannot create the folder " + plan.folder.toStdString());
+  if ((plan.labels && !out.mkpath("labels")) || (plan.overlays && !out.mkpath("overlays")) ||
+      (plan.geojson && !out.mkpath("geojson")) || (plan.imagej && !out.mkpath("roisets")))
+    throw std::runtime_error("cannot create folders in " + plan.folder.toStdString());
+  // Check every target first, and read every regions file, so that a refused export writes nothing at all.
+  refuseExisting(out.filePath("counts.csv"), plan);
+  refuseExisting(out.filePath("regions.csv"), plan);
+  if (plan.objects) refuseExisting(out.filePath("objects.csv"), plan);
+  std::vector<std::vector<Region>> regionsBySlide;
+  for (const ExportSlide& s : slides) {
+    const QString stem = QFileInfo(s.slide.name).completeBaseName();
+    if (plan.labels) refuseExisting(out.filePath("labels/" + stem + ".png"), plan);
+    if (plan.overlays) refuseExisting(out.filePath("overlays/" + stem + ".png"), plan);
+    if (plan.geojson) refuseExisting(out.filePath("geojson/" + stem + ".geojson"), plan);
+    if (plan.imagej) refuseExisting(out.filePath("roisets/" + stem + ".zip"), plan);
+    regionsBySlide.push_back(s.slide.analysis && !s.regionsPath.isEmpty() && QFileInfo::exists(s.regionsPath)
+                                 ? loadRegions(s.regionsPath.toStdString(), s.slide.analysis->size)
+                                 : std::vector<Region>{});
+  }
+  const Overwrite overwrite = plan.overwrite ? Overwrite::Allow : Overwrite::Refuse;
+
+  ExportSummary summary;
+  std::vector<CountRow> rows;
+  TableLayout layout;
+  layout.markerColumns = counter.markerColumns();
+  std::string regions = regionsCsvHeader(layout);
+  // objects.csv has a column per channel of the slide with the most: its rows wait for the last slide.
+  std::vector<std::pair<CountRow, Detection>> objectRows;
+  const bool needImages = plan.objects || plan.overlays;
+  for (std::size_t i = 0; i < slides.size(); ++i) {
+    if (cancel) throw std::runtime_error("export cancelled; counts.csv was not written");
+    const ExportSlide& s = slides[i];
+    CountRow row = counter.rowFor(s.slide.imagePath.toStdString());
+    if (!s.slide.analysis) {
+      row.status = "error";
+      row.error = s.slide.error.isEmpty() ? "not counted" : s.slide.error.toStdString();
+      rows.push_back(row);
+      continue;
+    }
+    const SlideAnalysis& a = *s.slide.analysis;
+    // The image again, for what the tables say besides the cells (pixel size, channels): as the CLI's count does.
+    const RawImage raw = loadImage(row.file, counter.settings().limits);
+    const ImageFacts facts = counter.factsOf(raw);
+    const cv::Mat rgb = needImages ? counter.normalisedImage(raw) : cv::Mat();
+    Detection detection =
+        detectObjects(a.heatmap, s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
+    counter.measureChannels(detection, facts);
+    counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds, facts);
+    layout.channels = std::max(layout.channels, static_cast<int>(facts.channels.size()));
+    rows.push_back(row);
+    summary.cells += row.count;
+    ++summary.slides;
+    const QString stem = QFileInfo(s.slide.name).completeBaseName();
+    if (plan.objects) objectRows.emplace_back(row, Detection{cv::Mat(), detection.objects});
+    regions += regionsCsvRows(row, countByRegion(detection, regionsBySlide[i], a.size, counter.settings().positivity));
+    if (plan.geojson) {
+      const QString path = out.filePath("geojson/" + stem + ".geojson");
+      writeFileAtomically(path.toStdString(), detectionsGeoJson(detection), overwrite);
+      summary.files << path;
+    }
+    if (plan.imagej) {
+      const QString path = out.filePath("roisets/" + stem + ".zip");
+      writeFileAtomically(path.toStdString(), detectionsRoiSet(detection), overwrite);
+      summary.files << path;
+    }
+    if (plan.labels) {
+      const QString path = out.filePath("labels/" + stem + ".png");
+      writeFileAtomically(path.toStdString(), labelsPng(detection.labels), overwrite);
+      summary.files << path;
+    }
+    if (plan.overlays) {
+      const QString path = out.filePath("overlays/" + stem + ".png");
+      writeFileAtomically(path.toStdString(), overlayPng(rgb, detection, row.pixelSizeUm), overwrite);
+      summary.files << path;
+    }
+    if (progress) progress(int(i + 1), int(slides.size()));
+  }
+  writeFileAtomically(out.filePath("counts.csv").toStdString(), countsCsv(rows, layout), overwrite);
+  writeFileAtomically(out.filePath("regions.csv").toStdString(), regions, overwrite);
+  summary.files.prepend(out.filePath("regions.csv"));
+  summary.files.prepend(out.filePath("counts.csv"));
+  if (plan.objects) {
+    std::string objects = objectsCsvHeader(layout);
+    for (const auto& [objectRow, objectDetection] : objectRows)
+      objects += objectsCsvRows(objectRow.file, objectDetection, objectRow.pixelSizeUm, counter.settings().positivity,
+                                layout);
+    writeFileAtomically(out.filePath("objects.csv").toStdString(), objects, overwrite);
+    summary.files << out.filePath("objects.csv");
+  }
+  return summary;
+}
+
+}  // namespace fluocount::ui

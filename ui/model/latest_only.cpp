@@ -1,0 +1,50 @@
+#include "ui/model/latest_only.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace fluocount::ui {
+
+LatestOnly::LatestOnly(QObject* parent) : QObject(parent) {
+  connect(&watcher_, &QFutureWatcher<std::function<void()>>::finished, this, &LatestOnly::finishedOne);
+}
+
+LatestOnly::~LatestOnly() { cancelAndWait(); }
+
+void LatestOnly::submit(Work work) {
+  if (running_) {
+    pending_ = std::move(work);
+    return;
+  }
+  start(std::move(work));
+}
+
+void LatestOnly::start(Work work) {
+  running_ = true;
+  discardRunning_ = false;
+  watcher_.setFuture(QtConcurrent::run(std::move(work)));
+}
+
+void LatestOnly::finishedOne() {
+  running_ = false;
+  if (!discardRunning_) {
+    const std::function<void()> deliver = watcher_.future().result();
+    if (deliver) deliver();
+  }
+  if (pending_) {
+    Work next = std::move(pending_);
+    pending_ = nullptr;
+    start(std::move(next));
+  } else {
+    emit idle();
+  }
+}
+
+void LatestOnly::cancelAndWait() {
+  pending_ = nullptr;
+  if (running_) {
+    discardRunning_ = true;
+    watcher_.waitForFinished();
+  }
+}
+
+}  // namespace fluocount::ui

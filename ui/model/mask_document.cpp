@@ -1,0 +1,124 @@
+#include "ui/model/mask_document.h"
+
+#include "core/image_io.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+namespace fluocount::ui {
+
+namespace {
+QRect toQRect(const cv::Rect& r) { return QRect(r.x, r.y, r.width, r.height); }
+
+// FNV-1a over the pixels: enough to notice that a mask file changed while its slide was not on screen.
+std::uint64_t pixelHash(const cv::Mat& mask) {
+  std::uint64_t hash = 1469598103934665603ull ^ std::uint64_t(mask.cols) << 32 ^ std::uint64_t(mask.rows);
+  for (int y = 0; y < mask.rows; ++y) {
+    const std::uint8_t* row = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < mask.cols; ++x) hash = (hash ^ row[x]) * 1099511628211ull;
+  }
+  return hash;
+}
+}  // namespace
+
+MaskDocument::MaskDocument(SlideHistory* history, QObject* parent) : QObject(parent), history_(history) {}
+
+bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QString& maskPath, QString* error) {
+  close();
+  path_ = maskPath;
+  history_->activate(maskPath);
+  try {
+    if (QFileInfo::exists(maskPath)) {
+      mask_ = loadMask(maskPath.toStdString(), imageSize, imagePath.toStdString()).clone();
+      mask_.setTo(kCell, mask_ > 0);
+    } else {
+      mask_ = cv::Mat::zeros(imageSize, CV_8U);
+    }
+    const auto left = leftAs_.find(maskPath);
+    if (left == leftAs_.end() || left->second != pixelHash(mask_)) history_->clearActive();
+    editable_ = true;
+    return true;
+  } catch (const std::exception& e) {
+    // Shown, not edited: saving would replace the user's file.
+    mask_.release();
+    history_->clearActive();
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void MaskDocument::close() {
+  if (dirty_) save();
+  if (editable_ && !dirty_) leftAs_[path_] = pixelHash(mask_);
+  else leftAs_.erase(path_);  // unsaved: the file is not what the history ends with
+  mask_.release();
+  path_.clear();
+  editable_ = false;
+  dirty_ = false;
+}
+
+void MaskDocument::apply(const QString& text, const MaskEdit& edit, int strokeId) {
+  if (!editable_) return;
+  MaskChange change = edit(mask_);
+  if (change.empty()) return;
+  const QRect region = toQRect(change.bounds());
+  history_->push(new MaskEditCommand(this, text, std::move(change), strokeId));
+  dirty_ = true;
+  emit changed(region);
+}
+
+void MaskDocument::finishEdit() {
+  if (dirty_) save();
+}
+
+// An undo or redo: an edit like any other, saved once the event loop is back (several in a row save once).
+void MaskDocument::applied(const MaskChange& change) {
+  dirty_ = true;
+  emit changed(toQRect(change.bounds()));
+  QTimer::singleShot(0, this, [this] {
+    if (dirty_) save();
+  });
+}
+
+bool MaskDocument::save(QString* error) {
+  if (!editable_ || path_.isEmpty()) return false;
+  try {
+    QDir().mkpath(QFileInfo(path_).path());
+    saveMask(path_.toStdString(), mask_);
+    dirty_ = false;
+    emit saved(path_);
+    return true;
+  } catch (const std::exception& e) {
+    const QString message = QString::fromUtf8(e.what());
+    if (error) *error = message;
+    emit saveFailed(message);
+    return false;
+  }
+}
+
+MaskEditCommand::MaskEditCommand(MaskDocument* document, const QString& text, MaskChange change, int strokeId)
+    : HistoryCommand(text, true), document_(document), change_(std::move(change)), strokeId_(strokeId) {}
+
+void MaskEditCommand::revert() {
+  change_.undo(document_->mask_);
+  document_->applied(change_);
+}
+
+void MaskEditCommand::apply() {
+  change_.redo(document_->mask_);
+  document_->applied(change_);
+}
+
+bool MaskEditCommand::mergeWith(const QUndoCommand* other) {
+  const auto* next = dynamic_cast<const MaskEditCommand*>(other);
+  if (!next || next->strokeId_ != strokeId_ || strokeId_ < 0) return false;
+  change_.merge(next->change_);
+  return true;
+}
+
+std::unique_ptr<HistoryCommand> MaskEditCommand::takeApplied() {
+  return std::make_unique<MaskEditCommand>(document_, text(), std::move(change_), strokeId_);
+}
+
+}  // namespace fluocount::ui

@@ -1,0 +1,85 @@
+#pragma once
+// The user's mask of the slide on screen: loaded from <folder>/masks/<stem>.png (or empty), changed only through
+// undo commands that hold just the changed pixels, and saved atomically after every finished edit, so that killing
+// the app loses at most the stroke in progress. A mask whose size differs from its slide is reported and never
+// overwritten: the document is then read-only. The edits go on the slide's stack in a SlideHistory, so they can
+// still be undone after moving to another slide and back.
+#include "core/mask_edit.h"
+#include "ui/model/slide_history.h"
+
+#include <QObject>
+#include <QRect>
+
+#include <functional>
+#include <map>
+
+class QUndoStack;
+
+namespace fluocount::ui {
+
+// One of core/mask_edit's edits bound to its arguments: it changes the mask it is given and returns what changed.
+using MaskEdit = std::function<MaskChange(cv::Mat& mask)>;
+
+class MaskDocument : public QObject {
+  Q_OBJECT
+public:
+  explicit MaskDocument(SlideHistory* history, QObject* parent = nullptr);
+
+  // maskPath need not exist (the slide has no mask yet: an empty one is edited and saved there). The slide's
+  // history becomes the active one; it is cleared when the file changed since the slide was last left.
+  bool load(const QString& imagePath, cv::Size imageSize, const QString& maskPath, QString* error);
+  void close();
+  bool isOpen() const { return !mask_.empty(); }
+  bool isEditable() const { return editable_; }
+  const QString& path() const { return path_; }
+  const cv::Mat& mask() const { return mask_; }
+  SlideHistory* history() const { return history_; }
+  QUndoStack* undoStack() const { return history_->active(); }
+  std::size_t undoMemoryBytes() const { return history_->activeBytes(); }
+
+  // Applies an edit as one undo step (nothing when the document is read-only or the edit changes no pixel). Edits
+  // with the same strokeId >= 0 in a row merge into one step. The mask is saved when finishEdit() is called (the
+  // end of a stroke or action).
+  void apply(const QString& text, const MaskEdit& edit, int strokeId = -1);
+  void finishEdit();
+  bool save(QString* error = nullptr);
+
+signals:
+  void changed(QRect region);  // an edit, undo or redo changed these pixels
+  void saved(const QString& path);
+  void saveFailed(const QString& error);
+
+private:
+  friend class MaskEditCommand;
+  void applied(const MaskChange& change);
+
+  SlideHistory* history_;
+  cv::Mat mask_;
+  QString path_;
+  bool editable_ = false;
+  bool dirty_ = false;
+  // Each slide's mask as it was left (a hash of its pixels): its history still fits the file when they agree.
+  std::map<QString, std::uint64_t> leftAs_;
+};
+
+// One edit: its MaskChange (only the changed pixels). Stroke segments merge.
+class MaskEditCommand : public HistoryCommand {
+public:
+  static constexpr int kStrokeId = 0x4d41534b;  // "MASK"
+  MaskEditCommand(MaskDocument* document, const QString& text, MaskChange change, int strokeId);
+  int id() const override { return strokeId_ >= 0 ? kStrokeId : -1; }
+  bool mergeWith(const QUndoCommand* other) override;
+  std::size_t memoryBytes() const override { return change_.memoryBytes(); }
+  std::unique_ptr<HistoryCommand> takeApplied() override;
+
+protected:
+  void apply() override;
+  void revert() override;
+
+private:
+  MaskDocument* document_;
+  MaskChange change_;
+  int strokeId_;
+};
+
+}  // namespace fluocount::ui

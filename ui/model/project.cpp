@@ -1,0 +1,335 @@
+#include "ui/model/project.h"
+
+#include "core/locations.h"
+#include "core/atomic_file.h"
+#include "core/heatmap_file.h"
+#include "core/image_io.h"
+#include "core/model_file.h"
+#include "core/slide_folder.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace fluocount::ui {
+
+namespace {
+
+// Identifies the version of an image file a result was computed from.
+QString fileStamp(const QString& path) {
+  const QFileInfo info(path);
+  return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
+}
+
+}  // namespace
+
+
+QString statusText(SlideStatus status) {
+  switch (status) {
+    case SlideStatus::NotRun: return QObject::tr("not run");
+    case SlideStatus::Counted: return QObject::tr("counted");
+    case SlideStatus::Failed: return QObject::tr("failed");
+  }
+  return {};
+}
+
+Project::Project(QObject* parent) : QObject(parent) {}
+
+QString Project::stateFolder() const { return folder_ + "/.fluocount"; }
+
+QString Project::heatmapFile(const QString& folder, const QString& slideName) {
+  return folder + "/.fluocount/heatmaps/" + slideName + ".fchm";
+}
+
+QString Project::heatmapPath(int index) const { return heatmapFile(folder_, slides_.at(index).name); }
+
+bool Project::open(const QString& folder, QString* error, QString* warning) {
+  const QDir root(folder);
+  if (!root.exists()) {
+    if (error) *error = tr("%1 is not a folder").arg(folder);
+    return false;
+  }
+  const SlideFolder scan = scanSlideFolder(folder.toStdString());
+  std::vector<Slide> slides;
+  for (const SlideFiles& files : scan.slides) {
+    Slide slide;
+    slide.imagePath = QFileInfo(QString::fromStdString(files.image)).absoluteFilePath();
+    slide.name = QFileInfo(slide.imagePath).fileName();
+    if (!files.mask.empty()) slide.maskPath = QFileInfo(QString::fromStdString(files.mask)).absoluteFilePath();
+    slides.push_back(slide);
+  }
+  if (slides.empty()) {
+    if (error) *error = tr("no slides (PNG, TIFF or JPEG images) in %1").arg(QString::fromStdString(scan.imagesFolder));
+    return false;
+  }
+  // Everything is read and checked into these before the project changes: a state that fails leaves nothing
+  // half-restored (the folder then opens with fresh state, the damaged file kept aside).
+  Restored restored{std::move(slides), {}, {}, nullptr};
+  const QString absolute = QFileInfo(folder).absoluteFilePath();
+  restoreState(absolute, restored, warning);
+  folder_ = absolute;
+  ++generation_;
+  slides_ = std::move(restored.slides);
+  settings_ = restored.settings;
+  previousModel_ = restored.previousModel;
+  counter_ = restored.counter;
+  emit slidesReset();
+  emit settingsChanged();
+  return true;
+}
+
+void Project::moveAside(const QString& path, const QString& why, QString* warning) {
+  const QString aside = path + ".unreadable-" + QDateTime::currentDateTime().toString("yyyyMMdd-hhmmss");
+  QFile::rename(path, aside);
+  if (warning) *warning = tr("%1: %2. It was kept as %3 and the folder opens with fresh state.").arg(path, why, aside);
+}
+
+// Reads <folder>/.fluocount/project.json and the cached heatmaps it refers to into `restored`. A slide's results
+// come back only when its image is unchanged (size and time stamp) and its heatmap loads and has the recorded
+// size; otherwise that slide alone is counted again.
+void Project::restoreState(const QString& folder, Restored& restored, QString* warning) {
+  const QString path = folder + "/.fluocount/project.json";
+  if (!QFileInfo::exists(path)) return;
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    if (warning) *warning = tr("cannot read %1; the folder opens with fresh state").arg(path);
+    return;
+  }
+  QString problem;
+  const std::optional<ProjectState> state = parseProjectState(file.read(64 << 20), &problem);
+  file.close();
+  if (!state) return moveAside(path, problem, warning);
+
+  restored.settings = state->settings;
+  restored.previousModel = state->previousModel;
+  for (Slide& slide : restored.slides) {
+    const auto found = state->slides.find(slide.name);
+    if (found == state->slides.end()) continue;
+    const SavedSlide& saved = found->second;
+    slide.reviewed = saved.reviewed;
+    slide.edited = saved.edited && slide.hasMask();
+    slide.previousCount = saved.previousCount;
+    if (!saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
+    try {
+      if (!restored.counter) restored.counter = makeCounter(restored.settings);
+      auto analysis = std::make_shared<SlideAnalysis>();
+      analysis->heatmap = loadHeatmap(heatmapFile(folder, slide.name).toStdString());
+      analysis->size = analysis->heatmap.size();
+      if (saved.width > 0 && analysis->size != cv::Size(saved.width, saved.height)) continue;
+      analysis->cellDiameterPx = restored.counter->cellDiameterPx();
+      analysis->postprocess = restored.counter->postprocess();
+      analysis->defaultThreshold = saved.defaultThreshold;
+      analysis->seconds = saved.seconds;
+      analysis->sweep = saved.sweep;
+      slide.analysis = std::move(analysis);
+      slide.count = saved.count;
+      slide.status = SlideStatus::Counted;
+      slide.heatmapCached = true;
+    } catch (const std::exception&) {
+      // A missing or damaged cached heatmap, or a model that no longer loads: the slide is simply counted again.
+    }
+  }
+}
+
+bool Project::save(QString* error) {
+  if (!isOpen()) return true;
+  try {
+    QDir().mkpath(stateFolder() + "/heatmaps");
+    ProjectState state{settings_, previousModel_, {}};
+    for (int i = 0; i < slideCount(); ++i) {
+      Slide& slide = slides_[i];
+      SavedSlide& saved = state.slides[slide.name];
+      saved.reviewed = slide.reviewed;
+      saved.edited = slide.edited;
+      saved.previousCount = slide.previousCount;
+      if (slide.status == SlideStatus::Counted && slide.analysis) {
+        // The count worker caches each heatmap as it is made; this covers a write that failed there. (A file that
+        // exists proves nothing: a cancelled run of older settings may have written it after they changed.)
+        if (!slide.heatmapCached) {
+          saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
+          slide.heatmapCached = true;
+        }
+        saved.counted = true;
+        saved.stamp = fileStamp(slide.imagePath);
+        saved.width = slide.analysis->size.width;
+        saved.height = slide.analysis->size.height;
+        saved.count = slide.count;
+        saved.defaultThreshold = slide.analysis->defaultThreshold;
+        saved.seconds = slide.analysis->seconds;
+        saved.sweep = slide.analysis->sweep;
+      }
+    }
+    writeFileAtomically((stateFolder() + "/project.json").toStdString(), serialiseProjectState(state).toStdString());
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+int Project::countedSlides() const {
+  int counted = 0;
+  for (const Slide& slide : slides_) counted += slide.status == SlideStatus::Counted;
+  return counted;
+}
+
+void Project::setSettings(const ProjectSettings& settings) {
+  if (settings == settings_) return;
+  // Neither the threshold, the pixel size nor the positivity rules change a heatmap: the pixel size gives the tables
+  // their units, the rules their marker columns.
+  ProjectSettings withoutThreshold = settings, oldWithoutThreshold = settings_;
+  withoutThreshold.threshold = oldWithoutThreshold.threshold = std::nullopt;
+  withoutThreshold.pixelSizeUm = oldWithoutThreshold.pixelSizeUm = std::nullopt;
+  withoutThreshold.positivity = oldWithoutThreshold.positivity = {};
+  const bool heatmapsChange = withoutThreshold != oldWithoutThreshold;
+  ProjectSettings unitsAndRules = settings;
+  unitsAndRules.pixelSizeUm = settings_.pixelSizeUm;
+  unitsAndRules.positivity = settings_.positivity;
+  if (!heatmapsChange && unitsAndRules != settings) counter_.reset();  // the next counter carries the new units or rules
+  settings_ = settings;
+  if (heatmapsChange) {
+    ++generation_;
+    counter_.reset();
+    for (int i = 0; i < slideCount(); ++i) {
+      slides_[i].analysis.reset();
+      slides_[i].heatmapCached = false;
+      slides_[i].count = -1;
+      slides_[i].status = SlideStatus::NotRun;
+      QFile::remove(heatmapPath(i));
+    }
+    emit slidesReset();
+  }
+  emit settingsChanged();
+  emit thresholdChanged();
+}
+
+void Project::switchModel(const QString& modelPath) {
+  if (!settings_.classical && modelPath == settings_.modelPath) return;
+  bool anyCounted = false;
+  for (Slide& slide : slides_) {
+    if (slide.count >= 0) slide.previousCount = slide.count;
+    anyCounted |= slide.count >= 0;
+  }
+  if (anyCounted) previousModel_ = QFileInfo(modelDescription()).completeBaseName();
+  ProjectSettings settings = settings_;
+  settings.modelPath = modelPath;
+  settings.classical = false;
+  settings.threshold = std::nullopt;
+  setSettings(settings);
+}
+
+std::shared_ptr<const CellCounter> Project::counter() {
+  if (!counter_) counter_ = makeCounter(settings_);
+  return counter_;
+}
+
+std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& settings) {
+  CountSettings count;
+  count.cellDiameterPx = settings.cellDiameterPx;
+  count.cellDiameterUm = settings.cellDiameterUm;
+  count.minObjectAreaPx = settings.minObjectAreaPx;
+  count.splitTouchingCells = settings.splitTouchingCells;
+  count.pixelSizeUm = settings.pixelSizeUm;
+  count.channels = settings.channels;
+  count.positivity = settings.positivity;
+  const CounterChoice choice{settings.classical, settings.modelPath.toStdString()};
+  return std::make_shared<const CellCounter>(chooseCounter(choice, count, defaultModelPath()));
+}
+
+QString Project::modelDescription() const {
+  const auto modelFile = modelFileFor({settings_.classical, settings_.modelPath.toStdString()}, defaultModelPath());
+  if (modelFile) return QString::fromStdString(*modelFile);
+  return settings_.classical ? QString("classical") : tr("classical (no bundled model)");
+}
+
+void Project::setThreshold(std::optional<double> threshold) {
+  if (threshold == settings_.threshold) return;
+  settings_.threshold = threshold;
+  emit thresholdChanged();
+}
+
+double Project::thresholdFor(int index) const {
+  if (settings_.threshold) return *settings_.threshold;
+  const auto& analysis = slides_.at(index).analysis;
+  return analysis ? analysis->defaultThreshold : 0.5;
+}
+
+bool Project::acceptCounted(const CountedSlide& counted) {
+  if (!isCurrent(counted.generation)) return false;
+  Slide& slide = slides_.at(counted.index);
+  slide.analysis = counted.analysis;
+  slide.count = counted.count;
+  slide.status = SlideStatus::Counted;
+  slide.heatmapCached = counted.heatmapCached;
+  slide.error.clear();
+  if (!counted.thumbnail.isNull()) slide.thumbnail = counted.thumbnail;
+  emit slideChanged(counted.index);
+  return true;
+}
+
+bool Project::setFailed(Generation generation, int index, const QString& error) {
+  if (!isCurrent(generation)) return false;
+  Slide& slide = slides_.at(index);
+  slide.analysis.reset();
+  slide.heatmapCached = false;
+  slide.count = -1;
+  slide.status = SlideStatus::Failed;
+  slide.error = error;
+  emit slideChanged(index);
+  return true;
+}
+
+bool Project::setCounts(Generation generation, const std::vector<int>& countsBySlide) {
+  if (!isCurrent(generation)) return false;
+  for (int i = 0; i < slideCount() && i < int(countsBySlide.size()); ++i) {
+    if (countsBySlide[i] < 0 || countsBySlide[i] == slides_[i].count) continue;
+    slides_[i].count = countsBySlide[i];
+    emit slideChanged(i);
+  }
+  return true;
+}
+
+QString Project::maskPathFor(int index) const {
+  const Slide& slide = slides_.at(index);
+  if (slide.hasMask()) return slide.maskPath;
+  return QString::fromStdString(maskFileFor(folder_.toStdString(), slide.name.toStdString()));
+}
+
+QString Project::regionsPathFor(int index) const {
+  return QDir(folder_).filePath("regions/" + QFileInfo(slides_.at(index).name).completeBaseName() + ".geojson");
+}
+
+void Project::maskEdited(int index) {
+  Slide& slide = slides_.at(index);
+  slide.maskPath = maskPathFor(index);
+  slide.edited = true;
+  emit slideChanged(index);
+}
+
+bool Project::setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis) {
+  if (!isCurrent(generation)) return false;
+  Slide& slide = slides_.at(index);
+  // The sweep must be of the heatmap the slide still has (a recount in between replaces it).
+  if (!slide.analysis || !analysis || slide.analysis->heatmap.data != analysis->heatmap.data) return false;
+  slide.analysis = std::move(analysis);
+  emit slideChanged(index);
+  return true;
+}
+
+void Project::setReviewed(int index, bool reviewed) {
+  if (slides_.at(index).reviewed == reviewed) return;
+  slides_[index].reviewed = reviewed;
+  emit slideChanged(index);
+}
+
+SweepResult Project::folderSweep() const {
+  std::vector<const SweepResult*> parts;
+  for (const Slide& slide : slides_)
+    if (slide.analysis) parts.push_back(&slide.analysis->sweep);
+  return combineSweeps(parts);
+}
+
+}  // namespace fluocount::ui

@@ -1,0 +1,150 @@
+#pragma once
+// A slide folder opened in the GUI: its slides, the counting settings, each slide's cached analysis, and the
+// state kept in <folder>/.fluocount/ so that reopening the folder restores settings, results and review marks.
+// No widgets here: the panels observe this object through its signals.
+#include "core/counter.h"
+#include "core/threshold_sweep.h"
+#include "ui/model/project_state.h"
+
+#include <QImage>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace fluocount::ui {
+
+enum class SlideStatus { NotRun, Counted, Failed };
+
+// What counting one slide produced. Immutable once made, shared with the workers.
+struct SlideAnalysis {
+  cv::Size size;
+  cv::Mat heatmap;                  // CV_32F in [0,1], at the image's size
+  PostprocessSettings postprocess;  // scaled to cellDiameterPx
+  double cellDiameterPx = 0;
+  double defaultThreshold = 0.5;    // the model's (classical: this image's automatic one)
+  double seconds = 0;
+  SweepResult sweep;                // this slide over defaultSweepThresholds(), with its mask when it has one
+};
+
+struct Slide {
+  QString name;       // file name
+  QString imagePath;
+  QString maskPath;   // <folder>/masks/<stem>.png when it exists, else empty
+  SlideStatus status = SlideStatus::NotRun;
+  QString error;
+  bool reviewed = false;
+  bool edited = false;  // the user changed its mask in FluoCount
+  int count = -1;     // at the project's threshold; -1 before counting
+  int previousCount = -1;  // with the model used before the last switch of model (-1: none)
+  std::shared_ptr<const SlideAnalysis> analysis;
+  QImage thumbnail;
+  bool heatmapCached = false;  // the analysis' heatmap is in the state folder (else the next save writes it)
+  bool hasMask() const { return !maskPath.isEmpty(); }
+};
+
+// Which folder and counting settings a result belongs to. Opening a folder and every change of the model, the
+// diameter or the post-processing starts a new generation; work started earlier carries the generation it was
+// started in, and the project refuses its result once the generation has moved on (it would otherwise land on
+// the slide of the same index in another folder, or mix two models' heatmaps in one table).
+using Generation = quint64;
+
+// What the count worker hands back for one slide.
+struct CountedSlide {
+  Generation generation = 0;
+  int index = -1;
+  std::shared_ptr<const SlideAnalysis> analysis;
+  int count = -1;
+  std::optional<double> threshold;  // the user's threshold the count is at (none: the analysis' default)
+  QImage thumbnail;
+  bool heatmapCached = false;  // the worker wrote the heatmap to the slide's cache file
+};
+
+
+class Project : public QObject {
+  Q_OBJECT
+public:
+  explicit Project(QObject* parent = nullptr);
+
+  // Scans the folder (images in <folder>/images when that exists, else in <folder>; masks in <folder>/masks) and
+  // restores the saved state. A damaged or newer state file is moved aside (never lost) and reported in *warning.
+  bool open(const QString& folder, QString* error, QString* warning = nullptr);
+  bool isOpen() const { return !folder_.isEmpty(); }
+  Generation generation() const { return generation_; }
+  bool isCurrent(Generation generation) const { return generation == generation_; }
+  const QString& folder() const { return folder_; }
+  QString stateFolder() const;  // <folder>/.fluocount
+  QString heatmapPath(int index) const;  // the slide's cached heatmap in the state folder
+
+  int slideCount() const { return int(slides_.size()); }
+  const Slide& slide(int index) const { return slides_.at(index); }
+  int countedSlides() const;
+
+  const ProjectSettings& settings() const { return settings_; }
+  // Settings that change the heatmaps (model, diameter, post-processing) mark every slide "not run".
+  void setSettings(const ProjectSettings& settings);
+  // The counter for the current settings, built on first use; throws (e.g. an unreadable model file).
+  std::shared_ptr<const CellCounter> counter();
+  QString modelDescription() const;  // the model file in use, or "classical"
+  // Makes `modelPath` the active model (empty: the bundled one), keeping each counted slide's count as its
+  // "before" count and going back to the new model's own threshold. Every slide is then "not run".
+  void switchModel(const QString& modelPath);
+  // The model the "before" counts came from (empty when there are none).
+  const QString& previousModel() const { return previousModel_; }
+  // The user's threshold, when they set one; otherwise each slide uses its analysis' default threshold.
+  std::optional<double> userThreshold() const { return settings_.threshold; }
+  void setThreshold(std::optional<double> threshold);
+  double thresholdFor(int index) const;  // the user's, else the slide's default (0.5 before counting)
+
+  // Results of background work. Each returns false, and changes nothing, for a result of an older generation.
+  bool acceptCounted(const CountedSlide& counted);
+  bool setFailed(Generation generation, int index, const QString& error);
+  bool setCounts(Generation generation, const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
+  void setReviewed(int index, bool reviewed);
+  // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png.
+  QString maskPathFor(int index) const;
+  // <folder>/regions/<stem>.geojson: the slide's regions, where 'fluocount-cli count --regions <folder>/regions'
+  // finds them too.
+  QString regionsPathFor(int index) const;
+  // The slide's mask was saved by the editor: it now has one and is marked edited.
+  void maskEdited(int index);
+  // Its sweep against the edited mask, recomputed in the background from the slide's analysis of `generation`.
+  bool setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis);
+
+  // The folder's count and F1 against threshold: the counted slides' sweeps combined.
+  SweepResult folderSweep() const;
+
+  // Writes project.json and the heatmaps not yet cached, atomically. Returns false and says why in *error.
+  bool save(QString* error);
+
+signals:
+  void slidesReset();
+  void slideChanged(int index);
+  void settingsChanged();
+  void thresholdChanged();
+
+private:
+  struct Restored {
+    std::vector<Slide> slides;
+    ProjectSettings settings;
+    QString previousModel;
+    std::shared_ptr<const CellCounter> counter;
+  };
+  static void restoreState(const QString& folder, Restored& restored, QString* warning);
+  static void moveAside(const QString& path, const QString& why, QString* warning);
+  static std::shared_ptr<const CellCounter> makeCounter(const ProjectSettings& settings);
+  static QString heatmapFile(const QString& folder, const QString& slideName);
+
+  QString folder_;
+  std::vector<Slide> slides_;
+  ProjectSettings settings_;
+  std::shared_ptr<const CellCounter> counter_;
+  QString previousModel_;
+  Generation generation_ = 0;
+};
+
+QString statusText(SlideStatus status);
+
+}  // namespace fluocount::ui

@@ -1,0 +1,188 @@
+#include "ui/model/project_state.h"
+
+#include "core/image_metadata.h"
+#include "core/metrics.h"
+
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fluocount::ui {
+
+namespace {
+
+constexpr const char* kStateFormat = "fluocount-project";
+
+QJsonObject settingsToJson(const ProjectSettings& s) {
+  QJsonObject json{{"model", s.modelPath}, {"classical", s.classical}, {"cell_diameter_px", s.cellDiameterPx}};
+  if (s.threshold) json["threshold"] = *s.threshold;
+  if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
+  if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
+  if (s.pixelSizeUm) json["pixel_size_um"] = *s.pixelSizeUm;
+  if (s.cellDiameterUm) json["cell_diameter_um"] = *s.cellDiameterUm;
+  if (!s.channels.empty()) {
+    QJsonArray channels;
+    for (const int c : s.channels) channels.append(c);
+    json["channels"] = channels;
+  }
+  if (!s.positivity.empty()) {
+    QJsonArray rules;
+    for (const PositivityRule& rule : s.positivity) rules.append(QJsonArray{rule.channel, rule.threshold});
+    json["positivity"] = rules;
+  }
+  return json;
+}
+
+ProjectSettings settingsFromJson(const QJsonObject& json) {
+  ProjectSettings s;
+  s.modelPath = json["model"].toString();
+  s.classical = json["classical"].toBool();
+  s.cellDiameterPx = std::max(0.0, json["cell_diameter_px"].toDouble());
+  if (json.contains("threshold")) s.threshold = std::clamp(json["threshold"].toDouble(), 0.0, 1.0);
+  if (json.contains("min_object_area_px")) s.minObjectAreaPx = std::max(0.0, json["min_object_area_px"].toDouble());
+  if (json.contains("split_touching_cells")) s.splitTouchingCells = json["split_touching_cells"].toBool();
+  // A pixel size or channel choice that is not one a user could have set is left out (the slides then count with
+  // what their files declare), never taken as it stands.
+  if (json.contains("pixel_size_um")) {
+    const double um = json["pixel_size_um"].toDouble(-1);
+    if (um >= kMinPixelSizeUm && um <= kMaxPixelSizeUm) s.pixelSizeUm = um;
+  }
+  if (json.contains("cell_diameter_um")) {
+    const double um = json["cell_diameter_um"].toDouble(-1);
+    if (um > 0 && um <= 10000) s.cellDiameterUm = um;
+  }
+  if (json.contains("channels")) {
+    std::vector<int> channels;
+    for (const QJsonValue& value : json["channels"].toArray()) channels.push_back(value.toInt(0));
+    const bool valid = (channels.size() == 1 || channels.size() == 3) &&
+                       std::all_of(channels.begin(), channels.end(), [](int c) { return c >= 1 && c <= 16; });
+    if (valid) s.channels = channels;
+  }
+  if (json.contains("positivity")) {
+    std::vector<PositivityRule> rules;
+    for (const QJsonValue& value : json["positivity"].toArray()) {
+      const QJsonArray rule = value.toArray();
+      const int channel = rule.size() == 2 ? rule[0].toInt(0) : 0;
+      const double threshold = rule.size() == 2 ? rule[1].toDouble(-1) : -1;
+      if (channel < 1 || channel > 16 || threshold < 0 || threshold > 65535) {
+        rules.clear();  // one malformed rule: none, rather than a different set of markers
+        break;
+      }
+      rules.push_back({channel, threshold});
+    }
+    if (rules.size() <= kMaxPositivityRules) s.positivity = rules;
+  }
+  return s;
+}
+
+QJsonArray sweepToJson(const SweepResult& sweep) {
+  QJsonArray points;
+  for (const SweepPoint& p : sweep.points)
+    points.append(QJsonArray{p.threshold, p.totalCount, p.counts.truePositives, p.counts.falsePositives,
+                             p.counts.falseNegatives});
+  return points;
+}
+
+SweepResult sweepFromJson(const QJsonArray& points, bool hasTruth) {
+  SweepResult sweep;
+  sweep.hasTruth = hasTruth;
+  for (const QJsonValue& value : points) {
+    const QJsonArray p = value.toArray();
+    if (p.size() != 5) throw std::runtime_error("a threshold-sweep point does not have 5 numbers");
+    SweepPoint point;
+    point.threshold = p[0].toDouble();
+    point.totalCount = p[1].toInt();
+    point.counts = {p[2].toInt(), p[3].toInt(), p[4].toInt()};
+    point.precision = precisionOf(point.counts);
+    point.recall = recallOf(point.counts);
+    point.f1 = f1Of(point.counts);
+    sweep.points.push_back(point);
+  }
+  chooseThresholds(sweep);
+  return sweep;
+}
+
+
+QJsonObject slideToJson(const SavedSlide& slide) {
+  QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
+  if (slide.previousCount >= 0) entry["previous_count"] = slide.previousCount;
+  if (slide.counted) {
+    entry["status"] = "counted";
+    entry["stamp"] = slide.stamp;
+    entry["width"] = slide.width;
+    entry["height"] = slide.height;
+    entry["count"] = slide.count;
+    entry["default_threshold"] = slide.defaultThreshold;
+    entry["seconds"] = slide.seconds;
+    entry["has_truth"] = slide.sweep.hasTruth;
+    entry["sweep"] = sweepToJson(slide.sweep);
+  }
+  return entry;
+}
+
+SavedSlide slideFromJson(const QJsonObject& entry) {
+  SavedSlide slide;
+  slide.reviewed = entry["reviewed"].toBool();
+  slide.edited = entry["edited"].toBool();
+  slide.previousCount = std::max(-1, entry["previous_count"].toInt(-1));
+  if (entry["status"].toString() != "counted") return slide;
+  try {
+    slide.sweep = sweepFromJson(entry["sweep"].toArray(), entry["has_truth"].toBool());
+  } catch (const std::exception&) {
+    return slide;  // results unusable: the slide is counted again
+  }
+  const double threshold = entry["default_threshold"].toDouble(0.5);
+  slide.counted = true;
+  slide.stamp = entry["stamp"].toString();
+  slide.width = std::max(0, entry["width"].toInt());
+  slide.height = std::max(0, entry["height"].toInt());
+  slide.count = std::max(-1, entry["count"].toInt(-1));
+  slide.defaultThreshold = std::isfinite(threshold) ? std::clamp(threshold, 0.0, 1.0) : 0.5;
+  slide.seconds = entry["seconds"].toDouble();
+  return slide;
+}
+
+}  // namespace
+
+bool ProjectSettings::operator==(const ProjectSettings& o) const {
+  return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
+         cellDiameterUm == o.cellDiameterUm &&
+         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
+         pixelSizeUm == o.pixelSizeUm && channels == o.channels &&
+         std::equal(positivity.begin(), positivity.end(), o.positivity.begin(), o.positivity.end(),
+                    [](const PositivityRule& a, const PositivityRule& b) {
+                      return a.channel == b.channel && a.threshold == b.threshold;
+                    });
+}
+
+std::optional<ProjectState> parseProjectState(const QByteArray& bytes, QString* problem) {
+  QJsonParseError parseError;
+  const QJsonDocument document = QJsonDocument::fromJson(bytes, &parseError);
+  const QJsonObject json = document.object();
+  if (parseError.error != QJsonParseError::NoError || json["format"].toString() != kStateFormat) {
+    if (problem) *problem = QObject::tr("damaged project state (%1)").arg(parseError.errorString());
+    return std::nullopt;
+  }
+  if (json["version"].toInt() > kProjectStateVersion) {
+    if (problem) *problem = QObject::tr("written by a newer FluoCount (state version %1)").arg(json["version"].toInt());
+    return std::nullopt;
+  }
+  ProjectState state;
+  state.settings = settingsFromJson(json["settings"].toObject());
+  state.previousModel = json["previous_model"].toString();
+  const QJsonObject slides = json["slides"].toObject();
+  for (auto it = slides.begin(); it != slides.end(); ++it) state.slides[it.key()] = slideFromJson(it.value().toObject());
+  return state;
+}
+
+QByteArray serialiseProjectState(const ProjectState& state) {
+  QJsonObject slides;
+  for (const auto& [name, slide] : state.slides) slides[name] = slideToJson(slide);
+  const QJsonObject json{{"format", kStateFormat}, {"version", kProjectStateVersion},
+                         {"settings", settingsToJson(state.settings)}, {"slides", slides},
+                         {"previous_model", state.previousModel}};
+  return QJsonDocument(json).toJson(QJsonDocument::Indented);
+}
+
+}  // namespace fluocount::ui

@@ -1,0 +1,177 @@
+#include "ui/model/region_document.h"
+
+#include "core/atomic_file.h"
+#include "core/imagej_roi.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace fluocount::ui {
+
+RegionDocument::RegionDocument(SlideHistory* history, QObject* parent) : QObject(parent), history_(history) {}
+
+bool RegionDocument::load(const QString& regionsPath, cv::Size imageSize, QString* error) {
+  close();
+  path_ = regionsPath;
+  imageSize_ = imageSize;
+  editable_ = true;
+  if (QFileInfo::exists(regionsPath)) {
+    try {
+      regions_ = loadRegions(regionsPath.toStdString(), imageSize);
+    } catch (const RegionError& e) {
+      editable_ = false;  // never overwrite a file the user may still need
+      if (error) *error = tr("%1 (the regions are shown read-only until the file is fixed or removed)").arg(e.what());
+      emit changed();
+      return false;
+    }
+  }
+  emit changed();
+  return true;
+}
+
+void RegionDocument::close() {
+  holdSaving(false);  // an edit held back by a drag is written before the document goes
+  regions_.clear();
+  path_.clear();
+  imageSize_ = {};
+  editable_ = false;
+  emit changed();
+}
+
+QString RegionDocument::uniqueName(const QString& wanted, int except) const {
+  auto taken = [&](const QString& name) {
+    for (std::size_t i = 0; i < regions_.size(); ++i)
+      if (int(i) != except && QString::fromStdString(regions_[i].name) == name) return true;
+    return false;
+  };
+  const QString base = wanted.trimmed();
+  QString name = base;
+  for (int n = 2; taken(name); ++n) name = base + " " + QString::number(n);
+  return name;
+}
+
+void RegionDocument::push(const QString& text, std::vector<Region> after, int dragId) {
+  if (!editable_) return;
+  history_->push(new RegionEditCommand(this, text, regions_, std::move(after), dragId));
+}
+
+void RegionDocument::add(Region region) {
+  region.name = uniqueName(region.name.empty() ? tr("Region %1").arg(regions_.size() + 1)
+                                               : QString::fromStdString(region.name)).toStdString();
+  const QString text = tr("Add region %1").arg(QString::fromStdString(region.name));
+  std::vector<Region> after = regions_;
+  after.push_back(std::move(region));
+  push(text, std::move(after));
+}
+
+void RegionDocument::remove(int index) {
+  if (index < 0 || index >= int(regions_.size())) return;
+  std::vector<Region> after = regions_;
+  after.erase(after.begin() + index);
+  push(tr("Delete region %1").arg(QString::fromStdString(regions_[index].name)), std::move(after));
+}
+
+void RegionDocument::rename(int index, const QString& name) {
+  if (index < 0 || index >= int(regions_.size()) || name.trimmed().isEmpty()) return;
+  const QString unique = uniqueName(name, index);
+  if (unique.toStdString() == regions_[index].name) return;
+  std::vector<Region> after = regions_;
+  after[index].name = unique.toStdString();
+  push(tr("Rename region to %1").arg(unique), std::move(after));
+}
+
+void RegionDocument::reshape(int index, Region region, int dragId) {
+  if (index < 0 || index >= int(regions_.size())) return;
+  std::vector<Region> after = regions_;
+  region.name = regions_[index].name;
+  after[index] = std::move(region);
+  push(tr("Edit region %1").arg(QString::fromStdString(regions_[index].name)), std::move(after), dragId);
+}
+
+int RegionDocument::importFile(const QString& file, QString* error) {
+  if (!editable_) {
+    if (error) *error = tr("the slide's regions file is read-only");
+    return 0;
+  }
+  std::vector<Region> imported;
+  try {
+    const std::string path = file.toStdString();
+    const QString suffix = QFileInfo(file).suffix().toLower();
+    imported = suffix == "zip" || suffix == "roi" ? loadRoiRegions(path, imageSize_) : loadRegions(path, imageSize_);
+  } catch (const RegionError& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return 0;
+  }
+  std::vector<Region> after = regions_;
+  for (Region& region : imported) {
+    QString name = QString::fromStdString(region.name);
+    for (int n = 2;; ++n) {  // unique among the existing and the imported so far
+      bool taken = false;
+      for (const Region& r : after) taken = taken || QString::fromStdString(r.name) == name;
+      if (!taken) break;
+      name = QString::fromStdString(region.name) + " " + QString::number(n);
+    }
+    region.name = name.toStdString();
+    after.push_back(std::move(region));
+  }
+  push(tr("Import %n region(s)", nullptr, int(imported.size())), std::move(after));
+  return int(imported.size());
+}
+
+void RegionDocument::holdSaving(bool hold) {
+  holdSaving_ = hold;
+  if (!hold && unsaved_) save();
+}
+
+void RegionDocument::apply(const std::vector<Region>& regions) {
+  regions_ = regions;
+  emit changed();
+  if (holdSaving_) unsaved_ = true;
+  else save();
+}
+
+void RegionDocument::save() {
+  unsaved_ = false;
+  if (!editable_ || path_.isEmpty()) return;
+  try {
+    QDir().mkpath(QFileInfo(path_).path());
+    writeFileAtomically(path_.toStdString(), regionsGeoJson(regions_), Overwrite::Allow);
+  } catch (const std::exception& e) {
+    emit saveFailed(QString::fromUtf8(e.what()));
+  }
+}
+
+RegionEditCommand::RegionEditCommand(RegionDocument* document, const QString& text, std::vector<Region> before,
+                                     std::vector<Region> after, int dragId, bool alreadyApplied)
+    : HistoryCommand(text, alreadyApplied), document_(document), before_(std::move(before)), after_(std::move(after)),
+      dragId_(dragId) {}
+
+void RegionEditCommand::revert() { document_->apply(before_); }
+void RegionEditCommand::apply() { document_->apply(after_); }
+
+bool RegionEditCommand::mergeWith(const QUndoCommand* other) {
+  const auto* later = dynamic_cast<const RegionEditCommand*>(other);
+  if (!later || later->document_ != document_ || later->dragId_ != dragId_ || dragId_ < 0) return false;
+  after_ = later->after_;
+  return true;
+}
+
+namespace {
+std::size_t bytesOf(const std::vector<Region>& regions) {
+  std::size_t bytes = regions.size() * sizeof(Region);
+  for (const Region& region : regions) {
+    bytes += region.name.size();
+    for (const auto& polygon : region.polygons)
+      for (const Ring& ring : polygon) bytes += sizeof(Ring) + ring.size() * sizeof(ring.front());
+  }
+  return bytes;
+}
+}  // namespace
+
+std::size_t RegionEditCommand::memoryBytes() const { return sizeof(*this) + bytesOf(before_) + bytesOf(after_); }
+
+std::unique_ptr<HistoryCommand> RegionEditCommand::takeApplied() {
+  return std::make_unique<RegionEditCommand>(document_, text(), std::move(before_), std::move(after_), dragId_, true);
+}
+
+}  // namespace fluocount::ui

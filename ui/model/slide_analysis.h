@@ -1,0 +1,34 @@
+#pragma once
+// Counting one slide for the GUI: the same CellCounter::count the CLI calls, plus what the panels need from it
+// (the threshold sweep against the slide's mask, the count at the chosen threshold, a thumbnail). No widgets.
+#include "ui/model/project.h"
+
+#include <QImage>
+
+namespace fluocount::ui {
+
+struct SlideAnalysisResult {
+  std::shared_ptr<const SlideAnalysis> analysis;
+  int count = 0;       // at the given threshold (the analysis' default when none)
+  QImage thumbnail;
+};
+
+// The annotated cells of a slide's mask, by the one rule of core/true_cells.h that evaluate also follows.
+// Throws ImageError for a mask of the wrong size.
+Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QString& imagePath);
+// The same for a mask being edited (in memory, saved at maskPath).
+Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
+
+SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold);
+
+// The count of an analysed slide at another threshold (no intensities: only the number of objects).
+int countAt(const SlideAnalysis& analysis, double threshold);
+
+// An 8-bit RGB QImage of a normalised image (CV_32FC3, RGB order) with the display range [low, high] stretched to
+// full scale.
+QImage displayImage(const cv::Mat& rgb, double low = 0, double high = 1);
+// The display range that clips the given percentiles of each pixel's brightest channel: by default 0.35 % of the
+// pixels saturate, split between both ends, as ImageJ's Auto does.
+std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.175, double highPercentile = 99.825);
+
+}  // namespace fluocount::ui

@@ -1,0 +1,69 @@
+#include "ui/model/slide_list_model.h"
+
+#include <QBrush>
+#include <QColor>
+
+namespace fluocount::ui {
+
+SlideListModel::SlideListModel(Project* project, QObject* parent) : QAbstractTableModel(parent), project_(project) {
+  connect(project, &Project::slidesReset, this, [this] {
+    beginResetModel();
+    endResetModel();
+  });
+  connect(project, &Project::slideChanged, this,
+          [this](int row) { emit dataChanged(index(row, 0), index(row, ColumnCount - 1)); });
+}
+
+int SlideListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : project_->slideCount(); }
+int SlideListModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant SlideListModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= project_->slideCount()) return {};
+  const Slide& slide = project_->slide(index.row());
+  switch (role) {
+    case Qt::DisplayRole:
+      switch (index.column()) {
+        case NameColumn: return slide.name;
+        case CountColumn: return slide.count >= 0 ? QVariant(slide.count) : QVariant();
+        case BeforeColumn: return slide.previousCount >= 0 ? QVariant(slide.previousCount) : QVariant();
+        case MaskColumn: return slide.hasMask() ? tr("mask") : QString();
+        case StatusColumn: {
+          QString text = statusText(slide.status);
+          if (slide.edited) text += tr(", mask edited");
+          if (slide.reviewed) text += tr(", reviewed");
+          return text;
+        }
+      }
+      break;
+    case Qt::DecorationRole:
+      if (index.column() == NameColumn && !slide.thumbnail.isNull()) return slide.thumbnail.scaled(48, 36, Qt::KeepAspectRatio);
+      break;
+    case Qt::ToolTipRole:
+      if (slide.status == SlideStatus::Failed) return slide.error;
+      return slide.imagePath;
+    case Qt::ForegroundRole:
+      if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
+      break;
+    case Qt::TextAlignmentRole:
+      if (index.column() == CountColumn || index.column() == BeforeColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
+      break;
+  }
+  return {};
+}
+
+QVariant SlideListModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal) return {};
+  if (role == Qt::ToolTipRole && section == BeforeColumn)
+    return tr("The count with the previous model (%1)").arg(project_->previousModel());
+  if (role != Qt::DisplayRole) return {};
+  switch (section) {
+    case NameColumn: return tr("Slide");
+    case CountColumn: return tr("Count");
+    case BeforeColumn: return tr("Before");
+    case MaskColumn: return tr("Mask");
+    case StatusColumn: return tr("Status");
+  }
+  return {};
+}
+
+}  // namespace fluocount::ui
