@@ -160,7 +160,8 @@ int runBenchCommand(const QStringList& arguments) {
 
   Model model;
   std::string modelName;
-  const auto modelPath = parser.isSet("model") ? std::optional(parser.value("model").toStdString()) : defaultModelPath();
+  const auto modelPath =
+      parser.isSet("model") ? std::optional(parser.value("model").toStdString()) : defaultModelPath();
   if (modelPath) {
     model = loadModel(*modelPath);
     modelName = *modelPath;
@@ -205,13 +206,15 @@ int runBenchCommand(const QStringList& arguments) {
   if (!parser.isSet("no-baseline") && QFileInfo::exists(script) && QFileInfo::exists("/usr/bin/python3"))
     python = runPythonBaseline(script, {"infer", QString::number(predictor.cpuThreads())});
   if (python) {
-    std::printf("\nPython PyTorch peer (same c-ResUnet, 1x3x1200x1600, %d threads, run after the figures above):\n  %s\n",
-                predictor.cpuThreads(), python->summary.c_str());
+    std::printf(
+        "\nPython PyTorch peer (same c-ResUnet, 1x3x1200x1600, %d threads, run after the figures above):\n  %s\n",
+        predictor.cpuThreads(), python->summary.c_str());
     std::printf("forward: FluoCount %.3f s vs Python PyTorch %.3f s: Python takes %.2fx FluoCount's time\n",
                 forward.median, python->medianSeconds, python->medianSeconds / forward.median);
   }
   if (trainingStep && !parser.isSet("no-baseline") && QFileInfo::exists(script)) {
-    if (const auto pythonStep = runPythonBaseline(script, {"train", QString::number(predictor.cpuThreads()), "4", "512"})) {
+    if (const auto pythonStep =
+            runPythonBaseline(script, {"train", QString::number(predictor.cpuThreads()), "4", "512"})) {
       std::printf("Python PyTorch training step (batch 4, 512x512, BCE, Adam):\n  %s\n", pythonStep->summary.c_str());
       std::printf("training step: FluoCount %.3f s vs Python PyTorch %.3f s: Python takes %.2fx FluoCount's time\n",
                   trainingStep->median, pythonStep->medianSeconds, pythonStep->medianSeconds / trainingStep->median);

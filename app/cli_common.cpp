@@ -40,30 +40,41 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"model", "Model file (.fcmodel). Default: the bundled model, or the classical method if none is bundled.",
        "file"},
       {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
-      {"diameter", "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and "
-                   "classical); in micrometres with a unit, e.g. 12um (each image's pixel size converts it); or "
-                   "'auto': estimate it for each image from what the counter detects at a few probe diameters (about "
-                   "2-4x the time of a count).", "px|Num|auto"},
-      {"pixel-size", "Micrometres per pixel for every image, over what the files declare (TIFF resolution, ImageJ, "
-                     "OME-XML, PNG pHYs). With a pixel size the tables give areas in um2 and densities in cells/mm2.",
+      {"diameter",
+       "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and "
+       "classical); in micrometres with a unit, e.g. 12um (each image's pixel size converts it); or "
+       "'auto': estimate it for each image from what the counter detects at a few probe diameters (about "
+       "2-4x the time of a count).",
+       "px|Num|auto"},
+      {"pixel-size",
+       "Micrometres per pixel for every image, over what the files declare (TIFF resolution, ImageJ, "
+       "OME-XML, PNG pHYs). With a pixel size the tables give areas in um2 and densities in cells/mm2.",
        "um"},
-      {"channel", "Which channel(s) the network sees: one (as gray), e.g. 2, or three as red, green, blue, e.g. "
-                  "3,2,1 (1-based, in the file's order: an RGB file's red, green, blue; a multi-channel TIFF's "
-                  "channels). Default: an RGB file's colours, a multi-channel TIFF's first channel.", "n[,n,n]"},
-      {"positive", "Call each cell positive in channel CH when its mean raw intensity there is at least T (0-255, or "
-                   "0-65535 for 16-bit), e.g. --positive 2:120; repeat for up to 4 channels. The tables gain counts "
-                   "per marker and per combination (ch2+ch3-, ...) and objects.csv each cell's call.", "CH:T"},
+      {"channel",
+       "Which channel(s) the network sees: one (as gray), e.g. 2, or three as red, green, blue, e.g. "
+       "3,2,1 (1-based, in the file's order: an RGB file's red, green, blue; a multi-channel TIFF's "
+       "channels). Default: an RGB file's colours, a multi-channel TIFF's first channel.",
+       "n[,n,n]"},
+      {"positive",
+       "Call each cell positive in channel CH when its mean raw intensity there is at least T (0-255, or "
+       "0-65535 for 16-bit), e.g. --positive 2:120; repeat for up to 4 channels. The tables gain counts "
+       "per marker and per combination (ch2+ch3-, ...) and objects.csv each cell's call.",
+       "CH:T"},
       {"threshold", "Probability threshold (default: the model's, chosen by Kneedle).", "t"},
       {"threads", "CPU threads for the network (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
       {"max-pixels", "Refuse images with more pixels than this (default 200000000).", "n"},
-      {"min-area", "Advanced: remove objects smaller than this many px, given for 50 px cells and scaled with "
-                   "--diameter (default: the model's, 200).", "px"},
+      {"min-area",
+       "Advanced: remove objects smaller than this many px, given for 50 px cells and scaled with "
+       "--diameter (default: the model's, 200).",
+       "px"},
       {"no-split", "Advanced: do not split touching cells (watershed)."},
-      {"reference-postprocess", "Advanced: post-process exactly as the authors' code does (4-connected objects, "
-                                "markers over the whole mask, cells without a marker dropped); see docs/method.md."},
-      {"tta", "Test-time augmentation: average the network's heatmaps of the image and its three flips (4x the "
-              "network's time)."},
+      {"reference-postprocess",
+       "Advanced: post-process exactly as the authors' code does (4-connected objects, "
+       "markers over the whole mask, cells without a marker dropped); see docs/method.md."},
+      {"tta",
+       "Test-time augmentation: average the network's heatmaps of the image and its three flips (4x the "
+       "network's time)."},
   });
 }
 
@@ -71,9 +82,12 @@ InferenceSettings inferenceFromOptions(const QCommandLineParser& parser) {
   InferenceSettings inference;
   if (parser.isSet("threads")) inference.threads = static_cast<int>(numberOption(parser, "threads", 1, 1024));
   const QString device = parser.value("device");
-  if (device == "cpu") inference.device = DevicePreference::Cpu;
-  else if (device == "cuda") inference.device = DevicePreference::Cuda;
-  else if (device != "auto" && !device.isEmpty()) throw CliError("--device must be auto, cpu or cuda");
+  if (device == "cpu")
+    inference.device = DevicePreference::Cpu;
+  else if (device == "cuda")
+    inference.device = DevicePreference::Cuda;
+  else if (device != "auto" && !device.isEmpty())
+    throw CliError("--device must be auto, cpu or cuda");
   return inference;
 }
 
@@ -81,17 +95,21 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
   CountSettings settings;
   settings.inference = inferenceFromOptions(parser);
   const QString diameter = parser.value("diameter").trimmed();
-  if (diameter == "auto") settings.automaticDiameter = true;
+  if (diameter == "auto")
+    settings.automaticDiameter = true;
   else if (diameter.endsWith("um") || diameter.endsWith(QString::fromUtf8("\u00B5m"))) {
     bool ok = false;
     const double micrometres = diameter.chopped(2).trimmed().toDouble(&ok);
     if (!ok || !(micrometres > 0) || micrometres > 10000)
-      throw CliError("--diameter " + diameter.toStdString() + ": a diameter in micrometres is a number above 0, e.g. 12um");
+      throw CliError("--diameter " + diameter.toStdString() +
+                     ": a diameter in micrometres is a number above 0, e.g. 12um");
     settings.cellDiameterUm = micrometres;
-  } else if (parser.isSet("diameter")) settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
+  } else if (parser.isSet("diameter"))
+    settings.cellDiameterPx = numberOption(parser, "diameter", 2, 2000);
   if (parser.isSet("pixel-size")) {
     try {
-      settings.pixelSizeUm = checkedUserPixelSize(numberOption(parser, "pixel-size", 0, 1e9), "--pixel-size").micrometres;
+      settings.pixelSizeUm =
+          checkedUserPixelSize(numberOption(parser, "pixel-size", 0, 1e9), "--pixel-size").micrometres;
     } catch (const std::invalid_argument& e) {
       throw CliError(e.what());
     }
@@ -149,8 +167,10 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
     }
     if (dataset.slides.empty()) throw CliError(dataset.imagesFolder + ": no PNG, TIFF or JPEG images in this folder");
     for (const SlideFiles& slide : dataset.slides) {
-      if (slide.mask.empty()) unannotated.push_back(slide.image);
-      else annotated.push_back({slide.image, slide.mask, slide.labels});
+      if (slide.mask.empty())
+        unannotated.push_back(slide.image);
+      else
+        annotated.push_back({slide.image, slide.mask, slide.labels});
     }
   }
   return annotated;
@@ -167,13 +187,17 @@ void addEvaluationOptions(QCommandLineParser& parser) {
                                "datasets...");
   parser.addOptions({
       {"mask-components", "Take the connected components of masks/ as the true cells even where labels/ exists."},
-      {"match-distance", "A prediction matches a true cell whose centre is closer than this (default: the cell "
-                         "diameter).", "px"},
+      {"match-distance",
+       "A prediction matches a true cell whose centre is closer than this (default: the cell "
+       "diameter).",
+       "px"},
       {"limit", "Use only the first N annotated images of each run (in name order).", "n"},
       {"only", "Use only the images whose file names are listed (one per line) in this file.", "file"},
-      {"min-true-area", "Leave out annotated cells smaller than this many px, given for 50 px cells and scaled with "
-                        "--diameter like --min-area (default: keep all). '--min-true-area 200' scores only the "
-                        "annotations that are as large as the smallest object the counter reports.", "px"},
+      {"min-true-area",
+       "Leave out annotated cells smaller than this many px, given for 50 px cells and scaled with "
+       "--diameter like --min-area (default: keep all). '--min-true-area 200' scores only the "
+       "annotations that are as large as the smallest object the counter reports.",
+       "px"},
   });
 }
 

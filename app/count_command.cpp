@@ -56,7 +56,8 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
 std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, cv::Size size) {
   if (plan.regions.empty()) return {};
   const std::string stem = fs::path(file).stem().string();
-  if (fs::exists(plan.regions / (stem + ".geojson"))) return loadRegions((plan.regions / (stem + ".geojson")).string(), size);
+  if (fs::exists(plan.regions / (stem + ".geojson")))
+    return loadRegions((plan.regions / (stem + ".geojson")).string(), size);
   for (const char* extension : {".zip", ".roi"})
     if (fs::exists(plan.regions / (stem + extension)))
       return loadRoiRegions((plan.regions / (stem + extension)).string(), size);
@@ -94,18 +95,24 @@ int runCountCommand(const QStringList& arguments) {
       {"objects", "Also write objects.csv: one row per cell (centroid, area, box, mean probability, intensity)."},
       {"labels", "Also write a 16-bit label mask per image to <out>/labels/."},
       {"overlays", "Also write an overlay PNG per image to <out>/overlays/."},
-      {"geojson", "Also write each image's cells (outlines, measurements) as GeoJSON that QuPath imports, to "
-                  "<out>/geojson/<stem>.geojson."},
-      {"imagej", "Also write each image's cells as an ImageJ ROI set (outlines with their measurements, and one "
-                 "point ROI of all centres) that Fiji's ROI Manager opens, to <out>/roisets/<stem>.zip."},
-      {"regions", "Count per region too: read <dir>/<stem>.geojson (QuPath annotations: named Polygon or MultiPolygon "
-                  "features, pixel coordinates) or <dir>/<stem>.zip / .roi (an ImageJ ROI set or ROI, one region "
-                  "per ROI) for each image and write <out>/regions.csv; an image without a file is one "
-                  "region, 'whole image'. A cell belongs to every region that contains its centroid.", "dir"},
+      {"geojson",
+       "Also write each image's cells (outlines, measurements) as GeoJSON that QuPath imports, to "
+       "<out>/geojson/<stem>.geojson."},
+      {"imagej",
+       "Also write each image's cells as an ImageJ ROI set (outlines with their measurements, and one "
+       "point ROI of all centres) that Fiji's ROI Manager opens, to <out>/roisets/<stem>.zip."},
+      {"regions",
+       "Count per region too: read <dir>/<stem>.geojson (QuPath annotations: named Polygon or MultiPolygon "
+       "features, pixel coordinates) or <dir>/<stem>.zip / .roi (an ImageJ ROI set or ROI, one region "
+       "per ROI) for each image and write <out>/regions.csv; an image without a file is one "
+       "region, 'whole image'. A cell belongs to every region that contains its centroid.",
+       "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
-      {"shard", "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
-                "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
-                "into exactly the table of one run.", "I/N"},
+      {"shard",
+       "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
+       "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
+       "into exactly the table of one run.",
+       "I/N"},
   });
   parseOrExit(parser, arguments);
   if (parser.positionalArguments().isEmpty()) throw CliError("count: name at least one image or folder");
@@ -154,7 +161,8 @@ int runCountCommand(const QStringList& arguments) {
   }
   const CellCounter counter = makeCounter(parser);
   if (counter.settings().cellDiameterUm)
-    std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f um (in pixels from each image's pixel size)\n",
+    std::fprintf(stderr,
+                 "Counting %zu image(s) with %s, cell diameter %.1f um (in pixels from each image's pixel size)\n",
                  files.size(), counter.methodDescription().c_str(), *counter.settings().cellDiameterUm);
   else if (counter.estimatesDiameter())
     std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter estimated per image\n", files.size(),
@@ -181,8 +189,8 @@ int runCountCommand(const QStringList& arguments) {
     CountRow row = counter.rowFor(file);
     try {
       const ImageCount result = counter.count(file);
-      counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx,
-                           result.seconds, result.facts);
+      counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
+                           result.facts);
       for (const std::string& note : result.facts.notes)
         std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
       if (plan.objects) {
@@ -191,8 +199,8 @@ int runCountCommand(const QStringList& arguments) {
       }
       if (!plan.regions.empty()) {
         try {  // a bad regions file loses that image's regions, not its count
-          regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size), result.size,
-                                                       counter.settings().positivity));
+          regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size),
+                                                       result.size, counter.settings().positivity));
         } catch (const RegionError& e) {
           ++regionFailures;
           std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());

@@ -77,10 +77,11 @@ void printEstimates(const QCommandLineParser& parser, int& failures) {
     const double measured = summariseDiameters(allMeasured).medianDiameterPx;
     const double estimated = folderDiameter(estimates);
     const double medianError = summariseDiameters(relativeErrors).medianDiameterPx;
-    std::printf("dataset %s: measured %.1f px, folder estimate %.1f px (%+.1f %%); median image error %.1f %% over "
-                "%zu image(s)\n",
-                qPrintable(folder), measured, estimated, measured > 0 ? 100 * (estimated / measured - 1) : 0.0,
-                100 * medianError, relativeErrors.size());
+    std::printf(
+        "dataset %s: measured %.1f px, folder estimate %.1f px (%+.1f %%); median image error %.1f %% over "
+        "%zu image(s)\n",
+        qPrintable(folder), measured, estimated, measured > 0 ? 100 * (estimated / measured - 1) : 0.0,
+        100 * medianError, relativeErrors.size());
   }
 }
 
@@ -96,16 +97,19 @@ int runDiameterCommand(const QStringList& arguments) {
   parser.addPositionalArgument("folders", "Annotated dataset folders.", "folders...");
   addCounterOptions(parser);
   parser.addOptions({
-      {"estimate", "Also estimate each image's diameter from the counter's detections (as --diameter auto does) "
-                   "and print it against the annotation's."},
+      {"estimate",
+       "Also estimate each image's diameter from the counter's detections (as --diameter auto does) "
+       "and print it against the annotation's."},
       {"only", "With --estimate: only the images whose file names are listed (one per line) in this file.", "file"},
       {"limit", "With --estimate: only the first N annotated images of each folder.", "n"},
   });
   parseOrExit(parser, arguments);
   if (parser.positionalArguments().isEmpty()) throw CliError("name at least one dataset folder");
   int failures = 0;
-  if (parser.isSet("estimate")) printEstimates(parser, failures);
-  else printMeasuredOnly(parser.positionalArguments(), failures);
+  if (parser.isSet("estimate"))
+    printEstimates(parser, failures);
+  else
+    printMeasuredOnly(parser.positionalArguments(), failures);
   return failures ? 1 : 0;
 }
 

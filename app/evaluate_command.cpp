@@ -27,10 +27,11 @@ std::string perImageCsv(const std::vector<ImageEvaluation>& images) {
   std::string csv = "file,true_count,predicted_count,tp,fp,fn,precision,recall,f1\n";
   for (const auto& e : images) {
     csv += csvField(e.name);
-    for (int n : {e.trueCount, e.predictedCount, e.counts.truePositives, e.counts.falsePositives,
-                  e.counts.falseNegatives})
+    for (int n :
+         {e.trueCount, e.predictedCount, e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives})
       csv += "," + std::to_string(n);
-    for (double ratio : {precisionOf(e.counts), recallOf(e.counts), f1Of(e.counts)}) csv += "," + fixedDecimal(ratio, 4);
+    for (double ratio : {precisionOf(e.counts), recallOf(e.counts), f1Of(e.counts)})
+      csv += "," + fixedDecimal(ratio, 4);
     csv += "\n";
   }
   return csv;
@@ -51,11 +52,14 @@ int runEvaluateCommand(const QStringList& arguments) {
   const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
   const CellCounter counter = makeCounter(parser);
   if (counter.estimatesDiameter() && !parser.isSet("match-distance"))
-    std::fprintf(stderr, "Evaluating %zu image(s) with %s; cell diameter estimated per image, match distance = "
-                 "that diameter\n", items.size(), counter.methodDescription().c_str());
+    std::fprintf(stderr,
+                 "Evaluating %zu image(s) with %s; cell diameter estimated per image, match distance = "
+                 "that diameter\n",
+                 items.size(), counter.methodDescription().c_str());
   else
     std::fprintf(stderr, "Evaluating %zu image(s) with %s; match distance %.1f px\n", items.size(),
-                 counter.methodDescription().c_str(), matchingFromOptions(parser, counter.cellDiameterPx()).maxCentreDistancePx);
+                 counter.methodDescription().c_str(),
+                 matchingFromOptions(parser, counter.cellDiameterPx()).maxCentreDistancePx);
 
   std::vector<ImageEvaluation> evaluations;
   ProgressBar progress("evaluate", static_cast<int>(items.size()));
@@ -79,8 +83,7 @@ int runEvaluateCommand(const QStringList& arguments) {
   }
   progress.finish();
   printSummary(summarise(evaluations));
-  if (parser.isSet("per-image"))
-    writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(evaluations));
+  if (parser.isSet("per-image")) writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(evaluations));
   if (failures) std::printf("%d image(s) failed and are not in the figures\n", failures);
   return failures ? 1 : 0;
 }

@@ -31,8 +31,9 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("FluoCount: counts stained cells in fluorescence micrographs.");
   parser.addHelpOption();
-  parser.addPositionalArgument("folder", "Folder of slides to open (images/ and masks/ inside, or images directly), "
-                                         "or one slide image: its folder opens with it selected.");
+  parser.addPositionalArgument("folder",
+                               "Folder of slides to open (images/ and masks/ inside, or images directly), "
+                               "or one slide image: its folder opens with it selected.");
   parser.addOptions({
       {"count", "Count the folder's slides right after opening it."},
       {"screenshot", "After counting (with --count) or opening, save the window as this PNG and quit.", "png"},

@@ -44,12 +44,9 @@ int main(int argc, char** argv) {
   }
   using Command = int (*)(const QStringList&);
   const std::map<QString, Command> commands = {
-      {"count", fluocount::cli::runCountCommand},
-      {"evaluate", fluocount::cli::runEvaluateCommand},
-      {"sweep", fluocount::cli::runSweepCommand},
-      {"bench", fluocount::cli::runBenchCommand},
-      {"train", fluocount::cli::runTrainCommand},
-      {"diameter", fluocount::cli::runDiameterCommand},
+      {"count", fluocount::cli::runCountCommand}, {"evaluate", fluocount::cli::runEvaluateCommand},
+      {"sweep", fluocount::cli::runSweepCommand}, {"bench", fluocount::cli::runBenchCommand},
+      {"train", fluocount::cli::runTrainCommand}, {"diameter", fluocount::cli::runDiameterCommand},
       {"merge", fluocount::cli::runMergeCommand},
   };
   const QString name = arguments[1];

@@ -40,9 +40,12 @@ int main(int argc, char** argv) {
   std::string folder = "/tmp";
   int runs = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--device")) deviceName = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
-    else if (!std::strcmp(argv[i], "--out")) folder = argv[i + 1];
+    if (!std::strcmp(argv[i], "--device"))
+      deviceName = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--runs"))
+      runs = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--out"))
+      folder = argv[i + 1];
   }
   const torch::Device device(deviceName == "cuda" ? torch::kCUDA : torch::kCPU);
   std::printf("device %s (CUDA available: %s, %d GPU(s)), LibTorch %s, %d runs per figure\n", deviceName.c_str(),
@@ -65,7 +68,11 @@ int main(int argc, char** argv) {
 
     // Model file round trip on the device: the reloaded network gives the same logits.
     const std::string path = folder + "/" + architectureName(architecture) + ".fcmodel";
-    saveModel(path, *network, [&] { ModelInfo info; info.architecture = architecture; return info; }());
+    saveModel(path, *network, [&] {
+      ModelInfo info;
+      info.architecture = architecture;
+      return info;
+    }());
     Model loaded = loadModel(path);
     loaded.network->to(device);
     const auto crop = slide.narrow(2, 0, 256).narrow(3, 0, 256);
@@ -82,7 +89,8 @@ int main(int argc, char** argv) {
     const auto images = torch::rand({4, 3, 512, 512}, slide.options());
     const auto masks = (torch::rand({4, 1, 512, 512}, slide.options()) > 0.8).to(torch::kFloat32);
     const auto weights = torch::rand({4, 1, 512, 512}, slide.options()) + 0.5;
-    const double step = medianSeconds(runs, device, [&] { trainStep(*network, optimizer, images, masks, weights, {}); });
+    const double step =
+        medianSeconds(runs, device, [&] { trainStep(*network, optimizer, images, masks, weights, {}); });
 
     // Checkpoint round trip: a fresh network and optimizer restored from it take the same next step.
     const std::string checkpointPath = folder + "/" + architectureName(architecture) + ".checkpoint";

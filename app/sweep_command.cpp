@@ -33,8 +33,8 @@ int runSweepCommand(const QStringList& arguments) {
       const ImageCount result = counter.count(item.image);
       const SweepImage image{fileName(item.image), result.heatmap, result.postprocess,
                              truthFor(item, result.size, parser, result.cellDiameterPx)};
-      perImage.push_back(sweepThresholds({image}, defaultSweepThresholds(),
-                                         matchingFromOptions(parser, result.cellDiameterPx)));
+      perImage.push_back(
+          sweepThresholds({image}, defaultSweepThresholds(), matchingFromOptions(parser, result.cellDiameterPx)));
     } catch (const std::exception& e) {
       ++failures;
       std::fprintf(stderr, "error: %s\n", e.what());
@@ -52,8 +52,10 @@ int runSweepCommand(const QStringList& arguments) {
     const char* mark = sweep.knee == i ? "  <- knee" : (sweep.argmaxF1 == i ? "  <- best F1" : "");
     std::printf("%9.3f %8d %9.4f %9.4f %7.4f%s\n", p.threshold, p.totalCount, p.precision, p.recall, p.f1, mark);
   }
-  if (sweep.knee) std::printf("knee: %.3f (F1 %.4f)\n", sweep.points[*sweep.knee].threshold, sweep.points[*sweep.knee].f1);
-  else std::printf("knee: none (the F1 curve has no knee)\n");
+  if (sweep.knee)
+    std::printf("knee: %.3f (F1 %.4f)\n", sweep.points[*sweep.knee].threshold, sweep.points[*sweep.knee].f1);
+  else
+    std::printf("knee: none (the F1 curve has no knee)\n");
   if (sweep.argmaxF1)
     std::printf("best F1: %.3f (F1 %.4f)\n", sweep.points[*sweep.argmaxF1].threshold, sweep.points[*sweep.argmaxF1].f1);
   return failures ? 1 : 0;

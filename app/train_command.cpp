@@ -43,15 +43,16 @@ public:
     if (bar_) bar_->finish();
     bar_.reset();
     if (p.epoch == 0) {
-      std::printf("start      validation loss %.5f  F1 %.4f  MAE %.2f  (the model being fine-tuned)\n", p.validationLoss,
-                  p.validationF1, p.validationMae);
+      std::printf("start      validation loss %.5f  F1 %.4f  MAE %.2f  (the model being fine-tuned)\n",
+                  p.validationLoss, p.validationF1, p.validationMae);
       std::fflush(stdout);
       return;
     }
-    std::printf("epoch %3d/%d  train loss %.5f  validation loss %.5f  F1 %.4f  MAE %.2f  lr %.2e  elapsed %.0f s  "
-                "ETA %.0f s\n",
-                p.epoch, p.maxEpochs, p.trainLoss, p.validationLoss, p.validationF1, p.validationMae, p.learningRate,
-                p.elapsedSeconds, p.etaSeconds);
+    std::printf(
+        "epoch %3d/%d  train loss %.5f  validation loss %.5f  F1 %.4f  MAE %.2f  lr %.2e  elapsed %.0f s  "
+        "ETA %.0f s\n",
+        p.epoch, p.maxEpochs, p.trainLoss, p.validationLoss, p.validationF1, p.validationMae, p.learningRate,
+        p.elapsedSeconds, p.etaSeconds);
     std::fflush(stdout);
   }
 
@@ -69,18 +70,24 @@ int runTrainCommand(const QStringList& arguments) {
       "write a model file with its Kneedle threshold, validation metrics and provenance. Each folder may carry its "
       "own cell diameter and augmentation factor: folder[:diameter[:factor]]. Ctrl-C stops within one step and "
       "writes a checkpoint; --resume continues from it.");
-  parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px[:augmentation factor]].", "folders...");
+  parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px[:augmentation factor]].",
+                               "folders...");
   parser.addOptions({
       {{"o", "out"}, "Model file to write (required).", "file"},
       {"validation", "Validation folder (repeatable); default: a seeded 30 % split of the training images.", "folder"},
-      {"validation-fraction", "Share of images held out for validation when no --validation is given (default 0.3).", "f", "0.3"},
+      {"validation-fraction", "Share of images held out for validation when no --validation is given (default 0.3).",
+       "f", "0.3"},
       {"architecture", "c-resunet (default), resunet, unet or small-unet.", "name", "c-resunet"},
       {"from", "Fine-tune this model file instead of starting from scratch.", "file"},
-      {"diameter", "Default cell diameter of the folders, px (default 50); also recorded in the model as the "
-                   "diameter count assumes when none is given.", "px", "50"},
-      {"canonical-diameter", "Cell diameter the network is trained at, px: every image is resampled so that its "
-                             "cells have this size (default 50, the paper's FNC at 20x; smaller is faster). "
-                             "Fine-tuning keeps the model's own.", "px", "50"},
+      {"diameter",
+       "Default cell diameter of the folders, px (default 50); also recorded in the model as the "
+       "diameter count assumes when none is given.",
+       "px", "50"},
+      {"canonical-diameter",
+       "Cell diameter the network is trained at, px: every image is resampled so that its "
+       "cells have this size (default 50, the paper's FNC at 20x; smaller is faster). "
+       "Fine-tuning keeps the model's own.",
+       "px", "50"},
       {"augmentation-factor", "Default augmented copies of each crop per epoch (default 4).", "n", "4"},
       {"epochs", "Maximum epochs (default 100; early stopping after 20 without improvement).", "n", "100"},
       {"steps-per-epoch", "Cap the steps per epoch (default: every crop).", "n"},
@@ -90,17 +97,23 @@ int runTrainCommand(const QStringList& arguments) {
       {"lr", "Initial learning rate (default 0.006).", "rate", "0.006"},
       {"early-stopping", "Stop after this many epochs without a lower validation loss (default 20).", "n", "20"},
       {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
-      {"separate-touching", "Where a folder has labels/ (instance labels, same stems), cut the lines where two "
-                            "labelled cells touch out of the training masks, so touching cells are learnt apart."},
-      {"zoom", "Scale augmentation: magnify each training crop by a random factor in [min, max] (log-uniform), e.g. "
-               "0.67:1.5, so that the network tolerates a cell diameter that is somewhat off (default 1:1, none).",
+      {"separate-touching",
+       "Where a folder has labels/ (instance labels, same stems), cut the lines where two "
+       "labelled cells touch out of the training masks, so touching cells are learnt apart."},
+      {"zoom",
+       "Scale augmentation: magnify each training crop by a random factor in [min, max] (log-uniform), e.g. "
+       "0.67:1.5, so that the network tolerates a cell diameter that is somewhat off (default 1:1, none).",
        "min:max", "1:1"},
-      {"select", "Which weights to write: 'loss' (the epoch of lowest validation loss, default), 'f1' (highest "
-                 "validation F1) or 'last' (the last epoch). A fine-tune's starting weights compete under the first "
-                 "two.", "loss|f1|last", "loss"},
+      {"select",
+       "Which weights to write: 'loss' (the epoch of lowest validation loss, default), 'f1' (highest "
+       "validation F1) or 'last' (the last epoch). A fine-tune's starting weights compete under the first "
+       "two.",
+       "loss|f1|last", "loss"},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
-      {"exclude", "Text file of image file names never trained or validated on, one per line: a held-out test "
-                  "split (evaluate it later with 'evaluate --only').", "file"},
+      {"exclude",
+       "Text file of image file names never trained or validated on, one per line: a held-out test "
+       "split (evaluate it later with 'evaluate --only').",
+       "file"},
       {"artifacts", "Text file of flagged artifact crops, one 'image-name x y' per line (oversampled 150x).", "file"},
       {"seed", "Seed for the split, the order and the augmentation (default 1).", "n", "1"},
       {"checkpoint", "Checkpoint file (default: <out>.checkpoint).", "file"},
@@ -118,7 +131,8 @@ int runTrainCommand(const QStringList& arguments) {
   s.canonicalDiameterPx = numberOption(parser, "canonical-diameter", 8, 200);
   s.defaultCellDiameterPx = diameter;
   const int factor = int(numberOption(parser, "augmentation-factor", 1, 1000));
-  for (const QString& folder : parser.positionalArguments()) s.training.push_back(parseSource(folder, diameter, factor));
+  for (const QString& folder : parser.positionalArguments())
+    s.training.push_back(parseSource(folder, diameter, factor));
   for (const QString& folder : parser.values("validation")) s.validation.push_back(parseSource(folder, diameter, 1));
   s.validationFraction = numberOption(parser, "validation-fraction", 0.01, 0.99);
   const auto architecture = architectureFromName(parser.value("architecture").toStdString());
@@ -137,10 +151,14 @@ int runTrainCommand(const QStringList& arguments) {
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.useOversampling = !parser.isSet("no-oversampling");
   const QString select = parser.value("select");
-  if (select == "loss") s.selection = TrainingSettings::Selection::LowestValidationLoss;
-  else if (select == "f1") s.selection = TrainingSettings::Selection::HighestValidationF1;
-  else if (select == "last") s.selection = TrainingSettings::Selection::LastEpoch;
-  else throw CliError("--select must be loss, f1 or last");
+  if (select == "loss")
+    s.selection = TrainingSettings::Selection::LowestValidationLoss;
+  else if (select == "f1")
+    s.selection = TrainingSettings::Selection::HighestValidationF1;
+  else if (select == "last")
+    s.selection = TrainingSettings::Selection::LastEpoch;
+  else
+    throw CliError("--select must be loss, f1 or last");
   {
     const QStringList zoom = parser.value("zoom").split(':');
     bool minOk = false, maxOk = false;
@@ -173,8 +191,8 @@ int runTrainCommand(const QStringList& arguments) {
   std::printf("wrote %s after %d epoch(s)%s\n", outcome.modelPath.c_str(), outcome.epochs,
               outcome.status == TrainingOutcome::Status::EarlyStopped ? " (early stopping)" : "");
   const char* chosenBy = outcome.keptStartingWeights ? "the starting model's"
-                         : outcome.sweep.knee         ? "Kneedle knee"
-                                                      : "no knee: best F1";
+                         : outcome.sweep.knee        ? "Kneedle knee"
+                                                     : "no knee: best F1";
   std::printf("threshold %.3f (%s); validation F1 %.4f  precision %.4f  recall %.4f  MAE %.2f\n", outcome.threshold,
               chosenBy, v.f1, v.precision, v.recall, v.meanAbsoluteError);
   return 0;

@@ -27,7 +27,8 @@ std::string temporaryPrefix(const fs::path& target) { return "." + target.filena
 
 std::string temporarySibling(const fs::path& target) {
   std::random_device random;
-  return (target.parent_path() / (temporaryPrefix(target) + std::to_string(::getpid()) + "-" + std::to_string(random())))
+  return (target.parent_path() /
+          (temporaryPrefix(target) + std::to_string(::getpid()) + "-" + std::to_string(random())))
       .string();
 }
 

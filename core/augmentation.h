@@ -10,9 +10,9 @@ namespace fluocount {
 struct AugmentationSettings {
   double maxRotationDegrees = 180;
   bool flips = true;
-  double elasticAlphaPx = 6;       // typical displacement of the elastic deformation
-  double elasticSigmaPx = 16;      // smoothness of the displacement field
-  double maxNoiseSigma = 0.03;     // Gaussian noise, sigma drawn from [0, max]
+  double elasticAlphaPx = 6;    // typical displacement of the elastic deformation
+  double elasticSigmaPx = 16;   // smoothness of the displacement field
+  double maxNoiseSigma = 0.03;  // Gaussian noise, sigma drawn from [0, max]
   double maxBrightnessShift = 0.08;
   double maxContrastChange = 0.2;  // contrast factor in [1 - x, 1 + x]
   double maxChannelShift = 0.04;   // small RGB shifts

@@ -19,8 +19,10 @@ PositivityRule parsePositivityRule(const std::string& text) {
          thresholdEnd == end && colon + 1 < text.size();
   }
   if (!ok || rule.channel < 1 || rule.channel > 16 || !(rule.threshold >= 0))
-    throw std::invalid_argument("a positivity rule is CHANNEL:THRESHOLD, a channel 1 to 16 and a mean raw intensity "
-                                "(e.g. 2:120), not \"" + text + "\"");
+    throw std::invalid_argument(
+        "a positivity rule is CHANNEL:THRESHOLD, a channel 1 to 16 and a mean raw intensity "
+        "(e.g. 2:120), not \"" +
+        text + "\"");
   return rule;
 }
 
@@ -55,14 +57,15 @@ void measureChannelMeans(Detection& detection, const std::vector<cv::Mat>& chann
       if (label <= 0 || label > count) continue;
       pixels[label] += 1;
       for (std::size_t c = 0; c < channels.size(); ++c)
-        sums[c][label] += channels[c].depth() == CV_16U ? channels[c].ptr<std::uint16_t>(y)[x]
-                                                        : channels[c].ptr<std::uint8_t>(y)[x];
+        sums[c][label] +=
+            channels[c].depth() == CV_16U ? channels[c].ptr<std::uint16_t>(y)[x] : channels[c].ptr<std::uint8_t>(y)[x];
     }
   }
   for (DetectedObject& object : detection.objects) {
     object.channelMeans.assign(channels.size(), 0);
     if (object.label <= 0 || object.label > count || pixels[object.label] == 0) continue;
-    for (std::size_t c = 0; c < channels.size(); ++c) object.channelMeans[c] = sums[c][object.label] / pixels[object.label];
+    for (std::size_t c = 0; c < channels.size(); ++c)
+      object.channelMeans[c] = sums[c][object.label] / pixels[object.label];
   }
 }
 

@@ -11,8 +11,8 @@
 namespace fluocount {
 
 struct PositivityRule {
-  int channel = 0;        // 1-based
-  double threshold = 0;   // raw units of that channel
+  int channel = 0;       // 1-based
+  double threshold = 0;  // raw units of that channel
 };
 
 constexpr std::size_t kMaxPositivityRules = 4;  // 2^4 combinations already make 16 columns

@@ -75,7 +75,8 @@ std::size_t parameterIndex(const std::string& text, std::size_t parameters) {
   std::size_t index = 0;
   const char* end = text.data() + text.size();
   const auto [stop, error] = std::from_chars(text.data(), end, index);
-  if (error != std::errc() || stop != end) throw ContainerError("optimizer state index '" + text + "' is not a parameter index");
+  if (error != std::errc() || stop != end)
+    throw ContainerError("optimizer state index '" + text + "' is not a parameter index");
   if (index >= parameters) throw ContainerError("optimizer state for a parameter the network lacks");
   return index;
 }

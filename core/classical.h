@@ -14,8 +14,8 @@ struct ClassicalSettings {
 };
 
 struct ClassicalForeground {
-  cv::Mat score;      // CV_32F in [0,1]: the blurred intensity, the classical stand-in for a heatmap
-  double threshold;   // on `score`
+  cv::Mat score;     // CV_32F in [0,1]: the blurred intensity, the classical stand-in for a heatmap
+  double threshold;  // on `score`
 };
 
 // rgb: normalised CV_32FC3.

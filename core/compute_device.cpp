@@ -51,7 +51,8 @@ bool gpuChosen(DevicePreference preference, bool cudaAvailable) {
 std::string ComputeDevice::summary() const {
   if (gpu) {
     std::string text = "GPU: " + name;
-    if (totalMemoryBytes > 0) text += " (" + gigabytes(freeMemoryBytes) + " free of " + gigabytes(totalMemoryBytes) + ")";
+    if (totalMemoryBytes > 0)
+      text += " (" + gigabytes(freeMemoryBytes) + " free of " + gigabytes(totalMemoryBytes) + ")";
     return text;
   }
   return "CPU (" + std::to_string(cpuThreads) + " threads): " + cpuReason;

@@ -10,11 +10,11 @@ enum class DevicePreference { Automatic, Cpu, Cuda };
 
 struct ComputeDevice {
   bool gpu = false;
-  std::string name;                 // "NVIDIA H100 80GB HBM3", or "CPU"
+  std::string name;                                        // "NVIDIA H100 80GB HBM3", or "CPU"
   std::int64_t totalMemoryBytes = 0, freeMemoryBytes = 0;  // the GPU's, 0 when unknown
   int cpuThreads = 0;
-  std::string cpuReason;            // why the CPU is used; empty on a GPU
-  std::string summary() const;      // one line for a status bar or a log
+  std::string cpuReason;        // why the CPU is used; empty on a GPU
+  std::string summary() const;  // one line for a status bar or a log
 };
 
 // Never throws. `preferCpu`: the user asked for the CPU even though a GPU may be present.

@@ -75,7 +75,9 @@ CellCounter chooseCounter(const CounterChoice& choice, const CountSettings& sett
   return CellCounter::withModel(loadModel(*modelFile), withModelFile);
 }
 
-ImageCount CellCounter::count(const std::string& path) const { return countRaw(loadImage(path, state_->settings.limits)); }
+ImageCount CellCounter::count(const std::string& path) const {
+  return countRaw(loadImage(path, state_->settings.limits));
+}
 
 namespace {
 // The network's heatmap, or with test-time augmentation the mean of the heatmaps of the image and its three
@@ -112,7 +114,8 @@ ImageFacts CellCounter::factsOf(const RawImage& raw) const {
   if (settings.pixelSizeUm) {
     if (raw.pixelSize && std::abs(raw.pixelSize->micrometres - *settings.pixelSizeUm) > 1e-9)
       facts.notes.push_back(raw.pixelSize->source + "'s " + fixedDecimal(raw.pixelSize->micrometres, 4) +
-                            " \xC2\xB5m per pixel replaced by the " + fixedDecimal(*settings.pixelSizeUm, 4) + " given");
+                            " \xC2\xB5m per pixel replaced by the " + fixedDecimal(*settings.pixelSizeUm, 4) +
+                            " given");
   }
   facts.pixelSize = pixelSizeOf(raw);
   checkPositivityRules(settings.positivity, static_cast<int>(raw.channels.size()), raw.bitDepth(), raw.path);
@@ -154,8 +157,9 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   result.cellDiameterPx = s.diameter;
   if (s.settings.cellDiameterUm) {
     if (!result.facts.pixelSize)
-      throw ImageError(raw.path + ": the cell diameter is given in \xC2\xB5m, but the image declares no pixel size "
-                                  "(give one with --pixel-size, or the diameter in pixels)");
+      throw ImageError(raw.path +
+                       ": the cell diameter is given in \xC2\xB5m, but the image declares no pixel size "
+                       "(give one with --pixel-size, or the diameter in pixels)");
     result.cellDiameterPx = *s.settings.cellDiameterUm / result.facts.pixelSize->micrometres;
     if (result.cellDiameterPx < 2 || result.cellDiameterPx > 2000)
       throw ImageError(raw.path + ": a cell diameter of " + fixedDecimal(*s.settings.cellDiameterUm, 2) +
@@ -214,8 +218,10 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   std::ostringstream options;
   options.imbue(std::locale::classic());  // options are read back by the CLI: never "0,85"
   options.precision(6);
-  if (state_->predictor) options << "--model " << (s.modelFile.empty() ? "?" : s.modelFile);
-  else options << "--classical";
+  if (state_->predictor)
+    options << "--model " << (s.modelFile.empty() ? "?" : s.modelFile);
+  else
+    options << "--classical";
   options << " --diameter " << cellDiameterPx << " --threshold " << threshold;
   if (s.minObjectAreaPx) options << " --min-area " << *s.minObjectAreaPx;
   if (s.splitTouchingCells == false) options << " --no-split";
@@ -241,7 +247,8 @@ void CellCounter::recordResult(CountRow& row, const Detection& detection, cv::Si
     row.pixelSizeUm = facts.pixelSize->micrometres;
     row.pixelSizeSource = facts.pixelSize->source;
   }
-  if (!state_->settings.positivity.empty()) row.markerCounts = markerCounts(detection.objects, state_->settings.positivity);
+  if (!state_->settings.positivity.empty())
+    row.markerCounts = markerCounts(detection.objects, state_->settings.positivity);
   row.count = detection.count();
   row.width = size.width;
   row.height = size.height;

@@ -16,7 +16,7 @@
 namespace fluocount {
 
 struct CountSettings {
-  double cellDiameterPx = 0;         // 0: the model's default cell diameter (50 px for the classical method)
+  double cellDiameterPx = 0;  // 0: the model's default cell diameter (50 px for the classical method)
   // Estimate each image's cell diameter (core/diameter_estimate.h) instead; cellDiameterPx (or the default) is
   // then used only for an image in which no probe finds cells.
   bool automaticDiameter = false;
@@ -24,7 +24,7 @@ struct CountSettings {
   // heatmaps, flipped back, are averaged (four times the network's work).
   bool testTimeAugmentation = false;
   DiameterSearchSettings diameterSearch;
-  std::optional<double> threshold;   // empty: the model's threshold (classical: its automatic one)
+  std::optional<double> threshold;  // empty: the model's threshold (classical: its automatic one)
   ImageLimits limits;
   InferenceSettings inference;
   ClassicalSettings classical;
@@ -33,11 +33,11 @@ struct CountSettings {
   std::optional<double> minObjectAreaPx;
   std::optional<bool> splitTouchingCells;
   bool referencePostprocess = false;  // PostprocessSettings::referenceStyle (the authors' code exactly)
-  std::string modelFile;  // where the model came from, for the records (count tables)
+  std::string modelFile;              // where the model came from, for the records (count tables)
   // Which channels the network sees (selectChannels: one as gray, or three as red, green, blue); empty: the image as
   // decoded (an RGB file's colours, a multi-channel TIFF's first channel).
   std::vector<int> channels;
-  std::optional<double> pixelSizeUm;     // µm per pixel for every image, over what the files declare
+  std::optional<double> pixelSizeUm;  // µm per pixel for every image, over what the files declare
   // The cell diameter in µm: each image's diameter in pixels follows from its pixel size (an image without one is
   // an error). Replaces cellDiameterPx.
   std::optional<double> cellDiameterUm;
@@ -61,13 +61,13 @@ struct ImageCount {
   cv::Size size;
   int bitDepth = 8;
   int channels = 3;
-  cv::Mat rgb;         // normalised CV_32FC3
-  cv::Mat heatmap;     // CV_32F in [0,1]
+  cv::Mat rgb;      // normalised CV_32FC3
+  cv::Mat heatmap;  // CV_32F in [0,1]
   double threshold = 0;
   double cellDiameterPx = 0;
   std::optional<DiameterEstimate> diameterEstimate;  // how cellDiameterPx was found, with --diameter auto
-  PostprocessSettings postprocess;  // scaled to cellDiameterPx
-  Detection detection;  // with every object's channelMeans
+  PostprocessSettings postprocess;                   // scaled to cellDiameterPx
+  Detection detection;                               // with every object's channelMeans
   ImageFacts facts;
   double seconds = 0;
 };
@@ -119,8 +119,8 @@ public:
   std::string reproducingOptions(double threshold, double cellDiameterPx) const;
   // A count-table row: the file and this counter's method and model; recordResult fills in one result.
   CountRow rowFor(const std::string& file) const;
-  void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold,
-                    double cellDiameterPx, double seconds, const ImageFacts& facts = {}) const;
+  void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold, double cellDiameterPx,
+                    double seconds, const ImageFacts& facts = {}) const;
   const CountSettings& settings() const;
 
 private:

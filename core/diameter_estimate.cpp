@@ -30,8 +30,9 @@ double weightedMedian(std::vector<std::pair<double, double>> valueAndWeight) {
 
 double rounded(double diameterPx, const DiameterSearchSettings& settings) {
   const double clamped = std::clamp(diameterPx, settings.minimumPx, settings.maximumPx);
-  return settings.roundToPx > 0 ? std::max(settings.roundToPx, std::round(clamped / settings.roundToPx) * settings.roundToPx)
-                                : clamped;
+  return settings.roundToPx > 0
+             ? std::max(settings.roundToPx, std::round(clamped / settings.roundToPx) * settings.roundToPx)
+             : clamped;
 }
 
 }  // namespace

@@ -26,14 +26,14 @@ struct DiameterSearchSettings {
 };
 
 struct DiameterProbe {
-  double diameterPx = 0;    // the diameter the counter assumed
-  double estimatePx = 0;    // what its detections measure (0: too few objects)
+  double diameterPx = 0;  // the diameter the counter assumed
+  double estimatePx = 0;  // what its detections measure (0: too few objects)
   int objects = 0;
-  double weight = 0;        // sum of the objects' weights (area x mean probability)
+  double weight = 0;  // sum of the objects' weights (area x mean probability)
 };
 
 struct DiameterEstimate {
-  double diameterPx = 0;  // 0 when nothing was detected at any probe
+  double diameterPx = 0;              // 0 when nothing was detected at any probe
   std::vector<DiameterProbe> probes;  // in the order they were run (the last is the refinement)
   bool found() const { return diameterPx > 0; }
 };

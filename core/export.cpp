@@ -161,7 +161,8 @@ void drawScaleBar(cv::Mat& bgr, double pixelSizeUm) {
   const cv::Size text = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, fontScale, thickness, &baseline);
   const int margin = cvRound(12 * fontScale);
   const int right = bgr.cols - 2 * margin, bottom = bgr.rows - 2 * margin;
-  const cv::Rect box(right - std::max(length, text.width) - margin, bottom - barHeight - text.height - baseline - 2 * margin,
+  const cv::Rect box(right - std::max(length, text.width) - margin,
+                     bottom - barHeight - text.height - baseline - 2 * margin,
                      std::max(length, text.width) + 2 * margin, barHeight + text.height + baseline + 3 * margin);
   cv::Mat roi = bgr(box & cv::Rect(0, 0, bgr.cols, bgr.rows));
   roi *= 0.35;

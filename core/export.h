@@ -21,9 +21,9 @@ struct CountRow {
   double cellDiameterPx = 0;
   double seconds = 0;
   std::string method;
-  std::string error;  // when status is "error"
-  std::string model;    // model file, or "classical"
-  std::string options;  // fluocount-cli count options that reproduce this row
+  std::string error;                     // when status is "error"
+  std::string model;                     // model file, or "classical"
+  std::string options;                   // fluocount-cli count options that reproduce this row
   double pixelSizeUm = 0;                // 0: unknown, the row is in pixels only
   std::string pixelSizeSource = "none";  // where the pixel size came from
   std::vector<int> markerCounts;         // per positivity column (CellCounter::markerColumns)

@@ -50,7 +50,9 @@ cv::Mat parseHeatmap(const std::string& bytes, const std::string& name) {
   return heatmap;
 }
 
-void saveHeatmap(const std::string& path, const cv::Mat& heatmap) { writeFileAtomically(path, serialiseHeatmap(heatmap)); }
+void saveHeatmap(const std::string& path, const cv::Mat& heatmap) {
+  writeFileAtomically(path, serialiseHeatmap(heatmap));
+}
 
 cv::Mat loadHeatmap(const std::string& path) {
   std::string bytes;

@@ -64,7 +64,8 @@ TiffLayout checkedTiffLayout(const std::string& bytes, const std::string& path) 
     throw ImageError(path + ": corrupt TIFF (" + e.what() + ")");
   }
   auto padded = [](std::uint64_t side) { return (side + 15) / 16 * 16; };
-  const std::uint64_t plausibleBlockBytes = 16 * padded(layout.width) * padded(layout.height) + (std::uint64_t(64) << 20);
+  const std::uint64_t plausibleBlockBytes =
+      16 * padded(layout.width) * padded(layout.height) + (std::uint64_t(64) << 20);
   if (layout.decoderBlockBytes() > plausibleBlockBytes)
     throw ImageError(path + ": corrupt TIFF: its " + (layout.tiled ? "tiles" : "strips") + " of " +
                      std::to_string(layout.blockWidth) + "x" + std::to_string(layout.blockHeight) +
@@ -101,9 +102,7 @@ std::vector<cv::Mat> splitChannels(const cv::Mat& pixels) {
   return planes;
 }
 
-std::string describe(const cv::Mat& m) {
-  return std::to_string(m.cols) + "x" + std::to_string(m.rows);
-}
+std::string describe(const cv::Mat& m) { return std::to_string(m.cols) + "x" + std::to_string(m.rows); }
 
 }  // namespace
 
@@ -141,25 +140,29 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
                        std::to_string(pixels) + " pixels, above the limit of " + std::to_string(limits.maxPixels));
   }
   ImageMetadata metadata;
-  if (layout) metadata = tiffMetadata(*layout);
-  else if (format == Format::Png) metadata = pngMetadata(bytes);
+  if (layout)
+    metadata = tiffMetadata(*layout);
+  else if (format == Format::Png)
+    metadata = pngMetadata(bytes);
   // More than one channel page, more samples than OpenCV decodes, or samples in separate planes (which OpenCV's
   // decoder misreads): FluoCount's own reader.
   if (metadata.channelPages.size() > 1 || (layout && (layout->samplesPerPixel > 4 || layout->separatePlanes))) {
     if (metadata.channelPages.empty()) metadata.channelPages = {0};
     const std::int64_t planes = std::int64_t(metadata.channelPages.size()) * std::max<int>(1, layout->samplesPerPixel);
     if (std::int64_t(size->width) * size->height * planes > 4 * limits.maxPixels)
-      throw ImageError(path + ": " + std::to_string(planes) + " channels of " +
-                       std::to_string(size->width) + "x" + std::to_string(size->height) + " are above the pixel limit");
-    const bool plainPages = layout->description.empty() ||
-                            (layout->description.rfind("ImageJ=", 0) != 0 &&
-                             layout->description.find("<OME") == std::string::npos);
-    RawImage raw{path, {}, channelPlanes(bytes, metadata.channelPages, plainPages, path), {}, metadata.pixelSize,
-                 metadata.notes};
+      throw ImageError(path + ": " + std::to_string(planes) + " channels of " + std::to_string(size->width) + "x" +
+                       std::to_string(size->height) + " are above the pixel limit");
+    const bool plainPages = layout->description.empty() || (layout->description.rfind("ImageJ=", 0) != 0 &&
+                                                            layout->description.find("<OME") == std::string::npos);
+    RawImage raw{
+        path,          {}, channelPlanes(bytes, metadata.channelPages, plainPages, path), {}, metadata.pixelSize,
+        metadata.notes};
     // One page of three or four samples is a colour image stored plane by plane: the network sees its colours.
     const bool colourPage = metadata.channelPages.size() == 1 && (raw.channels.size() == 3 || raw.channels.size() == 4);
-    if (colourPage) cv::merge(std::vector<cv::Mat>{raw.channels[2], raw.channels[1], raw.channels[0]}, raw.pixels);
-    else raw.pixels = raw.channels[0];
+    if (colourPage)
+      cv::merge(std::vector<cv::Mat>{raw.channels[2], raw.channels[1], raw.channels[0]}, raw.pixels);
+    else
+      raw.pixels = raw.channels[0];
     if (raw.channels.size() == 4 && colourPage) raw.channels.pop_back();  // alpha
     for (std::size_t c = 0; c < raw.channels.size(); ++c)
       raw.channelNames.push_back(c < metadata.channelNames.size() && !metadata.channelNames[c].empty()
@@ -201,9 +204,9 @@ cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels) {
                        std::to_string(raw.channels.size()) + " channel" + (raw.channels.size() == 1 ? "" : "s"));
   if (channels.size() == 1) return raw.channels[channels[0] - 1];
   cv::Mat bgr;
-  cv::merge(std::vector<cv::Mat>{raw.channels[channels[2] - 1], raw.channels[channels[1] - 1],
-                                 raw.channels[channels[0] - 1]},
-            bgr);
+  cv::merge(
+      std::vector<cv::Mat>{raw.channels[channels[2] - 1], raw.channels[channels[1] - 1], raw.channels[channels[0] - 1]},
+      bgr);
   return bgr;
 }
 
@@ -217,12 +220,14 @@ std::vector<int> parseChannelList(const std::string& text) {
     int value = 0;
     const auto [at, error] = std::from_chars(item.data(), item.data() + item.size(), value);
     if (item.empty() || error != std::errc() || at != item.data() + item.size() || value < 1 || value > 16)
-      throw std::invalid_argument("channels must be one number or three, 1 to 16, e.g. 2 or 1,2,3 (got \"" + text + "\")");
+      throw std::invalid_argument("channels must be one number or three, 1 to 16, e.g. 2 or 1,2,3 (got \"" + text +
+                                  "\")");
     channels.push_back(value);
     start = end + 1;
   }
   if (channels.size() != 1 && channels.size() != 3)
-    throw std::invalid_argument("choose one channel or three (red, green, blue), e.g. 2 or 1,2,3 (got \"" + text + "\")");
+    throw std::invalid_argument("choose one channel or three (red, green, blue), e.g. 2 or 1,2,3 (got \"" + text +
+                                "\")");
   return channels;
 }
 

@@ -20,7 +20,7 @@ public:
 };
 
 struct ImageLimits {
-  std::int64_t maxPixels = 200'000'000;          // checked from the file header, before decoding
+  std::int64_t maxPixels = 200'000'000;  // checked from the file header, before decoding
   std::size_t maxFileBytes = std::size_t(2) << 30;
 };
 

@@ -26,10 +26,9 @@ std::optional<double> micrometresPer(std::string unit) {
   unit.erase(0, unit.find_first_not_of(" \t\r"));
   unit.erase(unit.find_last_not_of(" \t\r") + 1);
   static const std::map<std::string, double> units = {
-      {"micron", 1},      {"microns", 1},     {"um", 1},       {"\xC2\xB5m", 1}, {"\xB5m", 1},
-      {"\\u00B5m", 1},    {"\xCE\xBCm", 1},   {"nm", 1e-3},    {"nanometer", 1e-3}, {"mm", 1e3},
-      {"cm", 1e4},        {"m", 1e6},         {"inch", 25400}, {"in", 25400},   {"\xC3\x85", 1e-4},
-      {"\\u00C5", 1e-4}};
+      {"micron", 1},    {"microns", 1}, {"um", 1},           {"\xC2\xB5m", 1}, {"\xB5m", 1}, {"\\u00B5m", 1},
+      {"\xCE\xBCm", 1}, {"nm", 1e-3},   {"nanometer", 1e-3}, {"mm", 1e3},      {"cm", 1e4},  {"m", 1e6},
+      {"inch", 25400},  {"in", 25400},  {"\xC3\x85", 1e-4},  {"\\u00C5", 1e-4}};
   const auto found = units.find(unit);
   if (found == units.end()) return std::nullopt;
   return found->second;
@@ -102,8 +101,10 @@ void readOmeXml(const TiffLayout& layout, ImageMetadata& metadata) {
     const auto value = parseNumber(*sizeX);
     const std::string unit = xmlAttribute(xml, "Pixels", "PhysicalSizeXUnit").value_or("\xC2\xB5m");
     const auto scale = micrometresPer(unit);
-    if (!value || !scale) metadata.notes.push_back("OME-XML PhysicalSizeX \"" + *sizeX + "\" " + unit + " not understood");
-    else offerPixelSize(metadata, *value * *scale, "OME-XML");
+    if (!value || !scale)
+      metadata.notes.push_back("OME-XML PhysicalSizeX \"" + *sizeX + "\" " + unit + " not understood");
+    else
+      offerPixelSize(metadata, *value * *scale, "OME-XML");
   }
   const int sizeC = positiveCount(xmlAttribute(xml, "Pixels", "SizeC"));
   const int sizeZ = positiveCount(xmlAttribute(xml, "Pixels", "SizeZ"));
@@ -129,7 +130,8 @@ void readOmeXml(const TiffLayout& layout, ImageMetadata& metadata) {
     metadata.notes.push_back("OME-TIFF of " + std::to_string(sizeZ) + " z-planes and " + std::to_string(sizeT) +
                              " time points: the first plane and time point are counted");
   for (int c = 0; c < std::min(sizeC, kMaxChannels); ++c) metadata.channelPages.push_back(static_cast<int>(c * stride));
-  if (sizeC > kMaxChannels) metadata.notes.push_back("only the first 16 of " + std::to_string(sizeC) + " channels are read");
+  if (sizeC > kMaxChannels)
+    metadata.notes.push_back("only the first 16 of " + std::to_string(sizeC) + " channels are read");
   metadata.channelNames.resize(metadata.channelPages.size());
 }
 
@@ -142,8 +144,10 @@ void readImageJ(const TiffLayout& layout, ImageMetadata& metadata) {
   };
   if (const auto unit = field("unit")) {
     const auto scale = micrometresPer(*unit);
-    if (!scale) metadata.notes.push_back("ImageJ unit \"" + *unit + "\" is not a length: the image stays in pixels");
-    else if (layout.xResolution > 0) offerPixelSize(metadata, *scale / layout.xResolution, "ImageJ");
+    if (!scale)
+      metadata.notes.push_back("ImageJ unit \"" + *unit + "\" is not a length: the image stays in pixels");
+    else if (layout.xResolution > 0)
+      offerPixelSize(metadata, *scale / layout.xResolution, "ImageJ");
   }
   const int channels = positiveCount(field("channels"));
   const int slices = positiveCount(field("slices")), frames = positiveCount(field("frames"));
@@ -164,8 +168,10 @@ ImageMetadata tiffMetadata(const TiffLayout& layout) {
   const std::string& description = layout.description;
   const bool ome = description.find("<OME") != std::string::npos;
   const bool imageJ = description.rfind("ImageJ=", 0) == 0;
-  if (ome) readOmeXml(layout, metadata);
-  else if (imageJ) readImageJ(layout, metadata);
+  if (ome)
+    readOmeXml(layout, metadata);
+  else if (imageJ)
+    readImageJ(layout, metadata);
   else if (layout.pages > 1 && layout.samplesPerPixel == 1) {
     // A plain multi-page TIFF: its pages are taken for channels (loadImage keeps only pages of the first's size).
     for (int page = 0; page < std::min(layout.pages, kMaxChannels); ++page) metadata.channelPages.push_back(page);
@@ -174,8 +180,7 @@ ImageMetadata tiffMetadata(const TiffLayout& layout) {
   }
   // The resolution tags proper: pixels per inch or per centimetre (unit 1, "none", has no length).
   if (layout.xResolution > 0 && (layout.resolutionUnit == 2 || layout.resolutionUnit == 3))
-    offerPixelSize(metadata, (layout.resolutionUnit == 2 ? 25400.0 : 10000.0) / layout.xResolution,
-                   "TIFF resolution");
+    offerPixelSize(metadata, (layout.resolutionUnit == 2 ? 25400.0 : 10000.0) / layout.xResolution, "TIFF resolution");
   return metadata;
 }
 
@@ -205,9 +210,9 @@ ImageMetadata pngMetadata(const std::string& bytes) {
 
 PixelSize checkedUserPixelSize(double micrometres, const std::string& what) {
   if (!std::isfinite(micrometres) || micrometres < kMinPixelSizeUm || micrometres > kMaxPixelSizeUm)
-    throw std::invalid_argument(what + ": a pixel size of " + fixedDecimal(micrometres, 6) +
-                                " \xC2\xB5m is outside " + fixedDecimal(kMinPixelSizeUm, 3) + " to " +
-                                fixedDecimal(kMaxPixelSizeUm, 0) + " \xC2\xB5m per pixel");
+    throw std::invalid_argument(what + ": a pixel size of " + fixedDecimal(micrometres, 6) + " \xC2\xB5m is outside " +
+                                fixedDecimal(kMinPixelSizeUm, 3) + " to " + fixedDecimal(kMaxPixelSizeUm, 0) +
+                                " \xC2\xB5m per pixel");
   return PixelSize{micrometres, what};
 }
 

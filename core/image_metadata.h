@@ -23,7 +23,7 @@ struct PixelSize {
 
 struct ImageMetadata {
   std::optional<PixelSize> pixelSize;
-  std::vector<int> channelPages;         // TIFF pages (0-based) of channel 1, 2, ...; empty: one page
+  std::vector<int> channelPages;          // TIFF pages (0-based) of channel 1, 2, ...; empty: one page
   std::vector<std::string> channelNames;  // when the file names its channels (OME-XML), else empty
   std::vector<std::string> notes;         // declarations not used, and why
 };

@@ -14,9 +14,8 @@ namespace {
 
 // RoiDecoder's offsets and codes.
 constexpr int kVersion = 228, kHeaderSize = 64, kHeader2Size = 64;
-constexpr int kType = 6, kTop = 8, kLeft = 10, kBottom = 12, kRight = 14, kCoordinateCount = 16, kX1 = 18,
-              kWidthD = 26, kHeightD = 30, kPointCountInt = 18, kShapeSize = 36, kSubtype = 48, kOptions = 50,
-              kHeader2Offset = 60;
+constexpr int kType = 6, kTop = 8, kLeft = 10, kBottom = 12, kRight = 14, kCoordinateCount = 16, kX1 = 18, kWidthD = 26,
+              kHeightD = 30, kPointCountInt = 18, kShapeSize = 36, kSubtype = 48, kOptions = 50, kHeader2Offset = 60;
 constexpr int kNameOffset = 16, kNameLength = 20, kPropertiesOffset = 40, kPropertiesLength = 44;
 constexpr int kPolygon = 0, kRect = 1, kOval = 2, kLine = 3, kFreeLine = 4, kPolyLine = 5, kNoRoi = 6, kFreehand = 7,
               kTraced = 8, kAngle = 9, kPoint = 10;
@@ -26,8 +25,14 @@ class Bytes {
 public:
   explicit Bytes(std::size_t size) : data_(size, '\0') {}
   void u8(std::size_t at, int v) { data_.at(at) = char(v & 255); }
-  void u16(std::size_t at, int v) { u8(at, v >> 8); u8(at + 1, v); }
-  void u32(std::size_t at, std::uint32_t v) { u16(at, int(v >> 16)); u16(at + 2, int(v & 0xFFFF)); }
+  void u16(std::size_t at, int v) {
+    u8(at, v >> 8);
+    u8(at + 1, v);
+  }
+  void u32(std::size_t at, std::uint32_t v) {
+    u16(at, int(v >> 16));
+    u16(at + 2, int(v & 0xFFFF));
+  }
   void f32(std::size_t at, float v) {
     std::uint32_t bits;
     std::memcpy(&bits, &v, 4);
@@ -68,8 +73,10 @@ std::u32string codePointsOf(const std::string& utf8) {
 std::string utf8Of(const std::u32string& codePoints) {
   std::string out;
   for (const char32_t code : codePoints) {
-    if (code < 0x80) out += char(code);
-    else if (code < 0x800) out += char(0xC0 | code >> 6), out += char(0x80 | (code & 0x3F));
+    if (code < 0x80)
+      out += char(code);
+    else if (code < 0x800)
+      out += char(0xC0 | code >> 6), out += char(0x80 | (code & 0x3F));
     else if (code < 0x10000)
       out += char(0xE0 | code >> 12), out += char(0x80 | (code >> 6 & 0x3F)), out += char(0x80 | (code & 0x3F));
     else
@@ -113,7 +120,8 @@ cv::Rect boundsOf(const std::vector<Ring>& rings) {
   double left = 1e18, top = 1e18, right = -1e18, bottom = -1e18;
   for (const Ring& ring : rings)
     for (const cv::Point2d& p : ring)
-      left = std::min(left, p.x), top = std::min(top, p.y), right = std::max(right, p.x), bottom = std::max(bottom, p.y);
+      left = std::min(left, p.x), top = std::min(top, p.y), right = std::max(right, p.x),
+      bottom = std::max(bottom, p.y);
   const int x = int(std::floor(left)), y = int(std::floor(top));
   return {x, y, int(std::ceil(right)) - x, int(std::ceil(bottom)) - y};
 }
@@ -158,8 +166,10 @@ std::string encodePoints(const std::string& name, const std::vector<cv::Point2d>
   const cv::Rect bounds = boundsOf({all});
   Bytes roi(kHeaderSize + n * 12 + kHeader2Size + 2 * name16.size());
   putCommonHeader(roi, kPoint, bounds);
-  if (n > 65535) roi.u32(kPointCountInt, static_cast<std::uint32_t>(n));
-  else roi.u16(kCoordinateCount, int(n));
+  if (n > 65535)
+    roi.u32(kPointCountInt, static_cast<std::uint32_t>(n));
+  else
+    roi.u16(kCoordinateCount, int(n));
   roi.u16(kOptions, kSubPixelResolution);
   for (std::size_t i = 0; i < n; ++i) {
     roi.u16(kHeaderSize + 2 * i, int(std::floor(points[i].x)) - bounds.x);
@@ -248,7 +258,8 @@ std::string detectionsRoiSet(const Detection& detection) {
                                    "\ncentroid_y: " + fixedDecimal(object.centroid.y + 0.5, 2) +
                                    "\nmean_probability: " + fixedDecimal(object.meanProbability, 4) +
                                    "\nmean_intensity: " + fixedDecimal(object.meanIntensity, 4) + "\n";
-    entries.push_back({entryName(object.label, name), encodeRoi(name, {cellOutline(detection, object)}, kTraced, properties)});
+    entries.push_back(
+        {entryName(object.label, name), encodeRoi(name, {cellOutline(detection, object)}, kTraced, properties)});
     centres.push_back({object.centroid.x + 0.5, object.centroid.y + 0.5});
   }
   if (!centres.empty()) entries.push_back({"cell-centres.roi", encodePoints("cell centres", centres)});
@@ -260,7 +271,10 @@ namespace {
 class RoiReader {
 public:
   RoiReader(const std::string& bytes, std::string where) : bytes_(bytes), where_(std::move(where)) {}
-  int u8(std::size_t at) const { need(at, 1); return static_cast<unsigned char>(bytes_[at]); }
+  int u8(std::size_t at) const {
+    need(at, 1);
+    return static_cast<unsigned char>(bytes_[at]);
+  }
   int u16(std::size_t at) const { return u8(at) << 8 | u8(at + 1); }
   // ImageJ's getShort: signed, except values below -5000, which are taken as unsigned.
   int s16(std::size_t at) const {
@@ -315,7 +329,8 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
   const std::uint32_t header2 = in.u32(kHeader2Offset);
   if (header2 > 0 && std::size_t(header2) + kHeader2Size <= in.size()) {
     const std::uint32_t nameAt = in.u32(header2 + kNameOffset), nameLength = in.u32(header2 + kNameLength);
-    if (nameAt > 0 && nameLength > 0 && nameLength < 10000 && std::size_t(nameAt) + 2 * std::size_t(nameLength) <= in.size())
+    if (nameAt > 0 && nameLength > 0 && nameLength < 10000 &&
+        std::size_t(nameAt) + 2 * std::size_t(nameLength) <= in.size())
       roi.name = in.utf16(nameAt, nameLength);
   }
   const std::uint32_t shapeSize = in.u32(kShapeSize);
@@ -327,7 +342,11 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
       // reach an int conversion, which is undefined for such values.
       const float type = in.f32(kHeaderSize + 4 * i);
       const int segment = type >= 0 && type <= 4 ? int(type) : -1;
-      const int coordinates = segment == 0 || segment == 1 ? 2 : segment == 2 ? 4 : segment == 3 ? 6 : segment == 4 ? 0 : -1;
+      const int coordinates = segment == 0 || segment == 1 ? 2
+                              : segment == 2               ? 4
+                              : segment == 3               ? 6
+                              : segment == 4               ? 0
+                                                           : -1;
       if (coordinates < 0 || i + 1 + coordinates > shapeSize) in.fail("a composite ROI's shape is corrupt");
       if (segment == 0 && !ring.empty()) roi.rings.push_back(std::move(ring)), ring.clear();
       if (coordinates > 0)  // curves keep their end point
@@ -343,9 +362,12 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
     case kRect:
     case kOval: {
       double x = left, y = top, width = right - left, height = bottom - top;
-      if (subPixel && version >= 223) x = in.f32(kX1), y = in.f32(kX1 + 4), width = in.f32(kWidthD), height = in.f32(kHeightD);
-      if (type == kRect) roi.rings.push_back({{x, y}, {x + width, y}, {x + width, y + height}, {x, y + height}});
-      else roi.rings.push_back(ellipse(x, y, width, height));
+      if (subPixel && version >= 223)
+        x = in.f32(kX1), y = in.f32(kX1 + 4), width = in.f32(kWidthD), height = in.f32(kHeightD);
+      if (type == kRect)
+        roi.rings.push_back({{x, y}, {x + width, y}, {x + width, y + height}, {x, y + height}});
+      else
+        roi.rings.push_back(ellipse(x, y, width, height));
       return roi;
     }
     case kPolygon:
@@ -355,16 +377,22 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
       in.need(kHeaderSize, n * (subPixel ? 12 : 4));
       std::vector<cv::Point2d> ring;
       for (std::size_t i = 0; i < n; ++i) {
-        if (subPixel) ring.emplace_back(in.f32(kHeaderSize + 4 * n + 4 * i), in.f32(kHeaderSize + 8 * n + 4 * i));
-        else ring.emplace_back(left + std::max(0, in.s16(kHeaderSize + 2 * i)), top + std::max(0, in.s16(kHeaderSize + 2 * n + 2 * i)));
+        if (subPixel)
+          ring.emplace_back(in.f32(kHeaderSize + 4 * n + 4 * i), in.f32(kHeaderSize + 8 * n + 4 * i));
+        else
+          ring.emplace_back(left + std::max(0, in.s16(kHeaderSize + 2 * i)),
+                            top + std::max(0, in.s16(kHeaderSize + 2 * n + 2 * i)));
       }
       roi.rings.push_back(std::move(ring));
       return roi;
     }
-    case kLine: case kFreeLine: case kPolyLine: case kAngle: case kPoint: case kNoRoi:
-      in.fail("a line, angle or point ROI is not a region (draw a closed area)");
-    default:
-      in.fail("unknown ROI type " + std::to_string(type));
+    case kLine:
+    case kFreeLine:
+    case kPolyLine:
+    case kAngle:
+    case kPoint:
+    case kNoRoi: in.fail("a line, angle or point ROI is not a region (draw a closed area)");
+    default: in.fail("unknown ROI type " + std::to_string(type));
   }
 }
 
@@ -419,7 +447,8 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     const ZipEntry& entry = entries[i];
     if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
     std::string fallback = validUtf8(entry.name.substr(entry.name.find_last_of('/') + 1));
-    if (fallback.size() > 4 && fallback.compare(fallback.size() - 4, 4, ".roi") == 0) fallback.resize(fallback.size() - 4);
+    if (fallback.size() > 4 && fallback.compare(fallback.size() - 4, 4, ".roi") == 0)
+      fallback.resize(fallback.size() - 4);
     const std::string where = nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + validUtf8(entry.name) + ")";
     DecodedRoi roi = decodeRoi(entry.data, fallback, where);
     if (roi.name.empty()) roi.name = "Region " + std::to_string(regions.size() + 1);

@@ -12,7 +12,7 @@
 namespace fluocount {
 
 std::string regionsRoiSet(const std::vector<Region>& regions);  // RoiSet.zip bytes
-std::string detectionsRoiSet(const Detection& detection);        // RoiSet.zip bytes
+std::string detectionsRoiSet(const Detection& detection);       // RoiSet.zip bytes
 
 // Regions from a RoiSet.zip or a single .roi (polygon, freehand, traced, rectangle, oval and composite ROIs, one
 // region each; a name used twice gets a number). Lines and points are not regions. Every ring is checked as GeoJSON's are; a

@@ -62,7 +62,8 @@ cv::Mat toMat(const torch::Tensor& probabilities) {
 
 // Reflect-pads bottom and right to a multiple of `multiple` (replicate when the image is too small to reflect).
 cv::Mat padToMultiple(const cv::Mat& image, int multiple) {
-  const int bottom = (multiple - image.rows % multiple) % multiple, right = (multiple - image.cols % multiple) % multiple;
+  const int bottom = (multiple - image.rows % multiple) % multiple,
+            right = (multiple - image.cols % multiple) % multiple;
   if (bottom == 0 && right == 0) return image;
   const int border = bottom < image.rows && right < image.cols ? cv::BORDER_REFLECT_101 : cv::BORDER_REPLICATE;
   cv::Mat padded;
@@ -183,7 +184,8 @@ cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) con
   const double scale = state_->model.info.canonicalDiameterPx / cellDiameterPx;
   cv::Mat scaled = rgb;
   if (std::abs(scale - 1.0) > 1e-3) {
-    const cv::Size size(std::max(1, int(std::lround(rgb.cols * scale))), std::max(1, int(std::lround(rgb.rows * scale))));
+    const cv::Size size(std::max(1, int(std::lround(rgb.cols * scale))),
+                        std::max(1, int(std::lround(rgb.rows * scale))));
     cv::resize(rgb, scaled, size, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
   const int multiple = network.sizeMultiple();
@@ -200,8 +202,10 @@ cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) con
     heatmap = predictInBlocks(network, padded, device, window, std::max<std::int64_t>(s.maxStagedPixels, 1 << 20));
 
   heatmap = heatmap(cv::Rect(0, 0, scaled.cols, scaled.rows));
-  if (heatmap.size() != rgb.size()) cv::resize(heatmap, heatmap, rgb.size(), 0, 0, cv::INTER_LINEAR);
-  else heatmap = heatmap.clone();
+  if (heatmap.size() != rgb.size())
+    cv::resize(heatmap, heatmap, rgb.size(), 0, 0, cv::INTER_LINEAR);
+  else
+    heatmap = heatmap.clone();
   return heatmap;
 }
 

@@ -13,7 +13,7 @@ namespace fluocount {
 
 struct InferenceSettings {
   DevicePreference device = DevicePreference::Automatic;
-  int threads = 0;                          // CPU threads for LibTorch; 0 = all cores
+  int threads = 0;  // CPU threads for LibTorch; 0 = all cores
   // How an image (at network scale) is split, so that memory stays bounded and the cache is used well. Every
   // mode gives the same heatmap (to float rounding): tiles overlap by at least the network's reach.
   //  - at most maxWholePixels: one forward pass over the whole image;

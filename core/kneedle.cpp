@@ -39,8 +39,10 @@ std::optional<std::size_t> findKnee(const std::vector<double>& x, const std::vec
   std::vector<double> yn = normalised(y);
   // Turn every shape into a concave increasing curve (kneed's transform_y).
   if (direction == CurveDirection::Decreasing) {
-    if (shape == CurveShape::Concave) std::reverse(yn.begin(), yn.end());
-    else for (double& v : yn) v = 1.0 - v;
+    if (shape == CurveShape::Concave)
+      std::reverse(yn.begin(), yn.end());
+    else
+      for (double& v : yn) v = 1.0 - v;
   } else if (shape == CurveShape::Convex) {
     for (double& v : yn) v = 1.0 - v;
     std::reverse(yn.begin(), yn.end());

@@ -38,7 +38,9 @@ std::string versionReport(const std::string& program, const std::string& version
   try {
     const ModelInfo info = readModelInfo(*model);
     const auto& p = info.provenance;
-    auto text = [&p](const char* key) { return p.contains(key) && p.at(key).is_string() ? p.at(key).get<std::string>() : std::string("?"); };
+    auto text = [&p](const char* key) {
+      return p.contains(key) && p.at(key).is_string() ? p.at(key).get<std::string>() : std::string("?");
+    };
     char threshold[32];
     std::snprintf(threshold, sizeof threshold, "%.3f", info.threshold);
     report += "bundled model: " + *model + "\n  " + architectureName(info.architecture) + ", threshold " + threshold +

@@ -107,9 +107,8 @@ MaskChange floodFill(cv::Mat& mask, cv::Point seed, std::uint8_t value) {
   cv::Mat filled = mask.clone();
   cv::Rect touched;
   cv::floodFill(filled, seed, cv::Scalar(value), &touched, cv::Scalar(0), cv::Scalar(0), 4);
-  return editRegion(mask, touched, [&](cv::Mat& region, cv::Point offset) {
-    filled(cv::Rect(offset, region.size())).copyTo(region);
-  });
+  return editRegion(mask, touched,
+                    [&](cv::Mat& region, cv::Point offset) { filled(cv::Rect(offset, region.size())).copyTo(region); });
 }
 
 MaskChange fillPolygon(cv::Mat& mask, const std::vector<cv::Point>& polygon, std::uint8_t value) {
@@ -165,7 +164,8 @@ MaskChange acceptObjects(cv::Mat& mask, const cv::Mat& labels, const std::vector
   for (int y = 0; y < labels.rows; ++y) {
     const int* row = labels.ptr<int>(y);
     for (int x = 0; x < labels.cols; ++x)
-      if (row[x] && wanted.count(row[x])) region = region.empty() ? cv::Rect(x, y, 1, 1) : (region | cv::Rect(x, y, 1, 1));
+      if (row[x] && wanted.count(row[x]))
+        region = region.empty() ? cv::Rect(x, y, 1, 1) : (region | cv::Rect(x, y, 1, 1));
   }
   return editRegion(mask, region, [&](cv::Mat& r, cv::Point offset) {
     for (int y = 0; y < r.rows; ++y)

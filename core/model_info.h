@@ -13,10 +13,10 @@ namespace fluocount {
 struct ModelInfo {
   Architecture architecture = Architecture::CResUnet;
   NormalisationSettings normalisation;
-  double canonicalDiameterPx = 50.0;  // cells are resampled to this diameter before the network
+  double canonicalDiameterPx = 50.0;    // cells are resampled to this diameter before the network
   double defaultCellDiameterPx = 50.0;  // the cell diameter assumed in the user's images when they give none
-  double threshold = 0.875;           // docs/method.md section 8 (Kneedle on validation F1)
-  PostprocessSettings postprocess;    // at referenceDiameterPx; scaled to the user's cell diameter
+  double threshold = 0.875;             // docs/method.md section 8 (Kneedle on validation F1)
+  PostprocessSettings postprocess;      // at referenceDiameterPx; scaled to the user's cell diameter
   // Free-form provenance: training data, split, date, settings, metrics, threshold curve.
   nlohmann::json provenance = nlohmann::json::object();
 };

@@ -30,7 +30,8 @@ int listLength(const nlohmann::json& object, const char* key) {
 }
 
 std::string textField(const nlohmann::json& object, const char* key) {
-  return object.is_object() && object.contains(key) && object.at(key).is_string() ? object.at(key).get<std::string>() : "";
+  return object.is_object() && object.contains(key) && object.at(key).is_string() ? object.at(key).get<std::string>()
+                                                                                  : "";
 }
 
 }  // namespace
@@ -62,7 +63,8 @@ ModelVersion describeModel(const std::string& path) {
     version.validationRecall = optionalField<double>(m, "recall");
     version.validationMae = optionalField<double>(m, "mae");
   }
-  if (p.contains("starting_model_validation")) version.startingF1 = optionalField<double>(p.at("starting_model_validation"), "f1");
+  if (p.contains("starting_model_validation"))
+    version.startingF1 = optionalField<double>(p.at("starting_model_validation"), "f1");
   return version;
 }
 
@@ -71,7 +73,8 @@ std::vector<ModelVersion> listModelVersions(const std::string& folder) {
   std::error_code error;
   if (!fs::is_directory(folder, error)) return versions;
   for (const auto& entry : fs::directory_iterator(folder, error))
-    if (entry.is_regular_file() && versionNumber(entry.path()) > 0) versions.push_back(describeModel(entry.path().string()));
+    if (entry.is_regular_file() && versionNumber(entry.path()) > 0)
+      versions.push_back(describeModel(entry.path().string()));
   std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
   return versions;
 }
@@ -98,7 +101,8 @@ std::optional<ModelVersion> previousModelVersion(const std::vector<ModelVersion>
   if (activeNumber == 0) return std::nullopt;  // the bundled model (or a model from elsewhere) has no predecessor
   std::optional<ModelVersion> previous;
   for (const ModelVersion& v : versions)
-    if (v.readable() && v.number > 0 && v.number < activeNumber && (!previous || v.number > previous->number)) previous = v;
+    if (v.readable() && v.number > 0 && v.number < activeNumber && (!previous || v.number > previous->number))
+      previous = v;
   return previous;
 }
 
@@ -113,7 +117,8 @@ void deleteModelVersion(const std::string& path) {
     fs::path target = bin / source.filename();
     for (int n = 2; fs::exists(target); ++n) target = bin / (source.filename().string() + "." + std::to_string(n));
     fs::rename(source, target, error);
-    if (error) throw std::runtime_error("cannot move " + source.string() + " to " + target.string() + ": " + error.message());
+    if (error)
+      throw std::runtime_error("cannot move " + source.string() + " to " + target.string() + ": " + error.message());
   }
 }
 

@@ -12,9 +12,9 @@ namespace fluocount {
 
 struct ModelVersion {
   std::string path;
-  std::string name;        // file stem: "v3"
-  int number = 0;          // 3 for v3.fcmodel; 0 for a model outside the numbering (the bundled one)
-  std::string error;       // why the file could not be read; the fields below are then empty
+  std::string name;   // file stem: "v3"
+  int number = 0;     // 3 for v3.fcmodel; 0 for a model outside the numbering (the bundled one)
+  std::string error;  // why the file could not be read; the fields below are then empty
   ModelInfo info;
   std::string date, startedFrom, trainedBy;
   int epochs = 0, trainingImages = 0, validationImages = 0;

@@ -32,10 +32,8 @@ bool usePlainSequence(const nn::Module& module) { return module.is_training() ||
 // BN(i) -> ELU -> Conv k x k (i->o) -> BN(o) -> ELU -> Conv k x k (o->o)
 struct ConvBlockImpl : nn::Module {
   ConvBlockImpl(int64_t in, int64_t out, int64_t kernel)
-      : bn1(register_module("bn1", batchNorm(in))),
-        conv1(register_module("conv1", conv(in, out, kernel))),
-        bn2(register_module("bn2", batchNorm(out))),
-        conv2(register_module("conv2", conv(out, out, kernel))) {}
+      : bn1(register_module("bn1", batchNorm(in))), conv1(register_module("conv1", conv(in, out, kernel))),
+        bn2(register_module("bn2", batchNorm(out))), conv2(register_module("conv2", conv(out, out, kernel))) {}
   torch::Tensor forward(const torch::Tensor& x) {
     if (usePlainSequence(*this)) {
       auto y = conv1(torch::elu(bn1(x)));
@@ -92,8 +90,7 @@ TORCH_MODULE(ResidualBlock);
 // u = ConvTranspose 2x2 stride 2 (i->o); ConvBlock(2o, o)(concat(u, skip)) + u
 struct UpResidualBlockImpl : nn::Module {
   UpResidualBlockImpl(int64_t in, int64_t out)
-      : up(register_module("up", upConv(in, out))),
-        block(register_module("block", ConvBlock(2 * out, out, 3))) {}
+      : up(register_module("up", upConv(in, out))), block(register_module("block", ConvBlock(2 * out, out, 3))) {}
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip) {
     auto u = up(x);
     if (usePlainSequence(*this)) return block(torch::cat({u, skip}, 1)) + u;
@@ -178,7 +175,8 @@ class UnetFamily : public SegmentationNetworkImpl {
 public:
   explicit UnetFamily(Architecture architecture) : architecture_(architecture) {
     const bool small = architecture == Architecture::SmallUnet;
-    const std::vector<int64_t> filters = small ? std::vector<int64_t>{16, 32, 64} : std::vector<int64_t>{32, 64, 128, 256};
+    const std::vector<int64_t> filters =
+        small ? std::vector<int64_t>{16, 32, 64} : std::vector<int64_t>{32, 64, 128, 256};
     const int64_t bottleneckFilters = small ? 128 : 512;
     int64_t in = 3;
     for (size_t level = 0; level < filters.size(); ++level) {
@@ -278,8 +276,10 @@ torch::Tensor forwardAnySize(SegmentationNetworkImpl& network, const torch::Tens
   const bool canReflect = padBottom < height && padRight < width;
   namespace F = torch::nn::functional;
   F::PadFuncOptions options({0, padRight, 0, padBottom});
-  if (canReflect) options.mode(torch::kReflect);
-  else options.mode(torch::kReplicate);
+  if (canReflect)
+    options.mode(torch::kReflect);
+  else
+    options.mode(torch::kReplicate);
   auto padded = F::pad(x, options);
   return network.forward(padded).narrow(2, 0, height).narrow(3, 0, width);
 }

@@ -30,8 +30,9 @@ cv::Mat keepComponentsOfArea(const cv::Mat& mask, double minArea, int connectivi
 // Markers: local maxima (per component) of the maximum-filtered distance transform, small blobs dropped.
 cv::Mat findMarkers(const cv::Mat& mask, const cv::Mat& distance, const PostprocessSettings& s, cv::Mat& components) {
   cv::Mat filtered;
-  cv::dilate(distance, filtered, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kernelSide(s.maxFilterSizePx),
-                                                                                    kernelSide(s.maxFilterSizePx))));
+  cv::dilate(distance, filtered,
+             cv::getStructuringElement(cv::MORPH_RECT,
+                                       cv::Size(kernelSide(s.maxFilterSizePx), kernelSide(s.maxFilterSizePx))));
   const int footprint = kernelSide(s.peakFootprintPx);
   const cv::Mat footprintKernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(footprint, footprint));
   cv::Mat stats, centroids;
@@ -81,8 +82,9 @@ cv::Mat fillHoles(const cv::Mat& mask, double maxHoleAreaPx, bool borderHolesToo
 // that is one region for the whole mask, so the footprint sees across to neighbouring components.
 cv::Mat findMarkersOverTheWholeMask(const cv::Mat& mask, const cv::Mat& distance, const PostprocessSettings& s) {
   cv::Mat filtered;
-  cv::dilate(distance, filtered, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kernelSide(s.maxFilterSizePx),
-                                                                                    kernelSide(s.maxFilterSizePx))));
+  cv::dilate(distance, filtered,
+             cv::getStructuringElement(cv::MORPH_RECT,
+                                       cv::Size(kernelSide(s.maxFilterSizePx), kernelSide(s.maxFilterSizePx))));
   cv::Mat values(mask.size(), CV_32F, cv::Scalar(-1));  // outside the mask: below every value inside
   filtered.copyTo(values, mask);
   const int footprint = kernelSide(s.peakFootprintPx);

@@ -9,12 +9,12 @@
 namespace fluocount {
 
 struct DetectedObject {
-  int label = 0;             // value in Detection::labels
-  cv::Point2d centroid;      // centre of mass, pixels
+  int label = 0;         // value in Detection::labels
+  cv::Point2d centroid;  // centre of mass, pixels
   cv::Rect boundingBox;
   int areaPx = 0;
   double meanProbability = 0;
-  double meanIntensity = 0;  // mean of the normalised RGB channels
+  double meanIntensity = 0;          // mean of the normalised RGB channels
   std::vector<double> channelMeans;  // mean raw value in each of the image's channels (core/cell_channels.h)
   // The reference code matches objects by the centre of their bounding box (docs/method.md section 7).
   cv::Point2d boxCentre() const {

@@ -20,14 +20,17 @@ double signedArea(const Ring& ring) {
   return twice / 2;
 }
 
-double cross(cv::Point2d o, cv::Point2d a, cv::Point2d b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+double cross(cv::Point2d o, cv::Point2d a, cv::Point2d b) {
+  return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+}
 
 // Whether segments ab and cd cross or touch (collinear overlaps included).
 bool segmentsMeet(cv::Point2d a, cv::Point2d b, cv::Point2d c, cv::Point2d d) {
   const double d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c), d4 = cross(a, b, d);
   if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
   auto onSegment = [](cv::Point2d p, cv::Point2d q, cv::Point2d r) {  // r on pq, given collinear
-    return std::min(p.x, q.x) <= r.x && r.x <= std::max(p.x, q.x) && std::min(p.y, q.y) <= r.y && r.y <= std::max(p.y, q.y);
+    return std::min(p.x, q.x) <= r.x && r.x <= std::max(p.x, q.x) && std::min(p.y, q.y) <= r.y &&
+           r.y <= std::max(p.y, q.y);
   };
   return (d1 == 0 && onSegment(c, d, a)) || (d2 == 0 && onSegment(c, d, b)) || (d3 == 0 && onSegment(a, b, c)) ||
          (d4 == 0 && onSegment(a, b, d));
@@ -80,7 +83,6 @@ json ringJson(const Ring& ring) {
 
 std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file);
 
-
 // The outer boundary of one object along its pixels' edges (QuPath's coordinates: pixel corners), clockwise on
 // screen. Directed edges keep the object on their right; at a corner where the object touches itself only
 // diagonally the walk turns left, so the diagonal part stays inside the outline. Collinear runs become one side.
@@ -129,8 +131,9 @@ Ring checkedRing(const std::vector<cv::Point2d>& points, cv::Size imageSize, con
   for (const cv::Point2d& p : points) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y)) throw RegionError(where + ": a vertex is not finite");
     if (p.x < 0 || p.y < 0 || p.x > imageSize.width || p.y > imageSize.height)
-      throw RegionError(where + ": vertex (" + std::to_string(p.x) + ", " + std::to_string(p.y) + ") lies outside the " +
-                        std::to_string(imageSize.width) + "x" + std::to_string(imageSize.height) + " image");
+      throw RegionError(where + ": vertex (" + std::to_string(p.x) + ", " + std::to_string(p.y) +
+                        ") lies outside the " + std::to_string(imageSize.width) + "x" +
+                        std::to_string(imageSize.height) + " image");
     if (ring.empty() || p != ring.back()) ring.push_back(p);
     if (ring.size() > kMaxRegionVertices)
       throw RegionError(where + ": a ring has more than " + std::to_string(kMaxRegionVertices) + " vertices");
@@ -210,7 +213,8 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
     } else if (type == "MultiPolygon") {
       if (!geometry["coordinates"].is_array() || geometry["coordinates"].empty())
         throw RegionError(where + ": a MultiPolygon without polygons");
-      for (const json& polygon : geometry["coordinates"]) region.polygons.push_back(parsePolygon(polygon, imageSize, where));
+      for (const json& polygon : geometry["coordinates"])
+        region.polygons.push_back(parsePolygon(polygon, imageSize, where));
     } else {
       throw RegionError(where + ": a region must be a Polygon or MultiPolygon, not " +
                         (type.empty() ? std::string("an untyped geometry") : "a " + type));
@@ -245,17 +249,18 @@ std::string regionsGeoJson(const std::vector<Region>& regions) {
       polygons.push_back(rings);
     }
     const bool single = region.polygons.size() == 1;
-    features.push_back({{"type", "Feature"},
-                        {"geometry", {{"type", single ? "Polygon" : "MultiPolygon"},
-                                      {"coordinates", single ? polygons[0] : polygons}}},
-                        {"properties", {{"objectType", "annotation"}, {"name", region.name},
-                                        {"classification", {{"name", region.name}}}}}});
+    features.push_back(
+        {{"type", "Feature"},
+         {"geometry",
+          {{"type", single ? "Polygon" : "MultiPolygon"}, {"coordinates", single ? polygons[0] : polygons}}},
+         {"properties",
+          {{"objectType", "annotation"}, {"name", region.name}, {"classification", {{"name", region.name}}}}}});
   }
   return json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) + "\n";
 }
 
-std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize,
-                                       const std::vector<PositivityRule>& rules) {
+std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions,
+                                       cv::Size imageSize, const std::vector<PositivityRule>& rules) {
   if (regions.empty())
     return {{"whole image", detection.count(), double(imageSize.width) * double(imageSize.height),
              rules.empty() ? std::vector<int>{} : markerCounts(detection.objects, rules)}};
@@ -278,13 +283,15 @@ std::string detectionsGeoJson(const Detection& detection) {
     features.push_back({{"type", "Feature"},
                         {"id", "cell-" + std::to_string(object.label)},
                         {"geometry", geometry},
-                        {"properties", {{"objectType", "detection"},
-                                        {"classification", {{"name", "Cell"}}},
-                                        {"measurements", {{"Area px^2", object.areaPx},
-                                                          {"Centroid X px", object.centroid.x + 0.5},
-                                                          {"Centroid Y px", object.centroid.y + 0.5},
-                                                          {"Mean probability", object.meanProbability},
-                                                          {"Mean intensity", object.meanIntensity}}}}}});
+                        {"properties",
+                         {{"objectType", "detection"},
+                          {"classification", {{"name", "Cell"}}},
+                          {"measurements",
+                           {{"Area px^2", object.areaPx},
+                            {"Centroid X px", object.centroid.x + 0.5},
+                            {"Centroid Y px", object.centroid.y + 0.5},
+                            {"Mean probability", object.meanProbability},
+                            {"Mean intensity", object.meanIntensity}}}}}});
   }
   return json{{"type", "FeatureCollection"}, {"features", features}}.dump() + "\n";
 }

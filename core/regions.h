@@ -26,8 +26,8 @@ struct Region {
   std::string name;
   // Polygons, each an outer ring followed by its holes (GeoJSON's Polygon); a MultiPolygon has several.
   std::vector<std::vector<Ring>> polygons;
-  double areaPx() const;                    // outer rings minus holes, px²
-  bool contains(cv::Point2d point) const;   // in QuPath coordinates (pixel centres at +0.5)
+  double areaPx() const;                   // outer rings minus holes, px²
+  bool contains(cv::Point2d point) const;  // in QuPath coordinates (pixel centres at +0.5)
 };
 
 constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-intersection check is quadratic
@@ -54,8 +54,8 @@ struct RegionCount {
 
 // Cells per region, in the regions' order, and with positivity rules the region's counts per marker (the objects
 // need their channel means). Without regions, one region "whole image" covering it.
-std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions, cv::Size imageSize,
-                                       const std::vector<PositivityRule>& rules = {});
+std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions,
+                                       cv::Size imageSize, const std::vector<PositivityRule>& rules = {});
 
 // The detections as QuPath detection objects: each cell's outline (a Polygon along its pixels' outer edges, so it
 // encloses exactly the cell's pixels and any holes), classification "Cell", and its measurements (area, centroid,

@@ -15,13 +15,13 @@ struct NormalisationSettings {
 // ~50 px) and scales with the actual cell diameter: lengths linearly, areas quadratically.
 struct PostprocessSettings {
   double referenceDiameterPx = 50.0;
-  double holeAreaPx = 600.0;         // fill holes smaller than this
-  double minObjectAreaPx = 200.0;    // remove objects smaller than this
-  bool splitTouchingCells = true;    // marker-based watershed
-  double maxFilterSizePx = 30.0;     // maximum filter on the distance transform
-  double peakFootprintPx = 40.0;     // local maxima footprint
-  double minMarkerAreaPx = 25.0;     // drop marker blobs smaller than this
-  double compactness = 1.0;          // compact watershed (the reference code's 1)
+  double holeAreaPx = 600.0;       // fill holes smaller than this
+  double minObjectAreaPx = 200.0;  // remove objects smaller than this
+  bool splitTouchingCells = true;  // marker-based watershed
+  double maxFilterSizePx = 30.0;   // maximum filter on the distance transform
+  double peakFootprintPx = 40.0;   // local maxima footprint
+  double minMarkerAreaPx = 25.0;   // drop marker blobs smaller than this
+  double compactness = 1.0;        // compact watershed (the reference code's 1)
   // The authors' post-processing exactly (robomorelli/cell_counting_yellow, evaluation_utils.py
   // mask_post_processing): 4-connected objects and holes, holes touching the border filled too, watershed markers
   // from the peaks over the whole mask (a neighbour's higher peak within the footprint suppresses a small cell's),

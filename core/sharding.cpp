@@ -60,10 +60,12 @@ void orderShards(std::vector<NamedTable>& tables) {
   std::vector<const NamedTable*> byIndex(std::size_t(count) + 1, nullptr);
   for (const auto& [shard, table] : shards) {
     if (shard.count != count)
-      throw MergeError(table->name + " is a shard of " + std::to_string(shard.count) + ", the others of " + std::to_string(count));
+      throw MergeError(table->name + " is a shard of " + std::to_string(shard.count) + ", the others of " +
+                       std::to_string(count));
     if (shard.index < 1 || shard.index > count) throw MergeError(table->name + ": shard number out of range");
     if (byIndex[std::size_t(shard.index)])
-      throw MergeError(table->name + " repeats shard " + std::to_string(shard.index) + " (also " + byIndex[std::size_t(shard.index)]->name + ")");
+      throw MergeError(table->name + " repeats shard " + std::to_string(shard.index) + " (also " +
+                       byIndex[std::size_t(shard.index)]->name + ")");
     byIndex[std::size_t(shard.index)] = table;
   }
   for (int i = 1; i <= count; ++i)

@@ -43,8 +43,10 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   scan.imagesFolder = imagesFolderOf(folder);
   for (const std::string& image : imagesIn(scan.imagesFolder)) {
     SlideFiles slide{image, maskFileFor(folder, image), {}};
-    if (fs::is_regular_file(slide.mask, error)) slide.labels = labelsFileFor(slide.mask);
-    else slide.mask.clear();
+    if (fs::is_regular_file(slide.mask, error))
+      slide.labels = labelsFileFor(slide.mask);
+    else
+      slide.mask.clear();
     scan.slides.push_back(std::move(slide));
   }
   return scan;

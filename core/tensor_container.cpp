@@ -39,15 +39,19 @@ torch::ScalarType dtypeFromName(const std::string& name) {
 
 }  // namespace
 
-std::string writeTensorContainer(const std::string& magic, nlohmann::json header, const std::vector<NamedTensor>& tensors) {
+std::string writeTensorContainer(const std::string& magic, nlohmann::json header,
+                                 const std::vector<NamedTensor>& tensors) {
   if (magic.size() != kMagicSize) throw std::logic_error("container magic must be 16 bytes");
   nlohmann::json list = nlohmann::json::array();
   std::string payload;
   for (const auto& [name, value] : tensors) {
     const auto tensor = value.detach().to(torch::kCPU).contiguous();
     const auto bytes = static_cast<std::size_t>(tensor.numel()) * tensor.element_size();
-    list.push_back({{"name", name}, {"dtype", dtypeName(tensor.scalar_type())}, {"shape", tensor.sizes().vec()},
-                    {"offset", payload.size()}, {"bytes", bytes}});
+    list.push_back({{"name", name},
+                    {"dtype", dtypeName(tensor.scalar_type())},
+                    {"shape", tensor.sizes().vec()},
+                    {"offset", payload.size()},
+                    {"bytes", bytes}});
     // LibTorch stores tensors in the host's byte order; FluoCount targets little-endian hosts (x86-64, arm64).
     payload.append(static_cast<const char*>(tensor.data_ptr()), bytes);
   }
@@ -71,7 +75,8 @@ TensorContainer::TensorContainer(std::string bytes, const std::string& magic, co
     throw ContainerError(kind + " format version " + std::to_string(version) + " is not supported (expected " +
                          std::to_string(kFormatVersion) + ")");
   const auto headerSize = readLittleEndian<std::uint64_t>(bytes_, kMagicSize + 4);
-  if (headerSize > bytes_.size() - kFixedHeaderSize - 4) throw ContainerError("file is truncated (header runs past the end)");
+  if (headerSize > bytes_.size() - kFixedHeaderSize - 4)
+    throw ContainerError("file is truncated (header runs past the end)");
   const std::size_t checksumOffset = bytes_.size() - 4;
   if (crc32(bytes_.data(), checksumOffset) != readLittleEndian<std::uint32_t>(bytes_, checksumOffset))
     throw ContainerError("checksum mismatch: the file is truncated or corrupt");
@@ -114,7 +119,8 @@ void TensorContainer::copyInto(const std::string& name, torch::Tensor& destinati
     if (size != expectedSize || offset > payloadSize_ || size > payloadSize_ - offset)
       throw ContainerError("tensor '" + name + "' has an inconsistent size or offset");
     torch::NoGradGuard noGrad;
-    auto cpu = destination.is_cpu() && destination.is_contiguous() ? destination : torch::empty_like(destination, torch::kCPU);
+    auto cpu =
+        destination.is_cpu() && destination.is_contiguous() ? destination : torch::empty_like(destination, torch::kCPU);
     std::memcpy(cpu.data_ptr(), bytes_.data() + payloadOffset_ + offset, size);
     if (cpu.is_floating_point() && !torch::isfinite(cpu).all().item<bool>())
       throw ContainerError("tensor '" + name + "' holds NaN or infinite values");
@@ -128,8 +134,9 @@ torch::Tensor TensorContainer::read(const std::string& name) const {
   const auto found = entries_.find(name);
   if (found == entries_.end()) throw ContainerError("tensor '" + name + "' is missing");
   try {
-    auto tensor = torch::empty(found->second.at("shape").get<std::vector<std::int64_t>>(),
-                               torch::TensorOptions().dtype(dtypeFromName(found->second.at("dtype").get<std::string>())));
+    auto tensor =
+        torch::empty(found->second.at("shape").get<std::vector<std::int64_t>>(),
+                     torch::TensorOptions().dtype(dtypeFromName(found->second.at("dtype").get<std::string>())));
     copyInto(name, tensor);
     return tensor;
   } catch (const nlohmann::json::exception& e) {

@@ -26,7 +26,8 @@ struct NamedTensor {
 };
 
 // `header` is stored as given plus a "tensors" list. `magic` must be 16 characters.
-std::string writeTensorContainer(const std::string& magic, nlohmann::json header, const std::vector<NamedTensor>& tensors);
+std::string writeTensorContainer(const std::string& magic, nlohmann::json header,
+                                 const std::vector<NamedTensor>& tensors);
 
 class TensorContainer {
 public:

@@ -16,9 +16,9 @@ std::vector<double> defaultSweepThresholds();
 
 struct SweepImage {
   std::string name;
-  cv::Mat heatmap;                   // CV_32F in [0,1]
-  PostprocessSettings postprocess;   // scaled to this image's cell diameter
-  std::optional<Detection> truth;    // annotated cells, when the image has a mask
+  cv::Mat heatmap;                  // CV_32F in [0,1]
+  PostprocessSettings postprocess;  // scaled to this image's cell diameter
+  std::optional<Detection> truth;   // annotated cells, when the image has a mask
 };
 
 struct SweepPoint {

@@ -58,7 +58,6 @@ int ignoreWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
 
 }  // namespace
 
-
 std::uint64_t TiffLayout::decoderBlockBytes() const {
   const bool readAsRgba = bitsPerSample <= 8;
   const std::uint64_t bytesPerPixel = readAsRgba ? 4 : std::uint64_t(bitsPerSample / 8) * samplesPerPixel;
@@ -75,8 +74,8 @@ public:
     TIFFOpenOptionsSetMaxSingleMemAlloc(options.get(), tmsize_t(64) << 20);  // a directory needs far less
     TIFFOpenOptionsSetErrorHandlerExtR(options.get(), keepFirstError, &file_);
     TIFFOpenOptionsSetWarningHandlerExtR(options.get(), ignoreWarning, &file_);
-    tiff_.reset(TIFFClientOpenExt("image", "rm", &file_, readMemory, refuseWrite, seekMemory, closeMemory,
-                                  sizeOfMemory, noMapping, noUnmapping, options.get()));
+    tiff_.reset(TIFFClientOpenExt("image", "rm", &file_, readMemory, refuseWrite, seekMemory, closeMemory, sizeOfMemory,
+                                  noMapping, noUnmapping, options.get()));
     if (!tiff_) throw std::runtime_error(file_.firstError.empty() ? "not a readable TIFF" : file_.firstError);
   }
   TIFF* get() const { return tiff_.get(); }
@@ -182,11 +181,11 @@ void readPage(TIFF* t, const PageFormat& f, std::vector<cv::Mat>& planes, int fi
   for (int sample = 0; sample < (separate ? f.samples : 1); ++sample) {
     for (std::uint32_t y = 0; y < f.height; y += blockHeight) {
       for (std::uint32_t x = 0; x < (tiled ? f.width : 1); x += blockWidth) {
-        const tmsize_t read =
-            tiled ? TIFFReadEncodedTile(t, TIFFComputeTile(t, x, y, 0, static_cast<tsample_t>(sample)), block.data(),
-                                        static_cast<tmsize_t>(block.size()))
-                  : TIFFReadEncodedStrip(t, TIFFComputeStrip(t, y, static_cast<tsample_t>(sample)), block.data(),
-                                         static_cast<tmsize_t>(block.size()));
+        const tmsize_t read = tiled
+                                  ? TIFFReadEncodedTile(t, TIFFComputeTile(t, x, y, 0, static_cast<tsample_t>(sample)),
+                                                        block.data(), static_cast<tmsize_t>(block.size()))
+                                  : TIFFReadEncodedStrip(t, TIFFComputeStrip(t, y, static_cast<tsample_t>(sample)),
+                                                         block.data(), static_cast<tmsize_t>(block.size()));
         if (read < 0) throw std::runtime_error("corrupt image data");
         const int rows = static_cast<int>(std::min<std::uint32_t>(blockHeight, f.height - y));
         const int columns = static_cast<int>(std::min<std::uint32_t>(blockWidth, f.width - x));

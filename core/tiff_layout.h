@@ -20,8 +20,8 @@ struct TiffLayout {
   // Resolution as the file states it: pixels per resolutionUnit (1 none, 2 inch, 3 centimetre); 0 when absent.
   double xResolution = 0, yResolution = 0;
   std::uint16_t resolutionUnit = 0;
-  std::string description;  // ImageDescription: ImageJ's and OME-XML metadata live here
-  int pages = 1;            // images in the main chain of directories
+  std::string description;      // ImageDescription: ImageJ's and OME-XML metadata live here
+  int pages = 1;                // images in the main chain of directories
   bool separatePlanes = false;  // samples stored plane after plane (PlanarConfiguration 2)
 
   // Bytes OpenCV's TIFF decoder allocates for one strip or tile (it reads 8-bit images as RGBA, others as they are)

@@ -60,7 +60,8 @@ std::string today() {
 nlohmann::json sourcesJson(const std::vector<DatasetSource>& sources) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : sources)
-    list.push_back({{"folder", s.folder}, {"cell_diameter_px", s.cellDiameterPx}, {"augmentation_factor", s.augmentationFactor}});
+    list.push_back(
+        {{"folder", s.folder}, {"cell_diameter_px", s.cellDiameterPx}, {"augmentation_factor", s.augmentationFactor}});
   return list;
 }
 
@@ -146,10 +147,10 @@ private:
     network_->to(device_);
     best_->to(device_);
     copyWeights(*network_, *best_);
-    optimizer_ = std::make_unique<torch::optim::Adam>(network_->parameters(), torch::optim::AdamOptions(s_.learningRate));
+    optimizer_ =
+        std::make_unique<torch::optim::Adam>(network_->parameters(), torch::optim::AdamOptions(s_.learningRate));
     schedule_ = {s_.learningRateFactor, s_.learningRatePatience, s_.minimumLearningRate};
-    observer_.message("training " + architectureName(info_.architecture) + " on " +
-                      deviceDescription_);
+    observer_.message("training " + architectureName(info_.architecture) + " on " + deviceDescription_);
   }
 
   void prepareData() {
@@ -182,8 +183,9 @@ private:
     validationSamples_ = validationSamples(validationImages_, s_.cropSize, s_.cropStep);
     // The annotated cells as evaluate takes them (core/true_cells.h), at the model's scale.
     for (const auto& image : validationImages_) validationTruth_.push_back(measureLabels(image.trueCells));
-    observer_.message(std::to_string(trainImages_.size()) + " training and " + std::to_string(validationImages_.size()) +
-                      " validation images; " + std::to_string(samples_.size()) + " training crops per epoch");
+    observer_.message(std::to_string(trainImages_.size()) + " training and " +
+                      std::to_string(validationImages_.size()) + " validation images; " +
+                      std::to_string(samples_.size()) + " training crops per epoch");
   }
 
   Split splitFromFolders() {
@@ -240,9 +242,15 @@ private:
   }
 
   void saveState() {
-    const nlohmann::json state = {{"epoch", epoch_}, {"step", step_}, {"loss_sum", lossSum_},
-                                  {"schedule", schedule_.toJson()}, {"history", history_}, {"seed", s_.seed},
-                                  {"starting_model", startingModel_}, {"best_epoch", bestEpoch_}, {"best_f1", bestF1_}};
+    const nlohmann::json state = {{"epoch", epoch_},
+                                  {"step", step_},
+                                  {"loss_sum", lossSum_},
+                                  {"schedule", schedule_.toJson()},
+                                  {"history", history_},
+                                  {"seed", s_.seed},
+                                  {"starting_model", startingModel_},
+                                  {"best_epoch", bestEpoch_},
+                                  {"best_f1", bestF1_}};
     saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state});
   }
 
@@ -299,9 +307,12 @@ private:
   void measureStartingModel() {
     const double bestThreshold = validate();
     const EvaluationSummary atOwnThreshold = evaluateValidation(info_.threshold);
-    startingModel_ = {{"threshold", info_.threshold}, {"f1", atOwnThreshold.f1}, {"mae", atOwnThreshold.meanAbsoluteError},
+    startingModel_ = {{"threshold", info_.threshold},
+                      {"f1", atOwnThreshold.f1},
+                      {"mae", atOwnThreshold.meanAbsoluteError},
                       {"validation_loss", lastValidationLoss_},
-                      {"best_f1", lastValidationF1_}, {"best_threshold", bestThreshold}};
+                      {"best_f1", lastValidationF1_},
+                      {"best_threshold", bestThreshold}};
     recordEpoch(0, -1, bestThreshold);
     // The starting weights compete with every epoch: a fine-tune whose epochs all validate worse than the model
     // it started from keeps that model's weights instead of writing its least bad epoch.
@@ -309,8 +320,10 @@ private:
     bestF1_ = lastValidationF1_;
     bestEpoch_ = 0;
     char text[160];
-    std::snprintf(text, sizeof text, "the starting model on the validation images: F1 %.3f, count error %.1f at its "
-                  "threshold %.3f", atOwnThreshold.f1, atOwnThreshold.meanAbsoluteError, info_.threshold);
+    std::snprintf(text, sizeof text,
+                  "the starting model on the validation images: F1 %.3f, count error %.1f at its "
+                  "threshold %.3f",
+                  atOwnThreshold.f1, atOwnThreshold.meanAbsoluteError, info_.threshold);
     observer_.message(text);
     report(true, -1);
   }
@@ -326,9 +339,12 @@ private:
   }
 
   void recordEpoch(int epoch, double trainLoss, double bestThreshold) {
-    nlohmann::json entry = {{"epoch", epoch}, {"validation_loss", lastValidationLoss_},
-                            {"validation_f1", lastValidationF1_}, {"validation_mae", lastValidationMae_},
-                            {"best_threshold", bestThreshold}, {"learning_rate", learningRateOf(*optimizer_)}};
+    nlohmann::json entry = {{"epoch", epoch},
+                            {"validation_loss", lastValidationLoss_},
+                            {"validation_f1", lastValidationF1_},
+                            {"validation_mae", lastValidationMae_},
+                            {"best_threshold", bestThreshold},
+                            {"learning_rate", learningRateOf(*optimizer_)}};
     if (trainLoss >= 0) entry["train_loss"] = trainLoss;
     history_.push_back(entry);
   }
@@ -358,7 +374,8 @@ private:
     // The predictor shares the network (no copy); images are already at the canonical diameter.
     InferenceSettings inference = s_.inference;
     inference.threads = at::get_num_threads();
-    const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_}, inference);
+    const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_},
+                                     inference);
     std::vector<cv::Mat> heatmaps;
     for (const auto& image : validationImages_) {
       if (cancel_.load()) {
@@ -386,8 +403,9 @@ private:
     std::vector<ImageEvaluation> evaluations;
     const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
     for (std::size_t i = 0; i < validationImages_.size(); ++i)
-      evaluations.push_back(evaluateImage(validationImages_[i].name, detectObjects(lastHeatmaps_[i], threshold, postprocess),
-                                          validationTruth_[i], {info_.canonicalDiameterPx}));
+      evaluations.push_back(evaluateImage(validationImages_[i].name,
+                                          detectObjects(lastHeatmaps_[i], threshold, postprocess), validationTruth_[i],
+                                          {info_.canonicalDiameterPx}));
     return summarise(evaluations);
   }
 
@@ -449,28 +467,53 @@ private:
   nlohmann::json provenance(const TrainingOutcome& outcome) const {
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& p : outcome.sweep.points)
-      curve.push_back({{"threshold", p.threshold}, {"f1", p.f1}, {"precision", p.precision}, {"recall", p.recall},
+      curve.push_back({{"threshold", p.threshold},
+                       {"f1", p.f1},
+                       {"precision", p.precision},
+                       {"recall", p.recall},
                        {"count", p.totalCount}});
     const auto& v = outcome.validation;
-    return {{"trained_by", s_.trainedBy}, {"date", today()},
+    return {{"trained_by", s_.trainedBy},
+            {"date", today()},
             {"started_from", s_.initialModel.empty() ? "scratch" : s_.initialModel},
-            {"training_data", sourcesJson(s_.training)}, {"validation_data", sourcesJson(s_.validation)},
-            {"split", {{"seed", s_.seed}, {"train", namesJson(trainImages_)}, {"validation", namesJson(validationImages_)},
-                       {"held_out", std::vector<std::string>(s_.excludedImages.begin(), s_.excludedImages.end())}}},
-            {"settings", {{"crop_size", s_.cropSize}, {"crop_step", s_.cropStep}, {"batch_size", s_.batchSize},
-                          {"max_epochs", s_.maxEpochs}, {"learning_rate", s_.learningRate},
-                          {"weight_maps", s_.useWeightMaps},
-                          {"separate_touching_instances", s_.separateTouchingInstances}, {"oversampling", s_.useOversampling},
-                          {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
-                          {"weight_normaliser", weightNormaliser_}, {"steps_per_epoch", stepsPerEpoch()}}},
-            {"epochs", outcome.epochs}, {"selected_epoch", outcome.selectedEpoch}, {"selection", selectionName()},
-            {"kept_starting_weights", outcome.keptStartingWeights}, {"history", history_}, {"threshold_curve", curve},
+            {"training_data", sourcesJson(s_.training)},
+            {"validation_data", sourcesJson(s_.validation)},
+            {"split",
+             {{"seed", s_.seed},
+              {"train", namesJson(trainImages_)},
+              {"validation", namesJson(validationImages_)},
+              {"held_out", std::vector<std::string>(s_.excludedImages.begin(), s_.excludedImages.end())}}},
+            {"settings",
+             {{"crop_size", s_.cropSize},
+              {"crop_step", s_.cropStep},
+              {"batch_size", s_.batchSize},
+              {"max_epochs", s_.maxEpochs},
+              {"learning_rate", s_.learningRate},
+              {"weight_maps", s_.useWeightMaps},
+              {"separate_touching_instances", s_.separateTouchingInstances},
+              {"oversampling", s_.useOversampling},
+              {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
+              {"weight_normaliser", weightNormaliser_},
+              {"steps_per_epoch", stepsPerEpoch()}}},
+            {"epochs", outcome.epochs},
+            {"selected_epoch", outcome.selectedEpoch},
+            {"selection", selectionName()},
+            {"kept_starting_weights", outcome.keptStartingWeights},
+            {"history", history_},
+            {"threshold_curve", curve},
             {"starting_model_validation", startingModel_},
-            {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold) : nlohmann::json(nullptr)},
+            {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold)
+                                                  : nlohmann::json(nullptr)},
             {"argmax_f1_threshold", outcome.sweep.points[outcome.sweep.argmaxF1.value_or(0)].threshold},
-            {"validation_metrics", {{"threshold", outcome.threshold}, {"f1", v.f1}, {"precision", v.precision},
-                                    {"recall", v.recall}, {"accuracy", v.accuracy}, {"mae", v.meanAbsoluteError},
-                                    {"medae", v.medianAbsoluteError}, {"mpe", v.meanPercentageError}}}};
+            {"validation_metrics",
+             {{"threshold", outcome.threshold},
+              {"f1", v.f1},
+              {"precision", v.precision},
+              {"recall", v.recall},
+              {"accuracy", v.accuracy},
+              {"mae", v.meanAbsoluteError},
+              {"medae", v.medianAbsoluteError},
+              {"mpe", v.meanPercentageError}}}};
   }
 
   const TrainingSettings& s_;
@@ -492,7 +535,7 @@ private:
   double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1, lastValidationMae_ = -1;
   nlohmann::json history_ = nlohmann::json::array();
   nlohmann::json startingModel_ = nullptr;  // a fine-tune's starting model on the validation images
-  int bestEpoch_ = 0;  // whose weights best_ holds (0: the starting weights)
+  int bestEpoch_ = 0;                       // whose weights best_ holds (0: the starting weights)
   double bestF1_ = -1;
   std::vector<cv::Mat> lastHeatmaps_;
   Clock::time_point start_;
@@ -500,7 +543,8 @@ private:
 
 }  // namespace
 
-TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer, const std::atomic<bool>& cancel) {
+TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer,
+                           const std::atomic<bool>& cancel) {
   return TrainingRun(settings, observer, cancel).run();
 }
 

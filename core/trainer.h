@@ -28,8 +28,8 @@ struct TrainingSettings {
   double validationFraction = 0.3;
   std::set<std::string> excludedImages;  // image file names never trained or validated on (a held-out test split)
   Architecture architecture = Architecture::CResUnet;
-  std::string initialModel;  // fine-tune from this model file; empty: from scratch
-  double canonicalDiameterPx = 50;  // the network's working cell size; every image is resampled to it
+  std::string initialModel;           // fine-tune from this model file; empty: from scratch
+  double canonicalDiameterPx = 50;    // the network's working cell size; every image is resampled to it
   double defaultCellDiameterPx = 50;  // recorded in the model: the diameter assumed when a user gives none
   NormalisationSettings normalisation;
   int cropSize = 512;
@@ -50,7 +50,11 @@ struct TrainingSettings {
   // Which weights the run writes: those of the epoch of lowest validation loss (docs/method.md: keep the best
   // checkpoint), of highest validation F1, or of the last epoch. A fine-tune's starting weights compete as
   // epoch 0 under the first two.
-  enum class Selection { LowestValidationLoss, HighestValidationF1, LastEpoch } selection = Selection::LowestValidationLoss;
+  enum class Selection {
+    LowestValidationLoss,
+    HighestValidationF1,
+    LastEpoch
+  } selection = Selection::LowestValidationLoss;
   bool useOversampling = true;
   int artifactOversampling = 150;
   std::vector<ArtifactCrop> artifacts;
@@ -61,15 +65,15 @@ struct TrainingSettings {
   InferenceSettings inference;  // device and threads, for training and validation
   std::string outputModel;
   bool overwriteOutput = false;  // an existing outputModel is an error unless this is set
-  std::string checkpoint;  // empty: outputModel + ".checkpoint"
+  std::string checkpoint;        // empty: outputModel + ".checkpoint"
   bool resume = false;
   std::string trainedBy = "fluocount-cli train";  // recorded in the model's provenance
 };
 
 struct TrainingProgress {
-  int epoch = 0, maxEpochs = 0;        // epoch counts from 1
+  int epoch = 0, maxEpochs = 0;  // epoch counts from 1
   int step = 0, stepsPerEpoch = 0;
-  double trainLoss = 0;                // running mean over this epoch; -1 for "epoch 0", the starting model
+  double trainLoss = 0;  // running mean over this epoch; -1 for "epoch 0", the starting model
   // Of the last finished epoch, -1 before the first: loss on validation crops, and F1 and count MAE on the full
   // validation images at the threshold of best F1.
   double validationLoss = -1, validationF1 = -1, validationMae = -1;
@@ -88,9 +92,9 @@ public:
 struct TrainingOutcome {
   enum class Status { Finished, EarlyStopped, Cancelled } status = Status::Finished;
   int epochs = 0;
-  std::string modelPath;       // empty when cancelled
+  std::string modelPath;  // empty when cancelled
   std::string checkpointPath;
-  double threshold = 0;        // chosen by Kneedle (argmax F1 when the curve has no knee)
+  double threshold = 0;          // chosen by Kneedle (argmax F1 when the curve has no knee)
   EvaluationSummary validation;  // at that threshold, on the full validation images
   // A fine-tune's starting model on the same validation images at its own threshold (nothing from scratch).
   std::optional<double> startingF1, startingMae;
@@ -101,6 +105,7 @@ struct TrainingOutcome {
 };
 
 // Throws ImageError / ModelFileError / CheckpointError / FileWriteError with clear messages on bad input.
-TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer, const std::atomic<bool>& cancel);
+TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer,
+                           const std::atomic<bool>& cancel);
 
 }  // namespace fluocount

@@ -21,7 +21,8 @@ namespace fluocount {
 namespace fs = std::filesystem;
 
 std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
-  std::uint64_t z = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^ c * 0x94D049BB133111EBull;
+  std::uint64_t z =
+      a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^ c * 0x94D049BB133111EBull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
@@ -31,8 +32,11 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   DatasetScan scan;
   for (const auto& source : sources) {
     for (const SlideFiles& slide : scanAnnotatedDataset(source.folder).slides) {
-      if (slide.mask.empty()) scan.withoutMask.push_back(slide.image);
-      else scan.examples.push_back({slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
+      if (slide.mask.empty())
+        scan.withoutMask.push_back(slide.image);
+      else
+        scan.examples.push_back(
+            {slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
     }
   }
   return scan;
@@ -186,9 +190,11 @@ std::vector<CropSample> trainingSamples(const std::vector<PreparedImage>& images
     for (const cv::Point& origin : cropGrid(images[i].rgb.size(), cropSize, step))
       for (int k = 0; k < augmentationFactors[i]; ++k) samples.push_back({int(i), origin, true});
   for (const ArtifactCrop& artifact : artifacts) {
-    const auto image = std::find_if(images.begin(), images.end(), [&](const auto& p) { return p.name == artifact.imageName; });
+    const auto image =
+        std::find_if(images.begin(), images.end(), [&](const auto& p) { return p.name == artifact.imageName; });
     if (image == images.end()) continue;  // the flagged image is in the validation split
-    const cv::Point origin(int(std::lround(artifact.origin.x * image->scale)), int(std::lround(artifact.origin.y * image->scale)));
+    const cv::Point origin(int(std::lround(artifact.origin.x * image->scale)),
+                           int(std::lround(artifact.origin.y * image->scale)));
     for (int k = 0; k < oversampling; ++k) samples.push_back({int(image - images.begin()), origin, true});
   }
   return samples;
@@ -197,7 +203,8 @@ std::vector<CropSample> trainingSamples(const std::vector<PreparedImage>& images
 std::vector<CropSample> validationSamples(const std::vector<PreparedImage>& images, int cropSize, int step) {
   std::vector<CropSample> samples;
   for (std::size_t i = 0; i < images.size(); ++i)
-    for (const cv::Point& origin : cropGrid(images[i].rgb.size(), cropSize, step)) samples.push_back({int(i), origin, false});
+    for (const cv::Point& origin : cropGrid(images[i].rgb.size(), cropSize, step))
+      samples.push_back({int(i), origin, false});
   return samples;
 }
 

@@ -23,8 +23,8 @@ namespace fluocount {
 // One annotated folder in the FNC layout (images/ + masks/, same stems).
 struct DatasetSource {
   std::string folder;
-  double cellDiameterPx = 50;   // typical cell diameter in this folder's images
-  int augmentationFactor = 4;   // docs/method.md: 10 for hand-segmented images, 4 for the others
+  double cellDiameterPx = 50;  // typical cell diameter in this folder's images
+  int augmentationFactor = 4;  // docs/method.md: 10 for hand-segmented images, 4 for the others
 };
 
 struct TrainingExample {
@@ -53,13 +53,13 @@ Split splitExamples(std::vector<TrainingExample> examples, double validationFrac
 
 // An annotated image at the model's canonical cell diameter.
 struct PreparedImage {
-  std::string name;      // file name of the image
-  double scale = 1;      // canonical / own cell diameter
-  cv::Mat rgb;           // CV_32FC3 in [0,1]
-  cv::Mat mask;          // CV_32F, 0/1
-  cv::Mat weights;       // CV_32F, unnormalised weight map (>= 1)
-  cv::Mat trueCells;     // CV_32S at the model's scale: the annotated cells by core/true_cells.h, for validation
-  std::string truthNote; // why instance labels that exist were set aside (empty otherwise)
+  std::string name;       // file name of the image
+  double scale = 1;       // canonical / own cell diameter
+  cv::Mat rgb;            // CV_32FC3 in [0,1]
+  cv::Mat mask;           // CV_32F, 0/1
+  cv::Mat weights;        // CV_32F, unnormalised weight map (>= 1)
+  cv::Mat trueCells;      // CV_32S at the model's scale: the annotated cells by core/true_cells.h, for validation
+  std::string truthNote;  // why instance labels that exist were set aside (empty otherwise)
 };
 
 // Background pixels where two touching instances meet: every labelled pixel with a differently labelled 8-neighbour
@@ -115,8 +115,8 @@ std::vector<CropSample> validationSamples(const std::vector<PreparedImage>& imag
 // seed derived from (seed, k), so the batches do not depend on thread timing and a resumed run sees the same ones.
 class BatchProducer {
 public:
-  BatchProducer(const std::vector<PreparedImage>& images, std::vector<CropSample> samples, int batchSize,
-                int cropSize, double weightNormaliser, const AugmentationSettings& augmentation, std::uint64_t seed,
+  BatchProducer(const std::vector<PreparedImage>& images, std::vector<CropSample> samples, int batchSize, int cropSize,
+                double weightNormaliser, const AugmentationSettings& augmentation, std::uint64_t seed,
                 std::size_t firstBatch = 0, std::size_t queueDepth = 3);
   ~BatchProducer();
   BatchProducer(const BatchProducer&) = delete;

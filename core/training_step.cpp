@@ -4,7 +4,8 @@ namespace fluocount {
 
 torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& target, const torch::Tensor& weights,
                               const LossSettings& settings) {
-  auto pixelWeights = target * (settings.cellClassWeight - settings.backgroundClassWeight) + settings.backgroundClassWeight;
+  auto pixelWeights =
+      target * (settings.cellClassWeight - settings.backgroundClassWeight) + settings.backgroundClassWeight;
   if (settings.useWeightMaps && weights.defined()) pixelWeights = pixelWeights * weights;
   return torch::binary_cross_entropy_with_logits(logits, target, pixelWeights, /*pos_weight=*/{}, at::Reduction::Mean);
 }
@@ -35,9 +36,12 @@ double PlateauSchedule::update(double validationLoss, double learningRate) {
 }
 
 nlohmann::json PlateauSchedule::toJson() const {
-  return {{"factor", factor}, {"patience", patience}, {"minimum", minimum},
+  return {{"factor", factor},
+          {"patience", patience},
+          {"minimum", minimum},
           {"best", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
-          {"epochs_without_improvement", epochsWithoutImprovement}, {"epochs_since_reduction", epochsSinceReduction}};
+          {"epochs_without_improvement", epochsWithoutImprovement},
+          {"epochs_since_reduction", epochsSinceReduction}};
 }
 
 void PlateauSchedule::fromJson(const nlohmann::json& json) {

@@ -10,9 +10,9 @@
 namespace fluocount {
 
 struct LossSettings {
-  double cellClassWeight = 1.5;        // the reference code's (the paper's text states the reverse)
+  double cellClassWeight = 1.5;  // the reference code's (the paper's text states the reverse)
   double backgroundClassWeight = 1.0;
-  bool useWeightMaps = true;           // false: class weights only (the paper's "no WM" ablation)
+  bool useWeightMaps = true;  // false: class weights only (the paper's "no WM" ablation)
 };
 
 // Mean over pixels of class_weight(y) * W(x) * BCE(y, sigmoid(logits)). weights may be undefined without maps.
@@ -27,7 +27,7 @@ double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& opti
 // below minimum; counts epochs without improvement for early stopping.
 struct PlateauSchedule {
   double factor = 0.7;
-  int patience = 4;            // the paper's; the reference code used 5
+  int patience = 4;  // the paper's; the reference code used 5
   double minimum = 9e-8;
   double best = std::numeric_limits<double>::infinity();
   int epochsWithoutImprovement = 0;

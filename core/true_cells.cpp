@@ -17,7 +17,8 @@ std::string disagreement(const cv::Mat& labels, const cv::Mat& mask) {
   cv::Mat differing;
   cv::bitwise_xor(labels != 0, mask != 0, differing);
   const int pixels = cv::countNonZero(differing);
-  if (pixels) return "their cells differ from the mask's in " + std::to_string(pixels) + " pixel(s) (mask edited since?)";
+  if (pixels)
+    return "their cells differ from the mask's in " + std::to_string(pixels) + " pixel(s) (mask edited since?)";
   return {};
 }
 

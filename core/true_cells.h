@@ -23,7 +23,6 @@ struct TrueCells {
   std::string note;  // why labels that exist were not used (empty otherwise)
 };
 
-
 // mask: CV_8U, non-zero = cell. labelsPath may be empty. useLabels false: components even where labels exist
 // (fluocount-cli evaluate --mask-components).
 TrueCells trueCellsOf(const cv::Mat& mask, const std::string& labelsPath, bool useLabels = true);

@@ -12,7 +12,7 @@ struct FloodEntry {
   float priority;
   std::uint64_t age;  // first in, first out among equal priorities, as in scikit-image
   int index;
-  int sourceIndex;    // the seed pixel this flood started from (for compactness)
+  int sourceIndex;  // the seed pixel this flood started from (for compactness)
   int label;
 };
 

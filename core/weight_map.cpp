@@ -48,7 +48,8 @@ void addContribution(const cv::Mat& component, cv::Mat& sum, double sigma) {
 
 cv::Mat finish(const PreparedMask& p, cv::Mat sum, const WeightMapSettings& s) {
   cv::Mat region;
-  cv::dilate(p.cleaned, region, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(s.regionOfInterestPx, s.regionOfInterestPx)));
+  cv::dilate(p.cleaned, region,
+             cv::getStructuringElement(cv::MORPH_RECT, cv::Size(s.regionOfInterestPx, s.regionOfInterestPx)));
   sum.setTo(0, region == 0);
   cv::max(sum, 1.0, sum);
   cv::Mat cells = sum.mul(s.cellFactor);

@@ -32,9 +32,18 @@ std::uint32_t crcOf(const std::string& data) {
 class Reader {
 public:
   explicit Reader(const std::string& bytes) : bytes_(bytes) {}
-  std::uint32_t u16(std::size_t at) const { need(at, 2); return byte(at) | byte(at + 1) << 8; }
-  std::uint32_t u32(std::size_t at) const { need(at, 4); return u16(at) | u16(at + 2) << 16; }
-  std::string text(std::size_t at, std::size_t length) const { need(at, length); return bytes_.substr(at, length); }
+  std::uint32_t u16(std::size_t at) const {
+    need(at, 2);
+    return byte(at) | byte(at + 1) << 8;
+  }
+  std::uint32_t u32(std::size_t at) const {
+    need(at, 4);
+    return u16(at) | u16(at + 2) << 16;
+  }
+  std::string text(std::size_t at, std::size_t length) const {
+    need(at, length);
+    return bytes_.substr(at, length);
+  }
   void need(std::size_t at, std::size_t length) const {
     if (at > bytes_.size() || length > bytes_.size() - at) throw ZipError("the archive is cut short");
   }
@@ -67,10 +76,10 @@ std::string zipArchive(const std::vector<ZipEntry>& entries) {
     const std::uint32_t crc = crcOf(entry.data), size = static_cast<std::uint32_t>(entry.data.size());
     const std::uint32_t offset = static_cast<std::uint32_t>(archive.size());
     put32(archive, kLocalHeader);
-    put16(archive, 20);       // version needed: 2.0
-    put16(archive, 1 << 11);  // names are UTF-8
-    put16(archive, 0);        // stored
-    put16(archive, 0);        // time
+    put16(archive, 20);            // version needed: 2.0
+    put16(archive, 1 << 11);       // names are UTF-8
+    put16(archive, 0);             // stored
+    put16(archive, 0);             // time
     put16(archive, (1 << 5) | 1);  // date: 1980-01-01, so that the archive's bytes depend on its content only
     put32(archive, crc);
     put32(archive, size);

@@ -29,10 +29,14 @@ int main(int argc, char** argv) {
     optimizer = std::make_unique<torch::optim::Adam>(network->parameters(), torch::optim::AdamOptions(1e-3));
   }
   for (int k = 0;; ++k) {
-    if (mode == "mask") saveMask(path, test::crashMask(realMask, k));
-    else if (mode == "csv") writeFileAtomically(path, test::crashTable(k));
-    else if (mode == "checkpoint") saveCheckpoint(path, {network.get(), optimizer.get(), best.get(), {{"round", k}}});
-    else return 2;
+    if (mode == "mask")
+      saveMask(path, test::crashMask(realMask, k));
+    else if (mode == "csv")
+      writeFileAtomically(path, test::crashTable(k));
+    else if (mode == "checkpoint")
+      saveCheckpoint(path, {network.get(), optimizer.get(), best.get(), {{"round", k}}});
+    else
+      return 2;
     if (k == 0) {
       std::printf("ready\n");
       std::fflush(stdout);

@@ -101,11 +101,13 @@ private slots:
     for (const double zoom : {1.5, 0.75}) {
       geometry.minZoom = geometry.maxZoom = zoom;
       const int size = int(std::lround(side * zoom));
-      const cv::Point origin(int(std::lround(centre.x - (size - 1) / 2.0)), int(std::lround(centre.y - (size - 1) / 2.0)));
+      const cv::Point origin(int(std::lround(centre.x - (size - 1) / 2.0)),
+                             int(std::lround(centre.y - (size - 1) / 2.0)));
       const TrainingCrop zoomed = makeCrop(slide.rgb, slide.mask, slide.weights, origin, size, true, geometry, 5);
       const double ratio = double(cv::countNonZero(zoomed.mask)) / bestArea;
       qInfo("zoom %.2f: cell area x%.3f (expected x%.3f)", zoom, ratio, zoom * zoom);
-      QVERIFY2(std::abs(ratio / (zoom * zoom) - 1) < 0.05, qPrintable(QString("zoom %1: area ratio %2").arg(zoom).arg(ratio)));
+      QVERIFY2(std::abs(ratio / (zoom * zoom) - 1) < 0.05,
+               qPrintable(QString("zoom %1: area ratio %2").arg(zoom).arg(ratio)));
     }
     geometry.minZoom = 0.67;
     geometry.maxZoom = 1.5;

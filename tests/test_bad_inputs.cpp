@@ -39,7 +39,8 @@ int casesRun = 0;
 
 std::string encoded(const char* extension, const cv::Mat& image, const std::vector<int>& parameters = {}) {
   std::vector<uchar> bytes;
-  if (!cv::imencode(extension, image, bytes, parameters)) throw std::runtime_error(std::string("cannot encode ") + extension);
+  if (!cv::imencode(extension, image, bytes, parameters))
+    throw std::runtime_error(std::string("cannot encode ") + extension);
   return std::string(bytes.begin(), bytes.end());
 }
 
@@ -53,8 +54,11 @@ void expectClearError(const std::string& path, const std::function<void()>& call
     call();
   } catch (const E& e) {
     const QString message = QString::fromUtf8(e.what());
-    QVERIFY2(message.contains(QString::fromStdString(fileName(path))), qPrintable("does not name the file: " + message));
-    if (what) QVERIFY2(message.contains(what, Qt::CaseInsensitive), qPrintable("does not say '" + QString(what) + "': " + message));
+    QVERIFY2(message.contains(QString::fromStdString(fileName(path))),
+             qPrintable("does not name the file: " + message));
+    if (what)
+      QVERIFY2(message.contains(what, Qt::CaseInsensitive),
+               qPrintable("does not say '" + QString(what) + "': " + message));
     return;
   }
   QFAIL(qPrintable(QString::fromStdString("accepted " + path)));
@@ -87,26 +91,31 @@ std::string jpegClaiming(std::string jpeg, std::uint16_t width, std::uint16_t he
 std::string tiffWithChannels(const cv::Mat& gray, int channels) {
   std::string out;
   auto u16 = [&out](unsigned v) { out.push_back(char(v & 0xFF)), out.push_back(char(v >> 8)); };
-  auto u32 = [&out](unsigned v) { for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xFF)); };
-  const unsigned width = unsigned(gray.cols), height = unsigned(gray.rows), pixels = width * height * unsigned(channels);
+  auto u32 = [&out](unsigned v) {
+    for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xFF));
+  };
+  const unsigned width = unsigned(gray.cols), height = unsigned(gray.rows),
+                 pixels = width * height * unsigned(channels);
   const int entries = 11;
   const unsigned ifd = 8, arrays = ifd + 2 + entries * 12 + 4, data = arrays + 4 * unsigned(channels);
   out += "II";
   u16(42);
   u32(ifd);
   u16(entries);
-  auto entry = [&](unsigned tag, unsigned type, unsigned count, unsigned value) { u16(tag), u16(type), u32(count), u32(value); };
+  auto entry = [&](unsigned tag, unsigned type, unsigned count, unsigned value) {
+    u16(tag), u16(type), u32(count), u32(value);
+  };
   entry(256, 4, 1, width);
   entry(257, 4, 1, height);
   entry(258, 3, unsigned(channels), channels <= 2 ? (8u | (8u << 16)) : arrays);  // BitsPerSample
-  entry(259, 3, 1, 1);                                                                 // no compression
-  entry(262, 3, 1, 1);                                                                 // min-is-black
-  entry(273, 4, 1, data);                                                              // strip offset
-  entry(277, 3, 1, unsigned(channels));                                                // samples per pixel
-  entry(278, 4, 1, height);                                                            // rows per strip
-  entry(279, 4, 1, pixels);                                                            // strip bytes
-  entry(284, 3, 1, 1);                                                                 // interleaved
-  entry(338, 3, unsigned(channels - 1), 0);                                            // extra samples: unspecified
+  entry(259, 3, 1, 1);                                                            // no compression
+  entry(262, 3, 1, 1);                                                            // min-is-black
+  entry(273, 4, 1, data);                                                         // strip offset
+  entry(277, 3, 1, unsigned(channels));                                           // samples per pixel
+  entry(278, 4, 1, height);                                                       // rows per strip
+  entry(279, 4, 1, pixels);                                                       // strip bytes
+  entry(284, 3, 1, 1);                                                            // interleaved
+  entry(338, 3, unsigned(channels - 1), 0);                                       // extra samples: unspecified
   u32(0);
   for (int c = 0; c < channels; ++c) u16(8);
   out.resize(data, '\0');
@@ -120,7 +129,9 @@ std::string tiffWithChannels(const cv::Mat& gray, int channels) {
 // strip: the first directory's RowsPerStrip entry is rewritten as a LONG.
 std::string lzwTiffClaimingRowsPerStrip(const cv::Mat& image, std::uint32_t rows) {
   std::string tiff = encoded(".tiff", image, {cv::IMWRITE_TIFF_COMPRESSION, 5});
-  auto u16At = [&](std::size_t at) { return unsigned(std::uint8_t(tiff[at])) | unsigned(std::uint8_t(tiff[at + 1])) << 8; };
+  auto u16At = [&](std::size_t at) {
+    return unsigned(std::uint8_t(tiff[at])) | unsigned(std::uint8_t(tiff[at + 1])) << 8;
+  };
   if (tiff.compare(0, 2, "II") != 0) throw std::runtime_error("expected a little-endian TIFF");
   std::size_t ifd = 0;
   for (int i = 3; i >= 0; --i) ifd = (ifd << 8) | std::uint8_t(tiff[4 + i]);
@@ -254,19 +265,33 @@ private slots:
     const std::string mismatched = path("mismatched stack.tif");
     test::writeTiff(mismatched, {planes[2], planes[1](cv::Rect(0, 0, 100, 80)).clone()},
                     {"ImageJ=1.54f\nimages=2\nchannels=2\n"});
-    expectClearError<ImageError>(mismatched, [&] { loadImage(mismatched); }, "page 2");
-    expectClearError<ImageError>(stack, [&] { selectChannels(loadImage(stack), {4}); }, "channel 4");
+    expectClearError<ImageError>(
+        mismatched, [&] { loadImage(mismatched); }, "page 2");
+    expectClearError<ImageError>(
+        stack, [&] { selectChannels(loadImage(stack), {4}); }, "channel 4");
   }
 
   void decompressionBombsAreRefusedBeforeDecoding() {
     const std::string png = put("bomb.png", pngClaiming(png_, 100000, 100000));
-    expectClearError<ImageError>(png, [&] { loadImage(png); }, "pixels");
+    expectClearError<ImageError>(
+        png, [&] { loadImage(png); }, "pixels");
     const std::string jpeg = put("bomb.jpg", jpegClaiming(jpeg_, 65000, 65000));
-    expectClearError<ImageError>(jpeg, [&] { loadImage(jpeg); }, "pixels");
+    expectClearError<ImageError>(
+        jpeg, [&] { loadImage(jpeg); }, "pixels");
     // A large but honest image under a small limit: refused from the header alone.
     const std::string big = put("big.png", png_);
-    expectClearError<ImageError>(big, [&] { loadImage(big, {1000, 1u << 30}); }, "pixels");
-    expectClearError<ImageError>(big, [&] { loadImage(big, {200'000'000, 100}); }, "bytes");
+    expectClearError<ImageError>(
+        big,
+        [&] {
+          loadImage(big, {1000, 1u << 30});
+        },
+        "pixels");
+    expectClearError<ImageError>(
+        big,
+        [&] {
+          loadImage(big, {200'000'000, 100});
+        },
+        "bytes");
   }
 
   // A TIFF header can declare strips far taller than the image; OpenCV's decoder sizes its buffer by the strip
@@ -275,13 +300,16 @@ private slots:
     cv::Mat gray;
     cv::cvtColor(slide_, gray, cv::COLOR_BGR2GRAY);
     const std::string hostile = put("tall strips.tif", lzwTiffClaimingRowsPerStrip(gray, 4'000'000));
-    expectClearError<ImageError>(hostile, [&] { loadImage(hostile); }, "strips");
-    expectClearError<ImageError>(hostile, [&] { loadMask(hostile); }, "strips");
+    expectClearError<ImageError>(
+        hostile, [&] { loadImage(hostile); }, "strips");
+    expectClearError<ImageError>(
+        hostile, [&] { loadMask(hostile); }, "strips");
     // A crop small enough for OpenCV to write as one strip, whose header then says so in the three usual ways.
     const cv::Mat small = gray(cv::Rect(0, 0, 64, 48)).clone();
     for (std::uint32_t rows : {std::uint32_t(small.rows), std::uint32_t(small.rows) + 7, 0xFFFFFFFFu}) {
       ++casesRun;
-      const std::string honest = put("strip of " + std::to_string(rows) + " rows.tif", lzwTiffClaimingRowsPerStrip(small, rows));
+      const std::string honest =
+          put("strip of " + std::to_string(rows) + " rows.tif", lzwTiffClaimingRowsPerStrip(small, rows));
       const RawImage image = loadImage(honest);
       QCOMPARE(image.pixels.size(), small.size());
       QCOMPARE(cv::norm(image.pixels, small, cv::NORM_INF), 0.0);
@@ -292,7 +320,12 @@ private slots:
       QFile file(input);
       QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(input));
       const std::string tiff = put(std::string(finding) + ".tif", file.readAll().mid(1).toStdString());
-      expectClearError<ImageError>(tiff, [&] { loadMask(tiff, {64, 64}, "image.png"); }, "strips");
+      expectClearError<ImageError>(
+          tiff,
+          [&] {
+            loadMask(tiff, {64, 64}, "image.png");
+          },
+          "strips");
     }
   }
 
@@ -327,7 +360,8 @@ private slots:
     const std::string twoChannels = put("two channels.tif", tiffWithChannels(gray, 2));
     const std::string fiveChannels = put("five channels.tif", tiffWithChannels(gray, 5));
     ++casesRun;
-    expectClearError<ImageError>(floating, [&] { loadImage(floating); }, "only 8- and 16-bit");
+    expectClearError<ImageError>(
+        floating, [&] { loadImage(floating); }, "only 8- and 16-bit");
     // Two samples per pixel (gray + alpha, or two stains): the first is the image.
     ++casesRun;
     const RawImage two = loadImage(twoChannels);
@@ -336,12 +370,14 @@ private slots:
     QCOMPARE(cv::norm(two.pixels, gray, cv::NORM_INF), 0.0);
     // Five samples with extra-sample roles libtiff rejects: refused, naming the file.
     ++casesRun;
-    expectClearError<ImageError>(fiveChannels, [&] { loadImage(fiveChannels); }, "TIFF");
+    expectClearError<ImageError>(
+        fiveChannels, [&] { loadImage(fiveChannels); }, "TIFF");
   }
 
   void badMasks() {
     const std::string wrongSize = put("wrong size mask.png", encoded(".png", mask_(cv::Rect(0, 0, 50, 50)).clone()));
-    expectClearError<ImageError>(wrongSize, [&] { loadMask(wrongSize, mask_.size(), "the slide.png"); }, "the slide.png");
+    expectClearError<ImageError>(
+        wrongSize, [&] { loadMask(wrongSize, mask_.size(), "the slide.png"); }, "the slide.png");
     // Non-binary values (anti-aliased or 16-bit label masks): any non-zero pixel is a cell.
     ++casesRun;
     cv::Mat graded;
@@ -397,10 +433,14 @@ private slots:
                                            return info;
                                          }())}}) {
       const std::string file = put(name, content);
-      expectClearError<CheckpointError>(file, [&] { loadCheckpoint(file, {network.get(), &optimizer, best.get(), {}}); });
+      expectClearError<CheckpointError>(file, [&] {
+        loadCheckpoint(file, {network.get(), &optimizer, best.get(), {}});
+      });
     }
     // Another architecture's checkpoint.
-    expectClearError<CheckpointError>(good, [&] { loadCheckpoint(good, {unet.get(), &unetOptimizer, unetBest.get(), {}}); });
+    expectClearError<CheckpointError>(good, [&] {
+      loadCheckpoint(good, {unet.get(), &unetOptimizer, unetBest.get(), {}});
+    });
   }
 
   void damagedProjectStates() {
@@ -409,10 +449,12 @@ private slots:
     const QByteArray good = ui::serialiseProjectState(state);
     QByteArray future = good;
     future.replace("\"version\": 1", "\"version\": 99");
-    const std::pair<const char*, QByteArray> cases[] = {
-        {"truncated", good.left(good.size() / 2)}, {"newer FluoCount", future}, {"not JSON", "hello"},
-        {"binary", QByteArray::fromStdString(png_)}, {"another format", "{\"format\": \"something-else\"}"},
-        {"empty", ""}};
+    const std::pair<const char*, QByteArray> cases[] = {{"truncated", good.left(good.size() / 2)},
+                                                        {"newer FluoCount", future},
+                                                        {"not JSON", "hello"},
+                                                        {"binary", QByteArray::fromStdString(png_)},
+                                                        {"another format", "{\"format\": \"something-else\"}"},
+                                                        {"empty", ""}};
     for (const auto& [what, bytes] : cases) {
       ++casesRun;
       QString problem;
@@ -444,8 +486,10 @@ private slots:
       damaged.replace(at, end - at, bad);
       const auto read = ui::parseProjectState(damaged, nullptr);
       QVERIFY2(read, bad);
-      if (field == "\"channels\"") QVERIFY2(read->settings.channels.empty(), bad);
-      else QVERIFY2(!read->settings.pixelSizeUm, bad);
+      if (field == "\"channels\"")
+        QVERIFY2(read->settings.channels.empty(), bad);
+      else
+        QVERIFY2(!read->settings.pixelSizeUm, bad);
     }
   }
 
@@ -518,7 +562,8 @@ private slots:
       const std::string table = (folder + "/counts.csv").toStdString();
       expectClearError<FileWriteError>(table, [&] { writeFileAtomically(table, std::string(4096, 'x')); });
       const std::string heatmap = (folder + "/slide.fchm").toStdString();
-      expectClearError<FileWriteError>(heatmap, [&] { saveHeatmap(heatmap, cv::Mat(64, 64, CV_32F, cv::Scalar(0.5))); });
+      expectClearError<FileWriteError>(heatmap,
+                                       [&] { saveHeatmap(heatmap, cv::Mat(64, 64, CV_32F, cv::Scalar(0.5))); });
     });
     QCOMPARE(temporariesIn(folder), 0);
     QVERIFY(!fs::exists((folder + "/counts.csv").toStdString()));

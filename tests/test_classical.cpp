@@ -31,8 +31,8 @@ private slots:
       evaluations.push_back(evaluateImage(name.toStdString(), result.detection, truth, {25}));
     }
     const EvaluationSummary summary = summarise(evaluations);
-    qInfo("classical on 10 BBBC039 fields: F1 %.4f precision %.4f recall %.4f MAE %.2f", summary.f1,
-          summary.precision, summary.recall, summary.meanAbsoluteError);
+    qInfo("classical on 10 BBBC039 fields: F1 %.4f precision %.4f recall %.4f MAE %.2f", summary.f1, summary.precision,
+          summary.recall, summary.meanAbsoluteError);
     QVERIFY(summary.f1 > 0.85);
   }
 

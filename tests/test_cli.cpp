@@ -119,14 +119,16 @@ private slots:
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv"), rows = csvLines(out + "/regions.csv");
     QCOMPARE(rows.size(), 1 + 2 + 1);  // header, two halves, the other slide's whole image
-    QVERIFY(rows[0].startsWith("file,region,count,area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,"));
+    QVERIFY(
+        rows[0].startsWith("file,region,count,area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,"));
     const int slideCount = counts[1].split(',')[2].toInt();  // counts.csv is in file order: Mar19b first
     QCOMPARE(rows[1].split(',')[1], QString("left"));
     QCOMPARE(rows[1].split(',')[2].toInt() + rows[2].split(',')[2].toInt(), slideCount);
     QCOMPARE(rows[1].split(',')[3], QString("960000.0"));
     QCOMPARE(rows[3].split(',')[1], QString("whole image"));
     QCOMPARE(rows[3].split(',')[2].toInt(), counts[2].split(',')[2].toInt());
-    const QString geojson = QString::fromStdString(readBytes((out + "/geojson/Mar19bS1C4R2_LHr_200x.geojson").toStdString()));
+    const QString geojson =
+        QString::fromStdString(readBytes((out + "/geojson/Mar19bS1C4R2_LHr_200x.geojson").toStdString()));
     QCOMPARE(geojson.count("\"objectType\":\"detection\""), slideCount);
 
     // A regions file that is refused: the error names it and the feature; the count is still in counts.csv.
@@ -157,12 +159,13 @@ private slots:
       {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[400,0],[800,0],[800,600],[400,600],[400,0]]]}}]})");
     const QString out = temp.filePath("stack-out");
     // The regions as Fiji's ROI Manager saves them: the two halves in a RoiSet.zip.
-    writeBytes((regions + "/stack.zip").toStdString(),
-               regionsRoiSet(parseRegions(readBytes((regions + "/stack.geojson").toStdString()), {800, 600}, "halves")));
+    writeBytes(
+        (regions + "/stack.zip").toStdString(),
+        regionsRoiSet(parseRegions(readBytes((regions + "/stack.geojson").toStdString()), {800, 600}, "halves")));
     QVERIFY(QFile::remove(regions + "/stack.geojson"));
-    const Run run = runCli({"count", folder, "--diameter", "33", "--channel", "1,2,3", "--positive", "1:100",
-                            "--positive", "2:60", "--out", out, "--objects", "--overlays", "--regions", regions,
-                            "--imagej"});
+    const Run run =
+        runCli({"count", folder, "--diameter", "33", "--channel", "1,2,3", "--positive", "1:100", "--positive", "2:60",
+                "--out", out, "--objects", "--overlays", "--regions", regions, "--imagej"});
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv");
     QCOMPARE(counts.size(), 2);
@@ -211,7 +214,8 @@ private slots:
     // Bad choices: a channel the image lacks is that image's error; a pixel size of 0 is refused before counting.
     const Run missing = runCli({"count", folder, "--channel", "4"});
     QCOMPARE(missing.exitCode, 1);
-    QVERIFY2(missing.err.contains("stack.tif: channel 4 was chosen, but the image has 3 channels"), qPrintable(missing.err));
+    QVERIFY2(missing.err.contains("stack.tif: channel 4 was chosen, but the image has 3 channels"),
+             qPrintable(missing.err));
     const Run zero = runCli({"count", folder, "--pixel-size", "0"});
     QVERIFY(zero.exitCode != 0);
     QVERIFY2(zero.err.contains("pixel size of 0"), qPrintable(zero.err));
@@ -296,14 +300,15 @@ private slots:
     QVERIFY2(diameter > 28.8 * 0.75 && diameter < 28.8 * 1.25, qPrintable(lines[1]));
     QVERIFY(count > 0);
     QVERIFY2(lines[1].contains(QString("--diameter %1 ").arg(diameter)), qPrintable(lines[1]));
-    const Run again = runCli({"count", image, "--diameter", QString::number(diameter), "--csv", temp.filePath("again.csv")});
+    const Run again =
+        runCli({"count", image, "--diameter", QString::number(diameter), "--csv", temp.filePath("again.csv")});
     QCOMPARE(again.exitCode, 0);
     QCOMPARE(csvLines(temp.filePath("again.csv"))[1].split(',')[header.indexOf("count")].toInt(), count);
 
     // Scored at the annotations' diameter either way: the estimate finds the cells the default misses.
     auto f1 = [&](const QString& diameter) {
-      const Run evaluate = runCli({"evaluate", sharedDataDir() + "/fnc-red-extra", "--diameter", diameter,
-                                   "--match-distance", "29"});
+      const Run evaluate =
+          runCli({"evaluate", sharedDataDir() + "/fnc-red-extra", "--diameter", diameter, "--match-distance", "29"});
       const auto match = QRegularExpression("^F1 ([0-9.]+)", QRegularExpression::MultilineOption).match(evaluate.out);
       return match.hasMatch() ? match.captured(1).toDouble() : -1.0;
     };
@@ -347,15 +352,28 @@ private slots:
     QVERIFY(c[1].count('\n') > 0);
     for (const QString locale : {"de_DE.UTF-8", "fr_FR.UTF-8"}) {
       const QStringList other = tablesIn(locale);
-      for (int i = 0; i < c.size(); ++i) QVERIFY2(other[i] == c[i], qPrintable(locale + ":\n" + other[i] + "\nvs C:\n" + c[i]));
+      for (int i = 0; i < c.size(); ++i)
+        QVERIFY2(other[i] == c[i], qPrintable(locale + ":\n" + other[i] + "\nvs C:\n" + c[i]));
     }
   }
 
   void trainStopsOnSignalResumesAndItsModelCounts() {
     const QString model = temp.filePath("trained.fcmodel");
-    const QStringList train = {"train", yellow_ + ":50:2", red_ + ":50:2",
-                               "--out", model, "--epochs", "2", "--steps-per-epoch", "40", "--batch-size", "2",
-                               "--crop-size", "128", "--threads", "2"};
+    const QStringList train = {"train",
+                               yellow_ + ":50:2",
+                               red_ + ":50:2",
+                               "--out",
+                               model,
+                               "--epochs",
+                               "2",
+                               "--steps-per-epoch",
+                               "40",
+                               "--batch-size",
+                               "2",
+                               "--crop-size",
+                               "128",
+                               "--threads",
+                               "2"};
     // Stop it with SIGTERM as a cluster scheduler would, once the first epoch's checkpoint is written: the second
     // epoch's 40 steps take seconds, so the signal always arrives while it trains and the resume path always runs.
     QProcess process;
@@ -397,8 +415,10 @@ private slots:
     const int count = 3;
     QStringList tables;
     for (int i = count; i >= 1; --i) {  // any order: the file names say which shard is which
-      const QString table = shards + QString("/shard-%1-of-%2.csv").arg(i, 4, 10, QChar('0')).arg(count, 4, 10, QChar('0'));
-      const Run run = runCli(QStringList{"count"} + inputs + QStringList{"--shard", QString("%1/%2").arg(i).arg(count), "--csv", table});
+      const QString table =
+          shards + QString("/shard-%1-of-%2.csv").arg(i, 4, 10, QChar('0')).arg(count, 4, 10, QChar('0'));
+      const Run run = runCli(QStringList{"count"} + inputs +
+                             QStringList{"--shard", QString("%1/%2").arg(i).arg(count), "--csv", table});
       QVERIFY2(run.exitCode == 0, qPrintable(run.err));
       tables << table;
     }
@@ -435,7 +455,8 @@ private slots:
   void badUsageIsExplained() {
     const Run version = runCli({"--version"});
     QCOMPARE(version.exitCode, 0);
-    QVERIFY2(version.out.contains("bundled model:") && version.out.contains("c-resunet, threshold"), qPrintable(version.out));
+    QVERIFY2(version.out.contains("bundled model:") && version.out.contains("c-resunet, threshold"),
+             qPrintable(version.out));
     QCOMPARE(runCli({}).exitCode, 2);
     QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
     const Run threshold = runCli({"count", slides, "--classical", "--threshold", "1.5"});

@@ -120,9 +120,22 @@ private slots:
     const QString out = dir_.filePath("train/model.fcmodel");
     QDir().mkpath(dir_.filePath("train"));
     const QString slides = writableSlideFolder(dir_.path(), "fnc-yellow", {kYellowSlide, kYellowSlide2});
-    const QStringList arguments = {"train", slides, "--out", out, "--architecture", "small-unet",
-                                   "--epochs", "3", "--steps-per-epoch", "3", "--crop-size", "64", "--batch-size", "2",
-                                   "--canonical-diameter", "25"};
+    const QStringList arguments = {"train",
+                                   slides,
+                                   "--out",
+                                   out,
+                                   "--architecture",
+                                   "small-unet",
+                                   "--epochs",
+                                   "3",
+                                   "--steps-per-epoch",
+                                   "3",
+                                   "--crop-size",
+                                   "64",
+                                   "--batch-size",
+                                   "2",
+                                   "--canonical-diameter",
+                                   "25"};
     QProcess first;
     first.start(FLUOCOUNT_CLI, arguments);
     QVERIFY(first.waitForStarted());

@@ -95,8 +95,8 @@ private slots:
     }
     QCOMPARE(byModel.size(), std::size_t(4));
     const EvaluationSummary ours = summarise(byModel), theirs = summarise(byClassical);
-    qInfo("bundled samples: model F1 %.4f (MAE %.2f), classical F1 %.4f (MAE %.2f)", ours.f1,
-          ours.meanAbsoluteError, theirs.f1, theirs.meanAbsoluteError);
+    qInfo("bundled samples: model F1 %.4f (MAE %.2f), classical F1 %.4f (MAE %.2f)", ours.f1, ours.meanAbsoluteError,
+          theirs.f1, theirs.meanAbsoluteError);
     QVERIFY(ours.f1 >= 0.70);
     QVERIFY(ours.f1 > theirs.f1 + 0.05);
   }

@@ -105,11 +105,16 @@ private slots:
   void bundledModelEstimatesRealSlidesWithin25Percent_data() {
     QTest::addColumn<QString>("dataset");
     QTest::addColumn<QString>("stem");
-    QTest::newRow("fnc-yellow") << "fnc-yellow" << "Mar19bS1C4R2_LHr_200x";
-    QTest::newRow("fnc-red") << "fnc-red" << "MAR32C2R3_PVHr_200x_r";
-    QTest::newRow("deepflash") << "deepflash" << "cfos_wue_01";
-    QTest::newRow("bbbc039") << "bbbc039" << "IXMtest_A16_s2_w15AF20A10-82AE-48FA-AC50-7AE8AC3AA544";
-    QTest::newRow("dsb2018") << "dsb2018-fluo" << "193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066";
+    QTest::newRow("fnc-yellow") << "fnc-yellow"
+                                << "Mar19bS1C4R2_LHr_200x";
+    QTest::newRow("fnc-red") << "fnc-red"
+                             << "MAR32C2R3_PVHr_200x_r";
+    QTest::newRow("deepflash") << "deepflash"
+                               << "cfos_wue_01";
+    QTest::newRow("bbbc039") << "bbbc039"
+                             << "IXMtest_A16_s2_w15AF20A10-82AE-48FA-AC50-7AE8AC3AA544";
+    QTest::newRow("dsb2018") << "dsb2018-fluo"
+                             << "193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066";
   }
 
   void bundledModelEstimatesRealSlidesWithin25Percent() {
@@ -144,7 +149,8 @@ private slots:
     settings.testTimeAugmentation = true;
     const CellCounter counter =
         CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
-    const RawImage raw = loadImage(dataFile("dsb2018-fluo/images/193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066.png"));
+    const RawImage raw =
+        loadImage(dataFile("dsb2018-fluo/images/193ffaa5272d5c421ae02130a64d98ad120ec70e4ed97a72cdcd4801ce93b066.png"));
     RawImage flipped;
     flipped.path = raw.path;
     cv::flip(raw.pixels, flipped.pixels, 1);

@@ -39,7 +39,8 @@ class TestDiameterGui : public QObject {
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-red-extra", {"fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png"});
+    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-red-extra",
+                                        {"fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png"});
   }
 
   void measuredDiameterIsOfferedAndCountsTheCellsTheDefaultMissed() {

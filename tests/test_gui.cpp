@@ -25,7 +25,6 @@ using namespace fluocount::ui;
 
 namespace {
 
-
 QStringList csvFields(const QString& line) {
   // The exported fields used here (file, count, options) are quoted only when they hold a comma or quote.
   QStringList fields;
@@ -34,8 +33,10 @@ QStringList csvFields(const QString& line) {
   for (int i = 0; i < line.size(); ++i) {
     const QChar c = line[i];
     if (c == '"') {
-      if (quoted && i + 1 < line.size() && line[i + 1] == '"') field += '"', ++i;
-      else quoted = !quoted;
+      if (quoted && i + 1 < line.size() && line[i + 1] == '"')
+        field += '"', ++i;
+      else
+        quoted = !quoted;
     } else if (c == ',' && !quoted) {
       fields << field;
       field.clear();
@@ -189,7 +190,8 @@ private slots:
                                            dsb + "03398329ced0c23b9ac3fac84dd53a87d9ffe4d9d10f1b5fe8df8fac12380776.png"}
                             << 21.0 << 27 + 62 + 16;
     QTest::newRow("masks only") << QStringList{"fnc-red/images/MAR32C2R3_PVHr_200x_r.png",
-                                               "fnc-red/images/RT353S2C1R5_r1.png"} << 0.0 << -1;
+                                               "fnc-red/images/RT353S2C1R5_r1.png"}
+                                << 0.0 << -1;
   }
 
   void theAppsMatchingEqualsCliEvaluate() {

@@ -69,8 +69,7 @@ private slots:
   }
 
   void imageJHyperstackGivesItsChannelsAndPixelSize() {
-    writeTiff(path("hyperstack.tif"), channels_,
-              {imageJDescription(3, "micron"), 1 / 0.65, 1});
+    writeTiff(path("hyperstack.tif"), channels_, {imageJDescription(3, "micron"), 1 / 0.65, 1});
     const RawImage raw = loadImage(path("hyperstack.tif"));
     QCOMPARE(raw.channels.size(), std::size_t(3));
     for (int c = 0; c < 3; ++c) QVERIFY2(sameImage(raw.channels[c], channels_[c]), qPrintable(QString::number(c)));
@@ -159,8 +158,7 @@ private slots:
       selectChannels(rgb, {4});
       QFAIL("channel 4 of an RGB image accepted");
     } catch (const ImageError& e) {
-      QVERIFY2(QString(e.what()).contains("channel 4") && QString(e.what()).contains("MAR32C2R3"),
-               e.what());
+      QVERIFY2(QString(e.what()).contains("channel 4") && QString(e.what()).contains("MAR32C2R3"), e.what());
     }
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseChannelList("0"));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseChannelList("1,2"));

@@ -43,7 +43,7 @@ private slots:
     InferenceSettings staged;  // encoder and decoder in tiles, bottleneck whole
     staged.maxWholePixels = 0;
     staged.tileSide = 256;
-    InferenceSettings tiled;   // overlapping blocks, each run staged
+    InferenceSettings tiled;  // overlapping blocks, each run staged
     tiled.maxWholePixels = 0;
     tiled.maxStagedPixels = 0;  // blocks of the smallest size (1 Mpx)
     tiled.tileSide = 512;

@@ -76,7 +76,10 @@ private slots:
       if (labels.at<int>(inObject) != 1)
         for (int y = 0; y < labels.rows && labels.at<int>(inObject) != 1; ++y)
           for (int x = 0; x < labels.cols; ++x)
-            if (labels.at<int>(y, x) == 1) { inObject = {x, y}; break; }
+            if (labels.at<int>(y, x) == 1) {
+              inObject = {x, y};
+              break;
+            }
       window.maskTools()->setTool(MaskTool::DeleteObject);
       drag(canvas, {QPointF(inObject.x + 0.5, inObject.y + 0.5)});
       QCOMPARE(document->undoStack()->count(), 3);
@@ -103,7 +106,8 @@ private slots:
   }
 
   void acceptsTheModelsDetectionsByClickAndByRectangle() {
-    const QString folder = test::writableSlideFolder(scratch_.path(), "accept", {test::kYellowSlide, test::kYellowSlide2});
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "accept", {test::kYellowSlide, test::kYellowSlide2});
     QDir(folder + "/masks").removeRecursively();  // start from no mask at all
     MainWindow window;
     window.resize(1400, 900);
@@ -113,7 +117,8 @@ private slots:
     QVERIFY(window.openFolder(folder));
     window.countAll();
     QVERIFY(counted.wait(600000));
-    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == 0 && !window.canvas()->overlay().labels.empty(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == 0 && !window.canvas()->overlay().labels.empty(),
+                             60000);
     const cv::Mat labels = window.canvas()->overlay().labels.clone();
     double objectsFound = 0;
     cv::minMaxLoc(labels, nullptr, &objectsFound);
@@ -125,19 +130,26 @@ private slots:
     cv::Point first;
     for (int y = 0; y < labels.rows && first == cv::Point(); ++y)
       for (int x = 0; x < labels.cols; ++x)
-        if (labels.at<int>(y, x) == 1) { first = {x, y}; break; }
+        if (labels.at<int>(y, x) == 1) {
+          first = {x, y};
+          break;
+        }
     window.maskTools()->setTool(MaskTool::AcceptDetection);
     drag(window.canvas(), {QPointF(first.x + 0.5, first.y + 0.5)});
     QVERIFY(same(document->mask() > 0, labels == 1));
     // A rectangle over the whole slide accepts every detection; the mask is saved where the FNC layout wants it.
-    drag(window.canvas(), {QPointF(0.5, 0.5), QPointF(labels.cols / 2.0, labels.rows / 2.0), QPointF(labels.cols - 0.5, labels.rows - 0.5)});
+    drag(window.canvas(), {QPointF(0.5, 0.5), QPointF(labels.cols / 2.0, labels.rows / 2.0),
+                           QPointF(labels.cols - 0.5, labels.rows - 0.5)});
     QVERIFY(same(document->mask() > 0, labels > 0));
     QCOMPARE(document->undoStack()->count(), 2);
-    QVERIFY(same(loadMask((folder + "/masks/" + QFileInfo(window.project()->slide(0).name).completeBaseName() + ".png").toStdString()) > 0, labels > 0));
+    QVERIFY(same(loadMask((folder + "/masks/" + QFileInfo(window.project()->slide(0).name).completeBaseName() + ".png")
+                              .toStdString()) > 0,
+                 labels > 0));
   }
 
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {
-    const QString folder = test::writableSlideFolder(scratch_.path(), "wrong-size", {test::kYellowSlide, test::kYellowSlide2});
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "wrong-size", {test::kYellowSlide, test::kYellowSlide2});
     const QString maskFile = QDir(folder + "/masks").entryInfoList(QDir::Files, QDir::Name).first().filePath();
     saveMask(maskFile.toStdString(), cv::Mat::zeros(100, 80, CV_8U));
     const std::string bytes = test::readBytes(maskFile.toStdString());

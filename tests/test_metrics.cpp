@@ -47,10 +47,14 @@ private slots:
 
   void summaryOfCountingErrors() {
     std::vector<ImageEvaluation> images(4);
-    images[0].trueCount = 10; images[0].predictedCount = 8;   // AE 2, PE -20 %
-    images[1].trueCount = 4;  images[1].predictedCount = 6;   // AE 2, PE +50 %
-    images[2].trueCount = 20; images[2].predictedCount = 20;  // AE 0, PE 0
-    images[3].trueCount = 0;  images[3].predictedCount = 3;   // AE 3, PE undefined: left out of MPE
+    images[0].trueCount = 10;
+    images[0].predictedCount = 8;  // AE 2, PE -20 %
+    images[1].trueCount = 4;
+    images[1].predictedCount = 6;  // AE 2, PE +50 %
+    images[2].trueCount = 20;
+    images[2].predictedCount = 20;  // AE 0, PE 0
+    images[3].trueCount = 0;
+    images[3].predictedCount = 3;  // AE 3, PE undefined: left out of MPE
     images[0].counts = {8, 0, 2};
     images[1].counts = {4, 2, 0};
     images[2].counts = {19, 1, 1};
@@ -68,8 +72,9 @@ private slots:
 
   void realMaskAgainstItselfIsPerfect() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    for (const QString& slide : {kYellowSlide, QStringLiteral("deepflash/images/asset_cfos_inns1.png"),
-                                 QStringLiteral("dsb2018-fluo/images/00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png")}) {
+    for (const QString& slide :
+         {kYellowSlide, QStringLiteral("deepflash/images/asset_cfos_inns1.png"),
+          QStringLiteral("dsb2018-fluo/images/00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png")}) {
       const std::string path = maskFile(slide);
       cv::Mat labels;
       labelComponents(loadMask(path), labels);

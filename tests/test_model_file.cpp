@@ -102,7 +102,8 @@ private slots:
     QCOMPARE(loaded.info.provenance.at("f1").get<double>(), 0.81);
 
     // Same output on a real slide crop.
-    const cv::Mat rgb = normaliseToRgb(loadImage(dataFile(kYellowSlide)).pixels, {})(cv::Rect(400, 300, 128, 96)).clone();
+    const cv::Mat rgb =
+        normaliseToRgb(loadImage(dataFile(kYellowSlide)).pixels, {})(cv::Rect(400, 300, 128, 96)).clone();
     const auto x = torch::from_blob(rgb.data, {1, 96, 128, 3}).permute({0, 3, 1, 2}).contiguous();
     torch::NoGradGuard noGrad;
     const auto before = network->forward(x);
@@ -128,16 +129,19 @@ private slots:
 
   void mismatchedHeadersAreRejected() {
     expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["architecture"] = "unet"; }), "shape");
-    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["architecture"] = "vgg"; }), "unknown architecture");
+    expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["architecture"] = "vgg"; }),
+                   "unknown architecture");
     expectRejected(withEditedHeader(goodFile, [](auto& h) { h["tensors"][0]["shape"] = {1, 3, 3, 3}; }), "shape");
     expectRejected(withEditedHeader(goodFile, [](auto& h) { h["tensors"][1]["offset"] = 1u << 30; }), "offset");
     expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"]["threshold"] = 7; }), "threshold");
     expectRejected(withEditedHeader(goodFile, [](auto& h) { h["model"].erase("postprocess"); }), "postprocess");
-    expectRejected(withEditedHeader(goodFile, [](auto& h) {
-      auto extra = h["tensors"][0];
-      extra["name"] = "evil.payload";
-      h["tensors"].push_back(extra);
-    }), "not part of");
+    expectRejected(withEditedHeader(goodFile,
+                                    [](auto& h) {
+                                      auto extra = h["tensors"][0];
+                                      extra["name"] = "evil.payload";
+                                      h["tensors"].push_back(extra);
+                                    }),
+                   "not part of");
   }
 
   // Issue 17: a checksummed checkpoint with a bad field is this loader's error (a std::stoul on the optimizer
@@ -164,10 +168,20 @@ private slots:
     };
     const auto before = snapshot(*live), bestBefore = snapshot(*liveBest);
     const std::pair<const char*, std::function<void(nlohmann::json&)>> damages[] = {
-        {"is not a parameter index", [](nlohmann::json& h) { h["adam_steps"] = {{"x", 1}}; }},
-        {"is not a parameter index", [](nlohmann::json& h) { h["adam_steps"] = {{"99999999999999999999", 1}}; }},
-        {"a parameter the network lacks", [](nlohmann::json& h) { h["adam_steps"] = {{"12345", 1}}; }},
-        {"adam.0.exp_avg", [](nlohmann::json& h) {  // the last tensors missing: only found after the networks
+        {"is not a parameter index",
+         [](nlohmann::json& h) {
+           h["adam_steps"] = {{"x", 1}};
+         }},
+        {"is not a parameter index",
+         [](nlohmann::json& h) {
+           h["adam_steps"] = {{"99999999999999999999", 1}};
+         }},
+        {"a parameter the network lacks",
+         [](nlohmann::json& h) {
+           h["adam_steps"] = {{"12345", 1}};
+         }},
+        {"adam.0.exp_avg",
+         [](nlohmann::json& h) {  // the last tensors missing: only found after the networks
            for (auto& entry : h["tensors"])
              if (entry["name"] == "adam.0.exp_avg") entry["name"] = "adam.0.renamed";
          }},
@@ -220,10 +234,11 @@ private slots:
     const std::string folder = dir.path().toStdString();
     QCOMPARE(nextModelVersionPath(folder), folder + "/v1.fcmodel");
     writeBytes(folder + "/v1.fcmodel", withEditedHeader(goodFile, [](auto& h) {
-      h["model"]["provenance"] = {{"date", "2026-11-26T10:00:00Z"}, {"epochs", 8},
-                                  {"split", {{"train", {"a.png", "b.png"}}, {"validation", {"c.png"}}}},
-                                  {"validation_metrics", {{"f1", 0.9}, {"mae", 1.5}}}};
-    }));
+                 h["model"]["provenance"] = {{"date", "2026-11-26T10:00:00Z"},
+                                             {"epochs", 8},
+                                             {"split", {{"train", {"a.png", "b.png"}}, {"validation", {"c.png"}}}},
+                                             {"validation_metrics", {{"f1", 0.9}, {"mae", 1.5}}}};
+               }));
     writeBytes(folder + "/v2.fcmodel", goodFile.substr(0, 100));  // damaged
     writeBytes(folder + "/v3.fcmodel", goodFile);
     writeBytes(folder + "/notes.fcmodel", goodFile);  // not a version

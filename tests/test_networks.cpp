@@ -27,7 +27,8 @@ private slots:
 
   void anyInputSizeGivesAnOutputOfThatSize_data() {
     QTest::addColumn<QString>("name");
-    for (auto a : allArchitectures()) QTest::newRow(architectureName(a).c_str()) << QString::fromStdString(architectureName(a));
+    for (auto a : allArchitectures())
+      QTest::newRow(architectureName(a).c_str()) << QString::fromStdString(architectureName(a));
   }
   void anyInputSizeGivesAnOutputOfThatSize() {
     QFETCH(QString, name);

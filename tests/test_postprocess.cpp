@@ -87,7 +87,8 @@ private slots:
       const MatchingSettings matching{diameter / 2};
       const double f1Components =
           f1Of(evaluateImage(name.toStdString(), measureLabels(componentLabels), truth, matching).counts);
-      const double f1Split = f1Of(evaluateImage(name.toStdString(), detectInMask(mask, settings), truth, matching).counts);
+      const double f1Split =
+          f1Of(evaluateImage(name.toStdString(), detectInMask(mask, settings), truth, matching).counts);
       if (f1Split > f1Components + 1e-9) ++improved;
       if (f1Split < f1Components - 0.02) ++worse;
     }

@@ -19,11 +19,13 @@ namespace {
 std::string rectangles(const std::vector<std::pair<std::string, cv::Rect2d>>& named) {
   nlohmann::json features = nlohmann::json::array();
   for (const auto& [name, r] : named)
-    features.push_back({{"type", "Feature"},
-                        {"geometry", {{"type", "Polygon"},
-                                      {"coordinates", {{{r.x, r.y}, {r.x + r.width, r.y}, {r.x + r.width, r.y + r.height},
-                                                        {r.x, r.y + r.height}, {r.x, r.y}}}}}},
-                        {"properties", {{"objectType", "annotation"}, {"classification", {{"name", name}}}}}});
+    features.push_back(
+        {{"type", "Feature"},
+         {"geometry",
+          {{"type", "Polygon"},
+           {"coordinates",
+            {{{r.x, r.y}, {r.x + r.width, r.y}, {r.x + r.width, r.y + r.height}, {r.x, r.y + r.height}, {r.x, r.y}}}}}},
+         {"properties", {{"objectType", "annotation"}, {"classification", {{"name", name}}}}}});
   return nlohmann::json{{"type", "FeatureCollection"}, {"features", features}}.dump();
 }
 
@@ -56,10 +58,11 @@ private slots:
   // Four quadrants tile the slide: their counts add up to the slide's, and their areas to its area.
   void regionsThatTileTheImageShareItsCells() {
     const double w = counted_.size.width, h = counted_.size.height;
-    const std::vector<Region> regions = parseRegions(
-        rectangles({{"NW", {0, 0, w / 2, h / 2}}, {"NE", {w / 2, 0, w / 2, h / 2}}, {"SW", {0, h / 2, w / 2, h / 2}},
-                    {"SE", {w / 2, h / 2, w / 2, h / 2}}}),
-        counted_.size, "quadrants.geojson");
+    const std::vector<Region> regions = parseRegions(rectangles({{"NW", {0, 0, w / 2, h / 2}},
+                                                                 {"NE", {w / 2, 0, w / 2, h / 2}},
+                                                                 {"SW", {0, h / 2, w / 2, h / 2}},
+                                                                 {"SE", {w / 2, h / 2, w / 2, h / 2}}}),
+                                                     counted_.size, "quadrants.geojson");
     const std::vector<RegionCount> counts = countByRegion(counted_.detection, regions, counted_.size);
     QCOMPARE(counts.size(), std::size_t(4));
     int cells = 0;
@@ -114,21 +117,25 @@ private slots:
     expectRegionError("not json", "not JSON");
     expectRegionError(R"({"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":5}}]})",
                       "not GeoJSON as expected");
-    expectRegionError(R"({"type":"Feature","geometry":{"type":"Point","coordinates":[5,5]}})", "Polygon or MultiPolygon");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Point","coordinates":[5,5]}})",
+                      "Polygon or MultiPolygon");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}})", "no rings");
     expectRegionError(R"({"type":"Feature","properties":{"name":"bow"},"geometry":{"type":"Polygon",
-        "coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}})", "crosses itself");
-    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1700,0],[0,100],[0,0]]]}})",
-                      "outside");
-    expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[10,10],[20,20],[0,0]]]}})",
-                      "no area");
+        "coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}})",
+                      "crosses itself");
+    expectRegionError(
+        R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1700,0],[0,100],[0,0]]]}})",
+        "outside");
+    expectRegionError(
+        R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[10,10],[20,20],[0,0]]]}})", "no area");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[10,0],[0,0]]]}})",
                       "3 distinct");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],["x",0],[5,5],[0,0]]]}})",
                       "pair of numbers");
     // The feature is named in the error, so the user finds it among many.
     try {
-      parseRegions(rectangles({{"PVHr", {0, 0, 100, 100}}, {"LHr", {1500, 1100, 200, 200}}}), {1600, 1200}, "s.geojson");
+      parseRegions(rectangles({{"PVHr", {0, 0, 100, 100}}, {"LHr", {1500, 1100, 200, 200}}}), {1600, 1200},
+                   "s.geojson");
       QFAIL("a region outside the image was accepted");
     } catch (const RegionError& e) {
       QVERIFY2(QString(e.what()).contains("feature 2 (LHr)"), e.what());
@@ -190,18 +197,20 @@ private slots:
     QCOMPARE(entries.size(), std::size_t(3));
     QCOMPARE(entries[0].name, std::string("0001-PVHr.roi"));
     const std::string& roi = entries[0].data;
-    auto u16 = [&](std::size_t at) { return int(static_cast<unsigned char>(roi[at])) << 8 | static_cast<unsigned char>(roi[at + 1]); };
+    auto u16 = [&](std::size_t at) {
+      return int(static_cast<unsigned char>(roi[at])) << 8 | static_cast<unsigned char>(roi[at + 1]);
+    };
     auto u32 = [&](std::size_t at) { return std::uint32_t(u16(at)) << 16 | std::uint32_t(u16(at + 2)); };
     QCOMPARE(roi.substr(0, 4), std::string("Iout"));
-    QCOMPARE(u16(4), 228);                    // version
-    QCOMPARE(int(roi[6]), 0);                 // polygon
-    QCOMPARE(u16(8), 20);                     // top
-    QCOMPARE(u16(10), 10);                    // left (floor of 10.5)
-    QCOMPARE(u16(12), 600);                   // bottom
-    QCOMPARE(u16(14), 400);                   // right
-    QCOMPARE(u16(16), 4);                     // vertices
-    QCOMPARE(u16(50) & 128, 128);             // subpixel coordinates follow the integer ones
-    QCOMPARE(u16(64 + 2), 400 - 10);          // x of vertex 2, relative to left
+    QCOMPARE(u16(4), 228);            // version
+    QCOMPARE(int(roi[6]), 0);         // polygon
+    QCOMPARE(u16(8), 20);             // top
+    QCOMPARE(u16(10), 10);            // left (floor of 10.5)
+    QCOMPARE(u16(12), 600);           // bottom
+    QCOMPARE(u16(14), 400);           // right
+    QCOMPARE(u16(16), 4);             // vertices
+    QCOMPARE(u16(50) & 128, 128);     // subpixel coordinates follow the integer ones
+    QCOMPARE(u16(64 + 2), 400 - 10);  // x of vertex 2, relative to left
     const std::uint32_t header2 = u32(60);
     QCOMPARE(header2, std::uint32_t(64 + 4 * 12));
     QCOMPARE(u32(header2 + 20), std::uint32_t(4));  // name length in UTF-16 units: "PVHr"
@@ -251,7 +260,8 @@ private slots:
         parseRoiRegions(bytes, {1600, 1200}, "RoiSet.zip");
         QFAIL(qPrintable(QString("accepted, expected: ") + what));
       } catch (const RegionError& e) {
-        QVERIFY2(QString(e.what()).contains("RoiSet.zip") && QString(e.what()).contains(what, Qt::CaseInsensitive), e.what());
+        QVERIFY2(QString(e.what()).contains("RoiSet.zip") && QString(e.what()).contains(what, Qt::CaseInsensitive),
+                 e.what());
       }
     };
     expectError("PK\x03\x04 not really", "not an ImageJ ROI or ROI set");

@@ -84,11 +84,13 @@ private slots:
       QCOMPARE(loadRegions(regionsFile.toStdString(), {1600, 1200}).size(), std::size_t(1));
       const int left = cellsIn(centres, QRectF(0, 0, 800, 1200));
       QCOMPARE(table->data(table->index(0, RegionTableModel::Cells), Qt::DisplayRole).toInt(), left);
-      QCOMPARE(table->headerData(RegionTableModel::Area, Qt::Horizontal, Qt::DisplayRole).toString(), QString("Area (px²)"));
+      QCOMPARE(table->headerData(RegionTableModel::Area, Qt::Horizontal, Qt::DisplayRole).toString(),
+               QString("Area (px²)"));
 
       // The right half as a polygon: four clicks, closed by clicking the first vertex again.
       window.regionTools()->setTool(RegionTool::Polygon);
-      for (const QPointF p : {QPointF(800, 0), QPointF(1600, 0), QPointF(1600, 1200), QPointF(800, 1200), QPointF(800, 0)})
+      for (const QPointF p :
+           {QPointF(800, 0), QPointF(1600, 0), QPointF(1600, 1200), QPointF(800, 1200), QPointF(800, 0)})
         clickAt(canvas, p);
       QCOMPARE(table->rowCount(), 2);
       const int right = table->data(table->index(1, RegionTableModel::Cells), Qt::DisplayRole).toInt();
@@ -105,8 +107,8 @@ private slots:
           for (int dx = -3; dx <= 3; ++dx) red = std::max(red, qRed(seen.pixel(at + QPoint(dx, dy))));
         visible += red > 80;
       }
-      QVERIFY2(visible >= slideCells * 9 / 10, qPrintable(QString("%1 of %2 cells visible").arg(visible).arg(slideCells)));
-
+      QVERIFY2(visible >= slideCells * 9 / 10,
+               qPrintable(QString("%1 of %2 cells visible").arg(visible).arg(slideCells)));
 
       // Rename in the table; undo and redo it on the slide's one history.
       QUndoStack* history = window.maskDocument()->undoStack();
@@ -140,9 +142,11 @@ private slots:
 
       // A region from Fiji's ROI Manager, imported: checked, added with its name.
       const QString roiSet = scratch_.filePath("from-fiji.zip");
-      test::writeBytes(roiSet.toStdString(), regionsRoiSet(parseRegions(
-          R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[200,300],[700,320],[650,900],[220,880],[200,300]]]}})",
-          {1600, 1200}, "seed")));
+      test::writeBytes(
+          roiSet.toStdString(),
+          regionsRoiSet(parseRegions(
+              R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[200,300],[700,320],[650,900],[220,880],[200,300]]]}})",
+              {1600, 1200}, "seed")));
       window.regionsPanel()->importRegions(roiSet);
       QCOMPARE(table->rowCount(), 3);
       QCOMPARE(regions->regions()[2].name, std::string("LHr"));
@@ -156,7 +160,8 @@ private slots:
       QTRY_COMPARE_WITH_TIMEOUT(table->headerData(RegionTableModel::Area, Qt::Horizontal, Qt::DisplayRole).toString(),
                                 QString("Area (µm²)"), 30000);
       QCOMPARE(window.project()->slide(0).count, slideCells);
-      const double areaUm2 = QLocale().toDouble(table->data(table->index(0, RegionTableModel::Area), Qt::DisplayRole).toString());
+      const double areaUm2 =
+          QLocale().toDouble(table->data(table->index(0, RegionTableModel::Area), Qt::DisplayRole).toString());
       QCOMPARE(areaUm2, 800.0 * 1200 * 0.65 * 0.65);  // 405,600 µm²
       QCOMPARE(table->data(table->index(0, RegionTableModel::Cells), Qt::DisplayRole).toInt(), left);
 
@@ -173,7 +178,8 @@ private slots:
       const QString out = scratch_.filePath("export");
       QString error;
       QVERIFY2(window.exportTo({out, false, false, false, false}, &error), qPrintable(error));
-      const QStringList rows = QString::fromStdString(test::readBytes((out + "/regions.csv").toStdString())).trimmed().split('\n');
+      const QStringList rows =
+          QString::fromStdString(test::readBytes((out + "/regions.csv").toStdString())).trimmed().split('\n');
       QCOMPARE(rows.size(), 1 + 3 + 1);
       QVERIFY(rows[1].contains(",Region 1," + QString::number(left) + ","));
       QVERIFY(rows[2].contains(",PVHr," + QString::number(right) + ","));
@@ -185,12 +191,13 @@ private slots:
       QProcess cli;
       cli.start(FLUOCOUNT_CLI, {"count", folder_ + "/images/MAR32C2R3_PVHr_200x_r.png", "--diameter",
                                 QString::number(window.project()->slide(0).analysis->cellDiameterPx), "--pixel-size",
-                                "0.65", "--out",
-                                scratch_.filePath("cli"), "--regions", folder_ + "/regions"});
+                                "0.65", "--out", scratch_.filePath("cli"), "--regions", folder_ + "/regions"});
       QVERIFY(cli.waitForFinished(600000));
       QCOMPARE(cli.exitCode(), 0);
       const QStringList cliRows =
-          QString::fromStdString(test::readBytes(scratch_.filePath("cli/regions.csv").toStdString())).trimmed().split('\n');
+          QString::fromStdString(test::readBytes(scratch_.filePath("cli/regions.csv").toStdString()))
+              .trimmed()
+              .split('\n');
       QCOMPARE(cliRows.size(), 4);
       for (int i = 1; i <= 3; ++i) QCOMPARE(cliRows[i].section(',', 1, 7), rows[i].section(',', 1, 7));
     }
@@ -208,7 +215,8 @@ private slots:
   void aStackShowsItsChannelsInColour() {
     const QString folder = scratch_.filePath("stack");
     QDir().mkpath(folder);
-    const cv::Mat bgr = cv::imread(test::dataFile(test::kRedSlide), cv::IMREAD_COLOR)(cv::Rect(200, 300, 600, 600)).clone();
+    const cv::Mat bgr =
+        cv::imread(test::dataFile(test::kRedSlide), cv::IMREAD_COLOR)(cv::Rect(200, 300, 600, 600)).clone();
     std::vector<cv::Mat> planes;
     cv::split(bgr, planes);
     test::writeTiff((folder + "/stack.tif").toStdString(), {planes[2], planes[1], planes[0]},
@@ -226,7 +234,8 @@ private slots:
       for (int y = 0; y < shot.height(); y += 2)
         for (int x = 0; x < shot.width(); x += 2) {
           const QRgb p = shot.pixel(x, y);
-          colourAndRed.first += std::max({qRed(p), qGreen(p), qBlue(p)}) - std::min({qRed(p), qGreen(p), qBlue(p)}) > 60;
+          colourAndRed.first +=
+              std::max({qRed(p), qGreen(p), qBlue(p)}) - std::min({qRed(p), qGreen(p), qBlue(p)}) > 60;
           colourAndRed.second += qRed(p) > 100;
         }
       return colourAndRed;
@@ -276,7 +285,8 @@ private slots:
     const QString out = scratch_.filePath("stack-export");
     QString error;
     QVERIFY2(window.exportTo({out, true, false, false, false}, &error), qPrintable(error));
-    const QStringList counts = QString::fromStdString(test::readBytes((out + "/counts.csv").toStdString())).trimmed().split('\n');
+    const QStringList counts =
+        QString::fromStdString(test::readBytes((out + "/counts.csv").toStdString())).trimmed().split('\n');
     QVERIFY2(counts[0].startsWith("file,status,count,ch1+,width"), qPrintable(counts[0]));
     QCOMPARE(counts[1].split(',')[3].toInt(), positive);
     QCOMPARE(counts[1].split(',')[2].toInt(), cells.count());

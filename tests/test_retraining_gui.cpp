@@ -154,9 +154,11 @@ private slots:
       QCOMPARE(project->slide(i).previousCount, bundledCounts_[i]);
       QCOMPARE(list->data(list->index(i, SlideListModel::BeforeColumn)).toInt(), bundledCounts_[i]);
       // Counted with the new version: the count of a fresh analysis with the project's (new) counter.
-      QCOMPARE(project->slide(i).count, analyseSlide(*project->counter(), project->slide(i), project->userThreshold()).count);
+      QCOMPARE(project->slide(i).count,
+               analyseSlide(*project->counter(), project->slide(i), project->userThreshold()).count);
     }
-    QVERIFY(list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains("default"));
+    QVERIFY(
+        list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains("default"));
     window.close();
   }
 
@@ -166,9 +168,8 @@ private slots:
     QCOMPARE(window.project()->settings().modelPath, version_);
     const QString bundled = QString::fromStdString(*defaultModelPath());
     ModelVersionsDialog dialog(bundled, modelsFolder(*window.project()), version_);
-    connect(&dialog, &ModelVersionsDialog::activeModelChosen, &window, [&window](const QString& path) {
-      window.useModel(path, false);
-    });
+    connect(&dialog, &ModelVersionsDialog::activeModelChosen, &window,
+            [&window](const QString& path) { window.useModel(path, false); });
     ModelVersionTable* table = dialog.table();
     QCOMPARE(table->rowCount(), 2);  // bundled, v1
     QCOMPARE(table->data(table->index(1, ModelVersionTable::NameColumn)).toString(), QString("v1"));
@@ -192,7 +193,8 @@ private slots:
     QVERIFY(!QFileInfo::exists(version_));
     QVERIFY(QFileInfo::exists(QFileInfo(version_).path() + "/deleted/v1.fcmodel"));
     QCOMPARE(table->rowCount(), 1);
-    QCOMPARE(QFileInfo(QString::fromStdString(nextModelVersionPath(modelsFolder(*window.project()).toStdString()))).fileName(),
+    QCOMPARE(QFileInfo(QString::fromStdString(nextModelVersionPath(modelsFolder(*window.project()).toStdString())))
+                 .fileName(),
              QString("v2.fcmodel"));
   }
 };

@@ -18,7 +18,8 @@ namespace fluocount::test {
 
 QString sharedDataDir() {
   const QByteArray fromEnvironment = qgetenv("FLUOCOUNT_SHARED_DATA");
-  const QString dir = fromEnvironment.isEmpty() ? QStringLiteral(FLUOCOUNT_SHARED_DIR "/data") : QString(fromEnvironment);
+  const QString dir =
+      fromEnvironment.isEmpty() ? QStringLiteral(FLUOCOUNT_SHARED_DIR "/data") : QString(fromEnvironment);
   return QFileInfo(dir).isDir() ? QDir(dir).absolutePath() : QString();
 }
 
@@ -47,7 +48,8 @@ QString writableSlideFolder(const QString& scratch, const QString& name, const Q
     if (!image.isFile()) throw std::runtime_error("missing real slide " + image.filePath().toStdString());
     const QDir dataset = image.dir().filePath("..");
     for (const QString& sub : {QStringLiteral("images"), QStringLiteral("masks"), QStringLiteral("labels")}) {
-      const QString from = dataset.filePath(sub + "/" + (sub == "images" ? image.fileName() : image.completeBaseName() + ".png"));
+      const QString from =
+          dataset.filePath(sub + "/" + (sub == "images" ? image.fileName() : image.completeBaseName() + ".png"));
       if (!QFileInfo::exists(from)) continue;
       QDir().mkpath(folder + "/" + sub);
       QFile::copy(from, folder + "/" + sub + "/" + QFileInfo(from).fileName());
@@ -87,15 +89,18 @@ void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const
       const std::vector<std::uint16_t> extra(samples - 1, EXTRASAMPLE_UNSPECIFIED);
       TIFFSetField(t, TIFFTAG_EXTRASAMPLES, samples - 1, extra.data());
     }
-    if (page == 0 && !options.description.empty()) TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, options.description.c_str());
+    if (page == 0 && !options.description.empty())
+      TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, options.description.c_str());
     if (options.xResolution > 0) {
       TIFFSetField(t, TIFFTAG_XRESOLUTION, float(options.xResolution));
       TIFFSetField(t, TIFFTAG_YRESOLUTION, float(options.xResolution));
       TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, options.resolutionUnit);
     }
     std::vector<cv::Mat> planes;
-    if (options.separatePlanes) cv::split(image, planes);
-    else planes = {image};
+    if (options.separatePlanes)
+      cv::split(image, planes);
+    else
+      planes = {image};
     if (options.tileSize > 0) {
       TIFFSetField(t, TIFFTAG_TILEWIDTH, options.tileSize);
       TIFFSetField(t, TIFFTAG_TILELENGTH, options.tileSize);
@@ -105,7 +110,8 @@ void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const
         for (int y = 0; y < image.rows; y += options.tileSize)
           for (int x = 0; x < image.cols; x += options.tileSize) {
             std::fill(tile.begin(), tile.end(), 0);
-            const cv::Rect area = cv::Rect(x, y, options.tileSize, options.tileSize) & cv::Rect(0, 0, image.cols, image.rows);
+            const cv::Rect area =
+                cv::Rect(x, y, options.tileSize, options.tileSize) & cv::Rect(0, 0, image.cols, image.rows);
             for (int r = 0; r < area.height; ++r)
               std::memcpy(tile.data() + std::size_t(r) * options.tileSize * perPlane * bytes,
                           planes[p].ptr(area.y + r) + std::size_t(area.x) * perPlane * bytes,

@@ -19,7 +19,8 @@ inline const QString kYellowSlide = QStringLiteral("fnc-yellow/images/Mar19bS1C4
 inline const QString kYellowSlide2 = QStringLiteral("fnc-yellow/images/Mar24bS1C2R3_LHl_200x.png");
 inline const QString kRedSlide = QStringLiteral("fnc-red/images/MAR32C2R3_PVHr_200x_r.png");
 inline const QString kRedSlide2 = QStringLiteral("fnc-red/images/RT353S2C1R5_r1.png");
-inline const QString kNucleiSlide = QStringLiteral("bbbc039/images/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png");
+inline const QString kNucleiSlide =
+    QStringLiteral("bbbc039/images/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png");
 // <dataset>/masks/<stem>.png of a slide named as above.
 std::string maskFile(const QString& slide);
 std::string readBytes(const std::string& path);
@@ -36,11 +37,11 @@ QString makeLocale(const QString& folder, const QString& locale);
 }  // namespace fluocount::test
 
 // Real-data tests never pass silently without the data: they fail and say where it was looked for.
-#define FLUOCOUNT_REQUIRE_SHARED_DATA()                                                                         \
+#define FLUOCOUNT_REQUIRE_SHARED_DATA()                                                                        \
   do {                                                                                                         \
     if (fluocount::test::sharedDataDir().isEmpty())                                                            \
       QFAIL(qPrintable("real test data not found at " FLUOCOUNT_SHARED_DIR "/data (set FLUOCOUNT_SHARED_DATA " \
-                       "or place the project's shared/ folder beside the checkout)"));                          \
+                       "or place the project's shared/ folder beside the checkout)"));                         \
   } while (0)
 
 namespace fluocount::test {

@@ -104,7 +104,8 @@ private slots:
     auto network = makeNetwork(Architecture::CResUnet);
     network->train();
     torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(0.003));
-    auto images = torch::empty({2, 3, 128, 128}), masks = torch::empty({2, 1, 128, 128}), weights = torch::empty({2, 1, 128, 128});
+    auto images = torch::empty({2, 3, 128, 128}), masks = torch::empty({2, 1, 128, 128}),
+         weights = torch::empty({2, 1, 128, 128});
     const cv::Point origins[2] = {{700, 500}, {300, 300}};
     for (int i = 0; i < 2; ++i) {
       const TrainingCrop crop = makeCrop(slide.rgb, slide.mask, slide.weights, origins[i], 128, false, {}, 0);
@@ -159,8 +160,8 @@ private slots:
     std::atomic<bool> never{false};
     TrainingObserver quiet;
     QCOMPARE(trainModel(resume, quiet, never).status, TrainingOutcome::Status::Finished);
-    QVERIFY(largestDifference(weightsOf(temp.filePath("straight.fcmodel").toStdString()), weightsOf(path.toStdString())) <
-            1e-5f);
+    QVERIFY(largestDifference(weightsOf(temp.filePath("straight.fcmodel").toStdString()),
+                              weightsOf(path.toStdString())) < 1e-5f);
   }
 
   void trainedModelCarriesItsThresholdAndProvenance() {
@@ -194,9 +195,11 @@ private slots:
     const QString folder = temp.filePath("dsb-three");
     for (const QString sub : {"images", "masks"}) {
       QVERIFY(QDir().mkpath(folder + "/" + sub));
-      for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275", "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
+      for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275",
+                                 "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
                                  "11a0170f44e3ab4a8d669ae8ea9546d3a32ebfe6486d9066e5648d30b4e1cb69"})
-        QVERIFY(QFile::copy(sharedDataDir() + "/dsb2018-fluo/" + sub + "/" + stem + ".png", folder + "/" + sub + "/" + stem + ".png"));
+        QVERIFY(QFile::copy(sharedDataDir() + "/dsb2018-fluo/" + sub + "/" + stem + ".png",
+                            folder + "/" + sub + "/" + stem + ".png"));
     }
     TrainingSettings s = smallRun(temp.filePath("worse.fcmodel"));
     s.training = {{folder.toStdString(), 21, 4}};
@@ -287,8 +290,8 @@ private slots:
     binaryOnly.mask.convertTo(binaryMask, CV_8U, 255);
     const int separatedObjects = cv::connectedComponents(separatedMask, unused, 8) - 1;
     const int binaryObjects = cv::connectedComponents(binaryMask, unused, 8) - 1;
-    qInfo("%s: %d labelled nuclei, %d objects in the binary mask, %d after separation", separated.name.c_str(),
-          nuclei, binaryObjects, separatedObjects);
+    qInfo("%s: %d labelled nuclei, %d objects in the binary mask, %d after separation", separated.name.c_str(), nuclei,
+          binaryObjects, separatedObjects);
     QVERIFY(separatedObjects >= binaryObjects + mostMerged * 9 / 10);
     QVERIFY(separatedObjects <= nuclei + 2);  // a nucleus thinner than the cut may break in two, rarely
     // Only cell pixels are taken away, and only thin lines of them.

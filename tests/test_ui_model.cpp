@@ -232,7 +232,8 @@ private slots:
       if (i == 25) {
         Region region;
         region.name = "square";
-        region.polygons = {{{{double(start.x), double(start.y)}, {start.x + 10.0, double(start.y)},
+        region.polygons = {{{{double(start.x), double(start.y)},
+                             {start.x + 10.0, double(start.y)},
                              {start.x + 10.0, start.y + 10.0}}}};
         regions.add(region);
         QCOMPARE(int(regions.regions().size()), 1);
@@ -263,7 +264,8 @@ private slots:
       QVERIFY(QFileInfo(QString::fromStdString(slide.image)).path().endsWith("bbbc039/images"));
       if (!slide.mask.empty()) QVERIFY(QFileInfo::exists(QString::fromStdString(slide.mask)));
     }
-    QVERIFY(std::any_of(dataset.slides.begin(), dataset.slides.end(), [](const SlideFiles& s) { return !s.labels.empty(); }));
+    QVERIFY(std::any_of(dataset.slides.begin(), dataset.slides.end(),
+                        [](const SlideFiles& s) { return !s.labels.empty(); }));
     QVERIFY_THROWS_EXCEPTION(ImageError, scanAnnotatedDataset(test::dataFile("bbbc039/images")));
   }
 };

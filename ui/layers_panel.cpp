@@ -105,8 +105,8 @@ CanvasLayers LayersPanel::layers() const {
 }
 
 void LayersPanel::setLayers(const CanvasLayers& l) {
-  const QSignalBlocker b1(image_), b2(heatmap_), b3(outlines_), b4(ids_), b5(mask_), b6(matches_),
-      b7(heatmapOpacity_), b8(maskOpacity_);
+  const QSignalBlocker b1(image_), b2(heatmap_), b3(outlines_), b4(ids_), b5(mask_), b6(matches_), b7(heatmapOpacity_),
+      b8(maskOpacity_);
   image_->setChecked(l.image);
   heatmap_->setChecked(l.heatmap);
   outlines_->setChecked(l.outlines);
@@ -132,9 +132,11 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
   channels_ = channels;
   for (QWidget* row : channelRows_) delete row;
   channelRows_.clear();
-  const double top = channels.empty() ? 255 : std::max_element(channels.begin(), channels.end(), [](auto& a, auto& b) {
-                                                 return a.high < b.high;
-                                               })->high > 255 ? 65535 : 255;
+  const double top =
+      channels.empty() ? 255
+      : std::max_element(channels.begin(), channels.end(), [](auto& a, auto& b) { return a.high < b.high; })->high > 255
+          ? 65535
+          : 255;
   for (std::size_t c = 0; c < channels.size(); ++c) {
     auto* row = new QWidget;
     auto* layout = new QHBoxLayout(row);
@@ -171,7 +173,8 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
       emit channelsChanged(channels_);
     });
     connect(colour, &QToolButton::clicked, this, [this, c, paintSwatch] {
-      const QColor chosen = QColorDialog::getColor(channels_[c].colour, this, tr("Colour of %1").arg(channels_[c].name));
+      const QColor chosen =
+          QColorDialog::getColor(channels_[c].colour, this, tr("Colour of %1").arg(channels_[c].name));
       if (!chosen.isValid()) return;
       channels_[c].colour = chosen;
       paintSwatch(chosen);

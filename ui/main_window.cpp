@@ -89,9 +89,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
               loadCurrentSlide();
             }
           });
-  connect(thresholdPanel_, &ThresholdPanel::thresholdChanging, this, [this](double t) {
-    refreshOverlay(t);
-  });
+  connect(thresholdPanel_, &ThresholdPanel::thresholdChanging, this, [this](double t) { refreshOverlay(t); });
   connect(thresholdPanel_, &ThresholdPanel::thresholdChosen, this, &MainWindow::chooseThreshold);
   connect(thresholdPanel_, &ThresholdPanel::useModelThreshold, this, [this] {
     project_->setThreshold(std::nullopt);
@@ -231,7 +229,8 @@ bool MainWindow::openFolder(const QString& folder) {
   thresholdPanel_->setThreshold(project_->thresholdFor(0));
   modelLabel_->setText(tr("Model: %1").arg(QFileInfo(project_->modelDescription()).fileName()));
   refreshCurves();
-  statusBar()->showMessage(tr("%1 slides, %2 counted").arg(project_->slideCount()).arg(project_->countedSlides()), 5000);
+  statusBar()->showMessage(tr("%1 slides, %2 counted").arg(project_->slideCount()).arg(project_->countedSlides()),
+                           5000);
   return true;
 }
 
@@ -279,7 +278,8 @@ void MainWindow::countAll(bool again) {
   modelLabel_->setText(tr("%1").arg(QString::fromStdString(counter->methodDescription())));
   worker_->resetCancel();
   const std::optional<double> threshold = project_->userThreshold();
-  QMetaObject::invokeMethod(worker_, [worker = worker_, jobs, counter, threshold] { worker->run(jobs, counter, threshold); });
+  QMetaObject::invokeMethod(worker_,
+                            [worker = worker_, jobs, counter, threshold] { worker->run(jobs, counter, threshold); });
 }
 
 void MainWindow::cancelCounting() {
@@ -301,9 +301,11 @@ void MainWindow::onCountingFinished(bool cancelled) {
   cancelAction_->setEnabled(false);
   progress_->setVisible(false);
   saveProjectState();
-  statusBar()->showMessage(cancelled ? tr("Counting cancelled; %1 of %2 slides counted")
-                                           .arg(project_->countedSlides()).arg(project_->slideCount())
-                                     : tr("Counted %1 slides").arg(project_->countedSlides()), 8000);
+  statusBar()->showMessage(
+      cancelled
+          ? tr("Counting cancelled; %1 of %2 slides counted").arg(project_->countedSlides()).arg(project_->slideCount())
+          : tr("Counted %1 slides").arg(project_->countedSlides()),
+      8000);
   emit countingFinished(cancelled);
 }
 
@@ -468,7 +470,8 @@ void MainWindow::applySettings(const ProjectSettings& settings) {
   project_->setSettings(settings);
   if (newPixelSize && current_ >= 0) {  // only units change: the slide, its edits and their history stay
     try {
-      currentPixelSize_ = project_->counter()->pixelSizeOf(loadImage(project_->slide(current_).imagePath.toStdString()));
+      currentPixelSize_ =
+          project_->counter()->pixelSizeOf(loadImage(project_->slide(current_).imagePath.toStdString()));
     } catch (const std::exception&) {
       currentPixelSize_.reset();
     }
@@ -489,7 +492,8 @@ bool MainWindow::exportTo(const ExportPlan& plan, QString* error) {
   try {
     const std::atomic<bool> cancel{false};
     const ExportSummary summary = exportResults(slides, *project_->counter(), plan, {}, cancel);
-    statusBar()->showMessage(tr("Exported %1 cells in %2 slides to %3").arg(summary.cells).arg(summary.slides).arg(plan.folder), 8000);
+    statusBar()->showMessage(
+        tr("Exported %1 cells in %2 slides to %3").arg(summary.cells).arg(summary.slides).arg(plan.folder), 8000);
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromUtf8(e.what());

@@ -84,7 +84,7 @@ public:
 
 signals:
   void countingFinished(bool cancelled);
-  void overlayUpdated();  // the canvas shows detections for the current threshold
+  void overlayUpdated();        // the canvas shows detections for the current threshold
   void slideLoaded(int index);  // the current slide, its mask and layers are on screen
   void proposalsReady();
   void trainingFinished(fluocount::ui::TrainingResult result);
@@ -186,8 +186,8 @@ private:
   cv::Mat currentRgb_, currentIntensity_;
   std::optional<Detection> currentTruth_;
   std::optional<PixelSize> currentPixelSize_;
-  QVector<QPointF> currentCentres_;  // the detections on screen, for the regions' counts
-  std::vector<cv::Mat> currentChannels_;  // a multi-channel slide's raw channels, shown as a composite
+  QVector<QPointF> currentCentres_;          // the detections on screen, for the regions' counts
+  std::vector<cv::Mat> currentChannels_;     // a multi-channel slide's raw channels, shown as a composite
   std::vector<cv::Mat> currentRawChannels_;  // every slide's raw channels (cells' means for positivity)
   std::vector<std::string> currentChannelNames_;
   int currentBitDepth_ = 8;

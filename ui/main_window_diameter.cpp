@@ -27,11 +27,14 @@ void MainWindow::buildDiameterTools() {
   calibration_ = new DiameterCalibration(this);
   canvas_->setCalibration(calibration_);
   countMenu_->addSeparator();
-  measureDiameterAction_ = countMenu_->addAction(tr("&Measure Cell Diameter..."), this, &MainWindow::measureCellDiameter);
+  measureDiameterAction_ =
+      countMenu_->addAction(tr("&Measure Cell Diameter..."), this, &MainWindow::measureCellDiameter);
   measureDiameterAction_->setToolTip(tr("Estimate the cells' diameter from the slides with the counter itself"));
   calibrateAction_ = countMenu_->addAction(tr("Ca&librate Cell Diameter"), this, [this](bool on) {
-    if (on) calibration_->start();
-    else calibration_->stop();
+    if (on)
+      calibration_->start();
+    else
+      calibration_->stop();
   });
   calibrateAction_->setCheckable(true);
   calibrateAction_->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
@@ -95,14 +98,15 @@ void MainWindow::measureCellDiameter() {
   dialog->setValue(0);
   connect(dialog, &QProgressDialog::canceled, this, [cancel] { cancel->store(true); });
   auto* watcher = new QFutureWatcher<FolderDiameter>(this);
-  connect(watcher, &QFutureWatcher<FolderDiameter>::finished, this, [this, watcher, dialog, generation = project_->generation()] {
-    const FolderDiameter result = watcher->result();
-    watcher->deleteLater();
-    dialog->close();
-    measuringDiameter_ = false;
-    // The folder or the model may have changed while the worker ran: its result belongs to what it measured.
-    if (project_->isCurrent(generation)) offerMeasuredDiameter(result);
-  });
+  connect(watcher, &QFutureWatcher<FolderDiameter>::finished, this,
+          [this, watcher, dialog, generation = project_->generation()] {
+            const FolderDiameter result = watcher->result();
+            watcher->deleteLater();
+            dialog->close();
+            measuringDiameter_ = false;
+            // The folder or the model may have changed while the worker ran: its result belongs to what it measured.
+            if (project_->isCurrent(generation)) offerMeasuredDiameter(result);
+          });
   QPointer<QProgressDialog> progress(dialog);
   watcher->setFuture(QtConcurrent::run([counter, paths, cancel, progress] {
     return measureFolderDiameter(*counter, paths, *cancel, [progress](int done, int) {
@@ -152,8 +156,9 @@ void MainWindow::offerMeasuredDiameter(const FolderDiameter& result) {
 void MainWindow::applyCellDiameter(double diameterPx) {
   if (!project_->isOpen() || diameterPx <= 0) return;
   if (counting_) {  // a slide in flight would land at the old diameter
-    QMessageBox::information(this, tr("Cell diameter"), tr("Wait until counting has finished, or cancel it, then "
-                                                           "set the diameter again."));
+    QMessageBox::information(this, tr("Cell diameter"),
+                             tr("Wait until counting has finished, or cancel it, then "
+                                "set the diameter again."));
     return;
   }
   ProjectSettings settings = project_->settings();

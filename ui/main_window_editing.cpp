@@ -36,10 +36,12 @@ void MainWindow::buildEditing() {
   toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
   toolActions_ = new QActionGroup(this);
   const std::pair<MaskTool, const char*> tools[] = {
-      {MaskTool::Navigate, "V"},       {MaskTool::Brush, "B"},        {MaskTool::Eraser, "E"},
-      {MaskTool::Fill, "F"},           {MaskTool::Lasso, "L"},        {MaskTool::LassoSubtract, "Shift+L"},
-      {MaskTool::DeleteObject, "X"},   {MaskTool::DeleteInRectangle, "Shift+X"}, {MaskTool::Cut, "C"},
-      {MaskTool::AcceptDetection, "A"}, {MaskTool::Propose, "P"}};
+      {MaskTool::Navigate, "V"},     {MaskTool::Brush, "B"},
+      {MaskTool::Eraser, "E"},       {MaskTool::Fill, "F"},
+      {MaskTool::Lasso, "L"},        {MaskTool::LassoSubtract, "Shift+L"},
+      {MaskTool::DeleteObject, "X"}, {MaskTool::DeleteInRectangle, "Shift+X"},
+      {MaskTool::Cut, "C"},          {MaskTool::AcceptDetection, "A"},
+      {MaskTool::Propose, "P"}};
   for (const auto& [tool, key] : tools) {
     QAction* action = edit->addAction(toolName(tool));
     action->setCheckable(true);
@@ -54,8 +56,9 @@ void MainWindow::buildEditing() {
   connect(tools_, &MaskToolController::toolChanged, this, [this](MaskTool tool) {
     for (QAction* action : toolActions_->actions()) action->setChecked(action->data().toInt() == int(tool));
   });
-  connect(tools_, &MaskToolController::brushRadiusChanged, this,
-          [this](int radius) { statusBar()->showMessage(tr("Brush radius %1 px ([ and ] change it)").arg(radius), 3000); });
+  connect(tools_, &MaskToolController::brushRadiusChanged, this, [this](int radius) {
+    statusBar()->showMessage(tr("Brush radius %1 px ([ and ] change it)").arg(radius), 3000);
+  });
   edit->addSeparator();
   edit->addAction(tr("Accept &All Detections"), tools_, &MaskToolController::acceptAllDetections);
   edit->addAction(tr("&Propose Cells (classical method)"), this, &MainWindow::proposeCells)
@@ -73,8 +76,10 @@ void MainWindow::buildEditing() {
           [this](QRect region) { canvas_->updateMaskRegion(mask_->mask(), region, userMaskColour()); });
   connect(mask_, &MaskDocument::saved, this, &MainWindow::onMaskSaved);
   connect(mask_, &MaskDocument::saveFailed, this, [this](const QString& error) {
-    QMessageBox::warning(this, tr("Mask not saved"), tr("%1\nThe edit is kept in memory; fix the problem (e.g. free "
-                                                        "disk space) and edit again to save.").arg(error));
+    QMessageBox::warning(this, tr("Mask not saved"),
+                         tr("%1\nThe edit is kept in memory; fix the problem (e.g. free "
+                            "disk space) and edit again to save.")
+                             .arg(error));
   });
 }
 
@@ -131,14 +136,15 @@ void MainWindow::proposeCells() {
     auto labels = std::make_shared<cv::Mat>();
     try {
       *labels = CellCounter::classical(settings).count(path.toStdString()).detection.labels;
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     return [this, index, generation, labels] {
       if (index != current_ || !project_->isCurrent(generation) || labels->empty()) return;
       tools_->setProposals(*labels);
       tools_->setTool(MaskTool::Propose);
-      statusBar()->showMessage(tr("%1 proposals: left-click accepts one, right-click rejects it (Edit menu: all at once)")
-                                   .arg(tools_->pendingProposals().size()), 10000);
+      statusBar()->showMessage(
+          tr("%1 proposals: left-click accepts one, right-click rejects it (Edit menu: all at once)")
+              .arg(tools_->pendingProposals().size()),
+          10000);
       emit proposalsReady();
     };
   });

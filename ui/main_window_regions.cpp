@@ -66,8 +66,9 @@ void MainWindow::openPositivity() {
   ProjectSettings settings = project_->settings();
   settings.positivity = dialog.rules();
   applySettings(settings);
-  statusBar()->showMessage(tr("The export's tables count %n marker(s) and their combinations", nullptr,
-                              int(settings.positivity.size())), 8000);
+  statusBar()->showMessage(
+      tr("The export's tables count %n marker(s) and their combinations", nullptr, int(settings.positivity.size())),
+      8000);
 }
 
 }  // namespace fluocount::ui

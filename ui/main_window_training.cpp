@@ -79,9 +79,8 @@ void MainWindow::buildTraining() {
     trainingPanel_->recountButton()->setVisible(false);
     useModel(job_->plan.outputModel, true);
   });
-  connect(project_, &Project::slidesReset, this, [this] {
-    slideList_->setColumnHidden(SlideListModel::BeforeColumn, project_->previousModel().isEmpty());
-  });
+  connect(project_, &Project::slidesReset, this,
+          [this] { slideList_->setColumnHidden(SlideListModel::BeforeColumn, project_->previousModel().isEmpty()); });
 }
 
 void MainWindow::saveJob() {
@@ -200,7 +199,9 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
     job_->state = TrainingJobState::Cancelled;
     trainingPanel_->setState(TrainingPanel::State::Resumable,
                              tr("Training %1 cancelled after %2 finished epoch(s). Resume continues from the last "
-                                "checkpoint, now or after restarting FluoCount.").arg(name).arg(result.epochs));
+                                "checkpoint, now or after restarting FluoCount.")
+                                 .arg(name)
+                                 .arg(result.epochs));
   } else {
     job_->state = TrainingJobState::Finished;
     QString text = tr("%1 is ready: on the validation slides F1 %2 and count error %3 cells per slide, at threshold "
@@ -215,15 +216,17 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
                   .arg(result.startingMae.value_or(0), 0, 'f', 1);
     if (result.keptStartingModel)
       text += tr(" No epoch validated better than that model, so %1 is that model unchanged (weights and threshold): "
-                 "training on these slides did not help. More corrected slides, or other ones, may.").arg(name);
+                 "training on these slides did not help. More corrected slides, or other ones, may.")
+                  .arg(name);
     trainingPanel_->setState(TrainingPanel::State::Finished, text + tr(" Count the folder with it to compare."));
     trainingPanel_->offerRecount(name);
   }
   resumeTrainingAction_->setEnabled(job_->resumable());
   saveJob();
   statusBar()->showMessage(!result.error.isEmpty() ? tr("Training %1 failed").arg(name)
-                           : result.cancelled     ? tr("Training %1 cancelled").arg(name)
-                                                  : tr("Training %1 finished").arg(name), 8000);
+                           : result.cancelled      ? tr("Training %1 cancelled").arg(name)
+                                                   : tr("Training %1 finished").arg(name),
+                           8000);
   emit trainingFinished(result);
 }
 
@@ -237,11 +240,13 @@ void MainWindow::useModel(const QString& modelPath, bool recount) {
     return;
   }
   saveProjectState();
-  statusBar()->showMessage(tr("Active model: %1").arg(modelPath.isEmpty() ? tr("bundled") : versionName(modelPath)), 5000);
+  statusBar()->showMessage(tr("Active model: %1").arg(modelPath.isEmpty() ? tr("bundled") : versionName(modelPath)),
+                           5000);
   if (recount) {
     // The count worker may still be winding down a cancelled run; count as soon as it has.
     if (counting_)
-      connect(this, &MainWindow::countingFinished, this, [this] { countAll(true); }, Qt::SingleShotConnection);
+      connect(
+          this, &MainWindow::countingFinished, this, [this] { countAll(true); }, Qt::SingleShotConnection);
     else
       countAll(true);
   }
@@ -249,10 +254,9 @@ void MainWindow::useModel(const QString& modelPath, bool recount) {
 
 void MainWindow::openModelVersions() {
   if (!project_->isOpen()) return;
-  ModelVersionsDialog dialog(bundledModel(), modelsFolder(*project_), project_->settings().classical
-                                                                           ? QStringLiteral("classical")
-                                                                           : project_->settings().modelPath,
-                             this);
+  ModelVersionsDialog dialog(
+      bundledModel(), modelsFolder(*project_),
+      project_->settings().classical ? QStringLiteral("classical") : project_->settings().modelPath, this);
   connect(&dialog, &ModelVersionsDialog::activeModelChosen, this, [this](const QString& path) {
     const bool recount = project_->countedSlides() > 0;
     useModel(path, recount);
@@ -270,14 +274,18 @@ void MainWindow::restoreTrainingJob() {
                              tr("Correct the masks of a few slides, then retrain the model on them."));
     return;
   }
-  for (const EpochFigures& e : job_->history) trainingPanel_->addEpoch(e.epoch, e.trainLoss, e.validationLoss, e.validationF1);
+  for (const EpochFigures& e : job_->history)
+    trainingPanel_->addEpoch(e.epoch, e.trainLoss, e.validationLoss, e.validationF1);
   const QString name = versionName(job_->plan.outputModel);
   if (job_->resumable())
-    trainingPanel_->setState(TrainingPanel::State::Resumable,
-                             tr("Training %1 was interrupted after %2 epoch(s). Resume continues from its last checkpoint.")
-                                 .arg(name).arg(job_->history.size()));
+    trainingPanel_->setState(
+        TrainingPanel::State::Resumable,
+        tr("Training %1 was interrupted after %2 epoch(s). Resume continues from its last checkpoint.")
+            .arg(name)
+            .arg(job_->history.size()));
   else if (job_->state == TrainingJobState::Failed)
-    trainingPanel_->setState(TrainingPanel::State::Idle, tr("The last training run (%1) failed: %2").arg(name, job_->message));
+    trainingPanel_->setState(TrainingPanel::State::Idle,
+                             tr("The last training run (%1) failed: %2").arg(name, job_->message));
   else
     trainingPanel_->setState(TrainingPanel::State::Idle, tr("The last training run wrote %1.").arg(name));
 }

@@ -41,7 +41,8 @@ ModelVersionsDialog::ModelVersionsDialog(const QString& bundled, const QString& 
   actions->addWidget(close);
 
   auto* note = new QLabel(tr("Each version's F1 and count error are on its own validation slides, at its own "
-                             "threshold. Versions are kept in %1.").arg(QDir::toNativeSeparators(folder_)));
+                             "threshold. Versions are kept in %1.")
+                              .arg(QDir::toNativeSeparators(folder_)));
   note->setWordWrap(true);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(view_, 1);
@@ -89,8 +90,10 @@ bool ModelVersionsDialog::deleteSelected(bool confirm) {
   const ModelVersion& version = table_->versions()[row];
   const QString name = QString::fromStdString(version.name);
   QString refusal;
-  if (table_->isBundled(row)) refusal = tr("The bundled model cannot be deleted.");
-  else if (table_->settingFor(row) == active_) refusal = tr("%1 is the active model: make another version active first.").arg(name);
+  if (table_->isBundled(row))
+    refusal = tr("The bundled model cannot be deleted.");
+  else if (table_->settingFor(row) == active_)
+    refusal = tr("%1 is the active model: make another version active first.").arg(name);
   if (!refusal.isEmpty()) {
     if (confirm) QMessageBox::information(this, tr("Delete version"), refusal);
     return false;

@@ -20,9 +20,11 @@ PositivityDialog::PositivityDialog(std::vector<std::vector<double>> cellMeans, s
     : QDialog(parent), cellMeans_(std::move(cellMeans)), channelNames_(std::move(channelNames)), bitDepth_(bitDepth) {
   setWindowTitle(tr("Positive cells per channel"));
   auto* layout = new QVBoxLayout(this);
-  auto* intro = new QLabel(tr("A cell is positive in a channel when its mean intensity there is at least the "
-                              "threshold. The histograms show the %n cell(s) on screen; drag in a histogram or type "
-                              "the threshold.", nullptr, int(cellMeans_.size())));
+  auto* intro =
+      new QLabel(tr("A cell is positive in a channel when its mean intensity there is at least the "
+                    "threshold. The histograms show the %n cell(s) on screen; drag in a histogram or type "
+                    "the threshold.",
+                    nullptr, int(cellMeans_.size())));
   intro->setWordWrap(true);
   layout->addWidget(intro);
   rowsLayout_ = new QVBoxLayout;
@@ -46,7 +48,8 @@ void PositivityDialog::addRule() {
   // The first channel without a rule, at the median of its cells (a starting point to move).
   int channel = 1;
   for (int c = 1; c <= int(channelNames_.size()); ++c)
-    if (std::none_of(rows_.begin(), rows_.end(), [&](const RuleRow& r) { return r.channel->currentIndex() + 1 == c; })) {
+    if (std::none_of(rows_.begin(), rows_.end(),
+                     [&](const RuleRow& r) { return r.channel->currentIndex() + 1 == c; })) {
       channel = c;
       break;
     }
@@ -104,8 +107,10 @@ void PositivityDialog::addRow(PositivityRule rule) {
       if (rows_[i].box == box) return int(i);
     return -1;
   };
-  connect(row.channel, qOverload<int>(&QComboBox::currentIndexChanged), this, [this, indexOf] { refresh(rows_[indexOf()]); });
-  connect(row.threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this, indexOf] { refresh(rows_[indexOf()]); });
+  connect(row.channel, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          [this, indexOf] { refresh(rows_[indexOf()]); });
+  connect(row.threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+          [this, indexOf] { refresh(rows_[indexOf()]); });
   connect(remove, &QPushButton::clicked, this, [this, indexOf] { removeRule(indexOf()); });
   auto dragTo = [this, indexOf](QMouseEvent* event) {
     if (!(event->buttons() & Qt::LeftButton)) return;

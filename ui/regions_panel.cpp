@@ -49,7 +49,8 @@ void RegionTableModel::setPixelSize(std::optional<PixelSize> pixelSize) {
 }
 
 void RegionTableModel::recount() {
-  counts_ = haveCells_ ? cellsPerRegion(document_->regions(), centres_) : std::vector<int>(document_->regions().size(), -1);
+  counts_ =
+      haveCells_ ? cellsPerRegion(document_->regions(), centres_) : std::vector<int>(document_->regions().size(), -1);
 }
 
 QString RegionTableModel::area(double areaPx) const {
@@ -96,7 +97,8 @@ QVariant RegionTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant RegionTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return QAbstractTableModel::headerData(section, orientation, role);
+  if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    return QAbstractTableModel::headerData(section, orientation, role);
   switch (section) {
     case Name: return tr("Region");
     case Cells: return tr("Cells");
@@ -125,9 +127,10 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
   auto* buttons = new QHBoxLayout;
   auto* group = new QActionGroup(this);
   group->setExclusionPolicy(QActionGroup::ExclusionPolicy::ExclusiveOptional);
-  const std::pair<RegionTool, QString> toolList[] = {
-      {RegionTool::Polygon, tr("Polygon")}, {RegionTool::Rectangle, tr("Rectangle")},
-      {RegionTool::Freehand, tr("Freehand")}, {RegionTool::EditVertices, tr("Edit")}};
+  const std::pair<RegionTool, QString> toolList[] = {{RegionTool::Polygon, tr("Polygon")},
+                                                     {RegionTool::Rectangle, tr("Rectangle")},
+                                                     {RegionTool::Freehand, tr("Freehand")},
+                                                     {RegionTool::EditVertices, tr("Edit")}};
   for (const auto& [tool, name] : toolList) {
     auto* action = group->addAction(name);
     action->setCheckable(true);
@@ -154,8 +157,10 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
           [this](const QModelIndex& current) { tools_->select(current.isValid() ? current.row() : -1); });
   connect(tools_, &RegionToolController::selectionChanged, this, [this](int row) {
-    if (row >= 0 && row < model_->rowCount()) table_->selectRow(row);
-    else table_->clearSelection();
+    if (row >= 0 && row < model_->rowCount())
+      table_->selectRow(row);
+    else
+      table_->clearSelection();
   });
   connect(model_, &QAbstractItemModel::modelReset, this, [this] {
     if (tools_->selected() >= 0 && tools_->selected() < model_->rowCount()) table_->selectRow(tools_->selected());
@@ -170,17 +175,16 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
   auto* importButton = new QToolButton;
   importButton->setText(tr("Import…"));
   connect(importButton, &QToolButton::clicked, this, [this] {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Import regions"), {},
-                                                      tr("Regions (*.geojson *.json *.zip *.roi)"));
+    const QString file =
+        QFileDialog::getOpenFileName(this, tr("Import regions"), {}, tr("Regions (*.geojson *.json *.zip *.roi)"));
     if (!file.isEmpty()) importRegions(file);
   });
   auto* exportButton = new QToolButton;
   exportButton->setText(tr("Export…"));
   connect(exportButton, &QToolButton::clicked, this, [this] {
     QString selectedFilter;
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export regions"), {},
-                                                      tr("QuPath GeoJSON (*.geojson);;ImageJ ROI set (*.zip)"),
-                                                      &selectedFilter);
+    const QString file = QFileDialog::getSaveFileName(
+        this, tr("Export regions"), {}, tr("QuPath GeoJSON (*.geojson);;ImageJ ROI set (*.zip)"), &selectedFilter);
     if (file.isEmpty()) return;
     QString error;
     if (!exportRegions(file, &error)) status_->setText(error);
@@ -211,9 +215,11 @@ void RegionsPanel::importRegions(const QString& file) {
 bool RegionsPanel::exportRegions(const QString& file, QString* error) {
   try {
     const bool roiSet = file.endsWith(".zip", Qt::CaseInsensitive);
-    writeFileAtomically(file.toStdString(), roiSet ? regionsRoiSet(document_->regions()) : regionsGeoJson(document_->regions()),
+    writeFileAtomically(file.toStdString(),
+                        roiSet ? regionsRoiSet(document_->regions()) : regionsGeoJson(document_->regions()),
                         Overwrite::Allow);
-    status_->setText(tr("Exported %n region(s) to %1", nullptr, int(document_->regions().size())).arg(QFileInfo(file).fileName()));
+    status_->setText(
+        tr("Exported %n region(s) to %1", nullptr, int(document_->regions().size())).arg(QFileInfo(file).fileName()));
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromUtf8(e.what());

@@ -55,7 +55,7 @@ public:
   RegionsPanel(RegionDocument* document, RegionToolController* tools, QWidget* parent = nullptr);
   RegionTableModel* model() const { return model_; }
   QTableView* table() const { return table_; }
-  void importRegions(const QString& file);       // reports failures in the panel
+  void importRegions(const QString& file);                  // reports failures in the panel
   bool exportRegions(const QString& file, QString* error);  // .geojson or .zip, by the suffix
 
 private:

@@ -53,8 +53,7 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   fromScratch_ = new QRadioButton(tr("Train from scratch"));
   (suggested.startModel.isEmpty() ? fromScratch_ : fromModel_)->setChecked(true);
   architecture_ = new QComboBox;
-  for (Architecture a : allArchitectures())
-    architecture_->addItem(QString::fromStdString(architectureName(a)), int(a));
+  for (Architecture a : allArchitectures()) architecture_->addItem(QString::fromStdString(architectureName(a)), int(a));
   architecture_->setCurrentIndex(architecture_->findData(int(suggested.architecture)));
   architecture_->setToolTip(tr("A fine-tune keeps its model's architecture"));
   weightMaps_ = new QCheckBox(tr("Weight maps (emphasise borders between touching cells)"));
@@ -129,7 +128,8 @@ void RetrainDialog::fillSlides(const QStringList& slides, const QStringList& edi
     auto* role = new QComboBox;
     role->addItems({tr("Training"), tr("Validation"), tr("Not used")});
     role->setCurrentIndex(suggested_.validationSlides.contains(slides[row]) ? Validation
-                          : suggested_.trainingSlides.contains(slides[row]) ? Training : NotUsed);
+                          : suggested_.trainingSlides.contains(slides[row]) ? Training
+                                                                            : NotUsed);
     connect(role, qOverload<int>(&QComboBox::currentIndexChanged), this, &RetrainDialog::validate);
     slides_->setCellWidget(row, 2, role);
   }
@@ -138,7 +138,8 @@ void RetrainDialog::fillSlides(const QStringList& slides, const QStringList& edi
 
 void RetrainDialog::setRole(const QString& slide, Role role) {
   for (int row = 0; row < slides_->rowCount(); ++row)
-    if (slides_->item(row, 0)->text() == slide) static_cast<QComboBox*>(slides_->cellWidget(row, 2))->setCurrentIndex(role);
+    if (slides_->item(row, 0)->text() == slide)
+      static_cast<QComboBox*>(slides_->cellWidget(row, 2))->setCurrentIndex(role);
 }
 
 void RetrainDialog::startChanged() {

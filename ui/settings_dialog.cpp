@@ -40,14 +40,16 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   diameter_->setRange(0, 2000);
   diameter_->setDecimals(1);
   diameter_->setSpecialValueText(tr("model default"));
-  diameter_->setToolTip(tr("Typical cell diameter in these slides. Images are resampled so that cells have the size "
-                           "the network was trained at; post-processing scales with it."));
+  diameter_->setToolTip(
+      tr("Typical cell diameter in these slides. Images are resampled so that cells have the size "
+         "the network was trained at; post-processing scales with it."));
   diameter_->setValue(settings.cellDiameterUm.value_or(settings.cellDiameterPx));
   diameterUnit_ = new QComboBox;
   diameterUnit_->addItem(tr("px"));
   diameterUnit_->addItem(tr("µm"));
-  diameterUnit_->setToolTip(tr("In µm, each slide's diameter in pixels follows from its pixel size (the folder's, "
-                               "else its file's); a slide with neither is not counted, and says why."));
+  diameterUnit_->setToolTip(
+      tr("In µm, each slide's diameter in pixels follows from its pixel size (the folder's, "
+         "else its file's); a slide with neither is not counted, and says why."));
   diameterUnit_->setCurrentIndex(settings.cellDiameterUm ? 1 : 0);
   diameter_->setSuffix(QString());
 
@@ -62,8 +64,9 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   split_->setChecked(settings.splitTouchingCells.value_or(true));
 
   setPixelSize_ = new QCheckBox(tr("Set for this folder:"));
-  setPixelSize_->setToolTip(tr("Without it, each slide's file says its pixel size (TIFF resolution, ImageJ, OME-XML, "
-                               "PNG), and a slide whose file says none is measured in pixels."));
+  setPixelSize_->setToolTip(
+      tr("Without it, each slide's file says its pixel size (TIFF resolution, ImageJ, OME-XML, "
+         "PNG), and a slide whose file says none is measured in pixels."));
   pixelSize_ = new QDoubleSpinBox;
   pixelSize_->setRange(kMinPixelSizeUm, kMaxPixelSizeUm);
   pixelSize_->setDecimals(4);
@@ -76,8 +79,9 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   pixelRow->addWidget(pixelSize_, 1);
   channels_ = new QLineEdit(QString::fromStdString(channelListText(settings.channels)));
   channels_->setPlaceholderText(tr("as the files are (colour images in colour, a stack's first channel)"));
-  channels_->setToolTip(tr("One channel the network sees as gray, e.g. 2 (the red of an RGB image is 1), or three "
-                           "as red, green, blue, e.g. 3,2,1."));
+  channels_->setToolTip(
+      tr("One channel the network sees as gray, e.g. 2 (the red of an RGB image is 1), or three "
+         "as red, green, blue, e.g. 3,2,1."));
   channelsError_ = new QLabel;
   channelsError_->setStyleSheet("color: #c0392b");
   channelsError_->setWordWrap(true);
@@ -107,10 +111,12 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);
   layout->addWidget(advanced);
-  layout->addWidget(new QLabel(tr("Changing the model, diameter, channels or post-processing counts the slides again.")));
+  layout->addWidget(
+      new QLabel(tr("Changing the model, diameter, channels or post-processing counts the slides again.")));
   layout->addWidget(buttons);
 
-  if (settings.classical) model_->setCurrentIndex(1);
+  if (settings.classical)
+    model_->setCurrentIndex(1);
   else if (!settings.modelPath.isEmpty()) {
     int index = model_->findText(settings.modelPath);
     if (index < 0) {
@@ -129,9 +135,10 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   auto showMicrometres = [this] {
     const bool known = setPixelSize_->isChecked() && diameter_->value() > 0;
     const bool inMicrometres = diameterUnit_->currentIndex() == 1;
-    const double other = inMicrometres ? diameter_->value() / pixelSize_->value() : diameter_->value() * pixelSize_->value();
-    diameterInMicrometres_->setText(known ? (inMicrometres ? tr("= %1 px") : tr("= %1 µm")).arg(QLocale().toString(other, 'f', 1))
-                                          : QString());
+    const double other =
+        inMicrometres ? diameter_->value() / pixelSize_->value() : diameter_->value() * pixelSize_->value();
+    diameterInMicrometres_->setText(
+        known ? (inMicrometres ? tr("= %1 px") : tr("= %1 µm")).arg(QLocale().toString(other, 'f', 1)) : QString());
     diameter_->setSpecialValueText(inMicrometres ? QString() : tr("model default"));
     diameter_->setMinimum(inMicrometres ? 0.1 : 0);
   };
@@ -167,7 +174,8 @@ void SettingsDialog::describeModel() {
     const ModelInfo info = loadModel(*path).info;
     const auto metrics = info.provenance.value("validation_metrics", nlohmann::json::object());
     modelInfo_->setText(tr("%1\n%2, trained %3; threshold %4; default cell diameter %5 px; validation F1 %6")
-                            .arg(QString::fromStdString(*path), QString::fromStdString(architectureName(info.architecture)),
+                            .arg(QString::fromStdString(*path),
+                                 QString::fromStdString(architectureName(info.architecture)),
                                  QString::fromStdString(info.provenance.value("date", std::string("?"))))
                             .arg(info.threshold, 0, 'f', 3)
                             .arg(info.defaultCellDiameterPx)
@@ -190,7 +198,7 @@ ProjectSettings SettingsDialog::settings() const {
   s.pixelSizeUm = setPixelSize_->isChecked() ? std::optional(pixelSize_->value()) : std::nullopt;
   try {
     s.channels = channels_->text().trimmed().isEmpty() ? std::vector<int>{}
-                                                      : parseChannelList(channels_->text().trimmed().toStdString());
+                                                       : parseChannelList(channels_->text().trimmed().toStdString());
   } catch (const std::invalid_argument&) {
     s.channels = original_.channels;  // accept() refuses the dialog with this text; keep what was set
   }

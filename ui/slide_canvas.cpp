@@ -75,9 +75,8 @@ void SlideCanvas::setProposals(const QImage& outlines) {
 void SlideCanvas::setToolController(MaskToolController* tools) {
   tools_ = tools;
   connect(tools, &MaskToolController::previewChanged, this, qOverload<>(&QWidget::update));
-  connect(tools, &MaskToolController::toolChanged, this, [this](MaskTool tool) {
-    setCursor(tool == MaskTool::Navigate ? Qt::ArrowCursor : Qt::CrossCursor);
-  });
+  connect(tools, &MaskToolController::toolChanged, this,
+          [this](MaskTool tool) { setCursor(tool == MaskTool::Navigate ? Qt::ArrowCursor : Qt::CrossCursor); });
 }
 
 void SlideCanvas::setOverlay(const DetectionOverlay& overlay) {
@@ -106,7 +105,8 @@ void SlideCanvas::zoomBy(double factor, QPointF anchor) {
 void SlideCanvas::fitToWindow() {
   fitted_ = true;
   if (image_.isNull()) return;
-  zoom_ = std::clamp(std::min(double(width()) / image_.width(), double(height()) / image_.height()), kMinZoom, kMaxZoom);
+  zoom_ =
+      std::clamp(std::min(double(width()) / image_.width(), double(height()) / image_.height()), kMinZoom, kMaxZoom);
   origin_ = QPointF((width() - image_.width() * zoom_) / 2, (height() - image_.height() * zoom_) / 2);
   emit zoomChanged(zoom_);
   update();
@@ -198,9 +198,10 @@ void SlideCanvas::drawScaleBar(QPainter& painter) {
   const QString label = micrometres >= 1 ? tr("%1 µm").arg(micrometres) : tr("%1 nm").arg(micrometres * 1000);
   const QFontMetrics metrics(painter.font());
   const QRectF bar(width() - 20 - length, height() - 24, length, 5);
-  const QRectF box = bar.united(QRectF(bar.center().x() - metrics.horizontalAdvance(label) / 2.0,
-                                       bar.top() - metrics.height() - 2, metrics.horizontalAdvance(label), metrics.height()))
-                         .adjusted(-6, -4, 6, 4);
+  const QRectF box =
+      bar.united(QRectF(bar.center().x() - metrics.horizontalAdvance(label) / 2.0, bar.top() - metrics.height() - 2,
+                        metrics.horizontalAdvance(label), metrics.height()))
+          .adjusted(-6, -4, 6, 4);
   painter.save();
   painter.setPen(Qt::NoPen);
   painter.setBrush(QColor(0, 0, 0, 150));
@@ -208,7 +209,8 @@ void SlideCanvas::drawScaleBar(QPainter& painter) {
   painter.setBrush(Qt::white);
   painter.drawRect(bar);
   painter.setPen(Qt::white);
-  painter.drawText(QRectF(box.left(), bar.top() - metrics.height() - 2, box.width(), metrics.height()), Qt::AlignCenter, label);
+  painter.drawText(QRectF(box.left(), bar.top() - metrics.height() - 2, box.width(), metrics.height()), Qt::AlignCenter,
+                   label);
   painter.restore();
 }
 
@@ -266,9 +268,12 @@ void SlideCanvas::mousePressEvent(QMouseEvent* event) {
 }
 
 void SlideCanvas::mouseMoveEvent(QMouseEvent* event) {
-  if (calibrationDrag_) calibration_->move(toImage(event->position()));
-  else if (regionTools_ && regionTools_->tool() != RegionTool::None) regionTools_->move(toImage(event->position()));
-  else if (tools_) tools_->move(toImage(event->position()));
+  if (calibrationDrag_)
+    calibration_->move(toImage(event->position()));
+  else if (regionTools_ && regionTools_->tool() != RegionTool::None)
+    regionTools_->move(toImage(event->position()));
+  else if (tools_)
+    tools_->move(toImage(event->position()));
   if (panning_) {
     origin_ += event->position() - lastMouse_;
     lastMouse_ = event->position();
@@ -304,16 +309,37 @@ void SlideCanvas::keyPressEvent(QKeyEvent* event) {
   if (regionTools_ && regionTools_->tool() != RegionTool::None && regionTools_->key(event->key())) return;
   const double pan = 80;
   switch (event->key()) {
-    case Qt::Key_Plus: case Qt::Key_Equal: zoomBy(1.25, rect().center()); break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: zoomBy(1.25, rect().center()); break;
     case Qt::Key_Minus: zoomBy(0.8, rect().center()); break;
     case Qt::Key_0: fitToWindow(); break;
     case Qt::Key_1: showActualSize(); break;
-    case Qt::Key_Left: origin_.rx() += pan; fitted_ = false; update(); break;
-    case Qt::Key_Right: origin_.rx() -= pan; fitted_ = false; update(); break;
-    case Qt::Key_Up: origin_.ry() += pan; fitted_ = false; update(); break;
-    case Qt::Key_Down: origin_.ry() -= pan; fitted_ = false; update(); break;
-    case Qt::Key_BracketLeft: if (tools_) tools_->setBrushRadius(tools_->brushRadius() * 4 / 5); break;
-    case Qt::Key_BracketRight: if (tools_) tools_->setBrushRadius(tools_->brushRadius() * 5 / 4 + 1); break;
+    case Qt::Key_Left:
+      origin_.rx() += pan;
+      fitted_ = false;
+      update();
+      break;
+    case Qt::Key_Right:
+      origin_.rx() -= pan;
+      fitted_ = false;
+      update();
+      break;
+    case Qt::Key_Up:
+      origin_.ry() += pan;
+      fitted_ = false;
+      update();
+      break;
+    case Qt::Key_Down:
+      origin_.ry() -= pan;
+      fitted_ = false;
+      update();
+      break;
+    case Qt::Key_BracketLeft:
+      if (tools_) tools_->setBrushRadius(tools_->brushRadius() * 4 / 5);
+      break;
+    case Qt::Key_BracketRight:
+      if (tools_) tools_->setBrushRadius(tools_->brushRadius() * 5 / 4 + 1);
+      break;
     default: QWidget::keyPressEvent(event);
   }
 }

@@ -22,7 +22,7 @@ public:
   explicit SlideCanvas(QWidget* parent = nullptr);
 
   void clear();
-  void setImage(const QImage& image);  // a new slide: the other layers are cleared; a new size is fitted
+  void setImage(const QImage& image);      // a new slide: the other layers are cleared; a new size is fitted
   void replaceImage(const QImage& image);  // the same slide shown differently (display range)
   void setHeatmap(const QImage& heatmap);
   void setMask(const QImage& mask);

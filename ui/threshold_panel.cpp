@@ -74,9 +74,8 @@ ThresholdPanel::ThresholdPanel(QWidget* parent) : QWidget(parent) {
   f1Plot_ = makePlot(tr("threshold"), tr("score"));
   f1Plot_->xAxis->setRange(0.45, 1.0);
   f1Plot_->yAxis->setRange(0, 1.02);
-  const std::pair<QString, QColor> curves[] = {{tr("F1"), QColor(200, 40, 40)},
-                                               {tr("precision"), QColor(40, 160, 80)},
-                                               {tr("recall"), QColor(120, 80, 200)}};
+  const std::pair<QString, QColor> curves[] = {
+      {tr("F1"), QColor(200, 40, 40)}, {tr("precision"), QColor(40, 160, 80)}, {tr("recall"), QColor(120, 80, 200)}};
   for (const auto& [name, colour] : curves) {
     QCPGraph* graph = f1Plot_->addGraph();
     graph->setName(name);
@@ -104,10 +103,16 @@ ThresholdPanel::ThresholdPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(modelButton, &QPushButton::clicked, this, &ThresholdPanel::useModelThreshold);
   connect(kneeButton_, &QPushButton::clicked, this, [this] {
-    if (knee_) { setThreshold(*knee_); emit thresholdChosen(*knee_); }
+    if (knee_) {
+      setThreshold(*knee_);
+      emit thresholdChosen(*knee_);
+    }
   });
   connect(bestButton_, &QPushButton::clicked, this, [this] {
-    if (best_) { setThreshold(*best_); emit thresholdChosen(*best_); }
+    if (best_) {
+      setThreshold(*best_);
+      emit thresholdChosen(*best_);
+    }
   });
   for (QCustomPlot* plot : {countPlot_, f1Plot_})
     connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent* e) { showValuesAt(plot, e->pos()); });
@@ -130,8 +135,10 @@ void ThresholdPanel::fromSlider(int position, bool final) {
     spin_->setValue(threshold);
   }
   moveMarkers();
-  if (final) emit thresholdChosen(threshold);
-  else emit thresholdChanging(threshold);
+  if (final)
+    emit thresholdChosen(threshold);
+  else
+    emit thresholdChanging(threshold);
 }
 
 void ThresholdPanel::moveMarkers() {
@@ -170,7 +177,10 @@ void ThresholdPanel::setCurves(const SweepResult* slide, const SweepResult& fold
   best_ = folder.argmaxF1 ? std::optional(folder.points[*folder.argmaxF1].threshold) : std::nullopt;
   QVector<double> mx, my;
   for (const auto& index : {folder.knee, folder.argmaxF1})
-    if (index) { mx.append(folder.points[*index].threshold); my.append(folder.points[*index].f1); }
+    if (index) {
+      mx.append(folder.points[*index].threshold);
+      my.append(folder.points[*index].f1);
+    }
   f1Plot_->graph(3)->setData(mx, my);
   kneeButton_->setEnabled(knee_.has_value());
   bestButton_->setEnabled(best_.has_value());
@@ -194,7 +204,10 @@ void ThresholdPanel::showValuesAt(QCustomPlot* plot, QPoint position) {
       text += tr("\nthis slide: %1 cells").arg(slideSweep_.points[nearest].totalCount);
     text += tr("\nfolder: %1 cells").arg(p.totalCount);
   } else if (folderSweep_.hasTruth) {
-    text += tr("\nF1 %1  precision %2  recall %3").arg(p.f1, 0, 'f', 3).arg(p.precision, 0, 'f', 3).arg(p.recall, 0, 'f', 3);
+    text += tr("\nF1 %1  precision %2  recall %3")
+                .arg(p.f1, 0, 'f', 3)
+                .arg(p.precision, 0, 'f', 3)
+                .arg(p.recall, 0, 'f', 3);
   }
   QToolTip::showText(plot->mapToGlobal(position), text, plot);
 }

@@ -115,12 +115,15 @@ void TrainingPanel::showProgress(const TrainingProgress& p) {
   const int done = (p.epochFinished ? p.epoch : p.epoch - 1) * p.stepsPerEpoch + (p.epochFinished ? 0 : p.step);
   progress_->setRange(0, total);
   progress_->setValue(std::min(done, total));
-  progress_->setFormat(tr("epoch %1 of %2, step %3 of %4").arg(p.epoch).arg(p.maxEpochs).arg(p.step).arg(p.stepsPerEpoch));
+  progress_->setFormat(
+      tr("epoch %1 of %2, step %3 of %4").arg(p.epoch).arg(p.maxEpochs).arg(p.step).arg(p.stepsPerEpoch));
   QString text = tr("Elapsed %1, about %2 left. Learning rate %3.")
                      .arg(duration(p.elapsedSeconds), duration(p.etaSeconds))
                      .arg(p.learningRate, 0, 'g', 3);
   if (p.validationF1 >= 0)
-    text += tr(" Last validation: F1 %1, count error %2 cells per slide.").arg(p.validationF1, 0, 'f', 3).arg(p.validationMae, 0, 'f', 1);
+    text += tr(" Last validation: F1 %1, count error %2 cells per slide.")
+                .arg(p.validationF1, 0, 'f', 3)
+                .arg(p.validationMae, 0, 'f', 1);
   figures_->setText(text);
   if (p.epochFinished) {
     addEpoch(p.epoch, p.trainLoss, p.validationLoss, p.validationF1);
@@ -164,7 +167,8 @@ void TrainingPanel::setState(State state, const QString& text) {
 void TrainingPanel::offerRecount(const QString& versionName) {
   recount_->setText(tr("Count Folder with %1").arg(versionName));
   recount_->setToolTip(tr("Make %1 the active model and count every slide again; the slide list keeps the "
-                          "previous counts beside the new ones").arg(versionName));
+                          "previous counts beside the new ones")
+                           .arg(versionName));
   recount_->setVisible(true);
 }
 

@@ -12,8 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
       fluocount::loadCheckpoint(fluocount::fuzz::writeInput("run.checkpoint", input),
                                 {network.get(), &optimizer, best.get(), {}});
-    } catch (const fluocount::CheckpointError&) {
-    }
+    } catch (const fluocount::CheckpointError&) {}
   }
   return 0;
 }

@@ -9,9 +9,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::string& input : {bytes, fluocount::fuzz::withValidChecksum(bytes)}) {
     try {
       const cv::Mat heatmap = fluocount::loadHeatmap(fluocount::fuzz::writeInput("slide.png.fchm", input));
-      if (heatmap.type() != CV_32F || heatmap.empty() || fluocount::serialiseHeatmap(heatmap) != input) __builtin_trap();
-    } catch (const fluocount::HeatmapFileError&) {
-    }
+      if (heatmap.type() != CV_32F || heatmap.empty() || fluocount::serialiseHeatmap(heatmap) != input)
+        __builtin_trap();
+    } catch (const fluocount::HeatmapFileError&) {}
   }
   return 0;
 }

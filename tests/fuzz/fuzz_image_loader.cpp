@@ -12,7 +12,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const fluocount::RawImage image = fluocount::loadImage(path, {4'000'000, 64u << 20});
     const cv::Mat rgb = fluocount::normaliseToRgb(image.pixels, {});
     if (rgb.size() != image.pixels.size() || rgb.type() != CV_32FC3) std::abort();
-  } catch (const fluocount::ImageError&) {
-  }
+  } catch (const fluocount::ImageError&) {}
   return 0;
 }

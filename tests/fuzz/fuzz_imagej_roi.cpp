@@ -15,7 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (again[i].name != regions[i].name ||
           std::abs(again[i].areaPx() - regions[i].areaPx()) > 1e-3 * (1 + std::abs(regions[i].areaPx())))
         __builtin_trap();
-  } catch (const fluocount::RegionError&) {
-  }
+  } catch (const fluocount::RegionError&) {}
   return 0;
 }

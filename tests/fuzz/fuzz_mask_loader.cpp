@@ -14,7 +14,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const cv::Mat mask = fluocount::loadMask(path, expected, "image.png", {4'000'000, 64u << 20});
     if (mask.type() != CV_8U || (!expected.empty() && mask.size() != expected)) std::abort();
     if (cv::countNonZero((mask != 0) & (mask != 255)) != 0) std::abort();
-  } catch (const fluocount::ImageError&) {
-  }
+  } catch (const fluocount::ImageError&) {}
   return 0;
 }

@@ -9,8 +9,7 @@ void parse(const std::string& bytes) {
   try {
     const fluocount::Model model = fluocount::parseModel(bytes, "fuzz.fcmodel");
     if (!model.network) __builtin_trap();
-  } catch (const fluocount::ModelFileError&) {
-  }
+  } catch (const fluocount::ModelFileError&) {}
 }
 }  // namespace
 

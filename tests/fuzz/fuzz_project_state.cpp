@@ -4,7 +4,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   QString problem;
-  const auto state = fluocount::ui::parseProjectState(QByteArray(reinterpret_cast<const char*>(data), int(size)), &problem);
+  const auto state =
+      fluocount::ui::parseProjectState(QByteArray(reinterpret_cast<const char*>(data), int(size)), &problem);
   if (!state) {
     if (problem.isEmpty()) __builtin_trap();
     return 0;

@@ -10,7 +10,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (again.size() != regions.size()) __builtin_trap();
     for (std::size_t i = 0; i < regions.size(); ++i)
       if (again[i].polygons != regions[i].polygons || again[i].name != regions[i].name) __builtin_trap();
-  } catch (const fluocount::RegionError&) {
-  }
+  } catch (const fluocount::RegionError&) {}
   return 0;
 }

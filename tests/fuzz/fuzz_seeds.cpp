@@ -55,14 +55,16 @@ void imageSeeds(const fs::path& data, const fs::path& out) {
   for (int format = 0; format < 3; ++format)
     for (const cv::Mat& image : {rgb, gray16, red}) {
       if (format == 2 && image.depth() != CV_8U) continue;  // JPEG is 8-bit
-      write(out / "image_loader" / ("seed" + std::to_string(n++)), std::string(1, char(format)) + encoded(extensions[format], image));
+      write(out / "image_loader" / ("seed" + std::to_string(n++)),
+            std::string(1, char(format)) + encoded(extensions[format], image));
     }
   // Multi-channel TIFFs, read by FluoCount's own reader: an ImageJ hyperstack, an OME-TIFF of 2 z-planes and 2
   // channels, and a 16-bit colour image in separate tiled planes.
   std::vector<cv::Mat> planes;
   cv::split(red, planes);
   const fs::path scratch = out / "tiff-scratch.tif";
-  auto tiffSeed = [&](const std::string& name, const std::vector<cv::Mat>& pages, const test::TiffPageOptions& options) {
+  auto tiffSeed = [&](const std::string& name, const std::vector<cv::Mat>& pages,
+                      const test::TiffPageOptions& options) {
     test::writeTiff(scratch.string(), pages, options);
     std::ifstream in(scratch, std::ios::binary);
     write(out / "image_loader" / name, std::string(1, char(1)) + std::string(std::istreambuf_iterator<char>(in), {}));
@@ -79,7 +81,8 @@ void imageSeeds(const fs::path& data, const fs::path& out) {
   const cv::Mat mask = loadMask((data / kYellowMask).string())(cv::Rect(500, 400, 64, 64)).clone();
   write(out / "mask_loader/png", std::string(1, char(4)) + encoded(".png", mask));
   write(out / "mask_loader/tiff", std::string(1, char(5)) + encoded(".tiff", mask));
-  write(out / "mask_loader/png-any-size", std::string(1, char(0)) + encoded(".png", mask(cv::Rect(0, 0, 40, 30)).clone()));
+  write(out / "mask_loader/png-any-size",
+        std::string(1, char(0)) + encoded(".png", mask(cv::Rect(0, 0, 40, 30)).clone()));
 }
 
 void modelSeeds(const fs::path& data, const fs::path& out) {
@@ -88,8 +91,10 @@ void modelSeeds(const fs::path& data, const fs::path& out) {
   auto best = makeNetwork(Architecture::SmallUnet);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(1e-3));
   // One real step, so that the checkpoint holds Adam's moments as a real one does.
-  const cv::Mat rgb = normaliseToRgb(loadImage((data / kYellowSlide).string()).pixels, {})(cv::Rect(500, 400, 32, 32)).clone();
-  const auto images = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, 32, 32, 3}).permute({0, 3, 1, 2}).contiguous();
+  const cv::Mat rgb =
+      normaliseToRgb(loadImage((data / kYellowSlide).string()).pixels, {})(cv::Rect(500, 400, 32, 32)).clone();
+  const auto images =
+      torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, 32, 32, 3}).permute({0, 3, 1, 2}).contiguous();
   const auto masks = torch::zeros({1, 1, 32, 32});
   trainStep(*network, optimizer, images, masks, torch::ones({1, 1, 32, 32}), {});
   ModelInfo info;
@@ -106,7 +111,8 @@ void heatmapSeeds(const fs::path& data, const fs::path& out) {
   crop.pixels = crop.pixels(cv::Rect(480, 380, 96, 80)).clone();
   CountSettings settings;
   settings.cellDiameterPx = 50;
-  const CellCounter counter = CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
+  const CellCounter counter =
+      CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
   write(out / "heatmap_file/slide.png.fchm", serialiseHeatmap(counter.countRaw(crop).heatmap));
   // A crop of the red slide where cells crowd, its cells as a RoiSet: traced outlines and a point ROI.
   RawImage cells = loadImage((data / kRedSlide).string());
@@ -114,7 +120,8 @@ void heatmapSeeds(const fs::path& data, const fs::path& out) {
   settings.cellDiameterPx = 33;
   write(out / "imagej_roi/cells.zip",
         detectionsRoiSet(CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings)
-                             .countRaw(cells).detection));
+                             .countRaw(cells)
+                             .detection));
 }
 
 // Regions as QuPath exports annotations: a named polygon with a hole and a two-part MultiPolygon.

@@ -49,9 +49,9 @@ private:
 };
 
 struct FolderDiameter {
-  std::vector<QString> slides;                 // the slides measured
-  std::vector<DiameterEstimate> estimates;     // one per slide
-  double diameterPx = 0;                       // the folder's (core::folderDiameter); 0: no cells found
+  std::vector<QString> slides;              // the slides measured
+  std::vector<DiameterEstimate> estimates;  // one per slide
+  double diameterPx = 0;                    // the folder's (core::folderDiameter); 0: no cells found
   bool cancelled = false;
 };
 

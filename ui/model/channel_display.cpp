@@ -51,7 +51,8 @@ QImage compositeImage(const std::vector<cv::Mat>& channels, const std::vector<Ch
     scaled = cv::min(cv::max(scaled, 0.0), 1.0);
     const QColor& colour = views[c].colour;
     cv::Mat coloured;
-    cv::merge(std::vector<cv::Mat>{scaled * colour.redF(), scaled * colour.greenF(), scaled * colour.blueF()}, coloured);
+    cv::merge(std::vector<cv::Mat>{scaled * colour.redF(), scaled * colour.greenF(), scaled * colour.blueF()},
+              coloured);
     sum += coloured;
   }
   cv::Mat bytes;

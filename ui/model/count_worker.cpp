@@ -8,9 +8,7 @@
 
 namespace fluocount::ui {
 
-CountWorker::CountWorker(QObject* parent) : QObject(parent) {
-  qRegisterMetaType<CountedSlide>();
-}
+CountWorker::CountWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<CountedSlide>(); }
 
 void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> counter,
                       std::optional<double> threshold) {
@@ -21,7 +19,8 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
     emit progress(done, total, job.slide.name);
     try {
       const SlideAnalysisResult result = analyseSlide(*counter, job.slide, threshold);
-      CountedSlide counted{job.generation, job.index, result.analysis, result.count, threshold, result.thumbnail, false};
+      CountedSlide counted{job.generation,   job.index, result.analysis, result.count, threshold,
+                           result.thumbnail, false};
       if (!job.heatmapCache.isEmpty()) {
         try {
           QDir().mkpath(QFileInfo(job.heatmapCache).path());

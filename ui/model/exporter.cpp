@@ -105,8 +105,8 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   if (plan.objects) {
     std::string objects = objectsCsvHeader(layout);
     for (const auto& [objectRow, objectDetection] : objectRows)
-      objects += objectsCsvRows(objectRow.file, objectDetection, objectRow.pixelSizeUm, counter.settings().positivity,
-                                layout);
+      objects +=
+          objectsCsvRows(objectRow.file, objectDetection, objectRow.pixelSizeUm, counter.settings().positivity, layout);
     writeFileAtomically(out.filePath("objects.csv").toStdString(), objects, overwrite);
     summary.files << out.filePath("objects.csv");
   }

@@ -12,7 +12,7 @@ namespace fluocount::ui {
 struct ExportPlan {
   QString folder;
   bool objects = false, labels = false, overlays = false;
-  bool overwrite = false;  // by default an existing file is an error and nothing is written
+  bool overwrite = false;                // by default an existing file is an error and nothing is written
   bool geojson = false, imagej = false;  // each slide's cells for QuPath (geojson/) and Fiji (roisets/)
 };
 

@@ -50,8 +50,10 @@ bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QStr
 
 void MaskDocument::close() {
   if (dirty_) save();
-  if (editable_ && !dirty_) leftAs_[path_] = pixelHash(mask_);
-  else leftAs_.erase(path_);  // unsaved: the file is not what the history ends with
+  if (editable_ && !dirty_)
+    leftAs_[path_] = pixelHash(mask_);
+  else
+    leftAs_.erase(path_);  // unsaved: the file is not what the history ends with
   mask_.release();
   path_.clear();
   editable_ = false;

@@ -46,7 +46,9 @@ QString ModelVersionTable::settingFor(int row) const {
   return isBundled(row) ? QString() : QString::fromStdString(versions_.at(row).path);
 }
 
-int ModelVersionTable::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(versions_.size()); }
+int ModelVersionTable::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : int(versions_.size());
+}
 int ModelVersionTable::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
@@ -87,16 +89,18 @@ QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
 
 QVariant ModelVersionTable::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
-  static const char* const names[] = {"Version", "", "Trained", "From", "Data", "Epochs", "Start F1", "Val. F1", "Precision",
-                                      "Recall", "Count MAE", "Threshold"};
+  static const char* const names[] = {"Version",  "",        "Trained",   "From",   "Data",      "Epochs",
+                                      "Start F1", "Val. F1", "Precision", "Recall", "Count MAE", "Threshold"};
   if (role == Qt::DisplayRole && section < ColumnCount) return tr(names[section]);
   if (role == Qt::ToolTipRole && section == MaeColumn) return tr("Mean absolute count error per validation slide");
   if (role == Qt::ToolTipRole && section == StartF1Column)
-    return tr("F1 of the model this version was fine-tuned from, on the same validation slides at that model's "
-              "threshold: compare it with Val. F1 to see what training gained");
+    return tr(
+        "F1 of the model this version was fine-tuned from, on the same validation slides at that model's "
+        "threshold: compare it with Val. F1 to see what training gained");
   if (role == Qt::ToolTipRole && section == F1Column)
-    return tr("Detection F1 on the version's own validation slides at its threshold. Versions validated on "
-              "different slides are not directly comparable.");
+    return tr(
+        "Detection F1 on the version's own validation slides at its threshold. Versions validated on "
+        "different slides are not directly comparable.");
   return {};
 }
 

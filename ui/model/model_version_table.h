@@ -10,8 +10,21 @@ namespace fluocount::ui {
 class ModelVersionTable : public QAbstractTableModel {
   Q_OBJECT
 public:
-  enum Column { NameColumn, ActiveColumn, DateColumn, StartColumn, DataColumn, EpochsColumn, StartF1Column, F1Column,
-                PrecisionColumn, RecallColumn, MaeColumn, ThresholdColumn, ColumnCount };
+  enum Column {
+    NameColumn,
+    ActiveColumn,
+    DateColumn,
+    StartColumn,
+    DataColumn,
+    EpochsColumn,
+    StartF1Column,
+    F1Column,
+    PrecisionColumn,
+    RecallColumn,
+    MaeColumn,
+    ThresholdColumn,
+    ColumnCount
+  };
   explicit ModelVersionTable(QObject* parent = nullptr);
 
   // bundled: the bundled model's path (empty when there is none); active: the model in use (empty: bundled).

@@ -26,7 +26,6 @@ QString fileStamp(const QString& path) {
 
 }  // namespace
 
-
 QString statusText(SlideStatus status) {
   switch (status) {
     case SlideStatus::NotRun: return QObject::tr("not run");
@@ -188,7 +187,8 @@ void Project::setSettings(const ProjectSettings& settings) {
   ProjectSettings unitsAndRules = settings;
   unitsAndRules.pixelSizeUm = settings_.pixelSizeUm;
   unitsAndRules.positivity = settings_.positivity;
-  if (!heatmapsChange && unitsAndRules != settings) counter_.reset();  // the next counter carries the new units or rules
+  if (!heatmapsChange && unitsAndRules != settings)
+    counter_.reset();  // the next counter carries the new units or rules
   settings_ = settings;
   if (heatmapsChange) {
     ++generation_;

@@ -24,20 +24,20 @@ struct SlideAnalysis {
   cv::Mat heatmap;                  // CV_32F in [0,1], at the image's size
   PostprocessSettings postprocess;  // scaled to cellDiameterPx
   double cellDiameterPx = 0;
-  double defaultThreshold = 0.5;    // the model's (classical: this image's automatic one)
+  double defaultThreshold = 0.5;  // the model's (classical: this image's automatic one)
   double seconds = 0;
-  SweepResult sweep;                // this slide over defaultSweepThresholds(), with its mask when it has one
+  SweepResult sweep;  // this slide over defaultSweepThresholds(), with its mask when it has one
 };
 
 struct Slide {
-  QString name;       // file name
+  QString name;  // file name
   QString imagePath;
-  QString maskPath;   // <folder>/masks/<stem>.png when it exists, else empty
+  QString maskPath;  // <folder>/masks/<stem>.png when it exists, else empty
   SlideStatus status = SlideStatus::NotRun;
   QString error;
   bool reviewed = false;
-  bool edited = false;  // the user changed its mask in FluoCount
-  int count = -1;     // at the project's threshold; -1 before counting
+  bool edited = false;     // the user changed its mask in FluoCount
+  int count = -1;          // at the project's threshold; -1 before counting
   int previousCount = -1;  // with the model used before the last switch of model (-1: none)
   std::shared_ptr<const SlideAnalysis> analysis;
   QImage thumbnail;
@@ -62,7 +62,6 @@ struct CountedSlide {
   bool heatmapCached = false;  // the worker wrote the heatmap to the slide's cache file
 };
 
-
 class Project : public QObject {
   Q_OBJECT
 public:
@@ -75,7 +74,7 @@ public:
   Generation generation() const { return generation_; }
   bool isCurrent(Generation generation) const { return generation == generation_; }
   const QString& folder() const { return folder_; }
-  QString stateFolder() const;  // <folder>/.fluocount
+  QString stateFolder() const;           // <folder>/.fluocount
   QString heatmapPath(int index) const;  // the slide's cached heatmap in the state folder
 
   int slideCount() const { return int(slides_.size()); }

@@ -103,7 +103,6 @@ SweepResult sweepFromJson(const QJsonArray& points, bool hasTruth) {
   return sweep;
 }
 
-
 QJsonObject slideToJson(const SavedSlide& slide) {
   QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
   if (slide.previousCount >= 0) entry["previous_count"] = slide.previousCount;
@@ -147,9 +146,8 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
 
 bool ProjectSettings::operator==(const ProjectSettings& o) const {
   return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
-         cellDiameterUm == o.cellDiameterUm &&
-         threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
-         pixelSizeUm == o.pixelSizeUm && channels == o.channels &&
+         cellDiameterUm == o.cellDiameterUm && threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx &&
+         splitTouchingCells == o.splitTouchingCells && pixelSizeUm == o.pixelSizeUm && channels == o.channels &&
          std::equal(positivity.begin(), positivity.end(), o.positivity.begin(), o.positivity.end(),
                     [](const PositivityRule& a, const PositivityRule& b) {
                       return a.channel == b.channel && a.threshold == b.threshold;
@@ -172,15 +170,18 @@ std::optional<ProjectState> parseProjectState(const QByteArray& bytes, QString* 
   state.settings = settingsFromJson(json["settings"].toObject());
   state.previousModel = json["previous_model"].toString();
   const QJsonObject slides = json["slides"].toObject();
-  for (auto it = slides.begin(); it != slides.end(); ++it) state.slides[it.key()] = slideFromJson(it.value().toObject());
+  for (auto it = slides.begin(); it != slides.end(); ++it)
+    state.slides[it.key()] = slideFromJson(it.value().toObject());
   return state;
 }
 
 QByteArray serialiseProjectState(const ProjectState& state) {
   QJsonObject slides;
   for (const auto& [name, slide] : state.slides) slides[name] = slideToJson(slide);
-  const QJsonObject json{{"format", kStateFormat}, {"version", kProjectStateVersion},
-                         {"settings", settingsToJson(state.settings)}, {"slides", slides},
+  const QJsonObject json{{"format", kStateFormat},
+                         {"version", kProjectStateVersion},
+                         {"settings", settingsToJson(state.settings)},
+                         {"slides", slides},
                          {"previous_model", state.previousModel}};
   return QJsonDocument(json).toJson(QJsonDocument::Indented);
 }

@@ -26,8 +26,8 @@ struct ProjectSettings {
   std::optional<double> threshold;  // empty: the model's own (Kneedle) threshold
   std::optional<double> minObjectAreaPx;
   std::optional<bool> splitTouchingCells;
-  std::optional<double> pixelSizeUm;  // µm per pixel for the folder's slides, over what their files declare
-  std::vector<int> channels;           // what the network sees (selectChannels); empty: the images as decoded
+  std::optional<double> pixelSizeUm;       // µm per pixel for the folder's slides, over what their files declare
+  std::vector<int> channels;               // what the network sees (selectChannels); empty: the images as decoded
   std::vector<PositivityRule> positivity;  // per-channel positive calls for the tables
   bool operator==(const ProjectSettings& o) const;
   bool operator!=(const ProjectSettings& o) const { return !(*this == o); }

@@ -56,8 +56,9 @@ void RegionDocument::push(const QString& text, std::vector<Region> after, int dr
 }
 
 void RegionDocument::add(Region region) {
-  region.name = uniqueName(region.name.empty() ? tr("Region %1").arg(regions_.size() + 1)
-                                               : QString::fromStdString(region.name)).toStdString();
+  region.name =
+      uniqueName(region.name.empty() ? tr("Region %1").arg(regions_.size() + 1) : QString::fromStdString(region.name))
+          .toStdString();
   const QString text = tr("Add region %1").arg(QString::fromStdString(region.name));
   std::vector<Region> after = regions_;
   after.push_back(std::move(region));
@@ -126,8 +127,10 @@ void RegionDocument::holdSaving(bool hold) {
 void RegionDocument::apply(const std::vector<Region>& regions) {
   regions_ = regions;
   emit changed();
-  if (holdSaving_) unsaved_ = true;
-  else save();
+  if (holdSaving_)
+    unsaved_ = true;
+  else
+    save();
 }
 
 void RegionDocument::save() {

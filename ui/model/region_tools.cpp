@@ -65,7 +65,8 @@ bool RegionToolController::press(QPointF point, Qt::MouseButton button, bool dou
   point = clamped(point);
   switch (tool_) {
     case RegionTool::Polygon:
-      if (button == Qt::RightButton || doubleClick || (outline_.size() >= 3 && distance(point, outline_.first()) <= grab_)) {
+      if (button == Qt::RightButton || doubleClick ||
+          (outline_.size() >= 3 && distance(point, outline_.first()) <= grab_)) {
         if (doubleClick && (outline_.isEmpty() || outline_.last() != point)) outline_ << point;
         finishOutline(outline_);
       } else if (button == Qt::LeftButton) {
@@ -91,7 +92,8 @@ bool RegionToolController::press(QPointF point, Qt::MouseButton button, bool dou
             for (std::size_t v = 0; v < regions[r].polygons[p][g].size(); ++v) {
               const cv::Point2d& vertex = regions[r].polygons[p][g][v];
               const double d = distance(point, QPointF(vertex.x, vertex.y));
-              if (d <= best) best = d, editRegion_ = int(r), editPolygon_ = int(p), editRing_ = int(g), editVertex_ = int(v);
+              if (d <= best)
+                best = d, editRegion_ = int(r), editPolygon_ = int(p), editRing_ = int(g), editVertex_ = int(v);
             }
       if (editRegion_ < 0) {  // a click inside a region selects it
         for (std::size_t r = 0; r < regions.size(); ++r)
@@ -129,8 +131,7 @@ bool RegionToolController::move(QPointF point) {
       Ring checked = checkedRing(region.polygons[editPolygon_][editRing_], document_->imageSize(), "region");
       if (checked.size() != region.polygons[editPolygon_][editRing_].size()) return true;
       document_->reshape(editRegion_, region, dragId_);
-    } catch (const RegionError&) {
-    }
+    } catch (const RegionError&) {}
   }
   emit previewChanged();
   return true;
@@ -219,8 +220,10 @@ void RegionToolController::paint(QPainter& painter, const QTransform& imageToWid
           for (const cv::Point2d& v : ring) painter.drawEllipse(imageToWidget.map(QPointF(v.x, v.y)), 3.5, 3.5);
     }
     // The name and count at the top-left of the region, on a dark box so that they read on any slide.
-    const QString text = QString::fromStdString(regions[r].name) + (r < std::size_t(labels_.size()) ? "\n" + labels_[int(r)] : "");
-    const QRectF box = painter.fontMetrics().boundingRect(QRect(0, 0, 400, 100), Qt::AlignLeft, text).adjusted(-4, -2, 4, 2);
+    const QString text =
+        QString::fromStdString(regions[r].name) + (r < std::size_t(labels_.size()) ? "\n" + labels_[int(r)] : "");
+    const QRectF box =
+        painter.fontMetrics().boundingRect(QRect(0, 0, 400, 100), Qt::AlignLeft, text).adjusted(-4, -2, 4, 2);
     const QRectF placed = box.translated(bounds.topLeft() + QPointF(6, 6) - box.topLeft());
     painter.setPen(Qt::NoPen);
     painter.setBrush(QColor(0, 0, 0, 160));

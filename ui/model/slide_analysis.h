@@ -9,7 +9,7 @@ namespace fluocount::ui {
 
 struct SlideAnalysisResult {
   std::shared_ptr<const SlideAnalysis> analysis;
-  int count = 0;       // at the given threshold (the analysis' default when none)
+  int count = 0;  // at the given threshold (the analysis' default when none)
   QImage thumbnail;
 };
 
@@ -29,6 +29,7 @@ int countAt(const SlideAnalysis& analysis, double threshold);
 QImage displayImage(const cv::Mat& rgb, double low = 0, double high = 1);
 // The display range that clips the given percentiles of each pixel's brightest channel: by default 0.35 % of the
 // pixels saturate, split between both ends, as ImageJ's Auto does.
-std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.175, double highPercentile = 99.825);
+std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.175,
+                                            double highPercentile = 99.825);
 
 }  // namespace fluocount::ui

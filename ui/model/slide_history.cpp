@@ -22,7 +22,8 @@ std::size_t bytesOf(const QUndoStack& stack) {
 }
 }  // namespace
 
-SlideHistory::SlideHistory(QObject* parent) : QObject(parent), group_(new QUndoGroup(this)), idle_(new QUndoStack(this)) {
+SlideHistory::SlideHistory(QObject* parent)
+    : QObject(parent), group_(new QUndoGroup(this)), idle_(new QUndoStack(this)) {
   group_->addStack(idle_);
   group_->setActiveStack(idle_);
 }
@@ -76,8 +77,10 @@ void SlideHistory::dropOldestOverBudget() {
     if (auto* command = dynamic_cast<HistoryCommand*>(const_cast<QUndoCommand*>(old->command(i))))
       fresh->push(command->takeApplied().release());
   group_->setActiveStack(fresh);
-  if (old == idle_) idle_ = fresh;
-  else stacks_[activeKey_] = fresh;
+  if (old == idle_)
+    idle_ = fresh;
+  else
+    stacks_[activeKey_] = fresh;
   delete old;
 }
 

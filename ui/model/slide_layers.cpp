@@ -10,12 +10,14 @@ namespace {
 
 // A perceptually ordered dark-to-bright map (after matplotlib's inferno), interpolated between five stops.
 QRgb colourFor(float value) {
-  static const std::array<std::array<float, 3>, 5> stops = {{{0, 0, 4}, {87, 16, 110}, {188, 55, 84},
-                                                             {249, 142, 9}, {252, 255, 164}}};
+  static const std::array<std::array<float, 3>, 5> stops = {
+      {{0, 0, 4}, {87, 16, 110}, {188, 55, 84}, {249, 142, 9}, {252, 255, 164}}};
   const float position = std::clamp(value, 0.0f, 1.0f) * (stops.size() - 1);
   const int below = std::min(int(position), int(stops.size()) - 2);
   const float t = position - below;
-  auto mix = [&](int channel) { return int(std::lround(stops[below][channel] * (1 - t) + stops[below + 1][channel] * t)); };
+  auto mix = [&](int channel) {
+    return int(std::lround(stops[below][channel] * (1 - t) + stops[below + 1][channel] * t));
+  };
   return qRgb(mix(0), mix(1), mix(2));
 }
 
@@ -47,8 +49,8 @@ QImage outlineLayer(const cv::Mat& labels, QColor colour) {
     for (int x = 0; x < labels.cols; ++x) {
       const int label = row[x];
       if (!label) continue;
-      const bool edge = x == 0 || x + 1 == labels.cols || !up || !down || row[x - 1] != label ||
-                        row[x + 1] != label || up[x] != label || down[x] != label;
+      const bool edge = x == 0 || x + 1 == labels.cols || !up || !down || row[x - 1] != label || row[x + 1] != label ||
+                        up[x] != label || down[x] != label;
       if (edge) out[x] = ink;
     }
   }

@@ -14,12 +14,12 @@ namespace fluocount::ui {
 // The colour the user's mask is drawn in (detections are cyan, proposals orange).
 inline QColor userMaskColour() { return QColor(255, 60, 200); }
 
-QImage heatmapLayer(const cv::Mat& heatmap);                   // CV_32F [0,1] -> ARGB32, "inferno"-like colours
-QImage outlineLayer(const cv::Mat& labels, QColor colour);      // object boundaries, transparent elsewhere
-QImage maskLayer(const cv::Mat& mask, QColor colour);           // CV_8U non-zero -> colour, transparent elsewhere
+QImage heatmapLayer(const cv::Mat& heatmap);                // CV_32F [0,1] -> ARGB32, "inferno"-like colours
+QImage outlineLayer(const cv::Mat& labels, QColor colour);  // object boundaries, transparent elsewhere
+QImage maskLayer(const cv::Mat& mask, QColor colour);       // CV_8U non-zero -> colour, transparent elsewhere
 
 struct MatchMarkers {
-  QVector<QPointF> truePositives;   // at the predicted object's centre
+  QVector<QPointF> truePositives;  // at the predicted object's centre
   QVector<QPointF> falsePositives;
   QVector<QPointF> falseNegatives;  // at the annotated object's centre
 };

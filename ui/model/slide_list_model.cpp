@@ -36,7 +36,8 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       }
       break;
     case Qt::DecorationRole:
-      if (index.column() == NameColumn && !slide.thumbnail.isNull()) return slide.thumbnail.scaled(48, 36, Qt::KeepAspectRatio);
+      if (index.column() == NameColumn && !slide.thumbnail.isNull())
+        return slide.thumbnail.scaled(48, 36, Qt::KeepAspectRatio);
       break;
     case Qt::ToolTipRole:
       if (slide.status == SlideStatus::Failed) return slide.error;
@@ -45,7 +46,8 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
       break;
     case Qt::TextAlignmentRole:
-      if (index.column() == CountColumn || index.column() == BeforeColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
+      if (index.column() == CountColumn || index.column() == BeforeColumn)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
       break;
   }
   return {};

@@ -44,7 +44,8 @@ DetectionOverlay detectionOverlay(int slide, const SlideAnalysis& analysis, doub
   overlay.count = detection.count();
   overlay.labels = detection.labels;
   overlay.outlines = outlineLayer(detection.labels, outlineColour);
-  for (const DetectedObject& o : detection.objects) overlay.centres.append(QPointF(o.centroid.x + 0.5, o.centroid.y + 0.5));
+  for (const DetectedObject& o : detection.objects)
+    overlay.centres.append(QPointF(o.centroid.x + 0.5, o.centroid.y + 0.5));
   if (truth) {
     overlay.hasTruth = true;
     overlay.markers = matchMarkers(detection, *truth, analysis.cellDiameterPx);

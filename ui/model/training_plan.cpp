@@ -40,13 +40,22 @@ TrainingJobState stateFromName(const QString& name) {
 }
 
 QJsonObject planToJson(const TrainingPlan& p) {
-  return {{"training_slides", toArray(p.trainingSlides)}, {"validation_slides", toArray(p.validationSlides)},
-          {"start_model", p.startModel}, {"start_model_name", p.startModelName},
+  return {{"training_slides", toArray(p.trainingSlides)},
+          {"validation_slides", toArray(p.validationSlides)},
+          {"start_model", p.startModel},
+          {"start_model_name", p.startModelName},
           {"architecture", QString::fromStdString(architectureName(p.architecture))},
-          {"weight_maps", p.weightMaps}, {"oversampling", p.oversampling}, {"epochs", p.epochs},
-          {"steps_per_epoch", p.stepsPerEpoch}, {"crop_size", p.cropSize}, {"batch_size", p.batchSize},
-          {"learning_rate", p.learningRate}, {"cell_diameter_px", p.cellDiameterPx}, {"use_gpu", p.useGpu},
-          {"seed", QString::number(p.seed)}, {"output_model", p.outputModel}};
+          {"weight_maps", p.weightMaps},
+          {"oversampling", p.oversampling},
+          {"epochs", p.epochs},
+          {"steps_per_epoch", p.stepsPerEpoch},
+          {"crop_size", p.cropSize},
+          {"batch_size", p.batchSize},
+          {"learning_rate", p.learningRate},
+          {"cell_diameter_px", p.cellDiameterPx},
+          {"use_gpu", p.useGpu},
+          {"seed", QString::number(p.seed)},
+          {"output_model", p.outputModel}};
 }
 
 TrainingPlan planFromJson(const QJsonObject& json) {
@@ -73,7 +82,9 @@ TrainingPlan planFromJson(const QJsonObject& json) {
 QJsonArray historyToJson(const std::vector<EpochFigures>& history) {
   QJsonArray list;
   for (const EpochFigures& e : history)
-    list.append(QJsonObject{{"epoch", e.epoch}, {"train_loss", e.trainLoss}, {"validation_loss", e.validationLoss},
+    list.append(QJsonObject{{"epoch", e.epoch},
+                            {"train_loss", e.trainLoss},
+                            {"validation_loss", e.validationLoss},
                             {"validation_f1", e.validationF1}});
   return list;
 }
@@ -159,8 +170,8 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
 }
 
 bool TrainingJob::resumable() const {
-  return (state == TrainingJobState::Running || state == TrainingJobState::Cancelled) &&
-         !plan.outputModel.isEmpty() && !QFileInfo::exists(plan.outputModel);
+  return (state == TrainingJobState::Running || state == TrainingJobState::Cancelled) && !plan.outputModel.isEmpty() &&
+         !QFileInfo::exists(plan.outputModel);
 }
 
 void TrainingJob::addEpoch(const EpochFigures& figures) {
@@ -172,8 +183,9 @@ QString modelsFolder(const Project& project) { return project.stateFolder() + "/
 QString jobPath(const Project& project) { return project.stateFolder() + "/training/job.json"; }
 
 bool saveJob(const Project& project, const TrainingJob& job, QString* error) {
-  const QJsonObject json{{"format", "fluocount-training-job"}, {"version", 1}, {"state", stateName(job.state)},
-                         {"message", job.message}, {"plan", planToJson(job.plan)}, {"history", historyToJson(job.history)}};
+  const QJsonObject json{{"format", "fluocount-training-job"}, {"version", 1},
+                         {"state", stateName(job.state)},      {"message", job.message},
+                         {"plan", planToJson(job.plan)},       {"history", historyToJson(job.history)}};
   try {
     QDir().mkpath(QFileInfo(jobPath(project)).path());
     writeFileAtomically(jobPath(project).toStdString(), QJsonDocument(json).toJson().toStdString());

@@ -16,11 +16,11 @@
 namespace fluocount::ui {
 
 struct TrainingPlan {
-  QStringList trainingSlides, validationSlides;  // slide file names
-  QString startModel;        // fine-tune from this model file; empty: train from scratch
-  QString startModelName;    // what the user knows it as ("bundled", "v2")
+  QStringList trainingSlides, validationSlides;        // slide file names
+  QString startModel;                                  // fine-tune from this model file; empty: train from scratch
+  QString startModelName;                              // what the user knows it as ("bundled", "v2")
   Architecture architecture = Architecture::CResUnet;  // from scratch only; a fine-tune keeps the model's
-  bool weightMaps = true;    // ablation switches (docs/method.md section 5)
+  bool weightMaps = true;                              // ablation switches (docs/method.md section 5)
   bool oversampling = true;
   int epochs = 8;
   int stepsPerEpoch = 40;
@@ -30,7 +30,7 @@ struct TrainingPlan {
   double cellDiameterPx = 50;  // the slides' typical cell diameter
   bool useGpu = true;
   quint64 seed = 1;
-  QString outputModel;         // the version this run writes: <folder>/.fluocount/models/v<N>.fcmodel
+  QString outputModel;  // the version this run writes: <folder>/.fluocount/models/v<N>.fcmodel
 };
 
 // Defaults for this project and device: every slide with a mask, about a third of them (at least one) for

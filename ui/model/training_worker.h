@@ -14,12 +14,12 @@ namespace fluocount::ui {
 
 struct TrainingResult {
   bool cancelled = false;
-  QString error;       // the run failed (bad data, unreadable model, full disk...)
-  QString modelPath;   // the new version, when it finished
+  QString error;      // the run failed (bad data, unreadable model, full disk...)
+  QString modelPath;  // the new version, when it finished
   int epochs = 0;
   double threshold = 0, validationF1 = 0, validationMae = 0;
   std::optional<double> startingF1, startingMae;  // the model it was fine-tuned from, same validation slides
-  bool keptStartingModel = false;  // no epoch validated better: the version is the starting model itself
+  bool keptStartingModel = false;                 // no epoch validated better: the version is the starting model itself
 };
 
 class TrainingWorker : public QObject {

@@ -31,8 +31,9 @@ void BrushTool::strokeTo(MaskToolContext& context, QPointF point) {
   const cv::Point from = pixel(last_), to = pixel(point);
   const int radius = context.brushRadius;
   const std::uint8_t value = paints_;
-  context.document->apply(value == kCell ? QObject::tr("Brush stroke") : QObject::tr("Eraser stroke"),
-                          [=](cv::Mat& mask) { return paintStroke(mask, from, to, radius, value); }, strokeId_);
+  context.document->apply(
+      value == kCell ? QObject::tr("Brush stroke") : QObject::tr("Eraser stroke"),
+      [=](cv::Mat& mask) { return paintStroke(mask, from, to, radius, value); }, strokeId_);
   last_ = point;
 }
 

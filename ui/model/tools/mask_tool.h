@@ -15,8 +15,19 @@ class QPainter;
 
 namespace fluocount::ui {
 
-enum class MaskTool { Navigate, Brush, Eraser, Fill, Lasso, LassoSubtract, DeleteObject, DeleteInRectangle, Cut,
-                      AcceptDetection, Propose };
+enum class MaskTool {
+  Navigate,
+  Brush,
+  Eraser,
+  Fill,
+  Lasso,
+  LassoSubtract,
+  DeleteObject,
+  DeleteInRectangle,
+  Cut,
+  AcceptDetection,
+  Propose
+};
 
 QString toolName(MaskTool tool);
 
