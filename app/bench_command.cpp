@@ -1,14 +1,21 @@
-// fluocount-cli bench: medians of several runs of the network forward pass on a real slide, post-processing and
-// a 20-threshold sweep, plus peak memory; optionally side by side with the same network in Python PyTorch.
+// fluocount-cli bench: the network forward pass on a real slide against the same c-ResUnet in Python PyTorch (its
+// default setup and a tuned one) on the same input, in alternating rounds, beside the compute floor; then the
+// count's real cost at the model's scale, post-processing, the threshold sweep, peak memory and the training step.
 #include "app/cli_common.h"
 #include "core/networks.h"
+#include "core/slide_folder.h"
 #include "core/threshold_sweep.h"
 #include "core/training_data.h"
 #include "core/training_step.h"
 
+#include <QDateTime>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QRegularExpression>
+
+#include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
 
@@ -44,41 +51,88 @@ double peakResidentMegabytes() {
   return usage.ru_maxrss / 1024.0;
 }
 
-void printTiming(const char* what, const Timing& t) {
-  std::printf("%-34s median %7.3f s   min %7.3f   max %7.3f\n", what, t.median, t.min, t.max);
+void printTiming(FILE* out, const char* what, const Timing& t) {
+  std::fprintf(out, "%-34s median %7.3f s   min %7.3f   max %7.3f\n", what, t.median, t.min, t.max);
 }
 
-struct PythonBaseline {
-  double medianSeconds = 0;
-  std::string summary;  // the script's own result line
+// One run of the Python PyTorch peer (../shared/bench/pytorch_cresunet.py): its median, spread and peak memory.
+struct PeerRun {
+  double median = 0, min = 0, max = 0, peakMegabytes = 0;
+  std::string line;  // the script's own result line
 };
 
-// The same c-ResUnet in Python PyTorch (../shared/bench/pytorch_cresunet.py), run now on this machine.
-std::optional<PythonBaseline> runPythonBaseline(const QString& script, const QStringList& arguments) {
+// How the peer is run: a default install (glibc malloc), or tuned as a careful Python user would (tcmalloc
+// preloaded, and inference_mode for the forward pass).
+enum class PeerSetup { Default, Tuned };
+
+const char* peerName(PeerSetup setup) {
+  return setup == PeerSetup::Default ? "Python PyTorch, default (glibc malloc)"
+                                     : "Python PyTorch, tuned (tcmalloc preloaded)";
+}
+
+std::optional<PeerRun> runPeer(const QString& script, QStringList arguments, PeerSetup setup) {
   QProcess python;
+  QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+  environment.remove("LD_PRELOAD");
+  if (setup == PeerSetup::Tuned) {
+    if (QStringLiteral(FLUOCOUNT_TCMALLOC).isEmpty()) return std::nullopt;
+    environment.insert("LD_PRELOAD", QStringLiteral(FLUOCOUNT_TCMALLOC));
+    if (arguments.front() == "infer") arguments.front() = "infer_im";
+  }
+  python.setProcessEnvironment(environment);
   python.start("/usr/bin/python3", QStringList{script} + arguments);
   if (!python.waitForFinished(15 * 60 * 1000) || python.exitCode() != 0) {
-    std::fprintf(stderr, "baseline: %s failed: %s\n", qPrintable(script),
+    std::fprintf(stderr, "bench: %s %s failed: %s\n", qPrintable(script), qPrintable(arguments.join(' ')),
                  python.readAllStandardError().right(400).constData());
     return std::nullopt;
   }
   const QString output = QString::fromLocal8Bit(python.readAllStandardOutput()).trimmed();
-  const auto match = QRegularExpression("median ([0-9.]+) s").match(output);
+  const auto match =
+      QRegularExpression("median ([0-9.]+) s min ([0-9.]+) max ([0-9.]+) peakRSS ([0-9.]+) MB").match(output);
   if (!match.hasMatch()) return std::nullopt;
-  return PythonBaseline{match.captured(1).toDouble(), output.section('\n', -1).toStdString()};
+  return PeerRun{match.captured(1).toDouble(), match.captured(2).toDouble(), match.captured(3).toDouble(),
+                 match.captured(4).toDouble(), output.section('\n', -1).toStdString()};
+}
+
+// The machine's single-precision matrix multiply rate through LibTorch (2048 x 2048, best of 5): what the
+// convolutions could reach at best, for the compute floor.
+double measureSgemmGflops() {
+  torch::NoGradGuard noGrad;
+  const int n = 2048;
+  const auto a = torch::rand({n, n}), b = torch::rand({n, n});
+  torch::mm(a, b);
+  double best = 1e30;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    torch::mm(a, b);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return 2.0 * n * n * n / best / 1e9;
+}
+
+std::string cpuModel() {
+  QFile cpuinfo("/proc/cpuinfo");
+  if (!cpuinfo.open(QIODevice::ReadOnly)) return "unknown CPU";
+  for (const QByteArray& line : cpuinfo.readAll().split('\n'))
+    if (line.startsWith("model name")) return line.mid(line.indexOf(':') + 1).trimmed().toStdString();
+  return "unknown CPU";
+}
+
+double medianOf(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
 }
 
 // c-ResUnet training step on a batch of 4 augmented 512x512 crops of the slide (with its mask when the slide
 // sits in a dataset folder): data preparation alone, the step alone, and both with the background producer.
-Timing benchTrainingStep(const std::string& imagePath, const ModelInfo& info, int runs) {
-  const std::filesystem::path image(imagePath);
-  const std::filesystem::path mask = image.parent_path().parent_path() / "masks" / (image.stem().string() + ".png");
+Timing benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInfo& info, int runs) {
+  const std::string mask = maskFileFor(slideFolderOfImage(imagePath), imagePath);
   if (!std::filesystem::exists(mask)) {
-    std::printf("\ntraining step: skipped (no mask at %s)\n", mask.string().c_str());
+    std::fprintf(out, "\ntraining step: skipped (no mask at %s)\n", mask.c_str());
     return {};
   }
-  const PreparedImage slide = prepareExample({imagePath, mask.string(), info.canonicalDiameterPx, 4},
-                                             info.canonicalDiameterPx, info.normalisation, {});
+  const PreparedImage slide =
+      prepareExample({imagePath, mask, info.canonicalDiameterPx, 4}, info.canonicalDiameterPx, info.normalisation, {});
   const std::vector<PreparedImage> images{slide};
   const auto samples = trainingSamples(images, {100}, 512, 400, {}, 0);
   torch::manual_seed(0);
@@ -114,12 +168,12 @@ Timing benchTrainingStep(const std::string& imagePath, const ModelInfo& info, in
     const auto b = tensorsOf(*producer.next());
     trainStep(*network, optimizer, b[0], b[1], b[2], loss);
   });
-  std::printf("\ntraining (%s, batch 4 of 512x512 augmented crops, weighted BCE, Adam):\n",
-              architectureName(info.architecture).c_str());
-  printTiming("data preparation of one batch", preparation);
-  printTiming("training step (forward+backward+Adam)", step);
-  printTiming("step with background data producer", overlapped);
-  std::printf("%-34s %.2f crops/s\n", "training throughput", 4.0 / overlapped.median);
+  std::fprintf(out, "\ntraining (%s, batch 4 of 512x512 augmented crops, weighted BCE, Adam):\n",
+               architectureName(info.architecture).c_str());
+  printTiming(out, "data preparation of one batch", preparation);
+  printTiming(out, "training step (forward+backward+Adam)", step);
+  printTiming(out, "step with background data producer", overlapped);
+  std::fprintf(out, "%-34s %.2f crops/s\n", "training throughput", 4.0 / overlapped.median);
   return step;
 }
 
@@ -128,23 +182,31 @@ Timing benchTrainingStep(const std::string& imagePath, const ModelInfo& info, in
 int runBenchCommand(const QStringList& arguments) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
-      "Time the counting pipeline on one real slide: the network forward pass (resampling included), "
-      "post-processing at the model's threshold, and a sweep over 20 thresholds; medians of several runs after a "
-      "warm-up. Without a model file a freshly initialised c-ResUnet is timed (same cost as a trained one).");
+      "Time the counting pipeline on one real slide against the same c-ResUnet in Python PyTorch, like with like: "
+      "the forward pass on the same 1600x1200 input for both sides, in alternating rounds, beside the compute "
+      "floor (the network's arithmetic over this machine's SGEMM rate, measured in the same run); then the "
+      "forward pass at the model's own scale (what a count costs), post-processing, a 20-threshold sweep, peak "
+      "memory and the training step. Without a model file a freshly initialised c-ResUnet is timed (same cost "
+      "as a trained one).");
   parser.addOptions({
       {"image", "The slide to time (default: the first FNC yellow slide in ../shared/data).", "file"},
       {"model", "Model file to time (default: the bundled model, else an untrained c-ResUnet).", "file"},
       {"runs", "Timed runs per figure (default 5).", "n", "5"},
+      {"rounds", "Alternating rounds of FluoCount and the peers for the forward pass (default 3).", "n", "3"},
       {"threads", "CPU threads (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
-      {"no-baseline", "Do not run the Python PyTorch peer benchmark."},
+      {"no-baseline", "Do not run the Python PyTorch peer."},
       {"no-training", "Skip the training-step figures."},
+      {"json", "Print the figures as one JSON object on stdout (the text goes to stderr)."},
       {"tile", "Preferred tile side in network-scale pixels (default 448).", "px"},
       {"max-whole", "Largest image, in pixels, run in one pass (default 0).", "n"},
       {"max-staged", "Largest image, in pixels, run in staged tiles (default 6000000).", "n"},
   });
   parseOrExit(parser, arguments);
   const int runs = static_cast<int>(numberOption(parser, "runs", 1, 1000));
+  const int rounds = static_cast<int>(numberOption(parser, "rounds", 1, 100));
+  const bool json = parser.isSet("json");
+  FILE* out = json ? stderr : stdout;
 
   QString imagePath = parser.value("image");
   if (imagePath.isEmpty()) {
@@ -170,56 +232,132 @@ int runBenchCommand(const QStringList& arguments) {
     modelName = "untrained c-resunet (no model file)";
   }
   const ModelInfo info = model.info;
+  const double gflop1600 = forwardGflop(*model.network, 1200, 1600);
   const HeatmapPredictor predictor(std::move(model), inference);
 
   const RawImage raw = loadImage(imagePath.toStdString());
   const cv::Mat rgb = normaliseToRgb(raw.pixels, info.normalisation);
   const double diameter = info.defaultCellDiameterPx;
   const PostprocessSettings postprocess = info.postprocess.scaledTo(diameter);
+  const double sgemm = measureSgemmGflops();
+  const double floorSeconds = gflop1600 / sgemm;
 
-  std::printf("slide: %s (%dx%d)\nmodel: %s\ndevice: %s\nruns: %d (median reported, after one warm-up)\n\n",
-              qPrintable(imagePath), rgb.cols, rgb.rows, modelName.c_str(), predictor.deviceDescription().c_str(),
-              runs);
+  nlohmann::json report;
+  report["date"] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
+  report["cpu"] = cpuModel();
+  report["threads"] = predictor.cpuThreads();
+  report["device"] = predictor.deviceDescription();
+  report["model"] = modelName;
+  report["slide"] = imagePath.toStdString();
+  report["runs"] = runs;
+  report["rounds"] = rounds;
+  report["sgemm_gflops"] = sgemm;
+  report["forward_gflop_1600x1200"] = gflop1600;
+  report["floor_seconds_1600x1200"] = floorSeconds;
+
+  std::fprintf(out,
+               "slide: %s (%dx%d)\nmodel: %s\ndevice: %s on %s\nruns: %d per figure (median, after one "
+               "warm-up)\n\n",
+               qPrintable(imagePath), rgb.cols, rgb.rows, modelName.c_str(), predictor.deviceDescription().c_str(),
+               cpuModel().c_str(), runs);
+  std::fprintf(out,
+               "compute floor: %.1f GFLOP per 1600x1200 forward at %.0f GFLOP/s (SGEMM 2048^3 measured now) "
+               "= %.3f s\n\n",
+               gflop1600, sgemm, floorSeconds);
+
+  // Like with like: the same 1x3x1200x1600 input for both sides (the slide at scale 1, no resampling), rounds
+  // alternating so that the machine's noise shows in every column.
+  const QString script = QStringLiteral(FLUOCOUNT_SHARED_DIR) + "/bench/pytorch_cresunet.py";
+  const bool peers = !parser.isSet("no-baseline") && QFileInfo::exists(script) && QFileInfo::exists("/usr/bin/python3");
+  if (!parser.isSet("no-baseline") && !peers)
+    std::fprintf(out, "(no Python peer: %s or /usr/bin/python3 missing)\n", qPrintable(script));
+  const QString threads = QString::number(predictor.cpuThreads());
+  const bool sameSize = rgb.cols == 1600 && rgb.rows == 1200;
+  std::vector<double> ours, peerDefault, peerTuned;
+  double peerDefaultMemory = 0, peerTunedMemory = 0;
+  std::fprintf(out, "forward, same input for both (1x3x1200x1600%s):\n",
+               sameSize ? "" : ", the slide is not 1600x1200: FluoCount's column is its own size");
+  std::fprintf(out, "  %-6s %12s %16s %16s\n", "round", "FluoCount", "Python default", "Python tuned");
   cv::Mat heatmap;
-  const Timing forward = timeRuns(runs, [&] { heatmap = predictor.predict(rgb, diameter); });
-  printTiming("network forward (heatmap)", forward);
-  const double forwardPeak = peakResidentMegabytes();
+  double forwardPeak = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    const Timing t = timeRuns(runs, [&] { heatmap = predictor.predict(rgb, info.canonicalDiameterPx); });
+    ours.push_back(t.median);
+    if (round == 1) forwardPeak = peakResidentMegabytes();
+    std::optional<PeerRun> d, u;
+    if (peers) {
+      d = runPeer(script, {"infer", threads}, PeerSetup::Default);
+      u = runPeer(script, {"infer", threads}, PeerSetup::Tuned);
+    }
+    if (d) {
+      peerDefault.push_back(d->median);
+      peerDefaultMemory = std::max(peerDefaultMemory, d->peakMegabytes);
+    }
+    if (u) {
+      peerTuned.push_back(u->median);
+      peerTunedMemory = std::max(peerTunedMemory, u->peakMegabytes);
+    }
+    std::fprintf(out, "  %-6d %10.3f s %14s %14s\n", round, t.median,
+                 d ? (QString::number(d->median, 'f', 3) + " s").toUtf8().constData() : "-",
+                 u ? (QString::number(u->median, 'f', 3) + " s").toUtf8().constData() : "-");
+  }
+  const double ourMedian = medianOf(ours);
+  std::fprintf(out, "  %-6s %10.3f s", "median", ourMedian);
+  if (!peerDefault.empty()) std::fprintf(out, " %12.3f s", medianOf(peerDefault));
+  if (!peerTuned.empty()) std::fprintf(out, " %14.3f s", medianOf(peerTuned));
+  std::fprintf(out, "\n  peak memory: FluoCount %.0f MB", forwardPeak);
+  if (peerDefaultMemory > 0) std::fprintf(out, ", Python default %.0f MB", peerDefaultMemory);
+  if (peerTunedMemory > 0) std::fprintf(out, ", Python tuned %.0f MB", peerTunedMemory);
+  std::fprintf(out, "\n  FluoCount takes %.2fx the compute floor", ourMedian / floorSeconds);
+  if (!peerDefault.empty())
+    std::fprintf(out, "; Python default takes %.2fx FluoCount's time", medianOf(peerDefault) / ourMedian);
+  if (!peerTuned.empty()) std::fprintf(out, "; Python tuned %.2fx", medianOf(peerTuned) / ourMedian);
+  std::fprintf(out, "\n\n");
+  report["forward_same_input"] = {{"input", "1x3x1200x1600"},
+                                  {"fluocount_seconds", ours},
+                                  {"fluocount_median", ourMedian},
+                                  {"fluocount_peak_mb", forwardPeak},
+                                  {"python_default_seconds", peerDefault},
+                                  {"python_tuned_seconds", peerTuned},
+                                  {"python_default_peak_mb", peerDefaultMemory},
+                                  {"python_tuned_peak_mb", peerTunedMemory},
+                                  {"fluocount_over_floor", ourMedian / floorSeconds}};
 
+  // What a count costs: the slide resampled so that its cells are the model's canonical diameter across.
+  const double scale = info.canonicalDiameterPx / diameter;
+  const Timing canonical = timeRuns(runs, [&] { heatmap = predictor.predict(rgb, diameter); });
+  std::fprintf(out, "at the model's scale (cells of %.0f px drawn at %.0f px: the network sees about %dx%d):\n",
+               diameter, info.canonicalDiameterPx, int(std::lround(rgb.cols * scale)),
+               int(std::lround(rgb.rows * scale)));
+  printTiming(out, "network forward (heatmap)", canonical);
   int count = 0;
   const Timing post = timeRuns(runs, [&] { count = detectObjects(heatmap, info.threshold, postprocess).count(); });
-  printTiming("post-processing", post);
-
+  printTiming(out, "post-processing", post);
   const std::vector<SweepImage> sweepImages{{"slide", heatmap, postprocess, std::nullopt}};
   const Timing sweep = timeRuns(runs, [&] { sweepThresholds(sweepImages, defaultSweepThresholds(), {}); });
-  printTiming("20-threshold sweep", sweep);
-  std::printf("%-34s %d cells at threshold %.3f\n", "count", count, info.threshold);
-  std::printf("%-34s %.0f MB (after the forward runs %.0f MB)\n", "peak resident memory", peakResidentMegabytes(),
-              forwardPeak);
+  printTiming(out, "20-threshold sweep", sweep);
+  std::fprintf(out, "%-34s %d cells at threshold %.3f\n", "count", count, info.threshold);
+  std::fprintf(out, "%-34s %.0f MB\n", "peak resident memory", peakResidentMegabytes());
+  report["canonical_scale"] = {{"forward_median", canonical.median},
+                               {"postprocess_median", post.median},
+                               {"sweep20_median", sweep.median},
+                               {"count", count}};
 
-  std::optional<Timing> trainingStep;
-  if (!parser.isSet("no-training")) trainingStep = benchTrainingStep(imagePath.toStdString(), info, runs);
-
-  // The peer runs last so that it does not disturb FluoCount's figures. Its peak-memory figure is its own
-  // whenever it exceeds FluoCount's (a child process inherits the parent's peak).
-  std::optional<PythonBaseline> python;
-  const QString script = QStringLiteral(FLUOCOUNT_SHARED_DIR) + "/bench/pytorch_cresunet.py";
-  if (!parser.isSet("no-baseline") && QFileInfo::exists(script) && QFileInfo::exists("/usr/bin/python3"))
-    python = runPythonBaseline(script, {"infer", QString::number(predictor.cpuThreads())});
-  if (python) {
-    std::printf(
-        "\nPython PyTorch peer (same c-ResUnet, 1x3x1200x1600, %d threads, run after the figures above):\n  %s\n",
-        predictor.cpuThreads(), python->summary.c_str());
-    std::printf("forward: FluoCount %.3f s vs Python PyTorch %.3f s: Python takes %.2fx FluoCount's time\n",
-                forward.median, python->medianSeconds, python->medianSeconds / forward.median);
-  }
-  if (trainingStep && !parser.isSet("no-baseline") && QFileInfo::exists(script)) {
-    if (const auto pythonStep =
-            runPythonBaseline(script, {"train", QString::number(predictor.cpuThreads()), "4", "512"})) {
-      std::printf("Python PyTorch training step (batch 4, 512x512, BCE, Adam):\n  %s\n", pythonStep->summary.c_str());
-      std::printf("training step: FluoCount %.3f s vs Python PyTorch %.3f s: Python takes %.2fx FluoCount's time\n",
-                  trainingStep->median, pythonStep->medianSeconds, pythonStep->medianSeconds / trainingStep->median);
+  if (!parser.isSet("no-training")) {
+    const Timing step = benchTrainingStep(out, imagePath.toStdString(), info, runs);
+    report["training_step_median"] = step.median;
+    if (peers && step.median > 0) {
+      for (const PeerSetup setup : {PeerSetup::Default, PeerSetup::Tuned}) {
+        const auto peer = runPeer(script, {"train", threads, "4", "512"}, setup);
+        if (!peer) continue;
+        std::fprintf(out, "%s training step (batch 4 of 512x512, BCE, Adam): %.3f s, %.2fx FluoCount's time\n",
+                     peerName(setup), peer->median, peer->median / step.median);
+        report[setup == PeerSetup::Default ? "python_default_training_step" : "python_tuned_training_step"] =
+            peer->median;
+      }
     }
   }
+  if (json) std::printf("%s\n", report.dump(2).c_str());
   return 0;
 }
 

@@ -2,11 +2,11 @@
 // documentation) save a screenshot of the window once counting has finished.
 #include "core/locations.h"
 #include "core/numeric_locale.h"
+#include "core/slide_folder.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDir>
 #include <QFileInfo>
 #include <QTimer>
 
@@ -48,11 +48,8 @@ int main(int argc, char** argv) {
   QStringList folders = parser.positionalArguments();
   QString slideName;
   if (!folders.isEmpty() && QFileInfo(folders.first()).isFile()) {
-    const QFileInfo image(folders.first());
-    QDir folder = image.absoluteDir();
-    if (folder.dirName() == "images" && QDir(folder.filePath("..")).exists("masks")) folder.cdUp();
-    slideName = image.fileName();
-    folders.first() = folder.absolutePath();
+    slideName = QFileInfo(folders.first()).fileName();
+    folders.first() = QString::fromStdString(fluocount::slideFolderOfImage(folders.first().toStdString()));
   }
   if (!folders.isEmpty() && !window.openFolder(folders.first())) return 1;
   for (int i = 0; !slideName.isEmpty() && i < window.project()->slideCount(); ++i)

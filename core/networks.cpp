@@ -256,6 +256,42 @@ SegmentationNetwork makeNetwork(Architecture architecture) {
   return network;
 }
 
+namespace {
+// The resolution level a top-level block works at, from its name: colorspace, enc1 and head at the input's
+// (level 0), encN at level N-1, the bottleneck at the deepest (`levels`), and upK/decK (the K-th step back up) at
+// levels - K.
+int levelOfBlock(const std::string& name, int levels) {
+  auto numberAfter = [&](std::size_t prefix) { return std::stoi(name.substr(prefix)); };
+  if (name.rfind("enc", 0) == 0) return numberAfter(3) - 1;
+  if (name.rfind("bottleneck", 0) == 0) return levels;
+  if (name.rfind("up", 0) == 0) return levels - numberAfter(2);
+  if (name.rfind("dec", 0) == 0) return levels - numberAfter(3);
+  return 0;  // colorspace, head
+}
+}  // namespace
+
+double forwardGflop(const SegmentationNetworkImpl& network, int height, int width) {
+  double multiplyAdds = 0;
+  for (const auto& child : network.named_children()) {
+    const std::shared_ptr<nn::Module>& block = child.value();
+    const int level = levelOfBlock(child.key(), network.levels());
+    const double outputPixels = double(height >> level) * double(width >> level);
+    for (const auto& module : block->modules(/*include_self=*/true)) {
+      if (const auto* c = module->as<nn::Conv2d>()) {
+        const auto& o = c->options;
+        multiplyAdds +=
+            double(o.in_channels()) * o.out_channels() * (*o.kernel_size())[0] * (*o.kernel_size())[1] * outputPixels;
+      } else if (const auto* t = module->as<nn::ConvTranspose2d>()) {
+        // Every input pixel meets every kernel tap once: kernel taps / stride² multiply-adds per output pixel.
+        const auto& o = t->options;
+        multiplyAdds += double(o.in_channels()) * o.out_channels() * (*o.kernel_size())[0] * (*o.kernel_size())[1] /
+                        ((*o.stride())[0] * (*o.stride())[1]) * outputPixels;
+      }
+    }
+  }
+  return 2 * multiplyAdds / 1e9;
+}
+
 PlainLayerSequenceGuard::PlainLayerSequenceGuard() : previous_(plainLayerSequence) { plainLayerSequence = true; }
 PlainLayerSequenceGuard::~PlainLayerSequenceGuard() { plainLayerSequence = previous_; }
 

@@ -60,6 +60,11 @@ SegmentationNetwork makeNetwork(Architecture architecture);
 
 std::int64_t countTrainableParameters(const torch::nn::Module& module);
 
+// The arithmetic of one forward pass on a height x width input, in GFLOP (two per multiply-add of the
+// convolutions and transposed convolutions; BatchNorm, ELU and additions are not counted): the benchmark's compute
+// floor. c-ResUnet at 1600x1200: 209 GFLOP.
+double forwardGflop(const SegmentationNetworkImpl& network, int height, int width);
+
 // Logits for any input size: pads (reflect where possible) to sizeMultiple() and crops the output back.
 torch::Tensor forwardAnySize(SegmentationNetworkImpl& network, const torch::Tensor& x);
 

@@ -36,6 +36,11 @@ std::string labelsFileFor(const std::string& maskPath) {
   return fs::is_regular_file(labels, error) ? labels.string() : std::string();
 }
 
+std::string slideFolderOfImage(const std::string& imagePath) {
+  const fs::path folder = fs::absolute(imagePath).parent_path();
+  return (folder.filename() == "images" ? folder.parent_path() : folder).string();
+}
+
 SlideFolder scanSlideFolder(const std::string& folder) {
   std::error_code error;
   if (!fs::is_directory(folder, error)) throw ImageError(folder + " is not a folder");

@@ -29,6 +29,9 @@ std::string maskFileFor(const std::string& folder, const std::string& imagePath)
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
 std::string labelsFileFor(const std::string& maskPath);
 
+// The slide folder an image belongs to: the folder above <folder>/images, else the image's own folder.
+std::string slideFolderOfImage(const std::string& imagePath);
+
 // Every slide of the folder, with its mask and labels where they exist. Throws ImageError when `folder` is not a
 // folder.
 SlideFolder scanSlideFolder(const std::string& folder);

@@ -12,6 +12,18 @@ if(NOT FLUOCOUNT_CLANGXX)
 endif()
 set(FLUOCOUNT_FUZZ_SECONDS 60 CACHE STRING "Seconds of fuzzing per target in ctest")
 
+# Only what ctest runs there is built: the core suites (and the CLI test_bad_inputs calls), the fuzzers and their
+# seed maker; with make, through $(MAKE) so that the outer -j reaches the inner build.
+set(FLUOCOUNT_HARDENING_TARGETS ${FLUOCOUNT_CORE_SUITES} fuzz_seeds)
+foreach(target ${FLUOCOUNT_FUZZ_TARGETS})
+  list(APPEND FLUOCOUNT_HARDENING_TARGETS fuzz_${target})
+endforeach()
+if(CMAKE_GENERATOR MATCHES "Makefiles")
+  set(FLUOCOUNT_HARDENING_BUILD BUILD_COMMAND $(MAKE) -C <BINARY_DIR> ${FLUOCOUNT_HARDENING_TARGETS})
+else()
+  set(FLUOCOUNT_HARDENING_BUILD BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target ${FLUOCOUNT_HARDENING_TARGETS})
+endif()
+
 include(ExternalProject)
 ExternalProject_Add(hardening
   SOURCE_DIR ${PROJECT_SOURCE_DIR}
@@ -19,6 +31,7 @@ ExternalProject_Add(hardening
   CMAKE_ARGS -DCMAKE_CXX_COMPILER=${FLUOCOUNT_CLANGXX} -DCMAKE_BUILD_TYPE=Release -DFLUOCOUNT_SANITIZE=ON
              -DFLUOCOUNT_FUZZ=ON -DFLUOCOUNT_GUI=OFF -DFLUOCOUNT_HARDENING=OFF
              -DFLUOCOUNT_SHARED_DIR=${FLUOCOUNT_SHARED_DIR}
+  ${FLUOCOUNT_HARDENING_BUILD}
   BUILD_ALWAYS ON
   INSTALL_COMMAND ""
   TEST_COMMAND "")

@@ -68,6 +68,16 @@ private slots:
     QVERIFY(relative < 1e-5);
   }
 
+  // The benchmark's compute floor: c-ResUnet's convolutions by hand, per input pixel, in multiply-adds: colour
+  // transform 3; enc1 144 + 2304; enc2 (16*32*9 + 32*32*9 + 16*32) / 4 = 3584; enc3 3584; bottleneck
+  // (64*128*25 + 128*128*25 + 64*128) / 64 = 9728 and 128*128*25*2 / 64 = 12800; each of the three ups 512 for the
+  // transposed convolution and 6912 for its block; head 16: 54,435 in all.
+  void forwardArithmeticIsCountedByHand() {
+    const auto network = makeNetwork(Architecture::CResUnet);
+    QVERIFY(std::abs(forwardGflop(*network, 1200, 1600) - 54435.0 * 1200 * 1600 * 2 / 1e9) < 1e-6);
+    QVERIFY(std::abs(forwardGflop(*network, 600, 800) * 4 - forwardGflop(*network, 1200, 1600)) < 1e-6);
+  }
+
   void architectureNamesRoundTrip() {
     for (auto a : allArchitectures()) QCOMPARE(*architectureFromName(architectureName(a)), a);
     QVERIFY(!architectureFromName("resnet50"));

@@ -267,6 +267,11 @@ private slots:
     QVERIFY(std::any_of(dataset.slides.begin(), dataset.slides.end(),
                         [](const SlideFiles& s) { return !s.labels.empty(); }));
     QVERIFY_THROWS_EXCEPTION(ImageError, scanAnnotatedDataset(test::dataFile("bbbc039/images")));
+    // An image opened on its own ("Open with FluoCount") opens the folder above images/, where its mask is found.
+    const std::string image = dataset.slides.front().image;
+    QVERIFY(QFileInfo(QString::fromStdString(slideFolderOfImage(image))) ==
+            QFileInfo(QString::fromStdString(test::dataFile("bbbc039"))));
+    QCOMPARE(maskFileFor(slideFolderOfImage(image), image), dataset.slides.front().mask);
   }
 };
 
