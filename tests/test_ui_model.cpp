@@ -199,6 +199,18 @@ private slots:
     QCoreApplication::processEvents();  // an undo saves once the event loop is back
     QVERIFY(same(loadMask(slides_[0].mask.toStdString()), first));
 
+    // All slides together are bounded as well: over the total, the slide visited longest ago loses its history.
+    loadSlide(document, 1);
+    QCOMPARE(int(history.slidesWithHistory().size()), 2);
+    history.setTotalBudgetBytes(history.activeBytes() + 1);
+    tools.press(e2 + QPointF(0, 30), Qt::LeftButton, {});
+    tools.release(e2 + QPointF(0, 30));
+    QVERIFY(history.slidesWithHistory() == std::vector<QString>{slides_[1].mask});
+    QVERIFY(history.totalBytes() <= history.activeBytes());
+    loadSlide(document, 0);
+    QCOMPARE(document.undoStack()->count(), 0);
+    history.setTotalBudgetBytes(SlideHistory::kDefaultTotalBudgetBytes);
+
     // Slide 2's mask file is changed outside the app while slide 1 is on screen: its history no longer fits it.
     saveMask(slides_[1].mask.toStdString(), cv::Mat::zeros(slides_[1].size, CV_8U));
     loadSlide(document, 1);

@@ -3,6 +3,8 @@
 #include <QUndoGroup>
 #include <QUndoStack>
 
+#include <algorithm>
+
 namespace fluocount::ui {
 
 void HistoryCommand::redo() {
@@ -40,6 +42,8 @@ void SlideHistory::activate(const QString& slideKey) {
   }
   activeKey_ = slideKey;
   group_->setActiveStack(stack);
+  visits_.erase(std::remove(visits_.begin(), visits_.end(), slideKey), visits_.end());
+  visits_.push_back(slideKey);
 }
 
 void SlideHistory::clearActive() {
@@ -50,15 +54,41 @@ void SlideHistory::clearAll() {
   group_->setActiveStack(idle_);
   for (auto& [key, stack] : stacks_) delete stack;  // QUndoGroup forgets a deleted stack
   stacks_.clear();
+  visits_.clear();
   activeKey_.clear();
 }
 
 void SlideHistory::push(HistoryCommand* command) {
   active()->push(command);
   dropOldestOverBudget();
+  dropLeastRecentSlidesOverTotal();
 }
 
 std::size_t SlideHistory::activeBytes() const { return bytesOf(*active()); }
+
+std::size_t SlideHistory::totalBytes() const {
+  std::size_t bytes = 0;
+  for (const auto& [key, stack] : stacks_) bytes += bytesOf(*stack);
+  return bytes;
+}
+
+std::vector<QString> SlideHistory::slidesWithHistory() const {
+  std::vector<QString> slides;
+  for (const QString& key : visits_)
+    if (stacks_.at(key)->count() > 0) slides.push_back(key);
+  return slides;
+}
+
+// The slide on screen keeps its history; others go whole, least recently visited first.
+void SlideHistory::dropLeastRecentSlidesOverTotal() {
+  std::size_t bytes = totalBytes();
+  for (const QString& key : std::vector<QString>(visits_)) {
+    if (bytes <= totalBudgetBytes_) return;
+    if (key == activeKey_) continue;
+    bytes -= bytesOf(*stacks_.at(key));
+    stacks_.at(key)->clear();
+  }
+}
 
 // QUndoStack can only drop its oldest commands by a step count fixed while it is empty, so the newest edits that fit
 // move to a fresh stack. A push has just happened: every command is applied (no redo tail), so they move as applied.

@@ -2,13 +2,15 @@
 // The edit history of each slide for the session. Mask and region edits of the slide on screen go on that slide's
 // undo stack; moving to another slide and back keeps them. Each stack is bounded by the bytes its edits hold (not by
 // a number of steps, so a thousand brush dabs fit where a few whole-slide fills would not): when a push takes it
-// over the budget, the oldest edits are dropped until it fits, the newest always kept.
+// over the budget, the oldest edits are dropped until it fits, the newest always kept. All slides together are
+// bounded too: past that, the histories of the slides visited longest ago are dropped whole.
 #include <QObject>
 #include <QUndoCommand>
 
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <vector>
 
 class QUndoGroup;
 class QUndoStack;
@@ -39,7 +41,8 @@ private:
 class SlideHistory : public QObject {
   Q_OBJECT
 public:
-  static constexpr std::size_t kDefaultBudgetBytes = std::size_t(64) << 20;
+  static constexpr std::size_t kDefaultBudgetBytes = std::size_t(64) << 20;        // per slide
+  static constexpr std::size_t kDefaultTotalBudgetBytes = std::size_t(512) << 20;  // all slides
 
   explicit SlideHistory(QObject* parent = nullptr);
   ~SlideHistory() override;
@@ -57,17 +60,23 @@ public:
 
   void push(HistoryCommand* command);
   std::size_t activeBytes() const;
+  std::size_t totalBytes() const;
   std::size_t budgetBytes() const { return budgetBytes_; }
   void setBudgetBytes(std::size_t bytes) { budgetBytes_ = bytes; }
+  void setTotalBudgetBytes(std::size_t bytes) { totalBudgetBytes_ = bytes; }
+  // The slides that still have a history, the one on screen last.
+  std::vector<QString> slidesWithHistory() const;
 
 private:
   void dropOldestOverBudget();
+  void dropLeastRecentSlidesOverTotal();
 
   QUndoGroup* group_;
   QUndoStack* idle_;  // active before any slide
   std::map<QString, QUndoStack*> stacks_;
+  std::vector<QString> visits_;  // the slides with a stack, least recently on screen first
   QString activeKey_;
-  std::size_t budgetBytes_ = kDefaultBudgetBytes;
+  std::size_t budgetBytes_ = kDefaultBudgetBytes, totalBudgetBytes_ = kDefaultTotalBudgetBytes;
 };
 
 }  // namespace fluocount::ui
