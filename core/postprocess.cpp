@@ -27,30 +27,56 @@ cv::Mat keepComponentsOfArea(const cv::Mat& mask, double minArea, int connectivi
   return out;
 }
 
+// The 8-connected components of a mask that have at least a given area: the mask of those alone and their labels
+// (the others' pixels cleared; their rows in stats unused).
+struct Components {
+  cv::Mat mask;    // CV_8U, 255 in a kept component
+  cv::Mat labels;  // CV_32S
+  cv::Mat stats;   // connectedComponentsWithStats' table
+  std::vector<std::uint8_t> kept;
+};
+
+Components componentsOfAtLeast(const cv::Mat& mask, double minArea) {
+  Components c;
+  cv::Mat centroids;
+  const int n = cv::connectedComponentsWithStats(mask, c.labels, c.stats, centroids, 8, CV_32S);
+  c.kept.assign(n, 0);
+  for (int i = 1; i < n; ++i) c.kept[i] = c.stats.at<int>(i, cv::CC_STAT_AREA) >= minArea;
+  c.mask.create(mask.size(), CV_8U);
+  for (int y = 0; y < mask.rows; ++y) {
+    auto* l = c.labels.ptr<int>(y);
+    auto* o = c.mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < mask.cols; ++x) {
+      if (!c.kept[l[x]]) l[x] = 0;
+      o[x] = l[x] ? 255 : 0;
+    }
+  }
+  return c;
+}
+
 // Markers: local maxima (per component) of the maximum-filtered distance transform, small blobs dropped.
-cv::Mat findMarkers(const cv::Mat& mask, const cv::Mat& distance, const PostprocessSettings& s, cv::Mat& components) {
+cv::Mat findMarkers(const Components& components, const cv::Mat& distance, const PostprocessSettings& s) {
   cv::Mat filtered;
   cv::dilate(distance, filtered,
              cv::getStructuringElement(cv::MORPH_RECT,
                                        cv::Size(kernelSide(s.maxFilterSizePx), kernelSide(s.maxFilterSizePx))));
   const int footprint = kernelSide(s.peakFootprintPx);
   const cv::Mat footprintKernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(footprint, footprint));
-  cv::Mat stats, centroids;
-  const int n = cv::connectedComponentsWithStats(mask, components, stats, centroids, 8, CV_32S);
-  cv::Mat peaks = cv::Mat::zeros(mask.size(), CV_8U);
-  const cv::Rect whole(0, 0, mask.cols, mask.rows);
-  for (int k = 1; k < n; ++k) {
+  const cv::Mat& stats = components.stats;
+  cv::Mat peaks = cv::Mat::zeros(distance.size(), CV_8U);
+  for (int k = 1; k < static_cast<int>(components.kept.size()); ++k) {
+    if (!components.kept[k]) continue;
     // Each component on its own, as peak_local_max(labels=...) does: a neighbour never suppresses its peaks.
     const cv::Rect box(stats.at<int>(k, cv::CC_STAT_LEFT), stats.at<int>(k, cv::CC_STAT_TOP),
                        stats.at<int>(k, cv::CC_STAT_WIDTH), stats.at<int>(k, cv::CC_STAT_HEIGHT));
-    const cv::Rect window = (box + cv::Size(footprint, footprint) - cv::Point(footprint / 2, footprint / 2)) & whole;
-    const cv::Mat inComponent = components(window) == k;
-    cv::Mat values = cv::Mat::zeros(window.size(), CV_32F);
-    filtered(window).copyTo(values, inComponent);
+    // Beyond the component's box every value is 0, which the constant border supplies: the box is enough.
+    const cv::Mat inComponent = components.labels(box) == k;
+    cv::Mat values = cv::Mat::zeros(box.size(), CV_32F);
+    filtered(box).copyTo(values, inComponent);
     cv::Mat localMax;
     cv::dilate(values, localMax, footprintKernel, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(0));
     cv::Mat isPeak = (values == localMax) & (values > 0) & inComponent;
-    peaks(window) |= isPeak;
+    peaks(box) |= isPeak;
   }
   return keepComponentsOfArea(peaks, s.minMarkerAreaPx, 4);
 }
@@ -124,19 +150,50 @@ cv::Mat fillSmallHoles(const cv::Mat& mask, double maxHoleAreaPx) {
 
 cv::Mat removeSmallObjects(const cv::Mat& mask, double minAreaPx) { return keepComponentsOfArea(mask, minAreaPx, 8); }
 
-cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings) {
+namespace {
+
+// Numbers the labels of `labels` (any of 1..count, gaps allowed) 1, 2, ... in the raster order of their first pixels,
+// and returns those pixels.
+// OpenCV's labelling mostly numbers so already, but its block-based 8-connected scan (2x2 blocks) does not promise
+// it; a crop and the whole image must agree on the order, so the order is made explicit here.
+std::vector<LabelOrigin> numberInRasterOrder(cv::Mat& labels, int count, bool fromMarker) {
+  std::vector<LabelOrigin> origins(static_cast<std::size_t>(count) + 1, LabelOrigin{fromMarker, {-1, -1}});
+  std::vector<int> renumbered(static_cast<std::size_t>(count) + 1, 0);
+  int found = 0;
+  for (int y = 0; y < labels.rows && found < count; ++y) {
+    const auto* l = labels.ptr<int>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x] > 0 && renumbered[l[x]] == 0) {
+        renumbered[l[x]] = ++found;
+        origins[found].firstPixel = {x, y};
+      }
+  }
+  origins.resize(static_cast<std::size_t>(found) + 1);
+  bool alreadyInOrder = true;
+  for (int label = 1; label <= count; ++label) alreadyInOrder = alreadyInOrder && renumbered[label] == label;
+  if (!alreadyInOrder)
+    for (int y = 0; y < labels.rows; ++y) {
+      auto* l = labels.ptr<int>(y);
+      for (int x = 0; x < labels.cols; ++x) l[x] = renumbered[l[x]];
+    }
+  return origins;
+}
+
+CellLabels splitWithOrigins(const Components& cells, const PostprocessSettings& settings) {
+  const cv::Mat& mask = cells.mask;
+  const cv::Mat& components = cells.labels;
   cv::Mat distance;
   cv::distanceTransform(mask, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  cv::Mat components;
-  const cv::Mat markerMask = findMarkers(mask, distance, settings, components);
+  const cv::Mat markerMask = findMarkers(cells, distance, settings);
   cv::Mat markers;
   const int markerCount = cv::connectedComponents(markerMask, markers, 4, CV_32S) - 1;
-  cv::Mat labels = floodWatershed(-distance, markers, mask, settings.compactness, /*watershedLines=*/true);
+  CellLabels result;
+  result.origins = numberInRasterOrder(markers, markerCount, /*fromMarker=*/true);
+  result.labels = floodWatershed(-distance, markers, mask, settings.compactness, /*watershedLines=*/true);
+  cv::Mat& labels = result.labels;
 
   // Components the markers missed keep one label each.
-  double componentCount = 0;
-  cv::minMaxLoc(components, nullptr, &componentCount);
-  std::vector<int> labelOfMissedComponent(static_cast<std::size_t>(componentCount) + 1, -1);
+  std::vector<int> labelOfMissedComponent(cells.kept.size(), -1);
   for (int y = 0; y < mask.rows; ++y) {
     const auto* c = components.ptr<int>(y);
     const auto* l = labels.ptr<int>(y);
@@ -149,11 +206,31 @@ cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& setti
     auto* l = labels.ptr<int>(y);
     for (int x = 0; x < mask.cols; ++x) {
       if (c[x] == 0 || labelOfMissedComponent[c[x]] == 0) continue;
-      if (labelOfMissedComponent[c[x]] < 0) labelOfMissedComponent[c[x]] = next++;
+      if (labelOfMissedComponent[c[x]] < 0) {
+        labelOfMissedComponent[c[x]] = next++;
+        result.origins.push_back({/*fromMarker=*/false, {x, y}});
+      }
       l[x] = labelOfMissedComponent[c[x]];
     }
   }
-  return labels;
+  return result;
+}
+
+}  // namespace
+
+cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings) {
+  return splitWithOrigins(componentsOfAtLeast(mask, 0), settings).labels;
+}
+
+CellLabels labelCells(const cv::Mat& mask, const PostprocessSettings& settings) {
+  CV_Assert(mask.type() == CV_8U && !settings.referenceStyle);
+  // One labelling of the filled mask serves both removing the small objects and splitting the rest.
+  Components cells = componentsOfAtLeast(fillSmallHoles(mask, settings.holeAreaPx), settings.minObjectAreaPx);
+  if (settings.splitTouchingCells) return splitWithOrigins(cells, settings);
+  CellLabels result;
+  result.labels = cells.labels;
+  result.origins = numberInRasterOrder(result.labels, static_cast<int>(cells.kept.size()) - 1, /*fromMarker=*/false);
+  return result;
 }
 
 Detection measureLabels(const cv::Mat& labels, const cv::Mat& probability, const cv::Mat& intensity) {
@@ -212,13 +289,7 @@ Detection detectInMask(const cv::Mat& mask, const PostprocessSettings& settings,
                        const cv::Mat& intensity) {
   CV_Assert(mask.type() == CV_8U);
   if (settings.referenceStyle) return measureLabels(referencePostprocess(mask, settings), probability, intensity);
-  const cv::Mat cleaned = removeSmallObjects(fillSmallHoles(mask, settings.holeAreaPx), settings.minObjectAreaPx);
-  cv::Mat labels;
-  if (settings.splitTouchingCells)
-    labels = splitTouchingCells(cleaned, settings);
-  else
-    labelComponents(cleaned, labels);
-  return measureLabels(labels, probability, intensity);
+  return measureLabels(labelCells(mask, settings).labels, probability, intensity);
 }
 
 Detection detectObjects(const cv::Mat& heatmap, double threshold, const PostprocessSettings& settings,

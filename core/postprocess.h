@@ -8,6 +8,11 @@
 
 namespace fluocount {
 
+// The centre of a bounding box in pixel coordinates (the centre pixel of an odd-sized box).
+inline cv::Point2d boxCentreOf(const cv::Rect& box) {
+  return {box.x + (box.width - 1) / 2.0, box.y + (box.height - 1) / 2.0};
+}
+
 struct DetectedObject {
   int label = 0;         // value in Detection::labels
   cv::Point2d centroid;  // centre of mass, pixels
@@ -17,9 +22,7 @@ struct DetectedObject {
   double meanIntensity = 0;          // mean of the normalised RGB channels
   std::vector<double> channelMeans;  // mean raw value in each of the image's channels (core/cell_channels.h)
   // The reference code matches objects by the centre of their bounding box (docs/method.md section 7).
-  cv::Point2d boxCentre() const {
-    return {boundingBox.x + (boundingBox.width - 1) / 2.0, boundingBox.y + (boundingBox.height - 1) / 2.0};
-  }
+  cv::Point2d boxCentre() const { return boxCentreOf(boundingBox); }
 };
 
 struct Detection {
@@ -38,6 +41,23 @@ cv::Mat removeSmallObjects(const cv::Mat& mask, double minAreaPx);
 // watershed on the negated distance with watershed lines. A component that gets no marker keeps one label, so no
 // object is ever dropped by the split.
 cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings);
+
+// Where a label of cellLabels gets its number from: labels are numbered first by the raster order (row, then
+// column) of their watershed marker's first pixel, then, for components no marker reached, by the raster order of
+// the component's first pixel.
+struct LabelOrigin {
+  bool fromMarker = true;
+  cv::Point firstPixel;
+};
+
+struct CellLabels {
+  cv::Mat labels;                    // CV_32S, 0 = background
+  std::vector<LabelOrigin> origins;  // indexed by label; origins[0] unused
+};
+
+// detectInMask's labels before measuring (FluoCount's own post-processing, not referenceStyle), with the origin of
+// each label, so that objects found in a crop can be put in the order detectInMask gives them on the whole image.
+CellLabels labelCells(const cv::Mat& mask, const PostprocessSettings& settings);
 
 // Fills holes, removes small objects, splits touching cells and measures every object. settings must already be
 // scaled to the cell diameter. probability and intensity (CV_32F, same size) feed the per-object measurements and

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/detections_at_thresholds.h"
 #include "core/kneedle.h"
 #include "core/postprocess.h"
 
@@ -25,22 +26,23 @@ SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::ve
     truthCentres[i] = boxCentres(*images[i].truth);
     result.hasTruth = true;
   }
-  // Thresholds are independent: share them between the cores.
-  cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
-    for (int t = range.start; t < range.end; ++t) {
+  for (int t = 0; t < static_cast<int>(thresholds.size()); ++t) result.points[t].threshold = thresholds[t];
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto boxes = objectBoxesAtThresholds(images[i].heatmap, thresholds, images[i].postprocess);
+    for (std::size_t t = 0; t < thresholds.size(); ++t) {
       SweepPoint& point = result.points[t];
-      point.threshold = thresholds[t];
-      for (std::size_t i = 0; i < images.size(); ++i) {
-        const Detection detection = detectObjects(images[i].heatmap, thresholds[t], images[i].postprocess);
-        point.totalCount += detection.count();
-        if (images[i].truth)
-          point.counts += matchCentres(boxCentres(detection), truthCentres[i], matching.maxCentreDistancePx).counts;
-      }
-      point.precision = precisionOf(point.counts);
-      point.recall = recallOf(point.counts);
-      point.f1 = f1Of(point.counts);
+      point.totalCount += static_cast<int>(boxes[t].size());
+      if (!images[i].truth) continue;
+      std::vector<cv::Point2d> centres;
+      for (const cv::Rect& box : boxes[t]) centres.push_back(boxCentreOf(box));
+      point.counts += matchCentres(centres, truthCentres[i], matching.maxCentreDistancePx).counts;
     }
-  });
+  }
+  for (SweepPoint& point : result.points) {
+    point.precision = precisionOf(point.counts);
+    point.recall = recallOf(point.counts);
+    point.f1 = f1Of(point.counts);
+  }
   chooseThresholds(result);
   return result;
 }

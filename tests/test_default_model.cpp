@@ -1,17 +1,23 @@
 // The bundled default model (models/default.fcmodel): it loads, its provenance keeps the held-out test split out
 // of training, and it counts the bundled sample slides as its model card records (models/sample-counts.csv), so a
-// silent change in inference or post-processing shows up here. Needs no ../shared: model and samples are bundled.
+// silent change in inference or post-processing shows up here. Needs no ../shared (model and samples are bundled),
+// except the threshold sweep's check on nuclei slides, which fails with a clear message without it.
 #include "core/counter.h"
+#include "core/detections_at_thresholds.h"
 #include "core/metrics.h"
 #include "core/model_file.h"
 #include "core/training_data.h"
+#include "core/threshold_sweep.h"
 #include "core/true_cells.h"
+#include "tests/test_support.h"
 
 #include <QFile>
 #include <QTest>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <set>
 
 using namespace fluocount;
@@ -41,6 +47,35 @@ std::vector<RecordedCount> recordedCounts() {
   return rows;
 }
 
+std::vector<cv::Rect> boxesOf(const Detection& detection) {
+  std::vector<cv::Rect> boxes;
+  for (const DetectedObject& object : detection.objects) boxes.push_back(object.boundingBox);
+  return boxes;
+}
+
+// The cluster-by-cluster sweep gives, at every threshold, exactly the objects (boxes, in order) that the whole-image
+// post-processing gives, with and without the watershed split; returns how many objects were compared.
+int compareSweepWithWholeImage(const ImageCount& counted) {
+  std::vector<double> thresholds = defaultSweepThresholds();
+  thresholds.insert(thresholds.begin(), {0.2, 0.35});
+  int compared = 0;
+  for (const bool split : {true, false}) {
+    PostprocessSettings settings = counted.postprocess;
+    settings.splitTouchingCells = split;
+    const auto byCluster = objectBoxesAtThresholds(counted.heatmap, thresholds, settings);
+    for (std::size_t t = 0; t < thresholds.size(); ++t) {
+      const auto whole = boxesOf(detectObjects(counted.heatmap, thresholds[t], settings));
+      if (byCluster[t] != whole)
+        QTest::qFail(qPrintable(QString("%1 at %2 (split %3): %4 objects cluster by cluster, %5 on the whole image")
+                                    .arg(counted.path.c_str()).arg(thresholds[t]).arg(split)
+                                    .arg(byCluster[t].size()).arg(whole.size())),
+                     __FILE__, __LINE__);
+      compared += static_cast<int>(whole.size());
+    }
+  }
+  return compared;
+}
+
 std::set<std::string> namesIn(const nlohmann::json& list) {
   std::set<std::string> names;
   for (const auto& name : list) names.insert(name.get<std::string>());
@@ -51,6 +86,16 @@ std::set<std::string> namesIn(const nlohmann::json& list) {
 
 class TestDefaultModel : public QObject {
   Q_OBJECT
+
+  std::optional<CellCounter> bundledModel;
+  std::map<std::string, ImageCount> sampleCounts;  // each bundled sample counted once, with the model's defaults
+
+  const ImageCount& countedSample(const std::string& file) {
+    if (!bundledModel) bundledModel = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), {});
+    auto found = sampleCounts.find(file);
+    if (found == sampleCounts.end()) found = sampleCounts.emplace(file, bundledModel->count(kSamples + "/images/" + file)).first;
+    return found->second;
+  }
 
 private slots:
   void initTestCase() {
@@ -83,13 +128,12 @@ private slots:
   // (FNC slides; two of them in the held-out test split) the model finds the annotated cells better than the
   // classical method does (the product's first claim), and its pooled F1 holds the model card's level.
   void countsTheSamplesBetterThanTheClassicalMethod() {
-    const CellCounter model = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), {});
     const CellCounter classical = CellCounter::classical({});
     std::vector<ImageEvaluation> byModel, byClassical;
     for (const RecordedCount& r : recordedCounts()) {
       const std::string image = kSamples + "/images/" + r.file, mask = kSamples + "/masks/" + r.file;
       const Detection truth = measureLabels(trueCells(mask, labelsFileFor(mask)).labels);
-      const ImageCount m = model.count(image), c = classical.count(image);
+      const ImageCount &m = countedSample(r.file), c = classical.count(image);
       byModel.push_back(evaluateImage(r.file, m.detection, truth, {m.cellDiameterPx}));
       byClassical.push_back(evaluateImage(r.file, c.detection, truth, {c.cellDiameterPx}));
     }
@@ -106,9 +150,8 @@ private slots:
   void countsTheSamplesAsTheModelCardSays() {
     const std::vector<RecordedCount> recorded = recordedCounts();
     QVERIFY2(!recorded.empty(), "models/sample-counts.csv is missing or empty");
-    const CellCounter counter = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), {});
     for (const RecordedCount& r : recorded) {
-      const ImageCount result = counter.count(kSamples + "/images/" + r.file);
+      const ImageCount& result = countedSample(r.file);
       // BLAS and thread counts change the heatmap in the last bits; a blob can then flip at the threshold.
       const int tolerance = std::max(1, int(std::ceil(0.03 * r.count)));
       const int counted = int(result.detection.objects.size());
@@ -121,6 +164,41 @@ private slots:
       QVERIFY2(std::abs(f1Of(e.counts) - r.f1) <= 0.03,
                qPrintable(QString("%1: F1 %2, model card says %3").arg(r.file.c_str()).arg(f1Of(e.counts)).arg(r.f1)));
     }
+  }
+
+  // The threshold sweep post-processes each cluster of cells in its own crop; it must find what the whole image
+  // gives, object for object and in the same order (greedy matching depends on it), on real heatmaps.
+  void thresholdSweepFindsWhatTheWholeImageFinds_data() {
+    QTest::addColumn<QString>("sample");  // a bundled sample, counted with the model's defaults
+    QTest::addColumn<QString>("slide");   // or a slide in ../shared/data at a cell diameter
+    QTest::addColumn<double>("cellDiameterPx");
+    for (const RecordedCount& r : recordedCounts()) QTest::newRow(r.file.c_str()) << QString(r.file.c_str()) << "" << 0.0;
+    // Dense and touching cells and nuclei, where clusters are large and the split matters (test-split slides).
+    QTest::newRow("deepflash") << "" << "deepflash/images/cfos_wue_01.png" << 0.0;
+    QTest::newRow("bbbc039") << "" << "bbbc039/images/IXMtest_B17_s7_w1215A0A98-4A76-4846-B54A-F7C1EAF84E02.png"
+                             << 28.0;
+    QTest::newRow("dsb2018") << ""
+                             << "dsb2018-fluo/images/0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe.png"
+                             << 21.0;
+  }
+
+  void thresholdSweepFindsWhatTheWholeImageFinds() {
+    QFETCH(QString, sample);
+    QFETCH(QString, slide);
+    QFETCH(double, cellDiameterPx);
+    ImageCount counted;
+    if (!sample.isEmpty()) {
+      counted = countedSample(sample.toStdString());
+    } else {
+      FLUOCOUNT_REQUIRE_SHARED_DATA();
+      CountSettings settings;
+      settings.cellDiameterPx = cellDiameterPx;
+      counted = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings).count(test::dataFile(slide));
+    }
+    const int compared = compareSweepWithWholeImage(counted);
+    if (QTest::currentTestFailed()) return;
+    qInfo("%d objects over 22 thresholds, with and without the split: identical", compared);
+    QVERIFY(compared > 22);
   }
 };
 
