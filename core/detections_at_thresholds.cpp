@@ -30,46 +30,60 @@ int findRoot(std::vector<int>& parent, int i) {
   return i;
 }
 
-// The components of `low` grouped so that components of different groups are more than twice `margin` apart and
-// none lies inside another group's bounding box.
-std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int margin) {
+// The components of `low` that could hold an object, grouped so that components of different groups are more than
+// twice `margin` apart and none lies inside another group's bounding box.
+//
+// A component whose bounding box is smaller than minObjectAreaPx can never be counted: filling holes never takes a
+// component beyond its outermost enclosing component's box. It is removed before any step that reads across
+// components, so it matters only where it sits inside a larger component's box (it shrinks the hole it sits in); it
+// joins that component's group, and is left out everywhere else. This keeps an untrained network's thousands of
+// specks from being grouped pairwise.
+std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int margin, double minObjectAreaPx) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(low, labels, stats, centroids, 8, CV_32S);
   const cv::Rect image(0, 0, low.cols, low.rows);
-  std::vector<cv::Rect> grown(n);
+  const auto boxOf = [&](int k) {
+    return cv::Rect(stats.at<int>(k, cv::CC_STAT_LEFT), stats.at<int>(k, cv::CC_STAT_TOP),
+                    stats.at<int>(k, cv::CC_STAT_WIDTH), stats.at<int>(k, cv::CC_STAT_HEIGHT));
+  };
+  std::vector<int> large;
   for (int k = 1; k < n; ++k)
-    grown[k] = cv::Rect(stats.at<int>(k, cv::CC_STAT_LEFT) - margin, stats.at<int>(k, cv::CC_STAT_TOP) - margin,
-                        stats.at<int>(k, cv::CC_STAT_WIDTH) + 2 * margin,
-                        stats.at<int>(k, cv::CC_STAT_HEIGHT) + 2 * margin);
-  // Overlapping grown boxes join: sweep along x, so that each box meets only those that start before it ends.
-  std::vector<int> parent(n), byLeft(n > 0 ? n - 1 : 0);
+    if (double(boxOf(k).area()) >= minObjectAreaPx) large.push_back(k);
+
+  // Large components whose boxes, grown by the margin, overlap join: sweep along x, so that each box meets only
+  // those that start before it ends.
+  const auto grown = [&](int k) { return boxOf(k) + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin); };
+  std::vector<int> parent(n);
   std::iota(parent.begin(), parent.end(), 0);
-  std::iota(byLeft.begin(), byLeft.end(), 1);
-  std::sort(byLeft.begin(), byLeft.end(), [&](int a, int b) { return grown[a].x < grown[b].x; });
-  for (std::size_t i = 0; i < byLeft.size(); ++i)
-    for (std::size_t j = i + 1; j < byLeft.size() && grown[byLeft[j]].x < grown[byLeft[i]].br().x; ++j)
-      if ((grown[byLeft[i]] & grown[byLeft[j]]).area() > 0)
-        parent[findRoot(parent, byLeft[i])] = findRoot(parent, byLeft[j]);
+  std::sort(large.begin(), large.end(), [&](int a, int b) { return grown(a).x < grown(b).x; });
+  for (std::size_t i = 0; i < large.size(); ++i)
+    for (std::size_t j = i + 1; j < large.size() && grown(large[j]).x < grown(large[i]).br().x; ++j)
+      if ((grown(large[i]) & grown(large[j])).area() > 0)
+        parent[findRoot(parent, large[i])] = findRoot(parent, large[j]);
+
+  std::vector<int> clusterOfLabel(n, -1), clusterOfRoot(n, -1);
+  std::vector<Cluster> clusters;
+  for (int k : large) {
+    int& cluster = clusterOfRoot[findRoot(parent, k)];
+    if (cluster < 0) {
+      cluster = static_cast<int>(clusters.size());
+      clusters.push_back({boxOf(k), {}, {}});
+    }
+    clusterOfLabel[k] = cluster;
+  }
+  // Small components inside a large one's box join its group (boxes of different groups never overlap).
+  cv::Mat groupOfPixel(low.size(), CV_32S, cv::Scalar(-1));
+  for (int k : large) groupOfPixel(boxOf(k)).setTo(clusterOfLabel[k]);
+  for (int k = 1; k < n; ++k)
+    if (clusterOfLabel[k] < 0) clusterOfLabel[k] = groupOfPixel.at<int>(boxOf(k).tl());
 
   // The crop is the cluster's own boxes plus two pixels: the outline the distance transform needs, and a ring of
   // background outside every box so that no hole reaches the crop's edge. Reading less than the filters' margin is
   // exact: the filters treat pixels beyond the crop as absent, and the pixels they would have read there are
   // background (0), which cannot raise a maximum of distances (>= 0) or a peak.
-  const auto ownBox = [&](int k) {
-    return cv::Rect(stats.at<int>(k, cv::CC_STAT_LEFT) - 2, stats.at<int>(k, cv::CC_STAT_TOP) - 2,
-                    stats.at<int>(k, cv::CC_STAT_WIDTH) + 4, stats.at<int>(k, cv::CC_STAT_HEIGHT) + 4);
-  };
-  std::vector<int> clusterOfRoot(n, -1), clusterOfLabel(n, -1);
-  std::vector<Cluster> clusters;
-  for (int k = 1; k < n; ++k) {
-    int& cluster = clusterOfRoot[findRoot(parent, k)];
-    if (cluster < 0) {
-      cluster = static_cast<int>(clusters.size());
-      clusters.push_back({ownBox(k), {}, {}});
-    }
-    clusters[cluster].crop |= ownBox(k);
-    clusterOfLabel[k] = cluster;
-  }
+  for (int k = 1; k < n; ++k)
+    if (clusterOfLabel[k] >= 0)
+      clusters[clusterOfLabel[k]].crop |= boxOf(k) + cv::Size(4, 4) - cv::Point(2, 2);
   for (std::size_t c = 0; c < clusters.size(); ++c) {
     Cluster& cluster = clusters[c];
     cluster.crop &= image;
@@ -134,14 +148,20 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
   CV_Assert(heatmap.type() == CV_32F);
   std::vector<std::vector<cv::Rect>> boxes(thresholds.size());
   if (thresholds.empty()) return boxes;
-  if (settings.referenceStyle) {
+  const auto wholeImageAtEachThreshold = [&] {
     cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
       for (int t = range.start; t < range.end; ++t) boxes[t] = boxesOf(detectObjects(heatmap, thresholds[t], settings));
     });
     return boxes;
-  }
+  };
+  if (settings.referenceStyle) return wholeImageAtEachThreshold();
   const double lowest = *std::min_element(thresholds.begin(), thresholds.end());
-  const std::vector<Cluster> clusters = clustersOf(heatmap, heatmap > lowest, readingMargin(settings));
+  const std::vector<Cluster> clusters =
+      clustersOf(heatmap, heatmap > lowest, readingMargin(settings), settings.minObjectAreaPx);
+  // Where the clusters cover most of the image (an untrained network's noise), crops would only add overhead.
+  double croppedArea = 0;
+  for (const Cluster& cluster : clusters) croppedArea += cluster.crop.area();
+  if (croppedArea > 0.5 * heatmap.total()) return wholeImageAtEachThreshold();
   cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
     for (int t = range.start; t < range.end; ++t) {
       std::vector<PlacedObject> objects;

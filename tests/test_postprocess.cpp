@@ -1,4 +1,5 @@
 // Post-processing on real masks: holes, specks, splitting touching cells, measurements.
+#include "core/detections_at_thresholds.h"
 #include "core/image_io.h"
 #include "core/metrics.h"
 #include "core/postprocess.h"
@@ -137,6 +138,37 @@ private slots:
       area += o.areaPx;
     }
     QCOMPARE(cv::countNonZero(detection.labels), area);
+  }
+
+  // The threshold sweep's cluster-by-cluster detection against the whole image, on a map full of specks, holes and
+  // touching blobs: a real slide's own brightness used as the heatmap (test_default_model checks the network's
+  // heatmaps). Thresholds from the 50th to the 99th percentile; small cells so that many specks are near the size
+  // limit.
+  void detectionsAtThresholdsEqualTheWholeImageOnRealTexture() {
+    for (const QString& slide : {kYellowSlide, kRedSlide}) {
+      cv::Mat gray;
+      cv::cvtColor(normaliseToRgb(loadImage(dataFile(slide)).pixels, {}), gray, cv::COLOR_RGB2GRAY);
+      std::vector<float> values(gray.begin<float>(), gray.end<float>());
+      std::sort(values.begin(), values.end());
+      const auto quantile = [&](double q) { return values[std::size_t(q * (values.size() - 1))]; };
+      // The sweep groups the components at its lowest threshold: start it low (large clusters) and high (many small
+      // ones).
+      for (const std::vector<double>& thresholds :
+           {std::vector<double>{quantile(0.9), quantile(0.95), quantile(0.99)},
+            std::vector<double>{quantile(0.97), quantile(0.98), quantile(0.99), quantile(0.995)}})
+        for (const double diameter : {12.0, 50.0}) {
+          const PostprocessSettings settings = PostprocessSettings{}.scaledTo(diameter);
+          const auto byCluster = objectBoxesAtThresholds(gray, thresholds, settings);
+          for (std::size_t t = 0; t < thresholds.size(); ++t) {
+            std::vector<cv::Rect> whole;
+            for (const DetectedObject& o : detectObjects(gray, thresholds[t], settings).objects)
+              whole.push_back(o.boundingBox);
+            QVERIFY2(byCluster[t] == whole, qPrintable(QString("%1, %2 px cells, threshold %3: %4 vs %5 objects")
+                                                           .arg(slide).arg(diameter).arg(thresholds[t])
+                                                           .arg(byCluster[t].size()).arg(whole.size())));
+          }
+        }
+    }
   }
 
   void emptyMaskGivesNoObjects() {
