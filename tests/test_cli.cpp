@@ -367,7 +367,7 @@ private slots:
                                "--epochs",
                                "2",
                                "--steps-per-epoch",
-                               "40",
+                               "20",
                                "--batch-size",
                                "2",
                                "--crop-size",
@@ -375,7 +375,7 @@ private slots:
                                "--threads",
                                "2"};
     // Stop it with SIGTERM as a cluster scheduler would, once the first epoch's checkpoint is written: the second
-    // epoch's 40 steps take seconds, so the signal always arrives while it trains and the resume path always runs.
+    // epoch's 20 steps take seconds, so the signal always arrives while it trains and the resume path always runs.
     QProcess process;
     process.start(FLUOCOUNT_CLI, train);
     QVERIFY(process.waitForStarted());
