@@ -146,8 +146,10 @@ private slots:
   // limit.
   void detectionsAtThresholdsEqualTheWholeImageOnRealTexture() {
     for (const QString& slide : {kYellowSlide, kRedSlide}) {
-      cv::Mat gray;
-      cv::cvtColor(normaliseToRgb(loadImage(dataFile(slide)).pixels, {}), gray, cv::COLOR_RGB2GRAY);
+      // The slide's central 800x600: texture enough, and a quarter of the work under the sanitizers.
+      cv::Mat rgb = normaliseToRgb(loadImage(dataFile(slide)).pixels, {}), gray;
+      rgb = rgb(cv::Rect((rgb.cols - 800) / 2, (rgb.rows - 600) / 2, 800, 600));
+      cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
       std::vector<float> values(gray.begin<float>(), gray.end<float>());
       std::sort(values.begin(), values.end());
       const auto quantile = [&](double q) { return values[std::size_t(q * (values.size() - 1))]; };
