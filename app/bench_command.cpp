@@ -341,11 +341,8 @@ int runBenchCommand(const QStringList& arguments) {
   std::vector<std::vector<cv::Rect>> wholeImageBoxes(thresholds.size());
   const Timing wholeImageSweep = timeRuns(runs, [&] {
     cv::parallel_for_(cv::Range(0, int(thresholds.size())), [&](const cv::Range& range) {
-      for (int t = range.start; t < range.end; ++t) {
-        wholeImageBoxes[t].clear();
-        for (const DetectedObject& o : detectObjects(heatmap, thresholds[t], postprocess).objects)
-          wholeImageBoxes[t].push_back(o.boundingBox);
-      }
+      for (int t = range.start; t < range.end; ++t)
+        wholeImageBoxes[t] = boundingBoxesOf(detectObjects(heatmap, thresholds[t], postprocess));
     });
   });
   const bool sweepIdentical = objectBoxesAtThresholds(heatmap, thresholds, postprocess) == wholeImageBoxes;

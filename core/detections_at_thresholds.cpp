@@ -135,12 +135,6 @@ void addObjectsOf(const Cluster& cluster, double threshold, const PostprocessSet
                          boxes[label] + offset});
 }
 
-std::vector<cv::Rect> boxesOf(const Detection& detection) {
-  std::vector<cv::Rect> boxes;
-  for (const DetectedObject& object : detection.objects) boxes.push_back(object.boundingBox);
-  return boxes;
-}
-
 }  // namespace
 
 std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatmap, const std::vector<double>& thresholds,
@@ -150,7 +144,7 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
   if (thresholds.empty()) return boxes;
   const auto wholeImageAtEachThreshold = [&] {
     cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
-      for (int t = range.start; t < range.end; ++t) boxes[t] = boxesOf(detectObjects(heatmap, thresholds[t], settings));
+      for (int t = range.start; t < range.end; ++t) boxes[t] = boundingBoxesOf(detectObjects(heatmap, thresholds[t], settings));
     });
     return boxes;
   };

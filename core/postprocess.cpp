@@ -285,6 +285,13 @@ Detection measureLabels(const cv::Mat& labels, const cv::Mat& probability, const
   return detection;
 }
 
+std::vector<cv::Rect> boundingBoxesOf(const Detection& detection) {
+  std::vector<cv::Rect> boxes;
+  boxes.reserve(detection.objects.size());
+  for (const DetectedObject& object : detection.objects) boxes.push_back(object.boundingBox);
+  return boxes;
+}
+
 Detection detectInMask(const cv::Mat& mask, const PostprocessSettings& settings, const cv::Mat& probability,
                        const cv::Mat& intensity) {
   CV_Assert(mask.type() == CV_8U);

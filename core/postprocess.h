@@ -69,6 +69,9 @@ Detection detectInMask(const cv::Mat& mask, const PostprocessSettings& settings,
 Detection detectObjects(const cv::Mat& heatmap, double threshold, const PostprocessSettings& settings,
                         const cv::Mat& intensity = {});
 
+// The bounding box of each object, in the detection's order.
+std::vector<cv::Rect> boundingBoxesOf(const Detection& detection);
+
 // Objects of a label image (any labelling, numbered 1..n or sparse), measured and renumbered 1..count.
 Detection measureLabels(const cv::Mat& labels, const cv::Mat& probability = {}, const cv::Mat& intensity = {});
 

@@ -47,12 +47,6 @@ std::vector<RecordedCount> recordedCounts() {
   return rows;
 }
 
-std::vector<cv::Rect> boxesOf(const Detection& detection) {
-  std::vector<cv::Rect> boxes;
-  for (const DetectedObject& object : detection.objects) boxes.push_back(object.boundingBox);
-  return boxes;
-}
-
 // The cluster-by-cluster sweep gives, at every threshold, exactly the objects (boxes, in order) that the whole-image
 // post-processing gives, with and without the watershed split; returns how many objects were compared.
 int compareSweepWithWholeImage(const ImageCount& counted) {
@@ -64,7 +58,7 @@ int compareSweepWithWholeImage(const ImageCount& counted) {
     settings.splitTouchingCells = split;
     const auto byCluster = objectBoxesAtThresholds(counted.heatmap, thresholds, settings);
     for (std::size_t t = 0; t < thresholds.size(); ++t) {
-      const auto whole = boxesOf(detectObjects(counted.heatmap, thresholds[t], settings));
+      const auto whole = boundingBoxesOf(detectObjects(counted.heatmap, thresholds[t], settings));
       if (byCluster[t] != whole)
         QTest::qFail(qPrintable(QString("%1 at %2 (split %3): %4 objects cluster by cluster, %5 on the whole image")
                                     .arg(counted.path.c_str()).arg(thresholds[t]).arg(split)

@@ -162,9 +162,7 @@ private slots:
           const PostprocessSettings settings = PostprocessSettings{}.scaledTo(diameter);
           const auto byCluster = objectBoxesAtThresholds(gray, thresholds, settings);
           for (std::size_t t = 0; t < thresholds.size(); ++t) {
-            std::vector<cv::Rect> whole;
-            for (const DetectedObject& o : detectObjects(gray, thresholds[t], settings).objects)
-              whole.push_back(o.boundingBox);
+            const std::vector<cv::Rect> whole = boundingBoxesOf(detectObjects(gray, thresholds[t], settings));
             QVERIFY2(byCluster[t] == whole, qPrintable(QString("%1, %2 px cells, threshold %3: %4 vs %5 objects")
                                                            .arg(slide).arg(diameter).arg(thresholds[t])
                                                            .arg(byCluster[t].size()).arg(whole.size())));
