@@ -2,6 +2,8 @@
 // default setup and a tuned one) on the same input, in alternating rounds, beside the compute floor; then the
 // count's real cost at the model's scale, post-processing, the threshold sweep, peak memory and the training step.
 #include "app/cli_common.h"
+#include "core/count_pipeline.h"
+#include "core/locations.h"
 #include "core/detections_at_thresholds.h"
 #include "core/networks.h"
 #include "core/slide_folder.h"
@@ -126,6 +128,67 @@ double medianOf(std::vector<double> values) {
 
 // c-ResUnet training step on a batch of 4 augmented 512x512 crops of the slide (with its mask when the slide
 // sits in a dataset folder): data preparation alone, the step alone, and both with the background producer.
+// A folder counted one image at a time and as a pipeline (core/count_pipeline.h), in alternating rounds: images
+// per second each way and whether every image's count agrees.
+nlohmann::json benchFolder(FILE* out, const char* what, const CellCounter& counter,
+                           const std::vector<std::string>& paths, int rounds) {
+  // Where an image's time goes, one at a time: reading and normalising, the network, post-processing.
+  double stageSeconds[3] = {0, 0, 0};
+  for (const std::string& path : paths) {
+    auto start = std::chrono::steady_clock::now();
+    auto lap = [&](double& total) {
+      const auto now = std::chrono::steady_clock::now();
+      total += std::chrono::duration<double>(now - start).count();
+      start = now;
+    };
+    ImageCount image = counter.prepareCount(loadImage(path, counter.settings().limits));
+    lap(stageSeconds[0]);
+    counter.computeHeatmap(image);
+    lap(stageSeconds[1]);
+    counter.finishCount(image);
+    lap(stageSeconds[2]);
+  }
+  const double perImage = (stageSeconds[0] + stageSeconds[1] + stageSeconds[2]) / double(paths.size());
+  std::fprintf(out, "  %-44s per image %.3f s: read %.0f %%, network %.0f %%, post-processing %.0f %%\n", what,
+               perImage, 100 * stageSeconds[0] / perImage / double(paths.size()),
+               100 * stageSeconds[1] / perImage / double(paths.size()),
+               100 * stageSeconds[2] / perImage / double(paths.size()));
+  std::vector<double> oneAtATime, pipelined;
+  std::vector<int> counts[2];
+  for (int round = 1; round <= rounds; ++round) {
+    for (const bool overlap : {false, true}) {
+      PipelineSettings settings;
+      settings.overlap = overlap ? Overlap::Always : Overlap::Never;
+      std::vector<int>& countsNow = counts[overlap];
+      countsNow.clear();
+      const auto start = std::chrono::steady_clock::now();
+      countInOrder(
+          counter, paths,
+          [&](CountOutcome&& outcome) { countsNow.push_back(outcome.count ? outcome.count->detection.count() : -1); },
+          settings);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      (overlap ? pipelined : oneAtATime).push_back(double(paths.size()) / seconds);
+    }
+    std::fprintf(out, "  %-44s round %d: %6.2f images/s one at a time, %6.2f as a pipeline\n", what, round,
+                 oneAtATime.back(), pipelined.back());
+  }
+  const bool identical = counts[0] == counts[1];
+  const bool automatic = overlapsStages(counter, {});
+  std::fprintf(out,
+               "  %-44s median: %6.2f images/s one at a time, %6.2f as a pipeline (%.2fx); same counts: %s; "
+               "count's default here (--pipeline auto): %s\n",
+               what, medianOf(oneAtATime), medianOf(pipelined), medianOf(pipelined) / medianOf(oneAtATime),
+               identical ? "yes" : "NO", automatic ? "pipeline" : "one at a time");
+  return {
+      {"images", paths.size()},
+      {"stage_seconds", {{"read", stageSeconds[0]}, {"network", stageSeconds[1]}, {"postprocess", stageSeconds[2]}}},
+      {"one_at_a_time_images_per_second", oneAtATime},
+      {"pipeline_images_per_second", pipelined},
+      {"speedup_median", medianOf(pipelined) / medianOf(oneAtATime)},
+      {"same_counts", identical},
+      {"automatic_overlaps", automatic}};
+}
+
 Timing benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInfo& info, int runs) {
   const std::string mask = maskFileFor(slideFolderOfImage(imagePath), imagePath);
   if (!std::filesystem::exists(mask)) {
@@ -198,6 +261,9 @@ int runBenchCommand(const QStringList& arguments) {
       {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
       {"no-baseline", "Do not run the Python PyTorch peer."},
       {"no-training", "Skip the training-step figures."},
+      {"no-folder", "Skip the folder figures (one image at a time against the pipeline)."},
+      {"folder-copies", "The bundled samples are counted this many times over as one folder (default 25: 100 slides).",
+       "n", "25"},
       {"json", "Print the figures as one JSON object on stdout (the text goes to stderr)."},
       {"tile", "Preferred tile side in network-scale pixels (default 448).", "px"},
       {"max-whole", "Largest image, in pixels, run in one pass (default 0).", "n"},
@@ -352,12 +418,40 @@ int runBenchCommand(const QStringList& arguments) {
                wholeImageSweep.median / sweep.median, sweepIdentical ? "yes" : "NO", 20 * sweep.median);
   std::fprintf(out, "%-34s %d cells at threshold %.3f\n", "count", count, info.threshold);
   std::fprintf(out, "%-34s %.0f MB\n", "peak resident memory", peakResidentMegabytes());
-  report["canonical_scale"] = {{"forward_median", canonical.median},
-                               {"postprocess_median", post.median},
-                               {"sweep20_median", sweep.median},
-                               {"sweep20_whole_image_median", wholeImageSweep.median},
-                               {"sweep20_identical", sweepIdentical},
-                               {"count", count}};
+  report["canonical_scale"] = {
+      {"forward_median", canonical.median},  {"postprocess_median", post.median},
+      {"sweep20_median", sweep.median},      {"sweep20_whole_image_median", wholeImageSweep.median},
+      {"sweep20_identical", sweepIdentical}, {"count", count}};
+
+  if (!parser.isSet("no-folder")) {
+    // Counting whole folders with the bundled model's defaults: decoding, the network, post-processing and the
+    // per-object measurements, one image at a time against the pipeline.
+    auto counterAt = [&](double cellDiameterPx) {
+      CountSettings settings;
+      settings.inference = inference;
+      settings.cellDiameterPx = cellDiameterPx;
+      return CellCounter::withModel(
+          modelPath ? loadModel(*modelPath) : untrainedModel(Architecture::CResUnet, /*seed=*/0), settings);
+    };
+    std::fprintf(out, "\nfolders (images per second, %d alternating rounds):\n", rounds);
+    nlohmann::json folders;
+    if (const auto samples = bundledSamplesFolder()) {
+      const std::vector<std::string> slides = collectImages({QString::fromStdString(*samples + "/images")});
+      std::vector<std::string> paths;
+      const int copies = static_cast<int>(numberOption(parser, "folder-copies", 1, 1000));
+      for (int copy = 0; copy < copies; ++copy) paths.insert(paths.end(), slides.begin(), slides.end());
+      const std::string what = "bundled samples x" + std::to_string(copies) + " (1600x1200)";
+      folders["samples"] = benchFolder(out, what.c_str(), counterAt(0), paths, rounds);
+    }
+    const QString nuclei = QStringLiteral(FLUOCOUNT_SHARED_DIR) + "/data/bbbc039/images";
+    if (QFileInfo::exists(nuclei)) {
+      std::vector<std::string> paths = collectImages({nuclei});
+      paths.resize(std::min<std::size_t>(paths.size(), 100));
+      const std::string what = "BBBC039, " + std::to_string(paths.size()) + " slides (696x520, 16-bit, 28 px)";
+      folders["bbbc039"] = benchFolder(out, what.c_str(), counterAt(28), paths, rounds);
+    }
+    report["folders"] = folders;
+  }
 
   if (!parser.isSet("no-training")) {
     const Timing step = benchTrainingStep(out, imagePath.toStdString(), info, runs);

@@ -2,6 +2,7 @@
 #include "app/cli_common.h"
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
+#include "core/count_pipeline.h"
 #include "core/export.h"
 #include "core/imagej_roi.h"
 #include "core/sharding.h"
@@ -64,6 +65,70 @@ std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, c
   return {};
 }
 
+// What the count command gathers image by image, in the order of the images: the count table's rows, the
+// per-object and per-region tables, and each image's own files (written as it arrives).
+struct CountTables {
+  CountTables(const CellCounter& counter, const OutputPlan& plan) : counter(counter), plan(plan) {}
+
+  const CellCounter& counter;
+  const OutputPlan& plan;
+  TableLayout layout;
+  std::vector<CountRow> rows;
+  std::string regions;  // regions.csv, header included
+  // objects.csv has a column per channel of the image with the most: its rows wait for the last image.
+  struct ObjectRows {
+    std::string file;
+    Detection detection;
+    double pixelSizeUm;
+  };
+  std::vector<ObjectRows> objectRows;
+  std::set<std::string> stems;
+  int failures = 0, regionFailures = 0;
+
+  void add(CountOutcome&& outcome) {
+    CountRow row = counter.rowFor(outcome.path);
+    try {
+      if (outcome.count)
+        record(row, *outcome.count);
+      else
+        fail(row, outcome.error);
+    } catch (const std::exception& e) {  // an output file that could not be written
+      fail(row, e.what());
+    }
+    rows.push_back(std::move(row));
+  }
+
+private:
+  void record(CountRow& row, const ImageCount& result) {
+    const std::string& file = result.path;
+    counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
+                         result.facts);
+    for (const std::string& note : result.facts.notes)
+      std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
+    if (plan.objects) {
+      layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
+      objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result)});
+    }
+    if (!plan.regions.empty()) {
+      try {  // a bad regions file loses that image's regions, not its count
+        regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size), result.size,
+                                                     counter.settings().positivity));
+      } catch (const RegionError& e) {
+        ++regionFailures;
+        std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
+      }
+    }
+    if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result);
+  }
+
+  void fail(CountRow& row, const std::string& message) {
+    row.status = "error";
+    row.error = message;
+    ++failures;
+    std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", message.c_str());
+  }
+};
+
 void printTable(const std::vector<CountRow>& rows) {
   std::size_t width = 4;
   for (const auto& r : rows) width = std::max(width, fileName(r.file).size());
@@ -108,6 +173,11 @@ int runCountCommand(const QStringList& arguments) {
        "region, 'whole image'. A cell belongs to every region that contains its centroid.",
        "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
+      {"pipeline",
+       "on: read the next image, and post-process and write the previous one, while the network works on one; off: "
+       "each image from start to finish before the next; auto (default): on where the network leaves cores idle "
+       "(a GPU, or fewer network threads than cores) or for --classical. The counts are the same either way.",
+       "auto|on|off", "auto"},
       {"shard",
        "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
        "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
@@ -131,7 +201,7 @@ int runCountCommand(const QStringList& arguments) {
   if ((plan.objects || plan.labels || plan.overlays || plan.geojson || plan.imagej || !plan.regions.empty()) &&
       !parser.isSet("out"))
     throw CliError("--objects, --labels, --overlays, --geojson, --imagej and --regions need --out DIR");
-  std::vector<std::string> tables;
+  std::vector<std::string> tableFiles;
   if (parser.isSet("out")) {
     plan.folder = parser.value("out").toStdString();
     fs::create_directories(plan.folder);
@@ -139,13 +209,13 @@ int runCountCommand(const QStringList& arguments) {
     if (plan.overlays) fs::create_directories(plan.folder / "overlays");
     if (plan.geojson) fs::create_directories(plan.folder / "geojson");
     if (plan.imagej) fs::create_directories(plan.folder / "roisets");
-    tables.push_back((plan.folder / "counts.csv").string());
-    if (plan.objects) tables.push_back((plan.folder / "objects.csv").string());
-    if (!plan.regions.empty()) tables.push_back((plan.folder / "regions.csv").string());
+    tableFiles.push_back((plan.folder / "counts.csv").string());
+    if (plan.objects) tableFiles.push_back((plan.folder / "objects.csv").string());
+    if (!plan.regions.empty()) tableFiles.push_back((plan.folder / "regions.csv").string());
   }
-  if (parser.isSet("csv")) tables.push_back(parser.value("csv").toStdString());
+  if (parser.isSet("csv")) tableFiles.push_back(parser.value("csv").toStdString());
   // Fail before hours of counting rather than after.
-  for (const auto& table : tables)
+  for (const auto& table : tableFiles)
     if (plan.overwrite == Overwrite::Refuse && fs::exists(table))
       throw CliError(table + " already exists; use --overwrite to replace it");
 
@@ -171,72 +241,45 @@ int runCountCommand(const QStringList& arguments) {
     std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
                  counter.methodDescription().c_str(), counter.cellDiameterPx());
 
-  TableLayout layout;
-  layout.markerColumns = counter.markerColumns();
-  std::vector<CountRow> rows;
-  std::string regions = regionsCsvHeader(layout);
-  // objects.csv has a column per channel of the image with the most: its rows wait for the last image.
-  struct ObjectRows {
-    std::string file;
-    Detection detection;
-    double pixelSizeUm;
-  };
-  std::vector<ObjectRows> objectRows;
-  std::set<std::string> stems;
+  CountTables tables(counter, plan);
+  tables.layout.markerColumns = counter.markerColumns();
+  tables.regions = regionsCsvHeader(tables.layout);
   ProgressBar progress("count", static_cast<int>(files.size()));
-  int failures = 0, regionFailures = 0;
-  for (const std::string& file : files) {
-    CountRow row = counter.rowFor(file);
-    try {
-      const ImageCount result = counter.count(file);
-      counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
-                           result.facts);
-      for (const std::string& note : result.facts.notes)
-        std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
-      if (plan.objects) {
-        layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
-        objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result)});
-      }
-      if (!plan.regions.empty()) {
-        try {  // a bad regions file loses that image's regions, not its count
-          regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size),
-                                                       result.size, counter.settings().positivity));
-        } catch (const RegionError& e) {
-          ++regionFailures;
-          std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
-        }
-      }
-      if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result);
-    } catch (const std::exception& e) {
-      row.status = "error";
-      row.error = e.what();
-      ++failures;
-      std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
-    }
-    rows.push_back(row);
-    progress.advance(fileName(file));
-  }
+  // While the network counts one image, the next is read and the previous one post-processed and written.
+  PipelineSettings pipeline;
+  const QString overlap = parser.value("pipeline");
+  if (overlap != "auto" && overlap != "on" && overlap != "off") throw CliError("--pipeline must be auto, on or off");
+  pipeline.overlap = overlap == "on" ? Overlap::Always : overlap == "off" ? Overlap::Never : Overlap::Automatic;
+  countInOrder(
+      counter, files,
+      [&](CountOutcome&& outcome) {
+        tables.add(std::move(outcome));
+        progress.advance(fileName(tables.rows.back().file));
+      },
+      pipeline);
   progress.finish();
 
-  printTable(rows);
-  const std::string table = countsCsv(rows, layout);
+  printTable(tables.rows);
+  const std::string table = countsCsv(tables.rows, tables.layout);
   if (!plan.folder.empty()) {
     writeFileAtomically((plan.folder / "counts.csv").string(), table, plan.overwrite);
     if (plan.objects) {
-      std::string objects = objectsCsvHeader(layout);
-      for (const ObjectRows& o : objectRows)
-        objects += objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, layout);
+      std::string objects = objectsCsvHeader(tables.layout);
+      for (const CountTables::ObjectRows& o : tables.objectRows)
+        objects += objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, tables.layout);
       writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
     }
-    if (!plan.regions.empty()) writeFileAtomically((plan.folder / "regions.csv").string(), regions, plan.overwrite);
+    if (!plan.regions.empty())
+      writeFileAtomically((plan.folder / "regions.csv").string(), tables.regions, plan.overwrite);
   }
   if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
   int total = 0;
-  for (const auto& r : rows) total += r.count;
-  std::printf("total: %d cells in %zu image(s)%s\n", total, rows.size() - failures,
-              failures ? (", " + std::to_string(failures) + " failed").c_str() : "");
-  if (regionFailures) std::printf("%d image(s) without regions (their regions file was refused)\n", regionFailures);
-  return failures || regionFailures ? 1 : 0;
+  for (const auto& r : tables.rows) total += r.count;
+  std::printf("total: %d cells in %zu image(s)%s\n", total, tables.rows.size() - tables.failures,
+              tables.failures ? (", " + std::to_string(tables.failures) + " failed").c_str() : "");
+  if (tables.regionFailures)
+    std::printf("%d image(s) without regions (their regions file was refused)\n", tables.regionFailures);
+  return tables.failures || tables.regionFailures ? 1 : 0;
 }
 
 }  // namespace fluocount::cli

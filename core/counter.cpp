@@ -9,6 +9,7 @@
 #include <map>
 #include <locale>
 #include <sstream>
+#include <thread>
 
 namespace fluocount {
 
@@ -138,7 +139,20 @@ cv::Mat CellCounter::normalisedImage(const RawImage& raw) const {
   return normaliseToRgb(selectChannels(raw, state_->settings.channels), state_->normalisation);
 }
 
+namespace {
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
 ImageCount CellCounter::countRaw(const RawImage& raw) const {
+  ImageCount result = prepareCount(raw);
+  computeHeatmap(result);
+  finishCount(result);
+  return result;
+}
+
+ImageCount CellCounter::prepareCount(const RawImage& raw) const {
   const auto start = std::chrono::steady_clock::now();
   const State& s = *state_;
   ImageCount result;
@@ -148,12 +162,6 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   result.channels = static_cast<int>(raw.channels.size());
   result.facts = factsOf(raw);
   result.rgb = normalisedImage(raw);
-  std::map<double, Foreground> byDiameter;  // each pass the estimate made, kept so that the count reuses it
-  auto foregroundAt = [&](double diameter) -> const Foreground& {
-    auto found = byDiameter.find(diameter);
-    if (found != byDiameter.end()) return found->second;
-    return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, result.rgb, diameter)).first->second;
-  };
   result.cellDiameterPx = s.diameter;
   if (s.settings.cellDiameterUm) {
     if (!result.facts.pixelSize)
@@ -166,6 +174,19 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
                        " \xC2\xB5m is " + fixedDecimal(result.cellDiameterPx, 1) +
                        " px at its pixel size; 2 to 2000 px can be counted");
   }
+  result.seconds += secondsSince(start);
+  return result;
+}
+
+void CellCounter::computeHeatmap(ImageCount& result) const {
+  const auto start = std::chrono::steady_clock::now();
+  const State& s = *state_;
+  std::map<double, Foreground> byDiameter;  // each pass the estimate made, kept so that the count reuses it
+  auto foregroundAt = [&](double diameter) -> const Foreground& {
+    auto found = byDiameter.find(diameter);
+    if (found != byDiameter.end()) return found->second;
+    return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, result.rgb, diameter)).first->second;
+  };
   if (s.settings.automaticDiameter) {
     result.diameterEstimate = estimateCellDiameter(
         [&](double diameter) {
@@ -179,10 +200,14 @@ ImageCount CellCounter::countRaw(const RawImage& raw) const {
   const Foreground& chosen = foregroundAt(result.cellDiameterPx);
   result.heatmap = chosen.heatmap;
   result.threshold = chosen.threshold;
+  result.seconds += secondsSince(start);
+}
+
+void CellCounter::finishCount(ImageCount& result) const {
+  const auto start = std::chrono::steady_clock::now();
   result.detection = detect(result, result.threshold);
   measureChannels(result.detection, result.facts);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
+  result.seconds += secondsSince(start);
 }
 
 DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
@@ -259,6 +284,10 @@ void CellCounter::recordResult(CountRow& row, const Detection& detection, cv::Si
 }
 
 bool CellCounter::usesNetwork() const { return state_->predictor.has_value(); }
+bool CellCounter::leavesCoresIdle() const {
+  if (!state_->predictor || state_->predictor->onGpu()) return true;
+  return int(std::thread::hardware_concurrency()) > state_->predictor->cpuThreads();
+}
 const CountSettings& CellCounter::settings() const { return state_->settings; }
 
 std::string CellCounter::methodDescription() const {

@@ -87,6 +87,13 @@ public:
   ImageCount count(const std::string& path) const;
   ImageCount countRaw(const RawImage& raw) const;
 
+  // countRaw's three stages, which core/count_pipeline.h runs on three threads (each adds its time to `seconds`):
+  // the image's facts, normalised pixels and diameter; the network's heatmap (with the diameter estimate, which
+  // needs the network at several diameters); the cells at the threshold, measured in every channel.
+  ImageCount prepareCount(const RawImage& raw) const;
+  void computeHeatmap(ImageCount& image) const;
+  void finishCount(ImageCount& image) const;
+
   // The image as the counter sees it (normalised CV_32FC3), for re-detecting from a cached heatmap.
   cv::Mat normalisedImage(const std::string& path) const;
   cv::Mat normalisedImage(const RawImage& raw) const;
@@ -113,6 +120,9 @@ public:
   DiameterEstimate estimateDiameter(const cv::Mat& rgb) const;
   std::string methodDescription() const;  // "c-resunet model <file> on CPU (2 threads)" or "classical (Otsu)"
   bool usesNetwork() const;
+  // Whether counting one image leaves CPU cores idle: the network runs on a GPU or on fewer threads than the machine
+  // has cores, or the classical method (mostly one core) counts.
+  bool leavesCoresIdle() const;
   // The fluocount-cli count options that reproduce this counter's results at `threshold`, e.g.
   // "--model m.fcmodel --diameter 50 --threshold 0.875 --no-split" or "--classical --diameter 30 --threshold 0.41".
   std::string reproducingOptions(double threshold) const;

@@ -21,7 +21,8 @@ namespace fluocount {
 // clusters cleared) is post-processed at every threshold, and the objects are put back in detectInMask's order by
 // where their labels came from (labelCells). The authors' reference-style post-processing sees across components
 // differently; with it this falls back to the whole image at each threshold.
-std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatmap, const std::vector<double>& thresholds,
+std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatmap,
+                                                           const std::vector<double>& thresholds,
                                                            const PostprocessSettings& settings);
 
 }  // namespace fluocount

@@ -41,6 +41,7 @@ HeatmapPredictor& HeatmapPredictor::operator=(HeatmapPredictor&&) noexcept = def
 const ModelInfo& HeatmapPredictor::info() const { return state_->model.info; }
 std::string HeatmapPredictor::deviceDescription() const { return state_->deviceName; }
 int HeatmapPredictor::cpuThreads() const { return at::get_num_threads(); }
+bool HeatmapPredictor::onGpu() const { return state_->device.is_cuda(); }
 
 std::string computeDeviceStatus() { return describeComputeDevice().summary(); }
 

@@ -41,6 +41,7 @@ public:
   const ModelInfo& info() const;
   std::string deviceDescription() const;  // e.g. "CPU (2 threads)" or "CUDA GPU"
   int cpuThreads() const;
+  bool onGpu() const;
 
 private:
   struct State;

@@ -1,9 +1,11 @@
 #pragma once
 // Counts slides on a worker thread (Qt's Mandelbrot-example pattern): results arrive one slide at a time by
-// signal, a cancel flag stops it between slides. Every job carries the project generation it was made in, and so
+// signal, a cancel flag stops it between slides (those already past the network are still reported). Every job carries the project generation it was made in, and so
 // does its result: a slide still being counted when the folder or the settings change comes back stale, and the
 // project drops it.
 #include "ui/model/project.h"
+
+#include "core/count_pipeline.h"
 
 #include <QObject>
 #include <QVector>
@@ -36,6 +38,9 @@ signals:
   void finished(bool cancelled);
 
 private:
+  // One slide's outcome as the signals below (on the pipeline's post-processing thread).
+  void report(const Job& job, const CountOutcome& outcome, std::optional<double> threshold);
+
   std::atomic<bool> cancelled_{false};
 };
 

@@ -20,7 +20,11 @@ Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath) {
 }
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold) {
-  const ImageCount counted = counter.count(slide.imagePath.toStdString());
+  return analyseCountedSlide(counter.count(slide.imagePath.toStdString()), slide, threshold);
+}
+
+SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide,
+                                        std::optional<double> threshold) {
   auto analysis = std::make_shared<SlideAnalysis>();
   analysis->size = counted.size;
   analysis->heatmap = counted.heatmap;

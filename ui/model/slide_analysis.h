@@ -20,6 +20,8 @@ Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QStri
 Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold);
+// The same for a slide already counted (CellCounter::count or core/count_pipeline.h).
+SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide, std::optional<double> threshold);
 
 // The count of an analysed slide at another threshold (no intensities: only the number of objects).
 int countAt(const SlideAnalysis& analysis, double threshold);
