@@ -3,11 +3,12 @@
 // count's real cost at the model's scale, post-processing, the threshold sweep, peak memory and the training step.
 #include "app/cli_common.h"
 #include "core/count_pipeline.h"
-#include "core/locations.h"
 #include "core/detections_at_thresholds.h"
+#include "core/locations.h"
 #include "core/networks.h"
 #include "core/slide_folder.h"
 #include "core/threshold_sweep.h"
+#include "core/torch_include.h"
 #include "core/training_data.h"
 #include "core/training_step.h"
 

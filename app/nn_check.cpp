@@ -5,6 +5,7 @@
 #include "core/checkpoint.h"
 #include "core/model_file.h"
 #include "core/networks.h"
+#include "core/torch_include.h"
 #include "core/training_step.h"
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 #include "core/atomic_file.h"
 #include "core/model_file.h"
 #include "core/network_state.h"
+#include "core/torch_include.h"
 
 #include <charconv>
 #include <sstream>

@@ -2,10 +2,10 @@
 // Training checkpoints: everything a run needs to continue exactly where it stopped (network, Adam moments, the
 // best weights so far, the schedule and progress as JSON), in the same checked container as model files.
 #include "core/networks.h"
-#include "core/tensor_container.h"
 
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
 #include <string>
 
 namespace fluocount {

@@ -1,6 +1,7 @@
 #include "core/inference.h"
 
 #include "core/compute_device.h"
+#include "core/torch_include.h"
 
 #include "core/networks.h"
 

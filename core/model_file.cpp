@@ -1,5 +1,6 @@
 #include "core/model_file.h"
 #include "core/network_state.h"
+#include "core/torch_include.h"
 
 #include "core/atomic_file.h"
 #include "core/networks.h"

@@ -1,5 +1,7 @@
 #include "core/networks.h"
 
+#include "core/torch_include.h"
+
 #include <stdexcept>
 
 namespace fluocount {

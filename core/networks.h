@@ -2,7 +2,7 @@
 // The four segmentation networks of docs/method.md section 4. Each maps a batch of RGB images (N x 3 x H x W, float in
 // [0,1]) to one channel of logits; sigmoid(logits) is the per-pixel cell probability.
 #include "core/architecture.h"
-#include "core/torch_include.h"
+#include "core/torch_module_include.h"
 
 #include <memory>
 #include <optional>

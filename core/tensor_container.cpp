@@ -1,6 +1,7 @@
 #include "core/tensor_container.h"
 
 #include "core/atomic_file.h"
+#include "core/torch_include.h"
 
 #include <array>
 #include <cstring>

@@ -4,7 +4,7 @@
 // names, types and shapes; nothing in a file is executed.
 //
 // Layout: magic (16 bytes) | u32 version | u64 header size | JSON header | tensor bytes | u32 CRC-32 of all before.
-#include "core/torch_include.h"
+#include "core/torch_tensor_include.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +22,7 @@ public:
 
 struct NamedTensor {
   std::string name;
-  torch::Tensor tensor;  // float32 or int64
+  at::Tensor tensor;  // float32 or int64
 };
 
 // `header` is stored as given plus a "tensors" list. `magic` must be 16 characters.
@@ -38,9 +38,9 @@ public:
   bool has(const std::string& name) const { return entries_.count(name) > 0; }
   std::vector<std::string> names() const;
   // Copies the named tensor into `destination`, whose dtype and shape it must have; throws ContainerError otherwise.
-  void copyInto(const std::string& name, torch::Tensor& destination) const;
+  void copyInto(const std::string& name, at::Tensor& destination) const;
   // A new tensor with the stored dtype and shape.
-  torch::Tensor read(const std::string& name) const;
+  at::Tensor read(const std::string& name) const;
 
 private:
   std::string bytes_;

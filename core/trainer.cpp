@@ -6,6 +6,8 @@
 #include "core/model_file.h"
 #include "core/networks.h"
 #include "core/postprocess.h"
+#include "core/tensor_container.h"
+#include "core/torch_include.h"
 #include "core/training_step.h"
 
 #include <opencv2/imgproc.hpp>

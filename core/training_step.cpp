@@ -1,5 +1,7 @@
 #include "core/training_step.h"
 
+#include "core/torch_include.h"
+
 namespace fluocount {
 
 torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& target, const torch::Tensor& weights,

@@ -3,7 +3,7 @@
 #include "core/imagej_roi.h"
 #include "core/zip_archive.h"
 #include "core/model_file.h"
-#include "core/networks.h"
+#include "core/architecture.h"
 #include "tests/test_support.h"
 
 #include <opencv2/imgcodecs.hpp>

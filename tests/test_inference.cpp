@@ -3,6 +3,7 @@
 #include "core/inference.h"
 #include "core/networks.h"
 #include "core/postprocess.h"
+#include "core/torch_include.h"
 #include "tests/test_support.h"
 
 #include <opencv2/imgproc.hpp>

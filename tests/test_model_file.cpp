@@ -1,9 +1,11 @@
 // The model file: a faithful round trip, and a clear refusal of anything damaged or mismatched.
-#include "core/image_io.h"
 #include "core/checkpoint.h"
+#include "core/image_io.h"
 #include "core/model_file.h"
 #include "core/model_versions.h"
 #include "core/networks.h"
+#include "core/tensor_container.h"
+#include "core/torch_include.h"
 #include "tests/test_support.h"
 
 #include <QTemporaryDir>

@@ -1,5 +1,6 @@
 // The four architectures of docs/method.md section 4: parameter counts and any input size.
 #include "core/networks.h"
+#include "core/torch_include.h"
 #include "tests/test_support.h"
 
 using namespace fluocount;

@@ -2,9 +2,10 @@
 // checkpoints and mismatched masks are clear errors; the trained model file loads with its threshold.
 #include "core/checkpoint.h"
 #include "core/image_io.h"
+#include "core/kneedle.h"
 #include "core/model_file.h"
 #include "core/networks.h"
-#include "core/kneedle.h"
+#include "core/torch_include.h"
 #include "core/trainer.h"
 #include "core/training_data.h"
 #include "core/training_step.h"
