@@ -187,6 +187,11 @@ int runCountCommand(const QStringList& arguments) {
   parseOrExit(parser, arguments);
   if (parser.positionalArguments().isEmpty()) throw CliError("count: name at least one image or folder");
 
+  PipelineSettings pipeline;
+  const QString overlap = parser.value("pipeline");
+  if (overlap != "auto" && overlap != "on" && overlap != "off") throw CliError("--pipeline must be auto, on or off");
+  pipeline.overlap = overlap == "on" ? Overlap::Always : overlap == "off" ? Overlap::Never : Overlap::Automatic;
+
   OutputPlan plan;
   plan.objects = parser.isSet("objects");
   plan.labels = parser.isSet("labels");
@@ -246,10 +251,6 @@ int runCountCommand(const QStringList& arguments) {
   tables.regions = regionsCsvHeader(tables.layout);
   ProgressBar progress("count", static_cast<int>(files.size()));
   // While the network counts one image, the next is read and the previous one post-processed and written.
-  PipelineSettings pipeline;
-  const QString overlap = parser.value("pipeline");
-  if (overlap != "auto" && overlap != "on" && overlap != "off") throw CliError("--pipeline must be auto, on or off");
-  pipeline.overlap = overlap == "on" ? Overlap::Always : overlap == "off" ? Overlap::Never : Overlap::Automatic;
   countInOrder(
       counter, files,
       [&](CountOutcome&& outcome) {

@@ -89,6 +89,11 @@ private slots:
     }
     QCOMPARE(csvLines(out + "/objects.csv").size(), total + 1);
     QVERIFY(run.out.contains(QString("total: %1 cells").arg(total)));
+    // The classical method counts as a pipeline by default; one image at a time gives the same cells.
+    const QString oneAtATime = temp.filePath("one-at-a-time");
+    QCOMPARE(runCli({"count", slides, "--classical", "--out", oneAtATime, "--objects", "--pipeline", "off"}).exitCode,
+             1);
+    QCOMPARE(csvLines(oneAtATime + "/objects.csv"), csvLines(out + "/objects.csv"));
   }
 
   void existingResultsAreNeverSilentlyReplaced() {
@@ -462,6 +467,9 @@ private slots:
     const Run threshold = runCli({"count", slides, "--classical", "--threshold", "1.5"});
     QCOMPARE(threshold.exitCode, 2);
     QVERIFY(threshold.err.contains("--threshold"));
+    const Run pipeline = runCli({"count", slides, "--classical", "--pipeline", "sideways"});
+    QCOMPARE(pipeline.exitCode, 2);
+    QVERIFY(pipeline.err.contains("--pipeline must be auto, on or off"));
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);
     QVERIFY(model.err.contains("missing.fcmodel"));
