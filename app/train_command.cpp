@@ -14,15 +14,19 @@ std::atomic<bool> interrupted{false};
 
 void onInterrupt(int) { interrupted.store(true); }
 
-// "folder[:diameter[:augmentation factor]]"
+// "folder[:diameter[:augmentation factor]]"; the diameter 'each' gives every image its own, measured on its mask.
 DatasetSource parseSource(const QString& text, double defaultDiameter, int defaultFactor) {
   QStringList parts = text.split(':');
   DatasetSource source{parts.takeFirst().toStdString(), defaultDiameter, defaultFactor};
   bool ok = true;
-  if (!parts.isEmpty()) source.cellDiameterPx = parts.takeFirst().toDouble(&ok);
+  if (!parts.isEmpty()) {
+    const QString diameter = parts.takeFirst();
+    source.eachImageOwnDiameter = diameter == "each";
+    if (!source.eachImageOwnDiameter) source.cellDiameterPx = diameter.toDouble(&ok);
+  }
   if (ok && !parts.isEmpty()) source.augmentationFactor = parts.takeFirst().toInt(&ok);
   if (!ok || !parts.isEmpty() || source.cellDiameterPx < 2 || source.augmentationFactor < 1)
-    throw CliError("'" + text.toStdString() + "': expected folder[:cell diameter px[:augmentation factor]]");
+    throw CliError("'" + text.toStdString() + "': expected folder[:cell diameter px or 'each'[:augmentation factor]]");
   return source;
 }
 
@@ -68,9 +72,10 @@ int runTrainCommand(const QStringList& arguments) {
   parser.setApplicationDescription(
       "Train a network on annotated folders (images/ + masks/, same stems), or fine-tune an existing model, and "
       "write a model file with its Kneedle threshold, validation metrics and provenance. Each folder may carry its "
-      "own cell diameter and augmentation factor: folder[:diameter[:factor]]. Ctrl-C stops within one step and "
+      "own cell diameter and augmentation factor: folder[:diameter[:factor]]; the diameter 'each' resamples every "
+      "image by its own cell diameter, measured on its mask (for folders that mix magnifications). Ctrl-C stops within one step and "
       "writes a checkpoint; --resume continues from it.");
-  parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px[:augmentation factor]].",
+  parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px or 'each'[:augmentation factor]].",
                                "folders...");
   parser.addOptions({
       {{"o", "out"}, "Model file to write (required).", "file"},

@@ -61,9 +61,14 @@ std::string today() {
 
 nlohmann::json sourcesJson(const std::vector<DatasetSource>& sources) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& s : sources)
-    list.push_back(
-        {{"folder", s.folder}, {"cell_diameter_px", s.cellDiameterPx}, {"augmentation_factor", s.augmentationFactor}});
+  for (const auto& s : sources) {
+    nlohmann::json source = {{"folder", s.folder}, {"augmentation_factor", s.augmentationFactor}};
+    if (s.eachImageOwnDiameter)
+      source["each_image_own_cell_diameter"] = true;  // measured on its mask (DatasetSource)
+    else
+      source["cell_diameter_px"] = s.cellDiameterPx;
+    list.push_back(source);
+  }
   return list;
 }
 
@@ -193,6 +198,7 @@ private:
   Split splitFromFolders() {
     DatasetScan scan = scanDatasets(s_.training);
     for (const auto& skipped : scan.withoutMask) observer_.message("skipped (no mask): " + skipped);
+    for (const auto& note : scan.notes) observer_.message(note);
     const std::size_t scanned = scan.examples.size();
     scan.examples = withoutImages(scan.examples, s_.excludedImages);
     if (scan.examples.size() < scanned)

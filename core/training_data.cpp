@@ -1,4 +1,5 @@
 #include "core/training_data.h"
+#include "core/cell_size.h"
 #include "core/slide_folder.h"
 #include "core/true_cells.h"
 
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <map>
 #include <random>
 #include <sstream>
@@ -28,16 +30,57 @@ std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
   return z ^ (z >> 31);
 }
 
+OwnCellDiameter ownCellDiameter(const TrainingExample& example) {
+  const TrueCells truth = trueCellsOf(loadMask(example.maskPath, {}, example.imagePath), example.labelsPath);
+  const CellSizeEstimate size = summariseDiameters(objectDiameters(truth.labels));
+  return {size.medianDiameterPx, size.objects};
+}
+
+namespace {
+
+// Gives each example its own measured diameter; those with too few cells take the median of the others. Returns
+// what was measured, for the training log.
+std::string measureOwnDiameters(std::vector<TrainingExample>& examples, double fallbackPx) {
+  std::vector<double> measured;
+  std::vector<TrainingExample*> tooFewCells;
+  for (TrainingExample& example : examples) {
+    const OwnCellDiameter own = ownCellDiameter(example);
+    if (own.cells >= minimumCellsForOwnDiameter) {
+      example.cellDiameterPx = own.diameterPx;
+      measured.push_back(own.diameterPx);
+    } else {
+      tooFewCells.push_back(&example);
+    }
+  }
+  if (!measured.empty()) fallbackPx = summariseDiameters(measured).medianDiameterPx;
+  for (TrainingExample* example : tooFewCells) example->cellDiameterPx = fallbackPx;
+  std::ostringstream note;
+  note.imbue(std::locale::classic());
+  note << std::fixed << std::setprecision(1) << "each image at its own cell diameter: ";
+  if (!measured.empty())
+    note << *std::min_element(measured.begin(), measured.end()) << " to "
+         << *std::max_element(measured.begin(), measured.end()) << " px over " << measured.size() << " image(s)";
+  if (!tooFewCells.empty())
+    note << (measured.empty() ? "" : "; ") << tooFewCells.size() << " with fewer than " << minimumCellsForOwnDiameter
+         << " cells at " << fallbackPx << " px";
+  return note.str();
+}
+
+}  // namespace
+
 DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   DatasetScan scan;
   for (const auto& source : sources) {
+    std::vector<TrainingExample> examples;
     for (const SlideFiles& slide : scanAnnotatedDataset(source.folder).slides) {
       if (slide.mask.empty())
         scan.withoutMask.push_back(slide.image);
       else
-        scan.examples.push_back(
-            {slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
+        examples.push_back({slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
     }
+    if (source.eachImageOwnDiameter && !examples.empty())
+      scan.notes.push_back(source.folder + ": " + measureOwnDiameters(examples, source.cellDiameterPx));
+    scan.examples.insert(scan.examples.end(), examples.begin(), examples.end());
   }
   return scan;
 }

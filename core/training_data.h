@@ -25,6 +25,11 @@ struct DatasetSource {
   std::string folder;
   double cellDiameterPx = 50;  // typical cell diameter in this folder's images
   int augmentationFactor = 4;  // docs/method.md: 10 for hand-segmented images, 4 for the others
+  // Each image at its own cell diameter, measured on its annotation (ownCellDiameter), instead of cellDiameterPx
+  // for all: for folders that mix magnifications or cell types (DeepFLaSH's cFOS nuclei of 9-15 px beside its
+  // parvalbumin cells of 17-23 px; DSB2018's many experiments), so that every image reaches the network with its
+  // cells at the canonical size.
+  bool eachImageOwnDiameter = false;
 };
 
 struct TrainingExample {
@@ -39,9 +44,23 @@ struct TrainingExample {
 struct DatasetScan {
   std::vector<TrainingExample> examples;
   std::vector<std::string> withoutMask;  // images skipped because they have no mask
+  std::vector<std::string> notes;        // per folder trained at each image's own diameter: the range measured
 };
 
+// With eachImageOwnDiameter, every image of the source is given its own measured diameter; an image with fewer
+// than minimumCellsForOwnDiameter annotated cells (an empty field, a slide with one cell) takes the median of the
+// folder's measured images instead, or the source's cellDiameterPx when none could be measured.
 DatasetScan scanDatasets(const std::vector<DatasetSource>& sources);
+
+constexpr int minimumCellsForOwnDiameter = 3;
+
+// The median equivalent-circle diameter of an annotated image's true cells (core/true_cells.h), and how many there
+// are; 0 px when it has none.
+struct OwnCellDiameter {
+  double diameterPx = 0;
+  int cells = 0;
+};
+OwnCellDiameter ownCellDiameter(const TrainingExample& example);
 
 struct Split {
   std::vector<TrainingExample> train, validation;

@@ -1,5 +1,6 @@
 // Training on real crops: the loss falls when overfitting; cancel + resume equals an uninterrupted run; damaged
 // checkpoints and mismatched masks are clear errors; the trained model file loads with its threshold.
+#include "core/cell_size.h"
 #include "core/checkpoint.h"
 #include "core/image_io.h"
 #include "core/kneedle.h"
@@ -38,11 +39,14 @@ private:
 
 // The four named FNC slides, two folders of two (made in initTestCase), so that the runs and their split of 4
 // slides stay the same whatever else ../shared/data holds.
-QString gYellowFolder, gRedFolder;
+// Two folders of two small real DSB2018 fields each (256x256; one image validates): the runs below check the
+// trainer's bookkeeping (cancel, resume, selection, checkpoints), and small fields keep each epoch's validation to a
+// moment where two FNC slides took about 20 s.
+QString gNucleiFolderA, gNucleiFolderB;
 
 TrainingSettings smallRun(const QString& out) {
   TrainingSettings s;
-  s.training = {{gYellowFolder.toStdString(), 50, 2}, {gRedFolder.toStdString(), 50, 2}};
+  s.training = {{gNucleiFolderA.toStdString(), 21, 2}, {gNucleiFolderB.toStdString(), 21, 2}};
   s.cropSize = 128;
   s.cropStep = 100;
   s.batchSize = 2;
@@ -94,8 +98,15 @@ class TrainingTest : public QObject {
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    gYellowFolder = writableSlideFolder(temp.path(), "fnc-yellow", {kYellowSlide, kYellowSlide2});
-    gRedFolder = writableSlideFolder(temp.path(), "fnc-red", {kRedSlide, kRedSlide2});
+    const QString dsb = "dsb2018-fluo/images/";
+    gNucleiFolderA =
+        writableSlideFolder(temp.path(), "nuclei-a",
+                            {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
+                             dsb + "003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1.png"});
+    gNucleiFolderB =
+        writableSlideFolder(temp.path(), "nuclei-b",
+                            {dsb + "0280fa8f60f6bcae0f97d93c28f60be194f9309ff610dc5845e60455b0f87c21.png",
+                             dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
   }
 
   void overfittingTwoRealCropsDrivesTheLossDown() {
@@ -232,6 +243,46 @@ private slots:
     QCOMPARE(last.selectedEpoch, 1);
     QCOMPARE(loadModel(s.outputModel).info.provenance.at("selection").get<std::string>(), std::string("last epoch"));
     QVERIFY(largestDifference(weightsOf(start), weightsOf(s.outputModel)) > 0.01f);
+  }
+
+  // A folder that mixes cell sizes (DeepFLaSH: cFOS nuclei of about 14 px, parvalbumin cells of about 21 px) is
+  // trained with each image at its own diameter, measured on its mask as the 'diameter' command measures it.
+  void eachImageCanBeTrainedAtItsOwnDiameter() {
+    const QString folder = writableSlideFolder(temp.path(), "mixed-sizes",
+                                               {"deepflash/images/cfos_wue_01.png", "deepflash/images/parv_wue_00.png"});
+    DatasetSource source{folder.toStdString(), 11, 1};
+    source.eachImageOwnDiameter = true;
+    const DatasetScan scan = scanDatasets({source});
+    QCOMPARE(scan.examples.size(), std::size_t(2));
+    const double cfos = scan.examples[0].cellDiameterPx, parvalbumin = scan.examples[1].cellDiameterPx;
+    qInfo("cFOS %.2f px, parvalbumin %.2f px", cfos, parvalbumin);
+    QVERIFY(std::abs(cfos - 14.3) < 0.1);  // fluocount-cli diameter on the slide alone: 14.3 px
+    QVERIFY(std::abs(parvalbumin - 20.6) < 0.1);
+    QCOMPARE(prepareExample(scan.examples[1], 25, {}, {}).scale, 25 / parvalbumin);
+  }
+
+  // An image with fewer than three annotated cells says little about their size: it takes the folder's median.
+  // BBBC039 holds three fields whose masks are empty in the source.
+  void anImageWithoutCellsTakesItsFoldersDiameter() {
+    DatasetSource source{dataFile("bbbc039"), 28, 1};
+    source.eachImageOwnDiameter = true;
+    const DatasetScan scan = scanDatasets({source});
+    std::vector<double> measured;
+    std::vector<std::size_t> empty;
+    for (std::size_t i = 0; i < scan.examples.size(); ++i) {
+      const OwnCellDiameter own = ownCellDiameter(scan.examples[i]);
+      if (own.cells >= minimumCellsForOwnDiameter) {
+        QCOMPARE(scan.examples[i].cellDiameterPx, own.diameterPx);
+        measured.push_back(own.diameterPx);
+      } else {
+        empty.push_back(i);
+      }
+    }
+    QCOMPARE(empty.size(), std::size_t(3));
+    const double median = summariseDiameters(measured).medianDiameterPx;
+    qInfo("%zu fields measured, median %.2f px", measured.size(), median);
+    QVERIFY(median > 20 && median < 40);
+    for (std::size_t i : empty) QCOMPARE(scan.examples[i].cellDiameterPx, median);
   }
 
   void damagedCheckpointIsRejected() {
