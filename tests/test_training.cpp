@@ -19,6 +19,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <limits>
+#include <optional>
 
 using namespace fluocount;
 using namespace fluocount::test;
@@ -94,6 +95,7 @@ class TrainingTest : public QObject {
   Q_OBJECT
 
   QTemporaryDir temp;
+  std::optional<TrainingOutcome> straight_;
 
 private slots:
   void initTestCase() {
@@ -134,11 +136,22 @@ private slots:
     QVERIFY(last < first / 5);
   }
 
+  // The uninterrupted small run, trained once by whichever function needs it first (so that each can also run
+  // alone: ./test_training cancelAfterAnEpochsLastStepResumesExactlyToo).
+  const TrainingOutcome& straightRun() {
+    if (!straight_) {
+      std::atomic<bool> never{false};
+      TrainingObserver quiet;
+      straight_ = trainModel(smallRun(temp.filePath("straight.fcmodel")), quiet, never);
+    }
+    return *straight_;
+  }
+
   void cancelAndResumeEqualsAnUninterruptedRun() {
     std::atomic<bool> never{false};
     TrainingObserver quiet;
     const QString straight = temp.filePath("straight.fcmodel");
-    const TrainingOutcome a = trainModel(smallRun(straight), quiet, never);
+    const TrainingOutcome& a = straightRun();
     QCOMPARE(a.status, TrainingOutcome::Status::Finished);
     QCOMPARE(a.epochs, 2);
 
@@ -172,12 +185,14 @@ private slots:
     std::atomic<bool> never{false};
     TrainingObserver quiet;
     QCOMPARE(trainModel(resume, quiet, never).status, TrainingOutcome::Status::Finished);
+    QCOMPARE(straightRun().status, TrainingOutcome::Status::Finished);
     QVERIFY(largestDifference(weightsOf(temp.filePath("straight.fcmodel").toStdString()),
                               weightsOf(path.toStdString())) < 1e-5f);
   }
 
   void trainedModelCarriesItsThresholdAndProvenance() {
     const QString path = temp.filePath("straight.fcmodel");
+    QCOMPARE(straightRun().status, TrainingOutcome::Status::Finished);
     QVERIFY(QFile::exists(path));
     const Model model = loadModel(path.toStdString());
     QCOMPARE(model.info.architecture, Architecture::CResUnet);
@@ -286,7 +301,11 @@ private slots:
   }
 
   void damagedCheckpointIsRejected() {
-    const QString path = temp.filePath("interrupted.fcmodel.checkpoint");
+    // A checkpoint of its own: a run cancelled after its first step.
+    const QString model = temp.filePath("to-damage.fcmodel"), path = model + ".checkpoint";
+    std::atomic<bool> cancel{false};
+    CancelAfter observer(cancel, 1);
+    QCOMPARE(trainModel(smallRun(model), observer, cancel).status, TrainingOutcome::Status::Cancelled);
     QVERIFY(QFile::exists(path));
     std::string bytes = readBytes(path.toStdString());
     bytes[bytes.size() / 3] = static_cast<char>(bytes[bytes.size() / 3] ^ 0x10);
