@@ -45,13 +45,12 @@ class CliTest : public QObject {
 
   QTemporaryDir temp;
   QString slides;
-  QString yellow_, red_;  // copies of the named FNC slides (two each), dataset layout
+  QString yellow_;  // copies of the two named yellow FNC slides, dataset layout
 
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     yellow_ = writableSlideFolder(temp.path(), "fnc-yellow", {kYellowSlide, kYellowSlide2});
-    red_ = writableSlideFolder(temp.path(), "fnc-red", {kRedSlide, kRedSlide2});
     slides = temp.filePath("slides");
     QDir().mkpath(slides);
     for (const QString& slide : {kYellowSlide, kYellowSlide2})
@@ -426,9 +425,18 @@ private slots:
   }
 
   // A batch split over a job array: each shard counts its block, merge joins the tables, and the result is the
-  // single-process table row for row (the seconds column aside). Real slides from two datasets, bundled model.
+  // single-process table row for row (the seconds column aside). Real slides from two datasets, bundled model:
+  // small ones (four 256x256 DSB2018 fields, a 696x520 BBBC039 field), so that the eight counts stay quick.
   void shardsMergeIntoTheSingleProcessTable() {
-    const QStringList inputs = {red_ + "/images", yellow_ + "/images"};
+    const QString dsb = "dsb2018-fluo/images/";
+    const QString nuclei = writableSlideFolder(
+        temp.path(), "shard-nuclei",
+        {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
+         dsb + "003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1.png",
+         dsb + "0280fa8f60f6bcae0f97d93c28f60be194f9309ff610dc5845e60455b0f87c21.png",
+         dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
+    const QString bbbc = writableSlideFolder(temp.path(), "shard-bbbc", {kNucleiSlide});
+    const QStringList inputs = {nuclei + "/images", bbbc + "/images", "--diameter", "21"};
     const QString single = temp.filePath("single.csv");
     QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--csv", single}).exitCode, 0);
     const QString shards = temp.filePath("shards");
