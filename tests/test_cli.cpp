@@ -333,11 +333,8 @@ private slots:
     }
     // Two small real nuclei fields: every table's decimals (threshold, areas, probabilities, F1) are there, and
     // three locales times two commands stay quick.
-    const QString dsb = "dsb2018-fluo/images/";
-    const QString dataset = writableSlideFolder(
-        temp.path(), "locale-nuclei",
-        {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
-         dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
+    const QString dataset =
+        writableSlideFolder(temp.path(), "locale-nuclei", {kSmallNucleiFields[0], kSmallNucleiFields[3]});
     auto tablesIn = [&](const QString& locale) {
       const QString out = temp.filePath("locale-" + locale);
       QProcess process;
@@ -372,13 +369,7 @@ private slots:
   // so the slides are small enough that each epoch's validation takes a moment rather than the 20 s of two FNC
   // slides (test_training covers training on FNC slides).
   void trainStopsOnSignalResumesAndItsModelCounts() {
-    const QString dsb = "dsb2018-fluo/images/";
-    const QString nuclei = writableSlideFolder(
-        temp.path(), "nuclei",
-        {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
-         dsb + "003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1.png",
-         dsb + "0280fa8f60f6bcae0f97d93c28f60be194f9309ff610dc5845e60455b0f87c21.png",
-         dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
+    const QString nuclei = writableSlideFolder(temp.path(), "nuclei", kSmallNucleiFields);
     const QString model = temp.filePath("trained.fcmodel");
     const QStringList train = {"train",
                                nuclei + ":21:2",
@@ -428,13 +419,7 @@ private slots:
   // single-process table row for row (the seconds column aside). Real slides from two datasets, bundled model:
   // small ones (four 256x256 DSB2018 fields, a 696x520 BBBC039 field), so that the eight counts stay quick.
   void shardsMergeIntoTheSingleProcessTable() {
-    const QString dsb = "dsb2018-fluo/images/";
-    const QString nuclei = writableSlideFolder(
-        temp.path(), "shard-nuclei",
-        {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
-         dsb + "003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1.png",
-         dsb + "0280fa8f60f6bcae0f97d93c28f60be194f9309ff610dc5845e60455b0f87c21.png",
-         dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
+    const QString nuclei = writableSlideFolder(temp.path(), "shard-nuclei", kSmallNucleiFields);
     const QString bbbc = writableSlideFolder(temp.path(), "shard-bbbc", {kNucleiSlide});
     const QStringList inputs = {nuclei + "/images", bbbc + "/images", "--diameter", "21"};
     const QString single = temp.filePath("single.csv");

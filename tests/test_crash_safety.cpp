@@ -120,11 +120,8 @@ private slots:
     const QString out = dir_.filePath("train/model.fcmodel");
     QDir().mkpath(dir_.filePath("train"));
     // Two small real DSB2018 fields (one validates): the check is of the killed process and its checkpoint.
-    const QString dsb = "dsb2018-fluo/images/";
     const QString slides =
-        writableSlideFolder(dir_.path(), "nuclei",
-                            {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
-                             dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
+        writableSlideFolder(dir_.path(), "nuclei", {kSmallNucleiFields[0], kSmallNucleiFields[3]});
     const QStringList arguments = {"train",
                                    slides + ":21",
                                    "--out",

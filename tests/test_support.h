@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the test suites: where the real data is, and temporary files.
 #include <QString>
+#include <QStringList>
 #include <QTest>
 
 #include <opencv2/core.hpp>
@@ -21,6 +22,13 @@ inline const QString kRedSlide = QStringLiteral("fnc-red/images/MAR32C2R3_PVHr_2
 inline const QString kRedSlide2 = QStringLiteral("fnc-red/images/RT353S2C1R5_r1.png");
 inline const QString kNucleiSlide =
     QStringLiteral("bbbc039/images/IXMtest_A02_s1_w1051DAA7C-7042-435F-99F0-1E847D9B42CB.png");
+// Four small real fields (256x256 DSB2018 nuclei, annotated, with labels/), for the checks of bookkeeping that would
+// otherwise spend their time in the network on large slides: training's stop and resume, shards, locales.
+inline const QStringList kSmallNucleiFields = {
+    QStringLiteral("dsb2018-fluo/images/00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png"),
+    QStringLiteral("dsb2018-fluo/images/003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1.png"),
+    QStringLiteral("dsb2018-fluo/images/0280fa8f60f6bcae0f97d93c28f60be194f9309ff610dc5845e60455b0f87c21.png"),
+    QStringLiteral("dsb2018-fluo/images/0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png")};
 // <dataset>/masks/<stem>.png of a slide named as above.
 std::string maskFile(const QString& slide);
 std::string readBytes(const std::string& path);

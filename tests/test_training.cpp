@@ -100,15 +100,8 @@ class TrainingTest : public QObject {
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
-    const QString dsb = "dsb2018-fluo/images/";
-    gNucleiFolderA =
-        writableSlideFolder(temp.path(), "nuclei-a",
-                            {dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
-                             dsb + "003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1.png"});
-    gNucleiFolderB =
-        writableSlideFolder(temp.path(), "nuclei-b",
-                            {dsb + "0280fa8f60f6bcae0f97d93c28f60be194f9309ff610dc5845e60455b0f87c21.png",
-                             dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png"});
+    gNucleiFolderA = writableSlideFolder(temp.path(), "nuclei-a", kSmallNucleiFields.mid(0, 2));
+    gNucleiFolderB = writableSlideFolder(temp.path(), "nuclei-b", kSmallNucleiFields.mid(2, 2));
   }
 
   void overfittingTwoRealCropsDrivesTheLossDown() {
