@@ -105,6 +105,9 @@ int runTrainCommand(const QStringList& arguments) {
       {"separate-touching",
        "Where a folder has labels/ (instance labels, same stems), cut the lines where two "
        "labelled cells touch out of the training masks, so touching cells are learnt apart."},
+      {"freeze-batchnorm",
+       "Keep the BatchNorm layers' running statistics fixed (layers normalise as in the starting model): for "
+       "fine-tunes on a few slides, whose small batches would otherwise re-estimate them."},
       {"zoom",
        "Scale augmentation: magnify each training crop by a random factor in [min, max] (log-uniform), e.g. "
        "0.67:1.5, so that the network tolerates a cell diameter that is somewhat off (default 1:1, none).",
@@ -154,6 +157,7 @@ int runTrainCommand(const QStringList& arguments) {
   s.earlyStoppingPatience = int(numberOption(parser, "early-stopping", 1, 100000));
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
+  s.freezeBatchNorm = parser.isSet("freeze-batchnorm");
   s.useOversampling = !parser.isSet("no-oversampling");
   const QString select = parser.value("select");
   if (select == "loss")

@@ -269,7 +269,7 @@ private:
     order.resize(std::min(order.size(), std::size_t(stepsPerEpoch()) * s_.batchSize));
     BatchProducer producer(trainImages_, order, s_.batchSize, s_.cropSize, weightNormaliser_, s_.augmentation,
                            mixSeed(s_.seed, epoch_), std::size_t(step_));
-    network_->train();
+    enterTrainingMode(*network_, s_.freezeBatchNorm);
     while (true) {
       throwIfCancelled();
       auto crops = producer.next();
@@ -366,7 +366,7 @@ private:
     std::int64_t pixels = 0;
     while (auto crops = producer.next()) {
       if (cancel_.load()) {
-        network_->train();
+        enterTrainingMode(*network_, s_.freezeBatchNorm);
         throw CancelRequested{};
       }
       const BatchTensors batch = toTensors(*crops, device_);
@@ -374,7 +374,7 @@ private:
              batch.masks.numel();
       pixels += batch.masks.numel();
     }
-    network_->train();
+    enterTrainingMode(*network_, s_.freezeBatchNorm);
     return sum / std::max<std::int64_t>(1, pixels);
   }
 
@@ -387,12 +387,12 @@ private:
     std::vector<cv::Mat> heatmaps;
     for (const auto& image : validationImages_) {
       if (cancel_.load()) {
-        network.train();
+        enterTrainingMode(network, s_.freezeBatchNorm);
         throw CancelRequested{};
       }
       heatmaps.push_back(predictor.predict(image.rgb, info_.canonicalDiameterPx));
     }
-    network.train();
+    enterTrainingMode(network, s_.freezeBatchNorm);
     return heatmaps;
   }
 

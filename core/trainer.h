@@ -47,6 +47,8 @@ struct TrainingSettings {
   // Cut the lines where two instances of a folder's labels/ touch out of the training masks (prepareExample).
   // Off by default: it changes what an unchanged command trains on.
   bool separateTouchingInstances = false;
+  // Keep the BatchNorm layers' running statistics (enterTrainingMode); for fine-tunes on a few slides.
+  bool freezeBatchNorm = false;
   // Which weights the run writes: those of the epoch of lowest validation loss (docs/method.md: keep the best
   // checkpoint), of highest validation F1, or of the last epoch. A fine-tune's starting weights compete as
   // epoch 0 under the first two.

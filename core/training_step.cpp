@@ -12,6 +12,13 @@ torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& 
   return torch::binary_cross_entropy_with_logits(logits, target, pixelWeights, /*pos_weight=*/{}, at::Reduction::Mean);
 }
 
+void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm) {
+  network.train();
+  if (!freezeBatchNorm) return;
+  for (const auto& module : network.modules(/*include_self=*/false))
+    if (module->as<torch::nn::BatchNorm2dImpl>()) module->eval();
+}
+
 double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,
                  const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss) {
   optimizer.zero_grad();

@@ -19,6 +19,12 @@ struct LossSettings {
 torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& target, const torch::Tensor& weights,
                               const LossSettings& settings);
 
+// Puts the network in training mode. With freezeBatchNorm its BatchNorm layers stay in evaluation mode: they
+// normalise with the running statistics of the model being fine-tuned and do not update them. A fine-tune on a
+// user's two or three slides sees batches of four crops of the same few cells, whose statistics are far from those
+// the model was trained with; freezing keeps training and counting on the same normalisation.
+void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm);
+
 // One optimiser step on a batch; returns the loss before the step.
 double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,
                  const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss);

@@ -4,17 +4,18 @@
 # fine-tune the active model, 8 epochs x 40 steps of 4 x 256 px crops, lr 5e-4, augmentation x10, crop step 204,
 # early stopping after 4 epochs, seed 1), then count the dataset's other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
-#                                [--work DIR] [fluocount-cli binary]
+#                                [--work DIR] [--train-options "..."] [fluocount-cli binary]
 # The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
 # name order; the "rest" is the dataset's other test-split images, or, where fewer than 4 remain (DeepFLaSH has
 # 3 test images), all its other images, which the bundled model trained on (said in the row). Prints one markdown
 # row per dataset: F1 before and after on the rest, the change, whether the starting weights were kept, wall time.
 # --epochs/--steps shorten the run (CI checks the script on one small dataset that way); --rest caps the images
-# counted before and after.
+# counted before and after. --train-options appends options to the train command (the last of a repeated option
+# wins), to measure a change of the app's defaults before making it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 datasets="deepflash bbbc039 dsb2018-fluo"
-epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work=""
+epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options=""
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --datasets) datasets="$2" ;;
@@ -23,6 +24,7 @@ while [[ "${1:-}" == --* ]]; do
     --rest) rest_limit="$2" ;;
     --model) model="$2" ;;
     --work) work="$2" ;;
+    --train-options) train_options="$2" ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -68,7 +70,7 @@ for dataset in $datasets; do
   start=$(date +%s)
   "$cli" train "$dir/train:$diameter:10" --validation "$dir/validation:$diameter" --from "$model" \
     --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
-    --early-stopping 4 --seed 1 --device cpu --out "$dir/retrained.fcmodel" > "$dir/train.log" 2>&1
+    --early-stopping 4 --seed 1 --device cpu $train_options --out "$dir/retrained.fcmodel" > "$dir/train.log" 2>&1
   seconds=$(( $(date +%s) - start ))
   kept="$(grep -q "its weights and threshold are kept" "$dir/train.log" && echo yes || echo no)"
   after="$(f1_on "$dataset" "$dir/rest.txt" "$dir/retrained.fcmodel" "$diameter")"

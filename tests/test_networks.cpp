@@ -1,5 +1,6 @@
 // The four architectures of docs/method.md section 4: parameter counts and any input size.
 #include "core/networks.h"
+#include "core/training_step.h"
 #include "core/torch_include.h"
 #include "tests/test_support.h"
 
@@ -95,6 +96,35 @@ private slots:
       }
     }
     QCOMPARE(batchNorms, 2 * 8);  // eight ConvBlocks of two BNs each
+  }
+
+  // A fine-tune with --freeze-batchnorm learns its convolutions but normalises with the starting model's
+  // statistics, and leaves them as they were; without it one step already moves them.
+  void frozenBatchNormKeepsItsStatisticsWhileTheConvolutionsLearn() {
+    torch::manual_seed(3);
+    const auto network = makeNetwork(Architecture::CResUnet);
+    torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(1e-3));
+    const auto images = torch::rand({2, 3, 64, 64});
+    const auto masks = (torch::rand({2, 1, 64, 64}) > 0.7).to(torch::kFloat);
+    const auto weights = torch::ones({2, 1, 64, 64});
+    torch::nn::BatchNorm2dImpl* firstBatchNorm = nullptr;
+    for (const auto& module : network->modules(false))
+      if (!firstBatchNorm) firstBatchNorm = module->as<torch::nn::BatchNorm2dImpl>();
+    QVERIFY(firstBatchNorm);
+    const auto runningMean = firstBatchNorm->running_mean.clone();
+    const auto headWeight = network->named_parameters()["head.weight"].clone();
+
+    enterTrainingMode(*network, /*freezeBatchNorm=*/true);
+    QVERIFY(network->is_training());
+    QVERIFY(!firstBatchNorm->is_training());
+    trainStep(*network, optimizer, images, masks, weights, LossSettings{});
+    QVERIFY(torch::equal(firstBatchNorm->running_mean, runningMean));
+    QVERIFY(!torch::equal(network->named_parameters()["head.weight"], headWeight));
+
+    enterTrainingMode(*network, /*freezeBatchNorm=*/false);
+    QVERIFY(firstBatchNorm->is_training());
+    trainStep(*network, optimizer, images, masks, weights, LossSettings{});
+    QVERIFY(!torch::equal(firstBatchNorm->running_mean, runningMean));
   }
 };
 
