@@ -11,6 +11,7 @@
 #include "core/torch_include.h"
 #include "core/training_data.h"
 #include "core/training_step.h"
+#include "core/true_cells.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -125,6 +126,40 @@ std::string cpuModel() {
 double medianOf(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values.empty() ? 0 : values[values.size() / 2];
+}
+
+// The app's threshold curves for a folder: each slide's 20-threshold sweep, matched against its mask where it has
+// one, exactly as the app computes it when a slide is counted (ui/model/slide_analysis); the folder's curve is then
+// the sum of its slides' (combineSweeps, negligible). A folder of 20 slides is timed as each slide of `folder`
+// repeated up to 20.
+nlohmann::json benchFolderCurves(FILE* out, const CellCounter& counter, const std::string& folder, int runs) {
+  std::vector<SweepImage> images;
+  std::vector<double> diameters;  // the match distance of each slide
+  for (const SlideFiles& slide : scanSlideFolder(folder).slides) {
+    const ImageCount counted = counter.count(slide.image);
+    diameters.push_back(counted.cellDiameterPx);
+    std::optional<Detection> truth;
+    if (!slide.mask.empty())
+      truth = measureLabels(trueCells(slide.mask, slide.labels, counted.size, slide.image).labels);
+    images.push_back({std::filesystem::path(slide.image).filename().string(), counted.heatmap, counted.postprocess,
+                      truth});
+  }
+  std::fprintf(out, "\nthreshold curves, as the app computes them (each slide's 20-threshold sweep and F1 against its mask):\n");
+  nlohmann::json slides;
+  double sumOfMedians = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const SweepImage& image = images[i];
+    const Timing sweep =
+        timeRuns(runs, [&] { sweepThresholds({image}, defaultSweepThresholds(), {diameters[i]}); });
+    std::fprintf(out, "  %-32s %dx%d  median %.3f s  min %.3f  max %.3f\n", image.name.c_str(), image.heatmap.cols,
+                 image.heatmap.rows, sweep.median, sweep.min, sweep.max);
+    slides[image.name] = sweep.median;
+    sumOfMedians += sweep.median;
+  }
+  const double twentySlides = images.empty() ? 0 : sumOfMedians * 20.0 / images.size();
+  std::fprintf(out, "  %-32s %.3f s (the %zu slides above, each %.0f times)\n", "a folder of 20 such slides",
+               twentySlides, images.size(), images.empty() ? 0.0 : 20.0 / images.size());
+  return {{"slides", slides}, {"twenty_slides_seconds", twentySlides}};
 }
 
 // c-ResUnet training step on a batch of 4 augmented 512x512 crops of the slide (with its mask when the slide
@@ -443,6 +478,7 @@ int runBenchCommand(const QStringList& arguments) {
       for (int copy = 0; copy < copies; ++copy) paths.insert(paths.end(), slides.begin(), slides.end());
       const std::string what = "bundled samples x" + std::to_string(copies) + " (1600x1200)";
       folders["samples"] = benchFolder(out, what.c_str(), counterAt(0), paths, rounds);
+      report["folder_curves"] = benchFolderCurves(out, counterAt(0), *samples, runs);
     }
     const QString nuclei = QStringLiteral(FLUOCOUNT_SHARED_DIR) + "/data/bbbc039/images";
     if (QFileInfo::exists(nuclei)) {

@@ -12,11 +12,13 @@
 namespace fluocount {
 namespace {
 
-// How far a pixel's post-processing reads beyond its own component: the maximum filter and the peak footprint
-// (each at most its kernel side), plus two pixels for the component's own outline and the holes it bounds.
-int readingMargin(const PostprocessSettings& s) {
-  const auto side = [](double px) { return std::max(1, static_cast<int>(std::lround(px))); };
-  return std::max(side(s.maxFilterSizePx), side(s.peakFootprintPx)) + 2;
+// How far (in pixels, along x or y) the post-processing of one component reads into another: only the maximum
+// filter of the distance transform does (its window reaches kernelSide / 2 pixels from its centre). Every other
+// step keeps to the component: the peak search sees the filtered values of its own component only (findMarkers),
+// markers and the flood stay inside it, and a hole belongs to the component that encloses it (grouped below by
+// boxes). Two components whose boxes are further apart than this cannot change each other's objects.
+int crossComponentReach(const PostprocessSettings& s) {
+  return std::max(1, static_cast<int>(std::lround(s.maxFilterSizePx))) / 2;
 }
 
 struct Cluster {
@@ -30,15 +32,15 @@ int findRoot(std::vector<int>& parent, int i) {
   return i;
 }
 
-// The components of `low` that could hold an object, grouped so that components of different groups are more than
-// twice `margin` apart and none lies inside another group's bounding box.
+// The components of `low` that could hold an object, grouped so that the boxes of components of different groups
+// are more than `reach` pixels apart (so none lies inside another group's box either).
 //
 // A component whose bounding box is smaller than minObjectAreaPx can never be counted: filling holes never takes a
 // component beyond its outermost enclosing component's box. It is removed before any step that reads across
 // components, so it matters only where it sits inside a larger component's box (it shrinks the hole it sits in); it
 // joins that component's group, and is left out everywhere else. This keeps an untrained network's thousands of
 // specks from being grouped pairwise.
-std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int margin, double minObjectAreaPx) {
+std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int reach, double minObjectAreaPx) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(low, labels, stats, centroids, 8, CV_32S);
   const cv::Rect image(0, 0, low.cols, low.rows);
@@ -50,9 +52,11 @@ std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int 
   for (int k = 1; k < n; ++k)
     if (double(boxOf(k).area()) >= minObjectAreaPx) large.push_back(k);
 
-  // Large components whose boxes, grown by the margin, overlap join: sweep along x, so that each box meets only
-  // those that start before it ends.
-  const auto grown = [&](int k) { return boxOf(k) + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin); };
+  // Large components whose boxes, each grown by half the reach (rounded up, plus one), overlap join: boxes that
+  // overlap then, are at most `reach` pixels apart. Sweep along x, so that each box meets only those that start
+  // before it ends.
+  const int grow = (reach + 1) / 2 + 1;
+  const auto grown = [&](int k) { return boxOf(k) + cv::Size(2 * grow, 2 * grow) - cv::Point(grow, grow); };
   std::vector<int> parent(n);
   std::iota(parent.begin(), parent.end(), 0);
   std::sort(large.begin(), large.end(), [&](int a, int b) { return grown(a).x < grown(b).x; });
@@ -78,7 +82,7 @@ std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int 
     if (clusterOfLabel[k] < 0) clusterOfLabel[k] = groupOfPixel.at<int>(boxOf(k).tl());
 
   // The crop is the cluster's own boxes plus two pixels: the outline the distance transform needs, and a ring of
-  // background outside every box so that no hole reaches the crop's edge. Reading less than the filters' margin is
+  // background outside every box so that no hole reaches the crop's edge. Reading less than the filter's reach is
   // exact: the filters treat pixels beyond the crop as absent, and the pixels they would have read there are
   // background (0), which cannot raise a maximum of distances (>= 0) or a peak.
   for (int k = 1; k < n; ++k)
@@ -98,6 +102,17 @@ std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int 
     }
   }
   return clusters;
+}
+
+// The cluster's components at `threshold`, grouped as clustersOf groups them (crops in the image's coordinates).
+// Components shrink and part as the threshold rises, so one large cluster at the lowest threshold (cells close
+// enough there to chain into one group) is post-processed at higher thresholds as several small crops. Exact by the
+// same argument as the clusters themselves: the threshold is now the lowest one.
+std::vector<Cluster> partsAt(const Cluster& cluster, double threshold, int reach, double minObjectAreaPx) {
+  std::vector<Cluster> parts =
+      clustersOf(cluster.heatmap, (cluster.heatmap > threshold) & cluster.ownMask, reach, minObjectAreaPx);
+  for (Cluster& part : parts) part.crop += cluster.crop.tl();
+  return parts;
 }
 
 // An object found in a crop, with what decides its place among the image's objects.
@@ -150,8 +165,8 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
   };
   if (settings.referenceStyle) return wholeImageAtEachThreshold();
   const double lowest = *std::min_element(thresholds.begin(), thresholds.end());
-  const std::vector<Cluster> clusters =
-      clustersOf(heatmap, heatmap > lowest, readingMargin(settings), settings.minObjectAreaPx);
+  const int reach = crossComponentReach(settings);
+  const std::vector<Cluster> clusters = clustersOf(heatmap, heatmap > lowest, reach, settings.minObjectAreaPx);
   // Where the clusters cover most of the image (an untrained network's noise), crops would only add overhead.
   double croppedArea = 0;
   for (const Cluster& cluster : clusters) croppedArea += cluster.crop.area();
@@ -159,7 +174,9 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
   cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
     for (int t = range.start; t < range.end; ++t) {
       std::vector<PlacedObject> objects;
-      for (const Cluster& cluster : clusters) addObjectsOf(cluster, thresholds[t], settings, objects);
+      for (const Cluster& cluster : clusters)
+        for (const Cluster& part : partsAt(cluster, thresholds[t], reach, settings.minObjectAreaPx))
+          addObjectsOf(part, thresholds[t], settings, objects);
       std::sort(objects.begin(), objects.end());
       for (const PlacedObject& object : objects) boxes[t].push_back(object.box);
     }

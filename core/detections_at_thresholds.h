@@ -14,13 +14,14 @@ namespace fluocount {
 // threshold. settings must already be scaled to the cell diameter.
 //
 // Why a crop gives what the whole image gives: every step of FluoCount's post-processing reads a pixel's own
-// connected component plus, for the maximum filter and the peak footprint, a margin of that filter's size. Objects
-// at a higher threshold lie inside the components at the lowest one. So the components at the lowest threshold are
-// grouped into clusters (bounding boxes grown by the margin that overlap, which also keeps a cell together with a
-// component that encloses it and could fill the hole it sits in), each cluster's crop (its box plus the margin, other
-// clusters cleared) is post-processed at every threshold, and the objects are put back in detectInMask's order by
-// where their labels came from (labelCells). The authors' reference-style post-processing sees across components
-// differently; with it this falls back to the whole image at each threshold.
+// connected component only, except the maximum filter of the distance transform, which reaches half its kernel
+// side into the neighbourhood. Objects at a higher threshold lie inside the components at the lowest one. So the
+// components at the lowest threshold are grouped into clusters (components whose boxes are within that reach of
+// each other, which also keeps a cell together with a component that encloses it and could fill the hole it sits
+// in), each cluster's crop (its boxes plus a ring of background, other clusters cleared) is post-processed at every
+// threshold, and the objects are put back in detectInMask's order by where their labels came from (labelCells).
+// The authors' reference-style post-processing sees across components differently; with it this falls back to
+// the whole image at each threshold.
 std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatmap,
                                                            const std::vector<double>& thresholds,
                                                            const PostprocessSettings& settings);

@@ -1,5 +1,7 @@
 #include "core/watershed.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -23,10 +25,39 @@ struct LaterFirst {
   }
 };
 
+// Labels every region of the mask (4-connected) whose seeds all carry one label with that label, and marks it
+// settled; returns whether any region is left with seeds of several labels (to flood). Only when every seed lies
+// inside the mask: a seed outside it floods into whichever regions it touches.
+bool fillSingleLabelRegions(const cv::Mat& inside, std::int32_t* out, std::vector<std::uint8_t>& settled) {
+  cv::Mat regions;
+  const int count = cv::connectedComponents(inside, regions, 4, CV_32S);
+  const auto* region = regions.ptr<std::int32_t>();
+  const auto* allowed = inside.ptr<std::uint8_t>();
+  constexpr std::int32_t kSeveral = -1;
+  std::vector<std::int32_t> labelOfRegion(static_cast<std::size_t>(count), 0);  // 0: no seed yet
+  const std::size_t pixels = inside.total();
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (out[i] <= 0) continue;
+    if (!allowed[i]) return true;  // a seed outside the mask: flood everything
+    std::int32_t& label = labelOfRegion[region[i]];
+    label = (label == 0 || label == out[i]) ? out[i] : kSeveral;
+  }
+  bool someToFlood = false;
+  for (std::int32_t label : labelOfRegion) someToFlood = someToFlood || label == kSeveral;
+  for (std::size_t i = 0; i < pixels; ++i) {
+    const std::int32_t label = labelOfRegion[region[i]];
+    if (region[i] > 0 && label > 0) {
+      out[i] = label;
+      settled[i] = 1;
+    }
+  }
+  return someToFlood;
+}
+
 }  // namespace
 
 cv::Mat floodWatershed(const cv::Mat& surface, const cv::Mat& markers, const cv::Mat& mask, double compactness,
-                       bool watershedLines) {
+                       bool watershedLines, bool fillSingleLabelRegionsDirectly) {
   CV_Assert(surface.type() == CV_32F && markers.type() == CV_32S && mask.type() == CV_8U);
   CV_Assert(surface.size() == markers.size() && surface.size() == mask.size());
   // Each pixel enters the queue at most five times (as a seed, then once per neighbour that settles).
@@ -39,6 +70,10 @@ cv::Mat floodWatershed(const cv::Mat& surface, const cv::Mat& markers, const cv:
   const auto* value = surf.ptr<float>();
   const auto* allowed = inside.ptr<std::uint8_t>();
   std::vector<std::uint8_t> settled(static_cast<std::size_t>(width) * height, 0);
+  // Filling a region with its one label leaves the order of every other region's floods as it was: their queue
+  // entries keep their relative ages, and no flood crosses from one region into another.
+  if (fillSingleLabelRegionsDirectly && !fillSingleLabelRegions(inside, out, settled)) return labels;
+
   // The lowest priority queued for each pixel so far. An entry at that priority or above, queued later, would pop
   // after it (first in, first out among equals) and find the pixel settled, so it is not queued at all.
   std::vector<float> lowestQueued(static_cast<std::size_t>(width) * height, std::numeric_limits<float>::infinity());
@@ -47,7 +82,7 @@ cv::Mat floodWatershed(const cv::Mat& surface, const cv::Mat& markers, const cv:
   std::vector<FloodEntry> seeds;
   std::uint32_t age = 0;
   for (int i = 0; i < width * height; ++i)
-    if (out[i] > 0) seeds.push_back({value[i], age++, i, i});
+    if (out[i] > 0 && !settled[i]) seeds.push_back({value[i], age++, i, i});
   queue = decltype(queue)(LaterFirst(), std::move(seeds));
 
   const bool compact = compactness > 0;

@@ -3,6 +3,7 @@
 #include "core/image_io.h"
 #include "core/metrics.h"
 #include "core/postprocess.h"
+#include "core/watershed.h"
 #include "tests/test_support.h"
 
 #include <QDir>
@@ -12,6 +13,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -169,6 +171,63 @@ private slots:
           }
         }
     }
+  }
+
+  // The one place where post-processing reads across components: the maximum filter of the distance transform.
+  // A thin bar alone is one plateau, so one object; with a thicker block 2 px from its end the block's larger
+  // distances, within the filter's reach (15 px at 50 px cells), raise the bar's end into a second peak, and the bar
+  // splits.
+  // The cluster-by-cluster sweep must see that neighbour (the real slides above rarely place one so).
+  void detectionsAtThresholdsSeeANeighbourWithinTheMaximumFiltersReach() {
+    const PostprocessSettings settings;  // 50 px cells
+    cv::Mat heatmap = cv::Mat::zeros(140, 220, CV_32F);
+    heatmap(cv::Rect(20, 50, 100, 14)).setTo(0.9);  // the bar: x 20..119
+    const std::vector<cv::Rect> alone = boundingBoxesOf(detectObjects(heatmap, 0.5, settings));
+    QCOMPARE(alone.size(), std::size_t(1));
+    heatmap(cv::Rect(122, 27, 20, 60)).setTo(0.9);  // the block, 2 px to the right of the bar's end
+    const std::vector<cv::Rect> whole = boundingBoxesOf(detectObjects(heatmap, 0.5, settings));
+    QCOMPARE(whole.size(), std::size_t(3));  // the bar split in two, and the block
+    QCOMPARE(objectBoxesAtThresholds(heatmap, {0.5, 0.7}, settings), (std::vector<std::vector<cv::Rect>>{whole, whole}));
+  }
+
+  // The watershed fills a region whose seeds all carry one label without flooding it; with several labels it
+  // floods. Both give what flooding every region gives, on real masks and on a real slide's thresholded brightness,
+  // with markers at the distance transform's local maxima (many regions with one seed, some with several), with and
+  // without compactness.
+  void fillingSingleLabelRegionsEqualsFloodingThem() {
+    int singleLabelRegions = 0, severalLabelRegions = 0;
+    std::vector<cv::Mat> masks;
+    for (const QString& slide : {kYellowSlide, kRedSlide}) {
+      masks.push_back(loadMask(maskFile(slide)));
+      cv::Mat rgb = normaliseToRgb(loadImage(dataFile(slide)).pixels, {}), gray;
+      cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+      cv::Scalar mean, deviation;
+      cv::meanStdDev(gray, mean, deviation);
+      masks.push_back(gray > mean[0] + deviation[0]);
+    }
+    for (const cv::Mat& mask : masks) {
+      cv::Mat distance, largest, markers, regions;
+      cv::distanceTransform(mask, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+      cv::dilate(distance, largest, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(7, 7)));
+      cv::connectedComponents((distance == largest) & (distance > 1), markers, 8, CV_32S);
+      const int regionCount = cv::connectedComponents(mask, regions, 4, CV_32S);
+      std::vector<std::set<int>> labelsOfRegion(regionCount);
+      for (int i = 0; i < int(mask.total()); ++i)
+        if (markers.at<int>(i) > 0) labelsOfRegion[regions.at<int>(i)].insert(markers.at<int>(i));
+      for (const auto& labels : labelsOfRegion) {
+        singleLabelRegions += labels.size() == 1;
+        severalLabelRegions += labels.size() > 1;
+      }
+      for (const double compactness : {0.0, 0.5}) {
+        const cv::Mat filled = floodWatershed(-distance, markers, mask, compactness, true);
+        const cv::Mat flooded = floodWatershed(-distance, markers, mask, compactness, true, false);
+        QCOMPARE(cv::countNonZero(filled != flooded), 0);
+        QVERIFY(cv::countNonZero(filled) > 0);
+      }
+    }
+    qInfo("regions with one seed label: %d, with several: %d", singleLabelRegions, severalLabelRegions);
+    QVERIFY(singleLabelRegions > 20);
+    QVERIFY(severalLabelRegions > 5);
   }
 
   void emptyMaskGivesNoObjects() {
