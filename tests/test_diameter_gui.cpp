@@ -4,6 +4,7 @@
 #include "test_support.h"
 #include "ui/main_window.h"
 
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -52,8 +53,19 @@ private slots:
     QVERIFY(counted.wait(600000));
     const int atDefault = window.project()->slide(0).count;
 
+    // Counted at the default diameter, which the user never set: the note under the slide says so, and why the
+    // count is empty; its Measure button runs Count > Measure Cell Diameter.
+    auto* note = window.findChild<QWidget*>("default-diameter-note");
+    QVERIFY(note);
+    QVERIFY(note->isVisible());
+    const QString noteText = note->findChild<QLabel*>()->text();
+    QVERIFY2(atDefault > 0 || noteText.contains("No cells found on 1 of 1 slides"), qPrintable(noteText));
+    QVERIFY2(noteText.contains("50 px"), qPrintable(noteText));
     QSignalSpy measured(&window, &MainWindow::diameterMeasured);
-    window.measureCellDiameter();
+    QPushButton* measure = buttonWithText(note, "Measure...");
+    QVERIFY(measure);
+    measure->click();
+    QVERIFY(!note->isVisible());
     QVERIFY(measured.wait(600000));
     const double diameter = measured.first().first().toDouble();
     qInfo("default diameter: %d cells; measured %.0f px (annotations: 28.8 px)", atDefault, diameter);
@@ -68,6 +80,7 @@ private slots:
     QVERIFY(window.isCounting());
     QVERIFY(counted.wait(600000));
     const int atMeasured = window.project()->slide(0).count;
+    QVERIFY2(!note->isVisible(), "the note stays away once the user has set a diameter");
     qInfo("at the measured diameter: %d cells (annotated: 5)", atMeasured);
     QVERIFY(atMeasured > atDefault);
     QCOMPARE(window.project()->slide(0).analysis->cellDiameterPx, diameter);

@@ -8,6 +8,7 @@
 #include "core/mask_edit.h"
 #include "core/postprocess.h"
 #include "core/slide_folder.h"
+#include "ui/model/cell_diameter.h"
 #include "ui/model/mask_document.h"
 #include "ui/model/mask_tool_controller.h"
 #include "ui/model/region_document.h"
@@ -84,6 +85,19 @@ private slots:
                          loadImage(files.image).pixels.size()});
     }
     QCOMPARE(int(slides_.size()), 2);
+  }
+
+  // The note after a count at the model's default diameter: only when the user never set one; louder when most
+  // slides came out empty (cells far from the assumed size).
+  void defaultDiameterNoteSaysWhatTheCountAssumed() {
+    QVERIFY(!defaultDiameterNote(/*diameterSetByUser=*/true, 50, {0, 0, 0}));
+    QVERIFY(!defaultDiameterNote(false, 50, {}));
+    const std::optional<QString> empty = defaultDiameterNote(false, 50, {0, 3, 0});
+    QVERIFY(empty);
+    QVERIFY2(empty->contains("No cells found on 2 of 3 slides") && empty->contains("50 px"), qPrintable(*empty));
+    const std::optional<QString> counted = defaultDiameterNote(false, 50, {0, 3, 7, 0});
+    QVERIFY(counted);
+    QVERIFY2(counted->startsWith("Counted at the model's default cell diameter (50 px)"), qPrintable(*counted));
   }
 
   // Each tool's gesture through the controller, as the canvas sends it: one undo step that changes the mask, and

@@ -221,6 +221,7 @@ bool MainWindow::openFolder(const QString& folder) {
     return false;
   }
   if (!warning.isEmpty()) QMessageBox::warning(this, tr("Project state"), warning);
+  diameterNoteBar_->hide();
   setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
   rememberFolder(project_->folder());
   current_ = -1;
@@ -301,6 +302,7 @@ void MainWindow::onCountingFinished(bool cancelled) {
   cancelAction_->setEnabled(false);
   progress_->setVisible(false);
   saveProjectState();
+  if (!cancelled) showDefaultDiameterNote();
   statusBar()->showMessage(
       cancelled
           ? tr("Counting cancelled; %1 of %2 slides counted").arg(project_->countedSlides()).arg(project_->slideCount())

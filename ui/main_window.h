@@ -109,6 +109,9 @@ private:
   std::shared_ptr<const CellCounter> counterOrWarning(const QString& title);
   void showCalibration();
   void offerMeasuredDiameter(const FolderDiameter& result);
+  // After a count: the note under the slide that the folder was counted at the model's default cell diameter
+  // (defaultDiameterNote), with Measure and Calibrate; hidden once the user sets a diameter or opens another folder.
+  void showDefaultDiameterNote();
   void launchTraining(const TrainingSettings& settings, bool resumed);
   void onTrainingProgress(const TrainingProgress& progress);
   void onTrainingFinished(const TrainingResult& result);
@@ -158,6 +161,8 @@ private:
   QWidget* calibrationBar_ = nullptr;
   QLabel* calibrationLabel_ = nullptr;
   QPushButton* useCalibrationButton_ = nullptr;
+  QWidget* diameterNoteBar_ = nullptr;
+  QLabel* diameterNoteLabel_ = nullptr;
   bool measuringDiameter_ = false;
   std::optional<FolderDiameter> lastDiameterMeasurement_;
 

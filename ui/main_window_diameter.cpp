@@ -63,6 +63,52 @@ void MainWindow::buildDiameterTools() {
     if (diameter) applyCellDiameter(std::round(*diameter));
   });
   connect(calibration_, &DiameterCalibration::changed, this, &MainWindow::showCalibration);
+
+  // The default-diameter note: what the count assumed, and the two ways to tell it otherwise.
+  diameterNoteBar_ = new QWidget;
+  diameterNoteBar_->setObjectName("default-diameter-note");
+  // A pale amber, as an information bar: it stays until the user acts on it, unlike a status message.
+  diameterNoteBar_->setAutoFillBackground(true);
+  QPalette notePalette = diameterNoteBar_->palette();
+  notePalette.setColor(QPalette::Window, QColor(255, 241, 196));
+  notePalette.setColor(QPalette::WindowText, QColor(60, 45, 0));
+  diameterNoteBar_->setPalette(notePalette);
+  auto* noteLayout = new QHBoxLayout(diameterNoteBar_);
+  noteLayout->setContentsMargins(6, 2, 2, 2);
+  diameterNoteLabel_ = new QLabel;
+  diameterNoteLabel_->setWordWrap(true);
+  auto* measure = new QPushButton(tr("Measure..."));
+  measure->setToolTip(measureDiameterAction_->toolTip());
+  auto* calibrate = new QPushButton(tr("Calibrate"));
+  calibrate->setToolTip(calibrateAction_->toolTip());
+  auto* dismiss = new QPushButton(tr("Dismiss"));
+  noteLayout->addWidget(diameterNoteLabel_, 1);
+  for (QPushButton* button : {measure, calibrate, dismiss}) {
+    button->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
+    noteLayout->addWidget(button);
+  }
+  statusBar()->insertPermanentWidget(0, diameterNoteBar_, 3);
+  diameterNoteBar_->hide();
+  connect(measure, &QPushButton::clicked, this, [this] { diameterNoteBar_->hide(), measureCellDiameter(); });
+  connect(calibrate, &QPushButton::clicked, this, [this] {
+    diameterNoteBar_->hide();
+    if (!calibrateAction_->isChecked()) calibrateAction_->trigger();
+  });
+  connect(dismiss, &QPushButton::clicked, diameterNoteBar_, &QWidget::hide);
+}
+
+void MainWindow::showDefaultDiameterNote() {
+  const ProjectSettings& settings = project_->settings();
+  const std::shared_ptr<const CellCounter> counter = project_->isOpen() ? project_->counter() : nullptr;
+  std::vector<int> counts;
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (project_->slide(i).status == SlideStatus::Counted) counts.push_back(project_->slide(i).count);
+  const std::optional<QString> note =
+      counter ? defaultDiameterNote(settings.cellDiameterPx > 0 || settings.cellDiameterUm.has_value(),
+                                    counter->cellDiameterPx(), counts)
+              : std::nullopt;
+  if (note) diameterNoteLabel_->setText(*note);
+  diameterNoteBar_->setVisible(note.has_value());
 }
 
 void MainWindow::showCalibration() {
@@ -161,6 +207,7 @@ void MainWindow::applyCellDiameter(double diameterPx) {
                                 "set the diameter again."));
     return;
   }
+  diameterNoteBar_->hide();
   ProjectSettings settings = project_->settings();
   settings.cellDiameterPx = diameterPx;
   project_->setSettings(settings);

@@ -1,5 +1,6 @@
 #include "ui/model/cell_diameter.h"
 
+#include <QCoreApplication>
 #include <QPainter>
 #include <QTransform>
 
@@ -101,6 +102,25 @@ FolderDiameter measureFolderDiameter(const CellCounter& counter, const std::vect
   }
   result.diameterPx = folderDiameter(result.estimates);
   return result;
+}
+
+std::optional<QString> defaultDiameterNote(bool diameterSetByUser, double defaultDiameterPx,
+                                           const std::vector<int>& counts) {
+  if (diameterSetByUser || counts.empty() || defaultDiameterPx <= 0) return std::nullopt;
+  const int empty = int(std::count(counts.begin(), counts.end(), 0));
+  const QString size = QCoreApplication::translate("CellDiameter", "%1 px").arg(defaultDiameterPx);
+  // Most slides without a single cell: the usual sign of cells far from the assumed size.
+  if (2 * empty > int(counts.size()))
+    return QCoreApplication::translate("CellDiameter",
+                                       "No cells found on %1 of %2 slides at the model's default cell diameter (%3). "
+                                       "Cells of another size are missed: measure their diameter.")
+        .arg(empty)
+        .arg(counts.size())
+        .arg(size);
+  return QCoreApplication::translate("CellDiameter",
+                                     "Counted at the model's default cell diameter (%1). If your cells are of "
+                                     "another size, measure it for a count you can trust.")
+      .arg(size);
 }
 
 }  // namespace fluocount::ui

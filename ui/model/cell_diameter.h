@@ -64,4 +64,11 @@ FolderDiameter measureFolderDiameter(const CellCounter& counter, const std::vect
                                      const std::atomic<bool>& cancel,
                                      const std::function<void(int, int)>& progress = {});
 
+// After a folder is counted at the model's default cell diameter (the user never set one), the note that says so
+// and why it matters: a network counts cells of about the size it assumes, and cells far smaller or larger are
+// missed or cut up, often with no other sign than low counts. Empty when the user has set a diameter (pixels or
+// µm), the counter estimates one per slide, or nothing was counted. `counts` are the counted slides' counts.
+std::optional<QString> defaultDiameterNote(bool diameterSetByUser, double defaultDiameterPx,
+                                           const std::vector<int>& counts);
+
 }  // namespace fluocount::ui
