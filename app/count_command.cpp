@@ -3,12 +3,14 @@
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
 #include "core/count_pipeline.h"
+#include "core/diameter_estimate.h"
 #include "core/export.h"
 #include "core/imagej_roi.h"
 #include "core/sharding.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -128,6 +130,21 @@ private:
     std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", message.c_str());
   }
 };
+
+// The CLI's side of the app's default-diameter note: without --diameter, a folder whose images mostly came out
+// empty was probably counted at the wrong cell size, and says how to find the right one.
+void warnIfCountedAtAnUnsuitableDefaultDiameter(const QCommandLineParser& parser, const CellCounter& counter,
+                                                const std::vector<CountRow>& rows) {
+  if (parser.isSet("diameter")) return;
+  std::vector<int> counts;
+  for (const CountRow& row : rows)
+    if (row.status == "ok") counts.push_back(row.count);
+  if (!mostImagesWithoutCells(counts)) return;
+  std::fprintf(stderr,
+               "note: no cells found in %td of %zu image(s) at the model's default cell diameter (%.0f px). Cells "
+               "of another size are missed: give --diameter, or '--diameter auto' to estimate it per image.\n",
+               std::count(counts.begin(), counts.end(), 0), counts.size(), counter.cellDiameterPx());
+}
 
 void printTable(const std::vector<CountRow>& rows) {
   std::size_t width = 4;
@@ -280,6 +297,7 @@ int runCountCommand(const QStringList& arguments) {
               tables.failures ? (", " + std::to_string(tables.failures) + " failed").c_str() : "");
   if (tables.regionFailures)
     std::printf("%d image(s) without regions (their regions file was refused)\n", tables.regionFailures);
+  warnIfCountedAtAnUnsuitableDefaultDiameter(parser, counter, tables.rows);
   return tables.failures || tables.regionFailures ? 1 : 0;
 }
 

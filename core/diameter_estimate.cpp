@@ -78,6 +78,10 @@ DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& de
   return result;
 }
 
+bool mostImagesWithoutCells(const std::vector<int>& counts) {
+  return 2 * std::count(counts.begin(), counts.end(), 0) > std::ptrdiff_t(counts.size());
+}
+
 double folderDiameter(const std::vector<DiameterEstimate>& images) {
   std::vector<std::pair<double, double>> votes;
   for (const DiameterEstimate& image : images)

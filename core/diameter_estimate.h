@@ -52,6 +52,11 @@ DiameterProbe measureProbe(const Detection& detection, double diameterPx, const 
 DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& detectAt,
                                       const DiameterSearchSettings& settings = {});
 
+// Whether the counts of a folder counted at an assumed cell diameter suggest cells of another size: more than half
+// of the images without a single cell (a network misses cells far smaller or larger than it assumes, often with no
+// other sign). The app's note after a count at the default diameter and the CLI's both ask this.
+bool mostImagesWithoutCells(const std::vector<int>& counts);
+
 // A folder's diameter from its slides' estimates: the median of the images' estimates, weighted by each image's
 // confident weight (images without cells do not vote). 0 when no image has an estimate.
 double folderDiameter(const std::vector<DiameterEstimate>& images);

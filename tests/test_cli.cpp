@@ -308,6 +308,14 @@ private slots:
         runCli({"count", image, "--diameter", QString::number(diameter), "--csv", temp.filePath("again.csv")});
     QCOMPARE(again.exitCode, 0);
     QCOMPARE(csvLines(temp.filePath("again.csv"))[1].split(',')[header.indexOf("count")].toInt(), count);
+    QVERIFY2(!again.err.contains("note:"), qPrintable(again.err));
+    // Without --diameter the count says that the default found nothing, and how to find the right size.
+    const Run countAtDefault = runCli({"count", image});
+    QCOMPARE(countAtDefault.exitCode, 0);
+    QVERIFY2(countAtDefault.err.contains("note: no cells found in 1 of 1 image(s) at the model's default cell "
+                                         "diameter (50 px)") &&
+                 countAtDefault.err.contains("--diameter auto"),
+             qPrintable(countAtDefault.err));
 
     // Scored at the annotations' diameter either way: the estimate finds the cells the default misses. (At the
     // estimated diameter rather than 'auto' again: the count above showed that the two count alike.)

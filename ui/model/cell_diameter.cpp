@@ -109,8 +109,7 @@ std::optional<QString> defaultDiameterNote(bool diameterSetByUser, double defaul
   if (diameterSetByUser || counts.empty() || defaultDiameterPx <= 0) return std::nullopt;
   const int empty = int(std::count(counts.begin(), counts.end(), 0));
   const QString size = QCoreApplication::translate("CellDiameter", "%1 px").arg(defaultDiameterPx);
-  // Most slides without a single cell: the usual sign of cells far from the assumed size.
-  if (2 * empty > int(counts.size()))
+  if (mostImagesWithoutCells(counts))
     return QCoreApplication::translate("CellDiameter",
                                        "No cells found on %1 of %2 slides at the model's default cell diameter (%3). "
                                        "Cells of another size are missed: measure their diameter.")
