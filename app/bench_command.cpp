@@ -141,16 +141,16 @@ nlohmann::json benchFolderCurves(FILE* out, const CellCounter& counter, const st
     std::optional<Detection> truth;
     if (!slide.mask.empty())
       truth = measureLabels(trueCells(slide.mask, slide.labels, counted.size, slide.image).labels);
-    images.push_back({std::filesystem::path(slide.image).filename().string(), counted.heatmap, counted.postprocess,
-                      truth});
+    images.push_back(
+        {std::filesystem::path(slide.image).filename().string(), counted.heatmap, counted.postprocess, truth});
   }
-  std::fprintf(out, "\nthreshold curves, as the app computes them (each slide's 20-threshold sweep and F1 against its mask):\n");
+  std::fprintf(
+      out, "\nthreshold curves, as the app computes them (each slide's 20-threshold sweep and F1 against its mask):\n");
   nlohmann::json slides;
   double sumOfMedians = 0;
   for (std::size_t i = 0; i < images.size(); ++i) {
     const SweepImage& image = images[i];
-    const Timing sweep =
-        timeRuns(runs, [&] { sweepThresholds({image}, defaultSweepThresholds(), {diameters[i]}); });
+    const Timing sweep = timeRuns(runs, [&] { sweepThresholds({image}, defaultSweepThresholds(), {diameters[i]}); });
     std::fprintf(out, "  %-32s %dx%d  median %.3f s  min %.3f  max %.3f\n", image.name.c_str(), image.heatmap.cols,
                  image.heatmap.rows, sweep.median, sweep.min, sweep.max);
     slides[image.name] = sweep.median;

@@ -73,10 +73,10 @@ int runTrainCommand(const QStringList& arguments) {
       "Train a network on annotated folders (images/ + masks/, same stems), or fine-tune an existing model, and "
       "write a model file with its Kneedle threshold, validation metrics and provenance. Each folder may carry its "
       "own cell diameter and augmentation factor: folder[:diameter[:factor]]; the diameter 'each' resamples every "
-      "image by its own cell diameter, measured on its mask (for folders that mix magnifications). Ctrl-C stops within one step and "
-      "writes a checkpoint; --resume continues from it.");
-  parser.addPositionalArgument("folders", "Training folders, folder[:cell diameter px or 'each'[:augmentation factor]].",
-                               "folders...");
+      "image by its own cell diameter, measured on its mask (for folders that mix magnifications). Ctrl-C stops "
+      "within one step and writes a checkpoint; --resume continues from it.");
+  parser.addPositionalArgument(
+      "folders", "Training folders, folder[:cell diameter px or 'each'[:augmentation factor]].", "folders...");
   parser.addOptions({
       {{"o", "out"}, "Model file to write (required).", "file"},
       {"validation", "Validation folder (repeatable); default: a seeded 30 % split of the training images.", "folder"},

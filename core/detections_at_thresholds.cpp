@@ -22,9 +22,9 @@ int crossComponentReach(const PostprocessSettings& s) {
 }
 
 struct Cluster {
-  cv::Rect crop;     // in the image
-  cv::Mat heatmap;   // the heatmap in the crop (a view)
-  cv::Mat ownMask;   // CV_8U: 255 where a component of this cluster is, at the lowest threshold
+  cv::Rect crop;    // in the image
+  cv::Mat heatmap;  // the heatmap in the crop (a view)
+  cv::Mat ownMask;  // CV_8U: 255 where a component of this cluster is, at the lowest threshold
 };
 
 int findRoot(std::vector<int>& parent, int i) {
@@ -86,8 +86,7 @@ std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int 
   // exact: the filters treat pixels beyond the crop as absent, and the pixels they would have read there are
   // background (0), which cannot raise a maximum of distances (>= 0) or a peak.
   for (int k = 1; k < n; ++k)
-    if (clusterOfLabel[k] >= 0)
-      clusters[clusterOfLabel[k]].crop |= boxOf(k) + cv::Size(4, 4) - cv::Point(2, 2);
+    if (clusterOfLabel[k] >= 0) clusters[clusterOfLabel[k]].crop |= boxOf(k) + cv::Size(4, 4) - cv::Point(2, 2);
   for (std::size_t c = 0; c < clusters.size(); ++c) {
     Cluster& cluster = clusters[c];
     cluster.crop &= image;
@@ -146,20 +145,22 @@ void addObjectsOf(const Cluster& cluster, double threshold, const PostprocessSet
   const cv::Point offset = cluster.crop.tl();
   for (std::size_t label = 1; label < boxes.size(); ++label)
     if (seen[label])
-      objects.push_back({cells.origins[label].fromMarker, cells.origins[label].firstPixel + offset,
-                         boxes[label] + offset});
+      objects.push_back(
+          {cells.origins[label].fromMarker, cells.origins[label].firstPixel + offset, boxes[label] + offset});
 }
 
 }  // namespace
 
-std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatmap, const std::vector<double>& thresholds,
+std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatmap,
+                                                           const std::vector<double>& thresholds,
                                                            const PostprocessSettings& settings) {
   CV_Assert(heatmap.type() == CV_32F);
   std::vector<std::vector<cv::Rect>> boxes(thresholds.size());
   if (thresholds.empty()) return boxes;
   const auto wholeImageAtEachThreshold = [&] {
     cv::parallel_for_(cv::Range(0, static_cast<int>(thresholds.size())), [&](const cv::Range& range) {
-      for (int t = range.start; t < range.end; ++t) boxes[t] = boundingBoxesOf(detectObjects(heatmap, thresholds[t], settings));
+      for (int t = range.start; t < range.end; ++t)
+        boxes[t] = boundingBoxesOf(detectObjects(heatmap, thresholds[t], settings));
     });
     return boxes;
   };

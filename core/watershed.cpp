@@ -117,7 +117,8 @@ cv::Mat floodWatershed(const cv::Mat& surface, const cv::Mat& markers, const cv:
       if (settled[n] || !allowed[n] || out[n] > 0) continue;
       float priority = value[n];
       // The Euclidean distance to the seed, as scikit-image computes it (the root of an exact sum of squares).
-      if (compact) priority += static_cast<float>(compactness * std::sqrt(double((nx - sx) * (nx - sx) + (ny - sy) * (ny - sy))));
+      if (compact)
+        priority += static_cast<float>(compactness * std::sqrt(double((nx - sx) * (nx - sx) + (ny - sy) * (ny - sy))));
       if (!(priority < lowestQueued[n])) continue;
       lowestQueued[n] = priority;
       queue.push({priority, age++, n, e.sourceIndex});

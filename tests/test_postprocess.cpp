@@ -166,8 +166,11 @@ private slots:
           for (std::size_t t = 0; t < thresholds.size(); ++t) {
             const std::vector<cv::Rect> whole = boundingBoxesOf(detectObjects(gray, thresholds[t], settings));
             QVERIFY2(byCluster[t] == whole, qPrintable(QString("%1, %2 px cells, threshold %3: %4 vs %5 objects")
-                                                           .arg(slide).arg(diameter).arg(thresholds[t])
-                                                           .arg(byCluster[t].size()).arg(whole.size())));
+                                                           .arg(slide)
+                                                           .arg(diameter)
+                                                           .arg(thresholds[t])
+                                                           .arg(byCluster[t].size())
+                                                           .arg(whole.size())));
           }
         }
     }
@@ -187,7 +190,8 @@ private slots:
     heatmap(cv::Rect(122, 27, 20, 60)).setTo(0.9);  // the block, 2 px to the right of the bar's end
     const std::vector<cv::Rect> whole = boundingBoxesOf(detectObjects(heatmap, 0.5, settings));
     QCOMPARE(whole.size(), std::size_t(3));  // the bar split in two, and the block
-    QCOMPARE(objectBoxesAtThresholds(heatmap, {0.5, 0.7}, settings), (std::vector<std::vector<cv::Rect>>{whole, whole}));
+    QCOMPARE(objectBoxesAtThresholds(heatmap, {0.5, 0.7}, settings),
+             (std::vector<std::vector<cv::Rect>>{whole, whole}));
   }
 
   // The watershed fills a region whose seeds all carry one label without flooding it; with several labels it
