@@ -109,7 +109,7 @@ private:
   std::shared_ptr<const CellCounter> counterOrWarning(const QString& title);
   void showCalibration();
   void offerMeasuredDiameter(const FolderDiameter& result);
-  // After a count: the note under the slide that the folder was counted at the model's default cell diameter
+  // After a count: the note in the status bar that the folder was counted at the model's default cell diameter
   // (defaultDiameterNote), with Measure and Calibrate; hidden once the user sets a diameter or opens another folder.
   void showDefaultDiameterNote();
   void launchTraining(const TrainingSettings& settings, bool resumed);
