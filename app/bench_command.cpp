@@ -66,26 +66,51 @@ struct PeerRun {
   std::string line;  // the script's own result line
 };
 
-// How the peer is run: a default install (glibc malloc), or tuned as a careful Python user would (tcmalloc
-// preloaded, and inference_mode for the forward pass).
-enum class PeerSetup { Default, Tuned };
+// How the peer is run: a default install (glibc malloc, no_grad); tuned as a careful Python user would (tcmalloc
+// preloaded, inference_mode, and for the forward pass channels-last tensors, which help oneDNN as they help
+// FluoCount); and tuned in bfloat16 (torch.autocast on the CPU), the peer of FluoCount's --precision bfloat16.
+enum class PeerSetup { Default, Tuned, TunedBfloat16 };
 
 const char* peerName(PeerSetup setup) {
-  return setup == PeerSetup::Default ? "Python PyTorch, default (glibc malloc)"
-                                     : "Python PyTorch, tuned (tcmalloc preloaded)";
+  switch (setup) {
+    case PeerSetup::Default: return "Python PyTorch, default (glibc malloc)";
+    case PeerSetup::Tuned: return "Python PyTorch, tuned (tcmalloc preloaded)";
+    case PeerSetup::TunedBfloat16: return "Python PyTorch, tuned, bfloat16 autocast";
+  }
+  return "";
 }
 
+// The tuned forward passes, beyond what the shared peer script offers: its network and timing, loaded from its
+// path (argv[1]), run under inference_mode in channels-last, in float32 or under bfloat16 autocast (argv[2]).
+constexpr const char* kTunedForwardPeer = R"(
+import importlib.util, sys, torch
+spec = importlib.util.spec_from_file_location("peer", sys.argv[1])
+peer = importlib.util.module_from_spec(spec); spec.loader.exec_module(peer)
+torch.set_num_threads(int(sys.argv[3])); torch.manual_seed(0)
+net = peer.CResUnet().eval().to(memory_format=torch.channels_last)
+x = torch.rand(1, 3, 1200, 1600).contiguous(memory_format=torch.channels_last)
+with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=sys.argv[2] == "bfloat16"):
+    m = peer.med(lambda: net(x))
+print(f"py infer {sys.argv[2]} channels_last: median {m[0]:.3f} s min {m[1]:.3f} max {m[2]:.3f} peakRSS {peer.rss():.0f} MB")
+)";
+
+// `arguments`: the shared script's ("infer THREADS" or "train THREADS BATCH SIZE").
 std::optional<PeerRun> runPeer(const QString& script, QStringList arguments, PeerSetup setup) {
   QProcess python;
   QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
   environment.remove("LD_PRELOAD");
-  if (setup == PeerSetup::Tuned) {
+  QStringList command = QStringList{script} + arguments;
+  if (setup != PeerSetup::Default) {
     if (QStringLiteral(FLUOCOUNT_TCMALLOC).isEmpty()) return std::nullopt;
     environment.insert("LD_PRELOAD", QStringLiteral(FLUOCOUNT_TCMALLOC));
-    if (arguments.front() == "infer") arguments.front() = "infer_im";
+    if (arguments.front() == "infer")
+      command = {"-c", kTunedForwardPeer, script, setup == PeerSetup::TunedBfloat16 ? "bfloat16" : "float32",
+                 arguments.at(1)};
+    else if (setup == PeerSetup::TunedBfloat16)
+      return std::nullopt;  // the training step is compared in float32 only
   }
   python.setProcessEnvironment(environment);
-  python.start("/usr/bin/python3", QStringList{script} + arguments);
+  python.start("/usr/bin/python3", command);
   if (!python.waitForFinished(15 * 60 * 1000) || python.exitCode() != 0) {
     std::fprintf(stderr, "bench: %s %s failed: %s\n", qPrintable(script), qPrintable(arguments.join(' ')),
                  python.readAllStandardError().right(400).constData());
@@ -295,6 +320,7 @@ int runBenchCommand(const QStringList& arguments) {
       {"rounds", "Alternating rounds of FluoCount and the peers for the forward pass (default 3).", "n", "3"},
       {"threads", "CPU threads (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
+      {"precision", "FluoCount's network precision for every figure: float32 (default) or bfloat16.", "type"},
       {"no-baseline", "Do not run the Python PyTorch peer."},
       {"no-training", "Skip the training-step figures."},
       {"no-folder", "Skip the folder figures (one image at a time against the pipeline)."},
@@ -317,6 +343,7 @@ int runBenchCommand(const QStringList& arguments) {
     imagePath = QString::fromStdString(found.front());
   }
   InferenceSettings inference = inferenceFromOptions(parser);
+  inference.precision = precisionFromOptions(parser);
   if (parser.isSet("tile")) inference.tileSide = static_cast<int>(numberOption(parser, "tile", 16, 1 << 16));
   if (parser.isSet("max-whole"))
     inference.maxWholePixels = static_cast<std::int64_t>(numberOption(parser, "max-whole", 0, 1e12));
@@ -327,16 +354,20 @@ int runBenchCommand(const QStringList& arguments) {
   std::string modelName;
   const auto modelPath =
       parser.isSet("model") ? std::optional(parser.value("model").toStdString()) : defaultModelPath();
-  if (modelPath) {
-    model = loadModel(*modelPath);
-    modelName = *modelPath;
-  } else {
-    model = untrainedModel(Architecture::CResUnet, /*seed=*/0);
-    modelName = "untrained c-resunet (no model file)";
-  }
+  auto benchModel = [&] { return modelPath ? loadModel(*modelPath) : untrainedModel(Architecture::CResUnet, 0); };
+  model = benchModel();
+  modelName = modelPath ? *modelPath : "untrained c-resunet (no model file)";
   const ModelInfo info = model.info;
   const double gflop1600 = forwardGflop(*model.network, 1200, 1600);
   const HeatmapPredictor predictor(std::move(model), inference);
+  // Where this machine computes bfloat16 natively and the run is in float32, the forward pass is also timed in
+  // bfloat16 (--precision bfloat16), against the peer in bfloat16.
+  std::optional<HeatmapPredictor> bfloat16Predictor;
+  if (inference.precision == NetworkPrecision::Float32 && (predictor.onGpu() || cpuHasNativeBfloat16())) {
+    InferenceSettings reduced = inference;
+    reduced.precision = NetworkPrecision::BFloat16;
+    bfloat16Predictor.emplace(benchModel(), reduced);
+  }
 
   const RawImage raw = loadImage(imagePath.toStdString());
   const cv::Mat rgb = normaliseToRgb(raw.pixels, info.normalisation);
@@ -376,55 +407,98 @@ int runBenchCommand(const QStringList& arguments) {
     std::fprintf(out, "(no Python peer: %s or /usr/bin/python3 missing)\n", qPrintable(script));
   const QString threads = QString::number(predictor.cpuThreads());
   const bool sameSize = rgb.cols == 1600 && rgb.rows == 1200;
-  std::vector<double> ours, peerDefault, peerTuned;
-  double peerDefaultMemory = 0, peerTunedMemory = 0;
-  std::fprintf(out, "forward, same input for both (1x3x1200x1600%s):\n",
-               sameSize ? "" : ", the slide is not 1600x1200: FluoCount's column is its own size");
-  std::fprintf(out, "  %-6s %12s %16s %16s\n", "round", "FluoCount", "Python default", "Python tuned");
+  // The contenders, each timed once per round in this order (FluoCount's bfloat16 first, so that the process's
+  // peak memory after it is its own).
+  struct Contender {
+    std::string name, key;  // key: the JSON name
+    std::function<std::optional<PeerRun>()> run;
+    std::vector<double> seconds;
+    double peakMegabytes = 0;
+  };
   cv::Mat heatmap;
-  double forwardPeak = 0;
-  for (int round = 1; round <= rounds; ++round) {
-    const Timing t = timeRuns(runs, [&] { heatmap = predictor.predict(rgb, info.canonicalDiameterPx); });
-    ours.push_back(t.median);
-    if (round == 1) forwardPeak = peakResidentMegabytes();
-    std::optional<PeerRun> d, u;
-    if (peers) {
-      d = runPeer(script, {"infer", threads}, PeerSetup::Default);
-      u = runPeer(script, {"infer", threads}, PeerSetup::Tuned);
-    }
-    if (d) {
-      peerDefault.push_back(d->median);
-      peerDefaultMemory = std::max(peerDefaultMemory, d->peakMegabytes);
-    }
-    if (u) {
-      peerTuned.push_back(u->median);
-      peerTunedMemory = std::max(peerTunedMemory, u->peakMegabytes);
-    }
-    std::fprintf(out, "  %-6d %10.3f s %14s %14s\n", round, t.median,
-                 d ? (QString::number(d->median, 'f', 3) + " s").toUtf8().constData() : "-",
-                 u ? (QString::number(u->median, 'f', 3) + " s").toUtf8().constData() : "-");
+  auto fluoCount = [&](const HeatmapPredictor& p) {
+    return [&] {
+      const Timing t = timeRuns(runs, [&] { heatmap = p.predict(rgb, info.canonicalDiameterPx); });
+      return std::optional(PeerRun{t.median, t.min, t.max, peakResidentMegabytes(), ""});
+    };
+  };
+  auto peer = [&, threads](PeerSetup setup) {
+    return [&, threads, setup] { return runPeer(script, {"infer", threads}, setup); };
+  };
+  std::vector<Contender> contenders;
+  auto contend = [&](std::string name, std::string key, std::function<std::optional<PeerRun>()> run) {
+    Contender c;
+    c.name = std::move(name);
+    c.key = std::move(key);
+    c.run = std::move(run);
+    contenders.push_back(std::move(c));
+  };
+  const bool reducedPrecision = inference.precision == NetworkPrecision::BFloat16;
+  if (bfloat16Predictor) contend("FluoCount bf16", "fluocount_bfloat16", fluoCount(*bfloat16Predictor));
+  if (reducedPrecision)
+    contend("FluoCount bf16", "fluocount_bfloat16", fluoCount(predictor));
+  else
+    contend("FluoCount", "fluocount", fluoCount(predictor));
+  if (peers) {
+    contend("Python default", "python_default", peer(PeerSetup::Default));
+    contend("Python tuned", "python_tuned", peer(PeerSetup::Tuned));
+    if (bfloat16Predictor || reducedPrecision)
+      contend("Python tuned bf16", "python_tuned_bfloat16", peer(PeerSetup::TunedBfloat16));
   }
-  const double ourMedian = medianOf(ours);
-  std::fprintf(out, "  %-6s %10.3f s", "median", ourMedian);
-  if (!peerDefault.empty()) std::fprintf(out, " %12.3f s", medianOf(peerDefault));
-  if (!peerTuned.empty()) std::fprintf(out, " %14.3f s", medianOf(peerTuned));
-  std::fprintf(out, "\n  peak memory: FluoCount %.0f MB", forwardPeak);
-  if (peerDefaultMemory > 0) std::fprintf(out, ", Python default %.0f MB", peerDefaultMemory);
-  if (peerTunedMemory > 0) std::fprintf(out, ", Python tuned %.0f MB", peerTunedMemory);
-  std::fprintf(out, "\n  FluoCount takes %.2fx the compute floor", ourMedian / floorSeconds);
-  if (!peerDefault.empty())
-    std::fprintf(out, "; Python default takes %.2fx FluoCount's time", medianOf(peerDefault) / ourMedian);
-  if (!peerTuned.empty()) std::fprintf(out, "; Python tuned %.2fx", medianOf(peerTuned) / ourMedian);
+  std::fprintf(out, "forward, same input for all (1x3x1200x1600%s):\n  %-6s",
+               sameSize ? "" : ", the slide is not 1600x1200: FluoCount's column is its own size", "round");
+  for (const Contender& c : contenders) std::fprintf(out, " %18s", c.name.c_str());
+  std::fprintf(out, "\n");
+  for (int round = 1; round <= rounds; ++round) {
+    std::fprintf(out, "  %-6d", round);
+    for (Contender& c : contenders) {
+      const std::optional<PeerRun> result = c.run();
+      if (result) {
+        c.seconds.push_back(result->median);
+        if (round == 1 || c.key.rfind("python", 0) == 0)
+          c.peakMegabytes = std::max(c.peakMegabytes, result->peakMegabytes);
+      }
+      std::fprintf(out, " %16s", result ? (QString::number(result->median, 'f', 3) + " s").toUtf8().constData() : "-");
+    }
+    std::fprintf(out, "\n");
+  }
+  std::fprintf(out, "  %-6s", "median");
+  for (const Contender& c : contenders)
+    std::fprintf(out, " %16s",
+                 c.seconds.empty() ? "-" : (QString::number(medianOf(c.seconds), 'f', 3) + " s").toUtf8().constData());
+  std::fprintf(out, "\n  %-6s", "peak");
+  for (const Contender& c : contenders)
+    std::fprintf(out, " %16s",
+                 c.peakMegabytes > 0 ? (QString::number(c.peakMegabytes, 'f', 0) + " MB").toUtf8().constData() : "-");
+  std::fprintf(out, "\n  over the compute floor (%.3f s):", floorSeconds);
+  nlohmann::json forward = {{"input", "1x3x1200x1600"}};
+  for (const Contender& c : contenders) {
+    if (c.seconds.empty()) continue;
+    std::fprintf(out, " %s %.2fx;", c.name.c_str(), medianOf(c.seconds) / floorSeconds);
+    forward[c.key + "_seconds"] = c.seconds;
+    forward[c.key + "_median"] = medianOf(c.seconds);
+    forward[c.key + "_peak_mb"] = c.peakMegabytes;
+    forward[c.key + "_over_floor"] = medianOf(c.seconds) / floorSeconds;
+  }
+  // Speed-ups like with like: each FluoCount column against each peer of the same precision.
+  std::fprintf(out, "\n  speed-up (peer's time / FluoCount's):");
+  auto medianNamed = [&](const std::string& key) {
+    for (const Contender& c : contenders)
+      if (c.key == key && !c.seconds.empty()) return medianOf(c.seconds);
+    return 0.0;
+  };
+  for (const auto& [mine, theirs] :
+       std::vector<std::pair<std::string, std::string>>{{"fluocount", "python_default"},
+                                                        {"fluocount", "python_tuned"},
+                                                        {"fluocount_bfloat16", "python_tuned_bfloat16"},
+                                                        {"fluocount_bfloat16", "python_tuned"}}) {
+    const double a = medianNamed(mine), b = medianNamed(theirs);
+    if (a <= 0 || b <= 0) continue;
+    std::fprintf(out, " %s vs %s %.2fx;", mine.c_str(), theirs.c_str(), b / a);
+    forward["speedup_" + mine + "_vs_" + theirs] = b / a;
+  }
   std::fprintf(out, "\n\n");
-  report["forward_same_input"] = {{"input", "1x3x1200x1600"},
-                                  {"fluocount_seconds", ours},
-                                  {"fluocount_median", ourMedian},
-                                  {"fluocount_peak_mb", forwardPeak},
-                                  {"python_default_seconds", peerDefault},
-                                  {"python_tuned_seconds", peerTuned},
-                                  {"python_default_peak_mb", peerDefaultMemory},
-                                  {"python_tuned_peak_mb", peerTunedMemory},
-                                  {"fluocount_over_floor", ourMedian / floorSeconds}};
+  report["forward_same_input"] = forward;
 
   // What a count costs: the slide resampled so that its cells are the model's canonical diameter across.
   const double scale = info.canonicalDiameterPx / diameter;

@@ -63,6 +63,10 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"threshold", "Probability threshold (default: the model's, chosen by Kneedle).", "t"},
       {"threads", "CPU threads for the network (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
+      {"precision",
+       "The network's number type: float32 (default, exact) or bfloat16 (about 1.5x as fast on CPUs with "
+       "AVX512-BF16, and on GPUs; heatmaps move by a few thousandths, see models/README.md).",
+       "type", "float32"},
       {"max-pixels", "Refuse images with more pixels than this (default 200000000).", "n"},
       {"min-area",
        "Advanced: remove objects smaller than this many px, given for 50 px cells and scaled with "
@@ -91,9 +95,19 @@ InferenceSettings inferenceFromOptions(const QCommandLineParser& parser) {
   return inference;
 }
 
+NetworkPrecision precisionFromOptions(const QCommandLineParser& parser) {
+  if (!parser.isSet("precision")) return NetworkPrecision::Float32;
+  try {
+    return parsePrecision(parser.value("precision").toStdString());
+  } catch (const std::invalid_argument& e) {
+    throw CliError(std::string("--precision: ") + e.what());
+  }
+}
+
 CellCounter makeCounter(const QCommandLineParser& parser) {
   CountSettings settings;
   settings.inference = inferenceFromOptions(parser);
+  settings.inference.precision = precisionFromOptions(parser);
   const QString diameter = parser.value("diameter").trimmed();
   if (diameter == "auto")
     settings.automaticDiameter = true;

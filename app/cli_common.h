@@ -33,6 +33,8 @@ void addCounterOptions(QCommandLineParser& parser);
 CellCounter makeCounter(const QCommandLineParser& parser);
 // --threads and --device as inference (and training) settings.
 InferenceSettings inferenceFromOptions(const QCommandLineParser& parser);
+// --precision float32|bfloat16 (commands that count: addCounterOptions; and bench).
+NetworkPrecision precisionFromOptions(const QCommandLineParser& parser);
 
 // Parses and checks the arguments; prints help and exits on --help. Throws CliError on bad usage.
 void parseOrExit(QCommandLineParser& parser, const QStringList& arguments);

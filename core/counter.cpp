@@ -252,6 +252,8 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   if (s.splitTouchingCells == false) options << " --no-split";
   if (s.referencePostprocess) options << " --reference-postprocess";
   if (s.testTimeAugmentation && state_->predictor) options << " --tta";
+  if (s.inference.precision != NetworkPrecision::Float32 && state_->predictor)
+    options << " --precision " << precisionName(s.inference.precision);
   if (!s.channels.empty()) options << " --channel " << channelListText(s.channels);
   if (s.pixelSizeUm) options << " --pixel-size " << *s.pixelSizeUm;
   for (const PositivityRule& rule : s.positivity) options << " --positive " << positivityRuleText(rule);

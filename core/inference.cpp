@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace fluocount {
 
@@ -16,8 +17,29 @@ struct HeatmapPredictor::State {
   Model model;
   InferenceSettings settings;
   torch::Device device{torch::kCPU};
+  torch::ScalarType activations = torch::kFloat32;  // the precision the network runs in
   std::string deviceName;
 };
+
+std::string precisionName(NetworkPrecision precision) {
+  return precision == NetworkPrecision::BFloat16 ? "bfloat16" : "float32";
+}
+
+NetworkPrecision parsePrecision(const std::string& text) {
+  if (text == "float32" || text == "fp32") return NetworkPrecision::Float32;
+  if (text == "bfloat16" || text == "bf16") return NetworkPrecision::BFloat16;
+  throw std::invalid_argument("the network precision is float32 or bfloat16, not '" + text + "'");
+}
+
+bool cpuHasNativeBfloat16() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#else
+  return false;
+#endif
+}
 
 namespace {
 
@@ -25,12 +47,24 @@ int roundDownTo(int value, int multiple) { return value / multiple * multiple; }
 
 }  // namespace
 
+bool bfloat16Available(DevicePreference preference) {
+  return cpuHasNativeBfloat16() || describeComputeDevice(preference == DevicePreference::Cpu).gpu;
+}
+
 HeatmapPredictor::HeatmapPredictor(Model model, InferenceSettings settings) : state_(std::make_unique<State>()) {
   state_->model = std::move(model);
   state_->settings = settings;
   const DeviceInUse device = useComputeDevice(settings.device, settings.threads);
   state_->device = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   state_->deviceName = device.description;
+  if (settings.precision == NetworkPrecision::BFloat16) {
+    if (!device.gpu && !cpuHasNativeBfloat16())
+      throw std::runtime_error(
+          "bfloat16 needs a CPU with AVX512-BF16 (or a CUDA GPU); this one has none, and "
+          "emulating it would be slower than float32: count in float32");
+    state_->activations = torch::kBFloat16;
+    state_->deviceName += ", bfloat16";
+  }
   state_->model.network->to(state_->device);
   state_->model.network->eval();
 }
@@ -117,18 +151,32 @@ torch::Tensor region(const torch::Tensor& t, const cv::Rect& rect, int level) {
   return t.narrow(2, rect.y >> level, rect.height >> level).narrow(3, rect.x >> level, rect.width >> level);
 }
 
+// On the CPU the activations are kept channels-last (NHWC), the layout oneDNN's convolutions read and write
+// natively: in the default NCHW layout every convolution reorders its input to a blocked layout and its output
+// back, a third of the forward pass's time here (measured: README, performance). The arithmetic is the same.
+torch::MemoryFormat activationLayout(const torch::Device& device) {
+  return device.is_cpu() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+}
+
+torch::Tensor networkInput(const cv::Mat& padded, const torch::Device& device, torch::ScalarType activations) {
+  return toTensor(padded).to(device, activations).contiguous(activationLayout(device));
+}
+
+// Probabilities in float32 whatever the precision the network ran in.
+torch::Tensor probabilitiesOf(const torch::Tensor& logits) { return torch::sigmoid(logits.to(torch::kFloat32)); }
+
 void keepCore(cv::Mat& heatmap, const torch::Tensor& logits, const Tile& tile) {
-  const cv::Mat probabilities = toMat(torch::sigmoid(logits));
+  const cv::Mat probabilities = toMat(probabilitiesOf(logits));
   probabilities(tile.core - tile.window.tl()).copyTo(heatmap(tile.core));
 }
 
 // Encoder in tiles, bottleneck over the whole image, decoder in tiles. The full-resolution stages are the
 // expensive and memory-hungry ones; their reach is short, so their tiles need only small margins.
 cv::Mat predictStaged(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
-                      int window) {
+                      torch::ScalarType activations, int window) {
   const int levels = network.levels(), multiple = network.sizeMultiple();
   const auto reach = network.reach();
-  const torch::Tensor input = toTensor(padded).to(device);
+  const torch::Tensor input = networkInput(padded, device, activations);
 
   std::vector<torch::Tensor> skips;
   torch::Tensor deepest;
@@ -137,9 +185,9 @@ cv::Mat predictStaged(SegmentationNetworkImpl& network, const cv::Mat& padded, c
     if (skips.empty()) {
       for (int l = 0; l < levels; ++l)
         skips.push_back(torch::empty({1, features.skips[l].size(1), padded.rows >> l, padded.cols >> l},
-                                     features.skips[l].options()));
+                                     features.skips[l].options().memory_format(activationLayout(device))));
       deepest = torch::empty({1, features.deepest.size(1), padded.rows >> levels, padded.cols >> levels},
-                             features.deepest.options());
+                             features.deepest.options().memory_format(activationLayout(device)));
     }
     const cv::Rect inWindow = tile.core - tile.window.tl();
     for (int l = 0; l < levels; ++l) region(skips[l], tile.core, l).copy_(region(features.skips[l], inWindow, l));
@@ -161,13 +209,13 @@ cv::Mat predictStaged(SegmentationNetworkImpl& network, const cv::Mat& padded, c
 // Large images: overlapping blocks, each run staged, overlapping by the whole network's reach. Memory depends on
 // the block size only, whatever the slide's size.
 cv::Mat predictInBlocks(SegmentationNetworkImpl& network, const cv::Mat& padded, const torch::Device& device,
-                        int window, std::int64_t blockPixels) {
+                        torch::ScalarType activations, int window, std::int64_t blockPixels) {
   const int multiple = network.sizeMultiple();
   const int margin = roundUpTo(network.reach().total(), multiple);
   const int blockSide = std::max(4 * margin, roundDownTo(static_cast<int>(std::sqrt(double(blockPixels))), multiple));
   cv::Mat heatmap(padded.size(), CV_32F);
   for (const Tile& block : tilesOf(padded.size(), blockSide, margin, multiple)) {
-    const cv::Mat probabilities = predictStaged(network, padded(block.window), device, window);
+    const cv::Mat probabilities = predictStaged(network, padded(block.window), device, activations, window);
     probabilities(block.core - block.window.tl()).copyTo(heatmap(block.core));
   }
   return heatmap;
@@ -197,11 +245,12 @@ cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) con
 
   cv::Mat heatmap;
   if (pixels <= s.maxWholePixels || (padded.cols <= window && padded.rows <= window))
-    heatmap = toMat(torch::sigmoid(network.forward(toTensor(padded).to(device))));
+    heatmap = toMat(probabilitiesOf(network.forward(networkInput(padded, device, state_->activations))));
   else if (pixels <= s.maxStagedPixels)
-    heatmap = predictStaged(network, padded, device, window);
+    heatmap = predictStaged(network, padded, device, state_->activations, window);
   else
-    heatmap = predictInBlocks(network, padded, device, window, std::max<std::int64_t>(s.maxStagedPixels, 1 << 20));
+    heatmap = predictInBlocks(network, padded, device, state_->activations, window,
+                              std::max<std::int64_t>(s.maxStagedPixels, 1 << 20));
 
   heatmap = heatmap(cv::Rect(0, 0, scaled.cols, scaled.rows));
   if (heatmap.size() != rgb.size())

@@ -11,6 +11,21 @@
 
 namespace fluocount {
 
+// The number type the network's activations are computed in. Float32 is exact (the same heatmap on every machine,
+// to float rounding). BFloat16 keeps float32's range with an 8-bit mantissa: on CPUs with native bfloat16
+// arithmetic (AVX512-BF16 or AMX) and on CUDA GPUs it runs the convolutions about twice as fast and halves the
+// activations' memory, and the heatmap moves by a few thousandths (models/README.md measures what that does to
+// counts). Weights stay float32 in the model; they are cast as each layer runs.
+enum class NetworkPrecision { Float32, BFloat16 };
+std::string precisionName(NetworkPrecision precision);  // "float32", "bfloat16"
+// Reads "float32"/"fp32" or "bfloat16"/"bf16"; throws std::invalid_argument on anything else.
+NetworkPrecision parsePrecision(const std::string& text);
+// Whether this CPU computes bfloat16 natively (AVX512-BF16 with AVX-512 BW/VL/DQ, as oneDNN needs). Elsewhere
+// oneDNN would refuse or emulate it, slower than float32.
+bool cpuHasNativeBfloat16();
+// Whether the network can run in bfloat16 where `preference` puts it: a CUDA GPU, or a CPU with native bfloat16.
+bool bfloat16Available(DevicePreference preference);
+
 struct InferenceSettings {
   DevicePreference device = DevicePreference::Automatic;
   int threads = 0;  // CPU threads for LibTorch; 0 = all cores
@@ -22,6 +37,8 @@ struct InferenceSettings {
   std::int64_t maxWholePixels = 0;
   std::int64_t maxStagedPixels = 6'000'000;
   int tileSide = 448;  // preferred; adjusted per image so that tiles split it evenly
+  // BFloat16 on a CPU without native bfloat16 is refused by HeatmapPredictor (std::runtime_error that says so).
+  NetworkPrecision precision = NetworkPrecision::Float32;
 };
 
 // What the network would run on here, and why, for users: "CUDA GPU (1 device)", or "CPU (16 threads): no CUDA

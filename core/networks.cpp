@@ -31,6 +31,36 @@ thread_local bool plainLayerSequence = false;  // see PlainLayerSequenceGuard
 // Training, and inference under PlainLayerSequenceGuard, run the layers exactly as docs/method.md lists them.
 bool usePlainSequence(const nn::Module& module) { return module.is_training() || plainLayerSequence; }
 
+// Inference may run in a lower precision than the weights are kept in (bfloat16 activations, inference.h): each
+// layer casts its weights to the activations' type as it runs, a few MB per pass against hundreds of MB of
+// activations. In float32 the casts return the weights themselves.
+torch::Tensor inActivationType(const torch::Tensor& weights, const torch::Tensor& activations) {
+  return weights.defined() ? weights.to(activations.scalar_type()) : weights;
+}
+
+torch::Tensor convolveForInference(const nn::Conv2dImpl& c, const torch::Tensor& x) {
+  return torch::conv2d(x, inActivationType(c.weight, x), inActivationType(c.bias, x), *c.options.stride(),
+                       c.options.kernel_size()->at(0) / 2);
+}
+
+// A 2x2 transposed convolution of stride 2 writes each output pixel from exactly one input pixel and one kernel
+// tap, so it is a 1x1 convolution to 4x the channels whose outputs are then laid out as 2x2 blocks (pixel
+// shuffle): the same arithmetic, on oneDNN's fast 1x1 path (LibTorch 1.13 runs the transposed convolution through
+// im2col on the CPU, and not at all in bfloat16).
+torch::Tensor upConvolveForInference(const nn::ConvTranspose2dImpl& t, const torch::Tensor& x) {
+  const int64_t in = t.weight.size(0), out = t.weight.size(1);
+  const auto asPointwise = t.weight.permute({1, 2, 3, 0}).reshape({out * 4, in, 1, 1});
+  const auto bias = t.bias.repeat_interleave(4);
+  return torch::pixel_shuffle(torch::conv2d(x, inActivationType(asPointwise, x), inActivationType(bias, x)), 2);
+}
+
+// Batch normalisation with running statistics, in the activations' type.
+torch::Tensor batchNormForInference(const nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+  return torch::batch_norm(x, inActivationType(bn.weight, x), inActivationType(bn.bias, x),
+                           inActivationType(bn.running_mean, x), inActivationType(bn.running_var, x),
+                           /*training=*/false, 0.0, bn.options.eps(), /*cudnn_enabled=*/true);
+}
+
 // BN(i) -> ELU -> Conv k x k (i->o) -> BN(o) -> ELU -> Conv k x k (o->o)
 struct ConvBlockImpl : nn::Module {
   ConvBlockImpl(int64_t in, int64_t out, int64_t kernel)
@@ -47,17 +77,21 @@ struct ConvBlockImpl : nn::Module {
   // The same function with fewer passes over memory, for inference (running statistics): BN(i) and ELU run in
   // place on one copy of x (on x itself when the caller no longer needs it), and BN(o) is folded into conv1.
   torch::Tensor forwardForInference(torch::Tensor x, bool inputIsScratch) {
-    const auto [scale1, shift1] = affineOf(*bn1);
+    auto [scale1, shift1] = affineOf(*bn1);
+    scale1 = inActivationType(scale1, x);
+    shift1 = inActivationType(shift1, x);
     torch::Tensor h = inputIsScratch ? x.mul_(scale1).add_(shift1) : torch::addcmul(shift1, x, scale1);
     x = torch::Tensor();
     torch::elu_(h);
+    // Folded in float32 and only then cast, so that a lower precision rounds the folded weights once.
     const auto [scale2, shift2] = affineOf(*bn2);
     const auto foldedWeight = conv1->weight * scale2.view({-1, 1, 1, 1});
     const auto foldedBias = conv1->bias * scale2.view({-1}) + shift2.view({-1});
-    auto y = torch::conv2d(h, foldedWeight, foldedBias, 1, conv1->options.kernel_size()->at(0) / 2);
+    auto y = torch::conv2d(h, inActivationType(foldedWeight, h), inActivationType(foldedBias, h), 1,
+                           conv1->options.kernel_size()->at(0) / 2);
     h = torch::Tensor();
     torch::elu_(y);
-    return conv2(y);
+    return convolveForInference(*conv2, y);
   }
 
   // Batch normalisation with running statistics as y = x * scale + shift, per channel (shaped 1 x C x 1 x 1).
@@ -82,7 +116,7 @@ struct ResidualBlockImpl : nn::Module {
   }
   torch::Tensor forward(const torch::Tensor& x) {
     if (usePlainSequence(*this)) return block(x) + (shortcut ? shortcut(x) : x);
-    return block(x).add_(shortcut ? shortcut(x) : x);
+    return block(x).add_(shortcut ? convolveForInference(*shortcut, x) : x);
   }
   ConvBlock block;
   nn::Conv2d shortcut{nullptr};
@@ -94,8 +128,11 @@ struct UpResidualBlockImpl : nn::Module {
   UpResidualBlockImpl(int64_t in, int64_t out)
       : up(register_module("up", upConv(in, out))), block(register_module("block", ConvBlock(2 * out, out, 3))) {}
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip) {
-    auto u = up(x);
-    if (usePlainSequence(*this)) return block(torch::cat({u, skip}, 1)) + u;
+    if (usePlainSequence(*this)) {
+      auto u = up(x);
+      return block(torch::cat({u, skip}, 1)) + u;
+    }
+    auto u = upConvolveForInference(*up, x);
     // The concatenation is a fresh tensor, so the block may normalise it in place.
     return block->forwardForInference(torch::cat({u, skip}, 1), /*inputIsScratch=*/true).add_(u);
   }
@@ -121,7 +158,9 @@ public:
     head = register_module("head", conv(16, 1, 1));
   }
   Features encode(const torch::Tensor& input) override {
-    const auto x = colorspace ? colorspace(input) : input;
+    const auto x = !colorspace               ? input
+                   : usePlainSequence(*this) ? colorspace(input)
+                                             : convolveForInference(*colorspace, input);
     auto e1 = enc1(x);
     auto e2 = enc2(maxPool(e1));
     auto e3 = enc3(maxPool(e2));
@@ -132,7 +171,8 @@ public:
     return bottleneck2 ? bottleneck2(b) : b;
   }
   torch::Tensor decode(const torch::Tensor& bottom, const std::vector<torch::Tensor>& skips) override {
-    return head(up3(up2(up1(bottom, skips[2]), skips[1]), skips[0]));
+    const auto top = up3(up2(up1(bottom, skips[2]), skips[1]), skips[0]);
+    return usePlainSequence(*this) ? head(top) : convolveForInference(*head, top);
   }
   // Two 3x3 convolutions per level add 2 * 2^l; each 2x2 pooling adds 2^l; a stride-2 transposed 2x2
   // convolution adds nothing; each 5x5 bottleneck convolution adds 2 * 8.
@@ -160,10 +200,19 @@ struct DoubleConvImpl : nn::Module {
     }
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = torch::relu(conv1(x));
-    if (bn1) y = bn1(y);
-    y = torch::relu(conv2(y));
-    if (bn2) y = bn2(y);
+    if (usePlainSequence(*this)) {
+      auto y = torch::relu(conv1(x));
+      if (bn1) y = bn1(y);
+      y = torch::relu(conv2(y));
+      if (bn2) y = bn2(y);
+      return y;
+    }
+    auto y = convolveForInference(*conv1, x);
+    torch::relu_(y);
+    if (bn1) y = batchNormForInference(*bn1, y);
+    y = convolveForInference(*conv2, y);
+    torch::relu_(y);
+    if (bn2) y = batchNormForInference(*bn2, y);
     return y;
   }
   nn::Conv2d conv1, conv2;
@@ -210,8 +259,12 @@ public:
   torch::Tensor bottleneck(const torch::Tensor& deepest) override { return bottleneckBlock(deepest); }
   torch::Tensor decode(const torch::Tensor& bottom, const std::vector<torch::Tensor>& skips) override {
     auto x = bottom;
-    for (size_t i = 0; i < ups.size(); ++i) x = decoders[i](torch::cat({ups[i](x), skips[skips.size() - 1 - i]}, 1));
-    return head(x);
+    const bool plain = usePlainSequence(*this);
+    for (size_t i = 0; i < ups.size(); ++i) {
+      auto u = plain ? ups[i](x) : upConvolveForInference(*ups[i], x);
+      x = decoders[i](torch::cat({u, skips[skips.size() - 1 - i]}, 1));
+    }
+    return plain ? head(x) : convolveForInference(*head, x);
   }
   // As for the ResUnet family: levels l = 0..L-1 each add 2 * 2^l (two 3x3) + 2^l (pooling) in the encoder and
   // 2 * 2^l in the decoder; the two 5x5 bottleneck convolutions add 2 * 2 * 2^L.

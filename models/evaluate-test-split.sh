@@ -2,7 +2,7 @@
 # Reproduces the model card's table: evaluates a model (or the classical method) on the held-out test split of
 # ../shared/data, one dataset at a time at that dataset's measured cell diameter (fluocount-cli diameter).
 #   models/evaluate-test-split.sh [--model FILE | --classical] [--min-true-area PX] [--reference-postprocess]
-#                                 [fluocount-cli binary]
+#                                 [--precision float32|bfloat16] [fluocount-cli binary]
 # Prints one markdown table row per dataset: images, true cells, F1, precision, recall, MAE, MedAE, MPE.
 # --min-true-area 200 scores only the annotations at least as large as the smallest object the counter reports.
 set -euo pipefail
@@ -16,6 +16,8 @@ esac
 if [ "${1:-}" = --min-true-area ]; then truth=(--min-true-area "$2"); shift 2; fi
 # The authors' post-processing exactly instead of FluoCount's (docs/method.md, "Post-processing").
 if [ "${1:-}" = --reference-postprocess ]; then method+=(--reference-postprocess); shift; fi
+# The network's number type (inference.h, NetworkPrecision): bfloat16 is offered only while it scores as float32.
+if [ "${1:-}" = --precision ]; then method+=(--precision "$2"); shift 2; fi
 cli="${1:-$here/../build/app/fluocount-cli}"
 data="${FLUOCOUNT_SHARED_DATA:-$here/../../shared/data}"
 [ -d "$data" ] || { echo "error: $data not found (set FLUOCOUNT_SHARED_DATA)" >&2; exit 2; }

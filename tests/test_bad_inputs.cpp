@@ -472,8 +472,16 @@ private slots:
     ui::ProjectState physical;
     physical.settings.pixelSizeUm = 0.325;
     physical.settings.channels = {3, 2, 1};
+    physical.settings.bfloat16 = true;
     const auto back = ui::parseProjectState(ui::serialiseProjectState(physical), nullptr);
     QVERIFY(back && back->settings == physical.settings);
+    // A network precision no user could set is float32, the exact one.
+    ++casesRun;
+    QByteArray half = ui::serialiseProjectState(physical);
+    QVERIFY(half.contains("\"network_precision\": \"bfloat16\""));
+    half.replace("\"network_precision\": \"bfloat16\"", "\"network_precision\": \"float16\"");
+    const auto halfRead = ui::parseProjectState(half, nullptr);
+    QVERIFY(halfRead && !halfRead->settings.bfloat16);
     for (const char* bad : {"\"pixel_size_um\": 0", "\"pixel_size_um\": -3", "\"pixel_size_um\": \"big\"",
                             "\"channels\": [0]", "\"channels\": [1, 2]", "\"channels\": \"1\""}) {
       ++casesRun;

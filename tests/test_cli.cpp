@@ -4,6 +4,7 @@
 #include "core/zip_archive.h"
 #include "core/model_file.h"
 #include "core/architecture.h"
+#include "core/inference.h"
 #include "tests/test_support.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -284,6 +285,16 @@ private slots:
     QVERIFY2(run.err.contains(QRegularExpression("c-resunet .*on (CPU|CUDA)")), qPrintable(run.err));
     QVERIFY2(run.out.contains("MAR32C2R3_PVHr_200x_r.png"), qPrintable(run.out));
     QVERIFY(run.out.contains("0.500"));
+    // bfloat16 where the CPU computes it natively (the device line says so), else a refusal that says why.
+    const Run reduced = runCli({"count", image, "--model", path, "--threshold", "0.5", "--diameter", "40", "--device",
+                                "cpu", "--precision", "bfloat16"});
+    if (cpuHasNativeBfloat16()) {
+      QCOMPARE(reduced.exitCode, 0);
+      QVERIFY2(reduced.err.contains(QRegularExpression("on CPU .*bfloat16")), qPrintable(reduced.err));
+    } else {
+      QCOMPARE(reduced.exitCode, 1);
+      QVERIFY2(reduced.err.contains("AVX512-BF16"), qPrintable(reduced.err));
+    }
   }
 
   // The FNC slide of ~29 px cells where the default 50 px finds none of its 5 cells: --diameter auto estimates
@@ -379,20 +390,9 @@ private slots:
   void trainStopsOnSignalResumesAndItsModelCounts() {
     const QString nuclei = writableSlideFolder(temp.path(), "nuclei", kSmallNucleiFields);
     const QString model = temp.filePath("trained.fcmodel");
-    const QStringList train = {"train",
-                               nuclei + ":21:2",
-                               "--out",
-                               model,
-                               "--epochs",
-                               "2",
-                               "--steps-per-epoch",
-                               "20",
-                               "--batch-size",
-                               "2",
-                               "--crop-size",
-                               "128",
-                               "--threads",
-                               "2"};
+    const QStringList train = {
+        "train", nuclei + ":21:2", "--out", model,         "--epochs", "2",         "--steps-per-epoch",
+        "20",    "--batch-size",   "2",     "--crop-size", "128",      "--threads", "2"};
     // Stop it with SIGTERM as a cluster scheduler would, once the first epoch's checkpoint is written: the second
     // epoch's 20 steps take seconds, so the signal always arrives while it trains and the resume path always runs.
     QProcess process;
@@ -487,6 +487,9 @@ private slots:
     const Run pipeline = runCli({"count", slides, "--classical", "--pipeline", "sideways"});
     QCOMPARE(pipeline.exitCode, 2);
     QVERIFY(pipeline.err.contains("--pipeline must be auto, on or off"));
+    const Run precision = runCli({"count", slides, "--precision", "half"});
+    QCOMPARE(precision.exitCode, 2);
+    QVERIFY2(precision.err.contains("float32 or bfloat16"), qPrintable(precision.err));
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);
     QVERIFY(model.err.contains("missing.fcmodel"));

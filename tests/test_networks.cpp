@@ -1,4 +1,5 @@
 // The four architectures of docs/method.md section 4: parameter counts and any input size.
+#include "core/inference.h"
 #include "core/networks.h"
 #include "core/training_step.h"
 #include "core/torch_include.h"
@@ -45,29 +46,63 @@ private slots:
     }
   }
 
+  // Inference folds BatchNorm into the convolutions, runs each transposed convolution as a 1x1 convolution and a
+  // pixel shuffle, and takes channels-last input (inference.cpp); none of it may change the function.
+  void foldedInferenceEqualsThePlainLayerSequence_data() {
+    QTest::addColumn<int>("architecture");
+    for (auto a : allArchitectures()) QTest::newRow(architectureName(a).c_str()) << static_cast<int>(a);
+  }
   void foldedInferenceEqualsThePlainLayerSequence() {
+    QFETCH(int, architecture);
     torch::manual_seed(5);
-    const auto network = makeNetwork(Architecture::CResUnet);
-    // Give every BatchNorm non-trivial running statistics and affine parameters.
+    const auto network = makeNetwork(static_cast<Architecture>(architecture));
+    // Give every BatchNorm non-trivial running statistics and affine parameters, and every transposed
+    // convolution a bias.
     network->train();
     {
       torch::NoGradGuard noGrad;
-      for (auto& p : network->named_parameters())
+      for (auto& p : network->named_parameters()) {
         if (p.key().find("bn") != std::string::npos) p.value().uniform_(0.5, 1.5);
+        if (p.key().find("up") != std::string::npos && p.key().find("bias") != std::string::npos)
+          p.value().uniform_(-0.5, 0.5);
+      }
       for (int i = 0; i < 3; ++i) network->forward(torch::rand({2, 3, 64, 64}) * 2);
     }
     network->eval();
     torch::NoGradGuard noGrad;
     const auto x = torch::rand({1, 3, 96, 80});
-    const auto folded = network->forward(x);
     torch::Tensor plain;
     {
       PlainLayerSequenceGuard guard;
       plain = network->forward(x);
     }
-    const double relative = ((folded - plain).norm() / plain.norm()).item<double>();
-    qInfo("relative difference folded vs plain: %g", relative);
-    QVERIFY(relative < 1e-5);
+    for (const auto layout : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
+      const auto folded = network->forward(x.contiguous(layout));
+      const double relative = ((folded - plain).norm() / plain.norm()).item<double>();
+      qInfo("relative difference folded vs plain (%s): %g",
+            layout == torch::MemoryFormat::ChannelsLast ? "channels-last" : "NCHW", relative);
+      QVERIFY(relative < 1e-5);
+    }
+  }
+
+  // In bfloat16 (--precision bfloat16) every architecture's inference path runs, casting its float32 weights as
+  // it goes, and stays within bfloat16's rounding of the float32 function. Needs a CPU with native bfloat16.
+  void bfloat16InferenceFollowsFloat32_data() { foldedInferenceEqualsThePlainLayerSequence_data(); }
+  void bfloat16InferenceFollowsFloat32() {
+    if (!cpuHasNativeBfloat16()) QSKIP("this CPU has no native bfloat16 (AVX512-BF16): bfloat16 is refused here");
+    QFETCH(int, architecture);
+    torch::manual_seed(6);
+    const auto network = makeNetwork(static_cast<Architecture>(architecture));
+    network->eval();
+    torch::NoGradGuard noGrad;
+    const auto x = torch::rand({1, 3, 96, 80}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto exact = network->forward(x);
+    const auto reduced = network->forward(x.to(torch::kBFloat16));
+    QCOMPARE(reduced.scalar_type(), torch::kBFloat16);
+    const double relative = ((reduced.to(torch::kFloat32) - exact).norm() / exact.norm()).item<double>();
+    qInfo("relative difference bfloat16 vs float32: %g", relative);
+    QVERIFY(relative > 0);  // it did run in bfloat16
+    QVERIFY(relative < 0.05);
   }
 
   // The benchmark's compute floor: c-ResUnet's convolutions by hand, per input pixel, in multiply-adds: colour

@@ -6,6 +6,7 @@
 #include "gui_events.h"
 #include "test_support.h"
 #include "core/imagej_roi.h"
+#include "core/inference.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
 #include "ui/positivity_dialog.h"
@@ -325,6 +326,18 @@ private slots:
     QCOMPARE(dialog.result(), int(QDialog::Rejected));  // still open: the choice is refused with its reason
     channels->setText("3,2,1");
     QCOMPARE(dialog.settings().channels, (std::vector<int>{3, 2, 1}));
+    // bfloat16: offered where this machine computes it, else shown disabled and the project's choice kept.
+    QCheckBox* bfloat16 = nullptr;
+    for (QCheckBox* box : dialog.findChildren<QCheckBox*>())
+      if (box->text().contains("bfloat16")) bfloat16 = box;
+    QVERIFY(bfloat16);
+    QCOMPARE(bfloat16->isEnabled(), bfloat16Available(DevicePreference::Automatic));
+    if (bfloat16->isEnabled()) {
+      bfloat16->setChecked(true);
+      QVERIFY(dialog.settings().bfloat16);
+    } else {
+      QVERIFY(!dialog.settings().bfloat16);
+    }
     // The diameter in µm: kept as such, converted per slide by its pixel size when counting.
     for (QComboBox* unit : dialog.findChildren<QComboBox*>())
       if (unit->count() == 2 && unit->itemText(1) == QString("µm")) unit->setCurrentIndex(1);

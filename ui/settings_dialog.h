@@ -34,6 +34,7 @@ private:
   QCheckBox* overrideArea_;
   QDoubleSpinBox* minArea_;
   QCheckBox* split_;
+  QCheckBox* bfloat16_;
   QCheckBox* setPixelSize_;
   QDoubleSpinBox* pixelSize_;
   QLineEdit* channels_;

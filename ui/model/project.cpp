@@ -4,6 +4,7 @@
 #include "core/atomic_file.h"
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
+#include "core/inference.h"
 #include "core/model_file.h"
 #include "core/slide_folder.h"
 
@@ -235,6 +236,8 @@ std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& s
   count.pixelSizeUm = settings.pixelSizeUm;
   count.channels = settings.channels;
   count.positivity = settings.positivity;
+  if (settings.bfloat16 && bfloat16Available(count.inference.device))
+    count.inference.precision = NetworkPrecision::BFloat16;
   const CounterChoice choice{settings.classical, settings.modelPath.toStdString()};
   return std::make_shared<const CellCounter>(chooseCounter(choice, count, defaultModelPath()));
 }
