@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace fluocount {
@@ -32,6 +33,7 @@ NetworkPrecision parsePrecision(const std::string& text) {
 }
 
 bool cpuHasNativeBfloat16() {
+  if (std::getenv("FLUOCOUNT_NO_BFLOAT16")) return false;  // as if the CPU had none (tests, and users who want to)
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&

@@ -21,7 +21,8 @@ std::string precisionName(NetworkPrecision precision);  // "float32", "bfloat16"
 // Reads "float32"/"fp32" or "bfloat16"/"bf16"; throws std::invalid_argument on anything else.
 NetworkPrecision parsePrecision(const std::string& text);
 // Whether this CPU computes bfloat16 natively (AVX512-BF16 with AVX-512 BW/VL/DQ, as oneDNN needs). Elsewhere
-// oneDNN would refuse or emulate it, slower than float32.
+// oneDNN would refuse or emulate it, slower than float32. The environment variable FLUOCOUNT_NO_BFLOAT16 makes
+// any CPU count as one without.
 bool cpuHasNativeBfloat16();
 // Whether the network can run in bfloat16 where `preference` puts it: a CUDA GPU, or a CPU with native bfloat16.
 bool bfloat16Available(DevicePreference preference);

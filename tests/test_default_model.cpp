@@ -171,6 +171,14 @@ private slots:
     CountSettings settings;
     settings.inference.device = DevicePreference::Cpu;
     settings.inference.precision = NetworkPrecision::BFloat16;
+    {
+      // The refusal, on any CPU: FLUOCOUNT_NO_BFLOAT16 makes this one count as one without bfloat16.
+      qputenv("FLUOCOUNT_NO_BFLOAT16", "1");
+      QVERIFY(!cpuHasNativeBfloat16());
+      QVERIFY_THROWS_EXCEPTION(std::runtime_error,
+                               CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings));
+      qunsetenv("FLUOCOUNT_NO_BFLOAT16");
+    }
     if (!cpuHasNativeBfloat16()) {
       try {
         CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings);

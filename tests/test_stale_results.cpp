@@ -4,6 +4,7 @@
 // through the real main window, offscreen, on copies of real FNC slides.
 #include "test_support.h"
 #include "core/heatmap_file.h"
+#include "core/inference.h"
 #include "ui/main_window.h"
 #include "ui/model/slide_analysis.h"
 
@@ -181,6 +182,44 @@ private slots:
     QCOMPARE(reopened.slide(0).count, project.slide(0).count);
     QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);
     QCOMPARE(reopened.slide(1).count, -1);
+  }
+
+  // Results counted in bfloat16 are that precision's: opened where the network runs in float32 (here forced with
+  // FLUOCOUNT_NO_BFLOAT16), none is taken for a float32 result. The slides are counted again, the settings say
+  // float32, the user is told why, and their review marks stay.
+  void resultsCountedInBfloat16AreNotTakenWhereTheNetworkRunsInFloat32() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-bfloat16", kRedSlides);
+    Project project;
+    QString error;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    ProjectSettings settings = project.settings();
+    settings.bfloat16 = true;
+    project.setSettings(settings);
+    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
+    QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
+    project.setReviewed(0, true);
+    QVERIFY2(project.save(&error), qPrintable(error));
+
+    qputenv("FLUOCOUNT_NO_BFLOAT16", "1");
+    Project elsewhere;
+    QString warning;
+    const bool opened = elsewhere.open(red, &error, &warning);
+    qunsetenv("FLUOCOUNT_NO_BFLOAT16");
+    QVERIFY2(opened, qPrintable(error));
+    QVERIFY2(warning.contains("bfloat16") && warning.contains("counted again"), qPrintable(warning));
+    QVERIFY(!elsewhere.settings().bfloat16);
+    QCOMPARE(elsewhere.slide(0).status, SlideStatus::NotRun);
+    QCOMPARE(elsewhere.slide(0).count, -1);
+    QVERIFY(elsewhere.slide(0).reviewed);
+
+    // Where bfloat16 runs, the same state restores its results.
+    if (bfloat16Available(DevicePreference::Automatic)) {
+      Project here;
+      QVERIFY2(here.open(red, &error), qPrintable(error));
+      QVERIFY(here.settings().bfloat16);
+      QCOMPARE(here.slide(0).status, SlideStatus::Counted);
+      QCOMPARE(here.slide(0).count, result.count);
+    }
   }
 };
 

@@ -105,6 +105,18 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
 
   restored.settings = state->settings;
   restored.previousModel = state->previousModel;
+  // Counted in bfloat16 on a computer that has it, opened on one that has not: this one counts in float32, so the
+  // saved results (made in bfloat16) are not taken for its own; the slides are counted again, and the settings say
+  // float32 from now on.
+  const bool madeInAnotherPrecision =
+      restored.settings.bfloat16 && !restored.settings.classical && !bfloat16Available(DevicePreference::Automatic);
+  if (madeInAnotherPrecision) {
+    restored.settings.bfloat16 = false;
+    if (warning)
+      *warning =
+          tr("This folder was counted in bfloat16, which this computer does not compute natively; its "
+             "slides are counted again in float32.");
+  }
   for (Slide& slide : restored.slides) {
     const auto found = state->slides.find(slide.name);
     if (found == state->slides.end()) continue;
@@ -112,7 +124,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
     slide.reviewed = saved.reviewed;
     slide.edited = saved.edited && slide.hasMask();
     slide.previousCount = saved.previousCount;
-    if (!saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
+    if (madeInAnotherPrecision || !saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
     try {
       if (!restored.counter) restored.counter = makeCounter(restored.settings);
       auto analysis = std::make_shared<SlideAnalysis>();
