@@ -480,7 +480,7 @@ int runBenchCommand(const QStringList& arguments) {
     forward[c.key + "_peak_mb"] = c.peakMegabytes;
     forward[c.key + "_over_floor"] = medianOf(c.seconds) / floorSeconds;
   }
-  // Speed-ups like with like: each FluoCount column against each peer of the same precision.
+  // Speed-ups: each FluoCount column against the peers of its precision, and bfloat16 also against float32.
   std::fprintf(out, "\n  speed-up (peer's time / FluoCount's):");
   auto medianNamed = [&](const std::string& key) {
     for (const Contender& c : contenders)
