@@ -155,7 +155,7 @@ torch::Tensor region(const torch::Tensor& t, const cv::Rect& rect, int level) {
 
 // On the CPU the activations are kept channels-last (NHWC), the layout oneDNN's convolutions read and write
 // natively: in the default NCHW layout every convolution reorders its input to a blocked layout and its output
-// back, a third of the forward pass's time here (measured: README, performance). The arithmetic is the same.
+// back (about 0.25 s of a 1.5 s forward pass at 1600x1200 here; README, performance). The arithmetic is the same.
 torch::MemoryFormat activationLayout(const torch::Device& device) {
   return device.is_cpu() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
 }
