@@ -29,7 +29,7 @@ struct ProjectSettings {
   std::optional<double> pixelSizeUm;       // µm per pixel for the folder's slides, over what their files declare
   std::vector<int> channels;               // what the network sees (selectChannels); empty: the images as decoded
   std::vector<PositivityRule> positivity;  // per-channel positive calls for the tables
-  // Run the network in bfloat16 (InferenceSettings::precision): about twice as fast where the CPU computes it
+  // Run the network in bfloat16 (InferenceSettings::precision): about 1.5 times as fast where the CPU computes it
   // natively; elsewhere the slides count in float32 as if it were off.
   bool bfloat16 = false;
   bool operator==(const ProjectSettings& o) const;
