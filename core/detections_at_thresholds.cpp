@@ -1,5 +1,6 @@
 #include "core/detections_at_thresholds.h"
 
+#include "core/connected_components.h"
 #include "core/postprocess.h"
 
 #include <opencv2/imgproc.hpp>
@@ -41,13 +42,11 @@ int findRoot(std::vector<int>& parent, int i) {
 // joins that component's group, and is left out everywhere else. This keeps an untrained network's thousands of
 // specks from being grouped pairwise.
 std::vector<Cluster> clustersOf(const cv::Mat& heatmap, const cv::Mat& low, int reach, double minObjectAreaPx) {
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(low, labels, stats, centroids, 8, CV_32S);
+  const ConnectedComponents components = connectedComponentsOf(low, 8);
+  const cv::Mat& labels = components.labels;
+  const int n = components.count() + 1;
   const cv::Rect image(0, 0, low.cols, low.rows);
-  const auto boxOf = [&](int k) {
-    return cv::Rect(stats.at<int>(k, cv::CC_STAT_LEFT), stats.at<int>(k, cv::CC_STAT_TOP),
-                    stats.at<int>(k, cv::CC_STAT_WIDTH), stats.at<int>(k, cv::CC_STAT_HEIGHT));
-  };
+  const auto boxOf = [&](int k) { return components.boxes[k]; };
   std::vector<int> large;
   for (int k = 1; k < n; ++k)
     if (double(boxOf(k).area()) >= minObjectAreaPx) large.push_back(k);

@@ -1,5 +1,6 @@
 #include "core/postprocess.h"
 
+#include "core/connected_components.h"
 #include "core/watershed.h"
 
 #include <opencv2/imgproc.hpp>
@@ -14,13 +15,12 @@ int kernelSide(double sizePx) { return std::max(1, static_cast<int>(std::lround(
 
 // Removes components of `mask` (CV_8U) with area below minArea, using the given connectivity.
 cv::Mat keepComponentsOfArea(const cv::Mat& mask, double minArea, int connectivity) {
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, connectivity, CV_32S);
-  std::vector<std::uint8_t> keep(n, 0);
-  for (int i = 1; i < n; ++i) keep[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= minArea;
+  const ConnectedComponents components = connectedComponentsOf(mask, connectivity);
+  std::vector<std::uint8_t> keep(components.areas.size(), 0);
+  for (int i = 1; i <= components.count(); ++i) keep[i] = components.areas[i] >= minArea;
   cv::Mat out(mask.size(), CV_8U);
   for (int y = 0; y < mask.rows; ++y) {
-    const auto* l = labels.ptr<int>(y);
+    const auto* l = components.labels.ptr<int>(y);
     auto* o = out.ptr<std::uint8_t>(y);
     for (int x = 0; x < mask.cols; ++x) o[x] = keep[l[x]] ? 255 : 0;
   }
@@ -28,48 +28,49 @@ cv::Mat keepComponentsOfArea(const cv::Mat& mask, double minArea, int connectivi
 }
 
 // The 8-connected components of a mask that have at least a given area: the mask of those alone and their labels
-// (the others' pixels cleared; their rows in stats unused).
+// (the others' pixels cleared).
 struct Components {
-  cv::Mat mask;    // CV_8U, 255 in a kept component
-  cv::Mat labels;  // CV_32S
-  cv::Mat stats;   // connectedComponentsWithStats' table
+  cv::Mat mask;                 // CV_8U, 255 in a kept component
+  cv::Mat labels;               // CV_32S
+  std::vector<cv::Rect> boxes;  // indexed by label
   std::vector<std::uint8_t> kept;
 };
 
-Components componentsOfAtLeast(const cv::Mat& mask, double minArea) {
+// found: the 8-connected components of mask.
+Components componentsOfAtLeast(const cv::Mat& mask, const ConnectedComponents& found, double minArea) {
   Components c;
-  cv::Mat centroids;
-  const int n = cv::connectedComponentsWithStats(mask, c.labels, c.stats, centroids, 8, CV_32S);
-  c.kept.assign(n, 0);
-  for (int i = 1; i < n; ++i) c.kept[i] = c.stats.at<int>(i, cv::CC_STAT_AREA) >= minArea;
+  c.boxes = found.boxes;
+  c.kept.assign(found.areas.size(), 0);
+  for (int i = 1; i <= found.count(); ++i) c.kept[i] = found.areas[i] >= minArea;
   c.mask.create(mask.size(), CV_8U);
+  c.labels.create(mask.size(), CV_32S);
   for (int y = 0; y < mask.rows; ++y) {
+    const auto* in = found.labels.ptr<int>(y);
     auto* l = c.labels.ptr<int>(y);
     auto* o = c.mask.ptr<std::uint8_t>(y);
     for (int x = 0; x < mask.cols; ++x) {
-      if (!c.kept[l[x]]) l[x] = 0;
+      l[x] = c.kept[in[x]] ? in[x] : 0;
       o[x] = l[x] ? 255 : 0;
     }
   }
   return c;
 }
 
-// Markers: local maxima (per component) of the maximum-filtered distance transform, small blobs dropped.
-cv::Mat findMarkers(const Components& components, const cv::Mat& distance, const PostprocessSettings& s) {
+// Markers: local maxima (per component) of the maximum-filtered distance transform, blobs (4-connected) smaller
+// than minMarkerAreaPx dropped. Returns the marker blobs labelled 1..count (CV_32S) and sets count.
+cv::Mat findMarkers(const Components& components, const cv::Mat& distance, const PostprocessSettings& s, int& count) {
   cv::Mat filtered;
   cv::dilate(distance, filtered,
              cv::getStructuringElement(cv::MORPH_RECT,
                                        cv::Size(kernelSide(s.maxFilterSizePx), kernelSide(s.maxFilterSizePx))));
   const int footprint = kernelSide(s.peakFootprintPx);
   const cv::Mat footprintKernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(footprint, footprint));
-  const cv::Mat& stats = components.stats;
   cv::Mat peaks = cv::Mat::zeros(distance.size(), CV_8U);
   for (int k = 1; k < static_cast<int>(components.kept.size()); ++k) {
     if (!components.kept[k]) continue;
     // Each component on its own, as peak_local_max(labels=...) does: a neighbour never suppresses its peaks.
-    const cv::Rect box(stats.at<int>(k, cv::CC_STAT_LEFT), stats.at<int>(k, cv::CC_STAT_TOP),
-                       stats.at<int>(k, cv::CC_STAT_WIDTH), stats.at<int>(k, cv::CC_STAT_HEIGHT));
     // Beyond the component's box every value is 0, which the constant border supplies: the box is enough.
+    const cv::Rect& box = components.boxes[k];
     const cv::Mat inComponent = components.labels(box) == k;
     cv::Mat values = cv::Mat::zeros(box.size(), CV_32F);
     filtered(box).copyTo(values, inComponent);
@@ -78,25 +79,32 @@ cv::Mat findMarkers(const Components& components, const cv::Mat& distance, const
     cv::Mat isPeak = (values == localMax) & (values > 0) & inComponent;
     peaks(box) |= isPeak;
   }
-  return keepComponentsOfArea(peaks, s.minMarkerAreaPx, 4);
+  // One labelling both measures the blobs and numbers the markers (the kept ones renumbered without gaps).
+  ConnectedComponents blobs = connectedComponentsOf(peaks, 4);
+  std::vector<int> renumbered(blobs.areas.size(), 0);
+  count = 0;
+  for (int i = 1; i <= blobs.count(); ++i)
+    if (blobs.areas[i] >= s.minMarkerAreaPx) renumbered[i] = ++count;
+  for (int y = 0; y < blobs.labels.rows; ++y) {
+    auto* l = blobs.labels.ptr<int>(y);
+    for (int x = 0; x < blobs.labels.cols; ++x) l[x] = renumbered[l[x]];
+  }
+  return blobs.labels;
 }
 
 // Holes are background components (4-connected, the dual of 8-connected objects) under maxHoleAreaPx; those
 // touching the image border count only with borderHolesToo (the reference's remove_small_holes sees no border).
 cv::Mat fillHoles(const cv::Mat& mask, double maxHoleAreaPx, bool borderHolesToo) {
-  cv::Mat background = mask == 0;
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(background, labels, stats, centroids, 4, CV_32S);
-  std::vector<std::uint8_t> fill(n, 0);
-  for (int i = 1; i < n; ++i) {
-    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
-    const int right = left + stats.at<int>(i, cv::CC_STAT_WIDTH), bottom = top + stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    const bool touchesBorder = left == 0 || top == 0 || right == mask.cols || bottom == mask.rows;
-    fill[i] = (borderHolesToo || !touchesBorder) && stats.at<int>(i, cv::CC_STAT_AREA) < maxHoleAreaPx;
+  const ConnectedComponents background = connectedComponentsOf(mask == 0, 4);
+  std::vector<std::uint8_t> fill(background.areas.size(), 0);
+  for (int i = 1; i <= background.count(); ++i) {
+    const cv::Rect& box = background.boxes[i];
+    const bool touchesBorder = box.x == 0 || box.y == 0 || box.br().x == mask.cols || box.br().y == mask.rows;
+    fill[i] = (borderHolesToo || !touchesBorder) && background.areas[i] < maxHoleAreaPx;
   }
   cv::Mat out = mask.clone();
   for (int y = 0; y < mask.rows; ++y) {
-    const auto* l = labels.ptr<int>(y);
+    const auto* l = background.labels.ptr<int>(y);
     auto* o = out.ptr<std::uint8_t>(y);
     for (int x = 0; x < mask.cols; ++x)
       if (fill[l[x]]) o[x] = 255;
@@ -184,9 +192,8 @@ CellLabels splitWithOrigins(const Components& cells, const PostprocessSettings& 
   const cv::Mat& components = cells.labels;
   cv::Mat distance;
   cv::distanceTransform(mask, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  const cv::Mat markerMask = findMarkers(cells, distance, settings);
-  cv::Mat markers;
-  const int markerCount = cv::connectedComponents(markerMask, markers, 4, CV_32S) - 1;
+  int markerCount = 0;
+  cv::Mat markers = findMarkers(cells, distance, settings, markerCount);
   CellLabels result;
   result.origins = numberInRasterOrder(markers, markerCount, /*fromMarker=*/true);
   result.labels = floodWatershed(-distance, markers, mask, settings.compactness, /*watershedLines=*/true);
@@ -219,13 +226,14 @@ CellLabels splitWithOrigins(const Components& cells, const PostprocessSettings& 
 }  // namespace
 
 cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings) {
-  return splitWithOrigins(componentsOfAtLeast(mask, 0), settings).labels;
+  return splitWithOrigins(componentsOfAtLeast(mask, connectedComponentsOf(mask, 8), 0), settings).labels;
 }
 
 CellLabels labelCells(const cv::Mat& mask, const PostprocessSettings& settings) {
   CV_Assert(mask.type() == CV_8U && !settings.referenceStyle);
   // One labelling of the filled mask serves both removing the small objects and splitting the rest.
-  Components cells = componentsOfAtLeast(fillSmallHoles(mask, settings.holeAreaPx), settings.minObjectAreaPx);
+  const cv::Mat filled = fillSmallHoles(mask, settings.holeAreaPx);
+  Components cells = componentsOfAtLeast(filled, connectedComponentsOf(filled, 8), settings.minObjectAreaPx);
   if (settings.splitTouchingCells) return splitWithOrigins(cells, settings);
   CellLabels result;
   result.labels = cells.labels;

@@ -1,5 +1,6 @@
 #include "core/weight_map.h"
 
+#include "core/connected_components.h"
 #include "core/postprocess.h"
 
 #include <opencv2/imgproc.hpp>
@@ -23,17 +24,16 @@ WeightMapSettings WeightMapSettings::scaledTo(double cellDiameterPx) const {
 namespace {
 
 struct PreparedMask {
-  cv::Mat cleaned;     // CV_8U 0/255
-  cv::Mat components;  // CV_32S
-  cv::Mat stats;
+  cv::Mat cleaned;  // CV_8U 0/255
+  ConnectedComponents components;
   int count = 0;
 };
 
 PreparedMask prepare(const cv::Mat& mask, const WeightMapSettings& s) {
   PreparedMask p;
   p.cleaned = fillSmallHoles(removeSmallObjects(mask != 0, s.minObjectAreaPx), s.maxHoleAreaPx);
-  cv::Mat centroids;
-  p.count = cv::connectedComponentsWithStats(p.cleaned, p.components, p.stats, centroids, 8, CV_32S) - 1;
+  p.components = connectedComponentsOf(p.cleaned, 8);
+  p.count = p.components.count();
   return p;
 }
 
@@ -58,7 +58,7 @@ cv::Mat finish(const PreparedMask& p, cv::Mat sum, const WeightMapSettings& s) {
 }
 
 bool largeEnough(const PreparedMask& p, int k, const WeightMapSettings& s) {
-  return p.stats.at<int>(k, cv::CC_STAT_AREA) >= s.minComponentAreaPx;
+  return p.components.areas[k] >= s.minComponentAreaPx;
 }
 
 }  // namespace
@@ -72,11 +72,10 @@ cv::Mat computeWeightMap(const cv::Mat& mask, const WeightMapSettings& s) {
   for (int k = 1; k <= p.count; ++k) {
     if (!largeEnough(p, k, s)) continue;
     // Beyond a few sigmas a cell's contribution is below float resolution of the sum: only a window is computed.
-    const cv::Rect box(p.stats.at<int>(k, cv::CC_STAT_LEFT), p.stats.at<int>(k, cv::CC_STAT_TOP),
-                       p.stats.at<int>(k, cv::CC_STAT_WIDTH), p.stats.at<int>(k, cv::CC_STAT_HEIGHT));
+    const cv::Rect& box = p.components.boxes[k];
     const cv::Rect window = (box - cv::Point(reach, reach) + cv::Size(2 * reach, 2 * reach)) & whole;
     cv::Mat windowSum = sum(window);
-    addContribution(p.components(window) == k, windowSum, s.sigmaPx);
+    addContribution(p.components.labels(window) == k, windowSum, s.sigmaPx);
   }
   return finish(p, sum, s);
 }
@@ -86,7 +85,7 @@ cv::Mat computeWeightMapDirect(const cv::Mat& mask, const WeightMapSettings& s) 
   if (p.count == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
   cv::Mat sum = cv::Mat::zeros(mask.size(), CV_32F);
   for (int k = 1; k <= p.count; ++k)
-    if (largeEnough(p, k, s)) addContribution(p.components == k, sum, s.sigmaPx);
+    if (largeEnough(p, k, s)) addContribution(p.components.labels == k, sum, s.sigmaPx);
   return finish(p, sum, s);
 }
 

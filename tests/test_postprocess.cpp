@@ -1,4 +1,5 @@
 // Post-processing on real masks: holes, specks, splitting touching cells, measurements.
+#include "core/connected_components.h"
 #include "core/detections_at_thresholds.h"
 #include "core/image_io.h"
 #include "core/metrics.h"
@@ -232,6 +233,38 @@ private slots:
     qInfo("regions with one seed label: %d, with several: %d", singleLabelRegions, severalLabelRegions);
     QVERIFY(singleLabelRegions > 20);
     QVERIFY(severalLabelRegions > 5);
+  }
+
+  // connectedComponentsOf measures what cv::connectedComponentsWithStats measures (area, bounding box), with the
+  // same labels, on real masks, their backgrounds (holes and the outside, 4-connected) and a real slide's brightness
+  // above its mean (ragged shapes, thousands of components).
+  void componentsAreMeasuredAsOpenCvMeasuresThem() {
+    std::vector<cv::Mat> masks;
+    for (const QString& slide : {kYellowSlide, kRedSlide}) {
+      const cv::Mat mask = loadMask(maskFile(slide));
+      masks.push_back(mask);
+      masks.push_back(mask == 0);
+      cv::Mat rgb = normaliseToRgb(loadImage(dataFile(slide)).pixels, {}), gray;
+      cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+      masks.push_back(gray > cv::mean(gray)[0]);
+    }
+    int measured = 0;
+    for (const cv::Mat& mask : masks)
+      for (const int connectivity : {4, 8}) {
+        const ConnectedComponents ours = connectedComponentsOf(mask, connectivity);
+        cv::Mat labels, stats, centroids;
+        const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, connectivity, CV_32S);
+        QCOMPARE(ours.count(), n - 1);
+        QCOMPARE(cv::countNonZero(ours.labels != labels), 0);
+        QCOMPARE(ours.areas[0], 0);
+        for (int k = 1; k < n; ++k) {
+          QCOMPARE(ours.areas[k], stats.at<int>(k, cv::CC_STAT_AREA));
+          QCOMPARE(ours.boxes[k], cv::Rect(stats.at<int>(k, cv::CC_STAT_LEFT), stats.at<int>(k, cv::CC_STAT_TOP),
+                                           stats.at<int>(k, cv::CC_STAT_WIDTH), stats.at<int>(k, cv::CC_STAT_HEIGHT)));
+        }
+        measured += n - 1;
+      }
+    QVERIFY(measured > 1000);
   }
 
   void emptyMaskGivesNoObjects() {
