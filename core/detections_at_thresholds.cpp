@@ -25,7 +25,7 @@ int crossComponentReach(const PostprocessSettings& s) {
 struct Cluster {
   cv::Rect crop;    // in the image
   cv::Mat heatmap;  // the heatmap in the crop (a view)
-  cv::Mat ownMask;  // CV_8U: 255 where a component of this cluster is, at the lowest threshold
+  cv::Mat ownMask;  // CV_8U: 255 where a component of this cluster is, at the threshold it was found at
 };
 
 int findRoot(std::vector<int>& parent, int i) {
@@ -125,11 +125,9 @@ struct PlacedObject {
   }
 };
 
-void addObjectsOf(const Cluster& cluster, double threshold, const PostprocessSettings& settings,
-                  std::vector<PlacedObject>& objects) {
-  const cv::Mat mask = (cluster.heatmap > threshold) & cluster.ownMask;
-  if (cv::countNonZero(mask) == 0) return;
-  const CellLabels cells = labelCells(mask, settings);
+// The objects of a part (partsAt): its own mask is already the heatmap above the part's threshold, in its components.
+void addObjectsOf(const Cluster& part, const PostprocessSettings& settings, std::vector<PlacedObject>& objects) {
+  const CellLabels cells = labelCells(part.ownMask, settings);
   std::vector<cv::Rect> boxes(cells.origins.size());
   std::vector<bool> seen(cells.origins.size(), false);
   for (int y = 0; y < cells.labels.rows; ++y) {
@@ -141,7 +139,7 @@ void addObjectsOf(const Cluster& cluster, double threshold, const PostprocessSet
       seen[l[x]] = true;
     }
   }
-  const cv::Point offset = cluster.crop.tl();
+  const cv::Point offset = part.crop.tl();
   for (std::size_t label = 1; label < boxes.size(); ++label)
     if (seen[label])
       objects.push_back(
@@ -176,7 +174,7 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
       std::vector<PlacedObject> objects;
       for (const Cluster& cluster : clusters)
         for (const Cluster& part : partsAt(cluster, thresholds[t], reach, settings.minObjectAreaPx))
-          addObjectsOf(part, thresholds[t], settings, objects);
+          addObjectsOf(part, settings, objects);
       std::sort(objects.begin(), objects.end());
       for (const PlacedObject& object : objects) boxes[t].push_back(object.box);
     }
