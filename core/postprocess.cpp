@@ -36,20 +36,19 @@ struct Components {
   std::vector<std::uint8_t> kept;
 };
 
-// found: the 8-connected components of mask.
-Components componentsOfAtLeast(const cv::Mat& mask, const ConnectedComponents& found, double minArea) {
+Components componentsOfAtLeast(const cv::Mat& mask, double minArea) {
+  ConnectedComponents found = connectedComponentsOf(mask, 8);
   Components c;
-  c.boxes = found.boxes;
+  c.labels = found.labels;
+  c.boxes = std::move(found.boxes);
   c.kept.assign(found.areas.size(), 0);
   for (int i = 1; i <= found.count(); ++i) c.kept[i] = found.areas[i] >= minArea;
   c.mask.create(mask.size(), CV_8U);
-  c.labels.create(mask.size(), CV_32S);
   for (int y = 0; y < mask.rows; ++y) {
-    const auto* in = found.labels.ptr<int>(y);
     auto* l = c.labels.ptr<int>(y);
     auto* o = c.mask.ptr<std::uint8_t>(y);
     for (int x = 0; x < mask.cols; ++x) {
-      l[x] = c.kept[in[x]] ? in[x] : 0;
+      if (!c.kept[l[x]]) l[x] = 0;
       o[x] = l[x] ? 255 : 0;
     }
   }
@@ -226,14 +225,13 @@ CellLabels splitWithOrigins(const Components& cells, const PostprocessSettings& 
 }  // namespace
 
 cv::Mat splitTouchingCells(const cv::Mat& mask, const PostprocessSettings& settings) {
-  return splitWithOrigins(componentsOfAtLeast(mask, connectedComponentsOf(mask, 8), 0), settings).labels;
+  return splitWithOrigins(componentsOfAtLeast(mask, 0), settings).labels;
 }
 
 CellLabels labelCells(const cv::Mat& mask, const PostprocessSettings& settings) {
   CV_Assert(mask.type() == CV_8U && !settings.referenceStyle);
   // One labelling of the filled mask serves both removing the small objects and splitting the rest.
-  const cv::Mat filled = fillSmallHoles(mask, settings.holeAreaPx);
-  Components cells = componentsOfAtLeast(filled, connectedComponentsOf(filled, 8), settings.minObjectAreaPx);
+  Components cells = componentsOfAtLeast(fillSmallHoles(mask, settings.holeAreaPx), settings.minObjectAreaPx);
   if (settings.splitTouchingCells) return splitWithOrigins(cells, settings);
   CellLabels result;
   result.labels = cells.labels;

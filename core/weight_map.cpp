@@ -26,14 +26,12 @@ namespace {
 struct PreparedMask {
   cv::Mat cleaned;  // CV_8U 0/255
   ConnectedComponents components;
-  int count = 0;
 };
 
 PreparedMask prepare(const cv::Mat& mask, const WeightMapSettings& s) {
   PreparedMask p;
   p.cleaned = fillSmallHoles(removeSmallObjects(mask != 0, s.minObjectAreaPx), s.maxHoleAreaPx);
   p.components = connectedComponentsOf(p.cleaned, 8);
-  p.count = p.components.count();
   return p;
 }
 
@@ -65,11 +63,11 @@ bool largeEnough(const PreparedMask& p, int k, const WeightMapSettings& s) {
 
 cv::Mat computeWeightMap(const cv::Mat& mask, const WeightMapSettings& s) {
   const PreparedMask p = prepare(mask, s);
-  if (p.count == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
+  if (p.components.count() == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
   cv::Mat sum = cv::Mat::zeros(mask.size(), CV_32F);
   const int reach = static_cast<int>(std::ceil(s.windowSigmas * s.sigmaPx));
   const cv::Rect whole(0, 0, mask.cols, mask.rows);
-  for (int k = 1; k <= p.count; ++k) {
+  for (int k = 1; k <= p.components.count(); ++k) {
     if (!largeEnough(p, k, s)) continue;
     // Beyond a few sigmas a cell's contribution is below float resolution of the sum: only a window is computed.
     const cv::Rect& box = p.components.boxes[k];
@@ -82,9 +80,9 @@ cv::Mat computeWeightMap(const cv::Mat& mask, const WeightMapSettings& s) {
 
 cv::Mat computeWeightMapDirect(const cv::Mat& mask, const WeightMapSettings& s) {
   const PreparedMask p = prepare(mask, s);
-  if (p.count == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
+  if (p.components.count() == 0) return cv::Mat(mask.size(), CV_32F, cv::Scalar(1));
   cv::Mat sum = cv::Mat::zeros(mask.size(), CV_32F);
-  for (int k = 1; k <= p.count; ++k)
+  for (int k = 1; k <= p.components.count(); ++k)
     if (largeEnough(p, k, s)) addContribution(p.components.labels == k, sum, s.sigmaPx);
   return finish(p, sum, s);
 }
