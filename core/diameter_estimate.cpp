@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 namespace fluocount {
@@ -58,16 +59,27 @@ DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& de
   DiameterEstimate result;
   std::vector<double> probes = settings.probesPx;
   std::sort(probes.rbegin(), probes.rend());  // largest first: the network's cheapest pass
+  std::vector<std::optional<DiameterProbe>> measured(probes.size());
+  const auto probeAt = [&](std::size_t i) -> const DiameterProbe& {
+    if (!measured[i]) {
+      measured[i] = measureProbe(detectAt(probes[i]), probes[i], settings);
+      result.probes.push_back(*measured[i]);
+    }
+    return *measured[i];
+  };
   // From the largest probe down, the first whose cells measure no less than 1/sqrt(2) of it: a smaller probe
   // would assume cells smaller than they are. A probe that finds nothing hands on to the next smaller one (cells
-  // far smaller than assumed vanish below the minimum object area).
+  // far smaller than assumed vanish below the minimum object area), and so does one whose few objects the next
+  // probe multiplies (maximumObjectGrowth).
   double chosen = 0;
   for (std::size_t i = 0; i < probes.size(); ++i) {
-    const DiameterProbe probe = measureProbe(detectAt(probes[i]), probes[i], settings);
-    result.probes.push_back(probe);
+    const DiameterProbe& probe = probeAt(i);
     if (probe.estimatePx <= 0) continue;
     chosen = probe.estimatePx;
-    if (probe.estimatePx >= probes[i] / std::sqrt(2.0)) break;
+    if (probe.estimatePx < probes[i] / std::sqrt(2.0)) continue;
+    const bool smallerProbeMultipliesObjects =
+        i + 1 < probes.size() && probeAt(i + 1).objects > settings.maximumObjectGrowth * probe.objects;
+    if (!smallerProbeMultipliesObjects) break;
   }
   if (chosen <= 0) return result;
   // One refinement at the estimate, where the network sees the cells at its own canonical size.
