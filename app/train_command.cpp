@@ -108,6 +108,9 @@ int runTrainCommand(const QStringList& arguments) {
       {"freeze-batchnorm",
        "Keep the BatchNorm layers' running statistics fixed (layers normalise as in the starting model): for "
        "fine-tunes on a few slides, whose small batches would otherwise re-estimate them."},
+      {"decoder-only",
+       "Fine-tune the decoder only (the up-sampling blocks and the head; needs --from): the encoder keeps the "
+       "starting model's weights and statistics. Fewer weights to fit to a few slides, and faster steps."},
       {"zoom",
        "Scale augmentation: magnify each training crop by a random factor in [min, max] (log-uniform), e.g. "
        "0.67:1.5, so that the network tolerates a cell diameter that is somewhat off (default 1:1, none).",
@@ -158,6 +161,8 @@ int runTrainCommand(const QStringList& arguments) {
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.freezeBatchNorm = parser.isSet("freeze-batchnorm");
+  s.decoderOnly = parser.isSet("decoder-only");
+  if (s.decoderOnly && s.initialModel.empty()) throw CliError("--decoder-only fine-tunes a model: give --from");
   s.useOversampling = !parser.isSet("no-oversampling");
   const QString select = parser.value("select");
   if (select == "loss")

@@ -357,6 +357,22 @@ std::int64_t countTrainableParameters(const torch::nn::Module& module) {
   return total;
 }
 
+bool belongsToDecoder(const std::string& name) {
+  const auto startsWith = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
+  return startsWith("up") || startsWith("dec") || startsWith("head");
+}
+
+std::vector<torch::Tensor> freezeAllButDecoder(SegmentationNetworkImpl& network) {
+  std::vector<torch::Tensor> decoder;
+  for (auto& item : network.named_parameters()) {
+    if (belongsToDecoder(item.key()))
+      decoder.push_back(item.value());
+    else
+      item.value().set_requires_grad(false);
+  }
+  return decoder;
+}
+
 torch::Tensor forwardAnySize(SegmentationNetworkImpl& network, const torch::Tensor& x) {
   const int64_t height = x.size(2), width = x.size(3);
   const int64_t multiple = network.sizeMultiple();

@@ -60,6 +60,15 @@ SegmentationNetwork makeNetwork(Architecture architecture);
 
 std::int64_t countTrainableParameters(const torch::nn::Module& module);
 
+// Whether a parameter or direct child module (by its registered name, the name it has in model files) belongs to
+// the decoder: the up-sampling blocks and the head, which turn the encoder's features into the cell map. Every
+// architecture here names them "up...", "dec..." and "head".
+bool belongsToDecoder(const std::string& name);
+
+// Fine-tuning the decoder alone: the encoder's and bottleneck's parameters stop requiring gradients (so backward
+// stops at the decoder). Returns the decoder's parameters, for the optimiser.
+std::vector<torch::Tensor> freezeAllButDecoder(SegmentationNetworkImpl& network);
+
 // The arithmetic of one forward pass on a height x width input, in GFLOP (two per multiply-add of the
 // convolutions and transposed convolutions; BatchNorm, ELU and additions are not counted): the benchmark's compute
 // floor. c-ResUnet at 1600x1200: 209 GFLOP.

@@ -154,8 +154,10 @@ private:
     network_->to(device_);
     best_->to(device_);
     copyWeights(*network_, *best_);
-    optimizer_ =
-        std::make_unique<torch::optim::Adam>(network_->parameters(), torch::optim::AdamOptions(s_.learningRate));
+    if (s_.decoderOnly && s_.initialModel.empty())
+      throw std::invalid_argument("training the decoder only needs a model to fine-tune (--from)");
+    const std::vector<torch::Tensor> trained = s_.decoderOnly ? freezeAllButDecoder(*network_) : network_->parameters();
+    optimizer_ = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(s_.learningRate));
     schedule_ = {s_.learningRateFactor, s_.learningRatePatience, s_.minimumLearningRate};
     observer_.message("training " + architectureName(info_.architecture) + " on " + deviceDescription_);
   }
@@ -269,7 +271,7 @@ private:
     order.resize(std::min(order.size(), std::size_t(stepsPerEpoch()) * s_.batchSize));
     BatchProducer producer(trainImages_, order, s_.batchSize, s_.cropSize, weightNormaliser_, s_.augmentation,
                            mixSeed(s_.seed, epoch_), std::size_t(step_));
-    enterTrainingMode(*network_, s_.freezeBatchNorm);
+    enterTrainingMode(*network_, s_.freezeBatchNorm, s_.decoderOnly);
     while (true) {
       throwIfCancelled();
       auto crops = producer.next();
@@ -366,7 +368,7 @@ private:
     std::int64_t pixels = 0;
     while (auto crops = producer.next()) {
       if (cancel_.load()) {
-        enterTrainingMode(*network_, s_.freezeBatchNorm);
+        enterTrainingMode(*network_, s_.freezeBatchNorm, s_.decoderOnly);
         throw CancelRequested{};
       }
       const BatchTensors batch = toTensors(*crops, device_);
@@ -374,7 +376,7 @@ private:
              batch.masks.numel();
       pixels += batch.masks.numel();
     }
-    enterTrainingMode(*network_, s_.freezeBatchNorm);
+    enterTrainingMode(*network_, s_.freezeBatchNorm, s_.decoderOnly);
     return sum / std::max<std::int64_t>(1, pixels);
   }
 
@@ -387,12 +389,12 @@ private:
     std::vector<cv::Mat> heatmaps;
     for (const auto& image : validationImages_) {
       if (cancel_.load()) {
-        enterTrainingMode(network, s_.freezeBatchNorm);
+        enterTrainingMode(network, s_.freezeBatchNorm, s_.decoderOnly);
         throw CancelRequested{};
       }
       heatmaps.push_back(predictor.predict(image.rgb, info_.canonicalDiameterPx));
     }
-    enterTrainingMode(network, s_.freezeBatchNorm);
+    enterTrainingMode(network, s_.freezeBatchNorm, s_.decoderOnly);
     return heatmaps;
   }
 
@@ -499,6 +501,8 @@ private:
               {"learning_rate", s_.learningRate},
               {"weight_maps", s_.useWeightMaps},
               {"separate_touching_instances", s_.separateTouchingInstances},
+              {"freeze_batchnorm", s_.freezeBatchNorm},
+              {"decoder_only", s_.decoderOnly},
               {"oversampling", s_.useOversampling},
               {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
               {"weight_normaliser", weightNormaliser_},

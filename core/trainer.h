@@ -49,6 +49,9 @@ struct TrainingSettings {
   bool separateTouchingInstances = false;
   // Keep the BatchNorm layers' running statistics (enterTrainingMode); for fine-tunes on a few slides.
   bool freezeBatchNorm = false;
+  // Fine-tune the decoder only (belongsToDecoder): the encoder and bottleneck keep the starting model's weights
+  // and statistics. Fewer weights to fit to a user's few slides, and no gradients through the encoder.
+  bool decoderOnly = false;
   // Which weights the run writes: those of the epoch of lowest validation loss (docs/method.md: keep the best
   // checkpoint), of highest validation F1, or of the last epoch. A fine-tune's starting weights compete as
   // epoch 0 under the first two.

@@ -12,8 +12,11 @@ torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& 
   return torch::binary_cross_entropy_with_logits(logits, target, pixelWeights, /*pos_weight=*/{}, at::Reduction::Mean);
 }
 
-void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm) {
+void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm, bool decoderOnly) {
   network.train();
+  if (decoderOnly)
+    for (const auto& child : network.named_children())
+      if (!belongsToDecoder(child.key())) child.value()->eval();
   if (!freezeBatchNorm) return;
   for (const auto& module : network.modules(/*include_self=*/false))
     if (module->as<torch::nn::BatchNorm2dImpl>()) module->eval();

@@ -23,7 +23,9 @@ torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& 
 // normalise with the running statistics of the model being fine-tuned and do not update them. A fine-tune on a
 // user's two or three slides sees batches of four crops of the same few cells, whose statistics are far from those
 // the model was trained with; freezing keeps training and counting on the same normalisation.
-void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm);
+// With decoderOnly, everything but the decoder (belongsToDecoder) stays in evaluation mode as a whole: the frozen
+// encoder computes exactly what it computed in the starting model.
+void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm, bool decoderOnly = false);
 
 // One optimiser step on a batch; returns the loss before the step.
 double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,

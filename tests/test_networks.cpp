@@ -5,6 +5,8 @@
 #include "core/torch_include.h"
 #include "tests/test_support.h"
 
+#include <map>
+
 using namespace fluocount;
 
 class NetworksTest : public QObject {
@@ -160,6 +162,41 @@ private slots:
     QVERIFY(firstBatchNorm->is_training());
     trainStep(*network, optimizer, images, masks, weights, LossSettings{});
     QVERIFY(!torch::equal(firstBatchNorm->running_mean, runningMean));
+  }
+
+  // A decoder-only fine-tune (--decoder-only) changes the up-sampling blocks and the head and nothing else: the
+  // encoder's and bottleneck's weights and BatchNorm statistics stay those of the starting model.
+  void decoderOnlyFineTuneLeavesTheEncoderAsItWas() {
+    for (const Architecture architecture : {Architecture::CResUnet, Architecture::Unet}) {
+      torch::manual_seed(5);
+      const auto network = makeNetwork(architecture);
+      std::map<std::string, torch::Tensor> before;
+      for (const auto& item : network->named_parameters()) before[item.key()] = item.value().clone();
+      for (const auto& item : network->named_buffers()) before[item.key()] = item.value().clone();
+      const std::int64_t all = countTrainableParameters(*network);
+      const std::vector<torch::Tensor> trained = freezeAllButDecoder(*network);
+      QVERIFY(!trained.empty());
+      QVERIFY(countTrainableParameters(*network) < all);
+      torch::optim::Adam optimizer(trained, torch::optim::AdamOptions(1e-3));
+      enterTrainingMode(*network, /*freezeBatchNorm=*/false, /*decoderOnly=*/true);
+      trainStep(*network, optimizer, torch::rand({2, 3, 64, 64}), (torch::rand({2, 1, 64, 64}) > 0.7).to(torch::kFloat),
+                torch::ones({2, 1, 64, 64}), LossSettings{});
+      int changedDecoder = 0, encoderEntries = 0;
+      const auto check = [&](const std::string& name, const torch::Tensor& value) {
+        const bool changed = !torch::equal(value, before.at(name));
+        if (belongsToDecoder(name)) {
+          changedDecoder += changed;
+        } else {
+          ++encoderEntries;
+          QVERIFY2(!changed, name.c_str());
+        }
+      };
+      for (const auto& item : network->named_parameters()) check(item.key(), item.value());
+      for (const auto& item : network->named_buffers()) check(item.key(), item.value());
+      QVERIFY(encoderEntries > 10);
+      QVERIFY(changedDecoder > 10);
+      QVERIFY(network->named_parameters()["head.weight"].requires_grad());
+    }
   }
 };
 
