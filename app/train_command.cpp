@@ -162,7 +162,6 @@ int runTrainCommand(const QStringList& arguments) {
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.freezeBatchNorm = parser.isSet("freeze-batchnorm");
   s.decoderOnly = parser.isSet("decoder-only");
-  if (s.decoderOnly && s.initialModel.empty()) throw CliError("--decoder-only fine-tunes a model: give --from");
   s.useOversampling = !parser.isSet("no-oversampling");
   const QString select = parser.value("select");
   if (select == "loss")

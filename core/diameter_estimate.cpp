@@ -83,8 +83,13 @@ DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& de
   }
   if (chosen <= 0) return result;
   // One refinement at the estimate, where the network sees the cells at its own canonical size.
+  // A refinement at a probe's own diameter would repeat that probe's pass.
   const double refineAt = rounded(chosen, settings);
-  const DiameterProbe refinement = measureProbe(detectAt(refineAt), refineAt, settings);
+  const auto sameProbe = std::find(probes.begin(), probes.end(), refineAt);
+  const std::size_t probeIndex = static_cast<std::size_t>(sameProbe - probes.begin());
+  const DiameterProbe refinement = sameProbe != probes.end() && measured[probeIndex]
+                                       ? *measured[probeIndex]
+                                       : measureProbe(detectAt(refineAt), refineAt, settings);
   result.probes.push_back(refinement);
   result.diameterPx = rounded(refinement.estimatePx > 0 ? refinement.estimatePx : chosen, settings);
   return result;

@@ -92,6 +92,8 @@ public:
     // Fail before hours of training rather than after.
     if (!s_.overwriteOutput && std::filesystem::exists(s_.outputModel))
       throw FileWriteError(s_.outputModel + " already exists; refusing to overwrite it");
+    if (s_.decoderOnly && s_.initialModel.empty())
+      throw std::invalid_argument("training the decoder only needs a model to fine-tune (--from)");
     TrainingOutcome outcome;
     outcome.checkpointPath = checkpointPath_;
     bool started = false;
@@ -154,8 +156,6 @@ private:
     network_->to(device_);
     best_->to(device_);
     copyWeights(*network_, *best_);
-    if (s_.decoderOnly && s_.initialModel.empty())
-      throw std::invalid_argument("training the decoder only needs a model to fine-tune (--from)");
     const std::vector<torch::Tensor> trained = s_.decoderOnly ? freezeAllButDecoder(*network_) : network_->parameters();
     optimizer_ = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(s_.learningRate));
     schedule_ = {s_.learningRateFactor, s_.learningRatePatience, s_.minimumLearningRate};

@@ -97,6 +97,23 @@ private slots:
     QVERIFY(!none.found());
     QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
 
+    // Cells of exactly a probe's diameter: the refinement is that probe's pass, not run again.
+    Detection fifteen;
+    for (int i = 0; i < 10; ++i) {
+      DetectedObject cell;
+      cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * 15 * 15));
+      cell.meanProbability = 0.95;
+      fifteen.objects.push_back(cell);
+    }
+    asked.clear();
+    const DiameterEstimate atProbe = estimateCellDiameter([&](double d) {
+      asked.push_back(d);
+      return fifteen;
+    });
+    QCOMPARE(atProbe.diameterPx, 15.0);
+    QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
+    QCOMPARE(atProbe.probes.size(), std::size_t(4));  // the refinement is still listed, as the last
+
     std::vector<DiameterEstimate> folder = {estimate, none, estimate};
     QCOMPARE(folderDiameter(folder), expected);
   }
