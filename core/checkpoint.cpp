@@ -51,6 +51,7 @@ void saveCheckpoint(const std::string& path, const CheckpointContents& c) {
   std::vector<NamedTensor> tensors;
   prefixed(tensors, "network.", *c.network);
   prefixed(tensors, "best.", *c.best);
+  if (c.averaged) prefixed(tensors, "averaged.", *c.averaged);
   nlohmann::json steps = nlohmann::json::object();
   const auto parameters = parametersOf(*c.optimizer);
   for (std::size_t i = 0; i < parameters.size(); ++i) {
@@ -101,6 +102,8 @@ nlohmann::json loadCheckpoint(const std::string& path, const CheckpointContents&
                            architectureName(c.network->architecture()));
     const std::vector<torch::Tensor> network = stageNetworkState(*c.network, container, "network.");
     const std::vector<torch::Tensor> best = stageNetworkState(*c.best, container, "best.");
+    std::vector<torch::Tensor> averaged;
+    if (c.averaged) averaged = stageNetworkState(*c.averaged, container, "averaged.");
     const auto parameters = parametersOf(*c.optimizer);
     std::vector<StagedAdamState> adam;
     for (const auto& [index, step] : header.at("adam_steps").items()) {
@@ -116,6 +119,7 @@ nlohmann::json loadCheckpoint(const std::string& path, const CheckpointContents&
 
     commitNetworkState(*c.network, network);
     commitNetworkState(*c.best, best);
+    if (c.averaged) commitNetworkState(*c.averaged, averaged);
     c.optimizer->state().clear();
     for (StagedAdamState& staged : adam) {
       auto moments = std::make_unique<torch::optim::AdamParamState>();
@@ -132,6 +136,17 @@ nlohmann::json loadCheckpoint(const std::string& path, const CheckpointContents&
     throw CheckpointError(path + ": malformed checkpoint header: " + e.what());
   } catch (const std::exception& e) {  // LibTorch and the standard library: still this loader's error, naming the file
     throw CheckpointError(path + ": cannot read checkpoint: " + e.what());
+  }
+}
+
+nlohmann::json readCheckpointState(const std::string& path) {
+  try {
+    const TensorContainer container(readWholeFile(path, std::size_t(4) << 30), kCheckpointMagic, "checkpoint");
+    return container.header().at("state");
+  } catch (const ContainerError& e) {
+    throw CheckpointError(path + ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError(path + ": " + e.what());
   }
 }
 

@@ -52,6 +52,21 @@ void copyWeights(SegmentationNetworkImpl& from, SegmentationNetworkImpl& to) {
   for (std::size_t i = 0; i < source.size(); ++i) target[i].tensor.copy_(source[i].tensor);
 }
 
+// average = decay * average + (1 - decay) * weights, for every weight and BatchNorm statistic; counters (integer
+// buffers) are copied.
+void updateWeightAverage(SegmentationNetworkImpl& weights, SegmentationNetworkImpl& average, double decay) {
+  torch::NoGradGuard noGrad;
+  auto source = networkState(weights);
+  auto target = networkState(average);
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    torch::Tensor& averaged = target[i].tensor;
+    if (averaged.is_floating_point())
+      averaged.mul_(decay).add_(source[i].tensor, 1.0 - decay);
+    else
+      averaged.copy_(source[i].tensor);
+  }
+}
+
 std::string today() {
   const std::time_t now = std::time(nullptr);
   char text[32];
@@ -156,6 +171,12 @@ private:
     network_->to(device_);
     best_->to(device_);
     copyWeights(*network_, *best_);
+    if (s_.weightAverageDecay > 0) {
+      averaged_ = makeNetwork(info_.architecture);
+      averaged_->to(device_);
+      averaged_->eval();
+      copyWeights(*network_, *averaged_);
+    }
     const std::vector<torch::Tensor> trained = s_.decoderOnly ? freezeAllButDecoder(*network_) : network_->parameters();
     optimizer_ = std::make_unique<torch::optim::Adam>(trained, torch::optim::AdamOptions(s_.learningRate));
     schedule_ = {s_.learningRateFactor, s_.learningRatePatience, s_.minimumLearningRate};
@@ -220,7 +241,13 @@ private:
     if (!s_.resume) return;
     if (!std::filesystem::exists(checkpointPath_))
       throw CheckpointError(checkpointPath_ + ": no checkpoint to resume from");
-    const nlohmann::json state = loadCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), {}});
+    // The weight average's setting is checked before loading: a checkpoint without an average has none to load.
+    const double decay = readCheckpointState(checkpointPath_).value("weight_average_decay", 0.0);
+    if (decay != s_.weightAverageDecay)
+      throw CheckpointError(checkpointPath_ + ": made with weight averaging " + std::to_string(decay) + ", not " +
+                            std::to_string(s_.weightAverageDecay) + "; resume with the same settings");
+    const nlohmann::json state =
+        loadCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), {}, averaged_.get()});
     if (state.value("seed", s_.seed) != s_.seed)
       throw CheckpointError(checkpointPath_ + ": made with seed " + std::to_string(state.value("seed", s_.seed)) +
                             ", not " + std::to_string(s_.seed) + "; resume with the same settings");
@@ -260,8 +287,9 @@ private:
                                   {"seed", s_.seed},
                                   {"starting_model", startingModel_},
                                   {"best_epoch", bestEpoch_},
-                                  {"best_f1", bestF1_}};
-    saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state});
+                                  {"best_f1", bestF1_},
+                                  {"weight_average_decay", s_.weightAverageDecay}};
+    saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state, averaged_.get()});
   }
 
   // Throws CancelRequested when the cancel flag is set (the caller writes the checkpoint at the current step).
@@ -278,6 +306,7 @@ private:
       if (!crops) break;
       const BatchTensors batch = toTensors(*crops, device_);
       lossSum_ += trainStep(*network_, *optimizer_, batch.images, batch.masks, batch.weights, loss_);
+      if (averaged_) updateWeightAverage(*network_, *averaged_, s_.weightAverageDecay);
       ++step_;
       ++stepsThisSession_;
       report(false);
@@ -291,7 +320,7 @@ private:
     const double previousBest = schedule_.best;
     setLearningRate(*optimizer_, schedule_.update(lastValidationLoss_, learningRateOf(*optimizer_)));
     if (isNewBest(schedule_.best < previousBest)) {
-      copyWeights(*network_, *best_);
+      copyWeights(validatedNetwork(), *best_);
       bestEpoch_ = epoch_ + 1;
       bestF1_ = lastValidationF1_;
     }
@@ -359,8 +388,12 @@ private:
     history_.push_back(entry);
   }
 
+  // What an epoch's validation measures and may write: the weight average when the run keeps one.
+  SegmentationNetworkImpl& validatedNetwork() { return averaged_ ? *averaged_ : *network_; }
+
   double validationCropLoss() {
-    network_->eval();
+    SegmentationNetworkImpl& network = validatedNetwork();
+    network.eval();
     torch::NoGradGuard noGrad;
     BatchProducer producer(validationImages_, validationSamples_, s_.batchSize, s_.cropSize, weightNormaliser_,
                            s_.augmentation, 0);
@@ -372,7 +405,7 @@ private:
         throw CancelRequested{};
       }
       const BatchTensors batch = toTensors(*crops, device_);
-      sum += weightedBceLoss(network_->forward(batch.images), batch.masks, batch.weights, loss_).item<double>() *
+      sum += weightedBceLoss(network.forward(batch.images), batch.masks, batch.weights, loss_).item<double>() *
              batch.masks.numel();
       pixels += batch.masks.numel();
     }
@@ -389,17 +422,17 @@ private:
     std::vector<cv::Mat> heatmaps;
     for (const auto& image : validationImages_) {
       if (cancel_.load()) {
-        enterTrainingMode(network, s_.freezeBatchNorm, s_.decoderOnly);
+        enterTrainingMode(*network_, s_.freezeBatchNorm, s_.decoderOnly);
         throw CancelRequested{};
       }
       heatmaps.push_back(predictor.predict(image.rgb, info_.canonicalDiameterPx));
     }
-    enterTrainingMode(network, s_.freezeBatchNorm, s_.decoderOnly);
+    enterTrainingMode(*network_, s_.freezeBatchNorm, s_.decoderOnly);
     return heatmaps;
   }
 
   SweepResult validationSweep(SegmentationNetworkImpl* network = nullptr) {
-    const auto heatmaps = validationHeatmaps(network ? *network : *network_);
+    const auto heatmaps = validationHeatmaps(network ? *network : validatedNetwork());
     std::vector<SweepImage> images;
     const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
     for (std::size_t i = 0; i < heatmaps.size(); ++i)
@@ -441,7 +474,7 @@ private:
     copyWeights(*best_, *network_);
     outcome.selectedEpoch = bestEpoch_;
     outcome.keptStartingWeights = startingModel_.is_object() && bestEpoch_ == 0;
-    outcome.sweep = validationSweep();
+    outcome.sweep = validationSweep(network_.get());
     const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
     if (outcome.keptStartingWeights) {
       // The starting model whole, threshold included: a knee re-picked on a few validation slides is noise, and
@@ -503,6 +536,7 @@ private:
               {"separate_touching_instances", s_.separateTouchingInstances},
               {"freeze_batchnorm", s_.freezeBatchNorm},
               {"decoder_only", s_.decoderOnly},
+              {"weight_average_decay", s_.weightAverageDecay},
               {"oversampling", s_.useOversampling},
               {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
               {"weight_normaliser", weightNormaliser_},
@@ -537,6 +571,7 @@ private:
   std::string deviceDescription_;
   ModelInfo info_;
   SegmentationNetwork network_, best_;
+  SegmentationNetwork averaged_;  // the weight average (TrainingSettings::weightAverageDecay), or none
   std::unique_ptr<torch::optim::Adam> optimizer_;
   PlateauSchedule schedule_;
   std::vector<PreparedImage> trainImages_, validationImages_;

@@ -97,6 +97,33 @@ class TrainingTest : public QObject {
   QTemporaryDir temp;
   std::optional<TrainingOutcome> straight_;
 
+  // Three small real DSB2018 fields (two train, one validates), so that validating three times is quick.
+  QString threeSmallNucleiFields() {
+    const QString folder = temp.filePath("dsb-three");
+    if (QDir(folder).exists()) return folder;
+    for (const QString sub : {"images", "masks"}) {
+      QDir().mkpath(folder + "/" + sub);
+      for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275",
+                                 "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
+                                 "11a0170f44e3ab4a8d669ae8ea9546d3a32ebfe6486d9066e5648d30b4e1cb69"})
+        if (!QFile::copy(sharedDataDir() + "/dsb2018-fluo/" + sub + "/" + stem + ".png",
+                         folder + "/" + sub + "/" + stem + ".png"))
+          qFatal("cannot copy %s into %s", qPrintable(stem), qPrintable(folder));
+    }
+    return folder;
+  }
+
+  // One epoch of two steps at a learning rate of 0.3 from `start` on the three small fields: enough to wreck it.
+  TrainingSettings wildFineTune(const std::string& start, const QString& out) {
+    TrainingSettings s = smallRun(out);
+    s.training = {{threeSmallNucleiFields().toStdString(), 21, 4}};
+    s.initialModel = start;
+    s.learningRate = 0.3;
+    s.maxEpochs = 1;
+    s.maxStepsPerEpoch = 2;
+    return s;
+  }
+
 private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
@@ -211,22 +238,7 @@ private slots:
   // not its least bad epoch (a learning rate of 0.3 wrecks the bundled model within two steps).
   void fineTuneThatOnlyGetsWorseKeepsTheStartingWeights() {
     const std::string start = FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel";
-    // Three small real DSB2018 fields (two train, one validates), so that validating three times is quick.
-    const QString folder = temp.filePath("dsb-three");
-    for (const QString sub : {"images", "masks"}) {
-      QVERIFY(QDir().mkpath(folder + "/" + sub));
-      for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275",
-                                 "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
-                                 "11a0170f44e3ab4a8d669ae8ea9546d3a32ebfe6486d9066e5648d30b4e1cb69"})
-        QVERIFY(QFile::copy(sharedDataDir() + "/dsb2018-fluo/" + sub + "/" + stem + ".png",
-                            folder + "/" + sub + "/" + stem + ".png"));
-    }
-    TrainingSettings s = smallRun(temp.filePath("worse.fcmodel"));
-    s.training = {{folder.toStdString(), 21, 4}};
-    s.initialModel = start;
-    s.learningRate = 0.3;
-    s.maxEpochs = 1;
-    s.maxStepsPerEpoch = 2;
+    TrainingSettings s = wildFineTune(start, temp.filePath("worse.fcmodel"));
     std::atomic<bool> never{false};
     TrainingObserver quiet;
     const TrainingOutcome outcome = trainModel(s, quiet, never);
@@ -253,11 +265,62 @@ private slots:
     QVERIFY(largestDifference(weightsOf(start), weightsOf(s.outputModel)) > 0.01f);
   }
 
+  // With weight averaging, what validates and is written is the moving average, which starts at the starting model:
+  // at a decay of 0.9999 two wild steps (lr 0.3) move it by a hair, while the last step's own weights moved far.
+  void weightAverageIsWhatIsWritten() {
+    const std::string start = FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel";
+    TrainingSettings s = wildFineTune(start, temp.filePath("averaged.fcmodel"));
+    s.selection = TrainingSettings::Selection::LastEpoch;
+    s.weightAverageDecay = 0.9999;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    QCOMPARE(trainModel(s, quiet, never).status, TrainingOutcome::Status::Finished);
+    const float averagedMoved = largestDifference(weightsOf(start), weightsOf(s.outputModel));
+    s.outputModel = temp.filePath("not-averaged.fcmodel").toStdString();
+    s.weightAverageDecay = 0;
+    QCOMPARE(trainModel(s, quiet, never).status, TrainingOutcome::Status::Finished);
+    const float lastStepMoved = largestDifference(weightsOf(start), weightsOf(s.outputModel));
+    qInfo("largest weight change: average %g, last step %g", averagedMoved, lastStepMoved);
+    QVERIFY(averagedMoved > 0);
+    QVERIFY(averagedMoved < 1e-3f * lastStepMoved);
+    QCOMPARE(loadModel(temp.filePath("averaged.fcmodel").toStdString())
+                 .info.provenance.at("settings")
+                 .at("weight_average_decay")
+                 .get<double>(),
+             0.9999);
+  }
+
+  // The average is part of the checkpoint: a resumed run ends exactly where an uninterrupted one does; a checkpoint
+  // of a run without an average cannot be resumed with one.
+  void weightAverageResumesExactly() {
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    TrainingSettings s = smallRun(temp.filePath("average-straight.fcmodel"));
+    s.weightAverageDecay = 0.8;
+    s.selection = TrainingSettings::Selection::LastEpoch;  // the average at the end, not an earlier epoch's copy
+    QCOMPARE(trainModel(s, quiet, never).status, TrainingOutcome::Status::Finished);
+
+    TrainingSettings interrupted = s;
+    interrupted.outputModel = temp.filePath("average-interrupted.fcmodel").toStdString();
+    std::atomic<bool> cancel{false};
+    CancelAfter observer(cancel, 4);  // in the middle of the second epoch
+    QCOMPARE(trainModel(interrupted, observer, cancel).status, TrainingOutcome::Status::Cancelled);
+    TrainingSettings withoutAverage = interrupted;
+    withoutAverage.resume = true;
+    withoutAverage.weightAverageDecay = 0;
+    expectTrainingError<CheckpointError>(withoutAverage, {"weight averaging", "same settings"});
+    interrupted.resume = true;
+    QCOMPARE(trainModel(interrupted, quiet, never).status, TrainingOutcome::Status::Finished);
+    const float largest = largestDifference(weightsOf(s.outputModel), weightsOf(interrupted.outputModel));
+    qInfo("largest weight difference, resumed vs uninterrupted, averaged: %g", largest);
+    QVERIFY(largest < 1e-5f);
+  }
+
   // A folder that mixes cell sizes (DeepFLaSH: cFOS nuclei of about 14 px, parvalbumin cells of about 21 px) is
   // trained with each image at its own diameter, measured on its mask as the 'diameter' command measures it.
   void eachImageCanBeTrainedAtItsOwnDiameter() {
-    const QString folder = writableSlideFolder(temp.path(), "mixed-sizes",
-                                               {"deepflash/images/cfos_wue_01.png", "deepflash/images/parv_wue_00.png"});
+    const QString folder = writableSlideFolder(
+        temp.path(), "mixed-sizes", {"deepflash/images/cfos_wue_01.png", "deepflash/images/parv_wue_00.png"});
     DatasetSource source{folder.toStdString(), 11, 1};
     source.eachImageOwnDiameter = true;
     const DatasetScan scan = scanDatasets({source});
