@@ -4,20 +4,22 @@
 # fine-tune the active model, 8 epochs x 40 steps of 4 x 256 px crops, lr 5e-4, augmentation x10, crop step 204,
 # early stopping after 4 epochs, seed 1), then count the dataset's other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
-#                                [--work DIR] [--train-options "..."] [fluocount-cli binary]
+#                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [fluocount-cli binary]
 # The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
 # name order; the "rest" is the dataset's other test-split images, or, where fewer than 4 remain (DeepFLaSH has
 # 3 test images), all its other images, which the bundled model trained on (said in the row). --model starts from
 # another model, e.g. one that never saw the dataset: the situation of a user whose slides are new to the model.
-# Prints one markdown row per dataset: F1 before and after on the rest, the change, whether the starting weights
-# were kept, wall time.
+# Prints one markdown row per dataset and seed: F1 before and after on the rest, the change, whether the starting
+# weights were kept, wall time. --seeds repeats the retraining with each seed (the crops, their order and the
+# augmentation change; the slides do not): a few-shot run's epochs swing, so one seed's change is one draw, and
+# with several seeds a last row per dataset gives their mean change and range.
 # --epochs/--steps shorten the run (CI checks the script on one small dataset that way); --rest caps the images
 # counted before and after. --train-options appends options to the train command (the last of a repeated option
 # wins), to measure a change of the app's defaults before making it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 datasets="deepflash bbbc039 dsb2018-fluo"
-epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options=""
+epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options="" seeds="1"
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --datasets) datasets="$2" ;;
@@ -25,6 +27,7 @@ while [[ "${1:-}" == --* ]]; do
     --steps) steps="$2" ;;
     --rest) rest_limit="$2" ;;
     --model) model="$2" ;;
+    --seeds) seeds="$2" ;;
     --work) work="$2" ;;
     --train-options) train_options="$2" ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -50,8 +53,8 @@ link_slides() {  # dataset, destination folder, stems...
   done
 }
 
-echo "| dataset | diameter | corrected slides | rest | F1 before | F1 after | change | starting weights kept | retraining wall time |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| dataset | diameter | corrected slides | rest | F1 before | F1 after | change | starting weights kept | retraining wall time | seed |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for dataset in $datasets; do
   mapfile -t annotated < <(cd "$data/$dataset/masks" && ls *.png | sed 's/\.png$//' | sort)
   [ "${#annotated[@]}" -ge 7 ] || { echo "skipped $dataset: ${#annotated[@]} annotated images" >&2; continue; }
@@ -70,13 +73,23 @@ for dataset in $datasets; do
   link_slides "$dataset" "$dir/validation" "${user[2]}"
   printf '%s.png\n' "${rest[@]}" > "$dir/rest.txt"
   before="$(f1_on "$dataset" "$dir/rest.txt" "$model" "$diameter")"
-  start=$(date +%s)
-  "$cli" train "$dir/train:$diameter:10" --validation "$dir/validation:$diameter" --from "$model" \
-    --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
-    --early-stopping 4 --seed 1 --device cpu $train_options --out "$dir/retrained.fcmodel" > "$dir/train.log" 2>&1
-  seconds=$(( $(date +%s) - start ))
-  kept="$(grep -q "its weights and threshold are kept" "$dir/train.log" && echo yes || echo no)"
-  after="$(f1_on "$dataset" "$dir/rest.txt" "$dir/retrained.fcmodel" "$diameter")"
-  change="$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%+.3f", a - b }')"
-  echo "| $dataset | $diameter | ${#user[@]} | ${#rest[@]} ($rest_note) | $before | $after | $change | $kept | ${seconds} s |"
+  changes=()
+  for seed in $seeds; do
+    start=$(date +%s)
+    "$cli" train "$dir/train:$diameter:10" --validation "$dir/validation:$diameter" --from "$model" \
+      --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
+      --early-stopping 4 --seed "$seed" --device cpu $train_options --out "$dir/retrained-$seed.fcmodel" \
+      > "$dir/train-$seed.log" 2>&1
+    seconds=$(( $(date +%s) - start ))
+    kept="$(grep -q "its weights and threshold are kept" "$dir/train-$seed.log" && echo yes || echo no)"
+    after="$(f1_on "$dataset" "$dir/rest.txt" "$dir/retrained-$seed.fcmodel" "$diameter")"
+    change="$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%+.3f", a - b }')"
+    changes+=("$change")
+    echo "| $dataset | $diameter | ${#user[@]} | ${#rest[@]} ($rest_note) | $before | $after | $change | $kept | ${seconds} s | $seed |"
+  done
+  if [ "${#changes[@]}" -gt 1 ]; then
+    printf '%s\n' "${changes[@]}" | awk -v d="$dataset" -v n="${#changes[@]}" '
+      { sum += $1; if (NR == 1 || $1 < low) low = $1; if (NR == 1 || $1 > high) high = $1 }
+      END { printf "| %s | | | | | | mean %+.3f (%+.3f to %+.3f) | | | %d seeds |\n", d, sum / n, low, high, n }'
+  fi
 done
