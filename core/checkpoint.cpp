@@ -146,7 +146,9 @@ nlohmann::json readCheckpointState(const std::string& path) {
   } catch (const ContainerError& e) {
     throw CheckpointError(path + ": " + e.what());
   } catch (const nlohmann::json::exception& e) {
-    throw CheckpointError(path + ": " + e.what());
+    throw CheckpointError(path + ": malformed checkpoint header: " + e.what());
+  } catch (const std::exception& e) {
+    throw CheckpointError(path + ": cannot read checkpoint: " + e.what());
   }
 }
 

@@ -99,18 +99,13 @@ class TrainingTest : public QObject {
 
   // Three small real DSB2018 fields (two train, one validates), so that validating three times is quick.
   QString threeSmallNucleiFields() {
+    QStringList slides;
+    for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275",
+                               "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
+                               "11a0170f44e3ab4a8d669ae8ea9546d3a32ebfe6486d9066e5648d30b4e1cb69"})
+      slides.append("dsb2018-fluo/images/" + stem + ".png");
     const QString folder = temp.filePath("dsb-three");
-    if (QDir(folder).exists()) return folder;
-    for (const QString sub : {"images", "masks"}) {
-      QDir().mkpath(folder + "/" + sub);
-      for (const QString stem : {"0532c64c2fd0c4d3188cc751cdfd566b1cfba3d269358717295bab1504c7c275",
-                                 "0acd2c223d300ea55d0546797713851e818e5c697d073b7f4091b96ce0f3d2fe",
-                                 "11a0170f44e3ab4a8d669ae8ea9546d3a32ebfe6486d9066e5648d30b4e1cb69"})
-        if (!QFile::copy(sharedDataDir() + "/dsb2018-fluo/" + sub + "/" + stem + ".png",
-                         folder + "/" + sub + "/" + stem + ".png"))
-          qFatal("cannot copy %s into %s", qPrintable(stem), qPrintable(folder));
-    }
-    return folder;
+    return QDir(folder).exists() ? folder : writableSlideFolder(temp.path(), "dsb-three", slides);
   }
 
   // One epoch of two steps at a learning rate of 0.3 from `start` on the three small fields: enough to wreck it.
