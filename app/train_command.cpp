@@ -100,6 +100,10 @@ int runTrainCommand(const QStringList& arguments) {
       {"crop-size", "Crop side, px (default 512).", "px", "512"},
       {"crop-step", "Step of the crop grid (default 400 for 512 crops, scaled for other sizes).", "px"},
       {"lr", "Initial learning rate (default 0.006).", "rate", "0.006"},
+      {"lr-schedule",
+       "How the learning rate changes: 'plateau' (multiplied by 0.7 after 4 epochs without a lower validation "
+       "loss, default) or 'cosine' (decays from --lr towards 0 over --epochs).",
+       "plateau|cosine", "plateau"},
       {"early-stopping", "Stop after this many epochs without a lower validation loss (default 20).", "n", "20"},
       {"no-weight-maps", "Train without weight maps (class weights only): the paper's 'no WM' ablation."},
       {"separate-touching",
@@ -163,6 +167,13 @@ int runTrainCommand(const QStringList& arguments) {
   s.cropStep = parser.isSet("crop-step") ? int(numberOption(parser, "crop-step", 1, 4096)) : s.cropSize * 400 / 512;
   s.learningRate = numberOption(parser, "lr", 1e-9, 10);
   s.earlyStoppingPatience = int(numberOption(parser, "early-stopping", 1, 100000));
+  const QString schedule = parser.value("lr-schedule");
+  if (schedule == "plateau")
+    s.learningRateSchedule = TrainingSettings::LearningRateSchedule::Plateau;
+  else if (schedule == "cosine")
+    s.learningRateSchedule = TrainingSettings::LearningRateSchedule::Cosine;
+  else
+    throw CliError("--lr-schedule must be plateau or cosine");
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.freezeBatchNorm = parser.isSet("freeze-batchnorm");

@@ -241,11 +241,18 @@ private:
     if (!s_.resume) return;
     if (!std::filesystem::exists(checkpointPath_))
       throw CheckpointError(checkpointPath_ + ": no checkpoint to resume from");
-    // The weight average's setting is checked before loading: a checkpoint without an average has none to load.
-    const double decay = readCheckpointState(checkpointPath_).value("weight_average_decay", 0.0);
+    // The settings that shape what the checkpoint holds are checked before loading: a checkpoint without a weight
+    // average has none to load.
+    const nlohmann::json saved = readCheckpointState(checkpointPath_);
+    const double decay = saved.value("weight_average_decay", 0.0);
     if (decay != s_.weightAverageDecay)
       throw CheckpointError(checkpointPath_ + ": made with weight averaging " + std::to_string(decay) + ", not " +
                             std::to_string(s_.weightAverageDecay) + "; resume with the same settings");
+    // Checkpoints from before the cosine schedule were all made with the plateau one.
+    const std::string schedule = saved.value("learning_rate_schedule", "plateau");
+    if (schedule != scheduleName())
+      throw CheckpointError(checkpointPath_ + ": made with the " + schedule + " learning-rate schedule, not the " +
+                            scheduleName() + " one; resume with the same settings");
     const nlohmann::json state =
         loadCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), {}, averaged_.get()});
     if (state.value("seed", s_.seed) != s_.seed)
@@ -288,7 +295,8 @@ private:
                                   {"starting_model", startingModel_},
                                   {"best_epoch", bestEpoch_},
                                   {"best_f1", bestF1_},
-                                  {"weight_average_decay", s_.weightAverageDecay}};
+                                  {"weight_average_decay", s_.weightAverageDecay},
+                                  {"learning_rate_schedule", scheduleName()}};
     saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state, averaged_.get()});
   }
 
@@ -305,6 +313,9 @@ private:
       auto crops = producer.next();
       if (!crops) break;
       const BatchTensors batch = toTensors(*crops, device_);
+      if (cosineSchedule())
+        setLearningRate(*optimizer_, cosineLearningRate(s_.learningRate, (long long)epoch_ * stepsPerEpoch() + step_,
+                                                        (long long)s_.maxEpochs * stepsPerEpoch()));
       lossSum_ += trainStep(*network_, *optimizer_, batch.images, batch.masks, batch.weights, loss_);
       if (averaged_) updateWeightAverage(*network_, *averaged_, s_.weightAverageDecay);
       ++step_;
@@ -318,7 +329,9 @@ private:
     const double trainLoss = lossSum_ / std::max(1, step_);
     const double bestThreshold = validate();
     const double previousBest = schedule_.best;
-    setLearningRate(*optimizer_, schedule_.update(lastValidationLoss_, learningRateOf(*optimizer_)));
+    // The plateau bookkeeping also counts the epochs without improvement that early stopping reads.
+    const double plateauRate = schedule_.update(lastValidationLoss_, learningRateOf(*optimizer_));
+    if (!cosineSchedule()) setLearningRate(*optimizer_, plateauRate);
     if (isNewBest(schedule_.best < previousBest)) {
       copyWeights(validatedNetwork(), *best_);
       bestEpoch_ = epoch_ + 1;
@@ -498,6 +511,9 @@ private:
     outcome.modelPath = s_.outputModel;
   }
 
+  bool cosineSchedule() const { return s_.learningRateSchedule == TrainingSettings::LearningRateSchedule::Cosine; }
+  std::string scheduleName() const { return cosineSchedule() ? "cosine" : "plateau"; }
+
   std::string selectionName() const {
     switch (s_.selection) {
       case TrainingSettings::Selection::LowestValidationLoss: return "lowest validation loss";
@@ -532,6 +548,7 @@ private:
               {"batch_size", s_.batchSize},
               {"max_epochs", s_.maxEpochs},
               {"learning_rate", s_.learningRate},
+              {"learning_rate_schedule", scheduleName()},
               {"weight_maps", s_.useWeightMaps},
               {"separate_touching_instances", s_.separateTouchingInstances},
               {"freeze_batchnorm", s_.freezeBatchNorm},

@@ -38,6 +38,10 @@ struct TrainingSettings {
   int maxEpochs = 100;
   int maxStepsPerEpoch = 0;  // 0: every sample each epoch
   double learningRate = 0.006;
+  // How the learning rate changes: docs/method.md's reduction on a validation plateau (factor and patience
+  // below), or a cosine decay over maxEpochs x the steps per epoch (cosineLearningRate), which early stopping may
+  // cut short.
+  enum class LearningRateSchedule { Plateau, Cosine } learningRateSchedule = LearningRateSchedule::Plateau;
   double learningRateFactor = 0.7;
   int learningRatePatience = 4;
   double minimumLearningRate = 9e-8;

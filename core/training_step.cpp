@@ -2,6 +2,9 @@
 
 #include "core/torch_include.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace fluocount {
 
 torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& target, const torch::Tensor& weights,
@@ -45,6 +48,12 @@ double PlateauSchedule::update(double validationLoss, double learningRate) {
     return std::max(minimum, learningRate * factor);
   }
   return learningRate;
+}
+
+double cosineLearningRate(double initial, long long step, long long totalSteps) {
+  if (totalSteps <= 0) return initial;
+  const double progress = double(std::clamp(step, 0LL, totalSteps)) / double(totalSteps);
+  return initial * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
 nlohmann::json PlateauSchedule::toJson() const {

@@ -47,6 +47,11 @@ struct PlateauSchedule {
   void fromJson(const nlohmann::json& json);
 };
 
+// The learning rate of step `step` (0-based, counted over the whole run) of `totalSteps` under a cosine decay from
+// `initial` towards 0 (Loshchilov and Hutter's SGDR without restarts). A fine-tune on a few slides swings between
+// neighbouring epochs at a constant rate; decaying it lets the last epochs settle.
+double cosineLearningRate(double initial, long long step, long long totalSteps);
+
 double learningRateOf(const torch::optim::Optimizer& optimizer);
 void setLearningRate(torch::optim::Optimizer& optimizer, double learningRate);
 

@@ -311,6 +311,40 @@ private slots:
     QVERIFY(largest < 1e-5f);
   }
 
+  // The cosine schedule sets each step's rate from the step's place in the whole run (so a resumed run takes it up
+  // exactly): every epoch ends at the rate of its last step. A cosine checkpoint is not resumed as a plateau run.
+  void cosineScheduleDecaysOverTheRun() {
+    QCOMPARE(cosineLearningRate(0.4, 0, 10), 0.4);
+    QCOMPARE(cosineLearningRate(0.4, 5, 10), 0.2);
+    QVERIFY(std::abs(cosineLearningRate(0.4, 10, 10)) < 1e-12);
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    TrainingSettings s = smallRun(temp.filePath("cosine-straight.fcmodel"));
+    s.learningRate = 0.001;
+    s.learningRateSchedule = TrainingSettings::LearningRateSchedule::Cosine;
+    s.selection = TrainingSettings::Selection::LastEpoch;
+    QCOMPARE(trainModel(s, quiet, never).status, TrainingOutcome::Status::Finished);
+    const nlohmann::json& provenance = loadModel(s.outputModel).info.provenance;
+    QCOMPARE(provenance.at("settings").at("learning_rate_schedule").get<std::string>(), std::string("cosine"));
+    const nlohmann::json& history = provenance.at("history");
+    const int steps = s.maxStepsPerEpoch, total = s.maxEpochs * steps;
+    QCOMPARE(int(history.size()), s.maxEpochs);
+    for (int epoch = 1; epoch <= s.maxEpochs; ++epoch) {
+      const double rate = history[epoch - 1].at("learning_rate");
+      QVERIFY2(std::abs(rate - cosineLearningRate(s.learningRate, epoch * steps - 1, total)) < 1e-12,
+               qPrintable(QString("epoch %1: rate %2").arg(epoch).arg(rate)));
+    }
+
+    TrainingSettings interrupted = s;
+    interrupted.outputModel = temp.filePath("cosine-interrupted.fcmodel").toStdString();
+    std::atomic<bool> cancel{false};
+    CancelAfter observer(cancel, 1);
+    QCOMPARE(trainModel(interrupted, observer, cancel).status, TrainingOutcome::Status::Cancelled);
+    interrupted.resume = true;
+    interrupted.learningRateSchedule = TrainingSettings::LearningRateSchedule::Plateau;
+    expectTrainingError<CheckpointError>(interrupted, {"cosine learning-rate schedule", "same settings"});
+  }
+
   // A folder that mixes cell sizes (DeepFLaSH: cFOS nuclei of about 14 px, parvalbumin cells of about 21 px) is
   // trained with each image at its own diameter, measured on its mask as the 'diameter' command measures it.
   void eachImageCanBeTrainedAtItsOwnDiameter() {
