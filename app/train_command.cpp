@@ -5,7 +5,9 @@
 #include "core/trainer.h"
 
 #include <csignal>
+#include <initializer_list>
 #include <cstdio>
+#include <utility>
 
 namespace fluocount::cli {
 namespace {
@@ -28,6 +30,21 @@ DatasetSource parseSource(const QString& text, double defaultDiameter, int defau
   if (!ok || !parts.isEmpty() || source.cellDiameterPx < 2 || source.augmentationFactor < 1)
     throw CliError("'" + text.toStdString() + "': expected folder[:cell diameter px or 'each'[:augmentation factor]]");
   return source;
+}
+
+// The value of an option that names one of a few choices, e.g. --select loss|f1|last.
+template <typename Choice>
+Choice choiceOption(const QCommandLineParser& parser, const QString& name,
+                    std::initializer_list<std::pair<const char*, Choice>> choices) {
+  const QString value = parser.value(name);
+  QStringList names;
+  for (const auto& [text, choice] : choices) {
+    if (value == text) return choice;
+    names.append(text);
+  }
+  throw CliError(QString("--%1 must be %2 or %3")
+                     .arg(name, names.mid(0, names.size() - 1).join(", "), names.last())
+                     .toStdString());
 }
 
 class ConsoleObserver : public TrainingObserver {
@@ -129,6 +146,11 @@ int runTrainCommand(const QStringList& arguments) {
        "validation F1) or 'last' (the last epoch). A fine-tune's starting weights compete under the first "
        "two.",
        "loss|f1|last", "loss"},
+      {"threshold-from",
+       "The annotated images whose pooled threshold sweep picks the written model's threshold (Kneedle): "
+       "'validation' (default) or 'all' (training and validation images; steadier when a fine-tune has one "
+       "or two validation slides).",
+       "validation|all", "validation"},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
       {"exclude",
        "Text file of image file names never trained or validated on, one per line: a held-out test "
@@ -167,28 +189,24 @@ int runTrainCommand(const QStringList& arguments) {
   s.cropStep = parser.isSet("crop-step") ? int(numberOption(parser, "crop-step", 1, 4096)) : s.cropSize * 400 / 512;
   s.learningRate = numberOption(parser, "lr", 1e-9, 10);
   s.earlyStoppingPatience = int(numberOption(parser, "early-stopping", 1, 100000));
-  const QString schedule = parser.value("lr-schedule");
-  if (schedule == "plateau")
-    s.learningRateSchedule = TrainingSettings::LearningRateSchedule::Plateau;
-  else if (schedule == "cosine")
-    s.learningRateSchedule = TrainingSettings::LearningRateSchedule::Cosine;
-  else
-    throw CliError("--lr-schedule must be plateau or cosine");
+  using Schedule = TrainingSettings::LearningRateSchedule;
+  s.learningRateSchedule =
+      choiceOption<Schedule>(parser, "lr-schedule", {{"plateau", Schedule::Plateau}, {"cosine", Schedule::Cosine}});
   s.useWeightMaps = !parser.isSet("no-weight-maps");
   s.separateTouchingInstances = parser.isSet("separate-touching");
   s.freezeBatchNorm = parser.isSet("freeze-batchnorm");
   s.decoderOnly = parser.isSet("decoder-only");
   s.weightAverageDecay = numberOption(parser, "average-weights", 0, 0.9999);
   s.useOversampling = !parser.isSet("no-oversampling");
-  const QString select = parser.value("select");
-  if (select == "loss")
-    s.selection = TrainingSettings::Selection::LowestValidationLoss;
-  else if (select == "f1")
-    s.selection = TrainingSettings::Selection::HighestValidationF1;
-  else if (select == "last")
-    s.selection = TrainingSettings::Selection::LastEpoch;
-  else
-    throw CliError("--select must be loss, f1 or last");
+  using Selection = TrainingSettings::Selection;
+  s.selection = choiceOption<Selection>(parser, "select",
+                                        {{"loss", Selection::LowestValidationLoss},
+                                         {"f1", Selection::HighestValidationF1},
+                                         {"last", Selection::LastEpoch}});
+  using ThresholdImages = TrainingSettings::ThresholdImages;
+  s.thresholdImages = choiceOption<ThresholdImages>(
+      parser, "threshold-from",
+      {{"validation", ThresholdImages::Validation}, {"all", ThresholdImages::TrainingAndValidation}});
   {
     const QStringList zoom = parser.value("zoom").split(':');
     bool minOk = false, maxOk = false;

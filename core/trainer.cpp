@@ -426,14 +426,14 @@ private:
     return sum / std::max<std::int64_t>(1, pixels);
   }
 
-  std::vector<cv::Mat> validationHeatmaps(SegmentationNetworkImpl& network) {
+  std::vector<cv::Mat> heatmapsOf(SegmentationNetworkImpl& network, const std::vector<PreparedImage>& images) {
     // The predictor shares the network (no copy); images are already at the canonical diameter.
     InferenceSettings inference = s_.inference;
     inference.threads = at::get_num_threads();
     const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_},
                                      inference);
     std::vector<cv::Mat> heatmaps;
-    for (const auto& image : validationImages_) {
+    for (const auto& image : images) {
       if (cancel_.load()) {
         enterTrainingMode(*network_, s_.freezeBatchNorm, s_.decoderOnly);
         throw CancelRequested{};
@@ -445,12 +445,25 @@ private:
   }
 
   SweepResult validationSweep(SegmentationNetworkImpl* network = nullptr) {
-    const auto heatmaps = validationHeatmaps(network ? *network : validatedNetwork());
+    lastHeatmaps_ = heatmapsOf(network ? *network : validatedNetwork(), validationImages_);
+    return sweepThresholds(validationSweepImages(), defaultSweepThresholds(), {info_.canonicalDiameterPx});
+  }
+
+  std::vector<SweepImage> validationSweepImages() const {
     std::vector<SweepImage> images;
     const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
+    for (std::size_t i = 0; i < lastHeatmaps_.size(); ++i)
+      images.push_back({validationImages_[i].name, lastHeatmaps_[i], postprocess, validationTruth_[i]});
+    return images;
+  }
+
+  // The validation sweep (validationSweep, just run) pooled with the training images'.
+  SweepResult trainingAndValidationSweep(SegmentationNetworkImpl& network) {
+    std::vector<SweepImage> images = validationSweepImages();
+    const auto heatmaps = heatmapsOf(network, trainImages_);
+    const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
     for (std::size_t i = 0; i < heatmaps.size(); ++i)
-      images.push_back({validationImages_[i].name, heatmaps[i], postprocess, validationTruth_[i]});
-    lastHeatmaps_ = heatmaps;
+      images.push_back({trainImages_[i].name, heatmaps[i], postprocess, measureLabels(trainImages_[i].trueCells)});
     return sweepThresholds(images, defaultSweepThresholds(), {info_.canonicalDiameterPx});
   }
 
@@ -488,6 +501,7 @@ private:
     outcome.selectedEpoch = bestEpoch_;
     outcome.keptStartingWeights = startingModel_.is_object() && bestEpoch_ == 0;
     outcome.sweep = validationSweep(network_.get());
+    if (!outcome.keptStartingWeights && pooledThreshold()) outcome.sweep = trainingAndValidationSweep(*network_);
     const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
     if (outcome.keptStartingWeights) {
       // The starting model whole, threshold included: a knee re-picked on a few validation slides is noise, and
@@ -512,6 +526,10 @@ private:
   }
 
   bool cosineSchedule() const { return s_.learningRateSchedule == TrainingSettings::LearningRateSchedule::Cosine; }
+  bool pooledThreshold() const {
+    return s_.thresholdImages == TrainingSettings::ThresholdImages::TrainingAndValidation;
+  }
+
   std::string scheduleName() const { return cosineSchedule() ? "cosine" : "plateau"; }
 
   std::string selectionName() const {
@@ -564,6 +582,8 @@ private:
             {"kept_starting_weights", outcome.keptStartingWeights},
             {"history", history_},
             {"threshold_curve", curve},
+            {"threshold_curve_images",
+             pooledThreshold() && !outcome.keptStartingWeights ? "training and validation" : "validation"},
             {"starting_model_validation", startingModel_},
             {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold)
                                                   : nlohmann::json(nullptr)},

@@ -69,6 +69,11 @@ struct TrainingSettings {
     HighestValidationF1,
     LastEpoch
   } selection = Selection::LowestValidationLoss;
+  // Which annotated images the written weights' threshold is picked on (Kneedle on their pooled sweep): the
+  // validation images, or the training and validation images together. A fine-tune on a user's few slides has
+  // one validation slide, whose knee swings with the epoch written (models/README.md, few-shot benchmark); the
+  // pooled sweep has three times the cells. Unused when a fine-tune keeps its starting weights (and threshold).
+  enum class ThresholdImages { Validation, TrainingAndValidation } thresholdImages = ThresholdImages::Validation;
   bool useOversampling = true;
   int artifactOversampling = 150;
   std::vector<ArtifactCrop> artifacts;
@@ -115,7 +120,7 @@ struct TrainingOutcome {
   // The epoch whose weights were written (0: a fine-tune's starting weights, which no epoch beat).
   int selectedEpoch = 0;
   bool keptStartingWeights = false;
-  SweepResult sweep;
+  SweepResult sweep;  // the sweep the threshold was picked on (TrainingSettings::thresholdImages)
 };
 
 // Throws ImageError / ModelFileError / CheckpointError / FileWriteError with clear messages on bad input.

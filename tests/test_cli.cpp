@@ -490,6 +490,14 @@ private slots:
     const Run precision = runCli({"count", slides, "--precision", "half"});
     QCOMPARE(precision.exitCode, 2);
     QVERIFY2(precision.err.contains("float32 or bfloat16"), qPrintable(precision.err));
+    const QString out = temp.filePath("never-written.fcmodel");
+    const Run select = runCli({"train", slides, "--out", out, "--select", "best"});
+    QCOMPARE(select.exitCode, 2);
+    QVERIFY2(select.err.contains("--select must be loss, f1 or last"), qPrintable(select.err));
+    const Run thresholdFrom = runCli({"train", slides, "--out", out, "--threshold-from", "training"});
+    QCOMPARE(thresholdFrom.exitCode, 2);
+    QVERIFY2(thresholdFrom.err.contains("--threshold-from must be validation or all"), qPrintable(thresholdFrom.err));
+    QVERIFY(!QFile::exists(out));
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);
     QVERIFY(model.err.contains("missing.fcmodel"));

@@ -260,6 +260,51 @@ private slots:
     QVERIFY(largestDifference(weightsOf(start), weightsOf(s.outputModel)) > 0.01f);
   }
 
+  // --threshold-from all: the written weights' threshold is the knee of the training and validation images'
+  // pooled sweep, with the same weights as a run that picks it on the validation image alone; a fine-tune that keeps
+  // its starting weights keeps their threshold either way.
+  void thresholdCanBePickedOnTrainingAndValidationImages() {
+    const std::string start = FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel";
+    TrainingSettings s = wildFineTune(start, temp.filePath("threshold-validation.fcmodel"));
+    s.learningRate = 5e-4;
+    s.selection = TrainingSettings::Selection::LastEpoch;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    const TrainingOutcome onValidation = trainModel(s, quiet, never);
+    s.outputModel = temp.filePath("threshold-all.fcmodel").toStdString();
+    s.thresholdImages = TrainingSettings::ThresholdImages::TrainingAndValidation;
+    const TrainingOutcome pooled = trainModel(s, quiet, never);
+    QCOMPARE(largestDifference(weightsOf(temp.filePath("threshold-validation.fcmodel").toStdString()),
+                               weightsOf(s.outputModel)),
+             0.0f);
+    const auto trueCells = [](const SweepResult& sweep) {
+      const MatchCounts& c = sweep.points.front().counts;
+      return c.truePositives + c.falseNegatives;
+    };
+    qInfo("true cells swept: validation %d, pooled %d; thresholds %.3f and %.3f", trueCells(onValidation.sweep),
+          trueCells(pooled.sweep), onValidation.threshold, pooled.threshold);
+    QVERIFY(trueCells(onValidation.sweep) > 0);
+    QVERIFY(trueCells(pooled.sweep) > trueCells(onValidation.sweep));  // the two training fields have cells too
+    for (std::size_t i = 0; i < pooled.sweep.points.size(); ++i)
+      QVERIFY(pooled.sweep.points[i].totalCount >= onValidation.sweep.points[i].totalCount);
+    const std::size_t chosen = pooled.sweep.knee.value_or(pooled.sweep.argmaxF1.value_or(0));
+    QCOMPARE(pooled.threshold, pooled.sweep.points[chosen].threshold);
+    const Model written = loadModel(s.outputModel);
+    QCOMPARE(written.info.threshold, pooled.threshold);
+    QCOMPARE(written.info.provenance.at("threshold_curve_images").get<std::string>(),
+             std::string("training and validation"));
+    QCOMPARE(written.info.provenance.at("threshold_curve").at(0).at("count").get<int>(),
+             pooled.sweep.points.front().totalCount);
+
+    TrainingSettings wrecked = wildFineTune(start, temp.filePath("threshold-kept.fcmodel"));
+    wrecked.thresholdImages = TrainingSettings::ThresholdImages::TrainingAndValidation;
+    const TrainingOutcome kept = trainModel(wrecked, quiet, never);
+    QVERIFY(kept.keptStartingWeights);
+    QCOMPARE(kept.threshold, loadModel(start).info.threshold);
+    QCOMPARE(loadModel(wrecked.outputModel).info.provenance.at("threshold_curve_images").get<std::string>(),
+             std::string("validation"));
+  }
+
   // With weight averaging, what validates and is written is the moving average, which starts at the starting model:
   // at a decay of 0.9999 two wild steps (lr 0.3) move it by a hair, while the last step's own weights moved far.
   void weightAverageIsWhatIsWritten() {
