@@ -238,11 +238,14 @@ int runTrainCommand(const QStringList& arguments) {
   const auto& v = outcome.validation;
   std::printf("wrote %s after %d epoch(s)%s\n", outcome.modelPath.c_str(), outcome.epochs,
               outcome.status == TrainingOutcome::Status::EarlyStopped ? " (early stopping)" : "");
-  const char* chosenBy = outcome.keptStartingWeights ? "the starting model's"
-                         : outcome.sweep.knee        ? "Kneedle knee"
-                                                     : "no knee: best F1";
+  std::string chosenBy = "the starting model's";
+  if (!outcome.keptStartingWeights) {
+    chosenBy = outcome.sweep.knee ? "Kneedle knee" : "no knee: best F1";
+    if (s.thresholdImages == TrainingSettings::ThresholdImages::TrainingAndValidation)
+      chosenBy += " of the training and validation images";
+  }
   std::printf("threshold %.3f (%s); validation F1 %.4f  precision %.4f  recall %.4f  MAE %.2f\n", outcome.threshold,
-              chosenBy, v.f1, v.precision, v.recall, v.meanAbsoluteError);
+              chosenBy.c_str(), v.f1, v.precision, v.recall, v.meanAbsoluteError);
   return 0;
 }
 

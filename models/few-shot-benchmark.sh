@@ -2,7 +2,8 @@
 # Does retraining pay off? For each dataset with at least 7 annotated images, simulate a biologist who corrects
 # 3 slides in the app (2 train, 1 validates) and clicks Retrain with the app's CPU defaults (ui/training_plan.cpp:
 # fine-tune the active model, 8 epochs x 40 steps of 4 x 256 px crops, lr 5e-4, augmentation x10, crop step 204,
-# early stopping after 4 epochs, seed 1), then count the dataset's other images before and after.
+# early stopping after 4 epochs, threshold picked on all 3 corrected slides, seed 1), then count the dataset's
+# other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
 #                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [fluocount-cli binary]
 # The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
@@ -78,7 +79,7 @@ for dataset in $datasets; do
     start=$(date +%s)
     "$cli" train "$dir/train:$diameter:10" --validation "$dir/validation:$diameter" --from "$model" \
       --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
-      --early-stopping 4 --seed "$seed" --device cpu $train_options --out "$dir/retrained-$seed.fcmodel" \
+      --early-stopping 4 --threshold-from all --seed "$seed" --device cpu $train_options --out "$dir/retrained-$seed.fcmodel" \
       > "$dir/train-$seed.log" 2>&1
     seconds=$(( $(date +%s) - start ))
     kept="$(grep -q "its weights and threshold are kept" "$dir/train-$seed.log" && echo yes || echo no)"

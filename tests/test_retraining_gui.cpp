@@ -135,6 +135,9 @@ private slots:
     QCOMPARE(model.info.provenance.at("trained_by").get<std::string>(), std::string("FluoCount retraining"));
     QCOMPARE(model.info.provenance.at("split").at("validation").size(), std::size_t(1));
     QCOMPARE(model.info.threshold, result.threshold);
+    // New weights get their threshold from every corrected slide, not the one that validates (training_plan.cpp).
+    QCOMPARE(model.info.provenance.at("threshold_curve_images").get<std::string>(),
+             std::string(result.keptStartingModel ? "validation" : "training and validation"));
     const ModelVersion described = describeModel(version_.toStdString());
     QVERIFY(described.validationF1.has_value());
     QCOMPARE(*described.validationF1, result.validationF1);

@@ -204,12 +204,15 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
                                  .arg(result.epochs));
   } else {
     job_->state = TrainingJobState::Finished;
+    // The threshold is the starting model's when its weights were kept, else the knee over every corrected slide
+    // (trainingSettingsFor).
     QString text = tr("%1 is ready: on the validation slides F1 %2 and count error %3 cells per slide, at threshold "
-                      "%4 (Kneedle).")
+                      "%4%5.")
                        .arg(name)
                        .arg(result.validationF1, 0, 'f', 3)
                        .arg(result.validationMae, 0, 'f', 1)
-                       .arg(result.threshold, 0, 'f', 3);
+                       .arg(result.threshold, 0, 'f', 3)
+                       .arg(result.keptStartingModel ? QString() : tr(" (Kneedle, on all the corrected slides)"));
     if (result.startingF1)
       text += tr(" The model it started from: F1 %1, count error %2.")
                   .arg(*result.startingF1, 0, 'f', 3)

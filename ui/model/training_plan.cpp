@@ -159,6 +159,9 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
   s.batchSize = plan.batchSize;
   s.learningRate = plan.learningRate;
   s.earlyStoppingPatience = std::max(4, plan.epochs / 3);
+  // A user corrects a few slides and one or two validate: a knee picked on those alone swings with the epoch
+  // written, so the threshold comes from every corrected slide (models/README.md, few-shot benchmark).
+  s.thresholdImages = TrainingSettings::ThresholdImages::TrainingAndValidation;
   s.seed = plan.seed;
   s.canonicalDiameterPx = 25;  // as the bundled model; a fine-tune keeps its model's own
   s.defaultCellDiameterPx = plan.cellDiameterPx;
