@@ -5,8 +5,8 @@
 #include "core/trainer.h"
 
 #include <csignal>
-#include <initializer_list>
 #include <cstdio>
+#include <initializer_list>
 #include <utility>
 
 namespace fluocount::cli {

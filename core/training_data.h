@@ -72,13 +72,12 @@ Split splitExamples(std::vector<TrainingExample> examples, double validationFrac
 
 // An annotated image at the model's canonical cell diameter.
 struct PreparedImage {
-  std::string name;  // file name of the image
-  double scale = 1;  // canonical / own cell diameter
-  cv::Mat rgb;       // CV_32FC3 in [0,1]
-  cv::Mat mask;      // CV_32F, 0/1
-  cv::Mat weights;   // CV_32F, unnormalised weight map (>= 1)
-  cv::Mat
-      trueCells;  // CV_32S at the model's scale: the annotated cells by core/true_cells.h, for validation and threshold sweeps
+  std::string name;       // file name of the image
+  double scale = 1;       // canonical / own cell diameter
+  cv::Mat rgb;            // CV_32FC3 in [0,1]
+  cv::Mat mask;           // CV_32F, 0/1
+  cv::Mat weights;        // CV_32F, unnormalised weight map (>= 1)
+  cv::Mat trueCells;      // CV_32S at the model's scale: the annotated cells (core/true_cells.h), for sweeps
   std::string truthNote;  // why instance labels that exist were set aside (empty otherwise)
 };
 
