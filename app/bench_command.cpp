@@ -263,6 +263,7 @@ Timing benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInf
   torch::manual_seed(0);
   auto network = makeNetwork(info.architecture);
   network->train();
+  layOutWeightsFor(*network, torch::kCPU);  // as the trainer does
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(0.006));
   const LossSettings loss;
   auto tensorsOf = [](const std::vector<TrainingCrop>& crops) {

@@ -153,13 +153,6 @@ torch::Tensor region(const torch::Tensor& t, const cv::Rect& rect, int level) {
   return t.narrow(2, rect.y >> level, rect.height >> level).narrow(3, rect.x >> level, rect.width >> level);
 }
 
-// On the CPU the activations are kept channels-last (NHWC), the layout oneDNN's convolutions read and write
-// natively: in the default NCHW layout every convolution reorders its input to a blocked layout and its output
-// back (about 0.25 s of a 1.5 s forward pass at 1600x1200 here; README, performance). The arithmetic is the same.
-torch::MemoryFormat activationLayout(const torch::Device& device) {
-  return device.is_cpu() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-}
-
 torch::Tensor networkInput(const cv::Mat& padded, const torch::Device& device, torch::ScalarType activations) {
   return toTensor(padded).to(device, activations).contiguous(activationLayout(device));
 }

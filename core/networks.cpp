@@ -28,7 +28,8 @@ torch::Tensor maxPool(const torch::Tensor& x) { return torch::max_pool2d(x, 2); 
 
 thread_local bool plainLayerSequence = false;  // see PlainLayerSequenceGuard
 
-// Training, and inference under PlainLayerSequenceGuard, run the layers exactly as docs/method.md lists them.
+// Training, and inference under PlainLayerSequenceGuard, run the layers exactly as docs/method.md lists them (the
+// transposed convolutions as transposed convolutions only under the guard: see upConvolve).
 bool usePlainSequence(const nn::Module& module) { return module.is_training() || plainLayerSequence; }
 
 // Inference may run in a lower precision than the weights are kept in (bfloat16 activations, inference.h): each
@@ -46,8 +47,9 @@ torch::Tensor convolveForInference(const nn::Conv2dImpl& c, const torch::Tensor&
 // A 2x2 transposed convolution of stride 2 writes each output pixel from exactly one input pixel and one kernel
 // tap, so it is a 1x1 convolution to 4x the channels whose outputs are then laid out as 2x2 blocks (pixel
 // shuffle): the same arithmetic, on oneDNN's fast 1x1 path (LibTorch 1.13 runs the transposed convolution through
-// im2col on the CPU, and not at all in bfloat16).
-torch::Tensor upConvolveForInference(const nn::ConvTranspose2dImpl& t, const torch::Tensor& x) {
+// im2col on the CPU, and not at all in bfloat16). Training runs it this way too: its backward pass through the
+// transposed convolution is slower still, and the gradients reach the module's own weights through the reshape.
+torch::Tensor upConvolve(const nn::ConvTranspose2dImpl& t, const torch::Tensor& x) {
   const int64_t in = t.weight.size(0), out = t.weight.size(1);
   const auto asPointwise = t.weight.permute({1, 2, 3, 0}).reshape({out * 4, in, 1, 1});
   const auto bias = t.bias.repeat_interleave(4);
@@ -129,10 +131,10 @@ struct UpResidualBlockImpl : nn::Module {
       : up(register_module("up", upConv(in, out))), block(register_module("block", ConvBlock(2 * out, out, 3))) {}
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip) {
     if (usePlainSequence(*this)) {
-      auto u = up(x);
+      auto u = plainLayerSequence ? up(x) : upConvolve(*up, x);
       return block(torch::cat({u, skip}, 1)) + u;
     }
-    auto u = upConvolveForInference(*up, x);
+    auto u = upConvolve(*up, x);
     // The concatenation is a fresh tensor, so the block may normalise it in place.
     return block->forwardForInference(torch::cat({u, skip}, 1), /*inputIsScratch=*/true).add_(u);
   }
@@ -261,7 +263,7 @@ public:
     auto x = bottom;
     const bool plain = usePlainSequence(*this);
     for (size_t i = 0; i < ups.size(); ++i) {
-      auto u = plain ? ups[i](x) : upConvolveForInference(*ups[i], x);
+      auto u = plainLayerSequence ? ups[i](x) : upConvolve(*ups[i], x);
       x = decoders[i](torch::cat({u, skips[skips.size() - 1 - i]}, 1));
     }
     return plain ? head(x) : convolveForInference(*head, x);
@@ -298,6 +300,16 @@ void initialiseWeights(nn::Module& network) {
 }
 
 }  // namespace
+
+torch::MemoryFormat activationLayout(const torch::Device& device) {
+  return device.is_cpu() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+}
+
+void layOutWeightsFor(SegmentationNetworkImpl& network, const torch::Device& device) {
+  torch::NoGradGuard noGrad;
+  for (auto& weights : network.parameters())
+    if (weights.dim() == 4) weights.set_data(weights.contiguous(activationLayout(device)));
+}
 
 SegmentationNetwork makeNetwork(Architecture architecture) {
   SegmentationNetwork network;

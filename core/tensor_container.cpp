@@ -120,8 +120,11 @@ void TensorContainer::copyInto(const std::string& name, torch::Tensor& destinati
     if (size != expectedSize || offset > payloadSize_ || size > payloadSize_ - offset)
       throw ContainerError("tensor '" + name + "' has an inconsistent size or offset");
     torch::NoGradGuard noGrad;
-    auto cpu =
-        destination.is_cpu() && destination.is_contiguous() ? destination : torch::empty_like(destination, torch::kCPU);
+    // The payload is in the standard (row-major) layout; a destination in another one (channels-last weights
+    // being trained) is filled through a row-major copy.
+    auto cpu = destination.is_cpu() && destination.is_contiguous()
+                   ? destination
+                   : torch::empty(destination.sizes(), destination.options().device(torch::kCPU));
     std::memcpy(cpu.data_ptr(), bytes_.data() + payloadOffset_ + offset, size);
     if (cpu.is_floating_point() && !torch::isfinite(cpu).all().item<bool>())
       throw ContainerError("tensor '" + name + "' holds NaN or infinite values");

@@ -28,7 +28,8 @@ void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm, b
 double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,
                  const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss) {
   optimizer.zero_grad();
-  const auto value = weightedBceLoss(network.forward(images), masks, weights, loss);
+  const auto input = images.contiguous(activationLayout(images.device()));
+  const auto value = weightedBceLoss(network.forward(input), masks, weights, loss);
   value.backward();
   optimizer.step();
   return value.item<double>();

@@ -113,6 +113,31 @@ private slots:
     QCOMPARE((before - after).abs().max().item<float>(), 0.0f);
   }
 
+  // Training keeps the convolution weights channels-last (layOutWeightsFor). A model file written from them holds
+  // the standard layout, and a checkpoint read back into them restores every value where it belongs.
+  void channelsLastWeightsRoundTrip() {
+    torch::manual_seed(4);
+    auto trained = makeNetwork(Architecture::CResUnet);
+    layOutWeightsFor(*trained, torch::kCPU);
+    const std::string file = serialiseModel(*trained, ModelInfo{});
+    const Model loaded = parseModel(file, "trained.fcmodel");
+
+    auto resumed = makeNetwork(Architecture::CResUnet);
+    layOutWeightsFor(*resumed, torch::kCPU);
+    loadNetworkState(*resumed, TensorContainer(file, "FLUOCOUNT MODEL\n", "model"), "");
+
+    const auto original = trained->named_parameters();
+    const auto fromFile = loaded.network->named_parameters();
+    const auto intoChannelsLast = resumed->named_parameters();
+    int channelsLast = 0;
+    for (const auto& p : original) {
+      channelsLast += p.value().dim() == 4 && !p.value().is_contiguous();
+      QVERIFY2(torch::equal(fromFile[p.key()], p.value()), p.key().c_str());
+      QVERIFY2(torch::equal(intoChannelsLast[p.key()], p.value()), p.key().c_str());
+    }
+    QVERIFY(channelsLast > 0);  // the layout did change, so the test means something
+  }
+
   void truncatedFileIsRejected() {
     expectRejected(goodFile.substr(0, goodFile.size() / 2), "truncated");
     expectRejected(goodFile.substr(0, 10), "not a FluoCount model");
