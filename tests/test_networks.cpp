@@ -116,7 +116,10 @@ private slots:
       for (const auto& p : network->parameters()) gradients.push_back(p.grad().clone());
       return std::pair{loss.item<double>(), gradients};
     };
-    const auto [plainLoss, plainGradients] = lossAndGradients(true, torch::MemoryFormat::Contiguous);
+    // Not a structured binding: the lambda below captures the gradients, which C++17 does not allow of bindings.
+    const auto plain = lossAndGradients(true, torch::MemoryFormat::Contiguous);
+    const double plainLoss = plain.first;
+    const std::vector<torch::Tensor>& plainGradients = plain.second;
     // Relative to each gradient, or to a thousandth of the largest where a gradient is zero in exact arithmetic
     // (a bias followed by BatchNorm) and only rounding is left of it.
     double largest = 0;
