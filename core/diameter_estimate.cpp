@@ -36,13 +36,42 @@ double rounded(double diameterPx, const DiameterSearchSettings& settings) {
              : clamped;
 }
 
+// Which labels lie within one pixel of another label (indexed by label): two objects touch when one pixel's 3x3
+// neighbourhood holds both, as across a watershed line or where two components meet diagonally.
+std::vector<bool> touchingLabels(const cv::Mat& labels) {
+  double largest = 0;
+  cv::minMaxLoc(labels, nullptr, &largest);
+  std::vector<bool> touching(static_cast<std::size_t>(std::max(0.0, largest)) + 1, false);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* rows[3] = {labels.ptr<int>(std::max(0, y - 1)), labels.ptr<int>(y),
+                          labels.ptr<int>(std::min(labels.rows - 1, y + 1))};
+    for (int x = 0; x < labels.cols; ++x) {
+      int first = 0;
+      for (const int* row : rows)
+        for (int nx = std::max(0, x - 1); nx <= std::min(labels.cols - 1, x + 1); ++nx) {
+          const int label = row[nx];
+          if (label <= 0 || label == first) continue;
+          if (first == 0)
+            first = label;
+          else
+            touching[first] = touching[label] = true;
+        }
+    }
+  }
+  return touching;
+}
+
 }  // namespace
 
-double typicalObjectDiameter(const Detection& detection) {
-  std::vector<std::pair<double, double>> diameters;
-  for (const DetectedObject& object : detection.objects)
-    diameters.emplace_back(equivalentDiameter(object.areaPx), objectWeight(object));
-  return weightedMedian(std::move(diameters));
+double typicalObjectDiameter(const Detection& detection, int minimumIsolated) {
+  std::vector<std::pair<double, double>> all, isolated;
+  const std::vector<bool> touching = detection.labels.empty() ? std::vector<bool>() : touchingLabels(detection.labels);
+  for (const DetectedObject& object : detection.objects) {
+    all.emplace_back(equivalentDiameter(object.areaPx), objectWeight(object));
+    const bool known = object.label > 0 && static_cast<std::size_t>(object.label) < touching.size();
+    if (known && !touching[object.label]) isolated.push_back(all.back());
+  }
+  return weightedMedian(static_cast<int>(isolated.size()) >= minimumIsolated ? std::move(isolated) : std::move(all));
 }
 
 DiameterProbe measureProbe(const Detection& detection, double diameterPx, const DiameterSearchSettings& settings) {
@@ -50,7 +79,8 @@ DiameterProbe measureProbe(const Detection& detection, double diameterPx, const 
   probe.diameterPx = diameterPx;
   probe.objects = detection.count();
   for (const DetectedObject& object : detection.objects) probe.weight += objectWeight(object);
-  if (probe.objects >= settings.minimumObjects) probe.estimatePx = typicalObjectDiameter(detection);
+  if (probe.objects >= settings.minimumObjects)
+    probe.estimatePx = typicalObjectDiameter(detection, settings.minimumObjects);
   return probe;
 }
 

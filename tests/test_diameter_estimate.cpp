@@ -55,7 +55,9 @@ private slots:
     const double clean = typicalObjectDiameter(cells);
     const double measured = measuredDiameter("fnc-red", "MAR32C2R3_PVHr_200x_r");
     QVERIFY2(std::abs(clean / measured - 1) < 0.15, qPrintable(QString("%1 vs %2").arg(clean).arg(measured)));
-    // Twice as many faint 8 px specks as cells: they would be the plain median.
+    // Twice as many faint 8 px specks as cells: they would be the plain median. Without labels nothing says
+    // which objects stand alone, so every object is measured: the weighting alone must keep them out.
+    cells.labels.release();
     const int cellCount = cells.count();
     for (int i = 0; i < 2 * cellCount; ++i) {
       DetectedObject speck;
@@ -71,6 +73,38 @@ private slots:
     QVERIFY(plainMedian < 10);
     QVERIFY2(std::abs(weighted / clean - 1) < 0.1, qPrintable(QString("%1 vs %2").arg(weighted).arg(clean)));
     QCOMPARE(typicalObjectDiameter(Detection{}), 0.0);
+  }
+
+  // The watershed cuts a cell the network segments as one blob into pieces when it assumes cells smaller than they
+  // are, and the pieces would pull the estimate down. So the size is measured on the objects that touch no other
+  // (nothing but background within one pixel), where there are at least three: whole cells. Here the real cells of
+  // a slide, two of every three cut in half by a one-pixel watershed line, as the split leaves them.
+  void objectsCutApartDoNotSetTheSize() {
+    const Detection cells = annotatedCells("fnc-red", "MAR32C2R3_PVHr_200x_r");
+    cv::Mat labels = cells.labels.clone();
+    int next = cells.count() + 1;
+    for (const DetectedObject& cell : cells.objects) {
+      if (cell.label % 3 == 0) continue;
+      const int cut = cell.boundingBox.x + cell.boundingBox.width / 2;
+      for (int y = cell.boundingBox.y; y < cell.boundingBox.br().y; ++y)
+        for (int x = cut; x < cell.boundingBox.br().x; ++x) {
+          int& label = labels.at<int>(y, x);
+          if (label == cell.label) label = x == cut ? 0 : next;
+        }
+      ++next;
+    }
+    Detection split = measureLabels(labels);
+    for (DetectedObject& object : split.objects) object.meanProbability = 0.95;
+    QVERIFY(split.count() > cells.count() * 3 / 2);
+    const double whole = typicalObjectDiameter(cells), measured = typicalObjectDiameter(split);
+    Detection unlabelled = split;
+    unlabelled.labels.release();  // without labels nothing says which objects touch: every object counts
+    const double everyObject = typicalObjectDiameter(unlabelled);
+    qInfo("whole cells %.1f px; cut: measured %.1f px, every object %.1f px", whole, measured, everyObject);
+    QVERIFY2(std::abs(measured / whole - 1) < 0.1, qPrintable(QString("%1 vs %2").arg(measured).arg(whole)));
+    QVERIFY(everyObject < 0.85 * whole);
+    // Fewer than three whole cells say too little: then every object counts.
+    QCOMPARE(typicalObjectDiameter(split, split.count() + 1), everyObject);
   }
 
   // Largest probe first; a probe that sees cells much smaller than it assumed hands on to the next; one
