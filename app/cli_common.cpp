@@ -41,10 +41,10 @@ void addCounterOptions(QCommandLineParser& parser) {
        "file"},
       {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
       {"diameter",
-       "Typical cell diameter in pixels (default: the model's default, 50 for the bundled model and "
-       "classical); in micrometres with a unit, e.g. 12um (each image's pixel size converts it); or "
-       "'auto': estimate it for each image from what the counter detects at a few probe diameters (about "
-       "2-4x the time of a count).",
+       "Typical cell diameter: 'auto' (the default with a network) estimates it for each image from what "
+       "the counter detects at a few probe diameters (about 2-4x the time of a count at a fixed diameter); "
+       "a number in pixels; or micrometres with a unit, e.g. 12um (each image's pixel size converts it). "
+       "The classical method's default is 50 px.",
        "px|Num|auto"},
       {"pixel-size",
        "Micrometres per pixel for every image, over what the files declare (TIFF resolution, ImageJ, "
@@ -104,12 +104,17 @@ NetworkPrecision precisionFromOptions(const QCommandLineParser& parser) {
   }
 }
 
+bool diameterIsAutomatic(const QCommandLineParser& parser) {
+  if (parser.isSet("diameter")) return parser.value("diameter").trimmed() == "auto";
+  return !parser.isSet("classical");
+}
+
 CellCounter makeCounter(const QCommandLineParser& parser) {
   CountSettings settings;
   settings.inference = inferenceFromOptions(parser);
   settings.inference.precision = precisionFromOptions(parser);
   const QString diameter = parser.value("diameter").trimmed();
-  if (diameter == "auto")
+  if (diameterIsAutomatic(parser))
     settings.automaticDiameter = true;
   else if (diameter.endsWith("um") || diameter.endsWith(QString::fromUtf8("\u00B5m"))) {
     bool ok = false;

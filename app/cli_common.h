@@ -31,6 +31,10 @@ int runMergeCommand(const QStringList& arguments);
 // --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
 void addCounterOptions(QCommandLineParser& parser);
 CellCounter makeCounter(const QCommandLineParser& parser);
+// Whether the counter estimates each image's cell diameter: '--diameter auto', or no --diameter with a network (the
+// default since the estimate proved at least as good as the model's fixed 50 px on every test dataset: models/README.md).
+// The classical method keeps its fixed 50 px unless asked: its estimates were not validated.
+bool diameterIsAutomatic(const QCommandLineParser& parser);
 // --threads and --device as inference (and training) settings.
 InferenceSettings inferenceFromOptions(const QCommandLineParser& parser);
 // --precision float32|bfloat16 (commands that count: addCounterOptions; and bench).

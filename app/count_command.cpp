@@ -131,17 +131,18 @@ private:
   }
 };
 
-// The CLI's side of the app's default-diameter note: without --diameter, a folder whose images mostly came out
-// empty was probably counted at the wrong cell size, and says how to find the right one.
+// The CLI's side of the app's default-diameter note: counted at the default fixed diameter (the classical method
+// without --diameter), a folder whose images mostly came out empty was probably counted at the wrong cell size, and
+// says how to find the right one.
 void warnIfCountedAtAnUnsuitableDefaultDiameter(const QCommandLineParser& parser, const CellCounter& counter,
                                                 const std::vector<CountRow>& rows) {
-  if (parser.isSet("diameter")) return;
+  if (parser.isSet("diameter") || counter.estimatesDiameter()) return;
   std::vector<int> counts;
   for (const CountRow& row : rows)
     if (row.status == "ok") counts.push_back(row.count);
   if (!mostImagesWithoutCells(counts)) return;
   std::fprintf(stderr,
-               "note: no cells found in %td of %zu image(s) at the model's default cell diameter (%.0f px). Cells "
+               "note: no cells found in %td of %zu image(s) at the default cell diameter (%.0f px). Cells "
                "of another size are missed: give --diameter, or '--diameter auto' to estimate it per image.\n",
                std::count(counts.begin(), counts.end(), 0), counts.size(), counter.cellDiameterPx());
 }

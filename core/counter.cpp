@@ -20,6 +20,7 @@ struct CellCounter::State {
   PostprocessSettings postprocess;  // at its reference diameter
   double diameter = 50;
   std::string modelName;
+  double modelThreshold = 0.5;  // the network's own, whatever threshold the count is at
 };
 
 CellCounter::CellCounter() : state_(std::make_unique<State>()) {}
@@ -44,6 +45,7 @@ CellCounter CellCounter::withModel(Model model, const CountSettings& settings) {
   s.postprocess = withOverrides(model.info.postprocess, settings);
   s.diameter = settings.cellDiameterPx > 0 ? settings.cellDiameterPx : model.info.defaultCellDiameterPx;
   s.modelName = architectureName(model.info.architecture);
+  s.modelThreshold = model.info.threshold;
   if (!settings.threshold) s.settings.threshold = model.info.threshold;
   s.predictor.emplace(std::move(model), settings.inference);
   return counter;
@@ -95,17 +97,22 @@ cv::Mat networkHeatmap(const HeatmapPredictor& predictor, const cv::Mat& rgb, do
   return sum / 4.0;
 }
 
-// The score map of the network (or the classical method) and the threshold it is cut at, at one assumed diameter.
+// The score map of the network (or the classical method) at one assumed diameter, the threshold the count cuts it
+// at, and the method's own threshold (the model's; the classical method's automatic one), at which the diameter is
+// estimated: the estimate does not follow the user's threshold, as the app's does not follow its slider.
 struct Foreground {
   cv::Mat heatmap;
   double threshold = 0;
+  double ownThreshold = 0;
 };
 
 Foreground foregroundOf(const std::optional<HeatmapPredictor>& predictor, const CountSettings& settings,
-                        const cv::Mat& rgb, double diameter) {
-  if (predictor) return {networkHeatmap(*predictor, rgb, diameter, settings.testTimeAugmentation), *settings.threshold};
+                        double modelThreshold, const cv::Mat& rgb, double diameter) {
+  if (predictor)
+    return {networkHeatmap(*predictor, rgb, diameter, settings.testTimeAugmentation), *settings.threshold,
+            modelThreshold};
   ClassicalForeground classical = classicalForeground(rgb, diameter, settings.classical);
-  return {classical.score, settings.threshold.value_or(classical.threshold)};
+  return {classical.score, settings.threshold.value_or(classical.threshold), classical.threshold};
 }
 }  // namespace
 
@@ -185,13 +192,14 @@ void CellCounter::computeHeatmap(ImageCount& result) const {
   auto foregroundAt = [&](double diameter) -> const Foreground& {
     auto found = byDiameter.find(diameter);
     if (found != byDiameter.end()) return found->second;
-    return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, result.rgb, diameter)).first->second;
+    return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, s.modelThreshold, result.rgb, diameter))
+        .first->second;
   };
   if (s.settings.automaticDiameter) {
     result.diameterEstimate = estimateCellDiameter(
         [&](double diameter) {
           const Foreground& f = foregroundAt(diameter);
-          return detectObjects(f.heatmap, f.threshold, postprocess(diameter));
+          return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
         },
         s.settings.diameterSearch);
     if (result.diameterEstimate->found()) result.cellDiameterPx = result.diameterEstimate->diameterPx;
@@ -214,8 +222,8 @@ DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
   const State& s = *state_;
   return estimateCellDiameter(
       [&](double diameter) {
-        const Foreground f = foregroundOf(s.predictor, s.settings, rgb, diameter);
-        return detectObjects(f.heatmap, f.threshold, postprocess(diameter));
+        const Foreground f = foregroundOf(s.predictor, s.settings, s.modelThreshold, rgb, diameter);
+        return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
       },
       s.settings.diameterSearch);
 }

@@ -2,6 +2,7 @@
 // of training, and it counts the bundled sample slides as its model card records (models/sample-counts.csv), so a
 // silent change in inference or post-processing shows up here. Needs no ../shared (model and samples are bundled),
 // except the threshold sweep's check on nuclei slides, which fails with a clear message without it.
+#include "core/cell_size.h"
 #include "core/counter.h"
 #include "core/detections_at_thresholds.h"
 #include "core/metrics.h"
@@ -31,9 +32,11 @@ struct RecordedCount {
   std::string file;
   int count = 0;
   double f1 = 0;
+  double diameterPx = 0;  // what the automatic diameter estimated
 };
 
-// models/sample-counts.csv: file,count,f1 for each bundled sample, counted with the model's defaults.
+// models/sample-counts.csv: file,count,f1,diameter_px for each bundled sample, counted as the main job counts (the
+// model's threshold, each slide's cell diameter estimated).
 std::vector<RecordedCount> recordedCounts() {
   QFile csv(QString::fromStdString(kModels + "/sample-counts.csv"));
   if (!csv.open(QIODevice::ReadOnly | QIODevice::Text)) return {};
@@ -41,8 +44,8 @@ std::vector<RecordedCount> recordedCounts() {
   csv.readLine();  // header
   while (!csv.atEnd()) {
     const QList<QByteArray> fields = csv.readLine().trimmed().split(',');
-    if (fields.size() != 3) continue;
-    rows.push_back({fields[0].toStdString(), fields[1].toInt(), fields[2].toDouble()});
+    if (fields.size() != 4) continue;
+    rows.push_back({fields[0].toStdString(), fields[1].toInt(), fields[2].toDouble(), fields[3].toDouble()});
   }
   return rows;
 }
@@ -85,10 +88,14 @@ class TestDefaultModel : public QObject {
   Q_OBJECT
 
   std::optional<CellCounter> bundledModel;
-  std::map<std::string, ImageCount> sampleCounts;  // each bundled sample counted once, with the model's defaults
+  std::map<std::string, ImageCount> sampleCounts;  // each bundled sample counted once, as the main job counts
 
   const ImageCount& countedSample(const std::string& file) {
-    if (!bundledModel) bundledModel = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), {});
+    if (!bundledModel) {
+      CountSettings settings;
+      settings.automaticDiameter = true;  // fluocount-cli's default with a network
+      bundledModel = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings);
+    }
     auto found = sampleCounts.find(file);
     if (found == sampleCounts.end())
       found = sampleCounts.emplace(file, bundledModel->count(kSamples + "/images/" + file)).first;
@@ -130,10 +137,14 @@ private slots:
     std::vector<ImageEvaluation> byModel, byClassical;
     for (const RecordedCount& r : recordedCounts()) {
       const std::string image = kSamples + "/images/" + r.file, mask = kSamples + "/masks/" + r.file;
-      const Detection truth = measureLabels(trueCells(mask, labelsFileFor(mask)).labels);
+      const cv::Mat labels = trueCells(mask, labelsFileFor(mask)).labels;
+      const Detection truth = measureLabels(labels);
       const ImageCount &m = countedSample(r.file), c = classical.count(image);
-      byModel.push_back(evaluateImage(r.file, m.detection, truth, {m.cellDiameterPx}));
-      byClassical.push_back(evaluateImage(r.file, c.detection, truth, {c.cellDiameterPx}));
+      // Both scored at the annotated cells' own diameter: the model's estimate and the classical method's fixed
+      // 50 px would otherwise give the two different match distances.
+      const MatchingSettings matching{summariseDiameters(objectDiameters(labels)).medianDiameterPx};
+      byModel.push_back(evaluateImage(r.file, m.detection, truth, matching));
+      byClassical.push_back(evaluateImage(r.file, c.detection, truth, matching));
     }
     QCOMPARE(byModel.size(), std::size_t(4));
     const EvaluationSummary ours = summarise(byModel), theirs = summarise(byClassical);
@@ -155,6 +166,12 @@ private slots:
       const int counted = int(result.detection.objects.size());
       QVERIFY2(std::abs(counted - r.count) <= tolerance,
                qPrintable(QString("%1: counted %2, model card says %3").arg(r.file.c_str()).arg(counted).arg(r.count)));
+      // The estimate is rounded to whole pixels; the last bits can move it by one.
+      QVERIFY2(std::abs(result.cellDiameterPx - r.diameterPx) <= 1,
+               qPrintable(QString("%1: diameter estimated %2 px, model card says %3")
+                              .arg(r.file.c_str())
+                              .arg(result.cellDiameterPx)
+                              .arg(r.diameterPx)));
       const std::string mask = kSamples + "/masks/" + r.file;
       const ImageEvaluation e = evaluateImage(r.file, result.detection,
                                               measureLabels(trueCells(mask, labelsFileFor(mask), result.size).labels),
@@ -196,9 +213,10 @@ private slots:
       qInfo("this CPU has no native bfloat16: checked that it is refused; the bfloat16 counts are not checked here");
       return;
     }
-    const CellCounter bfloat16 = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings);
     for (const RecordedCount& r : recordedCounts()) {
       const ImageCount& exact = countedSample(r.file);
+      settings.cellDiameterPx = exact.cellDiameterPx;  // the same diameter: the heatmaps differ by arithmetic alone
+      const CellCounter bfloat16 = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings);
       const ImageCount reduced = bfloat16.count(kSamples + "/images/" + r.file);
       const double meanDifference =
           cv::norm(exact.heatmap, reduced.heatmap, cv::NORM_L1) / double(exact.heatmap.total());

@@ -1,8 +1,12 @@
-// The app's cell-diameter tools, offscreen, on a copy of a real FNC slide whose cells (~29 px) the default 50 px
-// misses: Count > Measure Cell Diameter estimates it and, once the user says yes, counts again at it; the
-// calibration tool turns lines dragged across cells on the canvas into the folder's diameter.
+// The app's cell-diameter tools, offscreen, on a copy of a real FNC slide whose cells (~29 px) a fixed 50 px
+// misses: a new folder measures each slide's diameter; at the fixed default, Count > Measure Cell Diameter
+// estimates it and, once the user says yes, counts again at it; the calibration tool turns lines dragged across
+// cells on the canvas into the folder's diameter.
 #include "test_support.h"
 #include "ui/main_window.h"
+#include "ui/model/slide_list_model.h"
+
+#include <QTableView>
 
 #include <QLabel>
 #include <QMessageBox>
@@ -49,14 +53,34 @@ private slots:
     window.show();
     QVERIFY(window.openFolder(folder_));
     QSignalSpy counted(&window, &MainWindow::countingFinished);
+    auto* note = window.findChild<QWidget*>("default-diameter-note");
+    QVERIFY(note);
+
+    // A new folder counts each slide at the diameter measured on it: the cells are found, the slide list shows
+    // the diameter, and there is nothing to note.
+    QVERIFY(window.project()->settings().automaticDiameter);
+    window.countAll();
+    QVERIFY(counted.wait(600000));
+    const double perSlide = window.project()->slide(0).analysis->cellDiameterPx;
+    const int automatic = window.project()->slide(0).count;
+    qInfo("measured on the slide: %.0f px, %d cells (annotations: 28.8 px, 5 cells)", perSlide, automatic);
+    QVERIFY2(perSlide > 28.8 * 0.75 && perSlide < 28.8 * 1.25, qPrintable(QString::number(perSlide)));
+    QVERIFY(automatic > 0);
+    const QAbstractItemModel* list = window.slideList()->model();
+    QCOMPARE(list->data(list->index(0, SlideListModel::DiameterColumn)).toString(), QString("%1 px").arg(perSlide));
+    QVERIFY(!note->isVisible());
+
+    // Settings back to the model's fixed default, as a folder saved by an older FluoCount has it.
+    ProjectSettings fixed = window.project()->settings();
+    fixed.automaticDiameter = false;
+    fixed.cellDiameterPx = 0;
+    window.applySettings(fixed);
     window.countAll();
     QVERIFY(counted.wait(600000));
     const int atDefault = window.project()->slide(0).count;
 
     // Counted at the default diameter, which the user never set: the note under the slide says so, and why the
     // count is empty; its Measure button runs Count > Measure Cell Diameter.
-    auto* note = window.findChild<QWidget*>("default-diameter-note");
-    QVERIFY(note);
     QVERIFY(note->isVisible());
     const QString noteText = note->findChild<QLabel*>()->text();
     QVERIFY2(atDefault > 0 || noteText.contains("No cells found on 1 of 1 slides"), qPrintable(noteText));
@@ -77,6 +101,7 @@ private slots:
     QVERIFY2(box->text().contains(QString("%1 px").arg(diameter)), qPrintable(box->text()));
     box->button(QMessageBox::Yes)->click();
     QCOMPARE(window.project()->settings().cellDiameterPx, diameter);
+    QVERIFY(!window.project()->settings().automaticDiameter);
     QVERIFY(window.isCounting());
     QVERIFY(counted.wait(600000));
     const int atMeasured = window.project()->slide(0).count;

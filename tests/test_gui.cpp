@@ -179,11 +179,12 @@ private slots:
 
   // The app and `fluocount-cli evaluate` take the same cells as true (core/true_cells.h) and match alike: on a
   // folder with instance labels (DSB2018 fields whose masks merge touching nuclei) and on one without (FNC red),
-  // each slide's TP, FP and FN in the app's threshold sweep and in its on-screen matching equal the CLI's.
+  // each slide's TP, FP and FN in the app's threshold sweep and in its on-screen matching equal the CLI's, at a
+  // given diameter and with each slide's measured (matched within it, by both).
   void theAppsMatchingEqualsCliEvaluate_data() {
     QTest::addColumn<QStringList>("slides");
-    QTest::addColumn<double>("diameter");
-    QTest::addColumn<int>("trueCells");  // the labels' count where there are labels (components: fewer)
+    QTest::addColumn<double>("diameter");  // 0: measured on each slide (the app's and the CLI's default)
+    QTest::addColumn<int>("trueCells");    // the labels' count where there are labels (components: fewer)
     const QString dsb = "dsb2018-fluo/images/";
     QTest::newRow("labels") << QStringList{dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
                                            dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png",
@@ -203,6 +204,7 @@ private slots:
     QVERIFY(window.openFolder(folder));
     Project* project = window.project();
     ProjectSettings settings = project->settings();
+    settings.automaticDiameter = diameter <= 0;  // the default of both: each slide's diameter measured
     settings.cellDiameterPx = diameter;
     project->setSettings(settings);
     QSignalSpy finished(&window, &MainWindow::countingFinished);

@@ -294,6 +294,7 @@ private slots:
     QVERIFY(counts[1].contains("--positive 1:100"));
 
     // A diameter given in µm counts each slide at its own pixel size: 21.45 µm at the stack's 0.65 µm is 33 px.
+    settings.automaticDiameter = false;
     settings.cellDiameterUm = 21.45;
     QSignalSpy recounted(&window, &MainWindow::countingFinished);
     window.applySettings(settings);
@@ -307,6 +308,7 @@ private slots:
   // three, and reads the diameter in micrometres too.
   void settingsTakeThePixelSizeAndChannels() {
     ProjectSettings settings;
+    settings.automaticDiameter = false;
     settings.cellDiameterPx = 33;
     settings.pixelSizeUm = 0.65;
     settings.channels = {2};
@@ -339,10 +341,20 @@ private slots:
       QVERIFY(!dialog.settings().bfloat16);
     }
     // The diameter in µm: kept as such, converted per slide by its pixel size when counting.
-    for (QComboBox* unit : dialog.findChildren<QComboBox*>())
-      if (unit->count() == 2 && unit->itemText(1) == QString("µm")) unit->setCurrentIndex(1);
+    QComboBox* diameterMode = nullptr;
+    for (QComboBox* combo : dialog.findChildren<QComboBox*>())
+      if (combo->findText("µm") >= 0) diameterMode = combo;
+    QVERIFY(diameterMode);
+    diameterMode->setCurrentIndex(diameterMode->findText("µm"));
     QCOMPARE(dialog.settings().cellDiameterUm, std::optional<double>(33));
     QCOMPARE(dialog.settings().cellDiameterPx, 0.0);
+    QVERIFY(!dialog.settings().automaticDiameter);
+    // Measured on each slide: neither a fixed diameter nor one in µm.
+    diameterMode->setCurrentIndex(diameterMode->findText("measured on each slide"));
+    QVERIFY(dialog.settings().automaticDiameter);
+    QVERIFY(!dialog.settings().cellDiameterUm);
+    QCOMPARE(dialog.settings().cellDiameterPx, 0.0);
+    diameterMode->setCurrentIndex(diameterMode->findText("µm"));
     if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
       dialog.show();
       QTest::qWait(100);

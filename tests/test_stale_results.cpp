@@ -10,8 +10,13 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+
+#include <cmath>
+#include <functional>
 
 using namespace fluocount;
 using namespace fluocount::ui;
@@ -97,6 +102,7 @@ private slots:
     countUntilTheSecondSlideIsInProgress(window);
 
     ProjectSettings settings = window.project()->settings();
+    settings.automaticDiameter = false;
     settings.cellDiameterPx = 40;
     window.project()->setSettings(settings);  // no cancel: the rest of the old run comes back stale
     waitForCountingToEnd(window);
@@ -220,6 +226,68 @@ private slots:
       QCOMPARE(here.slide(0).status, SlideStatus::Counted);
       QCOMPARE(here.slide(0).count, result.count);
     }
+  }
+
+  // Issue 16: a new folder measures each slide's cell diameter, and a reopened slide comes back at the diameter it
+  // was counted at (an estimating counter has no one diameter to assume); a result whose diameter was not recorded
+  // is counted again rather than given one. A state saved before the automatic diameter existed (no
+  // automatic_cell_diameter, no per-slide diameter) keeps its old meaning, the model's fixed 50 px, under which its
+  // counts were made, so they stay.
+  void eachSlideComesBackAtTheDiameterItWasCountedAt() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-auto", kRedSlides.mid(0, 1));
+    const std::string statePath = (red + "/.fluocount/project.json").toStdString();
+    auto editState = [&](const std::function<void(QJsonObject & settings, QJsonObject & slide)>& edit) {
+      QJsonObject root = QJsonDocument::fromJson(QByteArray::fromStdString(test::readBytes(statePath))).object();
+      QJsonObject settings = root["settings"].toObject(), slides = root["slides"].toObject();
+      QJsonObject slide = slides[slides.keys().first()].toObject();
+      edit(settings, slide);
+      slides[slides.keys().first()] = slide;
+      root["settings"] = settings;
+      root["slides"] = slides;
+      test::writeBytes(statePath, QJsonDocument(root).toJson().toStdString());
+    };
+    QString error;
+    Project project;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    QVERIFY(project.settings().automaticDiameter);
+    const SlideAnalysisResult measured = analyseSlide(*project.counter(), project.slide(0), {});
+    const double diameter = measured.analysis->cellDiameterPx;
+    QVERIFY2(std::abs(diameter - 33) < 33 * 0.25, qPrintable(QString::number(diameter)));  // annotated: 33 px
+    QVERIFY(project.acceptCounted({project.generation(), 0, measured.analysis, measured.count, {}, {}, false}));
+    QVERIFY2(project.save(&error), qPrintable(error));
+    {
+      Project reopened;
+      QVERIFY2(reopened.open(red, &error), qPrintable(error));
+      QVERIFY(reopened.settings().automaticDiameter);
+      QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+      QCOMPARE(reopened.slide(0).analysis->cellDiameterPx, diameter);
+      QCOMPARE(countAt(*reopened.slide(0).analysis, reopened.thresholdFor(0)), measured.count);
+    }
+    editState([](QJsonObject&, QJsonObject& slide) { slide.remove("cell_diameter_px"); });
+    {
+      Project unrecorded;
+      QVERIFY2(unrecorded.open(red, &error), qPrintable(error));
+      QCOMPARE(unrecorded.slide(0).status, SlideStatus::NotRun);
+    }
+
+    // The fixed default, saved as an older FluoCount saved it.
+    ProjectSettings fixed = project.settings();
+    fixed.automaticDiameter = false;
+    project.setSettings(fixed);
+    const SlideAnalysisResult atDefault = analyseSlide(*project.counter(), project.slide(0), {});
+    QCOMPARE(atDefault.analysis->cellDiameterPx, 50.0);
+    QVERIFY(project.acceptCounted({project.generation(), 0, atDefault.analysis, atDefault.count, {}, {}, false}));
+    QVERIFY2(project.save(&error), qPrintable(error));
+    editState([](QJsonObject& settings, QJsonObject& slide) {
+      settings.remove("automatic_cell_diameter");
+      slide.remove("cell_diameter_px");
+    });
+    Project old;
+    QVERIFY2(old.open(red, &error), qPrintable(error));
+    QVERIFY(!old.settings().automaticDiameter);
+    QCOMPARE(old.slide(0).status, SlideStatus::Counted);
+    QCOMPARE(old.slide(0).analysis->cellDiameterPx, 50.0);
+    QCOMPARE(old.slide(0).count, atDefault.count);
   }
 };
 

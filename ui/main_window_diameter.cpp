@@ -104,8 +104,9 @@ void MainWindow::showDefaultDiameterNote() {
   for (int i = 0; i < project_->slideCount(); ++i)
     if (project_->slide(i).status == SlideStatus::Counted) counts.push_back(project_->slide(i).count);
   const std::optional<QString> note =
-      counter ? defaultDiameterNote(settings.cellDiameterPx > 0 || settings.cellDiameterUm.has_value(),
-                                    counter->cellDiameterPx(), counts)
+      counter ? defaultDiameterNote(
+                    settings.automaticDiameter || settings.cellDiameterPx > 0 || settings.cellDiameterUm.has_value(),
+                    counter->cellDiameterPx(), counts)
               : std::nullopt;
   if (note) diameterNoteLabel_->setText(*note);
   diameterNoteBar_->setVisible(note.has_value());
@@ -183,7 +184,7 @@ void MainWindow::offerMeasuredDiameter(const FolderDiameter& result) {
   }
   auto* box = new QMessageBox(QMessageBox::Question, tr("Measure Cell Diameter"),
                               tr("The cells measure about <b>%1 px</b> across (%2 slide(s), %3 to %4 px).<br>"
-                                 "Use %1 px for this folder? The slides are counted again.")
+                                 "Use %1 px for every slide of this folder? The slides are counted again.")
                                   .arg(result.diameterPx)
                                   .arg(result.slides.size())
                                   .arg(smallest)
@@ -209,7 +210,9 @@ void MainWindow::applyCellDiameter(double diameterPx) {
   }
   diameterNoteBar_->hide();
   ProjectSettings settings = project_->settings();
+  settings.automaticDiameter = false;
   settings.cellDiameterPx = diameterPx;
+  settings.cellDiameterUm.reset();
   project_->setSettings(settings);
   saveProjectState();
   statusBar()->showMessage(tr("Cell diameter set to %1 px; counting again").arg(diameterPx), 8000);

@@ -22,7 +22,8 @@ namespace fluocount::ui {
 
 namespace {
 enum ModelKind { Bundled, Classical, UserFile };
-}
+enum DiameterMode { Automatic, Pixels, Micrometres };
+}  // namespace
 
 SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringList& userModels, QWidget* parent)
     : QDialog(parent), original_(settings), userModels_(userModels) {
@@ -44,13 +45,18 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
       tr("Typical cell diameter in these slides. Images are resampled so that cells have the size "
          "the network was trained at; post-processing scales with it."));
   diameter_->setValue(settings.cellDiameterUm.value_or(settings.cellDiameterPx));
-  diameterUnit_ = new QComboBox;
-  diameterUnit_->addItem(tr("px"));
-  diameterUnit_->addItem(tr("µm"));
-  diameterUnit_->setToolTip(
-      tr("In µm, each slide's diameter in pixels follows from its pixel size (the folder's, "
-         "else its file's); a slide with neither is not counted, and says why."));
-  diameterUnit_->setCurrentIndex(settings.cellDiameterUm ? 1 : 0);
+  diameterMode_ = new QComboBox;
+  diameterMode_->addItem(tr("measured on each slide"), Automatic);
+  diameterMode_->addItem(tr("px"), Pixels);
+  diameterMode_->addItem(tr("µm"), Micrometres);
+  diameterMode_->setToolTip(
+      tr("Measured: the counter estimates each slide's cell diameter from what it detects at a few trial "
+         "diameters (2 to 4 times the time of a count); the slide list shows each slide's. In µm, each "
+         "slide's diameter in pixels follows from its pixel size (the folder's, else its file's); a slide "
+         "with neither is not counted, and says why."));
+  diameterMode_->setCurrentIndex(settings.automaticDiameter ? Automatic
+                                 : settings.cellDiameterUm  ? Micrometres
+                                                            : Pixels);
   diameter_->setSuffix(QString());
 
   overrideArea_ = new QCheckBox(tr("Remove objects smaller than"));
@@ -94,8 +100,8 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   form->addRow(QString(), modelInfo_);
   diameterInMicrometres_ = new QLabel;
   auto* diameterRow = new QHBoxLayout;
+  diameterRow->addWidget(diameterMode_);
   diameterRow->addWidget(diameter_, 1);
-  diameterRow->addWidget(diameterUnit_);
   diameterRow->addWidget(diameterInMicrometres_);
   form->addRow(tr("Cell diameter"), diameterRow);
   form->addRow(tr("Pixel size"), pixelRow);
@@ -146,8 +152,10 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   connect(channels_, &QLineEdit::textChanged, channelsError_, &QLabel::clear);
   // With the folder's pixel size, the diameter also reads in micrometres (what a biologist measures cells in).
   auto showMicrometres = [this] {
-    const bool known = setPixelSize_->isChecked() && diameter_->value() > 0;
-    const bool inMicrometres = diameterUnit_->currentIndex() == 1;
+    const bool automatic = diameterMode_->currentIndex() == Automatic;
+    diameter_->setVisible(!automatic);
+    const bool known = !automatic && setPixelSize_->isChecked() && diameter_->value() > 0;
+    const bool inMicrometres = diameterMode_->currentIndex() == Micrometres;
     const double other =
         inMicrometres ? diameter_->value() / pixelSize_->value() : diameter_->value() * pixelSize_->value();
     diameterInMicrometres_->setText(
@@ -155,7 +163,7 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
     diameter_->setSpecialValueText(inMicrometres ? QString() : tr("model default"));
     diameter_->setMinimum(inMicrometres ? 0.1 : 0);
   };
-  connect(diameterUnit_, qOverload<int>(&QComboBox::currentIndexChanged), this, showMicrometres);
+  connect(diameterMode_, qOverload<int>(&QComboBox::currentIndexChanged), this, showMicrometres);
   connect(diameter_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, showMicrometres);
   connect(pixelSize_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, showMicrometres);
   connect(setPixelSize_, &QCheckBox::toggled, this, showMicrometres);
@@ -203,9 +211,10 @@ ProjectSettings SettingsDialog::settings() const {
   const int kind = model_->currentData().toInt();
   s.classical = kind == Classical;
   s.modelPath = kind == UserFile ? model_->currentText() : QString();
-  const bool inMicrometres = diameterUnit_->currentIndex() == 1;
-  s.cellDiameterPx = inMicrometres ? 0 : diameter_->value();
-  s.cellDiameterUm = inMicrometres ? std::optional(diameter_->value()) : std::nullopt;
+  const int mode = diameterMode_->currentIndex();
+  s.automaticDiameter = mode == Automatic;
+  s.cellDiameterPx = mode == Pixels ? diameter_->value() : 0;
+  s.cellDiameterUm = mode == Micrometres ? std::optional(diameter_->value()) : std::nullopt;
   s.minObjectAreaPx = overrideArea_->isChecked() ? std::optional(minArea_->value()) : std::nullopt;
   s.splitTouchingCells = split_->isChecked() ? std::nullopt : std::optional(false);
   s.pixelSizeUm = setPixelSize_->isChecked() ? std::optional(pixelSize_->value()) : std::nullopt;

@@ -30,7 +30,7 @@ private:
   QComboBox* model_;
   QLabel* modelInfo_;
   QDoubleSpinBox* diameter_;
-  QComboBox* diameterUnit_;  // px, or µm (converted per slide by its pixel size)
+  QComboBox* diameterMode_;  // measured per slide, px, or µm (converted per slide by its pixel size)
   QCheckBox* overrideArea_;
   QDoubleSpinBox* minArea_;
   QCheckBox* split_;

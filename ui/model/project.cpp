@@ -25,6 +25,16 @@ QString fileStamp(const QString& path) {
   return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
 }
 
+// The diameter a saved result was counted at, when it is the one the counter would use: the recorded one (which a
+// counter that estimates or converts from µm must have), or, in a file from before it was recorded, the fixed one.
+// Empty: the slide is counted again.
+std::optional<double> savedDiameter(const SavedSlide& saved, const CellCounter& counter) {
+  const bool perSlide = counter.estimatesDiameter() || counter.settings().cellDiameterUm.has_value();
+  if (saved.cellDiameterPx <= 0) return perSlide ? std::nullopt : std::optional(counter.cellDiameterPx());
+  if (!perSlide && saved.cellDiameterPx != counter.cellDiameterPx()) return std::nullopt;
+  return saved.cellDiameterPx;
+}
+
 }  // namespace
 
 QString statusText(SlideStatus status) {
@@ -131,8 +141,10 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
       analysis->heatmap = loadHeatmap(heatmapFile(folder, slide.name).toStdString());
       analysis->size = analysis->heatmap.size();
       if (saved.width > 0 && analysis->size != cv::Size(saved.width, saved.height)) continue;
-      analysis->cellDiameterPx = restored.counter->cellDiameterPx();
-      analysis->postprocess = restored.counter->postprocess();
+      const std::optional<double> diameter = savedDiameter(saved, *restored.counter);
+      if (!diameter) continue;
+      analysis->cellDiameterPx = *diameter;
+      analysis->postprocess = restored.counter->postprocess(*diameter);
       analysis->defaultThreshold = saved.defaultThreshold;
       analysis->seconds = saved.seconds;
       analysis->sweep = saved.sweep;
@@ -169,6 +181,7 @@ bool Project::save(QString* error) {
         saved.width = slide.analysis->size.width;
         saved.height = slide.analysis->size.height;
         saved.count = slide.count;
+        saved.cellDiameterPx = slide.analysis->cellDiameterPx;
         saved.defaultThreshold = slide.analysis->defaultThreshold;
         saved.seconds = slide.analysis->seconds;
         saved.sweep = slide.analysis->sweep;
@@ -191,10 +204,12 @@ int Project::countedSlides() const {
 void Project::setSettings(const ProjectSettings& settings) {
   if (settings == settings_) return;
   // Neither the threshold, the pixel size nor the positivity rules change a heatmap: the pixel size gives the tables
-  // their units, the rules their marker columns.
+  // their units, the rules their marker columns. (With the diameter in µm the pixel size sets the diameter in
+  // pixels, so there it does.)
   ProjectSettings withoutThreshold = settings, oldWithoutThreshold = settings_;
   withoutThreshold.threshold = oldWithoutThreshold.threshold = std::nullopt;
-  withoutThreshold.pixelSizeUm = oldWithoutThreshold.pixelSizeUm = std::nullopt;
+  if (!settings.cellDiameterUm && !settings_.cellDiameterUm)
+    withoutThreshold.pixelSizeUm = oldWithoutThreshold.pixelSizeUm = std::nullopt;
   withoutThreshold.positivity = oldWithoutThreshold.positivity = {};
   const bool heatmapsChange = withoutThreshold != oldWithoutThreshold;
   ProjectSettings unitsAndRules = settings;
@@ -241,6 +256,7 @@ std::shared_ptr<const CellCounter> Project::counter() {
 
 std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& settings) {
   CountSettings count;
+  count.automaticDiameter = settings.automaticDiameter;
   count.cellDiameterPx = settings.cellDiameterPx;
   count.cellDiameterUm = settings.cellDiameterUm;
   count.minObjectAreaPx = settings.minObjectAreaPx;

@@ -16,7 +16,10 @@ namespace {
 constexpr const char* kStateFormat = "fluocount-project";
 
 QJsonObject settingsToJson(const ProjectSettings& s) {
-  QJsonObject json{{"model", s.modelPath}, {"classical", s.classical}, {"cell_diameter_px", s.cellDiameterPx}};
+  QJsonObject json{{"model", s.modelPath},
+                   {"classical", s.classical},
+                   {"automatic_cell_diameter", s.automaticDiameter},
+                   {"cell_diameter_px", s.cellDiameterPx}};
   if (s.threshold) json["threshold"] = *s.threshold;
   if (s.minObjectAreaPx) json["min_object_area_px"] = *s.minObjectAreaPx;
   if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
@@ -40,6 +43,7 @@ ProjectSettings settingsFromJson(const QJsonObject& json) {
   ProjectSettings s;
   s.modelPath = json["model"].toString();
   s.classical = json["classical"].toBool();
+  s.automaticDiameter = json["automatic_cell_diameter"].toBool(false);
   s.cellDiameterPx = std::max(0.0, json["cell_diameter_px"].toDouble());
   if (json.contains("threshold")) s.threshold = std::clamp(json["threshold"].toDouble(), 0.0, 1.0);
   if (json.contains("min_object_area_px")) s.minObjectAreaPx = std::max(0.0, json["min_object_area_px"].toDouble());
@@ -117,6 +121,7 @@ QJsonObject slideToJson(const SavedSlide& slide) {
     entry["width"] = slide.width;
     entry["height"] = slide.height;
     entry["count"] = slide.count;
+    entry["cell_diameter_px"] = slide.cellDiameterPx;
     entry["default_threshold"] = slide.defaultThreshold;
     entry["seconds"] = slide.seconds;
     entry["has_truth"] = slide.sweep.hasTruth;
@@ -142,6 +147,8 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   slide.width = std::max(0, entry["width"].toInt());
   slide.height = std::max(0, entry["height"].toInt());
   slide.count = std::max(-1, entry["count"].toInt(-1));
+  const double diameter = entry["cell_diameter_px"].toDouble(0);
+  slide.cellDiameterPx = diameter >= 2 && diameter <= 2000 ? diameter : 0;  // else not recorded: counted again
   slide.defaultThreshold = std::isfinite(threshold) ? std::clamp(threshold, 0.0, 1.0) : 0.5;
   slide.seconds = entry["seconds"].toDouble();
   return slide;
@@ -150,10 +157,10 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
 }  // namespace
 
 bool ProjectSettings::operator==(const ProjectSettings& o) const {
-  return modelPath == o.modelPath && classical == o.classical && cellDiameterPx == o.cellDiameterPx &&
-         cellDiameterUm == o.cellDiameterUm && threshold == o.threshold && minObjectAreaPx == o.minObjectAreaPx &&
-         splitTouchingCells == o.splitTouchingCells && pixelSizeUm == o.pixelSizeUm && channels == o.channels &&
-         bfloat16 == o.bfloat16 &&
+  return modelPath == o.modelPath && classical == o.classical && automaticDiameter == o.automaticDiameter &&
+         cellDiameterPx == o.cellDiameterPx && cellDiameterUm == o.cellDiameterUm && threshold == o.threshold &&
+         minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
+         pixelSizeUm == o.pixelSizeUm && channels == o.channels && bfloat16 == o.bfloat16 &&
          std::equal(positivity.begin(), positivity.end(), o.positivity.begin(), o.positivity.end(),
                     [](const PositivityRule& a, const PositivityRule& b) {
                       return a.channel == b.channel && a.threshold == b.threshold;

@@ -17,8 +17,12 @@
 namespace fluocount::ui {
 
 struct ProjectSettings {
-  QString modelPath;          // empty: the bundled model
-  bool classical = false;     // count with the classical method instead of a network
+  QString modelPath;       // empty: the bundled model
+  bool classical = false;  // count with the classical method instead of a network
+  // Estimate each slide's cell diameter (core/diameter_estimate.h, as fluocount-cli's default); new folders start
+  // so. Off, cellDiameterPx or cellDiameterUm holds for every slide. A project saved before this setting existed
+  // reads as off, the meaning its saved results were counted under.
+  bool automaticDiameter = true;
   double cellDiameterPx = 0;  // 0: the model's default
   // The diameter in µm instead: each slide's diameter in pixels follows from its pixel size (a slide without one
   // fails with that reason). Replaces cellDiameterPx.
@@ -43,6 +47,7 @@ struct SavedSlide {
   QString stamp;              // size@mtime of the image the results came from
   int width = 0, height = 0;  // of the image and its cached heatmap (0: not recorded, before 2026-12)
   int count = -1;
+  double cellDiameterPx = 0;  // the diameter it was counted at (0: not recorded, before 2026-12-03)
   double defaultThreshold = 0.5, seconds = 0;
   SweepResult sweep;
 };

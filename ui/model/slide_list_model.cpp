@@ -26,6 +26,8 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
         case NameColumn: return slide.name;
         case CountColumn: return slide.count >= 0 ? QVariant(slide.count) : QVariant();
         case BeforeColumn: return slide.previousCount >= 0 ? QVariant(slide.previousCount) : QVariant();
+        case DiameterColumn:
+          return slide.analysis ? tr("%1 px").arg(slide.analysis->cellDiameterPx, 0, 'f', 0) : QString();
         case MaskColumn: return slide.hasMask() ? tr("mask") : QString();
         case StatusColumn: {
           QString text = statusText(slide.status);
@@ -46,7 +48,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
       break;
     case Qt::TextAlignmentRole:
-      if (index.column() == CountColumn || index.column() == BeforeColumn)
+      if (index.column() == CountColumn || index.column() == BeforeColumn || index.column() == DiameterColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
       break;
   }
@@ -57,11 +59,14 @@ QVariant SlideListModel::headerData(int section, Qt::Orientation orientation, in
   if (orientation != Qt::Horizontal) return {};
   if (role == Qt::ToolTipRole && section == BeforeColumn)
     return tr("The count with the previous model (%1)").arg(project_->previousModel());
+  if (role == Qt::ToolTipRole && section == DiameterColumn)
+    return tr("The cell diameter the slide was counted at (measured on each slide, or the one set)");
   if (role != Qt::DisplayRole) return {};
   switch (section) {
     case NameColumn: return tr("Slide");
     case CountColumn: return tr("Count");
     case BeforeColumn: return tr("Before");
+    case DiameterColumn: return tr("Diameter");
     case MaskColumn: return tr("Mask");
     case StatusColumn: return tr("Status");
   }

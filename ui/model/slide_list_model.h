@@ -10,7 +10,7 @@ namespace fluocount::ui {
 class SlideListModel : public QAbstractTableModel {
   Q_OBJECT
 public:
-  enum Column { NameColumn, CountColumn, BeforeColumn, MaskColumn, StatusColumn, ColumnCount };
+  enum Column { NameColumn, CountColumn, BeforeColumn, DiameterColumn, MaskColumn, StatusColumn, ColumnCount };
   explicit SlideListModel(Project* project, QObject* parent = nullptr);
 
   int rowCount(const QModelIndex& parent = {}) const override;

@@ -10,6 +10,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
+#include <vector>
+
 namespace fluocount::ui {
 
 namespace {
@@ -20,6 +23,22 @@ QStringList toList(const QJsonValue& value) {
   QStringList list;
   for (const QJsonValue& item : value.toArray()) list.append(item.toString());
   return list;
+}
+
+// Where each slide has its own cell diameter (measured on each slide, or µm at its pixel size): the median of the
+// diameters the corrected slides were counted at, else of every counted slide; 0 when none is counted.
+double countedSlidesDiameter(const Project& project) {
+  for (const bool annotatedOnly : {true, false}) {
+    std::vector<double> diameters;
+    for (int i = 0; i < project.slideCount(); ++i) {
+      const Slide& slide = project.slide(i);
+      if (slide.analysis && (slide.hasMask() || !annotatedOnly)) diameters.push_back(slide.analysis->cellDiameterPx);
+    }
+    if (diameters.empty()) continue;
+    std::nth_element(diameters.begin(), diameters.begin() + diameters.size() / 2, diameters.end());
+    return diameters[diameters.size() / 2];
+  }
+  return 0;
 }
 
 QString stateName(TrainingJobState state) {
@@ -116,6 +135,10 @@ TrainingPlan suggestedPlan(Project& project, const ComputeDevice& device) {
   try {
     const auto counter = project.counter();
     plan.cellDiameterPx = counter->cellDiameterPx();
+    if (counter->estimatesDiameter() || counter->settings().cellDiameterUm) {
+      const double counted = countedSlidesDiameter(project);
+      if (counted > 0) plan.cellDiameterPx = counted;
+    }
     if (counter->usesNetwork()) {
       plan.startModel = QString::fromStdString(counter->settings().modelFile);
       const auto bundled = defaultModelPath();
