@@ -46,7 +46,7 @@ void printEstimates(const QCommandLineParser& parser, int& failures) {
   const CellCounter counter = makeCounter(parser);
   std::fprintf(stderr, "Estimating with %s\n", counter.methodDescription().c_str());
   std::printf("%-48s %8s %9s %9s %8s  %s\n", "image", "objects", "measured", "estimate", "error",
-              "probes: assumed->measured px (objects)");
+              "probes: assumed->measured px (objects; q: on a quarter)");
   for (const QString& folder : parser.positionalArguments()) {
     std::vector<std::string> unannotated;
     const std::vector<AnnotatedImage> items = selectedByOptions(collectAnnotated({folder}, unannotated), parser);
@@ -61,10 +61,11 @@ void printEstimates(const QCommandLineParser& parser, int& failures) {
         estimates.push_back(estimate);
         const double error = measured > 0 && estimate.found() ? estimate.diameterPx / measured - 1 : NAN;
         if (std::isfinite(error)) relativeErrors.push_back(std::abs(error));
-        std::string probes;  // "assumed->measured" for each pass, the refinement last
+        std::string probes;  // "assumed->measured" for each pass, the refinement last; "q": on a quarter
         for (const DiameterProbe& p : estimate.probes) {
           char text[48];
-          std::snprintf(text, sizeof text, " %.0f->%.0f(%d)", p.diameterPx, p.estimatePx, p.objects);
+          std::snprintf(text, sizeof text, " %.0f->%.0f(%d%s)", p.diameterPx, p.estimatePx, p.objects,
+                        p.window.empty() ? "" : "q");
           probes += text;
         }
         std::printf("%-48.48s %8zu %9.1f %9.1f %+7.1f%% %s\n", fileName(item.image).c_str(), own.size(), measured,

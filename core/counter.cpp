@@ -116,6 +116,14 @@ Foreground foregroundOf(const std::optional<HeatmapPredictor>& predictor, const 
 }
 }  // namespace
 
+// What the diameter search's counter detects at an assumed diameter, on a window of the image.
+Detection CellCounter::detectInWindow(const cv::Mat& rgb, const cv::Rect& window, double diameter) const {
+  const State& s = *state_;
+  const cv::Mat part = window == cv::Rect(0, 0, rgb.cols, rgb.rows) ? rgb : rgb(window).clone();
+  const Foreground f = foregroundOf(s.predictor, s.settings, s.modelThreshold, part, diameter);
+  return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
+}
+
 ImageFacts CellCounter::factsOf(const RawImage& raw) const {
   const CountSettings& settings = state_->settings;
   ImageFacts facts{raw.path, raw.bitDepth(), raw.channels, raw.channelNames, raw.pixelSize, raw.notes};
@@ -197,7 +205,8 @@ void CellCounter::computeHeatmap(ImageCount& result) const {
   };
   if (s.settings.automaticDiameter) {
     result.diameterEstimate = estimateCellDiameter(
-        [&](double diameter) {
+        [&](double diameter, const cv::Rect& window) {
+          if (!window.empty()) return detectInWindow(result.rgb, window, diameter);
           const Foreground& f = foregroundAt(diameter);
           return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
         },
@@ -221,9 +230,8 @@ void CellCounter::finishCount(ImageCount& result) const {
 DiameterEstimate CellCounter::estimateDiameter(const cv::Mat& rgb) const {
   const State& s = *state_;
   return estimateCellDiameter(
-      [&](double diameter) {
-        const Foreground f = foregroundOf(s.predictor, s.settings, s.modelThreshold, rgb, diameter);
-        return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
+      [&](double diameter, const cv::Rect& window) {
+        return detectInWindow(rgb, window.empty() ? cv::Rect(0, 0, rgb.cols, rgb.rows) : window, diameter);
       },
       s.settings.diameterSearch);
 }

@@ -135,6 +135,8 @@ public:
 
 private:
   CellCounter();
+  // What the diameter search detects at an assumed diameter on a window of a normalised image (in its coordinates).
+  Detection detectInWindow(const cv::Mat& rgb, const cv::Rect& window, double diameter) const;
   struct State;
   std::unique_ptr<State> state_;
 };

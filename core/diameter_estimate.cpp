@@ -61,6 +61,11 @@ std::vector<bool> touchingLabels(const cv::Mat& labels) {
   return touching;
 }
 
+bool centredIn(const cv::Point2d& centre, const cv::Rect& window) {
+  return centre.x >= window.x && centre.x < window.x + window.width && centre.y >= window.y &&
+         centre.y < window.y + window.height;
+}
+
 }  // namespace
 
 double typicalObjectDiameter(const Detection& detection, int minimumIsolated) {
@@ -84,42 +89,113 @@ DiameterProbe measureProbe(const Detection& detection, double diameterPx, const 
   return probe;
 }
 
-DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& detectAt,
-                                      const DiameterSearchSettings& settings) {
-  DiameterEstimate result;
-  std::vector<double> probes = settings.probesPx;
-  std::sort(probes.rbegin(), probes.rend());  // largest first: the network's cheapest pass
-  std::vector<std::optional<DiameterProbe>> measured(probes.size());
-  const auto probeAt = [&](std::size_t i) -> const DiameterProbe& {
-    if (!measured[i]) {
-      measured[i] = measureProbe(detectAt(probes[i]), probes[i], settings);
-      result.probes.push_back(*measured[i]);
+cv::Rect centralQuarter(const cv::Size& image) {
+  const cv::Size half(std::max(1, image.width / 2), std::max(1, image.height / 2));
+  return cv::Rect((image.width - half.width) / 2, (image.height - half.height) / 2, half.width, half.height);
+}
+
+namespace {
+
+void keepObjectsCentredIn(Detection& detection, const cv::Rect& window) {
+  auto& objects = detection.objects;
+  objects.erase(std::remove_if(objects.begin(), objects.end(),
+                               [&](const DetectedObject& object) { return !centredIn(object.centroid, window); }),
+                objects.end());
+}
+
+// One search: the probes, largest first, each run at most once on the whole image.
+class ProbeSearch {
+public:
+  ProbeSearch(const DetectAtDiameter& detectAt, const DiameterSearchSettings& settings, DiameterEstimate& result)
+      : detectAt_(detectAt), settings_(settings), result_(result), probes_(settings.probesPx) {
+    std::sort(probes_.rbegin(), probes_.rend());  // largest first: the network's cheapest pass
+    measured_.resize(probes_.size());
+  }
+
+  std::size_t size() const { return probes_.size(); }
+  double diameterAt(std::size_t i) const { return probes_[i]; }
+
+  const DiameterProbe& probeAt(std::size_t i) {
+    if (!measured_[i]) {
+      const Detection detection = detectAt_(probes_[i], cv::Rect());
+      measured_[i] = Measured{measureProbe(detection, probes_[i], settings_), detection.labels.size(), {}};
+      for (const DetectedObject& object : detection.objects) measured_[i]->centres.push_back(object.centroid);
+      result_.probes.push_back(measured_[i]->probe);
     }
-    return *measured[i];
+    return measured_[i]->probe;
+  }
+
+  // Whether probe i + 1 finds many times the objects probe i found. Counted on the central quarter of the image
+  // where that holds enough of probe i's objects: the ratio is a density, which a quarter shows as well as the whole.
+  // The central one, not the one with most objects: a few clumps gather where the cells are densest, so the quarter
+  // that holds them all holds only a part of the cells the smaller probe finds (on a real DSB2018 slide of 289 nuclei:
+  // all 5 clumps and 18 of the 54 objects at 30 px, 3.6 a clump against 11 over the whole slide). Probe i + 1 then
+  // runs on the quarter and a margin of probe i's diameter around it, so that the objects centred in the quarter
+  // are whole; both probes count the objects centred in the quarter.
+  bool nextProbeMultipliesObjects(std::size_t i) {
+    if (i + 1 >= probes_.size()) return false;
+    const Measured& larger = *measured_[i];
+    const cv::Rect quarter = larger.imageSize.empty() ? cv::Rect() : centralQuarter(larger.imageSize);
+    const int inside = static_cast<int>(std::count_if(larger.centres.begin(), larger.centres.end(),
+                                                      [&](const cv::Point2d& c) { return centredIn(c, quarter); }));
+    const bool windowed = settings_.windowedGrowthCheckObjects > 0 && !quarter.empty() &&
+                          inside >= settings_.windowedGrowthCheckObjects && !measured_[i + 1];
+    if (!windowed) return probeAt(i + 1).objects > settings_.maximumObjectGrowth * larger.probe.objects;
+    const int margin = static_cast<int>(std::ceil(probes_[i]));
+    const cv::Rect run =
+        cv::Rect(quarter.x - margin, quarter.y - margin, quarter.width + 2 * margin, quarter.height + 2 * margin) &
+        cv::Rect(cv::Point(), larger.imageSize);
+    Detection detection = detectAt_(probes_[i + 1], run);
+    keepObjectsCentredIn(detection, quarter - run.tl());
+    DiameterProbe check = measureProbe(detection, probes_[i + 1], settings_);
+    check.window = quarter;
+    result_.probes.push_back(check);
+    return check.objects > settings_.maximumObjectGrowth * inside;
+  }
+
+  // The probe's own pass where the refinement falls on a probe already run on the whole image: not run again.
+  std::optional<DiameterProbe> alreadyRunAt(double diameterPx) const {
+    for (std::size_t i = 0; i < probes_.size(); ++i)
+      if (probes_[i] == diameterPx && measured_[i]) return measured_[i]->probe;
+    return std::nullopt;
+  }
+
+private:
+  struct Measured {
+    DiameterProbe probe;
+    cv::Size imageSize;  // empty where the detection carried no labels
+    std::vector<cv::Point2d> centres;
   };
+  const DetectAtDiameter& detectAt_;
+  const DiameterSearchSettings& settings_;
+  DiameterEstimate& result_;
+  std::vector<double> probes_;
+  std::vector<std::optional<Measured>> measured_;
+};
+
+}  // namespace
+
+DiameterEstimate estimateCellDiameter(const DetectAtDiameter& detectAt, const DiameterSearchSettings& settings) {
+  DiameterEstimate result;
+  ProbeSearch search(detectAt, settings, result);
   // From the largest probe down, the first whose cells measure no less than 1/sqrt(2) of it: a smaller probe
   // would assume cells smaller than they are. A probe that finds nothing hands on to the next smaller one (cells
   // far smaller than assumed vanish below the minimum object area), and so does one whose few objects the next
   // probe multiplies (maximumObjectGrowth).
   double chosen = 0;
-  for (std::size_t i = 0; i < probes.size(); ++i) {
-    const DiameterProbe& probe = probeAt(i);
+  for (std::size_t i = 0; i < search.size(); ++i) {
+    const DiameterProbe& probe = search.probeAt(i);
     if (probe.estimatePx <= 0) continue;
     chosen = probe.estimatePx;
-    if (probe.estimatePx < probes[i] / std::sqrt(2.0)) continue;
-    const bool smallerProbeMultipliesObjects =
-        i + 1 < probes.size() && probeAt(i + 1).objects > settings.maximumObjectGrowth * probe.objects;
-    if (!smallerProbeMultipliesObjects) break;
+    if (probe.estimatePx < search.diameterAt(i) / std::sqrt(2.0)) continue;
+    if (!search.nextProbeMultipliesObjects(i)) break;
   }
   if (chosen <= 0) return result;
   // One refinement at the estimate, where the network sees the cells at its own canonical size.
-  // A refinement at a probe's own diameter would repeat that probe's pass.
   const double refineAt = rounded(chosen, settings);
-  const auto sameProbe = std::find(probes.begin(), probes.end(), refineAt);
-  const std::size_t probeIndex = static_cast<std::size_t>(sameProbe - probes.begin());
-  const DiameterProbe refinement = sameProbe != probes.end() && measured[probeIndex]
-                                       ? *measured[probeIndex]
-                                       : measureProbe(detectAt(refineAt), refineAt, settings);
+  const std::optional<DiameterProbe> probePass = search.alreadyRunAt(refineAt);
+  const DiameterProbe refinement =
+      probePass ? *probePass : measureProbe(detectAt(refineAt, cv::Rect()), refineAt, settings);
   result.probes.push_back(refinement);
   result.diameterPx = rounded(refinement.estimatePx > 0 ? refinement.estimatePx : chosen, settings);
   return result;

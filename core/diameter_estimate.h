@@ -10,6 +10,8 @@
 // pixel belongs to", which few small, faint objects cannot move.
 #include "core/postprocess.h"
 
+#include <opencv2/core.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +30,12 @@ struct DiameterSearchSettings {
   // cells). Far more mean that the larger probe saw only a few clumps or artefacts large enough to survive it,
   // not the cells: a DSB2018 slide of 289 nuclei of 13 px gives 5 objects of 60 px at 60 and 251 at 15.
   double maximumObjectGrowth = 4;
+  // The growth check needs a ratio of object counts, not every object. The smaller probe is the search's costliest
+  // pass (it shows the image to the network at twice the scale), so where the central quarter of the image (half
+  // its width and height) holds at least this many of the larger probe's objects, both probes count only the
+  // objects centred there, and the smaller probe runs on that quarter and a margin of the larger probe's diameter;
+  // otherwise on the whole image. 0: always on the whole image.
+  int windowedGrowthCheckObjects = 10;
   double roundToPx = 1;  // estimates are rounded, so that the count is reproducible from the table
 };
 
@@ -36,7 +44,12 @@ struct DiameterProbe {
   double estimatePx = 0;  // what its detections measure (0: too few objects)
   int objects = 0;
   double weight = 0;  // sum of the objects' weights (area x mean probability)
+  cv::Rect window;    // where its objects were counted (empty: the whole image); only growth checks count in one
 };
+
+// The counting pipeline at an assumed cell diameter (px, in the image's own pixels), on the whole image or, where
+// `window` is not empty, on that part of it (the detection then in the window's coordinates).
+using DetectAtDiameter = std::function<Detection(double diameterPx, const cv::Rect& window)>;
 
 struct DiameterEstimate {
   double diameterPx = 0;              // 0 when nothing was detected at any probe
@@ -57,12 +70,14 @@ double typicalObjectDiameter(const Detection& detection, int minimumIsolated = 3
 // A probe: what the objects detected when the counter assumed `diameterPx` say about the cell size.
 DiameterProbe measureProbe(const Detection& detection, double diameterPx, const DiameterSearchSettings& settings);
 
-// Runs `detectAt(d)` (the full counting pipeline at an assumed diameter d, in the image's own pixels) at the
-// probes from the largest down and takes the first whose cells fit it (measure at least 1/sqrt 2 of it) and whose
-// objects the next smaller probe does not multiply (maximumObjectGrowth), then refines once at that probe's
-// estimate. The estimate is the refinement's measurement, unless it found too few objects.
-DiameterEstimate estimateCellDiameter(const std::function<Detection(double)>& detectAt,
-                                      const DiameterSearchSettings& settings = {});
+// The central quarter of an image: half its width and height, centred.
+cv::Rect centralQuarter(const cv::Size& image);
+
+// Runs `detectAt` at the probes from the largest down and takes the first whose cells fit it (measure at least
+// 1/sqrt 2 of it) and whose objects the next smaller probe does not multiply (maximumObjectGrowth, checked on a
+// window where windowedGrowthCheckObjects allows), then refines once at that probe's estimate. The estimate is the
+// refinement's measurement, unless it found too few objects.
+DiameterEstimate estimateCellDiameter(const DetectAtDiameter& detectAt, const DiameterSearchSettings& settings = {});
 
 // Whether the counts of a folder counted at an assumed cell diameter suggest cells of another size: more than half
 // of the images without a single cell (a network misses cells far smaller or larger than it assumes, often with no

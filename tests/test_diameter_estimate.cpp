@@ -28,6 +28,20 @@ Detection annotatedCells(const QString& dataset, const QString& stem) {
   return cells;
 }
 
+// What a detector that found `detection` on the whole image finds on a window of it: the objects whose centres lie
+// in it, in the window's coordinates (empty window: the whole image).
+Detection within(const Detection& detection, const cv::Rect& window) {
+  if (window.empty()) return detection;
+  Detection part;
+  part.labels = detection.labels(window).clone();
+  for (DetectedObject object : detection.objects)
+    if (window.contains(cv::Point(cvFloor(object.centroid.x), cvFloor(object.centroid.y)))) {
+      object.centroid -= cv::Point2d(window.tl());
+      part.objects.push_back(object);
+    }
+  return part;
+}
+
 double measuredDiameter(const QString& dataset, const QString& stem) {
   const QString labelsPath = sharedDataDir() + "/" + dataset + "/labels/" + stem + ".png";
   cv::Mat labels;
@@ -112,9 +126,11 @@ private slots:
   void probesRunFromLargestAndStopWhereTheCellsFit() {
     const Detection cells = annotatedCells("fnc-red", "MAR32C2R3_PVHr_200x_r");
     std::vector<double> asked;
-    const DiameterEstimate estimate = estimateCellDiameter([&](double d) {
+    std::vector<cv::Rect> windows;
+    const DiameterEstimate estimate = estimateCellDiameter([&](double d, const cv::Rect& window) {
       asked.push_back(d);
-      return cells;  // the same cells, whatever is assumed: the estimate is what they measure
+      windows.push_back(window);
+      return within(cells, window);  // the same cells, whatever is assumed: the estimate is what they measure
     });
     const double expected = std::round(typicalObjectDiameter(cells));
     QCOMPARE(estimate.diameterPx, expected);
@@ -122,9 +138,22 @@ private slots:
     // refinement at the estimate.
     QCOMPARE(asked, (std::vector<double>{60, 30, 15, expected}));
     QCOMPARE(estimate.probes.size(), std::size_t(4));
+    // Only the growth check at 15 px counts on a quarter of the slide, the central one, and runs there with a
+    // margin of 30 px (the cells centred in the quarter are whole).
+    const cv::Size slide = cells.labels.size();
+    const cv::Rect quarter = estimate.probes[2].window;
+    QCOMPARE(quarter, centralQuarter(slide));
+    QCOMPARE(windows[2], (cv::Rect(quarter.x - 30, quarter.y - 30, quarter.width + 60, quarter.height + 60) &
+                          cv::Rect(cv::Point(), slide)));
+    QVERIFY(windows[0].empty() && windows[1].empty() && windows[3].empty());
+    // It counts the cells centred in the quarter, not those in the margin: the same cells as the 30 px probe there.
+    int inQuarter = 0;
+    for (const DetectedObject& cell : cells.objects) inQuarter += quarter.contains(cv::Point(cell.centroid));
+    QCOMPARE(estimate.probes[2].objects, inQuarter);
+    QVERIFY(within(cells, windows[2]).count() > inQuarter);
 
     asked.clear();
-    const DiameterEstimate none = estimateCellDiameter([&](double d) {
+    const DiameterEstimate none = estimateCellDiameter([&](double d, const cv::Rect&) {
       asked.push_back(d);
       return Detection{};
     });
@@ -140,7 +169,7 @@ private slots:
       fifteen.objects.push_back(cell);
     }
     asked.clear();
-    const DiameterEstimate atProbe = estimateCellDiameter([&](double d) {
+    const DiameterEstimate atProbe = estimateCellDiameter([&](double d, const cv::Rect&) {
       asked.push_back(d);
       return fifteen;
     });
@@ -150,6 +179,30 @@ private slots:
 
     std::vector<DiameterEstimate> folder = {estimate, none, estimate};
     QCOMPARE(folderDiameter(folder), expected);
+  }
+
+  // The quarter of the slide the growth check counts on: half its width and height, centred; and where it holds too
+  // few objects for a ratio, the whole slide.
+  void theGrowthCheckCountsOnTheCentralQuarter() {
+    QCOMPARE(centralQuarter(cv::Size(100, 100)), cv::Rect(25, 25, 50, 50));
+    QCOMPARE(centralQuarter(cv::Size(101, 7)), cv::Rect(25, 2, 50, 3));
+    QCOMPARE(centralQuarter(cv::Size(1, 1)), cv::Rect(0, 0, 1, 1));
+
+    const Detection cells = annotatedCells("fnc-red", "MAR32C2R3_PVHr_200x_r");
+    for (const int needed : {0, 10, cells.count() + 1}) {
+      DiameterSearchSettings settings;
+      settings.windowedGrowthCheckObjects = needed;
+      std::vector<cv::Rect> windows;
+      const DiameterEstimate estimate = estimateCellDiameter(
+          [&](double, const cv::Rect& window) {
+            windows.push_back(window);
+            return within(cells, window);
+          },
+          settings);
+      QCOMPARE(estimate.diameterPx, std::round(typicalObjectDiameter(cells)));
+      QCOMPARE(windows.size(), std::size_t(4));
+      QCOMPARE(!windows[2].empty(), needed == 10);  // 0 switches the window off; the quarter cannot hold every cell
+    }
   }
 
   // The failure that the object-growth check prevents, as the bundled model made it on a real DSB2018 slide of 289
@@ -167,9 +220,9 @@ private slots:
       clumps.objects.push_back(clump);
     }
     std::vector<double> asked;
-    const DiameterEstimate estimate = estimateCellDiameter([&](double d) {
+    const DiameterEstimate estimate = estimateCellDiameter([&](double d, const cv::Rect& window) {
       asked.push_back(d);
-      return d >= 60 ? clumps : nuclei;
+      return d >= 60 ? clumps : within(nuclei, window);
     });
     const double expected = std::round(typicalObjectDiameter(nuclei));
     QCOMPARE(estimate.diameterPx, expected);
@@ -177,7 +230,32 @@ private slots:
     // Without the check, the clumps would have been the estimate.
     DiameterSearchSettings unchecked;
     unchecked.maximumObjectGrowth = 1e9;
-    QCOMPARE(estimateCellDiameter([&](double d) { return d >= 60 ? clumps : nuclei; }, unchecked).diameterPx, 60.0);
+    QCOMPARE(estimateCellDiameter([&](double d, const cv::Rect&) { return d >= 60 ? clumps : nuclei; }, unchecked)
+                 .diameterPx,
+             60.0);
+
+    // Clumps that lie on the slide, of 60 px around every 25th nucleus, checked on the central quarter (allowed
+    // with as few as two clumps there): its nuclei still outnumber its clumps many times over.
+    cv::Mat clumpLabels = cv::Mat::zeros(nuclei.labels.size(), CV_32S);
+    int clumpCount = 0;
+    for (std::size_t i = 0; i < nuclei.objects.size(); i += 25)
+      cv::circle(clumpLabels, cv::Point(nuclei.objects[i].centroid), 30, cv::Scalar(++clumpCount), cv::FILLED);
+    Detection lyingClumps = measureLabels(clumpLabels);
+    for (DetectedObject& clump : lyingClumps.objects) clump.meanProbability = 0.95;
+    DiameterSearchSettings fewNeeded;
+    fewNeeded.windowedGrowthCheckObjects = 2;
+    std::vector<cv::Rect> windows;
+    const DiameterEstimate onQuarter = estimateCellDiameter(
+        [&](double d, const cv::Rect& window) {
+          windows.push_back(window);
+          return d >= 60 ? within(lyingClumps, window) : within(nuclei, window);
+        },
+        fewNeeded);
+    qInfo("%d clumps of %.0f px at 60 px; estimate %.0f px", lyingClumps.count(), typicalObjectDiameter(lyingClumps),
+          onQuarter.diameterPx);
+    QVERIFY(typicalObjectDiameter(lyingClumps) > 60 / std::sqrt(2.0));  // they fit the largest probe
+    QVERIFY(!windows[1].empty());                                       // the check ran on a quarter
+    QCOMPARE(onQuarter.diameterPx, expected);
   }
 
   // The bundled model on one slide of each dataset (of the held-out test split, never trained on, except the FNC red

@@ -51,7 +51,8 @@ SettingsDialog::SettingsDialog(const ProjectSettings& settings, const QStringLis
   diameterMode_->addItem(tr("µm"), Micrometres);
   diameterMode_->setToolTip(
       tr("Measured: the counter estimates each slide's cell diameter from what it detects at a few trial "
-         "diameters (3 to 5 network passes a slide); the slide list shows each slide's. In µm, each "
+         "diameters (about 4 times the time of a count at a given diameter); the slide list shows each "
+         "slide's. In µm, each "
          "slide's diameter in pixels follows from its pixel size (the folder's, else its file's); a slide "
          "with neither is not counted, and says why."));
   diameterMode_->setCurrentIndex(settings.automaticDiameter ? Automatic
