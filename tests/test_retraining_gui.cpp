@@ -1,7 +1,8 @@
 // Retraining as a user does it, offscreen, on a copy of real FNC slides with their masks: count the folder, start a
 // short fine-tune of the bundled model in the background, watch progress arrive, cancel, close the app, reopen the
 // folder and resume from the checkpoint, find a new model version that loads and counts, count the folder again
-// with it (the slide list keeps the counts from before), then roll back and delete the version.
+// with it (the slide list keeps the counts from before, and the Training panel compares both models on a third
+// annotated slide the run left out), then roll back and delete the version.
 #include "test_support.h"
 #include "core/model_file.h"
 #include "core/model_versions.h"
@@ -13,6 +14,8 @@
 #include "ui/training_panel.h"
 
 #include <QApplication>
+#include <QDockWidget>
+#include <QFileInfo>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -37,6 +40,22 @@ TrainingPlan shortPlan(MainWindow& window) {
   return plan;
 }
 
+// The slide the test's run leaves out (test::kRedSlide).
+QString heldOutSlide() { return QFileInfo(test::kRedSlide).fileName(); }
+
+int slideIndex(const Project& project, const QString& name) {
+  for (int i = 0; i < project.slideCount(); ++i)
+    if (project.slide(i).name == name) return i;
+  return -1;
+}
+
+// The slide's F1 at its model's threshold, from its sweep (the model's threshold is one of the sweep's).
+double f1AtOwnThreshold(const SlideAnalysis& analysis) {
+  for (const SweepPoint& point : analysis.sweep.points)
+    if (std::abs(point.threshold - analysis.defaultThreshold) < 1e-9) return point.f1;
+  return -1;
+}
+
 bool countFolder(MainWindow& window) {
   QSignalSpy finished(&window, &MainWindow::countingFinished);
   window.countAll(true);
@@ -55,7 +74,9 @@ private slots:
   void initTestCase() {
     FLUOCOUNT_REQUIRE_SHARED_DATA();
     QStandardPaths::setTestModeEnabled(true);
-    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-yellow", {test::kYellowSlide, test::kYellowSlide2});
+    // A third annotated slide that the run leaves out: the panel's before/after is measured on it.
+    folder_ =
+        test::writableSlideFolder(scratch_.path(), "fnc", {test::kYellowSlide, test::kYellowSlide2, test::kRedSlide});
   }
 
   void startsShowsProgressAndCancelsWithinAStep() {
@@ -65,10 +86,11 @@ private slots:
     QVERIFY(countFolder(window));
     for (int i = 0; i < window.project()->slideCount(); ++i) bundledCounts_.push_back(window.project()->slide(i).count);
 
-    const TrainingPlan plan = shortPlan(window);
-    QCOMPARE(plan.trainingSlides.size() + plan.validationSlides.size(), 2);  // both slides have masks
+    TrainingPlan plan = shortPlan(window);
+    QCOMPARE(plan.trainingSlides.size() + plan.validationSlides.size(), 3);  // every slide with a mask
     QCOMPARE(plan.validationSlides.size(), 1);
-    QVERIFY(!plan.startModel.isEmpty());  // fine-tunes the bundled model
+    QVERIFY(plan.trainingSlides.removeOne(heldOutSlide()));  // the user sets its role to "not used"
+    QVERIFY(!plan.startModel.isEmpty());                     // fine-tunes the bundled model
 
     QSignalSpy progress(window.trainingWorker(), &TrainingWorker::progress);
     QSignalSpy finished(&window, &MainWindow::trainingFinished);
@@ -143,12 +165,32 @@ private slots:
     QCOMPARE(*described.validationF1, result.validationF1);
 
     // One click counts the folder again with it; the previous counts stay beside the new ones.
+    Project* project = window.project();
+    const int heldOut = slideIndex(*project, heldOutSlide());
+    QVERIFY(project->slide(heldOut).analysis);  // restored with the folder: counted by the bundled model
+    const double bundledF1 = f1AtOwnThreshold(*project->slide(heldOut).analysis);
     QPushButton* recount = window.trainingPanel()->recountButton();
     QVERIFY(recount->isVisibleTo(window.trainingPanel()));
     QSignalSpy counted(&window, &MainWindow::countingFinished);
     recount->click();
+    QVERIFY(window.trainingPanel()->heldOutComparison().contains("appears when v1 has counted"));
     QVERIFY(counted.wait(600000));
-    Project* project = window.project();
+    // The panel compares the two models on the slide the run did not use, each at its own threshold.
+    const double versionF1 = f1AtOwnThreshold(*project->slide(heldOut).analysis);
+    const QString comparison = window.trainingPanel()->heldOutComparison();
+    qInfo("%s", qPrintable(comparison));
+    QVERIFY2(comparison.startsWith(QString("On the 1 annotated slide not used in this run: F1 %1 with the bundled "
+                                           "model (threshold 0.850), %2 with v1")
+                                       .arg(bundledF1, 0, 'f', 3)
+                                       .arg(versionF1, 0, 'f', 3)),
+             qPrintable(comparison));
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
+      window.trainingDock()->raise();
+      QTest::qWait(100);
+      window.grab().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/retrained.png");
+    }
+    // Where the version counts the unseen slide worse, the panel says how to go back.
+    QCOMPARE(comparison.contains("Model Versions makes the bundled model active again"), versionF1 < bundledF1);
     QCOMPARE(project->settings().modelPath, version_);
     QCOMPARE(project->countedSlides(), project->slideCount());
     const QAbstractItemModel* list = window.slideList()->model();

@@ -9,6 +9,7 @@
 #include "core/postprocess.h"
 #include "core/slide_folder.h"
 #include "ui/model/cell_diameter.h"
+#include "ui/model/held_out_score.h"
 #include "ui/model/mask_document.h"
 #include "ui/model/mask_tool_controller.h"
 #include "ui/model/region_document.h"
@@ -280,6 +281,34 @@ private slots:
     while (document.undoStack()->canRedo()) document.undoStack()->redo();
     QVERIFY(same(document.mask(), states.back()));
     QCOMPARE(int(regions.regions().size()), 1);
+  }
+
+  // What the Training panel says of a new version on the annotated slides its run did not use: a before/after only
+  // where both models scored the same slides against the same annotated cells.
+  void heldOutComparisonNeedsTheSameSlidesAndCells() {
+    const auto scored = [](QString model, QStringList slides, QStringList uncounted, MatchCounts counts,
+                           std::optional<double> threshold) {
+      return HeldOutScore{model, slides, uncounted, counts, threshold};
+    };
+    HeldOutScore before = scored("the bundled model", {"a.png", "b.png"}, {}, {40, 10, 10}, 0.85);
+    HeldOutScore after = scored("v1", {"a.png"}, {"b.png"}, {20, 2, 5}, 0.875);
+    QVERIFY(describeHeldOutChange(before, after).contains("appears when v1 has counted them (1 to go)"));
+    after = scored("v1", {"a.png", "b.png"}, {}, {45, 5, 5}, 0.875);  // 50 annotated cells, as before
+    const QString better = describeHeldOutChange(before, after);
+    QVERIFY2(better.startsWith("On the 2 annotated slides not used in this run: F1 0.800 with the bundled model "
+                               "(threshold 0.850), 0.900 with v1 (threshold 0.875), +0.100."),
+             qPrintable(better));
+    QVERIFY(!better.contains("Model Versions"));
+    after.counts = {35, 15, 15};
+    QVERIFY(describeHeldOutChange(before, after).contains("-0.100"));
+    QVERIFY(describeHeldOutChange(before, after).contains("Model Versions makes the bundled model active again"));
+    after.counts = {45, 5, 6};  // 51 annotated cells: a mask was edited in between
+    QVERIFY(describeHeldOutChange(before, after).contains("changed"));
+    const HeldOutScore none = scored("v1", {}, {}, {}, std::nullopt);
+    QVERIFY(describeHeldOutChange(scored("the bundled model", {}, {}, {}, std::nullopt), none)
+                .startsWith("Every slide with a mask was used in this run"));
+    QVERIFY(describeHeldOutChange(scored("the bundled model", {}, {"b.png"}, {}, std::nullopt), none)
+                .contains("had no result with the bundled model"));
   }
 
   // The one folder rule: images/ when present, masks/<stem>.png, labels/<stem>.png where they exist.

@@ -11,6 +11,7 @@
 #include "ui/model/region_document.h"
 #include "ui/model/region_tools.h"
 #include "ui/slide_canvas.h"
+#include "ui/model/held_out_score.h"
 #include "ui/model/training_plan.h"
 #include "ui/model/training_worker.h"
 
@@ -80,6 +81,7 @@ public:
   std::optional<PixelSize> currentPixelSize() const { return currentPixelSize_; }
   QTableView* slideList() const { return slideList_; }
   TrainingPanel* trainingPanel() const { return trainingPanel_; }
+  QDockWidget* trainingDock() const { return trainingDock_; }
   TrainingWorker* trainingWorker() const { return trainer_; }
 
 signals:
@@ -115,6 +117,8 @@ private:
   void launchTraining(const TrainingSettings& settings, bool resumed);
   void onTrainingProgress(const TrainingProgress& progress);
   void onTrainingFinished(const TrainingResult& result);
+  void countWithNewVersion();
+  void compareHeldOutSlides();
   void openRetrainDialog();
   void openModelVersions();
   void restoreTrainingJob();
@@ -185,6 +189,14 @@ private:
   std::optional<TrainingJob> job_;
   ComputeDevice device_;
   QAction *retrainAction_ = nullptr, *cancelTrainingAction_ = nullptr, *resumeTrainingAction_ = nullptr;
+  // A finished run's version counting the folder: the held-out slides as the starting model scored them, waiting
+  // for the version's results of this generation (a later change of folder or settings drops it).
+  struct PendingHeldOutComparison {
+    HeldOutScore before;
+    QStringList usedInRun;
+    Generation generation = 0;
+  };
+  std::optional<PendingHeldOutComparison> pendingHeldOut_;
 
   // The current slide as loaded for display.
   int current_ = -1;

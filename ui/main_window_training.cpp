@@ -27,6 +27,12 @@ namespace {
 
 QString versionName(const QString& path) { return QFileInfo(path).completeBaseName(); }
 
+// What counts the folder, as the Training panel names it.
+QString countingMethodName(const ProjectSettings& settings) {
+  if (settings.classical) return QObject::tr("the classical method");
+  return settings.modelPath.isEmpty() ? QObject::tr("the bundled model") : versionName(settings.modelPath);
+}
+
 QString bundledModel() {
   const auto path = defaultModelPath();
   return path ? QString::fromStdString(*path) : QString();
@@ -74,11 +80,8 @@ void MainWindow::buildTraining() {
   connect(trainingPanel_, &TrainingPanel::cancelRequested, this, &MainWindow::cancelTraining);
   connect(trainingPanel_, &TrainingPanel::resumeRequested, this, &MainWindow::resumeTraining);
   connect(trainingPanel_, &TrainingPanel::versionsRequested, this, &MainWindow::openModelVersions);
-  connect(trainingPanel_, &TrainingPanel::recountRequested, this, [this] {
-    if (!job_ || job_->state != TrainingJobState::Finished) return;
-    trainingPanel_->recountButton()->setVisible(false);
-    useModel(job_->plan.outputModel, true);
-  });
+  connect(trainingPanel_, &TrainingPanel::recountRequested, this, &MainWindow::countWithNewVersion);
+  connect(this, &MainWindow::countingFinished, this, &MainWindow::compareHeldOutSlides);
   connect(project_, &Project::slidesReset, this,
           [this] { slideList_->setColumnHidden(SlideListModel::BeforeColumn, project_->previousModel().isEmpty()); });
 }
@@ -231,6 +234,34 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
                                                    : tr("Training %1 finished").arg(name),
                            8000);
   emit trainingFinished(result);
+}
+
+// Counts the folder with the version the run wrote, and scores the annotated slides the run did not use with the
+// model it started from first, so that the panel can say what the version does to slides it has not seen.
+void MainWindow::countWithNewVersion() {
+  if (!job_ || job_->state != TrainingJobState::Finished) return;
+  trainingPanel_->recountButton()->setVisible(false);
+  const QStringList used = job_->plan.trainingSlides + job_->plan.validationSlides;
+  const HeldOutScore before = scoreHeldOutSlides(*project_, used, countingMethodName(project_->settings()));
+  useModel(job_->plan.outputModel, true);
+  if (project_->settings().modelPath != job_->plan.outputModel) return;  // the version could not be used
+  pendingHeldOut_ = PendingHeldOutComparison{before, used, project_->generation()};
+  compareHeldOutSlides();  // none counted yet: says what will appear, and when
+}
+
+void MainWindow::compareHeldOutSlides() {
+  if (!pendingHeldOut_) return;
+  if (!project_->isCurrent(pendingHeldOut_->generation)) {  // another folder, model or setting since
+    pendingHeldOut_.reset();
+    trainingPanel_->showHeldOutComparison(QString());
+    return;
+  }
+  const PendingHeldOutComparison& pending = *pendingHeldOut_;
+  const HeldOutScore after =
+      scoreHeldOutSlides(*project_, pending.usedInRun, countingMethodName(project_->settings()), pending.before.slides);
+  trainingPanel_->showHeldOutComparison(describeHeldOutChange(pending.before, after));
+  // Counting was cancelled before every held-out slide had its result: the next count of this folder completes it.
+  if (after.slides == pending.before.slides) pendingHeldOut_.reset();
 }
 
 void MainWindow::useModel(const QString& modelPath, bool recount) {

@@ -34,6 +34,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   progress_->setTextVisible(true);
   figures_ = new QLabel;
   figures_->setWordWrap(true);
+  heldOut_ = new QLabel;
+  heldOut_->setWordWrap(true);
+  heldOut_->setVisible(false);
 
   plot_ = makePlot(tr("epoch"), tr("loss"));
   plot_->yAxis2->setVisible(true);
@@ -79,6 +82,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(status_);
   layout->addWidget(progress_);
   layout->addWidget(figures_);
+  layout->addWidget(heldOut_);
   layout->addWidget(plot_, 1);
   layout->addWidget(log_);
   layout->addLayout(buttons);
@@ -106,6 +110,7 @@ void TrainingPanel::startRun(const QString& description, bool resumed) {
   progress_->setRange(0, 0);  // busy until the first step: data preparation
   progress_->setFormat(tr("preparing data"));
   figures_->clear();
+  showHeldOutComparison(QString());
   appendMessage(description);
   setState(State::Running, description);
 }
@@ -171,6 +176,13 @@ void TrainingPanel::offerRecount(const QString& versionName) {
                            .arg(versionName));
   recount_->setVisible(true);
 }
+
+void TrainingPanel::showHeldOutComparison(const QString& text) {
+  heldOut_->setText(text);
+  heldOut_->setVisible(!text.isEmpty());
+}
+
+QString TrainingPanel::heldOutComparison() const { return heldOut_->text(); }
 
 void TrainingPanel::refreshButtons() {
   const bool busy = state_ == State::Running || state_ == State::Cancelling;

@@ -32,6 +32,9 @@ public:
   void setState(State state, const QString& text);
   // After a finished run: the new version's name on the "count again" button.
   void offerRecount(const QString& versionName);
+  // What the version does to the annotated slides the run did not use, once it has counted them (empty: hidden).
+  void showHeldOutComparison(const QString& text);
+  QString heldOutComparison() const;
   State state() const { return state_; }
   QString statusText() const;  // what the panel says of the run
 
@@ -55,6 +58,7 @@ private:
   QLabel* status_;
   QProgressBar* progress_;
   QLabel* figures_;
+  QLabel* heldOut_;
   QCustomPlot* plot_;
   QPlainTextEdit* log_;
   QPushButton *retrain_, *cancel_, *resume_, *recount_, *versions_;
