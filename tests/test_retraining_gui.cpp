@@ -204,6 +204,9 @@ private slots:
     }
     QVERIFY(
         list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains("default"));
+    // The comparison belongs to the folder it was made in: opening a folder clears it.
+    QVERIFY(window.openFolder(folder_));
+    QVERIFY(window.trainingPanel()->heldOutComparison().isEmpty());
     window.close();
   }
 

@@ -224,7 +224,8 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
       text += tr(" No epoch validated better than that model, so %1 is that model unchanged (weights and threshold): "
                  "training on these slides did not help. More corrected slides, or other ones, may.")
                   .arg(name);
-    trainingPanel_->setState(TrainingPanel::State::Finished, text + tr(" Count the folder with it to compare."));
+    // The "Count Folder with vN" button below says what comes next; the text stays true after it was clicked.
+    trainingPanel_->setState(TrainingPanel::State::Finished, text);
     trainingPanel_->offerRecount(name);
   }
   resumeTrainingAction_->setEnabled(job_->resumable());
@@ -300,6 +301,8 @@ void MainWindow::openModelVersions() {
 
 void MainWindow::restoreTrainingJob() {
   job_ = loadJob(*project_);
+  pendingHeldOut_.reset();  // a comparison of the folder that was open before
+  trainingPanel_->showHeldOutComparison(QString());
   trainingPanel_->clearCurves();
   resumeTrainingAction_->setEnabled(job_ && job_->resumable());
   cancelTrainingAction_->setEnabled(false);
