@@ -94,6 +94,27 @@ with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled
 print(f"py infer {sys.argv[2]} channels_last: median {m[0]:.3f} s min {m[1]:.3f} max {m[2]:.3f} peakRSS {peer.rss():.0f} MB")
 )";
 
+// The peer's training step in bfloat16, beyond what the shared peer script offers: its network, batch, loss and
+// timing (argv[1]: its path), with the forward pass under bfloat16 autocast and the loss in float32, as FluoCount's
+// `train --precision bfloat16` runs it (argv[2]: threads; argv[3]: "channels_last" or "contiguous").
+constexpr const char* kBfloat16TrainingPeer = R"(
+import importlib.util, sys, torch, torch.nn.functional as F
+spec = importlib.util.spec_from_file_location("peer", sys.argv[1])
+peer = importlib.util.module_from_spec(spec); spec.loader.exec_module(peer)
+torch.set_num_threads(int(sys.argv[2])); torch.manual_seed(0)
+layout = torch.channels_last if sys.argv[3] == "channels_last" else torch.contiguous_format
+net = peer.CResUnet().train().to(memory_format=layout)
+opt = torch.optim.Adam(net.parameters(), 1e-3)
+x = torch.rand(4, 3, 512, 512).contiguous(memory_format=layout); tgt = (torch.rand(4, 1, 512, 512) > 0.9).float()
+def step():
+    opt.zero_grad()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = net(x)
+    loss = F.binary_cross_entropy(y.float(), tgt); loss.backward(); opt.step()
+m = peer.med(step)
+print(f"py train bfloat16 autocast {sys.argv[3]} B=4 512x512: median {m[0]:.3f} s min {m[1]:.3f} max {m[2]:.3f} peakRSS {peer.rss():.0f} MB")
+)";
+
 // `arguments`: the shared script's ("infer THREADS" or "train THREADS BATCH SIZE").
 std::optional<PeerRun> runPeer(const QString& script, QStringList arguments, PeerSetup setup) {
   QProcess python;
@@ -107,7 +128,7 @@ std::optional<PeerRun> runPeer(const QString& script, QStringList arguments, Pee
       command = {"-c", kTunedForwardPeer, script, setup == PeerSetup::TunedBfloat16 ? "bfloat16" : "float32",
                  arguments.at(1)};
     else if (setup == PeerSetup::TunedBfloat16)
-      return std::nullopt;  // the training step is compared in float32 only
+      command = {"-c", kBfloat16TrainingPeer, script, arguments.at(1), arguments.value(4, "contiguous")};
   }
   python.setProcessEnvironment(environment);
   python.start("/usr/bin/python3", command);
@@ -250,7 +271,13 @@ nlohmann::json benchFolder(FILE* out, const char* what, const CellCounter& count
       {"automatic_overlaps", automatic}};
 }
 
-Timing benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInfo& info, int runs) {
+// The training step's medians: float32, and mixed bfloat16 where this machine computes it natively.
+struct TrainingStepTimings {
+  Timing float32;
+  std::optional<Timing> bfloat16;
+};
+
+TrainingStepTimings benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInfo& info, int runs) {
   const std::string mask = maskFileFor(slideFolderOfImage(imagePath), imagePath);
   if (!std::filesystem::exists(mask)) {
     std::fprintf(out, "\ntraining step: skipped (no mask at %s)\n", mask.c_str());
@@ -288,6 +315,11 @@ Timing benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInf
   const Timing preparation = timeRuns(runs, [&] { makeBatch(); });
   const auto batch = tensorsOf(makeBatch());
   const Timing step = timeRuns(runs, [&] { trainStep(*network, optimizer, batch[0], batch[1], batch[2], loss); });
+  std::optional<Timing> bfloat16Step;
+  if (cpuHasNativeBfloat16())
+    bfloat16Step = timeRuns(runs, [&] {
+      trainStep(*network, optimizer, batch[0], batch[1], batch[2], loss, StepArithmetic::MixedBfloat16);
+    });
   BatchProducer producer(images, std::vector<CropSample>(samples.begin(), samples.begin() + 4 * (runs + 1)), 4, 512,
                          3.8, {}, 1);
   const Timing overlapped = timeRuns(runs, [&] {
@@ -298,9 +330,10 @@ Timing benchTrainingStep(FILE* out, const std::string& imagePath, const ModelInf
                architectureName(info.architecture).c_str());
   printTiming(out, "data preparation of one batch", preparation);
   printTiming(out, "training step (forward+backward+Adam)", step);
+  if (bfloat16Step) printTiming(out, "the same step in mixed bfloat16", *bfloat16Step);
   printTiming(out, "step with background data producer", overlapped);
   std::fprintf(out, "%-34s %.2f crops/s\n", "training throughput", 4.0 / overlapped.median);
-  return step;
+  return {step, bfloat16Step};
 }
 
 }  // namespace
@@ -566,8 +599,10 @@ int runBenchCommand(const QStringList& arguments) {
   }
 
   if (!parser.isSet("no-training")) {
-    const Timing step = benchTrainingStep(out, imagePath.toStdString(), info, runs);
+    const TrainingStepTimings steps = benchTrainingStep(out, imagePath.toStdString(), info, runs);
+    const Timing& step = steps.float32;
     report["training_step_median"] = step.median;
+    if (steps.bfloat16) report["training_step_bfloat16_median"] = steps.bfloat16->median;
     if (peers && step.median > 0) {
       for (const PeerSetup setup : {PeerSetup::Default, PeerSetup::Tuned}) {
         const auto peer = runPeer(script, {"train", threads, "4", "512"}, setup);
@@ -576,6 +611,20 @@ int runBenchCommand(const QStringList& arguments) {
                      peerName(setup), peer->median, peer->median / step.median);
         report[setup == PeerSetup::Default ? "python_default_training_step" : "python_tuned_training_step"] =
             peer->median;
+      }
+      // Mixed bfloat16 against the peer under bfloat16 autocast, in both memory layouts (a careful user tries
+      // both; the faster is the peer). Also against the tuned float32 peer: what switching precision buys.
+      if (steps.bfloat16) {
+        std::optional<PeerRun> fastest;
+        for (const char* layout : {"contiguous", "channels_last"}) {
+          const auto peer = runPeer(script, {"train", threads, "4", "512", layout}, PeerSetup::TunedBfloat16);
+          if (!peer) continue;
+          std::fprintf(out, "%s training step, %s: %.3f s, %.2fx FluoCount's bfloat16 step\n",
+                       peerName(PeerSetup::TunedBfloat16), layout, peer->median, peer->median / steps.bfloat16->median);
+          report[std::string("python_tuned_bfloat16_training_step_") + layout] = peer->median;
+          if (!fastest || peer->median < fastest->median) fastest = peer;
+        }
+        if (fastest) report["python_tuned_bfloat16_training_step"] = fastest->median;
       }
     }
   }

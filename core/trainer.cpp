@@ -154,6 +154,13 @@ private:
     const DeviceInUse device = useComputeDevice(s_.inference.device, s_.inference.threads);
     device_ = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     deviceDescription_ = device.description;
+    if (s_.stepPrecision == NetworkPrecision::BFloat16) {
+      if (!device.gpu && !cpuHasNativeBfloat16())
+        throw std::runtime_error(
+            "training in bfloat16 needs a CPU with AVX512-BF16 (or a CUDA GPU); this one has none, and emulating "
+            "it would be slower than float32: train in float32");
+      deviceDescription_ += ", steps in mixed bfloat16";
+    }
     torch::manual_seed(s_.seed);
     if (!s_.initialModel.empty()) {
       Model start = loadModel(s_.initialModel);
@@ -318,7 +325,7 @@ private:
       if (cosineSchedule())
         setLearningRate(*optimizer_, cosineLearningRate(s_.learningRate, (long long)epoch_ * stepsPerEpoch() + step_,
                                                         (long long)s_.maxEpochs * stepsPerEpoch()));
-      lossSum_ += trainStep(*network_, *optimizer_, batch.images, batch.masks, batch.weights, loss_);
+      lossSum_ += trainStep(*network_, *optimizer_, batch.images, batch.masks, batch.weights, loss_, stepArithmetic());
       if (averaged_) updateWeightAverage(*network_, *averaged_, s_.weightAverageDecay);
       ++step_;
       ++stepsThisSession_;
@@ -527,6 +534,10 @@ private:
     outcome.modelPath = s_.outputModel;
   }
 
+  StepArithmetic stepArithmetic() const {
+    return s_.stepPrecision == NetworkPrecision::BFloat16 ? StepArithmetic::MixedBfloat16 : StepArithmetic::Float32;
+  }
+
   bool cosineSchedule() const { return s_.learningRateSchedule == TrainingSettings::LearningRateSchedule::Cosine; }
   bool pooledThreshold() const {
     return s_.thresholdImages == TrainingSettings::ThresholdImages::TrainingAndValidation;
@@ -574,6 +585,7 @@ private:
               {"freeze_batchnorm", s_.freezeBatchNorm},
               {"decoder_only", s_.decoderOnly},
               {"weight_average_decay", s_.weightAverageDecay},
+              {"step_precision", precisionName(s_.stepPrecision)},
               {"oversampling", s_.useOversampling},
               {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
               {"weight_normaliser", weightNormaliser_},

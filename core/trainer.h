@@ -61,6 +61,10 @@ struct TrainingSettings {
   // few slides single steps swing the model (validation F1 by 0.3 between neighbouring epochs); the average follows
   // the trend of the last 1 / (1 - decay) steps. A fine-tune's average starts at the starting model.
   double weightAverageDecay = 0;
+  // The training steps' arithmetic: float32, or mixed bfloat16 (training_step.h: convolutions in bfloat16, weights,
+  // loss and optimiser in float32) where the hardware computes bfloat16 natively; refused elsewhere. Validation,
+  // the threshold and the written model are float32 either way.
+  NetworkPrecision stepPrecision = NetworkPrecision::Float32;
   // Which weights the run writes: those of the epoch of lowest validation loss (docs/method.md: keep the best
   // checkpoint), of highest validation F1, or of the last epoch. A fine-tune's starting weights compete as
   // epoch 0 under the first two.

@@ -2,6 +2,8 @@
 
 #include "core/torch_include.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -25,11 +27,61 @@ void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm, b
     if (module->as<torch::nn::BatchNorm2dImpl>()) module->eval();
 }
 
+namespace {
+
+// LibTorch's autocast in bfloat16 on `device` for the guard's lifetime (this thread only); restores what it found.
+class Bfloat16Autocast {
+public:
+  explicit Bfloat16Autocast(const torch::Device& device) : cuda_(device.is_cuda()) {
+    if (cuda_) {
+      wasEnabled_ = at::autocast::is_enabled();
+      previousType_ = at::autocast::get_autocast_gpu_dtype();
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      wasEnabled_ = at::autocast::is_cpu_enabled();
+      previousType_ = at::autocast::get_autocast_cpu_dtype();
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+    at::autocast::increment_nesting();
+  }
+  ~Bfloat16Autocast() {
+    // The weights' bfloat16 copies are cached for the scope; the next step's weights differ.
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    if (cuda_) {
+      at::autocast::set_enabled(wasEnabled_);
+      at::autocast::set_autocast_gpu_dtype(previousType_);
+    } else {
+      at::autocast::set_cpu_enabled(wasEnabled_);
+      at::autocast::set_autocast_cpu_dtype(previousType_);
+    }
+  }
+  Bfloat16Autocast(const Bfloat16Autocast&) = delete;
+  Bfloat16Autocast& operator=(const Bfloat16Autocast&) = delete;
+
+private:
+  bool cuda_;
+  bool wasEnabled_ = false;
+  at::ScalarType previousType_ = at::kBFloat16;
+};
+
+torch::Tensor forwardIn(SegmentationNetworkImpl& network, const torch::Tensor& input, StepArithmetic arithmetic) {
+  if (arithmetic == StepArithmetic::Float32) return network.forward(input);
+  const Bfloat16Autocast autocast(input.device());
+  return network.forward(input);
+}
+
+}  // namespace
+
 double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,
-                 const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss) {
+                 const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss,
+                 StepArithmetic arithmetic) {
   optimizer.zero_grad();
   const auto input = images.contiguous(activationLayout(images.device()));
-  const auto value = weightedBceLoss(network.forward(input), masks, weights, loss);
+  // The loss in float32 whatever the forward pass ran in: its mean over a million pixels needs the mantissa.
+  const auto logits = forwardIn(network, input, arithmetic).to(torch::kFloat);
+  const auto value = weightedBceLoss(logits, masks, weights, loss);
   value.backward();
   optimizer.step();
   return value.item<double>();

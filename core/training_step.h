@@ -27,9 +27,16 @@ torch::Tensor weightedBceLoss(const torch::Tensor& logits, const torch::Tensor& 
 // encoder computes exactly what it computed in the starting model.
 void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm, bool decoderOnly = false);
 
+// The arithmetic of a training step. MixedBfloat16 runs the network's forward pass under LibTorch's autocast in
+// bfloat16 (its convolutions in bfloat16, and so their backward passes), while the weights, the loss and Adam stay
+// float32: about twice the convolution rate where the hardware computes bfloat16 natively (AVX512-BF16 CPUs, and
+// GPUs), for gradients rounded to bfloat16's 8-bit mantissa. The caller checks the hardware (trainer.cpp).
+enum class StepArithmetic { Float32, MixedBfloat16 };
+
 // One optimiser step on a batch; returns the loss before the step.
 double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& optimizer, const torch::Tensor& images,
-                 const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss);
+                 const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss,
+                 StepArithmetic arithmetic = StepArithmetic::Float32);
 
 // Multiplies the learning rate by `factor` when the validation loss has not improved for `patience` epochs, never
 // below minimum; counts epochs without improvement for early stopping.

@@ -10,13 +10,16 @@
 #include "ui/main_window.h"
 #include "ui/model/slide_analysis.h"
 #include "ui/model_versions_dialog.h"
+#include "ui/retrain_dialog.h"
 #include "ui/model/slide_list_model.h"
 #include "ui/training_panel.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -77,6 +80,41 @@ private slots:
     // A third annotated slide that the run leaves out: the panel's before/after is measured on it.
     folder_ =
         test::writableSlideFolder(scratch_.path(), "fnc", {test::kYellowSlide, test::kYellowSlide2, test::kRedSlide});
+  }
+
+  // Retrain's "Faster arithmetic" box: offered where the device that trains computes bfloat16 natively (the GPU,
+  // or a CPU with AVX512-BF16), ticked as the plan suggests, and carried into the plan only where it is offered.
+  void retrainDialogOffersBfloat16WhereTheDeviceHasIt() {
+    TrainingPlan suggested;
+    suggested.trainingSlides = {"a.png"};
+    suggested.validationSlides = {"b.png"};
+    suggested.bfloat16 = true;
+    const ComputeDevice cpu = describeComputeDevice(/*preferCpu=*/true);
+    auto fasterArithmetic = [](RetrainDialog& dialog) {
+      for (QCheckBox* box : dialog.findChildren<QCheckBox*>())
+        if (box->text().startsWith("Faster arithmetic")) return box;
+      return static_cast<QCheckBox*>(nullptr);
+    };
+    {
+      RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, cpu);
+      QCheckBox* box = fasterArithmetic(dialog);
+      QVERIFY(box);
+      QCOMPARE(box->isEnabled(), cpuHasNativeBfloat16());
+      QCOMPARE(dialog.plan().bfloat16, cpuHasNativeBfloat16());
+      box->setChecked(false);
+      QVERIFY(!dialog.plan().bfloat16);
+      if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.grab().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/retrain-dialog.png");
+      }
+    }
+    qputenv("FLUOCOUNT_NO_BFLOAT16", "1");  // a CPU without it
+    const auto unset = qScopeGuard([] { qunsetenv("FLUOCOUNT_NO_BFLOAT16"); });
+    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, cpu);
+    QVERIFY(!fasterArithmetic(dialog)->isEnabled());
+    QVERIFY(!dialog.plan().bfloat16);
+    QVERIFY(fasterArithmetic(dialog)->toolTip().contains("AVX512-BF16"));
   }
 
   void startsShowsProgressAndCancelsWithinAStep() {

@@ -12,8 +12,11 @@
 #include "core/training_step.h"
 #include "tests/test_support.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <QDir>
 #include <QFile>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 
 #include <opencv2/imgproc.hpp>
@@ -149,6 +152,59 @@ private slots:
     for (int step = 0; step < 40; ++step) last = trainStep(*network, optimizer, images, masks, weights, loss);
     qInfo("loss %g -> %g after 41 steps", first, last);
     QVERIFY(last < first / 5);
+  }
+
+  // train --precision bfloat16: the forward pass under bfloat16 autocast, the weights, loss and Adam in float32.
+  // From the same start on the same real crops, its first loss is float32's to bfloat16's rounding, and it
+  // learns the crops as float32 does.
+  void mixedBfloat16StepsLearnAsFloat32Does() {
+    if (!cpuHasNativeBfloat16()) QSKIP("this CPU has no native bfloat16 (AVX512-BF16): the step is refused here");
+    const PreparedImage slide = prepareExample({dataFile(kRedSlide), maskFile(kRedSlide), 50, 1}, 50, {}, {});
+    at::set_num_threads(2);
+    auto images = torch::empty({2, 3, 128, 128}), masks = torch::empty({2, 1, 128, 128}),
+         weights = torch::empty({2, 1, 128, 128});
+    const cv::Point origins[2] = {{700, 500}, {300, 300}};
+    for (int i = 0; i < 2; ++i) {
+      const TrainingCrop crop = makeCrop(slide.rgb, slide.mask, slide.weights, origins[i], 128, false, {}, 0);
+      images[i].copy_(torch::from_blob(crop.image.data, {128, 128, 3}).permute({2, 0, 1}));
+      masks[i][0].copy_(torch::from_blob(crop.mask.data, {128, 128}));
+      weights[i][0].copy_(torch::from_blob(crop.weights.data, {128, 128}) / 3.8);
+    }
+    auto startingNetwork = [] {
+      torch::manual_seed(3);
+      auto network = makeNetwork(Architecture::CResUnet);
+      network->train();
+      layOutWeightsFor(*network, torch::kCPU);
+      return network;
+    };
+    auto exact = startingNetwork();
+    torch::optim::Adam exactOptimizer(exact->parameters(), torch::optim::AdamOptions(0.003));
+    const double exactFirst = trainStep(*exact, exactOptimizer, images, masks, weights, {});
+    auto mixed = startingNetwork();
+    torch::optim::Adam mixedOptimizer(mixed->parameters(), torch::optim::AdamOptions(0.003));
+    const double first = trainStep(*mixed, mixedOptimizer, images, masks, weights, {}, StepArithmetic::MixedBfloat16);
+    QVERIFY2(std::abs(first - exactFirst) < 0.02 * exactFirst,
+             qPrintable(QString("first loss %1 in mixed bfloat16, %2 in float32").arg(first).arg(exactFirst)));
+    double last = first;
+    for (int step = 0; step < 40; ++step)
+      last = trainStep(*mixed, mixedOptimizer, images, masks, weights, {}, StepArithmetic::MixedBfloat16);
+    qInfo("mixed bfloat16: loss %g -> %g after 41 steps (float32's first %g)", first, last, exactFirst);
+    QVERIFY(last < first / 5);
+    for (const auto& parameter : mixed->parameters()) {
+      QCOMPARE(parameter.scalar_type(), torch::kFloat);
+      QVERIFY(torch::isfinite(parameter).all().item<bool>());
+    }
+    QVERIFY(!at::autocast::is_cpu_enabled());  // the step leaves autocast as it found it
+  }
+
+  void bfloat16TrainingIsRefusedWhereTheCpuHasNone() {
+    qputenv("FLUOCOUNT_NO_BFLOAT16", "1");  // this CPU counts as one without native bfloat16
+    const auto unset = qScopeGuard([] { qunsetenv("FLUOCOUNT_NO_BFLOAT16"); });
+    TrainingSettings settings = smallRun(temp.filePath("refused.fcmodel"));
+    settings.inference.device = DevicePreference::Cpu;
+    settings.stepPrecision = NetworkPrecision::BFloat16;
+    expectTrainingError<std::runtime_error>(settings, {"AVX512-BF16", "train in float32"});
+    QVERIFY(!QFileInfo::exists(temp.filePath("refused.fcmodel")));
   }
 
   // The uninterrupted small run, trained once by whichever function needs it first (so that each can also run

@@ -14,10 +14,14 @@
 #include "ui/model/mask_tool_controller.h"
 #include "ui/model/region_document.h"
 #include "ui/model/slide_history.h"
+#include "ui/model/training_plan.h"
 
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QGuiApplication>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -31,7 +35,7 @@ namespace {
 
 bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::countNonZero(a != b) == 0; }
 
-struct Slide {
+struct AnnotatedSlide {
   QString image, mask;
   cv::Size size;
 };
@@ -69,7 +73,7 @@ class TestUiModel : public QObject {
   Q_OBJECT
   QTemporaryDir scratch_;
   QString folder_;
-  std::vector<Slide> slides_;
+  std::vector<AnnotatedSlide> slides_;
 
   void loadSlide(MaskDocument& document, int index) {
     QString error;
@@ -309,6 +313,38 @@ private slots:
                 .startsWith("Every slide with a mask was used in this run"));
     QVERIFY(describeHeldOutChange(scored("the bundled model", {}, {"b.png"}, {}, std::nullopt), none)
                 .contains("had no result with the bundled model"));
+  }
+
+  // A retraining run keeps the arithmetic it was set up with, in its job file (a resumed run continues as it began)
+  // and in what the trainer is given; a job file written before the option trains in float32.
+  void retrainingPlanKeepsItsArithmetic() {
+    Project project;
+    QString error;
+    QVERIFY2(project.open(folder_, &error), qPrintable(error));
+    TrainingJob job;
+    job.plan = suggestedPlan(project, describeComputeDevice(true));
+    QVERIFY(!job.plan.bfloat16);  // Settings' faster arithmetic is off in a new folder
+    job.plan.bfloat16 = true;
+    QVERIFY2(saveJob(project, job, &error), qPrintable(error));
+    const auto removeJob = qScopeGuard([&] { QFile::remove(jobPath(project)); });
+    std::optional<TrainingJob> restored = loadJob(project);
+    QVERIFY(restored && restored->plan.bfloat16);
+    QCOMPARE(trainingSettingsFor(restored->plan, project, true).stepPrecision, NetworkPrecision::BFloat16);
+
+    QFile file(jobPath(project));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonObject saved = QJsonDocument::fromJson(file.readAll()).object();
+    file.close();
+    QJsonObject plan = saved["plan"].toObject();
+    QCOMPARE(plan["step_precision"].toString(), QString("bfloat16"));
+    plan.remove("step_precision");
+    saved["plan"] = plan;
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(QJsonDocument(saved).toJson());
+    file.close();
+    restored = loadJob(project);
+    QVERIFY(restored && !restored->plan.bfloat16);
+    QCOMPARE(trainingSettingsFor(restored->plan, project, true).stepPrecision, NetworkPrecision::Float32);
   }
 
   // The one folder rule: images/ when present, masks/<stem>.png, labels/<stem>.png where they exist.

@@ -64,6 +64,8 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   useGpu_->setChecked(device.gpu && suggested.useGpu);
   useGpu_->setEnabled(device.gpu);
   if (!device.gpu) useGpu_->setToolTip(QString::fromStdString(device.cpuReason));
+  bfloat16_ = new QCheckBox(tr("Faster arithmetic (mixed bfloat16)"));
+  bfloat16_->setChecked(suggested.bfloat16);
 
   epochs_ = spinBox(1, 1000, 1, suggested.epochs, tr("Passes over the training crops"));
   steps_ = spinBox(1, 100000, 10, suggested.stepsPerEpoch, tr("Batches per epoch"));
@@ -96,6 +98,7 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   settingsLayout->addRow(tr("Learning rate"), learningRate_);
   settingsLayout->addRow(tr("Cell diameter"), diameter_);
   settingsLayout->addRow(useGpu_);
+  settingsLayout->addRow(bfloat16_);
   auto* options = new QHBoxLayout;
   options->addWidget(start);
   options->addWidget(settings);
@@ -112,7 +115,9 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   connect(buttons_, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(fromScratch_, &QRadioButton::toggled, this, &RetrainDialog::startChanged);
+  connect(useGpu_, &QCheckBox::toggled, this, &RetrainDialog::deviceChanged);
   startChanged();
+  deviceChanged();
   resize(640, 560);
 }
 
@@ -151,6 +156,17 @@ void RetrainDialog::startChanged() {
   learningRate_->setValue(defaults.learningRate);
 }
 
+// Mixed bfloat16 where the device that will train computes it natively: the GPU, or a CPU with AVX512-BF16.
+void RetrainDialog::deviceChanged() {
+  const bool available = useGpu_->isChecked() || cpuHasNativeBfloat16();
+  bfloat16_->setEnabled(available);
+  bfloat16_->setToolTip(
+      available ? tr("Training steps compute the convolutions in bfloat16 (weights, loss and optimiser stay "
+                     "float32): on this computer's CPU about 1.5 times as fast as float32 (models/README.md). The "
+                     "version is validated and saved in float32 either way.")
+                : tr("Needs a CPU with AVX512-BF16 or the GPU; this computer trains in float32."));
+}
+
 void RetrainDialog::validate() {
   const TrainingPlan p = plan();
   QString text = tr("%1 slide(s) train, %2 validate.").arg(p.trainingSlides.size()).arg(p.validationSlides.size());
@@ -178,6 +194,7 @@ TrainingPlan RetrainDialog::plan() const {
   p.weightMaps = weightMaps_->isChecked();
   p.oversampling = oversampling_->isChecked();
   p.useGpu = useGpu_->isChecked();
+  p.bfloat16 = bfloat16_->isEnabled() && bfloat16_->isChecked();
   p.epochs = epochs_->value();
   p.stepsPerEpoch = steps_->value();
   p.cropSize = cropSize_->value();

@@ -31,6 +31,7 @@ public:
 private:
   void fillSlides(const QStringList& slides, const QStringList& edited);
   void startChanged();
+  void deviceChanged();
   void validate();
 
   TrainingPlan suggested_;
@@ -43,6 +44,7 @@ private:
   QCheckBox* weightMaps_ = nullptr;
   QCheckBox* oversampling_ = nullptr;
   QCheckBox* useGpu_ = nullptr;
+  QCheckBox* bfloat16_ = nullptr;
   QSpinBox* epochs_ = nullptr;
   QSpinBox* steps_ = nullptr;
   QSpinBox* cropSize_ = nullptr;

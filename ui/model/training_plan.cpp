@@ -73,6 +73,8 @@ QJsonObject planToJson(const TrainingPlan& p) {
           {"learning_rate", p.learningRate},
           {"cell_diameter_px", p.cellDiameterPx},
           {"use_gpu", p.useGpu},
+          {"step_precision",
+           QString::fromStdString(precisionName(p.bfloat16 ? NetworkPrecision::BFloat16 : NetworkPrecision::Float32))},
           {"seed", QString::number(p.seed)},
           {"output_model", p.outputModel}};
 }
@@ -93,6 +95,8 @@ TrainingPlan planFromJson(const QJsonObject& json) {
   p.learningRate = json["learning_rate"].toDouble(p.learningRate);
   p.cellDiameterPx = json["cell_diameter_px"].toDouble(p.cellDiameterPx);
   p.useGpu = json["use_gpu"].toBool(true);
+  // Anything but "bfloat16" (a job saved before the option) trains in float32.
+  p.bfloat16 = json["step_precision"].toString() == QString::fromStdString(precisionName(NetworkPrecision::BFloat16));
   p.seed = json["seed"].toString("1").toULongLong();
   p.outputModel = json["output_model"].toString();
   return p;
@@ -139,6 +143,8 @@ TrainingPlan suggestedPlan(Project& project, const ComputeDevice& device) {
       const double counted = countedSlidesDiameter(project);
       if (counted > 0) plan.cellDiameterPx = counted;
     }
+    // Who chose the faster arithmetic for counting (Settings) trains in it too, where it is there.
+    plan.bfloat16 = project.settings().bfloat16 && bfloat16Available(DevicePreference::Automatic);
     if (counter->usesNetwork()) {
       plan.startModel = QString::fromStdString(counter->settings().modelFile);
       const auto bundled = defaultModelPath();
@@ -189,6 +195,7 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
   s.canonicalDiameterPx = 25;  // as the bundled model; a fine-tune keeps its model's own
   s.defaultCellDiameterPx = plan.cellDiameterPx;
   s.inference.device = plan.useGpu ? DevicePreference::Automatic : DevicePreference::Cpu;
+  s.stepPrecision = plan.bfloat16 ? NetworkPrecision::BFloat16 : NetworkPrecision::Float32;
   s.outputModel = plan.outputModel.toStdString();
   s.resume = resume;
   s.trainedBy = "FluoCount retraining";

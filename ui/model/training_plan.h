@@ -29,6 +29,8 @@ struct TrainingPlan {
   double learningRate = 0.0005;
   double cellDiameterPx = 50;  // the slides' typical cell diameter
   bool useGpu = true;
+  // Training steps in mixed bfloat16 (TrainingSettings::stepPrecision), where the device computes it natively.
+  bool bfloat16 = false;
   quint64 seed = 1;
   QString outputModel;  // the version this run writes: <folder>/.fluocount/models/v<N>.fcmodel
 };
