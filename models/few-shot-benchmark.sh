@@ -5,7 +5,8 @@
 # early stopping after 4 epochs, threshold picked on all 3 corrected slides, seed 1), then count the dataset's
 # other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
-#                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [fluocount-cli binary]
+#                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [--each] [--count auto]
+#                                [fluocount-cli binary]
 # The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
 # name order; the "rest" is the dataset's other test-split images, or, where fewer than 4 remain (DeepFLaSH has
 # 3 test images), all its other images, which the bundled model trained on (said in the row). --model starts from
@@ -16,13 +17,17 @@
 # with several seeds a last row per dataset gives their mean change and range.
 # --epochs/--steps shorten the run (CI checks the script on one small dataset that way); --rest caps the images
 # counted before and after. --train-options appends options to the train command (the last of a repeated option
-# wins), to measure a change of the app's defaults before making it.
+# wins), to measure a change of the app's defaults before making it. --each trains and validates each corrected
+# slide at the cell diameter measured on its own mask (train folder:each) instead of the dataset's one diameter;
+# --count auto counts the rest before and after with each image's diameter estimated (--diameter auto, the app's
+# default), scored within the dataset's measured diameter as without it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 datasets="deepflash bbbc039 dsb2018-fluo"
-epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options="" seeds="1"
+epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options="" seeds="1" each=0 count=""
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
+    --each) each=1; shift; continue ;;
     --datasets) datasets="$2" ;;
     --epochs) epochs="$2" ;;
     --steps) steps="$2" ;;
@@ -31,6 +36,7 @@ while [[ "${1:-}" == --* ]]; do
     --seeds) seeds="$2" ;;
     --work) work="$2" ;;
     --train-options) train_options="$2" ;;
+    --count) count="$2"; [ "$count" = auto ] || { echo "--count takes 'auto'" >&2; exit 2; } ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -43,7 +49,10 @@ data="${FLUOCOUNT_SHARED_DATA:-$here/../../shared/data}"
 # The dataset's diameter, measured on its annotations (what a user sets, or Measure Cell Diameter finds).
 diameter_of() { "$cli" diameter "$data/$1" | awk 'NR == 2 { printf "%.0f", $4 }'; }
 f1_on() {  # dataset, --only list, model, diameter
-  "$cli" evaluate "$data/$1" --only "$2" --model "$3" --diameter "$4" 2>/dev/null | awk '$1 == "F1" { print $2 }'
+  local counted_at="$4"
+  [ -z "$count" ] || counted_at="$count"
+  "$cli" evaluate "$data/$1" --only "$2" --model "$3" --diameter "$counted_at" --match-distance "$4" 2>/dev/null |
+    awk '$1 == "F1" { print $2 }'
 }
 link_slides() {  # dataset, destination folder, stems...
   local dataset="$1" dest="$2"; shift 2
@@ -77,7 +86,9 @@ for dataset in $datasets; do
   changes=()
   for seed in $seeds; do
     start=$(date +%s)
-    "$cli" train "$dir/train:$diameter:10" --validation "$dir/validation:$diameter" --from "$model" \
+    slide_diameter="$diameter"
+    [ "$each" = 0 ] || slide_diameter=each
+    "$cli" train "$dir/train:$slide_diameter:10" --validation "$dir/validation:$slide_diameter" --from "$model" \
       --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
       --early-stopping 4 --threshold-from all --seed "$seed" --device cpu $train_options --out "$dir/retrained-$seed.fcmodel" \
       > "$dir/train-$seed.log" 2>&1

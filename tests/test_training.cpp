@@ -197,6 +197,27 @@ private slots:
     QVERIFY(!at::autocast::is_cpu_enabled());  // the step leaves autocast as it found it
   }
 
+  // A whole run in mixed bfloat16, as `train --precision bfloat16` and Retrain's "Faster arithmetic" start it:
+  // it writes a float32 model that says how it was trained, and the straight float32 run's provenance says float32.
+  void aRunInMixedBfloat16WritesAFloat32Model() {
+    if (!cpuHasNativeBfloat16()) QSKIP("this CPU has no native bfloat16 (AVX512-BF16): the run is refused here");
+    TrainingSettings settings = smallRun(temp.filePath("mixed.fcmodel"));
+    settings.stepPrecision = NetworkPrecision::BFloat16;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    QCOMPARE(trainModel(settings, quiet, never).status, TrainingOutcome::Status::Finished);
+    const Model model = loadModel(settings.outputModel);
+    QCOMPARE(model.info.provenance.at("settings").at("step_precision").get<std::string>(), std::string("bfloat16"));
+    for (const auto& parameter : model.network->parameters()) QCOMPARE(parameter.scalar_type(), torch::kFloat);
+    QVERIFY(model.info.threshold > 0);
+    straightRun();
+    QCOMPARE(loadModel(temp.filePath("straight.fcmodel").toStdString())
+                 .info.provenance.at("settings")
+                 .at("step_precision")
+                 .get<std::string>(),
+             std::string("float32"));
+  }
+
   void bfloat16TrainingIsRefusedWhereTheCpuHasNone() {
     qputenv("FLUOCOUNT_NO_BFLOAT16", "1");  // this CPU counts as one without native bfloat16
     const auto unset = qScopeGuard([] { qunsetenv("FLUOCOUNT_NO_BFLOAT16"); });
