@@ -53,6 +53,14 @@ bool bfloat16Available(DevicePreference preference) {
   return cpuHasNativeBfloat16() || describeComputeDevice(preference == DevicePreference::Cpu).gpu;
 }
 
+void requireNativeBfloat16(bool onGpu, const std::string& task) {
+  if (onGpu || cpuHasNativeBfloat16()) return;
+  throw std::runtime_error(
+      "bfloat16 needs a CPU with AVX512-BF16 (or a CUDA GPU); this one has none, and emulating it "
+      "would be slower than float32: " +
+      task + " in float32");
+}
+
 HeatmapPredictor::HeatmapPredictor(Model model, InferenceSettings settings) : state_(std::make_unique<State>()) {
   state_->model = std::move(model);
   state_->settings = settings;
@@ -60,10 +68,7 @@ HeatmapPredictor::HeatmapPredictor(Model model, InferenceSettings settings) : st
   state_->device = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   state_->deviceName = device.description;
   if (settings.precision == NetworkPrecision::BFloat16) {
-    if (!device.gpu && !cpuHasNativeBfloat16())
-      throw std::runtime_error(
-          "bfloat16 needs a CPU with AVX512-BF16 (or a CUDA GPU); this one has none, and "
-          "emulating it would be slower than float32: count in float32");
+    requireNativeBfloat16(device.gpu, "count");
     state_->activations = torch::kBFloat16;
     state_->deviceName += ", bfloat16";
   }

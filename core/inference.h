@@ -26,6 +26,9 @@ NetworkPrecision parsePrecision(const std::string& text);
 bool cpuHasNativeBfloat16();
 // Whether the network can run in bfloat16 where `preference` puts it: a CUDA GPU, or a CPU with native bfloat16.
 bool bfloat16Available(DevicePreference preference);
+// Throws std::runtime_error saying why, where neither the GPU in use nor the CPU computes bfloat16 natively; `task`
+// ("count", "train") names what to do in float32 instead.
+void requireNativeBfloat16(bool onGpu, const std::string& task);
 
 struct InferenceSettings {
   DevicePreference device = DevicePreference::Automatic;

@@ -155,10 +155,7 @@ private:
     device_ = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     deviceDescription_ = device.description;
     if (s_.stepPrecision == NetworkPrecision::BFloat16) {
-      if (!device.gpu && !cpuHasNativeBfloat16())
-        throw std::runtime_error(
-            "training in bfloat16 needs a CPU with AVX512-BF16 (or a CUDA GPU); this one has none, and emulating "
-            "it would be slower than float32: train in float32");
+      requireNativeBfloat16(device.gpu, "train");
       deviceDescription_ += ", steps in mixed bfloat16";
     }
     torch::manual_seed(s_.seed);

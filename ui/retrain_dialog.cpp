@@ -162,7 +162,7 @@ void RetrainDialog::deviceChanged() {
   bfloat16_->setEnabled(available);
   bfloat16_->setToolTip(
       available ? tr("Training steps compute the convolutions in bfloat16 (weights, loss and optimiser stay "
-                     "float32): on this computer's CPU about 1.5 times as fast as float32 (models/README.md). The "
+                     "float32): about 1.5 times as fast as float32 on an AVX512-BF16 CPU (README, Performance). The "
                      "version is validated and saved in float32 either way.")
                 : tr("Needs a CPU with AVX512-BF16 or the GPU; this computer trains in float32."));
 }
