@@ -190,7 +190,7 @@ private:
   }
 
   void prepareData() {
-    Split split = s_.trainingExamples.empty() ? splitFromFolders() : Split{s_.trainingExamples, s_.validationExamples};
+    Split split = s_.trainingExamples.empty() ? splitFromFolders() : explicitSplit();
     if (split.train.empty()) throw ImageError("no annotated training images (images/ with masks/ of the same stem)");
     if (split.validation.empty()) throw ImageError("no validation images: give at least two annotated images");
     const WeightMapSettings weightMaps = s_.weightMaps.scaledTo(info_.canonicalDiameterPx);
@@ -222,6 +222,15 @@ private:
     observer_.message(std::to_string(trainImages_.size()) + " training and " +
                       std::to_string(validationImages_.size()) + " validation images; " +
                       std::to_string(samples_.size()) + " training crops per epoch");
+  }
+
+  Split explicitSplit() {
+    if (!s_.explicitExamplesAtOwnDiameter) return {s_.trainingExamples, s_.validationExamples};
+    std::vector<TrainingExample> all = s_.trainingExamples;
+    all.insert(all.end(), s_.validationExamples.begin(), s_.validationExamples.end());
+    observer_.message(giveEachItsOwnDiameter(all, s_.defaultCellDiameterPx));
+    const auto firstValidation = all.begin() + std::ptrdiff_t(s_.trainingExamples.size());
+    return {{all.begin(), firstValidation}, {firstValidation, all.end()}};
   }
 
   Split splitFromFolders() {
@@ -583,6 +592,7 @@ private:
               {"decoder_only", s_.decoderOnly},
               {"weight_average_decay", s_.weightAverageDecay},
               {"step_precision", precisionName(s_.stepPrecision)},
+              {"each_image_own_diameter", !s_.trainingExamples.empty() && s_.explicitExamplesAtOwnDiameter},
               {"oversampling", s_.useOversampling},
               {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
               {"weight_normaliser", weightNormaliser_},

@@ -25,6 +25,11 @@ struct TrainingSettings {
   // Explicit images (the GUI's slides with masks): when trainingExamples is not empty it replaces the folder
   // scan, and validationExamples (also explicit) replaces the split.
   std::vector<TrainingExample> trainingExamples, validationExamples;
+  // The explicit examples each at the cell diameter measured on its own mask (giveEachItsOwnDiameter, measured
+  // together so that one with too few cells takes the median of all), instead of the diameter they carry: the
+  // slides a user corrected may come from different magnifications, and one diameter for all resamples some of
+  // them away from the canonical size (models/README.md, few-shot benchmark). Measured on the training thread.
+  bool explicitExamplesAtOwnDiameter = false;
   double validationFraction = 0.3;
   std::set<std::string> excludedImages;  // image file names never trained or validated on (a held-out test split)
   Architecture architecture = Architecture::CResUnet;

@@ -36,11 +36,7 @@ OwnCellDiameter ownCellDiameter(const TrainingExample& example) {
   return {size.medianDiameterPx, size.objects};
 }
 
-namespace {
-
-// Gives each example its own measured diameter; those with too few cells take the median of the others. Returns
-// what was measured, for the training log.
-std::string measureOwnDiameters(std::vector<TrainingExample>& examples, double fallbackPx) {
+std::string giveEachItsOwnDiameter(std::vector<TrainingExample>& examples, double fallbackPx) {
   std::vector<double> measured;
   std::vector<TrainingExample*> tooFewCells;
   for (TrainingExample& example : examples) {
@@ -66,8 +62,6 @@ std::string measureOwnDiameters(std::vector<TrainingExample>& examples, double f
   return note.str();
 }
 
-}  // namespace
-
 DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   DatasetScan scan;
   for (const auto& source : sources) {
@@ -79,7 +73,7 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
         examples.push_back({slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
     }
     if (source.eachImageOwnDiameter && !examples.empty())
-      scan.notes.push_back(source.folder + ": " + measureOwnDiameters(examples, source.cellDiameterPx));
+      scan.notes.push_back(source.folder + ": " + giveEachItsOwnDiameter(examples, source.cellDiameterPx));
     scan.examples.insert(scan.examples.end(), examples.begin(), examples.end());
   }
   return scan;

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Does retraining pay off? For each dataset with at least 7 annotated images, simulate a biologist who corrects
 # 3 slides in the app (2 train, 1 validates) and clicks Retrain with the app's CPU defaults (ui/training_plan.cpp:
-# fine-tune the active model, 8 epochs x 40 steps of 4 x 256 px crops, lr 5e-4, augmentation x10, crop step 204,
-# early stopping after 4 epochs, threshold picked on all 3 corrected slides, seed 1), then count the dataset's
-# other images before and after.
+# fine-tune the active model, each slide at the diameter measured on its mask, 8 epochs x 40 steps of 4 x 256 px
+# crops, lr 5e-4, augmentation x10, crop step 204, early stopping after 4 epochs, threshold picked on all 3 corrected
+# slides, seed 1), then count the dataset's other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
-#                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [--each] [--count auto]
+#                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [--one-diameter]
+#                                [--count auto]
 #                                [fluocount-cli binary]
 # The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
 # name order; the "rest" is the dataset's other test-split images, or, where fewer than 4 remain (DeepFLaSH has
@@ -17,17 +18,19 @@
 # with several seeds a last row per dataset gives their mean change and range.
 # --epochs/--steps shorten the run (CI checks the script on one small dataset that way); --rest caps the images
 # counted before and after. --train-options appends options to the train command (the last of a repeated option
-# wins), to measure a change of the app's defaults before making it. --each trains and validates each corrected
-# slide at the cell diameter measured on its own mask (train folder:each) instead of the dataset's one diameter;
-# --count auto counts the rest before and after with each image's diameter estimated (--diameter auto, the app's
+# wins), to measure a change of the app's defaults before making it. Each corrected slide trains and validates at
+# the cell diameter measured on its own mask (train folder:each), as Retrain's "Each slide at the cell size measured
+# on its mask" does by default; --one-diameter trains them all at the dataset's one diameter instead (--each, the
+# default, is still accepted). --count auto counts the rest before and after with each image's diameter estimated (--diameter auto, the app's
 # default), scored within the dataset's measured diameter as without it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 datasets="deepflash bbbc039 dsb2018-fluo"
-epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options="" seeds="1" each=0 count=""
+epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options="" seeds="1" each=1 count=""
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --each) each=1; shift; continue ;;
+    --one-diameter) each=0; shift; continue ;;
     --datasets) datasets="$2" ;;
     --epochs) epochs="$2" ;;
     --steps) steps="$2" ;;

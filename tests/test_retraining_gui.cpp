@@ -84,6 +84,22 @@ private slots:
 
   // Retrain's "Faster arithmetic" box: offered where the device that trains computes bfloat16 natively (the GPU,
   // or a CPU with AVX512-BF16), ticked as the plan suggests, and carried into the plan only where it is offered.
+  // Each corrected slide trains at the diameter measured on its own mask unless the user unticks it.
+  void retrainDialogTrainsEachSlideAtItsOwnDiameter() {
+    TrainingPlan suggested;
+    suggested.trainingSlides = {"a.png"};
+    suggested.validationSlides = {"b.png"};
+    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
+    QCheckBox* own = nullptr;
+    for (QCheckBox* box : dialog.findChildren<QCheckBox*>())
+      if (box->text().contains("measured on its mask")) own = box;
+    QVERIFY(own);
+    QVERIFY(own->isChecked());
+    QVERIFY(dialog.plan().eachSlideOwnDiameter);
+    own->setChecked(false);
+    QVERIFY(!dialog.plan().eachSlideOwnDiameter);
+  }
+
   void retrainDialogOffersBfloat16WhereTheDeviceHasIt() {
     TrainingPlan suggested;
     suggested.trainingSlides = {"a.png"};

@@ -483,6 +483,37 @@ private slots:
     QCOMPARE(prepareExample(scan.examples[1], 25, {}, {}).scale, 25 / parvalbumin);
   }
 
+  // The app's Retrain hands the trainer the corrected slides themselves; with explicitExamplesAtOwnDiameter each is
+  // measured on its own mask on the training thread, whatever diameter it was handed (here 11 px for both).
+  void correctedSlidesAreTrainedAtTheirOwnDiameters() {
+    const QString folder = writableSlideFolder(
+        temp.path(), "corrected", {"deepflash/images/cfos_wue_01.png", "deepflash/images/parv_wue_00.png"});
+    const auto example = [&](const QString& stem) {
+      return TrainingExample{(folder + "/images/" + stem + ".png").toStdString(),
+                             (folder + "/masks/" + stem + ".png").toStdString(), 11, 10};
+    };
+    for (const bool own : {true, false}) {
+      TrainingSettings s = smallRun(temp.filePath("corrected.fcmodel"));
+      s.training.clear();
+      s.trainingExamples = {example("cfos_wue_01")};
+      s.validationExamples = {example("parv_wue_00")};
+      s.explicitExamplesAtOwnDiameter = own;
+      s.canonicalDiameterPx = 25;
+      std::atomic<bool> cancel{false};
+      struct : CancelAfter {
+        using CancelAfter::CancelAfter;
+        void message(const std::string& text) override { messages.append(QString::fromStdString(text)); }
+        QStringList messages;
+      } observer(cancel, 1);
+      QCOMPARE(trainModel(s, observer, cancel).status, TrainingOutcome::Status::Cancelled);
+      const QStringList measured = observer.messages.filter("each image at its own cell diameter");
+      if (own)
+        QCOMPARE(measured, QStringList{"each image at its own cell diameter: 14.3 to 20.6 px over 2 image(s)"});
+      else
+        QVERIFY2(measured.isEmpty(), qPrintable(measured.join('\n')));
+    }
+  }
+
   // An image with fewer than three annotated cells says little about their size: it takes the folder's median.
   // BBBC039 holds three fields whose masks are empty in the source.
   void anImageWithoutCellsTakesItsFoldersDiameter() {

@@ -317,19 +317,22 @@ private slots:
 
   // A retraining run keeps the arithmetic it was set up with, in its job file (a resumed run continues as it began)
   // and in what the trainer is given; a job file written before the option trains in float32.
-  void retrainingPlanKeepsItsArithmetic() {
+  void retrainingPlanKeepsItsArithmeticAndDiameters() {
     Project project;
     QString error;
     QVERIFY2(project.open(folder_, &error), qPrintable(error));
     TrainingJob job;
     job.plan = suggestedPlan(project, describeComputeDevice(true));
     QVERIFY(!job.plan.bfloat16);  // Settings' faster arithmetic is off in a new folder
+    QVERIFY(job.plan.eachSlideOwnDiameter);
+    QVERIFY(trainingSettingsFor(job.plan, project, false).explicitExamplesAtOwnDiameter);
     job.plan.bfloat16 = true;
     QVERIFY2(saveJob(project, job, &error), qPrintable(error));
     const auto removeJob = qScopeGuard([&] { QFile::remove(jobPath(project)); });
     std::optional<TrainingJob> restored = loadJob(project);
     QVERIFY(restored && restored->plan.bfloat16);
     QCOMPARE(trainingSettingsFor(restored->plan, project, true).stepPrecision, NetworkPrecision::BFloat16);
+    QVERIFY(restored->plan.eachSlideOwnDiameter);
 
     QFile file(jobPath(project));
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -338,6 +341,8 @@ private slots:
     QJsonObject plan = saved["plan"].toObject();
     QCOMPARE(plan["step_precision"].toString(), QString("bfloat16"));
     plan.remove("step_precision");
+    QCOMPARE(plan["each_slide_own_diameter"].toBool(), true);
+    plan.remove("each_slide_own_diameter");  // a job saved before the option resumes as it began
     saved["plan"] = plan;
     QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
     file.write(QJsonDocument(saved).toJson());
@@ -345,6 +350,7 @@ private slots:
     restored = loadJob(project);
     QVERIFY(restored && !restored->plan.bfloat16);
     QCOMPARE(trainingSettingsFor(restored->plan, project, true).stepPrecision, NetworkPrecision::Float32);
+    QVERIFY(!trainingSettingsFor(restored->plan, project, true).explicitExamplesAtOwnDiameter);
   }
 
   // The one folder rule: images/ when present, masks/<stem>.png, labels/<stem>.png where they exist.

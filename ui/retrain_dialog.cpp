@@ -80,7 +80,17 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   diameter_->setRange(3, 500);
   diameter_->setSuffix(tr(" px"));
   diameter_->setValue(suggested.cellDiameterPx);
-  diameter_->setToolTip(tr("The typical diameter of a cell in these slides (the counting settings' diameter)"));
+  diameter_->setToolTip(
+      tr("The typical diameter of a cell in these slides (the counting settings' diameter): the "
+         "new version's default, and the diameter of slides measured on their own with too few "
+         "cells"));
+  eachSlideOwnDiameter_ = new QCheckBox(tr("Each slide at the cell size measured on its mask"));
+  eachSlideOwnDiameter_->setChecked(suggested.eachSlideOwnDiameter);
+  eachSlideOwnDiameter_->setToolTip(
+      tr("Resample every slide so that its cells, measured on its corrected mask, reach the network at the size it "
+         "works at; slides from different magnifications then teach the same thing. A slide with fewer than three "
+         "cells takes the others' median. Retraining pays off more this way (models/README.md, few-shot "
+         "benchmark)."));
 
   auto* start = new QGroupBox(tr("Start from"));
   auto* startLayout = new QFormLayout(start);
@@ -97,6 +107,7 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   settingsLayout->addRow(tr("Batch size"), batchSize_);
   settingsLayout->addRow(tr("Learning rate"), learningRate_);
   settingsLayout->addRow(tr("Cell diameter"), diameter_);
+  settingsLayout->addRow(eachSlideOwnDiameter_);
   settingsLayout->addRow(useGpu_);
   settingsLayout->addRow(bfloat16_);
   auto* options = new QHBoxLayout;
@@ -201,6 +212,7 @@ TrainingPlan RetrainDialog::plan() const {
   p.batchSize = batchSize_->value();
   p.learningRate = learningRate_->value();
   p.cellDiameterPx = diameter_->value();
+  p.eachSlideOwnDiameter = eachSlideOwnDiameter_->isChecked();
   return p;
 }
 

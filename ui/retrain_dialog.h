@@ -45,6 +45,7 @@ private:
   QCheckBox* oversampling_ = nullptr;
   QCheckBox* useGpu_ = nullptr;
   QCheckBox* bfloat16_ = nullptr;
+  QCheckBox* eachSlideOwnDiameter_ = nullptr;
   QSpinBox* epochs_ = nullptr;
   QSpinBox* steps_ = nullptr;
   QSpinBox* cropSize_ = nullptr;

@@ -72,6 +72,7 @@ QJsonObject planToJson(const TrainingPlan& p) {
           {"batch_size", p.batchSize},
           {"learning_rate", p.learningRate},
           {"cell_diameter_px", p.cellDiameterPx},
+          {"each_slide_own_diameter", p.eachSlideOwnDiameter},
           {"use_gpu", p.useGpu},
           {"step_precision",
            QString::fromStdString(precisionName(p.bfloat16 ? NetworkPrecision::BFloat16 : NetworkPrecision::Float32))},
@@ -94,6 +95,8 @@ TrainingPlan planFromJson(const QJsonObject& json) {
   p.batchSize = json["batch_size"].toInt(p.batchSize);
   p.learningRate = json["learning_rate"].toDouble(p.learningRate);
   p.cellDiameterPx = json["cell_diameter_px"].toDouble(p.cellDiameterPx);
+  // A job saved before the option trained every slide at cellDiameterPx, and resumes so.
+  p.eachSlideOwnDiameter = json["each_slide_own_diameter"].toBool(false);
   p.useGpu = json["use_gpu"].toBool(true);
   // Anything but "bfloat16" (a job saved before the option) trains in float32.
   p.bfloat16 = json["step_precision"].toString() == QString::fromStdString(precisionName(NetworkPrecision::BFloat16));
@@ -194,6 +197,7 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
   s.seed = plan.seed;
   s.canonicalDiameterPx = 25;  // as the bundled model; a fine-tune keeps its model's own
   s.defaultCellDiameterPx = plan.cellDiameterPx;
+  s.explicitExamplesAtOwnDiameter = plan.eachSlideOwnDiameter;
   s.inference.device = plan.useGpu ? DevicePreference::Automatic : DevicePreference::Cpu;
   s.stepPrecision = plan.bfloat16 ? NetworkPrecision::BFloat16 : NetworkPrecision::Float32;
   s.outputModel = plan.outputModel.toStdString();

@@ -28,6 +28,10 @@ struct TrainingPlan {
   int batchSize = 4;
   double learningRate = 0.0005;
   double cellDiameterPx = 50;  // the slides' typical cell diameter
+  // Each slide resampled by the cell diameter measured on its own mask (TrainingSettings::
+  // explicitExamplesAtOwnDiameter); cellDiameterPx then serves slides with fewer than three cells and is what the new
+  // version records as its default.
+  bool eachSlideOwnDiameter = true;
   bool useGpu = true;
   // Training steps in mixed bfloat16 (TrainingSettings::stepPrecision), where the device computes it natively.
   bool bfloat16 = false;
