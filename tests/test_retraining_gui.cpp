@@ -210,6 +210,8 @@ private slots:
     const Model model = loadModel(version_.toStdString());
     QCOMPARE(model.info.provenance.at("trained_by").get<std::string>(), std::string("FluoCount retraining"));
     QCOMPARE(model.info.provenance.at("split").at("validation").size(), std::size_t(1));
+    // Retrain's default: each corrected slide at the cell diameter measured on its own mask.
+    QVERIFY(model.info.provenance.at("settings").at("each_image_own_diameter").get<bool>());
     QCOMPARE(model.info.threshold, result.threshold);
     // New weights get their threshold from every corrected slide, not the one that validates (training_plan.cpp).
     QCOMPARE(model.info.provenance.at("threshold_curve_images").get<std::string>(),
