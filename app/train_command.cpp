@@ -146,6 +146,11 @@ int runTrainCommand(const QStringList& arguments) {
        "validation F1) or 'last' (the last epoch). A fine-tune's starting weights compete under the first "
        "two.",
        "loss|f1|last", "loss"},
+      {"min-f1-gain",
+       "Under --select loss or f1, a fine-tune keeps its starting model (weights and threshold) unless the "
+       "selected epoch counts the validation images, at its own threshold, with an F1 at least this much above "
+       "the starting model's at its own (default 0; the app's Retrain uses 0.02).",
+       "gain", "0"},
       {"threshold-from",
        "The annotated images whose pooled threshold sweep picks the written model's threshold (Kneedle): "
        "'validation' (default) or 'all' (training and validation images; steadier when a fine-tune has one "
@@ -209,6 +214,7 @@ int runTrainCommand(const QStringList& arguments) {
                                         {{"loss", Selection::LowestValidationLoss},
                                          {"f1", Selection::HighestValidationF1},
                                          {"last", Selection::LastEpoch}});
+  s.minimumF1GainOverStart = numberOption(parser, "min-f1-gain", 0, 1);
   using ThresholdImages = TrainingSettings::ThresholdImages;
   s.thresholdImages = choiceOption<ThresholdImages>(
       parser, "threshold-from",

@@ -177,6 +177,11 @@ private:
     layOutWeightsFor(*network_, device_);
     best_->to(device_);
     copyWeights(*network_, *best_);
+    if (!s_.initialModel.empty()) {  // before a checkpoint replaces them (restoreOrStart)
+      starting_ = makeNetwork(info_.architecture);
+      starting_->to(device_);
+      copyWeights(*network_, *starting_);
+    }
     if (s_.weightAverageDecay > 0) {
       averaged_ = makeNetwork(info_.architecture);
       averaged_->to(device_);
@@ -515,20 +520,29 @@ private:
     copyWeights(*best_, *network_);
     outcome.selectedEpoch = bestEpoch_;
     outcome.keptStartingWeights = startingModel_.is_object() && bestEpoch_ == 0;
-    outcome.sweep = validationSweep(network_.get());
-    if (!outcome.keptStartingWeights && pooledThreshold()) outcome.sweep = trainingAndValidationSweep(*network_);
-    const std::size_t chosen = outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0));
+    if (outcome.keptStartingWeights) {
+      observer_.message("no epoch validated better than the starting model; its weights and threshold are kept");
+    } else {
+      outcome.sweep = validationSweep(network_.get());  // also the heatmaps that evaluateValidation reads
+      if (pooledThreshold()) outcome.sweep = trainingAndValidationSweep(*network_);
+      outcome.threshold =
+          outcome.sweep.points[outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0))].threshold;
+      outcome.validation = evaluateValidation(outcome.threshold);
+      outcome.keptStartingWeights = countsWorseThanTheStart(outcome.validation.f1);
+      if (outcome.keptStartingWeights)
+        copyWeights(*starting_, *network_);
+      else
+        observer_.message("writing the weights of epoch " + std::to_string(bestEpoch_));
+    }
     if (outcome.keptStartingWeights) {
       // The starting model whole, threshold included: a knee re-picked on a few validation slides is noise, and
       // on one slide it lowered F1 on the others (models/few-shot-benchmark.sh).
+      outcome.selectedEpoch = 0;
+      outcome.sweep = validationSweep(network_.get());
       outcome.threshold = startingModel_.at("threshold").get<double>();
-      observer_.message("no epoch validated better than the starting model; its weights and threshold are kept");
-    } else {
-      outcome.threshold = outcome.sweep.points[chosen].threshold;
-      observer_.message("writing the weights of epoch " + std::to_string(bestEpoch_));
+      outcome.validation = evaluateValidation(outcome.threshold);
     }
     info_.threshold = outcome.threshold;
-    outcome.validation = evaluateValidation(outcome.threshold);
     if (startingModel_.is_object()) {
       outcome.startingF1 = startingModel_.at("f1").get<double>();
       outcome.startingMae = startingModel_.at("mae").get<double>();
@@ -542,6 +556,24 @@ private:
 
   StepArithmetic stepArithmetic() const {
     return s_.stepPrecision == NetworkPrecision::BFloat16 ? StepArithmetic::MixedBfloat16 : StepArithmetic::Float32;
+  }
+
+  // A fine-tune whose written epoch counts the validation images worse than the model it started from, each at the
+  // threshold it would count with (or better by less than minimumF1GainOverStart), keeps the starting model: the epoch of lowest validation loss can still put the
+  // knee where F1 falls (seen on DeepFLaSH: models/README.md, few-shot benchmark), and a user who clicked Retrain
+  // should not get a version that counts their own corrected slides worse. Says so in the log.
+  bool countsWorseThanTheStart(double newF1) {
+    if (!startingModel_.is_object() || !starting_ || s_.selection == TrainingSettings::Selection::LastEpoch)
+      return false;
+    const double startingF1 = startingModel_.at("f1").get<double>();
+    if (newF1 >= startingF1 + s_.minimumF1GainOverStart) return false;
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "epoch %d counts the validation images at F1 %.3f, %s the starting model's %.3f; its weights and "
+                  "threshold are kept",
+                  bestEpoch_, newF1, newF1 < startingF1 ? "below" : "too little above", startingF1);
+    observer_.message(text);
+    return true;
   }
 
   bool cosineSchedule() const { return s_.learningRateSchedule == TrainingSettings::LearningRateSchedule::Cosine; }
@@ -601,6 +633,7 @@ private:
             {"selected_epoch", outcome.selectedEpoch},
             {"selection", selectionName()},
             {"kept_starting_weights", outcome.keptStartingWeights},
+            {"minimum_f1_gain_over_start", s_.minimumF1GainOverStart},
             {"history", history_},
             {"threshold_curve", curve},
             {"threshold_curve_images",
@@ -640,6 +673,7 @@ private:
   double lossSum_ = 0, lastValidationLoss_ = -1, lastValidationF1_ = -1, lastValidationMae_ = -1;
   nlohmann::json history_ = nlohmann::json::array();
   nlohmann::json startingModel_ = nullptr;  // a fine-tune's starting model on the validation images
+  SegmentationNetwork starting_;            // a fine-tune's starting weights, in case it must keep them
   int bestEpoch_ = 0;                       // whose weights best_ holds (0: the starting weights)
   double bestF1_ = -1;
   std::vector<cv::Mat> lastHeatmaps_;

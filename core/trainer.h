@@ -78,6 +78,10 @@ struct TrainingSettings {
     HighestValidationF1,
     LastEpoch
   } selection = Selection::LowestValidationLoss;
+  // Under the first two, a fine-tune also keeps its starting model (weights and threshold) unless the selected
+  // epoch, at the threshold picked for it, counts the validation images with an F1 at least this much above the
+  // starting model's at its own threshold: the epoch of lowest loss can still count them worse.
+  double minimumF1GainOverStart = 0;
   // Which annotated images the written weights' threshold is picked on (Kneedle on their pooled sweep): the
   // validation images, or the training and validation images together. A fine-tune on a user's few slides has
   // one validation slide, whose knee swings with the epoch written (models/README.md, few-shot benchmark); the

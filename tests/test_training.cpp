@@ -337,6 +337,50 @@ private slots:
     QVERIFY(largestDifference(weightsOf(start), weightsOf(s.outputModel)) > 0.01f);
   }
 
+  // An epoch of lower validation loss can still count the validation images worse than the model it started from;
+  // then the start is kept, weights and threshold. Pinned with minimumF1GainOverStart set out of reach (a gain of
+  // 1), from a model that a wild fine-tune wrecked, so that the epochs surely validate at a lower loss than it.
+  void aFineTuneThatCountsNoBetterKeepsTheStartingModel() {
+    const std::string bundled = FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel";
+    TrainingSettings wreck = wildFineTune(bundled, temp.filePath("wrecked.fcmodel"));
+    wreck.selection = TrainingSettings::Selection::LastEpoch;
+    std::atomic<bool> never{false};
+    TrainingObserver quiet;
+    QVERIFY(!trainModel(wreck, quiet, never).keptStartingWeights);
+
+    TrainingSettings s = wildFineTune(wreck.outputModel, temp.filePath("kept-no-gain.fcmodel"));
+    s.learningRate = 0.001;
+    s.maxEpochs = 2;
+    s.minimumF1GainOverStart = 1;
+    struct : TrainingObserver {
+      void message(const std::string& text) override { messages.append(QString::fromStdString(text)); }
+      QStringList messages;
+    } log;
+    const TrainingOutcome outcome = trainModel(s, log, never);
+    const Model written = loadModel(s.outputModel);
+    const nlohmann::json& history = written.info.provenance.at("history");
+    double lowestEpochLoss = 1e9;
+    for (std::size_t e = 1; e < history.size(); ++e)
+      lowestEpochLoss = std::min(lowestEpochLoss, history[e].at("validation_loss").get<double>());
+    qInfo("validation loss: start %g, best epoch %g", history[0].at("validation_loss").get<double>(), lowestEpochLoss);
+    QVERIFY(lowestEpochLoss < history[0].at("validation_loss").get<double>());  // an epoch was selected ...
+    QVERIFY2(!log.messages.filter("too little above the starting model's").isEmpty(),
+             qPrintable(log.messages.join('\n')));
+    QVERIFY(outcome.keptStartingWeights);  // ... and set aside
+    QCOMPARE(outcome.selectedEpoch, 0);
+    QCOMPARE(written.info.threshold, loadModel(wreck.outputModel).info.threshold);
+    QCOMPARE(largestDifference(weightsOf(wreck.outputModel), weightsOf(s.outputModel)), 0.0f);
+    QCOMPARE(outcome.validation.f1, *outcome.startingF1);
+
+    // With no gain asked, the same run writes its epoch only where it counts the validation images no worse.
+    s.outputModel = temp.filePath("kept-or-better.fcmodel").toStdString();
+    s.minimumF1GainOverStart = 0;
+    const TrainingOutcome plain = trainModel(s, quiet, never);
+    qInfo("validation F1: start %.3f, written %.3f (epoch %d)", *plain.startingF1, plain.validation.f1,
+          plain.selectedEpoch);
+    QVERIFY(plain.validation.f1 >= *plain.startingF1);
+  }
+
   // --threshold-from all: the written weights' threshold is the knee of the training and validation images'
   // pooled sweep, with the same weights as a run that picks it on the validation image alone; a fine-tune that keeps
   // its starting weights keeps their threshold either way.
