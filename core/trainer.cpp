@@ -528,7 +528,7 @@ private:
       outcome.threshold =
           outcome.sweep.points[outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0))].threshold;
       outcome.validation = evaluateValidation(outcome.threshold);
-      outcome.keptStartingWeights = countsWorseThanTheStart(outcome.validation.f1);
+      outcome.keptStartingWeights = countsNoBetterThanTheStart(outcome.validation.f1);
       if (outcome.keptStartingWeights)
         copyWeights(*starting_, *network_);
       else
@@ -558,11 +558,12 @@ private:
     return s_.stepPrecision == NetworkPrecision::BFloat16 ? StepArithmetic::MixedBfloat16 : StepArithmetic::Float32;
   }
 
-  // A fine-tune whose written epoch counts the validation images worse than the model it started from, each at the
-  // threshold it would count with (or better by less than minimumF1GainOverStart), keeps the starting model: the epoch of lowest validation loss can still put the
-  // knee where F1 falls (seen on DeepFLaSH: models/README.md, few-shot benchmark), and a user who clicked Retrain
-  // should not get a version that counts their own corrected slides worse. Says so in the log.
-  bool countsWorseThanTheStart(double newF1) {
+  // A fine-tune whose selected epoch counts the validation images no better than the model it started from (by
+  // minimumF1GainOverStart), each at the threshold it would count with, keeps the starting model: the epoch of
+  // lowest validation loss can still put the knee where F1 falls (seen on DeepFLaSH: models/README.md, few-shot
+  // benchmark), and a user who clicked Retrain should not get a version that counts their own corrected slides
+  // worse. Says so in the log.
+  bool countsNoBetterThanTheStart(double newF1) {
     if (!startingModel_.is_object() || !starting_ || s_.selection == TrainingSettings::Selection::LastEpoch)
       return false;
     const double startingF1 = startingModel_.at("f1").get<double>();
