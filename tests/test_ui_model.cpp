@@ -326,6 +326,9 @@ private slots:
     QVERIFY(!job.plan.bfloat16);  // Settings' faster arithmetic is off in a new folder
     QVERIFY(job.plan.eachSlideOwnDiameter);
     QVERIFY(trainingSettingsFor(job.plan, project, false).explicitExamplesAtOwnDiameter);
+    // A retrained version replaces the user's model only when it counts the validating slide clearly better.
+    QCOMPARE(trainingSettingsFor(job.plan, project, false).minimumF1GainOverStart, kRetrainMinimumF1GainOverStart);
+    QVERIFY(kRetrainMinimumF1GainOverStart > 0);
     job.plan.bfloat16 = true;
     QVERIFY2(saveJob(project, job, &error), qPrintable(error));
     const auto removeJob = qScopeGuard([&] { QFile::remove(jobPath(project)); });

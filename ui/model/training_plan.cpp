@@ -194,10 +194,7 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
   // A user corrects a few slides and one or two validate: a knee picked on those alone swings with the epoch
   // written, so the threshold comes from every corrected slide (models/README.md, few-shot benchmark).
   s.thresholdImages = TrainingSettings::ThresholdImages::TrainingAndValidation;
-  // One corrected slide validates: F1 on it moves by about 0.01 a cell, so a version must count it better by two
-  // cells' worth before it replaces the model the user had (the few-shot benchmark: falls of up to 0.05 on the
-  // other slides where an epoch of lower loss counted it no better).
-  s.minimumF1GainOverStart = 0.02;
+  s.minimumF1GainOverStart = kRetrainMinimumF1GainOverStart;
   s.seed = plan.seed;
   s.canonicalDiameterPx = 25;  // as the bundled model; a fine-tune keeps its model's own
   s.defaultCellDiameterPx = plan.cellDiameterPx;

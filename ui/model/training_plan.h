@@ -39,6 +39,11 @@ struct TrainingPlan {
   QString outputModel;  // the version this run writes: <folder>/.fluocount/models/v<N>.fcmodel
 };
 
+// One corrected slide validates: F1 on it moves by about 0.01 a cell, so a retrained version must count it better by
+// two cells' worth before it replaces the model the user had (TrainingSettings::minimumF1GainOverStart; the few-shot
+// benchmark saw falls of up to 0.05 on the other slides where an epoch of lower loss counted it no better).
+inline constexpr double kRetrainMinimumF1GainOverStart = 0.02;
+
 // Defaults for this project and device: every slide with a mask, about a third of them (at least one) for
 // validation, fine-tuning the active model, and a run of minutes on a CPU or a longer one on a GPU.
 TrainingPlan suggestedPlan(Project& project, const ComputeDevice& device);
