@@ -57,15 +57,24 @@ private:
   bool previous_;
 };
 
-// The memory layout the networks' activations run fastest in on `device`: channels-last (NHWC) on the CPU, the
-// layout oneDNN's convolutions read and write natively (in NCHW every convolution reorders its input to a blocked
-// layout and its output back: about 0.25 s of a 1.5 s forward pass at 1600x1200 here; README, performance). The
-// arithmetic is the same. Inference and training both feed the network in it.
+// The memory layout the networks' activations run fastest in on `device` when counting: channels-last (NHWC) on
+// the CPU, the layout oneDNN's convolutions read and write natively (in NCHW every convolution reorders its input
+// to a blocked layout and its output back: about 0.25 s of a 1.5 s forward pass at 1600x1200 here; README,
+// performance); NCHW on a GPU, where cuDNN's forward pass at 1200x1600 is faster in it (7.0 ms against 7.8 ms on
+// an H200, `fluocount-nn-check`). The arithmetic is the same.
 torch::MemoryFormat activationLayout(const torch::Device& device);
 
-// Puts the network's 4-D weights (convolutions, transposed convolutions) in activationLayout(device), for
-// training: oneDNN's backward passes then produce the weight gradients in the layout the weights are kept in, with
-// no reorder per layer and step (a training step of 4 x 512x512 on 2 cores: 3.2 s -> 2.8 s). The values do not
+// The layout of the activations, and of the weights (layOutWeightsFor), when training: channels-last on both the
+// CPU and a GPU (cuDNN's training step of 4 x 512x512 on an H200: 23.4 ms in NCHW, 18.8 ms in channels-last).
+torch::MemoryFormat trainingLayout(const torch::Device& device);
+
+// Runs every GPU use in `layout` (both above), or in the measured defaults again with nullopt: for
+// fluocount-nn-check, which measures both layouts. The CPU's layouts are fixed.
+void forceGpuLayout(std::optional<torch::MemoryFormat> layout);
+
+// Puts the network's 4-D weights (convolutions, transposed convolutions) in trainingLayout(device), for training:
+// oneDNN's backward passes then produce the weight gradients in the layout the weights are kept in, with no
+// reorder per layer and step (a training step of 4 x 512x512 on 2 cores: 3.2 s -> 2.8 s). The values do not
 // change, and model files and checkpoints are written in the standard layout whatever the weights' is.
 void layOutWeightsFor(SegmentationNetworkImpl& network, const torch::Device& device);
 

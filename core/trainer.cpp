@@ -33,8 +33,8 @@ struct BatchTensors {
 
 BatchTensors toTensors(const std::vector<TrainingCrop>& crops, const torch::Device& device) {
   const int n = static_cast<int>(crops.size()), size = crops.front().image.rows;
-  // Channels-last (activationLayout) on the CPU: the crops' interleaved pixels copy straight in.
-  auto images = torch::empty({n, 3, size, size}, torch::TensorOptions().memory_format(activationLayout(torch::kCPU)));
+  // Channels-last (trainingLayout) on the CPU: the crops' interleaved pixels copy straight in.
+  auto images = torch::empty({n, 3, size, size}, torch::TensorOptions().memory_format(trainingLayout(torch::kCPU)));
   auto masks = torch::empty({n, 1, size, size});
   auto weights = torch::empty({n, 1, size, size});
   for (int i = 0; i < n; ++i) {
@@ -43,7 +43,7 @@ BatchTensors toTensors(const std::vector<TrainingCrop>& crops, const torch::Devi
     masks[i][0].copy_(torch::from_blob(const_cast<float*>(crops[i].mask.ptr<float>()), {size, size}));
     weights[i][0].copy_(torch::from_blob(const_cast<float*>(crops[i].weights.ptr<float>()), {size, size}));
   }
-  return {images.to(device).contiguous(activationLayout(device)), masks.to(device), weights.to(device)};
+  return {images.to(device).contiguous(trainingLayout(device)), masks.to(device), weights.to(device)};
 }
 
 void copyWeights(SegmentationNetworkImpl& from, SegmentationNetworkImpl& to) {

@@ -3,6 +3,7 @@
 #include "core/torch_include.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
@@ -29,41 +30,59 @@ void enterTrainingMode(SegmentationNetworkImpl& network, bool freezeBatchNorm, b
 
 namespace {
 
+// LibTorch 2.4 replaced the per-device autocast calls (set_cpu_enabled, get_autocast_gpu_dtype, ...) with calls
+// that take the device type. Both are needed: Debian 12 has 1.13, a GPU machine today has pip's 2.x.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocastEnabled(at::DeviceType type) { return at::autocast::is_autocast_enabled(type); }
+void setAutocastEnabled(at::DeviceType type, bool enabled) { at::autocast::set_autocast_enabled(type, enabled); }
+at::ScalarType autocastType(at::DeviceType type) { return at::autocast::get_autocast_dtype(type); }
+void setAutocastType(at::DeviceType type, at::ScalarType scalarType) {
+  at::autocast::set_autocast_dtype(type, scalarType);
+}
+#else
+bool autocastEnabled(at::DeviceType type) {
+  return type == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+void setAutocastEnabled(at::DeviceType type, bool enabled) {
+  if (type == at::kCUDA)
+    at::autocast::set_enabled(enabled);
+  else
+    at::autocast::set_cpu_enabled(enabled);
+}
+at::ScalarType autocastType(at::DeviceType type) {
+  return type == at::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void setAutocastType(at::DeviceType type, at::ScalarType scalarType) {
+  if (type == at::kCUDA)
+    at::autocast::set_autocast_gpu_dtype(scalarType);
+  else
+    at::autocast::set_autocast_cpu_dtype(scalarType);
+}
+#endif
+
 // LibTorch's autocast in bfloat16 on `device` for the guard's lifetime (this thread only); restores what it found.
 class Bfloat16Autocast {
 public:
-  explicit Bfloat16Autocast(const torch::Device& device) : cuda_(device.is_cuda()) {
-    if (cuda_) {
-      wasEnabled_ = at::autocast::is_enabled();
-      previousType_ = at::autocast::get_autocast_gpu_dtype();
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    } else {
-      wasEnabled_ = at::autocast::is_cpu_enabled();
-      previousType_ = at::autocast::get_autocast_cpu_dtype();
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
+  explicit Bfloat16Autocast(const torch::Device& device)
+      : type_(device.is_cuda() ? at::kCUDA : at::kCPU), wasEnabled_(autocastEnabled(type_)),
+        previousType_(autocastType(type_)) {
+    setAutocastType(type_, at::kBFloat16);
+    setAutocastEnabled(type_, true);
     at::autocast::increment_nesting();
   }
   ~Bfloat16Autocast() {
     // The weights' bfloat16 copies are cached for the scope; the next step's weights differ.
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    if (cuda_) {
-      at::autocast::set_enabled(wasEnabled_);
-      at::autocast::set_autocast_gpu_dtype(previousType_);
-    } else {
-      at::autocast::set_cpu_enabled(wasEnabled_);
-      at::autocast::set_autocast_cpu_dtype(previousType_);
-    }
+    setAutocastEnabled(type_, wasEnabled_);
+    setAutocastType(type_, previousType_);
   }
   Bfloat16Autocast(const Bfloat16Autocast&) = delete;
   Bfloat16Autocast& operator=(const Bfloat16Autocast&) = delete;
 
 private:
-  bool cuda_;
-  bool wasEnabled_ = false;
-  at::ScalarType previousType_ = at::kBFloat16;
+  at::DeviceType type_;
+  bool wasEnabled_;
+  at::ScalarType previousType_;
 };
 
 torch::Tensor forwardIn(SegmentationNetworkImpl& network, const torch::Tensor& input, StepArithmetic arithmetic) {
@@ -78,7 +97,7 @@ double trainStep(SegmentationNetworkImpl& network, torch::optim::Optimizer& opti
                  const torch::Tensor& masks, const torch::Tensor& weights, const LossSettings& loss,
                  StepArithmetic arithmetic) {
   optimizer.zero_grad();
-  const auto input = images.contiguous(activationLayout(images.device()));
+  const auto input = images.contiguous(trainingLayout(images.device()));
   // The loss in float32 whatever the forward pass ran in: its mean over a million pixels needs the mantissa.
   const auto logits = forwardIn(network, input, arithmetic).to(torch::kFloat);
   const auto value = weightedBceLoss(logits, masks, weights, loss);

@@ -133,15 +133,34 @@ private slots:
       }
       return worst;
     };
-    const auto [loss, gradients] = lossAndGradients(false, activationLayout(torch::kCPU));
+    const auto [loss, gradients] = lossAndGradients(false, trainingLayout(torch::kCPU));
     // What rounding alone does: the plain sequence with only the memory layout changed. In the ELU networks that
     // is ~1e-5; the ReLU networks' gradients move by up to a few percent with it (measured; not traced further).
-    const double rounding = differenceFromPlain(lossAndGradients(true, activationLayout(torch::kCPU)).second);
+    const double rounding = differenceFromPlain(lossAndGradients(true, trainingLayout(torch::kCPU)).second);
     const double worst = differenceFromPlain(gradients);
     qInfo("loss %.8f against %.8f; largest relative gradient difference %g (the layout alone: %g)", loss, plainLoss,
           worst, rounding);
     QVERIFY(std::abs(loss - plainLoss) < 1e-4 * std::abs(plainLoss));
     QVERIFY(worst < std::max(1e-4, 2 * rounding));
+  }
+
+  // The layouts each use runs in (measured: networks.h). A GPU counts in NCHW and trains in channels-last, and
+  // fluocount-nn-check can force either for both; the CPU's layouts stay channels-last whatever is forced. Asking
+  // for a CUDA device's layout needs no GPU.
+  void layoutsPerDeviceAndUse() {
+    const torch::Device cpu(torch::kCPU), gpu(torch::kCUDA);
+    QCOMPARE(activationLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    QCOMPARE(trainingLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    QCOMPARE(activationLayout(gpu), torch::MemoryFormat::Contiguous);
+    QCOMPARE(trainingLayout(gpu), torch::MemoryFormat::ChannelsLast);
+    forceGpuLayout(torch::MemoryFormat::Contiguous);
+    QCOMPARE(trainingLayout(gpu), torch::MemoryFormat::Contiguous);
+    QCOMPARE(trainingLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    forceGpuLayout(torch::MemoryFormat::ChannelsLast);
+    QCOMPARE(activationLayout(gpu), torch::MemoryFormat::ChannelsLast);
+    forceGpuLayout(std::nullopt);
+    QCOMPARE(activationLayout(gpu), torch::MemoryFormat::Contiguous);
+    QCOMPARE(trainingLayout(gpu), torch::MemoryFormat::ChannelsLast);
   }
 
   // In bfloat16 (--precision bfloat16) every architecture's inference path runs, casting its float32 weights as
