@@ -151,6 +151,10 @@ int runTrainCommand(const QStringList& arguments) {
        "selected epoch counts the validation images, at its own threshold, with an F1 at least this much above "
        "the starting model's at its own (default 0; the app's Retrain uses 0.02).",
        "gain", "0"},
+      {"fewer-errors-beyond-chance",
+       "With --min-f1-gain: the selected epoch must also make fewer detection errors (false positives + false "
+       "negatives) on the validation images than the starting model by more than chance would, at least "
+       "2 sqrt(sum of both) fewer (the app's Retrain asks this), or the starting model is kept."},
       {"threshold-from",
        "The annotated images whose pooled threshold sweep picks the written model's threshold (Kneedle): "
        "'validation' (default) or 'all' (training and validation images; steadier when a fine-tune has one "
@@ -215,6 +219,7 @@ int runTrainCommand(const QStringList& arguments) {
                                          {"f1", Selection::HighestValidationF1},
                                          {"last", Selection::LastEpoch}});
   s.minimumF1GainOverStart = numberOption(parser, "min-f1-gain", 0, 1);
+  s.requireFewerErrorsBeyondChance = parser.isSet("fewer-errors-beyond-chance");
   using ThresholdImages = TrainingSettings::ThresholdImages;
   s.thresholdImages = choiceOption<ThresholdImages>(
       parser, "threshold-from",

@@ -33,6 +33,12 @@ double accuracyOf(const MatchCounts& c) {
   return denominator == 0 ? 1.0 : double(c.truePositives) / denominator;
 }
 
+int errorsOf(const MatchCounts& c) { return c.falsePositives + c.falseNegatives; }
+
+bool fewerErrorsBeyondChance(int before, int after) {
+  return before > after && before - after >= 2.0 * std::sqrt(double(before + after));
+}
+
 Matching matchCentres(const std::vector<cv::Point2d>& predicted, const std::vector<cv::Point2d>& targets,
                       double maxDistance) {
   Matching matching;

@@ -382,6 +382,7 @@ private:
     startingModel_ = {{"threshold", info_.threshold},
                       {"f1", atOwnThreshold.f1},
                       {"mae", atOwnThreshold.meanAbsoluteError},
+                      {"errors", errorsOf(atOwnThreshold.counts)},
                       {"validation_loss", lastValidationLoss_},
                       {"best_f1", lastValidationF1_},
                       {"best_threshold", bestThreshold}};
@@ -528,7 +529,7 @@ private:
       outcome.threshold =
           outcome.sweep.points[outcome.sweep.knee.value_or(outcome.sweep.argmaxF1.value_or(0))].threshold;
       outcome.validation = evaluateValidation(outcome.threshold);
-      outcome.keptStartingWeights = countsNoBetterThanTheStart(outcome.validation.f1);
+      outcome.keptStartingWeights = countsNoBetterThanTheStart(outcome.validation);
       if (outcome.keptStartingWeights)
         copyWeights(*starting_, *network_);
       else
@@ -546,6 +547,7 @@ private:
     if (startingModel_.is_object()) {
       outcome.startingF1 = startingModel_.at("f1").get<double>();
       outcome.startingMae = startingModel_.at("mae").get<double>();
+      if (startingModel_.contains("errors")) outcome.startingErrors = startingModel_.at("errors").get<int>();
     }
     info_.provenance = provenance(outcome);
     network_->to(torch::kCPU);
@@ -559,20 +561,31 @@ private:
   }
 
   // A fine-tune whose selected epoch counts the validation images no better than the model it started from (by
-  // minimumF1GainOverStart), each at the threshold it would count with, keeps the starting model: the epoch of
-  // lowest validation loss can still put the knee where F1 falls (seen on DeepFLaSH: models/README.md, few-shot
-  // benchmark), and a user who clicked Retrain should not get a version that counts their own corrected slides
-  // worse. Says so in the log.
-  bool countsNoBetterThanTheStart(double newF1) {
+  // minimumF1GainOverStart, and with fewer errors beyond chance where asked), each at the threshold it would count
+  // with, keeps the starting model: the epoch of lowest validation loss can still put the knee where F1 falls
+  // (seen on DeepFLaSH: models/README.md, few-shot benchmark), and a user who clicked Retrain should not get a
+  // version that counts their own corrected slides worse. Says so in the log.
+  bool countsNoBetterThanTheStart(const EvaluationSummary& selected) {
     if (!startingModel_.is_object() || !starting_ || s_.selection == TrainingSettings::Selection::LastEpoch)
       return false;
     const double startingF1 = startingModel_.at("f1").get<double>();
-    if (newF1 >= startingF1 + s_.minimumF1GainOverStart) return false;
-    char text[240];
-    std::snprintf(text, sizeof text,
-                  "epoch %d counts the validation images at F1 %.3f, %s the starting model's %.3f; its weights and "
-                  "threshold are kept",
-                  bestEpoch_, newF1, newF1 < startingF1 ? "below" : "too little above", startingF1);
+    const int startingErrors = startingModel_.value("errors", -1);  // absent from checkpoints before 2026-12-04
+    const int errors = errorsOf(selected.counts);
+    const bool clearF1Gain = selected.f1 >= startingF1 + s_.minimumF1GainOverStart;
+    const bool errorsBeyondChance =
+        !s_.requireFewerErrorsBeyondChance || startingErrors < 0 || fewerErrorsBeyondChance(startingErrors, errors);
+    if (clearF1Gain && errorsBeyondChance) return false;
+    char text[320];
+    if (!clearF1Gain)
+      std::snprintf(text, sizeof text,
+                    "epoch %d counts the validation images at F1 %.3f, %s the starting model's %.3f; its weights and "
+                    "threshold are kept",
+                    bestEpoch_, selected.f1, selected.f1 < startingF1 ? "below" : "too little above", startingF1);
+    else
+      std::snprintf(text, sizeof text,
+                    "epoch %d counts the validation images at F1 %.3f against the starting model's %.3f, but with %d "
+                    "errors against %d, a difference chance could make; its weights and threshold are kept",
+                    bestEpoch_, selected.f1, startingF1, errors, startingErrors);
     observer_.message(text);
     return true;
   }
@@ -635,6 +648,7 @@ private:
             {"selection", selectionName()},
             {"kept_starting_weights", outcome.keptStartingWeights},
             {"minimum_f1_gain_over_start", s_.minimumF1GainOverStart},
+            {"fewer_errors_beyond_chance", s_.requireFewerErrorsBeyondChance},
             {"history", history_},
             {"threshold_curve", curve},
             {"threshold_curve_images",

@@ -3,8 +3,8 @@
 # 3 slides in the app (2 train, 1 validates) and clicks Retrain with the app's CPU defaults (ui/training_plan.cpp:
 # fine-tune the active model, each slide at the diameter measured on its mask, 8 epochs x 40 steps of 4 x 256 px
 # crops, lr 5e-4, augmentation x10, crop step 204, early stopping after 4 epochs, threshold picked on all 3 corrected
-# slides, the starting model kept unless the new weights count the validating slide 0.02 F1 better, seed 1), then
-# count the dataset's other images before and after.
+# slides, the starting model kept unless the new weights count the validating slide 0.02 F1 better with fewer errors
+# than chance could explain, seed 1), then count the dataset's other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
 #                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [--one-diameter]
 #                                [--count auto]
@@ -94,7 +94,7 @@ for dataset in $datasets; do
     [ "$each" = 0 ] || slide_diameter=each
     "$cli" train "$dir/train:$slide_diameter:10" --validation "$dir/validation:$slide_diameter" --from "$model" \
       --epochs "$epochs" --steps-per-epoch "$steps" --batch-size 4 --crop-size 256 --crop-step 204 --lr 0.0005 \
-      --early-stopping 4 --threshold-from all --min-f1-gain 0.02 --seed "$seed" --device cpu $train_options --out "$dir/retrained-$seed.fcmodel" \
+      --early-stopping 4 --threshold-from all --min-f1-gain 0.02 --fewer-errors-beyond-chance --seed "$seed" --device cpu $train_options --out "$dir/retrained-$seed.fcmodel" \
       > "$dir/train-$seed.log" 2>&1
     seconds=$(( $(date +%s) - start ))
     kept="$(grep -q "its weights and threshold are kept" "$dir/train-$seed.log" && echo yes || echo no)"

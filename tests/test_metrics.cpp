@@ -45,6 +45,24 @@ private slots:
     QCOMPARE(f1Of(onlyMisses), 0.0);
   }
 
+  // Retrain's keep-the-start rule (TrainingSettings::requireFewerErrorsBeyondChance): fewer errors by at least two
+  // standard deviations of the difference of two Poisson counts. The cases of the few-shot benchmark on BBBC039
+  // (19 errors down to 13 or 14 on a field of about 90 nuclei: chance) and of slides new to the model (many times
+  // fewer).
+  void fewerErrorsOnlyBeyondChance() {
+    MatchCounts counts;
+    counts.falsePositives = 8;
+    counts.falseNegatives = 1;
+    QCOMPARE(errorsOf(counts), 9);
+    QVERIFY(!fewerErrorsBeyondChance(19, 13));
+    QVERIFY(!fewerErrorsBeyondChance(10, 7));
+    QVERIFY(fewerErrorsBeyondChance(80, 24));
+    QVERIFY(fewerErrorsBeyondChance(4, 0));   // 4 >= 2 sqrt(4): the boundary counts
+    QVERIFY(!fewerErrorsBeyondChance(3, 0));  // 3 < 2 sqrt(3)
+    QVERIFY(!fewerErrorsBeyondChance(0, 0));
+    QVERIFY(!fewerErrorsBeyondChance(20, 25));  // more errors
+  }
+
   void summaryOfCountingErrors() {
     std::vector<ImageEvaluation> images(4);
     images[0].trueCount = 10;

@@ -372,13 +372,18 @@ private slots:
     QCOMPARE(largestDifference(weightsOf(wreck.outputModel), weightsOf(s.outputModel)), 0.0f);
     QCOMPARE(outcome.validation.f1, *outcome.startingF1);
 
-    // With no gain asked, the same run writes its epoch only where it counts the validation images no worse.
+    // With no F1 gain asked, the same run writes its epoch only where it counts the validation images no worse,
+    // and, as Retrain asks, with fewer errors than chance could make.
     s.outputModel = temp.filePath("kept-or-better.fcmodel").toStdString();
     s.minimumF1GainOverStart = 0;
+    s.requireFewerErrorsBeyondChance = true;
     const TrainingOutcome plain = trainModel(s, quiet, never);
-    qInfo("validation F1: start %.3f, written %.3f (epoch %d)", *plain.startingF1, plain.validation.f1,
-          plain.selectedEpoch);
+    QVERIFY(plain.startingErrors.has_value());
+    qInfo("validation F1: start %.3f, written %.3f (epoch %d); errors %d -> %d", *plain.startingF1, plain.validation.f1,
+          plain.selectedEpoch, *plain.startingErrors, errorsOf(plain.validation.counts));
     QVERIFY(plain.validation.f1 >= *plain.startingF1);
+    if (!plain.keptStartingWeights)
+      QVERIFY(fewerErrorsBeyondChance(*plain.startingErrors, errorsOf(plain.validation.counts)));
   }
 
   // --threshold-from all: the written weights' threshold is the knee of the training and validation images'

@@ -329,6 +329,7 @@ private slots:
     // A retrained version replaces the user's model only when it counts the validating slide clearly better.
     QCOMPARE(trainingSettingsFor(job.plan, project, false).minimumF1GainOverStart, kRetrainMinimumF1GainOverStart);
     QVERIFY(kRetrainMinimumF1GainOverStart > 0);
+    QVERIFY(trainingSettingsFor(job.plan, project, false).requireFewerErrorsBeyondChance);
     job.plan.bfloat16 = true;
     QVERIFY2(saveJob(project, job, &error), qPrintable(error));
     const auto removeJob = qScopeGuard([&] { QFile::remove(jobPath(project)); });

@@ -221,9 +221,10 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
                   .arg(*result.startingF1, 0, 'f', 3)
                   .arg(result.startingMae.value_or(0), 0, 'f', 1);
     if (result.keptStartingModel)
-      text += tr(" No epoch validated better than that model (lower loss, and F1 at least %2 higher at its own "
-                 "threshold), so %1 is that model unchanged (weights and threshold): training on these slides did "
-                 "not help. More corrected slides, or other ones, may.")
+      text += tr(" No epoch validated better than that model (lower loss, F1 at least %2 higher at its own "
+                 "threshold, and fewer errors than chance could explain), so %1 is that model unchanged (weights "
+                 "and threshold): training on these slides did not help. More corrected slides, or other ones, "
+                 "may.")
                   .arg(name)
                   .arg(kRetrainMinimumF1GainOverStart, 0, 'f', 2);
     // The "Count Folder with vN" button below says what comes next; the text stays true after it was clicked.

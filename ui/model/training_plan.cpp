@@ -195,6 +195,7 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
   // written, so the threshold comes from every corrected slide (models/README.md, few-shot benchmark).
   s.thresholdImages = TrainingSettings::ThresholdImages::TrainingAndValidation;
   s.minimumF1GainOverStart = kRetrainMinimumF1GainOverStart;
+  s.requireFewerErrorsBeyondChance = true;
   s.seed = plan.seed;
   s.canonicalDiameterPx = 25;  // as the bundled model; a fine-tune keeps its model's own
   s.defaultCellDiameterPx = plan.cellDiameterPx;
