@@ -7,6 +7,7 @@
 #include "core/networks.h"
 #include "core/postprocess.h"
 #include "core/tensor_container.h"
+#include "core/training_provenance.h"
 #include "core/torch_include.h"
 #include "core/training_step.h"
 
@@ -14,7 +15,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <limits>
 #include <filesystem>
 #include <random>
@@ -66,32 +66,6 @@ void updateWeightAverage(SegmentationNetworkImpl& weights, SegmentationNetworkIm
     else
       averaged.copy_(source[i].tensor);
   }
-}
-
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
-nlohmann::json sourcesJson(const std::vector<DatasetSource>& sources) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& s : sources) {
-    nlohmann::json source = {{"folder", s.folder}, {"augmentation_factor", s.augmentationFactor}};
-    if (s.eachImageOwnDiameter)
-      source["each_image_own_cell_diameter"] = true;  // measured on its mask (DatasetSource)
-    else
-      source["cell_diameter_px"] = s.cellDiameterPx;
-    list.push_back(source);
-  }
-  return list;
-}
-
-nlohmann::json namesJson(const std::vector<PreparedImage>& images) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& image : images) list.push_back(image.name);
-  return list;
 }
 
 // One training run: data, network, optimiser and progress, from start (or checkpoint) to model file.
@@ -270,9 +244,9 @@ private:
                             std::to_string(s_.weightAverageDecay) + "; resume with the same settings");
     // Checkpoints from before the cosine schedule were all made with the plateau one.
     const std::string schedule = saved.value("learning_rate_schedule", "plateau");
-    if (schedule != scheduleName())
+    if (schedule != learningRateScheduleName(s_))
       throw CheckpointError(checkpointPath_ + ": made with the " + schedule + " learning-rate schedule, not the " +
-                            scheduleName() + " one; resume with the same settings");
+                            learningRateScheduleName(s_) + " one; resume with the same settings");
     const nlohmann::json state =
         loadCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), {}, averaged_.get()});
     if (state.value("seed", s_.seed) != s_.seed)
@@ -316,7 +290,7 @@ private:
                                   {"best_epoch", bestEpoch_},
                                   {"best_f1", bestF1_},
                                   {"weight_average_decay", s_.weightAverageDecay},
-                                  {"learning_rate_schedule", scheduleName()}};
+                                  {"learning_rate_schedule", learningRateScheduleName(s_)}};
     saveCheckpoint(checkpointPath_, {network_.get(), optimizer_.get(), best_.get(), state, averaged_.get()});
   }
 
@@ -549,7 +523,8 @@ private:
       outcome.startingMae = startingModel_.at("mae").get<double>();
       if (startingModel_.contains("errors")) outcome.startingErrors = startingModel_.at("errors").get<int>();
     }
-    info_.provenance = provenance(outcome);
+    info_.provenance = trainingProvenance(
+        s_, outcome, {trainImages_, validationImages_, history_, startingModel_, weightNormaliser_, stepsPerEpoch()});
     network_->to(torch::kCPU);
     writeFileAtomically(s_.outputModel, serialiseModel(*network_, info_),
                         s_.overwriteOutput ? Overwrite::Allow : Overwrite::Refuse);
@@ -593,79 +568,6 @@ private:
   bool cosineSchedule() const { return s_.learningRateSchedule == TrainingSettings::LearningRateSchedule::Cosine; }
   bool pooledThreshold() const {
     return s_.thresholdImages == TrainingSettings::ThresholdImages::TrainingAndValidation;
-  }
-
-  std::string scheduleName() const { return cosineSchedule() ? "cosine" : "plateau"; }
-
-  std::string selectionName() const {
-    switch (s_.selection) {
-      case TrainingSettings::Selection::LowestValidationLoss: return "lowest validation loss";
-      case TrainingSettings::Selection::HighestValidationF1: return "highest validation F1";
-      case TrainingSettings::Selection::LastEpoch: return "last epoch";
-    }
-    return "";
-  }
-
-  nlohmann::json provenance(const TrainingOutcome& outcome) const {
-    nlohmann::json curve = nlohmann::json::array();
-    for (const auto& p : outcome.sweep.points)
-      curve.push_back({{"threshold", p.threshold},
-                       {"f1", p.f1},
-                       {"precision", p.precision},
-                       {"recall", p.recall},
-                       {"count", p.totalCount}});
-    const auto& v = outcome.validation;
-    return {{"trained_by", s_.trainedBy},
-            {"date", today()},
-            {"started_from", s_.initialModel.empty() ? "scratch" : s_.initialModel},
-            {"training_data", sourcesJson(s_.training)},
-            {"validation_data", sourcesJson(s_.validation)},
-            {"split",
-             {{"seed", s_.seed},
-              {"train", namesJson(trainImages_)},
-              {"validation", namesJson(validationImages_)},
-              {"held_out", std::vector<std::string>(s_.excludedImages.begin(), s_.excludedImages.end())}}},
-            {"settings",
-             {{"crop_size", s_.cropSize},
-              {"crop_step", s_.cropStep},
-              {"batch_size", s_.batchSize},
-              {"max_epochs", s_.maxEpochs},
-              {"learning_rate", s_.learningRate},
-              {"learning_rate_schedule", scheduleName()},
-              {"weight_maps", s_.useWeightMaps},
-              {"separate_touching_instances", s_.separateTouchingInstances},
-              {"freeze_batchnorm", s_.freezeBatchNorm},
-              {"decoder_only", s_.decoderOnly},
-              {"weight_average_decay", s_.weightAverageDecay},
-              {"step_precision", precisionName(s_.stepPrecision)},
-              {"each_image_own_diameter", !s_.trainingExamples.empty() && s_.explicitExamplesAtOwnDiameter},
-              {"oversampling", s_.useOversampling},
-              {"zoom", {s_.augmentation.minZoom, s_.augmentation.maxZoom}},
-              {"weight_normaliser", weightNormaliser_},
-              {"steps_per_epoch", stepsPerEpoch()}}},
-            {"epochs", outcome.epochs},
-            {"selected_epoch", outcome.selectedEpoch},
-            {"selection", selectionName()},
-            {"kept_starting_weights", outcome.keptStartingWeights},
-            {"minimum_f1_gain_over_start", s_.minimumF1GainOverStart},
-            {"fewer_errors_beyond_chance", s_.requireFewerErrorsBeyondChance},
-            {"history", history_},
-            {"threshold_curve", curve},
-            {"threshold_curve_images",
-             pooledThreshold() && !outcome.keptStartingWeights ? "training and validation" : "validation"},
-            {"starting_model_validation", startingModel_},
-            {"knee_threshold", outcome.sweep.knee ? nlohmann::json(outcome.sweep.points[*outcome.sweep.knee].threshold)
-                                                  : nlohmann::json(nullptr)},
-            {"argmax_f1_threshold", outcome.sweep.points[outcome.sweep.argmaxF1.value_or(0)].threshold},
-            {"validation_metrics",
-             {{"threshold", outcome.threshold},
-              {"f1", v.f1},
-              {"precision", v.precision},
-              {"recall", v.recall},
-              {"accuracy", v.accuracy},
-              {"mae", v.meanAbsoluteError},
-              {"medae", v.medianAbsoluteError},
-              {"mpe", v.meanPercentageError}}}};
   }
 
   const TrainingSettings& s_;
