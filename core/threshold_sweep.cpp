@@ -16,6 +16,10 @@ std::vector<double> defaultSweepThresholds() {
   return thresholds;
 }
 
+std::shared_ptr<const ObjectBoxes> detectAtThresholds(const SweepImage& image, const std::vector<double>& thresholds) {
+  return std::make_shared<const ObjectBoxes>(objectBoxesAtThresholds(image.heatmap, thresholds, image.postprocess));
+}
+
 SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::vector<double>& thresholds,
                             const MatchingSettings& matching) {
   SweepResult result;
@@ -28,7 +32,12 @@ SweepResult sweepThresholds(const std::vector<SweepImage>& images, const std::ve
   }
   for (int t = 0; t < static_cast<int>(thresholds.size()); ++t) result.points[t].threshold = thresholds[t];
   for (std::size_t i = 0; i < images.size(); ++i) {
-    const auto boxes = objectBoxesAtThresholds(images[i].heatmap, thresholds, images[i].postprocess);
+    if (images[i].objects && images[i].objects->size() != thresholds.size())
+      throw std::invalid_argument("sweepThresholds: the objects kept for " + images[i].name +
+                                  " were detected at other thresholds");
+    const std::shared_ptr<const ObjectBoxes> detected =
+        images[i].objects ? images[i].objects : detectAtThresholds(images[i], thresholds);
+    const ObjectBoxes& boxes = *detected;
     for (std::size_t t = 0; t < thresholds.size(); ++t) {
       SweepPoint& point = result.points[t];
       point.totalCount += static_cast<int>(boxes[t].size());

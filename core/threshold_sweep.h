@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,12 +15,22 @@ namespace fluocount {
 // 0.500, 0.525, ..., 0.975
 std::vector<double> defaultSweepThresholds();
 
+// The objects of one image at each threshold of a sweep, as bounding boxes in detectObjects' order
+// (objectBoxesAtThresholds). The sweep's costly part: kept, they let a changed mask be matched again at once.
+using ObjectBoxes = std::vector<std::vector<cv::Rect>>;
+
 struct SweepImage {
   std::string name;
   cv::Mat heatmap;                  // CV_32F in [0,1]
   PostprocessSettings postprocess;  // scaled to this image's cell diameter
   std::optional<Detection> truth;   // annotated cells, when the image has a mask
+  // The image's objects at the sweep's thresholds when already detected (from this heatmap and these settings);
+  // null: the sweep detects them.
+  std::shared_ptr<const ObjectBoxes> objects = nullptr;
 };
+
+// objectBoxesAtThresholds for a SweepImage, to keep beside it (SweepImage::objects).
+std::shared_ptr<const ObjectBoxes> detectAtThresholds(const SweepImage& image, const std::vector<double>& thresholds);
 
 struct SweepPoint {
   double threshold = 0;

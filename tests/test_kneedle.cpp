@@ -1,10 +1,14 @@
-// Kneedle on curves whose knee is known, in all four orientations, and the threshold sweep around it.
+// Kneedle on curves whose knee is known, in all four orientations, and the threshold sweep around it (with objects
+// kept from an earlier sweep, as the app re-matches an edited mask).
 #include "core/kneedle.h"
 #include "core/threshold_sweep.h"
 #include "core/image_io.h"
 #include "tests/test_support.h"
 
 #include <opencv2/imgproc.hpp>
+
+#include <set>
+#include <stdexcept>
 
 using namespace fluocount;
 
@@ -93,6 +97,44 @@ private slots:
     QVERIFY(result.knee);
     QCOMPARE(result.points[*result.knee].threshold, 0.875);
     QCOMPARE(*result.argmaxF1, std::size_t(0));
+  }
+
+  void keptObjectsAreMatchedAgainWithoutDetectingAgain() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    // What the app does after a mask edit: the slide's objects at every threshold were kept from its count, and
+    // only the matching against the new mask is redone.
+    const cv::Mat mask = loadMask(test::maskFile(test::kRedSlide));
+    cv::Mat heatmap;
+    cv::GaussianBlur(mask, heatmap, cv::Size(0, 0), 6);  // a graded "heatmap": cells shrink as the threshold rises
+    heatmap.convertTo(heatmap, CV_32F, 1.0 / 255);
+    SweepImage image{"fnc-red", heatmap, PostprocessSettings{}.scaledTo(50), std::nullopt};
+    image.truth = detectInMask(mask, image.postprocess);
+    const std::vector<double> thresholds = defaultSweepThresholds();
+    const SweepResult detected = sweepThresholds({image}, thresholds, {50});
+
+    image.objects = detectAtThresholds(image, thresholds);
+    const SweepResult matched = sweepThresholds({image}, thresholds, {50});
+    QCOMPARE(matched.points.size(), detected.points.size());
+    std::set<int> counts;
+    for (std::size_t t = 0; t < thresholds.size(); ++t) {
+      QCOMPARE(matched.points[t].totalCount, detected.points[t].totalCount);
+      QCOMPARE(matched.points[t].counts.truePositives, detected.points[t].counts.truePositives);
+      QCOMPARE(matched.points[t].counts.falsePositives, detected.points[t].counts.falsePositives);
+      QCOMPARE(matched.points[t].counts.falseNegatives, detected.points[t].counts.falseNegatives);
+      counts.insert(detected.points[t].totalCount);
+    }
+    QVERIFY2(counts.size() > 1, "the blurred mask should give different counts at different thresholds");
+    QCOMPARE(matched.knee, detected.knee);
+
+    // The kept objects are what is matched: with none kept at any threshold, nothing is counted.
+    image.objects = std::make_shared<const ObjectBoxes>(thresholds.size());
+    for (const SweepPoint& point : sweepThresholds({image}, thresholds, {50}).points) {
+      QCOMPARE(point.totalCount, 0);
+      QCOMPARE(point.counts.falseNegatives, image.truth->count());
+    }
+    // Objects kept for other thresholds are refused, not matched at the wrong ones.
+    image.objects = std::make_shared<const ObjectBoxes>(thresholds.size() - 1);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sweepThresholds({image}, thresholds, {50}));
   }
 };
 

@@ -125,6 +125,9 @@ private slots:
     QVERIFY(objectsFound >= 2);
     MaskDocument* document = window.maskDocument();
     QCOMPARE(cv::countNonZero(document->mask()), 0);
+    const auto countedAnalysis = window.project()->slide(0).analysis;
+    QVERIFY(countedAnalysis && countedAnalysis->sweepObjects);  // the objects at every threshold, kept from the count
+    QVERIFY(!countedAnalysis->sweep.hasTruth);
 
     // A click on one detection accepts exactly it.
     cv::Point first;
@@ -145,6 +148,21 @@ private slots:
     QVERIFY(same(loadMask((folder + "/masks/" + QFileInfo(window.project()->slide(0).name).completeBaseName() + ".png")
                               .toStdString()) > 0,
                  labels > 0));
+
+    // The slide's F1 curve follows the new mask: the objects kept from the count are matched against it again,
+    // not detected again. Every detection was accepted, so at the model's threshold each annotated cell is found
+    // (two accepted cells that touch at a corner make one annotated cell: the mask's 8-connected components).
+    // Each edit's re-match lands in turn; the rectangle's is the one where most cells are annotated.
+    const auto atModelThreshold = [&] {
+      const auto analysis = window.project()->slide(0).analysis;
+      for (const SweepPoint& point : analysis->sweep.points)
+        if (std::abs(point.threshold - analysis->defaultThreshold) < 1e-9) return point;
+      return SweepPoint{};
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(atModelThreshold().counts.truePositives > objectsFound / 2, 60000);
+    QCOMPARE(window.project()->slide(0).analysis->sweepObjects.get(), countedAnalysis->sweepObjects.get());
+    QCOMPARE(atModelThreshold().totalCount, int(objectsFound));
+    QCOMPARE(atModelThreshold().counts.falseNegatives, 0);
   }
 
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {

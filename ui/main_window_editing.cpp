@@ -112,8 +112,11 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
   const Generation generation = project_->generation();
   resweeper_.submit([=]() -> std::function<void()> {
     auto updated = std::make_shared<SlideAnalysis>(*analysis);
-    updated->sweep = sweepThresholds({{name, analysis->heatmap, analysis->postprocess, truth}},
-                                     defaultSweepThresholds(), {analysis->cellDiameterPx});
+    SweepImage image{name, analysis->heatmap, analysis->postprocess, truth};
+    // The objects do not change with the mask: only the matching is redone (detected once if not yet kept).
+    image.objects = updated->sweepObjects =
+        analysis->sweepObjects ? analysis->sweepObjects : detectAtThresholds(image, defaultSweepThresholds());
+    updated->sweep = sweepThresholds({image}, defaultSweepThresholds(), {analysis->cellDiameterPx});
     return [this, index, generation, updated] {
       if (!project_->setMaskSweep(generation, index, updated)) return;
       refreshCurves();

@@ -27,6 +27,9 @@ struct SlideAnalysis {
   double defaultThreshold = 0.5;  // the model's (classical: this image's automatic one)
   double seconds = 0;
   SweepResult sweep;  // this slide over defaultSweepThresholds(), with its mask when it has one
+  // The sweep's objects at each of those thresholds, so that an edited mask is matched again without detecting
+  // again (null for an analysis reloaded from a saved project: the first re-match detects them).
+  std::shared_ptr<const ObjectBoxes> sweepObjects;
 };
 
 struct Slide {

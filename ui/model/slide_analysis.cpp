@@ -34,8 +34,9 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
   analysis->seconds = counted.seconds;
   std::optional<Detection> truth;
   if (slide.hasMask()) truth = truthFromMask(slide.maskPath, counted.size, slide.imagePath);
-  analysis->sweep = sweepThresholds({{slide.name.toStdString(), counted.heatmap, counted.postprocess, truth}},
-                                    defaultSweepThresholds(), {counted.cellDiameterPx});
+  SweepImage image{slide.name.toStdString(), counted.heatmap, counted.postprocess, truth};
+  image.objects = analysis->sweepObjects = detectAtThresholds(image, defaultSweepThresholds());
+  analysis->sweep = sweepThresholds({image}, defaultSweepThresholds(), {counted.cellDiameterPx});
   SlideAnalysisResult result;
   const double t = threshold.value_or(counted.threshold);
   result.count = t == counted.threshold ? counted.detection.count() : countAt(*analysis, t);
