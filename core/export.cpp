@@ -65,12 +65,17 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
                     ",width,height,threshold,cell_diameter_px,cell_diameter_um,pixel_size_um,pixel_size_source,"
                     "image_area_um2,cells_per_mm2,seconds,method,error,model,options\n";
   for (const auto& r : rows) {
-    const bool physical = r.pixelSizeUm > 0 && r.status == "ok";
+    // A row that was not counted leaves its measured fields empty: a 0 there would read as "no cells in a 0x0
+    // image" to a spreadsheet that sums or averages the column.
+    const bool counted = r.status == "ok";
+    const auto measured = [counted](const std::string& field) { return counted ? field : std::string(); };
+    const bool physical = r.pixelSizeUm > 0 && counted;
     const double areaPx = double(r.width) * double(r.height);
-    csv += csvField(r.file) + "," + r.status + "," + std::to_string(r.count) + markerFields(r.markerCounts, layout) +
-           "," + std::to_string(r.width) + "," + std::to_string(r.height) + "," + number(r.threshold, 4) + "," +
-           number(r.cellDiameterPx, 2) + "," + (physical ? number(r.cellDiameterPx * r.pixelSizeUm, 2) : "") + "," +
-           (physical ? number(r.pixelSizeUm, 6) : "") + "," + csvField(r.pixelSizeSource) + "," +
+    csv += csvField(r.file) + "," + r.status + "," + measured(std::to_string(r.count)) +
+           markerFields(r.markerCounts, layout) + "," + measured(std::to_string(r.width)) + "," +
+           measured(std::to_string(r.height)) + "," + measured(number(r.threshold, 4)) + "," +
+           measured(number(r.cellDiameterPx, 2)) + "," + (physical ? number(r.cellDiameterPx * r.pixelSizeUm, 2) : "") +
+           "," + (physical ? number(r.pixelSizeUm, 6) : "") + "," + csvField(r.pixelSizeSource) + "," +
            (physical ? squareMicrometres(areaPx, r.pixelSizeUm) : "") + "," +
            (physical ? cellsPerSquareMillimetre(r.count, areaPx, r.pixelSizeUm) : "") + "," + number(r.seconds, 3) +
            "," + csvField(r.method) + "," + csvField(r.error) + "," + csvField(r.model) + "," + csvField(r.options) +
