@@ -1,5 +1,6 @@
 #include "core/networks.h"
 
+#include "core/inference_kernels.h"
 #include "core/torch_include.h"
 
 #include <atomic>
@@ -26,7 +27,10 @@ nn::ConvTranspose2d upConv(int64_t in, int64_t out) {
   return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 2).stride(2));
 }
 
-torch::Tensor maxPool(const torch::Tensor& x) { return torch::max_pool2d(x, 2); }
+// Without gradients (inference) the pooling skips the indices that only backpropagation reads (inference_kernels).
+torch::Tensor maxPool(const torch::Tensor& x) {
+  return torch::GradMode::is_enabled() ? torch::max_pool2d(x, 2) : maxPool2x2(x);
+}
 
 thread_local bool plainLayerSequence = false;  // see PlainLayerSequenceGuard
 
@@ -86,15 +90,30 @@ struct ConvBlockImpl : nn::Module {
     return forwardForInference(x, /*inputIsScratch=*/false);
   }
 
-  // The same function with fewer passes over memory, for inference (running statistics): BN(i) and ELU run in
-  // place on one copy of x (on x itself when the caller no longer needs it), and BN(o) is folded into conv1.
+  // The same function with fewer passes over memory, for inference (running statistics): BN(i) and ELU run as one
+  // pass (core/inference_kernels) on one copy of x (on x itself when the caller no longer needs it), and BN(o) is
+  // folded into conv1.
   torch::Tensor forwardForInference(torch::Tensor x, bool inputIsScratch) {
-    auto [scale1, shift1] = affineOf(*bn1);
-    scale1 = inActivationType(scale1, x);
-    shift1 = inActivationType(shift1, x);
-    torch::Tensor h = inputIsScratch ? x.mul_(scale1).add_(shift1) : torch::addcmul(shift1, x, scale1);
+    const auto [scale1, shift1] = inputAffine(x);
+    torch::Tensor h = scaleShiftElu(x, scale1, shift1, inputIsScratch);
     x = torch::Tensor();
-    torch::elu_(h);
+    return afterInputActivation(std::move(h));
+  }
+
+  // forwardForInference(cat({first, second}, 1)), normalising the two parts straight into the concatenation.
+  torch::Tensor forwardForInferenceOfConcat(const torch::Tensor& first, const torch::Tensor& second) {
+    const auto [scale1, shift1] = inputAffine(first);
+    return afterInputActivation(concatScaleShiftElu(first, second, scale1, shift1));
+  }
+
+  // BN(i) as a scale and shift in the activations' type.
+  std::pair<torch::Tensor, torch::Tensor> inputAffine(const torch::Tensor& activations) const {
+    const auto [scale, shift] = affineOf(*bn1);
+    return {inActivationType(scale, activations), inActivationType(shift, activations)};
+  }
+
+  // Conv k x k (i->o) with BN(o) folded in -> ELU -> Conv k x k (o->o), on the activated input h.
+  torch::Tensor afterInputActivation(torch::Tensor h) {
     // Folded in float32 and only then cast, so that a lower precision rounds the folded weights once.
     const auto [scale2, shift2] = affineOf(*bn2);
     const auto foldedWeight = conv1->weight * scale2.view({-1, 1, 1, 1});
@@ -102,7 +121,7 @@ struct ConvBlockImpl : nn::Module {
     auto y = torch::conv2d(h, inActivationType(foldedWeight, h), inActivationType(foldedBias, h), 1,
                            conv1->options.kernel_size()->at(0) / 2);
     h = torch::Tensor();
-    torch::elu_(y);
+    eluInPlace(y);
     return convolveForInference(*conv2, y);
   }
 
@@ -145,8 +164,7 @@ struct UpResidualBlockImpl : nn::Module {
       return block(torch::cat({u, skip}, 1)) + u;
     }
     auto u = upConvolve(*up, x);
-    // The concatenation is a fresh tensor, so the block may normalise it in place.
-    return block->forwardForInference(torch::cat({u, skip}, 1), /*inputIsScratch=*/true).add_(u);
+    return block->forwardForInferenceOfConcat(u, skip).add_(u);
   }
   nn::ConvTranspose2d up;
   ConvBlock block;

@@ -1,10 +1,12 @@
 // The four architectures of docs/method.md section 4: parameter counts and any input size.
+#include "core/inference_kernels.h"
 #include "core/inference.h"
 #include "core/networks.h"
 #include "core/training_step.h"
 #include "core/torch_include.h"
 #include "tests/test_support.h"
 
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -86,6 +88,66 @@ private slots:
             layout == torch::MemoryFormat::ChannelsLast ? "channels-last" : "NCHW", relative);
       QVERIFY(relative < 1e-5);
     }
+  }
+
+  // Inference's fused BatchNorm + ELU loops (core/inference_kernels) against LibTorch's own operations: on dense
+  // channels-last tensors, on tiles cut out of larger ones (rows apart), and on tensors the loops leave to LibTorch
+  // (NCHW, bfloat16). Values span ELU's whole range: large negative (exp underflows), around zero, positive.
+  void fusedActivationEqualsLibTorchsOperations() {
+    torch::manual_seed(3);
+    const auto values = [](std::vector<int64_t> sizes) { return torch::randn(sizes) * 20 - 5; };
+    const auto scale = torch::rand({1, 24, 1, 1}) * 2, shift = torch::randn({1, 24, 1, 1});
+    const auto reference = [&](const torch::Tensor& x, const torch::Tensor& s, const torch::Tensor& b) {
+      return torch::elu(x.to(torch::kFloat) * s + b);
+    };
+    const auto whole = values({2, 24, 19, 23}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto tile = whole.narrow(2, 3, 11).narrow(3, 5, 13);  // rows apart, as a staged tile's
+    QVERIFY(!tile.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    for (const auto& x : {whole, tile, whole.contiguous(), whole.to(torch::kBFloat16)}) {
+      const double tolerance = x.scalar_type() == torch::kBFloat16 ? 0.1 : 1e-6;
+      const auto expected = reference(x, scale, shift);
+      const auto copy = x.clone(torch::MemoryFormat::Preserve);
+      QVERIFY(torch::allclose(scaleShiftElu(x, scale, shift, false).to(torch::kFloat), expected, tolerance, tolerance));
+      QVERIFY(torch::equal(x, copy));  // not in place: x is left as it was
+      auto scratch = x.clone(torch::MemoryFormat::Preserve);
+      const auto inPlace = scaleShiftElu(scratch, scale, shift, true);
+      QCOMPARE(inPlace.data_ptr(), scratch.data_ptr());
+      QVERIFY(torch::allclose(scratch.to(torch::kFloat), expected, tolerance, tolerance));
+      auto activated = x.clone(torch::MemoryFormat::Preserve);
+      eluInPlace(activated);
+      QVERIFY(torch::allclose(activated.to(torch::kFloat), torch::elu(x.to(torch::kFloat)), tolerance, tolerance));
+    }
+    // The concatenation's two parts normalised straight into it: channels 0..9 from the first, 10..23 the second.
+    const auto first = values({2, 10, 19, 23}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto second = whole.narrow(1, 0, 14);
+    for (const auto& [a, b] : {std::pair{first, second}, std::pair{first.narrow(2, 2, 9), second.narrow(2, 4, 9)},
+                               std::pair{first.contiguous(), second.contiguous()}}) {
+      const auto expected = reference(torch::cat({a, b}, 1), scale, shift);
+      const auto fused = concatScaleShiftElu(a, b, scale, shift);
+      QVERIFY(fused.is_contiguous(torch::MemoryFormat::ChannelsLast) || fused.is_contiguous());
+      QVERIFY(torch::allclose(fused, expected, 1e-6, 1e-6));
+    }
+    // Exact where ELU is the identity or saturates, and at zero.
+    const auto edges = torch::tensor({0.0f, 2.5f, -200.0f, -87.5f, 1e-30f}).view({1, 1, 1, 5});
+    auto activated = edges.clone();
+    eluInPlace(activated);
+    QVERIFY(torch::equal(activated, torch::tensor({0.0f, 2.5f, -1.0f, -1.0f, 1e-30f}).view({1, 1, 1, 5})));
+  }
+
+  // Inference's 2x2 max pooling without indices (inference_kernels) is LibTorch's, value for value: odd sides
+  // (the last row and column dropped), tiles cut out of larger tensors, NaN, and NCHW (left to LibTorch).
+  void maxPoolingForInferenceEqualsLibTorchs() {
+    torch::manual_seed(4);
+    auto whole = torch::randn({2, 12, 21, 17}).contiguous(torch::MemoryFormat::ChannelsLast);
+    whole.index_put_({1, 3, 6, 9}, std::numeric_limits<float>::quiet_NaN());
+    for (const auto& x : {whole, whole.narrow(2, 1, 15).narrow(3, 2, 12), whole.contiguous()}) {
+      const auto expected = torch::max_pool2d(x, 2);
+      const auto pooled = maxPool2x2(x);
+      QCOMPARE(pooled.sizes().vec(), expected.sizes().vec());
+      QVERIFY(torch::equal(torch::isnan(pooled), torch::isnan(expected)));
+      QVERIFY(torch::equal(torch::nan_to_num(pooled), torch::nan_to_num(expected)));
+    }
+    QVERIFY(torch::isnan(maxPool2x2(whole)).any().item<bool>());
   }
 
   // Training also runs the transposed convolutions as 1x1 convolutions and pixel shuffles, on channels-last input
