@@ -92,6 +92,7 @@ private slots:
     ThresholdPanel* panel = window.thresholdPanel();
     QCOMPARE(panel->countPlot()->graph(1)->dataCount(), 20);
     QCOMPARE(panel->f1Plot()->graph(0)->dataCount(), 20);
+    QVERIFY(panel->f1PlotNote().isEmpty());
 
     // Moving the threshold recounts the folder off the GUI thread; every count equals a direct re-detection.
     const auto analysis0 = project->slide(0).analysis;
@@ -123,6 +124,21 @@ private slots:
     QVERIFY(!window.exportTo({out, false, false, false, false}, &error));
     QVERIFY(error.contains("already exists"));
     window.close();
+  }
+
+  // Without masks the F1 plot says why it is empty and how to get curves; with a slide's truth the note goes.
+  void f1PlotSaysWhatItNeedsWithoutMasks() {
+    ThresholdPanel panel;
+    SweepResult counted;
+    counted.points.resize(20);
+    for (int t = 0; t < 20; ++t) counted.points[t].threshold = 0.5 + 0.025 * t;
+    panel.setCurves(&counted, counted);
+    QVERIFY(panel.f1PlotNote().contains("No masks yet"));
+    QCOMPARE(panel.f1Plot()->graph(0)->dataCount(), 0);
+    counted.hasTruth = true;
+    panel.setCurves(&counted, counted);
+    QVERIFY(panel.f1PlotNote().isEmpty());
+    QCOMPARE(panel.f1Plot()->graph(0)->dataCount(), 20);
   }
 
   // The app's export writes the same bytes when the C library's number format is German: the tables' numbers go

@@ -87,6 +87,18 @@ ThresholdPanel::ThresholdPanel(QWidget* parent) : QWidget(parent) {
   markers->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QColor(0, 0, 0), QColor(255, 200, 0), 10));
   countLine_ = verticalLine(countPlot_);
   f1Line_ = verticalLine(f1Plot_);
+  // Empty axes alone would not say why there is no F1: it needs the true cells of at least one counted slide.
+  noMasksNote_ = new QCPItemText(f1Plot_);
+  noMasksNote_->position->setType(QCPItemPosition::ptAxisRectRatio);
+  noMasksNote_->position->setCoords(0.5, 0.45);
+  noMasksNote_->setText(
+      tr("No masks yet. F1 shows once a\n"
+         "counted slide has a mask: draw\n"
+         "one, or add masks/<slide>.png"));
+  noMasksNote_->setClipToAxisRect(false);
+  noMasksNote_->setColor(QColor(90, 90, 90));
+  noMasksNote_->setPadding(QMargins(6, 4, 6, 4));
+  noMasksNote_->setBrush(QBrush(QColor(255, 255, 255, 220)));
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
@@ -187,8 +199,11 @@ void ThresholdPanel::setCurves(const SweepResult* slide, const SweepResult& fold
   kneeButton_->setText(knee_ ? tr("Use knee (%1)").arg(*knee_, 0, 'f', 3) : tr("Use knee"));
   bestButton_->setText(best_ ? tr("Use best F1 (%1)").arg(*best_, 0, 'f', 3) : tr("Use best F1"));
   f1Plot_->setToolTip(folder.hasTruth ? QString() : tr("F1 needs slides with masks (masks/<slide>.png)"));
+  noMasksNote_->setVisible(!folder.hasTruth);
   moveMarkers();
 }
+
+QString ThresholdPanel::f1PlotNote() const { return noMasksNote_->visible() ? noMasksNote_->text() : QString(); }
 
 void ThresholdPanel::showValuesAt(QCustomPlot* plot, QPoint position) {
   const std::vector<SweepPoint>& points = folderSweep_.points;

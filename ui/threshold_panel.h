@@ -10,6 +10,7 @@
 
 class QCustomPlot;
 class QCPItemStraightLine;
+class QCPItemText;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
@@ -32,6 +33,8 @@ public:
   QCustomPlot* f1Plot() const { return f1Plot_; }
   std::optional<double> kneeThreshold() const { return knee_; }
   std::optional<double> bestF1Threshold() const { return best_; }
+  // What the F1 plot says in place of curves while no counted slide has a mask; empty when it shows curves.
+  QString f1PlotNote() const;
 
 signals:
   void thresholdChanging(double threshold);  // while the slider moves
@@ -52,6 +55,7 @@ private:
   QCustomPlot* f1Plot_;
   QCPItemStraightLine* countLine_;
   QCPItemStraightLine* f1Line_;
+  QCPItemText* noMasksNote_;  // in the F1 plot while it has nothing to show
   SweepResult slideSweep_, folderSweep_;
   bool hasSlideSweep_ = false;
   std::optional<double> knee_, best_;
