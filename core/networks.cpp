@@ -87,17 +87,15 @@ struct ConvBlockImpl : nn::Module {
       auto y = conv1(torch::elu(bn1(x)));
       return conv2(torch::elu(bn2(y)));
     }
-    return forwardForInference(x, /*inputIsScratch=*/false);
+    return forwardForInference(x);
   }
 
   // The same function with fewer passes over memory, for inference (running statistics): BN(i) and ELU run as one
-  // pass (core/inference_kernels) on one copy of x (on x itself when the caller no longer needs it), and BN(o) is
-  // folded into conv1.
-  torch::Tensor forwardForInference(torch::Tensor x, bool inputIsScratch) {
+  // pass (core/inference_kernels) into a copy of x, which the caller still needs (a skip or a shortcut), and BN(o)
+  // is folded into conv1.
+  torch::Tensor forwardForInference(const torch::Tensor& x) {
     const auto [scale1, shift1] = inputAffine(x);
-    torch::Tensor h = scaleShiftElu(x, scale1, shift1, inputIsScratch);
-    x = torch::Tensor();
-    return afterInputActivation(std::move(h));
+    return afterInputActivation(scaleShiftElu(x, scale1, shift1, /*inPlace=*/false));
   }
 
   // forwardForInference(cat({first, second}, 1)), normalising the two parts straight into the concatenation.
