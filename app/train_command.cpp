@@ -161,11 +161,21 @@ int runTrainCommand(const QStringList& arguments) {
        "or two validation slides).",
        "validation|all", "validation"},
       {"no-oversampling", "Do not oversample the artifact crops: the paper's 'no AO' ablation."},
+      {"mine-artifacts",
+       "Fine-tunes (--from): also oversample a crop around each object the starting model detects in a "
+       "training image that no annotated cell matches (its false positives: hard negatives found rather "
+       "than flagged), like the --artifacts crops."},
+      {"oversampling",
+       "How many augmented copies of each flagged artifact crop join the training crops (default 150, the "
+       "paper's, for 6 flagged crops among about 16,000).",
+       "n", "150"},
       {"exclude",
        "Text file of image file names never trained or validated on, one per line: a held-out test "
        "split (evaluate it later with 'evaluate --only').",
        "file"},
-      {"artifacts", "Text file of flagged artifact crops, one 'image-name x y' per line (oversampled 150x).", "file"},
+      {"artifacts",
+       "Text file of flagged artifact crops, one 'image-name x y' per line (oversampled 150x; see --oversampling).",
+       "file"},
       {"seed", "Seed for the split, the order and the augmentation (default 1).", "n", "1"},
       {"checkpoint", "Checkpoint file (default: <out>.checkpoint).", "file"},
       {"resume", "Continue from the checkpoint."},
@@ -213,6 +223,10 @@ int runTrainCommand(const QStringList& arguments) {
   s.weightAverageDecay = numberOption(parser, "average-weights", 0, 0.9999);
   s.stepPrecision = precisionFromOptions(parser);
   s.useOversampling = !parser.isSet("no-oversampling");
+  s.mineFalseDetections = parser.isSet("mine-artifacts");
+  if (s.mineFalseDetections && s.initialModel.empty())
+    throw CliError("--mine-artifacts needs a model to fine-tune (--from): its false detections are the crops");
+  s.artifactOversampling = static_cast<int>(numberOption(parser, "oversampling", 1, 100000));
   using Selection = TrainingSettings::Selection;
   s.selection = choiceOption<Selection>(parser, "select",
                                         {{"loss", Selection::LowestValidationLoss},

@@ -193,7 +193,12 @@ private:
       cv::minMaxLoc(image.weights, nullptr, &maximum);
       weightNormaliser_ = std::max(weightNormaliser_, maximum);
     }
-    samples_ = trainingSamples(trainImages_, factors, s_.cropSize, s_.cropStep, s_.artifacts,
+    std::vector<ArtifactCrop> artifacts = s_.artifacts;
+    if (s_.mineFalseDetections && s_.useOversampling && starting_) {
+      const std::vector<ArtifactCrop> found = cropsAroundFalseDetectionsOf(*starting_);
+      artifacts.insert(artifacts.end(), found.begin(), found.end());
+    }
+    samples_ = trainingSamples(trainImages_, factors, s_.cropSize, s_.cropStep, artifacts,
                                s_.useOversampling ? s_.artifactOversampling : 0);
     validationSamples_ = validationSamples(validationImages_, s_.cropSize, s_.cropStep);
     // The annotated cells as evaluate takes them (core/true_cells.h), at the model's scale.
@@ -201,6 +206,24 @@ private:
     observer_.message(std::to_string(trainImages_.size()) + " training and " +
                       std::to_string(validationImages_.size()) + " validation images; " +
                       std::to_string(samples_.size()) + " training crops per epoch");
+  }
+
+  // Artifact crops around the false detections of `start` on the training images (mineFalseDetections), at the
+  // model's threshold and scale, matched within one canonical diameter as validation matches.
+  std::vector<ArtifactCrop> cropsAroundFalseDetectionsOf(SegmentationNetworkImpl& start) {
+    const PostprocessSettings postprocess = info_.postprocess.scaledTo(info_.canonicalDiameterPx);
+    std::vector<ArtifactCrop> crops;
+    for (const PreparedImage& image : trainImages_) {
+      const cv::Mat heatmap = heatmapsOf(start, {image}).front();
+      const std::vector<ArtifactCrop> found =
+          cropsAroundFalseDetections(image, detectObjects(heatmap, info_.threshold, postprocess),
+                                     measureLabels(image.trueCells), info_.canonicalDiameterPx, s_.cropSize);
+      crops.insert(crops.end(), found.begin(), found.end());
+    }
+    observer_.message(std::to_string(crops.size()) + " crop(s) around the starting model's false detections on the " +
+                      "training images join the artifact crops (each " + std::to_string(s_.artifactOversampling) +
+                      " times)");
+    return crops;
   }
 
   Split explicitSplit() {

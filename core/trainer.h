@@ -95,6 +95,11 @@ struct TrainingSettings {
   bool useOversampling = true;
   int artifactOversampling = 150;
   std::vector<ArtifactCrop> artifacts;
+  // A fine-tune also finds its artifact crops: one around each object its starting model detects in a training
+  // image, at the model's threshold, that no annotated cell matches (cropsAroundFalseDetections). These are the
+  // places a person would flag, what the model counts that the annotators did not (faint stain, debris, a bright
+  // background), and they are oversampled like flagged crops (unless useOversampling is off).
+  bool mineFalseDetections = false;
   AugmentationSettings augmentation;
   WeightMapSettings weightMaps;
   PostprocessSettings postprocess;

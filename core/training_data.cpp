@@ -1,5 +1,6 @@
 #include "core/training_data.h"
 #include "core/cell_size.h"
+#include "core/metrics.h"
 #include "core/slide_folder.h"
 #include "core/true_cells.h"
 
@@ -194,6 +195,28 @@ std::vector<ArtifactCrop> readArtifactList(const std::string& path) {
     artifacts.push_back(crop);
   }
   return artifacts;
+}
+
+std::vector<ArtifactCrop> cropsAroundFalseDetections(const PreparedImage& image, const Detection& predicted,
+                                                     const Detection& truth, double matchDistancePx, int cropSize) {
+  const std::vector<cv::Point2d> centres = boxCentres(predicted);
+  std::vector<bool> matched(centres.size(), false);
+  for (const auto& [prediction, target] : matchCentres(centres, boxCentres(truth), matchDistancePx).pairs)
+    matched[prediction] = true;
+  const auto originAlong = [&](double centre, int side) {
+    const double origin = std::clamp(centre - cropSize / 2.0, 0.0, std::max(0.0, double(side - cropSize)));
+    return int(std::lround(origin / image.scale));  // in the image's own pixels
+  };
+  std::vector<ArtifactCrop> crops;
+  for (std::size_t i = 0; i < centres.size(); ++i) {
+    if (matched[i]) continue;
+    const ArtifactCrop crop{image.name,
+                            {originAlong(centres[i].x, image.rgb.cols), originAlong(centres[i].y, image.rgb.rows)}};
+    const bool seen =
+        std::any_of(crops.begin(), crops.end(), [&](const ArtifactCrop& c) { return c.origin == crop.origin; });
+    if (!seen) crops.push_back(crop);
+  }
+  return crops;
 }
 
 std::set<std::string> readImageNameList(const std::string& path) {

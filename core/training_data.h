@@ -3,6 +3,7 @@
 // their weight maps, the crop grid, and a background thread that assembles augmented batches ahead of the
 // network.
 #include "core/augmentation.h"
+#include "core/postprocess.h"
 #include "core/settings.h"
 #include "core/weight_map.h"
 
@@ -117,6 +118,14 @@ struct ArtifactCrop {
   cv::Point origin;
 };
 std::vector<ArtifactCrop> readArtifactList(const std::string& path);
+
+// Hard negatives found rather than flagged: a crop centred on each object a model detected in a training image that
+// no annotated cell matches (a false positive under docs/method.md section 7's matching, within matchDistancePx).
+// `predicted` and `truth` are at the prepared image's scale; the crops are cropSize there, lie inside the image
+// where it is larger than one, and are given as a person flags them (ArtifactCrop: the image's own pixels). False
+// positives that fall in the same crop give it once.
+std::vector<ArtifactCrop> cropsAroundFalseDetections(const PreparedImage& image, const Detection& predicted,
+                                                     const Detection& truth, double matchDistancePx, int cropSize);
 
 // Image file names, one per line; blank lines and '#' comments are skipped and a leading folder part is ignored
 // ("bbbc039/images/IXMtest_A02_s1_w1.png" names IXMtest_A02_s1_w1.png). Used for held-out test splits and for

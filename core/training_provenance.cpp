@@ -55,6 +55,9 @@ nlohmann::json settingsJson(const TrainingSettings& s, const TrainingRunRecord& 
           {"step_precision", precisionName(s.stepPrecision)},
           {"each_image_own_diameter", !s.trainingExamples.empty() && s.explicitExamplesAtOwnDiameter},
           {"oversampling", s.useOversampling},
+          {"artifact_oversampling", s.artifactOversampling},
+          {"flagged_artifact_crops", s.artifacts.size()},
+          {"false_detection_crops", s.mineFalseDetections},
           {"zoom", {s.augmentation.minZoom, s.augmentation.maxZoom}},
           {"weight_normaliser", run.weightNormaliser},
           {"steps_per_epoch", run.stepsPerEpoch}};

@@ -500,6 +500,10 @@ private slots:
     const Run thresholdFrom = runCli({"train", slides, "--out", out, "--threshold-from", "training"});
     QCOMPARE(thresholdFrom.exitCode, 2);
     QVERIFY2(thresholdFrom.err.contains("--threshold-from must be validation or all"), qPrintable(thresholdFrom.err));
+    const Run mineWithoutModel = runCli({"train", slides, "--out", out, "--mine-artifacts"});
+    QCOMPARE(mineWithoutModel.exitCode, 2);
+    QVERIFY2(mineWithoutModel.err.contains("--mine-artifacts needs a model to fine-tune"),
+             qPrintable(mineWithoutModel.err));
     QVERIFY(!QFile::exists(out));
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);

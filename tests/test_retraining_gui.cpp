@@ -19,6 +19,7 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -98,6 +99,31 @@ private slots:
     QVERIFY(dialog.plan().eachSlideOwnDiameter);
     own->setChecked(false);
     QVERIFY(!dialog.plan().eachSlideOwnDiameter);
+  }
+
+  // "Learn from the model's false detections": offered for a fine-tune only (there is no model to have detected
+  // anything from scratch), carried into the plan and from there into the trainer's settings.
+  void retrainDialogLearnsFromFalseDetectionsOnlyWhenFineTuning() {
+    TrainingPlan suggested;
+    suggested.trainingSlides = {"a.png"};
+    suggested.validationSlides = {"b.png"};
+    suggested.startModel = "start.fcmodel";
+    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
+    QCheckBox* box = nullptr;
+    for (QCheckBox* candidate : dialog.findChildren<QCheckBox*>())
+      if (candidate->text().contains("false detections")) box = candidate;
+    QVERIFY(box);
+    QVERIFY(box->isEnabled());
+    QVERIFY(!dialog.plan().learnFromFalseDetections);
+    box->setChecked(true);
+    QVERIFY(dialog.plan().learnFromFalseDetections);
+    QRadioButton* scratch = nullptr;
+    for (QRadioButton* radio : dialog.findChildren<QRadioButton*>())
+      if (radio->text().contains("scratch")) scratch = radio;
+    QVERIFY(scratch);
+    scratch->setChecked(true);
+    QVERIFY(!box->isEnabled());
+    QVERIFY(!dialog.plan().learnFromFalseDetections);
   }
 
   void retrainDialogOffersBfloat16WhereTheDeviceHasIt() {

@@ -58,8 +58,12 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   architecture_->setToolTip(tr("A fine-tune keeps its model's architecture"));
   weightMaps_ = new QCheckBox(tr("Weight maps (emphasise borders between touching cells)"));
   weightMaps_->setChecked(suggested.weightMaps);
-  oversampling_ = new QCheckBox(tr("Oversample crops flagged as artifacts"));
-  oversampling_->setChecked(suggested.oversampling);
+  falseDetections_ = new QCheckBox(tr("Learn from the model's false detections"));
+  falseDetections_->setChecked(suggested.learnFromFalseDetections);
+  falseDetections_->setToolTip(
+      tr("Oversample a crop around each object the model being fine-tuned detects on the training slides that "
+         "their corrected masks do not hold (what you deleted), as the paper oversamples crops flagged as "
+         "artifacts. Only for a fine-tune."));
   useGpu_ = new QCheckBox(tr("Use the GPU"));
   useGpu_->setChecked(device.gpu && suggested.useGpu);
   useGpu_->setEnabled(device.gpu);
@@ -98,7 +102,7 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   startLayout->addRow(fromScratch_);
   startLayout->addRow(tr("Architecture"), architecture_);
   startLayout->addRow(weightMaps_);
-  startLayout->addRow(oversampling_);
+  startLayout->addRow(falseDetections_);
   auto* settings = new QGroupBox(tr("Settings"));
   auto* settingsLayout = new QFormLayout(settings);
   settingsLayout->addRow(tr("Epochs"), epochs_);
@@ -161,6 +165,7 @@ void RetrainDialog::setRole(const QString& slide, Role role) {
 void RetrainDialog::startChanged() {
   const bool scratch = fromScratch_->isChecked();
   architecture_->setEnabled(scratch);
+  falseDetections_->setEnabled(!scratch);
   TrainingPlan defaults = suggested_;
   applyDeviceDefaults(defaults, device_, scratch);
   epochs_->setValue(defaults.epochs);
@@ -203,7 +208,7 @@ TrainingPlan RetrainDialog::plan() const {
     p.architecture = Architecture(architecture_->currentData().toInt());
   }
   p.weightMaps = weightMaps_->isChecked();
-  p.oversampling = oversampling_->isChecked();
+  p.learnFromFalseDetections = falseDetections_->isEnabled() && falseDetections_->isChecked();
   p.useGpu = useGpu_->isChecked();
   p.bfloat16 = bfloat16_->isEnabled() && bfloat16_->isChecked();
   p.epochs = epochs_->value();

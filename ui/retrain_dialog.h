@@ -42,7 +42,7 @@ private:
   QRadioButton* fromScratch_ = nullptr;
   QComboBox* architecture_ = nullptr;
   QCheckBox* weightMaps_ = nullptr;
-  QCheckBox* oversampling_ = nullptr;
+  QCheckBox* falseDetections_ = nullptr;
   QCheckBox* useGpu_ = nullptr;
   QCheckBox* bfloat16_ = nullptr;
   QCheckBox* eachSlideOwnDiameter_ = nullptr;

@@ -65,7 +65,7 @@ QJsonObject planToJson(const TrainingPlan& p) {
           {"start_model_name", p.startModelName},
           {"architecture", QString::fromStdString(architectureName(p.architecture))},
           {"weight_maps", p.weightMaps},
-          {"oversampling", p.oversampling},
+          {"false_detection_crops", p.learnFromFalseDetections},
           {"epochs", p.epochs},
           {"steps_per_epoch", p.stepsPerEpoch},
           {"crop_size", p.cropSize},
@@ -88,7 +88,8 @@ TrainingPlan planFromJson(const QJsonObject& json) {
   p.startModelName = json["start_model_name"].toString();
   p.architecture = architectureFromName(json["architecture"].toString().toStdString()).value_or(Architecture::CResUnet);
   p.weightMaps = json["weight_maps"].toBool(true);
-  p.oversampling = json["oversampling"].toBool(true);
+  // Jobs saved before 2026-12-04 had an "oversampling" switch with no crops to oversample: they resume without.
+  p.learnFromFalseDetections = json["false_detection_crops"].toBool(false);
   p.epochs = json["epochs"].toInt(p.epochs);
   p.stepsPerEpoch = json["steps_per_epoch"].toInt(p.stepsPerEpoch);
   p.cropSize = json["crop_size"].toInt(p.cropSize);
@@ -183,7 +184,8 @@ TrainingSettings trainingSettingsFor(const TrainingPlan& plan, const Project& pr
   s.initialModel = plan.startModel.toStdString();
   s.architecture = plan.architecture;
   s.useWeightMaps = plan.weightMaps;
-  s.useOversampling = plan.oversampling;
+  s.mineFalseDetections = plan.learnFromFalseDetections && !plan.startModel.isEmpty();
+  s.artifactOversampling = kFalseDetectionOversampling;
   s.maxEpochs = plan.epochs;
   s.maxStepsPerEpoch = plan.stepsPerEpoch;
   s.cropSize = plan.cropSize;

@@ -20,8 +20,11 @@ struct TrainingPlan {
   QString startModel;                                  // fine-tune from this model file; empty: train from scratch
   QString startModelName;                              // what the user knows it as ("bundled", "v2")
   Architecture architecture = Architecture::CResUnet;  // from scratch only; a fine-tune keeps the model's
-  bool weightMaps = true;                              // ablation switches (docs/method.md section 5)
-  bool oversampling = true;
+  bool weightMaps = true;                              // ablation switch (docs/method.md section 5)
+  // A fine-tune also oversamples a crop around each object the starting model detects on the training slides that
+  // the corrected mask does not hold (TrainingSettings::mineFalseDetections): what the user deleted. The app has no
+  // tool to flag artifact crops by hand, so this is how its runs get docs/method.md's artifact oversampling.
+  bool learnFromFalseDetections = false;
   int epochs = 8;
   int stepsPerEpoch = 40;
   int cropSize = 256;
@@ -43,6 +46,9 @@ struct TrainingPlan {
 // two cells' worth before it replaces the model the user had (TrainingSettings::minimumF1GainOverStart; the few-shot
 // benchmark saw falls of up to 0.05 on the other slides where an epoch of lower loss counted it no better).
 inline constexpr double kRetrainMinimumF1GainOverStart = 0.02;
+
+// How many augmented copies of each crop around a false detection join a Retrain run's crops (learnFromFalseDetections).
+inline constexpr int kFalseDetectionOversampling = 150;
 
 // Defaults for this project and device: every slide with a mask, about a third of them (at least one) for
 // validation, fine-tuning the active model, and a run of minutes on a CPU or a longer one on a GPU.
