@@ -39,7 +39,8 @@ double pixelSizeOf(const ImageCount& result) {
   return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
 }
 
-void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result) {
+void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result,
+                       const std::vector<PositivityRule>& positivity) {
   if (plan.labels)
     writeFileAtomically((plan.folder / "labels" / (stem + ".png")).string(), labelsPng(result.detection.labels),
                         plan.overwrite);
@@ -47,8 +48,8 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
     writeFileAtomically((plan.folder / "overlays" / (stem + ".png")).string(),
                         overlayPng(result.rgb, result.detection, pixelSizeOf(result)), plan.overwrite);
   if (plan.geojson)
-    writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(), detectionsGeoJson(result.detection),
-                        plan.overwrite);
+    writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(),
+                        detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}), plan.overwrite);
   if (plan.imagej)
     writeFileAtomically((plan.folder / "roisets" / (stem + ".zip")).string(), detectionsRoiSet(result.detection),
                         plan.overwrite);
@@ -120,7 +121,7 @@ private:
         std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
       }
     }
-    if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result);
+    if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result, counter.settings().positivity);
   }
 
   void fail(CountRow& row, const std::string& message) {

@@ -275,23 +275,42 @@ std::vector<RegionCount> countByRegion(const Detection& detection, const std::ve
   return counts;
 }
 
-std::string detectionsGeoJson(const Detection& detection) {
+namespace {
+
+json cellMeasurements(const DetectedObject& object, const CellExportContext& context) {
+  json measurements = {{"Area px^2", object.areaPx},
+                       {"Centroid X px", object.centroid.x + 0.5},
+                       {"Centroid Y px", object.centroid.y + 0.5},
+                       {"Mean probability", object.meanProbability},
+                       {"Mean intensity", object.meanIntensity}};
+  if (context.pixelSizeUm > 0) {
+    const double s = context.pixelSizeUm;
+    measurements["Area \u00b5m^2"] = object.areaPx * s * s;
+    measurements["Centroid X \u00b5m"] = (object.centroid.x + 0.5) * s;
+    measurements["Centroid Y \u00b5m"] = (object.centroid.y + 0.5) * s;
+  }
+  for (std::size_t c = 0; c < object.channelMeans.size(); ++c)
+    measurements["Mean ch" + std::to_string(c + 1)] = object.channelMeans[c];
+  return measurements;
+}
+
+}  // namespace
+
+std::string detectionsGeoJson(const Detection& detection, const CellExportContext& context) {
   json features = json::array();
   for (const DetectedObject& object : detection.objects) {
     const Ring ring = cellOutline(detection, object);
     const json geometry = {{"type", "Polygon"}, {"coordinates", json::array({ringJson(ring)})}};
+    const std::string call = positivityLabel(object, context.positivity);
+    const std::string name = "cell-" + std::to_string(object.label);
     features.push_back({{"type", "Feature"},
-                        {"id", "cell-" + std::to_string(object.label)},
+                        {"id", name},
                         {"geometry", geometry},
                         {"properties",
                          {{"objectType", "detection"},
-                          {"classification", {{"name", "Cell"}}},
-                          {"measurements",
-                           {{"Area px^2", object.areaPx},
-                            {"Centroid X px", object.centroid.x + 0.5},
-                            {"Centroid Y px", object.centroid.y + 0.5},
-                            {"Mean probability", object.meanProbability},
-                            {"Mean intensity", object.meanIntensity}}}}}});
+                          {"name", name},
+                          {"classification", {{"name", call.empty() ? "Cell" : "Cell: " + call}}},
+                          {"measurements", cellMeasurements(object, context)}}}});
   }
   return json{{"type", "FeatureCollection"}, {"features", features}}.dump() + "\n";
 }

@@ -57,10 +57,18 @@ struct RegionCount {
 std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions,
                                        cv::Size imageSize, const std::vector<PositivityRule>& rules = {});
 
+// What a cell's exported measurements can say beyond pixels.
+struct CellExportContext {
+  double pixelSizeUm = 0;                  // micrometres per pixel; 0: unknown
+  std::vector<PositivityRule> positivity;  // the rules the cells were called by (their channel means measured)
+};
+
 // The detections as QuPath detection objects: each cell's outline (a Polygon along its pixels' outer edges, so it
-// encloses exactly the cell's pixels and any holes), classification "Cell", and its measurements (area, centroid,
-// mean probability, mean intensity).
-std::string detectionsGeoJson(const Detection& detection);
+// encloses exactly the cell's pixels and any holes), its name ("cell-<label>", as objects.csv numbers it), its
+// classification ("Cell", or with positivity rules its call as a derived class, "Cell: ch2+ch3-") and its
+// measurements named as QuPath names its own: area and centroid in px, and in µm where the pixel size is known; mean
+// probability and intensity; each channel's mean raw value ("Mean ch1", ...) where measured.
+std::string detectionsGeoJson(const Detection& detection, const CellExportContext& context = {});
 // One cell's outline along its pixels' outer edges (pixel-corner coordinates), as detectionsGeoJson writes it.
 Ring cellOutline(const Detection& detection, const DetectedObject& object);
 

@@ -174,6 +174,36 @@ private slots:
     QVERIFY(sameArea >= counted_.detection.count() * 9 / 10);
   }
 
+  // What a study reports travels into QuPath with each cell: its number as objects.csv gives it, areas and centroids
+  // in µm where the pixel size is known (none otherwise), every channel's mean, and the positivity call as a derived
+  // class of Cell, so that QuPath counts each combination.
+  void detectionsCarryUnitsChannelsAndCallsIntoQuPath() {
+    const Detection& detection = counted_.detection;
+    QCOMPARE(int(detection.objects[0].channelMeans.size()), 3);  // an RGB slide
+    const auto withoutSize = nlohmann::json::parse(detectionsGeoJson(detection));
+    QVERIFY(!withoutSize["features"][0]["properties"]["measurements"].contains("Area \u00b5m^2"));
+
+    const PositivityRule red{1, 60};
+    const auto json = nlohmann::json::parse(detectionsGeoJson(detection, {0.65, {red}}));
+    int positive = 0;
+    for (std::size_t i = 0; i < detection.objects.size(); ++i) {
+      const DetectedObject& object = detection.objects[i];
+      const auto& p = json["features"][i]["properties"];
+      QCOMPARE(p["name"].get<std::string>(), "cell-" + std::to_string(object.label));
+      const auto& m = p["measurements"];
+      QCOMPARE(m["Area \u00b5m^2"].get<double>(), object.areaPx * 0.65 * 0.65);
+      QCOMPARE(m["Centroid X \u00b5m"].get<double>(), (object.centroid.x + 0.5) * 0.65);
+      QCOMPARE(m["Centroid Y \u00b5m"].get<double>(), (object.centroid.y + 0.5) * 0.65);
+      for (int c = 0; c < 3; ++c)
+        QCOMPARE(m["Mean ch" + std::to_string(c + 1)].get<double>(), object.channelMeans[c]);
+      const bool isPositive = object.channelMeans[0] >= red.threshold;
+      QCOMPARE(p["classification"]["name"].get<std::string>(), std::string(isPositive ? "Cell: ch1+" : "Cell: ch1-"));
+      positive += isPositive;
+    }
+    qInfo("%d of %d cells ch1+ at 60", positive, detection.count());
+    QVERIFY(positive > 0 && positive < detection.count());  // both calls are exercised
+  }
+
   // Regions through an ImageJ ROI set and back: the same names and rings (a hole and a two-part region as
   // composite ROIs, subpixel vertices as floats), and the header as ImageJ's RoiDecoder reads it.
   void regionsRoundTripThroughAnImageJRoiSet() {

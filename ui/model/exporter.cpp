@@ -78,7 +78,10 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     regions += regionsCsvRows(row, countByRegion(detection, regionsBySlide[i], a.size, counter.settings().positivity));
     if (plan.geojson) {
       const QString path = out.filePath("geojson/" + stem + ".geojson");
-      writeFileAtomically(path.toStdString(), detectionsGeoJson(detection), overwrite);
+      writeFileAtomically(path.toStdString(),
+                          detectionsGeoJson(detection, {facts.pixelSize ? facts.pixelSize->micrometres : 0,
+                                                        counter.settings().positivity}),
+                          overwrite);
       summary.files << path;
     }
     if (plan.imagej) {
