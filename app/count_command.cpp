@@ -51,8 +51,8 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
     writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(),
                         detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}), plan.overwrite);
   if (plan.imagej)
-    writeFileAtomically((plan.folder / "roisets" / (stem + ".zip")).string(), detectionsRoiSet(result.detection),
-                        plan.overwrite);
+    writeFileAtomically((plan.folder / "roisets" / (stem + ".zip")).string(),
+                        detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}), plan.overwrite);
 }
 
 // The image's regions: <regions>/<stem>.geojson (QuPath), else <stem>.zip or <stem>.roi (ImageJ), else none (the

@@ -248,16 +248,31 @@ std::string regionsRoiSet(const std::vector<Region>& regions) {
   return zipArchive(entries);
 }
 
-std::string detectionsRoiSet(const Detection& detection) {
+namespace {
+
+std::string cellProperties(const DetectedObject& object, const CellExportContext& context) {
+  const double x = object.centroid.x + 0.5, y = object.centroid.y + 0.5;
+  std::string properties = "area_px: " + std::to_string(object.areaPx) + "\ncentroid_x: " + fixedDecimal(x, 2) +
+                           "\ncentroid_y: " + fixedDecimal(y, 2) + "\n";
+  if (const double s = context.pixelSizeUm; s > 0)
+    properties += "area_um2: " + fixedDecimal(object.areaPx * s * s, 3) + "\ncentroid_x_um: " + fixedDecimal(x * s, 3) +
+                  "\ncentroid_y_um: " + fixedDecimal(y * s, 3) + "\n";
+  properties += "mean_probability: " + fixedDecimal(object.meanProbability, 4) +
+                "\nmean_intensity: " + fixedDecimal(object.meanIntensity, 4) + "\n";
+  for (std::size_t c = 0; c < object.channelMeans.size(); ++c)
+    properties += "mean_ch" + std::to_string(c + 1) + ": " + fixedDecimal(object.channelMeans[c], 2) + "\n";
+  if (!context.positivity.empty()) properties += "call: " + positivityLabel(object, context.positivity) + "\n";
+  return properties;
+}
+
+}  // namespace
+
+std::string detectionsRoiSet(const Detection& detection, const CellExportContext& context) {
   std::vector<ZipEntry> entries;
   std::vector<cv::Point2d> centres;
   for (const DetectedObject& object : detection.objects) {
     const std::string name = "cell-" + std::to_string(object.label);
-    const std::string properties = "area_px: " + std::to_string(object.areaPx) +
-                                   "\ncentroid_x: " + fixedDecimal(object.centroid.x + 0.5, 2) +
-                                   "\ncentroid_y: " + fixedDecimal(object.centroid.y + 0.5, 2) +
-                                   "\nmean_probability: " + fixedDecimal(object.meanProbability, 4) +
-                                   "\nmean_intensity: " + fixedDecimal(object.meanIntensity, 4) + "\n";
+    const std::string properties = cellProperties(object, context);
     entries.push_back(
         {entryName(object.label, name), encodeRoi(name, {cellOutline(detection, object)}, kTraced, properties)});
     centres.push_back({object.centroid.x + 0.5, object.centroid.y + 0.5});

@@ -12,7 +12,10 @@
 namespace fluocount {
 
 std::string regionsRoiSet(const std::vector<Region>& regions);  // RoiSet.zip bytes
-std::string detectionsRoiSet(const Detection& detection);       // RoiSet.zip bytes
+// The cells' properties: area and centroid in px, in µm where the pixel size is known (area_um2, centroid_x_um,
+// centroid_y_um), mean probability and intensity, each channel's mean (mean_ch1, ...) and the positivity call
+// ("call: ch2+ch3-") where there are rules. ASCII names: ImageJ stores properties as UTF-16 text.
+std::string detectionsRoiSet(const Detection& detection, const CellExportContext& context = {});  // RoiSet.zip bytes
 
 // Regions from a RoiSet.zip or a single .roi (polygon, freehand, traced, rectangle, oval and composite ROIs, one
 // region each; a name used twice gets a number). Lines and points are not regions. Every ring is checked as GeoJSON's are; a

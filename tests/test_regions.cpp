@@ -3,6 +3,7 @@
 #include "test_support.h"
 #include "core/counter.h"
 #include "core/model_file.h"
+#include "core/numeric_locale.h"
 #include "core/imagej_roi.h"
 #include "core/regions.h"
 #include "core/zip_archive.h"
@@ -37,6 +38,17 @@ void expectRegionError(const std::string& geojson, const char* what) {
     const QString message = e.what();
     QVERIFY2(message.contains("slide.geojson") && message.contains(what, Qt::CaseInsensitive), e.what());
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Text as Java writes strings into ROI properties: UTF-16 big-endian (ASCII here).
+std::string utf16(const std::string& ascii) {
+  std::string text;
+  for (const char c : ascii) text += std::string(1, '\0') + c;
+  return text;
 }
 
 }  // namespace
@@ -194,8 +206,7 @@ private slots:
       QCOMPARE(m["Area \u00b5m^2"].get<double>(), object.areaPx * 0.65 * 0.65);
       QCOMPARE(m["Centroid X \u00b5m"].get<double>(), (object.centroid.x + 0.5) * 0.65);
       QCOMPARE(m["Centroid Y \u00b5m"].get<double>(), (object.centroid.y + 0.5) * 0.65);
-      for (int c = 0; c < 3; ++c)
-        QCOMPARE(m["Mean ch" + std::to_string(c + 1)].get<double>(), object.channelMeans[c]);
+      for (int c = 0; c < 3; ++c) QCOMPARE(m["Mean ch" + std::to_string(c + 1)].get<double>(), object.channelMeans[c]);
       const bool isPositive = object.channelMeans[0] >= red.threshold;
       QCOMPARE(p["classification"]["name"].get<std::string>(), std::string(isPositive ? "Cell: ch1+" : "Cell: ch1-"));
       positive += isPositive;
@@ -266,10 +277,16 @@ private slots:
         QVERIFY2(QString(e.what()).contains("crosses itself"), e.what());  // a cell pinched at a corner
       }
       // The measurements as ROI properties, UTF-16 big-endian as Java writes strings.
-      std::string property;
-      for (const char c : "area_px: " + std::to_string(object.areaPx) + "\n") property += std::string(1, '\0') + c;
-      QVERIFY(entries[i].data.find(property) != std::string::npos);
+      QVERIFY(entries[i].data.find(utf16("area_px: " + std::to_string(object.areaPx) + "\n")) != std::string::npos);
+      QVERIFY(entries[i].data.find(utf16("area_um2")) == std::string::npos);  // no pixel size given
     }
+    // With a pixel size and a positivity rule: the area in µm2, each channel's mean and the call.
+    const std::vector<ZipEntry> measured = readZipArchive(detectionsRoiSet(counted_.detection, {0.5, {{1, 60}}}));
+    const DetectedObject& first = counted_.detection.objects[0];
+    for (const std::string& property : {"area_um2: " + fixedDecimal(first.areaPx * 0.25, 3) + "\n",
+                                        "mean_ch2: " + fixedDecimal(first.channelMeans[1], 2) + "\n",
+                                        "call: " + positivityLabel(first, {{1, 60}}) + "\n"})
+      QVERIFY2(measured[0].data.find(utf16(property)) != std::string::npos, property.c_str());
     const std::string& points = entries.back().data;
     QCOMPARE(entries.back().name, std::string("cell-centres.roi"));
     QCOMPARE(int(points[6]), 10);  // point

@@ -68,6 +68,8 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     Detection detection =
         detectObjects(a.heatmap, s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
     counter.measureChannels(detection, facts);
+    const CellExportContext cellContext{facts.pixelSize ? facts.pixelSize->micrometres : 0,
+                                        counter.settings().positivity};
     counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds, facts);
     layout.channels = std::max(layout.channels, static_cast<int>(facts.channels.size()));
     rows.push_back(row);
@@ -78,15 +80,12 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     regions += regionsCsvRows(row, countByRegion(detection, regionsBySlide[i], a.size, counter.settings().positivity));
     if (plan.geojson) {
       const QString path = out.filePath("geojson/" + stem + ".geojson");
-      writeFileAtomically(path.toStdString(),
-                          detectionsGeoJson(detection, {facts.pixelSize ? facts.pixelSize->micrometres : 0,
-                                                        counter.settings().positivity}),
-                          overwrite);
+      writeFileAtomically(path.toStdString(), detectionsGeoJson(detection, cellContext), overwrite);
       summary.files << path;
     }
     if (plan.imagej) {
       const QString path = out.filePath("roisets/" + stem + ".zip");
-      writeFileAtomically(path.toStdString(), detectionsRoiSet(detection), overwrite);
+      writeFileAtomically(path.toStdString(), detectionsRoiSet(detection, cellContext), overwrite);
       summary.files << path;
     }
     if (plan.labels) {
