@@ -1,9 +1,12 @@
-// Crops and augmentation on real slides: image, mask and weight map stay aligned; the grid covers the image.
+// Crops and augmentation on real slides: image, mask and weight map stay aligned; the grid covers the image; artifact
+// crops, flagged or found around a model's false detections, join the training crops where they belong.
 #include "core/augmentation.h"
 #include "core/image_io.h"
 #include "core/training_data.h"
 #include "core/weight_map.h"
 #include "tests/test_support.h"
+
+#include <QTemporaryDir>
 
 #include <opencv2/imgproc.hpp>
 
@@ -14,6 +17,7 @@ class AugmentationTest : public QObject {
   Q_OBJECT
 
   PreparedImage slide;
+  QTemporaryDir temp;
 
 private slots:
   void initTestCase() {
@@ -120,6 +124,64 @@ private slots:
     qInfo("zoom 0.67..1.5 over 12 seeds: cell area x%.2f .. x%.2f", *least, *most);
     QVERIFY2(*most - *least > 0.3, "the zoom range must draw different factors for different seeds");
     QVERIFY(*least > 0.67 * 0.67 * 0.8 && *most < 1.5 * 1.5 * 1.2);
+  }
+
+  // Artifact oversampling (docs/method.md section 2): each flagged crop joins the grid's crops `oversampling` more
+  // times, augmented, at its place in the resampled image (it is flagged in the image's own pixels); a crop of an
+  // image that is not trained on (in the validation split) is left out.
+  void flaggedArtifactCropsJoinTheTrainingCrops() {
+    const PreparedImage slide = prepareExample({dataFile(kRedSlide), maskFile(kRedSlide), 50, 1}, 25, {}, {});
+    QCOMPARE(slide.scale, 0.5);
+    const std::vector<ArtifactCrop> flagged = {{slide.name, {401, 300}}, {"validating-slide.png", {0, 0}}};
+    const std::size_t gridCrops = cropGrid(slide.rgb.size(), 256, 200).size();
+    const std::vector<CropSample> samples = trainingSamples({slide}, {2}, 256, 200, flagged, 7);
+    QCOMPARE(samples.size(), 2 * gridCrops + 7);
+    for (std::size_t k = 2 * gridCrops; k < samples.size(); ++k) {
+      QCOMPARE(samples[k].origin, cv::Point(201, 150));  // 200.5 rounds away from zero
+      QVERIFY(samples[k].augment);
+    }
+    QCOMPARE(trainingSamples({slide}, {2}, 256, 200, flagged, 0).size(), 2 * gridCrops);  // the paper's "no AO"
+
+    const QString list = temp.filePath("artifacts.txt");
+    writeBytes(list.toStdString(), "# flagged by hand\nslide.png 10 20\n\nslide.png 10\n");
+    try {
+      readArtifactList(list.toStdString());
+      QFAIL("a line without its y was read");
+    } catch (const ImageError& e) {
+      QVERIFY2(QString(e.what()).contains("artifacts.txt:4"), e.what());
+    }
+  }
+
+  // A fine-tune's hard negatives (--mine-artifacts): predictions that match no annotated cell give crops centred on
+  // them, in the image's own pixels and inside the image; matched ones give none.
+  void falseDetectionsBecomeArtifactCrops() {
+    const PreparedImage slide = prepareExample({dataFile(kRedSlide), maskFile(kRedSlide), 50, 1}, 25, {}, {});
+    const Detection truth = measureLabels(slide.trueCells);
+    QVERIFY(truth.count() > 10);
+    QVERIFY(cropsAroundFalseDetections(slide, truth, truth, 25, 128).empty());
+
+    // The true cells plus two objects where no cell is: one in the middle of an empty stretch, one in a corner.
+    cv::Mat labels = slide.trueCells.clone();
+    cv::Point empty(-1, -1);
+    for (int y = 100; y < labels.rows - 100 && empty.x < 0; y += 8)
+      for (int x = 100; x < labels.cols - 100 && empty.x < 0; x += 8)
+        if (cv::countNonZero(slide.trueCells(cv::Rect(x - 40, y - 40, 80, 80))) == 0) empty = {x, y};
+    QVERIFY(empty.x >= 0);
+    double largest = 0;
+    cv::minMaxLoc(labels, nullptr, &largest);
+    cv::circle(labels, empty, 5, cv::Scalar(largest + 1), cv::FILLED);
+    cv::circle(labels, {3, 3}, 3, cv::Scalar(largest + 2), cv::FILLED);
+    QVERIFY(cv::countNonZero(slide.trueCells(cv::Rect(0, 0, 30, 30))) == 0);
+    const std::vector<ArtifactCrop> crops = cropsAroundFalseDetections(slide, measureLabels(labels), truth, 25, 128);
+    QCOMPARE(int(crops.size()), 2);
+    for (const ArtifactCrop& crop : crops) QCOMPARE(crop.imageName, slide.name);
+    const auto atCanonicalScale = [&](const ArtifactCrop& c) { return cv::Point2d(c.origin) * slide.scale; };
+    const auto cropAt = [&](cv::Point2d origin) {
+      return std::count_if(crops.begin(), crops.end(),
+                           [&](const ArtifactCrop& c) { return cv::norm(atCanonicalScale(c) - origin) <= 1.5; });
+    };
+    QCOMPARE(cropAt({0, 0}), 1L);  // the corner's, clamped into the image
+    QCOMPARE(cropAt(cv::Point2d(empty) - cv::Point2d(64, 64)), 1L);
   }
 
   void sameSeedSameCropAndNoAugmentationIsACopy() {

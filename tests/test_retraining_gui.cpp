@@ -44,6 +44,22 @@ TrainingPlan shortPlan(MainWindow& window) {
   return plan;
 }
 
+// The dialog's check box or radio button whose text contains `text` (nullptr if none).
+template <typename Button>
+Button* buttonLabelled(const QWidget& dialog, const QString& text) {
+  for (Button* button : dialog.findChildren<Button*>())
+    if (button->text().contains(text)) return button;
+  return nullptr;
+}
+
+// A plan of one training and one validating slide, as the dialog tests start from.
+TrainingPlan twoSlidePlan() {
+  TrainingPlan plan;
+  plan.trainingSlides = {"a.png"};
+  plan.validationSlides = {"b.png"};
+  return plan;
+}
+
 // The slide the test's run leaves out (test::kRedSlide).
 QString heldOutSlide() { return QFileInfo(test::kRedSlide).fileName(); }
 
@@ -83,17 +99,10 @@ private slots:
         test::writableSlideFolder(scratch_.path(), "fnc", {test::kYellowSlide, test::kYellowSlide2, test::kRedSlide});
   }
 
-  // Retrain's "Faster arithmetic" box: offered where the device that trains computes bfloat16 natively (the GPU,
-  // or a CPU with AVX512-BF16), ticked as the plan suggests, and carried into the plan only where it is offered.
   // Each corrected slide trains at the diameter measured on its own mask unless the user unticks it.
   void retrainDialogTrainsEachSlideAtItsOwnDiameter() {
-    TrainingPlan suggested;
-    suggested.trainingSlides = {"a.png"};
-    suggested.validationSlides = {"b.png"};
-    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
-    QCheckBox* own = nullptr;
-    for (QCheckBox* box : dialog.findChildren<QCheckBox*>())
-      if (box->text().contains("measured on its mask")) own = box;
+    RetrainDialog dialog(twoSlidePlan(), {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
+    QCheckBox* own = buttonLabelled<QCheckBox>(dialog, "measured on its mask");
     QVERIFY(own);
     QVERIFY(own->isChecked());
     QVERIFY(dialog.plan().eachSlideOwnDiameter);
@@ -102,40 +111,32 @@ private slots:
   }
 
   // "Learn from the model's false detections": offered for a fine-tune only (there is no model to have detected
-  // anything from scratch), carried into the plan and from there into the trainer's settings.
+  // anything from scratch), off unless ticked, and carried into the plan.
   void retrainDialogLearnsFromFalseDetectionsOnlyWhenFineTuning() {
-    TrainingPlan suggested;
-    suggested.trainingSlides = {"a.png"};
-    suggested.validationSlides = {"b.png"};
+    TrainingPlan suggested = twoSlidePlan();
     suggested.startModel = "start.fcmodel";
     RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
-    QCheckBox* box = nullptr;
-    for (QCheckBox* candidate : dialog.findChildren<QCheckBox*>())
-      if (candidate->text().contains("false detections")) box = candidate;
+    QCheckBox* box = buttonLabelled<QCheckBox>(dialog, "false detections");
     QVERIFY(box);
     QVERIFY(box->isEnabled());
     QVERIFY(!dialog.plan().learnFromFalseDetections);
     box->setChecked(true);
     QVERIFY(dialog.plan().learnFromFalseDetections);
-    QRadioButton* scratch = nullptr;
-    for (QRadioButton* radio : dialog.findChildren<QRadioButton*>())
-      if (radio->text().contains("scratch")) scratch = radio;
+    QRadioButton* scratch = buttonLabelled<QRadioButton>(dialog, "from scratch");
     QVERIFY(scratch);
     scratch->setChecked(true);
     QVERIFY(!box->isEnabled());
     QVERIFY(!dialog.plan().learnFromFalseDetections);
   }
 
+  // Retrain's "Faster arithmetic" box: offered where the device that trains computes bfloat16 natively (the GPU,
+  // or a CPU with AVX512-BF16), ticked as the plan suggests, and carried into the plan only where it is offered.
   void retrainDialogOffersBfloat16WhereTheDeviceHasIt() {
-    TrainingPlan suggested;
-    suggested.trainingSlides = {"a.png"};
-    suggested.validationSlides = {"b.png"};
+    TrainingPlan suggested = twoSlidePlan();
     suggested.bfloat16 = true;
     const ComputeDevice cpu = describeComputeDevice(/*preferCpu=*/true);
     auto fasterArithmetic = [](RetrainDialog& dialog) {
-      for (QCheckBox* box : dialog.findChildren<QCheckBox*>())
-        if (box->text().startsWith("Faster arithmetic")) return box;
-      return static_cast<QCheckBox*>(nullptr);
+      return buttonLabelled<QCheckBox>(dialog, "Faster arithmetic");
     };
     {
       RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, cpu);
