@@ -42,7 +42,7 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"classical", "Count with the classical method (blur + Otsu threshold) instead of a network."},
       {"diameter",
        "Typical cell diameter: 'auto' (the default with a network) estimates it for each image from what "
-       "the counter detects at a few probe diameters (measured on the bundled FNC samples: about 4x the time of a "
+       "the counter detects at a few probe diameters (measured on the bundled FNC samples: about 3x the time of a "
        "count at a given diameter); "
        "a number in pixels; or micrometres with a unit, e.g. 12um (each image's pixel size converts it). "
        "The classical method's default is 50 px.",

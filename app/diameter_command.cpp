@@ -61,7 +61,7 @@ void printEstimates(const QCommandLineParser& parser, int& failures) {
         estimates.push_back(estimate);
         const double error = measured > 0 && estimate.found() ? estimate.diameterPx / measured - 1 : NAN;
         if (std::isfinite(error)) relativeErrors.push_back(std::abs(error));
-        std::string probes;  // "assumed->measured" for each pass, the refinement last; "q": on a quarter
+        std::string probes;  // "assumed->measured" for each pass in the order run; "q": on a quarter
         for (const DiameterProbe& p : estimate.probes) {
           char text[48];
           std::snprintf(text, sizeof text, " %.0f->%.0f(%d%s)", p.diameterPx, p.estimatePx, p.objects,

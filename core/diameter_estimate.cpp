@@ -153,13 +153,6 @@ public:
     return check.objects > settings_.maximumObjectGrowth * inside;
   }
 
-  // The probe's own pass where the refinement falls on a probe already run on the whole image: not run again.
-  std::optional<DiameterProbe> alreadyRunAt(double diameterPx) const {
-    for (std::size_t i = 0; i < probes_.size(); ++i)
-      if (probes_[i] == diameterPx && measured_[i]) return measured_[i]->probe;
-    return std::nullopt;
-  }
-
 private:
   struct Measured {
     DiameterProbe probe;
@@ -182,22 +175,19 @@ DiameterEstimate estimateCellDiameter(const DetectAtDiameter& detectAt, const Di
   // would assume cells smaller than they are. A probe that finds nothing hands on to the next smaller one (cells
   // far smaller than assumed vanish below the minimum object area), and so does one whose few objects the next
   // probe multiplies (maximumObjectGrowth).
-  double chosen = 0;
+  std::optional<DiameterProbe> chosen;
   for (std::size_t i = 0; i < search.size(); ++i) {
     const DiameterProbe& probe = search.probeAt(i);
     if (probe.estimatePx <= 0) continue;
-    chosen = probe.estimatePx;
+    chosen = probe;
     if (probe.estimatePx < search.diameterAt(i) / std::sqrt(2.0)) continue;
     if (!search.nextProbeMultipliesObjects(i)) break;
   }
-  if (chosen <= 0) return result;
-  // One refinement at the estimate, where the network sees the cells at its own canonical size.
-  const double refineAt = rounded(chosen, settings);
-  const std::optional<DiameterProbe> probePass = search.alreadyRunAt(refineAt);
-  const DiameterProbe refinement =
-      probePass ? *probePass : measureProbe(detectAt(refineAt, cv::Rect()), refineAt, settings);
-  result.probes.push_back(refinement);
-  result.diameterPx = rounded(refinement.estimatePx > 0 ? refinement.estimatePx : chosen, settings);
+  // No second pass at the estimate: measured on the annotated slides of every dataset, it only pulls the estimate
+  // further down where the network's objects are smaller than the annotated cells (header).
+  if (!chosen) return result;
+  result.diameterPx = rounded(chosen->estimatePx, settings);
+  result.weight = chosen->weight;
   return result;
 }
 
@@ -208,7 +198,7 @@ bool mostImagesWithoutCells(const std::vector<int>& counts) {
 double folderDiameter(const std::vector<DiameterEstimate>& images) {
   std::vector<std::pair<double, double>> votes;
   for (const DiameterEstimate& image : images)
-    if (image.found() && !image.probes.empty()) votes.emplace_back(image.diameterPx, image.probes.back().weight);
+    if (image.found()) votes.emplace_back(image.diameterPx, image.weight);
   return weightedMedian(std::move(votes));
 }
 

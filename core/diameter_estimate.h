@@ -1,13 +1,19 @@
 #pragma once
 // Automatic cell diameter (`--diameter auto`, the app's Measure Diameter): the one knob a biologist should not have
 // to guess. The counter is run at a few probe diameters; at each, the detected objects say how large the cells
-// are; the probe at which the network sees cells nearest its own canonical size is trusted, and the estimate is
-// refined once there.
+// are; the largest probe whose cells fit it is trusted, and what its objects measure is the estimate.
 //
 // Why not the median of the detections' sizes at one guess: faint, small detections (dim cells, debris) are many
 // and pull a plain median far down (an earlier attempt gave 18-25 px on FNC cells of 33-57 px). Here every object
 // weighs its area times its mean probability, so the estimate is "the diameter of the cell a confidently detected
 // pixel belongs to", which few small, faint objects cannot move.
+//
+// Why no second pass at the estimate: the network's objects are somewhat smaller than the annotated cells on the
+// FNC and DeepFLaSH slides (8-17 % at the trusted probe), so a pass at that smaller diameter shows the cells larger
+// to the network, which cuts them smaller again: on the real slides of every dataset such a refinement moved RT353
+// (57 px cells) from 48 to 36 px and Mar23bS1C2R3 (52 px) from 43 to 25 px, and lowered F1 with `auto` there (0.716
+// -> 0.676, 0.533 -> 0.333); on the nuclei it moved the estimates a little either way and F1 by under 0.001
+// (model card, "Automatic cell diameter").
 #include "core/postprocess.h"
 
 #include <opencv2/core.hpp>
@@ -53,7 +59,8 @@ using DetectAtDiameter = std::function<Detection(double diameterPx, const cv::Re
 
 struct DiameterEstimate {
   double diameterPx = 0;              // 0 when nothing was detected at any probe
-  std::vector<DiameterProbe> probes;  // in the order they were run (the last is the refinement)
+  double weight = 0;                  // the trusted probe's: the image's vote in a folder's diameter
+  std::vector<DiameterProbe> probes;  // in the order they were run
   bool found() const { return diameterPx > 0; }
 };
 
@@ -75,8 +82,8 @@ cv::Rect centralQuarter(const cv::Size& image);
 
 // Runs `detectAt` at the probes from the largest down and takes the first whose cells fit it (measure at least
 // 1/sqrt 2 of it) and whose objects the next smaller probe does not multiply (maximumObjectGrowth, checked on a
-// window where windowedGrowthCheckObjects allows), then refines once at that probe's estimate. The estimate is the
-// refinement's measurement, unless it found too few objects.
+// window where windowedGrowthCheckObjects allows). The estimate is what that probe's objects measure, rounded; where
+// no probe fits, the smallest probe's that found objects.
 DiameterEstimate estimateCellDiameter(const DetectAtDiameter& detectAt, const DiameterSearchSettings& settings = {});
 
 // Whether the counts of a folder counted at an assumed cell diameter suggest cells of another size: more than half

@@ -121,8 +121,8 @@ private slots:
     QCOMPARE(typicalObjectDiameter(split, split.count() + 1), everyObject);
   }
 
-  // Largest probe first; a probe that sees cells much smaller than it assumed hands on to the next; one
-  // refinement at the estimate; nothing found anywhere is no estimate.
+  // Largest probe first; a probe that sees cells much smaller than it assumed hands on to the next; the estimate is
+  // what the trusted probe's objects measure, with no further pass; nothing found anywhere is no estimate.
   void probesRunFromLargestAndStopWhereTheCellsFit() {
     const Detection cells = annotatedCells("fnc-red", "MAR32C2R3_PVHr_200x_r");
     std::vector<double> asked;
@@ -134,10 +134,10 @@ private slots:
     });
     const double expected = std::round(typicalObjectDiameter(cells));
     QCOMPARE(estimate.diameterPx, expected);
-    // 60 sees cells of ~33 px (< 60/sqrt 2): on to 30, where they fit, and 15 does not multiply them; then the
-    // refinement at the estimate.
-    QCOMPARE(asked, (std::vector<double>{60, 30, 15, expected}));
-    QCOMPARE(estimate.probes.size(), std::size_t(4));
+    // 60 sees cells of ~33 px (< 60/sqrt 2): on to 30, where they fit, and 15 does not multiply them.
+    QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
+    QCOMPARE(estimate.probes.size(), std::size_t(3));
+    QCOMPARE(estimate.weight, estimate.probes[1].weight);  // the 30 px probe's: the image's vote in a folder
     // Only the growth check at 15 px counts on a quarter of the slide, the central one, and runs there with a
     // margin of 30 px (the cells centred in the quarter are whole).
     const cv::Size slide = cells.labels.size();
@@ -145,7 +145,7 @@ private slots:
     QCOMPARE(quarter, centralQuarter(slide));
     QCOMPARE(windows[2], (cv::Rect(quarter.x - 30, quarter.y - 30, quarter.width + 60, quarter.height + 60) &
                           cv::Rect(cv::Point(), slide)));
-    QVERIFY(windows[0].empty() && windows[1].empty() && windows[3].empty());
+    QVERIFY(windows[0].empty() && windows[1].empty());
     // It counts the cells centred in the quarter, not those in the margin: the same cells as the 30 px probe there.
     int inQuarter = 0;
     for (const DetectedObject& cell : cells.objects) inQuarter += quarter.contains(cv::Point(cell.centroid));
@@ -160,22 +160,22 @@ private slots:
     QVERIFY(!none.found());
     QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
 
-    // Cells of exactly a probe's diameter: the refinement is that probe's pass, not run again.
-    Detection fifteen;
+    // Cells smaller than the smallest probe fit none: the estimate is what the smallest probe's objects measure.
+    Detection nine;
     for (int i = 0; i < 10; ++i) {
       DetectedObject cell;
-      cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * 15 * 15));
+      cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * 9 * 9));
       cell.meanProbability = 0.95;
-      fifteen.objects.push_back(cell);
+      nine.objects.push_back(cell);
     }
     asked.clear();
-    const DiameterEstimate atProbe = estimateCellDiameter([&](double d, const cv::Rect&) {
+    const DiameterEstimate small = estimateCellDiameter([&](double d, const cv::Rect&) {
       asked.push_back(d);
-      return fifteen;
+      return nine;
     });
-    QCOMPARE(atProbe.diameterPx, 15.0);
+    QCOMPARE(small.diameterPx, 9.0);
     QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
-    QCOMPARE(atProbe.probes.size(), std::size_t(4));  // the refinement is still listed, as the last
+    QCOMPARE(small.probes.size(), std::size_t(3));
 
     std::vector<DiameterEstimate> folder = {estimate, none, estimate};
     QCOMPARE(folderDiameter(folder), expected);
@@ -200,7 +200,7 @@ private slots:
           },
           settings);
       QCOMPARE(estimate.diameterPx, std::round(typicalObjectDiameter(cells)));
-      QCOMPARE(windows.size(), std::size_t(4));
+      QCOMPARE(windows.size(), std::size_t(3));
       QCOMPARE(!windows[2].empty(), needed == 10);  // 0 switches the window off; the quarter cannot hold every cell
     }
   }
@@ -226,7 +226,7 @@ private slots:
     });
     const double expected = std::round(typicalObjectDiameter(nuclei));
     QCOMPARE(estimate.diameterPx, expected);
-    QCOMPARE(asked, (std::vector<double>{60, 30, 15, expected}));
+    QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
     // Without the check, the clumps would have been the estimate.
     DiameterSearchSettings unchecked;
     unchecked.maximumObjectGrowth = 1e9;
