@@ -24,6 +24,14 @@ inline void dragThrough(ui::SlideCanvas* canvas, const std::vector<QPointF>& ima
   sendMouse(canvas, QEvent::MouseButtonRelease, canvas->toWidget(imagePoints.back()), Qt::LeftButton, Qt::NoButton);
 }
 
+// The widget's button (push button, check box or radio button) whose text contains `text`; nullptr if none.
+template <typename Button>
+Button* buttonLabelled(const QWidget& parent, const QString& text) {
+  for (Button* button : parent.findChildren<Button*>())
+    if (button->text().contains(text)) return button;
+  return nullptr;
+}
+
 // A left click at an image point of the canvas.
 inline void clickAt(ui::SlideCanvas* canvas, QPointF imagePoint) {
   sendMouse(canvas, QEvent::MouseButtonPress, canvas->toWidget(imagePoint), Qt::LeftButton, Qt::LeftButton);

@@ -20,8 +20,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QDir>
+#include <QGroupBox>
 #include <QMouseEvent>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -75,7 +77,22 @@ private slots:
       QVERIFY(regions->isEditable());
       QCOMPARE(table->rowCount(), 0);
       // An 8-bit slide is shown as it is: no contrast stretch unless the user asks for one.
-      QCOMPARE(window.findChild<LayersPanel*>()->displayRange(), std::make_pair(0.0, 1.0));
+      LayersPanel* layers = window.findChild<LayersPanel*>();
+      QCOMPARE(layers->displayRange(), std::make_pair(0.0, 1.0));
+      // Its display range reads in its own raw values, 0-255, as ImageJ shows an 8-bit image's.
+      QGroupBox* rangeBox = nullptr;
+      for (QGroupBox* box : layers->findChildren<QGroupBox*>())
+        if (box->title() == "Display range") rangeBox = box;
+      QVERIFY(rangeBox && rangeBox->isVisible());
+      const QList<QDoubleSpinBox*> minMax = rangeBox->findChildren<QDoubleSpinBox*>();
+      QCOMPARE(minMax.size(), 2);
+      QCOMPARE(minMax[0]->value(), 0.0);
+      QCOMPARE(minMax[1]->value(), 255.0);
+      QSignalSpy rangeChanged(layers, &LayersPanel::displayRangeChanged);
+      minMax[1]->setValue(51);
+      QCOMPARE(rangeChanged.size(), 1);
+      QCOMPARE(rangeChanged[0][1].toDouble(), 0.2);
+      minMax[1]->setValue(255);
 
       // The left half as a dragged rectangle: a region, saved, its cells counted from the detections on screen.
       window.regionTools()->setTool(RegionTool::Rectangle);
@@ -259,6 +276,19 @@ private slots:
     QTRY_VERIFY(seen().second > red * 3 / 2);
     if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))
       window.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/stack-range.png");
+    // The slide-wide display range does not apply to a stack, so it is not offered; the Channels box's Auto contrast
+    // stretches each channel again, as when the slide opened.
+    QGroupBox* slideRange = nullptr;
+    for (QGroupBox* box : layers->findChildren<QGroupBox*>())
+      if (box->title() == "Display range") slideRange = box;
+    QVERIFY(slideRange && slideRange->isHidden());
+    QPushButton* autoChannels = test::buttonLabelled<QPushButton>(*layers, "Auto contrast");
+    QVERIFY(autoChannels && autoChannels->isVisible());
+    const double stretchedTop = defaultChannelViews(loadImage((folder + "/stack.tif").toStdString()))[0].high;
+    QVERIFY(layers->channels()[0].high < stretchedTop);
+    autoChannels->click();
+    QCOMPARE(layers->channels()[0].high, stretchedTop);
+    QTRY_VERIFY(std::abs(seen().second - red) < red / 10);  // red as it was before the range was lowered
 
     // Positivity set on the histogram of the cells on screen reaches the export's tables, count for count.
     QSignalSpy finished(&window, &MainWindow::countingFinished);

@@ -3,6 +3,7 @@
 // folder and resume from the checkpoint, find a new model version that loads and counts, count the folder again
 // with it (the slide list keeps the counts from before, and the Training panel compares both models on a third
 // annotated slide the run left out), then roll back and delete the version.
+#include "gui_events.h"
 #include "test_support.h"
 #include "core/model_file.h"
 #include "core/model_versions.h"
@@ -30,6 +31,7 @@
 
 using namespace fluocount;
 using namespace fluocount::ui;
+using fluocount::test::buttonLabelled;
 
 namespace {
 
@@ -42,14 +44,6 @@ TrainingPlan shortPlan(MainWindow& window) {
   plan.batchSize = 2;
   plan.useGpu = false;
   return plan;
-}
-
-// The dialog's check box or radio button whose text contains `text` (nullptr if none).
-template <typename Button>
-Button* buttonLabelled(const QWidget& dialog, const QString& text) {
-  for (Button* button : dialog.findChildren<Button*>())
-    if (button->text().contains(text)) return button;
-  return nullptr;
 }
 
 // A plan of one training and one validating slide, as the dialog tests start from.

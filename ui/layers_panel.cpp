@@ -6,6 +6,7 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QPushButton>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -53,26 +54,30 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   auto_->setToolTip(tr("Stretch each slide so that 0.35 % of its pixels saturate, as ImageJ's Auto does"));
   low_ = new QDoubleSpinBox;
   high_ = new QDoubleSpinBox;
-  for (QDoubleSpinBox* spin : {low_, high_}) {
-    spin->setRange(0, 1);
-    spin->setDecimals(3);
-    spin->setSingleStep(0.01);
-    spin->setKeyboardTracking(false);
-  }
-  auto* contrastBox = new QGroupBox(tr("Display range"));
-  auto* contrast = new QFormLayout(contrastBox);
+  for (QDoubleSpinBox* spin : {low_, high_}) spin->setKeyboardTracking(false);
+  setDisplayUnits(8);
+  contrastBox_ = new QGroupBox(tr("Display range"));
+  auto* contrast = new QFormLayout(contrastBox_);
   contrast->addRow(auto_);
   contrast->addRow(tr("Min"), low_);
   contrast->addRow(tr("Max"), high_);
 
   channelBox_ = new QGroupBox(tr("Channels"));
-  new QVBoxLayout(channelBox_);
+  auto* channelLayout = new QVBoxLayout(channelBox_);
+  channelRowsArea_ = new QWidget;
+  auto* rowsLayout = new QVBoxLayout(channelRowsArea_);
+  rowsLayout->setContentsMargins(0, 0, 0, 0);
+  channelLayout->addWidget(channelRowsArea_);
+  auto* autoChannels = new QPushButton(tr("Auto contrast"));
+  autoChannels->setToolTip(tr("Stretch each channel so that 0.35 % of its pixels saturate, as ImageJ's Auto does"));
+  channelLayout->addWidget(autoChannels, 0, Qt::AlignLeft);
+  connect(autoChannels, &QPushButton::clicked, this, &LayersPanel::channelAutoContrastRequested);
   channelBox_->setVisible(false);
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(layersBox);
   layout->addWidget(channelBox_);
-  layout->addWidget(contrastBox);
+  layout->addWidget(contrastBox_);
   layout->addStretch();
 
   setLayers(CanvasLayers{});
@@ -84,7 +89,8 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   for (QDoubleSpinBox* spin : {low_, high_})
     connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] {
       auto_->setChecked(false);
-      emit displayRangeChanged(low_->value(), high_->value());
+      const auto [low, high] = displayRange();
+      emit displayRangeChanged(low, high);
     });
   connect(auto_, &QCheckBox::toggled, this, [this](bool on) {
     if (on) emit autoContrastRequested();
@@ -117,12 +123,28 @@ void LayersPanel::setLayers(const CanvasLayers& l) {
   maskOpacity_->setValue(int(std::lround(l.maskOpacity * 100)));
 }
 
-std::pair<double, double> LayersPanel::displayRange() const { return {low_->value(), high_->value()}; }
+std::pair<double, double> LayersPanel::displayRange() const {
+  return {low_->value() / fullScale_, high_->value() / fullScale_};
+}
 
 void LayersPanel::setDisplayRange(double low, double high) {
   const QSignalBlocker b1(low_), b2(high_);
-  low_->setValue(low);
-  high_->setValue(high);
+  low_->setValue(low * fullScale_);
+  high_->setValue(high * fullScale_);
+}
+
+void LayersPanel::setDisplayUnits(int bitDepth) {
+  const bool raw = bitDepth == 8;
+  const auto [low, high] = displayRange();
+  fullScale_ = raw ? 255 : 1;
+  const QSignalBlocker b1(low_), b2(high_);
+  for (QDoubleSpinBox* spin : {low_, high_}) {
+    spin->setDecimals(raw ? 0 : 3);
+    spin->setRange(0, fullScale_);
+    spin->setSingleStep(raw ? 1 : 0.01);
+    spin->setToolTip(raw ? tr("Raw 8-bit value") : tr("Fraction of the slide's percentile-stretched range"));
+  }
+  setDisplayRange(low, high);
 }
 
 bool LayersPanel::autoContrast() const { return auto_->isChecked(); }
@@ -166,7 +188,7 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
     layout->addWidget(colour);
     layout->addWidget(low);
     layout->addWidget(high);
-    channelBox_->layout()->addWidget(row);
+    channelRowsArea_->layout()->addWidget(row);
     channelRows_.push_back(row);
     connect(box, &QCheckBox::toggled, this, [this, c](bool on) {
       channels_[c].visible = on;
@@ -188,6 +210,7 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
       });
   }
   channelBox_->setVisible(!channels.empty());
+  contrastBox_->setVisible(channels.empty());
 }
 
 }  // namespace fluocount::ui

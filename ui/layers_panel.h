@@ -20,10 +20,15 @@ public:
 
   CanvasLayers layers() const;
   void setLayers(const CanvasLayers& layers);
+  // The display range as a fraction of the displayed image's full scale (0 black, 1 white), shown in the slide's own
+  // units: raw values 0-255 for an 8-bit slide (as ImageJ shows them), a fraction of the counter's percentile stretch
+  // for a 16-bit one. Set the units before the range when a slide loads.
   std::pair<double, double> displayRange() const;
   void setDisplayRange(double low, double high);  // does not emit
+  void setDisplayUnits(int bitDepth);
   bool autoContrast() const;
   // A multi-channel slide's channels (none for other slides): each shown or hidden, its colour and display range.
+  // Such a slide shows the Channels box in place of the Display range box, whose one range does not apply to it.
   void setChannels(const std::vector<ChannelView>& channels);
   std::vector<ChannelView> channels() const { return channels_; }
 
@@ -31,13 +36,16 @@ signals:
   void layersChanged(const fluocount::ui::CanvasLayers& layers);
   void displayRangeChanged(double low, double high);
   void autoContrastRequested();
+  void channelAutoContrastRequested();  // the Channels box's Auto: each channel's range stretched again
   void channelsChanged(const std::vector<fluocount::ui::ChannelView>& channels);
 
 private:
   QCheckBox *image_, *heatmap_, *outlines_, *ids_, *mask_, *matches_, *auto_;
   QSlider *heatmapOpacity_, *maskOpacity_;
   QDoubleSpinBox *low_, *high_;
-  QGroupBox* channelBox_;
+  double fullScale_ = 1;  // what the spin boxes show for white
+  QGroupBox *contrastBox_, *channelBox_;
+  QWidget* channelRowsArea_;
   std::vector<ChannelView> channels_;
   std::vector<QWidget*> channelRows_;
 };

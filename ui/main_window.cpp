@@ -103,6 +103,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   connect(layersPanel_, &LayersPanel::channelsChanged, this, [this](const std::vector<ChannelView>& views) {
     if (!currentChannels_.empty()) canvas_->replaceImage(compositeImage(currentChannels_, views));
   });
+  connect(layersPanel_, &LayersPanel::channelAutoContrastRequested, this, [this] {
+    if (currentChannels_.empty()) return;
+    const std::vector<ChannelView> views = withAutoRanges(layersPanel_->channels(), currentChannels_);
+    layersPanel_->setChannels(views);
+    canvas_->replaceImage(compositeImage(currentChannels_, views));
+  });
   connect(layersPanel_, &LayersPanel::autoContrastRequested, this, [this] {
     if (currentRgb_.empty()) return;
     const auto [low, high] = autoContrastRange(currentRgb_);
@@ -348,6 +354,7 @@ void MainWindow::loadCurrentSlide() {
       tools_->setProposals(cv::Mat());
       loadMaskDocument(index, loaded->size);
       loadRegionDocument(index, loaded->size);
+      layersPanel_->setDisplayUnits(loaded->bitDepth);
       layersPanel_->setDisplayRange(loaded->low, loaded->high);
       thresholdPanel_->setThreshold(project_->thresholdFor(index));
       refreshOverlay(project_->thresholdFor(index));

@@ -40,6 +40,12 @@ std::vector<ChannelView> defaultChannelViews(const RawImage& raw) {
   return views;
 }
 
+std::vector<ChannelView> withAutoRanges(std::vector<ChannelView> views, const std::vector<cv::Mat>& channels) {
+  for (std::size_t c = 0; c < views.size() && c < channels.size(); ++c)
+    std::tie(views[c].low, views[c].high) = saturatingRange(channels[c], 0.0035);
+  return views;
+}
+
 QImage compositeImage(const std::vector<cv::Mat>& channels, const std::vector<ChannelView>& views) {
   if (channels.empty()) return {};
   cv::Mat sum = cv::Mat::zeros(channels[0].size(), CV_32FC3);

@@ -21,6 +21,8 @@ struct ChannelView {
 
 bool showsAsComposite(const RawImage& raw);
 std::vector<ChannelView> defaultChannelViews(const RawImage& raw);
+// The same views with each channel's range stretched again as the default is (colours and visibility kept).
+std::vector<ChannelView> withAutoRanges(std::vector<ChannelView> views, const std::vector<cv::Mat>& channels);
 QImage compositeImage(const std::vector<cv::Mat>& channels, const std::vector<ChannelView>& views);
 
 }  // namespace fluocount::ui
