@@ -11,6 +11,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -343,6 +344,37 @@ private slots:
     qInfo("F1 at a fixed 50 px %.3f, with --diameter auto %.3f", atFifty, automatic);
     QVERIFY2(automatic > atFifty + 0.3, qPrintable(QString("%1 vs %2").arg(automatic).arg(atFifty)));
     QVERIFY(runCli({"count", image, "--diameter", "automatic"}).exitCode == 2);
+  }
+
+  // A biologist's folder of slides, no masks: diameter --estimate gives each slide's estimate and one diameter for
+  // the folder (what the app's Measure Cell Diameter gives), with the command that counts every slide at it.
+  void aFolderOfSlidesWithoutMasksGetsOneDiameter() {
+    const QString folder = temp.filePath("unannotated-slides");
+    QDir().mkpath(folder);
+    for (const QString slide :
+         {"fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png", "fnc-red/images/MAR32C2R3_PVHr_200x_r.png"})
+      QVERIFY(QFile::copy(sharedDataDir() + "/" + slide, folder + "/" + QFileInfo(slide).fileName()));
+    const Run run = runCli({"diameter", "--estimate", folder});
+    QCOMPARE(run.exitCode, 0);
+    qInfo("%s", qPrintable(run.out));
+    QCOMPARE(
+        run.out.count(QRegularExpression("^MAR3\\S+\\.png +- +- +[0-9.]+ +- ", QRegularExpression::MultilineOption)),
+        2);
+    const auto line = QRegularExpression(
+                          "^folder .*: estimate ([0-9]+) px from 2 image\\(s\\); to count every "
+                          "slide at it: fluocount-cli count (.+) --diameter ([0-9]+)$",
+                          QRegularExpression::MultilineOption)
+                          .match(run.out);
+    QVERIFY2(line.hasMatch(), qPrintable(run.out));
+    const int diameter = line.captured(1).toInt();
+    QCOMPARE(line.captured(3).toInt(), diameter);
+    QVERIFY2(diameter > 28.8 * 0.75 && diameter < 33.4 * 1.25, qPrintable(run.out));  // the slides' annotations
+    const QString out = temp.filePath("unannotated-counts");
+    QCOMPARE(runCli({"count", line.captured(2), "--diameter", line.captured(3), "--out", out}).exitCode, 0);
+    const QStringList rows = csvLines(out + "/counts.csv");
+    QCOMPARE(rows.size(), 3);
+    const int column = rows[0].split(',').indexOf("cell_diameter_px");
+    for (int i = 1; i <= 2; ++i) QCOMPARE(rows[i].split(QChar(','))[column].toDouble(), double(diameter));
   }
 
   // Issue 17: in a German or French locale (comma decimals) every table is byte for byte the C locale's, apart
