@@ -6,11 +6,13 @@
 #include "core/diameter_estimate.h"
 #include "core/export.h"
 #include "core/imagej_roi.h"
+#include "core/numeric_locale.h"
 #include "core/sharding.h"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -151,15 +153,19 @@ void warnIfCountedAtAnUnsuitableDefaultDiameter(const QCommandLineParser& parser
 void printTable(const std::vector<CountRow>& rows) {
   std::size_t width = 4;
   for (const auto& r : rows) width = std::max(width, fileName(r.file).size());
-  std::printf("%-*s  %7s  %11s  %9s  %7s\n", int(width), "file", "count", "size", "threshold", "seconds");
+  std::printf("%-*s  %7s  %11s  %8s  %9s  %7s\n", int(width), "file", "count", "size", "diameter", "threshold",
+              "seconds");
   for (const auto& r : rows) {
     if (r.status != "ok") {
       std::printf("%-*s  %7s  %s\n", int(width), fileName(r.file).c_str(), "ERROR", r.error.c_str());
       continue;
     }
     const std::string size = std::to_string(r.width) + "x" + std::to_string(r.height);
-    std::printf("%-*s  %7d  %11s  %9.3f  %7.2f\n", int(width), fileName(r.file).c_str(), r.count, size.c_str(),
-                r.threshold, r.seconds);
+    // What each slide was counted at (with --diameter auto, its own estimate).
+    const bool whole = r.cellDiameterPx == std::round(r.cellDiameterPx);
+    const std::string diameter = fixedDecimal(r.cellDiameterPx, whole ? 0 : 1) + " px";
+    std::printf("%-*s  %7d  %11s  %8s  %9.3f  %7.2f\n", int(width), fileName(r.file).c_str(), r.count, size.c_str(),
+                diameter.c_str(), r.threshold, r.seconds);
   }
 }
 
