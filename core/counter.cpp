@@ -246,6 +246,9 @@ Detection CellCounter::detect(const ImageCount& image, double threshold) const {
 
 double CellCounter::cellDiameterPx() const { return state_->diameter; }
 bool CellCounter::estimatesDiameter() const { return state_->settings.automaticDiameter; }
+std::optional<double> CellCounter::defaultThreshold() const {
+  return usesNetwork() ? std::optional<double>(state_->modelThreshold) : std::nullopt;
+}
 PostprocessSettings CellCounter::postprocess() const { return postprocess(state_->diameter); }
 PostprocessSettings CellCounter::postprocess(double cellDiameterPx) const {
   return state_->postprocess.scaledTo(cellDiameterPx);

@@ -120,6 +120,9 @@ public:
   DiameterEstimate estimateDiameter(const cv::Mat& rgb) const;
   std::string methodDescription() const;  // "c-resunet model <file> on CPU (2 threads)" or "classical (Otsu)"
   bool usesNetwork() const;
+  // The threshold a count uses where none is given: the model's; none for the classical method, whose threshold is
+  // each image's own (Otsu).
+  std::optional<double> defaultThreshold() const;
   // Whether counting one image leaves CPU cores idle: the network runs on a GPU or on fewer threads than the machine
   // has cores, or the classical method (mostly one core) counts.
   bool leavesCoresIdle() const;

@@ -4,8 +4,11 @@
 // history is bounded by bytes, dropping the oldest edits first, and carries region edits along without
 // re-applying them; the same folder scan feeds the app, the CLI and training.
 #include "test_support.h"
+#include "core/counter.h"
 #include "core/image_io.h"
+#include "core/locations.h"
 #include "core/mask_edit.h"
+#include "core/model_file.h"
 #include "core/postprocess.h"
 #include "core/slide_folder.h"
 #include "ui/model/cell_diameter.h"
@@ -313,6 +316,25 @@ private slots:
                 .startsWith("Every slide with a mask was used in this run"));
     QVERIFY(describeHeldOutChange(scored("the bundled model", {}, {"b.png"}, {}, std::nullopt), none)
                 .contains("had no result with the bundled model"));
+  }
+
+  // Before a slide is counted, its threshold is the one its count will use: the model's, read from the model file
+  // without loading the network; the classical method's is each image's own, so 0.5 stands in for it.
+  void aSlideNotCountedYetHasTheModelsThreshold() {
+    Project project;
+    QString error;
+    QVERIFY2(project.open(folder_, &error), qPrintable(error));
+    QVERIFY(!project.slide(0).analysis);
+    QVERIFY(defaultModelPath());
+    const double modelThreshold = readModelInfo(*defaultModelPath()).threshold;
+    QVERIFY(modelThreshold != 0.5);
+    QCOMPARE(project.thresholdFor(0), modelThreshold);
+    QCOMPARE(project.counter()->defaultThreshold().value_or(-1), modelThreshold);  // the counter agrees
+    ProjectSettings classical = project.settings();
+    classical.classical = true;
+    project.setSettings(classical);
+    QCOMPARE(project.thresholdFor(0), 0.5);
+    QVERIFY(!project.counter()->defaultThreshold());
   }
 
   // A retraining run keeps the arithmetic it was set up with, in its job file (a resumed run continues as it began)

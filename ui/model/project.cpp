@@ -285,7 +285,24 @@ void Project::setThreshold(std::optional<double> threshold) {
 double Project::thresholdFor(int index) const {
   if (settings_.threshold) return *settings_.threshold;
   const auto& analysis = slides_.at(index).analysis;
-  return analysis ? analysis->defaultThreshold : 0.5;
+  if (analysis) return analysis->defaultThreshold;
+  return modelThreshold().value_or(0.5);  // not counted yet: what its count will use, where that is known
+}
+
+std::optional<double> Project::modelThreshold() const {
+  if (counter_) return counter_->defaultThreshold();
+  const auto modelFile = modelFileFor({settings_.classical, settings_.modelPath.toStdString()}, defaultModelPath());
+  if (!modelFile) return std::nullopt;
+  if (modelThresholdRead_.first != *modelFile) {
+    std::optional<double> threshold;
+    try {
+      threshold = readModelInfo(*modelFile).threshold;
+    } catch (const std::exception&) {
+      // Counting reports an unreadable model; until then the slider starts where it always did.
+    }
+    modelThresholdRead_ = {*modelFile, threshold};
+  }
+  return modelThresholdRead_.second;
 }
 
 bool Project::acceptCounted(const CountedSlide& counted) {

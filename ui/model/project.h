@@ -98,7 +98,11 @@ public:
   // The user's threshold, when they set one; otherwise each slide uses its analysis' default threshold.
   std::optional<double> userThreshold() const { return settings_.threshold; }
   void setThreshold(std::optional<double> threshold);
-  double thresholdFor(int index) const;  // the user's, else the slide's default (0.5 before counting)
+  // The user's, else the slide's default; before the slide is counted, the model's (0.5 for the classical method,
+  // whose default is each image's own).
+  double thresholdFor(int index) const;
+  // The network model's own threshold, from the counter or the model file's header; none for the classical method.
+  std::optional<double> modelThreshold() const;
 
   // Results of background work. Each returns false, and changes nothing, for a result of an older generation.
   bool acceptCounted(const CountedSlide& counted);
@@ -143,6 +147,7 @@ private:
   std::vector<Slide> slides_;
   ProjectSettings settings_;
   std::shared_ptr<const CellCounter> counter_;
+  mutable std::pair<std::string, std::optional<double>> modelThresholdRead_;  // model file -> its threshold
   QString previousModel_;
   Generation generation_ = 0;
 };
