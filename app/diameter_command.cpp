@@ -118,7 +118,7 @@ void printEstimates(const QCommandLineParser& parser, int& failures) {
           "folder %s: estimate %.0f px from %zu image(s); to count every slide at it: fluocount-cli count %s "
           "--diameter %.0f\n",
           qPrintable(folder), estimated, estimates.size(), qPrintable(folder), estimated);
-    else
+    else if (!estimates.empty())  // (none: every slide failed to load, and each error was said)
       std::printf("folder %s: no cells found at any probe diameter in %zu image(s); give --diameter\n",
                   qPrintable(folder), estimates.size());
   }
