@@ -28,22 +28,21 @@ std::pair<double, double> saturatingRange(const cv::Mat& channel, double saturat
 
 bool showsAsComposite(const RawImage& raw) { return raw.channels.size() > 1 && raw.pixels.channels() == 1; }
 
+std::vector<ChannelView> withAutoRanges(std::vector<ChannelView> views, const std::vector<cv::Mat>& channels) {
+  for (std::size_t c = 0; c < views.size() && c < channels.size(); ++c)
+    std::tie(views[c].low, views[c].high) = saturatingRange(channels[c], 0.0035);
+  return views;
+}
+
 std::vector<ChannelView> defaultChannelViews(const RawImage& raw) {
   std::vector<ChannelView> views;
   for (std::size_t c = 0; c < raw.channels.size(); ++c) {
     ChannelView view;
     view.name = c < raw.channelNames.size() ? QString::fromStdString(raw.channelNames[c]) : QString("ch%1").arg(c + 1);
     view.colour = kCompositeColours[c % std::size(kCompositeColours)];
-    std::tie(view.low, view.high) = saturatingRange(raw.channels[c], 0.0035);
     views.push_back(view);
   }
-  return views;
-}
-
-std::vector<ChannelView> withAutoRanges(std::vector<ChannelView> views, const std::vector<cv::Mat>& channels) {
-  for (std::size_t c = 0; c < views.size() && c < channels.size(); ++c)
-    std::tie(views[c].low, views[c].high) = saturatingRange(channels[c], 0.0035);
-  return views;
+  return withAutoRanges(std::move(views), raw.channels);
 }
 
 QImage compositeImage(const std::vector<cv::Mat>& channels, const std::vector<ChannelView>& views) {
