@@ -154,6 +154,14 @@ cv::Mat CellCounter::normalisedImage(const RawImage& raw) const {
   return normaliseToRgb(selectChannels(raw, state_->settings.channels), state_->normalisation);
 }
 
+cv::Mat CellCounter::seenChannels(const RawImage& raw) const {
+  return rawRgb(selectChannels(raw, state_->settings.channels));
+}
+
+std::pair<double, double> CellCounter::normalisationRange(const cv::Mat& seen) const {
+  return fluocount::normalisationRange(seen, state_->normalisation);
+}
+
 namespace {
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

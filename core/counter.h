@@ -97,6 +97,10 @@ public:
   // The image as the counter sees it (normalised CV_32FC3), for re-detecting from a cached heatmap.
   cv::Mat normalisedImage(const std::string& path) const;
   cv::Mat normalisedImage(const RawImage& raw) const;
+  // The channels the network sees, as raw RGB (rawRgb: depth kept), and the raw values it sees as 0 and 1: what a
+  // display of the raw values needs to show a slide as the counter sees it.
+  cv::Mat seenChannels(const RawImage& raw) const;
+  std::pair<double, double> normalisationRange(const cv::Mat& seen) const;
   // The image's facts under this counter's settings (pixel size override, positivity rules checked: an ImageError
   // names the file when a rule's channel is missing).
   ImageFacts factsOf(const RawImage& raw) const;

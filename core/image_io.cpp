@@ -237,7 +237,7 @@ std::string channelListText(const std::vector<int>& channels) {
   return text;
 }
 
-cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings) {
+cv::Mat rawRgb(const cv::Mat& raw) {
   cv::Mat bgr;
   switch (raw.channels()) {
     case 1: cv::cvtColor(raw, bgr, cv::COLOR_GRAY2BGR); break;
@@ -247,18 +247,19 @@ cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings
   }
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  cv::Mat out;
-  if (rgb.depth() == CV_8U) {
-    rgb.convertTo(out, CV_32F, 1.0 / 255.0);
-    return out;
-  }
+  return rgb;
+}
+
+std::pair<double, double> normalisationRange(const cv::Mat& rgb, const NormalisationSettings& settings) {
+  if (rgb.depth() == CV_8U) return {0.0, 255.0};
   // 16-bit: robust stretch between two percentiles of all samples, from a full-resolution histogram.
   std::vector<std::uint64_t> histogram(65536, 0);
+  const int samplesPerRow = rgb.cols * rgb.channels();
   for (int y = 0; y < rgb.rows; ++y) {
     const auto* row = rgb.ptr<std::uint16_t>(y);
-    for (int x = 0; x < rgb.cols * 3; ++x) ++histogram[row[x]];
+    for (int x = 0; x < samplesPerRow; ++x) ++histogram[row[x]];
   }
-  const double total = static_cast<double>(rgb.total()) * 3;
+  const double total = static_cast<double>(rgb.total()) * rgb.channels();
   auto percentile = [&](double p) {
     const double wanted = total * p / 100.0;
     double cumulative = 0;
@@ -270,13 +271,21 @@ cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings
   };
   const double low = percentile(settings.lowPercentile);
   const double high = percentile(settings.highPercentile);
-  if (high <= low) {
-    rgb.convertTo(out, CV_32F, 1.0 / 65535.0);
-    return out;
-  }
+  if (high <= low) return {0.0, 65535.0};
+  return {low, high};
+}
+
+cv::Mat normaliseRgb(const cv::Mat& rgb, std::pair<double, double> range) {
+  const auto [low, high] = range;
+  cv::Mat out;
   rgb.convertTo(out, CV_32F, 1.0 / (high - low), -low / (high - low));
-  cv::min(cv::max(out, 0.0), 1.0, out);
+  if (rgb.depth() != CV_8U) cv::min(cv::max(out, 0.0), 1.0, out);
   return out;
+}
+
+cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings) {
+  const cv::Mat rgb = rawRgb(raw);
+  return normaliseRgb(rgb, normalisationRange(rgb, settings));
 }
 
 cv::Mat intensityOf(const cv::Mat& rgb) {

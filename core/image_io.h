@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fluocount {
@@ -51,6 +52,15 @@ std::string channelListText(const std::vector<int>& channels);
 // docs/method.md section 1: float RGB in [0,1] (CV_32FC3). 8-bit: /255; 16-bit: percentile stretch per image; gray is
 // replicated to three channels and alpha is dropped.
 cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings);
+
+// normaliseToRgb in its three steps, for a caller that also shows the raw values (the app's display range):
+// the raw pixels as RGB, depth kept (gray replicated, alpha dropped);
+cv::Mat rawRgb(const cv::Mat& raw);
+// the raw values that become 0 and 1: 0 and 255 for 8-bit; for 16-bit the two percentiles of all samples (0 and
+// 65535 where they coincide, a flat image);
+std::pair<double, double> normalisationRange(const cv::Mat& rgb, const NormalisationSettings& settings);
+// and the mapping itself, clamped to [0,1].
+cv::Mat normaliseRgb(const cv::Mat& rgb, std::pair<double, double> range);
 
 // Mean of the three channels of a normalised image (CV_32F): the intensity objects are measured on.
 cv::Mat intensityOf(const cv::Mat& rgb);

@@ -78,7 +78,7 @@ private slots:
       QCOMPARE(table->rowCount(), 0);
       // An 8-bit slide is shown as it is: no contrast stretch unless the user asks for one.
       LayersPanel* layers = window.findChild<LayersPanel*>();
-      QCOMPARE(layers->displayRange(), std::make_pair(0.0, 1.0));
+      QCOMPARE(layers->displayRange(), std::make_pair(0.0, 255.0));
       // Its display range reads in its own raw values, 0-255, as ImageJ shows an 8-bit image's.
       QGroupBox* rangeBox = nullptr;
       for (QGroupBox* box : layers->findChildren<QGroupBox*>())
@@ -91,7 +91,7 @@ private slots:
       QSignalSpy rangeChanged(layers, &LayersPanel::displayRangeChanged);
       minMax[1]->setValue(51);
       QCOMPARE(rangeChanged.size(), 1);
-      QCOMPARE(rangeChanged[0][1].toDouble(), 0.2);
+      QCOMPARE(rangeChanged[0][1].toDouble(), 51.0);
       minMax[1]->setValue(255);
 
       // The left half as a dragged rectangle: a region, saved, its cells counted from the detections on screen.
@@ -390,6 +390,62 @@ private slots:
       QTest::qWait(100);
       dialog.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/settings.png");
     }
+  }
+
+  // A 16-bit slide's display range reads in its raw values, as ImageJ shows them (not as a fraction of a stretch):
+  // as counted it is the counter's own percentile stretch, computed here from the file's samples; a range the user
+  // types carries to the next 16-bit slide in raw values, and Reset returns to that slide's own stretch.
+  void aSixteenBitSlideShowsItsRawValues() {
+    const QStringList fields = {test::kNucleiSlide,
+                                "bbbc039/images/IXMtest_A06_s6_w1B9577918-4973-4A87-BA73-A168AA755527.png"};
+    const QString folder = test::writableSlideFolder(scratch_.path(), "sixteen-bit", fields);
+    // The counter's stretch (docs/method.md section 1): the 0.1th and 99.9th percentiles of the samples.
+    auto percentiles = [](const QString& slide) {
+      const cv::Mat raw = cv::imread(test::dataFile(slide), cv::IMREAD_UNCHANGED);
+      std::vector<std::uint16_t> values(raw.begin<std::uint16_t>(), raw.end<std::uint16_t>());
+      std::sort(values.begin(), values.end());
+      auto at = [&](double p) { return double(values[std::size_t(std::ceil(values.size() * p / 100.0)) - 1]); };
+      return std::make_pair(at(0.1), at(99.9));
+    };
+    const auto [low1, high1] = percentiles(fields[0]);
+    const auto [low2, high2] = percentiles(fields[1]);
+    QVERIFY(high1 > 255 && high2 > 255 && high1 != high2);  // 12-bit data: raw values, not 0-255 or 0-1
+
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
+    LayersPanel* layers = window.findChild<LayersPanel*>();
+    QCOMPARE(layers->displayRange(), std::make_pair(low1, high1));
+    // The image on the canvas is that stretch of the raw values.
+    const cv::Mat raw = cv::imread(test::dataFile(fields[0]), cv::IMREAD_UNCHANGED);
+    const QImage& shown = window.canvas()->image();
+    QCOMPARE(shown.size(), QSize(raw.cols, raw.rows));
+    for (const cv::Point p : {cv::Point(10, 10), cv::Point(348, 260), cv::Point(600, 400)}) {
+      const double expected = std::clamp(255.0 * (raw.at<std::uint16_t>(p) - low1) / (high1 - low1), 0.0, 255.0);
+      QVERIFY2(std::abs(qGray(shown.pixel(p.x, p.y)) - expected) <= 0.5 + 1e-9,
+               qPrintable(QString("raw %1 shown %2").arg(raw.at<std::uint16_t>(p)).arg(qGray(shown.pixel(p.x, p.y)))));
+    }
+
+    // A range typed in raw values carries to the next 16-bit slide as it is.
+    QGroupBox* rangeBox = nullptr;
+    for (QGroupBox* box : layers->findChildren<QGroupBox*>())
+      if (box->title() == "Display range") rangeBox = box;
+    QVERIFY(rangeBox);
+    const QList<QDoubleSpinBox*> minMax = rangeBox->findChildren<QDoubleSpinBox*>();
+    QCOMPARE(minMax.size(), 2);
+    minMax[1]->setValue(1000);
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    window.selectSlide(1);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(layers->displayRange(), std::make_pair(low1, 1000.0));
+    // Reset: the slide as the counter sees it, its own stretch.
+    QPushButton* reset = test::buttonLabelled<QPushButton>(*rangeBox, "Reset");
+    QVERIFY(reset);
+    reset->click();
+    QCOMPARE(layers->displayRange(), std::make_pair(low2, high2));
+    // And so it stays from slide to slide once reset.
+    window.selectSlide(0);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(layers->displayRange(), std::make_pair(low1, high1));
   }
 
   // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never

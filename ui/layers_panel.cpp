@@ -47,18 +47,27 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(mask_, maskOpacity_);
   form->addRow(matches_);
 
-  // A slide is shown as it is (8-bit values as they are, 16-bit after the counter's own percentile stretch) unless
-  // the user asks: stretching a sparse slide would turn its dark background into a bright field.
+  // A slide is shown as the counter sees it (8-bit values as they are, 16-bit after the counter's own percentile
+  // stretch) unless the user asks: stretching a sparse slide would turn its dark background into a bright field.
   auto_ = new QCheckBox(tr("Auto contrast"));
   auto_->setChecked(false);
   auto_->setToolTip(tr("Stretch each slide so that 0.35 % of its pixels saturate, as ImageJ's Auto does"));
+  auto* reset = new QPushButton(tr("Reset"));
+  reset->setToolTip(tr("Show each slide as the counter sees it (a 16-bit slide after its percentile stretch)"));
   low_ = new QDoubleSpinBox;
   high_ = new QDoubleSpinBox;
-  for (QDoubleSpinBox* spin : {low_, high_}) spin->setKeyboardTracking(false);
+  for (QDoubleSpinBox* spin : {low_, high_}) {
+    spin->setKeyboardTracking(false);
+    spin->setDecimals(0);
+  }
   setDisplayUnits(8);
   contrastBox_ = new QGroupBox(tr("Display range"));
   auto* contrast = new QFormLayout(contrastBox_);
-  contrast->addRow(auto_);
+  auto* modeRow = new QHBoxLayout;
+  modeRow->addWidget(auto_);
+  modeRow->addStretch();
+  modeRow->addWidget(reset);
+  contrast->addRow(modeRow);
   contrast->addRow(tr("Min"), low_);
   contrast->addRow(tr("Max"), high_);
 
@@ -81,7 +90,7 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   layout->addStretch();
 
   setLayers(CanvasLayers{});
-  setDisplayRange(0, 1);
+  setDisplayRange(0, 255);
   for (QCheckBox* box : {image_, heatmap_, outlines_, ids_, mask_, matches_})
     connect(box, &QCheckBox::toggled, this, [this] { emit layersChanged(layers()); });
   for (QSlider* slider : {heatmapOpacity_, maskOpacity_})
@@ -89,11 +98,20 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   for (QDoubleSpinBox* spin : {low_, high_})
     connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] {
       auto_->setChecked(false);
+      manual_ = true;
       const auto [low, high] = displayRange();
       emit displayRangeChanged(low, high);
     });
   connect(auto_, &QCheckBox::toggled, this, [this](bool on) {
-    if (on) emit autoContrastRequested();
+    if (!on) return;
+    manual_ = false;
+    emit autoContrastRequested();
+  });
+  connect(reset, &QPushButton::clicked, this, [this] {
+    manual_ = false;
+    const QSignalBlocker blocker(auto_);
+    auto_->setChecked(false);
+    emit resetDisplayRequested();
   });
 }
 
@@ -123,31 +141,35 @@ void LayersPanel::setLayers(const CanvasLayers& l) {
   maskOpacity_->setValue(int(std::lround(l.maskOpacity * 100)));
 }
 
-std::pair<double, double> LayersPanel::displayRange() const {
-  return {low_->value() / fullScale_, high_->value() / fullScale_};
-}
+std::pair<double, double> LayersPanel::displayRange() const { return {low_->value(), high_->value()}; }
 
 void LayersPanel::setDisplayRange(double low, double high) {
   const QSignalBlocker b1(low_), b2(high_);
-  low_->setValue(low * fullScale_);
-  high_->setValue(high * fullScale_);
+  low_->setValue(low);
+  high_->setValue(high);
 }
 
 void LayersPanel::setDisplayUnits(int bitDepth) {
-  const bool raw = bitDepth == 8;
-  const auto [low, high] = displayRange();
-  fullScale_ = raw ? 255 : 1;
+  if (bitDepth != bitDepth_) manual_ = false;  // a range set in another bit depth's values does not carry over
+  bitDepth_ = bitDepth;
+  const bool eightBit = bitDepth == 8;
   const QSignalBlocker b1(low_), b2(high_);
   for (QDoubleSpinBox* spin : {low_, high_}) {
-    spin->setDecimals(raw ? 0 : 3);
-    spin->setRange(0, fullScale_);
-    spin->setSingleStep(raw ? 1 : 0.01);
-    spin->setToolTip(raw ? tr("Raw 8-bit value") : tr("Fraction of the slide's percentile-stretched range"));
+    spin->setRange(0, eightBit ? 255 : 65535);
+    spin->setSingleStep(eightBit ? 1 : 16);
+    spin->setToolTip(eightBit ? tr("Raw 8-bit value") : tr("Raw 16-bit value"));
   }
-  setDisplayRange(low, high);
 }
 
-bool LayersPanel::autoContrast() const { return auto_->isChecked(); }
+DisplayRange LayersPanel::displayRequest() const {
+  DisplayRange request;
+  request.mode = auto_->isChecked() ? DisplayRange::Mode::Automatic
+                 : manual_          ? DisplayRange::Mode::Manual
+                                    : DisplayRange::Mode::AsCounted;
+  std::tie(request.low, request.high) = displayRange();
+  request.bitDepth = bitDepth_;
+  return request;
+}
 
 // One row per channel: shown or not, its colour (click to choose another) and its display range in raw values.
 void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {

@@ -110,10 +110,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
     canvas_->replaceImage(compositeImage(currentChannels_, views));
   });
   connect(layersPanel_, &LayersPanel::autoContrastRequested, this, [this] {
-    if (currentRgb_.empty()) return;
-    const auto [low, high] = autoContrastRange(currentRgb_);
+    if (currentSeen_.empty()) return;
+    const auto [low, high] = autoContrastRange(currentSeen_);
     layersPanel_->setDisplayRange(low, high);
     applyDisplayRange(low, high);
+  });
+  connect(layersPanel_, &LayersPanel::resetDisplayRequested, this, [this] {
+    if (currentSeen_.empty()) return;
+    layersPanel_->setDisplayRange(currentCountedRange_.first, currentCountedRange_.second);
+    applyDisplayRange(currentCountedRange_.first, currentCountedRange_.second);
   });
   restoreWindowState();
   refreshCurves();
@@ -329,8 +334,7 @@ void MainWindow::loadCurrentSlide() {
   } catch (const std::exception&) {
     // No usable model: the slide is still shown, with the default normalisation.
   }
-  const auto [manualLow, manualHigh] = layersPanel_->displayRange();
-  const DisplayRange range{layersPanel_->autoContrast(), manualLow, manualHigh};
+  const DisplayRange range = layersPanel_->displayRequest();
   slideLoader_.submit([=]() -> std::function<void()> {
     auto loaded = std::make_shared<SlideView>(loadSlideView(slide, counter.get(), range));
     return [this, index, generation, loaded] {
@@ -340,7 +344,8 @@ void MainWindow::loadCurrentSlide() {
         statusBar()->showMessage(loaded->error, 10000);
         return;
       }
-      currentRgb_ = loaded->rgb;
+      currentSeen_ = loaded->seen;
+      currentCountedRange_ = loaded->countedRange;
       currentIntensity_ = loaded->intensity;
       currentTruth_ = loaded->truth;
       currentPixelSize_ = loaded->pixelSize;
@@ -366,7 +371,7 @@ void MainWindow::loadCurrentSlide() {
 
 void MainWindow::applyDisplayRange(double low, double high) {
   if (!currentChannels_.empty()) return;  // a composite: each channel has its own range
-  if (!currentRgb_.empty()) canvas_->replaceImage(displayImage(currentRgb_, low, high));
+  if (!currentSeen_.empty()) canvas_->replaceImage(displayImage(currentSeen_, low, high));
 }
 
 void MainWindow::refreshOverlay(double threshold) {

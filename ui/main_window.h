@@ -200,7 +200,8 @@ private:
 
   // The current slide as loaded for display.
   int current_ = -1;
-  cv::Mat currentRgb_, currentIntensity_;
+  cv::Mat currentSeen_, currentIntensity_;                 // the slide's raw values as the counter's channels show them
+  std::pair<double, double> currentCountedRange_{0, 255};  // the raw values the counter sees as 0 and 1
   std::optional<Detection> currentTruth_;
   std::optional<PixelSize> currentPixelSize_;
   QVector<QPointF> currentCentres_;          // the detections on screen, for the regions' counts

@@ -71,7 +71,7 @@ QString RegionTableModel::labelFor(int row) const {
   if (row < 0 || row >= int(counts_.size()) || counts_[row] < 0) return {};
   const double areaPx = document_->regions()[row].areaPx();
   return tr("%n cell(s)", nullptr, counts_[row]) + ", " + density(counts_[row], areaPx) +
-         (pixelSize_ ? tr(" /mm²") : tr(" /Mpx²"));
+         (pixelSize_ ? tr(" /mm²") : tr(" /10⁶ px²"));
 }
 
 int RegionTableModel::rowCount(const QModelIndex& parent) const {
@@ -103,7 +103,7 @@ QVariant RegionTableModel::headerData(int section, Qt::Orientation orientation, 
     case Name: return tr("Region");
     case Cells: return tr("Cells");
     case Area: return pixelSize_ ? tr("Area (µm²)") : tr("Area (px²)");
-    case Density: return pixelSize_ ? tr("Cells/mm²") : tr("Cells/Mpx²");
+    case Density: return pixelSize_ ? tr("Cells/mm²") : tr("Cells/10⁶ px²");
   }
   return {};
 }

@@ -42,6 +42,7 @@ public:
   double pixelSize() const { return pixelSizeUm_; }
   const CanvasLayers& layers() const { return layers_; }
   const DetectionOverlay& overlay() const { return overlay_; }
+  const QImage& image() const { return image_; }  // the slide as shown, before the layers above it
 
   double zoom() const { return zoom_; }
   void zoomBy(double factor, QPointF anchor);

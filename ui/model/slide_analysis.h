@@ -26,11 +26,12 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
 // The count of an analysed slide at another threshold (no intensities: only the number of objects).
 int countAt(const SlideAnalysis& analysis, double threshold);
 
-// An 8-bit RGB QImage of a normalised image (CV_32FC3, RGB order) with the display range [low, high] stretched to
-// full scale.
+// An 8-bit RGB QImage of an RGB image (RGB order: normalised CV_32FC3, or raw 8- or 16-bit) with the display range
+// [low, high], in the image's own values, stretched to full scale.
 QImage displayImage(const cv::Mat& rgb, double low = 0, double high = 1);
-// The display range that clips the given percentiles of each pixel's brightest channel: by default 0.35 % of the
-// pixels saturate, split between both ends, as ImageJ's Auto does.
+// The display range, in the image's own values, that clips the given percentiles of each pixel's brightest channel:
+// by default 0.35 % of the pixels saturate, split between both ends, as ImageJ's Auto does. Exact for 8- and
+// 16-bit images; a normalised image's is read off a 1024-bin histogram of [0,1].
 std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.175,
                                             double highPercentile = 99.825);
 

@@ -4,18 +4,37 @@
 
 namespace fluocount::ui {
 
+namespace {
+
+std::pair<double, double> shownRange(const DisplayRange& range, const SlideView& view) {
+  switch (range.mode) {
+    case DisplayRange::Mode::Automatic: return autoContrastRange(view.seen);
+    case DisplayRange::Mode::Manual:
+      // A range set on an 8-bit slide means nothing on a 16-bit one (and the reverse): that slide is shown as counted.
+      if (range.bitDepth == view.bitDepth) return {range.low, range.high};
+      break;
+    case DisplayRange::Mode::AsCounted: break;
+  }
+  return view.countedRange;
+}
+
+}  // namespace
+
 SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayRange range) {
   SlideView view;
   try {
     const RawImage raw = loadImage(slide.imagePath.toStdString());
-    view.rgb = counter ? counter->normalisedImage(raw) : normaliseToRgb(raw.pixels, {});
+    // counter->normalisedImage(raw) in its steps, keeping the raw values for the display.
+    view.seen = counter ? counter->seenChannels(raw) : rawRgb(raw.pixels);
+    view.countedRange = counter ? counter->normalisationRange(view.seen) : normalisationRange(view.seen, {});
+    view.rgb = normaliseRgb(view.seen, view.countedRange);
     view.pixelSize = counter ? counter->pixelSizeOf(raw) : raw.pixelSize;
     view.rawChannels = raw.channels;
     view.channelNames = raw.channelNames;
     view.bitDepth = raw.bitDepth();
     view.intensity = intensityOf(view.rgb);
-    std::tie(view.low, view.high) = range.automatic ? autoContrastRange(view.rgb) : std::pair(range.low, range.high);
-    view.display = displayImage(view.rgb, view.low, view.high);
+    std::tie(view.low, view.high) = shownRange(range, view);
+    view.display = displayImage(view.seen, view.low, view.high);
     if (showsAsComposite(raw)) {  // a stack's channels in their colours, not the network's gray input
       view.channels = raw.channels;
       view.views = defaultChannelViews(raw);

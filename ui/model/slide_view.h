@@ -13,13 +13,20 @@
 
 namespace fluocount::ui {
 
+// How a slide is shown: as the counter sees it (8-bit values as they are, 16-bit after its percentile stretch),
+// with ImageJ-style auto contrast, or in a range the user set, in raw values, which carries to the next slide of the
+// same bit depth (so that slides of one experiment are compared at one brightness).
 struct DisplayRange {
-  bool automatic = false;  // ImageJ-style auto contrast; else [low, high]
-  double low = 0, high = 1;
+  enum class Mode { AsCounted, Automatic, Manual };
+  Mode mode = Mode::AsCounted;
+  double low = 0, high = 255;  // raw values, for Manual
+  int bitDepth = 8;            // of the slide the manual range was set on
 };
 
 struct SlideView {
   cv::Mat rgb, intensity;  // normalised as the counter sees it; its intensity for the detections' measurements
+  cv::Mat seen;            // the same channels' raw values (RGB, 8- or 16-bit), which the display range maps
+  std::pair<double, double> countedRange{0, 255};  // the raw values the counter sees as 0 and 1
   std::optional<PixelSize> pixelSize;
   std::vector<cv::Mat> channels;  // a composite's (empty for an RGB or gray slide)
   std::vector<ChannelView> views;
@@ -29,7 +36,7 @@ struct SlideView {
   QImage display, heatmap;
   cv::Size size;
   std::optional<Detection> truth;  // the mask's cells, when the slide has a readable mask of its size
-  double low = 0, high = 1;        // the display range used
+  double low = 0, high = 255;      // the display range used, in raw values
   QString error;                   // the slide could not be read: nothing else is set
 };
 
