@@ -78,6 +78,7 @@ struct CountTables {
   const CellCounter& counter;
   const OutputPlan& plan;
   TableLayout layout;
+  std::string run;  // CellCounter::runFingerprint of every image of the run, all shards'
   std::vector<CountRow> rows;
   std::string regions;  // regions.csv, header included
   // objects.csv has a column per channel of the image with the most: its rows wait for the last image.
@@ -92,6 +93,7 @@ struct CountTables {
 
   void add(CountOutcome&& outcome) {
     CountRow row = counter.rowFor(outcome.path);
+    row.run = run;
     try {
       if (outcome.count)
         record(row, *outcome.count);
@@ -250,6 +252,7 @@ int runCountCommand(const QStringList& arguments) {
       throw CliError(table + " already exists; use --overwrite to replace it");
 
   std::vector<std::string> files = collectImages(parser.positionalArguments());
+  const std::vector<std::string> runImages = files;
   if (parser.isSet("shard")) {
     const auto shard = parseShard(parser.value("shard").toStdString());
     if (!shard) throw CliError("--shard must be I/N with 1 <= I <= N, e.g. 3/10");
@@ -272,6 +275,7 @@ int runCountCommand(const QStringList& arguments) {
                  counter.methodDescription().c_str(), counter.cellDiameterPx());
 
   CountTables tables(counter, plan);
+  tables.run = counter.runFingerprint(runImages);
   tables.layout.markerColumns = counter.markerColumns();
   tables.regions = regionsCsvHeader(tables.layout);
   ProgressBar progress("count", static_cast<int>(files.size()));

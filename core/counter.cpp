@@ -3,7 +3,9 @@
 #include <opencv2/core.hpp>
 
 #include "core/numeric_locale.h"
+#include "core/sha256.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -20,6 +22,7 @@ struct CellCounter::State {
   PostprocessSettings postprocess;  // at its reference diameter
   double diameter = 50;
   std::string modelName;
+  std::string modelSha256;      // of the model file's bytes (empty for the classical method)
   double modelThreshold = 0.5;  // the network's own, whatever threshold the count is at
 };
 
@@ -45,6 +48,7 @@ CellCounter CellCounter::withModel(Model model, const CountSettings& settings) {
   s.postprocess = withOverrides(model.info.postprocess, settings);
   s.diameter = settings.cellDiameterPx > 0 ? settings.cellDiameterPx : model.info.defaultCellDiameterPx;
   s.modelName = architectureName(model.info.architecture);
+  s.modelSha256 = model.sha256;
   s.modelThreshold = model.info.threshold;
   if (!settings.threshold) s.settings.threshold = model.info.threshold;
   s.predictor.emplace(std::move(model), settings.inference);
@@ -275,6 +279,13 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   else
     options << "--classical";
   options << " --diameter " << cellDiameterPx << " --threshold " << threshold;
+  appendResultOptions(options);
+  return options.str();
+}
+
+// The options besides the model, diameter and threshold that change what a count finds or reports.
+void CellCounter::appendResultOptions(std::ostream& options) const {
+  const CountSettings& s = state_->settings;
   if (s.minObjectAreaPx) options << " --min-area " << *s.minObjectAreaPx;
   if (s.splitTouchingCells == false) options << " --no-split";
   if (s.referencePostprocess) options << " --reference-postprocess";
@@ -284,7 +295,30 @@ std::string CellCounter::reproducingOptions(double threshold, double cellDiamete
   if (!s.channels.empty()) options << " --channel " << channelListText(s.channels);
   if (s.pixelSizeUm) options << " --pixel-size " << *s.pixelSizeUm;
   for (const PositivityRule& rule : s.positivity) options << " --positive " << positivityRuleText(rule);
-  return options.str();
+}
+
+// The model by its bytes, not its path (the same file may sit at another path on each node of a cluster), the
+// diameter and threshold as asked ("auto" stays auto, each image's own is in its row), and the other options.
+std::string CellCounter::runFingerprint(std::vector<std::string> images) const {
+  const CountSettings& s = state_->settings;
+  std::ostringstream run;
+  run.imbue(std::locale::classic());
+  run.precision(17);
+  std::sort(images.begin(), images.end());
+  for (const std::string& image : images) run << image << '\n';
+  run << '\0' << (state_->predictor ? "model sha256 " + state_->modelSha256 : methodDescription());
+  if (s.cellDiameterUm)
+    run << " --diameter " << *s.cellDiameterUm << "um";
+  else
+    run << " --diameter " << state_->diameter;
+  if (s.automaticDiameter) run << " auto";
+  run << " --threshold ";
+  if (s.threshold)
+    run << *s.threshold;
+  else
+    run << "auto";
+  appendResultOptions(run);
+  return sha256Hex(run.str()).substr(0, 16);
 }
 
 CountRow CellCounter::rowFor(const std::string& file) const {
@@ -292,6 +326,7 @@ CountRow CellCounter::rowFor(const std::string& file) const {
   row.file = file;
   row.method = methodDescription();
   row.model = usesNetwork() ? state_->settings.modelFile : "classical";
+  row.modelSha256 = state_->modelSha256;
   return row;
 }
 

@@ -9,6 +9,7 @@
 #include "core/inference.h"
 #include "core/postprocess.h"
 
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,13 +135,19 @@ public:
   // "--model m.fcmodel --diameter 50 --threshold 0.875 --no-split" or "--classical --diameter 30 --threshold 0.41".
   std::string reproducingOptions(double threshold) const;
   std::string reproducingOptions(double threshold, double cellDiameterPx) const;
-  // A count-table row: the file and this counter's method and model; recordResult fills in one result.
+  // What identifies a run in its count table: 16 hex digits of the SHA-256 of the images counted together (all of
+  // them, before a --shard takes its block), the model file's bytes and the settings as asked. Shards of one run
+  // share it; merge refuses tables that do not, so that no row counted otherwise slips into a study's table.
+  std::string runFingerprint(std::vector<std::string> images) const;
+  // A count-table row: the file and this counter's method and model (path and SHA-256); recordResult fills in one
+  // result.
   CountRow rowFor(const std::string& file) const;
   void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold, double cellDiameterPx,
                     double seconds, const ImageFacts& facts = {}) const;
   const CountSettings& settings() const;
 
 private:
+  void appendResultOptions(std::ostream& options) const;
   CellCounter();
   // What the diameter search detects at an assumed diameter on a window of a normalised image (in its coordinates).
   Detection detectInWindow(const cv::Mat& rgb, const cv::Rect& window, double diameter) const;

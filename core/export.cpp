@@ -63,7 +63,7 @@ std::string cellsPerSquareMillimetre(int count, double areaPx, double pixelSizeU
 std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout) {
   std::string csv = "file,status,count" + markerHeader(layout) +
                     ",width,height,threshold,cell_diameter_px,cell_diameter_um,pixel_size_um,pixel_size_source,"
-                    "image_area_um2,cells_per_mm2,seconds,method,error,model,options\n";
+                    "image_area_um2,cells_per_mm2,seconds,method,error,model,options,model_sha256,run\n";
   for (const auto& r : rows) {
     // A row that was not counted leaves its measured fields empty: a 0 there would read as "no cells in a 0x0
     // image" to a spreadsheet that sums or averages the column.
@@ -79,7 +79,7 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
            (physical ? squareMicrometres(areaPx, r.pixelSizeUm) : "") + "," +
            (physical ? cellsPerSquareMillimetre(r.count, areaPx, r.pixelSizeUm) : "") + "," + number(r.seconds, 3) +
            "," + csvField(r.method) + "," + csvField(r.error) + "," + csvField(r.model) + "," + csvField(r.options) +
-           "\n";
+           "," + r.modelSha256 + "," + r.run + "\n";
   }
   return csv;
 }
@@ -87,7 +87,7 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
 std::string regionsCsvHeader(const TableLayout& layout) {
   return "file,region,count" + markerHeader(layout) +
          ",area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,threshold,cell_diameter_px,method,"
-         "model,options\n";
+         "model,options,model_sha256,run\n";
 }
 
 std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions) {
@@ -102,7 +102,7 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
            cellsPerSquareMillimetre(region.count, region.areaPx, row.pixelSizeUm) + "," +
            (row.pixelSizeUm > 0 ? number(row.pixelSizeUm, 6) : "") + "," + number(row.threshold, 4) + "," +
            number(row.cellDiameterPx, 2) + "," + csvField(row.method) + "," + csvField(row.model) + "," +
-           csvField(row.options) + "\n";
+           csvField(row.options) + "," + row.modelSha256 + "," + row.run + "\n";
   return csv;
 }
 

@@ -23,6 +23,8 @@ struct CountRow {
   std::string method;
   std::string error;                     // when status is "error"
   std::string model;                     // model file, or "classical"
+  std::string modelSha256;               // of the model file's bytes (empty for the classical method)
+  std::string run;                       // CellCounter::runFingerprint of the images counted together
   std::string options;                   // fluocount-cli count options that reproduce this row
   double pixelSizeUm = 0;                // 0: unknown, the row is in pixels only
   std::string pixelSizeSource = "none";  // where the pixel size came from

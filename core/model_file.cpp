@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "core/networks.h"
+#include "core/sha256.h"
 #include "core/tensor_container.h"
 
 #include <set>
@@ -79,6 +80,7 @@ Model parseModel(const std::string& bytes, const std::string& name) {
           throw ContainerError("tensor '" + n + "' is not part of " + architectureName(model.info.architecture));
     }
     model.network->eval();
+    model.sha256 = sha256Hex(bytes);
     return model;
   } catch (const ContainerError& e) {
     throw ModelFileError(name + ": " + e.what());
@@ -87,7 +89,7 @@ Model parseModel(const std::string& bytes, const std::string& name) {
 
 Model untrainedModel(Architecture architecture, std::optional<std::uint64_t> seed) {
   if (seed) torch::manual_seed(*seed);
-  Model model{makeNetwork(architecture), ModelInfo{}};
+  Model model{makeNetwork(architecture), ModelInfo{}, {}};
   model.info.architecture = architecture;
   model.network->eval();
   return model;
@@ -105,11 +107,14 @@ std::string readModelBytes(const std::string& path) {
 
 Model loadModel(const std::string& path) { return parseModel(readModelBytes(path), path); }
 
-ModelInfo readModelInfo(const std::string& path) {
+ModelInfo readModelInfo(const std::string& path, std::string* sha256) {
   try {
-    const TensorContainer container(readModelBytes(path), kModelMagic, "model");
+    const std::string bytes = readModelBytes(path);
+    const TensorContainer container(bytes, kModelMagic, "model");
     if (!container.header().contains("model")) throw ContainerError("header lacks 'model'");
-    return modelInfoFromJson(container.header().at("model"));
+    ModelInfo info = modelInfoFromJson(container.header().at("model"));
+    if (sha256) *sha256 = sha256Hex(bytes);
+    return info;
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const ModelFileError*>(&e)) throw;
     throw ModelFileError(path + ": " + e.what());

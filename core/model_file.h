@@ -27,6 +27,7 @@ class SegmentationNetworkImpl;  // core/networks.h; kept out of this header to k
 struct Model {
   std::shared_ptr<SegmentationNetworkImpl> network;
   ModelInfo info;
+  std::string sha256;  // of the file's bytes as read (loadModel, parseModel): what `sha256sum` prints for the file
 };
 
 // Serialises the network's parameters and buffers with the info, written atomically.
@@ -36,8 +37,9 @@ std::string serialiseModel(SegmentationNetworkImpl& network, const ModelInfo& in
 // Throws ModelFileError naming the file and what is wrong (truncated, corrupt, mismatched, not a model file).
 Model loadModel(const std::string& path);
 Model parseModel(const std::string& bytes, const std::string& nameForErrors);
-// The info alone, without building the network (model version lists). The file's checksum is still verified.
-ModelInfo readModelInfo(const std::string& path);
+// The info alone, without building the network (model version lists). The file's checksum is still verified; with
+// `sha256`, the file's SHA-256 is set too.
+ModelInfo readModelInfo(const std::string& path, std::string* sha256 = nullptr);
 
 struct NamedTensor;
 class TensorContainer;

@@ -42,7 +42,7 @@ ModelVersion describeModel(const std::string& path) {
   version.name = fs::path(path).stem().string();
   version.number = versionNumber(path);
   try {
-    version.info = readModelInfo(path);
+    version.info = readModelInfo(path, &version.sha256);
   } catch (const std::exception& e) {
     version.error = e.what();
     return version;

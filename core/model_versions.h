@@ -17,6 +17,7 @@ struct ModelVersion {
   std::string error;  // why the file could not be read; the fields below are then empty
   ModelInfo info;
   std::string date, startedFrom, trainedBy;
+  std::string sha256;  // of the file: the model_sha256 of the count tables it writes
   int epochs = 0, trainingImages = 0, validationImages = 0;
   // On its validation images at its own threshold, when training recorded them.
   std::optional<double> validationF1, validationPrecision, validationRecall, validationMae;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <regex>
 
 namespace fluocount {
@@ -77,6 +78,91 @@ void orderShards(std::vector<NamedTable>& tables) {
   tables = std::move(ordered);
 }
 
+// The records of a CSV text (RFC 4180: a quoted field may hold commas, doubled quotes and line breaks), each a list
+// of fields. Throws MergeError for a quote left open.
+std::vector<std::vector<std::string>> csvRecords(const std::string& text, const std::string& name) {
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> record;
+  std::string field;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    any = true;
+    if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      record.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      record.push_back(std::move(field));
+      field.clear();
+      records.push_back(std::move(record));
+      record.clear();
+      any = false;
+    } else {
+      field += c;
+    }
+  }
+  if (quoted) throw MergeError(name + ": a quoted field is never closed (the table is cut short?)");
+  if (any) {
+    record.push_back(std::move(field));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+// Every row of every table must come from one run (the same images, model file and settings: the run column,
+// CellCounter::runFingerprint) and name each image once: a shard counted again with other options, another model or
+// after the folder changed would otherwise slip rows counted otherwise into the table.
+void checkOneRun(const std::vector<NamedTable>& tables) {
+  std::string run, runTable;
+  std::map<std::string, std::string> tableOfFile;
+  for (const NamedTable& table : tables) {
+    const auto records = csvRecords(table.content, table.name);
+    const std::vector<std::string>& header = records.front();
+    const auto column = [&](const char* name) {
+      const auto at = std::find(header.begin(), header.end(), name);
+      return at == header.end() ? -1 : int(at - header.begin());
+    };
+    const int runColumn = column("run"), fileColumn = column("file");
+    for (std::size_t r = 1; r < records.size(); ++r) {
+      const std::vector<std::string>& row = records[r];
+      if (row.size() != header.size())
+        throw MergeError(table.name + ": row " + std::to_string(r + 1) + " has " + std::to_string(row.size()) +
+                         " fields, the header " + std::to_string(header.size()));
+      if (runColumn >= 0) {
+        const std::string& own = row[std::size_t(runColumn)];
+        if (run.empty()) {
+          run = own;
+          runTable = table.name;
+        } else if (own != run) {
+          throw MergeError(table.name + " was counted in another run than " + runTable + " (run " + own + ", not " +
+                           run +
+                           "): other images, another model file or other settings. Merge the tables of one run; "
+                           "count a missing shard again with the run's own command");
+        }
+      }
+      if (fileColumn >= 0) {
+        const std::string& file = row[std::size_t(fileColumn)];
+        const auto [at, added] = tableOfFile.emplace(file, table.name);
+        if (!added) throw MergeError(file + " is counted twice: in " + at->second + " and in " + table.name);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string mergeCountTables(std::vector<NamedTable> tables) {
@@ -95,6 +181,7 @@ std::string mergeCountTables(std::vector<NamedTable> tables) {
     }
     merged += table.content.substr(end + 1);
   }
+  checkOneRun(tables);
   return merged;
 }
 

@@ -36,7 +36,8 @@ public:
 
 // One table from the shards' tables: the header once, then every table's rows. Tables named by shardTableName are
 // put in shard order and must be complete (every shard of the same N once); other tables keep the given order.
-// Throws MergeError naming the file when headers differ, a shard is missing or repeated, or a file is empty.
+// Throws MergeError naming the file when headers differ, a shard is missing or repeated, a file is empty, rows come
+// from more than one run (the run column: other images, model file or settings) or an image is counted twice.
 std::string mergeCountTables(std::vector<NamedTable> tables);
 
 }  // namespace fluocount

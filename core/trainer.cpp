@@ -448,7 +448,7 @@ private:
     // The predictor shares the network (no copy); images are already at the canonical diameter.
     InferenceSettings inference = s_.inference;
     inference.threads = at::get_num_threads();
-    const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_},
+    const HeatmapPredictor predictor(Model{std::shared_ptr<SegmentationNetworkImpl>(&network, [](auto*) {}), info_, {}},
                                      inference);
     std::vector<cv::Mat> heatmaps;
     for (const auto& image : images) {

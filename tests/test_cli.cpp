@@ -495,6 +495,30 @@ private slots:
     const QStringList expected = csvLines(single), actual = csvLines(merged);
     QVERIFY(expected.size() >= 4);
     QCOMPARE(withoutSeconds(actual), withoutSeconds(expected));
+    // Every row names the model by its SHA-256 and the run by a fingerprint its shards share with the single
+    // process (the same images, model and settings).
+    const QStringList header = expected.first().split(',');
+    const int shaColumn = header.indexOf("model_sha256"), runColumn = header.indexOf("run");
+    QVERIFY(shaColumn >= 0 && runColumn >= 0);
+    const QString run = expected[1].split(',')[runColumn];
+    QCOMPARE(run.size(), 16);
+    for (const QString& line : expected.mid(1) + actual.mid(1)) {
+      QCOMPARE(line.split(',')[shaColumn].size(), 64);
+      QCOMPARE(line.split(',')[runColumn], run);
+    }
+    // A shard counted again with other settings is another run: merge refuses it rather than mix its rows in.
+    const QString odd = temp.filePath("odd/" + QFileInfo(tables[1]).fileName());
+    QDir().mkpath(QFileInfo(odd).path());
+    QVERIFY(runCli(QStringList{"count", nuclei + "/images", bbbc + "/images", "--diameter", "25", "--shard",
+                               QString("2/%1").arg(count), "--csv", odd})
+                .exitCode == 0);
+    const Run mixed = runCli({"merge", tables[0], odd, tables[2]});
+    QCOMPARE(mixed.exitCode, 2);
+    QVERIFY2(mixed.err.contains("was counted in another run"), qPrintable(mixed.err));
+    // And no image is counted twice in one table.
+    const Run twice = runCli({"merge", single, single});
+    QCOMPARE(twice.exitCode, 2);
+    QVERIFY2(twice.err.contains("is counted twice"), qPrintable(twice.err));
     // A missing shard is refused by name.
     const Run incomplete = runCli({"merge", tables[0], tables[2]});
     QVERIFY(incomplete.exitCode != 0);

@@ -4,10 +4,12 @@
 #include "core/model_file.h"
 #include "core/model_versions.h"
 #include "core/networks.h"
+#include "core/sha256.h"
 #include "core/tensor_container.h"
 #include "core/torch_include.h"
 #include "tests/test_support.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 
 #include <filesystem>
@@ -236,6 +238,26 @@ private slots:
     QCOMPARE(state.at("epoch").get<int>(), 1);
     QVERIFY(torch::equal(networkState(*live)[0].tensor, networkState(*saved)[0].tensor));
     QVERIFY(!liveOptimizer.state().empty());
+  }
+
+  // A count table names the model by its SHA-256, which a reader checks with `sha256sum`: the standard's test
+  // vectors (FIPS 180-4 examples, one- and two-block padding, a million bytes), and the bundled model's digest as
+  // coreutils computes it.
+  void modelsAreNamedByTheirSha256() {
+    QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    QCOMPARE(sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    QCOMPARE(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+             std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+    QCOMPARE(sha256Hex(std::string(1000000, 'a')),
+             std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    const QString bundled = QStringLiteral(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel");
+    QProcess sha256sum;
+    sha256sum.start("sha256sum", {bundled});
+    QVERIFY2(sha256sum.waitForFinished(60000) && sha256sum.exitCode() == 0, "sha256sum (coreutils) did not run");
+    const std::string expected = QString::fromUtf8(sha256sum.readAllStandardOutput()).section(' ', 0, 0).toStdString();
+    QCOMPARE(expected.size(), std::size_t(64));
+    QCOMPARE(loadModel(bundled.toStdString()).sha256, expected);
+    QCOMPARE(describeModel(bundled.toStdString()).sha256, expected);  // the Model Versions dialog's column
   }
 
   void unreadablePathIsAClearError() {

@@ -50,10 +50,14 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   // objects.csv has a column per channel of the slide with the most: its rows wait for the last slide.
   std::vector<std::pair<CountRow, Detection>> objectRows;
   const bool needImages = plan.objects || plan.overlays;
+  std::vector<std::string> images;
+  for (const ExportSlide& s : slides) images.push_back(s.slide.imagePath.toStdString());
+  const std::string run = counter.runFingerprint(images);
   for (std::size_t i = 0; i < slides.size(); ++i) {
     if (cancel) throw std::runtime_error("export cancelled; counts.csv was not written");
     const ExportSlide& s = slides[i];
     CountRow row = counter.rowFor(s.slide.imagePath.toStdString());
+    row.run = run;
     if (!s.slide.analysis) {
       row.status = "error";
       row.error = s.slide.error.isEmpty() ? "not counted" : s.slide.error.toStdString();

@@ -61,8 +61,12 @@ QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
     return bold;
   }
   if (role == Qt::ForegroundRole && !v.readable()) return QBrush(QColor(200, 40, 40));
+  if (role == Qt::ToolTipRole && index.column() == Sha256Column && v.readable())
+    return tr("SHA-256 %1: the model_sha256 of the count tables this version writes")
+        .arg(QString::fromStdString(v.sha256));
   if (role == Qt::ToolTipRole) return v.readable() ? QString::fromStdString(v.path) : QString::fromStdString(v.error);
-  if (role == Qt::TextAlignmentRole && index.column() >= EpochsColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
+  if (role == Qt::TextAlignmentRole && index.column() >= EpochsColumn && index.column() != Sha256Column)
+    return int(Qt::AlignRight | Qt::AlignVCenter);
   if (role != Qt::DisplayRole) return {};
   switch (index.column()) {
     case NameColumn: return QString::fromStdString(v.name);
@@ -83,14 +87,15 @@ QVariant ModelVersionTable::data(const QModelIndex& index, int role) const {
     case RecallColumn: return number(v.validationRecall, 3);
     case MaeColumn: return number(v.validationMae, 1);
     case ThresholdColumn: return v.readable() ? QVariant(QString::number(v.info.threshold, 'f', 3)) : QVariant();
+    case Sha256Column: return QString::fromStdString(v.sha256.substr(0, 12));
   }
   return {};
 }
 
 QVariant ModelVersionTable::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
-  static const char* const names[] = {"Version",  "",        "Trained",   "From",   "Data",      "Epochs",
-                                      "Start F1", "Val. F1", "Precision", "Recall", "Count MAE", "Threshold"};
+  static const char* const names[] = {"Version", "",          "Trained", "From",      "Data",      "Epochs", "Start F1",
+                                      "Val. F1", "Precision", "Recall",  "Count MAE", "Threshold", "SHA-256"};
   if (role == Qt::DisplayRole && section < ColumnCount) return tr(names[section]);
   if (role == Qt::ToolTipRole && section == MaeColumn) return tr("Mean absolute count error per validation slide");
   if (role == Qt::ToolTipRole && section == StartF1Column)

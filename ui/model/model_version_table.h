@@ -23,6 +23,7 @@ public:
     RecallColumn,
     MaeColumn,
     ThresholdColumn,
+    Sha256Column,
     ColumnCount
   };
   explicit ModelVersionTable(QObject* parent = nullptr);
