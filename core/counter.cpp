@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <locale>
 #include <sstream>
@@ -304,6 +305,12 @@ std::string CellCounter::runFingerprint(std::vector<std::string> images) const {
   std::ostringstream run;
   run.imbue(std::locale::classic());
   run.precision(17);
+  // The same folder given as a relative path on one shard and an absolute one on another is the same run.
+  for (std::string& image : images) {
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::weakly_canonical(image, error);
+    if (!error) image = absolute.string();
+  }
   std::sort(images.begin(), images.end());
   for (const std::string& image : images) run << image << '\n';
   run << '\0' << (state_->predictor ? "model sha256 " + state_->modelSha256 : methodDescription());
