@@ -400,12 +400,12 @@ private slots:
                                 "bbbc039/images/IXMtest_A06_s6_w1B9577918-4973-4A87-BA73-A168AA755527.png"};
     const QString folder = test::writableSlideFolder(scratch_.path(), "sixteen-bit", fields);
     // The counter's stretch (docs/method.md section 1): the 0.1th and 99.9th percentiles of the samples.
-    auto percentiles = [](const QString& slide) {
+    auto percentiles = [](const QString& slide, double low = 0.1, double high = 99.9) {
       const cv::Mat raw = cv::imread(test::dataFile(slide), cv::IMREAD_UNCHANGED);
       std::vector<std::uint16_t> values(raw.begin<std::uint16_t>(), raw.end<std::uint16_t>());
       std::sort(values.begin(), values.end());
       auto at = [&](double p) { return double(values[std::size_t(std::ceil(values.size() * p / 100.0)) - 1]); };
-      return std::make_pair(at(0.1), at(99.9));
+      return std::make_pair(at(low), at(high));
     };
     const auto [low1, high1] = percentiles(fields[0]);
     const auto [low2, high2] = percentiles(fields[1]);
@@ -446,6 +446,11 @@ private slots:
     window.selectSlide(0);
     QVERIFY(loaded.wait(30000));
     QCOMPARE(layers->displayRange(), std::make_pair(low1, high1));
+    // Auto contrast: 0.35 % of the pixels saturate, split between both ends, in raw values (a gray field: its own).
+    QCheckBox* automatic = test::buttonLabelled<QCheckBox>(*rangeBox, "Auto contrast");
+    QVERIFY(automatic);
+    automatic->setChecked(true);
+    QCOMPARE(layers->displayRange(), percentiles(fields[0], 0.175, 99.825));
   }
 
   // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never

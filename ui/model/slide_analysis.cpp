@@ -60,66 +60,31 @@ QImage displayImage(const cv::Mat& rgb, double low, double high) {
   return image;
 }
 
-namespace {
-
-// The brightest channel's histogram: one bin per value of an 8- or 16-bit image, 1024 bins of [0,1] for a
-// normalised one; `valueOf` turns a bin back into the image's own value.
-struct BrightestHistogram {
-  std::vector<std::int64_t> counts;
-  double binWidth = 1;
-  double fullScale = 1;  // 1 normalised, 255 for 8-bit, the brightest value present for 16-bit (a 12-bit camera's)
-  double valueOf(std::size_t bin) const { return double(bin) * binWidth; }
-};
-
-BrightestHistogram brightestChannelHistogram(const cv::Mat& rgb) {
+std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile, double highPercentile) {
+  CV_Assert(rgb.channels() == 3 && (rgb.depth() == CV_8U || rgb.depth() == CV_16U));
   // Each pixel's brightest channel: a red or green stain keeps its own range (gray would take a third of it and
-  // saturate the stain).
+  // saturate the stain). One histogram bin per raw value.
   std::vector<cv::Mat> planes;
   cv::split(rgb, planes);
-  cv::Mat brightest = planes[0];
-  for (std::size_t c = 1; c < planes.size(); ++c) brightest = cv::max(brightest, planes[c]);
-  BrightestHistogram histogram;
-  if (rgb.depth() == CV_32F) {
-    constexpr int bins = 1024;  // exact enough for a display range
-    histogram.counts.assign(bins, 0);
-    histogram.binWidth = 1.0 / (bins - 1);
-    histogram.fullScale = 1;
-    for (int y = 0; y < brightest.rows; ++y) {
-      const float* row = brightest.ptr<float>(y);
-      for (int x = 0; x < brightest.cols; ++x)
-        ++histogram.counts[std::clamp(int(row[x] * (bins - 1) + 0.5f), 0, bins - 1)];
-    }
-    return histogram;
+  cv::Mat brightest = cv::max(cv::max(planes[0], planes[1]), planes[2]);
+  brightest.convertTo(brightest, CV_32S);
+  std::vector<std::int64_t> histogram(rgb.depth() == CV_16U ? 65536 : 256, 0);
+  for (int y = 0; y < brightest.rows; ++y) {
+    const int* row = brightest.ptr<int>(y);
+    for (int x = 0; x < brightest.cols; ++x) ++histogram[std::size_t(row[x])];
   }
-  const bool sixteen = rgb.depth() == CV_16U;
-  histogram.counts.assign(sixteen ? 65536 : 256, 0);
-  for (int y = 0; y < brightest.rows; ++y)
-    for (int x = 0; x < brightest.cols; ++x)
-      ++histogram.counts[sixteen ? brightest.ptr<std::uint16_t>(y)[x] : brightest.ptr<std::uint8_t>(y)[x]];
-  histogram.fullScale = 255;
-  if (sixteen) {
-    std::size_t top = histogram.counts.size() - 1;
-    while (top > 1 && histogram.counts[top] == 0) --top;
-    histogram.fullScale = double(top);
-  }
-  return histogram;
-}
-
-}  // namespace
-
-std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile, double highPercentile) {
-  const BrightestHistogram histogram = brightestChannelHistogram(rgb);
   const double total = double(rgb.total());
   auto percentile = [&](double p) {
     std::int64_t seen = 0;
-    for (std::size_t b = 0; b < histogram.counts.size(); ++b)
-      if ((seen += histogram.counts[b]) >= p / 100.0 * total) return histogram.valueOf(b);
-    return histogram.valueOf(histogram.counts.size() - 1);
+    for (std::size_t value = 0; value < histogram.size(); ++value)
+      if ((seen += histogram[value]) >= p / 100.0 * total) return double(value);
+    return double(histogram.size() - 1);
   };
   double low = percentile(lowPercentile), high = percentile(highPercentile);
-  // A flat image still gets a range: 2 % of full scale, above its level where the type has room.
-  const double minimumSpan = 0.02 * histogram.fullScale;
-  const double typeTop = rgb.depth() == CV_32F ? 1.0 : rgb.depth() == CV_8U ? 255.0 : 65535.0;
+  // A flat image still gets a range: 2 % of full scale (for 16-bit, of its brightest value: a 12-bit camera's
+  // 4095), above its level where the type has room.
+  const double fullScale = rgb.depth() == CV_8U ? 255.0 : std::max(1.0, percentile(100));
+  const double minimumSpan = 0.02 * fullScale, typeTop = double(histogram.size() - 1);
   if (high - low < minimumSpan) {
     high = std::min(typeTop, low + minimumSpan);
     low = std::min(low, high - minimumSpan);

@@ -29,9 +29,8 @@ int countAt(const SlideAnalysis& analysis, double threshold);
 // An 8-bit RGB QImage of an RGB image (RGB order: normalised CV_32FC3, or raw 8- or 16-bit) with the display range
 // [low, high], in the image's own values, stretched to full scale.
 QImage displayImage(const cv::Mat& rgb, double low = 0, double high = 1);
-// The display range, in the image's own values, that clips the given percentiles of each pixel's brightest channel:
-// by default 0.35 % of the pixels saturate, split between both ends, as ImageJ's Auto does. Exact for 8- and
-// 16-bit images; a normalised image's is read off a 1024-bin histogram of [0,1].
+// The display range, in raw values, that clips the given percentiles of each pixel's brightest channel of a raw 8- or
+// 16-bit RGB image: by default 0.35 % of the pixels saturate, split between both ends, as ImageJ's Auto does.
 std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile = 0.175,
                                             double highPercentile = 99.825);
 
