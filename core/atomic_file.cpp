@@ -1,5 +1,7 @@
 #include "core/atomic_file.h"
 
+#include "core/sha256.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 namespace fluocount {
@@ -66,7 +69,12 @@ void writeAll(int fd, const std::string& bytes, const std::string& path) {
 
 }  // namespace
 
-void writeFileAtomically(const std::string& path, const std::string& bytes, Overwrite overwrite) {
+namespace {
+
+// The atomic write itself; `beforePlacing` runs once the bytes are flushed to the temporary, just before it is
+// moved into place, and may throw to abandon the write.
+void writeThroughTemporary(const std::string& path, const std::string& bytes, Overwrite overwrite,
+                           const std::function<void()>& beforePlacing) {
   const fs::path target = fs::absolute(path);
   if (overwrite == Overwrite::Refuse && fs::exists(target))
     throw FileWriteError(path + " already exists; refusing to overwrite it");
@@ -86,6 +94,12 @@ void writeFileAtomically(const std::string& path, const std::string& bytes, Over
     ::unlink(temporary.c_str());
     throw FileWriteError("cannot close " + path + ": " + errnoText());
   }
+  try {
+    if (beforePlacing) beforePlacing();
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
+  }
   // Refuse mode: link() fails if the target appeared meanwhile, where rename() would replace it.
   const bool placed = overwrite == Overwrite::Refuse ? ::link(temporary.c_str(), target.c_str()) == 0
                                                      : ::rename(temporary.c_str(), target.c_str()) == 0;
@@ -98,6 +112,36 @@ void writeFileAtomically(const std::string& path, const std::string& bytes, Over
     ::fsync(folder);
     ::close(folder);
   }
+}
+
+}  // namespace
+
+void writeFileAtomically(const std::string& path, const std::string& bytes, Overwrite overwrite) {
+  writeThroughTemporary(path, bytes, overwrite, {});
+}
+
+FileVersion versionOfBytes(const std::string& bytes) { return {true, sha256Hex(bytes)}; }
+
+FileVersion fileVersionOf(const std::string& path, std::size_t maxBytes) {
+  std::error_code error;
+  if (!fs::exists(path, error) && !error) return {};
+  return versionOfBytes(readWholeFile(path, maxBytes));
+}
+
+FileVersion replaceFileIfUnchanged(const std::string& path, const std::string& bytes, const FileVersion& expected) {
+  writeThroughTemporary(path, bytes, Overwrite::Allow, [&] {
+    FileVersion now;
+    try {
+      now = fileVersionOf(path);
+    } catch (const std::exception& e) {
+      throw FileWriteError(std::string("cannot check what ") + path + " holds before replacing it: " + e.what());
+    }
+    if (now != expected)
+      throw FileChangedError(path +
+                             (now.exists ? (expected.exists ? " was changed" : " was created") : " was removed") +
+                             " by another program since FluoCount last read or wrote it; it was not replaced");
+  });
+  return versionOfBytes(bytes);
 }
 
 std::string readWholeFile(const std::string& path, std::size_t maxBytes) {

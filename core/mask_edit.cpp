@@ -178,12 +178,16 @@ MaskChange acceptObjects(cv::Mat& mask, const cv::Mat& labels, const std::vector
 
 namespace fluocount {
 
-void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite) {
+std::string maskPngBytes(const cv::Mat& mask, const std::string& path) {
   CV_Assert(mask.type() == CV_8U);
   const cv::Mat binary = mask > 0;  // 0 or 255
   std::vector<std::uint8_t> png;
   if (!cv::imencode(".png", binary, png)) throw FileWriteError(path + ": cannot encode the mask as PNG");
-  writeFileAtomically(path, std::string(png.begin(), png.end()), allowOverwrite ? Overwrite::Allow : Overwrite::Refuse);
+  return std::string(png.begin(), png.end());
+}
+
+void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite) {
+  writeFileAtomically(path, maskPngBytes(mask, path), allowOverwrite ? Overwrite::Allow : Overwrite::Refuse);
 }
 
 }  // namespace fluocount

@@ -63,5 +63,7 @@ namespace fluocount {
 // Writes a mask as a binary PNG (0/255) in the FNC layout, atomically. With Overwrite::Refuse an existing file is
 // an error. Throws FileWriteError naming the file.
 void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite = true);
+// The bytes saveMask writes.
+std::string maskPngBytes(const cv::Mat& mask, const std::string& path);
 
 }  // namespace fluocount

@@ -3,6 +3,7 @@
 #include "tests/test_support.h"
 
 #include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 
 using namespace fluocount;
@@ -43,6 +44,34 @@ private slots:
     QVERIFY_THROWS_EXCEPTION(FileWriteError, writeFileAtomically(path, "other", Overwrite::Refuse));
     QCOMPARE(readBytes(path), std::string("user mask"));
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+  }
+
+  // A write over the version last seen goes through; over anything else (other bytes, a file that appeared or
+  // vanished) it is refused with FileChangedError, and the file is left exactly as the other writer left it.
+  void replacesOnlyTheVersionItLastSaw() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("mask.png").toStdString();
+    const FileVersion absent = fileVersionOf(path);
+    QVERIFY(!absent.exists);
+    FileVersion mine = replaceFileIfUnchanged(path, "first", absent);
+    QCOMPARE(mine, fileVersionOf(path));
+    QCOMPARE(mine.sha256, std::string("a7937b64b8caa58f03721bb6bacf5c78cb235febe0e70b1b84cd99541461a08e"));
+    mine = replaceFileIfUnchanged(path, "second", mine);
+    QCOMPARE(readBytes(path), std::string("second"));
+
+    writeBytes(path, "changed by Fiji");
+    try {
+      replaceFileIfUnchanged(path, "third", mine);
+      QFAIL("wrote over another program's version");
+    } catch (const FileChangedError& e) {
+      QVERIFY(QString(e.what()).contains("was changed by another program"));
+    }
+    QCOMPARE(readBytes(path), std::string("changed by Fiji"));
+    QVERIFY_THROWS_EXCEPTION(FileChangedError, replaceFileIfUnchanged(path, "third", absent));  // it appeared
+    QFile::remove(QString::fromStdString(path));
+    QVERIFY_THROWS_EXCEPTION(FileChangedError, replaceFileIfUnchanged(path, "third", mine));  // it vanished
+    QVERIFY(!QFile::exists(QString::fromStdString(path)));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 0);  // no temporary left behind
   }
 
   void unwritableFolderIsAClearError() {

@@ -232,6 +232,8 @@ bool MainWindow::openFolder(const QString& folder) {
     return false;
   }
   if (!warning.isEmpty()) QMessageBox::warning(this, tr("Project state"), warning);
+  mask_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
+  regions_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   diameterNoteBar_->hide();
   setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
   rememberFolder(project_->folder());

@@ -16,6 +16,8 @@
 #include "ui/model/training_worker.h"
 
 #include <QMainWindow>
+
+#include <functional>
 #include <QThread>
 
 class QDockWidget;
@@ -126,6 +128,16 @@ private:
   void saveJob();
   void loadMaskDocument(int index, cv::Size size);
   void onMaskSaved(const QString& maskPath);
+  void onMaskReloaded(const QString& maskPath);
+  int slideOfMaskFile(const QString& maskPath) const;
+  void rematchSlide(int index, const std::optional<Detection>& truth);
+  // A conflict between an edit and a file another program changed, and how to settle it.
+  struct FileConflict {
+    std::function<bool()> pending;
+    std::function<QString()> keepMine, keepTheirs;  // each returns where the other version was set aside
+  };
+  void askAboutConflict(const QString& path, const FileConflict& conflict);
+  void reportSetAsideOnClose(const QString& path, const QString& keptAt);
   void proposeCells();
   void showProposals();
   void chooseFolder();

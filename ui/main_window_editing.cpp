@@ -7,7 +7,9 @@
 #include "ui/model/slide_layers.h"
 #include "ui/threshold_panel.h"
 
+#include <QAbstractButton>
 #include <QActionGroup>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QMenuBar>
@@ -75,6 +77,12 @@ void MainWindow::buildEditing() {
   connect(mask_, &MaskDocument::changed, this,
           [this](QRect region) { canvas_->updateMaskRegion(mask_->mask(), region, userMaskColour()); });
   connect(mask_, &MaskDocument::saved, this, &MainWindow::onMaskSaved);
+  connect(mask_, &MaskDocument::reloaded, this, &MainWindow::onMaskReloaded);
+  connect(mask_, &MaskDocument::conflict, this, [this](const QString& maskPath) {
+    askAboutConflict(maskPath, {[this] { return mask_->hasConflict(); }, [this] { return mask_->keepMine(); },
+                                [this] { return mask_->keepTheirs(); }});
+  });
+  connect(mask_, &MaskDocument::setAsideOnClose, this, &MainWindow::reportSetAsideOnClose);
   connect(mask_, &MaskDocument::saveFailed, this, [this](const QString& error) {
     QMessageBox::warning(this, tr("Mask not saved"),
                          tr("%1\nThe edit is kept in memory; fix the problem (e.g. free "
@@ -97,12 +105,42 @@ void MainWindow::loadMaskDocument(int index, cv::Size size) {
 // slide is recomputed off the GUI thread; the folder curves combine it with the others). The slide is the one
 // whose mask file was written, which need not be the one on screen by the time the signal arrives.
 void MainWindow::onMaskSaved(const QString& maskPath) {
-  int index = -1;
-  for (int i = 0; i < project_->slideCount() && index < 0; ++i)
-    if (QFileInfo(project_->maskPathFor(i)) == QFileInfo(maskPath)) index = i;
+  const int index = slideOfMaskFile(maskPath);
   if (index < 0) return;
   const Detection truth = truthFromEditedMask(mask_->mask(), maskPath);
   project_->maskEdited(index);
+  rematchSlide(index, truth);
+}
+
+// Another program changed the mask file of the slide on screen, and the document loaded it again: the same as a
+// saved edit, except that the file may be gone (no mask then) or unreadable (shown as the slide load shows it).
+void MainWindow::onMaskReloaded(const QString& maskPath) {
+  const int index = slideOfMaskFile(maskPath);
+  if (index < 0) return;
+  const QString name = QFileInfo(maskPath).fileName();
+  if (!mask_->isEditable()) {
+    canvas_->setMask(QImage());
+    statusBar()->showMessage(tr("%1 was changed by another program and cannot be read now: not editable until it "
+                                "can")
+                                 .arg(name),
+                             15000);
+    return;
+  }
+  canvas_->setMask(maskLayer(mask_->mask(), userMaskColour()));
+  project_->maskChangedElsewhere(index);
+  std::optional<Detection> truth;
+  if (project_->slide(index).hasMask()) truth = truthFromEditedMask(mask_->mask(), maskPath);
+  statusBar()->showMessage(tr("%1 was changed by another program: loaded again").arg(name), 10000);
+  rematchSlide(index, truth);
+}
+
+int MainWindow::slideOfMaskFile(const QString& maskPath) const {
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (QFileInfo(project_->maskPathFor(i)) == QFileInfo(maskPath)) return i;
+  return -1;
+}
+
+void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) {
   if (index != current_) return;
   currentTruth_ = truth;
   refreshOverlay(thresholdPanel_->threshold());
@@ -123,6 +161,49 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
       saveProjectState();
     };
   });
+}
+
+// An edit met a file another program changed (the mask, or the regions): the user chooses which version stays;
+// the other is set aside in the project's .fluocount/set-aside, so nothing is lost either way. One question per
+// file at a time.
+void MainWindow::askAboutConflict(const QString& path, const FileConflict& conflict) {
+  const QString name = QFileInfo(path).fileName();
+  for (QMessageBox* open : findChildren<QMessageBox*>("fileConflict"))
+    if (open->property("path").toString() == path) return;
+  auto* box = new QMessageBox(
+      QMessageBox::Warning, tr("%1 changed by another program").arg(name),
+      tr("%1 was changed outside FluoCount (by Fiji, QuPath, another FluoCount window or a copy) after FluoCount "
+         "last saved it, so your last edit was not written over it.\n\nKeep your edits (the file's new version is "
+         "set aside) or load the file (your edits are set aside)? Either way the version not kept is saved in %2.")
+          .arg(name, QDir::toNativeSeparators(project_->stateFolder() + "/set-aside")),
+      QMessageBox::NoButton, this);
+  box->setObjectName("fileConflict");
+  box->setProperty("path", path);
+  box->addButton(tr("Keep My Edits"), QMessageBox::AcceptRole);
+  box->addButton(tr("Load the File"), QMessageBox::RejectRole);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  connect(box, &QMessageBox::buttonClicked, this, [this, box, name, conflict](QAbstractButton* button) {
+    if (!conflict.pending()) return;  // settled meanwhile (the slide was left: the edit was set aside)
+    try {
+      const bool mine = box->buttonRole(button) == QMessageBox::AcceptRole;
+      const QString kept = mine ? conflict.keepMine() : conflict.keepTheirs();
+      const QString what =
+          mine ? tr("Kept your edits in %1").arg(name) : tr("Loaded %1 as the other program left it").arg(name);
+      statusBar()->showMessage(
+          kept.isEmpty() ? what : tr("%1; the other version is in %2").arg(what, QDir::toNativeSeparators(kept)),
+          20000);
+    } catch (const std::exception& e) {
+      QMessageBox::warning(this, tr("Not saved"), QString::fromUtf8(e.what()));
+    }
+  });
+  box->open();
+}
+
+void MainWindow::reportSetAsideOnClose(const QString& path, const QString& keptAt) {
+  statusBar()->showMessage(tr("%1 had been changed by another program: it was left as it is, and your last edit is "
+                              "kept in %2")
+                               .arg(QFileInfo(path).fileName(), QDir::toNativeSeparators(keptAt)),
+                           30000);
 }
 
 void MainWindow::proposeCells() {

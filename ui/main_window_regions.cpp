@@ -8,6 +8,7 @@
 #include "ui/regions_panel.h"
 
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QStatusBar>
 
 namespace fluocount::ui {
@@ -30,6 +31,18 @@ void MainWindow::buildRegions() {
     if (tool != MaskTool::Navigate) regionTools_->setTool(RegionTool::None);
   });
   connect(regions_, &RegionDocument::changed, this, &MainWindow::refreshRegionCounts);
+  connect(regions_, &RegionDocument::reloaded, this, [this](const QString& path) {
+    statusBar()->showMessage(regions_->isEditable()
+                                 ? tr("%1 was changed by another program: loaded again").arg(QFileInfo(path).fileName())
+                                 : tr("%1 was changed by another program and is refused now: shown read-only")
+                                       .arg(QFileInfo(path).fileName()),
+                             10000);
+  });
+  connect(regions_, &RegionDocument::conflict, this, [this](const QString& path) {
+    askAboutConflict(path, {[this] { return regions_->hasConflict(); }, [this] { return regions_->keepMine(); },
+                            [this] { return regions_->keepTheirs(); }});
+  });
+  connect(regions_, &RegionDocument::setAsideOnClose, this, &MainWindow::reportSetAsideOnClose);
   connect(regionTools_, &RegionToolController::refused, this,
           [this](const QString& why) { statusBar()->showMessage(why, 10000); });
 }

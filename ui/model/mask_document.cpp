@@ -22,12 +22,18 @@ std::uint64_t pixelHash(const cv::Mat& mask) {
 }
 }  // namespace
 
-MaskDocument::MaskDocument(SlideHistory* history, QObject* parent) : QObject(parent), history_(history) {}
+MaskDocument::MaskDocument(SlideHistory* history, QObject* parent)
+    : QObject(parent), history_(history), file_(new GuardedFile(this)) {
+  connect(file_, &GuardedFile::changedElsewhere, this, &MaskDocument::changedElsewhere);
+}
 
 bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QString& maskPath, QString* error) {
   close();
   path_ = maskPath;
+  imagePath_ = imagePath;
+  imageSize_ = imageSize;
   history_->activate(maskPath);
+  file_->follow(maskPath);  // before reading: a change made while it is read shows as a change
   try {
     if (QFileInfo::exists(maskPath)) {
       mask_ = loadMask(maskPath.toStdString(), imageSize, imagePath.toStdString()).clone();
@@ -49,15 +55,72 @@ bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QStr
 }
 
 void MaskDocument::close() {
+  closing_ = true;
   if (dirty_) save();
-  if (editable_ && !dirty_)
+  if (conflict_) {
+    // No one is left to ask: the file stays as the other program left it, and the edit is kept beside it.
+    try {
+      emit setAsideOnClose(path_, file_->setAside(maskPngBytes(mask_, path_.toStdString()), setAsideFolder()));
+    } catch (const std::exception& e) {
+      emit saveFailed(QString::fromUtf8(e.what()));
+    }
+    leftAs_.erase(path_);
+  } else if (editable_ && !dirty_) {
     leftAs_[path_] = pixelHash(mask_);
-  else
+  } else {
     leftAs_.erase(path_);  // unsaved: the file is not what the history ends with
+  }
+  file_->follow({});
   mask_.release();
   path_.clear();
   editable_ = false;
   dirty_ = false;
+  conflict_ = false;
+  closing_ = false;
+}
+
+QString MaskDocument::setAsideFolder() const {
+  return setAsideFolder_.isEmpty() ? QFileInfo(path_).absolutePath() + "/.set-aside" : setAsideFolder_;
+}
+
+// Another program changed the file. With nothing of ours waiting, the file is simply what the mask is now; an edit
+// waiting to be saved makes it a conflict for the user to settle (while closing, close() settles it).
+void MaskDocument::changedElsewhere() {
+  if (path_.isEmpty()) return;
+  if (!dirty_) {
+    if (!closing_) reload();
+    return;
+  }
+  const bool first = !conflict_;
+  conflict_ = true;
+  if (first && !closing_) emit conflict(path_);
+}
+
+bool MaskDocument::reload() {
+  dirty_ = false;
+  conflict_ = false;
+  const QString imagePath = imagePath_, maskPath = path_;
+  const cv::Size size = imageSize_;
+  QString error;
+  const bool ok = load(imagePath, size, maskPath, &error);
+  emit reloaded(maskPath);
+  return ok;
+}
+
+QString MaskDocument::keepMine() {
+  if (!conflict_) return {};
+  const QString kept = file_->overwrite(maskPngBytes(mask_, path_.toStdString()), setAsideFolder());
+  conflict_ = false;
+  dirty_ = false;
+  emit saved(path_);
+  return kept;
+}
+
+QString MaskDocument::keepTheirs() {
+  if (!conflict_) return {};
+  const QString kept = file_->setAside(maskPngBytes(mask_, path_.toStdString()), setAsideFolder());
+  reload();
+  return kept;
 }
 
 void MaskDocument::apply(const QString& text, const MaskEdit& edit, int strokeId) {
@@ -86,8 +149,10 @@ void MaskDocument::applied(const MaskChange& change) {
 bool MaskDocument::save(QString* error) {
   if (!editable_ || path_.isEmpty()) return false;
   try {
-    QDir().mkpath(QFileInfo(path_).path());
-    saveMask(path_.toStdString(), mask_);
+    if (conflict_ || !file_->write(maskPngBytes(mask_, path_.toStdString()))) {
+      if (error) *error = tr("%1 was changed by another program; the edit waits in memory").arg(path_);
+      return false;
+    }
     dirty_ = false;
     emit saved(path_);
     return true;

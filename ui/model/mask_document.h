@@ -4,7 +4,13 @@
 // the app loses at most the stroke in progress. A mask whose size differs from its slide is reported and never
 // overwritten: the document is then read-only. The edits go on the slide's stack in a SlideHistory, so they can
 // still be undone after moving to another slide and back.
+//
+// Another program may change the file meanwhile (Fiji, a second FluoCount window): the document follows it
+// (GuardedFile) and never writes over a version it has not seen. With no edit waiting to be saved it simply loads
+// the new file (the slide's undo history starts again there); an edit that meets a changed file is a conflict the
+// user settles (keepMine / keepTheirs), and the version given up is set aside, never dropped.
 #include "core/mask_edit.h"
+#include "ui/model/guarded_file.h"
 #include "ui/model/slide_history.h"
 
 #include <QObject>
@@ -44,20 +50,46 @@ public:
   void finishEdit();
   bool save(QString* error = nullptr);
 
+  // Where a version given up in a conflict is kept (the project's .fluocount/set-aside).
+  void setSetAsideFolder(const QString& folder) { setAsideFolder_ = folder; }
+  bool hasConflict() const { return conflict_; }
+  // Settles a conflict. keepMine writes the document over the file, first setting aside what the file held;
+  // keepTheirs sets the document aside and loads the file. Each returns the set-aside copy's path (empty when
+  // there was nothing to keep) and throws FileWriteError when it cannot keep it (nothing is changed then).
+  QString keepMine();
+  QString keepTheirs();
+
 signals:
   void changed(QRect region);  // an edit, undo or redo changed these pixels
   void saved(const QString& path);
   void saveFailed(const QString& error);
+  // The file was changed by another program and loaded again (no edit of ours was waiting): the whole mask may
+  // differ, and the slide's undo history was cleared unless the pixels are the same.
+  void reloaded(const QString& path);
+  // An edit could not be saved because another program changed the file; it waits in memory for keepMine or
+  // keepTheirs.
+  void conflict(const QString& path);
+  // The document was closed with an edit in conflict: the edit was kept at keptAt, and the file left as it was.
+  void setAsideOnClose(const QString& path, const QString& keptAt);
 
 private:
   friend class MaskEditCommand;
   void applied(const MaskChange& change);
+  void changedElsewhere();
+  bool reload();
+  QString setAsideFolder() const;
 
   SlideHistory* history_;
   cv::Mat mask_;
   QString path_;
   bool editable_ = false;
   bool dirty_ = false;
+  bool conflict_ = false;
+  bool closing_ = false;
+  QString imagePath_;
+  cv::Size imageSize_;
+  QString setAsideFolder_;
+  GuardedFile* file_;
   // Each slide's mask as it was left (a hash of its pixels): its history still fits the file when they agree.
   std::map<QString, std::uint64_t> leftAs_;
 };

@@ -357,6 +357,14 @@ void Project::maskEdited(int index) {
   emit slideChanged(index);
 }
 
+void Project::maskChangedElsewhere(int index) {
+  Slide& slide = slides_.at(index);
+  const QString path = maskPathFor(index);
+  slide.maskPath = QFileInfo::exists(path) ? path : QString();
+  slide.edited = slide.edited && slide.hasMask();
+  emit slideChanged(index);
+}
+
 bool Project::setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis) {
   if (!isCurrent(generation)) return false;
   Slide& slide = slides_.at(index);

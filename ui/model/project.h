@@ -116,6 +116,8 @@ public:
   QString regionsPathFor(int index) const;
   // The slide's mask was saved by the editor: it now has one and is marked edited.
   void maskEdited(int index);
+  // Another program wrote or removed the slide's mask file: the slide has a mask as long as the file exists.
+  void maskChangedElsewhere(int index);
   // Its sweep against the edited mask, recomputed in the background from the slide's analysis of `generation`.
   bool setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis);
 

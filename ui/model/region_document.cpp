@@ -8,13 +8,17 @@
 
 namespace fluocount::ui {
 
-RegionDocument::RegionDocument(SlideHistory* history, QObject* parent) : QObject(parent), history_(history) {}
+RegionDocument::RegionDocument(SlideHistory* history, QObject* parent)
+    : QObject(parent), history_(history), file_(new GuardedFile(this)) {
+  connect(file_, &GuardedFile::changedElsewhere, this, &RegionDocument::changedElsewhere);
+}
 
 bool RegionDocument::load(const QString& regionsPath, cv::Size imageSize, QString* error) {
   close();
   path_ = regionsPath;
   imageSize_ = imageSize;
   editable_ = true;
+  file_->follow(regionsPath);  // before reading: a change made while it is read shows as a change
   if (QFileInfo::exists(regionsPath)) {
     try {
       regions_ = loadRegions(regionsPath.toStdString(), imageSize);
@@ -30,7 +34,19 @@ bool RegionDocument::load(const QString& regionsPath, cv::Size imageSize, QStrin
 }
 
 void RegionDocument::close() {
+  closing_ = true;
   holdSaving(false);  // an edit held back by a drag is written before the document goes
+  if (conflict_) {
+    // No one is left to ask: the file stays as the other program left it, and the edit is kept beside it.
+    try {
+      emit setAsideOnClose(path_, file_->setAside(regionsGeoJson(regions_), setAsideFolder()));
+    } catch (const std::exception& e) {
+      emit saveFailed(QString::fromUtf8(e.what()));
+    }
+  }
+  file_->follow({});
+  conflict_ = false;
+  closing_ = false;
   regions_.clear();
   path_.clear();
   imageSize_ = {};
@@ -134,14 +150,60 @@ void RegionDocument::apply(const std::vector<Region>& regions) {
 }
 
 void RegionDocument::save() {
-  unsaved_ = false;
-  if (!editable_ || path_.isEmpty()) return;
+  if (!editable_ || path_.isEmpty()) {
+    unsaved_ = false;
+    return;
+  }
   try {
-    QDir().mkpath(QFileInfo(path_).path());
-    writeFileAtomically(path_.toStdString(), regionsGeoJson(regions_), Overwrite::Allow);
+    // A refused write keeps the edit waiting (unsaved_) and reports the conflict (changedElsewhere).
+    unsaved_ = true;
+    if (!conflict_ && file_->write(regionsGeoJson(regions_))) unsaved_ = false;
   } catch (const std::exception& e) {
+    unsaved_ = false;
     emit saveFailed(QString::fromUtf8(e.what()));
   }
+}
+
+QString RegionDocument::setAsideFolder() const {
+  return setAsideFolder_.isEmpty() ? QFileInfo(path_).absolutePath() + "/.set-aside" : setAsideFolder_;
+}
+
+// As MaskDocument::changedElsewhere: loaded again when no edit of ours waits, else a conflict for the user.
+void RegionDocument::changedElsewhere() {
+  if (path_.isEmpty()) return;
+  if (!unsaved_) {
+    if (!closing_) reload();
+    return;
+  }
+  const bool first = !conflict_;
+  conflict_ = true;
+  if (first && !closing_) emit conflict(path_);
+}
+
+void RegionDocument::reload() {
+  unsaved_ = false;
+  conflict_ = false;
+  const QString path = path_;
+  const cv::Size size = imageSize_;
+  history_->clearActive();  // its steps hold region lists of the file as it was
+  QString error;
+  load(path, size, &error);
+  emit reloaded(path);
+}
+
+QString RegionDocument::keepMine() {
+  if (!conflict_) return {};
+  const QString kept = file_->overwrite(regionsGeoJson(regions_), setAsideFolder());
+  conflict_ = false;
+  unsaved_ = false;
+  return kept;
+}
+
+QString RegionDocument::keepTheirs() {
+  if (!conflict_) return {};
+  const QString kept = file_->setAside(regionsGeoJson(regions_), setAsideFolder());
+  reload();
+  return kept;
 }
 
 RegionEditCommand::RegionEditCommand(RegionDocument* document, const QString& text, std::vector<Region> before,

@@ -3,9 +3,12 @@
 // in QuPath's conventions, the same file 'fluocount-cli count --regions <folder>/regions' reads. Every edit (add,
 // delete, rename, move a vertex, import) is an undo command on the slide's undo stack, beside the mask edits, and
 // is saved atomically as soon as it applies. A regions file that fails validation is reported and never
-// overwritten: the document is then read-only.
+// overwritten: the document is then read-only. A file another program changes meanwhile (QuPath exporting the
+// slide's annotations again) is loaded again, or, when an edit meets it, is a conflict settled as MaskDocument's
+// (GuardedFile): nothing is written over a version the document has not seen.
 #include "core/regions.h"
 
+#include "ui/model/guarded_file.h"
 #include "ui/model/slide_history.h"
 
 #include <QObject>
@@ -41,14 +44,28 @@ public:
   // While held (a vertex being dragged), edits apply and show but are written once, when the hold ends.
   void holdSaving(bool hold);
 
+  // As MaskDocument's: where a version given up in a conflict is kept, and the two ways to settle one.
+  void setSetAsideFolder(const QString& folder) { setAsideFolder_ = folder; }
+  bool hasConflict() const { return conflict_; }
+  QString keepMine();
+  QString keepTheirs();
+
 signals:
   void changed();
   void saveFailed(const QString& error);
+  // As MaskDocument's: loaded again after another program changed the file (the slide's undo history is cleared),
+  // an edit waiting on a changed file, and an edit set aside when the document closed in conflict.
+  void reloaded(const QString& path);
+  void conflict(const QString& path);
+  void setAsideOnClose(const QString& path, const QString& keptAt);
 
 private:
   friend class RegionEditCommand;
   void apply(const std::vector<Region>& regions);  // sets and saves
   void save();
+  void changedElsewhere();
+  void reload();
+  QString setAsideFolder() const;
   void push(const QString& text, std::vector<Region> after, int dragId = -1);
 
   SlideHistory* history_;
@@ -57,6 +74,9 @@ private:
   cv::Size imageSize_;
   bool editable_ = false;
   bool holdSaving_ = false, unsaved_ = false;
+  bool conflict_ = false, closing_ = false;
+  QString setAsideFolder_;
+  GuardedFile* file_;
 };
 
 // One edit: the region list before and after (a few polygons: small).

@@ -1,0 +1,260 @@
+// A mask or regions file that another program changes while FluoCount has the slide open (Fiji saving the mask,
+// QuPath exporting the slide's annotations again, the folder open in a second FluoCount window) is never written
+// over unseen: with no edit of FluoCount's waiting, the app loads the new file; an edit that meets it is a
+// conflict the user settles, and the version given up is set aside, never dropped. On a copy of a real FNC slide
+// and its mask.
+#include "gui_events.h"
+#include "test_support.h"
+#include "core/atomic_file.h"
+#include "core/image_io.h"
+#include "core/mask_edit.h"
+#include "ui/main_window.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QDir>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <fstream>
+
+using namespace fluocount;
+using namespace fluocount::ui;
+
+namespace {
+
+bool same(const cv::Mat& a, const cv::Mat& b) {
+  return a.size() == b.size() && cv::countNonZero((a > 0) != (b > 0)) == 0;
+}
+
+cv::Mat decodeMask(const std::string& bytes) {
+  return cv::imdecode(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), cv::IMREAD_GRAYSCALE);
+}
+
+// The user's mask with a square painted in: what another program saves.
+cv::Mat theirEdit(const cv::Mat& mask, int at) {
+  cv::Mat changed = mask.clone();
+  cv::rectangle(changed, cv::Rect(at, at, 40, 40), cv::Scalar(255), cv::FILLED);
+  return changed;
+}
+
+// Written in place, in two pieces with a pause between, as Fiji and most programs save (not atomically).
+std::string writeInPlace(const std::string& path, const cv::Mat& mask) {
+  const std::string bytes = maskPngBytes(mask, path);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size() / 2));
+  out.flush();
+  QTest::qWait(30);
+  out.write(bytes.data() + bytes.size() / 2, std::streamsize(bytes.size() - bytes.size() / 2));
+  return bytes;
+}
+
+// A brush disc painted through the document, as one finished edit.
+void paintDisc(MaskDocument& document, cv::Point centre) {
+  document.apply("Brush", [centre](cv::Mat& mask) { return paintStroke(mask, centre, centre, 12, kCell); });
+  document.finishEdit();
+}
+
+QStringList setAsideFiles(const QString& folder) { return QDir(folder).entryList(QDir::Files); }
+
+}  // namespace
+
+class TestExternalChangesGui : public QObject {
+  Q_OBJECT
+  QTemporaryDir scratch_;
+  QString folder_, imagePath_, maskPath_, regionsPath_, setAside_;
+  cv::Size size_;
+  std::string originalMask_;
+
+private slots:
+  void initTestCase() {
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    QStandardPaths::setTestModeEnabled(true);
+    folder_ = test::writableSlideFolder(scratch_.path(), "fnc-red", {test::kRedSlide});
+    imagePath_ = folder_ + "/images/MAR32C2R3_PVHr_200x_r.png";
+    maskPath_ = folder_ + "/masks/MAR32C2R3_PVHr_200x_r.png";
+    regionsPath_ = folder_ + "/regions/MAR32C2R3_PVHr_200x_r.geojson";
+    setAside_ = folder_ + "/.fluocount/set-aside";
+    originalMask_ = test::readBytes(maskPath_.toStdString());
+    size_ = loadMask(maskPath_.toStdString()).size();
+  }
+
+  void init() {
+    test::writeBytes(maskPath_.toStdString(), originalMask_);
+    QFile::remove(regionsPath_);
+    QDir(setAside_).removeRecursively();
+  }
+
+  // Fiji saves the mask while the slide is open and nothing of FluoCount's waits: the document loads the new
+  // file, the slide's undo steps (which fit the old pixels) go, and the reload writes nothing.
+  void aMaskSavedByAnotherProgramIsLoadedAgain() {
+    MaskDocument document(new SlideHistory(this));
+    document.setSetAsideFolder(setAside_);
+    QVERIFY(document.load(imagePath_, size_, maskPath_, nullptr));
+    paintDisc(document, {100, 100});
+    QCOMPARE(document.undoStack()->count(), 1);
+    const cv::Mat theirs = theirEdit(document.mask(), 300);
+    QSignalSpy reloaded(&document, &MaskDocument::reloaded);
+    const std::string theirBytes = writeInPlace(maskPath_.toStdString(), theirs);
+    QVERIFY(reloaded.wait(5000));
+    QTest::qWait(400);  // the second half of the write settles too: still one reload, of the whole file
+    QVERIFY(same(document.mask(), theirs));
+    QVERIFY(document.isEditable());
+    QCOMPARE(document.undoStack()->count(), 0);
+    QCOMPARE(test::readBytes(maskPath_.toStdString()), theirBytes);
+    QVERIFY(!QFileInfo::exists(setAside_));
+
+    // The next edit goes over their version, which the document has now seen.
+    paintDisc(document, {500, 400});
+    const cv::Mat saved = loadMask(maskPath_.toStdString());
+    QVERIFY(same(saved, document.mask()));
+    QVERIFY(cv::countNonZero(saved(cv::Rect(300, 300, 40, 40))) == 1600);
+  }
+
+  // Another FluoCount window saves the mask just before this one's edit ends: the edit is not written over it.
+  // Settled by loading their file, the edit is set aside; by keeping the edit, their file is.
+  void anEditNeverOverwritesAMaskChangedElsewhere_data() {
+    QTest::addColumn<bool>("keepMine");
+    QTest::newRow("load the file") << false;
+    QTest::newRow("keep my edits") << true;
+  }
+  void anEditNeverOverwritesAMaskChangedElsewhere() {
+    QFETCH(bool, keepMine);
+    MaskDocument document(new SlideHistory(this));
+    document.setSetAsideFolder(setAside_);
+    QVERIFY(document.load(imagePath_, size_, maskPath_, nullptr));
+    QSignalSpy conflict(&document, &MaskDocument::conflict);
+    const cv::Mat theirs = theirEdit(document.mask(), 300);
+    const std::string theirBytes = maskPngBytes(theirs, "theirs");
+    writeFileAtomically(maskPath_.toStdString(), theirBytes);  // before the watcher can tell: the write must
+    paintDisc(document, {100, 100});
+    QCOMPARE(conflict.count(), 1);
+    QVERIFY(document.hasConflict());
+    paintDisc(document, {160, 100});  // more edits wait with it, unwritten, without asking again
+    QCOMPARE(conflict.count(), 1);
+    QCOMPARE(test::readBytes(maskPath_.toStdString()), theirBytes);
+    const cv::Mat mine = document.mask().clone();
+    QTest::qWait(400);  // the watcher's report of the same change changes nothing
+    QCOMPARE(conflict.count(), 1);
+    QVERIFY(same(document.mask(), mine));
+
+    const QString kept = keepMine ? document.keepMine() : document.keepTheirs();
+    QVERIFY(!document.hasConflict());
+    QCOMPARE(QFileInfo(kept).absolutePath(), QFileInfo(setAside_).absoluteFilePath());
+    QVERIFY(kept.endsWith(".png"));
+    QCOMPARE(setAsideFiles(setAside_).size(), 1);
+    if (keepMine) {
+      QCOMPARE(test::readBytes(kept.toStdString()), theirBytes);
+      QVERIFY(same(loadMask(maskPath_.toStdString()), mine));
+      QVERIFY(same(document.mask(), mine));
+    } else {
+      QVERIFY(same(decodeMask(test::readBytes(kept.toStdString())), mine));
+      QCOMPARE(test::readBytes(maskPath_.toStdString()), theirBytes);
+      QVERIFY(same(document.mask(), theirs));
+    }
+    // Saving works again, over the version kept.
+    paintDisc(document, {700, 500});
+    QVERIFY(same(loadMask(maskPath_.toStdString()), document.mask()));
+  }
+
+  // The slide is left (another slide, another folder, the app closed) with an edit in conflict: no one is left to
+  // ask, so the file stays as the other program left it and the edit is kept beside it.
+  void leavingASlideInConflictSetsTheEditAside() {
+    MaskDocument document(new SlideHistory(this));
+    document.setSetAsideFolder(setAside_);
+    QVERIFY(document.load(imagePath_, size_, maskPath_, nullptr));
+    const std::string theirBytes = maskPngBytes(theirEdit(document.mask(), 300), "theirs");
+    writeFileAtomically(maskPath_.toStdString(), theirBytes);
+    paintDisc(document, {100, 100});
+    QVERIFY(document.hasConflict());
+    const cv::Mat mine = document.mask().clone();
+    QSignalSpy setAside(&document, &MaskDocument::setAsideOnClose);
+    document.close();
+    QCOMPARE(setAside.count(), 1);
+    QCOMPARE(test::readBytes(maskPath_.toStdString()), theirBytes);
+    QVERIFY(same(decodeMask(test::readBytes(setAside[0][1].toString().toStdString())), mine));
+  }
+
+  // QuPath exports the slide's regions again: loaded again with no edit waiting; an edit that meets a later
+  // export is a conflict, settled here by keeping the edit (their export is set aside).
+  void regionsExportedAgainAreLoadedAgainOrAskedAbout() {
+    SlideHistory history;
+    MaskDocument mask(&history);  // activates the slide's history, which region edits use
+    QVERIFY(mask.load(imagePath_, size_, maskPath_, nullptr));
+    RegionDocument regions(&history);
+    regions.setSetAsideFolder(setAside_);
+    QVERIFY(regions.load(regionsPath_, size_, nullptr));
+    const auto square = [](const char* name, double at) {
+      return Region{name, {{{{at, at}, {at + 200, at}, {at + 200, at + 150}, {at, at + 150}}}}};
+    };
+    regions.add(square("mine", 50));
+    QVERIFY(QFileInfo::exists(regionsPath_));
+
+    QSignalSpy reloaded(&regions, &RegionDocument::reloaded);
+    const std::string export1 = regionsGeoJson({square("LHr", 400), square("PVH", 700)});
+    writeFileAtomically(regionsPath_.toStdString(), export1);
+    QVERIFY(reloaded.wait(5000));
+    QCOMPARE(regions.regions().size(), std::size_t(2));
+    QCOMPARE(regions.regions()[0].name, std::string("LHr"));
+    QCOMPARE(test::readBytes(regionsPath_.toStdString()), export1);
+
+    QSignalSpy conflict(&regions, &RegionDocument::conflict);
+    const std::string export2 = regionsGeoJson({square("DMH", 100)});
+    writeFileAtomically(regionsPath_.toStdString(), export2);
+    regions.rename(0, "LH");
+    QCOMPARE(conflict.count(), 1);
+    QCOMPARE(test::readBytes(regionsPath_.toStdString()), export2);
+    const QString kept = regions.keepMine();
+    QCOMPARE(test::readBytes(kept.toStdString()), export2);
+    const std::vector<Region> onDisk = loadRegions(regionsPath_.toStdString(), size_);
+    QCOMPARE(onDisk.size(), std::size_t(2));
+    QCOMPARE(onDisk[0].name, std::string("LH"));
+  }
+
+  // In the app: a mask another program removes, then writes, follows on screen and in the slide list; an edit
+  // that meets a change asks which version to keep, and "Load the File" sets the edit aside in
+  // .fluocount/set-aside.
+  void theAppFollowsTheFileAndAsksOnConflict() {
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder_, {1400, 900}));
+    MaskDocument* document = window.maskDocument();
+    QVERIFY(window.project()->slide(0).hasMask());
+
+    QSignalSpy reloaded(document, &MaskDocument::reloaded);
+    QVERIFY(QFile::remove(maskPath_));
+    QVERIFY(reloaded.wait(5000));
+    QVERIFY(!window.project()->slide(0).hasMask());
+    QCOMPARE(cv::countNonZero(document->mask()), 0);
+
+    const cv::Mat theirs = decodeMask(originalMask_);
+    writeInPlace(maskPath_.toStdString(), theirs);
+    QVERIFY(reloaded.wait(5000));
+    QTRY_VERIFY(window.project()->slide(0).hasMask());
+    QVERIFY(same(document->mask(), theirs));
+
+    const std::string later = maskPngBytes(theirEdit(theirs, 300), "later");
+    writeFileAtomically(maskPath_.toStdString(), later);
+    window.maskTools()->setTool(MaskTool::Brush);
+    test::dragThrough(window.canvas(), {QPointF(60, 60), QPointF(120, 64)});
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY((box = window.findChild<QMessageBox*>("fileConflict")) != nullptr);
+    QVERIFY(box->text().contains("MAR32C2R3_PVHr_200x_r.png"));
+    QCOMPARE(test::readBytes(maskPath_.toStdString()), later);
+    const cv::Mat mine = document->mask().clone();
+    test::buttonLabelled<QAbstractButton>(*box, "Load the File")->click();
+    QVERIFY(same(document->mask(), decodeMask(later)));
+    const QStringList kept = setAsideFiles(setAside_);
+    QCOMPARE(kept.size(), 1);
+    QVERIFY(same(loadMask((setAside_ + "/" + kept[0]).toStdString()), mine));
+    QCOMPARE(test::readBytes(maskPath_.toStdString()), later);
+  }
+};
+
+QTEST_MAIN(TestExternalChangesGui)
+#include "test_external_changes_gui.moc"

@@ -1,0 +1,57 @@
+#pragma once
+// A file the app saves that other programs may change too: a mask Fiji saves, regions QuPath exports, the same
+// folder open in a second FluoCount window, a sync tool. GuardedFile remembers the version the app last read or
+// wrote, writes only over that version (core/atomic_file's replaceFileIfUnchanged), and reports a change made by
+// anyone else: watched while the file is followed, and noticed at the latest by the next write. Whichever version
+// loses a conflict is set aside in a folder of the caller's choosing, never dropped.
+#include "core/atomic_file.h"
+
+#include <QObject>
+#include <QString>
+
+class QFileSystemWatcher;
+class QTimer;
+
+namespace fluocount::ui {
+
+class GuardedFile : public QObject {
+  Q_OBJECT
+public:
+  explicit GuardedFile(QObject* parent = nullptr);
+
+  // Follows `path` from the version it holds now (read here: call it before reading the file's contents, so that
+  // a change in between is seen as a change). An empty path stops following.
+  void follow(const QString& path);
+  const QString& path() const { return path_; }
+
+  // Whether the file still holds the version last read or written here (read again to tell).
+  bool isUnchanged() const;
+
+  // Writes `bytes` over the version last seen. Returns false, leaving the file as it is, when someone else changed
+  // it; throws FileWriteError for any other failure (a full disk, a read-only folder).
+  bool write(const std::string& bytes);
+
+  // Writes `bytes` whatever the file holds now; what it held, when that was neither absent nor these bytes, is
+  // first set aside. Returns the set-aside copy's path, or an empty string.
+  QString overwrite(const std::string& bytes, const QString& setAsideFolder);
+
+  // Keeps `bytes`, a version of this file that is about to be given up, as
+  // <setAsideFolder>/<name>.<date-time>.<suffix>; returns that path. Throws FileWriteError.
+  QString setAside(const std::string& bytes, const QString& setAsideFolder) const;
+
+signals:
+  // The file no longer holds the version last read or written here: emitted once things settle after the watcher
+  // saw the file or its folder change, and at once when a write was refused.
+  void changedElsewhere();
+
+private:
+  void watch();
+  void settled();
+
+  QString path_;
+  FileVersion version_;
+  QFileSystemWatcher* watcher_;
+  QTimer* settle_;
+};
+
+}  // namespace fluocount::ui
