@@ -1,8 +1,8 @@
 // A mask or regions file that another program changes while FluoCount has the slide open (Fiji saving the mask,
 // QuPath exporting the slide's annotations again, the folder open in a second FluoCount window) is never written
 // over unseen: with no edit of FluoCount's waiting, the app loads the new file; an edit that meets it is a
-// conflict the user settles, and the version given up is set aside, never dropped. On a copy of a real FNC slide
-// and its mask.
+// conflict the user settles, and the version given up is set aside, never dropped. A second window on a folder
+// another window holds is warned first. On a copy of a real FNC slide and its mask.
 #include "gui_events.h"
 #include "test_support.h"
 #include "core/atomic_file.h"
@@ -16,7 +16,9 @@
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
 
 #include <opencv2/imgcodecs.hpp>
@@ -253,6 +255,46 @@ private slots:
     QCOMPARE(kept.size(), 1);
     QVERIFY(same(loadMask((setAside_ + "/" + kept[0]).toStdString()), mine));
     QCOMPARE(test::readBytes(maskPath_.toStdString()), later);
+  }
+
+  // A second window on a folder another window holds is warned before it opens it (Cancel leaves it as it was;
+  // Open takes the folder over); a lock left by a FluoCount that is no longer running is taken without asking.
+  void aSecondWindowOnTheFolderIsWarned() {
+    MainWindow first;
+    QVERIFY(test::showAndOpen(first, folder_, {1200, 800}));
+    MainWindow second;
+    second.show();
+    QString asked;
+    const auto answer = [&asked](QMessageBox::StandardButton button) {
+      QTimer::singleShot(0, [&asked, button] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box) return;
+        asked = box->text();
+        box->button(button)->click();
+      });
+    };
+    answer(QMessageBox::Cancel);
+    QVERIFY(!second.openFolder(folder_));
+    QVERIFY(asked.contains("is open in another FluoCount window"));
+    QVERIFY(asked.contains(QString::number(QCoreApplication::applicationPid())));
+    QVERIFY(!second.project()->isOpen());
+    asked.clear();
+    answer(QMessageBox::Open);
+    QVERIFY(second.openFolder(folder_));
+    QVERIFY(!asked.isEmpty());
+    QVERIFY(second.project()->isOpen());
+    QCOMPARE(second.project()->otherUserOf(folder_), QString());  // its own hold is not another user
+
+    // A lock whose process is gone (a crash): no question.
+    QTemporaryDir other;
+    const QString crashed = test::writableSlideFolder(other.path(), "fnc-red", {test::kRedSlide});
+    QDir().mkpath(crashed + "/.fluocount");
+    test::writeBytes((crashed + "/.fluocount/lock").toStdString(),
+                     "2147483000\nFluoCount\n" + QSysInfo::machineHostName().toStdString() + "\n");
+    QCOMPARE(first.project()->otherUserOf(crashed), QString());
+    asked.clear();
+    QVERIFY(first.openFolder(crashed));
+    QVERIFY(asked.isEmpty());
   }
 };
 

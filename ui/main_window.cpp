@@ -221,6 +221,17 @@ void MainWindow::buildActions() {
 }
 
 bool MainWindow::openFolder(const QString& folder) {
+  const QString otherUser = project_->otherUserOf(folder);
+  if (!otherUser.isEmpty() &&
+      QMessageBox::warning(
+          this, tr("Folder open in another window"),
+          tr("%1 is open in another FluoCount window: %2.\n\nTwo windows on one folder each save the folder's "
+             "counts, thresholds and review marks over the other's. Close it there first, or open it here anyway "
+             "(masks and regions stay safe either way: an edit is never written over a change the other window "
+             "made).")
+              .arg(QDir::toNativeSeparators(folder), otherUser),
+          QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Open)
+    return false;
   if (counting_) cancelCounting();  // the slide in progress comes back of an older generation and is dropped
   stopTrainingForClose();
   mask_->close();  // saves an edit still pending (an undo saves on the next event loop turn) to this folder

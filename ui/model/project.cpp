@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QLockFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -48,6 +49,29 @@ QString statusText(SlideStatus status) {
 
 Project::Project(QObject* parent) : QObject(parent) {}
 
+Project::~Project() = default;
+
+namespace {
+QString lockPathOf(const QString& folder) { return QFileInfo(folder).absoluteFilePath() + "/.fluocount/lock"; }
+}  // namespace
+
+QString Project::otherUserOf(const QString& folder) const {
+  const QString path = lockPathOf(folder);
+  if (lock_ && lock_->fileName() == path) return {};
+  if (!QFileInfo::exists(path)) return {};
+  QLockFile probe(path);
+  probe.setStaleLockTime(0);  // never stale by age: only when the process that wrote it is gone
+  if (probe.tryLock(0)) {
+    probe.unlock();
+    return {};
+  }
+  if (probe.error() != QLockFile::LockFailedError) return {};
+  qint64 pid = 0;
+  QString host, application;
+  if (!probe.getLockInfo(&pid, &host, &application)) return tr("another program");
+  return tr("%1 (process %2 on %3)").arg(application.isEmpty() ? tr("a program") : application).arg(pid).arg(host);
+}
+
 QString Project::stateFolder() const { return folder_ + "/.fluocount"; }
 
 QString Project::heatmapFile(const QString& folder, const QString& slideName) {
@@ -80,6 +104,16 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   Restored restored{std::move(slides), {}, {}, nullptr};
   const QString absolute = QFileInfo(folder).absoluteFilePath();
   restoreState(absolute, restored, warning);
+  // Taken over when another window holds it: the user was asked first (otherUserOf); its lock file is replaced.
+  auto lock = std::make_unique<QLockFile>(lockPathOf(absolute));
+  lock->setStaleLockTime(0);
+  lock_.reset();  // the folder open until now, which may be this one
+  QDir().mkpath(absolute + "/.fluocount");
+  if (!lock->tryLock(0) && lock->error() == QLockFile::LockFailedError) {
+    QFile::remove(lock->fileName());
+    lock->tryLock(0);
+  }
+  if (lock->isLocked()) lock_ = std::move(lock);
   folder_ = absolute;
   ++generation_;
   slides_ = std::move(restored.slides);

@@ -10,6 +10,8 @@
 #include <QObject>
 #include <QString>
 
+class QLockFile;
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -69,10 +71,19 @@ class Project : public QObject {
   Q_OBJECT
 public:
   explicit Project(QObject* parent = nullptr);
+  ~Project() override;
 
   // Scans the folder (images in <folder>/images when that exists, else in <folder>; masks in <folder>/masks) and
   // restores the saved state. A damaged or newer state file is moved aside (never lost) and reported in *warning.
+  //
+  // The folder is taken for this window by a lock, <folder>/.fluocount/lock, held while it stays open: a second
+  // window on it would save the folder's state over this one's. A folder whose .fluocount cannot be written (a
+  // read-only share) opens without one.
   bool open(const QString& folder, QString* error, QString* warning = nullptr);
+  // Who else holds `folder` open: "fluocount (process 1234 on lab-pc)" when another running FluoCount window holds
+  // its lock; empty when no one does, when this project holds it, or when the lock was left by a FluoCount that
+  // has since crashed (then it is simply taken over).
+  QString otherUserOf(const QString& folder) const;
   bool isOpen() const { return !folder_.isEmpty(); }
   Generation generation() const { return generation_; }
   bool isCurrent(Generation generation) const { return generation == generation_; }
@@ -134,6 +145,7 @@ signals:
   void thresholdChanged();
 
 private:
+  std::unique_ptr<QLockFile> lock_;  // this window's hold on the folder (none on a read-only share)
   struct Restored {
     std::vector<Slide> slides;
     ProjectSettings settings;
