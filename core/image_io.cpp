@@ -102,6 +102,12 @@ std::vector<cv::Mat> splitChannels(const cv::Mat& pixels) {
   return planes;
 }
 
+// A 32-bit image is most often a Fiji result (an average or sum projection, a background subtraction): say how to
+// bring it to a type FluoCount reads.
+const std::string kFloatHint =
+    ": this one holds floating-point values; in Fiji, Image > Type > 16-bit converts it (Edit > Options > "
+    "Conversions says whether the values are scaled to the display range)";
+
 std::string describe(const cv::Mat& m) { return std::to_string(m.cols) + "x" + std::to_string(m.rows); }
 
 }  // namespace
@@ -180,7 +186,8 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
   if (std::int64_t(decoded.total()) > limits.maxPixels)
     throw ImageError(path + ": " + describe(decoded) + " is above the pixel limit");
   if (decoded.depth() != CV_8U && decoded.depth() != CV_16U)
-    throw ImageError(path + ": unsupported sample type (only 8- and 16-bit integer images are supported)");
+    throw ImageError(path + ": unsupported sample type (only 8- and 16-bit integer images are supported)" +
+                     (decoded.depth() == CV_32F || decoded.depth() == CV_64F ? kFloatHint : std::string()));
   const int channels = decoded.channels();
   if (channels == 2) {  // gray + alpha: keep gray
     cv::Mat gray;

@@ -217,7 +217,10 @@ std::vector<cv::Mat> readTiffPlanes(const std::string& bytes, const std::vector<
     if (f.bits != 8 && f.bits != 16)
       throw std::runtime_error(page + " has " + std::to_string(f.bits) + "-bit samples (8 or 16 expected)");
     if (f.sampleFormat != SAMPLEFORMAT_UINT)
-      throw std::runtime_error(page + " holds signed or floating-point samples (unsigned integers expected)");
+      throw std::runtime_error(page + (f.sampleFormat == SAMPLEFORMAT_IEEEFP
+                                           ? " holds floating-point samples (8- or 16-bit unsigned integers expected; "
+                                             "in Fiji, Image > Type > 16-bit converts them)"
+                                           : " holds signed samples (unsigned integers expected)"));
     if (f.photometric == PHOTOMETRIC_PALETTE || f.photometric == PHOTOMETRIC_YCBCR)
       throw std::runtime_error(page + " is a palette or YCbCr image");
     if (f.samples < 1 || f.samples > maxSamplesPerPage)

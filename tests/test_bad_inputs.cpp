@@ -362,6 +362,8 @@ private slots:
     ++casesRun;
     expectClearError<ImageError>(
         floating, [&] { loadImage(floating); }, "only 8- and 16-bit");
+    expectClearError<ImageError>(
+        floating, [&] { loadImage(floating); }, "Image > Type > 16-bit");
     // Two samples per pixel (gray + alpha, or two stains): the first is the image.
     ++casesRun;
     const RawImage two = loadImage(twoChannels);
