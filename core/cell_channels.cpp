@@ -3,6 +3,8 @@
 #include "core/numeric_locale.h"
 
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace fluocount {
@@ -27,7 +29,7 @@ PositivityRule parsePositivityRule(const std::string& text) {
 }
 
 std::string positivityRuleText(const PositivityRule& rule) {
-  std::string threshold = fixedDecimal(rule.threshold, 3);
+  std::string threshold = fixedDecimal(rule.threshold, 6);  // a float image's thresholds may be fractions of 1
   while (threshold.back() == '0') threshold.pop_back();
   if (threshold.back() == '.') threshold.pop_back();
   return std::to_string(rule.channel) + ":" + threshold;
@@ -40,32 +42,46 @@ void checkPositivityRules(const std::vector<PositivityRule>& rules, int channelC
     if (rule.channel > channelCount)
       throw ImageError(path + ": positivity rule " + positivityRuleText(rule) + " names channel " +
                        std::to_string(rule.channel) + ", but the image has " + std::to_string(channelCount));
-    if (rule.threshold > maximum)
+    if (bitDepth != 32 && rule.threshold > maximum)  // a float image's values have no maximum
       throw ImageError(path + ": positivity rule " + positivityRuleText(rule) + " is above the " +
                        std::to_string(bitDepth) + "-bit maximum of " + fixedDecimal(maximum, 0));
   }
 }
 
+namespace {
+double sampleAt(const cv::Mat& channel, int y, int x) {
+  switch (channel.depth()) {
+    case CV_16U: return channel.ptr<std::uint16_t>(y)[x];
+    case CV_32F: return channel.ptr<float>(y)[x];
+    default: return channel.ptr<std::uint8_t>(y)[x];
+  }
+}
+}  // namespace
+
+// A float channel's NaN and infinite pixels are left out of its means, as Fiji's Measure leaves NaN out.
 void measureChannelMeans(Detection& detection, const std::vector<cv::Mat>& channels) {
   const int count = detection.count();
-  std::vector<double> pixels(count + 1, 0);
+  std::vector<std::vector<double>> pixels(channels.size(), std::vector<double>(count + 1, 0));
   std::vector<std::vector<double>> sums(channels.size(), std::vector<double>(count + 1, 0));
   for (int y = 0; y < detection.labels.rows; ++y) {
     const int* labels = detection.labels.ptr<int>(y);
     for (int x = 0; x < detection.labels.cols; ++x) {
       const int label = labels[x];
       if (label <= 0 || label > count) continue;
-      pixels[label] += 1;
-      for (std::size_t c = 0; c < channels.size(); ++c)
-        sums[c][label] +=
-            channels[c].depth() == CV_16U ? channels[c].ptr<std::uint16_t>(y)[x] : channels[c].ptr<std::uint8_t>(y)[x];
+      for (std::size_t c = 0; c < channels.size(); ++c) {
+        const double value = sampleAt(channels[c], y, x);
+        if (!std::isfinite(value)) continue;
+        pixels[c][label] += 1;
+        sums[c][label] += value;
+      }
     }
   }
   for (DetectedObject& object : detection.objects) {
     object.channelMeans.assign(channels.size(), 0);
-    if (object.label <= 0 || object.label > count || pixels[object.label] == 0) continue;
+    if (object.label <= 0 || object.label > count) continue;
     for (std::size_t c = 0; c < channels.size(); ++c)
-      object.channelMeans[c] = sums[c][object.label] / pixels[object.label];
+      object.channelMeans[c] = pixels[c][object.label] > 0 ? sums[c][object.label] / pixels[c][object.label]
+                                                           : std::numeric_limits<double>::quiet_NaN();
   }
 }
 

@@ -127,7 +127,7 @@ std::string objectsCsvRows(const std::string& file, const Detection& detection, 
            number(o.meanProbability, 4) + "," + number(o.meanIntensity, 4);
     if (!layout.markerColumns.empty()) csv += "," + positivityLabel(o, rules);
     for (int c = 0; c < layout.channels; ++c)
-      csv += "," + (c < int(o.channelMeans.size()) ? number(o.channelMeans[c], 2) : std::string());
+      csv += "," + (c < int(o.channelMeans.size()) ? measuredValue(o.channelMeans[c]) : std::string());
     csv += "\n";
   }
   return csv;

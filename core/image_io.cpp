@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <charconv>
 #include <filesystem>
@@ -102,12 +103,6 @@ std::vector<cv::Mat> splitChannels(const cv::Mat& pixels) {
   return planes;
 }
 
-// A 32-bit image is most often a Fiji result (an average or sum projection, a background subtraction): say how to
-// bring it to a type FluoCount reads.
-const std::string kFloatHint =
-    ": this one holds floating-point values; in Fiji, Image > Type > 16-bit converts it (Edit > Options > "
-    "Conversions says whether the values are scaled to the display range)";
-
 std::string describe(const cv::Mat& m) { return std::to_string(m.cols) + "x" + std::to_string(m.rows); }
 
 }  // namespace
@@ -185,9 +180,11 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
   if (decoded.empty()) throw ImageError(path + ": corrupt or truncated image (decoder failed)");
   if (std::int64_t(decoded.total()) > limits.maxPixels)
     throw ImageError(path + ": " + describe(decoded) + " is above the pixel limit");
-  if (decoded.depth() != CV_8U && decoded.depth() != CV_16U)
-    throw ImageError(path + ": unsupported sample type (only 8- and 16-bit integer images are supported)" +
-                     (decoded.depth() == CV_32F || decoded.depth() == CV_64F ? kFloatHint : std::string()));
+  if (decoded.depth() == CV_64F) decoded.convertTo(decoded, CV_32F);
+  if (decoded.depth() != CV_8U && decoded.depth() != CV_16U && decoded.depth() != CV_32F)
+    throw ImageError(path +
+                     ": unsupported sample type (8- and 16-bit unsigned integers and 32-bit floats are "
+                     "supported)");
   const int channels = decoded.channels();
   if (channels == 2) {  // gray + alpha: keep gray
     cv::Mat gray;
@@ -257,8 +254,44 @@ cv::Mat rawRgb(const cv::Mat& raw) {
   return rgb;
 }
 
+std::vector<float> finiteSamples(const cv::Mat& floats) {
+  CV_Assert(floats.depth() == CV_32F);
+  std::vector<float> samples;
+  samples.reserve(floats.total() * floats.channels());
+  const int samplesPerRow = floats.cols * floats.channels();
+  for (int y = 0; y < floats.rows; ++y) {
+    const float* row = floats.ptr<float>(y);
+    for (int x = 0; x < samplesPerRow; ++x)
+      if (std::isfinite(row[x])) samples.push_back(row[x]);
+  }
+  return samples;
+}
+
+namespace {
+
+// The percentile stretch of a float image: the same rank as the 16-bit histogram's (the smallest value with at
+// least p % of the samples at or below it), over the finite samples.
+std::pair<double, double> floatPercentileRange(const cv::Mat& rgb, const NormalisationSettings& settings) {
+  std::vector<float> samples = finiteSamples(rgb);
+  if (samples.empty()) return {0.0, 1.0};
+  const auto percentile = [&](double p) {
+    const double wanted = static_cast<double>(samples.size()) * p / 100.0;
+    const std::size_t rank = std::min(samples.size(), std::max<std::size_t>(1, std::size_t(std::ceil(wanted)))) - 1;
+    std::nth_element(samples.begin(), samples.begin() + std::ptrdiff_t(rank), samples.end());
+    return double(samples[rank]);
+  };
+  const double low = percentile(settings.lowPercentile), high = percentile(settings.highPercentile);
+  if (high > low) return {low, high};
+  const auto [lowest, highest] = std::minmax_element(samples.begin(), samples.end());
+  if (*highest > *lowest) return {*lowest, *highest};
+  return {0.0, 1.0};
+}
+
+}  // namespace
+
 std::pair<double, double> normalisationRange(const cv::Mat& rgb, const NormalisationSettings& settings) {
   if (rgb.depth() == CV_8U) return {0.0, 255.0};
+  if (rgb.depth() == CV_32F) return floatPercentileRange(rgb, settings);
   // 16-bit: robust stretch between two percentiles of all samples, from a full-resolution histogram.
   std::vector<std::uint64_t> histogram(65536, 0);
   const int samplesPerRow = rgb.cols * rgb.channels();
@@ -286,6 +319,7 @@ cv::Mat normaliseRgb(const cv::Mat& rgb, std::pair<double, double> range) {
   const auto [low, high] = range;
   cv::Mat out;
   rgb.convertTo(out, CV_32F, 1.0 / (high - low), -low / (high - low));
+  if (rgb.depth() == CV_32F) cv::patchNaNs(out, 0.0);
   if (rgb.depth() != CV_8U) cv::min(cv::max(out, 0.0), 1.0, out);
   return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Reading micrographs and masks. PNG, TIFF and JPEG; 8- or 16-bit; 1, 3 or 4 channels, and multi-channel TIFFs
+// Reading micrographs and masks. PNG, TIFF and JPEG; 8- or 16-bit integers, or 32-bit floats (TIFF: what Fiji's
+// average and sum projections save); 1, 3 or 4 channels, and multi-channel TIFFs
 // (ImageJ hyperstacks, OME-TIFF, plain multi-page or many-sample TIFFs) with up to 16 channels. Every failure throws
 // ImageError with a message that names the file and says what is wrong.
 #include "core/image_metadata.h"
@@ -27,16 +28,17 @@ struct ImageLimits {
 
 struct RawImage {
   std::string path;
-  // What the network sees by default: CV_8U or CV_16U, 1, 3 (BGR) or 4 (BGRA) channels as decoded; for a
-  // multi-channel TIFF, its first channel.
+  // What the network sees by default: CV_8U, CV_16U or CV_32F (any real values, NaN included), 1, 3 (BGR) or 4
+  // (BGRA) channels as decoded; for a multi-channel TIFF, its first channel.
   cv::Mat pixels;
-  // Every channel as one CV_8U or CV_16U plane, in the file's order: an RGB file's red, green and blue (alpha
+  // Every channel as one plane of that depth, in the file's order: an RGB file's red, green and blue (alpha
   // dropped), a gray file's one, a multi-channel TIFF's channels of its first plane and time point.
   std::vector<cv::Mat> channels;
   std::vector<std::string> channelNames;  // "ch1", "ch2", ... unless the file names them
   std::optional<PixelSize> pixelSize;     // as the file declares it
   std::vector<std::string> notes;         // what the file declares that was not used, and why
-  int bitDepth() const { return pixels.depth() == CV_16U ? 16 : 8; }
+  // 8, 16, or 32 for floating-point samples.
+  int bitDepth() const { return pixels.depth() == CV_32F ? 32 : pixels.depth() == CV_16U ? 16 : 8; }
 };
 
 RawImage loadImage(const std::string& path, const ImageLimits& limits = {});
@@ -49,7 +51,8 @@ cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels);
 std::vector<int> parseChannelList(const std::string& text);
 std::string channelListText(const std::vector<int>& channels);
 
-// docs/method.md section 1: float RGB in [0,1] (CV_32FC3). 8-bit: /255; 16-bit: percentile stretch per image; gray is
+// docs/method.md section 1: float RGB in [0,1] (CV_32FC3). 8-bit: /255; 16-bit and float: percentile stretch per
+// image (a float image's NaN and infinite samples ignored there, then shown as 0 and clamped); gray is
 // replicated to three channels and alpha is dropped.
 cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings);
 
@@ -57,10 +60,14 @@ cv::Mat normaliseToRgb(const cv::Mat& raw, const NormalisationSettings& settings
 // the raw pixels as RGB, depth kept (gray replicated, alpha dropped);
 cv::Mat rawRgb(const cv::Mat& raw);
 // the raw values that become 0 and 1: 0 and 255 for 8-bit; for 16-bit the two percentiles of all samples (0 and
-// 65535 where they coincide, a flat image);
+// 65535 where they coincide, a flat image); for float the same percentiles of the finite samples (the lowest and
+// highest, or 0 and 1, where they coincide);
 std::pair<double, double> normalisationRange(const cv::Mat& rgb, const NormalisationSettings& settings);
 // and the mapping itself, clamped to [0,1].
 cv::Mat normaliseRgb(const cv::Mat& rgb, std::pair<double, double> range);
+
+// The finite samples of a float image (CV_32F, any channels), in raw order: NaN and infinities left out.
+std::vector<float> finiteSamples(const cv::Mat& floats);
 
 // Mean of the three channels of a normalised image (CV_32F): the intensity objects are measured on.
 cv::Mat intensityOf(const cv::Mat& rgb);

@@ -260,7 +260,7 @@ std::string cellProperties(const DetectedObject& object, const CellExportContext
   properties += "mean_probability: " + fixedDecimal(object.meanProbability, 4) +
                 "\nmean_intensity: " + fixedDecimal(object.meanIntensity, 4) + "\n";
   for (std::size_t c = 0; c < object.channelMeans.size(); ++c)
-    properties += "mean_ch" + std::to_string(c + 1) + ": " + fixedDecimal(object.channelMeans[c], 2) + "\n";
+    properties += "mean_ch" + std::to_string(c + 1) + ": " + measuredValue(object.channelMeans[c]) + "\n";
   if (!context.positivity.empty()) properties += "call: " + positivityLabel(object, context.positivity) + "\n";
   return properties;
 }

@@ -1,7 +1,9 @@
 #include "core/numeric_locale.h"
 
+#include <algorithm>
 #include <charconv>
 #include <clocale>
+#include <cmath>
 
 namespace fluocount {
 
@@ -12,6 +14,13 @@ std::string fixedDecimal(double value, int decimals) {
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
   if (error != std::errc()) return "nan";
   return std::string(buffer, end);
+}
+
+std::string measuredValue(double value) {
+  const double magnitude = std::abs(value);
+  const int decimals =
+      std::isfinite(magnitude) && magnitude > 0 ? std::clamp(3 - int(std::floor(std::log10(magnitude))), 2, 12) : 2;
+  return fixedDecimal(value, decimals);
 }
 
 }  // namespace fluocount

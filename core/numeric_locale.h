@@ -14,4 +14,8 @@ void useClassicNumberFormat();
 // value with exactly `decimals` digits after a '.', whatever the locale: fixedDecimal(0.85, 4) == "0.8500".
 std::string fixedDecimal(double value, int decimals);
 
+// A measured raw value (a cell's mean in a channel): two decimals, more below 10 so that at least four significant
+// digits show (a 32-bit float image's values are often fractions of 1: 0.01234, not 0.01).
+std::string measuredValue(double value);
+
 }  // namespace fluocount

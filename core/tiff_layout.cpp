@@ -193,6 +193,9 @@ void readPage(TIFF* t, const PageFormat& f, std::vector<cv::Mat>& planes, int fi
         if (bytesPerSample == 1)
           scatterBlock<std::uint8_t>(block, rows, columns, stride, samplesInBlock, int(x), int(y), planes,
                                      firstPlane + sample);
+        else if (bytesPerSample == 4)
+          scatterBlock<float>(block, rows, columns, stride, samplesInBlock, int(x), int(y), planes,
+                              firstPlane + sample);
         else
           scatterBlock<std::uint16_t>(block, rows, columns, stride, samplesInBlock, int(x), int(y), planes,
                                       firstPlane + sample);
@@ -214,18 +217,18 @@ std::vector<cv::Mat> readTiffPlanes(const std::string& bytes, const std::vector<
       throw std::runtime_error(page + " cannot be read (" + tiff.lastError("no such page") + ")");
     const PageFormat f = pageFormat(t);
     if (i == 0) first = f;
-    if (f.bits != 8 && f.bits != 16)
-      throw std::runtime_error(page + " has " + std::to_string(f.bits) + "-bit samples (8 or 16 expected)");
-    if (f.sampleFormat != SAMPLEFORMAT_UINT)
-      throw std::runtime_error(page + (f.sampleFormat == SAMPLEFORMAT_IEEEFP
-                                           ? " holds floating-point samples (8- or 16-bit unsigned integers expected; "
-                                             "in Fiji, Image > Type > 16-bit converts them)"
-                                           : " holds signed samples (unsigned integers expected)"));
+    const bool floats = f.sampleFormat == SAMPLEFORMAT_IEEEFP;
+    if (floats ? f.bits != 32 : f.bits != 8 && f.bits != 16)
+      throw std::runtime_error(page + " has " + std::to_string(f.bits) + "-bit " + (floats ? "floating-point " : "") +
+                               "samples (8- or 16-bit unsigned integers, or 32-bit floats, expected)");
+    if (f.sampleFormat != SAMPLEFORMAT_UINT && !floats)
+      throw std::runtime_error(page + " holds signed samples (unsigned integers or floats expected)");
     if (f.photometric == PHOTOMETRIC_PALETTE || f.photometric == PHOTOMETRIC_YCBCR)
       throw std::runtime_error(page + " is a palette or YCbCr image");
     if (f.samples < 1 || f.samples > maxSamplesPerPage)
       throw std::runtime_error(page + " has " + std::to_string(f.samples) + " samples per pixel");
-    if (f.width != first.width || f.height != first.height || f.bits != first.bits)
+    if (f.width != first.width || f.height != first.height || f.bits != first.bits ||
+        f.sampleFormat != first.sampleFormat)
       throw std::runtime_error(page + " is " + std::to_string(f.width) + "x" + std::to_string(f.height) + " " +
                                std::to_string(f.bits) + "-bit, page " + std::to_string(pages[0] + 1) + " " +
                                std::to_string(first.width) + "x" + std::to_string(first.height) + " " +
@@ -234,7 +237,10 @@ std::vector<cv::Mat> readTiffPlanes(const std::string& bytes, const std::vector<
       throw std::runtime_error(page + " has no plausible size");
     const int firstPlane = static_cast<int>(planes.size());
     for (int s = 0; s < f.samples; ++s)
-      planes.emplace_back(static_cast<int>(f.height), static_cast<int>(f.width), f.bits == 8 ? CV_8U : CV_16U,
+      planes.emplace_back(static_cast<int>(f.height), static_cast<int>(f.width),
+                          floats        ? CV_32F
+                          : f.bits == 8 ? CV_8U
+                                        : CV_16U,
                           cv::Scalar(0));
     readPage(t, f, planes, firstPlane);
   }

@@ -13,7 +13,10 @@
 #include "tests/test_support.h"
 
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -179,6 +182,28 @@ private slots:
       QVERIFY2(std::abs(f1Of(e.counts) - r.f1) <= 0.03,
                qPrintable(QString("%1: F1 %2, model card says %3").arg(r.file.c_str()).arg(f1Of(e.counts)).arg(r.f1)));
     }
+  }
+
+  // A 16-bit field saved as 32-bit floats (Fiji's Image > Type > 32-bit, or an average projection of one plane)
+  // is counted object for object as the 16-bit file, and its cells' channel means are the same raw values.
+  void aFloatTiffCountsAsItsSixteenBitSource() {
+    QTemporaryDir scratch;
+    const std::string sixteen = test::dataFile(test::kNucleiSlide);
+    cv::Mat asFloat;
+    cv::imread(sixteen, cv::IMREAD_UNCHANGED).convertTo(asFloat, CV_32F);
+    const std::string floats = scratch.filePath("field32.tif").toStdString();
+    QVERIFY(cv::imwrite(floats, asFloat));
+    CountSettings settings;
+    settings.cellDiameterPx = 28;  // BBBC039's, as the model card counts it
+    settings.positivity = {{1, 300.0}};
+    const CellCounter counter = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), settings);
+    const ImageCount fromSixteen = counter.count(sixteen), fromFloats = counter.count(floats);
+    QVERIFY(fromSixteen.detection.count() > 50);
+    QCOMPARE(fromFloats.bitDepth, 32);
+    QCOMPARE(fromFloats.detection.count(), fromSixteen.detection.count());
+    QCOMPARE(cv::countNonZero(fromFloats.detection.labels != fromSixteen.detection.labels), 0);
+    for (int i = 0; i < fromSixteen.detection.count(); ++i)
+      QCOMPARE(fromFloats.detection.objects[i].channelMeans, fromSixteen.detection.objects[i].channelMeans);
   }
 
   // --precision bfloat16 is offered because it counts as float32 does (models/README.md measures the test split).

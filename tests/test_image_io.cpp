@@ -4,6 +4,8 @@
 
 #include <QTemporaryDir>
 
+#include <limits>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -83,6 +85,47 @@ private slots:
     const RawImage tiff = loadImage(tempFile("field16.tif"));
     QCOMPARE(tiff.bitDepth(), 16);
     QCOMPARE(cv::norm(tiff.pixels, raw.pixels, cv::NORM_INF), 0.0);
+  }
+
+  // Fiji's average or sum projection of a 16-bit stack, or Image > Type > 32-bit, saves the values as 32-bit floats:
+  // read as floats, by OpenCV's reader and by FluoCount's own (channels in separate planes), and stretched exactly
+  // as the 16-bit field is, whatever their scale. NaN pixels (a ratio's 0/0) are left out of the stretch and come
+  // out as 0.
+  void thirtyTwoBitFloatTiffIsStretchedAsItsSixteenBitSource() {
+    const RawImage field = loadImage(dataFile(kNucleiSlide));
+    cv::Mat asFloat;
+    field.pixels.convertTo(asFloat, CV_32F);
+    QVERIFY(cv::imwrite(tempFile("field32.tif"), asFloat));
+    const RawImage tiff = loadImage(tempFile("field32.tif"));
+    QCOMPARE(tiff.bitDepth(), 32);
+    QCOMPARE(tiff.pixels.type(), CV_32FC1);
+    QCOMPARE(cv::norm(tiff.pixels, asFloat, cv::NORM_INF), 0.0);
+    const NormalisationSettings stretch{0.1, 99.9};
+    const auto range16 = normalisationRange(rawRgb(field.pixels), stretch);
+    QVERIFY(range16.second > 255);  // 12-bit data in 16 bits
+    QCOMPARE(normalisationRange(rawRgb(tiff.pixels), stretch), range16);
+    const cv::Mat rgb16 = normaliseToRgb(field.pixels, stretch);
+    QVERIFY(cv::norm(normaliseToRgb(tiff.pixels, stretch), rgb16, cv::NORM_INF) <= 1e-6);
+    // The same values as fractions of 65535: the same picture.
+    const cv::Mat fraction = asFloat / 65535.0;
+    QVERIFY(cv::norm(normaliseToRgb(fraction, stretch), rgb16, cv::NORM_INF) <= 1e-5);
+
+    cv::Mat withNan = asFloat.clone();
+    withNan(cv::Rect(0, 0, 40, 30)).setTo(std::numeric_limits<float>::quiet_NaN());
+    const cv::Mat rgbNan = normaliseToRgb(withNan, stretch);
+    QVERIFY(cv::checkRange(rgbNan, true, nullptr, 0.0, 1.0 + 1e-6));
+    QCOMPARE(cv::countNonZero(rgbNan(cv::Rect(0, 0, 40, 30)).reshape(1)), 0);
+
+    cv::Mat twoChannels;
+    cv::merge(std::vector<cv::Mat>{asFloat, fraction}, twoChannels);
+    TiffPageOptions planes;
+    planes.separatePlanes = true;
+    writeTiff(tempFile("two32.tif"), {twoChannels}, planes);
+    const RawImage stack = loadImage(tempFile("two32.tif"));
+    QCOMPARE(stack.channels.size(), std::size_t(2));
+    QCOMPARE(stack.bitDepth(), 32);
+    QCOMPARE(cv::norm(stack.channels[0], asFloat, cv::NORM_INF), 0.0);
+    QCOMPARE(cv::norm(stack.channels[1], fraction, cv::NORM_INF), 0.0);
   }
 
   void truncatedFileIsAClearError() {

@@ -6,6 +6,7 @@
 #include "core/counter.h"
 #include "core/export.h"
 #include "core/model_file.h"
+#include "core/numeric_locale.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -171,6 +172,14 @@ private slots:
     QVERIFY_THROWS_EXCEPTION(ImageError, checkPositivityRules({{5, 10}}, 3, 8, "slide.png"));
     QVERIFY_THROWS_EXCEPTION(ImageError, checkPositivityRules({{1, 300}}, 3, 8, "slide.png"));
     checkPositivityRules({{1, 300}}, 3, 16, "slide.tif");
+    checkPositivityRules({{1, 250000.5}}, 3, 32, "projection.tif");  // a float image's values have no maximum
+    // A float image's threshold and its cells' means keep their digits in the files: fractions of 1 too.
+    QCOMPARE(positivityRuleText(parsePositivityRule("2:0.0125")), std::string("2:0.0125"));
+    QCOMPARE(positivityRuleText(parsePositivityRule("2:120")), std::string("2:120"));
+    QCOMPARE(measuredValue(111.1807), std::string("111.18"));
+    QCOMPARE(measuredValue(7.7612), std::string("7.761"));
+    QCOMPARE(measuredValue(0.0123456), std::string("0.01235"));
+    QCOMPARE(measuredValue(0), std::string("0.00"));
     // An ImageJ stack whose second channel has another size: an error naming the page, not a crash.
     writeTiff(path("mismatch.tif"), {channels_[0], channels_[1](cv::Rect(0, 0, 400, 300)).clone()},
               {imageJDescription(2, "micron"), 2, 1});

@@ -284,7 +284,7 @@ private slots:
     const std::vector<ZipEntry> measured = readZipArchive(detectionsRoiSet(counted_.detection, {0.5, {{1, 60}}}));
     const DetectedObject& first = counted_.detection.objects[0];
     for (const std::string& property : {"area_um2: " + fixedDecimal(first.areaPx * 0.25, 3) + "\n",
-                                        "mean_ch2: " + fixedDecimal(first.channelMeans[1], 2) + "\n",
+                                        "mean_ch2: " + measuredValue(first.channelMeans[1]) + "\n",
                                         "call: " + positivityLabel(first, {{1, 60}}) + "\n"})
       QVERIFY2(measured[0].data.find(utf16(property)) != std::string::npos, property.c_str());
     const std::string& points = entries.back().data;

@@ -48,6 +48,13 @@ int cellsIn(const QVector<QPointF>& centres, QRectF area) {
 
 }  // namespace
 
+// The Layers panel's Display range box (Min, Max, Auto contrast, Reset).
+QGroupBox* displayRangeBox(LayersPanel* layers) {
+  for (QGroupBox* box : layers->findChildren<QGroupBox*>())
+    if (box->title() == "Display range") return box;
+  return nullptr;
+}
+
 class TestRegionsGui : public QObject {
   Q_OBJECT
   QTemporaryDir scratch_;
@@ -426,9 +433,7 @@ private slots:
     }
 
     // A range typed in raw values carries to the next 16-bit slide as it is.
-    QGroupBox* rangeBox = nullptr;
-    for (QGroupBox* box : layers->findChildren<QGroupBox*>())
-      if (box->title() == "Display range") rangeBox = box;
+    QGroupBox* rangeBox = displayRangeBox(layers);
     QVERIFY(rangeBox);
     const QList<QDoubleSpinBox*> minMax = rangeBox->findChildren<QDoubleSpinBox*>();
     QCOMPARE(minMax.size(), 2);
@@ -451,6 +456,60 @@ private slots:
     QVERIFY(automatic);
     automatic->setChecked(true);
     QCOMPARE(layers->displayRange(), percentiles(fields[0], 0.175, 99.825));
+  }
+
+  // The same field saved as 32-bit floats (Fiji's Image > Type > 32-bit; an average projection) opens as the
+  // 16-bit one looks: the same stretch, in the same raw values, on the same canvas pixels; the Min/Max boxes take
+  // a float image's values (fractions, and beyond 65535).
+  void aThirtyTwoBitSlideShowsItsRawValues() {
+    const QString folder = scratch_.path() + "/thirty-two-bit";
+    QDir().mkpath(folder + "/images");
+    const cv::Mat raw = cv::imread(test::dataFile(test::kNucleiSlide), cv::IMREAD_UNCHANGED);
+    cv::Mat asFloat;
+    raw.convertTo(asFloat, CV_32F);
+    QVERIFY(cv::imwrite((folder + "/images/field32.tif").toStdString(), asFloat));
+    QVERIFY(QFile::copy(QString::fromStdString(test::dataFile(test::kNucleiSlide)), folder + "/images/field16.png"));
+
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
+    LayersPanel* layers = window.findChild<LayersPanel*>();
+    const auto sixteenRange = layers->displayRange();
+    const QImage sixteenShown = window.canvas()->image().copy();
+    QVERIFY(sixteenRange.second > 255);
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    window.selectSlide(1);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(window.project()->slide(1).name, QString("field32.tif"));
+    QCOMPARE(layers->displayRange(), sixteenRange);
+    QCOMPARE(window.canvas()->image(), sixteenShown);
+    QGroupBox* rangeBox = displayRangeBox(layers);
+    QVERIFY(rangeBox);
+    const QList<QDoubleSpinBox*> minMax = rangeBox->findChildren<QDoubleSpinBox*>();
+    QCOMPARE(minMax.size(), 2);
+    QCOMPARE(minMax[1]->decimals(), 4);
+    QVERIFY(minMax[1]->maximum() > 65535);
+    QCOMPARE(minMax[0]->toolTip(), QString("Raw 32-bit value"));
+
+    // Positivity on its cells, in its own values (fractions of 1 here): the starting threshold is the cells'
+    // median, not rounded to a whole number, and a threshold between two cells' means splits them.
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().count > 50, 60000);
+    Detection cells = measureLabels(window.canvas()->overlay().labels);
+    cv::Mat fractions = asFloat / 65535.0;
+    measureChannelMeans(cells, {fractions});
+    std::vector<std::vector<double>> means;
+    for (const DetectedObject& cell : cells.objects) means.push_back(cell.channelMeans);
+    PositivityDialog dialog(means, {"ch1"}, 32, {});
+    dialog.addRule();
+    std::vector<double> sorted;
+    for (const auto& m : means) sorted.push_back(m[0]);
+    std::sort(sorted.begin(), sorted.end());
+    QVERIFY(sorted.back() < 1);
+    QCOMPARE(dialog.rules().at(0).threshold, std::round(sorted[sorted.size() / 2] * 1e4) / 1e4);  // 4 decimals
+    QCOMPARE(dialog.positiveCells(0),
+             int(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), dialog.rules().at(0).threshold)));
   }
 
   // A regions file that fails validation (an outline crossing itself) is reported, shown read-only and never

@@ -77,10 +77,11 @@ void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const
   TIFF* t = tiff.get();
   for (std::size_t page = 0; page < pages.size(); ++page) {
     const cv::Mat& image = pages[page];
-    const int samples = image.channels(), bytes = image.depth() == CV_16U ? 2 : 1;
+    const int samples = image.channels(), bytes = int(image.elemSize1());
     TIFFSetField(t, TIFFTAG_IMAGEWIDTH, image.cols);
     TIFFSetField(t, TIFFTAG_IMAGELENGTH, image.rows);
     TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8 * bytes);
+    if (image.depth() == CV_32F) TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
     TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, samples);
     TIFFSetField(t, TIFFTAG_PHOTOMETRIC, samples == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
     TIFFSetField(t, TIFFTAG_PLANARCONFIG, options.separatePlanes ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);

@@ -54,7 +54,7 @@ QString makeLocale(const QString& folder, const QString& locale);
 
 namespace fluocount::test {
 
-// A TIFF such as microscopes and ImageJ write: one page per Mat (each 8- or 16-bit, 1 to N channels, stored
+// A TIFF such as microscopes and ImageJ write: one page per Mat (each 8- or 16-bit or 32-bit float, 1 to N channels, stored
 // interleaved, or as separate planes with separatePlanes), the description on the first page, and the resolution
 // tags when xResolution > 0 (pixels per resolutionUnit: 1 none, 2 inch, 3 cm). tileSize > 0 writes tiles.
 struct TiffPageOptions {

@@ -152,12 +152,14 @@ void LayersPanel::setDisplayRange(double low, double high) {
 void LayersPanel::setDisplayUnits(int bitDepth) {
   if (bitDepth != bitDepth_) manual_ = false;  // a range set in another bit depth's values does not carry over
   bitDepth_ = bitDepth;
-  const bool eightBit = bitDepth == 8;
+  const bool eightBit = bitDepth == 8, floats = bitDepth == 32;
   const QSignalBlocker b1(low_), b2(high_);
   for (QDoubleSpinBox* spin : {low_, high_}) {
-    spin->setRange(0, eightBit ? 255 : 65535);
-    spin->setSingleStep(eightBit ? 1 : 16);
-    spin->setToolTip(eightBit ? tr("Raw 8-bit value") : tr("Raw 16-bit value"));
+    // A float image's values have no type range (Fiji's 32-bit): any value, to four decimals.
+    spin->setDecimals(floats ? 4 : 0);
+    spin->setRange(floats ? -1e9 : 0, floats ? 1e9 : eightBit ? 255 : 65535);
+    spin->setSingleStep(eightBit ? 1 : floats ? 0.01 : 16);
+    spin->setToolTip(eightBit ? tr("Raw 8-bit value") : floats ? tr("Raw 32-bit value") : tr("Raw 16-bit value"));
   }
 }
 
@@ -176,8 +178,10 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
   channels_ = channels;
   for (QWidget* row : channelRows_) delete row;
   channelRows_.clear();
+  const bool floats = bitDepth_ == 32;  // setDisplayUnits comes first
   const double top =
-      channels.empty() ? 255
+      floats             ? 1e9
+      : channels.empty() ? 255
       : std::max_element(channels.begin(), channels.end(), [](auto& a, auto& b) { return a.high < b.high; })->high > 255
           ? 65535
           : 255;
@@ -198,8 +202,8 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
     auto* low = new QDoubleSpinBox;
     auto* high = new QDoubleSpinBox;
     for (QDoubleSpinBox* spin : {low, high}) {
-      spin->setRange(0, top);
-      spin->setDecimals(0);
+      spin->setDecimals(floats ? 4 : 0);
+      spin->setRange(floats ? -top : 0, top);
       spin->setKeyboardTracking(false);
     }
     low->setValue(channels[c].low);
@@ -225,9 +229,9 @@ void LayersPanel::setChannels(const std::vector<ChannelView>& channels) {
       emit channelsChanged(channels_);
     });
     for (QDoubleSpinBox* spin : {low, high})
-      connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this, c, low, high] {
+      connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this, c, low, high, floats] {
         channels_[c].low = low->value();
-        channels_[c].high = std::max(high->value(), low->value() + 1);
+        channels_[c].high = std::max(high->value(), low->value() + (floats ? 1e-4 : 1));
         emit channelsChanged(channels_);
       });
   }

@@ -22,7 +22,8 @@ public:
   CanvasLayers layers() const;
   void setLayers(const CanvasLayers& layers);
   // The display range of a gray or RGB slide, in its raw values (0-255 for an 8-bit slide, 0-65535 for a 16-bit
-  // one, as ImageJ shows them). Set the units before the range when a slide loads.
+  // one, any value for a 32-bit float one, as ImageJ shows them). Set the units before the range, and before the
+  // channels, when a slide loads.
   std::pair<double, double> displayRange() const;
   void setDisplayRange(double low, double high);  // does not emit
   void setDisplayUnits(int bitDepth);

@@ -366,13 +366,13 @@ void MainWindow::loadCurrentSlide() {
       currentRawChannels_ = loaded->rawChannels;
       currentChannelNames_ = loaded->channelNames;
       currentBitDepth_ = loaded->bitDepth;
+      layersPanel_->setDisplayUnits(loaded->bitDepth);
       layersPanel_->setChannels(loaded->views);
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
       tools_->setProposals(cv::Mat());
       loadMaskDocument(index, loaded->size);
       loadRegionDocument(index, loaded->size);
-      layersPanel_->setDisplayUnits(loaded->bitDepth);
       layersPanel_->setDisplayRange(loaded->low, loaded->high);
       thresholdPanel_->setThreshold(project_->thresholdFor(index));
       refreshOverlay(project_->thresholdFor(index));

@@ -55,9 +55,10 @@ void PositivityDialog::addRule() {
     }
   std::vector<double> values;
   for (const auto& cell : cellMeans_)
-    if (channel - 1 < int(cell.size())) values.push_back(cell[channel - 1]);
+    if (channel - 1 < int(cell.size()) && std::isfinite(cell[channel - 1])) values.push_back(cell[channel - 1]);
   std::sort(values.begin(), values.end());
-  addRow({channel, values.empty() ? 0.0 : std::round(values[values.size() / 2])});
+  const double median = values.empty() ? 0.0 : std::max(0.0, values[values.size() / 2]);
+  addRow({channel, bitDepth_ == 32 ? median : std::round(median)});  // a float image's values may all be below 1
   addButton_->setEnabled(rows_.size() < kMaxPositivityRules);
 }
 
@@ -78,8 +79,9 @@ void PositivityDialog::addRow(PositivityRule rule) {
     row.channel->addItem(tr("Channel %1 (%2)").arg(c + 1).arg(QString::fromStdString(channelNames_[c])));
   row.channel->setCurrentIndex(rule.channel - 1);
   row.threshold = new QDoubleSpinBox;
-  row.threshold->setRange(0, bitDepth_ == 16 ? 65535 : 255);
-  row.threshold->setDecimals(1);
+  // Raw values: 0-255, 0-65535, or a float image's own (no maximum; often fractions of 1).
+  row.threshold->setRange(0, bitDepth_ == 32 ? 1e9 : bitDepth_ == 16 ? 65535 : 255);
+  row.threshold->setDecimals(bitDepth_ == 32 ? 4 : 1);
   row.threshold->setValue(rule.threshold);
   row.positive = new QLabel;
   auto* remove = new QPushButton(tr("Remove"));
@@ -126,12 +128,13 @@ void PositivityDialog::refresh(RuleRow& row) {
   const int channel = row.channel->currentIndex();
   std::vector<double> values;
   for (const auto& cell : cellMeans_)
-    if (channel < int(cell.size())) values.push_back(cell[channel]);
-  const double top = values.empty() ? 1 : std::max(1.0, *std::max_element(values.begin(), values.end()));
+    if (channel < int(cell.size()) && std::isfinite(cell[channel])) values.push_back(cell[channel]);
+  const double highest = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  const double top = highest > 0 ? (bitDepth_ == 32 ? highest : std::max(1.0, highest)) : 1;
   const int bins = 40;
   QVector<double> x(bins), y(bins, 0);
   for (int b = 0; b < bins; ++b) x[b] = (b + 0.5) * top / bins;
-  for (const double v : values) y[std::min(bins - 1, int(v / top * bins))] += 1;
+  for (const double v : values) y[std::clamp(int(v / top * bins), 0, bins - 1)] += 1;
   row.histogram->graph(0)->setData(x, y);
   row.histogram->xAxis->setRange(0, top * 1.02);
   row.histogram->yAxis->setRange(0, std::max(1.0, *std::max_element(y.begin(), y.end())) * 1.1);

@@ -1,6 +1,7 @@
 #include "ui/model/channel_display.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace fluocount::ui {
 
@@ -9,8 +10,20 @@ namespace {
 const QColor kCompositeColours[] = {QColor(255, 0, 0),   QColor(0, 255, 0),   QColor(0, 0, 255),  QColor(255, 255, 255),
                                     QColor(0, 255, 255), QColor(255, 0, 255), QColor(255, 255, 0)};
 
+// A float channel's range: its finite values sorted, cut at the same ranks.
+std::pair<double, double> saturatingFloatRange(const cv::Mat& channel, double saturatedFraction) {
+  std::vector<float> values = finiteSamples(channel);
+  if (values.empty()) return {0.0, 1.0};
+  std::sort(values.begin(), values.end());
+  const auto tail = std::size_t(double(values.size()) * saturatedFraction / 2);
+  const double low = values[std::min(tail, values.size() - 1)];
+  const double high = values[values.size() - 1 - std::min(tail, values.size() - 1)];
+  return {low, high > low ? high : low + std::max(1e-6, std::abs(low) * 1e-3)};
+}
+
 // The raw values below which `fraction` of the pixels lie, from a histogram of the channel's full range.
 std::pair<double, double> saturatingRange(const cv::Mat& channel, double saturatedFraction) {
+  if (channel.depth() == CV_32F) return saturatingFloatRange(channel, saturatedFraction);
   const int levels = channel.depth() == CV_16U ? 65536 : 256;
   std::vector<std::int64_t> histogram(levels, 0);
   for (int y = 0; y < channel.rows; ++y)

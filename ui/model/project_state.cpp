@@ -74,7 +74,8 @@ ProjectSettings settingsFromJson(const QJsonObject& json) {
       const QJsonArray rule = value.toArray();
       const int channel = rule.size() == 2 ? rule[0].toInt(0) : 0;
       const double threshold = rule.size() == 2 ? rule[1].toDouble(-1) : -1;
-      if (channel < 1 || channel > 16 || threshold < 0 || threshold > 65535) {
+      // Raw values: at most 65535 in an integer image, a float image's own (finite) otherwise.
+      if (channel < 1 || channel > 16 || !(threshold >= 0) || threshold > 1e12) {
         rules.clear();  // one malformed rule: none, rather than a different set of markers
         break;
       }

@@ -1,5 +1,6 @@
 #include "ui/model/slide_analysis.h"
 
+#include "core/image_io.h"
 #include "core/metrics.h"
 #include "core/true_cells.h"
 
@@ -7,6 +8,9 @@
 #include <QFileInfo>
 
 #include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
 
 namespace fluocount::ui {
 
@@ -60,8 +64,31 @@ QImage displayImage(const cv::Mat& rgb, double low, double high) {
   return image;
 }
 
+namespace {
+
+// autoContrastRange of a float image: its pixels' brightest channels, finite ones only, sorted.
+std::pair<double, double> floatAutoContrastRange(const cv::Mat& rgb, double lowPercentile, double highPercentile) {
+  std::vector<cv::Mat> planes;
+  cv::split(rgb, planes);
+  const cv::Mat brightest = cv::max(cv::max(planes[0], planes[1]), planes[2]);
+  std::vector<float> values = finiteSamples(brightest);
+  if (values.empty()) return {0.0, 1.0};
+  std::sort(values.begin(), values.end());
+  const auto percentile = [&](double p) {
+    const double wanted = p / 100.0 * double(values.size());
+    return double(values[std::min(values.size(), std::max<std::size_t>(1, std::size_t(std::ceil(wanted)))) - 1]);
+  };
+  const double low = percentile(lowPercentile), high = percentile(highPercentile);
+  // A flat image still gets a range: 2 % of its brightest value's magnitude.
+  const double minimumSpan = std::max(1e-6, 0.02 * std::max(std::abs(values.front()), std::abs(values.back())));
+  return {low, std::max(high, low + minimumSpan)};
+}
+
+}  // namespace
+
 std::pair<double, double> autoContrastRange(const cv::Mat& rgb, double lowPercentile, double highPercentile) {
-  CV_Assert(rgb.channels() == 3 && (rgb.depth() == CV_8U || rgb.depth() == CV_16U));
+  CV_Assert(rgb.channels() == 3 && (rgb.depth() == CV_8U || rgb.depth() == CV_16U || rgb.depth() == CV_32F));
+  if (rgb.depth() == CV_32F) return floatAutoContrastRange(rgb, lowPercentile, highPercentile);
   // Each pixel's brightest channel: a red or green stain keeps its own range (gray would take a third of it and
   // saturate the stain). One histogram bin per raw value.
   std::vector<cv::Mat> planes;
