@@ -24,6 +24,7 @@ GuardedFile::GuardedFile(QObject* parent)
 
 void GuardedFile::follow(const QString& path) {
   settle_->stop();
+  conflict_ = false;
   if (!watcher_->files().isEmpty()) watcher_->removePaths(watcher_->files());
   if (!watcher_->directories().isEmpty()) watcher_->removePaths(watcher_->directories());
   path_ = path;
@@ -98,6 +99,29 @@ QString GuardedFile::setAside(const std::string& bytes, const QString& setAsideF
     kept = QDir(setAsideFolder)
                .filePath(file.completeBaseName() + "." + stamp + "-" + QString::number(n) + "." + file.suffix());
   writeFileAtomically(kept.toStdString(), bytes, Overwrite::Refuse);
+  return kept;
+}
+
+QString GuardedFile::setAsideFolder() const {
+  return setAsideFolder_.isEmpty() ? QFileInfo(path_).absolutePath() + "/.set-aside" : setAsideFolder_;
+}
+
+GuardedFile::Response GuardedFile::respondToChange(bool editWaiting, bool closing) {
+  if (!editWaiting) return closing ? Response::Nothing : Response::Reload;
+  const bool first = !conflict_;
+  conflict_ = true;
+  return first && !closing ? Response::AskUser : Response::Nothing;
+}
+
+QString GuardedFile::keepMine(const std::string& mine) {
+  const QString kept = overwrite(mine, setAsideFolder());
+  conflict_ = false;
+  return kept;
+}
+
+QString GuardedFile::keepTheirs(const std::string& mine) {
+  const QString kept = setAside(mine, setAsideFolder());
+  conflict_ = false;
   return kept;
 }
 

@@ -39,6 +39,20 @@ public:
   // <setAsideFolder>/<name>.<date-time>.<suffix>; returns that path. Throws FileWriteError.
   QString setAside(const std::string& bytes, const QString& setAsideFolder) const;
 
+  // The policy both documents follow (MaskDocument, RegionDocument). Where a version given up is kept (default: a
+  // .set-aside folder beside the file).
+  void setSetAsideFolder(const QString& folder) { setAsideFolder_ = folder; }
+  QString setAsideFolder() const;
+  // What a document does when the file changed elsewhere: with no edit of its own waiting, load the file again
+  // (unless it is closing); with one, it is in conflict, and the user is asked the first time (not while closing).
+  enum class Response { Nothing, Reload, AskUser };
+  Response respondToChange(bool editWaiting, bool closing);
+  bool inConflict() const { return conflict_; }
+  // Settling a conflict with the document's bytes: keepMine writes them (what the file held is set aside);
+  // keepTheirs sets them aside (the document then loads the file). Each returns the set-aside copy's path.
+  QString keepMine(const std::string& mine);
+  QString keepTheirs(const std::string& mine);
+
 signals:
   // The file no longer holds the version last read or written here: emitted once things settle after the watcher
   // saw the file or its folder change, and at once when a write was refused.
@@ -48,8 +62,9 @@ private:
   void watch();
   void settled();
 
-  QString path_;
+  QString path_, setAsideFolder_;
   FileVersion version_;
+  bool conflict_ = false;
   QFileSystemWatcher* watcher_;
   QTimer* settle_;
 };

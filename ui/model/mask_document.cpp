@@ -57,10 +57,10 @@ bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QStr
 void MaskDocument::close() {
   closing_ = true;
   if (dirty_) save();
-  if (conflict_) {
+  if (file_->inConflict()) {
     // No one is left to ask: the file stays as the other program left it, and the edit is kept beside it.
     try {
-      emit setAsideOnClose(path_, file_->setAside(maskPngBytes(mask_, path_.toStdString()), setAsideFolder()));
+      emit setAsideOnClose(path_, file_->keepTheirs(bytes()));
     } catch (const std::exception& e) {
       emit saveFailed(QString::fromUtf8(e.what()));
     }
@@ -75,30 +75,24 @@ void MaskDocument::close() {
   path_.clear();
   editable_ = false;
   dirty_ = false;
-  conflict_ = false;
   closing_ = false;
 }
 
-QString MaskDocument::setAsideFolder() const {
-  return setAsideFolder_.isEmpty() ? QFileInfo(path_).absolutePath() + "/.set-aside" : setAsideFolder_;
-}
+std::string MaskDocument::bytes() const { return maskPngBytes(mask_, path_.toStdString()); }
 
 // Another program changed the file. With nothing of ours waiting, the file is simply what the mask is now; an edit
 // waiting to be saved makes it a conflict for the user to settle (while closing, close() settles it).
 void MaskDocument::changedElsewhere() {
   if (path_.isEmpty()) return;
-  if (!dirty_) {
-    if (!closing_) reload();
-    return;
+  switch (file_->respondToChange(dirty_, closing_)) {
+    case GuardedFile::Response::Reload: reload(); break;
+    case GuardedFile::Response::AskUser: emit conflict(path_); break;
+    case GuardedFile::Response::Nothing: break;
   }
-  const bool first = !conflict_;
-  conflict_ = true;
-  if (first && !closing_) emit conflict(path_);
 }
 
 bool MaskDocument::reload() {
   dirty_ = false;
-  conflict_ = false;
   const QString imagePath = imagePath_, maskPath = path_;
   const cv::Size size = imageSize_;
   QString error;
@@ -108,17 +102,16 @@ bool MaskDocument::reload() {
 }
 
 QString MaskDocument::keepMine() {
-  if (!conflict_) return {};
-  const QString kept = file_->overwrite(maskPngBytes(mask_, path_.toStdString()), setAsideFolder());
-  conflict_ = false;
+  if (!file_->inConflict()) return {};
+  const QString kept = file_->keepMine(bytes());
   dirty_ = false;
   emit saved(path_);
   return kept;
 }
 
 QString MaskDocument::keepTheirs() {
-  if (!conflict_) return {};
-  const QString kept = file_->setAside(maskPngBytes(mask_, path_.toStdString()), setAsideFolder());
+  if (!file_->inConflict()) return {};
+  const QString kept = file_->keepTheirs(bytes());
   reload();
   return kept;
 }
@@ -149,7 +142,7 @@ void MaskDocument::applied(const MaskChange& change) {
 bool MaskDocument::save(QString* error) {
   if (!editable_ || path_.isEmpty()) return false;
   try {
-    if (conflict_ || !file_->write(maskPngBytes(mask_, path_.toStdString()))) {
+    if (file_->inConflict() || !file_->write(bytes())) {
       if (error) *error = tr("%1 was changed by another program; the edit waits in memory").arg(path_);
       return false;
     }

@@ -51,8 +51,8 @@ public:
   bool save(QString* error = nullptr);
 
   // Where a version given up in a conflict is kept (the project's .fluocount/set-aside).
-  void setSetAsideFolder(const QString& folder) { setAsideFolder_ = folder; }
-  bool hasConflict() const { return conflict_; }
+  void setSetAsideFolder(const QString& folder) { file_->setSetAsideFolder(folder); }
+  bool hasConflict() const { return file_->inConflict(); }
   // Settles a conflict. keepMine writes the document over the file, first setting aside what the file held;
   // keepTheirs sets the document aside and loads the file. Each returns the set-aside copy's path (empty when
   // there was nothing to keep) and throws FileWriteError when it cannot keep it (nothing is changed then).
@@ -77,18 +77,16 @@ private:
   void applied(const MaskChange& change);
   void changedElsewhere();
   bool reload();
-  QString setAsideFolder() const;
+  std::string bytes() const;
 
   SlideHistory* history_;
   cv::Mat mask_;
   QString path_;
   bool editable_ = false;
   bool dirty_ = false;
-  bool conflict_ = false;
   bool closing_ = false;
   QString imagePath_;
   cv::Size imageSize_;
-  QString setAsideFolder_;
   GuardedFile* file_;
   // Each slide's mask as it was left (a hash of its pixels): its history still fits the file when they agree.
   std::map<QString, std::uint64_t> leftAs_;

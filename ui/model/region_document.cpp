@@ -36,16 +36,15 @@ bool RegionDocument::load(const QString& regionsPath, cv::Size imageSize, QStrin
 void RegionDocument::close() {
   closing_ = true;
   holdSaving(false);  // an edit held back by a drag is written before the document goes
-  if (conflict_) {
+  if (file_->inConflict()) {
     // No one is left to ask: the file stays as the other program left it, and the edit is kept beside it.
     try {
-      emit setAsideOnClose(path_, file_->setAside(regionsGeoJson(regions_), setAsideFolder()));
+      emit setAsideOnClose(path_, file_->keepTheirs(regionsGeoJson(regions_)));
     } catch (const std::exception& e) {
       emit saveFailed(QString::fromUtf8(e.what()));
     }
   }
   file_->follow({});
-  conflict_ = false;
   closing_ = false;
   regions_.clear();
   path_.clear();
@@ -157,32 +156,25 @@ void RegionDocument::save() {
   try {
     // A refused write keeps the edit waiting (unsaved_) and reports the conflict (changedElsewhere).
     unsaved_ = true;
-    if (!conflict_ && file_->write(regionsGeoJson(regions_))) unsaved_ = false;
+    if (!file_->inConflict() && file_->write(regionsGeoJson(regions_))) unsaved_ = false;
   } catch (const std::exception& e) {
     unsaved_ = false;
     emit saveFailed(QString::fromUtf8(e.what()));
   }
 }
 
-QString RegionDocument::setAsideFolder() const {
-  return setAsideFolder_.isEmpty() ? QFileInfo(path_).absolutePath() + "/.set-aside" : setAsideFolder_;
-}
-
 // As MaskDocument::changedElsewhere: loaded again when no edit of ours waits, else a conflict for the user.
 void RegionDocument::changedElsewhere() {
   if (path_.isEmpty()) return;
-  if (!unsaved_) {
-    if (!closing_) reload();
-    return;
+  switch (file_->respondToChange(unsaved_, closing_)) {
+    case GuardedFile::Response::Reload: reload(); break;
+    case GuardedFile::Response::AskUser: emit conflict(path_); break;
+    case GuardedFile::Response::Nothing: break;
   }
-  const bool first = !conflict_;
-  conflict_ = true;
-  if (first && !closing_) emit conflict(path_);
 }
 
 void RegionDocument::reload() {
   unsaved_ = false;
-  conflict_ = false;
   const QString path = path_;
   const cv::Size size = imageSize_;
   history_->clearActive();  // its steps hold region lists of the file as it was
@@ -192,16 +184,15 @@ void RegionDocument::reload() {
 }
 
 QString RegionDocument::keepMine() {
-  if (!conflict_) return {};
-  const QString kept = file_->overwrite(regionsGeoJson(regions_), setAsideFolder());
-  conflict_ = false;
+  if (!file_->inConflict()) return {};
+  const QString kept = file_->keepMine(regionsGeoJson(regions_));
   unsaved_ = false;
   return kept;
 }
 
 QString RegionDocument::keepTheirs() {
-  if (!conflict_) return {};
-  const QString kept = file_->setAside(regionsGeoJson(regions_), setAsideFolder());
+  if (!file_->inConflict()) return {};
+  const QString kept = file_->keepTheirs(regionsGeoJson(regions_));
   reload();
   return kept;
 }

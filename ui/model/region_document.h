@@ -45,8 +45,8 @@ public:
   void holdSaving(bool hold);
 
   // As MaskDocument's: where a version given up in a conflict is kept, and the two ways to settle one.
-  void setSetAsideFolder(const QString& folder) { setAsideFolder_ = folder; }
-  bool hasConflict() const { return conflict_; }
+  void setSetAsideFolder(const QString& folder) { file_->setSetAsideFolder(folder); }
+  bool hasConflict() const { return file_->inConflict(); }
   QString keepMine();
   QString keepTheirs();
 
@@ -65,7 +65,6 @@ private:
   void save();
   void changedElsewhere();
   void reload();
-  QString setAsideFolder() const;
   void push(const QString& text, std::vector<Region> after, int dragId = -1);
 
   SlideHistory* history_;
@@ -74,8 +73,7 @@ private:
   cv::Size imageSize_;
   bool editable_ = false;
   bool holdSaving_ = false, unsaved_ = false;
-  bool conflict_ = false, closing_ = false;
-  QString setAsideFolder_;
+  bool closing_ = false;
   GuardedFile* file_;
 };
 
