@@ -12,6 +12,9 @@ namespace fluocount {
 namespace {
 
 constexpr int kMaxChannels = 16;
+// Pixels whose declared width and height differ by more than this fraction are not square (a file's rounding of a
+// square pixel, e.g. 0.3225 by 0.3226 µm, stays far below it).
+constexpr double kSquarePixelTolerance = 0.01;
 
 std::optional<double> parseNumber(std::string text) {
   text.erase(0, text.find_first_not_of(" \t\r"));
@@ -36,9 +39,23 @@ std::optional<double> micrometresPer(std::string unit) {
 
 std::string describeSize(double micrometres) { return fixedDecimal(micrometres, 4) + " \xC2\xB5m per pixel"; }
 
-// Accepts a declared pixel size if a microscope could have made it, else notes why not.
-void offerPixelSize(ImageMetadata& metadata, double micrometres, const std::string& source) {
-  if (metadata.pixelSize) return;  // an earlier, more specific source won
+// Accepts a declared pixel size if a microscope could have made it, else notes why not. `heightMicrometres` is the
+// pixel's declared height (0: not declared, taken as square). Every measure FluoCount gives in micrometres assumes
+// square pixels, so pixels declared clearly taller than wide (or the reverse) keep the image in pixels: its areas
+// and diameters would otherwise be wrong in one direction, silently.
+void offerPixelSize(ImageMetadata& metadata, double micrometres, const std::string& source,
+                    double heightMicrometres = 0) {
+  if (metadata.pixelSize || metadata.nonSquarePixels) return;  // an earlier, more specific source decided
+  if (std::isfinite(micrometres) && std::isfinite(heightMicrometres) && micrometres > 0 && heightMicrometres > 0 &&
+      std::abs(heightMicrometres / micrometres - 1) > kSquarePixelTolerance) {
+    metadata.nonSquarePixels = true;
+    metadata.notes.push_back(source + " declares pixels of " + fixedDecimal(micrometres, 4) + " by " +
+                             fixedDecimal(heightMicrometres, 4) +
+                             " \xC2\xB5m (width by height), not square: FluoCount measures in square pixels, so the "
+                             "image stays in pixels (resample it to square pixels, e.g. Fiji's Image > Scale, to "
+                             "measure in \xC2\xB5m)");
+    return;
+  }
   if (!std::isfinite(micrometres) || micrometres < kMinPixelSizeUm || micrometres > kMaxPixelSizeUm) {
     metadata.notes.push_back(source + " declares " +
                              (std::isfinite(micrometres) ? describeSize(micrometres) : std::string("no finite size")) +
@@ -89,6 +106,17 @@ std::optional<std::string> xmlAttribute(const std::string& xml, const std::strin
   return std::nullopt;
 }
 
+// OME-XML's PhysicalSizeY in micrometres, or 0 if absent or not understood. Its unit defaults to PhysicalSizeX's
+// where only that one is named (OME's default is µm for each, but a writer that names a unit once means it for both:
+// PhysicalSizeX="325" PhysicalSizeXUnit="nm" PhysicalSizeY="325" is a square pixel, not one 1000 times taller).
+double omePixelHeight(const std::string& xml, const std::string& widthUnit) {
+  const auto size = xmlAttribute(xml, "Pixels", "PhysicalSizeY");
+  if (!size) return 0;
+  const auto value = parseNumber(*size);
+  const auto scale = micrometresPer(xmlAttribute(xml, "Pixels", "PhysicalSizeYUnit").value_or(widthUnit));
+  return value && scale ? *value * *scale : 0;
+}
+
 int positiveCount(const std::optional<std::string>& text) {
   if (!text) return 1;
   const auto value = parseNumber(*text);
@@ -104,7 +132,7 @@ void readOmeXml(const TiffLayout& layout, ImageMetadata& metadata) {
     if (!value || !scale)
       metadata.notes.push_back("OME-XML PhysicalSizeX \"" + *sizeX + "\" " + unit + " not understood");
     else
-      offerPixelSize(metadata, *value * *scale, "OME-XML");
+      offerPixelSize(metadata, *value * *scale, "OME-XML", omePixelHeight(xml, unit));
   }
   const int sizeC = positiveCount(xmlAttribute(xml, "Pixels", "SizeC"));
   const int sizeZ = positiveCount(xmlAttribute(xml, "Pixels", "SizeZ"));
@@ -147,7 +175,8 @@ void readImageJ(const TiffLayout& layout, ImageMetadata& metadata) {
     if (!scale)
       metadata.notes.push_back("ImageJ unit \"" + *unit + "\" is not a length: the image stays in pixels");
     else if (layout.xResolution > 0)
-      offerPixelSize(metadata, *scale / layout.xResolution, "ImageJ");
+      offerPixelSize(metadata, *scale / layout.xResolution, "ImageJ",
+                     layout.yResolution > 0 ? *scale / layout.yResolution : 0);
   }
   const int channels = positiveCount(field("channels"));
   const int slices = positiveCount(field("slices")), frames = positiveCount(field("frames"));
@@ -179,8 +208,11 @@ ImageMetadata tiffMetadata(const TiffLayout& layout) {
       metadata.notes.push_back("only the first 16 of " + std::to_string(layout.pages) + " pages are read");
   }
   // The resolution tags proper: pixels per inch or per centimetre (unit 1, "none", has no length).
-  if (layout.xResolution > 0 && (layout.resolutionUnit == 2 || layout.resolutionUnit == 3))
-    offerPixelSize(metadata, (layout.resolutionUnit == 2 ? 25400.0 : 10000.0) / layout.xResolution, "TIFF resolution");
+  if (layout.xResolution > 0 && (layout.resolutionUnit == 2 || layout.resolutionUnit == 3)) {
+    const double micrometresPerUnit = layout.resolutionUnit == 2 ? 25400.0 : 10000.0;
+    offerPixelSize(metadata, micrometresPerUnit / layout.xResolution, "TIFF resolution",
+                   layout.yResolution > 0 ? micrometresPerUnit / layout.yResolution : 0);
+  }
   return metadata;
 }
 
@@ -197,9 +229,10 @@ ImageMetadata pngMetadata(const std::string& bytes) {
     const std::string type = bytes.substr(at + 4, 4);
     if (type == "IDAT" || type == "IEND") break;
     if (type == "pHYs" && length == 9 && at + 8 + 9 <= bytes.size()) {
-      const std::uint32_t pixelsPerUnitX = bigEndian(at + 8);
+      const std::uint32_t pixelsPerUnitX = bigEndian(at + 8), pixelsPerUnitY = bigEndian(at + 12);
       const bool metre = static_cast<unsigned char>(bytes[at + 16]) == 1;
-      if (metre && pixelsPerUnitX > 0) offerPixelSize(metadata, 1e6 / pixelsPerUnitX, "PNG pHYs");
+      if (metre && pixelsPerUnitX > 0)
+        offerPixelSize(metadata, 1e6 / pixelsPerUnitX, "PNG pHYs", pixelsPerUnitY > 0 ? 1e6 / pixelsPerUnitY : 0);
       break;
     }
     if (length > bytes.size()) break;

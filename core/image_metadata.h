@@ -17,7 +17,7 @@ constexpr double kMinPixelSizeUm = 0.005;
 constexpr double kMaxPixelSizeUm = 100.0;
 
 struct PixelSize {
-  double micrometres = 0;  // µm per pixel (square pixels; a file's x size)
+  double micrometres = 0;  // µm per pixel (square pixels: a file that declares others gets none)
   std::string source;      // where it came from: "TIFF resolution", "ImageJ", "OME-XML", "PNG pHYs", "--pixel-size"
 };
 
@@ -26,6 +26,7 @@ struct ImageMetadata {
   std::vector<int> channelPages;          // TIFF pages (0-based) of channel 1, 2, ...; empty: one page
   std::vector<std::string> channelNames;  // when the file names its channels (OME-XML), else empty
   std::vector<std::string> notes;         // declarations not used, and why
+  bool nonSquarePixels = false;           // the file declares pixels clearly not square: no pixelSize is used
 };
 
 // The metadata of a TIFF from its first directory.

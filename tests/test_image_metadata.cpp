@@ -37,12 +37,13 @@ std::string imageJDescription(int channels, const std::string& unit) {
          "\nmode=composite\nunit=" + unit + "\nloop=false\n";
 }
 
-// A PNG with a pHYs chunk (pixels per metre) after its header, CRC included.
-std::string withPhysChunk(const std::string& png, std::uint32_t pixelsPerMetre) {
+// A PNG with a pHYs chunk (pixels per metre; y as x where not given) after its header, CRC included.
+std::string withPhysChunk(const std::string& png, std::uint32_t pixelsPerMetre, std::uint32_t yPixelsPerMetre = 0) {
   auto be = [](std::uint32_t v) {
     return std::string{char(v >> 24), char(v >> 16 & 255), char(v >> 8 & 255), char(v & 255)};
   };
-  const std::string body = "pHYs" + be(pixelsPerMetre) + be(pixelsPerMetre) + std::string(1, '\x01');
+  const std::string body =
+      "pHYs" + be(pixelsPerMetre) + be(yPixelsPerMetre ? yPixelsPerMetre : pixelsPerMetre) + std::string(1, '\x01');
   std::uint32_t crc = 0xFFFFFFFFu;
   for (unsigned char c : body) {
     crc ^= c;
@@ -140,6 +141,42 @@ private slots:
     const RawImage fromPng = loadImage(path("phys.png"));
     QVERIFY(fromPng.pixelSize && std::abs(fromPng.pixelSize->micrometres - 0.5) < 1e-9);
     QVERIFY(sameImage(fromPng.pixels, channels_[0]));
+  }
+
+  // Every measure in µm assumes square pixels: a file that declares others (a line-scan or a stretched export) keeps
+  // the image in pixels and says why, in each way a pixel size is declared; a file's rounding of a square pixel
+  // does not count as non-square.
+  void nonSquarePixelsKeepTheImageInPixels() {
+    auto refused = [](const RawImage& raw, const char* what) {
+      QVERIFY2(!raw.pixelSize, what);
+      QCOMPARE(raw.notes.size(), std::size_t(1));
+      QVERIFY2(QString::fromStdString(raw.notes[0]).contains("not square"), raw.notes[0].c_str());
+    };
+    writeTiff(path("imagej-tall.tif"), {channels_[0]}, {imageJDescription(1, "micron"), 1 / 0.5, 1, false, 0, 1 / 0.6});
+    refused(loadImage(path("imagej-tall.tif")), "ImageJ");
+    writeTiff(path("cm-wide.tif"), {channels_[0]}, {"", 10000 / 0.5, 3, false, 0, 10000 / 0.4});
+    refused(loadImage(path("cm-wide.tif")), "TIFF resolution");
+    writeTiff(path("tall.ome.tif"), {channels_[0]},
+              {R"(<OME><Image><Pixels SizeC="1" PhysicalSizeX="0.325" PhysicalSizeY="650" )"
+               R"(PhysicalSizeYUnit="nm"></Pixels></Image></OME>)"});
+    refused(loadImage(path("tall.ome.tif")), "OME-XML");
+    std::vector<uchar> png;
+    cv::imencode(".png", channels_[0], png);
+    writeBytes(path("wide.png"), withPhysChunk(std::string(png.begin(), png.end()), 2000000, 1000000));
+    refused(loadImage(path("wide.png")), "PNG pHYs");
+
+    // Rounded in the file: 0.3225 by 0.3226 µm is a square pixel, and its width is the pixel size.
+    writeTiff(path("rounded.tif"), {channels_[0]},
+              {imageJDescription(1, "micron"), 1 / 0.3225, 1, false, 0, 1 / 0.3226});
+    const RawImage rounded = loadImage(path("rounded.tif"));
+    QVERIFY(rounded.pixelSize && std::abs(rounded.pixelSize->micrometres - 0.3225) < 1e-6);
+    QVERIFY(rounded.notes.empty());
+    // The same OME declaration in one unit for both axes, PhysicalSizeY in nm: square.
+    writeTiff(path("square.ome.tif"), {channels_[0]},
+              {R"(<OME><Image><Pixels SizeC="1" PhysicalSizeX="0.325" PhysicalSizeY="325" )"
+               R"(PhysicalSizeYUnit="nm"></Pixels></Image></OME>)"});
+    const RawImage square = loadImage(path("square.ome.tif"));
+    QVERIFY(square.pixelSize && std::abs(square.pixelSize->micrometres - 0.325) < 1e-9);
   }
 
   void badDeclarationsAndChoicesAreClearErrors() {

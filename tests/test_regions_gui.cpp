@@ -26,6 +26,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 
@@ -343,6 +344,24 @@ private slots:
 
   // The settings dialog takes the folder's pixel size and channels, refuses a channel choice that is not one or
   // three, and reads the diameter in micrometres too.
+  // A slide whose file declares what FluoCount does not use says so when it opens: here pixels 0.5 µm wide and
+  // 0.6 µm tall, so no pixel size (the canvas draws no scale bar, areas stay in px²), and the status bar says why.
+  void aSlideSaysWhatItsFileDeclaresThatIsNotUsed() {
+    const QString folder = scratch_.filePath("non-square");
+    QDir().mkpath(folder);
+    const cv::Mat gray =
+        cv::imread(test::dataFile(test::kRedSlide), cv::IMREAD_GRAYSCALE)(cv::Rect(200, 300, 600, 600)).clone();
+    test::writeTiff((folder + "/tall-pixels.tif").toStdString(), {gray},
+                    {"ImageJ=1.54f\nimages=1\nunit=micron\n", 1 / 0.5, 1, false, 0, 1 / 0.6});
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
+    QVERIFY(!window.currentPixelSize());
+    QCOMPARE(window.canvas()->pixelSize(), 0.0);
+    const QString message = window.statusBar()->currentMessage();
+    QVERIFY2(message.startsWith("tall-pixels.tif: ImageJ declares pixels of 0.5000 by 0.6000"), qPrintable(message));
+    QVERIFY2(message.contains("not square"), qPrintable(message));
+  }
+
   void settingsTakeThePixelSizeAndChannels() {
     ProjectSettings settings;
     settings.automaticDiameter = false;

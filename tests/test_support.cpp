@@ -94,7 +94,7 @@ void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const
       TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, options.description.c_str());
     if (options.xResolution > 0) {
       TIFFSetField(t, TIFFTAG_XRESOLUTION, float(options.xResolution));
-      TIFFSetField(t, TIFFTAG_YRESOLUTION, float(options.xResolution));
+      TIFFSetField(t, TIFFTAG_YRESOLUTION, float(options.yResolution > 0 ? options.yResolution : options.xResolution));
       TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, options.resolutionUnit);
     }
     std::vector<cv::Mat> planes;

@@ -63,6 +63,7 @@ struct TiffPageOptions {
   int resolutionUnit = 1;
   bool separatePlanes = false;
   int tileSize = 0;
+  double yResolution = 0;  // 0: as xResolution (square pixels)
 };
 void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const TiffPageOptions& options = {});
 

@@ -377,6 +377,10 @@ void MainWindow::loadCurrentSlide() {
       thresholdPanel_->setThreshold(project_->thresholdFor(index));
       refreshOverlay(project_->thresholdFor(index));
       refreshCurves();
+      if (!loaded->notes.isEmpty())  // e.g. only the first plane of a z-stack is counted, or no pixel size is used
+        statusBar()->showMessage(tr("%1: %2").arg(QFileInfo(project_->slide(index).imagePath).fileName(),
+                                                  loaded->notes.join(QStringLiteral("; "))),
+                                 20000);
       emit slideLoaded(index);
     };
   });
