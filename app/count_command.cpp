@@ -8,6 +8,7 @@
 #include "core/imagej_roi.h"
 #include "core/numeric_locale.h"
 #include "core/sharding.h"
+#include "core/slide_folder.h"
 
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace fluocount::cli {
@@ -25,17 +27,10 @@ namespace {
 struct OutputPlan {
   fs::path folder;
   bool objects = false, labels = false, overlays = false, geojson = false, imagej = false;
-  fs::path regions;  // <regions>/<stem>.geojson per image, when given
+  fs::path regions;                                // <regions>/<stem>.geojson per image, when given
+  std::map<std::string, std::string> nameClashes;  // image -> why <regions>/<stem>.* is not its (sharedStemReasons)
   Overwrite overwrite = Overwrite::Refuse;
 };
-
-// A unique output stem per image, even when two folders hold files of the same name.
-std::string uniqueStem(const std::string& path, std::set<std::string>& used) {
-  const std::string stem = fs::path(path).stem().string();
-  std::string candidate = stem;
-  for (int n = 2; !used.insert(candidate).second; ++n) candidate = stem + "_" + std::to_string(n);
-  return candidate;
-}
 
 double pixelSizeOf(const ImageCount& result) {
   return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
@@ -62,11 +57,14 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
 std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, cv::Size size) {
   if (plan.regions.empty()) return {};
   const std::string stem = fs::path(file).stem().string();
-  if (fs::exists(plan.regions / (stem + ".geojson")))
-    return loadRegions((plan.regions / (stem + ".geojson")).string(), size);
-  for (const char* extension : {".zip", ".roi"})
-    if (fs::exists(plan.regions / (stem + extension)))
-      return loadRoiRegions((plan.regions / (stem + extension)).string(), size);
+  for (const char* extension : {".geojson", ".zip", ".roi"}) {
+    const fs::path regions = plan.regions / (stem + extension);
+    if (!fs::exists(regions)) continue;
+    if (const auto clash = plan.nameClashes.find(file); clash != plan.nameClashes.end())
+      throw RegionError(regions.string() + " not used: " + clash->second);
+    return std::string(extension) == ".geojson" ? loadRegions(regions.string(), size)
+                                                : loadRoiRegions(regions.string(), size);
+  }
   return {};
 }
 
@@ -125,7 +123,8 @@ private:
         std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
       }
     }
-    if (!plan.folder.empty()) writeImageOutputs(plan, uniqueStem(file, stems), result, counter.settings().positivity);
+    if (!plan.folder.empty())
+      writeImageOutputs(plan, uniqueOutputStem(file, stems), result, counter.settings().positivity);
   }
 
   void fail(CountRow& row, const std::string& message) {
@@ -253,6 +252,11 @@ int runCountCommand(const QStringList& arguments) {
 
   std::vector<std::string> files = collectImages(parser.positionalArguments());
   const std::vector<std::string> runImages = files;
+  if (!plan.regions.empty()) {  // over the whole run, so that every shard reads the same regions for an image
+    const std::vector<std::string> clashes = sharedStemReasons(runImages);
+    for (std::size_t i = 0; i < runImages.size(); ++i)
+      if (!clashes[i].empty()) plan.nameClashes[runImages[i]] = clashes[i];
+  }
   if (parser.isSet("shard")) {
     const auto shard = parseShard(parser.value("shard").toStdString());
     if (!shard) throw CliError("--shard must be I/N with 1 <= I <= N, e.g. 3/10");

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 namespace fluocount {
@@ -21,6 +22,13 @@ std::string encodePng(const cv::Mat& image) {
 }
 
 }  // namespace
+
+std::string uniqueOutputStem(const std::string& imagePath, std::set<std::string>& used) {
+  const std::string stem = std::filesystem::path(imagePath).stem().string();
+  std::string candidate = stem;
+  for (int n = 2; !used.insert(candidate).second; ++n) candidate = stem + "_" + std::to_string(n);
+  return candidate;
+}
 
 std::string csvField(const std::string& value) {
   if (value.find_first_of(",\"\n\r") == std::string::npos) return value;

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,11 @@ std::string objectsCsvRows(const std::string& file, const Detection& detection, 
 // px² and µm², densities in cells per million px² and cells/mm² (the physical ones empty without a pixel size).
 std::string regionsCsvHeader(const TableLayout& layout = {});
 std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions);
+
+// The stem an image's own output files take (labels/<stem>.png, overlays/, geojson/, roisets/): its file stem, or
+// <stem>_2, _3, ... where an earlier image of the run took it (a.png and a.tif; two folders' slide1.png), so that
+// no image's file replaces another's. `used` holds the stems taken so far.
+std::string uniqueOutputStem(const std::string& imagePath, std::set<std::string>& used);
 
 // Label image as 16-bit PNG bytes (0 = background); throws std::runtime_error above 65535 objects.
 std::string labelsPng(const cv::Mat& labels);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 namespace fluocount {
 
@@ -36,6 +37,27 @@ std::string labelsFileFor(const std::string& maskPath) {
   return fs::is_regular_file(labels, error) ? labels.string() : std::string();
 }
 
+std::vector<std::string> sharedStemReasons(const std::vector<std::string>& images) {
+  std::map<std::string, std::vector<std::size_t>> imagesByStem;
+  for (std::size_t i = 0; i < images.size(); ++i) imagesByStem[fs::path(images[i]).stem().string()].push_back(i);
+  std::vector<std::string> reasons(images.size());
+  for (const auto& [stem, sharing] : imagesByStem) {
+    if (sharing.size() < 2) continue;
+    for (std::size_t i : sharing) {
+      const std::string name = fs::path(images[i]).filename().string();
+      std::string others;
+      for (std::size_t j : sharing) {
+        if (j == i) continue;
+        const std::string other = fs::path(images[j]).filename().string();
+        others += (others.empty() ? "" : ", ") + (other == name ? images[j] : other);  // another folder's namesake
+      }
+      reasons[i] = name + " shares its name \"" + stem + "\" with " + others + ", so a mask or regions file named " +
+                   stem + ".* would belong to both: none is used for either (rename one of them)";
+    }
+  }
+  return reasons;
+}
+
 std::string slideFolderOfImage(const std::string& imagePath) {
   const fs::path folder = fs::absolute(imagePath).parent_path();
   return (folder.filename() == "images" ? folder.parent_path() : folder).string();
@@ -46,9 +68,11 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   if (!fs::is_directory(folder, error)) throw ImageError(folder + " is not a folder");
   SlideFolder scan;
   scan.imagesFolder = imagesFolderOf(folder);
-  for (const std::string& image : imagesIn(scan.imagesFolder)) {
-    SlideFiles slide{image, maskFileFor(folder, image), {}};
-    if (fs::is_regular_file(slide.mask, error))
+  const std::vector<std::string> images = imagesIn(scan.imagesFolder);
+  const std::vector<std::string> clashes = sharedStemReasons(images);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    SlideFiles slide{images[i], maskFileFor(folder, images[i]), {}, clashes[i]};
+    if (slide.nameClash.empty() && fs::is_regular_file(slide.mask, error))
       slide.labels = labelsFileFor(slide.mask);
     else
       slide.mask.clear();
@@ -61,7 +85,11 @@ SlideFolder scanAnnotatedDataset(const std::string& folder) {
   std::error_code error;
   if (!fs::is_directory(fs::path(folder) / "images", error) || !fs::is_directory(fs::path(folder) / "masks", error))
     throw ImageError(folder + ": expected a dataset folder with images/ and masks/ inside");
-  return scanSlideFolder(folder);
+  SlideFolder scan = scanSlideFolder(folder);
+  for (const SlideFiles& slide : scan.slides)
+    if (!slide.nameClash.empty() && fs::is_regular_file(maskFileFor(folder, slide.image), error))
+      throw ImageError(folder + ": " + slide.nameClash);
+  return scan;
 }
 
 }  // namespace fluocount

@@ -11,8 +11,9 @@ namespace fluocount {
 
 struct SlideFiles {
   std::string image;
-  std::string mask;    // empty: not annotated
-  std::string labels;  // empty: no instance labels
+  std::string mask;       // empty: not annotated
+  std::string labels;     // empty: no instance labels
+  std::string nameClash;  // why the slide has no mask (or regions): another slide shares its stem; empty if none
 };
 
 struct SlideFolder {
@@ -29,14 +30,20 @@ std::string maskFileFor(const std::string& folder, const std::string& imagePath)
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
 std::string labelsFileFor(const std::string& maskPath);
 
+// For each of `images`, why the files named after its stem (masks/<stem>.png, regions/<stem>.geojson, a --regions
+// folder's <stem>.geojson) cannot be used for it: another image of the list has the same stem ("a.png", "a.tif"),
+// so such a file would belong to both and the one drawn on one slide would be applied to the other. Empty where
+// the stem is the image's alone.
+std::vector<std::string> sharedStemReasons(const std::vector<std::string>& images);
+
 // The slide folder an image belongs to: the folder above <folder>/images, else the image's own folder.
 std::string slideFolderOfImage(const std::string& imagePath);
 
-// Every slide of the folder, with its mask and labels where they exist. Throws ImageError when `folder` is not a
-// folder.
+// Every slide of the folder, with its mask and labels where they exist (none for slides that share a stem:
+// nameClash says why). Throws ImageError when `folder` is not a folder.
 SlideFolder scanSlideFolder(const std::string& folder);
-// A dataset for training or evaluation: <folder>/images and <folder>/masks must both exist (ImageError naming the
-// folder otherwise).
+// A dataset for training or evaluation: <folder>/images and <folder>/masks must both exist, and no mask may be
+// claimed by two images that share its stem (ImageError naming the folder or the files otherwise).
 SlideFolder scanAnnotatedDataset(const std::string& folder);
 
 }  // namespace fluocount

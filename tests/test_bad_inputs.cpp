@@ -10,6 +10,8 @@
 #include "core/imagej_roi.h"
 #include "core/mask_edit.h"
 #include "core/model_file.h"
+#include "core/regions.h"
+#include "core/slide_folder.h"
 #include "test_support.h"
 #include "ui/model/project_state.h"
 
@@ -520,6 +522,53 @@ private slots:
     QVERIFY(cli.waitForFinished(300000));
     QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
     QVERIFY(QString::fromUtf8(cli.readAllStandardOutput()).contains("slide 1 – µm.png"));
+  }
+
+  // Slides whose names differ only in the extension ("a.png" exported from "a.tif") would share masks/a.png and a
+  // regions file a.geojson: for neither is it used, training and evaluation refuse the folder rather than pair a
+  // mask with the wrong image, and the CLI counts both but reads no regions for them, saying why.
+  void slidesSharingAStemUseNoMaskOrRegions() {
+    const QString folder = dir_.filePath("same-stem");
+    QDir().mkpath(folder + "/images");
+    QDir().mkpath(folder + "/masks");
+    QDir().mkpath(folder + "/regions");
+    writeBytes((folder + "/images/a.png").toStdString(), png_);
+    writeBytes((folder + "/images/a.tif").toStdString(), tiff_);
+    writeBytes((folder + "/images/b.png").toStdString(), png_);
+    saveMask((folder + "/masks/a.png").toStdString(), mask_);
+    saveMask((folder + "/masks/b.png").toStdString(), mask_);
+    const Region half{"left", {{{{0, 0}, {80, 0}, {80, 120}, {0, 120}}}}};
+    writeBytes((folder + "/regions/a.geojson").toStdString(), regionsGeoJson({half}));
+    writeBytes((folder + "/regions/b.geojson").toStdString(), regionsGeoJson({half}));
+
+    ++casesRun;
+    const SlideFolder scan = scanSlideFolder(folder.toStdString());
+    QCOMPARE(scan.slides.size(), std::size_t(3));
+    for (int i : {0, 1}) {
+      QVERIFY(scan.slides[i].mask.empty());
+      QVERIFY2(QString::fromStdString(scan.slides[i].nameClash).contains("shares its name \"a\" with a."),
+               scan.slides[i].nameClash.c_str());
+    }
+    QCOMPARE(scan.slides[2].mask, (folder + "/masks/b.png").toStdString());  // b's stem is its own
+    QVERIFY(scan.slides[2].nameClash.empty());
+    expectClearError<ImageError>("a.tif", [&] { scanAnnotatedDataset(folder.toStdString()); });
+
+    ++casesRun;
+    QProcess cli;
+    cli.start(FLUOCOUNT_CLI,
+              {"count", folder, "--classical", "--out", folder + "/counts", "--regions", folder + "/regions"});
+    QVERIFY(cli.waitForFinished(300000));
+    const QString errors = QString::fromUtf8(cli.readAllStandardError());
+    QVERIFY2(errors.contains("a.geojson not used: a.png shares its name"), qPrintable(errors));
+    QVERIFY2(errors.contains("a.geojson not used: a.tif shares its name"), qPrintable(errors));
+    QFile regionsCsv(folder + "/counts/regions.csv");
+    QVERIFY(regionsCsv.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(regionsCsv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(rows.size(), 2);  // the header and b.png's one region
+    QVERIFY2(rows[1].contains("/b.png,left,"), qPrintable(rows[1]));
+    QFile countsCsv(folder + "/counts/counts.csv");
+    QVERIFY(countsCsv.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(countsCsv.readAll()).split('\n', Qt::SkipEmptyParts).size(), 4);  // all counted
   }
 
   // A results folder on a read-only share. Root ignores permission bits, so as root the CLI runs as the

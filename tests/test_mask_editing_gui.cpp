@@ -8,6 +8,7 @@
 #include "core/mask_edit.h"
 #include "core/postprocess.h"
 #include "ui/main_window.h"
+#include "ui/model/slide_list_model.h"
 
 #include <QApplication>
 #include <QDir>
@@ -15,7 +16,11 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QFileInfo>
+#include <QTableView>
+#include <QStatusBar>
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 using namespace fluocount;
@@ -179,6 +184,49 @@ private slots:
     window.maskTools()->setTool(MaskTool::Brush);
     drag(window.canvas(), {QPointF(50, 50), QPointF(90, 60)});
     QCOMPARE(test::readBytes(maskFile.toStdString()), bytes);
+  }
+
+  // Two slides of one stem (a TIFF and the PNG exported from it) would share masks/<stem>.png and
+  // regions/<stem>.geojson: the mask drawn on one would score and be edited on the other. Neither uses them; the
+  // slide list says "name clash" and why, and a stroke changes no file.
+  void slidesSharingAStemUseNoMaskFile() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "same-stem", {test::kYellowSlide});
+    const QString png = QDir(folder + "/images").entryInfoList(QDir::Files).first().filePath();
+    const QString tif = QFileInfo(png).path() + "/" + QFileInfo(png).completeBaseName() + ".tif";
+    QVERIFY(cv::imwrite(tif.toStdString(), cv::imread(png.toStdString(), cv::IMREAD_COLOR)));
+    const QString maskFile = QDir(folder + "/masks").entryInfoList(QDir::Files).first().filePath();
+    const std::string bytes = test::readBytes(maskFile.toStdString());
+    MainWindow window;
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    QVERIFY(window.openFolder(folder));
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(window.project()->slideCount(), 2);
+    for (int i = 0; i < 2; ++i) {
+      const Slide& slide = window.project()->slide(i);
+      QVERIFY2(!slide.hasMask() && slide.nameClash.contains("shares its name"), qPrintable(slide.nameClash));
+      QVERIFY(window.project()->regionsPathFor(i).isEmpty());
+      const QModelIndex maskCell = window.slideList()->model()->index(i, SlideListModel::MaskColumn);
+      QCOMPARE(maskCell.data().toString(), QString("name clash"));
+      QCOMPARE(maskCell.data(Qt::ToolTipRole).toString(), slide.nameClash);
+    }
+    QVERIFY(window.project()->slide(0).nameClash.contains(QFileInfo(tif).fileName()));
+    QVERIFY(!window.maskDocument()->isEditable());
+    QVERIFY(window.statusBar()->currentMessage().contains("shares its name"));
+    window.maskTools()->setTool(MaskTool::Brush);
+    drag(window.canvas(), {QPointF(50, 50), QPointF(90, 60)});
+    QCOMPARE(test::readBytes(maskFile.toStdString()), bytes);
+    QCOMPARE(QDir(folder + "/masks").entryList(QDir::Files).size(), 1);
+
+    // Exported, each keeps its own overlay: <stem>.png for the first, <stem>_2.png for the second (as the CLI names
+    // them), not one file written twice.
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    const QString out = scratch_.filePath("same-stem-export");
+    QString error;
+    QVERIFY2(window.exportTo({out, false, false, true, false}, &error), qPrintable(error));
+    const QString stem = QFileInfo(png).completeBaseName();
+    QCOMPARE(QDir(out + "/overlays").entryList(QDir::Files, QDir::Name), QStringList({stem + ".png", stem + "_2.png"}));
   }
 };
 

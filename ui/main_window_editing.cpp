@@ -92,6 +92,13 @@ void MainWindow::buildEditing() {
 }
 
 void MainWindow::loadMaskDocument(int index, cv::Size size) {
+  const QString nameClash = project_->slide(index).nameClash;
+  if (!nameClash.isEmpty()) {  // its mask file would be another slide's too: neither is shown nor edited
+    mask_->close();
+    canvas_->setMask(QImage());
+    statusBar()->showMessage(tr("No mask or regions: %1").arg(nameClash), 30000);
+    return;
+  }
   QString error;
   if (!mask_->load(project_->slide(index).imagePath, size, project_->maskPathFor(index), &error)) {
     canvas_->setMask(QImage());

@@ -48,6 +48,10 @@ void MainWindow::buildRegions() {
 }
 
 void MainWindow::loadRegionDocument(int index, cv::Size size) {
+  if (project_->regionsPathFor(index).isEmpty()) {  // a slide whose stem another shares (loadMaskDocument says so)
+    regions_->close();
+    return;
+  }
   QString error;
   if (!regions_->load(project_->regionsPathFor(index), size, &error))
     statusBar()->showMessage(tr("Regions: %1").arg(error), 15000);

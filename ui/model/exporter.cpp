@@ -30,8 +30,11 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   refuseExisting(out.filePath("regions.csv"), plan);
   if (plan.objects) refuseExisting(out.filePath("objects.csv"), plan);
   std::vector<std::vector<Region>> regionsBySlide;
+  std::vector<QString> stems;  // of each slide's own files: a.png and a.tif must not write one overlays/a.png
+  std::set<std::string> usedStems;
   for (const ExportSlide& s : slides) {
-    const QString stem = QFileInfo(s.slide.name).completeBaseName();
+    const QString stem = QString::fromStdString(uniqueOutputStem(s.slide.name.toStdString(), usedStems));
+    stems.push_back(stem);
     if (plan.labels) refuseExisting(out.filePath("labels/" + stem + ".png"), plan);
     if (plan.overlays) refuseExisting(out.filePath("overlays/" + stem + ".png"), plan);
     if (plan.geojson) refuseExisting(out.filePath("geojson/" + stem + ".geojson"), plan);
@@ -79,7 +82,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     rows.push_back(row);
     summary.cells += row.count;
     ++summary.slides;
-    const QString stem = QFileInfo(s.slide.name).completeBaseName();
+    const QString& stem = stems[i];
     if (plan.objects) objectRows.emplace_back(row, Detection{cv::Mat(), detection.objects});
     regions += regionsCsvRows(row, countByRegion(detection, regionsBySlide[i], a.size, counter.settings().positivity));
     if (plan.geojson) {

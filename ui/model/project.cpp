@@ -93,6 +93,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
     slide.imagePath = QFileInfo(QString::fromStdString(files.image)).absoluteFilePath();
     slide.name = QFileInfo(slide.imagePath).fileName();
     if (!files.mask.empty()) slide.maskPath = QFileInfo(QString::fromStdString(files.mask)).absoluteFilePath();
+    slide.nameClash = QString::fromStdString(files.nameClash);
     slides.push_back(slide);
   }
   if (slides.empty()) {
@@ -376,11 +377,13 @@ bool Project::setCounts(Generation generation, const std::vector<int>& countsByS
 
 QString Project::maskPathFor(int index) const {
   const Slide& slide = slides_.at(index);
+  if (!slide.nameClash.isEmpty()) return {};
   if (slide.hasMask()) return slide.maskPath;
   return QString::fromStdString(maskFileFor(folder_.toStdString(), slide.name.toStdString()));
 }
 
 QString Project::regionsPathFor(int index) const {
+  if (!slides_.at(index).nameClash.isEmpty()) return {};
   return QDir(folder_).filePath("regions/" + QFileInfo(slides_.at(index).name).completeBaseName() + ".geojson");
 }
 

@@ -37,7 +37,8 @@ struct SlideAnalysis {
 struct Slide {
   QString name;  // file name
   QString imagePath;
-  QString maskPath;  // <folder>/masks/<stem>.png when it exists, else empty
+  QString maskPath;   // <folder>/masks/<stem>.png when it exists, else empty
+  QString nameClash;  // another slide shares its stem: it has no mask or regions file, and this says why
   SlideStatus status = SlideStatus::NotRun;
   QString error;
   bool reviewed = false;
@@ -120,10 +121,11 @@ public:
   bool setFailed(Generation generation, int index, const QString& error);
   bool setCounts(Generation generation, const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
   void setReviewed(int index, bool reviewed);
-  // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png.
+  // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png; empty for a slide whose stem another
+  // slide shares (Slide::nameClash), whose mask would be the other's too.
   QString maskPathFor(int index) const;
   // <folder>/regions/<stem>.geojson: the slide's regions, where 'fluocount-cli count --regions <folder>/regions'
-  // finds them too.
+  // finds them too; empty for a slide whose stem another slide shares.
   QString regionsPathFor(int index) const;
   // The slide's mask was saved by the editor: it now has one and is marked edited.
   void maskEdited(int index);

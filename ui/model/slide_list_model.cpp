@@ -28,7 +28,9 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
         case BeforeColumn: return slide.previousCount >= 0 ? QVariant(slide.previousCount) : QVariant();
         case DiameterColumn:
           return slide.analysis ? tr("%1 px").arg(slide.analysis->cellDiameterPx, 0, 'f', 0) : QString();
-        case MaskColumn: return slide.hasMask() ? tr("mask") : QString();
+        case MaskColumn:
+          if (!slide.nameClash.isEmpty()) return tr("name clash");
+          return slide.hasMask() ? tr("mask") : QString();
         case StatusColumn: {
           QString text = statusText(slide.status);
           if (slide.edited) text += tr(", mask edited");
@@ -43,6 +45,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       break;
     case Qt::ToolTipRole:
       if (slide.status == SlideStatus::Failed) return slide.error;
+      if (index.column() == MaskColumn && !slide.nameClash.isEmpty()) return slide.nameClash;
       return slide.imagePath;
     case Qt::ForegroundRole:
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
