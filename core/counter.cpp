@@ -328,6 +328,8 @@ std::string CellCounter::runFingerprint(std::vector<std::string> images) const {
   return sha256Hex(run.str()).substr(0, 16);
 }
 
+const std::string& CellCounter::modelSha256() const { return state_->modelSha256; }
+
 CountRow CellCounter::rowFor(const std::string& file) const {
   CountRow row;
   row.file = file;

@@ -123,6 +123,9 @@ public:
   PostprocessSettings postprocess(double cellDiameterPx) const;
   // Estimates the cell diameter of one normalised image (what countRaw does with automaticDiameter).
   DiameterEstimate estimateDiameter(const cv::Mat& rgb) const;
+  // SHA-256 of the model file's bytes, which identifies what a saved result was counted with (empty for the
+  // classical method).
+  const std::string& modelSha256() const;
   std::string methodDescription() const;  // "c-resunet model <file> on CPU (2 threads)" or "classical (Otsu)"
   bool usesNetwork() const;
   // The threshold a count uses where none is given: the model's; none for the classical method, whose threshold is

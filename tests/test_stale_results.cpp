@@ -270,7 +270,7 @@ private slots:
       QCOMPARE(unrecorded.slide(0).status, SlideStatus::NotRun);
     }
 
-    // The fixed default, saved as an older FluoCount saved it.
+    // The fixed default, its settings and slide entry as an older FluoCount saved them (the model recorded).
     ProjectSettings fixed = project.settings();
     fixed.automaticDiameter = false;
     project.setSettings(fixed);
@@ -288,6 +288,48 @@ private slots:
     QCOMPARE(old.slide(0).status, SlideStatus::Counted);
     QCOMPARE(old.slide(0).analysis->cellDiameterPx, 50.0);
     QCOMPARE(old.slide(0).count, atDefault.count);
+  }
+
+  // A folder's saved results are the model's that counted them: reopened after the model file changed (FluoCount
+  // updated with a new bundled model, or a model file replaced under the same name), none is taken for the
+  // current model's. Each slide is counted again, its earlier count shown beside (Before), the user told why, and
+  // its review mark kept. A state that does not say which model counted it (saved by a FluoCount before
+  // 2026-12-05) cannot show it was this one, so it is treated alike.
+  void resultsOfAnotherModelFileAreNotTaken() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-model", kRedSlides.mid(0, 1));
+    const std::string statePath = (red + "/.fluocount/project.json").toStdString();
+    QString error;
+    Project project;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
+    QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
+    project.setReviewed(0, true);
+    QVERIFY2(project.save(&error), qPrintable(error));
+    const QByteArray saved = QByteArray::fromStdString(test::readBytes(statePath));
+    QVERIFY(saved.contains(QByteArray::fromStdString("\"model_sha256\": \"" + project.counter()->modelSha256())));
+
+    for (const QString& recorded : {QString(64, '0'), QString()}) {
+      QJsonObject root = QJsonDocument::fromJson(saved).object();
+      QJsonObject slides = root["slides"].toObject();
+      QJsonObject slide = slides[slides.keys().first()].toObject();
+      if (recorded.isEmpty())
+        slide.remove("model_sha256");
+      else
+        slide["model_sha256"] = recorded;
+      slides[slides.keys().first()] = slide;
+      root["slides"] = slides;
+      test::writeBytes(statePath, QJsonDocument(root).toJson().toStdString());
+
+      Project reopened;
+      QString warning;
+      QVERIFY2(reopened.open(red, &error, &warning), qPrintable(error));
+      QVERIFY2(warning.contains("another model file"), qPrintable(warning));
+      QCOMPARE(reopened.slide(0).status, SlideStatus::NotRun);
+      QCOMPARE(reopened.slide(0).count, -1);
+      QCOMPARE(reopened.slide(0).previousCount, result.count);
+      QVERIFY(!reopened.previousModel().isEmpty());  // the Before column shows
+      QVERIFY(reopened.slide(0).reviewed);
+    }
   }
 };
 

@@ -162,6 +162,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
           tr("This folder was counted in bfloat16, which this computer does not compute natively; its "
              "slides are counted again in float32.");
   }
+  bool countedByAnotherModel = false;
   for (Slide& slide : restored.slides) {
     const auto found = state->slides.find(slide.name);
     if (found == state->slides.end()) continue;
@@ -172,6 +173,13 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
     if (madeInAnotherPrecision || !saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
     try {
       if (!restored.counter) restored.counter = makeCounter(restored.settings);
+      if (saved.modelSha256.toStdString() != restored.counter->modelSha256()) {
+        // FluoCount updated with a new bundled model, or the model file replaced: its results are not this
+        // model's. Counted again, with the old count beside the new one, as after a switch of model.
+        countedByAnotherModel = true;
+        if (saved.count >= 0) slide.previousCount = saved.count;
+        continue;
+      }
       auto analysis = std::make_shared<SlideAnalysis>();
       analysis->heatmap = loadHeatmap(heatmapFile(folder, slide.name).toStdString());
       analysis->size = analysis->heatmap.size();
@@ -190,6 +198,16 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
     } catch (const std::exception&) {
       // A missing or damaged cached heatmap, or a model that no longer loads: the slide is simply counted again.
     }
+  }
+  if (countedByAnotherModel) {
+    restored.previousModel = tr("the model it was counted with");
+    if (warning)
+      *warning += (warning->isEmpty() ? QString() : QStringLiteral(" ")) +
+                  tr("This folder was counted with another model file than %1 is now (FluoCount updated, or the file "
+                     "replaced), so its saved counts are not used: Count Folder counts the slides again, and the "
+                     "earlier counts stay beside the new ones (column Before).")
+                      .arg(restored.settings.modelPath.isEmpty() ? tr("the bundled model")
+                                                                 : QFileInfo(restored.settings.modelPath).fileName());
   }
 }
 
@@ -213,6 +231,7 @@ bool Project::save(QString* error) {
         }
         saved.counted = true;
         saved.stamp = fileStamp(slide.imagePath);
+        saved.modelSha256 = counter_ ? QString::fromStdString(counter_->modelSha256()) : QString();
         saved.width = slide.analysis->size.width;
         saved.height = slide.analysis->size.height;
         saved.count = slide.count;

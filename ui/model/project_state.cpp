@@ -119,6 +119,7 @@ QJsonObject slideToJson(const SavedSlide& slide) {
   if (slide.counted) {
     entry["status"] = "counted";
     entry["stamp"] = slide.stamp;
+    if (!slide.modelSha256.isEmpty()) entry["model_sha256"] = slide.modelSha256;
     entry["width"] = slide.width;
     entry["height"] = slide.height;
     entry["count"] = slide.count;
@@ -145,6 +146,7 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   const double threshold = entry["default_threshold"].toDouble(0.5);
   slide.counted = true;
   slide.stamp = entry["stamp"].toString();
+  slide.modelSha256 = entry["model_sha256"].toString();
   slide.width = std::max(0, entry["width"].toInt());
   slide.height = std::max(0, entry["height"].toInt());
   slide.count = std::max(-1, entry["count"].toInt(-1));
