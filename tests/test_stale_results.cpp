@@ -6,6 +6,7 @@
 #include "core/heatmap_file.h"
 #include "core/inference.h"
 #include "ui/main_window.h"
+#include "ui/model/exporter.h"
 #include "ui/model/slide_analysis.h"
 
 #include <QDir>
@@ -14,6 +15,8 @@
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
 #include <functional>
@@ -330,6 +333,53 @@ private slots:
       QVERIFY(!reopened.previousModel().isEmpty());  // the Before column shows
       QVERIFY(reopened.slide(0).reviewed);
     }
+  }
+
+  // A slide saved over by another program after it was counted (Fiji writing a corrected export under the same
+  // name) keeps the earlier file's results only as that: the export gives it an error row instead of the old
+  // count under the new file, the saved state does not restore them as the new file's, and Count Folder counts
+  // it again.
+  void aSlideSavedOverSinceItWasCountedIsCountedAgain() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-saved-over", kRedSlides);
+    QString error;
+    MainWindow window;
+    QVERIFY(window.openFolder(red));
+    Project& project = *window.project();
+    for (int i = 0; i < 2; ++i) {
+      const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(i), {});
+      QVERIFY(project.acceptCounted({project.generation(), i, result.analysis, result.count, {}, {}, false}));
+    }
+    QVERIFY(!project.imageChangedSinceCounted(0));
+    const QString image = project.slide(0).imagePath;
+    cv::Mat pixels = cv::imread(image.toStdString(), cv::IMREAD_COLOR);
+    cv::flip(pixels, pixels, 1);  // the same size, other pixels: another file
+    QVERIFY(cv::imwrite(image.toStdString(), pixels));
+    QVERIFY(project.imageChangedSinceCounted(0));
+    QVERIFY(!project.imageChangedSinceCounted(1));
+
+    const QString out = scratch_.filePath("saved-over-export");
+    const std::atomic<bool> cancel{false};
+    exportResults({{project.slide(0), project.thresholdFor(0), {}}, {project.slide(1), project.thresholdFor(1), {}}},
+                  *project.counter(), {out}, {}, cancel);
+    const QStringList rows =
+        QString::fromStdString(test::readBytes((out + "/counts.csv").toStdString())).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(rows.size(), 3);
+    QVERIFY2(rows[1].contains(",error,") && rows[1].contains("changed since it was counted"), qPrintable(rows[1]));
+    QVERIFY2(rows[2].contains(",ok,"), qPrintable(rows[2]));
+
+    QVERIFY2(project.save(&error), qPrintable(error));
+    {
+      Project reopened;
+      QVERIFY2(reopened.open(red, &error), qPrintable(error));
+      QCOMPARE(reopened.slide(0).status, SlideStatus::NotRun);
+      QCOMPARE(reopened.slide(1).status, SlideStatus::Counted);
+    }
+    const int before = project.slide(1).count;
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    QVERIFY(!project.imageChangedSinceCounted(0));
+    QCOMPARE(project.slide(1).count, before);  // not counted again: its file is the one counted
   }
 };
 

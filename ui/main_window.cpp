@@ -289,7 +289,7 @@ void MainWindow::countAll(bool again) {
   if (!counter) return;
   std::vector<CountWorker::Job> jobs;
   for (int i = 0; i < project_->slideCount(); ++i)
-    if (again || project_->slide(i).status != SlideStatus::Counted)
+    if (again || project_->slide(i).status != SlideStatus::Counted || project_->imageChangedSinceCounted(i))
       jobs.push_back({project_->generation(), i, project_->slide(i), project_->heatmapPath(i)});
   if (jobs.empty()) {
     statusBar()->showMessage(tr("Every slide is counted (Count > Count All Again recounts them)"), 5000);
@@ -377,7 +377,12 @@ void MainWindow::loadCurrentSlide() {
       thresholdPanel_->setThreshold(project_->thresholdFor(index));
       refreshOverlay(project_->thresholdFor(index));
       refreshCurves();
-      if (!loaded->notes.isEmpty())  // e.g. only the first plane of a z-stack is counted, or no pixel size is used
+      if (project_->imageChangedSinceCounted(index))
+        statusBar()->showMessage(tr("%1 was changed by another program since it was counted: its count and heatmap "
+                                    "are the earlier file's until Count Folder counts it again")
+                                     .arg(project_->slide(index).name),
+                                 30000);
+      else if (!loaded->notes.isEmpty())  // e.g. only the first plane of a z-stack is counted, or no pixel size is used
         statusBar()->showMessage(tr("%1: %2").arg(QFileInfo(project_->slide(index).imagePath).fileName(),
                                                   loaded->notes.join(QStringLiteral("; "))),
                                  20000);

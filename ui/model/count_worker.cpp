@@ -15,7 +15,10 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
                       std::optional<double> threshold) {
   const int total = int(jobs.size());
   std::vector<std::string> paths;
-  for (const Job& job : jobs) paths.push_back(job.slide.imagePath.toStdString());
+  for (Job& job : jobs) {
+    paths.push_back(job.slide.imagePath.toStdString());
+    job.imageStamp = fileStamp(job.slide.imagePath);  // before the pipeline reads it: a later change shows
+  }
   if (!jobs.empty()) emit progress(0, total, jobs.front().slide.name);
   // The slides go through core's pipeline: while the network counts one, the next is read and the previous one
   // analysed (sweep, thumbnail, heatmap cache) and reported.
@@ -38,7 +41,7 @@ void CountWorker::report(const Job& job, const CountOutcome& outcome, std::optio
     return;
   }
   try {
-    const SlideAnalysisResult result = analyseCountedSlide(*outcome.count, job.slide, threshold);
+    const SlideAnalysisResult result = analyseCountedSlide(*outcome.count, job.slide, threshold, job.imageStamp);
     CountedSlide counted{job.generation, job.index, result.analysis, result.count, threshold, result.thumbnail, false};
     if (!job.heatmapCache.isEmpty()) {
       try {

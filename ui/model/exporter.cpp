@@ -67,6 +67,12 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
       rows.push_back(row);
       continue;
     }
+    if (fileStamp(s.slide.imagePath) != s.slide.analysis->imageStamp) {  // its results are the earlier file's
+      row.status = "error";
+      row.error = "the image changed since it was counted; count it again";
+      rows.push_back(row);
+      continue;
+    }
     const SlideAnalysis& a = *s.slide.analysis;
     // The image again, for what the tables say besides the cells (pixel size, channels): as the CLI's count does.
     const RawImage raw = loadImage(row.file, counter.settings().limits);

@@ -18,13 +18,12 @@
 
 namespace fluocount::ui {
 
-namespace {
-
-// Identifies the version of an image file a result was computed from.
 QString fileStamp(const QString& path) {
   const QFileInfo info(path);
   return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
 }
+
+namespace {
 
 // The diameter a saved result was counted at, when it is the one the counter would use: the recorded one (which a
 // counter that estimates or converts from µm must have), or, in a file from before it was recorded, the fixed one.
@@ -181,6 +180,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
         continue;
       }
       auto analysis = std::make_shared<SlideAnalysis>();
+      analysis->imageStamp = saved.stamp;
       analysis->heatmap = loadHeatmap(heatmapFile(folder, slide.name).toStdString());
       analysis->size = analysis->heatmap.size();
       if (saved.width > 0 && analysis->size != cv::Size(saved.width, saved.height)) continue;
@@ -230,7 +230,9 @@ bool Project::save(QString* error) {
           slide.heatmapCached = true;
         }
         saved.counted = true;
-        saved.stamp = fileStamp(slide.imagePath);
+        // The image's version when it was read: one changed since (Fiji saving over it while it was counted)
+        // does not match, so its result is not restored as the new file's.
+        saved.stamp = slide.analysis->imageStamp;
         saved.modelSha256 = counter_ ? QString::fromStdString(counter_->modelSha256()) : QString();
         saved.width = slide.analysis->size.width;
         saved.height = slide.analysis->size.height;
@@ -392,6 +394,11 @@ bool Project::setCounts(Generation generation, const std::vector<int>& countsByS
     emit slideChanged(i);
   }
   return true;
+}
+
+bool Project::imageChangedSinceCounted(int index) const {
+  const Slide& slide = slides_.at(index);
+  return slide.analysis && slide.analysis->imageStamp != fileStamp(slide.imagePath);
 }
 
 QString Project::maskPathFor(int index) const {

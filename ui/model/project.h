@@ -20,8 +20,12 @@ namespace fluocount::ui {
 
 enum class SlideStatus { NotRun, Counted, Failed };
 
+// Identifies the version of an image file (its size and time stamp) that a result was computed from.
+QString fileStamp(const QString& path);
+
 // What counting one slide produced. Immutable once made, shared with the workers.
 struct SlideAnalysis {
+  QString imageStamp;  // fileStamp of the image, taken before it was read (empty: unknown, so never current)
   cv::Size size;
   cv::Mat heatmap;                  // CV_32F in [0,1], at the image's size
   PostprocessSettings postprocess;  // scaled to cellDiameterPx
@@ -124,6 +128,9 @@ public:
   // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png; empty for a slide whose stem another
   // slide shares (Slide::nameClash), whose mask would be the other's too.
   QString maskPathFor(int index) const;
+  // The slide is counted, but its image file is no longer the version that was read (saved over by another
+  // program since): its results are not the file's, and Count Folder counts it again.
+  bool imageChangedSinceCounted(int index) const;
   // <folder>/regions/<stem>.geojson: the slide's regions, where 'fluocount-cli count --regions <folder>/regions'
   // finds them too; empty for a slide whose stem another slide shares.
   QString regionsPathFor(int index) const;

@@ -24,12 +24,14 @@ Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath) {
 }
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold) {
-  return analyseCountedSlide(counter.count(slide.imagePath.toStdString()), slide, threshold);
+  const QString stamp = fileStamp(slide.imagePath);
+  return analyseCountedSlide(counter.count(slide.imagePath.toStdString()), slide, threshold, stamp);
 }
 
-SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide,
-                                        std::optional<double> threshold) {
+SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide, std::optional<double> threshold,
+                                        const QString& imageStamp) {
   auto analysis = std::make_shared<SlideAnalysis>();
+  analysis->imageStamp = imageStamp;
   analysis->size = counted.size;
   analysis->heatmap = counted.heatmap;
   analysis->postprocess = counted.postprocess;

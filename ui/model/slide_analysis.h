@@ -20,8 +20,10 @@ Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QStri
 Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold);
-// The same for a slide already counted (CellCounter::count or core/count_pipeline.h).
-SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide, std::optional<double> threshold);
+// The same for a slide already counted (CellCounter::count or core/count_pipeline.h); imageStamp is the image's
+// fileStamp taken before the count read it.
+SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide, std::optional<double> threshold,
+                                        const QString& imageStamp);
 
 // The count of an analysed slide at another threshold (no intensities: only the number of objects).
 int countAt(const SlideAnalysis& analysis, double threshold);
