@@ -16,6 +16,8 @@
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
+#include <QFileInfo>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -295,6 +297,46 @@ private slots:
     asked.clear();
     QVERIFY(first.openFolder(crashed));
     QVERIFY(asked.isEmpty());
+  }
+
+  // Slides written into the open folder by another program (a microscope saving as it acquires) join the list,
+  // and removed ones leave it, without reopening: every other slide keeps its count, the slide on screen stays
+  // on screen with its undo history, although the new slide sorts first and moves every index.
+  void slidesAddedToOrRemovedFromTheFolderFollow() {
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "growing", {test::kYellowSlide, test::kYellowSlide2});
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    window.selectSlide(1);
+    QVERIFY(loaded.wait(30000));
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    Project& project = *window.project();
+    const QString onScreen = project.slide(1).name, other = project.slide(0).name;
+    const int onScreenCount = project.slide(1).count, otherCount = project.slide(0).count;
+    paintDisc(*window.maskDocument(), {200, 200});
+    QCOMPARE(window.maskDocument()->undoStack()->count(), 1);
+
+    const QString added = folder + "/images/MAR32C2R3_PVHr_200x_r.png";  // sorts before both ("A" < "a")
+    QVERIFY(QFile::copy(QString::fromStdString(test::dataFile(test::kRedSlide)), added));
+    QTRY_COMPARE_WITH_TIMEOUT(project.slideCount(), 3, 15000);
+    QCOMPARE(project.slide(0).name, QFileInfo(added).fileName());
+    QCOMPARE(project.slide(0).status, SlideStatus::NotRun);
+    QCOMPARE(project.slide(window.currentSlide()).name, onScreen);
+    QTRY_COMPARE_WITH_TIMEOUT(window.maskDocument()->undoStack()->count(), 1, 15000);
+    for (int i = 1; i < 3; ++i) {
+      QCOMPARE(project.slide(i).status, SlideStatus::Counted);
+      QCOMPARE(project.slide(i).count, project.slide(i).name == onScreen ? onScreenCount : otherCount);
+    }
+    QVERIFY2(window.statusBar()->currentMessage().contains("1 new slide"),
+             qPrintable(window.statusBar()->currentMessage()));
+
+    QVERIFY(QFile::remove(folder + "/images/" + other));
+    QTRY_COMPARE_WITH_TIMEOUT(project.slideCount(), 2, 15000);
+    QCOMPARE(project.slide(window.currentSlide()).name, onScreen);
+    QCOMPARE(project.slide(1).count, onScreenCount);
   }
 };
 

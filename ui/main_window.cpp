@@ -8,6 +8,7 @@
 #include "ui/layers_panel.h"
 #include "ui/settings_dialog.h"
 #include "ui/model/slide_analysis.h"
+#include "ui/model/slide_folder_watch.h"
 #include "ui/model/slide_list_model.h"
 #include "ui/threshold_panel.h"
 
@@ -44,6 +45,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   tools_ = new MaskToolController(mask_, this);
   canvas_->setToolController(tools_);
   slideModel_ = new SlideListModel(project_, this);
+  folderWatch_ = new SlideFolderWatch(this);
+  connect(folderWatch_, &SlideFolderWatch::slidesChanged, this, &MainWindow::onSlideFilesChanged);
   buildDocks();
   buildActions();
   buildEditing();
@@ -167,6 +170,9 @@ void MainWindow::buildActions() {
   QAction* open = file->addAction(tr("&Open Folder..."), this, &MainWindow::chooseFolder);
   open->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &Recent"));
+  QAction* reload = file->addAction(tr("Re&load Folder"), this, &MainWindow::reloadFolder);
+  reload->setShortcut(QKeySequence::Refresh);
+  reload->setToolTip(tr("Read the folder's slides again (it also follows files added or removed by itself)"));
   file->addAction(tr("Open &Sample Slides"), this, [this] {
     if (const auto samples = bundledSamplesFolder()) openFolder(QString::fromStdString(*samples));
   });
@@ -220,7 +226,9 @@ void MainWindow::buildActions() {
   toolbar->addAction(reviewedAction_);
 }
 
-bool MainWindow::openFolder(const QString& folder) {
+bool MainWindow::openFolder(const QString& folder) { return openFolderKeeping(folder, false); }
+
+bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) {
   const QString otherUser = project_->otherUserOf(folder);
   if (!otherUser.isEmpty() &&
       QMessageBox::warning(
@@ -235,7 +243,7 @@ bool MainWindow::openFolder(const QString& folder) {
   if (counting_) cancelCounting();  // the slide in progress comes back of an older generation and is dropped
   stopTrainingForClose();
   mask_->close();  // saves an edit still pending (an undo saves on the next event loop turn) to this folder
-  mask_->history()->clearAll();
+  if (!keepEditHistory) mask_->history()->clearAll();
   saveProjectState();
   QString error, warning;
   if (!project_->open(folder, &error, &warning)) {
@@ -248,6 +256,10 @@ bool MainWindow::openFolder(const QString& folder) {
   diameterNoteBar_->hide();
   setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
   rememberFolder(project_->folder());
+  QStringList names;
+  for (int i = 0; i < project_->slideCount(); ++i) names << project_->slide(i).name;
+  folderWatch_->follow(project_->folder(), names);
+  reloadWaiting_ = false;
   current_ = -1;
   restoreTrainingJob();
   selectSlide(0);
@@ -257,6 +269,29 @@ bool MainWindow::openFolder(const QString& folder) {
   statusBar()->showMessage(tr("%1 slides, %2 counted").arg(project_->slideCount()).arg(project_->countedSlides()),
                            5000);
   return true;
+}
+
+void MainWindow::reloadFolder() {
+  if (!project_->isOpen()) return;
+  if (counting_ || training_) {
+    reloadWaiting_ = true;
+    return;
+  }
+  const QString onScreen = current_ >= 0 ? project_->slide(current_).name : QString();
+  if (!openFolderKeeping(project_->folder(), true)) return;
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (project_->slide(i).name == onScreen) selectSlide(i);
+}
+
+void MainWindow::onSlideFilesChanged(const QStringList& added, const QStringList& removed) {
+  QStringList what;
+  if (!added.isEmpty()) what << tr("%n new slide(s)", nullptr, int(added.size()));
+  if (!removed.isEmpty()) what << tr("%n slide(s) gone", nullptr, int(removed.size()));
+  reloadFolder();
+  statusBar()->showMessage(reloadWaiting_ ? tr("%1 in the folder: the list follows when %2 ends")
+                                                .arg(what.join(tr(", ")), counting_ ? tr("counting") : tr("training"))
+                                          : tr("%1 in the folder: the slide list follows it").arg(what.join(tr(", "))),
+                           15000);
 }
 
 void MainWindow::chooseFolder() {
@@ -327,6 +362,7 @@ void MainWindow::onCountingFinished(bool cancelled) {
   progress_->setVisible(false);
   saveProjectState();
   if (!cancelled) showDefaultDiameterNote();
+  if (reloadWaiting_) reloadFolder();
   statusBar()->showMessage(
       cancelled
           ? tr("Counting cancelled; %1 of %2 slides counted").arg(project_->countedSlides()).arg(project_->slideCount())

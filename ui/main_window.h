@@ -31,6 +31,7 @@ namespace fluocount::ui {
 
 class LayersPanel;
 class RegionsPanel;
+class SlideFolderWatch;
 class SlideListModel;
 class ThresholdPanel;
 class TrainingPanel;
@@ -42,6 +43,10 @@ public:
   ~MainWindow() override;
 
   bool openFolder(const QString& folder);
+  // Reads the open folder's slides again (File > Reload Folder, and by itself when files appear in or vanish from
+  // it): each slide keeps its results, marks and edit history; the slide on screen stays on screen. Waits while
+  // the folder is being counted or a model trained.
+  void reloadFolder();
   void countAll(bool again = false);
   void cancelCounting();
   bool isCounting() const { return counting_; }
@@ -141,6 +146,8 @@ private:
   void proposeCells();
   void showProposals();
   void chooseFolder();
+  bool openFolderKeeping(const QString& folder, bool keepEditHistory);
+  void onSlideFilesChanged(const QStringList& added, const QStringList& removed);
   void openSettings();
   void openExportDialog();
   void showAbout();
@@ -161,6 +168,8 @@ private:
 
   Project* project_;
   SlideListModel* slideModel_;
+  SlideFolderWatch* folderWatch_;
+  bool reloadWaiting_ = false;  // the folder's files changed while counting or training
   QTableView* slideList_;
   SlideCanvas* canvas_;
   ThresholdPanel* thresholdPanel_;

@@ -19,6 +19,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStatusBar>
+#include <QTimer>
 #include <QTableView>
 
 namespace fluocount::ui {
@@ -189,6 +190,7 @@ void MainWindow::cancelTraining() {
 
 void MainWindow::onTrainingFinished(const TrainingResult& result) {
   training_ = false;
+  if (reloadWaiting_) QTimer::singleShot(0, this, &MainWindow::reloadFolder);  // files came and went meanwhile
   retrainAction_->setEnabled(true);
   cancelTrainingAction_->setEnabled(false);
   if (!job_) return;
