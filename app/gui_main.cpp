@@ -11,7 +11,45 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+
+namespace {
+
+// No display to open a window on (a server, a container, an SSH session without X forwarding), and no Qt platform
+// chosen: QApplication would abort with Qt's own message.
+bool noDisplay() {
+#if defined(Q_OS_LINUX)
+  return qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+#else
+  return false;
+#endif
+}
+
+bool hasArgument(int argc, char** argv, const char* argument) {
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], argument)) return true;
+  return false;
+}
+
+// What a count without a window leaves: each slide's count, as the slide list would show it.
+void printCounts(const fluocount::ui::Project& project) {
+  int cells = 0;
+  for (int i = 0; i < project.slideCount(); ++i) {
+    const fluocount::ui::Slide& slide = project.slide(i);
+    if (slide.count >= 0) {
+      std::printf("%-40s %6d\n", qPrintable(slide.name), slide.count);
+      cells += slide.count;
+    } else {
+      std::printf("%-40s %6s  %s\n", qPrintable(slide.name), "-", qPrintable(slide.error));
+    }
+  }
+  std::printf("total: %d cells in %d slide(s); saved in %s/.fluocount, shown when fluocount opens the folder\n", cells,
+              project.countedSlides(), qPrintable(project.folder()));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // --version needs no display: answered before QApplication, which would need one.
@@ -22,6 +60,21 @@ int main(int argc, char** argv) {
       std::fputs(fluocount::versionReport("fluocount", FLUOCOUNT_VERSION).c_str(), stdout);
       return 0;
     }
+  // Without a display the window cannot open. Asked to count, the app still counts the folder (offscreen, as it
+  // would on screen) and saves the results for the next time it opens with one; otherwise it says what to run.
+  const bool headless = noDisplay();
+  if (headless) {
+    if (!hasArgument(argc, argv, "--count") || hasArgument(argc, argv, "--help") || hasArgument(argc, argv, "-h")) {
+      std::fputs(
+          "fluocount: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open. Run it "
+          "where there is one, add --count to count a folder without a window, or use fluocount-cli (the "
+          "same counts) for headless work.\n",
+          stderr);
+      return 2;
+    }
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::fputs("fluocount: no display: counting without a window\n", stderr);
+  }
   QApplication application(argc, argv);
   fluocount::useClassicNumberFormat();  // files never depend on the locale; the GUI shows numbers through QLocale
   QApplication::setOrganizationName("FluoCount");
@@ -41,6 +94,7 @@ int main(int argc, char** argv) {
   parser.process(application);
 
   fluocount::ui::MainWindow window;
+  window.setUnattended(headless);
   window.resize(1500, 900);
   window.show();
   // A folder opens as it is; an image (the desktop's "Open with FluoCount" on a TIFF or PNG) opens its slide
@@ -67,8 +121,20 @@ int main(int argc, char** argv) {
   if (parser.isSet("count") && !folders.isEmpty()) {
     if (!screenshot.isEmpty())
       QObject::connect(&window, &fluocount::ui::MainWindow::countingFinished, &window, saveAndQuit);
+    else if (headless)
+      QObject::connect(&window, &fluocount::ui::MainWindow::countingFinished, &window, [&window](bool cancelled) {
+        printCounts(*window.project());
+        QApplication::exit(cancelled ? 1 : 0);
+      });
     window.countAll();
     if (!window.isCounting() && !screenshot.isEmpty()) saveAndQuit();
+    if (!window.isCounting() && screenshot.isEmpty() && headless) {  // nothing left to count
+      printCounts(*window.project());
+      return 0;
+    }
+  } else if (headless && screenshot.isEmpty()) {
+    std::fputs("fluocount: no display, and no folder to count\n", stderr);
+    return 2;
   } else if (!screenshot.isEmpty()) {
     saveAndQuit();
   }

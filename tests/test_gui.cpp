@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <QDir>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -268,6 +269,41 @@ private slots:
       cliTrueCells += field("true_count");
     }
     if (trueCells >= 0) QCOMPARE(cliTrueCells, trueCells);
+  }
+
+  // The desktop app where there is no display (a server, an SSH session, the README's main job in a container):
+  // asked to count a folder, it counts it without a window, prints each slide's count and saves them as the window
+  // would (the folder then opens counted, the same counts); asked for the window alone, it says why it cannot
+  // rather than abort inside Qt.
+  void withoutADisplayTheAppCountsTheFolderOrSaysWhy() {
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "headless", {test::kYellowSlide, test::kYellowSlide2});
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) environment.remove(name);
+    QProcess app;
+    app.setProcessEnvironment(environment);
+    app.start(FLUOCOUNT_APP, {folder});
+    QVERIFY(app.waitForFinished(60000));
+    QCOMPARE(app.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(app.readAllStandardError()).contains("no display"));
+
+    app.start(FLUOCOUNT_APP, {folder, "--count"});
+    QVERIFY(app.waitForFinished(600000));
+    const QString printed = QString::fromUtf8(app.readAllStandardOutput());
+    QVERIFY2(app.exitCode() == 0, qPrintable(QString::fromUtf8(app.readAllStandardError())));
+    MainWindow window;
+    QVERIFY(window.openFolder(folder));
+    QCOMPARE(window.project()->countedSlides(), 2);
+    int total = 0;
+    for (int i = 0; i < 2; ++i) {
+      const Slide& slide = window.project()->slide(i);
+      const QRegularExpression line(
+          "^" + QRegularExpression::escape(slide.name) + "\\s+" + QString::number(slide.count) + "$",
+          QRegularExpression::MultilineOption);
+      QVERIFY2(line.match(printed).hasMatch(), qPrintable(printed));
+      total += slide.count;
+    }
+    QVERIFY2(printed.contains(QString("total: %1 cells in 2 slide(s)").arg(total)), qPrintable(printed));
   }
 };
 

@@ -29,6 +29,8 @@
 #include <QToolBar>
 #include <QUndoView>
 
+#include <cstdio>
+
 namespace fluocount::ui {
 
 namespace {
@@ -230,15 +232,18 @@ bool MainWindow::openFolder(const QString& folder) { return openFolderKeeping(fo
 
 bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) {
   const QString otherUser = project_->otherUserOf(folder);
+  const QString otherWindow =
+      tr("%1 is open in another FluoCount window: %2.\n\nTwo windows on one folder each save the folder's "
+         "counts, thresholds and review marks over the other's. Close it there first, or open it here anyway "
+         "(masks and regions stay safe either way: an edit is never written over a change the other window made).")
+          .arg(QDir::toNativeSeparators(folder), otherUser);
+  if (!otherUser.isEmpty() && unattended_) {
+    warn(tr("Folder open in another window"), otherWindow);
+    return false;
+  }
   if (!otherUser.isEmpty() &&
-      QMessageBox::warning(
-          this, tr("Folder open in another window"),
-          tr("%1 is open in another FluoCount window: %2.\n\nTwo windows on one folder each save the folder's "
-             "counts, thresholds and review marks over the other's. Close it there first, or open it here anyway "
-             "(masks and regions stay safe either way: an edit is never written over a change the other window "
-             "made).")
-              .arg(QDir::toNativeSeparators(folder), otherUser),
-          QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Open)
+      QMessageBox::warning(this, tr("Folder open in another window"), otherWindow,
+                           QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Open)
     return false;
   if (counting_) cancelCounting();  // the slide in progress comes back of an older generation and is dropped
   stopTrainingForClose();
@@ -247,10 +252,10 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   saveProjectState();
   QString error, warning;
   if (!project_->open(folder, &error, &warning)) {
-    QMessageBox::warning(this, tr("Cannot open folder"), error);
+    warn(tr("Cannot open folder"), error);
     return false;
   }
-  if (!warning.isEmpty()) QMessageBox::warning(this, tr("Project state"), warning);
+  if (!warning.isEmpty()) warn(tr("Project state"), warning);
   mask_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   regions_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   diameterNoteBar_->hide();
@@ -294,6 +299,13 @@ void MainWindow::onSlideFilesChanged(const QStringList& added, const QStringList
                            15000);
 }
 
+void MainWindow::warn(const QString& title, const QString& text) {
+  if (unattended_)
+    std::fprintf(stderr, "fluocount: %s: %s\n", qPrintable(title), qPrintable(text));
+  else
+    QMessageBox::warning(this, title, text);
+}
+
 void MainWindow::chooseFolder() {
   const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a folder of slides"),
                                                            project_->isOpen() ? project_->folder() : QString());
@@ -313,7 +325,7 @@ std::shared_ptr<const CellCounter> MainWindow::counterOrWarning(const QString& t
   try {
     return project_->counter();
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, title, QString::fromUtf8(e.what()));
+    warn(title, QString::fromUtf8(e.what()));
     return nullptr;
   }
 }

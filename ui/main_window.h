@@ -43,6 +43,9 @@ public:
   ~MainWindow() override;
 
   bool openFolder(const QString& folder);
+  // Unattended (the app counting without a display): warnings go to stderr instead of dialogs that no one could
+  // answer, and a folder another window holds is not taken over.
+  void setUnattended(bool unattended) { unattended_ = unattended; }
   // Reads the open folder's slides again (File > Reload Folder, and by itself when files appear in or vanish from
   // it): each slide keeps its results, marks and edit history; the slide on screen stays on screen. Waits while
   // the folder is being counted or a model trained.
@@ -169,7 +172,9 @@ private:
   Project* project_;
   SlideListModel* slideModel_;
   SlideFolderWatch* folderWatch_;
-  bool reloadWaiting_ = false;  // the folder's files changed while counting or training
+  bool reloadWaiting_ = false;
+  bool unattended_ = false;
+  void warn(const QString& title, const QString& text);  // the folder's files changed while counting or training
   QTableView* slideList_;
   SlideCanvas* canvas_;
   ThresholdPanel* thresholdPanel_;
