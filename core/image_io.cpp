@@ -113,13 +113,49 @@ bool isSupportedImageFile(const std::string& path) {
   return ext == ".png" || ext == ".tif" || ext == ".tiff" || ext == ".jpg" || ext == ".jpeg";
 }
 
-RawImage loadImage(const std::string& path, const ImageLimits& limits) {
-  std::string bytes;
+namespace {
+
+std::string readImageFile(const std::string& path, const ImageLimits& limits) {
   try {
-    bytes = readWholeFile(path, limits.maxFileBytes);
+    return readWholeFile(path, limits.maxFileBytes);
   } catch (const std::exception& e) {
     throw ImageError(e.what());
   }
+}
+
+// A palette PNG's colour of index 0; nullopt for any other image. ImageJ saves a binary mask with an inverting LUT
+// (Process > Binary with "Black background" off, its default) as such a PNG: its cells are index 255 drawn black,
+// the background index 0 drawn white, so the colours a decoder returns are the mask inverted.
+std::optional<cv::Vec3b> paletteIndexZeroColour(const std::string& bytes) {
+  if (bytes.size() < 33 || bytes.compare(0, 8, "\x89PNG\r\n\x1A\n") != 0 || bytes[25] != 3) return std::nullopt;
+  auto bigEndian = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  for (std::size_t at = 8; at + 12 <= bytes.size();) {
+    const std::uint32_t length = bigEndian(at);
+    const std::string type = bytes.substr(at + 4, 4);
+    if (type == "IDAT" || type == "IEND" || length > bytes.size() - at - 12) break;
+    if (type == "PLTE" && length >= 3)  // stored red, green, blue; OpenCV decodes to blue, green, red
+      return cv::Vec3b(static_cast<unsigned char>(bytes[at + 10]), static_cast<unsigned char>(bytes[at + 9]),
+                       static_cast<unsigned char>(bytes[at + 8]));
+    at += 12 + std::size_t(length);
+  }
+  return std::nullopt;
+}
+
+RawImage decodeImage(const std::string& bytes, const std::string& path, const ImageLimits& limits);
+
+}  // namespace
+
+RawImage loadImage(const std::string& path, const ImageLimits& limits) {
+  return decodeImage(readImageFile(path, limits), path, limits);
+}
+
+namespace {
+
+RawImage decodeImage(const std::string& bytes, const std::string& path, const ImageLimits& limits) {
   if (bytes.empty()) throw ImageError(path + ": file is empty");
   const Format format = sniffFormat(bytes);
   if (format == Format::Unknown) throw ImageError(path + ": not a PNG, TIFF or JPEG image");
@@ -173,7 +209,8 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
   }
   cv::Mat decoded;
   try {
-    decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
+    decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+                           cv::IMREAD_UNCHANGED);  // read only
   } catch (const cv::Exception& e) {
     throw ImageError(path + ": cannot decode: " + e.what());
   }
@@ -197,6 +234,8 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
   for (std::size_t c = 0; c < raw.channels.size(); ++c) raw.channelNames.push_back("ch" + std::to_string(c + 1));
   return raw;
 }
+
+}  // namespace
 
 cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels) {
   if (channels.empty()) return raw.pixels;
@@ -337,8 +376,18 @@ cv::Mat intensityOf(const cv::Mat& rgb) {
 
 cv::Mat loadMask(const std::string& path, cv::Size expectedSize, const std::string& imagePath,
                  const ImageLimits& limits) {
-  const RawImage raw = loadImage(path, limits);
+  const std::string bytes = readImageFile(path, limits);
+  const RawImage raw = decodeImage(bytes, path, limits);
   cv::Mat gray = raw.pixels;
+  // A palette PNG's cells are its non-zero indices, as ImageJ reads them, whatever colours its palette shows:
+  // everything not drawn in index 0's colour.
+  if (const auto background = paletteIndexZeroColour(bytes); background && gray.channels() >= 3) {
+    cv::Mat colour = gray;
+    if (colour.channels() == 4) cv::cvtColor(colour, colour, cv::COLOR_BGRA2BGR);
+    gray = cv::Mat();
+    cv::inRange(colour, *background, *background, gray);
+    cv::bitwise_not(gray, gray);
+  }
   if (gray.channels() != 1) {
     std::vector<cv::Mat> planes;
     cv::split(gray, planes);

@@ -77,6 +77,30 @@ std::string pngClaiming(std::string png, std::uint32_t width, std::uint32_t heig
   return png;
 }
 
+// An 8-bit palette PNG of `indices` (CV_8U) with `palette` (RGB per index), as ImageJ writes an 8-bit image that
+// has a lookup table: the pixel values are the indices, the palette what they look like.
+std::string palettePng(const cv::Mat& indices, const std::vector<cv::Vec3b>& palette) {
+  auto be = [](std::uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16 & 255), char(v >> 8 & 255), char(v & 255)};
+  };
+  auto chunk = [&](const std::string& type, const std::string& data) {
+    const std::string body = type + data;
+    return be(std::uint32_t(data.size())) + body + be(fluocount::crc32(body.data(), body.size()));
+  };
+  std::string header = be(std::uint32_t(indices.cols)) + be(std::uint32_t(indices.rows));
+  header += std::string{8, 3, 0, 0, 0};  // 8 bits, palette, deflate, no filter, no interlace
+  std::string colours;
+  for (const cv::Vec3b& rgb : palette) colours += std::string{char(rgb[0]), char(rgb[1]), char(rgb[2])};
+  QByteArray rows;
+  for (int y = 0; y < indices.rows; ++y) {
+    rows.append('\0');  // filter type None
+    rows.append(reinterpret_cast<const char*>(indices.ptr(y)), indices.cols);
+  }
+  const QByteArray zlib = qCompress(rows).mid(4);  // Qt prefixes the zlib stream with its length
+  return std::string("\x89PNG\r\n\x1A\n", 8) + chunk("IHDR", header) + chunk("PLTE", colours) +
+         chunk("IDAT", zlib.toStdString()) + chunk("IEND", "");
+}
+
 // A JPEG whose frame header claims width x height.
 std::string jpegClaiming(std::string jpeg, std::uint16_t width, std::uint16_t height) {
   for (std::size_t i = 2; i + 9 < jpeg.size(); ++i)
@@ -393,6 +417,21 @@ private slots:
     QCOMPARE(cv::countNonZero(loadMask(sixteen) != (mask_ > 0) * 255), 0);
     const std::string empty = put("empty mask.png", "");
     expectClearError<ImageError>(empty, [&] { loadMask(empty); });
+    // Fiji's binary masks as PNG: cells 255, background 0, with the inverting LUT of "Black background" off (cells
+    // look black) or the normal one. Either way the cells are the non-zero values, not the bright pixels.
+    std::vector<cv::Vec3b> inverting, normal;
+    for (int i = 0; i < 256; ++i) {
+      inverting.emplace_back(255 - i, 255 - i, 255 - i);
+      normal.emplace_back(i, i, i);
+    }
+    const cv::Mat cells = (mask_ > 0) / 255 * 255;
+    for (const auto& [name, palette] :
+         {std::pair{"inverting-lut mask.png", inverting}, {"normal-lut mask.png", normal}}) {
+      ++casesRun;
+      const std::string path = put(name, palettePng(cells, palette));
+      QCOMPARE(loadImage(path).pixels.channels(), 3);  // decoded as the colours it shows
+      QVERIFY2(cv::countNonZero(loadMask(path, mask_.size()) != cells) == 0, name);
+    }
   }
 
   void damagedModelFiles() {
