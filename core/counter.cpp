@@ -129,15 +129,18 @@ Detection CellCounter::detectInWindow(const cv::Mat& rgb, const cv::Rect& window
   return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
 }
 
+std::vector<std::string> CellCounter::notesOn(const RawImage& raw) const {
+  const CountSettings& settings = state_->settings;
+  std::vector<std::string> notes = raw.notes;
+  if (settings.pixelSizeUm && raw.pixelSize && std::abs(raw.pixelSize->micrometres - *settings.pixelSizeUm) > 1e-9)
+    notes.push_back(raw.pixelSize->source + "'s " + fixedDecimal(raw.pixelSize->micrometres, 4) +
+                    " \xC2\xB5m per pixel replaced by the " + fixedDecimal(*settings.pixelSizeUm, 4) + " given");
+  return notes;
+}
+
 ImageFacts CellCounter::factsOf(const RawImage& raw) const {
   const CountSettings& settings = state_->settings;
-  ImageFacts facts{raw.path, raw.bitDepth(), raw.channels, raw.channelNames, raw.pixelSize, raw.notes};
-  if (settings.pixelSizeUm) {
-    if (raw.pixelSize && std::abs(raw.pixelSize->micrometres - *settings.pixelSizeUm) > 1e-9)
-      facts.notes.push_back(raw.pixelSize->source + "'s " + fixedDecimal(raw.pixelSize->micrometres, 4) +
-                            " \xC2\xB5m per pixel replaced by the " + fixedDecimal(*settings.pixelSizeUm, 4) +
-                            " given");
-  }
+  ImageFacts facts{raw.path, raw.bitDepth(), raw.channels, raw.channelNames, raw.pixelSize, notesOn(raw)};
   facts.pixelSize = pixelSizeOf(raw);
   checkPositivityRules(settings.positivity, static_cast<int>(raw.channels.size()), raw.bitDepth(), raw.path);
   return facts;

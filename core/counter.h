@@ -105,6 +105,8 @@ public:
   // The image's facts under this counter's settings (pixel size override, positivity rules checked: an ImageError
   // names the file when a rule's channel is missing).
   ImageFacts factsOf(const RawImage& raw) const;
+  // What the file declares that is not used, and a declared pixel size the settings replace (factsOf's notes).
+  std::vector<std::string> notesOn(const RawImage& raw) const;
   // The pixel size the tables use for this image: the one given in the settings, else the file's.
   std::optional<PixelSize> pixelSizeOf(const RawImage& raw) const;
   // Each object's mean in every channel (detection from a cached heatmap; count() does this itself).

@@ -360,6 +360,23 @@ private slots:
     const QString message = window.statusBar()->currentMessage();
     QVERIFY2(message.startsWith("tall-pixels.tif: ImageJ declares pixels of 0.5000 by 0.6000"), qPrintable(message));
     QVERIFY2(message.contains("not square"), qPrintable(message));
+
+    // A pixel size the folder's settings give over the one a slide's file declares: the slide says so too.
+    test::writeTiff((folder + "/wide-field.tif").toStdString(), {gray},
+                    {"ImageJ=1.54f\nimages=1\nunit=micron\n", 1 / 0.5, 1});
+    window.reloadFolder();
+    QCOMPARE(window.project()->slideCount(), 2);
+    ProjectSettings given = window.project()->settings();
+    given.pixelSizeUm = 0.65;
+    window.applySettings(given);
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    window.selectSlide(1);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(window.project()->slide(1).name, QString("wide-field.tif"));
+    QVERIFY(window.currentPixelSize() && std::abs(window.currentPixelSize()->micrometres - 0.65) < 1e-9);
+    const QString replaced = window.statusBar()->currentMessage();
+    QVERIFY2(replaced == "wide-field.tif: ImageJ's 0.5000 µm per pixel replaced by the 0.6500 given",
+             qPrintable(replaced));
   }
 
   void settingsTakeThePixelSizeAndChannels() {

@@ -32,7 +32,8 @@ SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayR
     view.rawChannels = raw.channels;
     view.channelNames = raw.channelNames;
     view.bitDepth = raw.bitDepth();
-    for (const std::string& note : raw.notes) view.notes << QString::fromStdString(note);
+    for (const std::string& note : counter ? counter->notesOn(raw) : raw.notes)
+      view.notes << QString::fromStdString(note);
     view.intensity = intensityOf(view.rgb);
     std::tie(view.low, view.high) = shownRange(range, view);
     view.display = displayImage(view.seen, view.low, view.high);

@@ -34,7 +34,7 @@ struct SlideView {
   std::vector<cv::Mat> rawChannels;
   std::vector<std::string> channelNames;
   int bitDepth = 8;
-  QStringList notes;  // what the file declares that was not used (a z-stack's other planes, an editor's dpi)
+  QStringList notes;  // what the file declares that is not used (a z-stack's other planes, a dpi, a replaced size)
   QImage display, heatmap;
   cv::Size size;
   std::optional<Detection> truth;  // the mask's cells, when the slide has a readable mask of its size
