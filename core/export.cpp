@@ -61,6 +61,9 @@ std::string squareMicrometres(double areaPx, double pixelSizeUm) {
   return pixelSizeUm > 0 ? number(areaPx * pixelSizeUm * pixelSizeUm, 1) : std::string();
 }
 
+// A position in µm from px where the pixel size is known, else an empty field.
+std::string micrometres(double px, double pixelSizeUm) { return pixelSizeUm > 0 ? number(px * pixelSizeUm, 3) : ""; }
+
 std::string cellsPerSquareMillimetre(int count, double areaPx, double pixelSizeUm) {
   if (pixelSizeUm <= 0 || areaPx <= 0) return {};
   return number(count / (areaPx * pixelSizeUm * pixelSizeUm) * 1e6, 3);
@@ -116,8 +119,8 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
 
 std::string objectsCsvHeader(const TableLayout& layout) {
   std::string header =
-      "file,object,centroid_x,centroid_y,area_px,area_um2,bbox_x,bbox_y,bbox_width,bbox_height,mean_probability,"
-      "mean_intensity";
+      "file,object,centroid_x,centroid_y,area_px,area_um2,centroid_x_um,centroid_y_um,bbox_x,bbox_y,bbox_width,"
+      "bbox_height,mean_probability,mean_intensity";
   if (!layout.markerColumns.empty()) header += ",positivity";
   for (int c = 1; c <= layout.channels; ++c) header += ",mean_ch" + std::to_string(c);
   return header + "\n";
@@ -128,11 +131,14 @@ std::string objectsCsvRows(const std::string& file, const Detection& detection, 
   std::string csv;
   const std::string name = csvField(file);
   for (const auto& o : detection.objects) {
-    csv += name + "," + std::to_string(o.label) + "," + number(o.centroid.x, 2) + "," + number(o.centroid.y, 2) + "," +
+    // Image coordinates as Fiji, QuPath and FluoCount's ROI and GeoJSON files give them: pixel (0, 0) spans 0 to 1,
+    // so its centre is at 0.5. (The box stays in whole pixels: its first column and row, as Fiji's BX and BY.)
+    const double x = o.centroid.x + 0.5, y = o.centroid.y + 0.5;
+    csv += name + "," + std::to_string(o.label) + "," + number(x, 2) + "," + number(y, 2) + "," +
            std::to_string(o.areaPx) + "," + squareMicrometres(o.areaPx, pixelSizeUm) + "," +
-           std::to_string(o.boundingBox.x) + "," + std::to_string(o.boundingBox.y) + "," +
-           std::to_string(o.boundingBox.width) + "," + std::to_string(o.boundingBox.height) + "," +
-           number(o.meanProbability, 4) + "," + number(o.meanIntensity, 4);
+           micrometres(x, pixelSizeUm) + "," + micrometres(y, pixelSizeUm) + "," + std::to_string(o.boundingBox.x) +
+           "," + std::to_string(o.boundingBox.y) + "," + std::to_string(o.boundingBox.width) + "," +
+           std::to_string(o.boundingBox.height) + "," + number(o.meanProbability, 4) + "," + number(o.meanIntensity, 4);
     if (!layout.markerColumns.empty()) csv += "," + positivityLabel(o, rules);
     for (int c = 0; c < layout.channels; ++c)
       csv += "," + (c < int(o.channelMeans.size()) ? measuredValue(o.channelMeans[c]) : std::string());

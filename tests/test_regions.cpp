@@ -2,6 +2,7 @@
 // counts per region, detections exported for QuPath). On a real FNC slide counted by the bundled model.
 #include "test_support.h"
 #include "core/counter.h"
+#include "core/export.h"
 #include "core/model_file.h"
 #include "core/numeric_locale.h"
 #include "core/imagej_roi.h"
@@ -210,6 +211,21 @@ private slots:
       const bool isPositive = object.channelMeans[0] >= red.threshold;
       QCOMPARE(p["classification"]["name"].get<std::string>(), std::string(isPositive ? "Cell: ch1+" : "Cell: ch1-"));
       positive += isPositive;
+    }
+    // objects.csv gives each cell where the GeoJSON (and the ROI set) puts it, in px and in µm.
+    const std::string table = objectsCsvHeader({{}, 3}) + objectsCsvRows("slide.png", detection, 0.65, {}, {{}, 3});
+    const QStringList lines = QString::fromStdString(table).split('\n', Qt::SkipEmptyParts);
+    const QStringList header = lines[0].split(',');
+    QCOMPARE(lines.size(), detection.count() + 1);
+    for (int i = 0; i < detection.count(); ++i) {
+      const QStringList fields = lines[i + 1].split(',');
+      const auto& m = json["features"][i]["properties"]["measurements"];
+      QVERIFY(std::abs(fields[header.indexOf("centroid_x")].toDouble() - m["Centroid X px"].get<double>()) <= 0.005);
+      QVERIFY(std::abs(fields[header.indexOf("centroid_y")].toDouble() - m["Centroid Y px"].get<double>()) <= 0.005);
+      QVERIFY(std::abs(fields[header.indexOf("centroid_x_um")].toDouble() - m["Centroid X \u00b5m"].get<double>()) <
+              6e-4);
+      QVERIFY(std::abs(fields[header.indexOf("centroid_y_um")].toDouble() - m["Centroid Y \u00b5m"].get<double>()) <
+              6e-4);
     }
     qInfo("%d of %d cells ch1+ at 60", positive, detection.count());
     QVERIFY(positive > 0 && positive < detection.count());  // both calls are exercised
