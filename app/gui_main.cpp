@@ -11,7 +11,6 @@
 #include <QTimer>
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 namespace {

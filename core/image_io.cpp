@@ -113,49 +113,13 @@ bool isSupportedImageFile(const std::string& path) {
   return ext == ".png" || ext == ".tif" || ext == ".tiff" || ext == ".jpg" || ext == ".jpeg";
 }
 
-namespace {
-
-std::string readImageFile(const std::string& path, const ImageLimits& limits) {
+RawImage loadImage(const std::string& path, const ImageLimits& limits) {
+  std::string bytes;
   try {
-    return readWholeFile(path, limits.maxFileBytes);
+    bytes = readWholeFile(path, limits.maxFileBytes);
   } catch (const std::exception& e) {
     throw ImageError(e.what());
   }
-}
-
-// A palette PNG's colour of index 0; nullopt for any other image. ImageJ saves a binary mask with an inverting LUT
-// (Process > Binary with "Black background" off, its default) as such a PNG: its cells are index 255 drawn black,
-// the background index 0 drawn white, so the colours a decoder returns are the mask inverted.
-std::optional<cv::Vec3b> paletteIndexZeroColour(const std::string& bytes) {
-  if (bytes.size() < 33 || bytes.compare(0, 8, "\x89PNG\r\n\x1A\n") != 0 || bytes[25] != 3) return std::nullopt;
-  auto bigEndian = [&](std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
-    return v;
-  };
-  for (std::size_t at = 8; at + 12 <= bytes.size();) {
-    const std::uint32_t length = bigEndian(at);
-    const std::string type = bytes.substr(at + 4, 4);
-    if (type == "IDAT" || type == "IEND" || length > bytes.size() - at - 12) break;
-    if (type == "PLTE" && length >= 3)  // stored red, green, blue; OpenCV decodes to blue, green, red
-      return cv::Vec3b(static_cast<unsigned char>(bytes[at + 10]), static_cast<unsigned char>(bytes[at + 9]),
-                       static_cast<unsigned char>(bytes[at + 8]));
-    at += 12 + std::size_t(length);
-  }
-  return std::nullopt;
-}
-
-RawImage decodeImage(const std::string& bytes, const std::string& path, const ImageLimits& limits);
-
-}  // namespace
-
-RawImage loadImage(const std::string& path, const ImageLimits& limits) {
-  return decodeImage(readImageFile(path, limits), path, limits);
-}
-
-namespace {
-
-RawImage decodeImage(const std::string& bytes, const std::string& path, const ImageLimits& limits) {
   if (bytes.empty()) throw ImageError(path + ": file is empty");
   const Format format = sniffFormat(bytes);
   if (format == Format::Unknown) throw ImageError(path + ": not a PNG, TIFF or JPEG image");
@@ -191,9 +155,13 @@ RawImage decodeImage(const std::string& bytes, const std::string& path, const Im
                        std::to_string(size->height) + " are above the pixel limit");
     const bool plainPages = layout->description.empty() || (layout->description.rfind("ImageJ=", 0) != 0 &&
                                                             layout->description.find("<OME") == std::string::npos);
-    RawImage raw{
-        path,          {}, channelPlanes(bytes, metadata.channelPages, plainPages, path), {}, metadata.pixelSize,
-        metadata.notes};
+    RawImage raw{path,
+                 {},
+                 channelPlanes(bytes, metadata.channelPages, plainPages, path),
+                 {},
+                 metadata.pixelSize,
+                 metadata.notes,
+                 std::nullopt};
     // One page of three or four samples is a colour image stored plane by plane: the network sees its colours.
     const bool colourPage = metadata.channelPages.size() == 1 && (raw.channels.size() == 3 || raw.channels.size() == 4);
     if (colourPage)
@@ -209,8 +177,7 @@ RawImage decodeImage(const std::string& bytes, const std::string& path, const Im
   }
   cv::Mat decoded;
   try {
-    decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
-                           cv::IMREAD_UNCHANGED);  // read only
+    decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
     throw ImageError(path + ": cannot decode: " + e.what());
   }
@@ -230,12 +197,11 @@ RawImage decodeImage(const std::string& bytes, const std::string& path, const Im
   } else if (channels != 1 && channels != 3 && channels != 4) {
     throw ImageError(path + ": " + std::to_string(channels) + " channels are not supported (1, 3 or 4 expected)");
   }
-  RawImage raw{path, decoded, splitChannels(decoded), {}, metadata.pixelSize, metadata.notes};
+  RawImage raw{
+      path, decoded, splitChannels(decoded), {}, metadata.pixelSize, metadata.notes, metadata.paletteBackground};
   for (std::size_t c = 0; c < raw.channels.size(); ++c) raw.channelNames.push_back("ch" + std::to_string(c + 1));
   return raw;
 }
-
-}  // namespace
 
 cv::Mat selectChannels(const RawImage& raw, const std::vector<int>& channels) {
   if (channels.empty()) return raw.pixels;
@@ -376,16 +342,14 @@ cv::Mat intensityOf(const cv::Mat& rgb) {
 
 cv::Mat loadMask(const std::string& path, cv::Size expectedSize, const std::string& imagePath,
                  const ImageLimits& limits) {
-  const std::string bytes = readImageFile(path, limits);
-  const RawImage raw = decodeImage(bytes, path, limits);
+  const RawImage raw = loadImage(path, limits);
   cv::Mat gray = raw.pixels;
   // A palette PNG's cells are its non-zero indices, as ImageJ reads them, whatever colours its palette shows:
   // everything not drawn in index 0's colour.
-  if (const auto background = paletteIndexZeroColour(bytes); background && gray.channels() >= 3) {
+  if (raw.paletteBackground && gray.channels() >= 3) {
     cv::Mat colour = gray;
     if (colour.channels() == 4) cv::cvtColor(colour, colour, cv::COLOR_BGRA2BGR);
-    gray = cv::Mat();
-    cv::inRange(colour, *background, *background, gray);
+    cv::inRange(colour, *raw.paletteBackground, *raw.paletteBackground, gray);
     cv::bitwise_not(gray, gray);
   }
   if (gray.channels() != 1) {

@@ -37,6 +37,8 @@ struct RawImage {
   std::vector<std::string> channelNames;  // "ch1", "ch2", ... unless the file names them
   std::optional<PixelSize> pixelSize;     // as the file declares it
   std::vector<std::string> notes;         // what the file declares that was not used, and why
+  // A palette PNG's colour of index 0 (BGR, as decoded): its background, as ImageJ reads a mask (loadMask).
+  std::optional<cv::Vec3b> paletteBackground;
   // 8, 16, or 32 for floating-point samples.
   int bitDepth() const { return pixels.depth() == CV_32F ? 32 : pixels.depth() == CV_16U ? 16 : 8; }
 };

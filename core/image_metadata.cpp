@@ -223,7 +223,8 @@ ImageMetadata pngMetadata(const std::string& bytes) {
     for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
     return v;
   };
-  std::size_t at = 8;  // after the signature
+  const bool palette = bytes.size() > 25 && bytes[25] == 3;  // IHDR's colour type
+  std::size_t at = 8;                                        // after the signature
   while (at + 12 <= bytes.size()) {
     const std::uint32_t length = bigEndian(at);
     const std::string type = bytes.substr(at + 4, 4);
@@ -233,8 +234,11 @@ ImageMetadata pngMetadata(const std::string& bytes) {
       const bool metre = static_cast<unsigned char>(bytes[at + 16]) == 1;
       if (metre && pixelsPerUnitX > 0)
         offerPixelSize(metadata, 1e6 / pixelsPerUnitX, "PNG pHYs", pixelsPerUnitY > 0 ? 1e6 / pixelsPerUnitY : 0);
-      break;
     }
+    if (palette && type == "PLTE" && length >= 3 && at + 8 + 3 <= bytes.size())  // stored red, green, blue
+      metadata.paletteBackground =
+          cv::Vec3b(static_cast<unsigned char>(bytes[at + 10]), static_cast<unsigned char>(bytes[at + 9]),
+                    static_cast<unsigned char>(bytes[at + 8]));
     if (length > bytes.size()) break;
     at += 12 + std::size_t(length);
   }

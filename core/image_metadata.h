@@ -27,6 +27,10 @@ struct ImageMetadata {
   std::vector<std::string> channelNames;  // when the file names its channels (OME-XML), else empty
   std::vector<std::string> notes;         // declarations not used, and why
   bool nonSquarePixels = false;           // the file declares pixels clearly not square: no pixelSize is used
+  // A palette PNG's colour of index 0, as a decoder returns it (BGR). ImageJ saves a binary mask with an inverting
+  // LUT (Process > Binary with "Black background" off, its default) as such a PNG: cells are index 255 drawn black,
+  // the background index 0 drawn white, so the decoded colours are the mask inverted.
+  std::optional<cv::Vec3b> paletteBackground;
 };
 
 // The metadata of a TIFF from its first directory.

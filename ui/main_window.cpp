@@ -337,7 +337,7 @@ void MainWindow::countAll(bool again) {
   std::vector<CountWorker::Job> jobs;
   for (int i = 0; i < project_->slideCount(); ++i)
     if (again || project_->slide(i).status != SlideStatus::Counted || project_->imageChangedSinceCounted(i))
-      jobs.push_back({project_->generation(), i, project_->slide(i), project_->heatmapPath(i)});
+      jobs.push_back({project_->generation(), i, project_->slide(i), project_->heatmapPath(i), {}});
   if (jobs.empty()) {
     statusBar()->showMessage(tr("Every slide is counted (Count > Count All Again recounts them)"), 5000);
     return;
