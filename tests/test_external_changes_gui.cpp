@@ -67,6 +67,13 @@ void paintDisc(MaskDocument& document, cv::Point centre) {
 
 QStringList setAsideFiles(const QString& folder) { return QDir(folder).entryList(QDir::Files); }
 
+// A slide's matches over its whole threshold sweep: 0 for a slide matched against no cell.
+int truePositivesOverTheSweep(const Slide& slide) {
+  int matched = 0;
+  for (const SweepPoint& point : slide.analysis->sweep.points) matched += point.counts.truePositives;
+  return matched;
+}
+
 }  // namespace
 
 class TestExternalChangesGui : public QObject {
@@ -297,6 +304,76 @@ private slots:
     asked.clear();
     QVERIFY(first.openFolder(crashed));
     QVERIFY(asked.isEmpty());
+  }
+
+  // Masks changed by another program for a slide not on screen (no document follows its file), or while the folder
+  // was closed (the user annotating in Fiji): the counts stand, but each slide's matching, and so its F1 curve, the
+  // folder's best-F1 threshold and the held-out scores, follows the mask the folder holds now, without counting
+  // again. A folder reopened with its masks unchanged matches nothing again.
+  void masksChangedElsewhereAreMatchedAgain() {
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "remasked", {test::kYellowSlide, test::kYellowSlide2});
+    std::map<QString, int> counts, matches;
+    QString onScreenMask, offScreenMask;
+    std::string offScreenMaskBytes;
+    {
+      MainWindow window;
+      QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+      QSignalSpy finished(&window, &MainWindow::countingFinished);
+      window.countAll();
+      QVERIFY(finished.wait(600000));
+      const Project& project = *window.project();
+      for (int i = 0; i < project.slideCount(); ++i) {
+        QVERIFY(project.slide(i).analysis->sweep.hasTruth);
+        counts[project.slide(i).name] = project.slide(i).count;
+        matches[project.slide(i).name] = truePositivesOverTheSweep(project.slide(i));
+        QVERIFY(matches[project.slide(i).name] > 0);
+      }
+      QCOMPARE(window.currentSlide(), 0);
+      onScreenMask = project.slide(0).maskPath;
+      offScreenMask = project.slide(1).maskPath;
+      offScreenMaskBytes = test::readBytes(offScreenMask.toStdString());
+
+      // Fiji clears the mask of the slide not on screen; the user comes back to FluoCount's window.
+      writeInPlace(offScreenMask.toStdString(), cv::Mat::zeros(loadMask(offScreenMask.toStdString()).size(), CV_8U));
+      QWidget elsewhere;
+      elsewhere.show();
+      elsewhere.activateWindow();
+      QTRY_VERIFY_WITH_TIMEOUT(!window.isActiveWindow(), 5000);
+      window.activateWindow();
+      QTRY_COMPARE_WITH_TIMEOUT(truePositivesOverTheSweep(project.slide(1)), 0, 30000);
+      QCOMPARE(project.slide(1).status, SlideStatus::Counted);
+      QCOMPARE(project.slide(1).count, counts[project.slide(1).name]);
+      QCOMPARE(truePositivesOverTheSweep(project.slide(0)), matches[project.slide(0).name]);
+      QVERIFY2(window.statusBar()->currentMessage().contains("matched again"),
+               qPrintable(window.statusBar()->currentMessage()));
+    }
+
+    // While the folder is closed the cleared mask comes back, and the other slide's mask is deleted.
+    test::writeBytes(offScreenMask.toStdString(), offScreenMaskBytes);
+    QVERIFY(QFile::remove(onScreenMask));
+    {
+      MainWindow window;
+      QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+      const Project& project = *window.project();
+      for (int i = 0; i < project.slideCount(); ++i) {
+        QCOMPARE(project.slide(i).status, SlideStatus::Counted);  // restored, not counted again
+        QCOMPARE(project.slide(i).count, counts[project.slide(i).name]);
+      }
+      const int restored = 1, unmasked = 0;
+      QTRY_COMPARE_WITH_TIMEOUT(truePositivesOverTheSweep(project.slide(restored)),
+                                matches[project.slide(restored).name], 30000);
+      QTRY_VERIFY_WITH_TIMEOUT(!project.slide(unmasked).analysis->sweep.hasTruth, 30000);
+      QVERIFY(!project.slide(unmasked).hasMask());
+    }
+    {
+      MainWindow window;
+      QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+      Project& project = *window.project();
+      QVERIFY(project.slidesMatchedAgainstOtherAnnotations().empty());
+      for (int i = 0; i < project.slideCount(); ++i)
+        QVERIFY(!project.slide(i).analysis->sweepObjects);  // as saved: nothing was detected to match again
+    }
   }
 
   // Slides written into the open folder by another program (a microscope saving as it acquires) join the list,

@@ -271,6 +271,7 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   thresholdPanel_->setThreshold(project_->thresholdFor(0));
   modelLabel_->setText(tr("Model: %1").arg(QFileInfo(project_->modelDescription()).fileName()));
   refreshCurves();
+  rematchAnnotationsChangedElsewhere();
   statusBar()->showMessage(tr("%1 slides, %2 counted").arg(project_->slideCount()).arg(project_->countedSlides()),
                            5000);
   return true;
@@ -654,6 +655,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   store.setValue("layers/heatmap-opacity", layers.heatmapOpacity);
   store.setValue("layers/mask-opacity", layers.maskOpacity);
   event->accept();
+}
+
+// Back from Fiji or a file manager: masks drawn or changed there for any slide are matched again.
+void MainWindow::changeEvent(QEvent* event) {
+  QMainWindow::changeEvent(event);
+  if (event->type() == QEvent::ActivationChange && isActiveWindow() && project_->isOpen())
+    rematchAnnotationsChangedElsewhere();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

@@ -104,6 +104,7 @@ signals:
 
 protected:
   void closeEvent(QCloseEvent*) override;
+  void changeEvent(QEvent*) override;
   void dragEnterEvent(QDragEnterEvent*) override;
   void dropEvent(QDropEvent*) override;
 
@@ -139,6 +140,7 @@ private:
   void onMaskReloaded(const QString& maskPath);
   int slideOfMaskFile(const QString& maskPath) const;
   void rematchSlide(int index, const std::optional<Detection>& truth);
+  void rematchAnnotationsChangedElsewhere();
   // A conflict between an edit and a file another program changed, and how to settle it.
   struct FileConflict {
     std::function<bool()> pending;
@@ -200,6 +202,7 @@ private:
   CountWorker* worker_;
   bool counting_ = false;
   LatestOnly slideLoader_, detector_, recounter_, resweeper_, proposer_;
+  LatestOnly annotationRematcher_;  // apart from resweeper_, whose newer requests would drop a waiting batch
   MaskDocument* mask_;
   MaskToolController* tools_;
   QActionGroup* toolActions_ = nullptr;

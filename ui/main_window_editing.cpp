@@ -155,8 +155,10 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
   if (!analysis) return;
   const std::string name = project_->slide(index).name.toStdString();
   const Generation generation = project_->generation();
+  const QString stamp = truthStamp(project_->slide(index).maskPath);
   resweeper_.submit([=]() -> std::function<void()> {
     auto updated = std::make_shared<SlideAnalysis>(*analysis);
+    updated->truthStamp = stamp;
     SweepImage image{name, analysis->heatmap, analysis->postprocess, truth};
     // The objects do not change with the mask: only the matching is redone (detected once if not yet kept).
     image.objects = updated->sweepObjects =
@@ -166,6 +168,63 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
       if (!project_->setMaskSweep(generation, index, updated)) return;
       refreshCurves();
       saveProjectState();
+    };
+  });
+}
+
+// Masks drawn, changed or deleted by another program since their slides were matched (in Fiji while the folder was
+// closed, or for a slide not on screen, whose file no document follows): each such slide's sweep is matched again
+// in the background, so that the F1 curves, the best-F1 threshold and the held-out scores never describe a mask the
+// folder no longer holds. The counts stand: only the matching depends on the mask.
+void MainWindow::rematchAnnotationsChangedElsewhere() {
+  struct Rematch {
+    int index;
+    QString name, maskPath, imagePath, stamp;
+    std::shared_ptr<const SlideAnalysis> analysis;
+  };
+  std::vector<Rematch> rematches;
+  for (int index : project_->slidesMatchedAgainstOtherAnnotations()) {
+    const Slide& slide = project_->slide(index);
+    rematches.push_back(
+        {index, slide.name, slide.maskPath, slide.imagePath, truthStamp(slide.maskPath), slide.analysis});
+  }
+  if (rematches.empty()) return;
+  const Generation generation = project_->generation();
+  annotationRematcher_.submit([=]() -> std::function<void()> {
+    std::vector<std::shared_ptr<const SlideAnalysis>> updated;
+    QStringList unreadable;
+    for (const Rematch& rematch : rematches) {
+      auto analysis = std::make_shared<SlideAnalysis>(*rematch.analysis);
+      std::optional<Detection> truth;
+      try {
+        if (!rematch.maskPath.isEmpty()) truth = truthFromMask(rematch.maskPath, analysis->size, rematch.imagePath);
+      } catch (const std::exception& e) {
+        unreadable << QStringLiteral("%1 (%2)").arg(QFileInfo(rematch.maskPath).fileName(),
+                                                    QString::fromUtf8(e.what()));
+      }
+      SweepImage image{rematch.name.toStdString(), analysis->heatmap, analysis->postprocess, truth};
+      image.objects = analysis->sweepObjects =
+          analysis->sweepObjects ? analysis->sweepObjects : detectAtThresholds(image, defaultSweepThresholds());
+      analysis->sweep = sweepThresholds({image}, defaultSweepThresholds(), {analysis->cellDiameterPx});
+      analysis->truthStamp = rematch.stamp;
+      updated.push_back(std::move(analysis));
+    }
+    return [this, rematches, updated, unreadable, generation] {
+      int matched = 0;
+      for (std::size_t i = 0; i < rematches.size(); ++i) {
+        const int index = rematches[i].index;
+        // A mask that changed again meanwhile (an edit saved, Fiji saving once more) is left to the next check.
+        if (!project_->isCurrent(generation) || truthStamp(project_->slide(index).maskPath) != rematches[i].stamp)
+          continue;
+        matched += project_->setMaskSweep(generation, index, updated[i]);
+      }
+      if (matched == 0) return;
+      refreshCurves();
+      saveProjectState();
+      QString message = tr("%n slide(s) matched again: their masks changed since they were counted", nullptr, matched);
+      if (!unreadable.isEmpty())
+        message += tr("; without F1 (the mask cannot be used): %1").arg(unreadable.join(tr(", ")));
+      statusBar()->showMessage(message, 15000);
     };
   });
 }

@@ -23,6 +23,12 @@ QString fileStamp(const QString& path) {
   return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
 }
 
+QString truthStamp(const QString& maskPath) {
+  if (maskPath.isEmpty()) return QStringLiteral("none");
+  const QString labels = QString::fromStdString(labelsFileFor(maskPath.toStdString()));
+  return fileStamp(maskPath) + (QFileInfo::exists(labels) ? " labels " + fileStamp(labels) : QString());
+}
+
 namespace {
 
 // The diameter a saved result was counted at, when it is the one the counter would use: the recorded one (which a
@@ -191,6 +197,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
       analysis->defaultThreshold = saved.defaultThreshold;
       analysis->seconds = saved.seconds;
       analysis->sweep = saved.sweep;
+      analysis->truthStamp = saved.truthStamp;
       slide.analysis = std::move(analysis);
       slide.count = saved.count;
       slide.status = SlideStatus::Counted;
@@ -241,6 +248,7 @@ bool Project::save(QString* error) {
         saved.defaultThreshold = slide.analysis->defaultThreshold;
         saved.seconds = slide.analysis->seconds;
         saved.sweep = slide.analysis->sweep;
+        saved.truthStamp = slide.analysis->truthStamp;
       }
     }
     writeFileAtomically((stateFolder() + "/project.json").toStdString(), serialiseProjectState(state).toStdString());
@@ -426,6 +434,17 @@ void Project::maskChangedElsewhere(int index) {
   slide.maskPath = QFileInfo::exists(path) ? path : QString();
   slide.edited = slide.edited && slide.hasMask();
   emit slideChanged(index);
+}
+
+std::vector<int> Project::slidesMatchedAgainstOtherAnnotations() {
+  std::vector<int> stale;
+  for (int i = 0; i < slideCount(); ++i) {
+    if (slides_[i].nameClash.isEmpty() && QFileInfo::exists(maskPathFor(i)) != slides_[i].hasMask())
+      maskChangedElsewhere(i);
+    const Slide& slide = slides_[i];
+    if (slide.analysis && slide.analysis->truthStamp != truthStamp(slide.maskPath)) stale.push_back(i);
+  }
+  return stale;
 }
 
 bool Project::setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis) {

@@ -22,6 +22,9 @@ enum class SlideStatus { NotRun, Counted, Failed };
 
 // Identifies the version of an image file (its size and time stamp) that a result was computed from.
 QString fileStamp(const QString& path);
+// Identifies the annotations a slide is matched against: the fileStamps of its mask and of the instance labels
+// beside it (labels/<stem>.png, where they exist), or "none" for a slide without a mask (an empty path).
+QString truthStamp(const QString& maskPath);
 
 // What counting one slide produced. Immutable once made, shared with the workers.
 struct SlideAnalysis {
@@ -33,6 +36,9 @@ struct SlideAnalysis {
   double defaultThreshold = 0.5;  // the model's (classical: this image's automatic one)
   double seconds = 0;
   SweepResult sweep;  // this slide over defaultSweepThresholds(), with its mask when it has one
+  // The annotations the sweep was matched against (truthStamp in slide_analysis.h), taken before they were read.
+  // Empty: unknown (a project saved before it was recorded), so matched again.
+  QString truthStamp;
   // The sweep's objects at each of those thresholds, so that an edited mask is matched again without detecting
   // again (null for an analysis reloaded from a saved project: the first re-match detects them).
   std::shared_ptr<const ObjectBoxes> sweepObjects;
@@ -138,6 +144,10 @@ public:
   void maskEdited(int index);
   // Another program wrote or removed the slide's mask file: the slide has a mask as long as the file exists.
   void maskChangedElsewhere(int index);
+  // The counted slides whose sweep was matched against other annotations than their files hold now (masks drawn,
+  // changed or deleted by another program while the folder was closed, or while another slide was on screen).
+  // Every slide's mask first follows its file, as maskChangedElsewhere.
+  std::vector<int> slidesMatchedAgainstOtherAnnotations();
   // Its sweep against the edited mask, recomputed in the background from the slide's analysis of `generation`.
   bool setMaskSweep(Generation generation, int index, std::shared_ptr<const SlideAnalysis> analysis);
 

@@ -120,6 +120,7 @@ QJsonObject slideToJson(const SavedSlide& slide) {
     entry["status"] = "counted";
     entry["stamp"] = slide.stamp;
     if (!slide.modelSha256.isEmpty()) entry["model_sha256"] = slide.modelSha256;
+    if (!slide.truthStamp.isEmpty()) entry["truth_stamp"] = slide.truthStamp;
     entry["width"] = slide.width;
     entry["height"] = slide.height;
     entry["count"] = slide.count;
@@ -147,6 +148,7 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   slide.counted = true;
   slide.stamp = entry["stamp"].toString();
   slide.modelSha256 = entry["model_sha256"].toString();
+  slide.truthStamp = entry["truth_stamp"].toString();
   slide.width = std::max(0, entry["width"].toInt());
   slide.height = std::max(0, entry["height"].toInt());
   slide.count = std::max(-1, entry["count"].toInt(-1));

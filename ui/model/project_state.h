@@ -46,6 +46,7 @@ struct SavedSlide {
   bool counted = false;       // the fields below are meaningful only then
   QString stamp;              // size@mtime of the image the results came from
   QString modelSha256;        // of the model file that counted it (empty: the classical method, or not recorded)
+  QString truthStamp;         // of the annotations its sweep was matched against (truthStamp; empty: not recorded)
   int width = 0, height = 0;  // of the image and its cached heatmap (0: not recorded, before 2026-12)
   int count = -1;
   double cellDiameterPx = 0;  // the diameter it was counted at (0: not recorded, before 2026-12-03)

@@ -38,6 +38,7 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
   analysis->cellDiameterPx = counted.cellDiameterPx;
   analysis->defaultThreshold = counted.threshold;
   analysis->seconds = counted.seconds;
+  analysis->truthStamp = truthStamp(slide.maskPath);  // before the mask is read: a later change is seen as one
   std::optional<Detection> truth;
   if (slide.hasMask()) truth = truthFromMask(slide.maskPath, counted.size, slide.imagePath);
   SweepImage image{slide.name.toStdString(), counted.heatmap, counted.postprocess, truth};
