@@ -9,6 +9,7 @@
 #include "core/image_io.h"
 #include "core/mask_edit.h"
 #include "ui/main_window.h"
+#include "ui/model/slide_folder_watch.h"
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -374,6 +375,40 @@ private slots:
       for (int i = 0; i < project.slideCount(); ++i)
         QVERIFY(!project.slide(i).analysis->sweepObjects);  // as saved: nothing was detected to match again
     }
+  }
+
+  // A slide another program is still writing (a microscope saving a large TIFF, a copy over the network) does not
+  // join the list half-written: the watch reports the folder once every new file has stopped changing, and the
+  // window reads the whole folder then. Written here in pieces, a fifth of a second apart, for three seconds.
+  void aSlideStillBeingWrittenJoinsOnceWritten() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "acquiring", {test::kYellowSlide});
+    SlideFolderWatch watch;
+    watch.setSettleMilliseconds(500);
+    watch.follow(folder, {QFileInfo(test::kYellowSlide).fileName()});
+    QSignalSpy changed(&watch, &SlideFolderWatch::slidesChanged);
+    const std::string bytes = test::readBytes(test::dataFile(test::kRedSlide));
+    const QString arriving = folder + "/images/" + QFileInfo(test::kRedSlide).fileName();
+    {
+      std::ofstream out(arriving.toStdString(), std::ios::binary);
+      const std::size_t pieces = 15, piece = bytes.size() / pieces + 1;
+      for (std::size_t written = 0; written < bytes.size(); written += piece) {
+        out.write(bytes.data() + written, std::streamsize(std::min(piece, bytes.size() - written)));
+        out.flush();
+        QTest::qWait(200);
+        QVERIFY2(changed.isEmpty(), "a slide still being written was reported");
+      }
+    }
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().at(0).toStringList(), QStringList{QFileInfo(arriving).fileName()});
+    QCOMPARE(test::readBytes(arriving.toStdString()), bytes);
+
+    // Removed and added at once, both reported when the new file is written.
+    QVERIFY(QFile::remove(arriving));
+    test::writeBytes((folder + "/images/second.png").toStdString(), bytes);
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.last().at(0).toStringList(), QStringList{"second.png"});
+    QCOMPARE(changed.last().at(1).toStringList(), QStringList{QFileInfo(arriving).fileName()});
   }
 
   // Slides written into the open folder by another program (a microscope saving as it acquires) join the list,

@@ -1,7 +1,10 @@
 #include "ui/model/slide_folder_watch.h"
 
 #include "core/slide_folder.h"
+#include "ui/model/project.h"
 
+#include <QDateTime>
+#include <QDir>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QTimer>
@@ -22,6 +25,7 @@ void SlideFolderWatch::follow(const QString& folder, const QStringList& slideNam
   imagesFolder_ = folder.isEmpty() ? QString() : QString::fromStdString(imagesFolderOf(folder.toStdString()));
   names_ = slideNames;
   names_.sort();
+  newFiles_.clear();
   if (!imagesFolder_.isEmpty()) watcher_->addPath(imagesFolder_);
 }
 
@@ -33,12 +37,30 @@ void SlideFolderWatch::compare() {
   for (const std::string& image : imagesIn(imagesFolder_.toStdString()))
     now << QFileInfo(QString::fromStdString(image)).fileName();
   now.sort();
-  if (now == names_) return;
   QStringList added, removed;
   for (const QString& name : now)
     if (!names_.contains(name)) added << name;
   for (const QString& name : names_)
     if (!now.contains(name)) removed << name;
+
+  // A file is written when it looks the same as a settle time ago and nothing touched it since. The timer's
+  // ticks, not the folder's events, drive this: writing into a file does not change its folder.
+  const QDateTime untouchedSince = QDateTime::currentDateTime().addMSecs(-settle_->interval());
+  QHash<QString, QString> lookNow;
+  bool allWritten = true;
+  for (const QString& name : added) {
+    const QString path = QDir(imagesFolder_).filePath(name);
+    lookNow.insert(name, fileStamp(path));
+    allWritten =
+        allWritten && newFiles_.value(name) == lookNow[name] && QFileInfo(path).lastModified() <= untouchedSince;
+  }
+  if (!allWritten) {
+    newFiles_ = lookNow;
+    settle_->start();
+    return;
+  }
+  newFiles_.clear();
+  if (added.isEmpty() && removed.isEmpty()) return;
   names_ = now;  // reported once; follow() sets the list the window then holds
   emit slidesChanged(added, removed);
 }

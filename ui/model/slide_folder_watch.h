@@ -3,6 +3,7 @@
 // it, files moved away): SlideFolderWatch follows the folder's images folder and reports, once it has settled for
 // a moment, that its slides are no longer the ones listed. No widgets; the window decides when to read the folder
 // again (core/slide_folder.h's rule: the files directly in <folder>/images, or in <folder>).
+#include <QHash>
 #include <QObject>
 #include <QStringList>
 
@@ -18,11 +19,15 @@ public:
 
   // Follows the images folder of `folder`, whose slides are now `slideNames` (file names); an empty folder stops.
   void follow(const QString& folder, const QStringList& slideNames);
-  // How long the folder must stay unchanged before it is compared (a file being written changes it many times).
+  // How long the folder must stay unchanged before it is compared (a file being written changes it many times),
+  // and how long a new file must stay unchanged before it counts as written.
   void setSettleMilliseconds(int milliseconds);
 
 signals:
-  // The images folder's slides differ from those listed: `added` and `removed` are file names.
+  // The images folder's slides differ from those listed: `added` and `removed` are file names. Reported only once
+  // every new file has stopped changing (the same size and time at two looks, a settle time apart, and untouched
+  // since), so that a slide a microscope or a copy is still writing never joins half-written: the window reads the
+  // whole folder again on this signal.
   void slidesChanged(const QStringList& added, const QStringList& removed);
 
 private:
@@ -31,7 +36,8 @@ private:
   QFileSystemWatcher* watcher_;
   QTimer* settle_;
   QString imagesFolder_;
-  QStringList names_;  // sorted
+  QStringList names_;                 // sorted
+  QHash<QString, QString> newFiles_;  // the new files' size@time at the last look, while one is still changing
 };
 
 }  // namespace fluocount::ui
