@@ -251,6 +251,7 @@ private slots:
     QSignalSpy counted(&window, &MainWindow::countingFinished);
     recount->click();
     QVERIFY(window.trainingPanel()->heldOutComparison().contains("appears when v1 has counted"));
+    window.reloadFolder();  // a slide arrives while v1 counts: the folder is read again when counting ends
     QVERIFY(counted.wait(600000));
     // The panel compares the two models on the slide the run did not use, each at its own threshold.
     const double versionF1 = f1AtOwnThreshold(*project->slide(heldOut).analysis);
@@ -281,6 +282,9 @@ private slots:
     }
     QVERIFY(
         list->headerData(SlideListModel::BeforeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains("default"));
+    // Reading the folder again (a slide added or removed) keeps it.
+    window.reloadFolder();
+    QCOMPARE(window.trainingPanel()->heldOutComparison(), comparison);
     // The comparison belongs to the folder it was made in: opening a folder clears it.
     QVERIFY(window.openFolder(folder_));
     QVERIFY(window.trainingPanel()->heldOutComparison().isEmpty());

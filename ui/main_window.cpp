@@ -11,6 +11,7 @@
 #include "ui/model/slide_folder_watch.h"
 #include "ui/model/slide_list_model.h"
 #include "ui/threshold_panel.h"
+#include "ui/training_panel.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -284,9 +285,23 @@ void MainWindow::reloadFolder() {
     return;
   }
   const QString onScreen = current_ >= 0 ? project_->slide(current_).name : QString();
+  // The folder and its settings stay, so a retrained version's before/after on the slides its run did not use
+  // carries over: still waiting for the version's counts (a slide arrived while it counted), or already shown.
+  std::optional<PendingHeldOutComparison> heldOut;
+  if (pendingHeldOut_ && project_->isCurrent(pendingHeldOut_->generation)) heldOut = pendingHeldOut_;
+  const QString heldOutShown = trainingPanel_->heldOutComparison();
+  const ProjectSettings settings = project_->settings();
   if (!openFolderKeeping(project_->folder(), true)) return;
   for (int i = 0; i < project_->slideCount(); ++i)
     if (project_->slide(i).name == onScreen) selectSlide(i);
+  if (project_->settings() != settings) return;
+  if (heldOut) {
+    heldOut->generation = project_->generation();
+    pendingHeldOut_ = heldOut;
+    compareHeldOutSlides();
+  } else {
+    trainingPanel_->showHeldOutComparison(heldOutShown);
+  }
 }
 
 void MainWindow::onSlideFilesChanged(const QStringList& added, const QStringList& removed) {
