@@ -381,6 +381,59 @@ private slots:
     QVERIFY(!project.imageChangedSinceCounted(0));
     QCOMPARE(project.slide(1).count, before);  // not counted again: its file is the one counted
   }
+
+  // Two windows on one folder (the second opened although the first holds it): each saves the folder's state, and
+  // neither drops what the other saved. Results the other window counted for slides this one has not, and its
+  // review marks, are merged in; a state saved with other settings, whose results are not this window's, is set
+  // aside before it is written over, and the window is told where.
+  void twoWindowsOnOneFolderKeepEachOthersResults() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-two-windows", kRedSlides);
+    QString error, note;
+    Project first, second;
+    QVERIFY2(first.open(red, &error), qPrintable(error));
+    QVERIFY2(second.open(red, &error), qPrintable(error));
+    const auto countSlide = [](Project& project, int index) {
+      const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(index), {});
+      QVERIFY(project.acceptCounted({project.generation(), index, result.analysis, result.count, {}, {}, false}));
+    };
+    countSlide(first, 0);
+    first.setReviewed(0, true);
+    QVERIFY2(first.save(&error, &note), qPrintable(error));
+    countSlide(second, 1);
+    QVERIFY2(second.save(&error, &note), qPrintable(error));
+    QVERIFY2(note.isEmpty(), qPrintable(note));
+    first.setReviewed(1, true);
+    QVERIFY2(first.save(&error, &note), qPrintable(error));  // after the second window's save: merges it
+    QVERIFY2(note.isEmpty(), qPrintable(note));
+    QVERIFY(first.slide(0).reviewed);                       // its own mark, and
+    QVERIFY2(first.save(&error, &note), qPrintable(error));  // the next save keeps the other window's results too
+    {
+      Project reopened;
+      QVERIFY2(reopened.open(red, &error), qPrintable(error));
+      for (int i = 0; i < 2; ++i) {
+        QCOMPARE(reopened.slide(i).status, SlideStatus::Counted);
+        QVERIFY(reopened.slide(i).reviewed);
+      }
+      QCOMPARE(reopened.slide(0).count, first.slide(0).count);
+      QCOMPARE(reopened.slide(1).count, second.slide(1).count);
+    }
+
+    // The second window counts with another minimum object area: the first window's state (its settings and the
+    // results of its settings) is kept aside, not merged, and not lost.
+    const std::string firstState = test::readBytes((red + "/.fluocount/project.json").toStdString());
+    ProjectSettings settings = second.settings();
+    settings.minObjectAreaPx = 400;
+    second.setSettings(settings);
+    QVERIFY2(second.save(&error, &note), qPrintable(error));
+    QVERIFY2(note.contains("other settings"), qPrintable(note));
+    const QStringList setAside = QDir(red + "/.fluocount/set-aside").entryList({"project.*.json"}, QDir::Files);
+    QCOMPARE(setAside.size(), 1);
+    QCOMPARE(test::readBytes((red + "/.fluocount/set-aside/" + setAside.first()).toStdString()), firstState);
+    QVERIFY2(note.contains(setAside.first()), qPrintable(note));
+    // Its own state, once written, is its own to write again: no further copy.
+    QVERIFY2(second.save(&error, &note), qPrintable(error));
+    QCOMPARE(QDir(red + "/.fluocount/set-aside").entryList({"project.*.json"}, QDir::Files).size(), 1);
+  }
 };
 
 QTEST_MAIN(TestStaleResults)

@@ -637,8 +637,11 @@ void MainWindow::refreshRecentMenu() {
 }
 
 void MainWindow::saveProjectState() {
-  QString error;
-  if (!project_->save(&error)) statusBar()->showMessage(tr("Could not save the project state: %1").arg(error), 10000);
+  QString error, note;
+  if (!project_->save(&error, &note))
+    statusBar()->showMessage(tr("Could not save the project state: %1").arg(error), 10000);
+  else if (!note.isEmpty())
+    statusBar()->showMessage(note, 15000);
 }
 
 void MainWindow::restoreWindowState() {

@@ -91,7 +91,11 @@ QString GuardedFile::overwrite(const std::string& bytes, const QString& setAside
 }
 
 QString GuardedFile::setAside(const std::string& bytes, const QString& setAsideFolder) const {
-  const QFileInfo file(path_);
+  return setAsideCopy(path_, bytes, setAsideFolder);
+}
+
+QString setAsideCopy(const QString& path, const std::string& bytes, const QString& setAsideFolder) {
+  const QFileInfo file(path);
   QDir().mkpath(setAsideFolder);
   const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz");
   QString kept = QDir(setAsideFolder).filePath(file.completeBaseName() + "." + stamp + "." + file.suffix());

@@ -14,6 +14,10 @@ class QTimer;
 
 namespace fluocount::ui {
 
+// Keeps `bytes`, a version of the file at `path` about to be given up, as <setAsideFolder>/<name>.<date-time>.<suffix>
+// (never over another such copy); returns that path. Throws FileWriteError.
+QString setAsideCopy(const QString& path, const std::string& bytes, const QString& setAsideFolder);
+
 class GuardedFile : public QObject {
   Q_OBJECT
 public:

@@ -1,4 +1,5 @@
 #include "ui/model/project.h"
+#include "ui/model/guarded_file.h"
 
 #include "core/locations.h"
 #include "core/atomic_file.h"
@@ -107,7 +108,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   }
   // Everything is read and checked into these before the project changes: a state that fails leaves nothing
   // half-restored (the folder then opens with fresh state, the damaged file kept aside).
-  Restored restored{std::move(slides), {}, {}, nullptr};
+  Restored restored{std::move(slides), {}, {}, nullptr, {}};
   const QString absolute = QFileInfo(folder).absoluteFilePath();
   restoreState(absolute, restored, warning);
   // Taken over when another window holds it: the user was asked first (otherUserOf); its lock file is replaced.
@@ -123,6 +124,8 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   folder_ = absolute;
   ++generation_;
   slides_ = std::move(restored.slides);
+  stateVersion_ = restored.stateVersion;
+  otherWindowsResults_.clear();
   settings_ = restored.settings;
   previousModel_ = restored.previousModel;
   counter_ = restored.counter;
@@ -149,9 +152,11 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
     return;
   }
   QString problem;
-  const std::optional<ProjectState> state = parseProjectState(file.read(64 << 20), &problem);
+  const QByteArray bytes = file.read(64 << 20);
   file.close();
+  const std::optional<ProjectState> state = parseProjectState(bytes, &problem);
   if (!state) return moveAside(path, problem, warning);
+  restored.stateVersion = versionOfBytes(bytes.toStdString());
 
   restored.settings = state->settings;
   restored.previousModel = state->previousModel;
@@ -218,44 +223,97 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
   }
 }
 
-bool Project::save(QString* error) {
+bool Project::save(QString* error, QString* note) {
+  if (note) note->clear();
   if (!isOpen()) return true;
   try {
     QDir().mkpath(stateFolder() + "/heatmaps");
-    ProjectState state{settings_, previousModel_, {}};
-    for (int i = 0; i < slideCount(); ++i) {
-      Slide& slide = slides_[i];
-      SavedSlide& saved = state.slides[slide.name];
-      saved.reviewed = slide.reviewed;
-      saved.edited = slide.edited;
-      saved.previousCount = slide.previousCount;
-      if (slide.status == SlideStatus::Counted && slide.analysis) {
-        // The count worker caches each heatmap as it is made; this covers a write that failed there. (A file that
-        // exists proves nothing: a cancelled run of older settings may have written it after they changed.)
-        if (!slide.heatmapCached) {
-          saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
-          slide.heatmapCached = true;
-        }
-        saved.counted = true;
-        // The image's version when it was read: one changed since (Fiji saving over it while it was counted)
-        // does not match, so its result is not restored as the new file's.
-        saved.stamp = slide.analysis->imageStamp;
-        saved.modelSha256 = counter_ ? QString::fromStdString(counter_->modelSha256()) : QString();
-        saved.width = slide.analysis->size.width;
-        saved.height = slide.analysis->size.height;
-        saved.count = slide.count;
-        saved.cellDiameterPx = slide.analysis->cellDiameterPx;
-        saved.defaultThreshold = slide.analysis->defaultThreshold;
-        saved.seconds = slide.analysis->seconds;
-        saved.sweep = slide.analysis->sweep;
-        saved.truthStamp = slide.analysis->truthStamp;
+    const std::string path = (stateFolder() + "/project.json").toStdString();
+    for (int attempt = 1;; ++attempt) {
+      const FileVersion onDisk = fileVersionOf(path, 64 << 20);
+      if (onDisk.exists && onDisk != stateVersion_) takeInOtherWindowsState(readWholeFile(path, 64 << 20), note);
+      try {
+        stateVersion_ = replaceFileIfUnchanged(path, serialiseProjectState(stateToSave()).toStdString(), onDisk);
+        return true;
+      } catch (const FileChangedError&) {
+        if (attempt == 3) throw;  // the other window saving again and again: say so rather than write over it
       }
     }
-    writeFileAtomically((stateFolder() + "/project.json").toStdString(), serialiseProjectState(state).toStdString());
-    return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
     return false;
+  }
+}
+
+ProjectState Project::stateToSave() {
+  ProjectState state{settings_, previousModel_, {}};
+  for (int i = 0; i < slideCount(); ++i) {
+    Slide& slide = slides_[i];
+    SavedSlide& saved = state.slides[slide.name];
+    saved.reviewed = slide.reviewed;
+    saved.edited = slide.edited;
+    saved.previousCount = slide.previousCount;
+    if (slide.status == SlideStatus::Counted && slide.analysis) {
+      // The count worker caches each heatmap as it is made; this covers a write that failed there. (A file that
+      // exists proves nothing: a cancelled run of older settings may have written it after they changed.)
+      if (!slide.heatmapCached) {
+        saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
+        slide.heatmapCached = true;
+      }
+      saved.counted = true;
+      // The image's version when it was read: one changed since (Fiji saving over it while it was counted)
+      // does not match, so its result is not restored as the new file's.
+      saved.stamp = slide.analysis->imageStamp;
+      saved.modelSha256 = counter_ ? QString::fromStdString(counter_->modelSha256()) : QString();
+      saved.width = slide.analysis->size.width;
+      saved.height = slide.analysis->size.height;
+      saved.count = slide.count;
+      saved.cellDiameterPx = slide.analysis->cellDiameterPx;
+      saved.defaultThreshold = slide.analysis->defaultThreshold;
+      saved.seconds = slide.analysis->seconds;
+      saved.sweep = slide.analysis->sweep;
+      saved.truthStamp = slide.analysis->truthStamp;
+    }
+  }
+  // Another window's results, for slides this one has not counted, while both count with the same settings.
+  if (otherWindowsSettings_ == settings_)
+    for (const auto& [name, theirs] : otherWindowsResults_) {
+      SavedSlide& saved = state.slides[name];
+      if (saved.counted) continue;
+      const SavedSlide marks = saved;
+      saved = theirs;
+      saved.reviewed = marks.reviewed;
+      saved.edited = marks.edited;
+      saved.previousCount = marks.previousCount;
+    }
+  return state;
+}
+
+void Project::takeInOtherWindowsState(const std::string& bytes, QString* note) {
+  const std::optional<ProjectState> theirs = parseProjectState(QByteArray::fromStdString(bytes), nullptr);
+  if (!theirs || theirs->settings != settings_) {
+    // Not results of this window's settings, nor marks it can tell apart from them: kept whole, aside.
+    const QString kept = setAsideCopy(stateFolder() + "/project.json", bytes, stateFolder() + "/set-aside");
+    if (note)
+      *note = (theirs ? tr("Another FluoCount window saved this folder's state with other settings")
+                      : tr("This folder's state was changed elsewhere into a file FluoCount cannot read")) +
+              tr("; that version is kept in %1").arg(QDir::toNativeSeparators(kept));
+    return;
+  }
+  if (otherWindowsSettings_ != settings_) otherWindowsResults_.clear();
+  otherWindowsSettings_ = settings_;
+  for (const auto& [name, other] : theirs->slides) {
+    if (other.counted) otherWindowsResults_[name] = other;
+    for (int i = 0; i < slideCount(); ++i) {
+      Slide& slide = slides_[i];
+      if (slide.name != name) continue;
+      const bool reviewed = slide.reviewed || other.reviewed,
+                 edited = slide.edited || (other.edited && slide.hasMask());
+      if (reviewed == slide.reviewed && edited == slide.edited) continue;
+      slide.reviewed = reviewed;
+      slide.edited = edited;
+      emit slideChanged(i);
+    }
   }
 }
 

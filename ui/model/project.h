@@ -2,6 +2,7 @@
 // A slide folder opened in the GUI: its slides, the counting settings, each slide's cached analysis, and the
 // state kept in <folder>/.fluocount/ so that reopening the folder restores settings, results and review marks.
 // No widgets here: the panels observe this object through its signals.
+#include "core/atomic_file.h"
 #include "core/counter.h"
 #include "core/threshold_sweep.h"
 #include "ui/model/project_state.h"
@@ -12,6 +13,7 @@
 
 class QLockFile;
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -154,8 +156,11 @@ public:
   // The folder's count and F1 against threshold: the counted slides' sweeps combined.
   SweepResult folderSweep() const;
 
-  // Writes project.json and the heatmaps not yet cached, atomically. Returns false and says why in *error.
-  bool save(QString* error);
+  // Writes project.json and the heatmaps not yet cached, atomically. Returns false and says why in *error. Where
+  // another window on the folder saved it meanwhile, its results for slides this one has not counted and its review
+  // marks are merged in; a version that cannot be (other settings, unreadable) is set aside first, and *note says
+  // where.
+  bool save(QString* error, QString* note = nullptr);
 
 signals:
   void slidesReset();
@@ -170,13 +175,25 @@ private:
     ProjectSettings settings;
     QString previousModel;
     std::shared_ptr<const CellCounter> counter;
+    FileVersion stateVersion;  // of project.json as read (none: absent, or moved aside as damaged)
   };
   static void restoreState(const QString& folder, Restored& restored, QString* warning);
+  ProjectState stateToSave();  // writes the heatmaps not cached yet
+  // project.json as another window on the folder saved it: its results (for slides this one has not counted) are
+  // kept for every later save and its review and edit marks joined to these, where it counts with these settings;
+  // otherwise it is set aside, and *note says where.
+  void takeInOtherWindowsState(const std::string& bytes, QString* note);
   static void moveAside(const QString& path, const QString& why, QString* warning);
   static std::shared_ptr<const CellCounter> makeCounter(const ProjectSettings& settings);
   static QString heatmapFile(const QString& folder, const QString& slideName);
 
   QString folder_;
+  // project.json as this project last read or wrote it: anything else found there at a save was written by another
+  // window on the folder (opened anyway), whose results save() merges rather than drops.
+  FileVersion stateVersion_;
+  // Results another window saved for slides this one has not counted, with the settings they were counted under.
+  std::map<QString, SavedSlide> otherWindowsResults_;
+  ProjectSettings otherWindowsSettings_;
   std::vector<Slide> slides_;
   ProjectSettings settings_;
   std::shared_ptr<const CellCounter> counter_;
