@@ -145,9 +145,10 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     metadata = tiffMetadata(*layout);
   else if (format == Format::Png)
     metadata = pngMetadata(bytes);
-  // More than one channel page, more samples than OpenCV decodes, or samples in separate planes (which OpenCV's
-  // decoder misreads): FluoCount's own reader.
-  if (metadata.channelPages.size() > 1 || (layout && (layout->samplesPerPixel > 4 || layout->separatePlanes))) {
+  // More than one channel page, more samples than OpenCV decodes, samples in separate planes (which OpenCV's
+  // decoder misreads), or WhiteIsZero samples (which it may invert): FluoCount's own reader, the values as stored.
+  if (metadata.channelPages.size() > 1 || (layout && (layout->samplesPerPixel > 4 || layout->separatePlanes ||
+                                                      (layout->whiteIsZero && layout->bitsPerSample >= 8)))) {
     if (metadata.channelPages.empty()) metadata.channelPages = {0};
     const std::int64_t planes = std::int64_t(metadata.channelPages.size()) * std::max<int>(1, layout->samplesPerPixel);
     if (std::int64_t(size->width) * size->height * planes > 4 * limits.maxPixels)

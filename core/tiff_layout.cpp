@@ -98,6 +98,8 @@ TiffLayout readTiffLayout(const std::string& bytes) {
   TIFFGetField(t, TIFFTAG_IMAGELENGTH, &layout.height);
   TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &layout.bitsPerSample);
   TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &layout.samplesPerPixel);
+  std::uint16_t photometric = PHOTOMETRIC_MINISBLACK;
+  layout.whiteIsZero = TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric) && photometric == PHOTOMETRIC_MINISWHITE;
   layout.tiled = TIFFIsTiled(t) != 0;
   layout.blockWidth = layout.width;
   if (layout.tiled) {

@@ -23,6 +23,10 @@ struct TiffLayout {
   std::string description;      // ImageDescription: ImageJ's and OME-XML metadata live here
   int pages = 1;                // images in the main chain of directories
   bool separatePlanes = false;  // samples stored plane after plane (PlanarConfiguration 2)
+  // PhotometricInterpretation WhiteIsZero: how ImageJ saves an 8-bit image with an inverting LUT (a binary mask with
+  // "Black background" off, cells 255 shown black). The values are what counts, as ImageJ measures them; OpenCV's
+  // decoder inverts some such files (those it decodes as RGBA) and not others.
+  bool whiteIsZero = false;
 
   // Bytes OpenCV's TIFF decoder allocates for one strip or tile (it reads 8-bit images as RGBA, others as they are)
   std::uint64_t decoderBlockBytes() const;

@@ -432,6 +432,17 @@ private slots:
       QCOMPARE(loadImage(path).pixels.channels(), 3);  // decoded as the colours it shows
       QVERIFY2(cv::countNonZero(loadMask(path, mask_.size()) != cells) == 0, name);
     }
+    // The same mask saved as TIFF: ImageJ writes an 8-bit image with the inverting LUT as WhiteIsZero, the values as
+    // they are (cells 255), and reads them back so; so does FluoCount, as a mask and as a slide's pixels.
+    ++casesRun;
+    const std::string whiteIsZero = path("inverting-lut mask.tif");
+    test::TiffPageOptions options;
+    options.whiteIsZero = true;
+    test::writeTiff(whiteIsZero, {cells}, options);
+    QCOMPARE(cv::countNonZero(loadMask(whiteIsZero, mask_.size()) != cells), 0);
+    const RawImage asSlide = loadImage(whiteIsZero);
+    QCOMPARE(asSlide.pixels.depth(), CV_8U);
+    QCOMPARE(cv::countNonZero(asSlide.channels.front() != cells), 0);
   }
 
   void damagedModelFiles() {

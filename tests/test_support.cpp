@@ -83,7 +83,10 @@ void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const
     TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8 * bytes);
     if (image.depth() == CV_32F) TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
     TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, samples);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, samples == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC,
+                 samples == 3          ? PHOTOMETRIC_RGB
+                 : options.whiteIsZero ? PHOTOMETRIC_MINISWHITE
+                                       : PHOTOMETRIC_MINISBLACK);
     TIFFSetField(t, TIFFTAG_PLANARCONFIG, options.separatePlanes ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);
     TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
     if (samples > 4) {

@@ -63,7 +63,8 @@ struct TiffPageOptions {
   int resolutionUnit = 1;
   bool separatePlanes = false;
   int tileSize = 0;
-  double yResolution = 0;  // 0: as xResolution (square pixels)
+  double yResolution = 0;    // 0: as xResolution (square pixels)
+  bool whiteIsZero = false;  // single-channel pages as PhotometricInterpretation WhiteIsZero (ImageJ's inverting LUT)
 };
 void writeTiff(const std::string& path, const std::vector<cv::Mat>& pages, const TiffPageOptions& options = {});
 
