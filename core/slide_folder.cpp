@@ -30,6 +30,16 @@ std::string maskFileFor(const std::string& folder, const std::string& imagePath)
   return (fs::path(folder) / "masks" / (fs::path(imagePath).stem().string() + ".png")).string();
 }
 
+std::string maskFileHolding(const std::string& pngPath) {
+  std::error_code error;
+  if (fs::is_regular_file(pngPath, error)) return pngPath;
+  for (const char* suffix : {".tif", ".tiff", ".TIF", ".TIFF"}) {
+    const fs::path tiff = fs::path(pngPath).replace_extension(suffix);
+    if (fs::is_regular_file(tiff, error)) return tiff.string();
+  }
+  return {};
+}
+
 std::string labelsFileFor(const std::string& maskPath) {
   const fs::path mask(maskPath);
   const fs::path labels = mask.parent_path().parent_path() / "labels" / (mask.stem().string() + ".png");
@@ -71,8 +81,8 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   const std::vector<std::string> images = imagesIn(scan.imagesFolder);
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {
-    SlideFiles slide{images[i], maskFileFor(folder, images[i]), {}, clashes[i]};
-    if (slide.nameClash.empty() && fs::is_regular_file(slide.mask, error))
+    SlideFiles slide{images[i], maskFileHolding(maskFileFor(folder, images[i])), {}, clashes[i]};
+    if (slide.nameClash.empty() && !slide.mask.empty())
       slide.labels = labelsFileFor(slide.mask);
     else
       slide.mask.clear();
@@ -87,7 +97,7 @@ SlideFolder scanAnnotatedDataset(const std::string& folder) {
     throw ImageError(folder + ": expected a dataset folder with images/ and masks/ inside");
   SlideFolder scan = scanSlideFolder(folder);
   for (const SlideFiles& slide : scan.slides)
-    if (!slide.nameClash.empty() && fs::is_regular_file(maskFileFor(folder, slide.image), error))
+    if (!slide.nameClash.empty() && !maskFileHolding(maskFileFor(folder, slide.image)).empty())
       throw ImageError(folder + ": " + slide.nameClash);
   return scan;
 }

@@ -27,6 +27,10 @@ std::vector<std::string> imagesIn(const std::string& folder);
 std::string imagesFolderOf(const std::string& folder);
 // <folder>/masks/<stem>.png: where the mask of `imagePath` is, or is saved to.
 std::string maskFileFor(const std::string& folder, const std::string& imagePath);
+// The file that holds the mask `pngPath` (a maskFileFor path) names: that PNG when it exists, else a TIFF of the same
+// stem beside it (<stem>.tif or .tiff, as Fiji saves by default), which FluoCount reads but never writes (edits are
+// saved to the PNG, which then holds the mask). Empty when neither exists.
+std::string maskFileHolding(const std::string& pngPath);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
 std::string labelsFileFor(const std::string& maskPath);
 

@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/image_io.h"
 #include "core/mask_edit.h"
+#include "core/slide_folder.h"
 #include "ui/main_window.h"
 #include "ui/model/slide_folder_watch.h"
 
@@ -375,6 +376,46 @@ private slots:
       for (int i = 0; i < project.slideCount(); ++i)
         QVERIFY(!project.slide(i).analysis->sweepObjects);  // as saved: nothing was detected to match again
     }
+  }
+
+  // Masks as Fiji saves them by default: TIFF, 8-bit with an inverting LUT (WhiteIsZero, cells 255). The folder's
+  // scan, evaluate and training read masks/<stem>.tif where no PNG of the stem exists; the app shows and edits it,
+  // saving the edits to masks/<stem>.png, which then holds the mask, and never writes over the TIFF.
+  void aFijiTiffMaskIsReadAndEditedIntoAPng() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "tiff-masks", {test::kRedSlide});
+    const QString png = folder + "/masks/MAR32C2R3_PVHr_200x_r.png", tiff = folder + "/masks/MAR32C2R3_PVHr_200x_r.tif";
+    const cv::Mat drawn = loadMask(png.toStdString());
+    test::TiffPageOptions fijiDefault;
+    fijiDefault.whiteIsZero = true;
+    test::writeTiff(tiff.toStdString(), {drawn}, fijiDefault);
+    QVERIFY(QFile::remove(png));
+    const std::string tiffBytes = test::readBytes(tiff.toStdString());
+    QCOMPARE(QFileInfo(QString::fromStdString(scanAnnotatedDataset(folder.toStdString()).slides.at(0).mask)),
+             QFileInfo(tiff));
+
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+    Project& project = *window.project();
+    QVERIFY(project.slide(0).hasMask());
+    QCOMPARE(QFileInfo(project.slide(0).maskPath), QFileInfo(tiff));
+    QSignalSpy loaded(&window, &MainWindow::slideLoaded);
+    window.selectSlide(0);
+    QTRY_VERIFY_WITH_TIMEOUT(window.maskDocument()->isOpen(), 30000);
+    QVERIFY(same(window.maskDocument()->mask(), drawn));
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    QVERIFY(project.slide(0).analysis->sweep.hasTruth);
+    QVERIFY(truePositivesOverTheSweep(project.slide(0)) > 0);
+
+    paintDisc(*window.maskDocument(), {60, 60});
+    QVERIFY(QFileInfo::exists(png));
+    QCOMPARE(test::readBytes(tiff.toStdString()), tiffBytes);
+    QCOMPARE(QFileInfo(project.slide(0).maskPath), QFileInfo(png));
+    const cv::Mat saved = loadMask(png.toStdString());
+    QVERIFY(same(saved, window.maskDocument()->mask()));
+    QCOMPARE(cv::countNonZero((drawn > 0) & (saved == 0)), 0);  // the TIFF's cells, and the disc
+    QVERIFY(cv::countNonZero(saved) > cv::countNonZero(drawn));
   }
 
   // A slide another program is still writing (a microscope saving a large TIFF, a copy over the network) does not

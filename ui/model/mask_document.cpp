@@ -1,6 +1,7 @@
 #include "ui/model/mask_document.h"
 
 #include "core/image_io.h"
+#include "core/slide_folder.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -35,8 +36,10 @@ bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QStr
   history_->activate(maskPath);
   file_->follow(maskPath);  // before reading: a change made while it is read shows as a change
   try {
-    if (QFileInfo::exists(maskPath)) {
-      mask_ = loadMask(maskPath.toStdString(), imageSize, imagePath.toStdString()).clone();
+    // A TIFF mask (Fiji's) is read where no PNG exists yet; the edits go to the PNG, which then holds the mask.
+    const std::string holding = maskFileHolding(maskPath.toStdString());
+    if (!holding.empty()) {
+      mask_ = loadMask(holding, imageSize, imagePath.toStdString()).clone();
       mask_.setTo(kCell, mask_ > 0);
     } else {
       mask_ = cv::Mat::zeros(imageSize, CV_8U);

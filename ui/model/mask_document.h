@@ -31,7 +31,8 @@ class MaskDocument : public QObject {
 public:
   explicit MaskDocument(SlideHistory* history, QObject* parent = nullptr);
 
-  // maskPath need not exist (the slide has no mask yet: an empty one is edited and saved there). The slide's
+  // maskPath (masks/<stem>.png) need not exist: the slide has no mask yet, and an empty one is edited and saved
+  // there, or the mask is a TIFF of that stem (as Fiji saves it), read from there and saved to maskPath. The slide's
   // history becomes the active one; it is cleared when the file changed since the slide was last left.
   bool load(const QString& imagePath, cv::Size imageSize, const QString& maskPath, QString* error);
   void close();

@@ -470,8 +470,14 @@ bool Project::imageChangedSinceCounted(int index) const {
 QString Project::maskPathFor(int index) const {
   const Slide& slide = slides_.at(index);
   if (!slide.nameClash.isEmpty()) return {};
-  if (slide.hasMask()) return slide.maskPath;
   return QString::fromStdString(maskFileFor(folder_.toStdString(), slide.name.toStdString()));
+}
+
+QString Project::maskFileHolding(int index) const {
+  const QString png = maskPathFor(index);
+  if (png.isEmpty()) return {};
+  const QString file = QString::fromStdString(fluocount::maskFileHolding(png.toStdString()));
+  return file.isEmpty() ? QString() : QFileInfo(file).absoluteFilePath();
 }
 
 QString Project::regionsPathFor(int index) const {
@@ -488,8 +494,7 @@ void Project::maskEdited(int index) {
 
 void Project::maskChangedElsewhere(int index) {
   Slide& slide = slides_.at(index);
-  const QString path = maskPathFor(index);
-  slide.maskPath = QFileInfo::exists(path) ? path : QString();
+  slide.maskPath = maskFileHolding(index);
   slide.edited = slide.edited && slide.hasMask();
   emit slideChanged(index);
 }
@@ -497,8 +502,7 @@ void Project::maskChangedElsewhere(int index) {
 std::vector<int> Project::slidesMatchedAgainstOtherAnnotations() {
   std::vector<int> stale;
   for (int i = 0; i < slideCount(); ++i) {
-    if (slides_[i].nameClash.isEmpty() && QFileInfo::exists(maskPathFor(i)) != slides_[i].hasMask())
-      maskChangedElsewhere(i);
+    if (maskFileHolding(i) != slides_[i].maskPath) maskChangedElsewhere(i);
     const Slide& slide = slides_[i];
     if (slide.analysis && slide.analysis->truthStamp != truthStamp(slide.maskPath)) stale.push_back(i);
   }

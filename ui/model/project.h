@@ -49,7 +49,7 @@ struct SlideAnalysis {
 struct Slide {
   QString name;  // file name
   QString imagePath;
-  QString maskPath;   // <folder>/masks/<stem>.png when it exists, else empty
+  QString maskPath;   // the file holding its mask (masks/<stem>.png, or a TIFF of that stem), else empty
   QString nameClash;  // another slide shares its stem: it has no mask or regions file, and this says why
   SlideStatus status = SlideStatus::NotRun;
   QString error;
@@ -136,6 +136,9 @@ public:
   // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png; empty for a slide whose stem another
   // slide shares (Slide::nameClash), whose mask would be the other's too.
   QString maskPathFor(int index) const;
+  // The file that holds the slide's mask now: that PNG, or a TIFF of its stem beside it (core/slide_folder.h's
+  // maskFileHolding); empty when there is none (or for a slide whose stem another slide shares).
+  QString maskFileHolding(int index) const;
   // The slide is counted, but its image file is no longer the version that was read (saved over by another
   // program since): its results are not the file's, and Count Folder counts it again.
   bool imageChangedSinceCounted(int index) const;
