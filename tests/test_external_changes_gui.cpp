@@ -10,6 +10,7 @@
 #include "core/mask_edit.h"
 #include "core/slide_folder.h"
 #include "ui/main_window.h"
+#include "ui/model/slide_list_model.h"
 #include "ui/model/slide_folder_watch.h"
 
 #include <QAbstractButton>
@@ -22,6 +23,7 @@
 #include <QFileInfo>
 #include <QSysInfo>
 #include <QTemporaryDir>
+#include <QTableView>
 #include <QTimer>
 #include <QUndoStack>
 
@@ -398,6 +400,10 @@ private slots:
     Project& project = *window.project();
     QVERIFY(project.slide(0).hasMask());
     QCOMPARE(QFileInfo(project.slide(0).maskPath), QFileInfo(tiff));
+    const QAbstractItemModel* list = window.slideList()->model();
+    const QModelIndex maskCell = list->index(0, SlideListModel::MaskColumn);
+    QCOMPARE(list->data(maskCell).toString(), QString("mask (TIFF)"));
+    QCOMPARE(QFileInfo(list->data(maskCell, Qt::ToolTipRole).toString()), QFileInfo(tiff));
     QSignalSpy loaded(&window, &MainWindow::slideLoaded);
     window.selectSlide(0);
     QTRY_VERIFY_WITH_TIMEOUT(window.maskDocument()->isOpen(), 30000);
@@ -412,6 +418,7 @@ private slots:
     QVERIFY(QFileInfo::exists(png));
     QCOMPARE(test::readBytes(tiff.toStdString()), tiffBytes);
     QCOMPARE(QFileInfo(project.slide(0).maskPath), QFileInfo(png));
+    QCOMPARE(list->data(maskCell).toString(), QString("mask"));
     const cv::Mat saved = loadMask(png.toStdString());
     QVERIFY(same(saved, window.maskDocument()->mask()));
     QCOMPARE(cv::countNonZero((drawn > 0) & (saved == 0)), 0);  // the TIFF's cells, and the disc

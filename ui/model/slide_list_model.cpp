@@ -2,6 +2,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QDir>
 
 namespace fluocount::ui {
 
@@ -30,7 +31,8 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
           return slide.analysis ? tr("%1 px").arg(slide.analysis->cellDiameterPx, 0, 'f', 0) : QString();
         case MaskColumn:
           if (!slide.nameClash.isEmpty()) return tr("name clash");
-          return slide.hasMask() ? tr("mask") : QString();
+          if (!slide.hasMask()) return QString();
+          return slide.maskPath.endsWith(".png", Qt::CaseInsensitive) ? tr("mask") : tr("mask (TIFF)");
         case StatusColumn: {
           QString text = statusText(slide.status);
           if (slide.edited) text += tr(", mask edited");
@@ -46,6 +48,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
       if (slide.status == SlideStatus::Failed) return slide.error;
       if (index.column() == MaskColumn && !slide.nameClash.isEmpty()) return slide.nameClash;
+      if (index.column() == MaskColumn && slide.hasMask()) return QDir::toNativeSeparators(slide.maskPath);
       return slide.imagePath;
     case Qt::ForegroundRole:
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
