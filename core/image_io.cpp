@@ -162,7 +162,8 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
                  {},
                  metadata.pixelSize,
                  metadata.notes,
-                 std::nullopt};
+                 std::nullopt,
+                 layout->whiteIsZero};
     // One page of three or four samples is a colour image stored plane by plane: the network sees its colours.
     const bool colourPage = metadata.channelPages.size() == 1 && (raw.channels.size() == 3 || raw.channels.size() == 4);
     if (colourPage)
@@ -199,7 +200,7 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     throw ImageError(path + ": " + std::to_string(channels) + " channels are not supported (1, 3 or 4 expected)");
   }
   RawImage raw{
-      path, decoded, splitChannels(decoded), {}, metadata.pixelSize, metadata.notes, metadata.paletteBackground};
+      path, decoded, splitChannels(decoded), {}, metadata.pixelSize, metadata.notes, metadata.paletteBackground, false};
   for (std::size_t c = 0; c < raw.channels.size(); ++c) raw.channelNames.push_back("ch" + std::to_string(c + 1));
   return raw;
 }
@@ -363,6 +364,14 @@ cv::Mat loadMask(const std::string& path, cv::Size expectedSize, const std::stri
     throw ImageError("mask " + path + " is " + describe(gray) + " but image " + imagePath + " is " +
                      std::to_string(expectedSize.width) + "x" + std::to_string(expectedSize.height));
   cv::Mat mask = gray != 0;
+  // A WhiteIsZero TIFF can be meant either way: Fiji stores a mask's cells as 255 (shown black), other writers store
+  // the cells they show white as 0. Cells are the smaller part of a mask, so the smaller reading is taken.
+  if (raw.whiteIsZero) {
+    double lowest = 0, highest = 0;
+    cv::minMaxLoc(gray, &lowest, &highest);
+    const cv::Mat inverse = gray != highest;
+    if (highest > lowest && cv::countNonZero(inverse) < cv::countNonZero(mask)) mask = inverse;
+  }
   return mask;
 }
 

@@ -39,6 +39,9 @@ struct RawImage {
   std::vector<std::string> notes;         // what the file declares that was not used, and why
   // A palette PNG's colour of index 0 (BGR, as decoded): its background, as ImageJ reads a mask (loadMask).
   std::optional<cv::Vec3b> paletteBackground;
+  // A TIFF of PhotometricInterpretation WhiteIsZero: `pixels` holds the values as stored, as ImageJ measures them
+  // (ImageJ writes an image with an inverting LUT so); other writers store the inverse of what they mean.
+  bool whiteIsZero = false;
   // 8, 16, or 32 for floating-point samples.
   int bitDepth() const { return pixels.depth() == CV_32F ? 32 : pixels.depth() == CV_16U ? 16 : 8; }
 };
