@@ -157,13 +157,7 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
   const Generation generation = project_->generation();
   const QString stamp = truthStamp(project_->slide(index).maskPath);
   resweeper_.submit([=]() -> std::function<void()> {
-    auto updated = std::make_shared<SlideAnalysis>(*analysis);
-    updated->truthStamp = stamp;
-    SweepImage image{name, analysis->heatmap, analysis->postprocess, truth};
-    // The objects do not change with the mask: only the matching is redone (detected once if not yet kept).
-    image.objects = updated->sweepObjects =
-        analysis->sweepObjects ? analysis->sweepObjects : detectAtThresholds(image, defaultSweepThresholds());
-    updated->sweep = sweepThresholds({image}, defaultSweepThresholds(), {analysis->cellDiameterPx});
+    const auto updated = rematchedAnalysis(*analysis, name, truth, stamp);
     return [this, index, generation, updated] {
       if (!project_->setMaskSweep(generation, index, updated)) return;
       refreshCurves();
@@ -194,20 +188,15 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
     std::vector<std::shared_ptr<const SlideAnalysis>> updated;
     QStringList unreadable;
     for (const Rematch& rematch : rematches) {
-      auto analysis = std::make_shared<SlideAnalysis>(*rematch.analysis);
       std::optional<Detection> truth;
       try {
-        if (!rematch.maskPath.isEmpty()) truth = truthFromMask(rematch.maskPath, analysis->size, rematch.imagePath);
+        if (!rematch.maskPath.isEmpty())
+          truth = truthFromMask(rematch.maskPath, rematch.analysis->size, rematch.imagePath);
       } catch (const std::exception& e) {
         unreadable << QStringLiteral("%1 (%2)").arg(QFileInfo(rematch.maskPath).fileName(),
                                                     QString::fromUtf8(e.what()));
       }
-      SweepImage image{rematch.name.toStdString(), analysis->heatmap, analysis->postprocess, truth};
-      image.objects = analysis->sweepObjects =
-          analysis->sweepObjects ? analysis->sweepObjects : detectAtThresholds(image, defaultSweepThresholds());
-      analysis->sweep = sweepThresholds({image}, defaultSweepThresholds(), {analysis->cellDiameterPx});
-      analysis->truthStamp = rematch.stamp;
-      updated.push_back(std::move(analysis));
+      updated.push_back(rematchedAnalysis(*rematch.analysis, rematch.name.toStdString(), truth, rematch.stamp));
     }
     return [this, rematches, updated, unreadable, generation] {
       int matched = 0;

@@ -53,6 +53,18 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
   return result;
 }
 
+std::shared_ptr<const SlideAnalysis> rematchedAnalysis(const SlideAnalysis& analysis, const std::string& name,
+                                                       const std::optional<Detection>& truth,
+                                                       const QString& truthStamp) {
+  auto updated = std::make_shared<SlideAnalysis>(analysis);
+  SweepImage image{name, analysis.heatmap, analysis.postprocess, truth};
+  image.objects = updated->sweepObjects =
+      analysis.sweepObjects ? analysis.sweepObjects : detectAtThresholds(image, defaultSweepThresholds());
+  updated->sweep = sweepThresholds({image}, defaultSweepThresholds(), {analysis.cellDiameterPx});
+  updated->truthStamp = truthStamp;
+  return updated;
+}
+
 int countAt(const SlideAnalysis& analysis, double threshold) {
   return detectObjects(analysis.heatmap, threshold, analysis.postprocess).count();
 }

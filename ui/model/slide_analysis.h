@@ -25,6 +25,12 @@ SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide,
 SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide, std::optional<double> threshold,
                                         const QString& imageStamp);
 
+// The analysis with its sweep matched again against `truth` (none: no mask), which was read from the annotations of
+// `truthStamp`. The objects do not change with the mask: they are the analysis' own, detected once if not kept yet.
+std::shared_ptr<const SlideAnalysis> rematchedAnalysis(const SlideAnalysis& analysis, const std::string& name,
+                                                       const std::optional<Detection>& truth,
+                                                       const QString& truthStamp);
+
 // The count of an analysed slide at another threshold (no intensities: only the number of objects).
 int countAt(const SlideAnalysis& analysis, double threshold);
 
