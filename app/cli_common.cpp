@@ -160,13 +160,31 @@ CellCounter makeCounter(const QCommandLineParser& parser) {
   return counter;
 }
 
+namespace {
+
+// The error for a folder without slides, with what it holds instead where that helps: files FluoCount does not read
+// (`unread`, describeUnreadFiles), subfolders of slides.
+std::string noSlidesIn(const std::string& folder, const std::string& unread) {
+  std::string message = folder + ": no PNG, TIFF or JPEG images in this folder.";
+  if (!unread.empty()) message += " " + unread;
+  const std::vector<std::string> subfolders = subfoldersWithSlides(folder);
+  if (!subfolders.empty())
+    message += " " + describeSubfoldersWithSlides(subfolders) + " Name them to count them all, e.g. " +
+               (fs::path(folder) / "*").string() + "/";
+  return message;
+}
+
+}  // namespace
+
 std::vector<std::string> collectImages(const QStringList& paths) {
   std::vector<std::string> files;
   for (const QString& path : paths) {
     if (QFileInfo(path).isDir()) {
       const std::string folder = imagesFolderOf(path.toStdString());
       const std::vector<std::string> inFolder = imagesIn(folder);
-      if (inFolder.empty()) throw CliError(folder + ": no PNG, TIFF or JPEG images in this folder");
+      const std::string unread = describeUnreadFiles(unreadImagesIn(folder));
+      if (inFolder.empty()) throw CliError(noSlidesIn(folder, unread));
+      if (!unread.empty()) std::fprintf(stderr, "note: %s: %s\n", folder.c_str(), unread.c_str());
       files.insert(files.end(), inFolder.begin(), inFolder.end());
     } else {
       // Files are passed on even when missing or odd, so that the count reports them by name.
@@ -185,7 +203,9 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
     } catch (const ImageError& e) {
       throw CliError(e.what());
     }
-    if (dataset.slides.empty()) throw CliError(dataset.imagesFolder + ": no PNG, TIFF or JPEG images in this folder");
+    const std::string unread = describeUnreadFiles(dataset.unread);
+    if (dataset.slides.empty()) throw CliError(noSlidesIn(dataset.imagesFolder, unread));
+    if (!unread.empty()) std::fprintf(stderr, "note: %s: %s\n", dataset.imagesFolder.c_str(), unread.c_str());
     for (const SlideFiles& slide : dataset.slides) {
       if (slide.mask.empty())
         unannotated.push_back(slide.image);

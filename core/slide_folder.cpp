@@ -3,6 +3,7 @@
 #include "core/image_io.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 
@@ -10,14 +11,100 @@ namespace fluocount {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> imagesIn(const std::string& folder) {
-  std::vector<std::string> images;
+namespace {
+
+bool isHidden(const fs::path& file) { return file.filename().string().rfind('.', 0) == 0; }
+
+// The regular, visible files directly in `folder`, in name order.
+std::vector<fs::path> visibleFilesIn(const std::string& folder) {
+  std::vector<fs::path> files;
   std::error_code error;
   for (fs::directory_iterator entry(folder, error), end; !error && entry != end; entry.increment(error))
-    if (entry->is_regular_file(error) && isSupportedImageFile(entry->path().string()))
-      images.push_back(entry->path().string());
-  std::sort(images.begin(), images.end());
+    if (entry->is_regular_file(error) && !isHidden(entry->path())) files.push_back(entry->path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Formats that hold micrographs and that FluoCount does not read, by lower-case extension. Bio-Formats (Fiji)
+// reads all of them and saves TIFF.
+const char* unreadFormatOf(std::string extension) {
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const std::map<std::string, const char*> formats = {
+      {".czi", "Zeiss CZI"},       {".lsm", "Zeiss LSM"},       {".zvi", "Zeiss ZVI"},     {".nd2", "Nikon ND2"},
+      {".lif", "Leica LIF"},       {".lof", "Leica LOF"},       {".lei", "Leica LEI"},     {".oib", "Olympus OIB"},
+      {".oif", "Olympus OIF"},     {".oir", "Olympus OIR"},     {".vsi", "Olympus VSI"},   {".ims", "Imaris IMS"},
+      {".dv", "DeltaVision"},      {".r3d", "DeltaVision"},     {".svs", "Aperio SVS"},    {".ndpi", "Hamamatsu NDPI"},
+      {".scn", "Leica SCN"},       {".mrxs", "3DHISTECH MRXS"}, {".ics", "ICS"},           {".ids", "ICS"},
+      {".sld", "SlideBook"},       {".bmp", "BMP image"},       {".gif", "GIF image"},     {".webp", "WebP image"},
+      {".jp2", "JPEG 2000 image"}, {".j2k", "JPEG 2000 image"}, {".jxl", "JPEG XL image"}, {".heic", "HEIC image"},
+      {".heif", "HEIF image"},     {".psd", "Photoshop image"}};
+  const auto found = formats.find(extension);
+  return found == formats.end() ? nullptr : found->second;
+}
+
+}  // namespace
+
+std::vector<std::string> imagesIn(const std::string& folder) {
+  std::vector<std::string> images;
+  for (const fs::path& file : visibleFilesIn(folder))
+    if (isSupportedImageFile(file.string())) images.push_back(file.string());
   return images;
+}
+
+std::vector<UnreadFile> unreadImagesIn(const std::string& folder) {
+  std::vector<UnreadFile> unread;
+  for (const fs::path& file : visibleFilesIn(folder))
+    if (const char* format = unreadFormatOf(file.extension().string())) unread.push_back({file.string(), format});
+  return unread;
+}
+
+std::vector<std::string> subfoldersWithSlides(const std::string& folder) {
+  std::vector<std::string> found;
+  std::error_code error;
+  for (fs::directory_iterator entry(folder, error), end; !error && entry != end; entry.increment(error))
+    if (entry->is_directory(error) && !isHidden(entry->path()) &&
+        !imagesIn(imagesFolderOf(entry->path().string())).empty())
+      found.push_back(entry->path().string());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+namespace {
+
+// "a, b, c and 2 more": the file names of up to three paths.
+std::string someNames(const std::vector<std::string>& paths) {
+  constexpr std::size_t kNamed = 3;
+  std::string names;
+  for (std::size_t i = 0; i < std::min(paths.size(), kNamed); ++i)
+    names += (i ? ", " : "") + fs::path(paths[i]).filename().string();
+  if (paths.size() > kNamed) names += " and " + std::to_string(paths.size() - kNamed) + " more";
+  return names;
+}
+
+}  // namespace
+
+std::string describeSubfoldersWithSlides(const std::vector<std::string>& subfolders) {
+  if (subfolders.empty()) return {};
+  return std::string(subfolders.size() == 1 ? "Its subfolder " : "Its subfolders ") + someNames(subfolders) +
+         (subfolders.size() == 1 ? " holds" : " hold") + " slides.";
+}
+
+std::string describeUnreadFiles(const std::vector<UnreadFile>& unread) {
+  if (unread.empty()) return {};
+  std::vector<std::string> formats;  // in order of first appearance
+  for (const UnreadFile& file : unread)
+    if (std::find(formats.begin(), formats.end(), file.format) == formats.end()) formats.push_back(file.format);
+  std::vector<std::string> paths;
+  for (const UnreadFile& file : unread) paths.push_back(file.path);
+  const std::string names = someNames(paths);
+  std::string kinds;
+  for (std::size_t i = 0; i < formats.size(); ++i)
+    kinds += (i == 0 ? "" : i + 1 == formats.size() ? " and " : ", ") + formats[i];
+  const bool one = unread.size() == 1;
+  return std::to_string(unread.size()) + (one ? " file is" : " files are") + " not counted: " + names + " (" + kinds +
+         "). FluoCount reads PNG, TIFF and JPEG: save " + (one ? "it" : "them") +
+         " as TIFF first (in Fiji, File > Import > Bio-Formats, then File > Save As > Tiff).";
 }
 
 std::string imagesFolderOf(const std::string& folder) {
@@ -78,6 +165,7 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   if (!fs::is_directory(folder, error)) throw ImageError(folder + " is not a folder");
   SlideFolder scan;
   scan.imagesFolder = imagesFolderOf(folder);
+  scan.unread = unreadImagesIn(scan.imagesFolder);
   const std::vector<std::string> images = imagesIn(scan.imagesFolder);
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {

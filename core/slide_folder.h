@@ -16,13 +16,34 @@ struct SlideFiles {
   std::string nameClash;  // why the slide has no mask (or regions): another slide shares its stem; empty if none
 };
 
+// A file in a slide folder that a user may take for a slide but FluoCount does not read: a microscope's own format
+// (Zeiss CZI, Nikon ND2, Leica LIF, ...) or another image format. Counting a folder must not pass over such
+// files in silence: the table would look complete with some slides missing.
+struct UnreadFile {
+  std::string path;
+  std::string format;  // "Zeiss CZI", "BMP image", ...
+};
+
 struct SlideFolder {
   std::string imagesFolder;        // <folder>/images, or <folder>
   std::vector<SlideFiles> slides;  // in file name order
+  std::vector<UnreadFile> unread;  // in file name order
 };
 
-// The images (PNG, TIFF, JPEG) directly in `folder`, not recursively, in name order.
+// The images (PNG, TIFF, JPEG) directly in `folder`, not recursively, in name order. Hidden files (names that start
+// with '.') are not slides: macOS writes "._<name>.png" beside every file it copies to a USB stick or a share (its
+// metadata, not an image), and editors keep temporary files that way.
 std::vector<std::string> imagesIn(const std::string& folder);
+// The files directly in `folder` that are UnreadFiles, by their extension, in name order (hidden files left out).
+std::vector<UnreadFile> unreadImagesIn(const std::string& folder);
+// One sentence for the user naming the unread files (up to three by name) and their formats, and how to make them
+// readable; empty when there are none.
+std::string describeUnreadFiles(const std::vector<UnreadFile>& unread);
+// The folders directly in `folder` (hidden ones left out) that hold slides (imagesIn of their imagesFolderOf), in
+// name order: where the slides are when a user opened the experiment's folder instead of one condition's.
+std::vector<std::string> subfoldersWithSlides(const std::string& folder);
+// "Its subfolders hold slides: day1, day2 and 3 more." naming up to three; empty when none do.
+std::string describeSubfoldersWithSlides(const std::vector<std::string>& subfolders);
 // <folder>/images when that is a folder, else <folder>.
 std::string imagesFolderOf(const std::string& folder);
 // <folder>/masks/<stem>.png: where the mask of `imagePath` is, or is saved to.

@@ -100,6 +100,36 @@ private slots:
     QCOMPARE(csvLines(oneAtATime + "/objects.csv"), csvLines(out + "/objects.csv"));
   }
 
+  // A Mac's "._" companion files are not slides (they are not counted, nor reported as failures); a microscope's
+  // own files are not read and are named, so that the table is not taken for the whole folder.
+  void filesItCannotReadAreNamedNotPassedOver() {
+    const QString folder = temp.filePath("mixed");
+    QVERIFY(QDir().mkpath(folder));
+    const QString slide = QFileInfo(kYellowSlide).fileName();
+    QVERIFY(QFile::copy(QString::fromStdString(dataFile(kYellowSlide)), folder + "/" + slide));
+    writeBytes((folder + "/._" + slide).toStdString(), std::string("\x00\x05\x16\x07Mac OS X", 12));
+    writeBytes((folder + "/well A1.czi").toStdString(), "ZISRAWFILE");
+    const QString out = temp.filePath("mixed-out");
+    const Run run = runCli({"count", folder, "--classical", "--out", out});
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(csvLines(out + "/counts.csv").size(), 2);  // the header and the one slide
+    QVERIFY2(run.err.contains("1 file is not counted: well A1.czi (Zeiss CZI)"), qPrintable(run.err));
+    QVERIFY2(!run.err.contains("._") && !run.out.contains("._"), qPrintable(run.err + run.out));
+
+    QVERIFY(QFile::remove(folder + "/" + slide));
+    const Run none = runCli({"count", folder, "--classical"});
+    QCOMPARE(none.exitCode, 2);
+    QVERIFY2(none.err.contains("no PNG, TIFF or JPEG images in this folder. 1 file is not counted: well A1.czi"),
+             qPrintable(none.err));
+    // The experiment's folder, whose slides are in a folder per condition.
+    QVERIFY(QDir().mkpath(folder + "/control/images"));
+    QVERIFY(QFile::copy(QString::fromStdString(dataFile(kYellowSlide)), folder + "/control/images/" + slide));
+    const Run above = runCli({"count", folder, "--classical"});
+    QCOMPARE(above.exitCode, 2);
+    QVERIFY2(above.err.contains("Its subfolder control holds slides. Name them to count them all"),
+             qPrintable(above.err));
+  }
+
   void existingResultsAreNeverSilentlyReplaced() {
     const QString out = temp.filePath("again");
     const QString good = yellow_ + "/images";

@@ -498,6 +498,48 @@ private slots:
     QCOMPARE(project.slide(window.currentSlide()).name, onScreen);
     QCOMPARE(project.slide(1).count, onScreenCount);
   }
+
+  // A folder from the microscope holds files in its own format beside the exported TIFFs, and a USB stick written
+  // by a Mac a "._" file beside every slide. The hidden ones are not slides; the others are named in a note that
+  // stays until dismissed (and comes back when they change), so that a count of the folder never looks complete
+  // with slides missing. A folder of such files alone says why it has no slides.
+  void filesTheAppCannotReadAreNamedNotPassedOver() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "mixed", {test::kYellowSlide});
+    const QString slide = QFileInfo(test::kYellowSlide).fileName();
+    test::writeBytes((folder + "/images/._" + slide).toStdString(), std::string("\x00\x05\x16\x07Mac OS X", 12));
+    test::writeBytes((folder + "/images/scan 1.czi").toStdString(), "ZISRAWFILE");
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+    QCOMPARE(window.project()->slideCount(), 1);
+    QCOMPARE(window.project()->slide(0).name, slide);
+    auto* note = window.findChild<QWidget*>("unread-files-note");
+    QVERIFY(note && !note->isHidden());
+    const QString said = window.project()->unreadFilesNote();
+    QVERIFY2(said.startsWith("1 file is not counted: scan 1.czi (Zeiss CZI)"), qPrintable(said));
+
+    // Dismissed, it stays away on a reload; another such file brings it back.
+    note->hide();
+    window.reloadFolder();
+    QVERIFY(note->isHidden());
+    test::writeBytes((folder + "/images/well B2.nd2").toStdString(), "ND2");
+    window.reloadFolder();
+    QVERIFY(!note->isHidden());
+    QVERIFY2(window.project()->unreadFilesNote().startsWith(
+                 "2 files are not counted: scan 1.czi, well B2.nd2 (Zeiss CZI and Nikon ND2)"),
+             qPrintable(window.project()->unreadFilesNote()));
+
+    const QString onlyRaw = scratch_.path() + "/raw";
+    QVERIFY(QDir().mkpath(onlyRaw));
+    test::writeBytes((onlyRaw + "/scan.lif").toStdString(), "LIF");
+    Project project;
+    QString error;
+    QVERIFY(!project.open(onlyRaw, &error));
+    QVERIFY2(error.contains("no slides") && error.contains("scan.lif (Leica LIF)"), qPrintable(error));
+    QVERIFY(QDir().mkpath(onlyRaw + "/day 2"));
+    QVERIFY(QFile::copy(QString::fromStdString(test::dataFile(test::kYellowSlide)), onlyRaw + "/day 2/" + slide));
+    QVERIFY(!project.open(onlyRaw, &error));
+    QVERIFY2(error.contains("Its subfolder day 2 holds slides. Open one of them."), qPrintable(error));
+  }
 };
 
 QTEST_MAIN(TestExternalChangesGui)

@@ -6,6 +6,7 @@
 #include "core/image_io.h"
 #include "ui/export_dialog.h"
 #include "ui/layers_panel.h"
+#include "ui/note_bar.h"
 #include "ui/settings_dialog.h"
 #include "ui/model/slide_analysis.h"
 #include "ui/model/slide_folder_watch.h"
@@ -56,6 +57,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   buildTraining();
   buildDiameterTools();
   buildRegions();
+  unreadFilesBar_ = new NoteBar("unread-files-note");
+  statusBar()->insertPermanentWidget(0, unreadFilesBar_, 3);
 
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(260);
@@ -260,6 +263,7 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   mask_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   regions_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   diameterNoteBar_->hide();
+  showUnreadFiles(keepEditHistory);
   setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
   rememberFolder(project_->folder());
   QStringList names;
@@ -276,6 +280,16 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   statusBar()->showMessage(tr("%1 slides, %2 counted").arg(project_->slideCount()).arg(project_->countedSlides()),
                            5000);
   return true;
+}
+
+// Files of the folder that look like slides and are not counted (CZI, ND2, ...): said when the folder opens and
+// again when they change, not on every reload after the user dismissed it.
+void MainWindow::showUnreadFiles(bool reloading) {
+  const QString& note = project_->unreadFilesNote();
+  if (note.isEmpty())
+    unreadFilesBar_->hide();
+  else if (!reloading || note != unreadFilesBar_->text())
+    unreadFilesBar_->showNote(note);
 }
 
 void MainWindow::reloadFolder() {

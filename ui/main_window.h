@@ -30,6 +30,7 @@ class QTableView;
 namespace fluocount::ui {
 
 class LayersPanel;
+class NoteBar;
 class RegionsPanel;
 class SlideFolderWatch;
 class SlideListModel;
@@ -125,6 +126,7 @@ private:
   // After a count: the note in the status bar that the folder was counted at the model's default cell diameter
   // (defaultDiameterNote), with Measure and Calibrate; hidden once the user sets a diameter or opens another folder.
   void showDefaultDiameterNote();
+  void showUnreadFiles(bool reloading);
   void launchTraining(const TrainingSettings& settings, bool resumed);
   void onTrainingProgress(const TrainingProgress& progress);
   void onTrainingFinished(const TrainingResult& result);
@@ -193,8 +195,8 @@ private:
   QWidget* calibrationBar_ = nullptr;
   QLabel* calibrationLabel_ = nullptr;
   QPushButton* useCalibrationButton_ = nullptr;
-  QWidget* diameterNoteBar_ = nullptr;
-  QLabel* diameterNoteLabel_ = nullptr;
+  NoteBar* diameterNoteBar_ = nullptr;
+  NoteBar* unreadFilesBar_ = nullptr;  // files of the folder that are not slides FluoCount reads (CZI, ND2, ...)
   bool measuringDiameter_ = false;
   std::optional<FolderDiameter> lastDiameterMeasurement_;
 

@@ -3,6 +3,7 @@
 // across a few cells on the canvas. Either way the user confirms, and the folder is counted again at the new
 // diameter. The measuring itself is in ui/cell_diameter and core/diameter_estimate.
 #include "ui/main_window.h"
+#include "ui/note_bar.h"
 
 #include <QApplication>
 #include <QFileInfo>
@@ -65,36 +66,14 @@ void MainWindow::buildDiameterTools() {
   connect(calibration_, &DiameterCalibration::changed, this, &MainWindow::showCalibration);
 
   // The default-diameter note: what the count assumed, and the two ways to tell it otherwise.
-  diameterNoteBar_ = new QWidget;
-  diameterNoteBar_->setObjectName("default-diameter-note");
-  // A pale amber, as an information bar: it stays until the user acts on it, unlike a status message.
-  diameterNoteBar_->setAutoFillBackground(true);
-  QPalette notePalette = diameterNoteBar_->palette();
-  notePalette.setColor(QPalette::Window, QColor(255, 241, 196));
-  notePalette.setColor(QPalette::WindowText, QColor(60, 45, 0));
-  diameterNoteBar_->setPalette(notePalette);
-  auto* noteLayout = new QHBoxLayout(diameterNoteBar_);
-  noteLayout->setContentsMargins(6, 2, 2, 2);
-  diameterNoteLabel_ = new QLabel;
-  diameterNoteLabel_->setWordWrap(true);
-  auto* measure = new QPushButton(tr("Measure..."));
-  measure->setToolTip(measureDiameterAction_->toolTip());
-  auto* calibrate = new QPushButton(tr("Calibrate"));
-  calibrate->setToolTip(calibrateAction_->toolTip());
-  auto* dismiss = new QPushButton(tr("Dismiss"));
-  noteLayout->addWidget(diameterNoteLabel_, 1);
-  for (QPushButton* button : {measure, calibrate, dismiss}) {
-    button->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
-    noteLayout->addWidget(button);
-  }
+  diameterNoteBar_ = new NoteBar("default-diameter-note");
   statusBar()->insertPermanentWidget(0, diameterNoteBar_, 3);
-  diameterNoteBar_->hide();
-  connect(measure, &QPushButton::clicked, this, [this] { diameterNoteBar_->hide(), measureCellDiameter(); });
-  connect(calibrate, &QPushButton::clicked, this, [this] {
-    diameterNoteBar_->hide();
-    if (!calibrateAction_->isChecked()) calibrateAction_->trigger();
-  });
-  connect(dismiss, &QPushButton::clicked, diameterNoteBar_, &QWidget::hide);
+  connect(diameterNoteBar_->addButton(tr("Measure..."), measureDiameterAction_->toolTip()), &QPushButton::clicked, this,
+          &MainWindow::measureCellDiameter);
+  connect(diameterNoteBar_->addButton(tr("Calibrate"), calibrateAction_->toolTip()), &QPushButton::clicked, this,
+          [this] {
+            if (!calibrateAction_->isChecked()) calibrateAction_->trigger();
+          });
 }
 
 void MainWindow::showDefaultDiameterNote() {
@@ -108,8 +87,10 @@ void MainWindow::showDefaultDiameterNote() {
                     settings.automaticDiameter || settings.cellDiameterPx > 0 || settings.cellDiameterUm.has_value(),
                     counter->cellDiameterPx(), counts)
               : std::nullopt;
-  if (note) diameterNoteLabel_->setText(*note);
-  diameterNoteBar_->setVisible(note.has_value());
+  if (note)
+    diameterNoteBar_->showNote(*note);
+  else
+    diameterNoteBar_->hide();
 }
 
 void MainWindow::showCalibration() {

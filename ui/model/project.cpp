@@ -102,8 +102,14 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
     slide.nameClash = QString::fromStdString(files.nameClash);
     slides.push_back(slide);
   }
+  const QString unreadNote = QString::fromStdString(describeUnreadFiles(scan.unread));
   if (slides.empty()) {
-    if (error) *error = tr("no slides (PNG, TIFF or JPEG images) in %1").arg(QString::fromStdString(scan.imagesFolder));
+    const QString subfolders =
+        QString::fromStdString(describeSubfoldersWithSlides(subfoldersWithSlides(scan.imagesFolder)));
+    if (error)
+      *error = tr("no slides (PNG, TIFF or JPEG images) in %1").arg(QString::fromStdString(scan.imagesFolder)) +
+               (unreadNote.isEmpty() ? QString() : "\n\n" + unreadNote) +
+               (subfolders.isEmpty() ? QString() : "\n\n" + subfolders + tr(" Open one of them."));
     return false;
   }
   // Everything is read and checked into these before the project changes: a state that fails leaves nothing
@@ -122,6 +128,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   }
   if (lock->isLocked()) lock_ = std::move(lock);
   folder_ = absolute;
+  unreadFilesNote_ = unreadNote;
   ++generation_;
   slides_ = std::move(restored.slides);
   stateVersion_ = restored.stateVersion;
