@@ -96,7 +96,7 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
 }
 
 std::string regionsCsvHeader(const TableLayout& layout) {
-  return "file,region,count" + markerHeader(layout) +
+  return "file,region,class,count" + markerHeader(layout) +
          ",area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,threshold,cell_diameter_px,method,"
          "model,options,model_sha256,run\n";
 }
@@ -106,9 +106,9 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
   if (!regions.empty()) layout.markerColumns.resize(regions.front().markerCounts.size());
   std::string csv;
   for (const RegionCount& region : regions)
-    csv += csvField(row.file) + "," + csvField(region.name) + "," + std::to_string(region.count) +
-           markerFields(region.markerCounts, layout) + "," + number(region.areaPx, 1) + "," +
-           number(region.areaPx > 0 ? region.count / region.areaPx * 1e6 : 0, 3) + "," +
+    csv += csvField(row.file) + "," + csvField(region.name) + "," + csvField(region.classification) + "," +
+           std::to_string(region.count) + markerFields(region.markerCounts, layout) + "," + number(region.areaPx, 1) +
+           "," + number(region.areaPx > 0 ? region.count / region.areaPx * 1e6 : 0, 3) + "," +
            squareMicrometres(region.areaPx, row.pixelSizeUm) + "," +
            cellsPerSquareMillimetre(region.count, region.areaPx, row.pixelSizeUm) + "," +
            (row.pixelSizeUm > 0 ? number(row.pixelSizeUm, 6) : "") + "," + number(row.threshold, 4) + "," +

@@ -475,7 +475,7 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     std::string name = roi.name;
     for (int n = 2; usedNames.count(name); ++n) name = roi.name + " " + std::to_string(n);
     usedNames.insert(name);
-    regions.push_back({name, polygonsOf(rings)});
+    regions.push_back({name, polygonsOf(rings)});  // an ImageJ ROI has no class
     const Region* region = &regions.back();
     if (region->areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
   }

@@ -65,13 +65,17 @@ std::vector<Ring> parsePolygon(const json& rings, cv::Size imageSize, const std:
   return polygon;
 }
 
-std::string nameOf(const json& properties) {
-  if (!properties.is_object()) return {};
-  if (properties.contains("name") && properties["name"].is_string()) return properties["name"].get<std::string>();
-  if (properties.contains("classification") && properties["classification"].is_object() &&
+std::string classificationOf(const json& properties) {
+  if (properties.is_object() && properties.contains("classification") && properties["classification"].is_object() &&
       properties["classification"].contains("name") && properties["classification"]["name"].is_string())
     return properties["classification"]["name"].get<std::string>();
   return {};
+}
+
+std::string nameOf(const json& properties) {
+  if (properties.is_object() && properties.contains("name") && properties["name"].is_string())
+    return properties["name"].get<std::string>();
+  return classificationOf(properties);
 }
 
 json ringJson(const Ring& ring) {
@@ -208,6 +212,7 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
     if (!geometry.contains("coordinates")) throw RegionError(where + ": the geometry has no coordinates");
     Region region;
     region.name = name.empty() ? "Region " + std::to_string(i + 1) : name;
+    region.classification = feature.contains("properties") ? classificationOf(feature["properties"]) : "";
     if (type == "Polygon") {
       region.polygons.push_back(parsePolygon(geometry["coordinates"], imageSize, where));
     } else if (type == "MultiPolygon") {
@@ -249,12 +254,13 @@ std::string regionsGeoJson(const std::vector<Region>& regions) {
       polygons.push_back(rings);
     }
     const bool single = region.polygons.size() == 1;
+    json properties = {{"objectType", "annotation"}, {"name", region.name}};
+    if (!region.classification.empty()) properties["classification"] = {{"name", region.classification}};
     features.push_back(
         {{"type", "Feature"},
          {"geometry",
           {{"type", single ? "Polygon" : "MultiPolygon"}, {"coordinates", single ? polygons[0] : polygons}}},
-         {"properties",
-          {{"objectType", "annotation"}, {"name", region.name}, {"classification", {{"name", region.name}}}}}});
+         {"properties", properties}});
   }
   return json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) + "\n";
 }
@@ -270,7 +276,7 @@ std::vector<RegionCount> countByRegion(const Detection& detection, const std::ve
     for (const DetectedObject& object : detection.objects)
       if (region.contains({object.centroid.x + 0.5, object.centroid.y + 0.5})) inside.push_back(object);
     counts.push_back({region.name, static_cast<int>(inside.size()), region.areaPx(),
-                      rules.empty() ? std::vector<int>{} : markerCounts(inside, rules)});
+                      rules.empty() ? std::vector<int>{} : markerCounts(inside, rules), region.classification});
   }
   return counts;
 }

@@ -28,6 +28,10 @@ struct Region {
   std::vector<std::vector<Ring>> polygons;
   double areaPx() const;                   // outer rings minus holes, px²
   bool contains(cv::Point2d point) const;  // in QuPath coordinates (pixel centres at +0.5)
+  // QuPath's class of the annotation (properties.classification.name: "Cortex", "Striatum"), which a study groups
+  // its regions by; empty where the region has none (drawn in FluoCount, or an ImageJ ROI). Kept through edits and
+  // written back, so that saving a QuPath file's regions never loses their classes.
+  std::string classification = {};
 };
 
 constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-intersection check is quadratic
@@ -42,14 +46,16 @@ std::string readRegionsFile(const std::string& path);
 // A ring from its vertices, checked as parseRegions checks each: finite, inside the image, at least 3 distinct
 // vertices, not crossing itself, enclosing an area. A RegionError starts with `where`.
 Ring checkedRing(const std::vector<cv::Point2d>& points, cv::Size imageSize, const std::string& where);
-// QuPath annotations: objectType "annotation", the name as properties.name and as the classification.
+// QuPath annotations: objectType "annotation", the name as properties.name, and the classification where the region
+// has one.
 std::string regionsGeoJson(const std::vector<Region>& regions);
 
 struct RegionCount {
   std::string name;
   int count = 0;
   double areaPx = 0;
-  std::vector<int> markerCounts;  // per positivity column (core/cell_channels.h), with rules
+  std::vector<int> markerCounts;    // per positivity column (core/cell_channels.h), with rules
+  std::string classification = {};  // Region::classification
 };
 
 // Cells per region, in the regions' order, and with positivity rules the region's counts per marker (the objects

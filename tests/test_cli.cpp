@@ -150,7 +150,7 @@ private slots:
     const QString regions = temp.filePath("regions");
     QDir().mkpath(regions);
     const QString halves = R"({"type":"FeatureCollection","features":[
-      {"type":"Feature","properties":{"name":"left"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}},
+      {"type":"Feature","properties":{"name":"left","classification":{"name":"Cortex, layer 2/3","color":[255,0,0]}},"geometry":{"type":"Polygon","coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}},
       {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[800,0],[1600,0],[1600,1200],[800,1200],[800,0]]]}}]})";
     writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(), halves.toStdString());
     const QString out = temp.filePath("regions-out");
@@ -158,14 +158,18 @@ private slots:
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv"), rows = csvLines(out + "/regions.csv");
     QCOMPARE(rows.size(), 1 + 2 + 1);  // header, two halves, the other slide's whole image
-    QVERIFY(
-        rows[0].startsWith("file,region,count,area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,"));
+    QVERIFY(rows[0].startsWith("file,region,class,count,area_px2,cells_per_million_px2,area_um2,cells_per_mm2,"));
     const int slideCount = counts[1].split(',')[2].toInt();  // counts.csv is in file order: Mar19b first
-    QCOMPARE(rows[1].split(',')[1], QString("left"));
-    QCOMPARE(rows[1].split(',')[2].toInt() + rows[2].split(',')[2].toInt(), slideCount);
-    QCOMPARE(rows[1].split(',')[3], QString("960000.0"));
+    // QuPath's class of each annotation, which a study groups its regions by (quoted: it holds a comma).
+    const QString quotedClass = ",left,\"Cortex, layer 2/3\",";
+    QVERIFY2(rows[1].contains(quotedClass), qPrintable(rows[1]));
+    QVERIFY2(rows[2].contains(",right,,"), qPrintable(rows[2]));
+    const QStringList left = rows[1].section(quotedClass, 1).split(','),
+                      right = rows[2].section(",right,,", 1).split(',');
+    QCOMPARE(left[0].toInt() + right[0].toInt(), slideCount);  // count, then area_px2
+    QCOMPARE(left[1], QString("960000.0"));
     QCOMPARE(rows[3].split(',')[1], QString("whole image"));
-    QCOMPARE(rows[3].split(',')[2].toInt(), counts[2].split(',')[2].toInt());
+    QCOMPARE(rows[3].split(',')[3].toInt(), counts[2].split(',')[2].toInt());
     const QString geojson =
         QString::fromStdString(readBytes((out + "/geojson/Mar19bS1C4R2_LHr_200x.geojson").toStdString()));
     QCOMPARE(geojson.count("\"objectType\":\"detection\""), slideCount);
@@ -239,8 +243,8 @@ private slots:
     const QStringList regionRows = csvLines(out + "/regions.csv");
     QCOMPARE(regionRows.size(), 3);
     const QStringList left = regionRows[1].split(','), right = regionRows[2].split(',');
-    QCOMPARE(left[2].toInt() + right[2].toInt(), cells);
-    QCOMPARE(left[3].toInt() + right[3].toInt(), row[3].toInt());  // ch1+ per region add up too
+    QCOMPARE(left[3].toInt() + right[3].toInt(), cells);
+    QCOMPARE(left[4].toInt() + right[4].toInt(), row[3].toInt());  // ch1+ per region add up too
     QCOMPARE(left[regionRows[0].split(',').indexOf("area_um2")], QString("101400.0"));
     QVERIFY(QFileInfo(out + "/overlays/stack.png").size() > 0);
     QCOMPARE(int(readZipArchive(readBytes((out + "/roisets/stack.zip").toStdString())).size()), cells + 1);

@@ -295,8 +295,8 @@ private slots:
     const std::string counts = countsCsv({row});
     // 1000 x 800 px at 0.5 µm: 200000 µm² = 0.2 mm², so 50 cells are 250 per mm²; the diameter is 20 µm.
     QVERIFY2(QString::fromStdString(counts).contains(",40.00,20.00,0.500000,ImageJ,200000.0,250.000,"), counts.c_str());
-    const std::string regions = regionsCsvRows(row, {{"LHr", 10, 40000, {}}});
-    QVERIFY2(QString::fromStdString(regions).contains("LHr,10,40000.0,250.000,10000.0,1000.000,0.500000"),
+    const std::string regions = regionsCsvRows(row, {{"LHr", 10, 40000, {}, "hypothalamus"}});
+    QVERIFY2(QString::fromStdString(regions).contains("LHr,hypothalamus,10,40000.0,250.000,10000.0,1000.000,0.500000"),
              regions.c_str());
     row.pixelSizeUm = 0;
     row.pixelSizeSource = "none";

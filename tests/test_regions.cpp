@@ -107,23 +107,38 @@ private slots:
       {"type":"Feature","properties":{"classification":{"name":"PVHr"}},"geometry":{"type":"Polygon",
        "coordinates":[[[10.5,20],[400,35.25],[380,600],[15,580],[10.5,20]]]}},
       {"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"MultiPolygon","coordinates":[
-       [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]})";
+       [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}},
+      {"type":"Feature","properties":{"name":"left tip","classification":{"name":"Cortex","color":[0,0,255]}},
+       "geometry":{"type":"Polygon","coordinates":[[[10,700],[60,700],[60,760],[10,760],[10,700]]]}}]})";
     const std::vector<Region> read = parseRegions(text, {1600, 1200}, "regions.geojson");
     const std::vector<Region> again = parseRegions(regionsGeoJson(read), {1600, 1200}, "written.geojson");
-    QCOMPARE(again.size(), std::size_t(2));
+    QCOMPARE(again.size(), std::size_t(3));
     for (std::size_t i = 0; i < read.size(); ++i) {
       QCOMPARE(again[i].name, read[i].name);
+      QCOMPARE(again[i].classification, read[i].classification);
       QCOMPARE(again[i].polygons, read[i].polygons);
       QCOMPARE(again[i].areaPx(), read[i].areaPx());
     }
     QCOMPARE(read[1].polygons.size(), std::size_t(2));
     QCOMPARE(read[1].areaPx(), 100.0 * 100 + 100.0 * 80 / 2);
-    // What FluoCount writes is what QuPath reads: annotations, named and classified.
+    // What FluoCount writes is what QuPath reads: annotations, named, and classified where they have a class.
     const auto json = nlohmann::json::parse(regionsGeoJson(read));
     QCOMPARE(json.at("type").get<std::string>(), std::string("FeatureCollection"));
     QCOMPARE(json["features"][0]["properties"]["objectType"].get<std::string>(), std::string("annotation"));
     QCOMPARE(json["features"][0]["properties"]["classification"]["name"].get<std::string>(), std::string("PVHr"));
     QCOMPARE(json["features"][1]["geometry"]["type"].get<std::string>(), std::string("MultiPolygon"));
+    // A QuPath annotation's class is not its name: both are kept, and the class goes into the tables.
+    QCOMPARE(read[0].name, std::string("PVHr"));
+    QCOMPARE(read[0].classification, std::string("PVHr"));
+    QCOMPARE(read[1].classification, std::string());
+    QVERIFY(!json["features"][1]["properties"].contains("classification"));
+    QCOMPARE(read[2].name, std::string("left tip"));
+    QCOMPARE(read[2].classification, std::string("Cortex"));
+    QCOMPARE(json["features"][2]["properties"]["name"].get<std::string>(), std::string("left tip"));
+    QCOMPARE(json["features"][2]["properties"]["classification"]["name"].get<std::string>(), std::string("Cortex"));
+    const Detection none;
+    const std::vector<RegionCount> counted = countByRegion(none, read, {1600, 1200});
+    QCOMPARE(counted[2].classification, std::string("Cortex"));
   }
 
   void badRegionsAreClearErrors() {

@@ -207,9 +207,9 @@ private slots:
       const QStringList rows =
           QString::fromStdString(test::readBytes((out + "/regions.csv").toStdString())).trimmed().split('\n');
       QCOMPARE(rows.size(), 1 + 3 + 1);
-      QVERIFY(rows[1].contains(",Region 1," + QString::number(left) + ","));
-      QVERIFY(rows[2].contains(",PVHr," + QString::number(right) + ","));
-      QVERIFY(rows[3].contains(",LHr," + QString::number(inLHr) + ","));
+      QVERIFY(rows[1].contains(",Region 1,," + QString::number(left) + ","));  // drawn here: no class
+      QVERIFY(rows[2].contains(",PVHr,," + QString::number(right) + ","));
+      QVERIFY(rows[3].contains(",LHr,," + QString::number(inLHr) + ","));
       QVERIFY(rows[4].contains(",whole image,"));
       QVERIFY2(rows[1].contains(",405600.0,"), qPrintable(rows[1]));  // area_um2 with the folder's pixel size
 

@@ -99,7 +99,8 @@ void RegionDocument::rename(int index, const QString& name) {
 void RegionDocument::reshape(int index, Region region, int dragId) {
   if (index < 0 || index >= int(regions_.size())) return;
   std::vector<Region> after = regions_;
-  region.name = regions_[index].name;
+  region.name = regions_[index].name;  // a new outline, the same region
+  region.classification = regions_[index].classification;
   after[index] = std::move(region);
   push(tr("Edit region %1").arg(QString::fromStdString(regions_[index].name)), std::move(after), dragId);
 }
