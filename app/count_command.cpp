@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace fluocount::cli {
@@ -84,6 +85,7 @@ struct CountTables {
     std::string file;
     Detection detection;
     double pixelSizeUm;
+    std::optional<std::vector<Region>> regions;  // nullopt: its regions file was refused
   };
   std::vector<ObjectRows> objectRows;
   std::set<std::string> stems;
@@ -110,18 +112,21 @@ private:
                          result.facts);
     for (const std::string& note : result.facts.notes)
       std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
-    if (plan.objects) {
-      layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
-      objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result)});
-    }
+    std::optional<std::vector<Region>> imageRegions = std::vector<Region>{};
     if (!plan.regions.empty()) {
       try {  // a bad regions file loses that image's regions, not its count
-        regions += regionsCsvRows(row, countByRegion(result.detection, regionsOf(plan, file, result.size), result.size,
-                                                     counter.settings().positivity));
+        imageRegions = regionsOf(plan, file, result.size);
+        regions += regionsCsvRows(
+            row, countByRegion(result.detection, *imageRegions, result.size, counter.settings().positivity));
       } catch (const RegionError& e) {
+        imageRegions.reset();
         ++regionFailures;
         std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
       }
+    }
+    if (plan.objects) {
+      layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
+      objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result), imageRegions});
     }
     if (!plan.folder.empty())
       writeImageOutputs(plan, uniqueOutputStem(file, stems), result, counter.settings().positivity);
@@ -281,6 +286,7 @@ int runCountCommand(const QStringList& arguments) {
   CountTables tables(counter, plan);
   tables.run = counter.runFingerprint(runImages);
   tables.layout.markerColumns = counter.markerColumns();
+  tables.layout.regions = !plan.regions.empty();
   tables.regions = regionsCsvHeader(tables.layout);
   ProgressBar progress("count", static_cast<int>(files.size()));
   // While the network counts one image, the next is read and the previous one post-processed and written.
@@ -300,7 +306,8 @@ int runCountCommand(const QStringList& arguments) {
     if (plan.objects) {
       std::string objects = objectsCsvHeader(tables.layout);
       for (const CountTables::ObjectRows& o : tables.objectRows)
-        objects += objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, tables.layout);
+        objects +=
+            objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, tables.layout, o.regions);
       writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
     }
     if (!plan.regions.empty())

@@ -117,17 +117,33 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
   return csv;
 }
 
+namespace {
+
+// The names of the regions that contain the object's centroid, as countByRegion assigns it, joined by ';' ("whole
+// image" where there are no regions).
+std::string regionsHolding(const DetectedObject& object, const std::vector<Region>& regions) {
+  if (regions.empty()) return "whole image";
+  std::string names;
+  for (const Region& region : regions)
+    if (regionHolds(region, object)) names += (names.empty() ? "" : ";") + region.name;
+  return names;
+}
+
+}  // namespace
+
 std::string objectsCsvHeader(const TableLayout& layout) {
   std::string header =
       "file,object,centroid_x,centroid_y,area_px,area_um2,centroid_x_um,centroid_y_um,bbox_x,bbox_y,bbox_width,"
       "bbox_height,mean_probability,mean_intensity";
   if (!layout.markerColumns.empty()) header += ",positivity";
   for (int c = 1; c <= layout.channels; ++c) header += ",mean_ch" + std::to_string(c);
+  if (layout.regions) header += ",regions";
   return header + "\n";
 }
 
 std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm,
-                           const std::vector<PositivityRule>& rules, const TableLayout& layout) {
+                           const std::vector<PositivityRule>& rules, const TableLayout& layout,
+                           const std::optional<std::vector<Region>>& regions) {
   std::string csv;
   const std::string name = csvField(file);
   for (const auto& o : detection.objects) {
@@ -142,6 +158,7 @@ std::string objectsCsvRows(const std::string& file, const Detection& detection, 
     if (!layout.markerColumns.empty()) csv += "," + positivityLabel(o, rules);
     for (int c = 0; c < layout.channels; ++c)
       csv += "," + (c < int(o.channelMeans.size()) ? measuredValue(o.channelMeans[c]) : std::string());
+    if (layout.regions) csv += "," + csvField(regions ? regionsHolding(o, *regions) : std::string());
     csv += "\n";
   }
   return csv;

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,16 +37,21 @@ struct CountRow {
 struct TableLayout {
   std::vector<std::string> markerColumns;
   int channels = 0;
+  bool regions = false;  // counted per region: objects.csv names each cell's regions (its last column)
 };
 
 std::string csvField(const std::string& value);
 // counts.csv. Areas and densities in µm² and cells/mm² where the row has a pixel size, else those fields are
 // empty and pixel_size_source says "none".
 std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout = {});
-// objects.csv: per cell, its area in µm² where known, its positivity label and its mean in each channel (raw units).
+// objects.csv: per cell, its area in µm² where known, its positivity label and its mean in each channel (raw units),
+// and with layout.regions the regions that contain its centroid, as regions.csv names them ("LHr;PVHr"; "whole image"
+// for an image without regions, empty for a cell outside every region or where the image's regions could not be
+// read: `regions` nullopt).
 std::string objectsCsvHeader(const TableLayout& layout = {});
 std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm = 0,
-                           const std::vector<PositivityRule>& rules = {}, const TableLayout& layout = {});
+                           const std::vector<PositivityRule>& rules = {}, const TableLayout& layout = {},
+                           const std::optional<std::vector<Region>>& regions = std::nullopt);
 // regions.csv: one row per region of each counted image, with the count row's method and options columns. Areas in
 // px² and µm², densities in cells per million px² and cells/mm² (the physical ones empty without a pixel size).
 std::string regionsCsvHeader(const TableLayout& layout = {});

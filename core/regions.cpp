@@ -265,6 +265,10 @@ std::string regionsGeoJson(const std::vector<Region>& regions) {
   return json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) + "\n";
 }
 
+bool regionHolds(const Region& region, const DetectedObject& cell) {
+  return region.contains({cell.centroid.x + 0.5, cell.centroid.y + 0.5});  // QuPath coordinates: pixel centres at +0.5
+}
+
 std::vector<RegionCount> countByRegion(const Detection& detection, const std::vector<Region>& regions,
                                        cv::Size imageSize, const std::vector<PositivityRule>& rules) {
   if (regions.empty())
@@ -274,7 +278,7 @@ std::vector<RegionCount> countByRegion(const Detection& detection, const std::ve
   for (const Region& region : regions) {
     std::vector<DetectedObject> inside;
     for (const DetectedObject& object : detection.objects)
-      if (region.contains({object.centroid.x + 0.5, object.centroid.y + 0.5})) inside.push_back(object);
+      if (regionHolds(region, object)) inside.push_back(object);
     counts.push_back({region.name, static_cast<int>(inside.size()), region.areaPx(),
                       rules.empty() ? std::vector<int>{} : markerCounts(inside, rules), region.classification});
   }

@@ -34,6 +34,9 @@ struct Region {
   std::string classification = {};
 };
 
+// Whether a cell belongs to the region: its centroid lies inside (the rule of countByRegion and objects.csv).
+bool regionHolds(const Region& region, const DetectedObject& cell);
+
 constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-intersection check is quadratic
 
 // Every region of a GeoJSON text, checked: Polygon or MultiPolygon geometry, at least 3 distinct finite vertices

@@ -16,6 +16,8 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
+#include <map>
+
 using namespace fluocount;
 using namespace fluocount::test;
 
@@ -154,7 +156,8 @@ private slots:
       {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[800,0],[1600,0],[1600,1200],[800,1200],[800,0]]]}}]})";
     writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(), halves.toStdString());
     const QString out = temp.filePath("regions-out");
-    const Run run = runCli({"count", yellow_ + "/images", "--out", out, "--regions", regions, "--geojson"});
+    const Run run =
+        runCli({"count", yellow_ + "/images", "--out", out, "--regions", regions, "--geojson", "--objects"});
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv"), rows = csvLines(out + "/regions.csv");
     QCOMPARE(rows.size(), 1 + 2 + 1);  // header, two halves, the other slide's whole image
@@ -170,6 +173,16 @@ private slots:
     QCOMPARE(left[1], QString("960000.0"));
     QCOMPARE(rows[3].split(',')[1], QString("whole image"));
     QCOMPARE(rows[3].split(',')[3].toInt(), counts[2].split(',')[2].toInt());
+    // objects.csv names each cell's region (its last column), so per-region measures can be taken from it: its
+    // cells per region are regions.csv's counts.
+    const QStringList objects = csvLines(out + "/objects.csv");
+    QVERIFY(objects[0].endsWith(",regions"));
+    std::map<QString, int> cellsIn;
+    for (const QString& object : objects.mid(1)) ++cellsIn[object.section(',', -1)];
+    QCOMPARE(cellsIn["left"], left[0].toInt());
+    QCOMPARE(cellsIn["right"], right[0].toInt());
+    QCOMPARE(cellsIn["whole image"], rows[3].split(',')[3].toInt());
+    QCOMPARE(int(cellsIn.size()), 3);  // the halves tile the slide: no cell is in none or both
     const QString geojson =
         QString::fromStdString(readBytes((out + "/geojson/Mar19bS1C4R2_LHr_200x.geojson").toStdString()));
     QCOMPARE(geojson.count("\"objectType\":\"detection\""), slideCount);
@@ -229,7 +242,8 @@ private slots:
 
     const QStringList objects = csvLines(out + "/objects.csv");
     QCOMPARE(objects.size(), 1 + cells);
-    QVERIFY2(objects[0].endsWith("mean_intensity,positivity,mean_ch1,mean_ch2,mean_ch3"), qPrintable(objects[0]));
+    QVERIFY2(objects[0].endsWith("mean_intensity,positivity,mean_ch1,mean_ch2,mean_ch3,regions"),
+             qPrintable(objects[0]));
     const QStringList objectHeader = objects[0].split(',');
     int positiveInRed = 0;
     for (int i = 1; i < objects.size(); ++i) {

@@ -32,6 +32,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <map>
+
 using namespace fluocount;
 using namespace fluocount::ui;
 
@@ -203,7 +205,7 @@ private slots:
       // The export's regions.csv: the three regions of slide 1 with the panel's counts, slide 2 whole.
       const QString out = scratch_.filePath("export");
       QString error;
-      QVERIFY2(window.exportTo({out, false, false, false, false}, &error), qPrintable(error));
+      QVERIFY2(window.exportTo({out, /*objects=*/true, false, false, false}, &error), qPrintable(error));
       const QStringList rows =
           QString::fromStdString(test::readBytes((out + "/regions.csv").toStdString())).trimmed().split('\n');
       QCOMPARE(rows.size(), 1 + 3 + 1);
@@ -212,6 +214,16 @@ private slots:
       QVERIFY(rows[3].contains(",LHr,," + QString::number(inLHr) + ","));
       QVERIFY(rows[4].contains(",whole image,"));
       QVERIFY2(rows[1].contains(",405600.0,"), qPrintable(rows[1]));  // area_um2 with the folder's pixel size
+      // objects.csv names each cell's regions: as many cells in each as the panel counts.
+      const QStringList objects =
+          QString::fromStdString(test::readBytes((out + "/objects.csv").toStdString())).trimmed().split('\n');
+      QVERIFY(objects[0].endsWith(",regions"));
+      std::map<QString, int> cellsIn;
+      for (const QString& object : objects.mid(1))
+        for (const QString& region : object.section(',', -1).split(';')) ++cellsIn[region];
+      QCOMPARE(cellsIn["Region 1"], left);
+      QCOMPARE(cellsIn["PVHr"], right);
+      QCOMPARE(cellsIn["LHr"], inLHr);
 
       // The CLI reads the same regions folder and counts the same per region.
       QProcess cli;

@@ -7,6 +7,9 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <algorithm>
+#include <tuple>
+
 namespace fluocount::ui {
 
 namespace {
@@ -49,9 +52,12 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   std::vector<CountRow> rows;
   TableLayout layout;
   layout.markerColumns = counter.markerColumns();
+  // Where a slide is counted per region, objects.csv says which regions each cell is in.
+  layout.regions = std::any_of(regionsBySlide.begin(), regionsBySlide.end(),
+                               [](const std::vector<Region>& regions) { return !regions.empty(); });
   std::string regions = regionsCsvHeader(layout);
   // objects.csv has a column per channel of the slide with the most: its rows wait for the last slide.
-  std::vector<std::pair<CountRow, Detection>> objectRows;
+  std::vector<std::tuple<CountRow, Detection, std::vector<Region>>> objectRows;
   const bool needImages = plan.objects || plan.overlays;
   std::vector<std::string> images;
   for (const ExportSlide& s : slides) images.push_back(s.slide.imagePath.toStdString());
@@ -89,7 +95,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     summary.cells += row.count;
     ++summary.slides;
     const QString& stem = stems[i];
-    if (plan.objects) objectRows.emplace_back(row, Detection{cv::Mat(), detection.objects});
+    if (plan.objects) objectRows.emplace_back(row, Detection{cv::Mat(), detection.objects}, regionsBySlide[i]);
     regions += regionsCsvRows(row, countByRegion(detection, regionsBySlide[i], a.size, counter.settings().positivity));
     if (plan.geojson) {
       const QString path = out.filePath("geojson/" + stem + ".geojson");
@@ -119,9 +125,9 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   summary.files.prepend(out.filePath("counts.csv"));
   if (plan.objects) {
     std::string objects = objectsCsvHeader(layout);
-    for (const auto& [objectRow, objectDetection] : objectRows)
-      objects +=
-          objectsCsvRows(objectRow.file, objectDetection, objectRow.pixelSizeUm, counter.settings().positivity, layout);
+    for (const auto& [objectRow, objectDetection, objectRegions] : objectRows)
+      objects += objectsCsvRows(objectRow.file, objectDetection, objectRow.pixelSizeUm, counter.settings().positivity,
+                                layout, objectRegions);
     writeFileAtomically(out.filePath("objects.csv").toStdString(), objects, overwrite);
     summary.files << out.filePath("objects.csv");
   }
