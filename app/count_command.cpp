@@ -27,11 +27,20 @@ namespace {
 
 struct OutputPlan {
   fs::path folder;
+  // Set for one shard of a run (--shard): the run's tables go to <folder>/shards/<table>/shard-IIII-of-NNNN.csv,
+  // which `merge` joins, instead of <folder>/<table>.csv, which every shard would write.
+  std::optional<Shard> shard;
   bool objects = false, labels = false, overlays = false, geojson = false, imagej = false;
   fs::path regions;                                // <regions>/<stem>.geojson per image, when given
   std::map<std::string, std::string> nameClashes;  // image -> why <regions>/<stem>.* is not its (sharedStemReasons)
   Overwrite overwrite = Overwrite::Refuse;
 };
+
+// Where the run's table `name` ("counts", "objects", "regions") goes.
+fs::path tablePath(const OutputPlan& plan, const std::string& name) {
+  if (plan.shard) return plan.folder / "shards" / name / shardTableName(*plan.shard);
+  return plan.folder / (name + ".csv");
+}
 
 double pixelSizeOf(const ImageCount& result) {
   return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
@@ -88,15 +97,19 @@ struct CountTables {
     std::optional<std::vector<Region>> regions;  // nullopt: its regions file was refused
   };
   std::vector<ObjectRows> objectRows;
-  std::set<std::string> stems;
+  // Each image's own output stem (labels/<stem>.png, ...), in the order of the images, chosen over the whole run (all
+  // shards' images), so that no two shards write one file.
+  std::vector<std::string> stems;
+  std::size_t added = 0;
   int failures = 0, regionFailures = 0;
 
   void add(CountOutcome&& outcome) {
     CountRow row = counter.rowFor(outcome.path);
     row.run = run;
+    const std::string& stem = stems.at(added++);
     try {
       if (outcome.count)
-        record(row, *outcome.count);
+        record(row, *outcome.count, stem);
       else
         fail(row, outcome.error);
     } catch (const std::exception& e) {  // an output file that could not be written
@@ -106,7 +119,7 @@ struct CountTables {
   }
 
 private:
-  void record(CountRow& row, const ImageCount& result) {
+  void record(CountRow& row, const ImageCount& result, const std::string& stem) {
     const std::string& file = result.path;
     counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
                          result.facts);
@@ -128,8 +141,7 @@ private:
       layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
       objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result), imageRegions});
     }
-    if (!plan.folder.empty())
-      writeImageOutputs(plan, uniqueOutputStem(file, stems), result, counter.settings().positivity);
+    if (!plan.folder.empty()) writeImageOutputs(plan, stem, result, counter.settings().positivity);
   }
 
   void fail(CountRow& row, const std::string& message) {
@@ -212,7 +224,8 @@ int runCountCommand(const QStringList& arguments) {
       {"shard",
        "Count only shard I of N of the images (1-based; a contiguous block of the sorted list), e.g. "
        "$((SLURM_ARRAY_TASK_ID + 1))/$SLURM_ARRAY_TASK_COUNT; 'fluocount-cli merge' joins the shards' tables "
-       "into exactly the table of one run.",
+       "into exactly the table of one run. With --out, every shard may share one folder: the tables go to "
+       "<out>/shards/<table>/shard-IIII-of-NNNN.csv.",
        "I/N"},
   });
   parseOrExit(parser, arguments);
@@ -245,9 +258,20 @@ int runCountCommand(const QStringList& arguments) {
     if (plan.overlays) fs::create_directories(plan.folder / "overlays");
     if (plan.geojson) fs::create_directories(plan.folder / "geojson");
     if (plan.imagej) fs::create_directories(plan.folder / "roisets");
-    tableFiles.push_back((plan.folder / "counts.csv").string());
-    if (plan.objects) tableFiles.push_back((plan.folder / "objects.csv").string());
-    if (!plan.regions.empty()) tableFiles.push_back((plan.folder / "regions.csv").string());
+  }
+  if (parser.isSet("shard")) {
+    plan.shard = parseShard(parser.value("shard").toStdString());
+    if (!plan.shard) throw CliError("--shard must be I/N with 1 <= I <= N, e.g. 3/10");
+  }
+  if (!plan.folder.empty()) {
+    std::vector<std::string> tables{"counts"};
+    if (plan.objects) tables.push_back("objects");
+    if (!plan.regions.empty()) tables.push_back("regions");
+    for (const std::string& name : tables) {
+      const fs::path path = tablePath(plan, name);
+      fs::create_directories(path.parent_path());
+      tableFiles.push_back(path.string());
+    }
   }
   if (parser.isSet("csv")) tableFiles.push_back(parser.value("csv").toStdString());
   // Fail before hours of counting rather than after.
@@ -262,9 +286,7 @@ int runCountCommand(const QStringList& arguments) {
     for (std::size_t i = 0; i < runImages.size(); ++i)
       if (!clashes[i].empty()) plan.nameClashes[runImages[i]] = clashes[i];
   }
-  if (parser.isSet("shard")) {
-    const auto shard = parseShard(parser.value("shard").toStdString());
-    if (!shard) throw CliError("--shard must be I/N with 1 <= I <= N, e.g. 3/10");
+  if (const auto shard = plan.shard) {
     const std::size_t all = files.size();
     files = shardOf(files, *shard);
     std::fprintf(stderr, "Shard %d of %d: images %zu to %zu of %zu\n", shard->index, shard->count,
@@ -285,6 +307,9 @@ int runCountCommand(const QStringList& arguments) {
 
   CountTables tables(counter, plan);
   tables.run = counter.runFingerprint(runImages);
+  std::set<std::string> usedStems;
+  for (const std::string& image : runImages) tables.stems.push_back(uniqueOutputStem(image, usedStems));
+  if (plan.shard) tables.stems = shardOf(tables.stems, *plan.shard);
   tables.layout.markerColumns = counter.markerColumns();
   tables.layout.regions = !plan.regions.empty();
   tables.regions = regionsCsvHeader(tables.layout);
@@ -302,16 +327,15 @@ int runCountCommand(const QStringList& arguments) {
   printTable(tables.rows);
   const std::string table = countsCsv(tables.rows, tables.layout);
   if (!plan.folder.empty()) {
-    writeFileAtomically((plan.folder / "counts.csv").string(), table, plan.overwrite);
+    writeFileAtomically(tablePath(plan, "counts").string(), table, plan.overwrite);
     if (plan.objects) {
       std::string objects = objectsCsvHeader(tables.layout);
       for (const CountTables::ObjectRows& o : tables.objectRows)
         objects +=
             objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, tables.layout, o.regions);
-      writeFileAtomically((plan.folder / "objects.csv").string(), objects, plan.overwrite);
+      writeFileAtomically(tablePath(plan, "objects").string(), objects, plan.overwrite);
     }
-    if (!plan.regions.empty())
-      writeFileAtomically((plan.folder / "regions.csv").string(), tables.regions, plan.overwrite);
+    if (!plan.regions.empty()) writeFileAtomically(tablePath(plan, "regions").string(), tables.regions, plan.overwrite);
   }
   if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
   int total = 0;

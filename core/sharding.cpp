@@ -137,6 +137,8 @@ void checkOneRun(const std::vector<NamedTable>& tables) {
       return at == header.end() ? -1 : int(at - header.begin());
     };
     const int runColumn = column("run"), fileColumn = column("file");
+    // A count table has a row per image; regions.csv one per region of an image, objects.csv one per cell.
+    const int partColumn = column("region") >= 0 ? column("region") : column("object");
     for (std::size_t r = 1; r < records.size(); ++r) {
       const std::vector<std::string>& row = records[r];
       if (row.size() != header.size())
@@ -156,11 +158,82 @@ void checkOneRun(const std::vector<NamedTable>& tables) {
       }
       if (fileColumn >= 0) {
         const std::string& file = row[std::size_t(fileColumn)];
-        const auto [at, added] = tableOfFile.emplace(file, table.name);
-        if (!added) throw MergeError(file + " is counted twice: in " + at->second + " and in " + table.name);
+        const std::string part = partColumn >= 0 ? row[std::size_t(partColumn)] : std::string();
+        const auto [at, added] = tableOfFile.emplace(file + '\x1f' + part, table.name);
+        if (!added)
+          throw MergeError(file + (part.empty() ? "" : " (" + header[std::size_t(partColumn)] + " " + part + ")") +
+                           " is counted twice: in " + at->second + " and in " + table.name);
       }
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// objects.csv has a column per channel (mean_ch1, mean_ch2, ...) up to the most channels of its images, so the
+// objects tables of two shards may differ by these alone.
+bool isChannelColumn(const std::string& name) {
+  static const std::regex pattern("mean_ch[0-9]+");
+  return std::regex_match(name, pattern);
+}
+
+std::string csvRecord(const std::vector<std::string>& fields) {
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string& field = fields[i];
+    if (i) line += ',';
+    if (field.find_first_of(",\"\r\n") == std::string::npos) {
+      line += field;
+      continue;
+    }
+    line += '"';
+    for (char c : field) line += c == '"' ? std::string("\"\"") : std::string(1, c);
+    line += '"';
+  }
+  return line + "\n";
+}
+
+// Tables whose headers differ only in channel columns, joined under the header with the most: each row gets an
+// empty field for a channel its table does not have.
+std::string mergeAcrossChannelColumns(const std::vector<NamedTable>& tables) {
+  std::vector<std::vector<std::vector<std::string>>> records;
+  std::size_t widest = 0;
+  for (const NamedTable& table : tables) {
+    records.push_back(csvRecords(table.content, table.name));
+    if (records.back().front().size() > records[widest].front().size()) widest = records.size() - 1;
+  }
+  const std::vector<std::string>& header = records[widest].front();
+  const auto withoutChannels = [](const std::vector<std::string>& columns) {
+    std::vector<std::string> rest;
+    for (const std::string& column : columns)
+      if (!isChannelColumn(column)) rest.push_back(column);
+    return rest;
+  };
+  std::string merged = csvRecord(header);
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    const std::vector<std::string>& own = records[t].front();
+    bool fits = withoutChannels(own) == withoutChannels(header);
+    for (const std::string& column : own)
+      fits = fits && (!isChannelColumn(column) || std::find(header.begin(), header.end(), column) != header.end());
+    if (!fits) throw MergeError(tables[t].name + " has other columns than " + tables[widest].name);
+    std::vector<int> source;  // for each merged column, the table's column or -1
+    for (const std::string& column : header) {
+      const auto at = std::find(own.begin(), own.end(), column);
+      source.push_back(at == own.end() ? -1 : int(at - own.begin()));
+    }
+    for (std::size_t r = 1; r < records[t].size(); ++r) {
+      const std::vector<std::string>& row = records[t][r];
+      if (row.size() != own.size())
+        throw MergeError(tables[t].name + ": row " + std::to_string(r + 1) + " has " + std::to_string(row.size()) +
+                         " fields, the header " + std::to_string(own.size()));
+      std::vector<std::string> fields;
+      for (int column : source) fields.push_back(column < 0 ? std::string() : row[std::size_t(column)]);
+      merged += csvRecord(fields);
+    }
+  }
+  return merged;
 }
 
 }  // namespace
@@ -169,6 +242,7 @@ std::string mergeCountTables(std::vector<NamedTable> tables) {
   if (tables.empty()) throw MergeError("no tables to merge");
   orderShards(tables);
   std::string header, merged;
+  bool sameHeaders = true;
   for (const NamedTable& table : tables) {
     const std::size_t end = table.content.find('\n');
     if (end == std::string::npos) throw MergeError(table.name + " is empty or has no header line");
@@ -176,13 +250,12 @@ std::string mergeCountTables(std::vector<NamedTable> tables) {
     if (header.empty()) {
       header = own;
       merged = own;
-    } else if (own != header) {
-      throw MergeError(table.name + " has other columns than " + tables.front().name);
     }
+    sameHeaders = sameHeaders && own == header;
     merged += table.content.substr(end + 1);
   }
   checkOneRun(tables);
-  return merged;
+  return sameHeaders ? merged : mergeAcrossChannelColumns(tables);
 }
 
 }  // namespace fluocount

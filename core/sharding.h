@@ -34,10 +34,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-// One table from the shards' tables: the header once, then every table's rows. Tables named by shardTableName are
-// put in shard order and must be complete (every shard of the same N once); other tables keep the given order.
-// Throws MergeError naming the file when headers differ, a shard is missing or repeated, a file is empty, rows come
-// from more than one run (the run column: other images, model file or settings) or an image is counted twice.
+// One table from the shards' tables (counts.csv, and objects.csv and regions.csv as count --shard --out writes
+// them): the header once, then every table's rows. Tables named by shardTableName are put in shard order and must be
+// complete (every shard of the same N once); other tables keep the given order. objects tables that differ only in
+// their channel columns (mean_ch<N>: each shard has as many as its images' most) are joined under the widest
+// header, the missing channels empty. Throws MergeError naming the file when headers differ otherwise, a shard is
+// missing or repeated, a file is empty, rows come from more than one run (the run column: other images, model file
+// or settings) or an image (in regions.csv an image's region, in objects.csv its cell) is counted twice.
 std::string mergeCountTables(std::vector<NamedTable> tables);
 
 }  // namespace fluocount

@@ -581,6 +581,52 @@ private slots:
              qPrintable(outOfRange.err));
   }
 
+  // The shards of a run may all write into one --out folder: each writes its tables under shards/<table>/ (merge
+  // joins them into what one process writes, objects tables whose shards saw different channel counts included) and
+  // each image's own files under a stem chosen over the whole run. Until 2026-12-05 every shard wrote
+  // <out>/counts.csv: the second refused to start, or with --overwrite replaced the first's tables.
+  void shardsShareAnOutFolder() {
+    const QString gray = writableSlideFolder(temp.path(), "out-shards-gray", kSmallNucleiFields);
+    const QString rgb = writableSlideFolder(temp.path(), "out-shards-rgb", {kYellowSlide});
+    const QString regions = temp.filePath("out-shards-regions");
+    QDir().mkpath(regions);
+    writeBytes((regions + "/" + QFileInfo(kYellowSlide).completeBaseName() + ".geojson").toStdString(),
+               R"({"type":"Feature","properties":{"name":"left","classification":{"name":"Cortex"}},)"
+               R"("geometry":{"type":"Polygon","coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}})");
+    const QStringList inputs = {gray + "/images", rgb + "/images", "--classical", "--objects",
+                                "--labels",       "--regions",     regions};
+    const QString single = temp.filePath("out-single"), sharded = temp.filePath("out-sharded");
+    QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--out", single}).exitCode, 0);
+    const int count = 3;
+    for (int i = 1; i <= count; ++i) {
+      const Run run = runCli(QStringList{"count"} + inputs +
+                             QStringList{"--shard", QString("%1/%2").arg(i).arg(count), "--out", sharded});
+      QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    }
+    QVERIFY(!QFileInfo::exists(sharded + "/counts.csv"));
+    for (const QString& table : {QStringLiteral("counts"), QStringLiteral("objects"), QStringLiteral("regions")}) {
+      const QStringList parts = QDir(sharded + "/shards/" + table).entryList({"shard-*.csv"}, QDir::Files);
+      QCOMPARE(parts.size(), count);
+      QStringList paths;
+      for (const QString& part : parts) paths << sharded + "/shards/" + table + "/" + part;
+      const Run merge = runCli(QStringList{"merge", "--csv", sharded + "/" + table + ".csv"} + paths);
+      QVERIFY2(merge.exitCode == 0, qPrintable(merge.err));
+      QStringList expected = csvLines(single + "/" + table + ".csv"), actual = csvLines(sharded + "/" + table + ".csv");
+      if (table == QString("counts"))  // the seconds column aside, the tables are the single process's
+        for (QStringList* lines : {&expected, &actual}) {
+          const int seconds = lines->first().split(',').indexOf("seconds");
+          for (QString& line : *lines) {
+            QStringList fields = line.split(',');
+            fields.removeAt(seconds);
+            line = fields.join(',');
+          }
+        }
+      QCOMPARE(actual, expected);
+    }
+    QVERIFY(csvLines(single + "/objects.csv").first().contains("mean_ch3"));  // the slide's channels
+    QCOMPARE(QDir(sharded + "/labels").entryList(QDir::Files), QDir(single + "/labels").entryList(QDir::Files));
+  }
+
   void badUsageIsExplained() {
     const Run version = runCli({"--version"});
     QCOMPARE(version.exitCode, 0);
