@@ -149,13 +149,22 @@ private slots:
       history->redo();
       QCOMPARE(loadRegions(regionsFile.toStdString(), {1600, 1200})[1].name, std::string("PVHr"));
 
+      // Its class (QuPath's classification), set in the table: an undo step of its own, kept in the file.
+      QVERIFY(table->setData(table->index(1, RegionTableModel::Class), " Hypothalamus ", Qt::EditRole));
+      QCOMPARE(regions->regions()[1].classification, std::string("Hypothalamus"));
+      QCOMPARE(history->count(), steps + 2);
+      history->undo();
+      QCOMPARE(regions->regions()[1].classification, std::string());
+      history->redo();
+      QCOMPARE(loadRegions(regionsFile.toStdString(), {1600, 1200})[1].classification, std::string("Hypothalamus"));
+
       // Drag the rectangle's bottom-left vertex up: one undo step however many moves, the file follows.
       window.regionTools()->setTool(RegionTool::EditVertices);
       sendMouse(canvas, QEvent::MouseButtonPress, canvas->toWidget(QPointF(0, 1200)), Qt::LeftButton, Qt::LeftButton);
       for (int y = 1190; y >= 1100; y -= 30)
         sendMouse(canvas, QEvent::MouseMove, canvas->toWidget(QPointF(0, y)), Qt::NoButton, Qt::LeftButton);
       sendMouse(canvas, QEvent::MouseButtonRelease, canvas->toWidget(QPointF(0, 1100)), Qt::LeftButton, Qt::NoButton);
-      QCOMPARE(history->count(), steps + 2);
+      QCOMPARE(history->count(), steps + 3);
       const double movedArea = loadRegions(regionsFile.toStdString(), {1600, 1200})[0].areaPx();
       QVERIFY2(std::abs(movedArea - (800.0 * 1200 - 800.0 * 100 / 2)) < 1, qPrintable(QString::number(movedArea)));
       history->undo();
@@ -210,7 +219,7 @@ private slots:
           QString::fromStdString(test::readBytes((out + "/regions.csv").toStdString())).trimmed().split('\n');
       QCOMPARE(rows.size(), 1 + 3 + 1);
       QVERIFY(rows[1].contains(",Region 1,," + QString::number(left) + ","));  // drawn here: no class
-      QVERIFY(rows[2].contains(",PVHr,," + QString::number(right) + ","));
+      QVERIFY(rows[2].contains(",PVHr,Hypothalamus," + QString::number(right) + ","));
       QVERIFY(rows[3].contains(",LHr,," + QString::number(inLHr) + ","));
       QVERIFY(rows[4].contains(",whole image,"));
       QVERIFY2(rows[1].contains(",405600.0,"), qPrintable(rows[1]));  // area_um2 with the folder's pixel size

@@ -86,13 +86,19 @@ QVariant RegionTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::DisplayRole || role == Qt::EditRole) {
     switch (index.column()) {
       case Name: return QString::fromStdString(region.name);
+      case Class: return QString::fromStdString(region.classification);
       case Cells: return count < 0 ? QVariant(QStringLiteral("–")) : QVariant(count);
       case Area: return area(region.areaPx());
       case Density: return density(count, region.areaPx());
     }
   }
-  if (role == Qt::TextAlignmentRole && index.column() != Name) return int(Qt::AlignRight | Qt::AlignVCenter);
+  if (role == Qt::TextAlignmentRole && index.column() != Name && index.column() != Class)
+    return int(Qt::AlignRight | Qt::AlignVCenter);
   if (role == Qt::ToolTipRole && index.column() == Name) return tr("Double-click to rename");
+  if (role == Qt::ToolTipRole && index.column() == Class)
+    return tr(
+        "QuPath's class of the region (e.g. the brain area): regions.csv's class column, kept in the "
+        "regions file. Double-click to change");
   return {};
 }
 
@@ -101,6 +107,7 @@ QVariant RegionTableModel::headerData(int section, Qt::Orientation orientation, 
     return QAbstractTableModel::headerData(section, orientation, role);
   switch (section) {
     case Name: return tr("Region");
+    case Class: return tr("Class");
     case Cells: return tr("Cells");
     case Area: return pixelSize_ ? tr("Area (µm²)") : tr("Area (px²)");
     case Density: return pixelSize_ ? tr("Cells/mm²") : tr("Cells/10⁶ px²");
@@ -110,13 +117,18 @@ QVariant RegionTableModel::headerData(int section, Qt::Orientation orientation, 
 
 Qt::ItemFlags RegionTableModel::flags(const QModelIndex& index) const {
   Qt::ItemFlags flags = QAbstractTableModel::flags(index);
-  if (index.column() == Name && document_->isEditable()) flags |= Qt::ItemIsEditable;
+  if ((index.column() == Name || index.column() == Class) && document_->isEditable()) flags |= Qt::ItemIsEditable;
   return flags;
 }
 
 bool RegionTableModel::setData(const QModelIndex& index, const QVariant& value, int role) {
-  if (role != Qt::EditRole || index.column() != Name) return false;
-  document_->rename(index.row(), value.toString());
+  if (role != Qt::EditRole) return false;
+  if (index.column() == Name)
+    document_->rename(index.row(), value.toString());
+  else if (index.column() == Class)
+    document_->classify(index.row(), value.toString());
+  else
+    return false;
   return true;
 }
 
@@ -151,7 +163,11 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
   table_->setModel(model_);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
-  table_->horizontalHeader()->setSectionResizeMode(RegionTableModel::Name, QHeaderView::Stretch);
+  // The names and classes share what the figures leave of the panel's width.
+  QHeaderView* header = table_->horizontalHeader();
+  header->setSectionResizeMode(QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(RegionTableModel::Name, QHeaderView::Stretch);
+  header->setSectionResizeMode(RegionTableModel::Class, QHeaderView::Stretch);
   table_->verticalHeader()->hide();
   layout->addWidget(table_);
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,

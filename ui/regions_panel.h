@@ -22,7 +22,7 @@ std::vector<int> cellsPerRegion(const std::vector<Region>& regions, const QVecto
 class RegionTableModel : public QAbstractTableModel {
   Q_OBJECT
 public:
-  enum Column { Name, Cells, Area, Density, ColumnCount };
+  enum Column { Name, Class, Cells, Area, Density, ColumnCount };
   explicit RegionTableModel(RegionDocument* document, QObject* parent = nullptr);
 
   void setCells(const QVector<QPointF>& centres);  // the detections on screen, -1 counts without them

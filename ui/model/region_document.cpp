@@ -87,6 +87,17 @@ void RegionDocument::remove(int index) {
   push(tr("Delete region %1").arg(QString::fromStdString(regions_[index].name)), std::move(after));
 }
 
+void RegionDocument::classify(int index, const QString& classification) {
+  const std::string trimmed = classification.trimmed().toStdString();
+  if (index < 0 || index >= int(regions_.size()) || trimmed == regions_[index].classification) return;
+  std::vector<Region> after = regions_;
+  after[index].classification = trimmed;
+  push(trimmed.empty() ? tr("Clear the class of region %1").arg(QString::fromStdString(regions_[index].name))
+                       : tr("Classify region %1 as %2")
+                             .arg(QString::fromStdString(regions_[index].name), QString::fromStdString(trimmed)),
+       std::move(after));
+}
+
 void RegionDocument::rename(int index, const QString& name) {
   if (index < 0 || index >= int(regions_.size()) || name.trimmed().isEmpty()) return;
   const QString unique = uniqueName(name, index);

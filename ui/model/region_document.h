@@ -34,6 +34,8 @@ public:
   void add(Region region);
   void remove(int index);
   void rename(int index, const QString& name);
+  // QuPath's class of the region (Region::classification); empty clears it.
+  void classify(int index, const QString& classification);
   // Replaces one region's geometry (a vertex moved). Edits with the same dragId >= 0 in a row merge into one undo
   // step.
   void reshape(int index, Region region, int dragId = -1);
