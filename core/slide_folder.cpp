@@ -43,6 +43,16 @@ const char* unreadFormatOf(std::string extension) {
   return found == formats.end() ? nullptr : found->second;
 }
 
+// "a, b, c and 2 more": the file names of up to three paths.
+std::string someNames(const std::vector<std::string>& paths) {
+  constexpr std::size_t kNamed = 3;
+  std::string names;
+  for (std::size_t i = 0; i < std::min(paths.size(), kNamed); ++i)
+    names += (i ? ", " : "") + fs::path(paths[i]).filename().string();
+  if (paths.size() > kNamed) names += " and " + std::to_string(paths.size() - kNamed) + " more";
+  return names;
+}
+
 }  // namespace
 
 std::vector<std::string> imagesIn(const std::string& folder) {
@@ -69,20 +79,6 @@ std::vector<std::string> subfoldersWithSlides(const std::string& folder) {
   std::sort(found.begin(), found.end());
   return found;
 }
-
-namespace {
-
-// "a, b, c and 2 more": the file names of up to three paths.
-std::string someNames(const std::vector<std::string>& paths) {
-  constexpr std::size_t kNamed = 3;
-  std::string names;
-  for (std::size_t i = 0; i < std::min(paths.size(), kNamed); ++i)
-    names += (i ? ", " : "") + fs::path(paths[i]).filename().string();
-  if (paths.size() > kNamed) names += " and " + std::to_string(paths.size() - kNamed) + " more";
-  return names;
-}
-
-}  // namespace
 
 std::string describeSubfoldersWithSlides(const std::vector<std::string>& subfolders) {
   if (subfolders.empty()) return {};
