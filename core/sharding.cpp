@@ -1,5 +1,7 @@
 #include "core/sharding.h"
 
+#include "core/export.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -179,19 +181,10 @@ bool isChannelColumn(const std::string& name) {
   return std::regex_match(name, pattern);
 }
 
+// One CSV line of fields, each quoted as the tables quote them (csvField).
 std::string csvRecord(const std::vector<std::string>& fields) {
   std::string line;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const std::string& field = fields[i];
-    if (i) line += ',';
-    if (field.find_first_of(",\"\r\n") == std::string::npos) {
-      line += field;
-      continue;
-    }
-    line += '"';
-    for (char c : field) line += c == '"' ? std::string("\"\"") : std::string(1, c);
-    line += '"';
-  }
+  for (std::size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csvField(fields[i]);
   return line + "\n";
 }
 
