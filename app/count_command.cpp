@@ -46,20 +46,36 @@ double pixelSizeOf(const ImageCount& result) {
   return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
 }
 
+// An image's own files (labels, overlay, GeoJSON, ROI set), all or none: when one cannot be written (a full disk, a
+// file that exists without --overwrite), those this call created are removed again, so that no image that
+// counts.csv calls failed leaves files behind that look like its results. (A file --overwrite replaced stays
+// replaced: the one it held before is gone either way.)
 void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result,
                        const std::vector<PositivityRule>& positivity) {
-  if (plan.labels)
-    writeFileAtomically((plan.folder / "labels" / (stem + ".png")).string(), labelsPng(result.detection.labels),
-                        plan.overwrite);
-  if (plan.overlays)
-    writeFileAtomically((plan.folder / "overlays" / (stem + ".png")).string(),
-                        overlayPng(result.rgb, result.detection, pixelSizeOf(result)), plan.overwrite);
-  if (plan.geojson)
-    writeFileAtomically((plan.folder / "geojson" / (stem + ".geojson")).string(),
-                        detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}), plan.overwrite);
-  if (plan.imagej)
-    writeFileAtomically((plan.folder / "roisets" / (stem + ".zip")).string(),
-                        detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}), plan.overwrite);
+  std::vector<fs::path> created;
+  const auto write = [&](const fs::path& path, const std::string& bytes) {
+    std::error_code error;
+    const bool existed = fs::exists(path, error);
+    writeFileAtomically(path.string(), bytes, plan.overwrite);
+    if (!existed) created.push_back(path);
+  };
+  try {
+    if (plan.labels) write(plan.folder / "labels" / (stem + ".png"), labelsPng(result.detection.labels));
+    if (plan.overlays)
+      write(plan.folder / "overlays" / (stem + ".png"), overlayPng(result.rgb, result.detection, pixelSizeOf(result)));
+    if (plan.geojson)
+      write(plan.folder / "geojson" / (stem + ".geojson"),
+            detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}));
+    if (plan.imagej)
+      write(plan.folder / "roisets" / (stem + ".zip"),
+            detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}));
+  } catch (...) {
+    for (const fs::path& path : created) {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+    throw;
+  }
 }
 
 // The image's regions: <regions>/<stem>.geojson (QuPath), else <stem>.zip or <stem>.roi (ImageJ), else none (the
@@ -119,6 +135,9 @@ struct CountTables {
   }
 
 private:
+  // The image's rows of the other tables are kept only once its own files are written: an image that counts.csv
+  // calls failed (a full disk while writing its overlay) has no cells in objects.csv or regions.csv either, so that
+  // no table adds up cells another says were not counted.
   void record(CountRow& row, const ImageCount& result, const std::string& stem) {
     const std::string& file = result.path;
     counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
@@ -126,26 +145,30 @@ private:
     for (const std::string& note : result.facts.notes)
       std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
     std::optional<std::vector<Region>> imageRegions = std::vector<Region>{};
+    std::string imageRegionRows;
     if (!plan.regions.empty()) {
       try {  // a bad regions file loses that image's regions, not its count
         imageRegions = regionsOf(plan, file, result.size);
-        regions += regionsCsvRows(
+        imageRegionRows = regionsCsvRows(
             row, countByRegion(result.detection, *imageRegions, result.size, counter.settings().positivity));
       } catch (const RegionError& e) {
         imageRegions.reset();
-        ++regionFailures;
         std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
       }
     }
+    if (!plan.folder.empty()) writeImageOutputs(plan, stem, result, counter.settings().positivity);
+    regions += imageRegionRows;
+    if (!imageRegions) ++regionFailures;
     if (plan.objects) {
       layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
       objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result), imageRegions});
     }
-    if (!plan.folder.empty()) writeImageOutputs(plan, stem, result, counter.settings().positivity);
   }
 
   void fail(CountRow& row, const std::string& message) {
     row.status = "error";
+    row.count = 0;  // counted, perhaps, but not reported: see record
+    row.markerCounts.clear();
     row.error = message;
     ++failures;
     std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", message.c_str());
@@ -339,7 +362,8 @@ int runCountCommand(const QStringList& arguments) {
   }
   if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
   int total = 0;
-  for (const auto& r : tables.rows) total += r.count;
+  for (const auto& r : tables.rows)
+    if (r.status == "ok") total += r.count;
   std::printf("total: %d cells in %zu image(s)%s\n", total, tables.rows.size() - tables.failures,
               tables.failures ? (", " + std::to_string(tables.failures) + " failed").c_str() : "");
   if (tables.regionFailures)

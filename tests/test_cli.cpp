@@ -144,6 +144,34 @@ private slots:
     QCOMPARE(runCli({"count", good, "--classical", "--diameter", "30", "--out", out, "--overwrite"}).exitCode, 0);
   }
 
+  // An image whose own files cannot be written (here its overlay exists already; a full disk is the same error) is
+  // a failed row in counts.csv and in no other table: none of its cells in objects.csv or regions.csv, none of its
+  // files left behind, and the total counts only what the tables report.
+  void anImageWhoseFilesCannotBeWrittenIsInNoTable() {
+    const QString out = temp.filePath("half-written"), regions = temp.filePath("no-regions");
+    QDir().mkpath(out + "/overlays");
+    QDir().mkpath(regions);
+    writeBytes((out + "/overlays/Mar19bS1C4R2_LHr_200x.png").toStdString(), "not ours");
+    const Run run = runCli({"count", yellow_ + "/images", "--classical", "--out", out, "--objects", "--labels",
+                            "--overlays", "--regions", regions});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains("Mar19bS1C4R2_LHr_200x.png already exists"), qPrintable(run.err));
+    const QStringList counts = csvLines(out + "/counts.csv");
+    QCOMPARE(counts.size(), 3);
+    QVERIFY2(counts[1].contains("Mar19bS1C4R2_LHr_200x.png,error,,"), qPrintable(counts[1]));
+    QVERIFY2(counts[2].contains("Mar24bS1C2R3_LHl_200x.png,ok,"), qPrintable(counts[2]));
+    const QString counted = counts[2].section(",ok,", 1).section(',', 0, 0);
+    for (const char* table : {"objects", "regions"})
+      for (const QString& line : csvLines(out + "/" + table + ".csv"))
+        QVERIFY2(!line.contains("Mar19bS1C4R2"), qPrintable(QString(table) + ": " + line));
+    QCOMPARE(csvLines(out + "/objects.csv").size(), 1 + counted.toInt());
+    QVERIFY(!QFile::exists(out + "/labels/Mar19bS1C4R2_LHr_200x.png"));
+    QVERIFY(QFile::exists(out + "/labels/Mar24bS1C2R3_LHl_200x.png"));
+    QCOMPARE(QString::fromStdString(readBytes((out + "/overlays/Mar19bS1C4R2_LHr_200x.png").toStdString())),
+             QString("not ours"));
+    QVERIFY2(run.out.contains(QString("total: %1 cells in 1 image(s), 1 failed").arg(counted)), qPrintable(run.out));
+  }
+
   // Issue 18: count --regions reads <dir>/<stem>.geojson (QuPath annotations) and writes regions.csv, whose
   // counts per region add up to the image's count when the regions tile it; an image without a regions file is
   // one "whole image" region; a refused regions file loses that image's regions, never its count. --geojson
