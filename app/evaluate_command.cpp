@@ -7,6 +7,7 @@
 #include "core/numeric_locale.h"
 
 #include <cstdio>
+#include <optional>
 
 namespace fluocount::cli {
 
@@ -23,16 +24,30 @@ void printSummary(const EvaluationSummary& s) {
   std::printf("\n");
 }
 
-std::string perImageCsv(const std::vector<ImageEvaluation>& images) {
-  std::string csv = "file,true_count,predicted_count,tp,fp,fn,precision,recall,f1\n";
-  for (const auto& e : images) {
-    csv += csvField(e.name);
+// One image's line of the per-image table: its evaluation, or why it has none.
+struct PerImageRow {
+  std::string name;
+  std::optional<ImageEvaluation> evaluation;
+  std::string error;
+};
+
+// Failed images keep their line (status "error", the reason, empty figures), so that the table says which images
+// its figures leave out rather than looking like the whole dataset.
+std::string perImageCsv(const std::vector<PerImageRow>& rows) {
+  std::string csv = "file,true_count,predicted_count,tp,fp,fn,precision,recall,f1,status,error\n";
+  for (const PerImageRow& row : rows) {
+    csv += csvField(row.name);
+    if (!row.evaluation) {
+      csv += ",,,,,,,,,error," + csvField(row.error) + "\n";
+      continue;
+    }
+    const ImageEvaluation& e = *row.evaluation;
     for (int n :
          {e.trueCount, e.predictedCount, e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives})
       csv += "," + std::to_string(n);
     for (double ratio : {precisionOf(e.counts), recallOf(e.counts), f1Of(e.counts)})
       csv += "," + fixedDecimal(ratio, 4);
-    csv += "\n";
+    csv += ",ok,\n";
   }
   return csv;
 }
@@ -62,6 +77,7 @@ int runEvaluateCommand(const QStringList& arguments) {
                  matchingFromOptions(parser, counter.cellDiameterPx()).maxCentreDistancePx);
 
   std::vector<ImageEvaluation> evaluations;
+  std::vector<PerImageRow> perImage;
   ProgressBar progress("evaluate", static_cast<int>(items.size()));
   int failures = 0;
   std::printf("%-48s %6s %6s %5s %5s %5s %7s %9s\n", "file", "true", "pred", "TP", "FP", "FN", "F1", "diameter");
@@ -72,18 +88,23 @@ int runEvaluateCommand(const QStringList& arguments) {
       const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth,
                                               matchingFromOptions(parser, result.cellDiameterPx));
       evaluations.push_back(e);
+      perImage.push_back({e.name, e, {}});
       std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9.1f\n", e.name.c_str(), e.trueCount, e.predictedCount,
                   e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts),
                   result.cellDiameterPx);
     } catch (const std::exception& e) {
       ++failures;
+      perImage.push_back({fileName(item.image), std::nullopt, e.what()});
       std::fprintf(stderr, "error: %s\n", e.what());
     }
     progress.advance(fileName(item.image));
   }
   progress.finish();
-  printSummary(summarise(evaluations));
-  if (parser.isSet("per-image")) writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(evaluations));
+  if (evaluations.empty())  // pooled figures of no image would read as a perfect score (F1 1 of nothing)
+    std::printf("no image could be evaluated: no figures\n");
+  else
+    printSummary(summarise(evaluations));
+  if (parser.isSet("per-image")) writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(perImage));
   if (failures) std::printf("%d image(s) failed and are not in the figures\n", failures);
   return failures ? 1 : 0;
 }

@@ -43,6 +43,10 @@ int runSweepCommand(const QStringList& arguments) {
   }
   progress.finish();
 
+  if (perImage.empty()) {  // an empty table and "no knee" would read as a result
+    std::printf("no image could be swept: no curve\n");
+    return 1;
+  }
   std::vector<const SweepResult*> parts;
   for (const SweepResult& part : perImage) parts.push_back(&part);
   const SweepResult sweep = combineSweeps(parts);
@@ -58,6 +62,7 @@ int runSweepCommand(const QStringList& arguments) {
     std::printf("knee: none (the F1 curve has no knee)\n");
   if (sweep.argmaxF1)
     std::printf("best F1: %.3f (F1 %.4f)\n", sweep.points[*sweep.argmaxF1].threshold, sweep.points[*sweep.argmaxF1].f1);
+  if (failures) std::printf("%d image(s) failed and are not in the curve\n", failures);
   return failures ? 1 : 0;
 }
 

@@ -5,6 +5,7 @@
 #include "core/model_file.h"
 #include "core/architecture.h"
 #include "core/inference.h"
+#include "tests/cli_run.h"
 #include "tests/test_support.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -20,29 +21,6 @@
 
 using namespace fluocount;
 using namespace fluocount::test;
-
-namespace {
-
-struct Run {
-  int exitCode;
-  QString out, err;
-};
-
-Run runCli(const QStringList& arguments) {
-  QProcess process;
-  process.start(FLUOCOUNT_CLI, arguments);
-  if (!process.waitForFinished(10 * 60 * 1000)) return {-1, {}, "timed out"};
-  return {process.exitCode(), QString::fromLocal8Bit(process.readAllStandardOutput()),
-          QString::fromLocal8Bit(process.readAllStandardError())};
-}
-
-QStringList csvLines(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) return {};
-  return QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
-}
-
-}  // namespace
 
 class CliTest : public QObject {
   Q_OBJECT
@@ -318,6 +296,39 @@ private slots:
     QCOMPARE(sweep.out.count(QRegularExpression("\\n\\s+0\\.\\d{3}\\s+\\d+")), 20);
   }
 
+  // An image that cannot be scored (here its mask is half the slide's size) is named in the per-image table and left
+  // out of the pooled figures, which say so; when none can be scored there are no figures at all, rather than the
+  // F1 of 1 that pooling nothing gives.
+  void evaluateAndSweepSayWhatTheyLeaveOut() {
+    const QString dataset = writableSlideFolder(temp.path(), "bad-mask", {kYellowSlide, kYellowSlide2});
+    const QString badMask = dataset + "/masks/" + QFileInfo(kYellowSlide).completeBaseName() + ".png";
+    QVERIFY(cv::imwrite(badMask.toStdString(), cv::Mat::zeros(600, 800, CV_8U)));
+    const QString table = temp.filePath("bad-mask.csv");
+    const Run evaluate = runCli({"evaluate", dataset, "--classical", "--per-image", table});
+    QCOMPARE(evaluate.exitCode, 1);
+    QVERIFY2(
+        evaluate.out.contains("images 1 ") && evaluate.out.contains("1 image(s) failed and are not in the figures"),
+        qPrintable(evaluate.out));
+    const QStringList rows = csvLines(table);
+    QCOMPARE(rows.size(), 3);
+    QVERIFY(rows[0].endsWith(",f1,status,error"));
+    QVERIFY2(rows[1].startsWith(QFileInfo(kYellowSlide).fileName() + ",,,,,,,,,error,") && rows[1].contains("800x600"),
+             qPrintable(rows[1]));
+    QVERIFY2(rows[2].endsWith(",ok,"), qPrintable(rows[2]));
+    const Run sweep = runCli({"sweep", dataset, "--classical"});
+    QCOMPARE(sweep.exitCode, 1);
+    QVERIFY2(sweep.out.contains("1 image(s) failed and are not in the curve"), qPrintable(sweep.out));
+
+    const QString otherMask = dataset + "/masks/" + QFileInfo(kYellowSlide2).completeBaseName() + ".png";
+    QVERIFY(cv::imwrite(otherMask.toStdString(), cv::Mat::zeros(600, 800, CV_8U)));
+    const Run none = runCli({"evaluate", dataset, "--classical"});
+    QCOMPARE(none.exitCode, 1);
+    QVERIFY2(none.out.contains("no image could be evaluated") && !none.out.contains("F1 1.0000"), qPrintable(none.out));
+    const Run noCurve = runCli({"sweep", dataset, "--classical"});
+    QCOMPARE(noCurve.exitCode, 1);
+    QVERIFY2(noCurve.out.contains("no image could be swept") && !noCurve.out.contains("knee"), qPrintable(noCurve.out));
+  }
+
   // BBBC039's labels include fragments far smaller than any object the counter reports; --min-true-area leaves
   // exactly those annotations out (200 px at 50 px cells is 62.7 px at 28 px).
   void evaluateLeavesOutAnnotationsBelowTheMinimumTrueArea() {
@@ -532,127 +543,6 @@ private slots:
     QVERIFY2(count.out.contains("total:"), qPrintable(count.out));
     const Run sweep = runCli({"sweep", nuclei, "--model", model, "--diameter", "21"});
     QCOMPARE(sweep.exitCode, 0);
-  }
-
-  // A batch split over a job array: each shard counts its block, merge joins the tables, and the result is the
-  // single-process table row for row (the seconds column aside). Real slides from two datasets, bundled model:
-  // small ones (four 256x256 DSB2018 fields, a 696x520 BBBC039 field), so that the eight counts stay quick.
-  void shardsMergeIntoTheSingleProcessTable() {
-    const QString nuclei = writableSlideFolder(temp.path(), "shard-nuclei", kSmallNucleiFields);
-    const QString bbbc = writableSlideFolder(temp.path(), "shard-bbbc", {kNucleiSlide});
-    const QStringList inputs = {nuclei + "/images", bbbc + "/images", "--diameter", "21"};
-    const QString single = temp.filePath("single.csv");
-    QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--csv", single}).exitCode, 0);
-    const QString shards = temp.filePath("shards");
-    QDir().mkpath(shards);
-    const int count = 3;
-    QStringList tables;
-    for (int i = count; i >= 1; --i) {  // any order: the file names say which shard is which
-      const QString table =
-          shards + QString("/shard-%1-of-%2.csv").arg(i, 4, 10, QChar('0')).arg(count, 4, 10, QChar('0'));
-      const Run run = runCli(QStringList{"count"} + inputs +
-                             QStringList{"--shard", QString("%1/%2").arg(i).arg(count), "--csv", table});
-      QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-      tables << table;
-    }
-    const QString merged = temp.filePath("merged.csv");
-    const Run merge = runCli(QStringList{"merge", "--csv", merged} + tables);
-    QVERIFY2(merge.exitCode == 0, qPrintable(merge.err));
-    auto withoutSeconds = [](const QStringList& lines) {
-      const int column = lines.first().split(',').indexOf("seconds");
-      QStringList out;
-      for (const QString& line : lines) {
-        QStringList fields = line.split(',');
-        fields.removeAt(column);
-        out << fields.join(',');
-      }
-      return out;
-    };
-    const QStringList expected = csvLines(single), actual = csvLines(merged);
-    QVERIFY(expected.size() >= 4);
-    QCOMPARE(withoutSeconds(actual), withoutSeconds(expected));
-    // Every row names the model by its SHA-256 and the run by a fingerprint its shards share with the single
-    // process (the same images, model and settings).
-    const QStringList header = expected.first().split(',');
-    const int shaColumn = header.indexOf("model_sha256"), runColumn = header.indexOf("run");
-    QVERIFY(shaColumn >= 0 && runColumn >= 0);
-    const QString run = expected[1].split(',')[runColumn];
-    QCOMPARE(run.size(), 16);
-    for (const QString& line : expected.mid(1) + actual.mid(1)) {
-      QCOMPARE(line.split(',')[shaColumn].size(), 64);
-      QCOMPARE(line.split(',')[runColumn], run);
-    }
-    // A shard counted again with other settings is another run: merge refuses it rather than mix its rows in.
-    const QString odd = temp.filePath("odd/" + QFileInfo(tables[1]).fileName());
-    QDir().mkpath(QFileInfo(odd).path());
-    QVERIFY(runCli(QStringList{"count", nuclei + "/images", bbbc + "/images", "--diameter", "25", "--shard",
-                               QString("2/%1").arg(count), "--csv", odd})
-                .exitCode == 0);
-    const Run mixed = runCli({"merge", tables[0], odd, tables[2]});
-    QCOMPARE(mixed.exitCode, 2);
-    QVERIFY2(mixed.err.contains("was counted in another run"), qPrintable(mixed.err));
-    // And no image is counted twice in one table.
-    const Run twice = runCli({"merge", single, single});
-    QCOMPARE(twice.exitCode, 2);
-    QVERIFY2(twice.err.contains("is counted twice"), qPrintable(twice.err));
-    // A missing shard is refused by name.
-    const Run incomplete = runCli({"merge", tables[0], tables[2]});
-    QVERIFY(incomplete.exitCode != 0);
-    QVERIFY2(incomplete.err.contains("shard 2 of 3 is missing"), qPrintable(incomplete.err));
-    QVERIFY(runCli({"count", inputs[0], "--shard", "4/3"}).exitCode != 0);
-    // A shard number too large for an int is a clear error naming the file (std::stoi's exception escaped once).
-    const QString huge = temp.filePath("shard-99999999999-of-99999999999.csv");
-    QVERIFY(QFile::copy(tables[0], huge));
-    const Run outOfRange = runCli({"merge", huge});
-    QCOMPARE(outOfRange.exitCode, 2);
-    QVERIFY2(outOfRange.err.contains("shard-99999999999-of-99999999999.csv: shard number 99999999999 is out of range"),
-             qPrintable(outOfRange.err));
-  }
-
-  // The shards of a run may all write into one --out folder: each writes its tables under shards/<table>/ (merge
-  // joins them into what one process writes, objects tables whose shards saw different channel counts included) and
-  // each image's own files under a stem chosen over the whole run. Until 2026-12-05 every shard wrote
-  // <out>/counts.csv: the second refused to start, or with --overwrite replaced the first's tables.
-  void shardsShareAnOutFolder() {
-    const QString gray = writableSlideFolder(temp.path(), "out-shards-gray", kSmallNucleiFields);
-    const QString rgb = writableSlideFolder(temp.path(), "out-shards-rgb", {kYellowSlide});
-    const QString regions = temp.filePath("out-shards-regions");
-    QDir().mkpath(regions);
-    writeBytes((regions + "/" + QFileInfo(kYellowSlide).completeBaseName() + ".geojson").toStdString(),
-               R"({"type":"Feature","properties":{"name":"left","classification":{"name":"Cortex"}},)"
-               R"("geometry":{"type":"Polygon","coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}})");
-    const QStringList inputs = {gray + "/images", rgb + "/images", "--classical", "--objects",
-                                "--labels",       "--regions",     regions};
-    const QString single = temp.filePath("out-single"), sharded = temp.filePath("out-sharded");
-    QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--out", single}).exitCode, 0);
-    const int count = 3;
-    for (int i = 1; i <= count; ++i) {
-      const Run run = runCli(QStringList{"count"} + inputs +
-                             QStringList{"--shard", QString("%1/%2").arg(i).arg(count), "--out", sharded});
-      QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-    }
-    QVERIFY(!QFileInfo::exists(sharded + "/counts.csv"));
-    for (const QString& table : {QStringLiteral("counts"), QStringLiteral("objects"), QStringLiteral("regions")}) {
-      const QStringList parts = QDir(sharded + "/shards/" + table).entryList({"shard-*.csv"}, QDir::Files);
-      QCOMPARE(parts.size(), count);
-      QStringList paths;
-      for (const QString& part : parts) paths << sharded + "/shards/" + table + "/" + part;
-      const Run merge = runCli(QStringList{"merge", "--csv", sharded + "/" + table + ".csv"} + paths);
-      QVERIFY2(merge.exitCode == 0, qPrintable(merge.err));
-      QStringList expected = csvLines(single + "/" + table + ".csv"), actual = csvLines(sharded + "/" + table + ".csv");
-      if (table == QString("counts"))  // the seconds column aside, the tables are the single process's
-        for (QStringList* lines : {&expected, &actual}) {
-          const int seconds = lines->first().split(',').indexOf("seconds");
-          for (QString& line : *lines) {
-            QStringList fields = line.split(',');
-            fields.removeAt(seconds);
-            line = fields.join(',');
-          }
-        }
-      QCOMPARE(actual, expected);
-    }
-    QVERIFY(csvLines(single + "/objects.csv").first().contains("mean_ch3"));  // the slide's channels
-    QCOMPARE(QDir(sharded + "/labels").entryList(QDir::Files), QDir(single + "/labels").entryList(QDir::Files));
   }
 
   void badUsageIsExplained() {

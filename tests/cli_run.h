@@ -1,0 +1,30 @@
+#pragma once
+// Running fluocount-cli from a test as a user runs it: its exit status and what it printed.
+#include <QFile>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace fluocount::test {
+
+struct Run {
+  int exitCode;
+  QString out, err;
+};
+
+inline Run runCli(const QStringList& arguments) {
+  QProcess process;
+  process.start(FLUOCOUNT_CLI, arguments);
+  if (!process.waitForFinished(10 * 60 * 1000)) return {-1, {}, "timed out"};
+  return {process.exitCode(), QString::fromLocal8Bit(process.readAllStandardOutput()),
+          QString::fromLocal8Bit(process.readAllStandardError())};
+}
+
+// The non-empty lines of a table the CLI wrote (none when it wrote no file).
+inline QStringList csvLines(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  return QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+}
+
+}  // namespace fluocount::test
