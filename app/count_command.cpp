@@ -330,6 +330,7 @@ int runCountCommand(const QStringList& arguments) {
 
   CountTables tables(counter, plan);
   tables.run = counter.runFingerprint(runImages);
+  tables.layout.run = tables.run;
   std::set<std::string> usedStems;
   for (const std::string& image : runImages) tables.stems.push_back(uniqueOutputStem(image, usedStems));
   if (plan.shard) tables.stems = shardOf(tables.stems, *plan.shard);

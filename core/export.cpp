@@ -138,6 +138,7 @@ std::string objectsCsvHeader(const TableLayout& layout) {
   if (!layout.markerColumns.empty()) header += ",positivity";
   for (int c = 1; c <= layout.channels; ++c) header += ",mean_ch" + std::to_string(c);
   if (layout.regions) header += ",regions";
+  if (!layout.run.empty()) header += ",run";
   return header + "\n";
 }
 
@@ -159,6 +160,7 @@ std::string objectsCsvRows(const std::string& file, const Detection& detection, 
     for (int c = 0; c < layout.channels; ++c)
       csv += "," + (c < int(o.channelMeans.size()) ? measuredValue(o.channelMeans[c]) : std::string());
     if (layout.regions) csv += "," + csvField(regions ? regionsHolding(o, *regions) : std::string());
+    if (!layout.run.empty()) csv += "," + layout.run;
     csv += "\n";
   }
   return csv;

@@ -37,7 +37,10 @@ struct CountRow {
 struct TableLayout {
   std::vector<std::string> markerColumns;
   int channels = 0;
-  bool regions = false;  // counted per region: objects.csv names each cell's regions (its last column)
+  bool regions = false;  // counted per region: objects.csv names each cell's regions
+  // The run the tables come from (CellCounter::runFingerprint): objects.csv's last column, as counts.csv's, so that
+  // merge can tell shards' objects tables of another run. Empty: no such column.
+  std::string run = {};
 };
 
 std::string csvField(const std::string& value);
@@ -45,9 +48,9 @@ std::string csvField(const std::string& value);
 // empty and pixel_size_source says "none".
 std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout = {});
 // objects.csv: per cell, its area in µm² where known, its positivity label and its mean in each channel (raw units),
-// and with layout.regions the regions that contain its centroid, as regions.csv names them ("LHr;PVHr"; "whole image"
+// with layout.regions the regions that contain its centroid, as regions.csv names them ("LHr;PVHr"; "whole image"
 // for an image without regions, empty for a cell outside every region or where the image's regions could not be
-// read: `regions` nullopt).
+// read: `regions` nullopt), and last layout.run.
 std::string objectsCsvHeader(const TableLayout& layout = {});
 std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm = 0,
                            const std::vector<PositivityRule>& rules = {}, const TableLayout& layout = {},

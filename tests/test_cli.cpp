@@ -179,12 +179,12 @@ private slots:
     QCOMPARE(left[1], QString("960000.0"));
     QCOMPARE(rows[3].split(',')[1], QString("whole image"));
     QCOMPARE(rows[3].split(',')[3].toInt(), counts[2].split(',')[2].toInt());
-    // objects.csv names each cell's region (its last column), so per-region measures can be taken from it: its
-    // cells per region are regions.csv's counts.
+    // objects.csv names each cell's region (before the run, its last column), so per-region measures can be taken
+    // from it: its cells per region are regions.csv's counts.
     const QStringList objects = csvLines(out + "/objects.csv");
-    QVERIFY(objects[0].endsWith(",regions"));
+    QVERIFY(objects[0].endsWith(",regions,run"));
     std::map<QString, int> cellsIn;
-    for (const QString& object : objects.mid(1)) ++cellsIn[object.section(',', -1)];
+    for (const QString& object : objects.mid(1)) ++cellsIn[object.section(',', -2, -2)];
     QCOMPARE(cellsIn["left"], left[0].toInt());
     QCOMPARE(cellsIn["right"], right[0].toInt());
     QCOMPARE(cellsIn["whole image"], rows[3].split(',')[3].toInt());
@@ -248,7 +248,7 @@ private slots:
 
     const QStringList objects = csvLines(out + "/objects.csv");
     QCOMPARE(objects.size(), 1 + cells);
-    QVERIFY2(objects[0].endsWith("mean_intensity,positivity,mean_ch1,mean_ch2,mean_ch3,regions"),
+    QVERIFY2(objects[0].endsWith("mean_intensity,positivity,mean_ch1,mean_ch2,mean_ch3,regions,run"),
              qPrintable(objects[0]));
     const QStringList objectHeader = objects[0].split(',');
     int positiveInRed = 0;

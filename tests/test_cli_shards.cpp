@@ -138,6 +138,18 @@ private slots:
     }
     QVERIFY(csvLines(single + "/objects.csv").first().contains("mean_ch3"));  // the slide's channels
     QCOMPARE(QDir(sharded + "/labels").entryList(QDir::Files), QDir(single + "/labels").entryList(QDir::Files));
+
+    // Shard 2 counted again at another diameter: its objects table is another run's, which merge tells by the run
+    // column (objects.csv's as counts.csv's) and refuses, rather than joining cells counted two ways.
+    const QString redone = temp.filePath("out-redone");
+    QCOMPARE(runCli(QStringList{"count"} + inputs + QStringList{"--diameter", "30", "--shard", "2/3", "--out", redone})
+                 .exitCode,
+             0);
+    const QString objects = sharded + "/shards/objects/";
+    const Run mixed = runCli({"merge", objects + "shard-0001-of-0003.csv",
+                              redone + "/shards/objects/shard-0002-of-0003.csv", objects + "shard-0003-of-0003.csv"});
+    QCOMPARE(mixed.exitCode, 2);
+    QVERIFY2(mixed.err.contains("was counted in another run"), qPrintable(mixed.err));
   }
 };
 

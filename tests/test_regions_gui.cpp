@@ -226,10 +226,10 @@ private slots:
       // objects.csv names each cell's regions: as many cells in each as the panel counts.
       const QStringList objects =
           QString::fromStdString(test::readBytes((out + "/objects.csv").toStdString())).trimmed().split('\n');
-      QVERIFY(objects[0].endsWith(",regions"));
+      QVERIFY(objects[0].endsWith(",regions,run"));
       std::map<QString, int> cellsIn;
       for (const QString& object : objects.mid(1))
-        for (const QString& region : object.section(',', -1).split(';')) ++cellsIn[region];
+        for (const QString& region : object.section(',', -2, -2).split(';')) ++cellsIn[region];
       QCOMPARE(cellsIn["Region 1"], left);
       QCOMPARE(cellsIn["PVHr"], right);
       QCOMPARE(cellsIn["LHr"], inLHr);

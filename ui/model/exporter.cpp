@@ -62,6 +62,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
   std::vector<std::string> images;
   for (const ExportSlide& s : slides) images.push_back(s.slide.imagePath.toStdString());
   const std::string run = counter.runFingerprint(images);
+  layout.run = run;
   for (std::size_t i = 0; i < slides.size(); ++i) {
     if (cancel) throw std::runtime_error("export cancelled; counts.csv was not written");
     const ExportSlide& s = slides[i];
