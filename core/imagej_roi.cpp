@@ -472,10 +472,7 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     if (rings.empty()) throw RegionError(where + ": the ROI has no outline");
     // One region per ROI (a region in several parts is one composite ROI, as the ROI Manager's Combine makes):
     // a name already taken gets a number, so that no two regions are confused in the tables.
-    std::string name = roi.name;
-    for (int n = 2; usedNames.count(name); ++n) name = roi.name + " " + std::to_string(n);
-    usedNames.insert(name);
-    regions.push_back({name, polygonsOf(rings)});  // an ImageJ ROI has no class
+    regions.push_back({claimRegionName(roi.name, usedNames), polygonsOf(rings)});  // an ImageJ ROI has no class
     const Region* region = &regions.back();
     if (region->areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
   }

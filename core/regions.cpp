@@ -201,6 +201,7 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
   if (!features.is_array()) throw RegionError(file + ": 'features' is not an array");
 
   std::vector<Region> regions;
+  std::set<std::string> takenNames;
   for (std::size_t i = 0; i < features.size(); ++i) {
     const json& feature = features[i];
     std::string name = feature.is_object() && feature.contains("properties") ? nameOf(feature["properties"]) : "";
@@ -211,7 +212,7 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
     const std::string type = geometry.value("type", "");
     if (!geometry.contains("coordinates")) throw RegionError(where + ": the geometry has no coordinates");
     Region region;
-    region.name = name.empty() ? "Region " + std::to_string(i + 1) : name;
+    region.name = claimRegionName(name.empty() ? "Region " + std::to_string(i + 1) : name, takenNames);
     region.classification = feature.contains("properties") ? classificationOf(feature["properties"]) : "";
     if (type == "Polygon") {
       region.polygons.push_back(parsePolygon(geometry["coordinates"], imageSize, where));
@@ -231,6 +232,13 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
 }
 
 }  // namespace
+
+std::string claimRegionName(const std::string& name, std::set<std::string>& taken) {
+  std::string free = name;
+  for (int n = 2; taken.count(free); ++n) free = name + " " + std::to_string(n);
+  taken.insert(free);
+  return free;
+}
 
 std::string readRegionsFile(const std::string& path) {
   try {

@@ -9,6 +9,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -37,11 +38,17 @@ struct Region {
 // Whether a cell belongs to the region: its centroid lies inside (the rule of countByRegion and objects.csv).
 bool regionHolds(const Region& region, const DetectedObject& cell);
 
+// `name`, or where `taken` holds it already, the first free of "<name> 2", "<name> 3", ...; the result joins `taken`.
+// The tables know a region by its image and name (regions.csv's rows, objects.csv's regions column, merge's key),
+// so every loader names its regions this way, as the app names one drawn or renamed to a name already taken.
+std::string claimRegionName(const std::string& name, std::set<std::string>& taken);
+
 constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-intersection check is quadratic
 
 // Every region of a GeoJSON text, checked: Polygon or MultiPolygon geometry, at least 3 distinct finite vertices
-// per ring, no ring crossing itself, inside an image of imageSize, a non-zero area, a non-empty name (features
-// without one are named "Region <n>"). A RegionError names nameForErrors and the feature.
+// per ring, no ring crossing itself, inside an image of imageSize, a non-zero area, a name of its own (features
+// without one are named "Region <n>", a name taken by an earlier feature gets a number: claimRegionName). A
+// RegionError names nameForErrors and the feature.
 std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors);
 std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize);  // a missing file is a RegionError
 // A regions file's bytes (up to 256 MB); a file that cannot be read is a RegionError naming it.

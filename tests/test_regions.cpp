@@ -141,6 +141,21 @@ private slots:
     QCOMPARE(counted[2].classification, std::string("Cortex"));
   }
 
+  // The tables know a region by its image and name, so two QuPath annotations with one name (both halves of a
+  // nucleus called "LHr", or unnamed ones beside a "Region 2") must not become two rows with one name: the later
+  // ones get a number, as the app and the ImageJ loader name them.
+  void regionsSharingANameAreToldApart() {
+    const std::vector<Region> read = parseRegions(rectangles({{"LHr", {0, 0, 100, 100}},
+                                                              {"", {200, 0, 100, 100}},
+                                                              {"LHr", {400, 0, 100, 100}},
+                                                              {"Region 2", {600, 0, 100, 100}},
+                                                              {"LHr 2", {800, 0, 100, 100}}}),
+                                                  {1600, 1200}, "halves.geojson");
+    std::vector<std::string> names;
+    for (const Region& region : read) names.push_back(region.name);
+    QCOMPARE(names, (std::vector<std::string>{"LHr", "Region 2", "LHr 2", "Region 2 2", "LHr 2 2"}));
+  }
+
   void badRegionsAreClearErrors() {
     expectRegionError("not json", "not JSON");
     expectRegionError(R"({"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":5}}]})",

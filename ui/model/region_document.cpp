@@ -6,6 +6,8 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <set>
+
 namespace fluocount::ui {
 
 RegionDocument::RegionDocument(SlideHistory* history, QObject* parent)
@@ -54,15 +56,10 @@ void RegionDocument::close() {
 }
 
 QString RegionDocument::uniqueName(const QString& wanted, int except) const {
-  auto taken = [&](const QString& name) {
-    for (std::size_t i = 0; i < regions_.size(); ++i)
-      if (int(i) != except && QString::fromStdString(regions_[i].name) == name) return true;
-    return false;
-  };
-  const QString base = wanted.trimmed();
-  QString name = base;
-  for (int n = 2; taken(name); ++n) name = base + " " + QString::number(n);
-  return name;
+  std::set<std::string> taken;
+  for (std::size_t i = 0; i < regions_.size(); ++i)
+    if (int(i) != except) taken.insert(regions_[i].name);
+  return QString::fromStdString(claimRegionName(wanted.trimmed().toStdString(), taken));
 }
 
 void RegionDocument::push(const QString& text, std::vector<Region> after, int dragId) {
@@ -131,15 +128,10 @@ int RegionDocument::importFile(const QString& file, QString* error) {
     return 0;
   }
   std::vector<Region> after = regions_;
+  std::set<std::string> taken;
+  for (const Region& region : regions_) taken.insert(region.name);
   for (Region& region : imported) {
-    QString name = QString::fromStdString(region.name);
-    for (int n = 2;; ++n) {  // unique among the existing and the imported so far
-      bool taken = false;
-      for (const Region& r : after) taken = taken || QString::fromStdString(r.name) == name;
-      if (!taken) break;
-      name = QString::fromStdString(region.name) + " " + QString::number(n);
-    }
-    region.name = name.toStdString();
+    region.name = claimRegionName(region.name, taken);  // unique among the existing and the imported so far
     after.push_back(std::move(region));
   }
   push(tr("Import %n region(s)", nullptr, int(imported.size())), std::move(after));
