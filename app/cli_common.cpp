@@ -206,6 +206,8 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
     const std::string unread = describeUnreadFiles(dataset.unread);
     if (dataset.slides.empty()) throw CliError(noSlidesIn(dataset.imagesFolder, unread));
     if (!unread.empty()) std::fprintf(stderr, "note: %s: %s\n", dataset.imagesFolder.c_str(), unread.c_str());
+    if (const std::string newer = describeNewerTiffMasks(dataset.slides); !newer.empty())
+      std::fprintf(stderr, "note: %s: %s\n", qPrintable(dir), newer.c_str());
     for (const SlideFiles& slide : dataset.slides) {
       if (slide.mask.empty())
         unannotated.push_back(slide.image);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -123,6 +124,31 @@ std::string maskFileHolding(const std::string& pngPath) {
   return {};
 }
 
+std::string newerTiffMaskBeside(const std::string& pngPath) {
+  std::error_code error;
+  const auto pngSaved = fs::last_write_time(pngPath, error);
+  if (error) return {};
+  for (const char* suffix : {".tif", ".tiff", ".TIF", ".TIFF"}) {
+    const fs::path tiff = fs::path(pngPath).replace_extension(suffix);
+    const auto tiffSaved = fs::last_write_time(tiff, error);
+    if (!error && fs::is_regular_file(tiff, error) && tiffSaved - pngSaved > std::chrono::seconds(2))
+      return tiff.string();
+  }
+  return {};
+}
+
+std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides) {
+  std::vector<std::string> newer;
+  for (const SlideFiles& slide : slides)
+    if (!slide.newerTiffMask.empty()) newer.push_back(slide.newerTiffMask);
+  if (newer.empty()) return {};
+  const bool one = newer.size() == 1;
+  return std::string(one ? "The TIFF mask " : "The TIFF masks ") + someNames(newer) + (one ? " was" : " were") +
+         " saved after the PNG " + (one ? "mask of the same slide, which" : "masks of the same slides, which") +
+         " FluoCount reads (it saves its edits there): delete the PNG to use the TIFF, or the TIFF to keep FluoCount's "
+         "edits.";
+}
+
 std::string labelsFileFor(const std::string& maskPath) {
   const fs::path mask(maskPath);
   const fs::path labels = mask.parent_path().parent_path() / "labels" / (mask.stem().string() + ".png");
@@ -166,10 +192,12 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {
     SlideFiles slide{images[i], maskFileHolding(maskFileFor(folder, images[i])), {}, clashes[i]};
-    if (slide.nameClash.empty() && !slide.mask.empty())
+    if (slide.nameClash.empty() && !slide.mask.empty()) {
       slide.labels = labelsFileFor(slide.mask);
-    else
+      slide.newerTiffMask = newerTiffMaskBeside(maskFileFor(folder, images[i]));
+    } else {
       slide.mask.clear();
+    }
     scan.slides.push_back(std::move(slide));
   }
   return scan;

@@ -14,6 +14,9 @@ struct SlideFiles {
   std::string mask;       // empty: not annotated
   std::string labels;     // empty: no instance labels
   std::string nameClash;  // why the slide has no mask (or regions): another slide shares its stem; empty if none
+  // A TIFF mask of the slide's stem saved after the PNG mask that `mask` names, which is what FluoCount reads (it
+  // saves its edits there): corrected again in Fiji after FluoCount's edits, perhaps. Empty when there is none.
+  std::string newerTiffMask = {};
 };
 
 // A file in a slide folder that a user may take for a slide but FluoCount does not read: a microscope's own format
@@ -52,6 +55,12 @@ std::string maskFileFor(const std::string& folder, const std::string& imagePath)
 // stem beside it (<stem>.tif or .tiff, as Fiji saves by default), which FluoCount reads but never writes (edits are
 // saved to the PNG, which then holds the mask). Empty when neither exists.
 std::string maskFileHolding(const std::string& pngPath);
+// The TIFF beside `pngPath` (a maskFileFor path) saved more than two seconds after that PNG, which maskFileHolding
+// prefers; empty when the PNG or such a TIFF is missing. (Two seconds: a copy of the folder writes both anew, in
+// no given order, and FAT file times have a resolution of two seconds.)
+std::string newerTiffMaskBeside(const std::string& pngPath);
+// One sentence for the user naming the slides' newer TIFF masks (up to three) and how to choose; empty when none.
+std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
 std::string labelsFileFor(const std::string& maskPath);
 

@@ -67,7 +67,10 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   DatasetScan scan;
   for (const auto& source : sources) {
     std::vector<TrainingExample> examples;
-    for (const SlideFiles& slide : scanAnnotatedDataset(source.folder).slides) {
+    const SlideFolder dataset = scanAnnotatedDataset(source.folder);
+    if (const std::string newer = describeNewerTiffMasks(dataset.slides); !newer.empty())
+      scan.notes.push_back(source.folder + ": " + newer);
+    for (const SlideFiles& slide : dataset.slides) {
       if (slide.mask.empty())
         scan.withoutMask.push_back(slide.image);
       else

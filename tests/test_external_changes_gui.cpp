@@ -423,6 +423,23 @@ private slots:
     QVERIFY(same(saved, window.maskDocument()->mask()));
     QCOMPARE(cv::countNonZero((drawn > 0) & (saved == 0)), 0);  // the TIFF's cells, and the disc
     QVERIFY(cv::countNonZero(saved) > cv::countNonZero(drawn));
+
+    // The TIFF corrected again in Fiji an hour later: the PNG still holds the mask (the app's edits are not
+    // dropped), and the app and the CLI's dataset scan both say that the newer TIFF is not what is used.
+    QFile tiffFile(tiff);
+    QVERIFY(tiffFile.open(QIODevice::ReadWrite));
+    QVERIFY(tiffFile.setFileTime(QDateTime::currentDateTime().addSecs(3600), QFileDevice::FileModificationTime));
+    tiffFile.close();
+    const SlideFiles scanned = scanAnnotatedDataset(folder.toStdString()).slides.at(0);
+    QCOMPARE(QFileInfo(QString::fromStdString(scanned.mask)), QFileInfo(png));
+    QCOMPARE(QFileInfo(QString::fromStdString(scanned.newerTiffMask)), QFileInfo(tiff));
+    window.reloadFolder();
+    QCOMPARE(QFileInfo(project.slide(0).maskPath), QFileInfo(png));
+    auto* note = window.findChild<QWidget*>("folder-files-note");
+    QVERIFY(note && !note->isHidden());
+    QVERIFY2(project.folderFilesNote().startsWith("The TIFF mask MAR32C2R3_PVHr_200x_r.tif was saved after the PNG "
+                                                  "mask of the same slide, which FluoCount reads"),
+             qPrintable(project.folderFilesNote()));
   }
 
   // A slide another program is still writing (a microscope saving a large TIFF, a copy over the network) does not
@@ -512,9 +529,9 @@ private slots:
     QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
     QCOMPARE(window.project()->slideCount(), 1);
     QCOMPARE(window.project()->slide(0).name, slide);
-    auto* note = window.findChild<QWidget*>("unread-files-note");
+    auto* note = window.findChild<QWidget*>("folder-files-note");
     QVERIFY(note && !note->isHidden());
-    const QString said = window.project()->unreadFilesNote();
+    const QString said = window.project()->folderFilesNote();
     QVERIFY2(said.startsWith("1 file is not counted: scan 1.czi (Zeiss CZI)"), qPrintable(said));
 
     // Dismissed, it stays away on a reload; another such file brings it back.
@@ -524,9 +541,9 @@ private slots:
     test::writeBytes((folder + "/images/well B2.nd2").toStdString(), "ND2");
     window.reloadFolder();
     QVERIFY(!note->isHidden());
-    QVERIFY2(window.project()->unreadFilesNote().startsWith(
+    QVERIFY2(window.project()->folderFilesNote().startsWith(
                  "2 files are not counted: scan 1.czi, well B2.nd2 (Zeiss CZI and Nikon ND2)"),
-             qPrintable(window.project()->unreadFilesNote()));
+             qPrintable(window.project()->folderFilesNote()));
 
     const QString onlyRaw = scratch_.path() + "/raw";
     QVERIFY(QDir().mkpath(onlyRaw));

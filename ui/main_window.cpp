@@ -56,8 +56,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   buildTraining();
   buildDiameterTools();
   buildRegions();
-  unreadFilesBar_ = new NoteBar("unread-files-note");
-  statusBar()->insertPermanentWidget(0, unreadFilesBar_, 3);
+  folderFilesBar_ = new NoteBar("folder-files-note");
+  statusBar()->insertPermanentWidget(0, folderFilesBar_, 3);
 
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(260);

@@ -126,7 +126,7 @@ private:
   // After a count: the note in the status bar that the folder was counted at the model's default cell diameter
   // (defaultDiameterNote), with Measure and Calibrate; hidden once the user sets a diameter or opens another folder.
   void showDefaultDiameterNote();
-  void showUnreadFiles(bool reloading);
+  void showFolderFilesNote(bool reloading);
   void launchTraining(const TrainingSettings& settings, bool resumed);
   void onTrainingProgress(const TrainingProgress& progress);
   void onTrainingFinished(const TrainingResult& result);
@@ -196,7 +196,7 @@ private:
   QLabel* calibrationLabel_ = nullptr;
   QPushButton* useCalibrationButton_ = nullptr;
   NoteBar* diameterNoteBar_ = nullptr;
-  NoteBar* unreadFilesBar_ = nullptr;  // files of the folder that are not slides FluoCount reads (CZI, ND2, ...)
+  NoteBar* folderFilesBar_ = nullptr;  // files FluoCount does not read (CZI, ND2, ...), newer TIFF masks
   bool measuringDiameter_ = false;
   std::optional<FolderDiameter> lastDiameterMeasurement_;
 

@@ -54,7 +54,7 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   mask_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   regions_->setSetAsideFolder(project_->stateFolder() + "/set-aside");
   diameterNoteBar_->hide();
-  showUnreadFiles(keepEditHistory);
+  showFolderFilesNote(keepEditHistory);
   setWindowTitle(tr("FluoCount - %1").arg(QDir::toNativeSeparators(project_->folder())));
   rememberFolder(project_->folder());
   QStringList names;
@@ -73,14 +73,15 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   return true;
 }
 
-// Files of the folder that look like slides and are not counted (CZI, ND2, ...): said when the folder opens and
-// again when they change, not on every reload after the user dismissed it.
-void MainWindow::showUnreadFiles(bool reloading) {
-  const QString& note = project_->unreadFilesNote();
+// Files of the folder that look like slides and are not counted (CZI, ND2, ...), and TIFF masks newer than the PNG
+// mask in use: said when the folder opens and again when they change, not on every reload after the user
+// dismissed it.
+void MainWindow::showFolderFilesNote(bool reloading) {
+  const QString& note = project_->folderFilesNote();
   if (note.isEmpty())
-    unreadFilesBar_->hide();
-  else if (!reloading || note != unreadFilesBar_->text())
-    unreadFilesBar_->showNote(note);
+    folderFilesBar_->hide();
+  else if (!reloading || note != folderFilesBar_->text())
+    folderFilesBar_->showNote(note);
 }
 
 void MainWindow::reloadFolder() {

@@ -128,7 +128,8 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   }
   if (lock->isLocked()) lock_ = std::move(lock);
   folder_ = absolute;
-  unreadFilesNote_ = unreadNote;
+  const QString newerTiffMasks = QString::fromStdString(describeNewerTiffMasks(scan.slides));
+  folderFilesNote_ = unreadNote + (unreadNote.isEmpty() || newerTiffMasks.isEmpty() ? "" : " ") + newerTiffMasks;
   ++generation_;
   slides_ = std::move(restored.slides);
   stateVersion_ = restored.stateVersion;

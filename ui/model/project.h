@@ -93,9 +93,10 @@ public:
   // window on it would save the folder's state over this one's. A folder whose .fluocount cannot be written (a
   // read-only share) opens without one.
   bool open(const QString& folder, QString* error, QString* warning = nullptr);
-  // What the last open found in the folder that looks like slides but is not read (Zeiss CZI, Nikon ND2, ...:
-  // core describeUnreadFiles); empty when nothing was left out.
-  const QString& unreadFilesNote() const { return unreadFilesNote_; }
+  // What the last open found among the folder's files that the user should know: files that look like slides but
+  // are not read (Zeiss CZI, Nikon ND2, ...: core describeUnreadFiles), TIFF masks saved after the PNG mask that
+  // is used (describeNewerTiffMasks); empty when there is nothing to say.
+  const QString& folderFilesNote() const { return folderFilesNote_; }
   // Who else holds `folder` open: "fluocount (process 1234 on lab-pc)" when another running FluoCount window holds
   // its lock; empty when no one does, when this project holds it, or when the lock was left by a FluoCount that
   // has since crashed (then it is simply taken over).
@@ -194,7 +195,7 @@ private:
   static QString heatmapFile(const QString& folder, const QString& slideName);
 
   QString folder_;
-  QString unreadFilesNote_;
+  QString folderFilesNote_;
   // project.json as this project last read or wrote it: anything else found there at a save was written by another
   // window on the folder (opened anyway), whose results save() merges rather than drops.
   FileVersion stateVersion_;
