@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -24,6 +26,17 @@ namespace fluocount::cli {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Set by Ctrl-C or a scheduler's SIGTERM (a cluster job at its time limit): the images counted so far are written to
+// the tables, the rest listed as not counted. A second signal ends the process at once.
+std::atomic<bool> stopRequested{false};
+
+void onStopSignal(int signal) {
+  if (stopRequested.exchange(true)) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
+}
 
 struct OutputPlan {
   fs::path folder;
@@ -165,6 +178,19 @@ private:
     }
   }
 
+public:
+  // An image the run stopped before: a row that says so, without an error line per image.
+  void addNotCounted(const std::string& path) {
+    CountRow row = counter.rowFor(path);
+    row.run = run;
+    row.status = "error";
+    row.error = "not counted: the run was stopped before this image";
+    ++added;
+    ++failures;
+    rows.push_back(std::move(row));
+  }
+
+private:
   void fail(CountRow& row, const std::string& message) {
     row.status = "error";
     row.count = 0;  // counted, perhaps, but not reported: see record
@@ -338,6 +364,8 @@ int runCountCommand(const QStringList& arguments) {
   tables.layout.regions = !plan.regions.empty();
   tables.regions = regionsCsvHeader(tables.layout);
   ProgressBar progress("count", static_cast<int>(files.size()));
+  std::signal(SIGINT, onStopSignal);
+  std::signal(SIGTERM, onStopSignal);
   // While the network counts one image, the next is read and the previous one post-processed and written.
   countInOrder(
       counter, files,
@@ -345,8 +373,10 @@ int runCountCommand(const QStringList& arguments) {
         tables.add(std::move(outcome));
         progress.advance(fileName(tables.rows.back().file));
       },
-      pipeline);
+      pipeline, &stopRequested);
   progress.finish();
+  const std::size_t counted = tables.rows.size();
+  for (std::size_t i = counted; i < files.size(); ++i) tables.addNotCounted(files[i]);
 
   printTable(tables.rows);
   const std::string table = countsCsv(tables.rows, tables.layout);
@@ -369,6 +399,11 @@ int runCountCommand(const QStringList& arguments) {
               tables.failures ? (", " + std::to_string(tables.failures) + " failed").c_str() : "");
   if (tables.regionFailures)
     std::printf("%d image(s) without regions (their regions file was refused)\n", tables.regionFailures);
+  if (counted < files.size()) {
+    std::printf("stopped after %zu of %zu image(s): the tables list the other %zu as not counted\n", counted,
+                files.size(), files.size() - counted);
+    return 130;
+  }
   warnIfCountedAtAnUnsuitableDefaultDiameter(parser, counter, tables.rows);
   return tables.failures || tables.regionFailures ? 1 : 0;
 }
