@@ -50,6 +50,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   slideModel_ = new SlideListModel(project_, this);
   folderWatch_ = new SlideFolderWatch(this);
   connect(folderWatch_, &SlideFolderWatch::slidesChanged, this, &MainWindow::onSlideFilesChanged);
+  connect(folderWatch_, &SlideFolderWatch::unreadFilesChanged, this, [this] {
+    project_->refreshFolderFilesNote();
+    showFolderFilesNote(/*reloading=*/true);
+  });
   buildDocks();
   buildActions();
   buildEditing();

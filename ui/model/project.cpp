@@ -58,8 +58,26 @@ Project::Project(QObject* parent) : QObject(parent) {}
 Project::~Project() = default;
 
 namespace {
+
 QString lockPathOf(const QString& folder) { return QFileInfo(folder).absoluteFilePath() + "/.fluocount/lock"; }
+
+// What the user should know about the folder's files: those not read (CZI, ND2, ...) and TIFF masks newer than the
+// PNG mask in use.
+QString folderFilesNoteOf(const SlideFolder& scan) {
+  const QString unread = QString::fromStdString(describeUnreadFiles(scan.unread));
+  const QString newerTiffMasks = QString::fromStdString(describeNewerTiffMasks(scan.slides));
+  return unread + (unread.isEmpty() || newerTiffMasks.isEmpty() ? "" : " ") + newerTiffMasks;
+}
+
 }  // namespace
+
+void Project::refreshFolderFilesNote() {
+  if (!isOpen()) return;
+  try {
+    folderFilesNote_ = folderFilesNoteOf(scanSlideFolder(folder_.toStdString()));
+  } catch (const std::exception&) {  // the folder is gone: the watch and the slide list say so
+  }
+}
 
 QString Project::otherUserOf(const QString& folder) const {
   const QString path = lockPathOf(folder);
@@ -128,8 +146,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   }
   if (lock->isLocked()) lock_ = std::move(lock);
   folder_ = absolute;
-  const QString newerTiffMasks = QString::fromStdString(describeNewerTiffMasks(scan.slides));
-  folderFilesNote_ = unreadNote + (unreadNote.isEmpty() || newerTiffMasks.isEmpty() ? "" : " ") + newerTiffMasks;
+  folderFilesNote_ = folderFilesNoteOf(scan);
   ++generation_;
   slides_ = std::move(restored.slides);
   stateVersion_ = restored.stateVersion;

@@ -97,6 +97,8 @@ public:
   // are not read (Zeiss CZI, Nikon ND2, ...: core describeUnreadFiles), TIFF masks saved after the PNG mask that
   // is used (describeNewerTiffMasks); empty when there is nothing to say.
   const QString& folderFilesNote() const { return folderFilesNote_; }
+  // Looks at the folder's files again for folderFilesNote (a CZI written into the open folder).
+  void refreshFolderFilesNote();
   // Who else holds `folder` open: "fluocount (process 1234 on lab-pc)" when another running FluoCount window holds
   // its lock; empty when no one does, when this project holds it, or when the lock was left by a FluoCount that
   // has since crashed (then it is simply taken over).

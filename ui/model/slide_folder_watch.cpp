@@ -26,13 +26,25 @@ void SlideFolderWatch::follow(const QString& folder, const QStringList& slideNam
   names_ = slideNames;
   names_.sort();
   newFiles_.clear();
+  unreadNames_ = unreadNames();
   if (!imagesFolder_.isEmpty()) watcher_->addPath(imagesFolder_);
+}
+
+QStringList SlideFolderWatch::unreadNames() const {
+  QStringList names;
+  if (imagesFolder_.isEmpty()) return names;
+  for (const UnreadFile& file : unreadImagesIn(imagesFolder_.toStdString())) names << QString::fromStdString(file.path);
+  return names;
 }
 
 void SlideFolderWatch::setSettleMilliseconds(int milliseconds) { settle_->setInterval(milliseconds); }
 
 void SlideFolderWatch::compare() {
   if (imagesFolder_.isEmpty()) return;
+  if (QStringList unread = unreadNames(); unread != unreadNames_) {
+    unreadNames_ = std::move(unread);
+    emit unreadFilesChanged();
+  }
   QStringList now;
   for (const std::string& image : imagesIn(imagesFolder_.toStdString()))
     now << QFileInfo(QString::fromStdString(image)).fileName();

@@ -29,14 +29,19 @@ signals:
   // since), so that a slide a microscope or a copy is still writing never joins half-written: the window reads the
   // whole folder again on this signal.
   void slidesChanged(const QStringList& added, const QStringList& removed);
+  // Files FluoCount does not read (core unreadImagesIn: a microscope's CZI, ND2, ...) appeared or vanished: the
+  // folder's note about them is out of date. Reported at once, as the slides that never come from them are.
+  void unreadFilesChanged();
 
 private:
   void compare();
+  QStringList unreadNames() const;  // paths, in name order
 
   QFileSystemWatcher* watcher_;
   QTimer* settle_;
   QString imagesFolder_;
   QStringList names_;                 // sorted
+  QStringList unreadNames_;           // the unread files' names at the last look
   QHash<QString, QString> newFiles_;  // the new files' size@time at the last look, while one is still changing
 };
 
