@@ -6,6 +6,8 @@
 #include "core/metrics.h"
 #include "core/numeric_locale.h"
 
+#include <QFileInfo>
+
 #include <cstdio>
 #include <optional>
 
@@ -61,8 +63,13 @@ int runEvaluateCommand(const QStringList& arguments) {
       "pooled F1, precision, recall, accuracy; MAE, MedAE and MPE of the counts; and one line per image.");
   addEvaluationOptions(parser);
   addCounterOptions(parser);
-  parser.addOption({"per-image", "Write the per-image table to this CSV file (replaces an existing file).", "file"});
+  parser.addOption({"per-image", "Write the per-image table to this CSV file.", "file"});
+  parser.addOption({"overwrite", "Replace an existing --per-image file (by default that is an error)."});
   parseOrExit(parser, arguments);
+  const Overwrite overwrite = parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse;
+  // Fail before the counting rather than after it.
+  if (parser.isSet("per-image") && overwrite == Overwrite::Refuse && QFileInfo::exists(parser.value("per-image")))
+    throw CliError(parser.value("per-image").toStdString() + " already exists; use --overwrite to replace it");
 
   const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
   const CellCounter counter = makeCounter(parser);
@@ -104,7 +111,8 @@ int runEvaluateCommand(const QStringList& arguments) {
     std::printf("no image could be evaluated: no figures\n");
   else
     printSummary(summarise(evaluations));
-  if (parser.isSet("per-image")) writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(perImage));
+  if (parser.isSet("per-image"))
+    writeFileAtomically(parser.value("per-image").toStdString(), perImageCsv(perImage), overwrite);
   if (failures) std::printf("%d image(s) failed and are not in the figures\n", failures);
   return failures ? 1 : 0;
 }

@@ -341,6 +341,12 @@ private slots:
     QVERIFY2(rows[1].startsWith(QFileInfo(kYellowSlide).fileName() + ",,,,,,,,,error,") && rows[1].contains("800x600"),
              qPrintable(rows[1]));
     QVERIFY2(rows[2].endsWith(",ok,"), qPrintable(rows[2]));
+    // The table is a result: never replaced unasked, and refused before the counting rather than after it.
+    const Run again = runCli({"evaluate", dataset, "--classical", "--per-image", table});
+    QCOMPARE(again.exitCode, 2);
+    QVERIFY2(again.err.contains("already exists; use --overwrite"), qPrintable(again.err));
+    QCOMPARE(csvLines(table), rows);
+    QCOMPARE(runCli({"evaluate", dataset, "--classical", "--per-image", table, "--overwrite"}).exitCode, 1);
     const Run sweep = runCli({"sweep", dataset, "--classical"});
     QCOMPARE(sweep.exitCode, 1);
     QVERIFY2(sweep.out.contains("1 image(s) failed and are not in the curve"), qPrintable(sweep.out));
