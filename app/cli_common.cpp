@@ -206,8 +206,9 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
     const std::string unread = describeUnreadFiles(dataset.unread);
     if (dataset.slides.empty()) throw CliError(noSlidesIn(dataset.imagesFolder, unread));
     if (!unread.empty()) std::fprintf(stderr, "note: %s: %s\n", dataset.imagesFolder.c_str(), unread.c_str());
-    if (const std::string newer = describeNewerTiffMasks(dataset.slides); !newer.empty())
-      std::fprintf(stderr, "note: %s: %s\n", qPrintable(dir), newer.c_str());
+    for (const std::string& note :
+         {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide)})
+      if (!note.empty()) std::fprintf(stderr, "note: %s: %s\n", qPrintable(dir), note.c_str());
     for (const SlideFiles& slide : dataset.slides) {
       if (slide.mask.empty())
         unannotated.push_back(slide.image);

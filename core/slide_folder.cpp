@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
 namespace fluocount {
 
@@ -137,6 +138,31 @@ std::string newerTiffMaskBeside(const std::string& pngPath) {
   return {};
 }
 
+std::vector<std::string> masksOfNoSlide(const std::string& folder, const std::vector<std::string>& images) {
+  std::set<std::string> stems;
+  for (const std::string& image : images) stems.insert(fs::path(image).stem().string());
+  std::vector<std::string> orphans;
+  std::error_code error;
+  const fs::path masks = fs::path(folder) / "masks";
+  if (!fs::is_directory(masks, error)) return orphans;
+  for (const fs::path& file : visibleFilesIn(masks.string())) {
+    std::string extension = file.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const bool mask = extension == ".png" || extension == ".tif" || extension == ".tiff";
+    if (mask && !stems.count(file.stem().string())) orphans.push_back(file.string());
+  }
+  return orphans;
+}
+
+std::string describeMasksOfNoSlide(const std::vector<std::string>& masks) {
+  if (masks.empty()) return {};
+  const bool one = masks.size() == 1;
+  return std::to_string(masks.size()) + (one ? " mask belongs" : " masks belong") + " to no slide: masks/" +
+         someNames(masks) + (one ? " is" : " are") + " not used (a slide renamed or removed? A mask is " +
+         "masks/<the slide's name>.png or .tif).";
+}
+
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides) {
   std::vector<std::string> newer;
   for (const SlideFiles& slide : slides)
@@ -189,6 +215,7 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   scan.imagesFolder = imagesFolderOf(folder);
   scan.unread = unreadImagesIn(scan.imagesFolder);
   const std::vector<std::string> images = imagesIn(scan.imagesFolder);
+  scan.masksOfNoSlide = masksOfNoSlide(folder, images);
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {
     SlideFiles slide{images[i], maskFileHolding(maskFileFor(folder, images[i])), {}, clashes[i]};

@@ -31,6 +31,9 @@ struct SlideFolder {
   std::string imagesFolder;        // <folder>/images, or <folder>
   std::vector<SlideFiles> slides;  // in file name order
   std::vector<UnreadFile> unread;  // in file name order
+  // Masks (PNG, TIFF) in <folder>/masks whose stem no slide has (a slide renamed or removed), in name order: not
+  // used, and said so rather than passed over (an evaluation would quietly score fewer slides).
+  std::vector<std::string> masksOfNoSlide = {};
 };
 
 // The images (PNG, TIFF, JPEG) directly in `folder`, not recursively, in name order. Hidden files (names that start
@@ -59,6 +62,10 @@ std::string maskFileHolding(const std::string& pngPath);
 // prefers; empty when the PNG or such a TIFF is missing. (Two seconds: a copy of the folder writes both anew, in
 // no given order, and FAT file times have a resolution of two seconds.)
 std::string newerTiffMaskBeside(const std::string& pngPath);
+// The masks of `folder` (<folder>/masks/*.png|tif|tiff, hidden files left out) whose stem none of `images` has.
+std::vector<std::string> masksOfNoSlide(const std::string& folder, const std::vector<std::string>& images);
+// One sentence naming such masks (up to three); empty when there are none.
+std::string describeMasksOfNoSlide(const std::vector<std::string>& masks);
 // One sentence for the user naming the slides' newer TIFF masks (up to three) and how to choose; empty when none.
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.

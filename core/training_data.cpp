@@ -68,8 +68,9 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   for (const auto& source : sources) {
     std::vector<TrainingExample> examples;
     const SlideFolder dataset = scanAnnotatedDataset(source.folder);
-    if (const std::string newer = describeNewerTiffMasks(dataset.slides); !newer.empty())
-      scan.notes.push_back(source.folder + ": " + newer);
+    for (const std::string& note :
+         {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide)})
+      if (!note.empty()) scan.notes.push_back(source.folder + ": " + note);
     for (const SlideFiles& slide : dataset.slides) {
       if (slide.mask.empty())
         scan.withoutMask.push_back(slide.image);

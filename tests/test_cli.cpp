@@ -329,9 +329,13 @@ private slots:
     const QString dataset = writableSlideFolder(temp.path(), "bad-mask", {kYellowSlide, kYellowSlide2});
     const QString badMask = dataset + "/masks/" + QFileInfo(kYellowSlide).completeBaseName() + ".png";
     QVERIFY(cv::imwrite(badMask.toStdString(), cv::Mat::zeros(600, 800, CV_8U)));
+    // A mask whose slide was renamed is not scored either, and is named as such.
+    QVERIFY(QFile::copy(badMask, dataset + "/masks/slide 7 (renamed).png"));
     const QString table = temp.filePath("bad-mask.csv");
     const Run evaluate = runCli({"evaluate", dataset, "--classical", "--per-image", table});
     QCOMPARE(evaluate.exitCode, 1);
+    QVERIFY2(evaluate.err.contains("1 mask belongs to no slide: masks/slide 7 (renamed).png is not used"),
+             qPrintable(evaluate.err));
     QVERIFY2(
         evaluate.out.contains("images 1 ") && evaluate.out.contains("1 image(s) failed and are not in the figures"),
         qPrintable(evaluate.out));

@@ -525,6 +525,8 @@ private slots:
     const QString slide = QFileInfo(test::kYellowSlide).fileName();
     test::writeBytes((folder + "/images/._" + slide).toStdString(), std::string("\x00\x05\x16\x07Mac OS X", 12));
     test::writeBytes((folder + "/images/scan 1.czi").toStdString(), "ZISRAWFILE");
+    QVERIFY(QFile::copy(QString::fromStdString(test::dataFile(test::kYellowSlide)).replace("/images/", "/masks/"),
+                        folder + "/masks/old name.png"));
     MainWindow window;
     QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
     QCOMPARE(window.project()->slideCount(), 1);
@@ -533,6 +535,9 @@ private slots:
     QVERIFY(note && !note->isHidden());
     const QString said = window.project()->folderFilesNote();
     QVERIFY2(said.startsWith("1 file is not counted: scan 1.czi (Zeiss CZI)"), qPrintable(said));
+    QVERIFY2(said.endsWith(" 1 mask belongs to no slide: masks/old name.png is not used (a slide renamed or removed? A "
+                           "mask is masks/<the slide's name>.png or .tif)."),
+             qPrintable(said));
 
     // Dismissed, it stays away on a reload; another such file brings it back.
     note->hide();

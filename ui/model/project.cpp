@@ -61,12 +61,14 @@ namespace {
 
 QString lockPathOf(const QString& folder) { return QFileInfo(folder).absoluteFilePath() + "/.fluocount/lock"; }
 
-// What the user should know about the folder's files: those not read (CZI, ND2, ...) and TIFF masks newer than the
-// PNG mask in use.
+// What the user should know about the folder's files: those not read (CZI, ND2, ...), TIFF masks newer than the
+// PNG mask in use, and masks of no slide.
 QString folderFilesNoteOf(const SlideFolder& scan) {
-  const QString unread = QString::fromStdString(describeUnreadFiles(scan.unread));
-  const QString newerTiffMasks = QString::fromStdString(describeNewerTiffMasks(scan.slides));
-  return unread + (unread.isEmpty() || newerTiffMasks.isEmpty() ? "" : " ") + newerTiffMasks;
+  QStringList notes;
+  for (const std::string& note : {describeUnreadFiles(scan.unread), describeNewerTiffMasks(scan.slides),
+                                  describeMasksOfNoSlide(scan.masksOfNoSlide)})
+    if (!note.empty()) notes << QString::fromStdString(note);
+  return notes.join(' ');
 }
 
 }  // namespace
