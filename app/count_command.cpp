@@ -91,20 +91,21 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
   }
 }
 
-// The image's regions: <regions>/<stem>.geojson (QuPath), else <stem>.zip or <stem>.roi (ImageJ), else none (the
-// whole image).
+// The image's regions: its file in the --regions folder (regionsFilesFor: <name>.geojson or <stem>.geojson from
+// QuPath, .zip or .roi from ImageJ), else none (the whole image). Two files that could be its are refused, as is a
+// <stem>.* file another image of the run could claim too.
 std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, cv::Size size) {
   if (plan.regions.empty()) return {};
-  const std::string stem = fs::path(file).stem().string();
-  for (const char* extension : {".geojson", ".zip", ".roi"}) {
-    const fs::path regions = plan.regions / (stem + extension);
-    if (!fs::exists(regions)) continue;
-    if (const auto clash = plan.nameClashes.find(file); clash != plan.nameClashes.end())
-      throw RegionError(regions.string() + " not used: " + clash->second);
-    return std::string(extension) == ".geojson" ? loadRegions(regions.string(), size)
-                                                : loadRoiRegions(regions.string(), size);
-  }
-  return {};
+  const std::vector<RegionsFileMatch> found = regionsFilesFor(plan.regions.string(), file);
+  if (found.empty()) return {};
+  if (found.size() > 1)
+    throw RegionError(found[0].path + " and " + found[1].path + " are both regions of " + file +
+                      ": none is used (remove one of them)");
+  const RegionsFileMatch& regions = found.front();
+  if (const auto clash = plan.nameClashes.find(file); regions.byStem && clash != plan.nameClashes.end())
+    throw RegionError(regions.path + " not used: " + clash->second);
+  return fs::path(regions.path).extension() == ".geojson" ? loadRegions(regions.path, size)
+                                                          : loadRoiRegions(regions.path, size);
 }
 
 // What the count command gathers image by image, in the order of the images: the count table's rows, the
@@ -261,8 +262,9 @@ int runCountCommand(const QStringList& arguments) {
       {"regions",
        "Count per region too: read <dir>/<stem>.geojson (QuPath annotations: named Polygon or MultiPolygon "
        "features, pixel coordinates) or <dir>/<stem>.zip / .roi (an ImageJ ROI set or ROI, one region "
-       "per ROI) for each image and write <out>/regions.csv; an image without a file is one "
-       "region, 'whole image'. A cell belongs to every region that contains its centroid.",
+       "per ROI) for each image, <stem> with or without the image's extension (slide1.tif.geojson), and write "
+       "<out>/regions.csv; an image without a file is one region, 'whole image'. A cell belongs to every region "
+       "that contains its centroid.",
        "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
       {"pipeline",
@@ -334,6 +336,14 @@ int runCountCommand(const QStringList& arguments) {
     const std::vector<std::string> clashes = sharedStemReasons(runImages);
     for (std::size_t i = 0; i < runImages.size(); ++i)
       if (!clashes[i].empty()) plan.nameClashes[runImages[i]] = clashes[i];
+    // A regions file named after no image would leave its image counted as one "whole image" region in silence.
+    const std::vector<std::string> unclaimed = regionsFilesOfNoImage(plan.regions.string(), runImages);
+    if (!unclaimed.empty())
+      std::fprintf(stderr,
+                   "note: %zu regions file(s) in %s belong to no image of the run and are not used: %s%s (a regions "
+                   "file is <image name>.geojson, .zip or .roi, with or without the image's extension)\n",
+                   unclaimed.size(), plan.regions.string().c_str(), fs::path(unclaimed[0]).filename().c_str(),
+                   unclaimed.size() > 1 ? " and others" : "");
   }
   if (const auto shard = plan.shard) {
     const std::size_t all = files.size();

@@ -182,6 +182,41 @@ std::string labelsFileFor(const std::string& maskPath) {
   return fs::is_regular_file(labels, error) ? labels.string() : std::string();
 }
 
+namespace {
+
+constexpr const char* kRegionsExtensions[] = {".geojson", ".zip", ".roi"};
+
+}  // namespace
+
+std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, const std::string& image) {
+  std::vector<RegionsFileMatch> found;
+  std::error_code error;
+  const fs::path file(image);
+  for (const bool byStem : {false, true})
+    for (const char* extension : kRegionsExtensions) {
+      const fs::path candidate =
+          fs::path(regionsFolder) / ((byStem ? file.stem() : file.filename()).string() + extension);
+      if (fs::is_regular_file(candidate, error)) found.push_back({candidate.string(), byStem});
+    }
+  return found;
+}
+
+std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
+                                               const std::vector<std::string>& images) {
+  std::set<std::string> claimed;
+  for (const std::string& image : images)
+    for (const RegionsFileMatch& match : regionsFilesFor(regionsFolder, image))
+      claimed.insert(fs::path(match.path).filename().string());
+  std::vector<std::string> unclaimed;
+  for (const fs::path& file : visibleFilesIn(regionsFolder)) {
+    const std::string extension = file.extension().string();
+    const bool regions = std::find_if(std::begin(kRegionsExtensions), std::end(kRegionsExtensions),
+                                      [&](const char* e) { return extension == e; }) != std::end(kRegionsExtensions);
+    if (regions && !claimed.count(file.filename().string())) unclaimed.push_back(file.string());
+  }
+  return unclaimed;
+}
+
 std::vector<std::string> sharedStemReasons(const std::vector<std::string>& images) {
   std::map<std::string, std::vector<std::size_t>> imagesByStem;
   for (std::size_t i = 0; i < images.size(); ++i) imagesByStem[fs::path(images[i]).stem().string()].push_back(i);

@@ -71,6 +71,18 @@ std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
 std::string labelsFileFor(const std::string& maskPath);
 
+// A regions file an image may have in a regions folder (count --regions): <folder>/<file name>.geojson|.zip|.roi
+// ("slide1.tif.geojson", an export named after the image's file) or <folder>/<stem>.geojson|.zip|.roi.
+struct RegionsFileMatch {
+  std::string path;
+  bool byStem = false;  // <stem>.*: another image of the same stem would claim it too (sharedStemReasons)
+};
+// Those that exist, by file name first. More than one is an ambiguity to refuse, not to choose from.
+std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, const std::string& image);
+// The regions files of `regionsFolder` (*.geojson, *.zip, *.roi; hidden files left out) that are none of `images`'s.
+std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
+                                               const std::vector<std::string>& images);
+
 // For each of `images`, why the files named after its stem (masks/<stem>.png, regions/<stem>.geojson, a --regions
 // folder's <stem>.geojson) cannot be used for it: another image of the list has the same stem ("a.png", "a.tif"),
 // so such a file would belong to both and the one drawn on one slide would be applied to the other. Empty where

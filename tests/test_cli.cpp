@@ -204,6 +204,33 @@ private slots:
     QCOMPARE(csvLines(again + "/regions.csv").size(), 2);  // header and the other slide
   }
 
+  // A regions file is found by the image's stem or its whole file name (an export named "slide.png.geojson"); one
+  // named after no image is said to be unused rather than leaving its image a silent "whole image"; two files that
+  // could both be an image's are refused, not chosen between.
+  void regionsFilesAreFoundOrSaidToBeUnused() {
+    const QString regions = temp.filePath("regions-named");
+    QDir().mkpath(regions);
+    const std::string left = R"({"type":"Feature","properties":{"name":"left"},"geometry":{"type":"Polygon",)"
+                             R"("coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}})";
+    writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.png.geojson").toStdString(), left);
+    writeBytes((regions + "/Mar19b_typo.geojson").toStdString(), left);
+    const QStringList count = {"count", yellow_ + "/images", "--classical", "--regions", regions};
+    const Run found = runCli(count + QStringList{"--out", temp.filePath("regions-named-out")});
+    QCOMPARE(found.exitCode, 0);
+    QVERIFY2(found.err.contains("1 regions file(s) in " + regions +
+                                " belong to no image of the run and are not used: "
+                                "Mar19b_typo.geojson"),
+             qPrintable(found.err));
+    QVERIFY(csvLines(temp.filePath("regions-named-out/regions.csv"))[1].contains("Mar19bS1C4R2_LHr_200x.png,left,"));
+
+    writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(), left);
+    const Run twice = runCli(count + QStringList{"--out", temp.filePath("regions-twice-out")});
+    QCOMPARE(twice.exitCode, 1);
+    QVERIFY2(twice.err.contains("are both regions of"), qPrintable(twice.err));
+    for (const QString& row : csvLines(temp.filePath("regions-twice-out/regions.csv")))
+      QVERIFY2(!row.contains("Mar19bS1C4R2"), qPrintable(row));
+  }
+
   // A study's tables from a multi-channel TIFF: the network on the chosen channel, the ImageJ pixel size, areas in
   // µm² and densities in cells/mm², positivity per channel and per combination, channel means per cell, a scale bar.
   void multiChannelStackGivesTheStudysTables() {
