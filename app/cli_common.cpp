@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -176,6 +177,31 @@ std::string noSlidesIn(const std::string& folder, const std::string& unread) {
 
 }  // namespace
 
+namespace {
+
+// Each image once, in the order first named: `count day1/ day1/slide3.png` (or globs that overlap) would otherwise
+// count slide3 twice and add it twice to the total. Paths are compared as the files they name (./a.png, ../x/a.png).
+std::vector<std::string> eachImageOnce(const std::vector<std::string>& files) {
+  std::set<fs::path> seen, repeated;
+  std::vector<std::string> once;
+  std::string firstRepeated;
+  for (const std::string& file : files) {
+    std::error_code error;
+    fs::path key = fs::weakly_canonical(fs::absolute(file), error);
+    if (error) key = fs::absolute(file).lexically_normal();
+    if (seen.insert(key).second)
+      once.push_back(file);
+    else if (repeated.insert(key).second && firstRepeated.empty())
+      firstRepeated = fs::path(file).filename().string();
+  }
+  if (!repeated.empty())
+    std::fprintf(stderr, "note: %zu image(s) named more than once, each counted once: %s%s\n", repeated.size(),
+                 firstRepeated.c_str(), repeated.size() > 1 ? " and others" : "");
+  return once;
+}
+
+}  // namespace
+
 std::vector<std::string> collectImages(const QStringList& paths) {
   std::vector<std::string> files;
   for (const QString& path : paths) {
@@ -191,7 +217,7 @@ std::vector<std::string> collectImages(const QStringList& paths) {
       files.push_back(path.toStdString());
     }
   }
-  return files;
+  return eachImageOnce(files);
 }
 
 std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std::vector<std::string>& unannotated) {

@@ -110,6 +110,21 @@ private slots:
              qPrintable(above.err));
   }
 
+  // A slide named twice (a folder and one of its files, overlapping globs, two spellings of one path) is counted
+  // once: the table and the total would otherwise hold its cells twice.
+  void anImageNamedTwiceIsCountedOnce() {
+    const QString slide = yellow_ + "/images/" + QFileInfo(kYellowSlide).fileName();
+    const QString table = temp.filePath("named-twice.csv");
+    const Run run =
+        runCli({"count", slide, yellow_ + "/images",
+                yellow_ + "/images/../images/" + QFileInfo(kYellowSlide).fileName(), "--classical", "--csv", table});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY2(run.err.contains("1 image(s) named more than once, each counted once: " + QFileInfo(slide).fileName()),
+             qPrintable(run.err));
+    QCOMPARE(csvLines(table).size(), 1 + 2);
+    QVERIFY(csvLines(table)[1].startsWith(slide + ","));  // in the order first named
+  }
+
   void existingResultsAreNeverSilentlyReplaced() {
     const QString out = temp.filePath("again");
     const QString good = yellow_ + "/images";
