@@ -182,13 +182,11 @@ namespace {
 // Each image once, in the order first named: `count day1/ day1/slide3.png` (or globs that overlap) would otherwise
 // count slide3 twice and add it twice to the total. Paths are compared as the files they name (./a.png, ../x/a.png).
 std::vector<std::string> eachImageOnce(const std::vector<std::string>& files) {
-  std::set<fs::path> seen, repeated;
+  std::set<std::string> seen, repeated;
   std::vector<std::string> once;
   std::string firstRepeated;
   for (const std::string& file : files) {
-    std::error_code error;
-    fs::path key = fs::weakly_canonical(fs::absolute(file), error);
-    if (error) key = fs::absolute(file).lexically_normal();
+    const std::string key = sameFileKey(file);
     if (seen.insert(key).second)
       once.push_back(file);
     else if (repeated.insert(key).second && firstRepeated.empty())
@@ -222,6 +220,8 @@ std::vector<std::string> collectImages(const QStringList& paths) {
 
 std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std::vector<std::string>& unannotated) {
   std::vector<AnnotatedImage> annotated;
+  std::set<std::string> seen;  // a dataset given twice is scored once (sameFileKey)
+  int repeated = 0;
   for (const QString& dir : datasetDirs) {
     SlideFolder dataset;
     try {
@@ -236,12 +236,18 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
          {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide)})
       if (!note.empty()) std::fprintf(stderr, "note: %s: %s\n", qPrintable(dir), note.c_str());
     for (const SlideFiles& slide : dataset.slides) {
+      if (!seen.insert(sameFileKey(slide.image)).second) {
+        ++repeated;
+        continue;
+      }
       if (slide.mask.empty())
         unannotated.push_back(slide.image);
       else
         annotated.push_back({slide.image, slide.mask, slide.labels});
     }
   }
+  if (repeated)
+    std::fprintf(stderr, "note: %d image(s) in more than one of the datasets given, each scored once\n", repeated);
   return annotated;
 }
 

@@ -238,6 +238,12 @@ std::vector<std::string> sharedStemReasons(const std::vector<std::string>& image
   return reasons;
 }
 
+std::string sameFileKey(const std::string& path) {
+  std::error_code error;
+  const fs::path canonical = fs::weakly_canonical(fs::absolute(path), error);
+  return (error ? fs::absolute(path).lexically_normal() : canonical).string();
+}
+
 std::string slideFolderOfImage(const std::string& imagePath) {
   const fs::path folder = fs::absolute(imagePath).parent_path();
   return (folder.filename() == "images" ? folder.parent_path() : folder).string();

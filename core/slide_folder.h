@@ -89,6 +89,10 @@ std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
 // the stem is the image's alone.
 std::vector<std::string> sharedStemReasons(const std::vector<std::string>& images);
 
+// The same for two paths of one file (./a.png, x/../a.png, a link to it), so that an image named twice, or in two
+// datasets given together, is counted, scored or trained on once.
+std::string sameFileKey(const std::string& path);
+
 // The slide folder an image belongs to: the folder above <folder>/images, else the image's own folder.
 std::string slideFolderOfImage(const std::string& imagePath);
 

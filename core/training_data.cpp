@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <set>
 #include <random>
 #include <sstream>
 
@@ -65,6 +66,10 @@ std::string giveEachItsOwnDiameter(std::vector<TrainingExample>& examples, doubl
 
 DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
   DatasetScan scan;
+  // An image in two of the folders given (one folder named twice) is trained on once: twice, it could land in
+  // both the training and the validation split and flatter the validation.
+  std::set<std::string> seen;
+  int repeated = 0;
   for (const auto& source : sources) {
     std::vector<TrainingExample> examples;
     const SlideFolder dataset = scanAnnotatedDataset(source.folder);
@@ -72,7 +77,9 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
          {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide)})
       if (!note.empty()) scan.notes.push_back(source.folder + ": " + note);
     for (const SlideFiles& slide : dataset.slides) {
-      if (slide.mask.empty())
+      if (!seen.insert(sameFileKey(slide.image)).second)
+        ++repeated;
+      else if (slide.mask.empty())
         scan.withoutMask.push_back(slide.image);
       else
         examples.push_back({slide.image, slide.mask, source.cellDiameterPx, source.augmentationFactor, slide.labels});
@@ -81,6 +88,10 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
       scan.notes.push_back(source.folder + ": " + giveEachItsOwnDiameter(examples, source.cellDiameterPx));
     scan.examples.insert(scan.examples.end(), examples.begin(), examples.end());
   }
+  if (repeated)
+    scan.notes.push_back(std::to_string(repeated) +
+                         " image(s) in more than one of the folders given, each used once (weight a folder with "
+                         "folder:diameter:factor instead)");
   return scan;
 }
 

@@ -111,7 +111,7 @@ private slots:
   }
 
   // A slide named twice (a folder and one of its files, overlapping globs, two spellings of one path) is counted
-  // once: the table and the total would otherwise hold its cells twice.
+  // once: the table and the total would otherwise hold its cells twice. Likewise a dataset given twice.
   void anImageNamedTwiceIsCountedOnce() {
     const QString slide = yellow_ + "/images/" + QFileInfo(kYellowSlide).fileName();
     const QString table = temp.filePath("named-twice.csv");
@@ -123,6 +123,12 @@ private slots:
              qPrintable(run.err));
     QCOMPARE(csvLines(table).size(), 1 + 2);
     QVERIFY(csvLines(table)[1].startsWith(slide + ","));  // in the order first named
+    // A dataset given twice is scored once (and trained on once: a copy could land in the validation split).
+    const Run evaluate = runCli({"evaluate", yellow_, yellow_ + "/", "--classical"});
+    QCOMPARE(evaluate.exitCode, 0);
+    QVERIFY2(evaluate.out.contains("images 2 "), qPrintable(evaluate.out));
+    QVERIFY2(evaluate.err.contains("2 image(s) in more than one of the datasets given, each scored once"),
+             qPrintable(evaluate.err));
   }
 
   void existingResultsAreNeverSilentlyReplaced() {
