@@ -6,6 +6,7 @@
 #include "core/model_file.h"
 #include "core/networks.h"
 #include "core/postprocess.h"
+#include "core/slide_folder.h"
 #include "core/tensor_container.h"
 #include "core/training_provenance.h"
 #include "core/torch_include.h"
@@ -246,7 +247,16 @@ private:
     if (s_.validation.empty()) return splitExamples(scan.examples, s_.validationFraction, s_.seed);
     DatasetScan validation = scanDatasets(s_.validation);
     for (const auto& skipped : validation.withoutMask) observer_.message("skipped (no mask): " + skipped);
-    return {scan.examples, withoutImages(validation.examples, s_.excludedImages)};
+    // A validation image that is also trained on would only flatter the validation.
+    std::set<std::string> trained;
+    for (const TrainingExample& example : scan.examples) trained.insert(sameFileKey(example.imagePath));
+    std::vector<TrainingExample> heldOut;
+    for (TrainingExample& example : validation.examples)
+      if (!trained.count(sameFileKey(example.imagePath))) heldOut.push_back(std::move(example));
+    if (heldOut.size() < validation.examples.size())
+      observer_.message(std::to_string(validation.examples.size() - heldOut.size()) +
+                        " validation image(s) are also training images: left out of the validation");
+    return {scan.examples, withoutImages(heldOut, s_.excludedImages)};
   }
 
   int stepsPerEpoch() const {

@@ -129,6 +129,11 @@ private slots:
     QVERIFY2(evaluate.out.contains("images 2 "), qPrintable(evaluate.out));
     QVERIFY2(evaluate.err.contains("2 image(s) in more than one of the datasets given, each scored once"),
              qPrintable(evaluate.err));
+    const Run train = runCli({"train", yellow_, "--validation", yellow_, "--out", temp.filePath("leak.fcmodel")});
+    QVERIFY(train.exitCode != 0);  // nothing left to validate on: refused before any training
+    QVERIFY2((train.out + train.err).contains("2 validation image(s) are also training images"),
+             qPrintable(train.out + train.err));
+    QVERIFY(!QFile::exists(temp.filePath("leak.fcmodel")));
   }
 
   void existingResultsAreNeverSilentlyReplaced() {
