@@ -175,10 +175,6 @@ std::string noSlidesIn(const std::string& folder, const std::string& unread) {
   return message;
 }
 
-}  // namespace
-
-namespace {
-
 // Each image once, in the order first named: `count day1/ day1/slide3.png` (or globs that overlap) would otherwise
 // count slide3 twice and add it twice to the total. Paths are compared as the files they name (./a.png, ../x/a.png).
 std::vector<std::string> eachImageOnce(const std::vector<std::string>& files) {

@@ -148,6 +148,17 @@ struct CountTables {
     rows.push_back(std::move(row));
   }
 
+  // An image the run stopped before: a row that says so, without an error line per image.
+  void addNotCounted(const std::string& path) {
+    CountRow row = counter.rowFor(path);
+    row.run = run;
+    row.status = "error";
+    row.error = "not counted: the run was stopped before this image";
+    ++added;
+    ++failures;
+    rows.push_back(std::move(row));
+  }
+
 private:
   // The image's rows of the other tables are kept only once its own files are written: an image that counts.csv
   // calls failed (a full disk while writing its overlay) has no cells in objects.csv or regions.csv either, so that
@@ -179,19 +190,6 @@ private:
     }
   }
 
-public:
-  // An image the run stopped before: a row that says so, without an error line per image.
-  void addNotCounted(const std::string& path) {
-    CountRow row = counter.rowFor(path);
-    row.run = run;
-    row.status = "error";
-    row.error = "not counted: the run was stopped before this image";
-    ++added;
-    ++failures;
-    rows.push_back(std::move(row));
-  }
-
-private:
   void fail(CountRow& row, const std::string& message) {
     row.status = "error";
     row.count = 0;  // counted, perhaps, but not reported: see record

@@ -27,11 +27,16 @@ std::vector<fs::path> visibleFilesIn(const std::string& folder) {
   return files;
 }
 
-// Formats that hold micrographs and that FluoCount does not read, by lower-case extension. Bio-Formats (Fiji)
-// reads all of them and saves TIFF.
-const char* unreadFormatOf(std::string extension) {
+std::string lowerCaseExtension(const fs::path& file) {
+  std::string extension = file.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
+}
+
+// Formats that hold micrographs and that FluoCount does not read, by lower-case extension. Bio-Formats (Fiji)
+// reads all of them and saves TIFF.
+const char* unreadFormatOf(const std::string& extension) {
   static const std::map<std::string, const char*> formats = {
       {".czi", "Zeiss CZI"},       {".lsm", "Zeiss LSM"},       {".zvi", "Zeiss ZVI"},     {".nd2", "Nikon ND2"},
       {".lif", "Leica LIF"},       {".lof", "Leica LOF"},       {".lei", "Leica LEI"},     {".oib", "Olympus OIB"},
@@ -67,7 +72,7 @@ std::vector<std::string> imagesIn(const std::string& folder) {
 std::vector<UnreadFile> unreadImagesIn(const std::string& folder) {
   std::vector<UnreadFile> unread;
   for (const fs::path& file : visibleFilesIn(folder))
-    if (const char* format = unreadFormatOf(file.extension().string())) unread.push_back({file.string(), format});
+    if (const char* format = unreadFormatOf(lowerCaseExtension(file))) unread.push_back({file.string(), format});
   return unread;
 }
 
@@ -146,9 +151,7 @@ std::vector<std::string> masksOfNoSlide(const std::string& folder, const std::ve
   const fs::path masks = fs::path(folder) / "masks";
   if (!fs::is_directory(masks, error)) return orphans;
   for (const fs::path& file : visibleFilesIn(masks.string())) {
-    std::string extension = file.extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string extension = lowerCaseExtension(file);
     const bool mask = extension == ".png" || extension == ".tif" || extension == ".tiff";
     if (mask && !stems.count(file.stem().string())) orphans.push_back(file.string());
   }
