@@ -143,27 +143,54 @@ std::string newerTiffMaskBeside(const std::string& pngPath) {
   return {};
 }
 
-std::vector<std::string> masksOfNoSlide(const std::string& folder, const std::vector<std::string>& images) {
+namespace {
+
+// The files of <folder>/<subfolder> with one of `extensions` (lower case) whose stem none of `images` has.
+std::vector<std::string> filesOfNoSlide(const std::string& folder, const char* subfolder,
+                                        const std::vector<std::string>& extensions,
+                                        const std::vector<std::string>& images) {
   std::set<std::string> stems;
   for (const std::string& image : images) stems.insert(fs::path(image).stem().string());
   std::vector<std::string> orphans;
   std::error_code error;
-  const fs::path masks = fs::path(folder) / "masks";
-  if (!fs::is_directory(masks, error)) return orphans;
-  for (const fs::path& file : visibleFilesIn(masks.string())) {
+  const fs::path files = fs::path(folder) / subfolder;
+  if (!fs::is_directory(files, error)) return orphans;
+  for (const fs::path& file : visibleFilesIn(files.string())) {
     const std::string extension = lowerCaseExtension(file);
-    const bool mask = extension == ".png" || extension == ".tif" || extension == ".tiff";
-    if (mask && !stems.count(file.stem().string())) orphans.push_back(file.string());
+    if (std::find(extensions.begin(), extensions.end(), extension) != extensions.end() &&
+        !stems.count(file.stem().string()))
+      orphans.push_back(file.string());
   }
   return orphans;
 }
 
+// "2 masks belong to no slide: masks/a.png, b.png are not used (...)."
+std::string describeFilesOfNoSlide(const std::vector<std::string>& files, const char* one, const char* many,
+                                   const char* subfolder, const char* naming) {
+  if (files.empty()) return {};
+  const bool single = files.size() == 1;
+  return std::to_string(files.size()) + " " + (single ? one : many) + (single ? " belongs" : " belong") +
+         " to no slide: " + subfolder + "/" + someNames(files) + (single ? " is" : " are") +
+         " not used (a slide renamed or removed? " + naming + ").";
+}
+
+}  // namespace
+
+std::vector<std::string> masksOfNoSlide(const std::string& folder, const std::vector<std::string>& images) {
+  return filesOfNoSlide(folder, "masks", {".png", ".tif", ".tiff"}, images);
+}
+
 std::string describeMasksOfNoSlide(const std::vector<std::string>& masks) {
-  if (masks.empty()) return {};
-  const bool one = masks.size() == 1;
-  return std::to_string(masks.size()) + (one ? " mask belongs" : " masks belong") + " to no slide: masks/" +
-         someNames(masks) + (one ? " is" : " are") + " not used (a slide renamed or removed? A mask is " +
-         "masks/<the slide's name>.png or .tif).";
+  return describeFilesOfNoSlide(masks, "mask", "masks", "masks", "A mask is masks/<the slide's name>.png or .tif");
+}
+
+std::vector<std::string> regionsOfNoSlide(const std::string& folder, const std::vector<std::string>& images) {
+  return filesOfNoSlide(folder, "regions", {".geojson"}, images);
+}
+
+std::string describeRegionsOfNoSlide(const std::vector<std::string>& regions) {
+  return describeFilesOfNoSlide(regions, "regions file", "regions files", "regions",
+                                "A slide's regions are regions/<the slide's name>.geojson");
 }
 
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides) {
@@ -260,6 +287,7 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   scan.unread = unreadImagesIn(scan.imagesFolder);
   const std::vector<std::string> images = imagesIn(scan.imagesFolder);
   scan.masksOfNoSlide = masksOfNoSlide(folder, images);
+  scan.regionsOfNoSlide = regionsOfNoSlide(folder, images);
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {
     SlideFiles slide{images[i], maskFileHolding(maskFileFor(folder, images[i])), {}, clashes[i]};

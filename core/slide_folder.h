@@ -34,6 +34,8 @@ struct SlideFolder {
   // Masks (PNG, TIFF) in <folder>/masks whose stem no slide has (a slide renamed or removed), in name order: not
   // used, and said so rather than passed over (an evaluation would quietly score fewer slides).
   std::vector<std::string> masksOfNoSlide = {};
+  // Likewise the app's regions files, <folder>/regions/*.geojson, whose stem no slide has.
+  std::vector<std::string> regionsOfNoSlide = {};
 };
 
 // The images (PNG, TIFF, JPEG) directly in `folder`, not recursively, in name order. Hidden files (names that start
@@ -66,6 +68,9 @@ std::string newerTiffMaskBeside(const std::string& pngPath);
 std::vector<std::string> masksOfNoSlide(const std::string& folder, const std::vector<std::string>& images);
 // One sentence naming such masks (up to three); empty when there are none.
 std::string describeMasksOfNoSlide(const std::vector<std::string>& masks);
+// The app's regions files (<folder>/regions/*.geojson) whose stem none of `images` has, and the sentence naming them.
+std::vector<std::string> regionsOfNoSlide(const std::string& folder, const std::vector<std::string>& images);
+std::string describeRegionsOfNoSlide(const std::vector<std::string>& regions);
 // One sentence for the user naming the slides' newer TIFF masks (up to three) and how to choose; empty when none.
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.

@@ -527,6 +527,9 @@ private slots:
     test::writeBytes((folder + "/images/scan 1.czi").toStdString(), "ZISRAWFILE");
     QVERIFY(QFile::copy(QString::fromStdString(test::dataFile(test::kYellowSlide)).replace("/images/", "/masks/"),
                         folder + "/masks/old name.png"));
+    QVERIFY(QDir().mkpath(folder + "/regions"));
+    test::writeBytes((folder + "/regions/old name.geojson").toStdString(),
+                     R"({"type":"FeatureCollection","features":[]})");
     MainWindow window;
     QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
     QCOMPARE(window.project()->slideCount(), 1);
@@ -535,8 +538,11 @@ private slots:
     QVERIFY(note && !note->isHidden());
     const QString said = window.project()->folderFilesNote();
     QVERIFY2(said.startsWith("1 file is not counted: scan 1.czi (Zeiss CZI)"), qPrintable(said));
-    QVERIFY2(said.endsWith(" 1 mask belongs to no slide: masks/old name.png is not used (a slide renamed or removed? A "
+    QVERIFY2(said.contains(" 1 mask belongs to no slide: masks/old name.png is not used (a slide renamed or removed? A "
                            "mask is masks/<the slide's name>.png or .tif)."),
+             qPrintable(said));
+    QVERIFY2(said.endsWith(" 1 regions file belongs to no slide: regions/old name.geojson is not used (a slide renamed "
+                           "or removed? A slide's regions are regions/<the slide's name>.geojson)."),
              qPrintable(said));
 
     // Dismissed, it stays away on a reload; another such file brings it back.

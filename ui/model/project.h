@@ -95,7 +95,7 @@ public:
   bool open(const QString& folder, QString* error, QString* warning = nullptr);
   // What the last open found among the folder's files that the user should know: files that look like slides but
   // are not read (Zeiss CZI, Nikon ND2, ...: core describeUnreadFiles), TIFF masks saved after the PNG mask that
-  // is used (describeNewerTiffMasks), masks of no slide (describeMasksOfNoSlide); empty when there is nothing to say.
+  // is used (describeNewerTiffMasks), masks and regions files of no slide; empty when there is nothing to say.
   const QString& folderFilesNote() const { return folderFilesNote_; }
   // Looks at the folder's files again for folderFilesNote (a CZI written into the open folder).
   void refreshFolderFilesNote();
