@@ -214,7 +214,7 @@ std::string labelsFileFor(const std::string& maskPath) {
 
 namespace {
 
-constexpr const char* kRegionsExtensions[] = {".geojson", ".zip", ".roi"};
+const std::string kRegionsExtensions[] = {".geojson", ".zip", ".roi"};
 
 }  // namespace
 
@@ -223,7 +223,7 @@ std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, 
   std::error_code error;
   const fs::path file(image);
   for (const bool byStem : {false, true})
-    for (const char* extension : kRegionsExtensions) {
+    for (const std::string& extension : kRegionsExtensions) {
       const fs::path candidate =
           fs::path(regionsFolder) / ((byStem ? file.stem() : file.filename()).string() + extension);
       if (fs::is_regular_file(candidate, error)) found.push_back({candidate.string(), byStem});
@@ -233,16 +233,20 @@ std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, 
 
 std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
                                                const std::vector<std::string>& images) {
-  std::set<std::string> claimed;
-  for (const std::string& image : images)
-    for (const RegionsFileMatch& match : regionsFilesFor(regionsFolder, image))
-      claimed.insert(fs::path(match.path).filename().string());
+  // The names regionsFilesFor looks for, without their extension: each image's file name and stem.
+  std::set<std::string> names;
+  for (const std::string& image : images) {
+    names.insert(fs::path(image).filename().string());
+    names.insert(fs::path(image).stem().string());
+  }
   std::vector<std::string> unclaimed;
   for (const fs::path& file : visibleFilesIn(regionsFolder)) {
-    const std::string extension = file.extension().string();
-    const bool regions = std::find_if(std::begin(kRegionsExtensions), std::end(kRegionsExtensions),
-                                      [&](const char* e) { return extension == e; }) != std::end(kRegionsExtensions);
-    if (regions && !claimed.count(file.filename().string())) unclaimed.push_back(file.string());
+    const std::string extension = lowerCaseExtension(file);
+    const bool regions = std::find(std::begin(kRegionsExtensions), std::end(kRegionsExtensions), extension) !=
+                         std::end(kRegionsExtensions);
+    // Compared as regionsFilesFor finds them: its own extension exactly (A.GEOJSON is found by no image).
+    if (regions && (file.extension() != extension || !names.count(file.stem().string())))
+      unclaimed.push_back(file.string());
   }
   return unclaimed;
 }
