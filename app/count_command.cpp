@@ -2,6 +2,7 @@
 #include "app/cli_common.h"
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
+#include "core/count_journal.h"
 #include "core/count_pipeline.h"
 #include "core/diameter_estimate.h"
 #include "core/export.h"
@@ -59,29 +60,51 @@ double pixelSizeOf(const ImageCount& result) {
   return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
 }
 
-// An image's own files (labels, overlay, GeoJSON, ROI set), all or none: when one cannot be written (a full disk, a
-// file that exists without --overwrite), those this call created are removed again, so that no image that
-// counts.csv calls failed leaves files behind that look like its results. (A file --overwrite replaced stays
-// replaced: the one it held before is gone either way.)
+// An image's own files (labels/<stem>.png, ...) under the plan, relative to the out folder.
+std::vector<std::string> imageOutputs(const OutputPlan& plan, const std::string& stem) {
+  std::vector<std::string> outputs;
+  if (plan.labels) outputs.push_back("labels/" + stem + ".png");
+  if (plan.overlays) outputs.push_back("overlays/" + stem + ".png");
+  if (plan.geojson) outputs.push_back("geojson/" + stem + ".geojson");
+  if (plan.imagej) outputs.push_back("roisets/" + stem + ".zip");
+  return outputs;
+}
+
+// An image's own files (labels, overlay, GeoJSON, ROI set) and last its journal entry, all or none: when one cannot
+// be written (a full disk, a file that exists without --overwrite), those this call created are removed again, so
+// that no image that counts.csv calls failed leaves files behind that look like its results, and no journal entry
+// names files that are not there. (A file --overwrite replaced stays replaced: the one it held before is gone
+// either way.) `replaceable`: files the run claimed for this image before it was stopped, replaced unasked.
 void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result,
-                       const std::vector<PositivityRule>& positivity) {
+                       const std::vector<PositivityRule>& positivity, const CountJournal* journal,
+                       const JournalEntry& entry, const std::vector<std::string>& replaceable) {
+  const auto overwriteOf = [&](const std::string& output) {
+    return std::find(replaceable.begin(), replaceable.end(), output) != replaceable.end() ? Overwrite::Allow
+                                                                                          : plan.overwrite;
+  };
+  // Refused before the journal claims them as this run's.
+  for (const std::string& output : entry.outputs)
+    if (overwriteOf(output) == Overwrite::Refuse && fs::exists(plan.folder / output))
+      throw FileWriteError((plan.folder / output).string() + " already exists; refusing to overwrite it");
+  if (journal) journal->claimOutputs(stem, entry.outputs);
   std::vector<fs::path> created;
-  const auto write = [&](const fs::path& path, const std::string& bytes) {
+  const auto write = [&](const std::string& output, const std::string& bytes) {
+    const fs::path path = plan.folder / output;
     std::error_code error;
     const bool existed = fs::exists(path, error);
-    writeFileAtomically(path.string(), bytes, plan.overwrite);
+    writeFileAtomically(path.string(), bytes, overwriteOf(output));
     if (!existed) created.push_back(path);
   };
   try {
-    if (plan.labels) write(plan.folder / "labels" / (stem + ".png"), labelsPng(result.detection.labels));
+    if (plan.labels) write("labels/" + stem + ".png", labelsPng(result.detection.labels));
     if (plan.overlays)
-      write(plan.folder / "overlays" / (stem + ".png"), overlayPng(result.rgb, result.detection, pixelSizeOf(result)));
+      write("overlays/" + stem + ".png", overlayPng(result.rgb, result.detection, pixelSizeOf(result)));
     if (plan.geojson)
-      write(plan.folder / "geojson" / (stem + ".geojson"),
-            detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}));
+      write("geojson/" + stem + ".geojson", detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}));
     if (plan.imagej)
-      write(plan.folder / "roisets" / (stem + ".zip"),
-            detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}));
+      write("roisets/" + stem + ".zip", detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}));
+    // Last, as it says that the files above are there; an entry an earlier attempt at this image left is replaced.
+    if (journal) writeFileAtomically(journal->entryPath(stem).string(), journalEntryJson(entry), Overwrite::Allow);
   } catch (...) {
     for (const fs::path& path : created) {
       std::error_code ignored;
@@ -108,62 +131,124 @@ std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, c
                                                           : loadRoiRegions(regions.path, size);
 }
 
-// What the count command gathers image by image, in the order of the images: the count table's rows, the
-// per-object and per-region tables, and each image's own files (written as it arrives).
+// What an image's regions come from, as its journal entry records it: the regions folder, the image's regions files
+// there and their stamps (a regions file edited since changes it); empty without --regions.
+std::string regionsSourceOf(const OutputPlan& plan, const std::string& file) {
+  if (plan.regions.empty()) return {};
+  std::error_code error;
+  std::string source = fs::weakly_canonical(plan.regions, error).string();
+  for (const RegionsFileMatch& match : regionsFilesFor(plan.regions.string(), file))
+    source += "\n" + match.path + " " + fileStamp(match.path);
+  return source;
+}
+
+// The journal this process keeps in the out folder: one per shard, as shards may share the folder.
+CountJournal journalOf(const OutputPlan& plan) {
+  return CountJournal(plan.folder, plan.shard ? fs::path(shardTableName(*plan.shard)).stem().string() : "run");
+}
+
+// What the count command gathers image by image: the count table's rows, the per-object and per-region tables, and
+// each image's own files (written as it arrives), in the order of the images whatever order they are added in (a
+// resumed run adds the journaled images first).
 struct CountTables {
-  CountTables(const CellCounter& counter, const OutputPlan& plan) : counter(counter), plan(plan) {}
+  CountTables(const CellCounter& counter, const OutputPlan& plan, std::vector<std::string> files)
+      : counter(counter), plan(plan), files(std::move(files)), images(this->files.size()) {}
 
   const CellCounter& counter;
   const OutputPlan& plan;
-  TableLayout layout;
-  std::string run;  // CellCounter::runFingerprint of every image of the run, all shards'
-  std::vector<CountRow> rows;
-  std::string regions;  // regions.csv, header included
-  // objects.csv has a column per channel of the image with the most: its rows wait for the last image.
-  struct ObjectRows {
-    std::string file;
-    Detection detection;
-    double pixelSizeUm;
-    std::optional<std::vector<Region>> regions;  // nullopt: its regions file was refused
-  };
-  std::vector<ObjectRows> objectRows;
-  // Each image's own output stem (labels/<stem>.png, ...), in the order of the images, chosen over the whole run (all
-  // shards' images), so that no two shards write one file.
+  const std::vector<std::string> files;  // this process's images (its shard's), in order
+  // Each image's own output stem (labels/<stem>.png, ...), chosen over the whole run (all shards' images), so that
+  // no two shards write one file.
   std::vector<std::string> stems;
-  std::size_t added = 0;
+  TableLayout layout;
+  std::string run;                        // CellCounter::runFingerprint of every image of the run, all shards'
+  const CountJournal* journal = nullptr;  // with --out
+  // Per image, the files a stopped run of this run wrote for it (relative to the out folder), which counting it
+  // again replaces without --overwrite.
+  std::map<std::size_t, std::vector<std::string>> ownFiles;
   int failures = 0, regionFailures = 0;
 
-  void add(CountOutcome&& outcome) {
-    CountRow row = counter.rowFor(outcome.path);
-    row.run = run;
-    const std::string& stem = stems.at(added++);
+  void add(std::size_t i, CountOutcome&& outcome) {
+    ImageTables image;
+    image.row = counter.rowFor(outcome.path);
+    image.row.run = run;
     try {
       if (outcome.count)
-        record(row, *outcome.count, stem);
+        record(image, *outcome.count, stems.at(i), ownFiles[i]);
       else
-        fail(row, outcome.error);
+        fail(image.row, outcome.error);
     } catch (const std::exception& e) {  // an output file that could not be written
-      fail(row, e.what());
+      fail(image.row, e.what());
     }
-    rows.push_back(std::move(row));
+    images.at(i) = std::move(image);
+  }
+
+  // An image a stopped run had counted, as its journal holds it.
+  void addJournaled(std::size_t i, JournalEntry&& entry) {
+    ImageTables image;
+    image.row = std::move(entry.row);
+    image.channels = entry.channels;
+    image.objectRegions = std::move(entry.objectRegions);
+    image.regionRows = std::move(entry.regionRows);
+    if (plan.objects) image.objects = std::move(entry.objects);
+    if (entry.regionsRefused) ++regionFailures;
+    images.at(i) = std::move(image);
   }
 
   // An image the run stopped before: a row that says so, without an error line per image.
-  void addNotCounted(const std::string& path) {
-    CountRow row = counter.rowFor(path);
-    row.run = run;
-    row.status = "error";
-    row.error = "not counted: the run was stopped before this image";
-    ++added;
+  void addNotCounted(std::size_t i) {
+    ImageTables image;
+    image.row = counter.rowFor(files.at(i));
+    image.row.run = run;
+    image.row.status = "error";
+    image.row.error = "not counted: the run was stopped before this image";
     ++failures;
-    rows.push_back(std::move(row));
+    images.at(i) = std::move(image);
+  }
+
+  std::vector<CountRow> rows() const {
+    std::vector<CountRow> rows;
+    for (const auto& image : images)
+      if (image) rows.push_back(image->row);
+    return rows;
+  }
+
+  // objects.csv has a column per channel of the image with the most, so it is written once every image is in.
+  std::string objectsCsv() const {
+    TableLayout objectsLayout = layout;
+    for (const auto& image : images)
+      if (image) objectsLayout.channels = std::max(objectsLayout.channels, image->channels);
+    std::string csv = objectsCsvHeader(objectsLayout);
+    for (const auto& image : images)
+      if (image && image->row.status == "ok")
+        csv += objectsCsvRows(image->row.file, image->objects, image->row.pixelSizeUm, counter.settings().positivity,
+                              objectsLayout, image->objectRegions);
+    return csv;
+  }
+
+  std::string regionsCsv() const {
+    std::string csv = regionsCsvHeader(layout);
+    for (const auto& image : images)
+      if (image) csv += image->regionRows;
+    return csv;
   }
 
 private:
-  // The image's rows of the other tables are kept only once its own files are written: an image that counts.csv
-  // calls failed (a full disk while writing its overlay) has no cells in objects.csv or regions.csv either, so that
-  // no table adds up cells another says were not counted.
-  void record(CountRow& row, const ImageCount& result, const std::string& stem) {
+  struct ImageTables {
+    CountRow row;
+    std::vector<DetectedObject> objects;
+    int channels = 0;
+    std::vector<std::string> objectRegions;  // objects.csv's regions field of each cell
+    std::string regionRows;                  // regions.csv's rows
+  };
+  std::vector<std::optional<ImageTables>> images;  // by index in `files`; empty until added
+
+  // The image's rows of the other tables are kept only once its own files (and its journal entry) are written: an
+  // image that counts.csv calls failed (a full disk while writing its overlay) has no cells in objects.csv or
+  // regions.csv either, so that no table adds up cells another says were not counted.
+  void record(ImageTables& image, const ImageCount& result, const std::string& stem,
+              const std::vector<std::string>& replaceable) {
+    CountRow& row = image.row;
     const std::string& file = result.path;
     counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
                          result.facts);
@@ -181,13 +266,24 @@ private:
         std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
       }
     }
-    if (!plan.folder.empty()) writeImageOutputs(plan, stem, result, counter.settings().positivity);
-    regions += imageRegionRows;
+    JournalEntry entry;
+    entry.run = run;
+    entry.imageStamp = fileStamp(file);
+    entry.row = row;
+    entry.objects = result.detection.objects;
+    entry.channels = static_cast<int>(result.facts.channels.size());
+    entry.regionsSource = regionsSourceOf(plan, file);
+    entry.regionsRefused = !imageRegions;
+    entry.regionRows = imageRegionRows;
+    if (!plan.regions.empty()) entry.objectRegions = regionsColumn(result.detection.objects, imageRegions);
+    entry.outputs = imageOutputs(plan, stem);
+    if (!plan.folder.empty())
+      writeImageOutputs(plan, stem, result, counter.settings().positivity, journal, entry, replaceable);
+    if (plan.objects) image.objects = std::move(entry.objects);  // objects.csv's rows wait for the last image
+    image.channels = entry.channels;
+    image.objectRegions = std::move(entry.objectRegions);
+    image.regionRows = std::move(imageRegionRows);
     if (!imageRegions) ++regionFailures;
-    if (plan.objects) {
-      layout.channels = std::max(layout.channels, static_cast<int>(result.facts.channels.size()));
-      objectRows.push_back({file, {cv::Mat(), result.detection.objects}, pixelSizeOf(result), imageRegions});
-    }
   }
 
   void fail(CountRow& row, const std::string& message) {
@@ -235,6 +331,43 @@ void printTable(const std::vector<CountRow>& rows) {
   }
 }
 
+std::vector<std::size_t> allIndices(std::size_t n) {
+  std::vector<std::size_t> indices(n);
+  for (std::size_t i = 0; i < n; ++i) indices[i] = i;
+  return indices;
+}
+
+// A stopped run continued: the images its journal holds, unchanged and with every file asked for, are taken from
+// it; returns the others, which are counted again.
+std::vector<std::size_t> resumeJournal(CountTables& tables, const CountJournal& journal) {
+  if (journal.run() != tables.run)
+    throw CliError(journal.folder().string() +
+                   " is the journal of a run of other images, model or settings: give the stopped run's images and "
+                   "options to --resume it, or --overwrite to count every image again");
+  std::vector<std::size_t> pending;
+  std::string firstReason;
+  int countedAgain = 0;
+  for (std::size_t i = 0; i < tables.files.size(); ++i) {
+    CountJournal::Lookup lookup =
+        journal.lookUp(tables.stems.at(i), tables.files[i], tables.run, regionsSourceOf(tables.plan, tables.files[i]),
+                       imageOutputs(tables.plan, tables.stems[i]));
+    if (lookup.entry) {
+      tables.addJournaled(i, std::move(*lookup.entry));
+      continue;
+    }
+    pending.push_back(i);
+    tables.ownFiles[i] = std::move(lookup.ownFiles);
+    if (lookup.counted && !countedAgain++) firstReason = fileName(tables.files[i]) + ": " + lookup.whyNot;
+  }
+  std::fprintf(stderr, "Resuming the run in %s: %zu of %zu image(s) kept from its journal, %zu to count\n",
+               tables.plan.folder.string().c_str(), tables.files.size() - pending.size(), tables.files.size(),
+               pending.size());
+  if (countedAgain)
+    std::fprintf(stderr, "note: %d image(s) the stopped run had counted are counted again (%s%s)\n", countedAgain,
+                 firstReason.c_str(), countedAgain > 1 ? "; and others" : "");
+  return pending;
+}
+
 }  // namespace
 
 int runCountCommand(const QStringList& arguments) {
@@ -265,6 +398,11 @@ int runCountCommand(const QStringList& arguments) {
        "that contains its centroid.",
        "dir"},
       {"overwrite", "Replace existing output files (by default an existing file is an error)."},
+      {"resume",
+       "Continue a run that was stopped (Ctrl-C, a scheduler's time limit, a killed job) or had failures: give "
+       "the same images, options and --out. The images it counted, unchanged since and with their files there, are "
+       "kept from its journal (<out>/.fluocount-journal/, removed once a run counts every image); the others are "
+       "counted, and the tables written whole. With no stopped run in --out, counts every image."},
       {"pipeline",
        "on: read the next image, and post-process and write the previous one, while the network works on one; off: "
        "each image from start to finish before the next; auto (default): on where the network leaves cores idle "
@@ -322,6 +460,26 @@ int runCountCommand(const QStringList& arguments) {
       tableFiles.push_back(path.string());
     }
   }
+  std::optional<CountJournal> journal;
+  if (!plan.folder.empty()) journal = journalOf(plan);
+  if (parser.isSet("resume") && !journal) throw CliError("--resume needs --out DIR, the folder of the stopped run");
+  const bool resuming = parser.isSet("resume") && journal->exists();
+  if (journal && !resuming) {
+    if (journal->exists() && plan.overwrite == Overwrite::Refuse)
+      throw CliError(plan.folder.string() + " holds the journal of a run that was stopped or had failures (" +
+                     journal->folder().string() +
+                     "): --resume counts the images it did not, --overwrite counts every image again");
+    if (parser.isSet("resume")) {
+      for (const auto& table : tableFiles)
+        if (fs::exists(table))
+          throw CliError("nothing to resume in " + plan.folder.string() + ": " + table +
+                         " is there but no journal of a stopped run (a run that counts every image removes its "
+                         "journal); --overwrite counts every image again");
+      std::fprintf(stderr, "note: no stopped run in %s: counting every image\n", plan.folder.string().c_str());
+    }
+  }
+  // A resumed run replaces its own tables in the out folder (its journal says they are this run's).
+  if (resuming) tableFiles.clear();
   if (parser.isSet("csv")) tableFiles.push_back(parser.value("csv").toStdString());
   // Fail before hours of counting rather than after.
   for (const auto& table : tableFiles)
@@ -362,7 +520,7 @@ int runCountCommand(const QStringList& arguments) {
     std::fprintf(stderr, "Counting %zu image(s) with %s, cell diameter %.1f px\n", files.size(),
                  counter.methodDescription().c_str(), counter.cellDiameterPx());
 
-  CountTables tables(counter, plan);
+  CountTables tables(counter, plan, files);
   tables.run = counter.runFingerprint(runImages);
   tables.layout.run = tables.run;
   std::set<std::string> usedStems;
@@ -370,49 +528,56 @@ int runCountCommand(const QStringList& arguments) {
   if (plan.shard) tables.stems = shardOf(tables.stems, *plan.shard);
   tables.layout.markerColumns = counter.markerColumns();
   tables.layout.regions = !plan.regions.empty();
-  tables.regions = regionsCsvHeader(tables.layout);
-  ProgressBar progress("count", static_cast<int>(files.size()));
+  if (journal) tables.journal = &*journal;
+  const std::vector<std::size_t> pending = resuming ? resumeJournal(tables, *journal) : allIndices(files.size());
+  if (journal && !resuming) journal->begin(tables.run);
+
+  ProgressBar progress("count", static_cast<int>(pending.size()));
   std::signal(SIGINT, onStopSignal);
   std::signal(SIGTERM, onStopSignal);
+  std::vector<std::string> pendingFiles;
+  for (std::size_t i : pending) pendingFiles.push_back(files[i]);
   // While the network counts one image, the next is read and the previous one post-processed and written.
-  countInOrder(
-      counter, files,
+  const std::size_t delivered = countInOrder(
+      counter, pendingFiles,
       [&](CountOutcome&& outcome) {
-        tables.add(std::move(outcome));
-        progress.advance(fileName(tables.rows.back().file));
+        progress.advance(fileName(outcome.path));
+        tables.add(pending.at(outcome.index), std::move(outcome));
       },
       pipeline, &stopRequested);
   progress.finish();
-  const std::size_t counted = tables.rows.size();
-  for (std::size_t i = counted; i < files.size(); ++i) tables.addNotCounted(files[i]);
+  for (std::size_t k = delivered; k < pending.size(); ++k) tables.addNotCounted(pending[k]);
 
-  printTable(tables.rows);
-  const std::string table = countsCsv(tables.rows, tables.layout);
+  const std::vector<CountRow> rows = tables.rows();
+  printTable(rows);
+  const std::string table = countsCsv(rows, tables.layout);
   if (!plan.folder.empty()) {
-    writeFileAtomically(tablePath(plan, "counts").string(), table, plan.overwrite);
-    if (plan.objects) {
-      std::string objects = objectsCsvHeader(tables.layout);
-      for (const CountTables::ObjectRows& o : tables.objectRows)
-        objects +=
-            objectsCsvRows(o.file, o.detection, o.pixelSizeUm, counter.settings().positivity, tables.layout, o.regions);
-      writeFileAtomically(tablePath(plan, "objects").string(), objects, plan.overwrite);
-    }
-    if (!plan.regions.empty()) writeFileAtomically(tablePath(plan, "regions").string(), tables.regions, plan.overwrite);
+    const Overwrite replaceTables = resuming ? Overwrite::Allow : plan.overwrite;
+    writeFileAtomically(tablePath(plan, "counts").string(), table, replaceTables);
+    if (plan.objects) writeFileAtomically(tablePath(plan, "objects").string(), tables.objectsCsv(), replaceTables);
+    if (!plan.regions.empty())
+      writeFileAtomically(tablePath(plan, "regions").string(), tables.regionsCsv(), replaceTables);
   }
   if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
   int total = 0;
-  for (const auto& r : tables.rows)
+  for (const auto& r : rows)
     if (r.status == "ok") total += r.count;
-  std::printf("total: %d cells in %zu image(s)%s\n", total, tables.rows.size() - tables.failures,
+  std::printf("total: %d cells in %zu image(s)%s\n", total, rows.size() - tables.failures,
               tables.failures ? (", " + std::to_string(tables.failures) + " failed").c_str() : "");
   if (tables.regionFailures)
     std::printf("%d image(s) without regions (their regions file was refused)\n", tables.regionFailures);
-  if (counted < files.size()) {
-    std::printf("stopped after %zu of %zu image(s): the tables list the other %zu as not counted\n", counted,
-                files.size(), files.size() - counted);
+  const bool stopped = delivered < pending.size();
+  if (journal && !stopped && !tables.failures && !tables.regionFailures) journal->remove();
+  if (stopped) {
+    std::printf(
+        "stopped after %zu of %zu image(s): the tables list the other %zu as not counted; the same command "
+        "with --resume counts them\n",
+        files.size() - (pending.size() - delivered), files.size(), pending.size() - delivered);
     return 130;
   }
-  warnIfCountedAtAnUnsuitableDefaultDiameter(parser, counter, tables.rows);
+  if (journal && (tables.failures || tables.regionFailures))
+    std::printf("the same command with --resume counts the failed image(s) again and keeps the others\n");
+  warnIfCountedAtAnUnsuitableDefaultDiameter(parser, counter, rows);
   return tables.failures || tables.regionFailures ? 1 : 0;
 }
 

@@ -117,19 +117,17 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
   return csv;
 }
 
-namespace {
-
-// The names of the regions that contain the object's centroid, as countByRegion assigns it, joined by ';' ("whole
-// image" where there are no regions).
-std::string regionsHolding(const DetectedObject& object, const std::vector<Region>& regions) {
-  if (regions.empty()) return "whole image";
-  std::string names;
-  for (const Region& region : regions)
-    if (regionHolds(region, object)) names += (names.empty() ? "" : ";") + region.name;
-  return names;
+std::vector<std::string> regionsColumn(const std::vector<DetectedObject>& objects,
+                                       const std::optional<std::vector<Region>>& regions) {
+  std::vector<std::string> column(objects.size());
+  if (!regions) return column;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    if (regions->empty()) column[i] = "whole image";
+    for (const Region& region : *regions)
+      if (regionHolds(region, objects[i])) column[i] += (column[i].empty() ? "" : ";") + region.name;
+  }
+  return column;
 }
-
-}  // namespace
 
 std::string objectsCsvHeader(const TableLayout& layout) {
   std::string header =
@@ -145,9 +143,19 @@ std::string objectsCsvHeader(const TableLayout& layout) {
 std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm,
                            const std::vector<PositivityRule>& rules, const TableLayout& layout,
                            const std::optional<std::vector<Region>>& regions) {
+  return objectsCsvRows(file, detection.objects, pixelSizeUm, rules, layout,
+                        layout.regions ? regionsColumn(detection.objects, regions) : std::vector<std::string>());
+}
+
+std::string objectsCsvRows(const std::string& file, const std::vector<DetectedObject>& objects, double pixelSizeUm,
+                           const std::vector<PositivityRule>& rules, const TableLayout& layout,
+                           const std::vector<std::string>& regionsOfObjects) {
+  if (layout.regions && regionsOfObjects.size() != objects.size())
+    throw std::logic_error("objectsCsvRows: one regions field per object");
   std::string csv;
   const std::string name = csvField(file);
-  for (const auto& o : detection.objects) {
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    const DetectedObject& o = objects[i];
     // Image coordinates as Fiji, QuPath and FluoCount's ROI and GeoJSON files give them: pixel (0, 0) spans 0 to 1,
     // so its centre is at 0.5. (The box stays in whole pixels: its first column and row, as Fiji's BX and BY.)
     const double x = o.centroid.x + 0.5, y = o.centroid.y + 0.5;
@@ -159,7 +167,7 @@ std::string objectsCsvRows(const std::string& file, const Detection& detection, 
     if (!layout.markerColumns.empty()) csv += "," + positivityLabel(o, rules);
     for (int c = 0; c < layout.channels; ++c)
       csv += "," + (c < int(o.channelMeans.size()) ? measuredValue(o.channelMeans[c]) : std::string());
-    if (layout.regions) csv += "," + csvField(regions ? regionsHolding(o, *regions) : std::string());
+    if (layout.regions) csv += "," + csvField(regionsOfObjects[i]);
     if (!layout.run.empty()) csv += "," + layout.run;
     csv += "\n";
   }

@@ -55,6 +55,15 @@ std::string objectsCsvHeader(const TableLayout& layout = {});
 std::string objectsCsvRows(const std::string& file, const Detection& detection, double pixelSizeUm = 0,
                            const std::vector<PositivityRule>& rules = {}, const TableLayout& layout = {},
                            const std::optional<std::vector<Region>>& regions = std::nullopt);
+// The same rows with each object's regions column given (regionsColumn), as a stopped run's journal keeps it.
+std::string objectsCsvRows(const std::string& file, const std::vector<DetectedObject>& objects, double pixelSizeUm,
+                           const std::vector<PositivityRule>& rules, const TableLayout& layout,
+                           const std::vector<std::string>& regionsOfObjects);
+// objects.csv's regions column for each object: the regions that contain its centroid, as countByRegion assigns
+// it, named as regions.csv names them and joined by ';' ("whole image" where there are no regions; empty for a
+// cell outside every region, and for every cell where the regions could not be read: nullopt).
+std::vector<std::string> regionsColumn(const std::vector<DetectedObject>& objects,
+                                       const std::optional<std::vector<Region>>& regions);
 // regions.csv: one row per region of each counted image, with the count row's method and options columns. Areas in
 // px² and µm², densities in cells per million px² and cells/mm² (the physical ones empty without a pixel size).
 std::string regionsCsvHeader(const TableLayout& layout = {});

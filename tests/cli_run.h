@@ -27,4 +27,17 @@ inline QStringList csvLines(const QString& path) {
   return QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
 }
 
+// A count table's lines without its seconds column, which differs from run to run (the rows' fields have no commas).
+inline QStringList withoutSeconds(const QStringList& lines) {
+  if (lines.isEmpty()) return {};
+  const int column = int(lines.first().split(',').indexOf("seconds"));
+  QStringList out;
+  for (const QString& line : lines) {
+    QStringList fields = line.split(',');
+    fields.removeAt(column);
+    out << fields.join(',');
+  }
+  return out;
+}
+
 }  // namespace fluocount::test

@@ -349,32 +349,6 @@ private slots:
     QCOMPARE(sweep.out.count(QRegularExpression("\\n\\s+0\\.\\d{3}\\s+\\d+")), 20);
   }
 
-  // A count stopped by SIGTERM (a cluster job at its time limit) or Ctrl-C writes what it counted: every image in
-  // counts.csv, those counted with their cells and files, the others as not counted, and says so in its exit status.
-  void aStoppedCountWritesWhatItCounted() {
-    const QString folder = writableSlideFolder(
-        temp.path(), "stopped",
-        {kYellowSlide, kYellowSlide2, kRedSlide, kRedSlide2, "fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png",
-         "fnc-yellow-extra/images/Mar23bS1C2R3_VLPAGr_200x.png"});
-    const QString out = temp.filePath("stopped-out");
-    QProcess process;
-    process.start(FLUOCOUNT_CLI,
-                  {"count", folder + "/images", "--diameter", "50", "--out", out, "--labels", "--pipeline", "off"});
-    QVERIFY(process.waitForStarted());
-    // Once the first image's labels are written, five images of about a second each remain.
-    QTRY_VERIFY_WITH_TIMEOUT(!QDir(out + "/labels").entryList(QDir::Files).isEmpty(), 600000);
-    process.terminate();
-    QVERIFY(process.waitForFinished(120000));
-    const QString said = QString::fromLocal8Bit(process.readAllStandardOutput() + process.readAllStandardError());
-    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 130, qPrintable(said));
-    const QStringList counts = csvLines(out + "/counts.csv");
-    QCOMPARE(counts.size(), 1 + 6);
-    const int counted = int(counts.filter(",ok,").size()), notCounted = int(counts.filter("not counted").size());
-    QVERIFY2(counted >= 1 && notCounted >= 1 && counted + notCounted == 6, qPrintable(counts.join('\n')));
-    QVERIFY2(said.contains(QString("stopped after %1 of 6 image(s)").arg(counted)), qPrintable(said));
-    QCOMPARE(int(QDir(out + "/labels").entryList(QDir::Files).size()), counted);
-  }
-
   // An image that cannot be scored (here its mask is half the slide's size) is named in the per-image table and left
   // out of the pooled figures, which say so; when none can be scored there are no figures at all, rather than the
   // F1 of 1 that pooling nothing gives.
