@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 
@@ -16,6 +17,27 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kJournalFormat = 1;
+
+// An integer field: a JSON integer within int's range (a float or a huge number is a damaged entry, not a value to
+// convert).
+int integerOf(const json& value) {
+  if (value.is_number_unsigned()) {
+    if (value.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<int>::max()))
+      throw JournalError("an integer field is out of range");
+    return int(value.get<std::uint64_t>());
+  }
+  if (!value.is_number_integer()) throw JournalError("an integer field holds " + std::string(value.type_name()));
+  const std::int64_t number = value.get<std::int64_t>();
+  if (number < std::numeric_limits<int>::min() || number > std::numeric_limits<int>::max())
+    throw JournalError("an integer field is out of range");
+  return int(number);
+}
+
+std::vector<int> integersOf(const json& array) {
+  std::vector<int> values;
+  for (const json& v : array.get<std::vector<json>>()) values.push_back(integerOf(v));
+  return values;
+}
 
 // A channel's mean is NaN where the cell has no pixel in it; JSON has no NaN, so it is written as null.
 json measurementsJson(const std::vector<double>& values) {
@@ -55,9 +77,9 @@ CountRow rowFrom(const json& j) {
   CountRow row;
   row.file = j.at("file").get<std::string>();
   row.status = j.at("status").get<std::string>();
-  row.count = j.at("count").get<int>();
-  row.width = j.at("width").get<int>();
-  row.height = j.at("height").get<int>();
+  row.count = integerOf(j.at("count"));
+  row.width = integerOf(j.at("width"));
+  row.height = integerOf(j.at("height"));
   row.threshold = j.at("threshold").get<double>();
   row.cellDiameterPx = j.at("cell_diameter_px").get<double>();
   row.seconds = j.at("seconds").get<double>();
@@ -69,7 +91,7 @@ CountRow rowFrom(const json& j) {
   row.options = j.at("options").get<std::string>();
   row.pixelSizeUm = j.at("pixel_size_um").get<double>();
   row.pixelSizeSource = j.at("pixel_size_source").get<std::string>();
-  row.markerCounts = j.at("marker_counts").get<std::vector<int>>();
+  row.markerCounts = integersOf(j.at("marker_counts"));
   return row;
 }
 
@@ -85,13 +107,13 @@ json objectJson(const DetectedObject& o) {
 
 DetectedObject objectFrom(const json& j) {
   DetectedObject o;
-  o.label = j.at("label").get<int>();
+  o.label = integerOf(j.at("label"));
   const auto centroid = j.at("centroid").get<std::vector<double>>();
-  const auto box = j.at("box").get<std::vector<int>>();
+  const auto box = integersOf(j.at("box"));
   if (centroid.size() != 2 || box.size() != 4) throw JournalError("an object's centroid or box is malformed");
   o.centroid = {centroid[0], centroid[1]};
   o.boundingBox = {box[0], box[1], box[2], box[3]};
-  o.areaPx = j.at("area_px").get<int>();
+  o.areaPx = integerOf(j.at("area_px"));
   o.meanProbability = j.at("mean_probability").get<double>();
   o.meanIntensity = j.at("mean_intensity").get<double>();
   o.channelMeans = measurementsFrom(j.at("channel_means"));
@@ -127,7 +149,7 @@ JournalEntry parseJournalEntry(const std::string& text) {
     entry.imageStamp = j.at("image_stamp").get<std::string>();
     entry.row = rowFrom(j.at("row"));
     for (const json& o : j.at("objects")) entry.objects.push_back(objectFrom(o));
-    entry.channels = j.at("channels").get<int>();
+    entry.channels = integerOf(j.at("channels"));
     entry.regionsSource = j.at("regions_source").get<std::string>();
     entry.regionsRefused = j.at("regions_refused").get<bool>();
     entry.regionRows = j.at("region_rows").get<std::string>();

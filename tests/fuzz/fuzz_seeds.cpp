@@ -2,8 +2,10 @@
 // slides from ../shared/data (8-bit RGB, 16-bit gray, each as PNG, TIFF and JPEG where the format allows) with the
 // target's one-byte format prefix; masks: crops of real masks; a real model file and training checkpoint (a
 // small-unet after one training step on a real crop); a project state as the app writes it; the bundled model's
-// heatmap of a real crop as the app caches it; regions as QuPath writes them. The slides are named, so that data added later changes no seed.
+// heatmap of a real crop as the app caches it; regions as QuPath writes them; count --out's journal entry of a real
+// slide. The slides are named, so that data added later changes no seed.
 #include "core/checkpoint.h"
+#include "core/count_journal.h"
 #include "core/counter.h"
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
@@ -139,6 +141,27 @@ void regionSeeds(const fs::path& out) {
   write(out / "imagej_roi/polygon.roi", encodeRoi("LHr", {{{10.5, 10.25}, {300.75, 20}, {150, 280.5}}}));
 }
 
+// The journal entry count --out keeps of a real slide (classical method: its cells, a regions field each).
+void countJournalSeeds(const fs::path& data, const fs::path& out) {
+  CountSettings settings;
+  settings.cellDiameterPx = 50;
+  const CellCounter counter = CellCounter::classical(settings);
+  const std::string slide = (data / kYellowSlide).string();
+  const ImageCount count = counter.count(slide);
+  JournalEntry entry;
+  entry.run = "0123456789abcdef";
+  entry.imageStamp = fileStamp(slide);
+  entry.row = counter.rowFor(slide);
+  counter.recordResult(entry.row, count.detection, count.size, count.threshold, count.cellDiameterPx, count.seconds,
+                       count.facts);
+  entry.objects = count.detection.objects;
+  entry.channels = int(count.facts.channels.size());
+  entry.regionsSource = "regions\nregions/slide.geojson 123 bytes, modified 456";
+  entry.objectRegions = regionsColumn(entry.objects, std::vector<Region>{});
+  entry.outputs = {"labels/slide.png", "geojson/slide.geojson"};
+  write(out / "count_journal/slide.json", journalEntryJson(entry));
+}
+
 void projectStateSeeds(const fs::path& out) {
   ui::ProjectState state;
   state.settings.threshold = 0.8;
@@ -175,6 +198,7 @@ int main(int argc, char** argv) {
     projectStateSeeds(argv[1]);
     heatmapSeeds(data, argv[1]);
     regionSeeds(argv[1]);
+    countJournalSeeds(data, argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_seeds: %s\n", e.what());
     return 1;
