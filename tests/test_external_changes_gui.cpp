@@ -538,10 +538,10 @@ private slots:
     QVERIFY(note && !note->isHidden());
     const QString said = window.project()->folderFilesNote();
     QVERIFY2(said.startsWith("1 file is not counted: scan 1.czi (Zeiss CZI)"), qPrintable(said));
-    QVERIFY2(said.contains(" 1 mask belongs to no slide: masks/old name.png is not used (a slide renamed or removed? A "
+    QVERIFY2(said.contains("\n1 mask belongs to no slide: masks/old name.png is not used (a slide renamed or removed? A "
                            "mask is masks/<the slide's name>.png or .tif)."),
              qPrintable(said));
-    QVERIFY2(said.endsWith(" 1 regions file belongs to no slide: regions/old name.geojson is not used (a slide renamed "
+    QVERIFY2(said.endsWith("\n1 regions file belongs to no slide: regions/old name.geojson is not used (a slide renamed "
                            "or removed? A slide's regions are regions/<the slide's name>.geojson)."),
              qPrintable(said));
 

@@ -62,14 +62,14 @@ namespace {
 QString lockPathOf(const QString& folder) { return QFileInfo(folder).absoluteFilePath() + "/.fluocount/lock"; }
 
 // What the user should know about the folder's files: those not read (CZI, ND2, ...), TIFF masks newer than the
-// PNG mask in use, and masks and regions files of no slide.
+// PNG mask in use, and masks and regions files of no slide: one line each, so that several read as a list.
 QString folderFilesNoteOf(const SlideFolder& scan) {
   QStringList notes;
   for (const std::string& note :
        {describeUnreadFiles(scan.unread), describeNewerTiffMasks(scan.slides),
         describeMasksOfNoSlide(scan.masksOfNoSlide), describeRegionsOfNoSlide(scan.regionsOfNoSlide)})
     if (!note.empty()) notes << QString::fromStdString(note);
-  return notes.join(' ');
+  return notes.join('\n');
 }
 
 }  // namespace
