@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <QDir>
+#include <QImageReader>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -128,6 +129,40 @@ private slots:
   }
 
   // Without masks the F1 plot says why it is empty and how to get curves; with a slide's truth the note goes.
+  // A folder just opened shows each slide's thumbnail before anything is counted (read in the background, 8- and
+  // 16-bit slides alike); a file that cannot be read gets none, and a reload keeps those the list has.
+  void slidesShowThumbnailsBeforeTheyAreCounted() {
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "thumbnails", {test::kRedSlide, test::kNucleiSlide});
+    const std::string bytes = test::readBytes(test::dataFile(test::kRedSlide));
+    test::writeBytes((folder + "/images/zz_truncated.png").toStdString(), bytes.substr(0, bytes.size() / 4));
+    MainWindow window;
+    QVERIFY(window.openFolder(folder));
+    Project& project = *window.project();
+    QCOMPARE(project.slideCount(), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(!project.slide(0).thumbnail.isNull() && !project.slide(1).thumbnail.isNull(), 30000);
+    const SlideListModel listed(&project);
+    for (int i = 0; i < 2; ++i) {
+      const Slide& slide = project.slide(i);
+      QCOMPARE(slide.status, SlideStatus::NotRun);
+      const QSize size = QImageReader(slide.imagePath).size();
+      QCOMPARE(slide.thumbnail.size(), size.scaled(160, 120, Qt::KeepAspectRatio));
+      QVERIFY(listed.index(i, SlideListModel::NameColumn).data(Qt::DecorationRole).isValid());
+      // Not a blank picture: the slide's cells are there.
+      int darkest = 255, brightest = 0;  // of each pixel's brightest channel
+      for (int y = 0; y < slide.thumbnail.height(); ++y)
+        for (int x = 0; x < slide.thumbnail.width(); ++x) {
+          darkest = std::min(darkest, slide.thumbnail.pixelColor(x, y).value());
+          brightest = std::max(brightest, slide.thumbnail.pixelColor(x, y).value());
+        }
+      QVERIFY2(brightest - darkest > 100, qPrintable(slide.name));
+    }
+    QTest::qWait(500);
+    QVERIFY(project.slide(2).thumbnail.isNull());
+    window.reloadFolder();
+    QVERIFY(!project.slide(0).thumbnail.isNull() && !project.slide(1).thumbnail.isNull());
+  }
+
   void f1PlotSaysWhatItNeedsWithoutMasks() {
     ThresholdPanel panel;
     SweepResult counted;

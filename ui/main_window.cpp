@@ -11,6 +11,7 @@
 #include "ui/model/slide_analysis.h"
 #include "ui/model/slide_folder_watch.h"
 #include "ui/model/slide_list_model.h"
+#include "ui/model/thumbnail_loader.h"
 #include "ui/threshold_panel.h"
 #include "ui/training_panel.h"
 
@@ -49,6 +50,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), project_(new Proj
   canvas_->setToolController(tools_);
   slideModel_ = new SlideListModel(project_, this);
   folderWatch_ = new SlideFolderWatch(this);
+  thumbnails_ = new ThumbnailLoader(this);
+  connect(thumbnails_, &ThumbnailLoader::thumbnailReady, project_, &Project::setThumbnail);
   connect(folderWatch_, &SlideFolderWatch::slidesChanged, this, &MainWindow::onSlideFilesChanged);
   connect(folderWatch_, &SlideFolderWatch::unreadFilesChanged, this, [this] {
     project_->refreshFolderFilesNote();

@@ -33,6 +33,7 @@ class LayersPanel;
 class NoteBar;
 class RegionsPanel;
 class SlideFolderWatch;
+class ThumbnailLoader;
 class SlideListModel;
 class ThresholdPanel;
 class TrainingPanel;
@@ -127,6 +128,7 @@ private:
   // (defaultDiameterNote), with Measure and Calibrate; hidden once the user sets a diameter or opens another folder.
   void showDefaultDiameterNote();
   void showFolderFilesNote(bool reloading);
+  void loadThumbnails();  // of the slides that have none yet
   void launchTraining(const TrainingSettings& settings, bool resumed);
   void onTrainingProgress(const TrainingProgress& progress);
   void onTrainingFinished(const TrainingResult& result);
@@ -176,6 +178,7 @@ private:
   Project* project_;
   SlideListModel* slideModel_;
   SlideFolderWatch* folderWatch_;
+  ThumbnailLoader* thumbnails_;  // the slide list's thumbnails before counting
   bool reloadWaiting_ = false;
   bool unattended_ = false;
   void warn(const QString& title, const QString& text);  // the folder's files changed while counting or training

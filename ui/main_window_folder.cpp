@@ -6,6 +6,7 @@
 #include "ui/note_bar.h"
 #include "ui/threshold_panel.h"
 #include "ui/model/slide_folder_watch.h"
+#include "ui/model/thumbnail_loader.h"
 #include "ui/training_panel.h"
 
 #include <QFileDialog>
@@ -16,6 +17,7 @@
 #include <QStatusBar>
 
 #include <cstdio>
+#include <map>
 
 namespace fluocount::ui {
 
@@ -45,6 +47,11 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   mask_->close();  // saves an edit still pending (an undo saves on the next event loop turn) to this folder
   if (!keepEditHistory) mask_->history()->clearAll();
   saveProjectState();
+  // A reload keeps the thumbnails the list has (the slides' files are the same), so that they are not read again.
+  std::map<QString, QImage> thumbnails;
+  if (keepEditHistory)
+    for (int i = 0; i < project_->slideCount(); ++i)
+      thumbnails[project_->slide(i).imagePath] = project_->slide(i).thumbnail;
   QString error, warning;
   if (!project_->open(folder, &error, &warning)) {
     warn(tr("Cannot open folder"), error);
@@ -61,7 +68,12 @@ bool MainWindow::openFolderKeeping(const QString& folder, bool keepEditHistory) 
   for (int i = 0; i < project_->slideCount(); ++i) names << project_->slide(i).name;
   folderWatch_->follow(project_->folder(), names);
   reloadWaiting_ = false;
-  current_ = -1;
+  current_ = -1;  // before any slide of the new list is announced changed
+  for (int i = 0; i < project_->slideCount(); ++i)
+    if (const auto kept = thumbnails.find(project_->slide(i).imagePath);
+        kept != thumbnails.end() && !kept->second.isNull())
+      project_->setThumbnail(i, kept->first, kept->second);
+  loadThumbnails();
   restoreTrainingJob();
   selectSlide(0);
   thresholdPanel_->setThreshold(project_->thresholdFor(0));
@@ -82,6 +94,14 @@ void MainWindow::showFolderFilesNote(bool reloading) {
     folderFilesBar_->hide();
   else if (!reloading || note != folderFilesBar_->text())
     folderFilesBar_->showNote(note);
+}
+
+void MainWindow::loadThumbnails() {
+  std::vector<ThumbnailLoader::Request> missing;
+  if (!unattended_)  // counting without a display: no one would see them
+    for (int i = 0; i < project_->slideCount(); ++i)
+      if (project_->slide(i).thumbnail.isNull()) missing.push_back({i, project_->slide(i).imagePath});
+  thumbnails_->load(std::move(missing));
 }
 
 void MainWindow::reloadFolder() {

@@ -468,6 +468,15 @@ bool Project::acceptCounted(const CountedSlide& counted) {
   return true;
 }
 
+bool Project::setThumbnail(int index, const QString& imagePath, const QImage& thumbnail) {
+  if (index < 0 || index >= slideCount()) return false;
+  Slide& slide = slides_[index];
+  if (slide.imagePath != imagePath || !slide.thumbnail.isNull()) return false;
+  slide.thumbnail = thumbnail;
+  emit slideChanged(index);
+  return true;
+}
+
 bool Project::setFailed(Generation generation, int index, const QString& error) {
   if (!isCurrent(generation)) return false;
   Slide& slide = slides_.at(index);

@@ -138,6 +138,9 @@ public:
   bool acceptCounted(const CountedSlide& counted);
   bool setFailed(Generation generation, int index, const QString& error);
   bool setCounts(Generation generation, const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
+  // A thumbnail read before the slide was counted (ThumbnailLoader): taken where the slide at `index` is still that
+  // image and has none yet (a count's own thumbnail wins).
+  bool setThumbnail(int index, const QString& imagePath, const QImage& thumbnail);
   void setReviewed(int index, bool reviewed);
   // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png; empty for a slide whose stem another
   // slide shares (Slide::nameClash), whose mask would be the other's too.
