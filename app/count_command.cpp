@@ -368,6 +368,21 @@ std::vector<std::size_t> resumeJournal(CountTables& tables, const CountJournal& 
   return pending;
 }
 
+// Whether a resumed run may replace its --csv table: where it is the stopped run's own table (every row of this
+// run), as an existing table of anything else is refused without --overwrite.
+Overwrite csvTableOverwrite(const std::string& path, const std::string& run, const OutputPlan& plan) {
+  if (plan.overwrite == Overwrite::Allow || !fs::exists(path)) return plan.overwrite;
+  std::string content;
+  try {
+    content = readWholeFile(path, std::size_t(4) << 30);
+  } catch (const std::exception& e) {
+    throw CliError(e.what());
+  }
+  if (runOfTable(content) != run)
+    throw CliError(path + " already exists and is not this run's table; use --overwrite to replace it");
+  return Overwrite::Allow;
+}
+
 }  // namespace
 
 int runCountCommand(const QStringList& arguments) {
@@ -478,9 +493,10 @@ int runCountCommand(const QStringList& arguments) {
       std::fprintf(stderr, "note: no stopped run in %s: counting every image\n", plan.folder.string().c_str());
     }
   }
-  // A resumed run replaces its own tables in the out folder (its journal says they are this run's).
+  // A resumed run replaces its own tables in the out folder (its journal says they are this run's), and a --csv
+  // table whose rows are all this run's (checked once the run is known: resumeJournal).
   if (resuming) tableFiles.clear();
-  if (parser.isSet("csv")) tableFiles.push_back(parser.value("csv").toStdString());
+  if (parser.isSet("csv") && !resuming) tableFiles.push_back(parser.value("csv").toStdString());
   // Fail before hours of counting rather than after.
   for (const auto& table : tableFiles)
     if (plan.overwrite == Overwrite::Refuse && fs::exists(table))
@@ -530,6 +546,9 @@ int runCountCommand(const QStringList& arguments) {
   tables.layout.regions = !plan.regions.empty();
   if (journal) tables.journal = &*journal;
   const std::vector<std::size_t> pending = resuming ? resumeJournal(tables, *journal) : allIndices(files.size());
+  Overwrite replaceCsv = plan.overwrite;
+  if (resuming && parser.isSet("csv"))
+    replaceCsv = csvTableOverwrite(parser.value("csv").toStdString(), tables.run, plan);
   if (journal && !resuming) journal->begin(tables.run);
 
   ProgressBar progress("count", static_cast<int>(pending.size()));
@@ -558,7 +577,7 @@ int runCountCommand(const QStringList& arguments) {
     if (!plan.regions.empty())
       writeFileAtomically(tablePath(plan, "regions").string(), tables.regionsCsv(), replaceTables);
   }
-  if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, plan.overwrite);
+  if (parser.isSet("csv")) writeFileAtomically(parser.value("csv").toStdString(), table, replaceCsv);
   int total = 0;
   for (const auto& r : rows)
     if (r.status == "ok") total += r.count;

@@ -251,4 +251,24 @@ std::string mergeCountTables(std::vector<NamedTable> tables) {
   return sameHeaders ? merged : mergeAcrossChannelColumns(tables);
 }
 
+std::optional<std::string> runOfTable(const std::string& table) {
+  std::vector<std::vector<std::string>> records;
+  try {
+    records = csvRecords(table, "table");
+  } catch (const MergeError&) {
+    return std::nullopt;
+  }
+  if (records.size() < 2) return std::nullopt;
+  const auto& header = records.front();
+  const auto column = std::find(header.begin(), header.end(), "run");
+  if (column == header.end()) return std::nullopt;
+  const std::size_t at = std::size_t(column - header.begin());
+  std::optional<std::string> run;
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    if (records[r].size() != header.size() || (run && records[r][at] != *run)) return std::nullopt;
+    run = records[r][at];
+  }
+  return run;
+}
+
 }  // namespace fluocount

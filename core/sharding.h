@@ -43,4 +43,8 @@ public:
 // or settings) or an image (in regions.csv an image's region, in objects.csv its cell) is counted twice.
 std::string mergeCountTables(std::vector<NamedTable> tables);
 
+// The run every row of a count table (counts.csv, objects.csv, regions.csv) comes from, its run column; nothing when
+// it has no such column or no rows, its rows come from several runs, or it is not a CSV table.
+std::optional<std::string> runOfTable(const std::string& table);
+
 }  // namespace fluocount

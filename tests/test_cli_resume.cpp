@@ -90,8 +90,9 @@ private slots:
         {kYellowSlide, kYellowSlide2, kRedSlide, kRedSlide2, "fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png",
          "fnc-yellow-extra/images/Mar23bS1C2R3_VLPAGr_200x.png"});
     const QString out = temp.filePath("stopped-out");
-    const QStringList count = {"count", folder + "/images", "--diameter", "50",         "--out",
-                               out,     "--labels",         "--objects",  "--pipeline", "off"};
+    const QString table = temp.filePath("stopped.csv");  // a --csv table beside the out folder's
+    const QStringList count = {"count",    folder + "/images", "--diameter", "50",  "--out", out,
+                               "--labels", "--objects",        "--pipeline", "off", "--csv", table};
     QProcess process;
     // Once the first image is journaled, five images of about a second each remain.
     QVERIFY(startAndWaitForJournal(process, count, out, 1));
@@ -118,6 +119,7 @@ private slots:
                  QString("%1 of 6 image(s) kept from its journal, %2 to count").arg(counted).arg(notCounted)),
              qPrintable(resumed.err));
     QVERIFY2(!QFileInfo::exists(out + "/.fluocount-journal"), "a run that counted every image keeps no journal");
+    QCOMPARE(csvLines(table), csvLines(out + "/counts.csv"));
 
     const QString whole = temp.filePath("whole-out");
     QCOMPARE(
@@ -164,6 +166,14 @@ private slots:
     const QString damaged = out + "/.fluocount-journal/run/" + journaled[1];
     writeBytes(damaged.toStdString(), readBytes(damaged.toStdString()).substr(0, 100));
 
+    // A --csv table that is not the run's own is not replaced by resuming it.
+    const QString foreign = temp.filePath("foreign.csv");
+    const std::string foreignRows = "file,status,count,run\nslide.png,ok,3,0123456789abcdef\n";
+    writeBytes(foreign.toStdString(), foreignRows);
+    const Run refused = runCli(count + QStringList{"--resume", "--csv", foreign});
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains("is not this run's table"), qPrintable(refused.err));
+    QCOMPARE(readBytes(foreign.toStdString()), foreignRows);
     const Run resumed = runCli(count + QStringList{"--resume"});
     QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
     QVERIFY2(resumed.err.contains(QString("%1 of 4 image(s) kept from its journal").arg(journaled.size() - 2)),
