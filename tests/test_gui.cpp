@@ -3,6 +3,7 @@
 // run with the row's own options, and reopen the folder to find the results restored.
 #include "test_support.h"
 #include "ui/main_window.h"
+#include "ui/model/project_state.h"
 #include "ui/model/slide_analysis.h"
 #include "ui/model/slide_list_model.h"
 #include "ui/threshold_panel.h"
@@ -203,6 +204,32 @@ private slots:
       QVERIFY(c.find("0.") != std::string::npos);
       QVERIFY2(test::readBytes((inGerman + "/" + table).toStdString()) == c, qPrintable(table));
     }
+  }
+
+  // A long Count Folder saves its results as it goes (the first slide at once, then every 30 s), so that a crash or a
+  // power cut loses at most the last half minute: the state file holds the first slide counted while the others are
+  // still being counted.
+  void countFolderSavesItsResultsAsItGoes() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "saved-as-it-goes",
+                                                     {test::kYellowSlide, test::kYellowSlide2, test::kRedSlide});
+    MainWindow window;
+    QVERIFY(window.openFolder(folder));
+    Project& project = *window.project();
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QTRY_VERIFY_WITH_TIMEOUT(project.countedSlides() >= 1, 300000);
+    QVERIFY2(window.isCounting(), "the folder was counted before the first slide was seen");
+    int first = 0;
+    while (project.slide(first).status != SlideStatus::Counted) ++first;
+    QFile file(folder + "/.fluocount/project.json");
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QString problem;
+    const std::optional<ProjectState> saved = parseProjectState(file.readAll(), &problem);
+    QVERIFY2(saved, qPrintable(problem));
+    const SavedSlide& slide = saved->slides.at(project.slide(first).name);
+    QVERIFY(slide.counted);
+    QCOMPARE(slide.count, project.slide(first).count);
+    QVERIFY(finished.wait(300000));
   }
 
   void reopeningTheFolderRestoresResultsAndThreshold() {

@@ -276,6 +276,7 @@ void MainWindow::countAll(bool again) {
     return;
   }
   counting_ = true;
+  countSaved_.invalidate();
   countAction_->setEnabled(false);
   recountAction_->setEnabled(false);
   cancelAction_->setEnabled(true);
@@ -293,6 +294,12 @@ void MainWindow::cancelCounting() {
 
 void MainWindow::onSlideCounted(const CountedSlide& counted) {
   if (!project_->acceptCounted(counted)) return;
+  // A crash or a power cut during a long Count Folder loses at most the last half minute of it: the state is saved
+  // with the first slide counted and then every 30 s (each slide's heatmap is already cached by the worker).
+  if (!countSaved_.isValid() || countSaved_.elapsed() >= 30000) {
+    saveProjectState();
+    countSaved_.start();
+  }
   // The user moved the threshold while this slide was being counted: its count follows the new one.
   if (counted.threshold != project_->userThreshold()) recountFolder(project_->userThreshold().value_or(-1));
   if (counted.index == current_) loadCurrentSlide();

@@ -15,6 +15,7 @@
 #include "ui/model/training_plan.h"
 #include "ui/model/training_worker.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 #include <functional>
@@ -180,6 +181,7 @@ private:
   SlideFolderWatch* folderWatch_;
   ThumbnailLoader* thumbnails_;  // the slide list's thumbnails before counting
   bool reloadWaiting_ = false;
+  QElapsedTimer countSaved_;  // since the state was last saved during Count Folder
   bool unattended_ = false;
   void warn(const QString& title, const QString& text);  // the folder's files changed while counting or training
   QTableView* slideList_;
