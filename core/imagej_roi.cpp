@@ -238,12 +238,40 @@ std::string entryName(int index, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// A region's class as a ROI property, "class: Cortex" (ImageJ's Roi.setProperty("class", ...); QuPath's
+// classification in GeoJSON), so that regions keep it through a ROI set. A line break would end the property, so
+// none is written.
+std::string classProperty(const Region& region) {
+  if (region.classification.empty()) return {};
+  std::string name = region.classification;
+  std::replace(name.begin(), name.end(), '\n', ' ');
+  return "class: " + name + "\n";
+}
+
+// The "class" property of a ROI's properties text ("key: value" lines), empty when it has none.
+std::string classOf(const std::string& properties) {
+  for (std::size_t start = 0; start < properties.size();) {
+    std::size_t end = properties.find('\n', start);
+    if (end == std::string::npos) end = properties.size();
+    std::string line = properties.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.compare(0, 7, "class: ") == 0) return line.substr(7);
+    start = end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string regionsRoiSet(const std::vector<Region>& regions) {
   std::vector<ZipEntry> entries;
   for (std::size_t i = 0; i < regions.size(); ++i) {
     std::vector<Ring> rings;
     for (const auto& polygon : regions[i].polygons) rings.insert(rings.end(), polygon.begin(), polygon.end());
-    entries.push_back({entryName(int(i + 1), regions[i].name), encodeRoi(regions[i].name, rings, kPolygon)});
+    entries.push_back({entryName(int(i + 1), regions[i].name),
+                       encodeRoi(regions[i].name, rings, kPolygon, classProperty(regions[i]))});
   }
   return zipArchive(entries);
 }
@@ -331,6 +359,7 @@ Ring ellipse(double x, double y, double width, double height) {
 
 struct DecodedRoi {
   std::string name;
+  std::string properties;  // "key: value" lines (Roi.setProperty)
   std::vector<std::vector<cv::Point2d>> rings;
 };
 
@@ -347,6 +376,11 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
     if (nameAt > 0 && nameLength > 0 && nameLength < 10000 &&
         std::size_t(nameAt) + 2 * std::size_t(nameLength) <= in.size())
       roi.name = in.utf16(nameAt, nameLength);
+    const std::uint32_t propertiesAt = in.u32(header2 + kPropertiesOffset),
+                        propertiesLength = in.u32(header2 + kPropertiesLength);
+    if (propertiesAt > 0 && propertiesLength > 0 && propertiesLength < 1000000 &&
+        std::size_t(propertiesAt) + 2 * std::size_t(propertiesLength) <= in.size())
+      roi.properties = in.utf16(propertiesAt, propertiesLength);
   }
   const std::uint32_t shapeSize = in.u32(kShapeSize);
   if (shapeSize > 0) {  // composite
@@ -472,7 +506,7 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     if (rings.empty()) throw RegionError(where + ": the ROI has no outline");
     // One region per ROI (a region in several parts is one composite ROI, as the ROI Manager's Combine makes):
     // a name already taken gets a number, so that no two regions are confused in the tables.
-    regions.push_back({claimRegionName(roi.name, usedNames), polygonsOf(rings)});  // an ImageJ ROI has no class
+    regions.push_back({claimRegionName(roi.name, usedNames), polygonsOf(rings), classOf(roi.properties)});
     const Region* region = &regions.back();
     if (region->areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
   }

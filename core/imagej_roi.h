@@ -1,8 +1,8 @@
 #pragma once
 // ImageJ ROIs: the .roi format of ImageJ's RoiEncoder/RoiDecoder (a 64-byte big-endian header, coordinates, a
 // second 64-byte header with the name and properties) and ROI sets, the RoiSet.zip that Fiji's ROI Manager opens and
-// saves. Regions go out as polygons (a region with holes or several parts as a composite shape) and come back as
-// regions; cells go out as traced outlines named cell-<n> with their measurements as ROI properties, plus one
+// saves. Regions go out as polygons (a region with holes or several parts as a composite shape), their class as the
+// ROI property "class" (Roi.setProperty), and come back as regions; cells go out as traced outlines named cell-<n> with their measurements as ROI properties, plus one
 // multi-point ROI of all cell centres.
 #include "core/regions.h"
 

@@ -30,8 +30,8 @@ struct Region {
   double areaPx() const;                   // outer rings minus holes, px²
   bool contains(cv::Point2d point) const;  // in QuPath coordinates (pixel centres at +0.5)
   // QuPath's class of the annotation (properties.classification.name: "Cortex", "Striatum"), which a study groups
-  // its regions by; empty where the region has none (drawn in FluoCount, or an ImageJ ROI). Kept through edits and
-  // written back, so that saving a QuPath file's regions never loses their classes.
+  // its regions by; empty where the region has none. Kept through edits and written back (as an ImageJ ROI's
+  // "class" property in a ROI set), so that saving a QuPath file's regions never loses their classes.
   std::string classification = {};
 };
 

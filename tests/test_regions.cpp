@@ -263,13 +263,14 @@ private slots:
     QVERIFY(positive > 0 && positive < detection.count());  // both calls are exercised
   }
 
-  // Regions through an ImageJ ROI set and back: the same names and rings (a hole and a two-part region as
-  // composite ROIs, subpixel vertices as floats), and the header as ImageJ's RoiDecoder reads it.
+  // Regions through an ImageJ ROI set and back: the same names, rings and classes (a hole and a two-part region as
+  // composite ROIs, subpixel vertices as floats, a class as a ROI property), and the header as ImageJ's RoiDecoder
+  // reads it.
   void regionsRoundTripThroughAnImageJRoiSet() {
     const std::string text = R"({"type":"FeatureCollection","features":[
       {"type":"Feature","properties":{"name":"PVHr"},"geometry":{"type":"Polygon",
        "coordinates":[[[10.5,20],[400,35.25],[380,600],[15,580],[10.5,20]]]}},
-      {"type":"Feature","properties":{"name":"ring"},"geometry":{"type":"Polygon","coordinates":[
+      {"type":"Feature","properties":{"name":"ring","classification":{"name":"Cortex"}},"geometry":{"type":"Polygon","coordinates":[
        [[100,700],[300,700],[300,900],[100,900],[100,700]],[[150,750],[250,750],[250,850],[150,850],[150,750]]]}},
       {"type":"Feature","properties":{"name":"LHr \u00e9"},"geometry":{"type":"MultiPolygon","coordinates":[
        [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]})";
@@ -280,7 +281,9 @@ private slots:
     for (std::size_t i = 0; i < read.size(); ++i) {
       QCOMPARE(again[i].name, read[i].name);
       QCOMPARE(again[i].polygons, read[i].polygons);
+      QCOMPARE(again[i].classification, read[i].classification);  // as the ROI property "class"
     }
+    QCOMPARE(again[1].classification, std::string("Cortex"));
     // The single polygon's .roi, field by field against RoiDecoder's layout.
     const std::vector<ZipEntry> entries = readZipArchive(zip);
     QCOMPARE(entries.size(), std::size_t(3));
