@@ -117,6 +117,19 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
   return csv;
 }
 
+namespace {
+
+// A region's name in the regions column: as it is, unless it holds the separator ';' or a quote; then quoted, its
+// quotes doubled ("CA1;CA3" -> "\"CA1;CA3\""), so that splitting the column as CSV with ';' gives the names back.
+std::string regionNameInColumn(const std::string& name) {
+  if (name.find_first_of(";\"") == std::string::npos) return name;
+  std::string quoted = "\"";
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
 std::vector<std::string> regionsColumn(const std::vector<DetectedObject>& objects,
                                        const std::optional<std::vector<Region>>& regions) {
   std::vector<std::string> column(objects.size());
@@ -124,7 +137,8 @@ std::vector<std::string> regionsColumn(const std::vector<DetectedObject>& object
   for (std::size_t i = 0; i < objects.size(); ++i) {
     if (regions->empty()) column[i] = "whole image";
     for (const Region& region : *regions)
-      if (regionHolds(region, objects[i])) column[i] += (column[i].empty() ? "" : ";") + region.name;
+      if (regionHolds(region, objects[i]))
+        column[i] += (column[i].empty() ? "" : ";") + regionNameInColumn(region.name);
   }
   return column;
 }

@@ -60,7 +60,8 @@ std::string objectsCsvRows(const std::string& file, const std::vector<DetectedOb
                            const std::vector<PositivityRule>& rules, const TableLayout& layout,
                            const std::vector<std::string>& regionsOfObjects);
 // objects.csv's regions column for each object: the regions that contain its centroid, as countByRegion assigns
-// it, named as regions.csv names them and joined by ';' ("whole image" where there are no regions; empty for a
+// it, named as regions.csv names them and joined by ';' (a name holding ';' or '"' in double quotes, its quotes doubled,
+// so that the column splits as CSV with ';' as the separator; "whole image" where there are no regions; empty for a
 // cell outside every region, and for every cell where the regions could not be read: nullopt).
 std::vector<std::string> regionsColumn(const std::vector<DetectedObject>& objects,
                                        const std::optional<std::vector<Region>>& regions);

@@ -91,6 +91,46 @@ private slots:
     QCOMPARE(whole[0].count, counted_.detection.count());
   }
 
+  // objects.csv's regions column names every region that holds a cell, joined by ';', and stays readable when a
+  // name holds ';' or a quote: such a name is quoted, so that splitting the field as CSV with ';' gives the names.
+  void eachCellsRegionsAreNamedUnambiguously() {
+    const double w = counted_.size.width, h = counted_.size.height;
+    // Two overlapping halves and a quarter: every cell is in one or two of them.
+    const std::vector<Region> regions = parseRegions(
+        rectangles(
+            {{"CA1;CA3", {0, 0, w / 2, h}}, {"DG", {w / 4, 0, w / 2, h}}, {"the \"hilus\"", {w / 2, 0, w / 2, h}}}),
+        counted_.size, "overlapping.geojson");
+    const std::vector<std::string> column = regionsColumn(counted_.detection.objects, regions);
+    QCOMPARE(column.size(), counted_.detection.objects.size());
+    int inTwo = 0;
+    for (std::size_t i = 0; i < column.size(); ++i) {
+      std::vector<std::string> expected;
+      for (const Region& region : regions)
+        if (regionHolds(region, counted_.detection.objects[i])) expected.push_back(region.name);
+      // The field split as CSV with ';' as the separator.
+      std::vector<std::string> names(1);
+      bool quoted = false;
+      const std::string& field = column[i];
+      for (std::size_t c = 0; c < field.size(); ++c) {
+        if (field[c] == '"' && quoted && c + 1 < field.size() && field[c + 1] == '"')
+          names.back() += '"', ++c;
+        else if (field[c] == '"')
+          quoted = !quoted;
+        else if (field[c] == ';' && !quoted)
+          names.emplace_back();
+        else
+          names.back() += field[c];
+      }
+      if (field.empty()) names.clear();
+      QCOMPARE(names, expected);
+      inTwo += expected.size() == 2;
+    }
+    QVERIFY(inTwo > 0);
+    QVERIFY(std::find(column.begin(), column.end(), "\"CA1;CA3\";DG") != column.end());
+    QCOMPARE(regionsColumn(counted_.detection.objects, std::vector<Region>{}).front(), std::string("whole image"));
+    QCOMPARE(regionsColumn(counted_.detection.objects, std::nullopt).front(), std::string());
+  }
+
   void holesAreLeftOutOfAreaAndCells() {
     const std::string donut = R"({"type":"Feature","properties":{"name":"ring"},"geometry":{"type":"Polygon",
         "coordinates":[[[100,100],[300,100],[300,300],[100,300],[100,100]],[[150,150],[250,150],[250,250],[150,250],[150,150]]]}})";
