@@ -582,11 +582,15 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   event->accept();
 }
 
-// Back from Fiji or a file manager: masks drawn or changed there for any slide are matched again.
+// Back from Fiji or a file manager: masks drawn or changed there for any slide are matched again, and the folder's
+// note looks at its files again (a TIFF mask Fiji saved over in place, which no folder event announces).
 void MainWindow::changeEvent(QEvent* event) {
   QMainWindow::changeEvent(event);
-  if (event->type() == QEvent::ActivationChange && isActiveWindow() && project_->isOpen())
+  if (event->type() == QEvent::ActivationChange && isActiveWindow() && project_->isOpen()) {
     rematchAnnotationsChangedElsewhere();
+    project_->refreshFolderFilesNote();
+    showFolderFilesNote(/*reloading=*/true);
+  }
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
