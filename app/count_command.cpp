@@ -340,6 +340,10 @@ std::vector<std::size_t> allIndices(std::size_t n) {
 // A stopped run continued: the images its journal holds, unchanged and with every file asked for, are taken from
 // it; returns the others, which are counted again.
 std::vector<std::size_t> resumeJournal(CountTables& tables, const CountJournal& journal) {
+  if (journal.run().empty())
+    throw CliError(journal.folder().string() +
+                   " cannot be read as a journal (its run file is missing or damaged): --overwrite counts every image "
+                   "again");
   if (journal.run() != tables.run)
     throw CliError(journal.folder().string() +
                    " is the journal of a run of other images, model or settings: give the stopped run's images and "
