@@ -1,0 +1,225 @@
+#include "app/count_tables.h"
+
+#include "core/atomic_file.h"
+#include "core/imagej_roi.h"
+#include "core/slide_folder.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace fluocount::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+double pixelSizeOf(const ImageCount& result) {
+  return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
+}
+
+// An image's own files (labels, overlay, GeoJSON, ROI set) and last its journal entry, all or none: when one cannot
+// be written (a full disk, a file that exists without --overwrite), those this call created are removed again, so
+// that no image that counts.csv calls failed leaves files behind that look like its results, and no journal entry
+// names files that are not there. (A file --overwrite replaced stays replaced: the one it held before is gone
+// either way.) `replaceable`: files the run claimed for this image before it was stopped, replaced unasked.
+void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const ImageCount& result,
+                       const std::vector<PositivityRule>& positivity, const CountJournal* journal,
+                       const JournalEntry& entry, const std::vector<std::string>& replaceable) {
+  const auto overwriteOf = [&](const std::string& output) {
+    return std::find(replaceable.begin(), replaceable.end(), output) != replaceable.end() ? Overwrite::Allow
+                                                                                          : plan.overwrite;
+  };
+  // Refused before the journal claims them as this run's.
+  for (const std::string& output : entry.outputs)
+    if (overwriteOf(output) == Overwrite::Refuse && fs::exists(plan.folder / output))
+      throw FileWriteError((plan.folder / output).string() + " already exists; refusing to overwrite it");
+  if (journal) journal->claimOutputs(stem, entry.outputs);
+  std::vector<fs::path> created;
+  const auto write = [&](const std::string& output, const std::string& bytes) {
+    const fs::path path = plan.folder / output;
+    std::error_code error;
+    const bool existed = fs::exists(path, error);
+    writeFileAtomically(path.string(), bytes, overwriteOf(output));
+    if (!existed) created.push_back(path);
+  };
+  try {
+    if (plan.labels) write("labels/" + stem + ".png", labelsPng(result.detection.labels));
+    if (plan.overlays)
+      write("overlays/" + stem + ".png", overlayPng(result.rgb, result.detection, pixelSizeOf(result)));
+    if (plan.geojson)
+      write("geojson/" + stem + ".geojson", detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}));
+    if (plan.imagej)
+      write("roisets/" + stem + ".zip", detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}));
+    // Last, as it says that the files above are there; an entry an earlier attempt at this image left is replaced.
+    if (journal) writeFileAtomically(journal->entryPath(stem).string(), journalEntryJson(entry), Overwrite::Allow);
+  } catch (...) {
+    for (const fs::path& path : created) {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+    throw;
+  }
+}
+
+// The image's regions: its file in the --regions folder (regionsFilesFor: <name>.geojson or <stem>.geojson from
+// QuPath, .zip or .roi from ImageJ), else none (the whole image). Two files that could be its are refused, as is a
+// <stem>.* file another image of the run could claim too.
+std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, cv::Size size) {
+  if (plan.regions.empty()) return {};
+  const std::vector<RegionsFileMatch> found = regionsFilesFor(plan.regions.string(), file);
+  if (found.empty()) return {};
+  if (found.size() > 1)
+    throw RegionError(found[0].path + " and " + found[1].path + " are both regions of " + file +
+                      ": none is used (remove one of them)");
+  const RegionsFileMatch& regions = found.front();
+  if (const auto clash = plan.nameClashes.find(file); regions.byStem && clash != plan.nameClashes.end())
+    throw RegionError(regions.path + " not used: " + clash->second);
+  return fs::path(regions.path).extension() == ".geojson" ? loadRegions(regions.path, size)
+                                                          : loadRoiRegions(regions.path, size);
+}
+
+}  // namespace
+
+fs::path tablePath(const OutputPlan& plan, const std::string& name) {
+  if (plan.shard) return plan.folder / "shards" / name / shardTableName(*plan.shard);
+  return plan.folder / (name + ".csv");
+}
+
+std::vector<std::string> imageOutputs(const OutputPlan& plan, const std::string& stem) {
+  std::vector<std::string> outputs;
+  if (plan.labels) outputs.push_back("labels/" + stem + ".png");
+  if (plan.overlays) outputs.push_back("overlays/" + stem + ".png");
+  if (plan.geojson) outputs.push_back("geojson/" + stem + ".geojson");
+  if (plan.imagej) outputs.push_back("roisets/" + stem + ".zip");
+  return outputs;
+}
+
+std::string regionsSourceOf(const OutputPlan& plan, const std::string& file) {
+  if (plan.regions.empty()) return {};
+  std::error_code error;
+  std::string source = fs::weakly_canonical(plan.regions, error).string();
+  for (const RegionsFileMatch& match : regionsFilesFor(plan.regions.string(), file))
+    source += "\n" + match.path + " " + fileStamp(match.path);
+  return source;
+}
+
+CountJournal journalOf(const OutputPlan& plan) {
+  return CountJournal(plan.folder, plan.shard ? fs::path(shardTableName(*plan.shard)).stem().string() : "run");
+}
+
+void CountTables::add(std::size_t i, CountOutcome&& outcome) {
+  ImageTables image;
+  image.row = counter.rowFor(outcome.path);
+  image.row.run = run;
+  try {
+    if (outcome.count)
+      record(image, *outcome.count, stems.at(i), ownFiles[i]);
+    else
+      fail(image.row, outcome.error);
+  } catch (const std::exception& e) {  // an output file that could not be written
+    fail(image.row, e.what());
+  }
+  images.at(i) = std::move(image);
+}
+
+void CountTables::addJournaled(std::size_t i, JournalEntry&& entry) {
+  ImageTables image;
+  image.row = std::move(entry.row);
+  image.channels = entry.channels;
+  image.objectRegions = std::move(entry.objectRegions);
+  image.regionRows = std::move(entry.regionRows);
+  if (plan.objects) image.objects = std::move(entry.objects);
+  if (entry.regionsRefused) ++regionFailures;
+  images.at(i) = std::move(image);
+}
+
+void CountTables::addNotCounted(std::size_t i) {
+  ImageTables image;
+  image.row = counter.rowFor(files.at(i));
+  image.row.run = run;
+  image.row.status = "error";
+  image.row.error = "not counted: the run was stopped before this image";
+  ++failures;
+  images.at(i) = std::move(image);
+}
+
+std::vector<CountRow> CountTables::rows() const {
+  std::vector<CountRow> rows;
+  for (const auto& image : images)
+    if (image) rows.push_back(image->row);
+  return rows;
+}
+
+std::string CountTables::objectsCsv() const {
+  TableLayout objectsLayout = layout;
+  for (const auto& image : images)
+    if (image) objectsLayout.channels = std::max(objectsLayout.channels, image->channels);
+  std::string csv = objectsCsvHeader(objectsLayout);
+  for (const auto& image : images)
+    if (image && image->row.status == "ok")
+      csv += objectsCsvRows(image->row.file, image->objects, image->row.pixelSizeUm, counter.settings().positivity,
+                            objectsLayout, image->objectRegions);
+  return csv;
+}
+
+std::string CountTables::regionsCsv() const {
+  std::string csv = regionsCsvHeader(layout);
+  for (const auto& image : images)
+    if (image) csv += image->regionRows;
+  return csv;
+}
+
+// The image's rows of the other tables are kept only once its own files (and its journal entry) are written: an
+// image that counts.csv calls failed (a full disk while writing its overlay) has no cells in objects.csv or
+// regions.csv either, so that no table adds up cells another says were not counted.
+void CountTables::record(ImageTables& image, const ImageCount& result, const std::string& stem,
+                         const std::vector<std::string>& replaceable) {
+  CountRow& row = image.row;
+  const std::string& file = result.path;
+  counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
+                       result.facts);
+  for (const std::string& note : result.facts.notes)
+    std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
+  std::optional<std::vector<Region>> imageRegions = std::vector<Region>{};
+  std::string imageRegionRows;
+  if (!plan.regions.empty()) {
+    try {  // a bad regions file loses that image's regions, not its count
+      imageRegions = regionsOf(plan, file, result.size);
+      imageRegionRows = regionsCsvRows(
+          row, countByRegion(result.detection, *imageRegions, result.size, counter.settings().positivity));
+    } catch (const RegionError& e) {
+      imageRegions.reset();
+      std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", e.what());
+    }
+  }
+  JournalEntry entry;
+  entry.run = run;
+  entry.imageStamp = fileStamp(file);
+  entry.row = row;
+  entry.objects = result.detection.objects;
+  entry.channels = static_cast<int>(result.facts.channels.size());
+  entry.regionsSource = regionsSourceOf(plan, file);
+  entry.regionsRefused = !imageRegions;
+  entry.regionRows = imageRegionRows;
+  if (!plan.regions.empty()) entry.objectRegions = regionsColumn(result.detection.objects, imageRegions);
+  entry.outputs = imageOutputs(plan, stem);
+  if (!plan.folder.empty())
+    writeImageOutputs(plan, stem, result, counter.settings().positivity, journal, entry, replaceable);
+  if (plan.objects) image.objects = std::move(entry.objects);  // objects.csv's rows wait for the last image
+  image.channels = entry.channels;
+  image.objectRegions = std::move(entry.objectRegions);
+  image.regionRows = std::move(imageRegionRows);
+  if (!imageRegions) ++regionFailures;
+}
+
+void CountTables::fail(CountRow& row, const std::string& message) {
+  row.status = "error";
+  row.count = 0;  // counted, perhaps, but not reported: see record
+  row.markerCounts.clear();
+  row.error = message;
+  ++failures;
+  std::fprintf(stderr, "%serror: %s\n", ::isatty(2) ? "\n" : "", message.c_str());
+}
+
+}  // namespace fluocount::cli
