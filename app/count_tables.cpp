@@ -18,6 +18,16 @@ double pixelSizeOf(const ImageCount& result) {
   return result.facts.pixelSize ? result.facts.pixelSize->micrometres : 0;
 }
 
+// The image's journal entry, or none where its names are not UTF-8 (a file name in another encoding): such an image is
+// counted and written as any other, and a resumed run counts it again.
+std::string journalEntryText(const JournalEntry& entry) {
+  try {
+    return journalEntryJson(entry);
+  } catch (const JournalError&) {
+    return {};
+  }
+}
+
 // An image's own files (labels, overlay, GeoJSON, ROI set) and last its journal entry, all or none: when one cannot
 // be written (a full disk, a file that exists without --overwrite), those this call created are removed again, so
 // that no image that counts.csv calls failed leaves files behind that look like its results, and no journal entry
@@ -52,7 +62,8 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
     if (plan.imagej)
       write("roisets/" + stem + ".zip", detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}));
     // Last, as it says that the files above are there; an entry an earlier attempt at this image left is replaced.
-    if (journal) writeFileAtomically(journal->entryPath(stem).string(), journalEntryJson(entry), Overwrite::Allow);
+    if (const std::string text = journal ? journalEntryText(entry) : std::string(); !text.empty())
+      writeFileAtomically(journal->entryPath(stem).string(), text, Overwrite::Allow);
   } catch (...) {
     for (const fs::path& path : created) {
       std::error_code ignored;

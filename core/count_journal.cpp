@@ -136,7 +136,11 @@ std::string journalEntryJson(const JournalEntry& entry) {
                   {"region_rows", entry.regionRows},
                   {"object_regions", entry.objectRegions},
                   {"outputs", entry.outputs}};
-  return j.dump() + "\n";
+  try {
+    return j.dump() + "\n";
+  } catch (const json::exception&) {  // JSON holds UTF-8 text only
+    throw JournalError("a name in the entry is not UTF-8 text (a file name in another encoding)");
+  }
 }
 
 JournalEntry parseJournalEntry(const std::string& text) {

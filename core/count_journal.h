@@ -35,7 +35,8 @@ struct JournalEntry {
   std::vector<std::string> outputs;        // its own files, relative to the out folder (labels/<stem>.png, ...)
 };
 
-// The journal entry as a JSON document (locale-independent; doubles written so that they read back exactly).
+// The journal entry as a JSON document (locale-independent; doubles written so that they read back exactly). Throws
+// JournalError where a name is not UTF-8 (a file name in another encoding): such an image is not journaled.
 std::string journalEntryJson(const JournalEntry& entry);
 // The entry back, or JournalError when the text is not a complete entry (a damaged or foreign file): nothing
 // half-read is returned.

@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+#include <filesystem>
+#include <iterator>
 
 using namespace fluocount;
 using namespace fluocount::test;
@@ -188,6 +190,25 @@ private slots:
     const QString whole = temp.filePath("killed-whole");
     QCOMPARE(runCli({"count", folder + "/images", "--diameter", "50", "--out", whole, "--geojson"}).exitCode, 0);
     QCOMPARE(withoutSeconds(counts), withoutSeconds(csvLines(whole + "/counts.csv")));
+  }
+
+  // A slide whose file name is not UTF-8 (Latin-1 from an old share: "Schnitt_\xe4.png") cannot be written into the
+  // JSON journal; it is counted and its files written as any other (it failed while the journal was new), and a
+  // resumed run counts it again.
+  void aSlideNamedInAnotherEncodingIsCounted() {
+    const QString folder = temp.filePath("latin1");
+    QVERIFY(QDir().mkpath(folder));
+    writeBytes(folder.toStdString() + "/Schnitt_\xe4.png", readBytes(dataFile(kYellowSlide)));
+    const QString out = temp.filePath("latin1-out");
+    const Run run = runCli({"count", folder, "--diameter", "50", "--out", out, "--labels"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY2(csvLines(out + "/counts.csv").filter(",ok,").size() == 1,
+             qPrintable(csvLines(out + "/counts.csv").join("\n") + run.err));
+    // (Qt lists no file whose name it cannot decode, nor removes it: std::filesystem does both.)
+    const auto labels = std::filesystem::directory_iterator(out.toStdString() + "/labels");
+    QCOMPARE(std::distance(begin(labels), end(labels)), std::ptrdiff_t(1));
+    std::filesystem::remove_all(folder.toStdString());
+    std::filesystem::remove_all(out.toStdString());
   }
 };
 
