@@ -1,5 +1,7 @@
 #include "core/training_provenance.h"
 
+#include "core/utf8.h"
+
 #include <ctime>
 
 namespace fluocount {
@@ -15,7 +17,7 @@ std::string now() {
 nlohmann::json sourcesJson(const std::vector<DatasetSource>& sources) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : sources) {
-    nlohmann::json source = {{"folder", s.folder}, {"augmentation_factor", s.augmentationFactor}};
+    nlohmann::json source = {{"folder", validUtf8(s.folder)}, {"augmentation_factor", s.augmentationFactor}};
     if (s.eachImageOwnDiameter)
       source["each_image_own_cell_diameter"] = true;  // measured on its mask (DatasetSource)
     else
@@ -25,9 +27,18 @@ nlohmann::json sourcesJson(const std::vector<DatasetSource>& sources) {
   return list;
 }
 
+template <typename Texts>
+std::vector<std::string> utf8Texts(const Texts& texts) {
+  std::vector<std::string> out;
+  for (const std::string& text : texts) out.push_back(validUtf8(text));
+  return out;
+}
+
 nlohmann::json namesJson(const std::vector<PreparedImage>& images) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& image : images) list.push_back(image.name);
+  // A file name in another encoding than UTF-8 (Latin-1 from an old share) would stop the model file from being
+  // written after the whole run: it is recorded with U+FFFD for the bytes JSON cannot hold.
+  for (const auto& image : images) list.push_back(validUtf8(image.name));
   return list;
 }
 
@@ -89,14 +100,14 @@ nlohmann::json trainingProvenance(const TrainingSettings& s, const TrainingOutco
   return {
       {"trained_by", s.trainedBy},
       {"date", now()},
-      {"started_from", s.initialModel.empty() ? "scratch" : s.initialModel},
+      {"started_from", s.initialModel.empty() ? "scratch" : validUtf8(s.initialModel)},
       {"training_data", sourcesJson(s.training)},
       {"validation_data", sourcesJson(s.validation)},
       {"split",
        {{"seed", s.seed},
         {"train", namesJson(run.trainImages)},
         {"validation", namesJson(run.validationImages)},
-        {"held_out", std::vector<std::string>(s.excludedImages.begin(), s.excludedImages.end())}}},
+        {"held_out", utf8Texts(s.excludedImages)}}},
       {"settings", settingsJson(s, run)},
       {"epochs", outcome.epochs},
       {"selected_epoch", outcome.selectedEpoch},

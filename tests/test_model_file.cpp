@@ -6,6 +6,7 @@
 #include "core/networks.h"
 #include "core/sha256.h"
 #include "core/tensor_container.h"
+#include "core/training_provenance.h"
 #include "core/torch_include.h"
 #include "tests/test_support.h"
 
@@ -113,6 +114,33 @@ private slots:
     const auto before = network->forward(x);
     const auto after = loaded.network->forward(x);
     QCOMPARE((before - after).abs().max().item<float>(), 0.0f);
+  }
+
+  // A model trained on slides whose file names are not UTF-8 (Latin-1 from an old share, "Schnitt_\xe4.png") is
+  // written: its provenance names them with U+FFFD for the bytes JSON cannot hold (the file failed to be written
+  // after the whole training run).
+  void provenanceOfSlidesNamedInAnotherEncodingIsWritten() {
+    std::vector<PreparedImage> train(1), validation(1);
+    train[0].name = "Schnitt_\xe4.png";
+    validation[0].name = "Schnitt_2.png";
+    const nlohmann::json history = nlohmann::json::array(), startingModel;
+    TrainingSettings settings;
+    settings.training.push_back({"/data/Versuch_\xe4", 50, 1});
+    settings.excludedImages = {"Test_\xe4.png"};
+    TrainingOutcome outcome;
+    outcome.sweep.points.resize(1);
+    ModelInfo info;
+    info.provenance = trainingProvenance(settings, outcome, {train, validation, history, startingModel, 1, 10});
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("model.fcmodel").toStdString();
+    info.architecture = Architecture::SmallUnet;
+    saveModel(path, *makeNetwork(Architecture::SmallUnet), info);
+    const nlohmann::json provenance = loadModel(path).info.provenance;
+    QCOMPARE(provenance.at("split").at("train").at(0).get<std::string>(), std::string("Schnitt_\xef\xbf\xbd.png"));
+    QCOMPARE(provenance.at("split").at("validation").at(0).get<std::string>(), std::string("Schnitt_2.png"));
+    QCOMPARE(provenance.at("training_data").at(0).at("folder").get<std::string>(),
+             std::string("/data/Versuch_\xef\xbf\xbd"));
+    QCOMPARE(provenance.at("split").at("held_out").at(0).get<std::string>(), std::string("Test_\xef\xbf\xbd.png"));
   }
 
   // Training keeps the convolution weights channels-last (layOutWeightsFor). A model file written from them holds

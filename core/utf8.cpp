@@ -1,0 +1,43 @@
+#include "core/utf8.h"
+
+namespace fluocount {
+
+std::u32string codePointsOf(const std::string& utf8) {
+  std::u32string out;
+  for (std::size_t i = 0; i < utf8.size();) {
+    const unsigned char c = utf8[i];
+    const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    char32_t code = length == 1 ? c : length == 2 ? c & 0x1F : length == 3 ? c & 0x0F : c & 0x07;
+    bool valid = length > 0 && i + length <= utf8.size();
+    for (int k = 1; valid && k < length; ++k) {
+      const unsigned char next = utf8[i + k];
+      valid = (next & 0xC0) == 0x80;
+      code = code << 6 | (next & 0x3F);
+    }
+    const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    valid = valid && code >= smallest[length] && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
+    out += valid ? code : U'\uFFFD';
+    i += valid ? length : 1;
+  }
+  return out;
+}
+
+std::string utf8Of(const std::u32string& codePoints) {
+  std::string out;
+  for (const char32_t code : codePoints) {
+    if (code < 0x80)
+      out += char(code);
+    else if (code < 0x800)
+      out += char(0xC0 | code >> 6), out += char(0x80 | (code & 0x3F));
+    else if (code < 0x10000)
+      out += char(0xE0 | code >> 12), out += char(0x80 | (code >> 6 & 0x3F)), out += char(0x80 | (code & 0x3F));
+    else
+      out += char(0xF0 | code >> 18), out += char(0x80 | (code >> 12 & 0x3F)), out += char(0x80 | (code >> 6 & 0x3F)),
+          out += char(0x80 | (code & 0x3F));
+  }
+  return out;
+}
+
+std::string validUtf8(const std::string& text) { return utf8Of(codePointsOf(text)); }
+
+}  // namespace fluocount
