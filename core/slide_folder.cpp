@@ -1,6 +1,7 @@
 #include "core/slide_folder.h"
 
 #include "core/image_io.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -108,6 +109,15 @@ std::string describeUnreadFiles(const std::vector<UnreadFile>& unread) {
   return std::to_string(unread.size()) + (one ? " file is" : " files are") + " not counted: " + names + " (" + kinds +
          "). FluoCount reads PNG, TIFF and JPEG: save " + (one ? "it" : "them") +
          " as TIFF first (in Fiji, File > Import > Bio-Formats, then File > Save As > Tiff).";
+}
+
+std::string describeNamesNotUtf8(const std::vector<std::string>& imagePaths) {
+  if (imagePaths.empty()) return {};
+  const bool one = imagePaths.size() == 1;
+  return std::to_string(imagePaths.size()) + (one ? " slide is" : " slides are") +
+         " not opened: " + validUtf8(someNames(imagePaths)) + (one ? " has a file name" : " have file names") +
+         " in another encoding than UTF-8 (from an older system or share). Rename " + (one ? "it" : "them") +
+         " (a file manager shows such names with '?'), or count " + (one ? "it" : "them") + " with fluocount-cli.";
 }
 
 std::string imagesFolderOf(const std::string& folder) {

@@ -47,6 +47,10 @@ std::vector<UnreadFile> unreadImagesIn(const std::string& folder);
 // One sentence for the user naming the unread files (up to three by name) and their formats, and how to make them
 // readable; empty when there are none.
 std::string describeUnreadFiles(const std::vector<UnreadFile>& unread);
+// The desktop app's note on slides whose file names are not UTF-8 text (Latin-1 from an old share): Qt opens files
+// by UTF-8 names, so the app cannot open them, and names them rather than list slides that fail with "no such
+// file"; fluocount-cli counts them. Empty when there are none.
+std::string describeNamesNotUtf8(const std::vector<std::string>& imagePaths);
 // The folders directly in `folder` (hidden ones left out) that hold slides (imagesIn of their imagesFolderOf), in
 // name order: where the slides are when a user opened the experiment's folder instead of one condition's.
 std::vector<std::string> subfoldersWithSlides(const std::string& folder);

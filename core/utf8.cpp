@@ -40,4 +40,6 @@ std::string utf8Of(const std::u32string& codePoints) {
 
 std::string validUtf8(const std::string& text) { return utf8Of(codePointsOf(text)); }
 
+bool isUtf8(const std::string& text) { return validUtf8(text) == text; }
+
 }  // namespace fluocount

@@ -11,5 +11,6 @@ std::u32string codePointsOf(const std::string& utf8);
 std::string utf8Of(const std::u32string& codePoints);
 // The text with every such byte replaced by U+FFFD; valid UTF-8 comes back unchanged.
 std::string validUtf8(const std::string& text);
+bool isUtf8(const std::string& text);
 
 }  // namespace fluocount

@@ -1,4 +1,6 @@
 #include "ui/model/project.h"
+
+#include "core/utf8.h"
 #include "ui/model/guarded_file.h"
 
 #include "core/locations.h"
@@ -62,11 +64,14 @@ namespace {
 QString lockPathOf(const QString& folder) { return QFileInfo(folder).absoluteFilePath() + "/.fluocount/lock"; }
 
 // What the user should know about the folder's files: those not read (CZI, ND2, ...), TIFF masks newer than the
-// PNG mask in use, and masks and regions files of no slide: one line each, so that several read as a list.
+// PNG mask in use, slides whose file names are not UTF-8, and masks and regions files of no slide: one line each, so that several read as a list.
 QString folderFilesNoteOf(const SlideFolder& scan) {
+  std::vector<std::string> namesNotUtf8;
+  for (const SlideFiles& files : scan.slides)
+    if (!isUtf8(files.image)) namesNotUtf8.push_back(files.image);
   QStringList notes;
   for (const std::string& note :
-       {describeUnreadFiles(scan.unread), describeNewerTiffMasks(scan.slides),
+       {describeUnreadFiles(scan.unread), describeNamesNotUtf8(namesNotUtf8), describeNewerTiffMasks(scan.slides),
         describeMasksOfNoSlide(scan.masksOfNoSlide), describeRegionsOfNoSlide(scan.regionsOfNoSlide)})
     if (!note.empty()) notes << QString::fromStdString(note);
   return notes.join('\n');
@@ -116,6 +121,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   const SlideFolder scan = scanSlideFolder(folder.toStdString());
   std::vector<Slide> slides;
   for (const SlideFiles& files : scan.slides) {
+    if (!isUtf8(files.image)) continue;  // Qt would open another name: the folder note names it instead
     Slide slide;
     slide.imagePath = QFileInfo(QString::fromStdString(files.image)).absoluteFilePath();
     slide.name = QFileInfo(slide.imagePath).fileName();
@@ -123,8 +129,8 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
     slide.nameClash = QString::fromStdString(files.nameClash);
     slides.push_back(slide);
   }
-  const QString unreadNote = QString::fromStdString(describeUnreadFiles(scan.unread));
   if (slides.empty()) {
+    const QString unreadNote = folderFilesNoteOf(scan);  // unread formats, names not UTF-8
     const QString subfolders =
         QString::fromStdString(describeSubfoldersWithSlides(subfoldersWithSlides(scan.imagesFolder)));
     if (error)

@@ -1,5 +1,7 @@
 #include "ui/model/slide_folder_watch.h"
 
+#include "core/utf8.h"
+
 #include "core/slide_folder.h"
 #include "ui/model/project.h"
 
@@ -47,7 +49,8 @@ void SlideFolderWatch::compare() {
   }
   QStringList now;
   for (const std::string& image : imagesIn(imagesFolder_.toStdString()))
-    now << QFileInfo(QString::fromStdString(image)).fileName();
+    if (isUtf8(image))  // the app lists no slide whose name Qt cannot hold (Project::open)
+      now << QFileInfo(QString::fromStdString(image)).fileName();
   now.sort();
   QStringList added, removed;
   for (const QString& name : now)
