@@ -277,6 +277,7 @@ void MainWindow::countAll(bool again) {
   }
   counting_ = true;
   countSaved_.invalidate();
+  thumbnails_->cancel();  // the count makes each slide's thumbnail, and needs the cores (loadThumbnails after it)
   countAction_->setEnabled(false);
   recountAction_->setEnabled(false);
   cancelAction_->setEnabled(true);
@@ -313,6 +314,7 @@ void MainWindow::onCountingFinished(bool cancelled) {
   cancelAction_->setEnabled(false);
   progress_->setVisible(false);
   saveProjectState();
+  loadThumbnails();  // of the slides the count did not reach (cancelled, failed)
   if (!cancelled) showDefaultDiameterNote();
   if (reloadWaiting_) reloadFolder();
   statusBar()->showMessage(
