@@ -23,7 +23,7 @@ if [ "${1:-}" = "--resume" ]; then
   shift
 fi
 if [ $# -lt 3 ]; then
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 slides=$(cd "$1" && pwd)
