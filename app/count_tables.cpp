@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 namespace fluocount::cli {
 namespace fs = std::filesystem;
@@ -26,6 +27,17 @@ std::string journalEntryText(const JournalEntry& entry) {
   } catch (const JournalError&) {
     return {};
   }
+}
+
+// The bytes of one of an image's own files, by the folder imageOutputs names for it.
+std::string outputBytes(const std::string& output, const ImageCount& result,
+                        const std::vector<PositivityRule>& positivity) {
+  const std::string folder = output.substr(0, output.find('/'));
+  if (folder == "labels") return labelsPng(result.detection.labels);
+  if (folder == "overlays") return overlayPng(result.rgb, result.detection, pixelSizeOf(result));
+  if (folder == "geojson") return detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity});
+  if (folder == "roisets") return detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity});
+  throw std::logic_error("no output file kind " + folder);
 }
 
 // An image's own files (labels, overlay, GeoJSON, ROI set) and last its journal entry, all or none: when one cannot
@@ -54,13 +66,7 @@ void writeImageOutputs(const OutputPlan& plan, const std::string& stem, const Im
     if (!existed) created.push_back(path);
   };
   try {
-    if (plan.labels) write("labels/" + stem + ".png", labelsPng(result.detection.labels));
-    if (plan.overlays)
-      write("overlays/" + stem + ".png", overlayPng(result.rgb, result.detection, pixelSizeOf(result)));
-    if (plan.geojson)
-      write("geojson/" + stem + ".geojson", detectionsGeoJson(result.detection, {pixelSizeOf(result), positivity}));
-    if (plan.imagej)
-      write("roisets/" + stem + ".zip", detectionsRoiSet(result.detection, {pixelSizeOf(result), positivity}));
+    for (const std::string& output : entry.outputs) write(output, outputBytes(output, result, positivity));
     // Last, as it says that the files above are there; an entry an earlier attempt at this image left is replaced.
     if (const std::string text = journal ? journalEntryText(entry) : std::string(); !text.empty())
       writeFileAtomically(journal->entryPath(stem).string(), text, Overwrite::Allow);
