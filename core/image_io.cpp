@@ -154,8 +154,9 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     if (std::int64_t(size->width) * size->height * planes > 4 * limits.maxPixels)
       throw ImageError(path + ": " + std::to_string(planes) + " channels of " + std::to_string(size->width) + "x" +
                        std::to_string(size->height) + " are above the pixel limit");
-    const bool plainPages = layout->description.empty() || (layout->description.rfind("ImageJ=", 0) != 0 &&
-                                                            layout->description.find("<OME") == std::string::npos);
+    const bool writtenByImageJ = layout->description.rfind("ImageJ=", 0) == 0;
+    const bool plainPages =
+        layout->description.empty() || (!writtenByImageJ && layout->description.find("<OME") == std::string::npos);
     RawImage raw{path,
                  {},
                  channelPlanes(bytes, metadata.channelPages, plainPages, path),
@@ -163,7 +164,8 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
                  metadata.pixelSize,
                  metadata.notes,
                  std::nullopt,
-                 layout->whiteIsZero};
+                 layout->whiteIsZero,
+                 writtenByImageJ};
     // One page of three or four samples is a colour image stored plane by plane: the network sees its colours.
     const bool colourPage = metadata.channelPages.size() == 1 && (raw.channels.size() == 3 || raw.channels.size() == 4);
     if (colourPage)
@@ -365,8 +367,10 @@ cv::Mat loadMask(const std::string& path, cv::Size expectedSize, const std::stri
                      std::to_string(expectedSize.width) + "x" + std::to_string(expectedSize.height));
   cv::Mat mask = gray != 0;
   // A WhiteIsZero TIFF can be meant either way: Fiji stores a mask's cells as 255 (shown black), other writers store
-  // the cells they show white as 0. Cells are the smaller part of a mask, so the smaller reading is taken.
-  if (raw.whiteIsZero) {
+  // the cells they show white as 0. ImageJ's own files say which they are, and are read by their values, as ImageJ
+  // reads them (a mask more than half cells included). For any other writer's, cells are the smaller part of a mask,
+  // so the smaller reading is taken.
+  if (raw.whiteIsZero && !raw.writtenByImageJ) {
     double lowest = 0, highest = 0;
     cv::minMaxLoc(gray, &lowest, &highest);
     const cv::Mat inverse = gray != highest;

@@ -42,6 +42,8 @@ struct RawImage {
   // A TIFF of PhotometricInterpretation WhiteIsZero: `pixels` holds the values as stored, as ImageJ measures them
   // (ImageJ writes an image with an inverting LUT so); other writers store the inverse of what they mean.
   bool whiteIsZero = false;
+  // ImageJ (or Fiji) wrote the TIFF (its ImageDescription starts "ImageJ="): its values mean what ImageJ measures.
+  bool writtenByImageJ = false;
   // 8, 16, or 32 for floating-point samples.
   int bitDepth() const { return pixels.depth() == CV_32F ? 32 : pixels.depth() == CV_16U ? 16 : 8; }
 };

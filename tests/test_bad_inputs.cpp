@@ -446,6 +446,16 @@ private slots:
     const std::string shownWhite = path("cells shown white mask.tif");
     test::writeTiff(shownWhite, {255 - cells}, options);
     QCOMPARE(cv::countNonZero(loadMask(shownWhite, mask_.size()) != cells), 0);
+    // ImageJ's files say so: read by their values even where cells are most of the mask (the smaller-part rule inverts it).
+    ++casesRun;
+    const std::string confluent = path("confluent inverting-lut mask.tif");
+    test::TiffPageOptions fromImageJ = options;
+    fromImageJ.description = "ImageJ=1.54f\nmin=0.0\nmax=255.0\n";
+    cv::Mat mostlyCells = cells.clone();
+    mostlyCells(cv::Rect(0, 0, cells.cols, cells.rows * 3 / 4)).setTo(255);
+    QVERIFY(2 * std::size_t(cv::countNonZero(mostlyCells)) > mostlyCells.total());
+    test::writeTiff(confluent, {mostlyCells}, fromImageJ);
+    QCOMPARE(cv::countNonZero(loadMask(confluent, mask_.size()) != mostlyCells), 0);
     const RawImage asSlide = loadImage(whiteIsZero);
     QCOMPARE(asSlide.pixels.depth(), CV_8U);
     QCOMPARE(cv::countNonZero(asSlide.channels.front() != cells), 0);
