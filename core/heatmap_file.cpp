@@ -24,6 +24,8 @@ std::uint32_t readUint32(const std::string& bytes, std::size_t offset) {
 
 }  // namespace
 
+std::size_t heatmapFileSize(cv::Size size) { return kHeaderSize + std::size_t(size.area()) * sizeof(float) + 4; }
+
 std::string serialiseHeatmap(const cv::Mat& heatmap) {
   CV_Assert(heatmap.type() == CV_32F);
   const cv::Mat continuous = heatmap.isContinuous() ? heatmap : heatmap.clone();
@@ -50,18 +52,22 @@ cv::Mat parseHeatmap(const std::string& bytes, const std::string& name) {
   return heatmap;
 }
 
-void saveHeatmap(const std::string& path, const cv::Mat& heatmap) {
-  writeFileAtomically(path, serialiseHeatmap(heatmap));
+std::uint32_t saveHeatmap(const std::string& path, const cv::Mat& heatmap) {
+  const std::string bytes = serialiseHeatmap(heatmap);
+  writeFileAtomically(path, bytes);
+  return readUint32(bytes, bytes.size() - 4);
 }
 
-cv::Mat loadHeatmap(const std::string& path) {
+cv::Mat loadHeatmap(const std::string& path, std::uint32_t* checksum) {
   std::string bytes;
   try {
     bytes = readWholeFile(path, kHeaderSize + std::size_t(kMaxPixels) * sizeof(float) + 4);
   } catch (const std::exception& e) {
     throw HeatmapFileError(e.what());
   }
-  return parseHeatmap(bytes, path);
+  cv::Mat heatmap = parseHeatmap(bytes, path);
+  if (checksum) *checksum = readUint32(bytes, bytes.size() - 4);
+  return heatmap;
 }
 
 }  // namespace fluocount

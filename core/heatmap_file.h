@@ -5,6 +5,7 @@
 // u32 CRC-32 of all before. Little-endian.
 #include <opencv2/core.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -16,9 +17,12 @@ public:
 };
 
 std::string serialiseHeatmap(const cv::Mat& heatmap);  // CV_32F
+std::size_t heatmapFileSize(cv::Size size);            // the bytes serialiseHeatmap makes of a heatmap this size
 cv::Mat parseHeatmap(const std::string& bytes, const std::string& nameForErrors);
 
-void saveHeatmap(const std::string& path, const cv::Mat& heatmap);  // atomic
-cv::Mat loadHeatmap(const std::string& path);                       // HeatmapFileError naming the file
+// Atomic. Returns the file's CRC-32, which identifies this heatmap's file among others of the same size.
+std::uint32_t saveHeatmap(const std::string& path, const cv::Mat& heatmap);
+// HeatmapFileError naming the file; with `checksum`, also the file's CRC-32.
+cv::Mat loadHeatmap(const std::string& path, std::uint32_t* checksum = nullptr);
 
 }  // namespace fluocount

@@ -125,8 +125,8 @@ private slots:
     QVERIFY2(reopened.open(red, &error), qPrintable(error));
     for (int i = 0; i < reopened.slideCount(); ++i) {
       QCOMPARE(reopened.slide(i).status, SlideStatus::Counted);
-      const cv::Mat restored = reopened.slide(i).analysis->heatmap;
-      const cv::Mat counted = window.project()->slide(i).analysis->heatmap;
+      const cv::Mat restored = reopened.slide(i).analysis->heatmap->pixels();
+      const cv::Mat counted = window.project()->slide(i).analysis->heatmap->pixels();
       QCOMPARE(cv::norm(restored, counted, cv::NORM_INF), 0.0);
     }
   }
@@ -179,7 +179,7 @@ private slots:
       QVERIFY(project.acceptCounted({project.generation(), i, result.analysis, result.count, {}, {}, false}));
     }
     QVERIFY2(project.save(&error), qPrintable(error));
-    const cv::Mat first = project.slide(0).analysis->heatmap;
+    const cv::Mat first = project.slide(0).analysis->heatmap->pixels();
     saveHeatmap(project.heatmapPath(1).toStdString(), first(cv::Rect(0, 0, first.cols / 2, first.rows / 2)).clone());
 
     Project reopened;
@@ -187,7 +187,7 @@ private slots:
     QVERIFY2(reopened.open(red, &error, &warning), qPrintable(error));
     QVERIFY2(warning.isEmpty(), qPrintable(warning));
     QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
-    QCOMPARE(cv::norm(reopened.slide(0).analysis->heatmap, first, cv::NORM_INF), 0.0);
+    QCOMPARE(cv::norm(reopened.slide(0).analysis->heatmap->pixels(), first, cv::NORM_INF), 0.0);
     QCOMPARE(reopened.slide(0).count, project.slide(0).count);
     QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);
     QCOMPARE(reopened.slide(1).count, -1);
@@ -405,7 +405,7 @@ private slots:
     first.setReviewed(1, true);
     QVERIFY2(first.save(&error, &note), qPrintable(error));  // after the second window's save: merges it
     QVERIFY2(note.isEmpty(), qPrintable(note));
-    QVERIFY(first.slide(0).reviewed);                       // its own mark, and
+    QVERIFY(first.slide(0).reviewed);                        // its own mark, and
     QVERIFY2(first.save(&error, &note), qPrintable(error));  // the next save keeps the other window's results too
     {
       Project reopened;

@@ -2,9 +2,11 @@
 // slides and their masks: every mask tool's gesture is one undo step that restores the mask exactly; a slide's
 // history survives moving to another slide and back, and is dropped when its mask file changed meanwhile; the
 // history is bounded by bytes, dropping the oldest edits first, and carries region edits along without
-// re-applying them; the same folder scan feeds the app, the CLI and training.
+// re-applying them; heatmaps beyond their memory budget come back exact from the files they were written to; the same
+// folder scan feeds the app, the CLI and training.
 #include "test_support.h"
 #include "core/counter.h"
+#include "core/heatmap_file.h"
 #include "core/image_io.h"
 #include "core/locations.h"
 #include "core/mask_edit.h"
@@ -16,6 +18,7 @@
 #include "ui/model/mask_document.h"
 #include "ui/model/mask_tool_controller.h"
 #include "ui/model/region_document.h"
+#include "ui/model/slide_heatmap.h"
 #include "ui/model/slide_history.h"
 #include "ui/model/training_plan.h"
 
@@ -380,6 +383,46 @@ private slots:
   }
 
   // The one folder rule: images/ when present, masks/<stem>.png, labels/<stem>.png where they exist.
+  // An open folder's heatmaps beyond the memory budget leave memory and come back exact, least recently used first;
+  // one out of memory keeps its values when its cache file is replaced or removed (another window, another count);
+  // one whose file was replaced before it could leave, or that was never written to a file, stays in memory.
+  void heatmapsBeyondTheBudgetComeBackExactFromTheirFiles() {
+    const auto budget = SlideHeatmap::memoryBudget();
+    const auto restoreBudget = qScopeGuard([budget] { SlideHeatmap::setMemoryBudget(budget); });
+    const CellCounter counter = CellCounter::classical({});
+    std::vector<cv::Mat> values;  // the classical method's maps of the four FNC slides (real values, two sizes)
+    for (const QString& slide : {test::kRedSlide, test::kRedSlide2, test::kYellowSlide, test::kYellowSlide2})
+      values.push_back(counter.count(test::dataFile(slide)).heatmap);
+    const std::size_t oneMap = values[0].total() * sizeof(float);
+    SlideHeatmap::setMemoryBudget(values[1].total() * sizeof(float) + 2 * oneMap);  // the last three
+    std::vector<std::unique_ptr<SlideHeatmap>> heatmaps;
+    std::vector<std::string> files;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      files.push_back(QString("%1/%2.fchm").arg(scratch_.path()).arg(i).toStdString());
+      heatmaps.push_back(std::make_unique<SlideHeatmap>(values[i].clone()));
+      heatmaps[i]->cachedIn(files[i], saveHeatmap(files[i], values[i]));
+    }
+    QVERIFY(!heatmaps[0]->inMemory());
+    QVERIFY(heatmaps[1]->inMemory() && heatmaps[2]->inMemory() && heatmaps[3]->inMemory());
+    QVERIFY(SlideHeatmap::cachedBytesInMemory() <= SlideHeatmap::memoryBudget());
+    // Its file replaced by another heatmap of that size, then removed: it still comes back as it was.
+    saveHeatmap(files[0], values[2]);
+    QVERIFY(QFile::remove(QString::fromStdString(files[0])));
+    QVERIFY(same(heatmaps[0]->pixels(), values[0]));
+    QVERIFY(heatmaps[0]->inMemory() && !heatmaps[1]->inMemory());  // the least recently used left for it
+    heatmaps[2]->pixels();                                         // used: the next to leave is 3
+    // A file replaced while its heatmap was in memory is no longer its file: that heatmap stays in memory.
+    saveHeatmap(files[3], values[2]);
+    SlideHeatmap::setMemoryBudget(0);
+    QVERIFY(heatmaps[3]->inMemory() && !heatmaps[2]->inMemory() && !heatmaps[0]->inMemory());
+    for (std::size_t i = 0; i < values.size(); ++i) QVERIFY2(same(heatmaps[i]->pixels(), values[i]), files[i].c_str());
+    // Never written to a file (a read-only share): in memory whatever the budget.
+    SlideHeatmap unwritten(values[2].clone());
+    SlideHeatmap::setMemoryBudget(0);
+    QVERIFY(unwritten.inMemory());
+    QVERIFY(same(unwritten.pixels(), values[2]));
+  }
+
   void folderScanFollowsTheFncLayout() {
     const SlideFolder dataset = scanAnnotatedDataset(test::dataFile("bbbc039"));
     QVERIFY(dataset.slides.size() > 10);

@@ -477,8 +477,10 @@ void MainWindow::showHover(QPoint pixel) {
   }
   QString text = tr("x %1  y %2").arg(pixel.x()).arg(pixel.y());
   const auto& analysis = project_->slide(current_).analysis;
-  if (analysis && pixel.y() < analysis->heatmap.rows && pixel.x() < analysis->heatmap.cols)
-    text += tr("  probability %1").arg(analysis->heatmap.at<float>(pixel.y(), pixel.x()), 0, 'f', 3);
+  if (analysis && pixel.y() < analysis->size.height && pixel.x() < analysis->size.width) {
+    const cv::Mat heatmap = analysis->heatmap->pixels();  // in memory: the slide on screen was used last
+    text += tr("  probability %1").arg(heatmap.at<float>(pixel.y(), pixel.x()), 0, 'f', 3);
+  }
   hoverLabel_->setText(text);
 }
 

@@ -46,7 +46,8 @@ void CountWorker::report(const Job& job, const CountOutcome& outcome, std::optio
     if (!job.heatmapCache.isEmpty()) {
       try {
         QDir().mkpath(QFileInfo(job.heatmapCache).path());
-        saveHeatmap(job.heatmapCache.toStdString(), result.analysis->heatmap);
+        const std::string file = job.heatmapCache.toStdString();
+        result.analysis->heatmap->cachedIn(file, saveHeatmap(file, result.analysis->heatmap->pixels()));
         counted.heatmapCached = true;
       } catch (const std::exception&) {
         // Only a cache (e.g. a full disk): the project's next save tries again and reports a failure.

@@ -86,7 +86,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     const ImageFacts facts = counter.factsOf(raw);
     const cv::Mat rgb = needImages ? counter.normalisedImage(raw) : cv::Mat();
     Detection detection =
-        detectObjects(a.heatmap, s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
+        detectObjects(a.heatmap->pixels(), s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
     counter.measureChannels(detection, facts);
     const CellExportContext cellContext{facts.pixelSize ? facts.pixelSize->micrometres : 0,
                                         counter.settings().positivity};

@@ -21,7 +21,16 @@ void LatestOnly::submit(Work work) {
 void LatestOnly::start(Work work) {
   running_ = true;
   discardRunning_ = false;
-  watcher_.setFuture(QtConcurrent::run(std::move(work)));
+  // A job that throws (a disk failing under a heatmap read back from its cache) delivers nothing, rather than
+  // rethrowing on the GUI thread, where nothing could catch it.
+  watcher_.setFuture(QtConcurrent::run([work = std::move(work)]() -> std::function<void()> {
+    try {
+      return work();
+    } catch (const std::exception& e) {
+      qWarning("fluocount: background work failed: %s", e.what());
+      return nullptr;
+    }
+  }));
 }
 
 void LatestOnly::finishedOne() {

@@ -226,8 +226,11 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
       }
       auto analysis = std::make_shared<SlideAnalysis>();
       analysis->imageStamp = saved.stamp;
-      analysis->heatmap = loadHeatmap(heatmapFile(folder, slide.name).toStdString());
-      analysis->size = analysis->heatmap.size();
+      const std::string heatmapFileName = heatmapFile(folder, slide.name).toStdString();
+      std::uint32_t checksum = 0;
+      analysis->heatmap = std::make_shared<SlideHeatmap>(loadHeatmap(heatmapFileName, &checksum));
+      analysis->heatmap->cachedIn(heatmapFileName, checksum);  // read and checked: it may leave memory again
+      analysis->size = analysis->heatmap->size();
       if (saved.width > 0 && analysis->size != cv::Size(saved.width, saved.height)) continue;
       const std::optional<double> diameter = savedDiameter(saved, *restored.counter);
       if (!diameter) continue;
@@ -291,7 +294,8 @@ ProjectState Project::stateToSave() {
       // The count worker caches each heatmap as it is made; this covers a write that failed there. (A file that
       // exists proves nothing: a cancelled run of older settings may have written it after they changed.)
       if (!slide.heatmapCached) {
-        saveHeatmap(heatmapPath(i).toStdString(), slide.analysis->heatmap);
+        const std::string file = heatmapPath(i).toStdString();
+        slide.analysis->heatmap->cachedIn(file, saveHeatmap(file, slide.analysis->heatmap->pixels()));
         slide.heatmapCached = true;
       }
       saved.counted = true;
@@ -556,7 +560,7 @@ bool Project::setMaskSweep(Generation generation, int index, std::shared_ptr<con
   if (!isCurrent(generation)) return false;
   Slide& slide = slides_.at(index);
   // The sweep must be of the heatmap the slide still has (a recount in between replaces it).
-  if (!slide.analysis || !analysis || slide.analysis->heatmap.data != analysis->heatmap.data) return false;
+  if (!slide.analysis || !analysis || slide.analysis->heatmap != analysis->heatmap) return false;
   slide.analysis = std::move(analysis);
   emit slideChanged(index);
   return true;

@@ -6,6 +6,7 @@
 #include "core/counter.h"
 #include "core/threshold_sweep.h"
 #include "ui/model/project_state.h"
+#include "ui/model/slide_heatmap.h"
 
 #include <QImage>
 #include <QObject>
@@ -32,7 +33,8 @@ QString truthStamp(const QString& maskPath);
 struct SlideAnalysis {
   QString imageStamp;  // fileStamp of the image, taken before it was read (empty: unknown, so never current)
   cv::Size size;
-  cv::Mat heatmap;                  // CV_32F in [0,1], at the image's size
+  // CV_32F in [0,1], at the image's size; shared by the analyses of one count (a re-match copies the analysis).
+  std::shared_ptr<SlideHeatmap> heatmap;
   PostprocessSettings postprocess;  // scaled to cellDiameterPx
   double cellDiameterPx = 0;
   double defaultThreshold = 0.5;  // the model's (classical: this image's automatic one)

@@ -33,7 +33,7 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
   auto analysis = std::make_shared<SlideAnalysis>();
   analysis->imageStamp = imageStamp;
   analysis->size = counted.size;
-  analysis->heatmap = counted.heatmap;
+  analysis->heatmap = std::make_shared<SlideHeatmap>(counted.heatmap);
   analysis->postprocess = counted.postprocess;
   analysis->cellDiameterPx = counted.cellDiameterPx;
   analysis->defaultThreshold = counted.threshold;
@@ -57,7 +57,8 @@ std::shared_ptr<const SlideAnalysis> rematchedAnalysis(const SlideAnalysis& anal
                                                        const std::optional<Detection>& truth,
                                                        const QString& truthStamp) {
   auto updated = std::make_shared<SlideAnalysis>(analysis);
-  SweepImage image{name, analysis.heatmap, analysis.postprocess, truth};
+  // Kept objects need no heatmap: a slide whose heatmap left memory is not read back for a mask edit.
+  SweepImage image{name, analysis.sweepObjects ? cv::Mat() : analysis.heatmap->pixels(), analysis.postprocess, truth};
   image.objects = updated->sweepObjects =
       analysis.sweepObjects ? analysis.sweepObjects : detectAtThresholds(image, defaultSweepThresholds());
   updated->sweep = sweepThresholds({image}, defaultSweepThresholds(), {analysis.cellDiameterPx});
@@ -66,7 +67,7 @@ std::shared_ptr<const SlideAnalysis> rematchedAnalysis(const SlideAnalysis& anal
 }
 
 int countAt(const SlideAnalysis& analysis, double threshold) {
-  return detectObjects(analysis.heatmap, threshold, analysis.postprocess).count();
+  return detectObjects(analysis.heatmap->pixels(), threshold, analysis.postprocess).count();
 }
 
 QImage displayImage(const cv::Mat& rgb, double low, double high) {

@@ -42,7 +42,7 @@ SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayR
       view.views = defaultChannelViews(raw);
       view.display = compositeImage(view.channels, view.views);
     }
-    if (slide.analysis) view.heatmap = heatmapLayer(slide.analysis->heatmap);
+    if (slide.analysis) view.heatmap = heatmapLayer(slide.analysis->heatmap->pixels());
     view.size = view.rgb.size();
     try {
       if (slide.hasMask()) view.truth = truthFromMask(slide.maskPath, view.rgb.size(), slide.imagePath);
@@ -59,7 +59,7 @@ SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayR
 DetectionOverlay detectionOverlay(int slide, const SlideAnalysis& analysis, double threshold, const cv::Mat& intensity,
                                   const std::optional<Detection>& truth, QColor outlineColour) {
   DetectionOverlay overlay;
-  const Detection detection = detectObjects(analysis.heatmap, threshold, analysis.postprocess, intensity);
+  const Detection detection = detectObjects(analysis.heatmap->pixels(), threshold, analysis.postprocess, intensity);
   overlay.slide = slide;
   overlay.threshold = threshold;
   overlay.count = detection.count();
