@@ -72,7 +72,8 @@ struct HeatmapMemory {
       ::setrlimit(RLIMIT_NOFILE, &limit);
       ::getrlimit(RLIMIT_NOFILE, &limit);
     }
-    maxOpenFiles = int(std::max<rlim_t>(std::min<rlim_t>(limit.rlim_cur, 1 << 16), 512) - 512);
+    const rlim_t files = std::min<rlim_t>(limit.rlim_cur, 1 << 16);
+    maxOpenFiles = int(files - std::min<rlim_t>(files / 2, 512));
   }
 
   static HeatmapMemory& instance() {
