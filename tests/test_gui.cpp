@@ -14,9 +14,11 @@
 #include <algorithm>
 #include <QDir>
 #include <QImageReader>
+#include <QLabel>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -105,6 +107,14 @@ private slots:
     QTRY_COMPARE_WITH_TIMEOUT(window.canvas()->overlay().threshold, high, 60000);
     QCOMPARE(window.canvas()->overlay().count, project->slide(0).count);
     QCOMPARE(panel->threshold(), high);
+    // The status bar gives the network's probability under the cursor (read back from the heatmap's cache file where
+    // it left memory: test_gui_heatmaps_read_back).
+    const cv::Mat heatmap0 = analysis0->heatmap->pixels();
+    const QPoint pixel(heatmap0.cols / 3, heatmap0.rows / 2);
+    emit window.canvas()->hovered(pixel);
+    const QString probability = QString("probability %1").arg(heatmap0.at<float>(pixel.y(), pixel.x()), 0, 'f', 3);
+    const auto labels = window.statusBar()->findChildren<QLabel*>();
+    QVERIFY(std::any_of(labels.begin(), labels.end(), [&](QLabel* l) { return l->text().contains(probability); }));
 
     const QString out = scratch_.filePath("export");
     QString error;

@@ -473,14 +473,22 @@ void MainWindow::refreshCurves() {
 void MainWindow::showHover(QPoint pixel) {
   if (pixel.x() < 0 || current_ < 0) {
     hoverLabel_->clear();
+    hoverAnalysis_.reset();
+    hoverHeatmap_.release();
     return;
   }
   QString text = tr("x %1  y %2").arg(pixel.x()).arg(pixel.y());
   const auto& analysis = project_->slide(current_).analysis;
-  if (analysis && pixel.y() < analysis->size.height && pixel.x() < analysis->size.width) {
-    const cv::Mat heatmap = analysis->heatmap->pixels();  // in memory: the slide on screen was used last
-    text += tr("  probability %1").arg(heatmap.at<float>(pixel.y(), pixel.x()), 0, 'f', 3);
+  if (analysis != hoverAnalysis_) {
+    hoverAnalysis_ = analysis;
+    try {
+      hoverHeatmap_ = analysis ? analysis->heatmap->pixels() : cv::Mat();
+    } catch (const std::exception&) {  // a disk failing: no probability shown
+      hoverHeatmap_.release();
+    }
   }
+  if (pixel.y() < hoverHeatmap_.rows && pixel.x() < hoverHeatmap_.cols)
+    text += tr("  probability %1").arg(hoverHeatmap_.at<float>(pixel.y(), pixel.x()), 0, 'f', 3);
   hoverLabel_->setText(text);
 }
 

@@ -190,6 +190,10 @@ private:
   LayersPanel* layersPanel_;
   QProgressBar* progress_;
   QLabel* hoverLabel_;
+  // The heatmap under the cursor, held while the cursor stays on its slide: read once, not at every mouse move,
+  // whether it is in memory or must be read back (ui/model/slide_heatmap.h).
+  std::shared_ptr<const SlideAnalysis> hoverAnalysis_;
+  cv::Mat hoverHeatmap_;
   QLabel* modelLabel_;
   QMenu* recentMenu_;
   QAction *countAction_, *recountAction_, *cancelAction_, *exportAction_, *reviewedAction_;
