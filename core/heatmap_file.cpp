@@ -26,6 +26,8 @@ std::uint32_t readUint32(const std::string& bytes, std::size_t offset) {
 
 std::size_t heatmapFileSize(cv::Size size) { return kHeaderSize + std::size_t(size.area()) * sizeof(float) + 4; }
 
+std::uint32_t heatmapFileChecksum(const char* lastFourBytes) { return readUint32(std::string(lastFourBytes, 4), 0); }
+
 std::string serialiseHeatmap(const cv::Mat& heatmap) {
   CV_Assert(heatmap.type() == CV_32F);
   const cv::Mat continuous = heatmap.isContinuous() ? heatmap : heatmap.clone();
@@ -55,7 +57,7 @@ cv::Mat parseHeatmap(const std::string& bytes, const std::string& name) {
 std::uint32_t saveHeatmap(const std::string& path, const cv::Mat& heatmap) {
   const std::string bytes = serialiseHeatmap(heatmap);
   writeFileAtomically(path, bytes);
-  return readUint32(bytes, bytes.size() - 4);
+  return heatmapFileChecksum(bytes.data() + bytes.size() - 4);
 }
 
 cv::Mat loadHeatmap(const std::string& path, std::uint32_t* checksum) {
@@ -66,7 +68,7 @@ cv::Mat loadHeatmap(const std::string& path, std::uint32_t* checksum) {
     throw HeatmapFileError(e.what());
   }
   cv::Mat heatmap = parseHeatmap(bytes, path);
-  if (checksum) *checksum = readUint32(bytes, bytes.size() - 4);
+  if (checksum) *checksum = heatmapFileChecksum(bytes.data() + bytes.size() - 4);
   return heatmap;
 }
 

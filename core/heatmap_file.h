@@ -18,6 +18,7 @@ public:
 
 std::string serialiseHeatmap(const cv::Mat& heatmap);  // CV_32F
 std::size_t heatmapFileSize(cv::Size size);            // the bytes serialiseHeatmap makes of a heatmap this size
+std::uint32_t heatmapFileChecksum(const char* lastFourBytes);  // the CRC-32 a heatmap file ends with
 cv::Mat parseHeatmap(const std::string& bytes, const std::string& nameForErrors);
 
 // Atomic. Returns the file's CRC-32, which identifies this heatmap's file among others of the same size.

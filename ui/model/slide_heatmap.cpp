@@ -35,11 +35,10 @@ int openWrittenFile(const std::string& path, cv::Size size, std::uint32_t checks
   const int file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (file < 0) return -1;
   struct stat status {};
-  unsigned char trailer[4] = {};
+  char trailer[4] = {};
   const std::size_t bytes = heatmapFileSize(size);
-  if (::fstat(file, &status) == 0 && std::size_t(status.st_size) == bytes &&
-      readAt(file, bytes - 4, 4, reinterpret_cast<char*>(trailer)) &&
-      (trailer[0] | trailer[1] << 8 | trailer[2] << 16 | std::uint32_t(trailer[3]) << 24) == checksum)
+  if (::fstat(file, &status) == 0 && std::size_t(status.st_size) == bytes && readAt(file, bytes - 4, 4, trailer) &&
+      heatmapFileChecksum(trailer) == checksum)
     return file;
   ::close(file);
   return -1;
