@@ -56,6 +56,17 @@ void verifyEverySlideHoldsItsOwnResult(Project& project) {
   }
 }
 
+// Counts every slide of an open project as the count worker would (without caching the heatmaps, which the save
+// then writes) and saves the project.
+void countEverySlideAndSave(Project& project) {
+  for (int i = 0; i < project.slideCount(); ++i) {
+    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(i), {});
+    QVERIFY(project.acceptCounted({project.generation(), i, result.analysis, result.count, {}, {}, false}));
+  }
+  QString error;
+  QVERIFY2(project.save(&error), qPrintable(error));
+}
+
 }  // namespace
 
 class TestStaleResults : public QObject {
@@ -174,11 +185,7 @@ private slots:
     Project project;
     QString error;
     QVERIFY2(project.open(red, &error), qPrintable(error));
-    for (int i = 0; i < 2; ++i) {
-      const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(i), {});
-      QVERIFY(project.acceptCounted({project.generation(), i, result.analysis, result.count, {}, {}, false}));
-    }
-    QVERIFY2(project.save(&error), qPrintable(error));
+    countEverySlideAndSave(project);
     const cv::Mat first = project.slide(0).analysis->heatmap->pixels();
     saveHeatmap(project.heatmapPath(1).toStdString(), first(cv::Rect(0, 0, first.cols / 2, first.rows / 2)).clone());
 
@@ -191,6 +198,105 @@ private slots:
     QCOMPARE(reopened.slide(0).count, project.slide(0).count);
     QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);
     QCOMPARE(reopened.slide(1).count, -1);
+  }
+
+  // A counted folder opens without reading its heatmaps: each cache file is only opened and checked to be the one
+  // the state was saved with (its CRC-32, which project.json records), and its values are read when the slide needs
+  // them. A file replaced by another heatmap of the same size (another window's, an older run's) is not taken for the
+  // slide's. One damaged since it was written is found when it is read: the app marks that slide failed, says why,
+  // and Count Folder counts it again. A state saved before the CRC-32 was recorded reads its heatmaps whole.
+  void savedHeatmapsAreReadWhenNeededAndOnlyIfTheyAreTheFilesSaved() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-lazy", kRedSlides);
+    QString error, warning;
+    cv::Mat first, second;
+    int firstCount = -1;
+    std::string firstFile, secondFile;
+    {
+      Project project;
+      QVERIFY2(project.open(red, &error), qPrintable(error));
+      countEverySlideAndSave(project);
+      first = project.slide(0).analysis->heatmap->pixels();
+      second = project.slide(1).analysis->heatmap->pixels();
+      firstCount = project.slide(0).count;
+      firstFile = project.heatmapPath(0).toStdString();
+      secondFile = project.heatmapPath(1).toStdString();
+    }
+    const std::string statePath = (red + "/.fluocount/project.json").toStdString();
+    const std::string savedState = test::readBytes(statePath);
+    QCOMPARE(int(QByteArray::fromStdString(savedState).count("\"heatmap_crc32\"")), 2);
+    saveHeatmap(secondFile, cv::Mat(second * 0.5));
+
+    auto reopen = [&](Project& reopened) {
+      QVERIFY2(reopened.open(red, &error, &warning), qPrintable(error));
+      QVERIFY2(warning.isEmpty(), qPrintable(warning));
+    };
+    {
+      Project reopened;
+      reopen(reopened);
+      QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+      QVERIFY(!reopened.slide(0).analysis->heatmap->inMemory());
+      QCOMPARE(cv::norm(reopened.slide(0).analysis->heatmap->pixels(), first, cv::NORM_INF), 0.0);
+      QVERIFY(reopened.slide(0).analysis->heatmap->inMemory());
+      QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);  // the file is not the one saved
+    }
+
+    // Damaged in the middle since it was written: same size, same CRC-32 at its end.
+    std::string bytes = test::readBytes(firstFile);
+    bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 0x40);
+    test::writeBytes(firstFile, bytes);
+    {
+      Project reopened;
+      reopen(reopened);
+      QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+      QVERIFY_THROWS_EXCEPTION(HeatmapFileError, reopened.slide(0).analysis->heatmap->pixels());
+      // Exported as an error row, not with a figure; the summary names it for the app to count again.
+      const QString out = scratch_.filePath("damaged-heatmap-export");
+      const std::atomic<bool> cancel{false};
+      const ExportSummary summary =
+          exportResults({{reopened.slide(0), reopened.thresholdFor(0), {}}}, *reopened.counter(), {out}, {}, cancel);
+      QCOMPARE(summary.unreadableHeatmaps.size(), std::size_t(1));
+      const QString table = QString::fromStdString(test::readBytes((out + "/counts.csv").toStdString()));
+      QVERIFY2(table.contains(",error,") && table.contains("cannot be read back"), qPrintable(table));
+    }
+    {
+      MainWindow window;
+      QVERIFY(window.openFolder(red));
+      QTRY_COMPARE_WITH_TIMEOUT(window.project()->slide(0).status, SlideStatus::Failed, 60000);
+      QVERIFY2(window.project()->slide(0).error.contains("cannot be read back"),
+               qPrintable(window.project()->slide(0).error));
+      window.countAll();
+      waitForCountingToEnd(window);
+      QCOMPARE(window.project()->slide(0).status, SlideStatus::Counted);
+      QCOMPARE(window.project()->slide(0).count, firstCount);
+    }
+
+    // As a state saved before the CRC-32 was recorded: the heatmap is read whole when the folder opens.
+    test::writeBytes(firstFile, serialiseHeatmap(first));
+    QJsonObject root = QJsonDocument::fromJson(QByteArray::fromStdString(savedState)).object();
+    QJsonObject slides = root["slides"].toObject();
+    for (const QString& name : slides.keys()) {
+      QJsonObject slide = slides[name].toObject();
+      slide.remove("heatmap_crc32");
+      slides[name] = slide;
+    }
+    root["slides"] = slides;
+    test::writeBytes(statePath, QJsonDocument(root).toJson().toStdString());
+    {
+      Project reopened;
+      reopen(reopened);
+      QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+      QVERIFY(reopened.slide(0).analysis->heatmap->inMemory());
+      QCOMPARE(cv::norm(reopened.slide(0).analysis->heatmap->pixels(), first, cv::NORM_INF), 0.0);
+    }
+    // A CRC-32 that is not one: that slide's results are not used.
+    QByteArray state = QByteArray::fromStdString(savedState);
+    state.replace(state.indexOf("\"heatmap_crc32\": \"") + 18, 8, "zz");
+    test::writeBytes(statePath, state.toStdString());
+    {
+      Project reopened;
+      reopen(reopened);
+      QCOMPARE(reopened.slide(0).status, SlideStatus::NotRun);
+    }
   }
 
   // Results counted in bfloat16 are that precision's: opened where the network runs in float32 (here forced with

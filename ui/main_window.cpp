@@ -2,8 +2,9 @@
 
 #include "ui/model/slide_view.h"
 
-#include "core/locations.h"
+#include "core/heatmap_file.h"
 #include "core/image_io.h"
+#include "core/locations.h"
 #include "ui/export_dialog.h"
 #include "ui/layers_panel.h"
 #include "ui/note_bar.h"
@@ -340,7 +341,7 @@ void MainWindow::loadCurrentSlide() {
   const DisplayRange range = layersPanel_->displayRequest();
   slideLoader_.submit([=]() -> std::function<void()> {
     auto loaded = std::make_shared<SlideView>(loadSlideView(slide, counter.get(), range));
-    return [this, index, generation, loaded] {
+    return [this, index, generation, loaded, analysis = slide.analysis] {
       if (index != current_ || !project_->isCurrent(generation)) return;
       if (!loaded->error.isEmpty()) {
         canvas_->clear();
@@ -360,6 +361,7 @@ void MainWindow::loadCurrentSlide() {
       layersPanel_->setChannels(loaded->views);
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
+      if (!loaded->heatmapError.isEmpty()) dropUnreadableResults(generation, {{index, analysis, loaded->heatmapError}});
       tools_->setProposals(cv::Mat());
       loadMaskDocument(index, loaded->size);
       loadRegionDocument(index, loaded->size);
@@ -403,8 +405,15 @@ void MainWindow::refreshOverlay(double threshold) {
   const std::optional<Detection> truth = currentTruth_;
   const Generation generation = project_->generation();
   detector_.submit([=]() -> std::function<void()> {
-    auto overlay = std::make_shared<DetectionOverlay>(
-        detectionOverlay(index, *analysis, threshold, intensity, truth, kOutlineColour));
+    std::shared_ptr<DetectionOverlay> overlay;
+    try {
+      overlay = std::make_shared<DetectionOverlay>(
+          detectionOverlay(index, *analysis, threshold, intensity, truth, kOutlineColour));
+    } catch (const HeatmapFileError& e) {
+      return [this, generation, unreadable = UnreadableResult{index, analysis, QString::fromUtf8(e.what())}] {
+        dropUnreadableResults(generation, {unreadable});
+      };
+    }
     return [this, overlay, generation] {
       if (overlay->slide != current_ || !project_->isCurrent(generation)) return;
       canvas_->setOverlay(*overlay);
@@ -454,12 +463,34 @@ void MainWindow::recountFolder(double threshold) {
   const Generation generation = project_->generation();
   recounter_.submit([=]() -> std::function<void()> {
     auto counts = std::make_shared<std::vector<int>>(slides, -1);
-    for (const auto& [index, analysis] : analysed)
-      (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
-    return [this, counts, generation] {
+    std::vector<UnreadableResult> unreadable;
+    for (const auto& [index, analysis] : analysed) try {
+        (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
+      } catch (const HeatmapFileError& e) {
+        unreadable.push_back({index, analysis, QString::fromUtf8(e.what())});
+      }
+    return [this, counts, generation, unreadable] {
       if (project_->setCounts(generation, *counts)) saveProjectState();
+      dropUnreadableResults(generation, unreadable);
     };
   });
+}
+
+void MainWindow::dropUnreadableResults(Generation generation, const std::vector<UnreadableResult>& unreadable) {
+  QStringList names;
+  bool onScreen = false;
+  for (const UnreadableResult& result : unreadable)
+    if (project_->dropUnreadableResult(generation, result.index, result.analysis, result.error)) {
+      names << project_->slide(result.index).name;
+      onScreen |= result.index == current_;
+    }
+  if (names.isEmpty()) return;
+  if (onScreen) refreshOverlay(thresholdPanel_->threshold());  // clears the detections of the result dropped
+  refreshCurves();
+  saveProjectState();
+  statusBar()->showMessage(tr("The saved result of %1 cannot be read back (%2): Count Folder counts it again")
+                               .arg(names.join(tr(", ")), unreadable.front().error),
+                           30000);
 }
 
 void MainWindow::refreshCurves() {
@@ -530,6 +561,10 @@ bool MainWindow::exportTo(const ExportPlan& plan, QString* error) {
     const ExportSummary summary = exportResults(slides, *project_->counter(), plan, {}, cancel);
     statusBar()->showMessage(
         tr("Exported %1 cells in %2 slides to %3").arg(summary.cells).arg(summary.slides).arg(plan.folder), 8000);
+    std::vector<UnreadableResult> unreadable;  // their rows say so; the slides are counted again
+    for (const auto& [index, why] : summary.unreadableHeatmaps)
+      unreadable.push_back({int(index), slides[index].slide.analysis, why});
+    dropUnreadableResults(project_->generation(), unreadable);
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromUtf8(e.what());

@@ -170,6 +170,13 @@ private:
   void refreshOverlay(double threshold);
   void refreshCurves();
   void recountFolder(double threshold);
+  // Slides whose saved heatmaps a background job could not read back: each is marked failed, to be counted again.
+  struct UnreadableResult {
+    int index;
+    std::shared_ptr<const SlideAnalysis> analysis;
+    QString error;
+  };
+  void dropUnreadableResults(Generation generation, const std::vector<UnreadableResult>& unreadable);
   void onSlideCounted(const CountedSlide& counted);
   void onCountingFinished(bool cancelled);
   void showHover(QPoint pixel);

@@ -3,6 +3,7 @@
 // about one thing; the editing logic itself is in mask_document, mask_tools and core/mask_edit.
 #include "ui/main_window.h"
 
+#include "core/heatmap_file.h"
 #include "ui/model/slide_analysis.h"
 #include "ui/model/slide_layers.h"
 #include "ui/threshold_panel.h"
@@ -157,7 +158,14 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
   const Generation generation = project_->generation();
   const QString stamp = truthStamp(project_->slide(index).maskPath);
   resweeper_.submit([=]() -> std::function<void()> {
-    const auto updated = rematchedAnalysis(*analysis, name, truth, stamp);
+    std::shared_ptr<const SlideAnalysis> updated;
+    try {
+      updated = rematchedAnalysis(*analysis, name, truth, stamp);
+    } catch (const HeatmapFileError& e) {
+      return [this, generation, unreadable = UnreadableResult{index, analysis, QString::fromUtf8(e.what())}] {
+        dropUnreadableResults(generation, {unreadable});
+      };
+    }
     return [this, index, generation, updated] {
       if (!project_->setMaskSweep(generation, index, updated)) return;
       refreshCurves();
@@ -185,8 +193,9 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
   if (rematches.empty()) return;
   const Generation generation = project_->generation();
   annotationRematcher_.submit([=]() -> std::function<void()> {
-    std::vector<std::shared_ptr<const SlideAnalysis>> updated;
-    QStringList unreadable;
+    std::vector<std::shared_ptr<const SlideAnalysis>> updated;  // null where the heatmap cannot be read back
+    QStringList unreadable;                                     // masks
+    std::vector<UnreadableResult> heatmapsUnreadable;
     for (const Rematch& rematch : rematches) {
       std::optional<Detection> truth;
       try {
@@ -196,12 +205,19 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
         unreadable << QStringLiteral("%1 (%2)").arg(QFileInfo(rematch.maskPath).fileName(),
                                                     QString::fromUtf8(e.what()));
       }
-      updated.push_back(rematchedAnalysis(*rematch.analysis, rematch.name.toStdString(), truth, rematch.stamp));
+      try {
+        updated.push_back(rematchedAnalysis(*rematch.analysis, rematch.name.toStdString(), truth, rematch.stamp));
+      } catch (const HeatmapFileError& e) {
+        updated.push_back(nullptr);
+        heatmapsUnreadable.push_back({rematch.index, rematch.analysis, QString::fromUtf8(e.what())});
+      }
     }
-    return [this, rematches, updated, unreadable, generation] {
+    return [this, rematches, updated, unreadable, heatmapsUnreadable, generation] {
+      dropUnreadableResults(generation, heatmapsUnreadable);
       int matched = 0;
       for (std::size_t i = 0; i < rematches.size(); ++i) {
         const int index = rematches[i].index;
+        if (!updated[i]) continue;
         // A mask that changed again meanwhile (an edit saved, Fiji saving once more) is left to the next check.
         if (!project_->isCurrent(generation) || truthStamp(project_->slide(index).maskPath) != rematches[i].stamp)
           continue;

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/export.h"
+#include "core/heatmap_file.h"
 #include "core/imagej_roi.h"
 
 #include <QDir>
@@ -85,8 +86,17 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     const RawImage raw = loadImage(row.file, counter.settings().limits);
     const ImageFacts facts = counter.factsOf(raw);
     const cv::Mat rgb = needImages ? counter.normalisedImage(raw) : cv::Mat();
-    Detection detection =
-        detectObjects(a.heatmap->pixels(), s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
+    Detection detection;
+    try {
+      detection =
+          detectObjects(a.heatmap->pixels(), s.threshold, a.postprocess, needImages ? intensityOf(rgb) : cv::Mat());
+    } catch (const HeatmapFileError& e) {  // its cache file damaged since the count: no figure rather than a wrong one
+      row.status = "error";
+      row.error = std::string("its saved result cannot be read back (") + e.what() + "); Count Folder counts it again";
+      summary.unreadableHeatmaps.emplace_back(i, QString::fromUtf8(e.what()));
+      rows.push_back(row);
+      continue;
+    }
     counter.measureChannels(detection, facts);
     const CellExportContext cellContext{facts.pixelSize ? facts.pixelSize->micrometres : 0,
                                         counter.settings().positivity};

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <functional>
+#include <utility>
+#include <vector>
 
 namespace fluocount::ui {
 
@@ -25,6 +27,8 @@ struct ExportSlide {
 struct ExportSummary {
   int slides = 0, cells = 0;
   QStringList files;  // written
+  // Slides (by index) whose saved heatmap could not be read back: exported as error rows, with why.
+  std::vector<std::pair<std::size_t, QString>> unreadableHeatmaps;
 };
 
 // Throws std::runtime_error naming the file on failure (files written before stay complete: every write is

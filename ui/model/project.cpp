@@ -44,6 +44,21 @@ std::optional<double> savedDiameter(const SavedSlide& saved, const CellCounter& 
   return saved.cellDiameterPx;
 }
 
+// The cached heatmap a saved result was made with. Where the state recorded the file's CRC-32, the file is only
+// opened and checked to be that one, and its values are read (and checked) when the slide needs them: a folder of
+// hundreds of counted slides opens without reading gigabytes. A state from before that was recorded has the file
+// read whole and checked now, at the recorded size. Null: not that heatmap (another run's, damaged, gone), so the
+// slide is counted again.
+std::shared_ptr<SlideHeatmap> savedHeatmap(const std::string& file, const SavedSlide& saved) {
+  const cv::Size size(saved.width, saved.height);
+  if (saved.heatmapChecksum && !size.empty()) return SlideHeatmap::openSaved(file, size, *saved.heatmapChecksum);
+  std::uint32_t checksum = 0;
+  auto heatmap = std::make_shared<SlideHeatmap>(loadHeatmap(file, &checksum));
+  if (saved.width > 0 && heatmap->size() != size) return nullptr;
+  heatmap->cachedIn(file, checksum);  // read and checked: it may leave memory again
+  return heatmap;
+}
+
 }  // namespace
 
 QString statusText(SlideStatus status) {
@@ -226,12 +241,9 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
       }
       auto analysis = std::make_shared<SlideAnalysis>();
       analysis->imageStamp = saved.stamp;
-      const std::string heatmapFileName = heatmapFile(folder, slide.name).toStdString();
-      std::uint32_t checksum = 0;
-      analysis->heatmap = std::make_shared<SlideHeatmap>(loadHeatmap(heatmapFileName, &checksum));
-      analysis->heatmap->cachedIn(heatmapFileName, checksum);  // read and checked: it may leave memory again
+      analysis->heatmap = savedHeatmap(heatmapFile(folder, slide.name).toStdString(), saved);
+      if (!analysis->heatmap) continue;  // not the heatmap this state was saved with
       analysis->size = analysis->heatmap->size();
-      if (saved.width > 0 && analysis->size != cv::Size(saved.width, saved.height)) continue;
       const std::optional<double> diameter = savedDiameter(saved, *restored.counter);
       if (!diameter) continue;
       analysis->cellDiameterPx = *diameter;
@@ -305,6 +317,7 @@ ProjectState Project::stateToSave() {
       saved.modelSha256 = counter_ ? QString::fromStdString(counter_->modelSha256()) : QString();
       saved.width = slide.analysis->size.width;
       saved.height = slide.analysis->size.height;
+      saved.heatmapChecksum = slide.analysis->heatmap->fileChecksum();
       saved.count = slide.count;
       saved.cellDiameterPx = slide.analysis->cellDiameterPx;
       saved.defaultThreshold = slide.analysis->defaultThreshold;
@@ -497,6 +510,13 @@ bool Project::setFailed(Generation generation, int index, const QString& error) 
   slide.error = error;
   emit slideChanged(index);
   return true;
+}
+
+bool Project::dropUnreadableResult(Generation generation, int index,
+                                   const std::shared_ptr<const SlideAnalysis>& analysis, const QString& error) {
+  if (index < 0 || index >= slideCount() || !analysis || slides_[index].analysis != analysis) return false;
+  return setFailed(generation, index,
+                   tr("its saved result cannot be read back (%1); Count Folder counts it again").arg(error));
 }
 
 bool Project::setCounts(Generation generation, const std::vector<int>& countsBySlide) {

@@ -140,6 +140,11 @@ public:
   bool acceptCounted(const CountedSlide& counted);
   bool setFailed(Generation generation, int index, const QString& error);
   bool setCounts(Generation generation, const std::vector<int>& countsBySlide);  // -1 leaves a slide as it is
+  // The slide's heatmap could not be read back from its cache file (damaged since it was written, a disk failing):
+  // its result is dropped and the slide marked failed with why, so that Count Folder counts it again. Only while
+  // `analysis` is still the slide's (a newer count's result stands).
+  bool dropUnreadableResult(Generation generation, int index, const std::shared_ptr<const SlideAnalysis>& analysis,
+                            const QString& error);
   // A thumbnail read before the slide was counted (ThumbnailLoader): taken where the slide at `index` is still that
   // image and has none yet (a count's own thumbnail wins).
   bool setThumbnail(int index, const QString& imagePath, const QImage& thumbnail);

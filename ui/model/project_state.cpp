@@ -123,6 +123,8 @@ QJsonObject slideToJson(const SavedSlide& slide) {
     if (!slide.truthStamp.isEmpty()) entry["truth_stamp"] = slide.truthStamp;
     entry["width"] = slide.width;
     entry["height"] = slide.height;
+    if (slide.heatmapChecksum)
+      entry["heatmap_crc32"] = QString::number(*slide.heatmapChecksum, 16).rightJustified(8, QLatin1Char('0'));
     entry["count"] = slide.count;
     entry["cell_diameter_px"] = slide.cellDiameterPx;
     entry["default_threshold"] = slide.defaultThreshold;
@@ -151,6 +153,16 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   slide.truthStamp = entry["truth_stamp"].toString();
   slide.width = std::max(0, entry["width"].toInt());
   slide.height = std::max(0, entry["height"].toInt());
+  if (entry.contains("heatmap_crc32")) {
+    const QString hex = entry["heatmap_crc32"].toString();
+    bool ok = false;
+    const qulonglong checksum = hex.toULongLong(&ok, 16);
+    if (!ok || hex.size() != 8) {  // not a checksum: its results are unusable, and the slide is counted again
+      slide.counted = false;
+      return slide;
+    }
+    slide.heatmapChecksum = std::uint32_t(checksum);
+  }
   slide.count = std::max(-1, entry["count"].toInt(-1));
   const double diameter = entry["cell_diameter_px"].toDouble(0);
   slide.cellDiameterPx = diameter >= 2 && diameter <= 2000 ? diameter : 0;  // else not recorded: counted again

@@ -10,9 +10,10 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <cstdint>
 #include <map>
-#include <vector>
 #include <optional>
+#include <vector>
 
 namespace fluocount::ui {
 
@@ -48,6 +49,9 @@ struct SavedSlide {
   QString modelSha256;        // of the model file that counted it (empty: the classical method, or not recorded)
   QString truthStamp;         // of the annotations its sweep was matched against (truthStamp; empty: not recorded)
   int width = 0, height = 0;  // of the image and its cached heatmap (0: not recorded, before 2026-12)
+  // The CRC-32 its cached heatmap file ends with, which tells that file from another run's (nothing: not recorded,
+  // before 2026-12-06; the file is then read whole when the folder opens).
+  std::optional<std::uint32_t> heatmapChecksum;
   int count = -1;
   double cellDiameterPx = 0;  // the diameter it was counted at (0: not recorded, before 2026-12-03)
   double defaultThreshold = 0.5, seconds = 0;

@@ -102,7 +102,7 @@ struct HeatmapMemory {
       const SlideHeatmap& oldest = *queue.front();
       dequeue(oldest);
       if (oldest.openFile_ < 0 && openFiles < maxOpenFiles) {
-        oldest.openFile_ = openWrittenFile(oldest.file_, oldest.size_, oldest.checksum_);
+        oldest.openFile_ = openWrittenFile(oldest.file_, oldest.size_, *oldest.checksum_);
         openFiles += oldest.openFile_ >= 0;
       }
       if (oldest.openFile_ >= 0)
@@ -117,6 +117,37 @@ SlideHeatmap::SlideHeatmap(cv::Mat pixels) : size_(pixels.size()), pixels_(std::
   CV_Assert(pixels_.type() == CV_32F);
 }
 
+SlideHeatmap::SlideHeatmap(cv::Size size, std::string file, std::uint32_t checksum, int openFile)
+    : size_(size), file_(std::move(file)), checksum_(checksum), openFile_(openFile) {}
+
+std::shared_ptr<SlideHeatmap> SlideHeatmap::openSaved(const std::string& file, cv::Size size, std::uint32_t checksum) {
+  HeatmapMemory& memory = HeatmapMemory::instance();
+  bool fileLeft = false;
+  {
+    std::lock_guard<std::mutex> lock(memory.mutex);
+    fileLeft = memory.openFiles < memory.maxOpenFiles;
+    memory.openFiles += fileLeft;  // taken now, given back below where the file is not the one
+  }
+  if (fileLeft) {
+    const int open = openWrittenFile(file, size, checksum);  // outside the lock: a share may answer slowly
+    if (open >= 0) return std::shared_ptr<SlideHeatmap>(new SlideHeatmap(size, file, checksum, open));
+    std::lock_guard<std::mutex> lock(memory.mutex);
+    --memory.openFiles;
+    return nullptr;
+  }
+  std::uint32_t found = 0;
+  cv::Mat pixels;
+  try {
+    pixels = loadHeatmap(file, &found);
+  } catch (const HeatmapFileError&) {
+    return nullptr;
+  }
+  if (found != checksum || pixels.size() != size) return nullptr;
+  auto heatmap = std::make_shared<SlideHeatmap>(pixels);
+  heatmap->cachedIn(file, checksum);
+  return heatmap;
+}
+
 SlideHeatmap::~SlideHeatmap() {
   HeatmapMemory& memory = HeatmapMemory::instance();
   std::lock_guard<std::mutex> lock(memory.mutex);
@@ -125,6 +156,11 @@ SlideHeatmap::~SlideHeatmap() {
     ::close(openFile_);
     --memory.openFiles;
   }
+}
+
+std::optional<std::uint32_t> SlideHeatmap::fileChecksum() const {
+  std::lock_guard<std::mutex> lock(HeatmapMemory::instance().mutex);
+  return checksum_;
 }
 
 void SlideHeatmap::cachedIn(const std::string& file, std::uint32_t checksum) {
@@ -141,6 +177,7 @@ cv::Mat SlideHeatmap::pixels() const {
   HeatmapMemory& memory = HeatmapMemory::instance();
   int file = -1;
   std::string name;
+  std::uint32_t checksum = 0;
   {
     std::lock_guard<std::mutex> lock(memory.mutex);
     if (!pixels_.empty()) {
@@ -149,12 +186,16 @@ cv::Mat SlideHeatmap::pixels() const {
     }
     file = openFile_;  // open until this heatmap is destroyed, which no caller of this function allows meanwhile
     name = file_;
+    checksum = *checksum_;  // set with the file
   }
   // Read outside the lock: the other heatmaps stay usable meanwhile.
   std::string bytes(heatmapFileSize(size_), '\0');
   if (!readAt(file, 0, bytes.size(), bytes.data()))
     throw HeatmapFileError(name + ": cannot read the cached heatmap back: " + std::strerror(errno));
-  cv::Mat loaded = parseHeatmap(bytes, name);  // checks its CRC-32
+  cv::Mat loaded = parseHeatmap(bytes, name);  // checks its values against the CRC-32 it ends with
+  // ... which must be the one it was written with: the file is held open, but could have been written into.
+  if (heatmapFileChecksum(bytes.data() + bytes.size() - 4) != checksum || loaded.size() != size_)
+    throw HeatmapFileError(name + ": the cached heatmap was changed since FluoCount wrote it");
   std::lock_guard<std::mutex> lock(memory.mutex);
   if (pixels_.empty()) {  // else another thread read it back meanwhile
     pixels_ = loaded;

@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace fluocount::ui {
@@ -26,10 +28,19 @@ public:
   SlideHeatmap(const SlideHeatmap&) = delete;
   SlideHeatmap& operator=(const SlideHeatmap&) = delete;
 
+  // A heatmap saved earlier (a folder opened again), left in its cache file until it is needed: the file is opened
+  // and checked to be the one written with `checksum` (its size for `size` and the CRC-32 it ends with), without
+  // reading its values, so that a folder of hundreds of counted slides opens at once. Null where it is not that
+  // file (gone, replaced, cut short); where no open file is left for it, it is read whole and checked now.
+  static std::shared_ptr<SlideHeatmap> openSaved(const std::string& file, cv::Size size, std::uint32_t checksum);
+
   // The heatmap is in `file`, whose CRC-32 is `checksum` (as saveHeatmap and loadHeatmap give it): from now on it
   // may leave memory once the budget is full of heatmaps used more recently.
   void cachedIn(const std::string& file, std::uint32_t checksum);
-  // Its values, from memory or read back from its open cache file (HeatmapFileError only where the disk fails).
+  // The CRC-32 of the cache file it was written to or opened from (nothing before cachedIn).
+  std::optional<std::uint32_t> fileChecksum() const;
+  // Its values, from memory or read back from its open cache file, checked against the file's CRC-32:
+  // HeatmapFileError where they cannot be (a disk failing, a file damaged since it was written).
   cv::Mat pixels() const;
   cv::Size size() const { return size_; }
   bool inMemory() const;
@@ -42,13 +53,14 @@ public:
 
 private:
   friend struct HeatmapMemory;
+  SlideHeatmap(cv::Size size, std::string file, std::uint32_t checksum, int openFile);  // openSaved's
   std::size_t bytes() const { return std::size_t(size_.area()) * sizeof(float); }
 
   const cv::Size size_;
   // Guarded by HeatmapMemory's mutex (one for all heatmaps, so that making room never waits on a heatmap's lock).
   mutable cv::Mat pixels_;    // empty while out of memory
   mutable std::string file_;  // empty until cachedIn, and where it cannot leave memory
-  std::uint32_t checksum_ = 0;
+  std::optional<std::uint32_t> checksum_;
   mutable int openFile_ = -1;    // the cache file, held open from the first time it left memory
   mutable bool queued_ = false;  // in the queue of heatmaps in memory that may leave it
   mutable std::list<const SlideHeatmap*>::iterator queuePosition_;

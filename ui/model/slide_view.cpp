@@ -1,5 +1,6 @@
 #include "ui/model/slide_view.h"
 
+#include "core/heatmap_file.h"
 #include "ui/model/slide_analysis.h"
 
 namespace fluocount::ui {
@@ -42,7 +43,11 @@ SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayR
       view.views = defaultChannelViews(raw);
       view.display = compositeImage(view.channels, view.views);
     }
-    if (slide.analysis) view.heatmap = heatmapLayer(slide.analysis->heatmap->pixels());
+    try {
+      if (slide.analysis) view.heatmap = heatmapLayer(slide.analysis->heatmap->pixels());
+    } catch (const HeatmapFileError& e) {
+      view.heatmapError = QString::fromUtf8(e.what());
+    }
     view.size = view.rgb.size();
     try {
       if (slide.hasMask()) view.truth = truthFromMask(slide.maskPath, view.rgb.size(), slide.imagePath);

@@ -40,6 +40,7 @@ struct SlideView {
   std::optional<Detection> truth;  // the mask's cells, when the slide has a readable mask of its size
   double low = 0, high = 255;      // the display range used, in raw values
   QString error;                   // the slide could not be read: nothing else is set
+  QString heatmapError;            // its saved heatmap could not be read back: shown without it
 };
 
 // counter may be null (no usable model): the slide is then normalised by the default settings.
