@@ -6,7 +6,9 @@
 #include "core/kneedle.h"
 #include "core/postprocess.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace fluocount {
 
@@ -94,6 +96,21 @@ void chooseThresholds(SweepResult& result) {
   }
   result.argmaxF1 = best;
   result.knee = findKnee(x, y, CurveShape::Concave, CurveDirection::Decreasing, 1.0);
+}
+
+bool sameCutOfFloatHeatmap(double a, double b) {
+  const double low = std::min(a, b), high = std::max(a, b);
+  if (static_cast<float>(low) != static_cast<float>(high)) return false;  // compared in float: cut apart
+  // Compared in double: the first float above `low` must lie above `high` as well.
+  float above = static_cast<float>(low);
+  if (!(double(above) > low)) above = std::nextafter(above, std::numeric_limits<float>::infinity());
+  return double(above) > high;
+}
+
+std::optional<int> sweptCountAt(const SweepResult& sweep, double threshold) {
+  for (const SweepPoint& point : sweep.points)
+    if (sameCutOfFloatHeatmap(point.threshold, threshold)) return point.totalCount;
+  return std::nullopt;
 }
 
 }  // namespace fluocount

@@ -57,4 +57,12 @@ SweepResult combineSweeps(const std::vector<const SweepResult*>& parts);
 // Kneedle and argmax over already computed points (used by the GUI when one image's points change).
 void chooseThresholds(SweepResult& result);
 
+// Whether two thresholds cut a float32 heatmap the same way: no float value v has v > one and not v > the other,
+// compared in float or in double. 0.575 typed and 0.5 + 0.025 * 3 computed do; 0.575 and 0.576 do not.
+bool sameCutOfFloatHeatmap(double a, double b);
+// The count at `threshold` read off a sweep (one image's, or a folder's total) where it was swept at a threshold
+// that cuts the heatmaps the same way: exactly what detecting at `threshold` counts (objectBoxesAtThresholds finds
+// detectObjects' objects). Nothing where the sweep has no such threshold.
+std::optional<int> sweptCountAt(const SweepResult& sweep, double threshold);
+
 }  // namespace fluocount

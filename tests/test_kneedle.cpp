@@ -3,6 +3,7 @@
 #include "core/kneedle.h"
 #include "core/threshold_sweep.h"
 #include "core/image_io.h"
+#include "core/postprocess.h"
 #include "tests/test_support.h"
 
 #include <opencv2/imgproc.hpp>
@@ -135,6 +136,36 @@ private slots:
     // Objects kept for other thresholds are refused, not matched at the wrong ones.
     image.objects = std::make_shared<const ObjectBoxes>(thresholds.size() - 1);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sweepThresholds({image}, thresholds, {50}));
+  }
+
+  // The app recounts a folder at a threshold it swept (the model's, the knee, the best F1) from the sweeps, not by
+  // detecting again: each count read off a sweep must be detectObjects' at that threshold, typed or computed, and a
+  // threshold that cuts the heatmap otherwise, however close, is not read off.
+  void countsAreReadOffTheSweepOnlyWhereItCutsTheHeatmapTheSame() {
+    QVERIFY(sameCutOfFloatHeatmap(0.575, 0.5 + 0.025 * 3));
+    QVERIFY(sameCutOfFloatHeatmap(0.85, 0.85));
+    QVERIFY(sameCutOfFloatHeatmap(0.75, 0.75 + 1e-12));   // 0.75 is a float: none lies above it and below 0.75 + 1e-12
+    QVERIFY(!sameCutOfFloatHeatmap(0.75 - 1e-12, 0.75));  // the float 0.75 is above the one, not the other
+    QVERIFY(!sameCutOfFloatHeatmap(0.575, 0.576));
+
+    FLUOCOUNT_REQUIRE_SHARED_DATA();
+    const cv::Mat mask = loadMask(test::maskFile(test::kRedSlide));
+    cv::Mat heatmap;
+    cv::GaussianBlur(mask, heatmap, cv::Size(0, 0), 6);  // graded, so counts differ between thresholds
+    heatmap.convertTo(heatmap, CV_32F, 1.0 / 255);
+    const PostprocessSettings settings = PostprocessSettings{}.scaledTo(50);
+    const SweepResult sweep =
+        sweepThresholds({{"fnc-red", heatmap, settings, std::nullopt}}, defaultSweepThresholds(), {50});
+    for (const SweepPoint& point : sweep.points) {
+      QCOMPARE(sweptCountAt(sweep, point.threshold),
+               std::optional<int>(detectObjects(heatmap, point.threshold, settings).count()));
+      QCOMPARE(sweptCountAt(sweep, point.threshold), std::optional<int>(point.totalCount));
+    }
+    QCOMPARE(sweptCountAt(sweep, 0.575), std::optional<int>(detectObjects(heatmap, 0.575, settings).count()));
+    QCOMPARE(sweptCountAt(sweep, 0.85), std::optional<int>(detectObjects(heatmap, 0.85, settings).count()));
+    QVERIFY(!sweptCountAt(sweep, 0.851));
+    QVERIFY(!sweptCountAt(sweep, 0.45));
+    QVERIFY(!sweptCountAt(SweepResult{}, 0.85));
   }
 };
 

@@ -31,7 +31,8 @@ std::shared_ptr<const SlideAnalysis> rematchedAnalysis(const SlideAnalysis& anal
                                                        const std::optional<Detection>& truth,
                                                        const QString& truthStamp);
 
-// The count of an analysed slide at another threshold (no intensities: only the number of objects).
+// The count of an analysed slide at another threshold (no intensities: only the number of objects); read off its
+// sweep where that has the threshold.
 int countAt(const SlideAnalysis& analysis, double threshold);
 
 // An 8-bit RGB QImage of an RGB image (RGB order: normalised CV_32FC3, or raw 8- or 16-bit) with the display range
