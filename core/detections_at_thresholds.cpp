@@ -182,4 +182,8 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
   return boxes;
 }
 
+std::size_t countObjectsAt(const cv::Mat& heatmap, double threshold, const PostprocessSettings& settings) {
+  return objectBoxesAtThresholds(heatmap, {threshold}, settings).front().size();
+}
+
 }  // namespace fluocount

@@ -26,4 +26,8 @@ std::vector<std::vector<cv::Rect>> objectBoxesAtThresholds(const cv::Mat& heatma
                                                            const std::vector<double>& thresholds,
                                                            const PostprocessSettings& settings);
 
+// How many objects detectObjects(heatmap, threshold, settings) finds, found as above: only around the components
+// above the threshold, without measuring them (several times faster than detectObjects on a slide of sparse cells).
+std::size_t countObjectsAt(const cv::Mat& heatmap, double threshold, const PostprocessSettings& settings);
+
 }  // namespace fluocount

@@ -76,6 +76,15 @@ int compareSweepWithWholeImage(const ImageCount& counted) {
       compared += static_cast<int>(whole.size());
     }
   }
+  // One threshold alone, off the sweep's grid (the slider's): how the app recounts a folder there.
+  for (const double threshold : {0.613, 0.8615}) {
+    const std::size_t whole = detectObjects(counted.heatmap, threshold, counted.postprocess).objects.size();
+    if (countObjectsAt(counted.heatmap, threshold, counted.postprocess) != whole)
+      QTest::qFail(qPrintable(QString("%1 at %2: another count alone than on the whole image")
+                                  .arg(counted.path.c_str())
+                                  .arg(threshold)),
+                   __FILE__, __LINE__);
+  }
   return compared;
 }
 

@@ -2,8 +2,9 @@
 // slides and their masks: every mask tool's gesture is one undo step that restores the mask exactly; a slide's
 // history survives moving to another slide and back, and is dropped when its mask file changed meanwhile; the
 // history is bounded by bytes, dropping the oldest edits first, and carries region edits along without
-// re-applying them; heatmaps beyond their memory budget come back exact from the files they were written to; the same
-// folder scan feeds the app, the CLI and training.
+// re-applying them; heatmaps beyond their memory budget come back exact from the files they were written to; the
+// slider's worker stops a job that a newer request supersedes; the same folder scan feeds the app, the CLI and
+// training.
 #include "test_support.h"
 #include "core/counter.h"
 #include "core/heatmap_file.h"
@@ -15,6 +16,7 @@
 #include "core/slide_folder.h"
 #include "ui/model/cell_diameter.h"
 #include "ui/model/held_out_score.h"
+#include "ui/model/latest_only.h"
 #include "ui/model/mask_document.h"
 #include "ui/model/mask_tool_controller.h"
 #include "ui/model/region_document.h"
@@ -30,6 +32,7 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QUndoStack>
 
 #include <opencv2/imgproc.hpp>
@@ -421,6 +424,36 @@ private slots:
     SlideHeatmap::setMemoryBudget(0);
     QVERIFY(unwritten.inMemory());
     QVERIFY(same(unwritten.pixels(), values[2]));
+  }
+
+  // The worker behind the threshold slider: a request that arrives while a long job runs supersedes it, the job
+  // sees that between its items and stops without delivering (a folder's counts of a threshold no longer asked
+  // for), and the newest request runs next and delivers; a job that throws delivers nothing and blocks nothing.
+  void aNewerRequestStopsTheLongJobItSupersedes() {
+    LatestOnly worker;
+    std::atomic<bool> started{false}, sawSuperseded{false};
+    QStringList delivered;
+    worker.submit([&]() -> std::function<void()> {
+      started = true;
+      for (int i = 0; i < 60000 && !worker.superseded(); ++i) QThread::msleep(1);  // a long recount, item by item
+      sawSuperseded = worker.superseded();
+      if (sawSuperseded) return nullptr;
+      return [&] { delivered << "first"; };
+    });
+    QTRY_VERIFY(started.load());
+    worker.submit([]() -> std::function<void()> { throw std::runtime_error("a disk failing"); });
+    worker.submit([&]() -> std::function<void()> { return [&] { delivered << "newest"; }; });
+    QSignalSpy idle(&worker, &LatestOnly::idle);
+    QVERIFY(idle.wait(30000));
+    QVERIFY(sawSuperseded.load());
+    QCOMPARE(delivered, QStringList{"newest"});
+    QVERIFY(!worker.superseded());
+
+    worker.submit([]() -> std::function<void()> { throw std::runtime_error("a disk failing"); });
+    QVERIFY(idle.wait(30000));
+    worker.submit([&]() -> std::function<void()> { return [&] { delivered << "after the failure"; }; });
+    QVERIFY(idle.wait(30000));
+    QCOMPARE(delivered, (QStringList{"newest", "after the failure"}));
   }
 
   void folderScanFollowsTheFncLayout() {

@@ -33,7 +33,9 @@
 #include <QToolBar>
 #include <QUndoView>
 
+#include <atomic>
 #include <cstdio>
+#include <mutex>
 
 namespace fluocount::ui {
 
@@ -464,11 +466,25 @@ void MainWindow::recountFolder(double threshold) {
   recounter_.submit([=]() -> std::function<void()> {
     auto counts = std::make_shared<std::vector<int>>(slides, -1);
     std::vector<UnreadableResult> unreadable;
-    for (const auto& [index, analysis] : analysed) try {
-        (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
-      } catch (const HeatmapFileError& e) {
-        unreadable.push_back({index, analysis, QString::fromUtf8(e.what())});
+    std::mutex unreadableMutex;
+    std::atomic<bool> stopped{false};
+    // Slides on all cores; a newer threshold waiting (the slider dragged on) stops this one between slides.
+    cv::parallel_for_(cv::Range(0, int(analysed.size())), [&](const cv::Range& range) {
+      for (int k = range.start; k < range.end; ++k) {
+        if (stopped || recounter_.superseded()) {
+          stopped = true;
+          return;
+        }
+        const auto& [index, analysis] = analysed[k];
+        try {
+          (*counts)[index] = countAt(*analysis, threshold >= 0 ? threshold : analysis->defaultThreshold);
+        } catch (const HeatmapFileError& e) {
+          const std::lock_guard<std::mutex> lock(unreadableMutex);
+          unreadable.push_back({index, analysis, QString::fromUtf8(e.what())});
+        }
       }
+    });
+    if (stopped) return nullptr;  // its counts would be of a threshold no longer asked for
     return [this, counts, generation, unreadable] {
       if (project_->setCounts(generation, *counts)) saveProjectState();
       dropUnreadableResults(generation, unreadable);

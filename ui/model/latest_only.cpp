@@ -13,6 +13,7 @@ LatestOnly::~LatestOnly() { cancelAndWait(); }
 void LatestOnly::submit(Work work) {
   if (running_) {
     pending_ = std::move(work);
+    superseded_ = true;
     return;
   }
   start(std::move(work));
@@ -21,6 +22,7 @@ void LatestOnly::submit(Work work) {
 void LatestOnly::start(Work work) {
   running_ = true;
   discardRunning_ = false;
+  superseded_ = false;
   // A job that throws (a disk failing under a heatmap read back from its cache) delivers nothing, rather than
   // rethrowing on the GUI thread, where nothing could catch it.
   watcher_.setFuture(QtConcurrent::run([work = std::move(work)]() -> std::function<void()> {
@@ -52,6 +54,7 @@ void LatestOnly::cancelAndWait() {
   pending_ = nullptr;
   if (running_) {
     discardRunning_ = true;
+    superseded_ = true;
     watcher_.waitForFinished();
   }
 }

@@ -5,6 +5,7 @@
 #include <QFutureWatcher>
 #include <QObject>
 
+#include <atomic>
 #include <functional>
 
 namespace fluocount::ui {
@@ -19,6 +20,9 @@ public:
   ~LatestOnly() override;
   void submit(Work work);
   bool busy() const { return running_; }
+  // True while a newer request waits behind the running job (or it is being cancelled): long work, such as a
+  // folder's recount, checks it between items and returns nothing, so that the newest request starts at once.
+  bool superseded() const { return superseded_.load(); }
   // Drops the waiting request and waits for the running one (whose result is then not delivered).
   void cancelAndWait();
 
@@ -33,6 +37,7 @@ private:
   Work pending_;
   bool running_ = false;
   bool discardRunning_ = false;
+  std::atomic<bool> superseded_{false};
 };
 
 }  // namespace fluocount::ui

@@ -1,5 +1,6 @@
 #include "ui/model/slide_analysis.h"
 
+#include "core/detections_at_thresholds.h"
 #include "core/image_io.h"
 #include "core/metrics.h"
 #include "core/true_cells.h"
@@ -70,7 +71,7 @@ int countAt(const SlideAnalysis& analysis, double threshold) {
   // On a threshold the slide was swept at (the model's, the knee, the best F1, any multiple of 0.025 from 0.5),
   // the sweep has the count: a folder of hundreds of slides is recounted without reading a heatmap.
   if (const std::optional<int> swept = sweptCountAt(analysis.sweep, threshold)) return *swept;
-  return detectObjects(analysis.heatmap->pixels(), threshold, analysis.postprocess).count();
+  return int(countObjectsAt(analysis.heatmap->pixels(), threshold, analysis.postprocess));
 }
 
 QImage displayImage(const cv::Mat& rgb, double low, double high) {
