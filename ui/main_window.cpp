@@ -494,10 +494,12 @@ void MainWindow::recountFolder(double threshold) {
 
 void MainWindow::dropUnreadableResults(Generation generation, const std::vector<UnreadableResult>& unreadable) {
   QStringList names;
+  QString why;  // the first one's
   bool onScreen = false;
   for (const UnreadableResult& result : unreadable)
     if (project_->dropUnreadableResult(generation, result.index, result.analysis, result.error)) {
       names << project_->slide(result.index).name;
+      if (why.isEmpty()) why = result.error;
       onScreen |= result.index == current_;
     }
   if (names.isEmpty()) return;
@@ -505,7 +507,7 @@ void MainWindow::dropUnreadableResults(Generation generation, const std::vector<
   refreshCurves();
   saveProjectState();
   statusBar()->showMessage(tr("The saved result of %1 cannot be read back (%2): Count Folder counts it again")
-                               .arg(names.join(tr(", ")), unreadable.front().error),
+                               .arg(names.join(tr(", ")), why),
                            30000);
 }
 
