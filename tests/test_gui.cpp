@@ -15,6 +15,8 @@
 #include <QDir>
 #include <QImageReader>
 #include <QLabel>
+#include <QProgressDialog>
+#include <QTimer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -136,6 +138,15 @@ private slots:
     // A second export to the same folder is refused and changes nothing.
     QVERIFY(!window.exportTo({out, false, false, false, false}, &error));
     QVERIFY(error.contains("already exists"));
+    // The export runs behind a progress dialog whose Cancel stops it between slides, before any table is written.
+    const QString cancelledOut = scratch_.filePath("export-cancelled");
+    QTimer::singleShot(0, &window, [&window] {
+      for (QProgressDialog* progress : window.findChildren<QProgressDialog*>()) emit progress->canceled();  // Cancel
+    });
+    bool cancelled = false;
+    QVERIFY(!window.exportTo({cancelledOut, true, true, true, false}, &error, &cancelled));
+    QVERIFY2(cancelled && error.contains("cancelled"), qPrintable(error));
+    QVERIFY(!QFileInfo::exists(cancelledOut + "/counts.csv"));
     window.close();
   }
 

@@ -5,7 +5,6 @@
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
 #include "core/locations.h"
-#include "ui/export_dialog.h"
 #include "ui/layers_panel.h"
 #include "ui/note_bar.h"
 #include "ui/settings_dialog.h"
@@ -568,37 +567,6 @@ void MainWindow::applySettings(const ProjectSettings& settings) {
     QMessageBox::warning(this, tr("Cannot use this model"), QString::fromUtf8(e.what()));
   }
   saveProjectState();
-}
-
-bool MainWindow::exportTo(const ExportPlan& plan, QString* error) {
-  std::vector<ExportSlide> slides;
-  for (int i = 0; i < project_->slideCount(); ++i)
-    slides.push_back({project_->slide(i), project_->thresholdFor(i), project_->regionsPathFor(i)});
-  try {
-    const std::atomic<bool> cancel{false};
-    const ExportSummary summary = exportResults(slides, *project_->counter(), plan, {}, cancel);
-    statusBar()->showMessage(
-        tr("Exported %1 cells in %2 slides to %3").arg(summary.cells).arg(summary.slides).arg(plan.folder), 8000);
-    std::vector<UnreadableResult> unreadable;  // their rows say so; the slides are counted again
-    for (const auto& [index, why] : summary.unreadableHeatmaps)
-      unreadable.push_back({int(index), slides[index].slide.analysis, why});
-    dropUnreadableResults(project_->generation(), unreadable);
-    return true;
-  } catch (const std::exception& e) {
-    if (error) *error = QString::fromUtf8(e.what());
-    return false;
-  }
-}
-
-void MainWindow::openExportDialog() {
-  if (!project_->isOpen()) return;
-  ExportDialog dialog(project_->folder() + "/fluocount-results", this);
-  if (dialog.exec() != QDialog::Accepted) return;
-  QApplication::setOverrideCursor(Qt::WaitCursor);
-  QString error;
-  const bool ok = exportTo(dialog.plan(), &error);
-  QApplication::restoreOverrideCursor();
-  if (!ok) QMessageBox::warning(this, tr("Export failed"), error);
 }
 
 void MainWindow::showAbout() {

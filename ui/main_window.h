@@ -56,8 +56,10 @@ public:
   void countAll(bool again = false);
   void cancelCounting();
   bool isCounting() const { return counting_; }
-  // Exports without asking (the dialog calls this too). Returns false and shows why on failure.
-  bool exportTo(const ExportPlan& plan, QString* error = nullptr);
+  // Exports without asking (the dialog calls this too), on a worker thread behind a progress dialog with Cancel, so
+  // that a folder of hundreds of slides does not freeze the window. Returns false and says why on failure (or when
+  // cancelled, which sets *cancelled: nothing is half-written, every file is atomic).
+  bool exportTo(const ExportPlan& plan, QString* error = nullptr, bool* cancelled = nullptr);
   void selectSlide(int index);
   int currentSlide() const { return current_; }
   void chooseThreshold(double threshold);
