@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
     window.countAll();
     if (!window.isCounting() && !screenshot.isEmpty()) saveAndQuit();
     if (!window.isCounting() && screenshot.isEmpty() && headless) {  // nothing left to count
+      // Saved all the same: a state from an older FluoCount gains what this one records (the heatmaps' CRC-32s).
+      QString error;
+      if (!window.project()->save(&error))
+        std::fprintf(stderr, "fluocount: cannot save the folder's state: %s\n", qPrintable(error));
       printCounts(*window.project());
       return 0;
     }

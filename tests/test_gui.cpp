@@ -374,19 +374,35 @@ private slots:
     QVERIFY(app.waitForFinished(600000));
     const QString printed = QString::fromUtf8(app.readAllStandardOutput());
     QVERIFY2(app.exitCode() == 0, qPrintable(QString::fromUtf8(app.readAllStandardError())));
-    MainWindow window;
-    QVERIFY(window.openFolder(folder));
-    QCOMPARE(window.project()->countedSlides(), 2);
     int total = 0;
-    for (int i = 0; i < 2; ++i) {
-      const Slide& slide = window.project()->slide(i);
-      const QRegularExpression line(
-          "^" + QRegularExpression::escape(slide.name) + "\\s+" + QString::number(slide.count) + "$",
-          QRegularExpression::MultilineOption);
-      QVERIFY2(line.match(printed).hasMatch(), qPrintable(printed));
-      total += slide.count;
+    {
+      MainWindow window;
+      QVERIFY(window.openFolder(folder));
+      QCOMPARE(window.project()->countedSlides(), 2);
+      for (int i = 0; i < 2; ++i) {
+        const Slide& slide = window.project()->slide(i);
+        const QRegularExpression line(
+            "^" + QRegularExpression::escape(slide.name) + "\\s+" + QString::number(slide.count) + "$",
+            QRegularExpression::MultilineOption);
+        QVERIFY2(line.match(printed).hasMatch(), qPrintable(printed));
+        total += slide.count;
+      }
+      QVERIFY2(printed.contains(QString("total: %1 cells in 2 slide(s)").arg(total)), qPrintable(printed));
     }
-    QVERIFY2(printed.contains(QString("total: %1 cells in 2 slide(s)").arg(total)), qPrintable(printed));
+
+    // A state saved by a FluoCount that did not record the heatmaps' CRC-32s: counted already, so nothing is
+    // counted, but the state is saved with them, and the folder opens without reading its heatmaps from then on.
+    const std::string statePath = (folder + "/.fluocount/project.json").toStdString();
+    QString state = QString::fromStdString(test::readBytes(statePath));
+    QCOMPARE(int(state.count("\"heatmap_crc32\"")), 2);
+    state.replace(QRegularExpression("\\s*\"heatmap_crc32\": \"[0-9a-f]{8}\",?"), QString());
+    QVERIFY(!state.contains("heatmap_crc32"));
+    test::writeBytes(statePath, state.toStdString());
+    app.start(FLUOCOUNT_APP, {folder, "--count"});
+    QVERIFY(app.waitForFinished(600000));
+    QVERIFY2(app.exitCode() == 0, qPrintable(QString::fromUtf8(app.readAllStandardError())));
+    QVERIFY(QString::fromUtf8(app.readAllStandardOutput()).contains(QString("total: %1 cells").arg(total)));
+    QCOMPARE(int(QByteArray::fromStdString(test::readBytes(statePath)).count("\"heatmap_crc32\"")), 2);
   }
 };
 
