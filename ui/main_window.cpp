@@ -411,9 +411,7 @@ void MainWindow::refreshOverlay(double threshold) {
       overlay = std::make_shared<DetectionOverlay>(
           detectionOverlay(index, *analysis, threshold, intensity, truth, kOutlineColour));
     } catch (const HeatmapFileError& e) {
-      return [this, generation, unreadable = UnreadableResult{index, analysis, QString::fromUtf8(e.what())}] {
-        dropUnreadableResults(generation, {unreadable});
-      };
+      return dropUnreadableResultLater(generation, index, analysis, e);
     }
     return [this, overlay, generation] {
       if (overlay->slide != current_ || !project_->isCurrent(generation)) return;
@@ -508,6 +506,15 @@ void MainWindow::dropUnreadableResults(Generation generation, const std::vector<
   statusBar()->showMessage(tr("The saved result of %1 cannot be read back (%2): Count Folder counts it again")
                                .arg(names.join(tr(", ")), why),
                            30000);
+}
+
+std::function<void()> MainWindow::dropUnreadableResultLater(Generation generation, int index,
+                                                            std::shared_ptr<const SlideAnalysis> analysis,
+                                                            const HeatmapFileError& error) {
+  return
+      [this, generation, unreadable = UnreadableResult{index, std::move(analysis), QString::fromUtf8(error.what())}] {
+        dropUnreadableResults(generation, {unreadable});
+      };
 }
 
 void MainWindow::refreshCurves() {

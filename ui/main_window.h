@@ -1,6 +1,7 @@
 #pragma once
 // FluoCount's main window: it assembles the panels (slide list, canvas, threshold panel, layers) around one
 // Project and wires them to the workers. The panels know nothing of each other.
+#include "core/heatmap_file.h"
 #include "ui/model/cell_diameter.h"
 #include "ui/model/count_worker.h"
 #include "ui/model/exporter.h"
@@ -179,6 +180,10 @@ private:
     QString error;
   };
   void dropUnreadableResults(Generation generation, const std::vector<UnreadableResult>& unreadable);
+  // What a background job hands back for a slide whose heatmap it could not read: that drop, on the GUI thread.
+  std::function<void()> dropUnreadableResultLater(Generation generation, int index,
+                                                  std::shared_ptr<const SlideAnalysis> analysis,
+                                                  const HeatmapFileError& error);
   void onSlideCounted(const CountedSlide& counted);
   void onCountingFinished(bool cancelled);
   void showHover(QPoint pixel);

@@ -162,9 +162,7 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
     try {
       updated = rematchedAnalysis(*analysis, name, truth, stamp);
     } catch (const HeatmapFileError& e) {
-      return [this, generation, unreadable = UnreadableResult{index, analysis, QString::fromUtf8(e.what())}] {
-        dropUnreadableResults(generation, {unreadable});
-      };
+      return dropUnreadableResultLater(generation, index, analysis, e);
     }
     return [this, index, generation, updated] {
       if (!project_->setMaskSweep(generation, index, updated)) return;

@@ -52,11 +52,7 @@ std::optional<double> savedDiameter(const SavedSlide& saved, const CellCounter& 
 std::shared_ptr<SlideHeatmap> savedHeatmap(const std::string& file, const SavedSlide& saved) {
   const cv::Size size(saved.width, saved.height);
   if (saved.heatmapChecksum && !size.empty()) return SlideHeatmap::openSaved(file, size, *saved.heatmapChecksum);
-  std::uint32_t checksum = 0;
-  auto heatmap = std::make_shared<SlideHeatmap>(loadHeatmap(file, &checksum));
-  if (saved.width > 0 && heatmap->size() != size) return nullptr;
-  heatmap->cachedIn(file, checksum);  // read and checked: it may leave memory again
-  return heatmap;
+  return SlideHeatmap::readSaved(file, saved.width > 0 ? std::optional(size) : std::nullopt, std::nullopt);
 }
 
 }  // namespace

@@ -135,6 +135,11 @@ std::shared_ptr<SlideHeatmap> SlideHeatmap::openSaved(const std::string& file, c
     --memory.openFiles;
     return nullptr;
   }
+  return readSaved(file, size, checksum);  // no open file left to hold it
+}
+
+std::shared_ptr<SlideHeatmap> SlideHeatmap::readSaved(const std::string& file, std::optional<cv::Size> size,
+                                                      std::optional<std::uint32_t> checksum) {
   std::uint32_t found = 0;
   cv::Mat pixels;
   try {
@@ -142,9 +147,9 @@ std::shared_ptr<SlideHeatmap> SlideHeatmap::openSaved(const std::string& file, c
   } catch (const HeatmapFileError&) {
     return nullptr;
   }
-  if (found != checksum || pixels.size() != size) return nullptr;
+  if ((checksum && found != *checksum) || (size && pixels.size() != *size)) return nullptr;
   auto heatmap = std::make_shared<SlideHeatmap>(pixels);
-  heatmap->cachedIn(file, checksum);
+  heatmap->cachedIn(file, found);  // read and checked: it may leave memory again
   return heatmap;
 }
 

@@ -33,6 +33,10 @@ public:
   // reading its values, so that a folder of hundreds of counted slides opens at once. Null where it is not that
   // file (gone, replaced, cut short); where no open file is left for it, it is read whole and checked now.
   static std::shared_ptr<SlideHeatmap> openSaved(const std::string& file, cv::Size size, std::uint32_t checksum);
+  // A saved heatmap read whole now, checked against its own CRC-32 and against the size and CRC-32 given. Null where
+  // it cannot be read or is not that one.
+  static std::shared_ptr<SlideHeatmap> readSaved(const std::string& file, std::optional<cv::Size> size,
+                                                 std::optional<std::uint32_t> checksum);
 
   // The heatmap is in `file`, whose CRC-32 is `checksum` (as saveHeatmap and loadHeatmap give it): from now on it
   // may leave memory once the budget is full of heatmaps used more recently.
