@@ -37,6 +37,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <filesystem>
+
 using namespace fluocount;
 using namespace fluocount::ui;
 
@@ -454,6 +456,22 @@ private slots:
     worker.submit([&]() -> std::function<void()> { return [&] { delivered << "after the failure"; }; });
     QVERIFY(idle.wait(30000));
     QCOMPARE(delivered, (QStringList{"newest", "after the failure"}));
+  }
+
+  // A folder named in Latin-1 on an old share reaches Qt with U+FFFD in its name: the error says why it cannot
+  // be opened and what to do, not merely that it is no folder.
+  void aFolderNamedInAnotherEncodingSaysSo() {
+    const std::string latin1 = scratch_.path().toStdString() + "/Versuch_\xe4";
+    std::filesystem::create_directories(latin1 + "/images");
+    // QTemporaryDir cannot remove a name Qt cannot spell.
+    const auto removeIt = qScopeGuard([&] { std::filesystem::remove_all(latin1); });
+    std::filesystem::copy_file(test::dataFile(test::kRedSlide), latin1 + "/images/slide.png");
+    Project project;
+    QString error;
+    QVERIFY(!project.open(QFile::decodeName(latin1.c_str()), &error));
+    QVERIFY2(error.contains("in another encoding than UTF-8") && error.contains("Rename it"), qPrintable(error));
+    QVERIFY(!project.open(scratch_.path() + "/no such folder", &error));
+    QVERIFY2(error.endsWith("no such folder is not a folder"), qPrintable(error));
   }
 
   void folderScanFollowsTheFncLayout() {

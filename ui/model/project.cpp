@@ -126,7 +126,15 @@ QString Project::heatmapPath(int index) const { return heatmapFile(folder_, slid
 bool Project::open(const QString& folder, QString* error, QString* warning) {
   const QDir root(folder);
   if (!root.exists()) {
-    if (error) *error = tr("%1 is not a folder").arg(folder);
+    // Qt reads a file name as UTF-8 and puts U+FFFD where its bytes are not: the folder it names then does not exist.
+    const bool nameNotUtf8 = folder.contains(QChar::ReplacementCharacter);
+    if (error)
+      *error = nameNotUtf8 ? tr("%1 cannot be opened: its name, or the name of a folder above it, is in another "
+                                "encoding than UTF-8 (from an older system or share), which FluoCount cannot open "
+                                "by name. Rename it (a file manager shows such names with '?'), or count it with "
+                                "fluocount-cli.")
+                                 .arg(folder)
+                           : tr("%1 is not a folder").arg(folder);
     return false;
   }
   const SlideFolder scan = scanSlideFolder(folder.toStdString());
