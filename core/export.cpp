@@ -42,6 +42,13 @@ std::string csvField(const std::string& value) {
 
 namespace {
 
+// The options column holds the whole command that reproduces a row ("fluocount-cli count --model ... --diameter 28
+// --threshold 0.85"; add the image): a spreadsheet reads a field that starts with '-' as a formula (Excel shows
+// "#NAME?" for bare "--model ..."), and the command says what the options belong to.
+std::string reproducingCommand(const std::string& options) {
+  return options.empty() ? options : "fluocount-cli count " + options;
+}
+
 std::string markerHeader(const TableLayout& layout) {
   std::string header;
   for (const std::string& name : layout.markerColumns) header += "," + csvField(name);
@@ -89,8 +96,8 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
            "," + (physical ? number(r.pixelSizeUm, 6) : "") + "," + csvField(r.pixelSizeSource) + "," +
            (physical ? squareMicrometres(areaPx, r.pixelSizeUm) : "") + "," +
            (physical ? cellsPerSquareMillimetre(r.count, areaPx, r.pixelSizeUm) : "") + "," + number(r.seconds, 3) +
-           "," + csvField(r.method) + "," + csvField(r.error) + "," + csvField(r.model) + "," + csvField(r.options) +
-           "," + r.modelSha256 + "," + r.run + "\n";
+           "," + csvField(r.method) + "," + csvField(r.error) + "," + csvField(r.model) + "," +
+           csvField(reproducingCommand(r.options)) + "," + r.modelSha256 + "," + r.run + "\n";
   }
   return csv;
 }
@@ -113,7 +120,7 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
            cellsPerSquareMillimetre(region.count, region.areaPx, row.pixelSizeUm) + "," +
            (row.pixelSizeUm > 0 ? number(row.pixelSizeUm, 6) : "") + "," + number(row.threshold, 4) + "," +
            number(row.cellDiameterPx, 2) + "," + csvField(row.method) + "," + csvField(row.model) + "," +
-           csvField(row.options) + "," + row.modelSha256 + "," + row.run + "\n";
+           csvField(reproducingCommand(row.options)) + "," + row.modelSha256 + "," + row.run + "\n";
   return csv;
 }
 

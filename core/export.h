@@ -27,7 +27,8 @@ struct CountRow {
   std::string model;                     // model file, or "classical"
   std::string modelSha256;               // of the model file's bytes (empty for the classical method)
   std::string run;                       // CellCounter::runFingerprint of the images counted together
-  std::string options;                   // fluocount-cli count options that reproduce this row
+  std::string options;                   // fluocount-cli count options that reproduce this row (the tables write
+                                         // them as the whole command: "fluocount-cli count --model ...")
   double pixelSizeUm = 0;                // 0: unknown, the row is in pixels only
   std::string pixelSizeSource = "none";  // where the pixel size came from
   std::vector<int> markerCounts;         // per positivity column (CellCounter::markerColumns)

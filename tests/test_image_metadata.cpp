@@ -292,7 +292,12 @@ private slots:
     row.cellDiameterPx = 40;
     row.pixelSizeUm = 0.5;
     row.pixelSizeSource = "ImageJ";
+    row.options = "--classical --diameter 40 --threshold 0.5";
     const std::string counts = countsCsv({row});
+    // The options column is the whole command (add the image): a bare "--classical ..." reads as a formula in a
+    // spreadsheet.
+    QVERIFY2(QString::fromStdString(counts).contains(",fluocount-cli count --classical --diameter 40 --threshold 0.5,"),
+             counts.c_str());
     // 1000 x 800 px at 0.5 µm: 200000 µm² = 0.2 mm², so 50 cells are 250 per mm²; the diameter is 20 µm.
     QVERIFY2(QString::fromStdString(counts).contains(",40.00,20.00,0.500000,ImageJ,200000.0,250.000,"), counts.c_str());
     const std::string regions = regionsCsvRows(row, {{"LHr", 10, 40000, {}, "hypothalamus"}});
