@@ -92,8 +92,13 @@ std::vector<Region> regionsOf(const OutputPlan& plan, const std::string& file, c
   const RegionsFileMatch& regions = found.front();
   if (const auto clash = plan.nameClashes.find(file); regions.byStem && clash != plan.nameClashes.end())
     throw RegionError(regions.path + " not used: " + clash->second);
-  return fs::path(regions.path).extension() == ".geojson" ? loadRegions(regions.path, size)
-                                                          : loadRoiRegions(regions.path, size);
+  LeftOutOfRegions leftOut;  // a QuPath export's detections, a Fiji set's points: said, not taken for regions
+  std::vector<Region> read = fs::path(regions.path).extension() == ".geojson"
+                                 ? loadRegions(regions.path, size, &leftOut)
+                                 : loadRoiRegions(regions.path, size, &leftOut);
+  if (leftOut.any())
+    std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", regions.path.c_str(), leftOut.describe().c_str());
+  return read;
 }
 
 }  // namespace

@@ -436,9 +436,18 @@ std::vector<std::vector<Ring>> polygonsOf(const std::vector<Ring>& rings) {
   return polygons;
 }
 
+// A point, line or angle ROI (a manual count, a measured distance: a Fiji ROI set often holds them beside its
+// regions), which encloses no area.
+bool isPointOrLineRoi(const std::string& bytes) {
+  if (bytes.size() < kHeaderSize || bytes.compare(0, 4, "Iout") != 0) return false;
+  const int type = static_cast<unsigned char>(bytes[kType]);
+  return type == kLine || type == kFreeLine || type == kPolyLine || type == kAngle || type == kPoint;
+}
+
 }  // namespace
 
-std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors) {
+std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors,
+                                    LeftOutOfRegions* leftOut) {
   std::vector<ZipEntry> entries;
   if (bytes.compare(0, 4, "Iout") == 0) {
     std::string stem = nameForErrors.substr(nameForErrors.find_last_of('/') + 1);
@@ -453,9 +462,15 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
   }
   std::vector<Region> regions;
   std::set<std::string> usedNames;
+  LeftOutOfRegions found;
+  const bool oneRoi = entries.size() == 1;  // a point or line alone is refused as a region: decodeRoi says why
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const ZipEntry& entry = entries[i];
     if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
+    if (!oneRoi && isPointOrLineRoi(entry.data)) {
+      ++found.pointsAndLines;
+      continue;
+    }
     std::string fallback = validUtf8(entry.name.substr(entry.name.find_last_of('/') + 1));
     if (fallback.size() > 4 && fallback.compare(fallback.size() - 4, 4, ".roi") == 0)
       fallback.resize(fallback.size() - 4);
@@ -471,12 +486,15 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     const Region* region = &regions.back();
     if (region->areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
   }
+  if (regions.empty() && found.any())
+    throw RegionError(nameForErrors + ": the ROI set holds no region (" + found.describe() + ")");
   if (regions.empty()) throw RegionError(nameForErrors + ": the ROI set holds no ROI");
+  if (leftOut) *leftOut = found;
   return regions;
 }
 
-std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize) {
-  return parseRoiRegions(readRegionsFile(path), imageSize, path);
+std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize, LeftOutOfRegions* leftOut) {
+  return parseRoiRegions(readRegionsFile(path), imageSize, path, leftOut);
 }
 
 }  // namespace fluocount

@@ -18,10 +18,12 @@ std::string regionsRoiSet(const std::vector<Region>& regions);  // RoiSet.zip by
 std::string detectionsRoiSet(const Detection& detection, const CellExportContext& context = {});  // RoiSet.zip bytes
 
 // Regions from a RoiSet.zip or a single .roi (polygon, freehand, traced, rectangle, oval and composite ROIs, one
-// region each; a name used twice gets a number). Lines and points are not regions. Every ring is checked as GeoJSON's are; a
-// RegionError names nameForErrors and the ROI.
-std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors);
-std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize);
+// region each; a name used twice gets a number). Lines, angles and points are not regions: in a set they are left
+// out and, where `leftOut` is given, counted there (LeftOutOfRegions); a set of nothing else, or a single .roi of
+// one, is refused. Every ring is checked as GeoJSON's are; a RegionError names nameForErrors and the ROI.
+std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors,
+                                    LeftOutOfRegions* leftOut = nullptr);
+std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize, LeftOutOfRegions* leftOut = nullptr);
 
 // One ROI's bytes (exposed for tests): a polygon (type 0), traced outline (8) or, for several rings, a composite.
 std::string encodeRoi(const std::string& name, const std::vector<Ring>& rings, int type = 0,

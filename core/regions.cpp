@@ -85,7 +85,8 @@ json ringJson(const Ring& ring) {
   return positions;
 }
 
-std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file);
+std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file,
+                                        LeftOutOfRegions& leftOut);
 
 // The outer boundary of one object along its pixels' edges (QuPath's coordinates: pixel corners), clockwise on
 // screen. Directed edges keep the object on their right; at a corner where the object touches itself only
@@ -172,9 +173,24 @@ bool Region::contains(cv::Point2d point) const {
   return inside;
 }
 
-std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& file) {
+std::string LeftOutOfRegions::describe() const {
+  std::string what;
+  if (qupathObjects > 0)
+    what = std::to_string(qupathObjects) +
+           (qupathObjects == 1 ? " QuPath detection, cell or tile" : " QuPath detections, cells or tiles");
+  if (pointsAndLines > 0)
+    what += (what.empty() ? "" : " and ") + std::to_string(pointsAndLines) +
+            (pointsAndLines == 1 ? " point or line" : " points or lines");
+  return what + ": not regions, left out";
+}
+
+std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& file,
+                                 LeftOutOfRegions* leftOut) {
+  LeftOutOfRegions found;
   try {
-    return parseRegionsOrThrow(geojson, imageSize, file);
+    std::vector<Region> regions = parseRegionsOrThrow(geojson, imageSize, file, found);
+    if (leftOut) *leftOut = found;
+    return regions;
   } catch (const json::exception& e) {  // a field of the wrong JSON type, e.g. "type": 5
     throw RegionError(file + ": not GeoJSON as expected (" + e.what() + ")");
   }
@@ -182,7 +198,32 @@ std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize,
 
 namespace {
 
-std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file) {
+// Whether QuPath would read the feature as another object than an annotation (PathObjectTypeAdapters: the type in
+// properties.objectType, the older properties.object_type or the alias properties.type, or in version 0.2 the
+// feature's id; a type it does not know, or none, makes an annotation).
+bool isQuPathObjectOtherThanAnAnnotation(const json& feature) {
+  static const std::set<std::string> otherTypes = {
+      "detection",           "cell",           "tile",           "tmaCore",       "tma_core",      "root",
+      "PathDetectionObject", "PathCellObject", "PathTileObject", "TMACoreObject", "PathRootObject"};
+  const auto typeIn = [](const json& object, const char* key) {
+    return object.is_object() && object.contains(key) && object[key].is_string() ? object[key].get<std::string>()
+                                                                                 : std::string();
+  };
+  const json properties = feature.contains("properties") ? feature["properties"] : json();
+  std::string type = typeIn(properties, "objectType");
+  if (type.empty()) type = typeIn(properties, "object_type");
+  if (type.empty()) type = typeIn(properties, "type");  // an alias QuPath reads too
+  if (type.empty()) type = typeIn(feature, "id");
+  return otherTypes.count(type) > 0;
+}
+
+bool isPointOrLine(const std::string& geometryType) {
+  return geometryType == "Point" || geometryType == "MultiPoint" || geometryType == "LineString" ||
+         geometryType == "MultiLineString";
+}
+
+std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file,
+                                        LeftOutOfRegions& leftOut) {
   json document;
   try {
     document = json::parse(geojson);
@@ -206,10 +247,18 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
     const json& feature = features[i];
     std::string name = feature.is_object() && feature.contains("properties") ? nameOf(feature["properties"]) : "";
     const std::string where = file + ", feature " + std::to_string(i + 1) + (name.empty() ? "" : " (" + name + ")");
+    if (feature.is_object() && isQuPathObjectOtherThanAnAnnotation(feature)) {
+      ++leftOut.qupathObjects;
+      continue;
+    }
     if (!feature.is_object() || !feature.contains("geometry") || !feature["geometry"].is_object())
       throw RegionError(where + ": no geometry");
     const json& geometry = feature["geometry"];
     const std::string type = geometry.value("type", "");
+    if (isPointOrLine(type)) {
+      ++leftOut.pointsAndLines;
+      continue;
+    }
     if (!geometry.contains("coordinates")) throw RegionError(where + ": the geometry has no coordinates");
     Region region;
     region.name = claimRegionName(name.empty() ? "Region " + std::to_string(i + 1) : name, takenNames);
@@ -228,6 +277,7 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
     if (region.areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
     regions.push_back(std::move(region));
   }
+  if (regions.empty() && leftOut.any()) throw RegionError(file + ": holds no region (" + leftOut.describe() + ")");
   return regions;
 }
 
@@ -248,8 +298,8 @@ std::string readRegionsFile(const std::string& path) {
   }
 }
 
-std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize) {
-  return parseRegions(readRegionsFile(path), imageSize, path);
+std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize, LeftOutOfRegions* leftOut) {
+  return parseRegions(readRegionsFile(path), imageSize, path, leftOut);
 }
 
 std::string regionsGeoJson(const std::vector<Region>& regions) {

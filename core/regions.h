@@ -45,12 +45,28 @@ std::string claimRegionName(const std::string& name, std::set<std::string>& take
 
 constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-intersection check is quadratic
 
+// What a regions file held that is not a region and was left out of its regions: QuPath objects other than
+// annotations (detections, cells, tiles, TMA cores: what QuPath found, not areas a user drew; an export of "all
+// objects" holds them beside the annotations), and points and lines (a manual count, a measured distance), which
+// enclose no area. A file that holds nothing else is refused.
+struct LeftOutOfRegions {
+  int qupathObjects = 0;
+  int pointsAndLines = 0;
+  bool any() const { return qupathObjects > 0 || pointsAndLines > 0; }
+  // "1234 QuPath detections, cells or tiles and 2 points or lines: not regions, left out"
+  std::string describe() const;
+};
+
 // Every region of a GeoJSON text, checked: Polygon or MultiPolygon geometry, at least 3 distinct finite vertices
 // per ring, no ring crossing itself, inside an image of imageSize, a non-zero area, a name of its own (features
 // without one are named "Region <n>", a name taken by an earlier feature gets a number: claimRegionName). A
-// RegionError names nameForErrors and the feature.
-std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors);
-std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize);  // a missing file is a RegionError
+// RegionError names nameForErrors and the feature. Features that are not regions (LeftOutOfRegions: QuPath's object
+// type in properties.objectType, its older properties.object_type, or a version 0.2 feature id; points and lines)
+// are left out and, where `leftOut` is given, counted there.
+std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors,
+                                 LeftOutOfRegions* leftOut = nullptr);
+// A missing file is a RegionError.
+std::vector<Region> loadRegions(const std::string& path, cv::Size imageSize, LeftOutOfRegions* leftOut = nullptr);
 // A regions file's bytes (up to 256 MB); a file that cannot be read is a RegionError naming it.
 std::string readRegionsFile(const std::string& path);
 // A ring from its vertices, checked as parseRegions checks each: finite, inside the image, at least 3 distinct

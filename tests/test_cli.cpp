@@ -185,12 +185,18 @@ private slots:
     QDir().mkpath(regions);
     const QString halves = R"({"type":"FeatureCollection","features":[
       {"type":"Feature","properties":{"name":"left","classification":{"name":"Cortex, layer 2/3","color":[255,0,0]}},"geometry":{"type":"Polygon","coordinates":[[[0,0],[800,0],[800,1200],[0,1200],[0,0]]]}},
-      {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[800,0],[1600,0],[1600,1200],[800,1200],[800,0]]]}}]})";
+      {"type":"Feature","properties":{"name":"right"},"geometry":{"type":"Polygon","coordinates":[[[800,0],[1600,0],[1600,1200],[800,1200],[800,0]]]}},
+      {"type":"Feature","properties":{"objectType":"detection"},"geometry":{"type":"Polygon","coordinates":[[[10,10],[40,10],[40,40],[10,10]]]}},
+      {"type":"Feature","properties":{"objectType":"annotation","name":"counted by hand"},"geometry":{"type":"MultiPoint","coordinates":[[5,5],[9,9]]}}]})";
     writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(), halves.toStdString());
     const QString out = temp.filePath("regions-out");
     const Run run =
         runCli({"count", yellow_ + "/images", "--out", out, "--regions", regions, "--geojson", "--objects"});
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    // What an export of QuPath's "all objects" holds besides the annotated areas is said, not taken for regions.
+    QVERIFY2(run.err.contains("Mar19bS1C4R2_LHr_200x.geojson: 1 QuPath detection, cell or tile and 1 point or line: "
+                              "not regions, left out"),
+             qPrintable(run.err));
     const QStringList counts = csvLines(out + "/counts.csv"), rows = csvLines(out + "/regions.csv");
     QCOMPARE(rows.size(), 1 + 2 + 1);  // header, two halves, the other slide's whole image
     QVERIFY(rows[0].startsWith("file,region,class,count,area_px2,cells_per_million_px2,area_um2,cells_per_mm2,"));
@@ -220,8 +226,9 @@ private slots:
     QCOMPARE(geojson.count("\"objectType\":\"detection\""), slideCount);
 
     // A regions file that is refused: the error names it and the feature; the count is still in counts.csv.
-    writeBytes((regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(),
-               R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Point","coordinates":[1,1]}})");
+    writeBytes(
+        (regions + "/Mar19bS1C4R2_LHr_200x.geojson").toStdString(),
+        R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[1,1]]]}})");
     const QString again = temp.filePath("regions-refused");
     const Run refused = runCli({"count", yellow_ + "/images", "--out", again, "--regions", regions});
     QCOMPARE(refused.exitCode, 1);

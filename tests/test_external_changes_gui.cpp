@@ -232,6 +232,24 @@ private slots:
     const std::vector<Region> onDisk = loadRegions(regionsPath_.toStdString(), size_);
     QCOMPARE(onDisk.size(), std::size_t(2));
     QCOMPARE(onDisk[0].name, std::string("LH"));
+
+    // An export of QuPath's "all objects" holds its cells beside the annotations: the regions show, read-only, so
+    // that no save writes the file back without its cells.
+    const std::string allObjects = R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[400,400],[600,400],[600,550],[400,550],[400,400]]]},"properties":{"objectType":"annotation","name":"LHr"}},
+      {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[410,410],[430,410],[430,430],[410,430],[410,410]]]},"properties":{"objectType":"detection"}}]})";
+    writeFileAtomically(regionsPath_.toStdString(), allObjects);
+    QVERIFY(reloaded.wait(5000));
+    QCOMPARE(regions.regions().size(), std::size_t(1));
+    QVERIFY(!regions.isEditable());
+    QString said;
+    QVERIFY(!regions.load(regionsPath_, size_, &said));
+    QVERIFY2(said.contains("also holds 1 QuPath detection, cell or tile: not regions, left out. Its regions are shown "
+                           "read-only"),
+             qPrintable(said));
+    regions.rename(0, "LH");
+    QCOMPARE(regions.regions()[0].name, std::string("LHr"));
+    QCOMPARE(test::readBytes(regionsPath_.toStdString()), allObjects);
   }
 
   // In the app: a mask another program removes, then writes, follows on screen and in the slide list; an edit

@@ -201,6 +201,8 @@ private slots:
     expectRegionError(R"({"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":5}}]})",
                       "not GeoJSON as expected");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Point","coordinates":[5,5]}})",
+                      "holds no region (1 point or line: not regions, left out)");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"GeometryCollection","coordinates":[]}})",
                       "Polygon or MultiPolygon");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}})", "no rings");
     expectRegionError(R"({"type":"Feature","properties":{"name":"bow"},"geometry":{"type":"Polygon",
@@ -225,6 +227,72 @@ private slots:
     }
   }
 
+  // What an export of QuPath's "all objects" or a Fiji ROI set holds besides the areas a user drew: QuPath's
+  // detections, cells and tiles (by each of the ways QuPath has written an object's type), and points and lines (a
+  // count by hand, a measured distance). They are left out and counted, not taken for regions; a file of nothing
+  // else is refused, so that it never silently reads as the whole image.
+  void whatIsNotARegionIsLeftOutAndSaid() {
+    const std::string square =
+        R"("geometry":{"type":"Polygon","coordinates":[[[10,10],[60,10],[60,60],[10,60],[10,10]]]})";
+    const std::string qupathExport =
+        R"({"type":"FeatureCollection","features":[
+      {"type":"Feature",)" +
+        square + R"(,"properties":{"objectType":"annotation","name":"LHr"}},
+      {"type":"Feature",)" +
+        square + R"(,"properties":{"objectType":"detection"}},
+      {"type":"Feature",)" +
+        square +
+        R"(,"nucleusGeometry":{"type":"Polygon","coordinates":[[[20,20],[30,20],[30,30],[20,20]]]},"properties":{"objectType":"cell"}},
+      {"type":"Feature","id":"PathDetectionObject",)" +
+        square + R"(},
+      {"type":"Feature",)" +
+        square + R"(,"properties":{"object_type":"tile"}},
+      {"type":"Feature",)" +
+        square + R"(,"properties":{"type":"detection"}},
+      {"type":"Feature",)" +
+        square + R"(,"properties":{"objectType":"something new","name":"PVHr"}},
+      {"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[[5,5],[9,9]]},"properties":{"objectType":"annotation"}},
+      {"type":"Feature","geometry":{"type":"LineString","coordinates":[[5,5],[90,9]]},"properties":{"name":"scale"}}]})";
+    LeftOutOfRegions leftOut;
+    const std::vector<Region> regions = parseRegions(qupathExport, {1600, 1200}, "slide.geojson", &leftOut);
+    QCOMPARE(int(regions.size()), 2);  // an object type QuPath does not know makes an annotation, as in QuPath
+    QCOMPARE(regions[0].name, std::string("LHr"));
+    QCOMPARE(regions[1].name, std::string("PVHr"));
+    QCOMPARE(leftOut.qupathObjects, 5);
+    QCOMPARE(leftOut.pointsAndLines, 2);
+    QCOMPARE(leftOut.describe(), std::string("5 QuPath detections, cells or tiles and 2 points or lines: not regions, "
+                                             "left out"));
+    // FluoCount's own cells for QuPath are detections: given as regions, they are refused with the reason.
+    try {
+      parseRegions(detectionsGeoJson(counted_.detection), counted_.size, "cells.geojson");
+      QFAIL("a file of detections was taken for regions");
+    } catch (const RegionError& e) {
+      const std::string expected = "cells.geojson: holds no region (" + std::to_string(counted_.detection.count()) +
+                                   " QuPath detections, cells or tiles: not regions, left out)";
+      QCOMPARE(std::string(e.what()), expected);
+    }
+
+    // A Fiji ROI set with a region, a count by hand (a multi-point ROI) and a line.
+    const std::vector<ZipEntry> cells = readZipArchive(detectionsRoiSet(counted_.detection));
+    const std::string& points = cells.back().data;  // the set's multi-point ROI of all cell centres
+    const std::string region = encodeRoi("LHr", {{{10, 10}, {300, 20}, {150, 280}}});
+    const std::string line = encodeRoi("scale bar", {{{10, 500}, {200, 500}, {100, 501}}}, /*line*/ 3);
+    LeftOutOfRegions leftOfSet;
+    const std::vector<Region> fromSet =
+        parseRoiRegions(zipArchive({{"LHr.roi", region}, {"count.roi", points}, {"scale.roi", line}}), {1600, 1200},
+                        "RoiSet.zip", &leftOfSet);
+    QCOMPARE(int(fromSet.size()), 1);
+    QCOMPARE(fromSet[0].name, std::string("LHr"));
+    QCOMPARE(leftOfSet.pointsAndLines, 2);
+    QCOMPARE(leftOfSet.qupathObjects, 0);
+    try {
+      parseRoiRegions(zipArchive({{"count.roi", points}, {"scale.roi", line}}), {1600, 1200}, "RoiSet.zip");
+      QFAIL("a ROI set of a point and a line was taken for regions");
+    } catch (const RegionError& e) {
+      QVERIFY2(QString(e.what()).contains("RoiSet.zip: the ROI set holds no region (2 points or lines"), e.what());
+    }
+  }
+
   // QuPath detections: one feature per cell, its outline a polygon along the cell's pixel edges that holds its
   // centroid, measurements carried along.
   void detectionsExportForQuPath() {
@@ -240,8 +308,10 @@ private slots:
       QCOMPARE(p["measurements"]["Area px^2"].get<int>(), object.areaPx);
       QCOMPARE(features[i]["geometry"]["type"].get<std::string>(), std::string("Polygon"));
       std::vector<Region> outline;
+      nlohmann::json asAnnotation = features[i];  // read as a region, which a detection is not (left out)
+      asAnnotation["properties"]["objectType"] = "annotation";
       try {
-        outline = parseRegions(features[i].dump(), counted_.size, "cell");
+        outline = parseRegions(asAnnotation.dump(), counted_.size, "cell");
       } catch (const RegionError&) {
         ++pinched;  // the cell touches itself at a corner only: its outline meets itself there
         continue;

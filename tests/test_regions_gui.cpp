@@ -7,6 +7,7 @@
 #include "test_support.h"
 #include "core/imagej_roi.h"
 #include "core/inference.h"
+#include "core/zip_archive.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
 #include "ui/positivity_dialog.h"
@@ -177,14 +178,18 @@ private slots:
       history->undo();
       QCOMPARE(table->rowCount(), 2);
 
-      // A region from Fiji's ROI Manager, imported: checked, added with its name.
+      // A region from Fiji's ROI Manager, imported: checked, added with its name. The set also holds a count by
+      // hand (a multi-point ROI), which is said to be left out.
       const QString roiSet = scratch_.filePath("from-fiji.zip");
-      test::writeBytes(
-          roiSet.toStdString(),
-          regionsRoiSet(parseRegions(
-              R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[200,300],[700,320],[650,900],[220,880],[200,300]]]}})",
-              {1600, 1200}, "seed")));
+      const std::string fromFiji = regionsRoiSet(parseRegions(
+          R"({"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"Polygon","coordinates":[[[200,300],[700,320],[650,900],[220,880],[200,300]]]}})",
+          {1600, 1200}, "seed"));
+      std::vector<ZipEntry> entries = readZipArchive(fromFiji);
+      entries.push_back({"count.roi", encodeRoi("count", {{{300, 400}, {310, 420}, {500, 600}}}, /*point*/ 10)});
+      test::writeBytes(roiSet.toStdString(), zipArchive(entries));
       window.regionsPanel()->importRegions(roiSet);
+      QCOMPARE(window.findChild<QLabel*>("regions-status")->text(),
+               QString("Imported 1 region(s) from from-fiji.zip (1 point or line: not regions, left out)"));
       QCOMPARE(table->rowCount(), 3);
       QCOMPARE(regions->regions()[2].name, std::string("LHr"));
       const int inLHr = table->data(table->index(2, RegionTableModel::Cells), Qt::DisplayRole).toInt();

@@ -210,6 +210,7 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
   actions->addWidget(importButton);
   actions->addWidget(exportButton);
   layout->addLayout(actions);
+  status_->setObjectName("regions-status");
   status_->setWordWrap(true);
   layout->addWidget(status_);
   connect(tools_, &RegionToolController::refused, status_, &QLabel::setText);
@@ -222,10 +223,14 @@ RegionsPanel::RegionsPanel(RegionDocument* document, RegionToolController* tools
 }
 
 void RegionsPanel::importRegions(const QString& file) {
-  QString error;
-  const int added = document_->importFile(file, &error);
-  status_->setText(error.isEmpty() ? tr("Imported %n region(s) from %1", nullptr, added).arg(QFileInfo(file).fileName())
-                                   : error);
+  QString error, leftOut;
+  const int added = document_->importFile(file, &error, &leftOut);
+  if (!error.isEmpty()) {
+    status_->setText(error);
+    return;
+  }
+  const QString imported = tr("Imported %n region(s) from %1", nullptr, added).arg(QFileInfo(file).fileName());
+  status_->setText(leftOut.isEmpty() ? imported : imported + " (" + leftOut + ")");
 }
 
 bool RegionsPanel::exportRegions(const QString& file, QString* error) {

@@ -23,7 +23,18 @@ bool RegionDocument::load(const QString& regionsPath, cv::Size imageSize, QStrin
   file_->follow(regionsPath);  // before reading: a change made while it is read shows as a change
   if (QFileInfo::exists(regionsPath)) {
     try {
-      regions_ = loadRegions(regionsPath.toStdString(), imageSize);
+      LeftOutOfRegions leftOut;
+      regions_ = loadRegions(regionsPath.toStdString(), imageSize, &leftOut);
+      if (leftOut.any()) {
+        // Saving writes the regions alone: the rest of the file (a QuPath export's detections) would be lost.
+        editable_ = false;
+        if (error)
+          *error = tr("%1 also holds %2. Its regions are shown read-only, so that saving them never drops the rest "
+                      "of the file; to edit them, move the file out of the folder's regions/ and Import it.")
+                       .arg(regionsPath, QString::fromStdString(leftOut.describe()));
+        emit changed();
+        return false;
+      }
     } catch (const RegionError& e) {
       editable_ = false;  // never overwrite a file the user may still need
       if (error) *error = tr("%1 (the regions are shown read-only until the file is fixed or removed)").arg(e.what());
@@ -113,16 +124,18 @@ void RegionDocument::reshape(int index, Region region, int dragId) {
   push(tr("Edit region %1").arg(QString::fromStdString(regions_[index].name)), std::move(after), dragId);
 }
 
-int RegionDocument::importFile(const QString& file, QString* error) {
+int RegionDocument::importFile(const QString& file, QString* error, QString* leftOut) {
   if (!editable_) {
     if (error) *error = tr("the slide's regions file is read-only");
     return 0;
   }
   std::vector<Region> imported;
+  LeftOutOfRegions notRegions;
   try {
     const std::string path = file.toStdString();
     const QString suffix = QFileInfo(file).suffix().toLower();
-    imported = suffix == "zip" || suffix == "roi" ? loadRoiRegions(path, imageSize_) : loadRegions(path, imageSize_);
+    imported = suffix == "zip" || suffix == "roi" ? loadRoiRegions(path, imageSize_, &notRegions)
+                                                  : loadRegions(path, imageSize_, &notRegions);
   } catch (const RegionError& e) {
     if (error) *error = QString::fromUtf8(e.what());
     return 0;
@@ -135,6 +148,7 @@ int RegionDocument::importFile(const QString& file, QString* error) {
     after.push_back(std::move(region));
   }
   push(tr("Import %n region(s)", nullptr, int(imported.size())), std::move(after));
+  if (leftOut) *leftOut = notRegions.any() ? QString::fromStdString(notRegions.describe()) : QString();
   return int(imported.size());
 }
 

@@ -21,7 +21,8 @@ public:
   // Edits go on the history's active stack: the slide on screen, which MaskDocument::load activates.
   RegionDocument(SlideHistory* history, QObject* parent = nullptr);
 
-  // regionsPath need not exist (no regions yet). Returns false, read-only, when the file is refused.
+  // regionsPath need not exist (no regions yet). Returns false, read-only, when the file is refused, or when it
+  // holds what is not a region as well (LeftOutOfRegions: a QuPath export's cells), which a save would drop.
   bool load(const QString& regionsPath, cv::Size imageSize, QString* error);
   void close();
   bool isOpen() const { return !imageSize_.empty(); }
@@ -40,8 +41,9 @@ public:
   // step.
   void reshape(int index, Region region, int dragId = -1);
   // Adds every region of a QuPath GeoJSON or an ImageJ ROI set (.zip, .roi), checked first: a refused file changes
-  // nothing. Returns the number added.
-  int importFile(const QString& file, QString* error);
+  // nothing. Returns the number added; `leftOut` says what the file held that is not a region (LeftOutOfRegions),
+  // empty where nothing.
+  int importFile(const QString& file, QString* error, QString* leftOut = nullptr);
   QString uniqueName(const QString& wanted, int except = -1) const;
   // While held (a vertex being dragged), edits apply and show but are written once, when the hold ends.
   void holdSaving(bool hold);
