@@ -61,7 +61,8 @@ struct LeftOutOfRegions {
 // per ring, no ring crossing itself, inside an image of imageSize, a non-zero area, a name of its own (features
 // without one are named "Region <n>", a name taken by an earlier feature gets a number: claimRegionName). A
 // RegionError names nameForErrors and the feature. Features that are not regions (LeftOutOfRegions: QuPath's object
-// type in properties.objectType, its older properties.object_type, or a version 0.2 feature id; points and lines)
+// type in properties.objectType, its older properties.object_type or alias properties.type, or a version 0.2
+// feature id; points and lines)
 // are left out and, where `leftOut` is given, counted there.
 std::vector<Region> parseRegions(const std::string& geojson, cv::Size imageSize, const std::string& nameForErrors,
                                  LeftOutOfRegions* leftOut = nullptr);
