@@ -21,6 +21,7 @@ constexpr int kNameOffset = 16, kNameLength = 20, kPropertiesOffset = 40, kPrope
 constexpr int kPolygon = 0, kRect = 1, kOval = 2, kLine = 3, kFreeLine = 4, kPolyLine = 5, kNoRoi = 6, kFreehand = 7,
               kTraced = 8, kAngle = 9, kPoint = 10;
 constexpr int kSubPixelResolution = 128;
+constexpr int kTextSubtype = 1, kImageSubtype = 4;  // a rectangle ROI that is a text label or an image overlay
 
 class Bytes {
 public:
@@ -370,6 +371,9 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
   const bool subPixel = (options & kSubPixelResolution) && version >= 222;
   switch (type) {
     case kRect:
+      if (const int subtype = in.u16(kSubtype); subtype == kTextSubtype || subtype == kImageSubtype)
+        in.fail("a text label or image overlay is not a region (draw a closed area)");
+      [[fallthrough]];
     case kOval: {
       double x = left, y = top, width = right - left, height = bottom - top;
       if (subPixel && version >= 223)
@@ -436,12 +440,20 @@ std::vector<std::vector<Ring>> polygonsOf(const std::vector<Ring>& rings) {
   return polygons;
 }
 
-// A point, line or angle ROI (a manual count, a measured distance: a Fiji ROI set often holds them beside its
-// regions), which encloses no area.
-bool isPointOrLineRoi(const std::string& bytes) {
-  if (bytes.size() < kHeaderSize || bytes.compare(0, 4, "Iout") != 0) return false;
-  const int type = static_cast<unsigned char>(bytes[kType]);
-  return type == kLine || type == kFreeLine || type == kPolyLine || type == kAngle || type == kPoint;
+// What a Fiji ROI set often holds beside its regions and is none: a point, line or angle ROI (a count by hand, a
+// measured distance), which encloses no area, or a text label or image overlay (a rectangle ROI of those subtypes).
+enum class NotARegion { No, PointOrLine, Overlay };
+
+NotARegion notARegion(const std::string& bytes) {
+  if (bytes.size() < kHeaderSize || bytes.compare(0, 4, "Iout") != 0) return NotARegion::No;
+  const auto byte = [&](int at) { return static_cast<unsigned char>(bytes[at]); };
+  const int type = byte(kType), subtype = byte(kSubtype) << 8 | byte(kSubtype + 1);
+  const bool composite = (byte(kShapeSize) | byte(kShapeSize + 1) | byte(kShapeSize + 2) | byte(kShapeSize + 3)) != 0;
+  if (composite) return NotARegion::No;
+  if (type == kLine || type == kFreeLine || type == kPolyLine || type == kAngle || type == kPoint)
+    return NotARegion::PointOrLine;
+  if (type == kRect && (subtype == kTextSubtype || subtype == kImageSubtype)) return NotARegion::Overlay;
+  return NotARegion::No;
 }
 
 }  // namespace
@@ -463,12 +475,12 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
   std::vector<Region> regions;
   std::set<std::string> usedNames;
   LeftOutOfRegions found;
-  const bool oneRoi = entries.size() == 1;  // a point or line alone is refused as a region: decodeRoi says why
+  const bool oneRoi = entries.size() == 1;  // a point, line or label alone is refused as a region: decodeRoi says why
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const ZipEntry& entry = entries[i];
     if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
-    if (!oneRoi && isPointOrLineRoi(entry.data)) {
-      ++found.pointsAndLines;
+    if (const NotARegion kind = notARegion(entry.data); !oneRoi && kind != NotARegion::No) {
+      ++(kind == NotARegion::PointOrLine ? found.pointsAndLines : found.overlays);
       continue;
     }
     std::string fallback = validUtf8(entry.name.substr(entry.name.find_last_of('/') + 1));

@@ -174,13 +174,16 @@ bool Region::contains(cv::Point2d point) const {
 }
 
 std::string LeftOutOfRegions::describe() const {
+  std::vector<std::string> parts;
+  const auto add = [&](int n, const char* one, const char* many) {
+    if (n > 0) parts.push_back(std::to_string(n) + " " + (n == 1 ? one : many));
+  };
+  add(qupathObjects, "QuPath detection, cell or tile", "QuPath detections, cells or tiles");
+  add(pointsAndLines, "point or line", "points or lines");
+  add(overlays, "text label or image overlay", "text labels or image overlays");
   std::string what;
-  if (qupathObjects > 0)
-    what = std::to_string(qupathObjects) +
-           (qupathObjects == 1 ? " QuPath detection, cell or tile" : " QuPath detections, cells or tiles");
-  if (pointsAndLines > 0)
-    what += (what.empty() ? "" : " and ") + std::to_string(pointsAndLines) +
-            (pointsAndLines == 1 ? " point or line" : " points or lines");
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    what += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
   return what + ": not regions, left out";
 }
 

@@ -47,12 +47,13 @@ constexpr std::size_t kMaxRegionVertices = 20000;  // per ring: the self-interse
 
 // What a regions file held that is not a region and was left out of its regions: QuPath objects other than
 // annotations (detections, cells, tiles, TMA cores: what QuPath found, not areas a user drew; an export of "all
-// objects" holds them beside the annotations), and points and lines (a manual count, a measured distance), which
-// enclose no area. A file that holds nothing else is refused.
+// objects" holds them beside the annotations), points and lines (a manual count, a measured distance), which
+// enclose no area, and ImageJ's text labels and image overlays. A file that holds nothing else is refused.
 struct LeftOutOfRegions {
   int qupathObjects = 0;
   int pointsAndLines = 0;
-  bool any() const { return qupathObjects > 0 || pointsAndLines > 0; }
+  int overlays = 0;
+  bool any() const { return qupathObjects > 0 || pointsAndLines > 0 || overlays > 0; }
   // "1234 QuPath detections, cells or tiles and 2 points or lines: not regions, left out"
   std::string describe() const;
 };

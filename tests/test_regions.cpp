@@ -277,14 +277,25 @@ private slots:
     const std::string& points = cells.back().data;  // the set's multi-point ROI of all cell centres
     const std::string region = encodeRoi("LHr", {{{10, 10}, {300, 20}, {150, 280}}});
     const std::string line = encodeRoi("scale bar", {{{10, 500}, {200, 500}, {100, 501}}}, /*line*/ 3);
+    std::string label = encodeRoi("LHr label", {{{20, 20}, {120, 20}, {120, 40}, {20, 40}}}, /*rectangle*/ 1);
+    label[49] = 1;  // subtype: text (a rectangle ROI that is a label in the overlay)
     LeftOutOfRegions leftOfSet;
-    const std::vector<Region> fromSet =
-        parseRoiRegions(zipArchive({{"LHr.roi", region}, {"count.roi", points}, {"scale.roi", line}}), {1600, 1200},
-                        "RoiSet.zip", &leftOfSet);
+    const std::vector<Region> fromSet = parseRoiRegions(
+        zipArchive({{"LHr.roi", region}, {"count.roi", points}, {"scale.roi", line}, {"label.roi", label}}),
+        {1600, 1200}, "RoiSet.zip", &leftOfSet);
     QCOMPARE(int(fromSet.size()), 1);
     QCOMPARE(fromSet[0].name, std::string("LHr"));
     QCOMPARE(leftOfSet.pointsAndLines, 2);
+    QCOMPARE(leftOfSet.overlays, 1);
     QCOMPARE(leftOfSet.qupathObjects, 0);
+    QCOMPARE(leftOfSet.describe(), std::string("2 points or lines and 1 text label or image overlay: not regions, "
+                                               "left out"));
+    try {
+      parseRoiRegions(label, {1600, 1200}, "label.roi");
+      QFAIL("a text label was taken for a region");
+    } catch (const RegionError& e) {
+      QVERIFY2(QString(e.what()).contains("a text label or image overlay is not a region"), e.what());
+    }
     try {
       parseRoiRegions(zipArchive({{"count.roi", points}, {"scale.roi", line}}), {1600, 1200}, "RoiSet.zip");
       QFAIL("a ROI set of a point and a line was taken for regions");
