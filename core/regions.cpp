@@ -65,11 +65,20 @@ std::vector<Ring> parsePolygon(const json& rings, cv::Size imageSize, const std:
   return polygon;
 }
 
+// QuPath writes a class as {"name": "Cortex"}, a derived class as {"names": ["Cortex", "Layer 2"]} (its name
+// "Cortex: Layer 2", which it reads back as the same class), and reads a bare string too.
 std::string classificationOf(const json& properties) {
-  if (properties.is_object() && properties.contains("classification") && properties["classification"].is_object() &&
-      properties["classification"].contains("name") && properties["classification"]["name"].is_string())
-    return properties["classification"]["name"].get<std::string>();
-  return {};
+  if (!properties.is_object() || !properties.contains("classification")) return {};
+  const json& classification = properties["classification"];
+  if (classification.is_string()) return classification.get<std::string>();
+  if (!classification.is_object()) return {};
+  if (classification.contains("name") && classification["name"].is_string())
+    return classification["name"].get<std::string>();
+  std::string derived;
+  if (classification.contains("names") && classification["names"].is_array())
+    for (const json& name : classification["names"])
+      if (name.is_string()) derived += (derived.empty() ? "" : ": ") + name.get<std::string>();
+  return derived;
 }
 
 std::string nameOf(const json& properties) {

@@ -179,6 +179,17 @@ private slots:
     const Detection none;
     const std::vector<RegionCount> counted = countByRegion(none, read, {1600, 1200});
     QCOMPARE(counted[2].classification, std::string("Cortex"));
+    // QuPath writes a derived class ("Cortex: Layer 2") as its names, and reads a class given as a bare string.
+    const std::vector<Region> classes = parseRegions(R"([
+      {"type":"Feature","properties":{"classification":{"names":["Cortex","Layer 2"],"color":[0,0,255]}},
+       "geometry":{"type":"Polygon","coordinates":[[[10,700],[60,700],[60,760],[10,760],[10,700]]]}},
+      {"type":"Feature","properties":{"name":"DG","classification":"Hippocampus"},
+       "geometry":{"type":"Polygon","coordinates":[[[10,800],[60,800],[60,860],[10,860],[10,800]]]}}])",
+                                                     {1600, 1200}, "classes.geojson");
+    QCOMPARE(classes[0].classification, std::string("Cortex: Layer 2"));
+    QCOMPARE(classes[0].name, std::string("Cortex: Layer 2"));
+    QCOMPARE(classes[1].classification, std::string("Hippocampus"));
+    QCOMPARE(classes[1].name, std::string("DG"));
   }
 
   // The tables know a region by its image and name, so two QuPath annotations with one name (both halves of a
