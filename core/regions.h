@@ -2,8 +2,9 @@
 // Named regions of a slide (the brain areas a study reports: LHr, PVHr, VLPAGr, ...) and the cells each holds. A
 // cell belongs to every region that contains its centroid. Regions travel as GeoJSON in QuPath's conventions: a
 // FeatureCollection whose Polygon or MultiPolygon features carry their name in properties.name or their class
-// (properties.classification: its name, a derived class's names joined as "Cortex: Layer 2", or a bare string); coordinates in pixels of the full-resolution image, origin at the top-left
-// corner of the top-left pixel (so the centre of pixel (x, y) is (x + 0.5, y + 0.5)).
+// (properties.classification: its name, a derived class's names joined as "Cortex: Layer 2", or a bare string);
+// coordinates in pixels of the full-resolution image, origin at the top-left corner of the top-left pixel (so the
+// centre of pixel (x, y) is (x + 0.5, y + 0.5)).
 #include "core/cell_channels.h"
 #include "core/postprocess.h"
 
