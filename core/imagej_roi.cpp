@@ -371,9 +371,6 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
   const bool subPixel = (options & kSubPixelResolution) && version >= 222;
   switch (type) {
     case kRect:
-      if (const int subtype = in.u16(kSubtype); subtype == kTextSubtype || subtype == kImageSubtype)
-        in.fail("a text label or image overlay is not a region (draw a closed area)");
-      [[fallthrough]];
     case kOval: {
       double x = left, y = top, width = right - left, height = bottom - top;
       if (subPixel && version >= 223)
@@ -475,18 +472,22 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
   std::vector<Region> regions;
   std::set<std::string> usedNames;
   LeftOutOfRegions found;
-  const bool oneRoi = entries.size() == 1;  // a point, line or label alone is refused as a region: decodeRoi says why
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const ZipEntry& entry = entries[i];
     if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
-    if (const NotARegion kind = notARegion(entry.data); !oneRoi && kind != NotARegion::No) {
+    const std::string where = nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + validUtf8(entry.name) + ")";
+    if (const NotARegion kind = notARegion(entry.data); kind != NotARegion::No) {
+      if (entries.size() == 1)  // alone, it is not left out but refused, with the reason
+        throw RegionError(
+            where + ": " +
+            (kind == NotARegion::PointOrLine ? "a line, angle or point ROI" : "a text label or image overlay") +
+            " is not a region (draw a closed area)");
       ++(kind == NotARegion::PointOrLine ? found.pointsAndLines : found.overlays);
       continue;
     }
     std::string fallback = validUtf8(entry.name.substr(entry.name.find_last_of('/') + 1));
     if (fallback.size() > 4 && fallback.compare(fallback.size() - 4, 4, ".roi") == 0)
       fallback.resize(fallback.size() - 4);
-    const std::string where = nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + validUtf8(entry.name) + ")";
     DecodedRoi roi = decodeRoi(entry.data, fallback, where);
     if (roi.name.empty()) roi.name = "Region " + std::to_string(regions.size() + 1);
     std::vector<Ring> rings;

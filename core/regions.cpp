@@ -221,7 +221,8 @@ bool isQuPathObjectOtherThanAnAnnotation(const json& feature) {
     return object.is_object() && object.contains(key) && object[key].is_string() ? object[key].get<std::string>()
                                                                                  : std::string();
   };
-  const json properties = feature.contains("properties") ? feature["properties"] : json();
+  static const json none;
+  const json& properties = feature.contains("properties") ? feature["properties"] : none;  // no copy of measurements
   std::string type = typeIn(properties, "objectType");
   if (type.empty()) type = typeIn(properties, "object_type");
   if (type.empty()) type = typeIn(properties, "type");  // an alias QuPath reads too

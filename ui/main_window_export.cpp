@@ -4,7 +4,6 @@
 #include "ui/export_dialog.h"
 #include "ui/main_window.h"
 
-#include <QApplication>
 #include <QEventLoop>
 #include <QFutureWatcher>
 #include <QMessageBox>
@@ -50,10 +49,7 @@ bool MainWindow::exportTo(const ExportPlan& plan, QString* error, bool* cancelle
   progress.setMinimumDuration(500);
   connect(&progress, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
   QTimer ticker;
-  connect(&ticker, &QTimer::timeout, &progress, [&progress, done, cancel] {
-    progress.setValue(*done);
-    if (progress.wasCanceled()) *cancel = true;
-  });
+  connect(&ticker, &QTimer::timeout, &progress, [&progress, done] { progress.setValue(*done); });
   ticker.start(100);
   watcher.setFuture(QtConcurrent::run([slides, counter, plan, cancel, done]() {
     ExportOutcome outcome;
