@@ -1,5 +1,6 @@
 #include "app/cli_common.h"
 
+#include "core/hand_counts.h"
 #include "core/slide_folder.h"
 #include "core/training_data.h"
 #include "core/true_cells.h"
@@ -247,6 +248,26 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
   return annotated;
 }
 
+std::vector<AnnotatedImage> collectHandCounted(const QStringList& paths, const std::string& handCountsFolder,
+                                               std::vector<std::string>& uncounted, std::vector<std::string>& refused) {
+  const std::vector<std::string> images = collectImages(paths);
+  const std::vector<std::string> sharedStems = sharedStemReasons(images);
+  std::vector<AnnotatedImage> counted;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const std::vector<RegionsFileMatch> files = handCountFilesFor(handCountsFolder, images[i]);
+    if (files.empty())
+      uncounted.push_back(images[i]);
+    else if (files.size() > 1)
+      refused.push_back(images[i] + ": " + files[0].path + " and " + files[1].path +
+                        " could both be its count by hand");
+    else if (files[0].byStem && !sharedStems[i].empty())
+      refused.push_back(images[i] + ": " + files[0].path + " not used: " + sharedStems[i]);
+    else
+      counted.push_back({images[i], {}, {}, files[0].path});
+  }
+  return counted;
+}
+
 std::string fileName(const std::string& path) { return fs::path(path).filename().string(); }
 
 }  // namespace fluocount::cli
@@ -264,6 +285,11 @@ void addEvaluationOptions(QCommandLineParser& parser) {
        "px"},
       {"limit", "Use only the first N annotated images of each run (in name order).", "n"},
       {"only", "Use only the images whose file names are listed (one per line) in this file.", "file"},
+      {"hand-counts",
+       "Score against cells marked by hand instead of masks: for each image, a file in this folder named after it "
+       "(<name or stem>.roi or .zip: Fiji multi-point ROIs; .geojson: QuPath points; .xml or CellCounter_<name or "
+       "stem>.xml: Fiji Cell Counter markers). The datasets may then be any slide folders or images.",
+       "dir"},
       {"min-true-area",
        "Leave out annotated cells smaller than this many px, given for 50 px cells and scaled with "
        "--diameter like --min-area (default: keep all). '--min-true-area 200' scores only the "
@@ -274,6 +300,20 @@ void addEvaluationOptions(QCommandLineParser& parser) {
 
 std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser& parser) {
   if (parser.positionalArguments().isEmpty()) throw CliError("name at least one dataset folder");
+  if (parser.isSet("hand-counts")) {
+    const std::string folder = parser.value("hand-counts").toStdString();
+    if (!fs::is_directory(folder)) throw CliError("--hand-counts: " + folder + " is not a folder");
+    for (const char* maskOption : {"min-true-area", "mask-components"})
+      if (parser.isSet(maskOption))
+        throw CliError(std::string("--") + maskOption + " applies to masks, not to --hand-counts");
+    std::vector<std::string> uncounted, refused;
+    std::vector<AnnotatedImage> items = collectHandCounted(parser.positionalArguments(), folder, uncounted, refused);
+    for (const auto& file : uncounted) std::fprintf(stderr, "skipped (no count by hand): %s\n", file.c_str());
+    for (const auto& reason : refused) std::fprintf(stderr, "skipped: %s\n", reason.c_str());
+    items = selectedByOptions(std::move(items), parser);
+    if (items.empty()) throw CliError("no image has a count by hand in " + folder);
+    return items;
+  }
   std::vector<std::string> unannotated;
   std::vector<AnnotatedImage> items = collectAnnotated(parser.positionalArguments(), unannotated);
   for (const auto& file : unannotated) std::fprintf(stderr, "skipped (no mask): %s\n", file.c_str());
@@ -316,6 +356,17 @@ Detection annotatedCells(const AnnotatedImage& item, cv::Size imageSize, const Q
 
 Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser,
                    double cellDiameterPx) {
+  if (!item.handCount.empty()) {
+    const HandCount count = loadHandCount(item.handCount, imageSize);
+    if (count.otherObjects)
+      std::fprintf(stderr, "note: %s: %d object(s) that are not marks (regions, lines, outlines) left out\n",
+                   item.handCount.c_str(), count.otherObjects);
+    // A markers file copied for the wrong slide would score the count against another slide's cells.
+    if (!count.imageNamed.empty() && fs::path(count.imageNamed).stem() != fs::path(item.image).stem())
+      throw RegionError(item.handCount + " counts the cells of " + count.imageNamed + ", not of " +
+                        fileName(item.image) + " (its Image_Filename)");
+    return marksAsCells(count.marks);
+  }
   Detection truth = annotatedCells(item, imageSize, parser);
   if (!parser.isSet("min-true-area")) return truth;
   PostprocessSettings sizes;  // the same rule that scales --min-area to the cell diameter

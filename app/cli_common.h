@@ -50,13 +50,20 @@ std::vector<std::string> collectImages(const QStringList& paths);
 
 struct AnnotatedImage {
   std::string image;
-  std::string mask;    // binary mask (FNC layout: <dir>/masks/<stem>.png)
-  std::string labels;  // instance labels when the dataset has them (<dir>/labels/<stem>.png), else empty
+  std::string mask;            // binary mask (FNC layout: <dir>/masks/<stem>.png)
+  std::string labels;          // instance labels when the dataset has them (<dir>/labels/<stem>.png), else empty
+  std::string handCount = {};  // with --hand-counts: the file of cells marked by hand, which is then the truth
 };
 
 // Datasets in the FNC layout (<dir>/images, <dir>/masks, optional <dir>/labels). Images without a mask are
 // listed in `unannotated`.
 std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std::vector<std::string>& unannotated);
+
+// The images named or found in `paths` that have a count by hand in `handCountsFolder` (handCountFilesFor). Images
+// without one are listed in `uncounted`; an image that two files could belong to, or whose stem another image shares
+// while its file is named by the stem, is left out with the reason in `refused`.
+std::vector<AnnotatedImage> collectHandCounted(const QStringList& paths, const std::string& handCountsFolder,
+                                               std::vector<std::string>& uncounted, std::vector<std::string>& refused);
 
 std::string fileName(const std::string& path);
 
@@ -70,8 +77,9 @@ std::vector<AnnotatedImage> annotatedImagesFromOptions(const QCommandLineParser&
 // The images that --only and --limit keep (each only when the parser has that option set).
 std::vector<AnnotatedImage> selectedByOptions(std::vector<AnnotatedImage> items, const QCommandLineParser& parser);
 MatchingSettings matchingFromOptions(const QCommandLineParser& parser, double cellDiameterPx);
-// The annotated cells: instance labels when the dataset has them (unless --mask-components), else the connected
-// components of the binary mask; with --min-true-area, those below that area (given for 50 px cells, scaled to
+// The annotated cells: with --hand-counts the marks of the image's file (one-pixel cells: marksAsCells), else
+// instance labels when the dataset has them (unless --mask-components), else the connected components of the
+// binary mask; with --min-true-area, those below that area (given for 50 px cells, scaled to
 // cellDiameterPx) left out. A mask whose size differs from the image is an error naming both files.
 Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser,
                    double cellDiameterPx);

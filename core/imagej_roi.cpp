@@ -1,6 +1,7 @@
 #include "core/imagej_roi.h"
 
 #include "core/atomic_file.h"
+#include "core/imagej_curves.h"
 #include "core/numeric_locale.h"
 #include "core/utf8.h"
 #include "core/zip_archive.h"
@@ -16,12 +17,13 @@ namespace {
 // RoiDecoder's offsets and codes.
 constexpr int kVersion = 228, kHeaderSize = 64, kHeader2Size = 64;
 constexpr int kType = 6, kTop = 8, kLeft = 10, kBottom = 12, kRight = 14, kCoordinateCount = 16, kX1 = 18, kWidthD = 26,
-              kHeightD = 30, kPointCountInt = 18, kShapeSize = 36, kSubtype = 48, kOptions = 50, kHeader2Offset = 60;
+              kHeightD = 30, kPointCountInt = 18, kShapeSize = 36, kSubtype = 48, kOptions = 50, kCornerDiameter = 54,
+              kHeader2Offset = 60;
 constexpr int kNameOffset = 16, kNameLength = 20, kPropertiesOffset = 40, kPropertiesLength = 44;
 constexpr int kPolygon = 0, kRect = 1, kOval = 2, kLine = 3, kFreeLine = 4, kPolyLine = 5, kNoRoi = 6, kFreehand = 7,
               kTraced = 8, kAngle = 9, kPoint = 10;
-constexpr int kSubPixelResolution = 128;
-constexpr int kTextSubtype = 1, kImageSubtype = 4;  // a rectangle ROI that is a text label or an image overlay
+constexpr int kSplineFit = 1, kSubPixelResolution = 128;  // options
+constexpr int kTextSubtype = 1, kImageSubtype = 4;        // a rectangle ROI that is a text label or an image overlay
 
 class Bytes {
 public:
@@ -323,6 +325,9 @@ struct DecodedRoi {
   std::string name;
   std::string properties;  // "key: value" lines (Roi.setProperty)
   std::vector<std::vector<cv::Point2d>> rings;
+  // The ring holds the points of a Fit Spline; the region is the curve through them. (Rounded corners and a path's
+  // curves are sampled as they are decoded: they stay inside the hull of their stored points, a spline does not.)
+  bool fitSpline = false;
 };
 
 DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, const std::string& where) {
@@ -360,8 +365,17 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
                                                            : -1;
       if (coordinates < 0 || i + 1 + coordinates > shapeSize) in.fail("a composite ROI's shape is corrupt");
       if (segment == 0 && !ring.empty()) roi.rings.push_back(std::move(ring)), ring.clear();
-      if (coordinates > 0)  // curves keep their end point
-        ring.emplace_back(in.f32(kHeaderSize + 4 * (i + coordinates - 1)), in.f32(kHeaderSize + 4 * (i + coordinates)));
+      const auto point = [&](int k) {  // the k-th point of this segment
+        return cv::Point2d(in.f32(kHeaderSize + 4 * (i + 2 * k - 1)), in.f32(kHeaderSize + 4 * (i + 2 * k)));
+      };
+      if ((segment == 2 || segment == 3) && !ring.empty()) {
+        if (segment == 2)
+          appendQuadraticCurve(ring, point(1), point(2));
+        else
+          appendCubicCurve(ring, point(1), point(2), point(3));
+      } else if (coordinates > 0) {
+        ring.push_back(point(coordinates / 2));
+      }
       if (segment == 4 && !ring.empty()) roi.rings.push_back(std::move(ring)), ring.clear();
       i += 1 + coordinates;
     }
@@ -375,10 +389,11 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
       double x = left, y = top, width = right - left, height = bottom - top;
       if (subPixel && version >= 223)
         x = in.f32(kX1), y = in.f32(kX1 + 4), width = in.f32(kWidthD), height = in.f32(kHeightD);
-      if (type == kRect)
-        roi.rings.push_back({{x, y}, {x + width, y}, {x + width, y + height}, {x, y + height}});
-      else
+      if (type == kRect) {
+        roi.rings.push_back(roundedRectangle(x, y, width, height, std::max(0, in.s16(kCornerDiameter))));
+      } else {
         roi.rings.push_back(ellipse(x, y, width, height));
+      }
       return roi;
     }
     case kPolygon:
@@ -394,6 +409,8 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
           ring.emplace_back(left + std::max(0, in.s16(kHeaderSize + 2 * i)),
                             top + std::max(0, in.s16(kHeaderSize + 2 * n + 2 * i)));
       }
+      // Fit Spline: the file keeps the points the user placed, and ImageJ fits the curve through them again.
+      roi.fitSpline = (options & kSplineFit) && version >= 218;
       roi.rings.push_back(std::move(ring));
       return roi;
     }
@@ -491,7 +508,16 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
     DecodedRoi roi = decodeRoi(entry.data, fallback, where);
     if (roi.name.empty()) roi.name = "Region " + std::to_string(regions.size() + 1);
     std::vector<Ring> rings;
-    for (const auto& points : roi.rings) rings.push_back(checkedRing(points, imageSize, where));
+    for (auto& points : roi.rings) {
+      // The points a spline passes through are checked as stored vertices are, before the curve is fitted; where
+      // the curve bulges past the image's edge, the region ends at the edge.
+      if (roi.fitSpline) {
+        points = closedSplineThrough(checkedRing(points, imageSize, where));
+        for (cv::Point2d& p : points)
+          p = {std::clamp(p.x, 0.0, double(imageSize.width)), std::clamp(p.y, 0.0, double(imageSize.height))};
+      }
+      rings.push_back(checkedRing(points, imageSize, where));
+    }
     if (rings.empty()) throw RegionError(where + ": the ROI has no outline");
     // One region per ROI (a region in several parts is one composite ROI, as the ROI Manager's Combine makes):
     // a name already taken gets a number, so that no two regions are confused in the tables.
@@ -508,6 +534,57 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
 
 std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize, LeftOutOfRegions* leftOut) {
   return parseRoiRegions(readRegionsFile(path), imageSize, path, leftOut);
+}
+
+std::string encodePointRoi(const std::string& name, const std::vector<cv::Point2d>& points) {
+  return encodePoints(name, points);
+}
+
+std::vector<cv::Point2d> parseRoiPoints(const std::string& bytes, const std::string& nameForErrors, int* otherRois) {
+  std::vector<ZipEntry> entries;
+  if (bytes.compare(0, 4, "Iout") == 0) {
+    entries.push_back({nameForErrors, bytes});
+  } else {
+    try {
+      entries = readZipArchive(bytes);
+    } catch (const ZipError& e) {
+      throw RegionError(nameForErrors + ": not an ImageJ ROI or ROI set (" + e.what() + ")");
+    }
+  }
+  std::vector<cv::Point2d> points;
+  int others = 0, pointRois = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const ZipEntry& entry = entries[i];
+    if (entry.name.empty() || entry.name.back() == '/') continue;  // a folder
+    const RoiReader in(entry.data,
+                       nameForErrors + ", ROI " + std::to_string(i + 1) + " (" + validUtf8(entry.name) + ")");
+    if (in.size() < kHeaderSize || entry.data.compare(0, 4, "Iout") != 0)
+      in.fail("not an ImageJ ROI (no 'Iout' header)");
+    if (in.u8(kType) != kPoint || in.u32(kShapeSize) != 0) {
+      ++others;
+      continue;
+    }
+    ++pointRois;
+    const int version = in.u16(4), options = in.s16(kOptions), left = in.s16(kLeft), top = in.s16(kTop);
+    std::size_t n = std::size_t(in.u16(kCoordinateCount));
+    if (n == 0) n = in.u32(kPointCountInt);  // more than 65,535 points
+    const bool subPixel = (options & kSubPixelResolution) && version >= 222;
+    in.need(kHeaderSize, n * (subPixel ? 12 : 4));
+    for (std::size_t p = 0; p < n; ++p) {
+      // Pixel coordinates with (0, 0) the top-left pixel's centre: ImageJ's subpixel points put a pixel's centre at
+      // +0.5, its integer points name the pixel.
+      if (subPixel)
+        points.emplace_back(in.f32(kHeaderSize + 4 * n + 4 * p) - 0.5, in.f32(kHeaderSize + 8 * n + 4 * p) - 0.5);
+      else
+        points.emplace_back(left + std::max(0, in.s16(kHeaderSize + 2 * p)),
+                            top + std::max(0, in.s16(kHeaderSize + 2 * n + 2 * p)));
+    }
+  }
+  if (pointRois == 0)
+    throw RegionError(nameForErrors + ": holds no point ROI (Fiji's multi-point tool makes one)" +
+                      (others ? " but " + std::to_string(others) + " other ROI(s)" : std::string()));
+  if (otherRois) *otherRois = others;
+  return points;
 }
 
 }  // namespace fluocount

@@ -25,6 +25,15 @@ std::vector<Region> parseRoiRegions(const std::string& bytes, cv::Size imageSize
                                     LeftOutOfRegions* leftOut = nullptr);
 std::vector<Region> loadRoiRegions(const std::string& path, cv::Size imageSize, LeftOutOfRegions* leftOut = nullptr);
 
+// The points of every point ROI (Fiji's multi-point tool) of a RoiSet.zip or a single .roi, in pixel coordinates with
+// (0, 0) the centre of the top-left pixel, in the order the file holds them; ROIs of other kinds are counted in
+// otherRois. A file without a point ROI is a RegionError naming nameForErrors.
+std::vector<cv::Point2d> parseRoiPoints(const std::string& bytes, const std::string& nameForErrors,
+                                        int* otherRois = nullptr);
+// A multi-point ROI of `points` (ImageJ's coordinates: a pixel's centre at +0.5), as detectionsRoiSet writes the
+// cell centres.
+std::string encodePointRoi(const std::string& name, const std::vector<cv::Point2d>& points);
+
 // One ROI's bytes (exposed for tests): a polygon (type 0), traced outline (8) or, for several rings, a composite.
 std::string encodeRoi(const std::string& name, const std::vector<Ring>& rings, int type = 0,
                       const std::string& properties = {});

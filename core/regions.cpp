@@ -1,6 +1,7 @@
 #include "core/regions.h"
 
 #include "core/atomic_file.h"
+#include "core/geojson_features.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
@@ -155,7 +156,8 @@ Ring checkedRing(const std::vector<cv::Point2d>& points, cv::Size imageSize, con
   if (ring.size() > 1 && ring.front() == ring.back()) ring.pop_back();
   if (ring.size() < 3) throw RegionError(where + ": a ring needs at least 3 distinct vertices");
   if (crossesItself(ring)) throw RegionError(where + ": the outline crosses itself");
-  if (signedArea(ring) == 0) throw RegionError(where + ": the outline encloses no area");
+  // Below a millionth of a pixel: no outline a person drew, and one that float coordinates do not keep.
+  if (std::abs(signedArea(ring)) < 1e-6) throw RegionError(where + ": the outline encloses no area");
   return ring;
 }
 
@@ -235,13 +237,34 @@ bool isPointOrLine(const std::string& geometryType) {
          geometryType == "MultiLineString";
 }
 
-std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file,
-                                        LeftOutOfRegions& leftOut) {
+// The Polygon and MultiPolygon geometries of a feature's geometry: itself, or the members of a GeometryCollection
+// (which QuPath writes for an annotation whose shape mixes areas with lines or points, as a subtraction can leave;
+// the lines and points enclose nothing and are passed over). Empty for a point or line, and for a collection of
+// nothing else. Any other geometry is an error.
+std::vector<const json*> areaGeometries(const json& geometry, const std::string& where) {
+  const std::string type = geometry.is_object() ? geometry.value("type", "") : "";
+  if (type == "Polygon" || type == "MultiPolygon") return {&geometry};
+  if (isPointOrLine(type)) return {};
+  if (type == "GeometryCollection") {
+    if (!geometry.contains("geometries") || !geometry["geometries"].is_array())
+      throw RegionError(where + ": a GeometryCollection without 'geometries'");
+    std::vector<const json*> areas;
+    for (const json& member : geometry["geometries"])
+      for (const json* area : areaGeometries(member, where)) areas.push_back(area);
+    return areas;
+  }
+  throw RegionError(where + ": a region must be a Polygon, MultiPolygon or GeometryCollection of them, not " +
+                    (type.empty() ? std::string("an untyped geometry") : "a " + type));
+}
+
+}  // namespace
+
+json geoJsonFeatures(const std::string& text, const std::string& where) {
   json document;
   try {
-    document = json::parse(geojson);
+    document = json::parse(text);
   } catch (const json::exception& e) {
-    throw RegionError(file + ": not JSON (" + e.what() + ")");
+    throw RegionError(where + ": not JSON (" + e.what() + ")");
   }
   json features;
   if (document.is_object() && document.value("type", "") == "FeatureCollection" && document.contains("features"))
@@ -251,9 +274,16 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
   else if (document.is_object() && document.value("type", "") == "Feature")
     features = json::array({document});
   else
-    throw RegionError(file + ": not a GeoJSON FeatureCollection, feature or array of features");
-  if (!features.is_array()) throw RegionError(file + ": 'features' is not an array");
+    throw RegionError(where + ": not a GeoJSON FeatureCollection, feature or array of features");
+  if (!features.is_array()) throw RegionError(where + ": 'features' is not an array");
+  return features;
+}
 
+namespace {
+
+std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size imageSize, const std::string& file,
+                                        LeftOutOfRegions& leftOut) {
+  const json features = geoJsonFeatures(geojson, file);
   std::vector<Region> regions;
   std::set<std::string> takenNames;
   for (std::size_t i = 0; i < features.size(); ++i) {
@@ -267,25 +297,24 @@ std::vector<Region> parseRegionsOrThrow(const std::string& geojson, cv::Size ima
     if (!feature.is_object() || !feature.contains("geometry") || !feature["geometry"].is_object())
       throw RegionError(where + ": no geometry");
     const json& geometry = feature["geometry"];
-    const std::string type = geometry.value("type", "");
-    if (isPointOrLine(type)) {
+    const std::vector<const json*> areas = areaGeometries(geometry, where);
+    if (areas.empty()) {  // a point or line (a GeometryCollection of them too): it encloses no area
       ++leftOut.pointsAndLines;
       continue;
     }
-    if (!geometry.contains("coordinates")) throw RegionError(where + ": the geometry has no coordinates");
     Region region;
     region.name = claimRegionName(name.empty() ? "Region " + std::to_string(i + 1) : name, takenNames);
     region.classification = feature.contains("properties") ? classificationOf(feature["properties"]) : "";
-    if (type == "Polygon") {
-      region.polygons.push_back(parsePolygon(geometry["coordinates"], imageSize, where));
-    } else if (type == "MultiPolygon") {
-      if (!geometry["coordinates"].is_array() || geometry["coordinates"].empty())
+    for (const json* area : areas) {
+      if (!area->contains("coordinates")) throw RegionError(where + ": the geometry has no coordinates");
+      const json& coordinates = (*area)["coordinates"];
+      if (area->value("type", "") == "Polygon") {
+        region.polygons.push_back(parsePolygon(coordinates, imageSize, where));
+        continue;
+      }
+      if (!coordinates.is_array() || coordinates.empty())
         throw RegionError(where + ": a MultiPolygon without polygons");
-      for (const json& polygon : geometry["coordinates"])
-        region.polygons.push_back(parsePolygon(polygon, imageSize, where));
-    } else {
-      throw RegionError(where + ": a region must be a Polygon or MultiPolygon, not " +
-                        (type.empty() ? std::string("an untyped geometry") : "a " + type));
+      for (const json& polygon : coordinates) region.polygons.push_back(parsePolygon(polygon, imageSize, where));
     }
     if (region.areaPx() <= 0) throw RegionError(where + ": the region encloses no area");
     regions.push_back(std::move(region));

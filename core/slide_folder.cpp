@@ -226,18 +226,36 @@ namespace {
 
 const std::string kRegionsExtensions[] = {".geojson", ".zip", ".roi"};
 
-}  // namespace
-
-std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, const std::string& image) {
+// The files of `folder` named <prefix><image's file name or stem><extension> that exist, by file name first.
+template <typename Prefixes, typename Extensions>
+std::vector<RegionsFileMatch> filesNamedAfter(const std::string& folder, const std::string& image,
+                                              const Prefixes& prefixes, const Extensions& extensions) {
   std::vector<RegionsFileMatch> found;
   std::error_code error;
   const fs::path file(image);
   for (const bool byStem : {false, true})
-    for (const std::string& extension : kRegionsExtensions) {
-      const fs::path candidate =
-          fs::path(regionsFolder) / ((byStem ? file.stem() : file.filename()).string() + extension);
-      if (fs::is_regular_file(candidate, error)) found.push_back({candidate.string(), byStem});
-    }
+    for (const std::string& prefix : prefixes)
+      for (const std::string& extension : extensions) {
+        const fs::path candidate =
+            fs::path(folder) / (prefix + (byStem ? file.stem() : file.filename()).string() + extension);
+        if (fs::is_regular_file(candidate, error)) found.push_back({candidate.string(), byStem});
+      }
+  return found;
+}
+
+}  // namespace
+
+std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, const std::string& image) {
+  return filesNamedAfter(regionsFolder, image, std::initializer_list<std::string>{""}, kRegionsExtensions);
+}
+
+std::vector<RegionsFileMatch> handCountFilesFor(const std::string& folder, const std::string& image) {
+  std::vector<RegionsFileMatch> found =
+      filesNamedAfter(folder, image, std::initializer_list<std::string>{""},
+                      std::initializer_list<std::string>{".roi", ".zip", ".geojson", ".xml"});
+  for (RegionsFileMatch& match : filesNamedAfter(folder, image, std::initializer_list<std::string>{"CellCounter_"},
+                                                 std::initializer_list<std::string>{".xml"}))
+    found.push_back(std::move(match));
   return found;
 }
 

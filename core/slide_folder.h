@@ -88,6 +88,10 @@ struct RegionsFileMatch {
 };
 // Those that exist, by file name first. More than one is an ambiguity to refuse, not to choose from.
 std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, const std::string& image);
+// A count by hand an image may have in a folder (evaluate --hand-counts): <folder>/<file name or stem> with .roi,
+// .zip, .geojson or .xml, or CellCounter_<file name or stem>.xml as Fiji's Cell Counter names its markers file.
+// Those that exist; more than one is an ambiguity to refuse.
+std::vector<RegionsFileMatch> handCountFilesFor(const std::string& folder, const std::string& image);
 // The regions files of `regionsFolder` (*.geojson, *.zip, *.roi; hidden files left out) that are none of `images`'s.
 std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
                                                const std::vector<std::string>& images);

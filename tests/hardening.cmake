@@ -76,6 +76,7 @@ set(FLUOCOUNT_FUZZ_RUNS_heatmap_file 10000)
 set(FLUOCOUNT_FUZZ_RUNS_regions 50000)
 set(FLUOCOUNT_FUZZ_RUNS_imagej_roi 50000)
 set(FLUOCOUNT_FUZZ_RUNS_count_journal 50000)
+set(FLUOCOUNT_FUZZ_RUNS_hand_counts 50000)
 # Start the longest first (see COST in tests/CMakeLists.txt).
 set_tests_properties(sanitized_test_postprocess sanitized_test_image_metadata PROPERTIES COST 50)
 set_tests_properties(sanitized_test_regions sanitized_test_model_file PROPERTIES COST 30)

@@ -11,6 +11,9 @@
 
 #include <QTest>
 
+#include <cmath>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 using namespace fluocount;
@@ -214,7 +217,9 @@ private slots:
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Point","coordinates":[5,5]}})",
                       "holds no region (1 point or line: not regions, left out)");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"GeometryCollection","coordinates":[]}})",
-                      "Polygon or MultiPolygon");
+                      "a GeometryCollection without 'geometries'");
+    expectRegionError(R"({"type":"Feature","geometry":{"type":"Circle","coordinates":[5,5]}})",
+                      "a region must be a Polygon, MultiPolygon or GeometryCollection of them, not a Circle");
     expectRegionError(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}})", "no rings");
     expectRegionError(R"({"type":"Feature","properties":{"name":"bow"},"geometry":{"type":"Polygon",
         "coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}})",
@@ -263,15 +268,21 @@ private slots:
       {"type":"Feature",)" +
         square + R"(,"properties":{"objectType":"something new","name":"PVHr"}},
       {"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[[5,5],[9,9]]},"properties":{"objectType":"annotation"}},
-      {"type":"Feature","geometry":{"type":"LineString","coordinates":[[5,5],[90,9]]},"properties":{"name":"scale"}}]})";
+      {"type":"Feature","geometry":{"type":"LineString","coordinates":[[5,5],[90,9]]},"properties":{"name":"scale"}},
+      {"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[5,5],[90,9]]},
+        {"type":"Polygon","coordinates":[[[100,100],[200,100],[200,150],[100,100]]]}]},"properties":{"name":"CA1"}},
+      {"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[5,5]}]}}]})";
     LeftOutOfRegions leftOut;
     const std::vector<Region> regions = parseRegions(qupathExport, {1600, 1200}, "slide.geojson", &leftOut);
-    QCOMPARE(int(regions.size()), 2);  // an object type QuPath does not know makes an annotation, as in QuPath
+    QCOMPARE(int(regions.size()), 3);  // an object type QuPath does not know makes an annotation, as in QuPath
     QCOMPARE(regions[0].name, std::string("LHr"));
     QCOMPARE(regions[1].name, std::string("PVHr"));
+    // A GeometryCollection (QuPath writes one for a shape that mixes an area with a line) is its areas.
+    QCOMPARE(regions[2].name, std::string("CA1"));
+    QCOMPARE(regions[2].areaPx(), 2500.0);
     QCOMPARE(leftOut.qupathObjects, 5);
-    QCOMPARE(leftOut.pointsAndLines, 2);
-    QCOMPARE(leftOut.describe(), std::string("5 QuPath detections, cells or tiles and 2 points or lines: not regions, "
+    QCOMPARE(leftOut.pointsAndLines, 3);
+    QCOMPARE(leftOut.describe(), std::string("5 QuPath detections, cells or tiles and 3 points or lines: not regions, "
                                              "left out"));
     // FluoCount's own cells for QuPath are detections: given as regions, they are refused with the reason.
     try {
@@ -442,6 +453,71 @@ private slots:
     // A single .roi reads alone too, named after its header (else its file).
     const std::vector<Region> single = parseRoiRegions(roi, {1600, 1200}, "PVHr.roi");
     QCOMPARE(single.at(0).polygons, read[0].polygons);
+  }
+
+  // What Fiji draws from a .roi that stores less than the shape: a polygon smoothed with Fit Spline (the file keeps
+  // the clicked points and a flag), a rectangle with rounded corners (the file keeps the corner diameter) and a
+  // composite ROI whose path has curves. Each is checked against the shape's own area, not against this reader:
+  // the clicked points alone would give these regions 10 %, 1.7 % and 36 % less area, and other cells.
+  void curvesFijiDrawsAreReadAsDrawn() {
+    const auto setU16 = [](std::string& roi, std::size_t at, int value) {
+      roi[at] = char(value >> 8), roi[at + 1] = char(value & 255);
+    };
+    // Eight points clicked around a circle of radius 100, then Fit Spline: Fiji shows the circle.
+    Ring clicked;
+    for (int i = 0; i < 8; ++i)
+      clicked.emplace_back(400 + 100 * std::cos(i * M_PI / 4), 400 + 100 * std::sin(i * M_PI / 4));
+    std::string spline = encodeRoi("LHr", {clicked});
+    setU16(spline, 50, 128 | 1);  // subpixel coordinates, spline fit
+    const Region circle = parseRoiRegions(spline, {1600, 1200}, "LHr.roi").at(0);
+    QVERIFY2(std::abs(circle.areaPx() / (M_PI * 100 * 100) - 1) < 0.005, std::to_string(circle.areaPx()).c_str());
+    const cv::Point2d betweenClicks(400 + 97 * std::cos(M_PI / 8), 400 + 97 * std::sin(M_PI / 8));
+    QVERIFY(circle.contains(betweenClicks));  // the clicked octagon's edge passes 92.4 px from the centre here
+    QVERIFY(!circle.contains({400 + 103 * std::cos(M_PI / 8), 400 + 103 * std::sin(M_PI / 8)}));
+    // The same points without the flag stay the octagon.
+    std::string octagon = encodeRoi("LHr", {clicked});
+    QVERIFY(std::abs(parseRoiRegions(octagon, {1600, 1200}, "LHr.roi").at(0).areaPx() - 2 * std::sqrt(2.0) * 1e4) < 1);
+    // A spline through points on the image's edge bulges out of it: the region ends at the edge.
+    std::string atEdge = encodeRoi("edge", {{{0, 100}, {50, 0}, {100, 100}, {50, 200}}});
+    setU16(atEdge, 50, 1);
+    const Region edge = parseRoiRegions(atEdge, {1600, 1200}, "edge.roi").at(0);
+    for (const Ring& ring : edge.polygons.at(0))
+      for (const cv::Point2d& p : ring) QVERIFY(p.x >= 0 && p.y >= 0);
+
+    // A 200 x 100 rectangle with corners of 40 px diameter: 20,000 px² less (4 - pi) x 20².
+    std::string rounded = encodeRoi("PVHr", {{{100, 100}, {300, 100}, {300, 200}, {100, 200}}}, /*rectangle*/ 1);
+    setU16(rounded, 54, 40);
+    const Region roundedRegion = parseRoiRegions(rounded, {1600, 1200}, "PVHr.roi").at(0);
+    QVERIFY2(std::abs(roundedRegion.areaPx() - (20000 - (4 - M_PI) * 400)) < 3,
+             std::to_string(roundedRegion.areaPx()).c_str());
+    QVERIFY(!roundedRegion.contains({101, 101}) && roundedRegion.contains({110, 110}));
+
+    // A composite ROI whose path is a circle of four cubic curves (as Java's shapes write one) around a square hole.
+    const float k = 0.5522847498f * 100, cx = 800, cy = 400;  // k: control distance of a quarter circle's cubic
+    std::vector<float> path = {0, cx + 100, cy};              // move to the circle's rightmost point
+    const auto cubicTo = [&path](std::initializer_list<float> points) {
+      path.push_back(3);
+      path.insert(path.end(), points);
+    };
+    cubicTo({cx + 100, cy + k, cx + k, cy + 100, cx, cy + 100});
+    cubicTo({cx - k, cy + 100, cx - 100, cy + k, cx - 100, cy});
+    cubicTo({cx - 100, cy - k, cx - k, cy - 100, cx, cy - 100});
+    cubicTo({cx + k, cy - 100, cx + 100, cy - k, cx + 100, cy});
+    path.push_back(4);  // close
+    path.insert(path.end(), {0, cx - 10, cy - 10, 1, cx + 10, cy - 10, 1, cx + 10, cy + 10, 1, cx - 10, cy + 10, 4});
+    std::string composite = encodeRoi("VLPAGr", {{{700, 300}, {900, 300}, {900, 500}}, {{1, 1}, {2, 1}, {2, 2}}});
+    composite.resize(64);
+    composite += std::string(4 * path.size(), '\0');
+    composite[36] = composite[37] = 0, setU16(composite, 38, int(path.size()));
+    composite[60] = composite[61] = composite[62] = composite[63] = 0;  // no name header
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      std::uint32_t bits;
+      std::memcpy(&bits, &path[i], 4);
+      setU16(composite, 64 + 4 * i, int(bits >> 16)), setU16(composite, 66 + 4 * i, int(bits & 0xFFFF));
+    }
+    const Region ring = parseRoiRegions(composite, {1600, 1200}, "VLPAGr.roi").at(0);
+    QVERIFY2(std::abs(ring.areaPx() / (M_PI * 100 * 100 - 400) - 1) < 0.005, std::to_string(ring.areaPx()).c_str());
+    QVERIFY(ring.contains({cx + 95 * std::cos(M_PI / 4), cy + 95 * std::sin(M_PI / 4)}) && !ring.contains({cx, cy}));
   }
 
   // A real slide's cells as an ImageJ ROI set: one traced outline per cell, the same outline as the GeoJSON's, the

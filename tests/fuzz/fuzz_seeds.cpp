@@ -11,6 +11,8 @@
 #include "core/image_io.h"
 #include "core/imagej_roi.h"
 #include "core/model_file.h"
+#include "core/numeric_locale.h"
+#include "core/true_cells.h"
 #include "core/training_step.h"
 #include "tests/test_support.h"
 #include "ui/model/project_state.h"
@@ -134,11 +136,51 @@ void regionSeeds(const fs::path& out) {
  {"type":"Feature","properties":{"name":"LHr"},"geometry":{"type":"MultiPolygon","coordinates":[
   [[[800,100],[900,100],[900,200],[800,200],[800,100]]],[[[1000,100],[1100,100],[1050,180],[1000,100]]]]}}]}
 )");
+  // A shape QuPath writes as a GeometryCollection: an area with a line left over from a subtraction.
+  write(out / "regions/collection.geojson", R"({"type":"Feature","properties":{"name":"CA1"},"geometry":{
+ "type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[5,5],[90,9]]},
+ {"type":"Polygon","coordinates":[[[100,100],[200,100],[200,150],[100,100]]]}]}})");
   // The same regions as Fiji's ROI Manager saves them (a composite with a hole, a two-part composite), a single
   // subpixel polygon .roi and a real slide's cells as a RoiSet.
   const std::vector<Region> regions = parseRegions(readFile(out / "regions/regions.geojson"), {1600, 1200}, "seed");
   write(out / "imagej_roi/RoiSet.zip", regionsRoiSet(regions));
   write(out / "imagej_roi/polygon.roi", encodeRoi("LHr", {{{10.5, 10.25}, {300.75, 20}, {150, 280.5}}}));
+  // Shapes Fiji draws from fewer stored points: a polygon smoothed with Fit Spline (options bit 1), a rectangle with
+  // corners of 40 px diameter (bytes 54-55).
+  std::string spline = encodeRoi("LHr spline", {{{100, 100}, {300, 120.5}, {280, 300}, {120, 280}}});
+  spline[51] = char(spline[51] | 1);
+  write(out / "imagej_roi/spline.roi", spline);
+  std::string rounded = encodeRoi("PVHr", {{{100, 100}, {300, 100}, {300, 200}, {100, 200}}}, /*rectangle*/ 1);
+  rounded[55] = 40;
+  write(out / "imagej_roi/rounded.roi", rounded);
+}
+
+// Counts by hand of a real slide, the cells of its mask marked at their centres as each tool saves them: Fiji's
+// multi-point ROI, Fiji's Cell Counter XML (two counter types) and QuPath's MultiPoint annotation.
+void handCountSeeds(const fs::path& data, const fs::path& out) {
+  const TrueCells truth = trueCells((data / "fnc-red/masks/MAR32C2R3_PVHr_200x_r.png").string(), "");
+  std::vector<cv::Point2d> centres;
+  for (const DetectedObject& cell : measureLabels(truth.labels).objects) centres.push_back(cell.centroid);
+  std::string xml =
+      "<?xml version=\"1.0\"?>\n<CellCounter_Marker_File><Image_Properties><Image_Filename>"
+      "MAR32C2R3_PVHr_200x_r.png</Image_Filename></Image_Properties><Marker_Data>";
+  std::string points;
+  for (int type = 1; type <= 2; ++type) {
+    xml += "<Marker_Type><Type>" + std::to_string(type) + "</Type>";
+    for (std::size_t i = type - 1; i < centres.size(); i += 2)
+      xml += "<Marker><MarkerX>" + std::to_string(int(centres[i].x)) + "</MarkerX><MarkerY>" +
+             std::to_string(int(centres[i].y)) + "</MarkerY><MarkerZ>1</MarkerZ></Marker>";
+    xml += "</Marker_Type>";
+  }
+  for (const cv::Point2d& c : centres)
+    points += (points.empty() ? "[" : ",[") + fixedDecimal(c.x + 0.5, 2) + "," + fixedDecimal(c.y + 0.5, 2) + "]";
+  write(out / "hand_counts/CellCounter_MAR32C2R3.xml", xml + "</Marker_Data></CellCounter_Marker_File>\n");
+  write(
+      out / "hand_counts/points.geojson",
+      R"({"type":"Feature","properties":{"objectType":"annotation"},"geometry":{"type":"MultiPoint","coordinates":[)" +
+          points + "]}}");
+  for (cv::Point2d& c : centres) c += cv::Point2d(0.5, 0.5);
+  write(out / "hand_counts/count.roi", encodePointRoi("count", centres));
 }
 
 // The journal entry count --out keeps of a real slide (classical method: its cells, a regions field each).
@@ -199,6 +241,7 @@ int main(int argc, char** argv) {
     heatmapSeeds(data, argv[1]);
     regionSeeds(argv[1]);
     countJournalSeeds(data, argv[1]);
+    handCountSeeds(data, argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_seeds: %s\n", e.what());
     return 1;

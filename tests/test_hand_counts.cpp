@@ -1,0 +1,171 @@
+// Scoring the count against cells a person marked by hand (core/hand_counts; evaluate and sweep --hand-counts), in
+// the files Fiji's multi-point tool, Fiji's Cell Counter and QuPath's Points tool save. The marks are placed where a
+// person counting a real slide would click: on each annotated cell of its mask, at the cell's centre.
+#include "core/hand_counts.h"
+#include "core/image_io.h"
+#include "core/imagej_roi.h"
+#include "core/metrics.h"
+#include "core/true_cells.h"
+#include "core/zip_archive.h"
+#include "tests/cli_run.h"
+#include "tests/test_support.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fluocount;
+using namespace fluocount::test;
+
+namespace {
+
+// The centres evaluate matches a mask's cells by (their bounding boxes' centres), as a person's marks.
+std::vector<cv::Point2d> cellCentresOfMask(const QString& slide) {
+  const TrueCells truth = trueCells(maskFile(slide), "");
+  return boxCentres(measureLabels(truth.labels));
+}
+
+// ImageJ's and QuPath's coordinates put a pixel's centre at +0.5.
+std::vector<cv::Point2d> shiftedByHalfAPixel(std::vector<cv::Point2d> points) {
+  for (cv::Point2d& p : points) p += cv::Point2d(0.5, 0.5);
+  return points;
+}
+
+// Fiji's Cell Counter markers file: the marks split over two counter types, integer pixel coordinates.
+std::string cellCounterXml(const std::string& imageName, const std::vector<cv::Point2d>& marks) {
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CellCounter_Marker_File>\n <Image_Properties>\n"
+      "  <Image_Filename>" +
+      imageName +
+      "</Image_Filename>\n </Image_Properties>\n <Marker_Data>\n"
+      "  <Current_Type>1</Current_Type>\n";
+  for (int type = 1; type <= 2; ++type) {
+    xml += "  <Marker_Type>\n   <Type>" + std::to_string(type) + "</Type>\n";
+    for (std::size_t i = type - 1; i < marks.size(); i += 2)
+      xml += "   <Marker>\n    <MarkerX>" + std::to_string(int(std::lround(marks[i].x))) + "</MarkerX>\n    <MarkerY>" +
+             std::to_string(int(std::lround(marks[i].y))) + "</MarkerY>\n    <MarkerZ>1</MarkerZ>\n   </Marker>\n";
+    xml += "  </Marker_Type>\n";
+  }
+  return xml + " </Marker_Data>\n</CellCounter_Marker_File>\n";
+}
+
+std::string qupathPoints(const std::vector<cv::Point2d>& marks) {
+  std::string coordinates;
+  for (const cv::Point2d& p : shiftedByHalfAPixel(marks))
+    coordinates += (coordinates.empty() ? "[" : ",[") + std::to_string(p.x) + "," + std::to_string(p.y) + "]";
+  return R"({"type":"FeatureCollection","features":[
+    {"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[)" +
+         coordinates + R"(]},
+     "properties":{"objectType":"annotation","classification":{"name":"cFos+"}}},
+    {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[10,10],[500,10],[500,400],[10,10]]]},
+     "properties":{"objectType":"annotation","name":"LHr"}}]})";
+}
+
+void expectRefused(const std::string& bytes, const char* what) {
+  try {
+    parseHandCount(bytes, {1600, 1200}, "count.file");
+    QFAIL(qPrintable(QString("accepted, expected: ") + what));
+  } catch (const RegionError& e) {
+    QVERIFY2(QString(e.what()).contains("count.file") && QString(e.what()).contains(what), e.what());
+  }
+}
+
+}  // namespace
+
+class HandCountsTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir temp;
+
+private slots:
+  void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
+
+  // The same marks, saved by each tool, read back as the same cells (to the precision the file keeps).
+  void eachToolsFileGivesTheMarks() {
+    const std::vector<cv::Point2d> marks = cellCentresOfMask(kRedSlide);
+    const cv::Size size = loadImage(dataFile(kRedSlide)).pixels.size();
+    QVERIFY(marks.size() > 50);
+    const std::string region = encodeRoi("PVHr", {{{10, 10}, {500, 20}, {300, 400}}});
+    const std::string fiji =
+        zipArchive({{"PVHr.roi", region}, {"count.roi", encodePointRoi("count", shiftedByHalfAPixel(marks))}});
+    const HandCount fromFiji = parseHandCount(fiji, size, "RoiSet.zip");
+    const HandCount fromCellCounter = parseHandCount(cellCounterXml("MAR32C2R3_PVHr_200x_r.png", marks), size, "x.xml");
+    const HandCount fromQuPath = parseHandCount(qupathPoints(marks), size, "points.geojson");
+    QCOMPARE(fromFiji.otherObjects, 1);  // the region beside the marks
+    QCOMPARE(fromQuPath.otherObjects, 1);
+    QCOMPARE(fromCellCounter.imageNamed, std::string("MAR32C2R3_PVHr_200x_r.png"));
+    for (const HandCount* count : {&fromFiji, &fromCellCounter, &fromQuPath}) {
+      QCOMPARE(count->marks.size(), marks.size());
+      // The Cell Counter's two types are read type by type: compare as sets, by the nearest mark. Its integer
+      // coordinates keep a mark to half a pixel in x and in y.
+      for (const cv::Point2d& mark : count->marks) {
+        double nearest = 1e9;
+        for (const cv::Point2d& cell : marks) nearest = std::min(nearest, cv::norm(mark - cell));
+        QVERIFY2(nearest <= (count == &fromCellCounter ? std::sqrt(0.5) : 1e-3), qPrintable(QString::number(nearest)));
+      }
+    }
+    // As true cells their boxes' centres are the marks (to half a pixel).
+    const std::vector<cv::Point2d> centres = boxCentres(marksAsCells(fromFiji.marks));
+    for (std::size_t i = 0; i < marks.size(); ++i) QVERIFY(cv::norm(centres[i] - marks[i]) < 1e-4);
+  }
+
+  void filesThatAreNoCountByHandAreRefused() {
+    const std::string outside = encodePointRoi("count", {{100, 100}, {1700.5, 20}});
+    expectRefused(outside, "lies outside the 1600x1200 image (a count of another image?)");
+    expectRefused(zipArchive({{"LHr.roi", encodeRoi("LHr", {{{10, 10}, {500, 20}, {300, 400}}})}}),
+                  "holds no point ROI (Fiji's multi-point tool makes one) but 1 other ROI(s)");
+    expectRefused(R"({"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,1],[9,1],[9,9],[1,1]]]}})",
+                  "holds no points but 1 other object(s)");
+    expectRefused(
+        "<CellCounter_Marker_File><Marker_Data><Marker_Type><Marker><MarkerX>1,5</MarkerX><MarkerY>2"
+        "</MarkerY></Marker></Marker_Type></Marker_Data></CellCounter_Marker_File>",
+        "a marker coordinate '1,5' is not a number");
+    expectRefused("x,y\n10,20\n", "not a count by hand");
+    // A slide the person found no cell on is a count of 0, not an error.
+    QCOMPARE(parseHandCount(cellCounterXml("a.png", {}), {1600, 1200}, "x.xml").marks.size(), std::size_t(0));
+    QCOMPARE(parseHandCount(R"({"type":"FeatureCollection","features":[]})", {1600, 1200}, "x").marks.size(),
+             std::size_t(0));
+  }
+
+  // evaluate and sweep score against marks on the annotated cells exactly as against the masks.
+  void evaluateAndSweepAgainstMarksEqualTheMasks() {
+    const QString dataset = writableSlideFolder(temp.path(), "fnc-yellow", {kYellowSlide, kYellowSlide2});
+    const QString counts = temp.filePath("counted-by-hand");
+    QDir().mkpath(counts);
+    const std::string stem1 = QFileInfo(kYellowSlide).completeBaseName().toStdString();
+    const std::string stem2 = QFileInfo(kYellowSlide2).completeBaseName().toStdString();
+    writeBytes(counts.toStdString() + "/" + stem1 + ".roi",
+               encodePointRoi("count", shiftedByHalfAPixel(cellCentresOfMask(kYellowSlide))));
+    writeBytes(counts.toStdString() + "/CellCounter_" + stem2 + ".xml",
+               cellCounterXml(stem2 + ".tif", cellCentresOfMask(kYellowSlide2)));
+    const QStringList common{"--classical", "--diameter", "50"};
+    const Run masks = runCli(QStringList{"evaluate", dataset} + common);
+    const Run marks = runCli(QStringList{"evaluate", dataset + "/images", "--hand-counts", counts} + common);
+    QCOMPARE(masks.exitCode, 0);
+    QCOMPARE(marks.exitCode, 0);
+    const QRegularExpression pooled("images 2 +TP \\d+ +FP \\d+ +FN \\d+");
+    QVERIFY2(pooled.match(masks.out).hasMatch(), qPrintable(masks.out));
+    // The Cell Counter's integer coordinates move some marks by half a pixel: the same matches all the same.
+    QCOMPARE(pooled.match(marks.out).captured(), pooled.match(masks.out).captured());
+    const Run sweepMasks = runCli(QStringList{"sweep", dataset} + common);
+    const Run sweepMarks = runCli(QStringList{"sweep", dataset + "/images", "--hand-counts", counts} + common);
+    QCOMPARE(sweepMarks.exitCode, 0);
+    QCOMPARE(sweepMarks.out, sweepMasks.out);
+
+    // A slide without a file is named; a markers file that names another image is that slide's error.
+    writeBytes(counts.toStdString() + "/CellCounter_" + stem2 + ".xml", cellCounterXml("other slide.tif", {}));
+    const Run wrong = runCli(QStringList{"evaluate", dataset + "/images", "--hand-counts", counts} + common);
+    QCOMPARE(wrong.exitCode, 1);
+    QVERIFY2(wrong.err.contains("counts the cells of other slide.tif, not of " + QFileInfo(kYellowSlide2).fileName()),
+             qPrintable(wrong.err));
+    QFile::remove(counts + "/" + QString::fromStdString(stem1) + ".roi");
+    const Run none = runCli(QStringList{"evaluate", dataset + "/images", "--hand-counts", counts} + common);
+    QVERIFY2(none.err.contains("skipped (no count by hand): ") && none.err.contains(QFileInfo(kYellowSlide).fileName()),
+             qPrintable(none.err));
+    QVERIFY(runCli(QStringList{"evaluate", dataset, "--hand-counts", counts, "--min-true-area", "200"}).exitCode != 0);
+  }
+};
+
+QTEST_GUILESS_MAIN(HandCountsTest)
+#include "test_hand_counts.moc"
