@@ -259,6 +259,11 @@ std::vector<RegionsFileMatch> handCountFilesFor(const std::string& folder, const
   return found;
 }
 
+std::string handCountFileFor(const std::string& folder, const std::string& image) {
+  const std::vector<RegionsFileMatch> files = handCountFilesFor((fs::path(folder) / "hand-counts").string(), image);
+  return files.size() == 1 ? files[0].path : std::string();
+}
+
 std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
                                                const std::vector<std::string>& images) {
   // The names regionsFilesFor looks for, without their extension: each image's file name and stem.
@@ -329,6 +334,7 @@ SlideFolder scanSlideFolder(const std::string& folder) {
     } else {
       slide.mask.clear();
     }
+    if (slide.nameClash.empty()) slide.handCount = handCountFileFor(folder, images[i]);
     scan.slides.push_back(std::move(slide));
   }
   return scan;

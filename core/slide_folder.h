@@ -17,6 +17,8 @@ struct SlideFiles {
   // A TIFF mask of the slide's stem saved after the PNG mask that `mask` names, which is what FluoCount reads (it
   // saves its edits there): corrected again in Fiji after FluoCount's edits, perhaps. Empty when there is none.
   std::string newerTiffMask = {};
+  // The slide's count by hand (<folder>/hand-counts/, handCountFileFor); empty when there is none.
+  std::string handCount = {};
 };
 
 // A file in a slide folder that a user may take for a slide but FluoCount does not read: a microscope's own format
@@ -92,6 +94,9 @@ std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, 
 // .zip, .geojson or .xml, or CellCounter_<file name or stem>.xml as Fiji's Cell Counter names its markers file.
 // Those that exist; more than one is an ambiguity to refuse.
 std::vector<RegionsFileMatch> handCountFilesFor(const std::string& folder, const std::string& image);
+// A slide folder's count by hand of `image`: the one file handCountFilesFor finds in <folder>/hand-counts (the
+// app scores a slide without a mask against it). Empty when there is none, or more than one.
+std::string handCountFileFor(const std::string& folder, const std::string& image);
 // The regions files of `regionsFolder` (*.geojson, *.zip, *.roi; hidden files left out) that are none of `images`'s.
 std::vector<std::string> regionsFilesOfNoImage(const std::string& regionsFolder,
                                                const std::vector<std::string>& images);

@@ -9,6 +9,7 @@
 #include "core/image_io.h"
 #include "core/mask_edit.h"
 #include "core/slide_folder.h"
+#include "core/true_cells.h"
 #include "ui/main_window.h"
 #include "ui/model/slide_list_model.h"
 #include "ui/model/slide_folder_watch.h"
@@ -398,6 +399,60 @@ private slots:
       for (int i = 0; i < project.slideCount(); ++i)
         QVERIFY(!project.slide(i).analysis->sweepObjects);  // as saved: nothing was detected to match again
     }
+  }
+
+  // A count by hand saved into hand-counts/ while the folder is open (Fiji's Cell Counter, its markers file on the
+  // cells of the slide's mask), for a slide without a mask: back in FluoCount the slide is matched against the
+  // marks, as `evaluate --hand-counts` matches it, and the slide list says so; the file taken away, its F1 goes.
+  void aCountByHandSavedElsewhereIsMatched() {
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "by-hand", {test::kYellowSlide, test::kYellowSlide2});
+    const std::string mask = test::maskFile(test::kYellowSlide2);
+    QVERIFY(QDir(folder + "/masks").removeRecursively());
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+    QSignalSpy finished(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(finished.wait(600000));
+    const Project& project = *window.project();
+    const int offScreen = 1;
+    QVERIFY(!project.slide(offScreen).analysis->sweep.hasTruth);
+
+    const QString stem = QFileInfo(test::kYellowSlide2).completeBaseName();
+    const QString markers = folder + "/hand-counts/CellCounter_" + stem + ".xml";
+    QVERIFY(QDir(folder).mkpath("hand-counts"));
+    std::string xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<CellCounter_Marker_File>\r\n <Image_Properties>\r\n"
+        "     <Image_Filename>" +
+        stem.toStdString() +
+        ".png</Image_Filename>\r\n </Image_Properties>\r\n"
+        " <Marker_Data>\r\n     <Current_Type>1</Current_Type>\r\n     <Marker_Type>\r\n         <Type>1</Type>\r\n";
+    const Detection cells = measureLabels(fluocount::trueCells(mask, "").labels);
+    for (const DetectedObject& cell : cells.objects)
+      xml += "         <Marker>\r\n             <MarkerX>" + std::to_string(int(cell.boxCentre().x)) +
+             "</MarkerX>\r\n             <MarkerY>" + std::to_string(int(cell.boxCentre().y)) +
+             "</MarkerY>\r\n             <MarkerZ>1</MarkerZ>\r\n         </Marker>\r\n";
+    test::writeBytes(markers.toStdString(),
+                     xml + "     </Marker_Type>\r\n </Marker_Data>\r\n</CellCounter_Marker_File>\r\n");
+    const auto comeBack = [&window] {
+      QWidget elsewhere;
+      elsewhere.show();
+      elsewhere.activateWindow();
+      QTRY_VERIFY_WITH_TIMEOUT(!window.isActiveWindow(), 5000);
+      window.activateWindow();
+    };
+    comeBack();
+    QTRY_VERIFY_WITH_TIMEOUT(project.slide(offScreen).analysis->sweep.hasTruth, 30000);
+    QCOMPARE(QFileInfo(project.slide(offScreen).handCountPath), QFileInfo(markers));
+    QVERIFY(truePositivesOverTheSweep(project.slide(offScreen)) > 0);
+    const QAbstractItemModel* list = window.slideList()->model();
+    QCOMPARE(list->data(list->index(offScreen, SlideListModel::MaskColumn)).toString(), QString("count by hand"));
+    QVERIFY(!project.slide(0).analysis->sweep.hasTruth);  // the other slide has none
+
+    QVERIFY(QFile::remove(markers));
+    comeBack();
+    QTRY_VERIFY_WITH_TIMEOUT(!project.slide(offScreen).analysis->sweep.hasTruth, 30000);
+    QVERIFY(project.slide(offScreen).handCountPath.isEmpty());
   }
 
   // Masks as Fiji saves them by default: TIFF, 8-bit with an inverting LUT (WhiteIsZero, cells 255). The folder's

@@ -2,6 +2,9 @@
 // threshold and see the counts and plots follow, export, check each exported row against `fluocount-cli count`
 // run with the row's own options, and reopen the folder to find the results restored.
 #include "test_support.h"
+#include "core/imagej_roi.h"
+#include "core/metrics.h"
+#include "core/true_cells.h"
 #include "ui/main_window.h"
 #include "ui/model/project_state.h"
 #include "ui/model/slide_analysis.h"
@@ -283,26 +286,40 @@ private slots:
   // The app and `fluocount-cli evaluate` take the same cells as true (core/true_cells.h) and match alike: on a
   // folder with instance labels (DSB2018 fields whose masks merge touching nuclei) and on one without (FNC red),
   // each slide's TP, FP and FN in the app's threshold sweep and in its on-screen matching equal the CLI's, at a
-  // given diameter and with each slide's measured (matched within it, by both).
+  // given diameter and with each slide's measured (matched within it, by both). And on slides without masks,
+  // counted by hand (hand-counts/<stem>.roi, Fiji's multi-point tool), against `evaluate --hand-counts`.
   void theAppsMatchingEqualsCliEvaluate_data() {
     QTest::addColumn<QStringList>("slides");
     QTest::addColumn<double>("diameter");  // 0: measured on each slide (the app's and the CLI's default)
     QTest::addColumn<int>("trueCells");    // the labels' count where there are labels (components: fewer)
+    QTest::addColumn<bool>("byHand");      // the masks' cells as marks in hand-counts/, the masks taken away
     const QString dsb = "dsb2018-fluo/images/";
     QTest::newRow("labels") << QStringList{dsb + "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552.png",
                                            dsb + "0287e7ee5b007c91ae2bd7628d09735e70496bc6127ecb7f3dd043e04ce37426.png",
                                            dsb + "03398329ced0c23b9ac3fac84dd53a87d9ffe4d9d10f1b5fe8df8fac12380776.png"}
-                            << 21.0 << 27 + 62 + 16;
-    QTest::newRow("masks only") << QStringList{"fnc-red/images/MAR32C2R3_PVHr_200x_r.png",
-                                               "fnc-red/images/RT353S2C1R5_r1.png"}
-                                << 0.0 << -1;
+                            << 21.0 << 27 + 62 + 16 << false;
+    const QStringList red{"fnc-red/images/MAR32C2R3_PVHr_200x_r.png", "fnc-red/images/RT353S2C1R5_r1.png"};
+    QTest::newRow("masks only") << red << 0.0 << -1 << false;
+    QTest::newRow("counts by hand") << red << 0.0 << -1 << true;
   }
 
   void theAppsMatchingEqualsCliEvaluate() {
     QFETCH(QStringList, slides);
     QFETCH(double, diameter);
     QFETCH(int, trueCells);
+    QFETCH(bool, byHand);
     const QString folder = test::writableSlideFolder(scratch_.path(), QTest::currentDataTag(), slides);
+    if (byHand) {  // a Fiji multi-point ROI on each cell's centre (ImageJ's pixel centres at +0.5), and no masks
+      QVERIFY(QDir(folder).mkpath("hand-counts"));
+      for (const QString& slide : slides) {
+        std::vector<cv::Point2d> marks =
+            boxCentres(measureLabels(fluocount::trueCells(test::maskFile(slide), "").labels));
+        for (cv::Point2d& mark : marks) mark += cv::Point2d(0.5, 0.5);
+        test::writeBytes(QString(folder + "/hand-counts/" + QFileInfo(slide).completeBaseName() + ".roi").toStdString(),
+                         encodePointRoi("count", marks));
+      }
+      QVERIFY(QDir(folder + "/masks").removeRecursively());
+    }
     MainWindow window;
     QVERIFY(window.openFolder(folder));
     Project* project = window.project();
@@ -320,6 +337,10 @@ private slots:
 
     const QString table = scratch_.filePath(QString(QTest::currentDataTag()) + "-evaluate.csv");
     QStringList arguments{"evaluate", folder, "--threshold", "0.5", "--per-image", table};
+    if (byHand)
+      arguments = QStringList{
+          "evaluate", folder + "/images", "--hand-counts", folder + "/hand-counts", "--threshold", "0.5", "--per-image",
+          table};
     if (diameter > 0) arguments << "--diameter" << QString::number(diameter);
     QProcess cli;
     cli.start(FLUOCOUNT_CLI, arguments);

@@ -422,7 +422,9 @@ void MainWindow::refreshOverlay(double threshold) {
       refreshRegionCounts();
       updateCountLabel();
       if (overlay->hasTruth)
-        statusBar()->showMessage(tr("%1 cells; against the mask: TP %2, FP %3, FN %4")
+        statusBar()->showMessage((project_->slide(current_).hasMask()
+                                      ? tr("%1 cells; against the mask: TP %2, FP %3, FN %4")
+                                      : tr("%1 cells; against the count by hand: TP %2, FP %3, FN %4"))
                                      .arg(overlay->count)
                                      .arg(overlay->matchCounts.truePositives)
                                      .arg(overlay->matchCounts.falsePositives)

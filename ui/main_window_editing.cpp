@@ -136,8 +136,16 @@ void MainWindow::onMaskReloaded(const QString& maskPath) {
   }
   canvas_->setMask(maskLayer(mask_->mask(), userMaskColour()));
   project_->maskChangedElsewhere(index);
+  const Slide& slide = project_->slide(index);
   std::optional<Detection> truth;
-  if (project_->slide(index).hasMask()) truth = truthFromEditedMask(mask_->mask(), maskPath);
+  if (slide.hasMask()) {
+    truth = truthFromEditedMask(mask_->mask(), maskPath);
+  } else if (slide.analysis) {
+    try {  // the mask is gone: the slide's count by hand, where it has one, is what it is matched against now
+      truth = annotatedCellsOf({}, slide.handCountPath, slide.analysis->size, slide.imagePath);
+    } catch (const std::exception&) {  // unreadable: no F1, as for a slide without annotations
+    }
+  }
   statusBar()->showMessage(tr("%1 was changed by another program: loaded again").arg(name), 10000);
   rematchSlide(index, truth);
 }
@@ -156,7 +164,7 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
   if (!analysis) return;
   const std::string name = project_->slide(index).name.toStdString();
   const Generation generation = project_->generation();
-  const QString stamp = truthStamp(project_->slide(index).maskPath);
+  const QString stamp = truthStamp(project_->slide(index).maskPath, project_->slide(index).handCountPath);
   resweeper_.submit([=]() -> std::function<void()> {
     std::shared_ptr<const SlideAnalysis> updated;
     try {
@@ -179,29 +187,28 @@ void MainWindow::rematchSlide(int index, const std::optional<Detection>& truth) 
 void MainWindow::rematchAnnotationsChangedElsewhere() {
   struct Rematch {
     int index;
-    QString name, maskPath, imagePath, stamp;
+    QString name, maskPath, handCountPath, imagePath, stamp;
     std::shared_ptr<const SlideAnalysis> analysis;
   };
   std::vector<Rematch> rematches;
   for (int index : project_->slidesMatchedAgainstOtherAnnotations()) {
     const Slide& slide = project_->slide(index);
-    rematches.push_back(
-        {index, slide.name, slide.maskPath, slide.imagePath, truthStamp(slide.maskPath), slide.analysis});
+    rematches.push_back({index, slide.name, slide.maskPath, slide.handCountPath, slide.imagePath,
+                         truthStamp(slide.maskPath, slide.handCountPath), slide.analysis});
   }
   if (rematches.empty()) return;
   const Generation generation = project_->generation();
   annotationRematcher_.submit([=]() -> std::function<void()> {
     std::vector<std::shared_ptr<const SlideAnalysis>> updated;  // null where the heatmap cannot be read back
-    QStringList unreadable;                                     // masks
+    QStringList unreadable;                                     // masks and counts by hand
     std::vector<UnreadableResult> heatmapsUnreadable;
     for (const Rematch& rematch : rematches) {
       std::optional<Detection> truth;
       try {
-        if (!rematch.maskPath.isEmpty())
-          truth = truthFromMask(rematch.maskPath, rematch.analysis->size, rematch.imagePath);
+        truth = annotatedCellsOf(rematch.maskPath, rematch.handCountPath, rematch.analysis->size, rematch.imagePath);
       } catch (const std::exception& e) {
-        unreadable << QStringLiteral("%1 (%2)").arg(QFileInfo(rematch.maskPath).fileName(),
-                                                    QString::fromUtf8(e.what()));
+        const QString file = rematch.maskPath.isEmpty() ? rematch.handCountPath : rematch.maskPath;
+        unreadable << QStringLiteral("%1 (%2)").arg(QFileInfo(file).fileName(), QString::fromUtf8(e.what()));
       }
       try {
         updated.push_back(rematchedAnalysis(*rematch.analysis, rematch.name.toStdString(), truth, rematch.stamp));
@@ -217,16 +224,18 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
         const int index = rematches[i].index;
         if (!updated[i]) continue;
         // A mask that changed again meanwhile (an edit saved, Fiji saving once more) is left to the next check.
-        if (!project_->isCurrent(generation) || truthStamp(project_->slide(index).maskPath) != rematches[i].stamp)
+        const Slide& slide = project_->slide(index);
+        if (!project_->isCurrent(generation) || truthStamp(slide.maskPath, slide.handCountPath) != rematches[i].stamp)
           continue;
         matched += project_->setMaskSweep(generation, index, updated[i]);
       }
       if (matched == 0) return;
       refreshCurves();
       saveProjectState();
-      QString message = tr("%n slide(s) matched again: their masks changed since they were counted", nullptr, matched);
+      QString message = tr("%n slide(s) matched again: their masks or counts by hand changed since they were counted",
+                           nullptr, matched);
       if (!unreadable.isEmpty())
-        message += tr("; without F1 (the mask cannot be used): %1").arg(unreadable.join(tr(", ")));
+        message += tr("; without F1 (the file cannot be used): %1").arg(unreadable.join(tr(", ")));
       statusBar()->showMessage(message, 15000);
     };
   });

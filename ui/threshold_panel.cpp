@@ -94,7 +94,8 @@ ThresholdPanel::ThresholdPanel(QWidget* parent) : QWidget(parent) {
   noMasksNote_->setText(
       tr("No masks yet. F1 shows once a\n"
          "counted slide has a mask: draw\n"
-         "one, or add masks/<slide>.png"));
+         "one, or add masks/<slide>.png\n"
+         "(or your marks: hand-counts/)"));
   noMasksNote_->setClipToAxisRect(false);
   noMasksNote_->setColor(QColor(90, 90, 90));
   noMasksNote_->setPadding(QMargins(6, 4, 6, 4));
@@ -198,7 +199,9 @@ void ThresholdPanel::setCurves(const SweepResult* slide, const SweepResult& fold
   bestButton_->setEnabled(best_.has_value());
   kneeButton_->setText(knee_ ? tr("Use knee (%1)").arg(*knee_, 0, 'f', 3) : tr("Use knee"));
   bestButton_->setText(best_ ? tr("Use best F1 (%1)").arg(*best_, 0, 'f', 3) : tr("Use best F1"));
-  f1Plot_->setToolTip(folder.hasTruth ? QString() : tr("F1 needs slides with masks (masks/<slide>.png)"));
+  f1Plot_->setToolTip(folder.hasTruth ? QString()
+                                      : tr("F1 needs slides with masks (masks/<slide>.png) or counts by hand "
+                                           "(hand-counts/<slide>.roi, .zip, .geojson or .xml)"));
   noMasksNote_->setVisible(!folder.hasTruth);
   moveMarkers();
 }

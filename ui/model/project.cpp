@@ -26,8 +26,9 @@ QString fileStamp(const QString& path) {
   return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
 }
 
-QString truthStamp(const QString& maskPath) {
-  if (maskPath.isEmpty()) return QStringLiteral("none");
+QString truthStamp(const QString& maskPath, const QString& handCountPath) {
+  if (maskPath.isEmpty())
+    return handCountPath.isEmpty() ? QStringLiteral("none") : "hand count " + fileStamp(handCountPath);
   const QString labels = QString::fromStdString(labelsFileFor(maskPath.toStdString()));
   return fileStamp(maskPath) + (QFileInfo::exists(labels) ? " labels " + fileStamp(labels) : QString());
 }
@@ -146,6 +147,8 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
     slide.name = QFileInfo(slide.imagePath).fileName();
     if (!files.mask.empty()) slide.maskPath = QFileInfo(QString::fromStdString(files.mask)).absoluteFilePath();
     slide.nameClash = QString::fromStdString(files.nameClash);
+    if (!files.handCount.empty())
+      slide.handCountPath = QFileInfo(QString::fromStdString(files.handCount)).absoluteFilePath();
     slides.push_back(slide);
   }
   if (slides.empty()) {
@@ -551,6 +554,12 @@ QString Project::maskFileHolding(int index) const {
   return file.isEmpty() ? QString() : QFileInfo(file).absoluteFilePath();
 }
 
+QString Project::handCountFileOf(int index) const {
+  if (!slides_.at(index).nameClash.isEmpty()) return {};
+  const std::string file = handCountFileFor(folder_.toStdString(), slides_.at(index).imagePath.toStdString());
+  return file.empty() ? QString() : QFileInfo(QString::fromStdString(file)).absoluteFilePath();
+}
+
 QString Project::regionsPathFor(int index) const {
   if (!slides_.at(index).nameClash.isEmpty()) return {};
   return QDir(folder_).filePath("regions/" + QFileInfo(slides_.at(index).name).completeBaseName() + ".geojson");
@@ -574,8 +583,13 @@ std::vector<int> Project::slidesMatchedAgainstOtherAnnotations() {
   std::vector<int> stale;
   for (int i = 0; i < slideCount(); ++i) {
     if (maskFileHolding(i) != slides_[i].maskPath) maskChangedElsewhere(i);
+    if (const QString counted = handCountFileOf(i); counted != slides_[i].handCountPath) {
+      slides_[i].handCountPath = counted;  // a count by hand saved into hand-counts/, or taken away
+      emit slideChanged(i);
+    }
     const Slide& slide = slides_[i];
-    if (slide.analysis && slide.analysis->truthStamp != truthStamp(slide.maskPath)) stale.push_back(i);
+    if (slide.analysis && slide.analysis->truthStamp != truthStamp(slide.maskPath, slide.handCountPath))
+      stale.push_back(i);
   }
   return stale;
 }

@@ -26,8 +26,9 @@ enum class SlideStatus { NotRun, Counted, Failed };
 // Identifies the version of an image file (its size and time stamp) that a result was computed from.
 QString fileStamp(const QString& path);
 // Identifies the annotations a slide is matched against: the fileStamps of its mask and of the instance labels
-// beside it (labels/<stem>.png, where they exist), or "none" for a slide without a mask (an empty path).
-QString truthStamp(const QString& maskPath);
+// beside it (labels/<stem>.png, where they exist); for a slide without a mask, of its count by hand
+// (hand-counts/), or "none" where it has neither (empty paths).
+QString truthStamp(const QString& maskPath, const QString& handCountPath);
 
 // What counting one slide produced. Immutable once made, shared with the workers.
 struct SlideAnalysis {
@@ -51,7 +52,10 @@ struct SlideAnalysis {
 struct Slide {
   QString name;  // file name
   QString imagePath;
-  QString maskPath;   // the file holding its mask (masks/<stem>.png, or a TIFF of that stem), else empty
+  QString maskPath;  // the file holding its mask (masks/<stem>.png, or a TIFF of that stem), else empty
+  // Its count by hand (hand-counts/<name or stem>.roi|.zip|.geojson|.xml, or CellCounter_<...>.xml), else empty:
+  // the cells a slide without a mask is matched against.
+  QString handCountPath;
   QString nameClash;  // another slide shares its stem: it has no mask or regions file, and this says why
   SlideStatus status = SlideStatus::NotRun;
   QString error;
@@ -63,6 +67,7 @@ struct Slide {
   QImage thumbnail;
   bool heatmapCached = false;  // the analysis' heatmap is in the state folder (else the next save writes it)
   bool hasMask() const { return !maskPath.isEmpty(); }
+  bool hasAnnotations() const { return hasMask() || !handCountPath.isEmpty(); }  // a mask or a count by hand
 };
 
 // Which folder and counting settings a result belongs to. Opening a folder and every change of the model, the
@@ -155,6 +160,8 @@ public:
   // The file that holds the slide's mask now: that PNG, or a TIFF of its stem beside it (core/slide_folder.h's
   // maskFileHolding); empty when there is none (or for a slide whose stem another slide shares).
   QString maskFileHolding(int index) const;
+  // The slide's count by hand in hand-counts/ now (core/slide_folder.h's handCountFileFor); empty when there is none.
+  QString handCountFileOf(int index) const;
   // The slide is counted, but its image file is no longer the version that was read (saved over by another
   // program since): its results are not the file's, and Count Folder counts it again.
   bool imageChangedSinceCounted(int index) const;

@@ -1,6 +1,7 @@
 #include "ui/model/slide_analysis.h"
 
 #include "core/detections_at_thresholds.h"
+#include "core/hand_counts.h"
 #include "core/image_io.h"
 #include "core/metrics.h"
 #include "core/true_cells.h"
@@ -18,6 +19,13 @@ namespace fluocount::ui {
 Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QString& imagePath) {
   const std::string mask = maskPath.toStdString();
   return measureLabels(trueCells(mask, labelsFileFor(mask), imageSize, imagePath.toStdString()).labels);
+}
+
+std::optional<Detection> annotatedCellsOf(const QString& maskPath, const QString& handCountPath, cv::Size imageSize,
+                                          const QString& imagePath) {
+  if (!maskPath.isEmpty()) return truthFromMask(maskPath, imageSize, imagePath);
+  if (!handCountPath.isEmpty()) return marksAsCells(loadHandCount(handCountPath.toStdString(), imageSize).marks);
+  return std::nullopt;
 }
 
 Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath) {
@@ -39,9 +47,10 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
   analysis->cellDiameterPx = counted.cellDiameterPx;
   analysis->defaultThreshold = counted.threshold;
   analysis->seconds = counted.seconds;
-  analysis->truthStamp = truthStamp(slide.maskPath);  // before the mask is read: a later change is seen as one
-  std::optional<Detection> truth;
-  if (slide.hasMask()) truth = truthFromMask(slide.maskPath, counted.size, slide.imagePath);
+  // Before the annotations are read: a later change is seen as one.
+  analysis->truthStamp = truthStamp(slide.maskPath, slide.handCountPath);
+  const std::optional<Detection> truth =
+      annotatedCellsOf(slide.maskPath, slide.handCountPath, counted.size, slide.imagePath);
   SweepImage image{slide.name.toStdString(), counted.heatmap, counted.postprocess, truth};
   image.objects = analysis->sweepObjects = detectAtThresholds(image, defaultSweepThresholds());
   analysis->sweep = sweepThresholds({image}, defaultSweepThresholds(), {counted.cellDiameterPx});

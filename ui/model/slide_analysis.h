@@ -16,6 +16,10 @@ struct SlideAnalysisResult {
 // The annotated cells of a slide's mask, by the one rule of core/true_cells.h that evaluate also follows.
 // Throws ImageError for a mask of the wrong size.
 Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QString& imagePath);
+// The annotated cells a slide is matched against: its mask's (truthFromMask), else the cells marked in its count by
+// hand (core/hand_counts: each mark a true cell), else none. Throws what reading them throws.
+std::optional<Detection> annotatedCellsOf(const QString& maskPath, const QString& handCountPath, cv::Size imageSize,
+                                          const QString& imagePath);
 // The same for a mask being edited (in memory, saved at maskPath).
 Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
 

@@ -31,7 +31,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
           return slide.analysis ? tr("%1 px").arg(slide.analysis->cellDiameterPx, 0, 'f', 0) : QString();
         case MaskColumn:
           if (!slide.nameClash.isEmpty()) return tr("name clash");
-          if (!slide.hasMask()) return QString();
+          if (!slide.hasMask()) return slide.handCountPath.isEmpty() ? QString() : tr("count by hand");
           return slide.maskPath.endsWith(".png", Qt::CaseInsensitive) ? tr("mask") : tr("mask (TIFF)");
         case StatusColumn: {
           QString text = statusText(slide.status);
@@ -49,6 +49,9 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       if (slide.status == SlideStatus::Failed) return slide.error;
       if (index.column() == MaskColumn && !slide.nameClash.isEmpty()) return slide.nameClash;
       if (index.column() == MaskColumn && slide.hasMask()) return QDir::toNativeSeparators(slide.maskPath);
+      if (index.column() == MaskColumn && !slide.handCountPath.isEmpty())
+        return tr("%1: matched against these marks until the slide has a mask")
+            .arg(QDir::toNativeSeparators(slide.handCountPath));
       return slide.imagePath;
     case Qt::ForegroundRole:
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));

@@ -50,7 +50,7 @@ SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayR
     }
     view.size = view.rgb.size();
     try {
-      if (slide.hasMask()) view.truth = truthFromMask(slide.maskPath, view.rgb.size(), slide.imagePath);
+      view.truth = annotatedCellsOf(slide.maskPath, slide.handCountPath, view.rgb.size(), slide.imagePath);
     } catch (const std::exception&) {
       // A bad mask (wrong size, unreadable) must not hide the slide: the mask editor reports it.
     }
