@@ -81,6 +81,22 @@ int truePositivesOverTheSweep(const Slide& slide) {
   return matched;
 }
 
+// The user goes to another program's window (Fiji) and comes back to FluoCount's.
+void comeBackFromAnotherWindow(QWidget& window) {
+  QWidget elsewhere;
+  elsewhere.show();
+  elsewhere.activateWindow();
+  QTRY_VERIFY_WITH_TIMEOUT(!window.isActiveWindow(), 5000);
+  window.activateWindow();
+}
+
+// Count Folder, to the end.
+bool countEverySlide(MainWindow& window) {
+  QSignalSpy finished(&window, &MainWindow::countingFinished);
+  window.countAll();
+  return finished.wait(600000);
+}
+
 }  // namespace
 
 class TestExternalChangesGui : public QObject {
@@ -344,9 +360,7 @@ private slots:
     {
       MainWindow window;
       QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
-      QSignalSpy finished(&window, &MainWindow::countingFinished);
-      window.countAll();
-      QVERIFY(finished.wait(600000));
+      QVERIFY(countEverySlide(window));
       const Project& project = *window.project();
       for (int i = 0; i < project.slideCount(); ++i) {
         QVERIFY(project.slide(i).analysis->sweep.hasTruth);
@@ -361,11 +375,7 @@ private slots:
 
       // Fiji clears the mask of the slide not on screen; the user comes back to FluoCount's window.
       writeInPlace(offScreenMask.toStdString(), cv::Mat::zeros(loadMask(offScreenMask.toStdString()).size(), CV_8U));
-      QWidget elsewhere;
-      elsewhere.show();
-      elsewhere.activateWindow();
-      QTRY_VERIFY_WITH_TIMEOUT(!window.isActiveWindow(), 5000);
-      window.activateWindow();
+      comeBackFromAnotherWindow(window);
       QTRY_COMPARE_WITH_TIMEOUT(truePositivesOverTheSweep(project.slide(1)), 0, 30000);
       QCOMPARE(project.slide(1).status, SlideStatus::Counted);
       QCOMPARE(project.slide(1).count, counts[project.slide(1).name]);
@@ -411,9 +421,7 @@ private slots:
     QVERIFY(QDir(folder + "/masks").removeRecursively());
     MainWindow window;
     QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
-    QSignalSpy finished(&window, &MainWindow::countingFinished);
-    window.countAll();
-    QVERIFY(finished.wait(600000));
+    QVERIFY(countEverySlide(window));
     const Project& project = *window.project();
     const int offScreen = 1;
     QVERIFY(!project.slide(offScreen).analysis->sweep.hasTruth);
@@ -434,14 +442,7 @@ private slots:
              "</MarkerY>\r\n             <MarkerZ>1</MarkerZ>\r\n         </Marker>\r\n";
     test::writeBytes(markers.toStdString(),
                      xml + "     </Marker_Type>\r\n </Marker_Data>\r\n</CellCounter_Marker_File>\r\n");
-    const auto comeBack = [&window] {
-      QWidget elsewhere;
-      elsewhere.show();
-      elsewhere.activateWindow();
-      QTRY_VERIFY_WITH_TIMEOUT(!window.isActiveWindow(), 5000);
-      window.activateWindow();
-    };
-    comeBack();
+    comeBackFromAnotherWindow(window);
     QTRY_VERIFY_WITH_TIMEOUT(project.slide(offScreen).analysis->sweep.hasTruth, 30000);
     QCOMPARE(QFileInfo(project.slide(offScreen).handCountPath), QFileInfo(markers));
     QVERIFY(truePositivesOverTheSweep(project.slide(offScreen)) > 0);
@@ -450,7 +451,7 @@ private slots:
     QVERIFY(!project.slide(0).analysis->sweep.hasTruth);  // the other slide has none
 
     QVERIFY(QFile::remove(markers));
-    comeBack();
+    comeBackFromAnotherWindow(window);
     QTRY_VERIFY_WITH_TIMEOUT(!project.slide(offScreen).analysis->sweep.hasTruth, 30000);
     QVERIFY(project.slide(offScreen).handCountPath.isEmpty());
   }
@@ -483,9 +484,7 @@ private slots:
     window.selectSlide(0);
     QTRY_VERIFY_WITH_TIMEOUT(window.maskDocument()->isOpen(), 30000);
     QVERIFY(same(window.maskDocument()->mask(), drawn));
-    QSignalSpy finished(&window, &MainWindow::countingFinished);
-    window.countAll();
-    QVERIFY(finished.wait(600000));
+    QVERIFY(countEverySlide(window));
     QVERIFY(project.slide(0).analysis->sweep.hasTruth);
     QVERIFY(truePositivesOverTheSweep(project.slide(0)) > 0);
 
@@ -512,11 +511,7 @@ private slots:
     // no folder).
     auto* note = window.findChild<QWidget*>("folder-files-note");
     QVERIFY(note && note->isHidden());
-    QWidget elsewhere;
-    elsewhere.show();
-    elsewhere.activateWindow();
-    QTRY_VERIFY_WITH_TIMEOUT(!window.isActiveWindow(), 5000);
-    window.activateWindow();
+    comeBackFromAnotherWindow(window);
     QTRY_VERIFY_WITH_TIMEOUT(!note->isHidden(), 5000);
     window.reloadFolder();
     QCOMPARE(QFileInfo(project.slide(0).maskPath), QFileInfo(png));
@@ -571,9 +566,7 @@ private slots:
     QSignalSpy loaded(&window, &MainWindow::slideLoaded);
     window.selectSlide(1);
     QVERIFY(loaded.wait(30000));
-    QSignalSpy finished(&window, &MainWindow::countingFinished);
-    window.countAll();
-    QVERIFY(finished.wait(600000));
+    QVERIFY(countEverySlide(window));
     Project& project = *window.project();
     const QString onScreen = project.slide(1).name, other = project.slide(0).name;
     const int onScreenCount = project.slide(1).count, otherCount = project.slide(0).count;
