@@ -357,14 +357,10 @@ Detection annotatedCells(const AnnotatedImage& item, cv::Size imageSize, const Q
 Detection truthFor(const AnnotatedImage& item, cv::Size imageSize, const QCommandLineParser& parser,
                    double cellDiameterPx) {
   if (!item.handCount.empty()) {
-    const HandCount count = loadHandCount(item.handCount, imageSize);
+    const HandCount count = loadHandCount(item.handCount, imageSize, item.image);
     if (count.otherObjects)
       std::fprintf(stderr, "note: %s: %d object(s) that are not marks (regions, lines, outlines) left out\n",
                    item.handCount.c_str(), count.otherObjects);
-    // A markers file copied for the wrong slide would score the count against another slide's cells.
-    if (!count.imageNamed.empty() && fs::path(count.imageNamed).stem() != fs::path(item.image).stem())
-      throw RegionError(item.handCount + " counts the cells of " + count.imageNamed + ", not of " +
-                        fileName(item.image) + " (its Image_Filename)");
     return marksAsCells(count.marks);
   }
   Detection truth = annotatedCells(item, imageSize, parser);

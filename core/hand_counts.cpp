@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 
 namespace fluocount {
 namespace {
@@ -110,8 +111,13 @@ HandCount parseHandCount(const std::string& bytes, cv::Size imageSize, const std
   return count;
 }
 
-HandCount loadHandCount(const std::string& path, cv::Size imageSize) {
-  return parseHandCount(readRegionsFile(path), imageSize, path);
+HandCount loadHandCount(const std::string& path, cv::Size imageSize, const std::string& imagePath) {
+  HandCount count = parseHandCount(readRegionsFile(path), imageSize, path);
+  const std::filesystem::path image(imagePath);
+  if (!count.imageNamed.empty() && std::filesystem::path(count.imageNamed).stem() != image.stem())
+    throw RegionError(path + " counts the cells of " + count.imageNamed + ", not of " + image.filename().string() +
+                      " (its Image_Filename)");
+  return count;
 }
 
 Detection marksAsCells(const std::vector<cv::Point2d>& marks) {

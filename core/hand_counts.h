@@ -24,7 +24,9 @@ struct HandCount {
 // these, or holds only objects that are not marks, are a RegionError naming nameForErrors. A Cell Counter file or a
 // GeoJSON of no marks at all is a count of 0.
 HandCount parseHandCount(const std::string& bytes, cv::Size imageSize, const std::string& nameForErrors);
-HandCount loadHandCount(const std::string& path, cv::Size imageSize);
+// The count by hand of the image at imagePath: as parseHandCount, and a Cell Counter file that names another image
+// (a markers file copied for the wrong slide) is a RegionError too, rather than a score against another slide's cells.
+HandCount loadHandCount(const std::string& path, cv::Size imageSize, const std::string& imagePath);
 
 // The marks as true cells for evaluate and sweep: each a box of one pixel (or two, for a mark between pixels) whose
 // centre is the mark to the nearest half pixel, as matching goes by the centres of objects' bounding boxes.

@@ -24,7 +24,8 @@ Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QStri
 std::optional<Detection> annotatedCellsOf(const QString& maskPath, const QString& handCountPath, cv::Size imageSize,
                                           const QString& imagePath) {
   if (!maskPath.isEmpty()) return truthFromMask(maskPath, imageSize, imagePath);
-  if (!handCountPath.isEmpty()) return marksAsCells(loadHandCount(handCountPath.toStdString(), imageSize).marks);
+  if (!handCountPath.isEmpty())
+    return marksAsCells(loadHandCount(handCountPath.toStdString(), imageSize, imagePath.toStdString()).marks);
   return std::nullopt;
 }
 
