@@ -203,6 +203,33 @@ std::string describeRegionsOfNoSlide(const std::vector<std::string>& regions) {
                                 "A slide's regions are regions/<the slide's name>.geojson");
 }
 
+std::vector<std::string> handCountsNotUsed(const std::string& folder, const std::vector<std::string>& images) {
+  const fs::path counts = fs::path(folder) / "hand-counts";
+  std::error_code error;
+  if (!fs::is_directory(counts, error)) return {};
+  std::set<std::string> used;  // file names: the one count of a slide that has exactly one
+  for (const std::string& image : images) {
+    const std::vector<RegionsFileMatch> files = handCountFilesFor(counts.string(), image);
+    if (files.size() == 1) used.insert(fs::path(files[0].path).filename().string());
+  }
+  std::vector<std::string> unused;
+  for (const fs::path& file : visibleFilesIn(counts.string())) {
+    const std::string extension = lowerCaseExtension(file);
+    const bool count = extension == ".roi" || extension == ".zip" || extension == ".geojson" || extension == ".xml";
+    if (count && !used.count(file.filename().string())) unused.push_back(file.string());
+  }
+  return unused;
+}
+
+std::string describeHandCountsNotUsed(const std::vector<std::string>& files) {
+  if (files.empty()) return {};
+  const bool single = files.size() == 1;
+  return std::to_string(files.size()) + (single ? " count by hand is" : " counts by hand are") +
+         " not used: hand-counts/" + someNames(files) +
+         " (named after no slide, or two files name one slide; a slide's count is hand-counts/<the slide's "
+         "name>.roi, .zip, .geojson or .xml, or CellCounter_<the slide's name>.xml).";
+}
+
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides) {
   std::vector<std::string> newer;
   for (const SlideFiles& slide : slides)
@@ -325,6 +352,7 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   const std::vector<std::string> images = imagesIn(scan.imagesFolder);
   scan.masksOfNoSlide = masksOfNoSlide(folder, images);
   scan.regionsOfNoSlide = regionsOfNoSlide(folder, images);
+  scan.handCountsNotUsed = handCountsNotUsed(folder, images);
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {
     SlideFiles slide{images[i], maskFileHolding(maskFileFor(folder, images[i])), {}, clashes[i]};

@@ -38,6 +38,8 @@ struct SlideFolder {
   std::vector<std::string> masksOfNoSlide = {};
   // Likewise the app's regions files, <folder>/regions/*.geojson, whose stem no slide has.
   std::vector<std::string> regionsOfNoSlide = {};
+  // And the files of <folder>/hand-counts that are no slide's count by hand (handCountsNotUsed).
+  std::vector<std::string> handCountsNotUsed = {};
 };
 
 // The images (PNG, TIFF, JPEG) directly in `folder`, not recursively, in name order. Hidden files (names that start
@@ -77,6 +79,11 @@ std::string describeMasksOfNoSlide(const std::vector<std::string>& masks);
 // The app's regions files (<folder>/regions/*.geojson) whose stem none of `images` has, and the sentence naming them.
 std::vector<std::string> regionsOfNoSlide(const std::string& folder, const std::vector<std::string>& images);
 std::string describeRegionsOfNoSlide(const std::vector<std::string>& regions);
+// The files of <folder>/hand-counts (.roi, .zip, .geojson, .xml; hidden files left out) that are no slide's count
+// by hand: named after none of `images`, or one of two files that name the same slide (neither is used then).
+std::vector<std::string> handCountsNotUsed(const std::string& folder, const std::vector<std::string>& images);
+// One sentence naming them (up to three) and how a count is named; empty when there are none.
+std::string describeHandCountsNotUsed(const std::vector<std::string>& files);
 // One sentence for the user naming the slides' newer TIFF masks (up to three) and how to choose; empty when none.
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.

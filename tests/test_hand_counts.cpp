@@ -5,6 +5,7 @@
 #include "core/image_io.h"
 #include "core/imagej_roi.h"
 #include "core/metrics.h"
+#include "core/slide_folder.h"
 #include "core/true_cells.h"
 #include "core/zip_archive.h"
 #include "tests/cli_run.h"
@@ -126,6 +127,31 @@ private slots:
     QCOMPARE(parseHandCount(cellCounterXml("a.png", {}), {1600, 1200}, "x.xml").marks.size(), std::size_t(0));
     QCOMPARE(parseHandCount(R"({"type":"FeatureCollection","features":[]})", {1600, 1200}, "x").marks.size(),
              std::size_t(0));
+  }
+
+  // A slide folder's hand-counts/: a file named after no slide, and two files that name one slide, are not used
+  // (the slide is matched against neither), and the folder's note says so rather than pass them over.
+  void countsByHandNotUsedAreSaid() {
+    const QString folder = writableSlideFolder(temp.path(), "not-used", {kYellowSlide, kYellowSlide2});
+    const std::string counts = folder.toStdString() + "/hand-counts/";
+    QDir().mkpath(QString::fromStdString(counts));
+    const std::string stem1 = QFileInfo(kYellowSlide).completeBaseName().toStdString();
+    const std::string stem2 = QFileInfo(kYellowSlide2).completeBaseName().toStdString();
+    const std::string marks = encodePointRoi("count", {{100.5, 100.5}});
+    writeBytes(counts + stem1 + ".roi", marks);
+    writeBytes(counts + "CellCounter_" + stem1 + ".xml", cellCounterXml(stem1 + ".png", {{100, 100}}));
+    writeBytes(counts + stem2 + ".roi", marks);
+    writeBytes(counts + "slide 9 (renamed).roi", marks);
+    writeBytes(counts + "readme.txt", "marks by A.B.");
+    const SlideFolder scan = scanSlideFolder(folder.toStdString());
+    QVERIFY(scan.slides.at(0).handCount.empty());  // two files name it: neither is used
+    QCOMPARE(QFileInfo(QString::fromStdString(scan.slides.at(1).handCount)).fileName(),
+             QString::fromStdString(stem2 + ".roi"));
+    QCOMPARE(scan.handCountsNotUsed.size(), std::size_t(3));
+    const QString said = QString::fromStdString(describeHandCountsNotUsed(scan.handCountsNotUsed));
+    QVERIFY2(said.startsWith("3 counts by hand are not used: hand-counts/") && said.contains("slide 9 (renamed).roi") &&
+                 said.contains("two files name one slide"),
+             qPrintable(said));
   }
 
   // evaluate and sweep score against marks on the annotated cells exactly as against the masks.

@@ -76,7 +76,8 @@ namespace {
 QString lockPathOf(const QString& folder) { return QFileInfo(folder).absoluteFilePath() + "/.fluocount/lock"; }
 
 // What the user should know about the folder's files: those not read (CZI, ND2, ...), TIFF masks newer than the
-// PNG mask in use, slides whose file names are not UTF-8, and masks and regions files of no slide: one line each, so that several read as a list.
+// PNG mask in use, slides whose file names are not UTF-8, masks and regions files of no slide, and counts by hand
+// not used: one line each, so that several read as a list.
 QString folderFilesNoteOf(const SlideFolder& scan) {
   std::vector<std::string> namesNotUtf8;
   for (const SlideFiles& files : scan.slides)
@@ -84,7 +85,8 @@ QString folderFilesNoteOf(const SlideFolder& scan) {
   QStringList notes;
   for (const std::string& note :
        {describeUnreadFiles(scan.unread), describeNamesNotUtf8(namesNotUtf8), describeNewerTiffMasks(scan.slides),
-        describeMasksOfNoSlide(scan.masksOfNoSlide), describeRegionsOfNoSlide(scan.regionsOfNoSlide)})
+        describeMasksOfNoSlide(scan.masksOfNoSlide), describeRegionsOfNoSlide(scan.regionsOfNoSlide),
+        describeHandCountsNotUsed(scan.handCountsNotUsed)})
     if (!note.empty()) notes << QString::fromStdString(note);
   return notes.join('\n');
 }
