@@ -155,6 +155,8 @@ std::string newerTiffMaskBeside(const std::string& pngPath) {
 
 namespace {
 
+const std::string kHandCountExtensions[] = {".roi", ".zip", ".geojson", ".xml"};
+
 // The files of <folder>/<subfolder> with one of `extensions` (lower case) whose stem none of `images` has.
 std::vector<std::string> filesOfNoSlide(const std::string& folder, const char* subfolder,
                                         const std::vector<std::string>& extensions,
@@ -203,19 +205,18 @@ std::string describeRegionsOfNoSlide(const std::vector<std::string>& regions) {
                                 "A slide's regions are regions/<the slide's name>.geojson");
 }
 
-std::vector<std::string> handCountsNotUsed(const std::string& folder, const std::vector<std::string>& images) {
+std::vector<std::string> handCountsNotUsed(const std::string& folder, const std::vector<SlideFiles>& slides) {
   const fs::path counts = fs::path(folder) / "hand-counts";
   std::error_code error;
   if (!fs::is_directory(counts, error)) return {};
-  std::set<std::string> used;  // file names: the one count of a slide that has exactly one
-  for (const std::string& image : images) {
-    const std::vector<RegionsFileMatch> files = handCountFilesFor(counts.string(), image);
-    if (files.size() == 1) used.insert(fs::path(files[0].path).filename().string());
-  }
+  std::set<std::string> used;  // file names
+  for (const SlideFiles& slide : slides)
+    if (!slide.handCount.empty()) used.insert(fs::path(slide.handCount).filename().string());
   std::vector<std::string> unused;
   for (const fs::path& file : visibleFilesIn(counts.string())) {
     const std::string extension = lowerCaseExtension(file);
-    const bool count = extension == ".roi" || extension == ".zip" || extension == ".geojson" || extension == ".xml";
+    const bool count = std::find(std::begin(kHandCountExtensions), std::end(kHandCountExtensions), extension) !=
+                       std::end(kHandCountExtensions);
     if (count && !used.count(file.filename().string())) unused.push_back(file.string());
   }
   return unused;
@@ -278,8 +279,7 @@ std::vector<RegionsFileMatch> regionsFilesFor(const std::string& regionsFolder, 
 
 std::vector<RegionsFileMatch> handCountFilesFor(const std::string& folder, const std::string& image) {
   std::vector<RegionsFileMatch> found =
-      filesNamedAfter(folder, image, std::initializer_list<std::string>{""},
-                      std::initializer_list<std::string>{".roi", ".zip", ".geojson", ".xml"});
+      filesNamedAfter(folder, image, std::initializer_list<std::string>{""}, kHandCountExtensions);
   for (RegionsFileMatch& match : filesNamedAfter(folder, image, std::initializer_list<std::string>{"CellCounter_"},
                                                  std::initializer_list<std::string>{".xml"}))
     found.push_back(std::move(match));
@@ -352,7 +352,6 @@ SlideFolder scanSlideFolder(const std::string& folder) {
   const std::vector<std::string> images = imagesIn(scan.imagesFolder);
   scan.masksOfNoSlide = masksOfNoSlide(folder, images);
   scan.regionsOfNoSlide = regionsOfNoSlide(folder, images);
-  scan.handCountsNotUsed = handCountsNotUsed(folder, images);
   const std::vector<std::string> clashes = sharedStemReasons(images);
   for (std::size_t i = 0; i < images.size(); ++i) {
     SlideFiles slide{images[i], maskFileHolding(maskFileFor(folder, images[i])), {}, clashes[i]};
@@ -365,6 +364,7 @@ SlideFolder scanSlideFolder(const std::string& folder) {
     if (slide.nameClash.empty()) slide.handCount = handCountFileFor(folder, images[i]);
     scan.slides.push_back(std::move(slide));
   }
+  scan.handCountsNotUsed = handCountsNotUsed(folder, scan.slides);
   return scan;
 }
 

@@ -80,8 +80,9 @@ std::string describeMasksOfNoSlide(const std::vector<std::string>& masks);
 std::vector<std::string> regionsOfNoSlide(const std::string& folder, const std::vector<std::string>& images);
 std::string describeRegionsOfNoSlide(const std::vector<std::string>& regions);
 // The files of <folder>/hand-counts (.roi, .zip, .geojson, .xml; hidden files left out) that are no slide's count
-// by hand: named after none of `images`, or one of two files that name the same slide (neither is used then).
-std::vector<std::string> handCountsNotUsed(const std::string& folder, const std::vector<std::string>& images);
+// by hand (none of `slides` has it as its handCount): named after no slide, one of two files that name the same
+// slide (neither is used then), or of a slide whose stem another shares.
+std::vector<std::string> handCountsNotUsed(const std::string& folder, const std::vector<SlideFiles>& slides);
 // One sentence naming them (up to three) and how a count is named; empty when there are none.
 std::string describeHandCountsNotUsed(const std::vector<std::string>& files);
 // One sentence for the user naming the slides' newer TIFF masks (up to three) and how to choose; empty when none.
