@@ -14,8 +14,11 @@ namespace fluocount {
 Ring closedSplineThrough(const Ring& controlPoints);
 
 // A rectangle whose corners are quarter circles of cornerDiameter (clamped to the shorter side), as ImageJ's
-// rounded rectangle ROI.
+// rounded rectangle ROI; the arcs as chords within 0.01 px of them.
 Ring roundedRectangle(double x, double y, double width, double height, double cornerDiameter);
+
+// The ellipse inscribed in the box, as ImageJ's oval ROI, as chords within 0.01 px of it.
+Ring ellipseInBox(double x, double y, double width, double height);
 
 // A composite path's curve segments as line segments: appends the points after `ring.back()`, the end included.
 void appendQuadraticCurve(Ring& ring, cv::Point2d control, cv::Point2d end);

@@ -311,16 +311,6 @@ private:
   std::string where_;
 };
 
-Ring ellipse(double x, double y, double width, double height) {
-  Ring ring;
-  const int vertices = 72;
-  for (int i = 0; i < vertices; ++i) {
-    const double angle = 2 * M_PI * i / vertices;
-    ring.emplace_back(x + width / 2 * (1 + std::cos(angle)), y + height / 2 * (1 + std::sin(angle)));
-  }
-  return ring;
-}
-
 struct DecodedRoi {
   std::string name;
   std::string properties;  // "key: value" lines (Roi.setProperty)
@@ -392,7 +382,7 @@ DecodedRoi decodeRoi(const std::string& bytes, const std::string& fallbackName, 
       if (type == kRect) {
         roi.rings.push_back(roundedRectangle(x, y, width, height, std::max(0, in.s16(kCornerDiameter))));
       } else {
-        roi.rings.push_back(ellipse(x, y, width, height));
+        roi.rings.push_back(ellipseInBox(x, y, width, height));
       }
       return roi;
     }

@@ -37,6 +37,8 @@ if [ "$with_tests" = 1 ]; then
     python3-torch
     # Screenshots of the app on a virtual display (docs/images).
     xvfb xauth
+    # ImageJ itself, headless, for tests/interop: it opens the files FluoCount writes and writes those it reads.
+    default-jdk-headless libij-java
   )
 fi
 

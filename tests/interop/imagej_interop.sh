@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# FluoCount's files as ImageJ reads them, and ImageJ's files as FluoCount reads them, on the bundled sample slides,
+# with Debian's ImageJ (libij-java) run headless: tests/interop/ImageJChecks.java says what each step compares.
+# Usage: imagej_interop.sh <fluocount-cli> <source dir>. Exit 77 (ctest: skipped, and it says why) without a JDK
+# or ImageJ; packaging/install-deps.sh --tests installs both.
+set -euo pipefail
+cli=$(realpath "$1")
+source_dir=$(realpath "$2")
+samples="$source_dir/resources/samples"
+imagej_jar=${IMAGEJ_JAR:-/usr/share/java/ij.jar}
+if ! command -v javac > /dev/null || ! command -v java > /dev/null || [ ! -f "$imagej_jar" ]; then
+  echo "SKIPPED: the ImageJ checks need a JDK (javac) and ImageJ's $imagej_jar (Debian: default-jdk-headless" \
+       "libij-java; packaging/install-deps.sh --tests installs them)"
+  exit 77
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+javac -nowarn -d classes -cp "$imagej_jar" "$source_dir/tests/interop/ImageJChecks.java"
+imagej() { java -Djava.awt.headless=true -cp "$imagej_jar:classes" ImageJChecks "$@"; }
+slide=MAR32C2R3_PVHr_200x_r
+step() { echo; echo "== $*"; }
+
+step "ImageJ opens what count writes: ROI sets, label masks, objects.csv (RGB slides, --pixel-size 0.65)"
+cp -r "$samples/images" slides
+"$cli" count slides --diameter 50 --pixel-size 0.65 --out rgb --objects --labels --imagej > /dev/null
+imagej reads-output rgb 0.65
+
+step "A 16-bit three-channel composite with its pixel size, saved by ImageJ, counted and measured per channel"
+imagej make-calibrated-stack "slides/$slide.png" 0.325 stack.tif
+"$cli" count stack.tif --channel 1,2,3 --diameter 50 --out stack --objects --labels --imagej > /dev/null
+imagej reads-output stack
+
+step "Regions drawn in ImageJ (each kind of area ROI, saved as the ROI Manager saves them) counted by region"
+imagej make-regions "slides/$slide.png" rgb/objects.csv regions
+"$cli" count "slides/$slide.png" --diameter 50 --regions regions --out by-region > /dev/null
+imagej checks-regions regions/expected.csv by-region/regions.csv
+
+step "A count by hand with Fiji's multi-point tool: a mark on each detected cell is matched to it"
+mkdir -p marked/images marked/hand-counts
+cp "slides/$slide.png" marked/images/
+imagej make-hand-count rgb/objects.csv "slides/$slide.png" "marked/hand-counts/$slide.roi"
+cells=$(grep -c "/$slide.png," rgb/objects.csv)
+"$cli" evaluate marked/images --hand-counts marked/hand-counts --diameter 50 | tee evaluate.txt | tail -3
+grep -q "TP $cells  FP 0  FN 0" evaluate.txt || { echo "MISMATCH: expected TP $cells  FP 0  FN 0"; exit 1; }
+
+step "A mask saved by Fiji (Convert to Mask: inverting LUT) is read as the same cells as the PNG it came from"
+mkdir -p png/images png/masks fiji/images fiji/masks
+cp "slides/$slide.png" png/images/ && cp "slides/$slide.png" fiji/images/
+cp "$samples/masks/$slide.png" png/masks/
+imagej make-fiji-mask "$samples/masks/$slide.png" "fiji/masks/$slide.tif"
+"$cli" evaluate png --diameter 50 | grep -E "^images|^F1" > png.txt
+"$cli" evaluate fiji --diameter 50 | grep -E "^images|^F1" > fiji.txt
+cat fiji.txt
+diff png.txt fiji.txt || { echo "MISMATCH: the Fiji mask is read as other cells than its PNG"; exit 1; }
+echo; echo "ImageJ interop: every check passed"
