@@ -21,6 +21,8 @@
 //   make-calibrated-stack <png> <um> <tif>
 //                                The RGB slide as a 16-bit three-channel composite (values x257) with a pixel
 //                                size in microns, saved as ImageJ saves a TIFF.
+//   make-calibrated <png> <width> <height> <unit> <tif>
+//                                The slide in gray with that pixel size, as Image > Properties sets it.
 //   make-fiji-mask <png> <tif>   A binary mask as Fiji's Convert to Mask leaves it (inverting LUT) saved as TIFF.
 
 import ij.IJ;
@@ -122,11 +124,13 @@ public class ImageJChecks {
       ImagePlus image = IJ.openImage(file);
       if (image == null) { fail("ImageJ cannot open the slide " + file); continue; }
       Calibration calibration = image.getCalibration();
-      double um = calibration.scaled() ? calibration.pixelWidth : givenUm;
-      if (calibration.scaled() && !(near(Double.parseDouble(slide.get("pixel_size_um")), um, 1e-6)
-                                    && slide.get("pixel_size_source").equals("ImageJ")))
-        fail(stem + ": ImageJ reads " + um + " " + calibration.getUnit() + " per pixel; counts.csv "
-             + slide.get("pixel_size_um") + " from " + slide.get("pixel_size_source"));
+      double fromFile = micronsPerPixel(calibration), um = fromFile > 0 ? fromFile : givenUm;
+      String declared = slide.get("pixel_size_um"), source = slide.get("pixel_size_source");  // 6 decimals
+      boolean agrees = fromFile > 0 ? source.equals("ImageJ") && near(Double.parseDouble(declared), um, 5.1e-7)
+                                    : givenUm > 0 || (declared.isEmpty() && source.equals("none"));
+      if (!agrees)
+        fail(stem + ": ImageJ reads " + calibration.pixelWidth + " x " + calibration.pixelHeight + " "
+             + calibration.getUnit() + " per pixel; counts.csv " + declared + " from " + source);
       Map<Integer, Map<String, String>> objects = new TreeMap<>();
       for (Map<String, String> row : objectRows)
         if (row.get("file").equals(file)) objects.put(Integer.parseInt(row.get("object")), row);
@@ -335,6 +339,31 @@ public class ImageJChecks {
     System.out.println(file + ": " + marks.size() + " marks");
   }
 
+  // A gray slide saved with a pixel of width x height in `unit`, as ImageJ saves one set in Image > Properties.
+  static void makeCalibrated(Path png, double width, double height, String unit, Path tif) {
+    ImagePlus gray = new ImagePlus(png.getFileName().toString(), IJ.openImage(png.toString()).getProcessor().convertToByte(false));
+    Calibration calibration = gray.getCalibration();
+    calibration.pixelWidth = width;
+    calibration.pixelHeight = height;
+    calibration.setUnit(unit);
+    IJ.saveAsTiff(gray, tif.toString());
+    System.out.println(tif + ": " + width + " x " + height + " " + unit + " per pixel");
+  }
+
+  // ImageJ's calibration of a slide in microns per pixel, or 0 where it has none FluoCount can use: no unit or
+  // "pixel", a unit it does not know, or pixels that are not square.
+  static double micronsPerPixel(Calibration calibration) {
+    if (!calibration.scaled() || calibration.pixelWidth != calibration.pixelHeight) return 0;
+    switch (calibration.getUnit()) {
+      case "nm": return calibration.pixelWidth / 1000;
+      case "micron": case "um": case "\u00B5m": return calibration.pixelWidth;
+      case "mm": return calibration.pixelWidth * 1000;
+      case "cm": return calibration.pixelWidth * 10000;
+      case "inch": return calibration.pixelWidth * 25400;
+      default: return 0;
+    }
+  }
+
   static void makeCalibratedStack(Path png, double micrometres, Path tif) {
     ImagePlus rgb = IJ.openImage(png.toString());
     ColorProcessor colour = (ColorProcessor) rgb.getProcessor().convertToRGB();
@@ -379,6 +408,10 @@ public class ImageJChecks {
         break;
       case "make-calibrated-stack":
         makeCalibratedStack(Paths.get(args[1]), Double.parseDouble(args[2]), Paths.get(args[3]));
+        break;
+      case "make-calibrated":
+        makeCalibrated(Paths.get(args[1]), Double.parseDouble(args[2]), Double.parseDouble(args[3]), args[4],
+                       Paths.get(args[5]));
         break;
       case "make-fiji-mask": makeFijiMask(Paths.get(args[1]), Paths.get(args[2])); break;
       default: System.out.println("unknown mode " + args[0]); System.exit(2);

@@ -32,6 +32,18 @@ imagej make-calibrated-stack "slides/$slide.png" 0.325 stack.tif
 "$cli" count stack.tif --channel 1,2,3 --diameter 50 --out stack --objects --labels --imagej > /dev/null
 imagej reads-output stack
 
+step "Pixel sizes ImageJ saves in other units, or not square, read as ImageJ reads them"
+mkdir -p units
+gray="slides/Mar24bS1C2R3_LHl_200x.png"
+imagej make-calibrated "$gray" 325 325 nm units/in-nm.tif
+imagej make-calibrated "$gray" 0.000325 0.000325 mm units/in-mm.tif
+imagej make-calibrated "$gray" 0.0000128 0.0000128 inch units/in-inch.tif
+imagej make-calibrated "$gray" 0.325 0.65 micron units/not-square.tif
+imagej make-calibrated "$gray" 1 1 pixel units/in-pixels.tif
+"$cli" count units --diameter 50 --out units-counted --objects --labels --imagej > /dev/null 2> units-notes.txt
+imagej reads-output units-counted
+grep -q "not square" units-notes.txt || { echo "MISMATCH: no note on the pixels that are not square"; exit 1; }
+
 step "Regions drawn in ImageJ (each kind of area ROI, saved as the ROI Manager saves them) counted by region"
 imagej make-regions "slides/$slide.png" rgb/objects.csv regions
 "$cli" count "slides/$slide.png" --diameter 50 --regions regions --out by-region > /dev/null
