@@ -16,6 +16,9 @@
 //                                hole) and saves them as the ROI Manager does, to <dir>/<stem>.zip; it writes
 //                                <dir>/expected.csv: each region's cells (the centroids inside the outline ImageJ
 //                                draws) and the area of that outline.
+//   checks-round-trip <drawn.zip> <returned.zip> <width> <height>
+//                                The regions ImageJ drew, read by FluoCount and written back through its GeoJSON
+//                                and ROI-set writers, are the same regions to ImageJ.
 //   make-hand-count <objects.csv> <image> <file>
 //                                A multi-point ROI (Fiji's point tool, sub-pixel), one mark at each detected centre.
 //   make-calibrated-stack <png> <um> <tif>
@@ -326,6 +329,41 @@ public class ImageJChecks {
     System.out.print(expected);
   }
 
+  static ByteProcessor filled(Roi roi, int width, int height) {
+    ByteProcessor mask = new ByteProcessor(width, height);
+    mask.setColor(255);
+    mask.fill(roi);
+    return mask;
+  }
+
+  // The ROI set FluoCount wrote back (regions_through_fluocount: through its GeoJSON and ROI-set writers) against
+  // the one ImageJ drew: every region by name, with its class, the area its outline encloses and, filled by ImageJ,
+  // the same pixels but for a few along the outline.
+  static void checksRoundTrip(Path drawnZip, Path returnedZip, int width, int height) throws IOException {
+    Map<String, Roi> returned = new HashMap<>();
+    for (Roi roi : readRoiSet(returnedZip)) returned.put(roi.getName(), roi);
+    for (Roi drawn : readRoiSet(drawnZip)) {
+      Roi back = returned.remove(drawn.getName());
+      if (back == null) { fail("FluoCount's ROI set has no region \"" + drawn.getName() + "\""); continue; }
+      double area = outlineArea(drawn), backArea = outlineArea(back);
+      byte[] a = (byte[]) filled(drawn, width, height).getPixels(), b = (byte[]) filled(back, width, height).getPixels();
+      int pixels = 0, differing = 0;
+      for (int i = 0; i < a.length; i++) {
+        if (a[i] != 0) pixels++;
+        if (a[i] != b[i]) differing++;
+      }
+      if (!near(backArea, area, 0.05 + 1e-4 * area) || differing > 0.001 * pixels
+          || !Objects.equals(back.getProperty("class"), drawn.getProperty("class")))
+        fail(drawn.getName() + ": FluoCount wrote back " + backArea + " px2 of class " + back.getProperty("class")
+             + ", " + differing + " pixels filled differently; ImageJ drew " + area + " px2 of class "
+             + drawn.getProperty("class"));
+      System.out.printf(Locale.ROOT, "%-22s drawn %11.1f px2 (%s), written back %11.1f px2 (%s), %d of %d pixels differ%n",
+                        drawn.getName(), area, drawn.getTypeAsString(), backArea, back.getTypeAsString(), differing,
+                        pixels);
+    }
+    for (String extra : returned.keySet()) fail("FluoCount's ROI set has a region ImageJ did not draw: " + extra);
+  }
+
   static void makeHandCount(Path objectsCsv, Path image, Path file) throws IOException {
     Map<Integer, Map<String, String>> objects = objectsOf(objectsCsv, image.getFileName().toString());
     PointRoi marks = null;
@@ -408,6 +446,9 @@ public class ImageJChecks {
         break;
       case "make-calibrated-stack":
         makeCalibratedStack(Paths.get(args[1]), Double.parseDouble(args[2]), Paths.get(args[3]));
+        break;
+      case "checks-round-trip":
+        checksRoundTrip(Paths.get(args[1]), Paths.get(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
         break;
       case "make-calibrated":
         makeCalibrated(Paths.get(args[1]), Double.parseDouble(args[2]), Double.parseDouble(args[3]), args[4],

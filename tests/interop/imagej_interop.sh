@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # FluoCount's files as ImageJ reads them, and ImageJ's files as FluoCount reads them, on the bundled sample slides,
 # with Debian's ImageJ (libij-java) run headless: tests/interop/ImageJChecks.java says what each step compares.
-# Usage: imagej_interop.sh <fluocount-cli> <source dir>. Exit 77 (ctest: skipped, and it says why) without a JDK
+# Usage: imagej_interop.sh <fluocount-cli> <source dir> <regions_through_fluocount>. Exit 77 (ctest: skipped, and it says why) without a JDK
 # or ImageJ; packaging/install-deps.sh --tests installs both.
 set -euo pipefail
 cli=$(realpath "$1")
 source_dir=$(realpath "$2")
 samples="$source_dir/resources/samples"
+through_fluocount=$(realpath "$3")
 imagej_jar=${IMAGEJ_JAR:-/usr/share/java/ij.jar}
 if ! command -v javac > /dev/null || ! command -v java > /dev/null || [ ! -f "$imagej_jar" ]; then
   echo "SKIPPED: the ImageJ checks need a JDK (javac) and ImageJ's $imagej_jar (Debian: default-jdk-headless" \
@@ -48,6 +49,10 @@ step "Regions drawn in ImageJ (each kind of area ROI, saved as the ROI Manager s
 imagej make-regions "slides/$slide.png" rgb/objects.csv regions
 "$cli" count "slides/$slide.png" --diameter 50 --regions regions --out by-region > /dev/null
 imagej checks-regions regions/expected.csv by-region/regions.csv
+
+step "The same regions written back by FluoCount (as GeoJSON for QuPath, then as a ROI set for Fiji) read by ImageJ"
+"$through_fluocount" "regions/$slide.zip" 1600 1200 returned.geojson returned.zip
+imagej checks-round-trip "regions/$slide.zip" returned.zip 1600 1200
 
 step "A count by hand with Fiji's multi-point tool: a mark on each detected cell is matched to it"
 mkdir -p marked/images marked/hand-counts
