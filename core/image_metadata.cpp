@@ -16,6 +16,8 @@ constexpr int kMaxChannels = 16;
 // square pixel, e.g. 0.3225 by 0.3226 µm, stays far below it).
 constexpr double kSquarePixelTolerance = 0.01;
 
+std::string counted(int n, const std::string& thing) { return std::to_string(n) + " " + thing + (n == 1 ? "" : "s"); }
+
 std::optional<double> parseNumber(std::string text) {
   text.erase(0, text.find_first_not_of(" \t\r"));
   double value = 0;
@@ -181,8 +183,8 @@ void readImageJ(const TiffLayout& layout, ImageMetadata& metadata) {
   const int channels = positiveCount(field("channels"));
   const int slices = positiveCount(field("slices")), frames = positiveCount(field("frames"));
   if (slices > 1 || frames > 1)
-    metadata.notes.push_back("ImageJ stack of " + std::to_string(slices) + " slices and " + std::to_string(frames) +
-                             " frames: the first slice and frame are counted");
+    metadata.notes.push_back("ImageJ stack of " + counted(slices, "z-slice") + " and " + counted(frames, "time frame") +
+                             ": only the first z-slice of the first time frame is counted");
   // A hyperstack stores channel, then slice, then frame: the channels of the first slice and frame lead.
   if (channels > 1 && layout.samplesPerPixel == 1)
     for (int c = 0; c < std::min(channels, kMaxChannels); ++c) metadata.channelPages.push_back(c);

@@ -24,6 +24,8 @@
 //   make-calibrated-stack <png> <um> <tif>
 //                                The RGB slide as a 16-bit three-channel composite (values x257) with a pixel
 //                                size in microns, saved as ImageJ saves a TIFF.
+//   make-z-stack <png> <slices> <tif>
+//                                A two-channel hyperstack of z-slices, the first the slide's red and green.
 //   make-calibrated <png> <width> <height> <unit> <tif>
 //                                The slide in gray with that pixel size, as Image > Properties sets it.
 //   make-fiji-mask <png> <tif>   A binary mask as Fiji's Convert to Mask leaves it (inverting LUT) saved as TIFF.
@@ -111,8 +113,9 @@ public class ImageJChecks {
     List<ImageProcessor> channels = new ArrayList<>();
     if (image.getProcessor() instanceof ColorProcessor) {
       for (int c = 1; c <= 3; c++) channels.add(((ColorProcessor) image.getProcessor()).getChannel(c, null));
-    } else {
-      for (int c = 1; c <= image.getStackSize(); c++) channels.add(image.getStack().getProcessor(c));
+    } else {  // a hyperstack's channels at its first z-slice and time frame
+      for (int c = 1; c <= image.getNChannels(); c++)
+        channels.add(image.getStack().getProcessor(image.getStackIndex(c, 1, 1)));
     }
     return channels;
   }
@@ -402,6 +405,24 @@ public class ImageJChecks {
     }
   }
 
+  // The RGB slide's red and green as the two 8-bit channels of a hyperstack of `slices` z-slices (each slice
+  // darker than the last), as a confocal stack opened in Fiji.
+  static void makeZStack(Path png, int slices, Path tif) {
+    ColorProcessor colour = (ColorProcessor) IJ.openImage(png.toString()).getProcessor().convertToRGB();
+    ImageStack stack = new ImageStack(colour.getWidth(), colour.getHeight());
+    for (int z = 0; z < slices; z++)
+      for (int c = 1; c <= 2; c++) {
+        ImageProcessor channel = colour.getChannel(c, null);
+        channel.multiply(1.0 / (z + 1));
+        stack.addSlice("c" + c + " z" + (z + 1), channel);
+      }
+    ImagePlus hyperstack = new ImagePlus("z-stack", stack);
+    hyperstack.setDimensions(2, slices, 1);
+    hyperstack.setOpenAsHyperStack(true);
+    IJ.saveAsTiff(hyperstack, tif.toString());
+    System.out.println(tif + ": 2 channels x " + slices + " z-slices");
+  }
+
   static void makeCalibratedStack(Path png, double micrometres, Path tif) {
     ImagePlus rgb = IJ.openImage(png.toString());
     ColorProcessor colour = (ColorProcessor) rgb.getProcessor().convertToRGB();
@@ -450,6 +471,7 @@ public class ImageJChecks {
       case "checks-round-trip":
         checksRoundTrip(Paths.get(args[1]), Paths.get(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
         break;
+      case "make-z-stack": makeZStack(Paths.get(args[1]), Integer.parseInt(args[2]), Paths.get(args[3])); break;
       case "make-calibrated":
         makeCalibrated(Paths.get(args[1]), Double.parseDouble(args[2]), Double.parseDouble(args[3]), args[4],
                        Paths.get(args[5]));
