@@ -92,6 +92,28 @@ std::vector<cv::Mat> channelPlanes(const std::string& bytes, std::vector<int> pa
   }
 }
 
+// The channels of the pages in metadata.channelPages (or the first page); for a z-stack, each channel's maximum over
+// its z-planes, read one plane at a time.
+std::vector<cv::Mat> projectedChannelPlanes(const std::string& bytes, const ImageMetadata& metadata, bool plainPages,
+                                            const std::string& path) {
+  std::vector<cv::Mat> projection = channelPlanes(bytes, metadata.channelPages, plainPages, path);
+  for (int plane = 1; plane < metadata.zPlanes; ++plane) {
+    std::vector<int> pages = metadata.channelPages;
+    for (int& page : pages) page += plane * metadata.zPageStride;
+    const std::vector<cv::Mat> planes = channelPlanes(bytes, pages, false, path);
+    const auto unlikeTheFirst = [&](std::size_t c) {
+      return planes[c].size() != projection[c].size() || planes[c].type() != projection[c].type();
+    };
+    bool unlike = planes.size() != projection.size();
+    for (std::size_t c = 0; c < planes.size() && !unlike; ++c) unlike = unlikeTheFirst(c);
+    if (unlike)
+      throw ImageError(path + ": z-plane " + std::to_string(plane + 1) + " (page " + std::to_string(pages[0] + 1) +
+                       ") is not the size and type of the first z-plane");
+    for (std::size_t c = 0; c < planes.size(); ++c) cv::max(projection[c], planes[c], projection[c]);
+  }
+  return projection;
+}
+
 // Splits a decoded image into its channels in RGB order, alpha dropped.
 std::vector<cv::Mat> splitChannels(const cv::Mat& pixels) {
   std::vector<cv::Mat> planes;
@@ -145,10 +167,11 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
     metadata = tiffMetadata(*layout);
   else if (format == Format::Png)
     metadata = pngMetadata(bytes);
-  // More than one channel page, more samples than OpenCV decodes, samples in separate planes (which OpenCV's
+  // More than one channel page, a z-stack, more samples than OpenCV decodes, samples in separate planes (which OpenCV's
   // decoder misreads), or WhiteIsZero samples (which it may invert): FluoCount's own reader, the values as stored.
-  if (metadata.channelPages.size() > 1 || (layout && (layout->samplesPerPixel > 4 || layout->separatePlanes ||
-                                                      (layout->whiteIsZero && layout->bitsPerSample >= 8)))) {
+  if (metadata.channelPages.size() > 1 || metadata.zPlanes > 1 ||
+      (layout && (layout->samplesPerPixel > 4 || layout->separatePlanes ||
+                  (layout->whiteIsZero && layout->bitsPerSample >= 8)))) {
     if (metadata.channelPages.empty()) metadata.channelPages = {0};
     const std::int64_t planes = std::int64_t(metadata.channelPages.size()) * std::max<int>(1, layout->samplesPerPixel);
     if (std::int64_t(size->width) * size->height * planes > 4 * limits.maxPixels)
@@ -159,7 +182,7 @@ RawImage loadImage(const std::string& path, const ImageLimits& limits) {
         layout->description.empty() || (!writtenByImageJ && layout->description.find("<OME") == std::string::npos);
     RawImage raw{path,
                  {},
-                 channelPlanes(bytes, metadata.channelPages, plainPages, path),
+                 projectedChannelPlanes(bytes, metadata, plainPages, path),
                  {},
                  metadata.pixelSize,
                  metadata.notes,

@@ -18,6 +18,23 @@ constexpr double kSquarePixelTolerance = 0.01;
 
 std::string counted(int n, const std::string& thing) { return std::to_string(n) + " " + thing + (n == 1 ? "" : "s"); }
 
+// A stack of `planes` z-planes, plane k of a channel `stride` pages after plane k - 1, in a file that should hold
+// `expectedPages`: counted as its maximum intensity projection (Fiji's Z Project > Max Intensity, the usual way to
+// count cells through a section). A file with fewer pages than it declares keeps its first plane.
+void offerZStack(ImageMetadata& metadata, const TiffLayout& layout, int planes, int stride, std::int64_t expectedPages,
+                 const std::string& kind) {
+  if (planes <= 1) return;
+  if (layout.pages < expectedPages) {
+    metadata.notes.push_back(kind + " of " + counted(planes, "z-plane") + " holds " + counted(layout.pages, "page") +
+                             " of " + std::to_string(expectedPages) + ": only the first z-plane is counted");
+    return;
+  }
+  metadata.zPlanes = planes;
+  metadata.zPageStride = stride;
+  metadata.notes.push_back(kind + " of " + counted(planes, "z-plane") +
+                           ": their maximum intensity projection is counted (as Fiji's Z Project, Max Intensity)");
+}
+
 std::optional<double> parseNumber(std::string text) {
   text.erase(0, text.find_first_not_of(" \t\r"));
   double value = 0;
@@ -148,17 +165,23 @@ void readOmeXml(const TiffLayout& layout, ImageMetadata& metadata) {
     metadata.channelNames.push_back(name.value_or("ch" + std::to_string(c + 1)));
     from = end;
   }
-  if (layout.samplesPerPixel > 1) {  // an RGB OME-TIFF: the channels are the samples of each page
+  // An RGB OME-TIFF's channels are the samples of each page: C takes no pages of its own.
+  const bool colourPages = layout.samplesPerPixel > 1;
+  const int pagesPerChannel = colourPages ? 1 : sizeC;
+  // The pages one step along a dimension: the product of the sizes of the dimensions before it in the order.
+  auto strideOf = [&](char dimension) {
+    std::size_t stride = 1;
+    for (std::size_t i = 2; i < order.size() && order[i] != dimension; ++i)
+      stride *= order[i] == 'Z' ? sizeZ : order[i] == 'T' ? sizeT : order[i] == 'C' ? pagesPerChannel : 1;
+    return stride;
+  };
+  offerZStack(metadata, layout, sizeZ, int(strideOf('Z')), std::int64_t(pagesPerChannel) * sizeZ * sizeT, "OME-TIFF");
+  if (sizeT > 1) metadata.notes.push_back("OME-TIFF of " + counted(sizeT, "time point") + ": the first is counted");
+  if (colourPages) {
     metadata.channelNames.clear();
     return;
   }
-  // Page of (c, z = 0, t = 0): c times the product of the sizes of the dimensions before C in the order.
-  std::size_t stride = 1;
-  for (std::size_t i = 2; i < order.size() && order[i] != 'C'; ++i)
-    stride *= order[i] == 'Z' ? sizeZ : order[i] == 'T' ? sizeT : 1;
-  if (sizeZ > 1 || sizeT > 1)
-    metadata.notes.push_back("OME-TIFF of " + std::to_string(sizeZ) + " z-planes and " + std::to_string(sizeT) +
-                             " time points: the first plane and time point are counted");
+  const std::size_t stride = strideOf('C');
   for (int c = 0; c < std::min(sizeC, kMaxChannels); ++c) metadata.channelPages.push_back(static_cast<int>(c * stride));
   if (sizeC > kMaxChannels)
     metadata.notes.push_back("only the first 16 of " + std::to_string(sizeC) + " channels are read");
@@ -182,9 +205,11 @@ void readImageJ(const TiffLayout& layout, ImageMetadata& metadata) {
   }
   const int channels = positiveCount(field("channels"));
   const int slices = positiveCount(field("slices")), frames = positiveCount(field("frames"));
-  if (slices > 1 || frames > 1)
-    metadata.notes.push_back("ImageJ stack of " + counted(slices, "z-slice") + " and " + counted(frames, "time frame") +
-                             ": only the first z-slice of the first time frame is counted");
+  // A hyperstack stores channel, then slice, then frame.
+  offerZStack(metadata, layout, slices, std::max(1, channels), std::int64_t(std::max(1, channels)) * slices * frames,
+              "ImageJ stack");
+  if (frames > 1)
+    metadata.notes.push_back("ImageJ stack of " + counted(frames, "time frame") + ": the first is counted");
   // A hyperstack stores channel, then slice, then frame: the channels of the first slice and frame lead.
   if (channels > 1 && layout.samplesPerPixel == 1)
     for (int c = 0; c < std::min(channels, kMaxChannels); ++c) metadata.channelPages.push_back(c);

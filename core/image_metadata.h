@@ -26,7 +26,11 @@ struct ImageMetadata {
   std::vector<int> channelPages;          // TIFF pages (0-based) of channel 1, 2, ...; empty: one page
   std::vector<std::string> channelNames;  // when the file names its channels (OME-XML), else empty
   std::vector<std::string> notes;         // declarations not used, and why
-  bool nonSquarePixels = false;           // the file declares pixels clearly not square: no pixelSize is used
+  // A z-stack (an ImageJ stack's slices, an OME-TIFF's z-planes): plane k of the channel whose first plane is on page
+  // p is on page p + k * zPageStride. loadImage counts the maximum intensity projection of the zPlanes planes.
+  int zPlanes = 1;
+  int zPageStride = 0;
+  bool nonSquarePixels = false;  // the file declares pixels clearly not square: no pixelSize is used
   // A palette PNG's colour of index 0, as a decoder returns it (BGR). ImageJ saves a binary mask with an inverting
   // LUT (Process > Binary with "Black background" off, its default) as such a PNG: cells are index 255 drawn black,
   // the background index 0 drawn white, so the decoded colours are the mask inverted.

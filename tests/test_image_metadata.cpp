@@ -82,7 +82,8 @@ private slots:
     QCOMPARE(raw.channelNames, (std::vector<std::string>{"ch1", "ch2", "ch3"}));
   }
 
-  // An OME-TIFF of 2 z-planes and 2 channels, z varying fastest: channel 2 of the first plane is page 3.
+  // An OME-TIFF of 2 z-planes and 2 channels, z varying fastest: channel 2 starts on page 3, and each channel is
+  // the maximum over its z-planes.
   void omeTiffChannelsFollowTheDimensionOrder() {
     const std::string xml =
         R"(<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06">)"
@@ -93,12 +94,53 @@ private slots:
     writeTiff(path("ome.ome.tif"), {channels_[0], channels_[2], channels_[1], channels_[2]}, {xml});
     const RawImage raw = loadImage(path("ome.ome.tif"));
     QCOMPARE(raw.channels.size(), std::size_t(2));
-    QVERIFY(sameImage(raw.channels[0], channels_[0]));
-    QVERIFY(sameImage(raw.channels[1], channels_[1]));  // page 3, not the z-plane on page 2
+    cv::Mat first, second;
+    cv::max(channels_[0], channels_[2], first);   // pages 1 and 2
+    cv::max(channels_[1], channels_[2], second);  // pages 3 and 4
+    QVERIFY(sameImage(raw.channels[0], first));
+    QVERIFY(sameImage(raw.channels[1], second));
     QCOMPARE(raw.channelNames, (std::vector<std::string>{"cFOS", "PV"}));
     QVERIFY(raw.pixelSize && std::abs(raw.pixelSize->micrometres - 0.325) < 1e-9);
     QCOMPARE(raw.pixelSize->source, std::string("OME-XML"));
-    QVERIFY(!raw.notes.empty());  // says that only the first z-plane is counted
+    QCOMPARE(raw.notes, (std::vector<std::string>{
+                            "OME-TIFF of 2 z-planes: their maximum intensity projection is counted (as Fiji's Z "
+                            "Project, Max Intensity)"}));
+  }
+
+  // An ImageJ hyperstack of 2 channels, 3 z-slices and 2 time frames (channel, then slice, then frame): each channel
+  // is the maximum over the slices of the first frame; a stack that lacks pages keeps its first slice.
+  void imageJZStackIsCountedAsItsMaximumProjection() {
+    const std::string description =
+        "ImageJ=1.53t\nimages=12\nchannels=2\nslices=3\nframes=2\nhyperstack=true\nmode=composite\n";
+    const cv::Mat& red = channels_[0];
+    const cv::Mat& green = channels_[1];
+    const cv::Mat& blue = channels_[2];
+    const cv::Mat black = cv::Mat::zeros(red.size(), CV_8U), white(red.size(), CV_8U, cv::Scalar(255));
+    // Frame 1: (c1, c2) at z1, z2, z3; frame 2 is white, which a projection over time would show.
+    std::vector<cv::Mat> pages = {red, blue, green, black, blue, green};
+    for (int i = 0; i < 6; ++i) pages.push_back(white);
+    writeTiff(path("zstack.tif"), pages, {description});
+    const RawImage raw = loadImage(path("zstack.tif"));
+    cv::Mat first, second;
+    cv::max(red, green, first);
+    cv::max(first, blue, first);
+    cv::max(blue, green, second);
+    QCOMPARE(raw.channels.size(), std::size_t(2));
+    QVERIFY(sameImage(raw.channels[0], first));
+    QVERIFY(sameImage(raw.channels[1], second));
+    QVERIFY(sameImage(raw.pixels, first));
+    QCOMPARE(raw.notes, (std::vector<std::string>{
+                            "ImageJ stack of 3 z-planes: their maximum intensity projection is counted (as Fiji's Z "
+                            "Project, Max Intensity)",
+                            "ImageJ stack of 2 time frames: the first is counted"}));
+
+    pages.resize(4);  // a stack cut short: 4 of its 12 pages
+    writeTiff(path("cut.tif"), pages, {description});
+    const RawImage cut = loadImage(path("cut.tif"));
+    QVERIFY(sameImage(cut.channels[0], red));
+    QVERIFY(sameImage(cut.channels[1], blue));
+    QCOMPARE(cut.notes.front(),
+             std::string("ImageJ stack of 3 z-planes holds 4 pages of 12: only the first z-plane is counted"));
   }
 
   // Sixteen-bit, separate planes, tiles: the same pixels come back.

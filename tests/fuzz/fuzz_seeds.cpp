@@ -62,8 +62,8 @@ void imageSeeds(const fs::path& data, const fs::path& out) {
       write(out / "image_loader" / ("seed" + std::to_string(n++)),
             std::string(1, char(format)) + encoded(extensions[format], image));
     }
-  // Multi-channel TIFFs, read by FluoCount's own reader: an ImageJ hyperstack, an OME-TIFF of 2 z-planes and 2
-  // channels, and a 16-bit colour image in separate tiled planes.
+  // Multi-channel TIFFs, read by FluoCount's own reader: an ImageJ hyperstack and one of 2 z-slices (counted as their
+  // maximum projection), an OME-TIFF of 2 z-planes and 2 channels, and a 16-bit colour image in separate tiled planes.
   std::vector<cv::Mat> planes;
   cv::split(red, planes);
   const fs::path scratch = out / "tiff-scratch.tif";
@@ -76,6 +76,8 @@ void imageSeeds(const fs::path& data, const fs::path& out) {
   };
   tiffSeed("imagej-hyperstack", {planes[2], planes[1]},
            {"ImageJ=1.54f\nimages=2\nchannels=2\nunit=micron\n", 1 / 0.65, 1});
+  tiffSeed("imagej-z-stack", {planes[2], planes[1], planes[0], planes[2]},
+           {"ImageJ=1.54f\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n"});
   tiffSeed("ome-tiff", {planes[2], planes[1], planes[0], planes[1]},
            {"<OME><Image><Pixels DimensionOrder=\"XYZCT\" SizeZ=\"2\" SizeC=\"2\" SizeT=\"1\" PhysicalSizeX=\"0.5\">"
             "<Channel Name=\"cFOS\"/><Channel Name=\"PV\"/></Pixels></Image></OME>"});

@@ -25,7 +25,7 @@
 //                                The RGB slide as a 16-bit three-channel composite (values x257) with a pixel
 //                                size in microns, saved as ImageJ saves a TIFF.
 //   make-z-stack <png> <slices> <tif>
-//                                A two-channel hyperstack of z-slices, the first the slide's red and green.
+//                                A two-channel hyperstack of z-slices, each another colour of the slide, shifted.
 //   make-calibrated <png> <width> <height> <unit> <tif>
 //                                The slide in gray with that pixel size, as Image > Properties sets it.
 //   make-fiji-mask <png> <tif>   A binary mask as Fiji's Convert to Mask leaves it (inverting LUT) saved as TIFF.
@@ -37,6 +37,7 @@ import ij.ImageStack;
 import ij.gui.*;
 import ij.io.RoiDecoder;
 import ij.io.RoiEncoder;
+import ij.plugin.ZProjector;
 import ij.measure.Calibration;
 import ij.measure.Measurements;
 import ij.process.*;
@@ -113,9 +114,10 @@ public class ImageJChecks {
     List<ImageProcessor> channels = new ArrayList<>();
     if (image.getProcessor() instanceof ColorProcessor) {
       for (int c = 1; c <= 3; c++) channels.add(((ColorProcessor) image.getProcessor()).getChannel(c, null));
-    } else {  // a hyperstack's channels at its first z-slice and time frame
+    } else {  // a hyperstack's channels in the first time frame, a z-stack's as Z Project's maximum shows them
+      ImagePlus plane = image.getNSlices() > 1 ? ZProjector.run(image, "max", 1, image.getNSlices()) : image;
       for (int c = 1; c <= image.getNChannels(); c++)
-        channels.add(image.getStack().getProcessor(image.getStackIndex(c, 1, 1)));
+        channels.add(plane.getStack().getProcessor(plane.getStackIndex(c, 1, 1)));
     }
     return channels;
   }
@@ -405,15 +407,15 @@ public class ImageJChecks {
     }
   }
 
-  // The RGB slide's red and green as the two 8-bit channels of a hyperstack of `slices` z-slices (each slice
-  // darker than the last), as a confocal stack opened in Fiji.
+  // A two-channel hyperstack of `slices` z-slices, as a confocal stack opened in Fiji: each slice holds another of
+  // the RGB slide's colours, moved a few pixels, so that the brightest slice differs from cell to cell.
   static void makeZStack(Path png, int slices, Path tif) {
     ColorProcessor colour = (ColorProcessor) IJ.openImage(png.toString()).getProcessor().convertToRGB();
     ImageStack stack = new ImageStack(colour.getWidth(), colour.getHeight());
     for (int z = 0; z < slices; z++)
       for (int c = 1; c <= 2; c++) {
-        ImageProcessor channel = colour.getChannel(c, null);
-        channel.multiply(1.0 / (z + 1));
+        ImageProcessor channel = colour.getChannel(1 + (z + c - 1) % 3, null);
+        channel.translate(7 * z, -5 * z);
         stack.addSlice("c" + c + " z" + (z + 1), channel);
       }
     ImagePlus hyperstack = new ImagePlus("z-stack", stack);
