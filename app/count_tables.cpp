@@ -217,7 +217,7 @@ void CountTables::record(ImageTables& image, const ImageCount& result, const std
   }
   JournalEntry entry;
   entry.run = run;
-  entry.imageStamp = fileStamp(file);
+  entry.imageStamp = imageStamp(file);
   entry.row = row;
   entry.objects = result.detection.objects;
   entry.channels = static_cast<int>(result.facts.channels.size());

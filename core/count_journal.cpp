@@ -1,6 +1,7 @@
 #include "core/count_journal.h"
 
 #include "core/atomic_file.h"
+#include "core/image_io.h"
 
 #include <nlohmann/json.hpp>
 
@@ -178,6 +179,11 @@ std::string fileStamp(const std::string& path) {
   return std::to_string(size) + " bytes, modified " + std::to_string(modified.time_since_epoch().count());
 }
 
+std::string imageStamp(const std::string& path) {
+  const std::string stamp = fileStamp(path);
+  return stamp.empty() ? stamp : stamp + ", read " + std::to_string(kImageReaderVersion);
+}
+
 namespace {
 namespace fs = std::filesystem;
 
@@ -247,7 +253,7 @@ CountJournal::Lookup CountJournal::lookUp(const std::string& stem, const std::st
     lookup.whyNot = "its journal entry is of another run or image";
     return lookup;
   }
-  if (entry.imageStamp.empty() || entry.imageStamp != fileStamp(file)) {
+  if (entry.imageStamp.empty() || entry.imageStamp != imageStamp(file)) {
     lookup.whyNot = "the image changed after it was counted";
   } else if (entry.regionsSource != regionsSource) {
     lookup.whyNot = "its regions changed after it was counted";

@@ -22,7 +22,7 @@ public:
 // regions.csv, and what it was counted from and written to.
 struct JournalEntry {
   std::string run;                      // CellCounter::runFingerprint of the run
-  std::string imageStamp;               // fileStamp of the image when it was counted
+  std::string imageStamp;               // imageStamp of the image when it was counted
   CountRow row;                         // status "ok" (a failed image is not journaled: resuming counts it again)
   std::vector<DetectedObject> objects;  // every field objects.csv reports
   int channels = 0;                     // the image's channel count (objects.csv's mean_ch columns)
@@ -45,6 +45,9 @@ JournalEntry parseJournalEntry(const std::string& json);
 // What identifies the bytes of a file (an image counted, its regions file), cheaply: its size and modification time
 // ("" when it cannot be read). A file replaced or edited since it was journaled has another stamp.
 std::string fileStamp(const std::string& path);
+// What identifies an image as the counter saw it: its fileStamp and the way loadImage reads it (kImageReaderVersion),
+// so that a result of an earlier FluoCount that read the file otherwise is computed again ("" when unreadable).
+std::string imageStamp(const std::string& path);
 
 // The journal of one run in an out folder: <out>/.fluocount-journal/<name>/ (one per shard, as shards may share the
 // folder) holds `run` (the run's fingerprint) and, per image counted, <stem>.outputs (its files, claimed before they

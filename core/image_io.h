@@ -26,6 +26,11 @@ struct ImageLimits {
   std::size_t maxFileBytes = std::size_t(2) << 30;
 };
 
+// Bumped whenever loadImage reads some file differently (other pixels, channels or pixel size), so that a result
+// saved from an earlier reading is not taken for one of this reading: it is part of every image stamp
+// (core/count_journal.h imageStamp, the app's saved slides). 2 (2026-12-06): z-stacks as their maximum projection.
+constexpr int kImageReaderVersion = 2;
+
 struct RawImage {
   std::string path;
   // What the network sees by default: CV_8U, CV_16U or CV_32F (any real values, NaN included), 1, 3 (BGR) or 4

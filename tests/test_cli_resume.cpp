@@ -58,7 +58,7 @@ private slots:
     QVERIFY(count.detection.count() > 5);
     JournalEntry entry;
     entry.run = "0123456789abcdef";
-    entry.imageStamp = fileStamp(dataFile(kYellowSlide));
+    entry.imageStamp = imageStamp(dataFile(kYellowSlide));
     QVERIFY(!entry.imageStamp.empty());
     entry.row = counter.rowFor(dataFile(kYellowSlide));
     counter.recordResult(entry.row, count.detection, count.size, count.threshold, count.cellDiameterPx, count.seconds,

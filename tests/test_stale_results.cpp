@@ -200,6 +200,34 @@ private slots:
     QCOMPARE(reopened.slide(1).count, -1);
   }
 
+  // Results saved by a FluoCount that read the image otherwise (before kImageReaderVersion 2, a z-stack was its first
+  // slice, not its maximum projection) are not this reading's: the slide whose stamp lacks the reader is counted
+  // again; the other keeps its results.
+  void aSlideCountedByAnEarlierReaderIsCountedAgain() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-reader", kRedSlides);
+    Project project;
+    QString error, warning;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    countEverySlideAndSave(project);
+    const std::string statePath = (red + "/.fluocount/project.json").toStdString();
+    QJsonObject root = QJsonDocument::fromJson(QByteArray::fromStdString(test::readBytes(statePath))).object();
+    QJsonObject slides = root["slides"].toObject();
+    const QString earlier = project.slide(1).name;
+    QJsonObject slide = slides[earlier].toObject();
+    const QString stamp = slide["stamp"].toString();
+    QVERIFY2(stamp.endsWith(", read " + QString::number(kImageReaderVersion)), qPrintable(stamp));
+    slide["stamp"] = fileStamp(project.slide(1).imagePath);  // as saved before the reader was part of the stamp
+    slides[earlier] = slide;
+    root["slides"] = slides;
+    test::writeBytes(statePath, QJsonDocument(root).toJson().toStdString());
+
+    Project reopened;
+    QVERIFY2(reopened.open(red, &error, &warning), qPrintable(error));
+    QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+    QCOMPARE(reopened.slide(1).status, SlideStatus::NotRun);
+    QVERIFY2(warning.contains("counted by an earlier FluoCount"), qPrintable(warning));
+  }
+
   // A counted folder opens without reading its heatmaps: each cache file is only opened and checked to be the one
   // the state was saved with (its CRC-32, which project.json records), and its values are read when the slide needs
   // them. A file replaced by another heatmap of the same size (another window's, an older run's) is not taken for the

@@ -194,7 +194,7 @@ void countJournalSeeds(const fs::path& data, const fs::path& out) {
   const ImageCount count = counter.count(slide);
   JournalEntry entry;
   entry.run = "0123456789abcdef";
-  entry.imageStamp = fileStamp(slide);
+  entry.imageStamp = imageStamp(slide);
   entry.row = counter.rowFor(slide);
   counter.recordResult(entry.row, count.detection, count.size, count.threshold, count.cellDiameterPx, count.seconds,
                        count.facts);

@@ -17,7 +17,7 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
   std::vector<std::string> paths;
   for (Job& job : jobs) {
     paths.push_back(job.slide.imagePath.toStdString());
-    job.imageStamp = fileStamp(job.slide.imagePath);  // before the pipeline reads it: a later change shows
+    job.imageStamp = imageStamp(job.slide.imagePath);  // before the pipeline reads it: a later change shows
   }
   if (!jobs.empty()) emit progress(0, total, jobs.front().slide.name);
   // The slides go through core's pipeline: while the network counts one, the next is read and the previous one

@@ -27,7 +27,7 @@ public:
     int index = 0;
     Slide slide;
     QString heatmapCache;  // where to keep the heatmap (empty: nowhere)
-    QString imageStamp;    // the image's fileStamp when the run started (set by run)
+    QString imageStamp;    // the image's imageStamp when the run started (set by run)
   };
   void run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> counter, std::optional<double> threshold);
   void resetCancel() { cancelled_ = false; }

@@ -75,7 +75,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
       rows.push_back(row);
       continue;
     }
-    if (fileStamp(s.slide.imagePath) != s.slide.analysis->imageStamp) {  // its results are the earlier file's
+    if (imageStamp(s.slide.imagePath) != s.slide.analysis->imageStamp) {  // its results are the earlier file's
       row.status = "error";
       row.error = "the image changed since it was counted; count it again";
       rows.push_back(row);

@@ -26,6 +26,8 @@ QString fileStamp(const QString& path) {
   return QString::number(info.size()) + "@" + QString::number(info.lastModified().toMSecsSinceEpoch());
 }
 
+QString imageStamp(const QString& path) { return fileStamp(path) + ", read " + QString::number(kImageReaderVersion); }
+
 QString truthStamp(const QString& maskPath, const QString& handCountPath) {
   if (maskPath.isEmpty())
     return handCountPath.isEmpty() ? QStringLiteral("none") : "hand count " + fileStamp(handCountPath);
@@ -230,7 +232,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
           tr("This folder was counted in bfloat16, which this computer does not compute natively; its "
              "slides are counted again in float32.");
   }
-  bool countedByAnotherModel = false;
+  bool countedByAnotherModel = false, readByAnEarlierFluoCount = false;
   for (Slide& slide : restored.slides) {
     const auto found = state->slides.find(slide.name);
     if (found == state->slides.end()) continue;
@@ -238,7 +240,8 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
     slide.reviewed = saved.reviewed;
     slide.edited = saved.edited && slide.hasMask();
     slide.previousCount = saved.previousCount;
-    if (madeInAnotherPrecision || !saved.counted || saved.stamp != fileStamp(slide.imagePath)) continue;
+    if (saved.counted && saved.stamp == fileStamp(slide.imagePath)) readByAnEarlierFluoCount = true;
+    if (madeInAnotherPrecision || !saved.counted || saved.stamp != imageStamp(slide.imagePath)) continue;
     try {
       if (!restored.counter) restored.counter = makeCounter(restored.settings);
       if (saved.modelSha256.toStdString() != restored.counter->modelSha256()) {
@@ -279,6 +282,11 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
                       .arg(restored.settings.modelPath.isEmpty() ? tr("the bundled model")
                                                                  : QFileInfo(restored.settings.modelPath).fileName());
   }
+  if (readByAnEarlierFluoCount && warning)
+    *warning += (warning->isEmpty() ? QString() : QStringLiteral(" ")) +
+                tr("This folder was counted by an earlier FluoCount, which read some images otherwise (a z-stack was "
+                   "its first z-slice; it is now their maximum projection), so its saved counts are not used: Count "
+                   "Folder counts the slides again.");
 }
 
 bool Project::save(QString* error, QString* note) {
@@ -540,7 +548,7 @@ bool Project::setCounts(Generation generation, const std::vector<int>& countsByS
 
 bool Project::imageChangedSinceCounted(int index) const {
   const Slide& slide = slides_.at(index);
-  return slide.analysis && slide.analysis->imageStamp != fileStamp(slide.imagePath);
+  return slide.analysis && slide.analysis->imageStamp != imageStamp(slide.imagePath);
 }
 
 QString Project::maskPathFor(int index) const {

@@ -25,6 +25,9 @@ enum class SlideStatus { NotRun, Counted, Failed };
 
 // Identifies the version of an image file (its size and time stamp) that a result was computed from.
 QString fileStamp(const QString& path);
+// Identifies an image as the counter saw it: its fileStamp and the way core reads it (kImageReaderVersion). Results
+// saved with another (the file changed, or an earlier FluoCount read it otherwise) are computed again.
+QString imageStamp(const QString& path);
 // Identifies the annotations a slide is matched against: the fileStamps of its mask and of the instance labels
 // beside it (labels/<stem>.png, where they exist); for a slide without a mask, of its count by hand
 // (hand-counts/), or "none" where it has neither (empty paths).
@@ -32,7 +35,7 @@ QString truthStamp(const QString& maskPath, const QString& handCountPath);
 
 // What counting one slide produced. Immutable once made, shared with the workers.
 struct SlideAnalysis {
-  QString imageStamp;  // fileStamp of the image, taken before it was read (empty: unknown, so never current)
+  QString imageStamp;  // imageStamp of the image, taken before it was read (empty: unknown, so never current)
   cv::Size size;
   // CV_32F in [0,1], at the image's size; shared by the analyses of one count (a re-match copies the analysis).
   std::shared_ptr<SlideHeatmap> heatmap;

@@ -34,7 +34,7 @@ Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath) {
 }
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold) {
-  const QString stamp = fileStamp(slide.imagePath);
+  const QString stamp = imageStamp(slide.imagePath);
   return analyseCountedSlide(counter.count(slide.imagePath.toStdString()), slide, threshold, stamp);
 }
 

@@ -25,7 +25,7 @@ Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
 
 SlideAnalysisResult analyseSlide(const CellCounter& counter, const Slide& slide, std::optional<double> threshold);
 // The same for a slide already counted (CellCounter::count or core/count_pipeline.h); imageStamp is the image's
-// fileStamp taken before the count read it.
+// imageStamp taken before the count read it.
 SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& slide, std::optional<double> threshold,
                                         const QString& imageStamp);
 
