@@ -253,7 +253,9 @@ CountJournal::Lookup CountJournal::lookUp(const std::string& stem, const std::st
     lookup.whyNot = "its journal entry is of another run or image";
     return lookup;
   }
-  if (entry.imageStamp.empty() || entry.imageStamp != imageStamp(file)) {
+  if (!entry.imageStamp.empty() && entry.imageStamp == fileStamp(file)) {
+    lookup.whyNot = "an earlier FluoCount counted it, which read images otherwise";
+  } else if (entry.imageStamp.empty() || entry.imageStamp != imageStamp(file)) {
     lookup.whyNot = "the image changed after it was counted";
   } else if (entry.regionsSource != regionsSource) {
     lookup.whyNot = "its regions changed after it was counted";
