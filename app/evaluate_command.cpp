@@ -5,6 +5,7 @@
 #include "core/export.h"
 #include "core/metrics.h"
 #include "core/numeric_locale.h"
+#include "core/predictions.h"
 
 #include <QFileInfo>
 
@@ -54,6 +55,41 @@ std::string perImageCsv(const std::vector<PerImageRow>& rows) {
   return csv;
 }
 
+// One image's detections and the cell diameter they are matched at: FluoCount's count or, with --predictions,
+// another tool's saved detections (core/predictions.h).
+struct Predicted {
+  Detection detection;
+  cv::Size size;
+  double cellDiameterPx = 0;
+};
+
+// The cell diameter to match another tool's detections at: there is no counter to estimate it.
+double diameterForPredictions(const QCommandLineParser& parser) {
+  if (parser.isSet("match-distance")) return numberOption(parser, "match-distance", 0.1, 1e5);
+  bool number = false;
+  parser.value("diameter").toDouble(&number);  // not 'auto'
+  if (!parser.isSet("diameter") || !number)
+    throw CliError(
+        "with --predictions, give the cell diameter in px (--diameter 40) or --match-distance: there is "
+        "no counter to estimate it");
+  return numberOption(parser, "diameter", 2, 2000);
+}
+
+Predicted predictionsOf(const AnnotatedImage& item, const QString& folder, double cellDiameterPx) {
+  const std::vector<std::string> files = predictionFilesFor(folder.toStdString(), item.image);
+  if (files.empty())
+    throw CliError(fileName(item.image) + ": no predictions for it in " + folder.toStdString() +
+                   " (<name or stem>.png or .tif: labels or a mask; .roi, .zip, .geojson, .xml: points)");
+  if (files.size() > 1) {
+    std::string names;
+    for (const std::string& file : files) names += (names.empty() ? "" : ", ") + fileName(file);
+    throw CliError(fileName(item.image) + ": " + std::to_string(files.size()) + " prediction files (" + names +
+                   "): keep one");
+  }
+  const cv::Size size = loadImage(item.image).pixels.size();
+  return {predictedCells(files.front(), size, item.image), size, cellDiameterPx};
+}
+
 }  // namespace
 
 int runEvaluateCommand(const QStringList& arguments) {
@@ -64,6 +100,11 @@ int runEvaluateCommand(const QStringList& arguments) {
   addEvaluationOptions(parser);
   addCounterOptions(parser);
   parser.addOption({"per-image", "Write the per-image table to this CSV file.", "file"});
+  parser.addOption({"predictions",
+                    "Score another tool's detections instead of counting: for each image, a file in this folder named "
+                    "after it (<name or stem>.png or .tif: a label image, each value one object, or a binary mask; "
+                    ".roi, .zip, .geojson, .xml: cells marked as points). Give --diameter PX or --match-distance.",
+                    "dir"});
   parser.addOption({"overwrite", "Replace an existing --per-image file (by default that is an error)."});
   parseOrExit(parser, arguments);
   const Overwrite overwrite = parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse;
@@ -72,16 +113,31 @@ int runEvaluateCommand(const QStringList& arguments) {
     throw CliError(parser.value("per-image").toStdString() + " already exists; use --overwrite to replace it");
 
   const std::vector<AnnotatedImage> items = annotatedImagesFromOptions(parser);
-  const CellCounter counter = makeCounter(parser);
-  if (counter.estimatesDiameter() && !parser.isSet("match-distance"))
-    std::fprintf(stderr,
-                 "Evaluating %zu image(s) with %s; cell diameter estimated per image, match distance = "
-                 "that diameter\n",
-                 items.size(), counter.methodDescription().c_str());
-  else
-    std::fprintf(stderr, "Evaluating %zu image(s) with %s; match distance %.1f px\n", items.size(),
-                 counter.methodDescription().c_str(),
-                 matchingFromOptions(parser, counter.cellDiameterPx()).maxCentreDistancePx);
+  const QString predictions = parser.value("predictions");
+  std::optional<CellCounter> counter;
+  double predictionsDiameter = 0;
+  if (!predictions.isEmpty()) {
+    predictionsDiameter = diameterForPredictions(parser);
+    std::fprintf(stderr, "Evaluating %zu image(s) against the predictions in %s; match distance %.1f px\n",
+                 items.size(), qPrintable(predictions),
+                 matchingFromOptions(parser, predictionsDiameter).maxCentreDistancePx);
+  } else {
+    counter.emplace(makeCounter(parser));
+    if (counter->estimatesDiameter() && !parser.isSet("match-distance"))
+      std::fprintf(stderr,
+                   "Evaluating %zu image(s) with %s; cell diameter estimated per image, match distance = "
+                   "that diameter\n",
+                   items.size(), counter->methodDescription().c_str());
+    else
+      std::fprintf(stderr, "Evaluating %zu image(s) with %s; match distance %.1f px\n", items.size(),
+                   counter->methodDescription().c_str(),
+                   matchingFromOptions(parser, counter->cellDiameterPx()).maxCentreDistancePx);
+  }
+  const auto predict = [&](const AnnotatedImage& item) -> Predicted {
+    if (!counter) return predictionsOf(item, predictions, predictionsDiameter);
+    ImageCount result = counter->count(item.image);
+    return {std::move(result.detection), result.size, result.cellDiameterPx};
+  };
 
   std::vector<ImageEvaluation> evaluations;
   std::vector<PerImageRow> perImage;
@@ -90,7 +146,7 @@ int runEvaluateCommand(const QStringList& arguments) {
   std::printf("%-48s %6s %6s %5s %5s %5s %7s %9s\n", "file", "true", "pred", "TP", "FP", "FN", "F1", "diameter");
   for (const auto& item : items) {
     try {
-      const ImageCount result = counter.count(item.image);
+      const Predicted result = predict(item);
       const Detection truth = truthFor(item, result.size, parser, result.cellDiameterPx);
       const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth,
                                               matchingFromOptions(parser, result.cellDiameterPx));

@@ -191,6 +191,57 @@ private slots:
              qPrintable(none.err));
     QVERIFY(runCli(QStringList{"evaluate", dataset, "--hand-counts", counts, "--min-true-area", "200"}).exitCode != 0);
   }
+
+  // evaluate --predictions scores another tool's detections as it scores FluoCount's own: FluoCount's label masks of
+  // its count give its own figures, and so do the same objects as Fiji points; a binary mask (the annotation itself)
+  // finds every cell; a slide with no file or two files is an error row; there is no diameter to estimate.
+  void predictionsOfAnotherToolAreScoredAsFluoCountsOwn() {
+    const QString dataset = writableSlideFolder(temp.path(), "fnc-yellow-predicted", {kYellowSlide, kYellowSlide2});
+    const QString counted = temp.filePath("counted"), predictions = counted + "/labels";
+    const QStringList common{"--classical", "--diameter", "50"};
+    QCOMPARE(runCli(QStringList{"count", dataset + "/images", "--out", counted, "--labels"} + common).exitCode, 0);
+    const Run own = runCli(QStringList{"evaluate", dataset} + common);
+    const Run scored = runCli(QStringList{"evaluate", dataset, "--predictions", predictions, "--diameter", "50"});
+    QCOMPARE(scored.exitCode, 0);
+    QVERIFY2(scored.err.contains("against the predictions in " + predictions), qPrintable(scored.err));
+    const QRegularExpression pooled("images 2 +TP (\\d+) +FP \\d+ +FN \\d+\nF1 [0-9.]+ .*\nMAE .*\n");
+    QVERIFY2(pooled.match(own.out).hasMatch(), qPrintable(own.out));
+    QCOMPARE(pooled.match(scored.out).captured(), pooled.match(own.out).captured());
+
+    const std::string stem1 = QFileInfo(kYellowSlide).completeBaseName().toStdString();
+    const std::string stem2 = QFileInfo(kYellowSlide2).completeBaseName().toStdString();
+    const QString masks = temp.filePath("mask-predictions");
+    QDir().mkpath(masks);
+    for (const std::string& stem : {stem1, stem2})
+      QVERIFY(QFile::copy(dataset + "/masks/" + QString::fromStdString(stem) + ".png",
+                          masks + "/" + QString::fromStdString(stem) + ".png"));
+    const Run perfect = runCli({"evaluate", dataset, "--predictions", masks, "--match-distance", "10"});
+    QVERIFY2(perfect.out.contains(QRegularExpression("FP 0 +FN 0\nF1 1.0000 ")), qPrintable(perfect.out));
+
+    // The first slide's objects as Fiji points instead (ImageJ's coordinates: +0.5): the same matches.
+    const std::string labels1 = predictions.toStdString() + "/" + stem1 + ".png";
+    cv::Mat labels;
+    loadImage(labels1).pixels.convertTo(labels, CV_32S);
+    writeBytes(predictions.toStdString() + "/" + stem1 + ".roi",
+               encodePointRoi("fiji", shiftedByHalfAPixel(boxCentres(measureLabels(labels)))));
+    QVERIFY(QFile::rename(QString::fromStdString(labels1), temp.filePath("labels1.png")));
+    const Run points = runCli(QStringList{"evaluate", dataset, "--predictions", predictions, "--diameter", "50"});
+    QCOMPARE(pooled.match(points.out).captured(), pooled.match(own.out).captured());
+    QVERIFY(QFile::copy(temp.filePath("labels1.png"), predictions + "/" + QString::fromStdString(stem1) + ".tif"));
+    const Run twoFiles = runCli(QStringList{"evaluate", dataset, "--predictions", predictions, "--diameter", "50"});
+    QCOMPARE(twoFiles.exitCode, 1);
+    QVERIFY2(twoFiles.err.contains("2 prediction files (" + QString::fromStdString(stem1) + ".roi, " +
+                                   QString::fromStdString(stem1) + ".tif): keep one"),
+             qPrintable(twoFiles.err));
+    QFile::remove(predictions + "/" + QString::fromStdString(stem2) + ".png");
+    const Run missing = runCli(QStringList{"evaluate", dataset, "--predictions", predictions, "--diameter", "50"});
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY2(missing.err.contains(QFileInfo(kYellowSlide2).fileName() + ": no predictions for it in "),
+             qPrintable(missing.err));
+    const Run noDiameter = runCli({"evaluate", dataset, "--predictions", predictions});
+    QVERIFY(noDiameter.exitCode != 0);
+    QVERIFY2(noDiameter.err.contains("give the cell diameter in px"), qPrintable(noDiameter.err));
+  }
 };
 
 QTEST_GUILESS_MAIN(HandCountsTest)

@@ -28,6 +28,9 @@
 //                                A two-channel hyperstack of z-slices, each another colour of the slide, shifted.
 //   make-calibrated <png> <width> <height> <unit> <tif>
 //                                The slide in gray with that pixel size, as Image > Properties sets it.
+//   fiji-count <method> <diameter> <out> <image>...
+//                                Fiji's threshold (Auto Threshold <method>) + watershed count of each image, as a
+//                                16-bit label image <out>/<stem>.tif (models/fiji-baseline.sh scores them).
 //   make-fiji-mask <png> <tif>   A binary mask as Fiji's Convert to Mask leaves it (inverting LUT) saved as TIFF.
 
 import ij.IJ;
@@ -458,6 +461,41 @@ public class ImageJChecks {
     System.out.println(tif + ": an inverting-LUT mask, " + (fiji.isInvertedLut() ? "inverted LUT" : "normal LUT"));
   }
 
+  // Fiji's usual threshold + watershed count, as a biologist runs it by hand and with this slide's cell diameter
+  // (the one FluoCount is given): 8-bit, Gaussian Blur (sigma = diameter / 25, 2 px for 50 px cells), Auto
+  // Threshold `method` ("dark": bright cells on a dark background), Convert to Mask, Fill Holes, Watershed,
+  // Analyze Particles of at least FluoCount's smallest object (200 px at 50 px cells, scaled with the diameter's
+  // square); each image's particles as a 16-bit Count Masks label image, <out>/<stem>.tif.
+  static void fijiCount(String method, double diameter, Path out, List<String> images) throws IOException {
+    Files.createDirectories(out);
+    ij.Prefs.blackBackground = true;
+    for (String path : images) {
+      ImagePlus imp = IJ.openImage(path);
+      if (imp == null) { fail("ImageJ cannot open " + path); continue; }
+      // The menu commands' own code (IJ.run needs ImageJ's menus, which a headless run has not).
+      new ij.process.ImageConverter(imp).convertToGray8();  // Image > Type > 8-bit
+      ImageProcessor ip = imp.getProcessor();
+      new ij.plugin.filter.GaussianBlur().blurGaussian(ip, diameter / 25, diameter / 25, 0.01);
+      ip.setAutoThreshold(method + " dark");  // Image > Adjust > Threshold
+      ImageProcessor mask = ip.createMask();  // Convert to Mask: 255 where the threshold selects
+      ImagePlus binary = new ImagePlus(imp.getTitle(), mask);
+      ij.plugin.filter.Binary fill = new ij.plugin.filter.Binary();
+      fill.setup("fill", binary);  // Process > Binary > Fill Holes
+      fill.run(mask);
+      new ij.plugin.filter.EDM().toWatershed(mask);  // Process > Binary > Watershed
+      imp = binary;
+      double minArea = 200 * (diameter / 50) * (diameter / 50);
+      ij.measure.ResultsTable results = new ij.measure.ResultsTable();
+      ij.plugin.filter.ParticleAnalyzer analyzer = new ij.plugin.filter.ParticleAnalyzer(
+          ij.plugin.filter.ParticleAnalyzer.SHOW_ROI_MASKS, 0, results, minArea, Double.POSITIVE_INFINITY);
+      analyzer.setHideOutputImage(true);
+      analyzer.analyze(imp);
+      String stem = Paths.get(path).getFileName().toString().replaceAll("\\.[^.]*$", "");
+      IJ.saveAsTiff(analyzer.getOutputImage(), out.resolve(stem + ".tif").toString());
+      System.out.println(stem + ": " + results.size() + " particles");
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     System.setProperty("java.awt.headless", "true");
     switch (args[0]) {
@@ -474,6 +512,10 @@ public class ImageJChecks {
         checksRoundTrip(Paths.get(args[1]), Paths.get(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
         break;
       case "make-z-stack": makeZStack(Paths.get(args[1]), Integer.parseInt(args[2]), Paths.get(args[3])); break;
+      case "fiji-count":
+        fijiCount(args[1], Double.parseDouble(args[2]), Paths.get(args[3]),
+                  Arrays.asList(args).subList(4, args.length));
+        break;
       case "make-calibrated":
         makeCalibrated(Paths.get(args[1]), Double.parseDouble(args[2]), Double.parseDouble(args[3]), args[4],
                        Paths.get(args[5]));

@@ -68,6 +68,15 @@ cells=$(grep -c "/$slide.png," rgb/objects.csv)
 "$cli" evaluate marked/images --hand-counts marked/hand-counts --diameter 50 | tee evaluate.txt | tail -3
 grep -q "TP $cells  FP 0  FN 0" evaluate.txt || { echo "MISMATCH: expected TP $cells  FP 0  FN 0"; exit 1; }
 
+step "Fiji's threshold + watershed count (Analyze Particles' Count Masks) scored by evaluate --predictions"
+imagej fiji-count Otsu 50 fiji-counted slides/*.png | grep particles | sort > fiji-particles.txt
+"$cli" evaluate "$samples" --predictions fiji-counted --diameter 50 > fiji-scored.txt
+cat fiji-particles.txt; tail -3 fiji-scored.txt
+while read -r stem count _; do
+  grep -qE "^${stem%:}\.png +[0-9]+ +$count " fiji-scored.txt ||
+    { echo "MISMATCH: evaluate does not see ImageJ's $count particles of ${stem%:}"; exit 1; }
+done < fiji-particles.txt
+
 step "A mask saved by Fiji (Convert to Mask: inverting LUT) is read as the same cells as the PNG it came from"
 mkdir -p png/images png/masks fiji/images fiji/masks
 cp "slides/$slide.png" png/images/ && cp "slides/$slide.png" fiji/images/
