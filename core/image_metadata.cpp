@@ -21,8 +21,8 @@ std::string counted(int n, const std::string& thing) { return std::to_string(n) 
 // A stack of `planes` z-planes, plane k of a channel `stride` pages after plane k - 1, in a file that should hold
 // `expectedPages`: counted as its maximum intensity projection (Fiji's Z Project > Max Intensity, the usual way to
 // count cells through a section). A file with fewer pages than it declares keeps its first plane.
-void offerZStack(ImageMetadata& metadata, const TiffLayout& layout, int planes, int stride, std::int64_t expectedPages,
-                 const std::string& kind) {
+void offerZStack(ImageMetadata& metadata, const TiffLayout& layout, int planes, std::int64_t stride,
+                 std::int64_t expectedPages, const std::string& kind) {
   if (planes <= 1) return;
   if (layout.pages < expectedPages) {
     metadata.notes.push_back(kind + " of " + counted(planes, "z-plane") + " holds " + counted(layout.pages, "page") +
@@ -30,7 +30,7 @@ void offerZStack(ImageMetadata& metadata, const TiffLayout& layout, int planes, 
     return;
   }
   metadata.zPlanes = planes;
-  metadata.zPageStride = stride;
+  metadata.zPageStride = static_cast<int>(stride);  // at most expectedPages, which the file's pages hold
   metadata.notes.push_back(kind + " of " + counted(planes, "z-plane") +
                            ": their maximum intensity projection is counted (as Fiji's Z Project, Max Intensity)");
 }
@@ -175,7 +175,8 @@ void readOmeXml(const TiffLayout& layout, ImageMetadata& metadata) {
       stride *= order[i] == 'Z' ? sizeZ : order[i] == 'T' ? sizeT : order[i] == 'C' ? pagesPerChannel : 1;
     return stride;
   };
-  offerZStack(metadata, layout, sizeZ, int(strideOf('Z')), std::int64_t(pagesPerChannel) * sizeZ * sizeT, "OME-TIFF");
+  offerZStack(metadata, layout, sizeZ, std::int64_t(strideOf('Z')), std::int64_t(pagesPerChannel) * sizeZ * sizeT,
+              "OME-TIFF");
   if (sizeT > 1) metadata.notes.push_back("OME-TIFF of " + counted(sizeT, "time point") + ": the first is counted");
   if (colourPages) {
     metadata.channelNames.clear();
@@ -205,12 +206,12 @@ void readImageJ(const TiffLayout& layout, ImageMetadata& metadata) {
   }
   const int channels = positiveCount(field("channels"));
   const int slices = positiveCount(field("slices")), frames = positiveCount(field("frames"));
-  // A hyperstack stores channel, then slice, then frame.
+  // A hyperstack stores channel, then slice, then frame: a slice's pages are `channels` apart, and the channels of
+  // the first slice and frame lead.
   offerZStack(metadata, layout, slices, std::max(1, channels), std::int64_t(std::max(1, channels)) * slices * frames,
               "ImageJ stack");
   if (frames > 1)
     metadata.notes.push_back("ImageJ stack of " + counted(frames, "time frame") + ": the first is counted");
-  // A hyperstack stores channel, then slice, then frame: the channels of the first slice and frame lead.
   if (channels > 1 && layout.samplesPerPixel == 1)
     for (int c = 0; c < std::min(channels, kMaxChannels); ++c) metadata.channelPages.push_back(c);
   if (channels > kMaxChannels)

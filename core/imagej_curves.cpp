@@ -82,7 +82,7 @@ namespace {
 // fall on the other side of it), at most 4,096.
 int arcSegments(double radius, double angle) {
   const double maxSagitta = 0.01;
-  if (radius <= maxSagitta) return 1;
+  if (!(radius > maxSagitta)) return 1;  // a NaN radius too: the ring's vertices are then refused as not finite
   const double segmentAngle = 2.0 * std::acos(1.0 - maxSagitta / radius);
   return int(std::clamp(std::ceil(angle / segmentAngle), 1.0, 4096.0));
 }
