@@ -66,9 +66,9 @@ struct Predicted {
 // The cell diameter to match another tool's detections at: there is no counter to estimate it.
 double diameterForPredictions(const QCommandLineParser& parser) {
   if (parser.isSet("match-distance")) return numberOption(parser, "match-distance", 0.1, 1e5);
-  bool number = false;
-  parser.value("diameter").toDouble(&number);  // not 'auto'
-  if (!parser.isSet("diameter") || !number)
+  bool givenInPixels = false;  // a number, not 'auto' or micrometres
+  parser.value("diameter").toDouble(&givenInPixels);
+  if (!parser.isSet("diameter") || !givenInPixels)
     throw CliError(
         "with --predictions, give the cell diameter in px (--diameter 40) or --match-distance: there is "
         "no counter to estimate it");

@@ -295,19 +295,6 @@ private slots:
         mismatched, [&] { loadImage(mismatched); }, "page 2");
     expectClearError<ImageError>(
         stack, [&] { selectChannels(loadImage(stack), {4}); }, "channel 4");
-    // A z-stack whose third slice has another size (each slice's pages are read alone, then projected), and the
-    // damaged z-stack the image-loader fuzzer found that way.
-    const std::string zStack = path("mismatched z-stack.tif");
-    test::writeTiff(zStack, {planes[2], planes[1], planes[0](cv::Rect(0, 0, 100, 80)).clone()},
-                    {"ImageJ=1.54f\nimages=3\nslices=3\n"});
-    expectClearError<ImageError>(
-        zStack, [&] { loadImage(zStack); }, "z-plane 3 (page 3) is not the size and type of the first z-plane");
-    QFile finding(
-        QStringLiteral(FLUOCOUNT_SOURCE_DIR "/tests/fuzz/regressions/image_loader/zstack-planes-of-other-sizes"));
-    QVERIFY2(finding.open(QIODevice::ReadOnly), qPrintable(finding.fileName()));
-    const std::string found = put("found z-stack.tif", finding.readAll().mid(1).toStdString());  // byte 1: the name
-    expectClearError<ImageError>(
-        found, [&] { loadImage(found); }, "is not the size and type of the first z-plane");
   }
 
   void decompressionBombsAreRefusedBeforeDecoding() {

@@ -8,6 +8,7 @@
 #include "core/model_file.h"
 #include "core/numeric_locale.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -141,6 +142,29 @@ private slots:
     QVERIFY(sameImage(cut.channels[1], blue));
     QCOMPARE(cut.notes.front(),
              std::string("ImageJ stack of 3 z-planes holds 4 pages of 12: only the first z-plane is counted"));
+  }
+
+  // A z-stack whose third slice has another size (each slice's pages are read alone, then projected), and the
+  // damaged z-stack the image-loader fuzzer found that way: a clear error naming the file, not a crash in cv::max.
+  void aZSliceOfAnotherSizeIsAClearError() {
+    const auto expectRefused = [](const std::string& file, const char* what) {
+      try {
+        loadImage(file);
+        QFAIL(qPrintable(QString::fromStdString(file) + " loaded"));
+      } catch (const ImageError& e) {
+        QVERIFY2(QString(e.what()).contains(QString::fromStdString(file)) && QString(e.what()).contains(what),
+                 e.what());
+      }
+    };
+    writeTiff(path("mismatched z-stack.tif"),
+              {channels_[2], channels_[1], channels_[0](cv::Rect(0, 0, 100, 80)).clone()},
+              {"ImageJ=1.54f\nimages=3\nslices=3\n"});
+    expectRefused(path("mismatched z-stack.tif"), "z-plane 3 (page 3) is not the size and type of the first z-plane");
+    QFile finding(
+        QStringLiteral(FLUOCOUNT_SOURCE_DIR "/tests/fuzz/regressions/image_loader/zstack-planes-of-other-sizes"));
+    QVERIFY2(finding.open(QIODevice::ReadOnly), qPrintable(finding.fileName()));
+    writeBytes(path("found z-stack.tif"), finding.readAll().mid(1).toStdString());  // byte 1 picks the extension
+    expectRefused(path("found z-stack.tif"), "is not the size and type of the first z-plane");
   }
 
   // Sixteen-bit, separate planes, tiles: the same pixels come back.
