@@ -4,6 +4,7 @@
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
 #include "core/numeric_locale.h"
+#include "core/run_lock.h"
 #include "core/slide_folder.h"
 
 #include <algorithm>
@@ -215,7 +216,16 @@ int runCountCommand(const QStringList& arguments) {
     }
   }
   std::optional<CountJournal> journal;
-  if (!plan.folder.empty()) journal = journalOf(plan);
+  std::optional<RunLock> outFolderLock;  // held until the run ends: a second run into the folder is refused
+  if (!plan.folder.empty()) {
+    journal = journalOf(plan);
+    try {
+      outFolderLock.emplace(runLockFileOf(plan), "fluocount-cli count",
+                            plan.shard ? plan.folder.string() + " (this shard's tables)" : plan.folder.string());
+    } catch (const RunLockError& e) {
+      throw CliError(e.what());
+    }
+  }
   if (parser.isSet("resume") && !journal) throw CliError("--resume needs --out DIR, the folder of the stopped run");
   const bool resuming = parser.isSet("resume") && journal->exists();
   if (journal && !resuming) {

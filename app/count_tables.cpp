@@ -126,8 +126,16 @@ std::string regionsSourceOf(const OutputPlan& plan, const std::string& file) {
   return source;
 }
 
-CountJournal journalOf(const OutputPlan& plan) {
-  return CountJournal(plan.folder, plan.shard ? fs::path(shardTableName(*plan.shard)).stem().string() : "run");
+namespace {
+std::string journalNameOf(const OutputPlan& plan) {
+  return plan.shard ? fs::path(shardTableName(*plan.shard)).stem().string() : "run";
+}
+}  // namespace
+
+CountJournal journalOf(const OutputPlan& plan) { return CountJournal(plan.folder, journalNameOf(plan)); }
+
+fs::path runLockFileOf(const OutputPlan& plan) {
+  return plan.folder / (".fluocount-count-" + journalNameOf(plan) + ".lock");
 }
 
 void CountTables::add(std::size_t i, CountOutcome&& outcome) {

@@ -36,6 +36,8 @@ std::vector<std::string> imageOutputs(const OutputPlan& plan, const std::string&
 std::string regionsSourceOf(const OutputPlan& plan, const std::string& file);
 // The journal this process keeps in the out folder: one per shard, as shards may share the folder.
 CountJournal journalOf(const OutputPlan& plan);
+// The lock a run holds on its out folder while it runs (core/run_lock.h): one per journal, as shards share the folder.
+std::filesystem::path runLockFileOf(const OutputPlan& plan);
 
 // What the count command gathers image by image: the count table's rows, the per-object and per-region tables, and
 // each image's own files (written as it arrives), in the order of the images whatever order they are added in (a

@@ -2,11 +2,13 @@
 // Ctrl-C to stop with a checkpoint, --resume to continue.
 #include "app/cli_common.h"
 #include "app/progress_bar.h"
+#include "core/run_lock.h"
 #include "core/trainer.h"
 
 #include <csignal>
 #include <cstdio>
 #include <initializer_list>
+#include <optional>
 #include <utility>
 
 namespace fluocount::cli {
@@ -257,6 +259,15 @@ int runTrainCommand(const QStringList& arguments) {
   s.resume = parser.isSet("resume");
   s.inference = inferenceFromOptions(parser);
   s.overwriteOutput = parser.isSet("overwrite");
+
+  // Two runs on one checkpoint would each resume from, and overwrite, the other's epochs.
+  const std::string checkpoint = s.checkpoint.empty() ? s.outputModel + ".checkpoint" : s.checkpoint;
+  std::optional<RunLock> checkpointLock;
+  try {
+    checkpointLock.emplace(checkpoint + ".lock", "fluocount-cli train", "the checkpoint " + checkpoint);
+  } catch (const RunLockError& e) {
+    throw CliError(e.what());
+  }
 
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);

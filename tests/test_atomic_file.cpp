@@ -1,5 +1,6 @@
 // Results and masks are written whole or not at all, and never replace a file unless asked to.
 #include "core/atomic_file.h"
+#include "core/run_lock.h"
 #include "tests/test_support.h"
 
 #include <QDir>
@@ -90,6 +91,35 @@ private slots:
     writeFileAtomically(path, "kept");
     QVERIFY_THROWS_EXCEPTION(FileWriteError, writeFileAtomically(path + "/child", "x"));
     QCOMPARE(readBytes(path), std::string("kept"));
+  }
+
+  // One writer at a time in a place (core/run_lock.h): a second lock on it is refused, naming the first holder;
+  // released, the lock's file is gone and the place can be locked again. A folder that is not there is said so.
+  void aPlaceIsLockedByOneRunAtATime() {
+    QTemporaryDir dir;
+    const std::filesystem::path file = dir.filePath(".lock").toStdString();
+    {
+      const RunLock first(file, "fluocount-cli count", "the out folder");
+      QCOMPARE(first.file(), file);
+      try {
+        const RunLock second(file, "fluocount-cli count", "the out folder");
+        QFAIL("a second lock on a held place was taken");
+      } catch (const RunLockError& e) {
+        const QString said = e.what();
+        QVERIFY2(said.startsWith("the out folder is in use by fluocount-cli count (process " +
+                                 QString::number(QCoreApplication::applicationPid()) + " on "),
+                 qPrintable(said));
+      }
+      QVERIFY(std::filesystem::exists(file));
+    }
+    QVERIFY(!std::filesystem::exists(file));
+    { const RunLock again(file, "fluocount-cli train", "the checkpoint"); }
+    try {
+      const RunLock nowhere(dir.filePath("missing/.lock").toStdString(), "fluocount-cli count", "out");
+      QFAIL("a lock in a missing folder was taken");
+    } catch (const RunLockError& e) {
+      QVERIFY2(QString(e.what()).contains("does not exist"), e.what());
+    }
   }
 };
 

@@ -4,6 +4,7 @@
 // damaged journal entry. Real FNC slides and the bundled model, as a user runs them.
 #include "core/count_journal.h"
 #include "core/counter.h"
+#include "core/run_lock.h"
 #include "tests/cli_run.h"
 #include "tests/test_support.h"
 
@@ -190,6 +191,38 @@ private slots:
     const QString whole = temp.filePath("killed-whole");
     QCOMPARE(runCli({"count", folder + "/images", "--diameter", "50", "--out", whole, "--geojson"}).exitCode, 0);
     QCOMPARE(withoutSeconds(counts), withoutSeconds(csvLines(whole + "/counts.csv")));
+  }
+
+  // A second run into the folder of a run still going (started twice by hand, or resubmitted by a scheduler while
+  // the first job runs) is refused with who holds the folder, even with --overwrite, and the first run's tables are
+  // whole; once it has ended, the folder is free. A training run holds its checkpoint the same way.
+  void aSecondRunIntoTheFolderOfARunningOneIsRefused() {
+    const QString folder =
+        writableSlideFolder(temp.path(), "busy", {kYellowSlide, kYellowSlide2, kRedSlide, kRedSlide2});
+    const QString out = temp.filePath("busy-out");
+    const QStringList count = {"count", folder + "/images", "--diameter", "50", "--out", out, "--pipeline", "off"};
+    QProcess first;
+    QVERIFY(startAndWaitForJournal(first, count, out, 1));
+    const Run second = runCli({"count", folder + "/images", "--diameter", "40", "--out", out, "--overwrite"});
+    QCOMPARE(second.exitCode, 2);
+    QVERIFY2(second.err.contains(QString("is in use by fluocount-cli count (process %1 on ").arg(first.processId())),
+             qPrintable(second.err));
+    QVERIFY(first.waitForFinished(300000));
+    QCOMPARE(first.exitCode(), 0);
+    const QStringList counts = csvLines(out + "/counts.csv");
+    QCOMPARE(int(counts.filter(",ok,").size()), 4);
+    QCOMPARE(int(counts.filter(",50.00,").size()), 4);  // the first run's diameter in every row
+    QVERIFY(!QFileInfo::exists(out + "/.fluocount-count-run.lock"));
+    QCOMPARE(runCli(count + QStringList{"--overwrite"}).exitCode, 0);
+
+    const std::string model = temp.filePath("busy.fcmodel").toStdString();
+    const RunLock training(model + ".checkpoint.lock", "fluocount-cli train", "the checkpoint");
+    const Run train = runCli({"train", folder, "--out", QString::fromStdString(model), "--epochs", "1"});
+    QCOMPARE(train.exitCode, 2);
+    QVERIFY2(train.err.contains("the checkpoint " + QString::fromStdString(model) +
+                                ".checkpoint is in use by "
+                                "fluocount-cli train (process"),
+             qPrintable(train.err));
   }
 
   // A slide whose file name is not UTF-8 (Latin-1 from an old share: "Schnitt_\xe4.png") cannot be written into the

@@ -1,0 +1,88 @@
+#include "core/run_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace fluocount {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string hostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "an unknown host";
+  return name;
+}
+
+std::string utcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  ::gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &parts);
+  return text;
+}
+
+// What the holder wrote into the lock file (one line), or a plain phrase when it wrote nothing readable yet.
+std::string holderOf(const fs::path& lockFile) {
+  std::ifstream in(lockFile);
+  std::string line;
+  if (!std::getline(in, line) || line.empty() || line.size() > 1000) return "another run";
+  return line;
+}
+
+// The file at `path` is still the one open as `fd`: a holder that ended removed its file, and a lock taken on that
+// removed file between its removal and this open would guard nothing.
+bool stillTheFileAt(int fd, const fs::path& path) {
+  struct stat open {
+  }, named{};
+  if (::fstat(fd, &open) != 0 || ::stat(path.c_str(), &named) != 0) return false;
+  return open.st_dev == named.st_dev && open.st_ino == named.st_ino;
+}
+
+}  // namespace
+
+RunLock::RunLock(const fs::path& lockFile, const std::string& what, const std::string& place) : file_(lockFile) {
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0 && errno == ENOENT)
+      throw RunLockError("cannot write " + place + ": the folder " + file_.parent_path().string() + " does not exist");
+    if (fd_ < 0) throw RunLockError("cannot lock " + place + " (" + file_.string() + "): " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int why = errno;
+      ::close(fd_);
+      fd_ = -1;
+      if (why == EWOULDBLOCK)
+        throw RunLockError(place + " is in use by " + holderOf(file_) +
+                           ": wait for it to end, or stop it, or write elsewhere (its lock: " + file_.string() + ")");
+      throw RunLockError("cannot lock " + place + " (" + file_.string() + "): " + std::strerror(why));
+    }
+    if (stillTheFileAt(fd_, file_)) break;
+    ::close(fd_);  // the file was removed under us by a holder that ended: take the new one
+    fd_ = -1;
+  }
+  if (fd_ < 0) throw RunLockError("cannot lock " + place + " (" + file_.string() + "): it keeps being replaced");
+  std::ostringstream holder;
+  holder << what << " (process " << ::getpid() << " on " << hostName() << ", since " << utcNow() << ")\n";
+  const std::string text = holder.str();
+  // Only informative: a lock whose note cannot be written still locks.
+  [[maybe_unused]] const bool noted =
+      ::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
+}
+
+RunLock::~RunLock() {
+  if (fd_ < 0) return;
+  // Removed while still held, so that no other run can lock this file and then lose it to the removal.
+  ::unlink(file_.c_str());
+  ::close(fd_);
+}
+
+}  // namespace fluocount
