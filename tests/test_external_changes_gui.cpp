@@ -7,6 +7,7 @@
 #include "test_support.h"
 #include "core/atomic_file.h"
 #include "core/image_io.h"
+#include "core/imagej_roi.h"
 #include "core/mask_edit.h"
 #include "core/slide_folder.h"
 #include "core/true_cells.h"
@@ -450,10 +451,28 @@ private slots:
     QCOMPARE(list->data(list->index(offScreen, SlideListModel::MaskColumn)).toString(), QString("count by hand"));
     QVERIFY(!project.slide(0).analysis->sweep.hasTruth);  // the other slide has none
 
+    // The slide on screen, counted by hand with Fiji's multi-point tool: its marks are drawn, and its TP / FP / FN
+    // follow the file as its curves do.
+    QVERIFY(window.canvas()->handMarks().isEmpty());
+    std::vector<cv::Point2d> marks =
+        boxCentres(measureLabels(fluocount::trueCells(test::maskFile(test::kYellowSlide), "").labels));
+    for (cv::Point2d& mark : marks) mark += cv::Point2d(0.5, 0.5);  // ImageJ's pixel centres
+    const QString roi = folder + "/hand-counts/" + QFileInfo(test::kYellowSlide).completeBaseName() + ".roi";
+    test::writeBytes(roi.toStdString(), encodePointRoi("count", marks));
+    comeBackFromAnotherWindow(window);
+    QTRY_COMPARE_WITH_TIMEOUT(window.canvas()->handMarks().size(), qsizetype(marks.size()), 30000);
+    QCOMPARE(window.canvas()->handMarks().first(), QPointF(marks[0].x, marks[0].y));
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().hasTruth, 30000);
+    const MatchCounts matched = window.canvas()->overlay().matchCounts;
+    QCOMPARE(matched.truePositives + matched.falseNegatives, int(marks.size()));
+    QVERIFY(matched.truePositives > 0);
+
     QVERIFY(QFile::remove(markers));
+    QVERIFY(QFile::remove(roi));
     comeBackFromAnotherWindow(window);
     QTRY_VERIFY_WITH_TIMEOUT(!project.slide(offScreen).analysis->sweep.hasTruth, 30000);
     QVERIFY(project.slide(offScreen).handCountPath.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->handMarks().isEmpty() && !window.canvas()->overlay().hasTruth, 30000);
   }
 
   // Masks as Fiji saves them by default: TIFF, 8-bit with an inverting LUT (WhiteIsZero, cells 255). The folder's

@@ -35,6 +35,9 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
   outlines_ = layerBox(tr("&Detections"), "D");
   ids_ = layerBox(tr("Object i&ds"), "Shift+D");
   mask_ = layerBox(tr("&Mask"), "M");
+  mask_->setToolTip(
+      tr("The slide's mask, and the marks of its count by hand (hand-counts/) as crosses: show or hide "
+         "(M)"));
   matches_ = layerBox(tr("&TP / FP / FN"), "T");
   heatmapOpacity_ = opacitySlider();
   maskOpacity_ = opacitySlider();

@@ -362,6 +362,7 @@ void MainWindow::loadCurrentSlide() {
       layersPanel_->setChannels(loaded->views);
       canvas_->setImage(loaded->display);
       canvas_->setHeatmap(loaded->heatmap);
+      canvas_->setHandMarks(loaded->handMarks);
       if (!loaded->heatmapError.isEmpty()) dropUnreadableResults(generation, {{index, analysis, loaded->heatmapError}});
       tools_->setProposals(cv::Mat());
       loadMaskDocument(index, loaded->size);

@@ -200,10 +200,13 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
   const Generation generation = project_->generation();
   annotationRematcher_.submit([=]() -> std::function<void()> {
     std::vector<std::shared_ptr<const SlideAnalysis>> updated;  // null where the heatmap cannot be read back
+    std::vector<std::optional<Detection>> truths;               // for the slide on screen's matching
+    std::vector<QVector<QPointF>> handMarks;                    // and its marks
     QStringList unreadable;                                     // masks and counts by hand
     std::vector<UnreadableResult> heatmapsUnreadable;
     for (const Rematch& rematch : rematches) {
-      std::optional<Detection> truth;
+      std::optional<Detection>& truth = truths.emplace_back();
+      handMarks.push_back(handMarksOf(rematch.handCountPath, rematch.analysis->size, rematch.imagePath));
       try {
         truth = annotatedCellsOf(rematch.maskPath, rematch.handCountPath, rematch.analysis->size, rematch.imagePath);
       } catch (const std::exception& e) {
@@ -217,7 +220,7 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
         heatmapsUnreadable.push_back({rematch.index, rematch.analysis, QString::fromUtf8(e.what())});
       }
     }
-    return [this, rematches, updated, unreadable, heatmapsUnreadable, generation] {
+    return [this, rematches, updated, truths, handMarks, unreadable, heatmapsUnreadable, generation] {
       dropUnreadableResults(generation, heatmapsUnreadable);
       int matched = 0;
       for (std::size_t i = 0; i < rematches.size(); ++i) {
@@ -228,6 +231,11 @@ void MainWindow::rematchAnnotationsChangedElsewhere() {
         if (!project_->isCurrent(generation) || truthStamp(slide.maskPath, slide.handCountPath) != rematches[i].stamp)
           continue;
         matched += project_->setMaskSweep(generation, index, updated[i]);
+        if (index == current_) {  // the slide on screen: its marks and TP/FP/FN follow the file too
+          currentTruth_ = truths[i];
+          canvas_->setHandMarks(handMarks[i]);
+          refreshOverlay(thresholdPanel_->threshold());
+        }
       }
       if (matched == 0) return;
       refreshCurves();

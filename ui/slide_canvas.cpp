@@ -23,6 +23,7 @@ SlideCanvas::SlideCanvas(QWidget* parent) : QWidget(parent) {
 
 void SlideCanvas::clear() {
   image_ = heatmap_ = mask_ = QImage();
+  handMarks_.clear();
   overlay_ = {};
   update();
 }
@@ -31,6 +32,7 @@ void SlideCanvas::setImage(const QImage& image) {
   const bool sameSize = image.size() == image_.size();
   image_ = image;
   heatmap_ = mask_ = proposals_ = QImage();
+  handMarks_.clear();
   overlay_ = {};
   if (!sameSize || fitted_) fitToWindow();
   update();
@@ -64,6 +66,11 @@ void SlideCanvas::updateMaskRegion(const cv::Mat& mask, QRect region, QColor col
       for (int x = region.left(); x <= region.right(); ++x) out[x] = in[x] ? ink : 0;
     }
   }
+  update();
+}
+
+void SlideCanvas::setHandMarks(const QVector<QPointF>& marks) {
+  handMarks_ = marks;
   update();
 }
 
@@ -156,6 +163,16 @@ void SlideCanvas::paintEvent(QPaintEvent*) {
 void SlideCanvas::drawMarkers(QPainter& painter) {
   painter.setRenderHint(QPainter::Antialiasing);
   const double radius = 4;
+  if (layers_.mask && !handMarks_.isEmpty()) {  // a dark rim keeps the cross visible on a bright cell
+    for (const QPen& pen : {QPen(QColor(0, 0, 0, 160), 4), QPen(userMaskColour(), 2)}) {
+      painter.setPen(pen);
+      for (const QPointF& mark : handMarks_) {
+        const QPointF w = toWidget(mark);
+        painter.drawLine(w + QPointF(-radius, 0), w + QPointF(radius, 0));
+        painter.drawLine(w + QPointF(0, -radius), w + QPointF(0, radius));
+      }
+    }
+  }
   if (layers_.outlines) {
     painter.setPen(Qt::NoPen);
     painter.setBrush(QColor(80, 220, 255));

@@ -29,6 +29,10 @@ public:
   // Repaints only `region` of the mask layer from the edited mask (CV_8U), so strokes stay fast on big slides.
   void updateMaskRegion(const cv::Mat& mask, QRect region, QColor colour);
   void setProposals(const QImage& outlines);
+  // The marks of the slide's count by hand (hand-counts/), in image coordinates: drawn with the mask layer as small
+  // crosses of a fixed size on screen, so that the user sees their own count under the detections at any zoom.
+  void setHandMarks(const QVector<QPointF>& marks);
+  const QVector<QPointF>& handMarks() const { return handMarks_; }
   // Mouse events go to the controller's tool when it has one; the middle button always pans.
   void setToolController(MaskToolController* tools);
   // While a region tool is chosen, it takes the mouse before any mask tool; the regions are always drawn.
@@ -71,6 +75,7 @@ private:
   void drawScaleBar(QPainter& painter);
 
   QImage image_, heatmap_, mask_, proposals_;
+  QVector<QPointF> handMarks_;
   MaskToolController* tools_ = nullptr;
   RegionToolController* regionTools_ = nullptr;
   bool regionDrag_ = false;

@@ -29,6 +29,18 @@ std::optional<Detection> annotatedCellsOf(const QString& maskPath, const QString
   return std::nullopt;
 }
 
+QVector<QPointF> handMarksOf(const QString& handCountPath, cv::Size imageSize, const QString& imagePath) {
+  QVector<QPointF> marks;
+  if (handCountPath.isEmpty()) return marks;
+  try {
+    for (const cv::Point2d& mark : loadHandCount(handCountPath.toStdString(), imageSize, imagePath.toStdString()).marks)
+      marks.append(QPointF(mark.x + 0.5, mark.y + 0.5));
+  } catch (const std::exception&) {  // said where the slide is matched (annotatedCellsOf)
+    marks.clear();
+  }
+  return marks;
+}
+
 Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath) {
   return measureLabels(trueCellsOf(mask, labelsFileFor(maskPath.toStdString())).labels);
 }

@@ -4,6 +4,8 @@
 #include "ui/model/project.h"
 
 #include <QImage>
+#include <QPointF>
+#include <QVector>
 
 namespace fluocount::ui {
 
@@ -20,6 +22,9 @@ Detection truthFromMask(const QString& maskPath, cv::Size imageSize, const QStri
 // hand (core/hand_counts: each mark a true cell), else none. Throws what reading them throws.
 std::optional<Detection> annotatedCellsOf(const QString& maskPath, const QString& handCountPath, cv::Size imageSize,
                                           const QString& imagePath);
+// The marks of a slide's count by hand, where it has one, as the canvas draws them (image coordinates, a pixel's
+// centre at +0.5); none when there is no file or it cannot be read (annotatedCellsOf says why).
+QVector<QPointF> handMarksOf(const QString& handCountPath, cv::Size imageSize, const QString& imagePath);
 // The same for a mask being edited (in memory, saved at maskPath).
 Detection truthFromEditedMask(const cv::Mat& mask, const QString& maskPath);
 

@@ -54,6 +54,7 @@ SlideView loadSlideView(const Slide& slide, const CellCounter* counter, DisplayR
     } catch (const std::exception&) {
       // A bad mask (wrong size, unreadable) must not hide the slide: the mask editor reports it.
     }
+    view.handMarks = handMarksOf(slide.handCountPath, view.rgb.size(), slide.imagePath);
   } catch (const std::exception& e) {
     view = SlideView();
     view.error = QString::fromUtf8(e.what());

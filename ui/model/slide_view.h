@@ -38,6 +38,7 @@ struct SlideView {
   QImage display, heatmap;
   cv::Size size;
   std::optional<Detection> truth;  // the mask's cells, when the slide has a readable mask of its size
+  QVector<QPointF> handMarks;      // its count by hand's marks, where it has one (drawn whether or not it has a mask)
   double low = 0, high = 255;      // the display range used, in raw values
   QString error;                   // the slide could not be read: nothing else is set
   QString heatmapError;            // its saved heatmap could not be read back: shown without it
