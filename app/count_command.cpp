@@ -225,6 +225,9 @@ int runCountCommand(const QStringList& arguments) {
     } catch (const RunLockError& e) {
       throw CliError(e.what());
     }
+    if (!outFolderLock->held())
+      std::fprintf(stderr, "note: %s is not guarded against a second run into it: %s\n", plan.folder.c_str(),
+                   outFolderLock->notLockedBecause().c_str());
   }
   if (parser.isSet("resume") && !journal) throw CliError("--resume needs --out DIR, the folder of the stopped run");
   const bool resuming = parser.isSet("resume") && journal->exists();

@@ -268,6 +268,9 @@ int runTrainCommand(const QStringList& arguments) {
   } catch (const RunLockError& e) {
     throw CliError(e.what());
   }
+  if (!checkpointLock->held())
+    std::fprintf(stderr, "note: %s is not guarded against a second training run: %s\n", checkpoint.c_str(),
+                 checkpointLock->notLockedBecause().c_str());
 
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);

@@ -55,7 +55,10 @@ RunLock::RunLock(const fs::path& lockFile, const std::string& what, const std::s
     fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0 && errno == ENOENT)
       throw RunLockError("cannot write " + place + ": the folder " + file_.parent_path().string() + " does not exist");
-    if (fd_ < 0) throw RunLockError("cannot lock " + place + " (" + file_.string() + "): " + std::strerror(errno));
+    if (fd_ < 0) {
+      notLockedBecause_ = "cannot create its lock file " + file_.string() + ": " + std::strerror(errno);
+      return;
+    }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int why = errno;
       ::close(fd_);
@@ -63,13 +66,19 @@ RunLock::RunLock(const fs::path& lockFile, const std::string& what, const std::s
       if (why == EWOULDBLOCK)
         throw RunLockError(place + " is in use by " + holderOf(file_) +
                            ": wait for it to end, or stop it, or write elsewhere (its lock: " + file_.string() + ")");
-      throw RunLockError("cannot lock " + place + " (" + file_.string() + "): " + std::strerror(why));
+      // ENOSYS, EOPNOTSUPP, ENOLCK, EINVAL: a file system without locks.
+      ::unlink(file_.c_str());
+      notLockedBecause_ = "its file system does not lock files (" + std::string(std::strerror(why)) + ")";
+      return;
     }
     if (stillTheFileAt(fd_, file_)) break;
     ::close(fd_);  // the file was removed under us by a holder that ended: take the new one
     fd_ = -1;
   }
-  if (fd_ < 0) throw RunLockError("cannot lock " + place + " (" + file_.string() + "): it keeps being replaced");
+  if (fd_ < 0) {
+    notLockedBecause_ = "its lock file " + file_.string() + " keeps being replaced";
+    return;
+  }
   std::ostringstream holder;
   holder << what << " (process " << ::getpid() << " on " << hostName() << ", since " << utcNow() << ")\n";
   const std::string text = holder.str();

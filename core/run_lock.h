@@ -7,7 +7,9 @@
 // The lock is flock(2) on a small file beside what it guards. The kernel releases it when its process ends in any
 // way (Ctrl-C, a time limit, kill -9, a crash), so a stopped run never leaves a lock behind that blocks its
 // --resume; the file itself may stay (it is removed when the run ends normally) and means nothing unless locked.
-// Over NFS the lock is the server's (Linux maps flock to POSIX byte-range locks there).
+// Over NFS the lock is the server's (Linux maps flock to POSIX byte-range locks there). A file system that has no
+// locks (Lustre mounted without -o flock, some FUSE mounts) or a lock file that cannot be created does not stop the
+// run: it runs unguarded, as before there were locks, and says so (notLockedBecause).
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -24,17 +26,22 @@ class RunLock {
 public:
   // Takes the lock on lockFile (its folder must exist), writing who holds it (`what`, this process, this host, the
   // time) into the file for the message a second run gets. Throws RunLockError naming the holder when another
-  // process has it, or why the file cannot be locked. `place` is what the message calls the guarded thing.
+  // process has it, or saying that lockFile's folder does not exist. `place` is what the messages call the guarded
+  // thing.
   RunLock(const std::filesystem::path& lockFile, const std::string& what, const std::string& place);
   ~RunLock();  // releases the lock and removes its file
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
   const std::filesystem::path& file() const { return file_; }
+  bool held() const { return fd_ >= 0; }
+  // Why the place is not locked (the file system has no locks, ...), for a note; empty when it is.
+  const std::string& notLockedBecause() const { return notLockedBecause_; }
 
 private:
   std::filesystem::path file_;
   int fd_ = -1;
+  std::string notLockedBecause_;
 };
 
 }  // namespace fluocount

@@ -113,7 +113,18 @@ private slots:
       QVERIFY(std::filesystem::exists(file));
     }
     QVERIFY(!std::filesystem::exists(file));
-    { const RunLock again(file, "fluocount-cli train", "the checkpoint"); }
+    {
+      const RunLock again(file, "fluocount-cli train", "the checkpoint");
+      QVERIFY(again.held() && again.notLockedBecause().empty());
+    }
+    // A place that cannot be locked (here its lock file cannot be created; on Lustre without locks, flock fails) is
+    // written unguarded, as before locks, and says why, rather than refusing the run.
+    const std::filesystem::path blocked = dir.filePath("blocked.lock").toStdString();
+    std::filesystem::create_directory(blocked);
+    const RunLock unguarded(blocked, "fluocount-cli count", "out");
+    QVERIFY(!unguarded.held());
+    QVERIFY2(QString::fromStdString(unguarded.notLockedBecause()).contains("cannot create its lock file"),
+             unguarded.notLockedBecause().c_str());
     try {
       const RunLock nowhere(dir.filePath("missing/.lock").toStdString(), "fluocount-cli count", "out");
       QFAIL("a lock in a missing folder was taken");
