@@ -9,21 +9,25 @@
 #include "core/counter.h"
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
+#include "core/imagej_roi.h"
 #include "core/locations.h"
 #include "core/mask_edit.h"
 #include "core/model_file.h"
 #include "core/postprocess.h"
 #include "core/slide_folder.h"
+#include "core/true_cells.h"
 #include "ui/model/cell_diameter.h"
 #include "ui/model/held_out_score.h"
 #include "ui/model/latest_only.h"
 #include "ui/model/mask_document.h"
 #include "ui/model/mask_tool_controller.h"
 #include "ui/model/region_document.h"
+#include "ui/model/slide_analysis.h"
 #include "ui/model/slide_heatmap.h"
 #include "ui/model/slide_history.h"
 #include "ui/model/training_plan.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -321,9 +325,45 @@ private slots:
     QVERIFY(describeHeldOutChange(before, after).contains("changed"));
     const HeldOutScore none = scored("v1", {}, {}, {}, std::nullopt);
     QVERIFY(describeHeldOutChange(scored("the bundled model", {}, {}, {}, std::nullopt), none)
-                .startsWith("Every slide with a mask was used in this run"));
+                .startsWith("Every slide with a mask was used in this run, and no slide is counted by hand"));
     QVERIFY(describeHeldOutChange(scored("the bundled model", {}, {"b.png"}, {}, std::nullopt), none)
                 .contains("had no result with the bundled model"));
+  }
+
+  // A slide counted by hand (Fiji's multi-point tool; no mask) is one the run could not learn from: the held-out
+  // score includes it, matched against its marks, beside the slides with masks the run did not use.
+  void slidesCountedByHandAreScoredAsHeldOut() {
+    const QString folder =
+        test::writableSlideFolder(scratch_.path(), "held-out-by-hand", {test::kRedSlide, test::kRedSlide2});
+    const QString byHand = QFileInfo(test::kRedSlide2).fileName();
+    std::vector<cv::Point2d> marks = boxCentres(measureLabels(trueCells(test::maskFile(test::kRedSlide2), "").labels));
+    for (cv::Point2d& mark : marks) mark += cv::Point2d(0.5, 0.5);  // ImageJ's pixel centres
+    QVERIFY(QDir(folder).mkpath("hand-counts"));
+    test::writeBytes((folder + "/hand-counts/" + QFileInfo(byHand).completeBaseName() + ".roi").toStdString(),
+                     encodePointRoi("count", marks));
+    QVERIFY(QFile::remove(folder + "/masks/" + QFileInfo(byHand).completeBaseName() + ".png"));
+    Project project;
+    QString error;
+    QVERIFY2(project.open(folder, &error), qPrintable(error));
+    CountSettings settings;
+    settings.cellDiameterPx = 50;
+    const CellCounter counter = CellCounter::classical(settings);
+    for (int i = 0; i < project.slideCount(); ++i) {
+      CountedSlide counted;
+      counted.generation = project.generation();
+      counted.index = i;
+      counted.analysis = analyseSlide(counter, project.slide(i), std::nullopt).analysis;
+      QVERIFY(counted.analysis->sweep.hasTruth);
+      QVERIFY(project.acceptCounted(counted));
+    }
+    const int other = project.slide(0).name == byHand ? 1 : 0;
+    const HeldOutScore bothUnseen = scoreHeldOutSlides(project, {}, "the classical method");
+    QCOMPARE(bothUnseen.slides.size(), 2);
+    const HeldOutScore score = scoreHeldOutSlides(project, {project.slide(other).name}, "the classical method");
+    QCOMPARE(score.slides, QStringList{byHand});
+    const MatchCounts& counts = score.counts;
+    QCOMPARE(counts.truePositives + counts.falseNegatives, int(marks.size()));
+    QVERIFY(counts.truePositives > 0);
   }
 
   // Before a slide is counted, its threshold is the one its count will use: the model's, read from the model file

@@ -28,7 +28,9 @@ HeldOutScore scoreHeldOutSlides(const Project& project, const QStringList& usedI
   score.model = model;
   for (int i = 0; i < project.slideCount(); ++i) {
     const Slide& slide = project.slide(i);
-    if (!slide.hasMask() || usedInRun.contains(slide.name)) continue;
+    // A slide counted by hand (hand-counts/) is scored against its marks: a run can only learn from masks, so such
+    // slides are always unseen, and they are what a biologist who counts by hand today has most of.
+    if (!slide.hasAnnotations() || usedInRun.contains(slide.name)) continue;
     if (onlySlides && !onlySlides->contains(slide.name)) continue;
     const SweepPoint* point = nullptr;
     if (slide.analysis && slide.analysis->sweep.hasTruth)
@@ -47,9 +49,10 @@ HeldOutScore scoreHeldOutSlides(const Project& project, const QStringList& usedI
 QString describeHeldOutChange(const HeldOutScore& before, const HeldOutScore& after) {
   if (before.slides.isEmpty() && before.uncounted.isEmpty())
     return QObject::tr(
-               "Every slide with a mask was used in this run, so how %1 counts slides it has not seen is not "
-               "measured here. To measure it, give a few annotated slides the role \"not used\" in Retrain; "
-               "the Before column of the slide list compares the counts.")
+               "Every slide with a mask was used in this run, and no slide is counted by hand, so how %1 counts "
+               "slides it has not seen is not measured here. To measure it, give a few annotated slides the role "
+               "\"not used\" in Retrain, or put counts by hand in hand-counts/; the Before column of the slide "
+               "list compares the counts.")
         .arg(after.model);
   if (before.slides.isEmpty())
     return QObject::tr(
@@ -67,8 +70,8 @@ QString describeHeldOutChange(const HeldOutScore& before, const HeldOutScore& af
   const auto annotatedCells = [](const MatchCounts& c) { return c.truePositives + c.falseNegatives; };
   if (annotatedCells(before.counts) != annotatedCells(after.counts))
     return QObject::tr(
-               "A mask of the annotated slides not used in this run changed after %1 scored them, so F1 "
-               "with %1 and with %2 would not be measured against the same cells.")
+               "A mask or count by hand of the annotated slides not used in this run changed after %1 scored them, "
+               "so F1 with %1 and with %2 would not be measured against the same cells.")
         .arg(before.model, after.model);
   const double change = after.f1() - before.f1();
   QString leftOut;
