@@ -36,6 +36,8 @@ std::string holderOf(const fs::path& lockFile) {
   std::ifstream in(lockFile);
   std::string line;
   if (!std::getline(in, line) || line.empty() || line.size() > 1000) return "another run";
+  for (char& c : line)  // the file is anyone's to damage: nothing but text reaches the message
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   return line;
 }
 
