@@ -164,10 +164,12 @@ void SlideCanvas::drawMarkers(QPainter& painter) {
   painter.setRenderHint(QPainter::Antialiasing);
   const double radius = 4;
   if (layers_.mask && !handMarks_.isEmpty()) {  // a dark rim keeps the cross visible on a bright cell
+    const QRectF onScreen = QRectF(rect()).adjusted(-radius, -radius, radius, radius);
     for (const QPen& pen : {QPen(QColor(0, 0, 0, 160), 4), QPen(userMaskColour(), 2)}) {
       painter.setPen(pen);
-      for (const QPointF& mark : handMarks_) {
+      for (const QPointF& mark : handMarks_) {  // a count by hand may hold thousands: those off screen are skipped
         const QPointF w = toWidget(mark);
+        if (!onScreen.contains(w)) continue;
         painter.drawLine(w + QPointF(-radius, 0), w + QPointF(radius, 0));
         painter.drawLine(w + QPointF(0, -radius), w + QPointF(0, radius));
       }
