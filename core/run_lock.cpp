@@ -57,6 +57,8 @@ RunLock::RunLock(const fs::path& lockFile, const std::string& what, const std::s
     fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0 && errno == ENOENT)
       throw RunLockError("cannot write " + place + ": the folder " + file_.parent_path().string() + " does not exist");
+    if (fd_ < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))  // nothing could be written there
+      throw RunLockError("cannot write " + place + ": " + std::strerror(errno));
     if (fd_ < 0) {
       notLockedBecause_ = "cannot create its lock file " + file_.string() + ": " + std::strerror(errno);
       return;

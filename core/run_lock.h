@@ -26,8 +26,8 @@ class RunLock {
 public:
   // Takes the lock on lockFile (its folder must exist), writing who holds it (`what`, this process, this host, the
   // time) into the file for the message a second run gets. Throws RunLockError naming the holder when another
-  // process has it, or saying that lockFile's folder does not exist. `place` is what the messages call the guarded
-  // thing.
+  // process has it, or saying that lockFile's folder does not exist or cannot be written. `place` is what the
+  // messages call the guarded thing.
   RunLock(const std::filesystem::path& lockFile, const std::string& what, const std::string& place);
   ~RunLock();  // releases the lock and removes its file
   RunLock(const RunLock&) = delete;
