@@ -44,10 +44,10 @@ std::string holderOf(const fs::path& lockFile) {
 // The file at `path` is still the one open as `fd`: a holder that ended removed its file, and a lock taken on that
 // removed file between its removal and this open would guard nothing.
 bool stillTheFileAt(int fd, const fs::path& path) {
-  struct stat open {
-  }, named{};
-  if (::fstat(fd, &open) != 0 || ::stat(path.c_str(), &named) != 0) return false;
-  return open.st_dev == named.st_dev && open.st_ino == named.st_ino;
+  struct stat opened {};
+  struct stat named {};
+  if (::fstat(fd, &opened) != 0 || ::stat(path.c_str(), &named) != 0) return false;
+  return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #pragma once
 // What a retrained version does to the slides it did not learn from: F1 over the annotated slides (a mask, or a
-// count by hand in hand-counts/) that the run neither trained nor validated on, with the model it started from and with the new version, each model at its own
-// threshold. It is the "rest of your slides" that models/few-shot-benchmark.sh measures, shown in the Training panel
-// once the new version has counted the folder.
+// count by hand in hand-counts/) that the run neither trained nor validated on, with the model it started from and
+// with the new version, each model at its own threshold. It is the "rest of your slides" that
+// models/few-shot-benchmark.sh measures, shown in the Training panel once the new version has counted the folder.
 #include "core/metrics.h"
 
 #include <QString>
