@@ -134,7 +134,10 @@ int runCountCommand(const QStringList& arguments) {
   parser.addPositionalArgument("paths", "Image files or folders of images.", "paths...");
   addCounterOptions(parser);
   parser.addOptions({
-      {"out", "Folder for counts.csv and the optional outputs below (created if missing).", "dir"},
+      {"out",
+       "Folder for counts.csv and the optional outputs below (created if missing). One run at a time: while a run "
+       "writes there, another into the same folder (or shard) is refused.",
+       "dir"},
       {"csv", "Write the count table to this CSV file.", "file"},
       {"objects", "Also write objects.csv: one row per cell (centroid, area, box, mean probability, intensity)."},
       {"labels", "Also write a 16-bit label mask per image to <out>/labels/."},

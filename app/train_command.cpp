@@ -179,7 +179,7 @@ int runTrainCommand(const QStringList& arguments) {
        "Text file of flagged artifact crops, one 'image-name x y' per line (oversampled 150x; see --oversampling).",
        "file"},
       {"seed", "Seed for the split, the order and the augmentation (default 1).", "n", "1"},
-      {"checkpoint", "Checkpoint file (default: <out>.checkpoint).", "file"},
+      {"checkpoint", "Checkpoint file (default: <out>.checkpoint); one training run at a time may use it.", "file"},
       {"resume", "Continue from the checkpoint."},
       {"overwrite", "Replace an existing --out file (by default that is an error)."},
       {"threads", "CPU threads (default: all cores).", "n"},
