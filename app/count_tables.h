@@ -38,6 +38,9 @@ std::string regionsSourceOf(const OutputPlan& plan, const std::string& file);
 CountJournal journalOf(const OutputPlan& plan);
 // The lock a run holds on its out folder while it runs (core/run_lock.h): one per journal, as shards share the folder.
 std::filesystem::path runLockFileOf(const OutputPlan& plan);
+// The lock of the run that writes a shard's table <out>/shards/<table>/shard-IIII-of-NNNN.csv; empty for a table
+// elsewhere.
+std::filesystem::path runLockFileOfShardTable(const std::filesystem::path& table);
 
 // What the count command gathers image by image: the count table's rows, the per-object and per-region tables, and
 // each image's own files (written as it arrives), in the order of the images whatever order they are added in (a

@@ -1,7 +1,9 @@
 // fluocount-cli merge: the count tables of a sharded batch (count --shard I/N) joined into one table, in shard
 // order, after checking that every shard is there once and that the columns agree.
 #include "app/cli_common.h"
+#include "app/count_tables.h"
 #include "core/atomic_file.h"
+#include "core/run_lock.h"
 #include "core/sharding.h"
 
 #include <cstdio>
@@ -22,6 +24,12 @@ int runMergeCommand(const QStringList& arguments) {
   if (parser.positionalArguments().isEmpty()) throw CliError("merge: name the tables to merge");
   std::vector<NamedTable> tables;
   for (const QString& path : parser.positionalArguments()) {
+    // A shard still counting (resumed after a time limit, say) has not written its table yet: the file there is
+    // an earlier run's, or a stopped run's with images "not counted".
+    const std::filesystem::path lock = runLockFileOfShardTable(path.toStdString());
+    if (const auto holder = lock.empty() ? std::nullopt : runLockHolder(lock))
+      throw CliError(path.toStdString() + " is still being written: its shard is being counted by " + *holder +
+                     "; merge once it has ended");
     try {
       tables.push_back({path.toStdString(), readWholeFile(path.toStdString(), std::size_t(4) << 30)});
     } catch (const std::exception& e) {

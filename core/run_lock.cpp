@@ -52,6 +52,16 @@ bool stillTheFileAt(int fd, const fs::path& path) {
 
 }  // namespace
 
+std::optional<std::string> runLockHolder(const fs::path& lockFile) {
+  const int fd = ::open(lockFile.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  // A shared lock is refused only while a run holds the exclusive one; taken, it is dropped at once.
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  if (!held) return std::nullopt;
+  return holderOf(lockFile);
+}
+
 RunLock::RunLock(const fs::path& lockFile, const std::string& what, const std::string& place) : file_(lockFile) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

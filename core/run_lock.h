@@ -11,6 +11,7 @@
 // locks (Lustre mounted without -o flock, some FUSE mounts) or a lock file that cannot be created does not stop the
 // run: it runs unguarded, as before there were locks, and says so (notLockedBecause).
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,10 @@ class RunLockError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
+
+// Who holds the lock on lockFile now (what its holder wrote there), or nothing when no run holds it (no file, or a
+// file a run left when it ended). Only looks: creates, takes and removes nothing.
+std::optional<std::string> runLockHolder(const std::filesystem::path& lockFile);
 
 class RunLock {
 public:

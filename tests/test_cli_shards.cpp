@@ -1,12 +1,15 @@
 // fluocount-cli's batch work on a cluster, end to end on real slides: a run split into shards (count --shard I/N),
 // each shard's tables (with --csv, or under one shared --out folder) and merge, which joins them into what one
 // process writes.
+#include "core/run_lock.h"
 #include "tests/cli_run.h"
 #include "tests/test_support.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QTemporaryDir>
+
+#include <filesystem>
 
 using namespace fluocount;
 using namespace fluocount::test;
@@ -126,6 +129,24 @@ private slots:
         }
       QCOMPARE(actual, expected);
     }
+    // A shard still counting (resumed after a time limit) holds its lock: merge waits for it rather than join the
+    // table an earlier run of that shard left. A lock file no run holds (left by a killed run) is no obstacle.
+    const QString counts = sharded + "/shards/counts/";
+    const QStringList shardTables = {counts + "shard-0001-of-0003.csv", counts + "shard-0002-of-0003.csv",
+                                     counts + "shard-0003-of-0003.csv"};
+    const std::filesystem::path shardLock = (sharded + "/.fluocount-count-shard-0002-of-0003.lock").toStdString();
+    {
+      const RunLock counting(shardLock, "fluocount-cli count", "the shard");
+      const Run early = runCli(QStringList{"merge"} + shardTables);
+      QCOMPARE(early.exitCode, 2);
+      QVERIFY2(early.err.contains("shard-0002-of-0003.csv is still being written: its shard is being counted by "
+                                  "fluocount-cli count (process " +
+                                  QString::number(QCoreApplication::applicationPid())),
+               qPrintable(early.err));
+    }
+    writeBytes(shardLock.string(), "fluocount-cli count (process 1 on a node that was killed)\n");
+    QCOMPARE(runCli(QStringList{"merge"} + shardTables).exitCode, 0);
+
     QVERIFY(csvLines(single + "/objects.csv").first().contains("mean_ch3"));  // the slide's channels
     QCOMPARE(QDir(sharded + "/labels").entryList(QDir::Files), QDir(single + "/labels").entryList(QDir::Files));
 
