@@ -134,18 +134,12 @@ std::string journalNameOf(const OutputPlan& plan) {
 
 CountJournal journalOf(const OutputPlan& plan) { return CountJournal(plan.folder, journalNameOf(plan)); }
 
-namespace {
-fs::path runLockFileIn(const fs::path& outFolder, const std::string& journalName) {
-  return outFolder / (".fluocount-count-" + journalName + ".lock");
-}
-}  // namespace
-
-fs::path runLockFileOf(const OutputPlan& plan) { return runLockFileIn(plan.folder, journalNameOf(plan)); }
+fs::path runLockFileOf(const OutputPlan& plan) { return countRunLockFile(plan.folder, journalNameOf(plan)); }
 
 fs::path runLockFileOfShardTable(const fs::path& table) {
   const fs::path tableFolder = table.parent_path(), shards = tableFolder.parent_path();
   if (shards.filename() != "shards" || table.extension() != ".csv") return {};
-  return runLockFileIn(shards.parent_path(), table.stem().string());
+  return countRunLockFile(shards.parent_path(), table.stem().string());
 }
 
 void CountTables::add(std::size_t i, CountOutcome&& outcome) {

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/image_io.h"
+#include "core/run_lock.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kJournalFormat = 1;
+const std::string kCountRunLockPrefix = ".fluocount-count-";
 
 // An integer field: a JSON integer within int's range (a float or a huge number is a damaged entry, not a value to
 // convert).
@@ -192,6 +194,20 @@ bool sameFile(const std::string& a, const std::string& b) {
   return a == b || fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
 }
 }  // namespace
+
+fs::path countRunLockFile(const fs::path& outFolder, const std::string& journalName) {
+  return outFolder / (kCountRunLockPrefix + journalName + ".lock");
+}
+
+std::optional<std::string> countRunWritingTo(const fs::path& outFolder) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(outFolder, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kCountRunLockPrefix, 0) != 0) continue;
+    if (auto holder = runLockHolder(entry.path())) return holder;
+  }
+  return std::nullopt;
+}
 
 CountJournal::CountJournal(const fs::path& outFolder, const std::string& name)
     : outFolder_(outFolder), folder_(outFolder / ".fluocount-journal" / name) {}

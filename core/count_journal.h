@@ -49,6 +49,13 @@ std::string fileStamp(const std::string& path);
 // so that a result of an earlier FluoCount that read the file otherwise is computed again ("" when unreadable).
 std::string imageStamp(const std::string& path);
 
+// The lock a count run holds on its out folder while it runs (core/run_lock.h), one per journal name (`run`, or a
+// shard's "shard-IIII-of-NNNN", as shards share the folder): <out>/.fluocount-count-<name>.lock.
+std::filesystem::path countRunLockFile(const std::filesystem::path& outFolder, const std::string& journalName);
+// Who is counting into `outFolder` now (any of its runs' locks held), for a writer that would otherwise race it (the
+// app's export); nothing when no run is.
+std::optional<std::string> countRunWritingTo(const std::filesystem::path& outFolder);
+
 // The journal of one run in an out folder: <out>/.fluocount-journal/<name>/ (one per shard, as shards may share the
 // folder) holds `run` (the run's fingerprint) and, per image counted, <stem>.outputs (its files, claimed before they
 // are written) and <stem>.json (its entry, written once they are).

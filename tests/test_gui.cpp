@@ -3,7 +3,9 @@
 // run with the row's own options, and reopen the folder to find the results restored.
 #include "test_support.h"
 #include "core/imagej_roi.h"
+#include "core/count_journal.h"
 #include "core/metrics.h"
+#include "core/run_lock.h"
 #include "core/true_cells.h"
 #include "ui/main_window.h"
 #include "ui/model/project_state.h"
@@ -144,6 +146,18 @@ private slots:
     // A second export to the same folder is refused and changes nothing.
     QVERIFY(!window.exportTo({out, false, false, false, false}, &error));
     QVERIFY(error.contains("already exists"));
+    // A folder a batch count is writing into (fluocount-cli count --out, its shard 2 here) is refused whole, even
+    // where replacing files is allowed: the two would write the same names in turn.
+    const QString busy = scratch_.filePath("export-busy");
+    QVERIFY(QDir().mkpath(busy));
+    {
+      const RunLock counting(countRunLockFile(busy.toStdString(), "shard-0002-of-0004"), "fluocount-cli count",
+                             busy.toStdString());
+      QVERIFY(!window.exportTo({busy, true, false, false, /*overwrite=*/true}, &error));
+      QVERIFY2(error.contains("is in use by fluocount-cli count (process"), qPrintable(error));
+      QVERIFY(!QFileInfo::exists(busy + "/counts.csv"));
+    }
+    QVERIFY2(window.exportTo({busy, true, false, false, false}, &error), qPrintable(error));
     // The export runs behind a progress dialog whose Cancel stops it between slides, before any table is written.
     const QString cancelledOut = scratch_.filePath("export-cancelled");
     QTimer::singleShot(0, &window, [&window] {

@@ -1,6 +1,7 @@
 #include "ui/model/exporter.h"
 
 #include "core/atomic_file.h"
+#include "core/count_journal.h"
 #include "core/export.h"
 #include "core/heatmap_file.h"
 #include "core/imagej_roi.h"
@@ -26,6 +27,10 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
                             const std::function<void(int, int)>& progress, const std::atomic<bool>& cancel) {
   const QDir out(plan.folder);
   if (!QDir().mkpath(plan.folder)) throw std::runtime_error("cannot create the folder " + plan.folder.toStdString());
+  // Its tables and files would race a batch count writing the same names there.
+  if (const auto counting = countRunWritingTo(plan.folder.toStdString()))
+    throw std::runtime_error(plan.folder.toStdString() + " is in use by " + *counting +
+                             ": export to another folder, or once that run has ended");
   if ((plan.labels && !out.mkpath("labels")) || (plan.overlays && !out.mkpath("overlays")) ||
       (plan.geojson && !out.mkpath("geojson")) || (plan.imagej && !out.mkpath("roisets")))
     throw std::runtime_error("cannot create folders in " + plan.folder.toStdString());
