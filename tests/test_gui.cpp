@@ -8,6 +8,7 @@
 #include "core/run_lock.h"
 #include "core/true_cells.h"
 #include "ui/main_window.h"
+#include "ui/model/exporter.h"
 #include "ui/model/project_state.h"
 #include "ui/model/slide_analysis.h"
 #include "ui/model/slide_list_model.h"
@@ -158,6 +159,15 @@ private slots:
       QVERIFY(!QFileInfo::exists(busy + "/counts.csv"));
     }
     QVERIFY2(window.exportTo({busy, true, false, false, false}, &error), qPrintable(error));
+    // While it writes, an export holds its folder as a count does, so that a count started meanwhile is refused.
+    const QString held = scratch_.filePath("export-held");
+    std::optional<std::string> heldBy;
+    const std::atomic<bool> cancel{false};
+    exportResults(
+        {{project->slide(0), project->thresholdFor(0), {}}}, *project->counter(), {held},
+        [&](int, int) { heldBy = runLockHolder(countRunLockFile(held.toStdString(), "run")); }, cancel);
+    QVERIFY(heldBy && heldBy->rfind("FluoCount's Export (process ", 0) == 0);
+    QVERIFY(!countRunWritingTo(held.toStdString()));  // and lets go when done
     // The export runs behind a progress dialog whose Cancel stops it between slides, before any table is written.
     const QString cancelledOut = scratch_.filePath("export-cancelled");
     QTimer::singleShot(0, &window, [&window] {

@@ -5,11 +5,13 @@
 #include "core/export.h"
 #include "core/heatmap_file.h"
 #include "core/imagej_roi.h"
+#include "core/run_lock.h"
 
 #include <QDir>
 #include <QFileInfo>
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 namespace fluocount::ui {
@@ -27,10 +29,18 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
                             const std::function<void(int, int)>& progress, const std::atomic<bool>& cancel) {
   const QDir out(plan.folder);
   if (!QDir().mkpath(plan.folder)) throw std::runtime_error("cannot create the folder " + plan.folder.toStdString());
-  // Its tables and files would race a batch count writing the same names there.
+  // Its tables and files would race a batch count writing the same names there; and while it writes, it holds the
+  // folder as a count does, so that a count started meanwhile is refused.
   if (const auto counting = countRunWritingTo(plan.folder.toStdString()))
     throw std::runtime_error(plan.folder.toStdString() + " is in use by " + *counting +
                              ": export to another folder, or once that run has ended");
+  std::optional<RunLock> exporting;
+  try {
+    exporting.emplace(countRunLockFile(plan.folder.toStdString(), "run"), "FluoCount's Export",
+                      plan.folder.toStdString());
+  } catch (const RunLockError& e) {
+    throw std::runtime_error(e.what());
+  }
   if ((plan.labels && !out.mkpath("labels")) || (plan.overlays && !out.mkpath("overlays")) ||
       (plan.geojson && !out.mkpath("geojson")) || (plan.imagej && !out.mkpath("roisets")))
     throw std::runtime_error("cannot create folders in " + plan.folder.toStdString());
