@@ -66,13 +66,15 @@ struct Predicted {
 // The cell diameter to match another tool's detections at: there is no counter to estimate it.
 double diameterForPredictions(const QCommandLineParser& parser) {
   if (parser.isSet("match-distance")) return numberOption(parser, "match-distance", 0.1, 1e5);
-  bool givenInPixels = false;  // a number, not 'auto' or micrometres
-  parser.value("diameter").toDouble(&givenInPixels);
-  if (!parser.isSet("diameter") || !givenInPixels)
-    throw CliError(
-        "with --predictions, give the cell diameter in px (--diameter 40) or --match-distance: there is "
-        "no counter to estimate it");
-  return numberOption(parser, "diameter", 2, 2000);
+  const CliError needsPixels(
+      "with --predictions, give the cell diameter in px, 2 to 2000 (--diameter 40), or --match-distance: there is "
+      "no counter to estimate it");
+  if (!parser.isSet("diameter")) throw needsPixels;
+  try {
+    return numberOption(parser, "diameter", 2, 2000);  // 'auto' and '12um' are refused here too
+  } catch (const CliError&) {
+    throw needsPixels;
+  }
 }
 
 Predicted predictionsOf(const AnnotatedImage& item, const QString& folder, double cellDiameterPx) {
