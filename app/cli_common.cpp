@@ -28,6 +28,18 @@ void parseOrExit(QCommandLineParser& parser, const QStringList& arguments) {
   }
 }
 
+void holdRunLock(std::optional<RunLock>& lock, const std::filesystem::path& lockFile, const std::string& what,
+                 const std::string& place) {
+  try {
+    lock.emplace(lockFile, what, place);
+  } catch (const RunLockError& e) {
+    throw CliError(e.what());
+  }
+  if (!lock->held())
+    std::fprintf(stderr, "note: %s is not guarded against a second run: %s\n", place.c_str(),
+                 lock->notLockedBecause().c_str());
+}
+
 double numberOption(const QCommandLineParser& parser, const QString& name, double min, double max) {
   bool ok = false;
   const double value = parser.value(name).toDouble(&ok);

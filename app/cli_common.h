@@ -3,10 +3,12 @@
 // their masks, and turning option text into checked numbers.
 #include "core/locations.h"
 #include "core/counter.h"
+#include "core/run_lock.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
 
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,6 +44,11 @@ NetworkPrecision precisionFromOptions(const QCommandLineParser& parser);
 
 // Parses and checks the arguments; prints help and exits on --help. Throws CliError on bad usage.
 void parseOrExit(QCommandLineParser& parser, const QStringList& arguments);
+
+// Holds `lock` on lockFile for as long as it lives (core/run_lock.h), for the command `what` writing `place`: a
+// second run there is a CliError naming the first; a place that cannot be locked gets a note and runs unguarded.
+void holdRunLock(std::optional<RunLock>& lock, const std::filesystem::path& lockFile, const std::string& what,
+                 const std::string& place);
 
 double numberOption(const QCommandLineParser& parser, const QString& name, double min, double max);
 

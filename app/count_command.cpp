@@ -4,7 +4,6 @@
 #include "app/progress_bar.h"
 #include "core/atomic_file.h"
 #include "core/numeric_locale.h"
-#include "core/run_lock.h"
 #include "core/slide_folder.h"
 
 #include <algorithm>
@@ -222,15 +221,8 @@ int runCountCommand(const QStringList& arguments) {
   std::optional<RunLock> outFolderLock;  // held until the run ends: a second run into the folder is refused
   if (!plan.folder.empty()) {
     journal = journalOf(plan);
-    try {
-      outFolderLock.emplace(runLockFileOf(plan), "fluocount-cli count",
-                            plan.shard ? plan.folder.string() + " (this shard's tables)" : plan.folder.string());
-    } catch (const RunLockError& e) {
-      throw CliError(e.what());
-    }
-    if (!outFolderLock->held())
-      std::fprintf(stderr, "note: %s is not guarded against a second run into it: %s\n", plan.folder.c_str(),
-                   outFolderLock->notLockedBecause().c_str());
+    holdRunLock(outFolderLock, runLockFileOf(plan), "fluocount-cli count",
+                plan.shard ? plan.folder.string() + " (this shard's tables)" : plan.folder.string());
   }
   if (parser.isSet("resume") && !journal) throw CliError("--resume needs --out DIR, the folder of the stopped run");
   const bool resuming = parser.isSet("resume") && journal->exists();

@@ -2,7 +2,6 @@
 // Ctrl-C to stop with a checkpoint, --resume to continue.
 #include "app/cli_common.h"
 #include "app/progress_bar.h"
-#include "core/run_lock.h"
 #include "core/trainer.h"
 
 #include <csignal>
@@ -261,16 +260,9 @@ int runTrainCommand(const QStringList& arguments) {
   s.overwriteOutput = parser.isSet("overwrite");
 
   // Two runs on one checkpoint would each resume from, and overwrite, the other's epochs.
-  const std::string checkpoint = s.checkpoint.empty() ? s.outputModel + ".checkpoint" : s.checkpoint;
+  const std::string checkpoint = checkpointPathOf(s);
   std::optional<RunLock> checkpointLock;
-  try {
-    checkpointLock.emplace(checkpoint + ".lock", "fluocount-cli train", "the checkpoint " + checkpoint);
-  } catch (const RunLockError& e) {
-    throw CliError(e.what());
-  }
-  if (!checkpointLock->held())
-    std::fprintf(stderr, "note: %s is not guarded against a second training run: %s\n", checkpoint.c_str(),
-                 checkpointLock->notLockedBecause().c_str());
+  holdRunLock(checkpointLock, checkpoint + ".lock", "fluocount-cli train", "the checkpoint " + checkpoint);
 
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);

@@ -74,7 +74,7 @@ class TrainingRun {
 public:
   TrainingRun(const TrainingSettings& settings, TrainingObserver& observer, const std::atomic<bool>& cancel)
       : s_(settings), observer_(observer), cancel_(cancel) {
-    checkpointPath_ = s_.checkpoint.empty() ? s_.outputModel + ".checkpoint" : s_.checkpoint;
+    checkpointPath_ = checkpointPathOf(s_);
     loss_ = {s_.cellClassWeight, s_.backgroundClassWeight, s_.useWeightMaps};
   }
 
@@ -631,6 +631,10 @@ private:
 };
 
 }  // namespace
+
+std::string checkpointPathOf(const TrainingSettings& settings) {
+  return settings.checkpoint.empty() ? settings.outputModel + ".checkpoint" : settings.checkpoint;
+}
 
 TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer,
                            const std::atomic<bool>& cancel) {

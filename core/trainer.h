@@ -148,6 +148,9 @@ struct TrainingOutcome {
 };
 
 // Throws ImageError / ModelFileError / CheckpointError / FileWriteError with clear messages on bad input.
+// Where the run keeps its checkpoint: TrainingSettings::checkpoint, or beside the output model.
+std::string checkpointPathOf(const TrainingSettings& settings);
+
 TrainingOutcome trainModel(const TrainingSettings& settings, TrainingObserver& observer,
                            const std::atomic<bool>& cancel);
 
