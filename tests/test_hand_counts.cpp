@@ -1,13 +1,18 @@
 // Scoring the count against cells a person marked by hand (core/hand_counts; evaluate and sweep --hand-counts), in
 // the files Fiji's multi-point tool, Fiji's Cell Counter and QuPath's Points tool save. The marks are placed where a
-// person counting a real slide would click: on each annotated cell of its mask, at the cell's centre.
+// person counting a real slide would click: on each annotated cell of its mask, at the cell's centre. And such marks
+// made into a mask to train on (core/cells_of_marks).
 #include "core/hand_counts.h"
+#include "core/cells_of_marks.h"
+#include "core/counter.h"
+#include "core/model_file.h"
 #include "core/image_io.h"
 #include "core/imagej_roi.h"
 #include "core/metrics.h"
 #include "core/slide_folder.h"
 #include "core/true_cells.h"
 #include "core/zip_archive.h"
+#include "core/postprocess.h"
 #include "tests/cli_run.h"
 #include "tests/test_support.h"
 
@@ -16,6 +21,8 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <opencv2/imgproc.hpp>
 
 using namespace fluocount;
 using namespace fluocount::test;
@@ -190,6 +197,123 @@ private slots:
     QVERIFY2(none.err.contains("skipped (no count by hand): ") && none.err.contains(QFileInfo(kYellowSlide).fileName()),
              qPrintable(none.err));
     QVERIFY(runCli(QStringList{"evaluate", dataset, "--hand-counts", counts, "--min-true-area", "200"}).exitCode != 0);
+  }
+
+  // A count by hand made into a mask to train on: on a real slide counted by the bundled model, each mark on an
+  // annotated cell gets one cell of the mask, where the mark is, apart from the others, and the mask is closer to the
+  // one drawn by hand than the count's own objects or discs would make it.
+  void aCountByHandBecomesAMaskOfOneCellPerMark() {
+    const std::vector<cv::Point2d> marks = cellCentresOfMask(kRedSlide);
+    const double diameter = 33;  // measured on this slide's mask (models/README.md)
+    CountSettings settings;
+    settings.cellDiameterPx = diameter;
+    const ImageCount counted =
+        CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings)
+            .count(dataFile(kRedSlide));
+    const MarkedCells cells = cellsOfMarksOnHeatmap(counted.heatmap, marks, diameter);
+    QCOMPARE(cells.withoutPixels, 0);
+    QCOMPARE(cells.fromDetections + cells.splitDetections + cells.drawnAsDiscs, int(marks.size()));
+    QVERIFY2(cells.drawnAsDiscs < int(marks.size()) / 4, qPrintable(QString::number(cells.drawnAsDiscs)));
+
+    // One 8-connected component per mark, each scored against its mark as a true positive.
+    cv::Mat components;
+    QCOMPARE(labelComponents(cells.labels > 0, components), int(marks.size()));
+    const ImageEvaluation scored =
+        evaluateImage("slide", measureLabels(cells.labels), marksAsCells(marks), MatchingSettings{diameter});
+    QCOMPARE(scored.counts.truePositives, int(marks.size()));
+    // Each mark's cell is where the mark is: within one diameter of it, and at or near the mark.
+    std::vector<double> nearest(marks.size(), 1e9);
+    for (int y = 0; y < cells.labels.rows; ++y)
+      for (int x = 0; x < cells.labels.cols; ++x)
+        if (const int label = cells.labels.at<int>(y, x)) {
+          const double distance = cv::norm(cv::Point2d(x, y) - marks[std::size_t(label - 1)]);
+          QVERIFY2(distance <= diameter, qPrintable(QString("cell %1 reaches %2 px").arg(label).arg(distance)));
+          nearest[std::size_t(label - 1)] = std::min(nearest[std::size_t(label - 1)], distance);
+        }
+    QVERIFY(*std::max_element(nearest.begin(), nearest.end()) <= diameter / 2);
+    // Cells the model detected far from every mark (the annotator did not count them) stay out of the mask.
+    int leftOut = 0;
+    for (const DetectedObject& object : counted.detection.objects) {
+      double toMark = 1e9;
+      for (const cv::Point2d& mark : marks) toMark = std::min(toMark, cv::norm(object.boxCentre() - mark));
+      if (toMark < 2 * diameter) continue;
+      ++leftOut;
+      QCOMPARE(cv::countNonZero((cells.labels > 0) & (counted.detection.labels == object.label)), 0);
+    }
+    QVERIFY(leftOut > 0);
+    // Against the mask drawn by hand: closer than the count's objects at its threshold, or discs (0.70 against 0.55
+    // and 0.60 when written).
+    const cv::Mat drawn = loadMask(maskFile(kRedSlide)) > 0;
+    const auto overlap = [&](const MarkedCells& proposed) {
+      const cv::Mat mask = proposed.labels > 0;
+      return cv::countNonZero(drawn & mask) / double(cv::countNonZero(drawn | mask));
+    };
+    const double outlined = overlap(cells);
+    const double detected = overlap(cellsOfMarks(counted.detection, marks, counted.size, diameter));
+    const double discs = overlap(cellsOfMarks(Detection{}, marks, counted.size, diameter));
+    qInfo(
+        "%zu marks: %d from the heatmap's outlines, %d split, %d discs; pixel IoU with the drawn mask %.3f "
+        "(the count's objects %.3f, discs %.3f)",
+        marks.size(), cells.fromDetections, cells.splitDetections, cells.drawnAsDiscs, outlined, detected, discs);
+    QVERIFY2(outlined > 0.65 && outlined > detected + 0.05 && outlined > discs + 0.05,
+             qPrintable(QString::number(outlined)));
+  }
+
+  // The ways a mark gets its cell, among the real cells of a slide counted by the classical method: two marks in one
+  // detected object split it, a mark beside an object no mark holds takes it, a mark far from every object gets a
+  // disc, and a second mark on the same pixel gets nothing.
+  void marksSplitMergedCellsAndGetDiscsWhereNothingWasDetected() {
+    CountSettings settings;
+    settings.cellDiameterPx = 33;
+    const Detection detected = CellCounter::classical(settings).count(dataFile(kRedSlide)).detection;
+    const cv::Size size = detected.labels.size();
+    const auto distance = [](const DetectedObject& a, const DetectedObject& b) {
+      return cv::norm(a.boxCentre() - b.boxCentre());
+    };
+    // Two neighbouring cells made one object, as a count that did not split them would give.
+    const DetectedObject& first = detected.objects.at(0);
+    const DetectedObject* second = nullptr;
+    for (const DetectedObject& object : detected.objects)
+      if (&object != &first && (!second || distance(object, first) < distance(*second, first))) second = &object;
+    cv::Mat joined = detected.labels.clone();
+    joined.setTo(first.label, detected.labels == second->label);
+    cv::line(joined, cv::Point(first.boxCentre()), cv::Point(second->boxCentre()), first.label, 3);
+    // A small cell well away from both, to be marked just below its box.
+    const DetectedObject* third = nullptr;
+    for (const DetectedObject& object : detected.objects)
+      if (object.boundingBox.height <= 26 && distance(object, first) > 100 && distance(object, *second) > 100 &&
+          joined.at<int>(cv::Point(object.boxCentre())) == object.label) {
+        third = &object;
+        break;
+      }
+    QVERIFY(third);
+    const cv::Point2d beside = third->boxCentre() + cv::Point2d(0, third->boundingBox.height / 2.0 + 1);
+    const cv::Point2d far(5, 5);
+    QCOMPARE(joined.at<int>(cv::Point(beside)), 0);
+    QCOMPARE(joined.at<int>(cv::Point(far)), 0);
+    const Detection merged = measureLabels(joined);
+    const cv::Mat mergedPixels = merged.labels == merged.labels.at<int>(cv::Point(first.boxCentre()));
+    const cv::Mat thirdPixels = merged.labels == merged.labels.at<int>(cv::Point(third->boxCentre()));
+
+    const std::vector<cv::Point2d> marks{first.boxCentre(), second->boxCentre(), beside, far, far};
+    const MarkedCells cells = cellsOfMarks(merged, marks, size, 33);
+    QCOMPARE(cells.splitDetections, 2);
+    QCOMPARE(cells.fromDetections, 1);
+    QCOMPARE(cells.drawnAsDiscs, 2);
+    QCOMPARE(cells.withoutPixels, 1);  // one of the two marks at `far`
+    const cv::Mat firstCell = cells.labels == 1, secondCell = cells.labels == 2, besideCell = cells.labels == 3;
+    QVERIFY(cv::countNonZero(firstCell) > 0 && cv::countNonZero(secondCell) > 0);
+    QCOMPARE(cv::countNonZero((firstCell | secondCell) & ~mergedPixels), 0);
+    QVERIFY(cv::countNonZero(firstCell | secondCell) > cv::countNonZero(mergedPixels) * 8 / 10);
+    QCOMPARE(cv::countNonZero(besideCell & ~thirdPixels), 0);
+    QVERIFY(cv::countNonZero(besideCell) > cv::countNonZero(thirdPixels) * 9 / 10);
+    cv::Mat components;
+    QCOMPARE(labelComponents(cells.labels > 0, components), 4);
+    // The disc in the corner: every pixel within 16.5 px of (5, 5) that the image holds.
+    int inDisc = 0;
+    for (int y = 0; y < 40; ++y)
+      for (int x = 0; x < 40; ++x) inDisc += (x - 5) * (x - 5) + (y - 5) * (y - 5) <= 16.5 * 16.5 ? 1 : 0;
+    QCOMPARE(cv::countNonZero(cells.labels == 4) + cv::countNonZero(cells.labels == 5), inDisc);
   }
 
   // evaluate --predictions scores another tool's detections as it scores FluoCount's own: FluoCount's label masks of

@@ -5,6 +5,8 @@
 #include "gui_events.h"
 #include "test_support.h"
 #include "core/image_io.h"
+#include "core/imagej_roi.h"
+#include "core/metrics.h"
 #include "core/mask_edit.h"
 #include "core/postprocess.h"
 #include "ui/main_window.h"
@@ -168,6 +170,66 @@ private slots:
     QCOMPARE(window.project()->slide(0).analysis->sweepObjects.get(), countedAnalysis->sweepObjects.get());
     QCOMPARE(atModelThreshold().totalCount, int(objectsFound));
     QCOMPARE(atModelThreshold().counts.falseNegatives, 0);
+  }
+
+  // A slide counted by hand in Fiji, made into a mask to retrain on: Edit > Propose Cells from the Count by Hand
+  // proposes one cell per mark, outlined from the network's heatmap; Accept All Proposals writes the mask (one undo
+  // step), and from then on the slide is matched against its mask. A slide without a count by hand says so.
+  void aCountByHandBecomesAMaskToReview() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "by-hand", {test::kRedSlide, test::kYellowSlide});
+    const QString stem = QFileInfo(test::kRedSlide).completeBaseName();
+    const QString maskFile = folder + "/masks/" + stem + ".png";
+    const cv::Mat drawn = loadMask(maskFile.toStdString());
+    QVERIFY(QDir(folder + "/masks").removeRecursively() && QDir(folder + "/labels").removeRecursively());
+    cv::Mat drawnCells;
+    labelComponents(drawn > 0, drawnCells);
+    std::vector<cv::Point2d> marks = boxCentres(measureLabels(drawnCells));
+    for (cv::Point2d& mark : marks) mark += cv::Point2d(0.5, 0.5);  // ImageJ's pixel centres
+    QVERIFY(QDir(folder).mkpath("hand-counts"));
+    test::writeBytes((folder + "/hand-counts/" + stem + ".roi").toStdString(), encodePointRoi("count", marks));
+
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
+    QSignalSpy counted(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(counted.wait(600000));
+    const int byHand = window.project()->slide(0).name == stem + ".png" ? 0 : 1;
+    window.selectSlide(byHand);
+    QTRY_COMPARE_WITH_TIMEOUT(window.canvas()->handMarks().size(), qsizetype(marks.size()), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == byHand, 30000);
+    MaskDocument* document = window.maskDocument();
+    QCOMPARE(cv::countNonZero(document->mask()), 0);
+
+    QSignalSpy proposed(&window, &MainWindow::proposalsReady);
+    window.proposeCellsFromHandCount();
+    QVERIFY(proposed.wait(30000));
+    QCOMPARE(window.maskTools()->pendingProposals().size(), marks.size());
+    QCOMPARE(window.maskTools()->tool(), MaskTool::Propose);
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))  // to look at what the user reviews
+      window.grab().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/proposals-from-count-by-hand.png");
+    QVERIFY2(
+        window.statusBar()->currentMessage().startsWith(QString("%1 cells from the count by hand").arg(marks.size())),
+        qPrintable(window.statusBar()->currentMessage()));
+    window.maskTools()->acceptAllProposals();
+    QCOMPARE(document->undoStack()->count(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(maskFile), 30000);
+    cv::Mat components;
+    const cv::Mat saved = loadMask(maskFile.toStdString());
+    QCOMPARE(labelComponents(saved > 0, components), int(marks.size()));
+    const double overlap = cv::countNonZero(saved & drawn) / double(cv::countNonZero(saved | drawn));
+    QVERIFY2(overlap > 0.6, qPrintable(QString::number(overlap)));  // near the mask the annotators drew
+    // The slide is now matched against its mask (which training can use), no longer against the marks.
+    QTRY_VERIFY_WITH_TIMEOUT(window.project()->slide(byHand).hasMask(), 30000);
+    const QModelIndex maskCell = window.slideList()->model()->index(byHand, SlideListModel::MaskColumn);
+    QTRY_COMPARE_WITH_TIMEOUT(maskCell.data().toString(), QString("mask"), 30000);
+    document->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(loadMask(maskFile.toStdString())), 0, 30000);
+
+    window.selectSlide(1 - byHand);
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == 1 - byHand, 30000);
+    window.proposeCellsFromHandCount();
+    QVERIFY2(window.statusBar()->currentMessage().contains("has no count by hand"),
+             qPrintable(window.statusBar()->currentMessage()));
   }
 
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {

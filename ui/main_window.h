@@ -85,6 +85,11 @@ public:
   DiameterCalibration* diameterCalibration() const { return calibration_; }
   std::optional<FolderDiameter> lastDiameterMeasurement() const { return lastDiameterMeasurement_; }
 
+  // Edit > Propose Cells from the Count by Hand: the slide on screen's marks (hand-counts/) as proposals to review,
+  // each outlined where the network's heatmap reaches one half (core/cells_of_marks.h), so that a slide counted by
+  // hand becomes a mask to retrain on. Says why not when the slide has no count by hand or is not counted yet.
+  void proposeCellsFromHandCount();
+
   Project* project() const { return project_; }
   SlideCanvas* canvas() const { return canvas_; }
   ThresholdPanel* thresholdPanel() const { return thresholdPanel_; }
