@@ -29,6 +29,7 @@ int runBenchCommand(const QStringList& arguments);
 int runTrainCommand(const QStringList& arguments);
 int runDiameterCommand(const QStringList& arguments);
 int runMergeCommand(const QStringList& arguments);
+int runMasksCommand(const QStringList& arguments);
 
 // --model, --classical, --diameter, --threshold, --threads, --device, --max-pixels
 void addCounterOptions(QCommandLineParser& parser);

@@ -22,6 +22,7 @@ const char* kUsage =
     "  train      train or fine-tune a network on annotated folders; cancel and resume\n"
     "  merge      merge the count tables of the shards of a batch (count --shard I/N) into one\n"
     "  diameter   measure the typical cell diameter of annotated datasets (for --diameter)\n"
+    "  masks      make masks to train on from counts by hand (Fiji multi-point or Cell Counter, QuPath points)\n"
     "  bench      time the network, post-processing, a threshold sweep and a training step\n"
     "\n"
     "'fluocount-cli <command> --help' describes each command's options.\n";
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
       {"count", fluocount::cli::runCountCommand}, {"evaluate", fluocount::cli::runEvaluateCommand},
       {"sweep", fluocount::cli::runSweepCommand}, {"bench", fluocount::cli::runBenchCommand},
       {"train", fluocount::cli::runTrainCommand}, {"diameter", fluocount::cli::runDiameterCommand},
-      {"merge", fluocount::cli::runMergeCommand},
+      {"merge", fluocount::cli::runMergeCommand}, {"masks", fluocount::cli::runMasksCommand},
   };
   const QString name = arguments[1];
   const auto command = commands.find(name);

@@ -259,6 +259,49 @@ private slots:
              qPrintable(QString::number(outlined)));
   }
 
+  // fluocount-cli masks: the batch form of the app's Propose Cells from the Count by Hand. Two real slides counted by
+  // hand (a Fiji multi-point ROI and a Cell Counter file) become a dataset with one mask cell per mark, which evaluate
+  // reads; masks that exist are never replaced without --overwrite.
+  void masksCommandMakesADatasetFromCountsByHand() {
+    const QString dataset = writableSlideFolder(temp.path(), "masks-from-marks", {kYellowSlide, kYellowSlide2});
+    const QString counts = temp.filePath("masks-from-marks-counts");
+    QDir().mkpath(counts);
+    const std::string stem1 = QFileInfo(kYellowSlide).completeBaseName().toStdString();
+    const std::string stem2 = QFileInfo(kYellowSlide2).completeBaseName().toStdString();
+    const std::vector<cv::Point2d> marks1 = cellCentresOfMask(kYellowSlide), marks2 = cellCentresOfMask(kYellowSlide2);
+    writeBytes(counts.toStdString() + "/" + stem1 + ".roi", encodePointRoi("count", shiftedByHalfAPixel(marks1)));
+    writeBytes(counts.toStdString() + "/CellCounter_" + stem2 + ".xml", cellCounterXml(stem2 + ".png", marks2));
+    QVERIFY(QDir(dataset + "/masks").removeRecursively() && QDir(dataset + "/labels").removeRecursively());
+
+    const QStringList common{"masks", dataset + "/images", "--hand-counts", counts, "--out", dataset + "/masks"};
+    const Run made = runCli(common);
+    QVERIFY2(made.exitCode == 0, qPrintable(made.err));
+    for (const auto& [stem, marks] : {std::pair{stem1, marks1}, std::pair{stem2, marks2}}) {
+      const QString mask = dataset + "/masks/" + QString::fromStdString(stem) + ".png";
+      cv::Mat cells;
+      QCOMPARE(labelComponents(loadMask(mask.toStdString()) > 0, cells), int(marks.size()));
+      QVERIFY2(made.out.contains(QRegularExpression(QString::fromStdString(stem).left(20) + ".* " +
+                                                    QString::number(marks.size()) + " .*" + mask)),
+               qPrintable(made.out));
+    }
+    const Run evaluated = runCli({"evaluate", dataset, "--classical", "--diameter", "50"});
+    QCOMPARE(evaluated.exitCode, 0);
+    const QRegularExpressionMatch pooled =
+        QRegularExpression("images 2 +TP (\\d+) +FP \\d+ +FN (\\d+)").match(evaluated.out);
+    QVERIFY2(pooled.hasMatch(), qPrintable(evaluated.out));
+    QCOMPARE(pooled.captured(1).toInt() + pooled.captured(2).toInt(), int(marks1.size() + marks2.size()));
+
+    const std::string before = readBytes((dataset + "/masks/" + QString::fromStdString(stem1) + ".png").toStdString());
+    const Run again = runCli(common);
+    QCOMPARE(again.exitCode, 2);
+    QVERIFY2(again.err.contains("already exists: use --overwrite"), qPrintable(again.err));
+    QVERIFY(runCli(common + QStringList{"--overwrite"}).exitCode == 0);
+    QCOMPARE(readBytes((dataset + "/masks/" + QString::fromStdString(stem1) + ".png").toStdString()), before);
+    const Run classical = runCli(common + QStringList{"--overwrite", "--classical"});
+    QCOMPARE(classical.exitCode, 2);
+    QVERIFY2(classical.err.contains("no heatmap"), qPrintable(classical.err));
+  }
+
   // The ways a mark gets its cell, among the real cells of a slide counted by the classical method: two marks in one
   // detected object split it, a mark beside an object no mark holds takes it, a mark far from every object gets a
   // disc, and a second mark on the same pixel gets nothing.
