@@ -7,7 +7,7 @@
 # than chance could explain, seed 1), then count the dataset's other images before and after.
 #   models/few-shot-benchmark.sh [--datasets "deepflash bbbc039"] [--epochs N] [--steps N] [--rest N] [--model FILE]
 #                                [--seeds "1 2 3"] [--work DIR] [--train-options "..."] [--one-diameter]
-#                                [--count auto]
+#                                [--count auto] [--from-marks]
 #                                [fluocount-cli binary]
 # The 3 slides come from the held-out test split (models/test-split.txt), which the bundled model never saw, in
 # name order; the "rest" is the dataset's other test-split images, or, where fewer than 4 remain (DeepFLaSH has
@@ -23,15 +23,20 @@
 # the cell diameter measured on its own mask (train folder:each), as Retrain's "Each slide at the cell size measured
 # on its mask" does by default; --one-diameter trains them all at the dataset's one diameter instead (--each, the
 # default, is still accepted). --count auto counts the rest before and after with each image's diameter estimated (--diameter auto, the app's
-# default), scored within the dataset's measured diameter as without it.
+# default), scored within the dataset's measured diameter as without it. --from-marks simulates a lab that counted
+# the 3 slides by hand instead of drawing masks: a mark at the centre of each annotated cell (tests/marks_of_masks,
+# built beside the binary), made into masks by 'fluocount-cli masks' with the starting model at the dataset's
+# diameter, as the app's Propose Cells from the Count by Hand does; the rest is scored against the drawn masks.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 datasets="deepflash bbbc039 dsb2018-fluo"
 epochs=8 steps=40 rest_limit=40 model="$here/default.fcmodel" work="" train_options="" seeds="1" each=1 count=""
+from_marks=0
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --each) each=1; shift; continue ;;
     --one-diameter) each=0; shift; continue ;;
+    --from-marks) from_marks=1; shift; continue ;;
     --datasets) datasets="$2" ;;
     --epochs) epochs="$2" ;;
     --steps) steps="$2" ;;
@@ -46,6 +51,8 @@ while [[ "${1:-}" == --* ]]; do
   shift 2
 done
 cli="${1:-$here/../build/app/fluocount-cli}"
+marks_of_masks="$(dirname "$cli")/../tests/marks_of_masks"
+[ "$from_marks" = 0 ] || [ -x "$marks_of_masks" ] || { echo "error: $marks_of_masks not built" >&2; exit 2; }
 data="${FLUOCOUNT_SHARED_DATA:-$here/../../shared/data}"
 [ -d "$data" ] || { echo "error: $data not found (set FLUOCOUNT_SHARED_DATA)" >&2; exit 2; }
 [ -n "$work" ] || { work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT; }
@@ -63,8 +70,19 @@ link_slides() {  # dataset, destination folder, stems...
   mkdir -p "$dest/images" "$dest/masks"
   for stem in "$@"; do
     ln -sfn "$data/$dataset/images/$stem.png" "$dest/images/$stem.png"
-    ln -sfn "$data/$dataset/masks/$stem.png" "$dest/masks/$stem.png"
+    [ "$from_marks" = 1 ] || ln -sfn "$data/$dataset/masks/$stem.png" "$dest/masks/$stem.png"
   done
+}
+# --from-marks: the slides' masks made from a count by hand of their annotated cells.
+masks_from_marks() {  # dataset, destination folder, diameter, stems...
+  local dataset="$1" dest="$2" diameter="$3" labels; shift 3
+  mkdir -p "$dest/hand-counts"
+  for stem in "$@"; do
+    labels="$data/$dataset/labels/$stem.png"; [ -f "$labels" ] || labels=-
+    "$marks_of_masks" "$data/$dataset/masks/$stem.png" "$labels" "$dest/hand-counts/$stem.roi" > /dev/null
+  done
+  "$cli" masks "$dest/images" --hand-counts "$dest/hand-counts" --out "$dest/masks" --model "$model" \
+    --diameter "$diameter" >> "$dest/masks.log" 2>&1
 }
 
 echo "| dataset | diameter | corrected slides | rest | F1 before | F1 after | change | starting weights kept | retraining wall time | seed |"
@@ -85,6 +103,10 @@ for dataset in $datasets; do
   dir="$work/$dataset"; rm -rf "$dir"; mkdir -p "$dir"
   link_slides "$dataset" "$dir/train" "${user[0]}" "${user[1]}"
   link_slides "$dataset" "$dir/validation" "${user[2]}"
+  if [ "$from_marks" = 1 ]; then
+    masks_from_marks "$dataset" "$dir/train" "$diameter" "${user[0]}" "${user[1]}"
+    masks_from_marks "$dataset" "$dir/validation" "$diameter" "${user[2]}"
+  fi
   printf '%s.png\n' "${rest[@]}" > "$dir/rest.txt"
   before="$(f1_on "$dataset" "$dir/rest.txt" "$model" "$diameter")"
   changes=()
