@@ -96,15 +96,22 @@ void MainWindow::saveJob() {
 void MainWindow::openRetrainDialog() {
   if (!project_->isOpen() || training_) return;
   QStringList annotated, edited;
+  int countedByHandOnly = 0;
   for (int i = 0; i < project_->slideCount(); ++i) {
     if (project_->slide(i).hasMask()) annotated.append(project_->slide(i).name);
     if (project_->slide(i).edited) edited.append(project_->slide(i).name);
+    if (!project_->slide(i).hasMask() && !project_->slide(i).handCountPath.isEmpty()) ++countedByHandOnly;
   }
   if (annotated.size() < 2) {
-    QMessageBox::information(this, tr("Retrain"),
-                             tr("Retraining needs masks on at least two slides (one to train on, one to validate). "
-                                "Draw or correct masks with the tools on the left; %1 slide(s) have one now.")
-                                 .arg(annotated.size()));
+    QString text = tr("Retraining needs masks on at least two slides (one to train on, one to validate). "
+                      "Draw or correct masks with the tools on the left; %1 slide(s) have one now.")
+                       .arg(annotated.size());
+    if (countedByHandOnly > 0)  // marks say where cells are, not their outlines: training needs the outlines
+      text += tr("\n\n%1 slide(s) are counted by hand but have no mask. On each, Edit > Propose Cells from the "
+                 "Count by Hand outlines a cell at every mark; accept them (Edit > Accept All Proposals), check "
+                 "them, and the slide has a mask to train on. 'fluocount-cli masks' does a whole folder at once.")
+                  .arg(countedByHandOnly);
+    QMessageBox::information(this, tr("Retrain"), text);
     return;
   }
   RetrainDialog dialog(suggestedPlan(*project_, device_), annotated, edited, device_, this);
