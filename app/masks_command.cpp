@@ -22,8 +22,9 @@ struct MaskToWrite {
   fs::path mask;  // <out>/<stem>.png
 };
 
-// Every image's mask file, checked before anything is counted: two images that would write one file, or a file that
-// exists without --overwrite, stop the run before it writes anything.
+// Every image's mask file, checked before anything is counted: two images that would write one file stop the run;
+// an image whose mask exists keeps it (said, and replaced only with --overwrite), so that masks drawn or corrected
+// by hand are never written over by a run for the slides that had none.
 std::vector<MaskToWrite> plannedMasks(const std::vector<AnnotatedImage>& images, const fs::path& out, bool overwrite) {
   std::vector<MaskToWrite> planned;
   std::map<fs::path, std::string> writer;
@@ -32,9 +33,11 @@ std::vector<MaskToWrite> plannedMasks(const std::vector<AnnotatedImage>& images,
     const auto [earlier, first] = writer.emplace(mask, image.image);
     if (!first) throw CliError(earlier->second + " and " + image.image + " would both write " + mask.string());
     if (!overwrite && fs::exists(mask))
-      throw CliError(mask.string() + " already exists: use --overwrite to replace the masks in " + out.string());
-    planned.push_back({image, mask});
+      std::fprintf(stderr, "kept: %s exists (--overwrite replaces it)\n", mask.string().c_str());
+    else
+      planned.push_back({image, mask});
   }
+  if (planned.empty()) throw CliError("every image counted by hand has its mask in " + out.string() + " already");
   return planned;
 }
 
@@ -46,7 +49,8 @@ int runMasksCommand(const QStringList& arguments) {
       "Make masks to train on from counts by hand. Each image with a count by hand in --hand-counts is counted, and "
       "each mark gets one cell of its mask, outlined where the network's heatmap reaches one half: a mark on a blob "
       "it shares with other marks gets its own part of it, a mark where the network saw nothing a disc of the cell "
-      "diameter; detections no mark is on are left out. The masks go to --out as <stem>.png (binary, cells 255), "
+      "diameter; detections no mark is on are left out. The masks go to --out as <stem>.png (binary, cells 255; an "
+      "existing mask is kept unless --overwrite), "
       "so that --out as <dataset>/masks makes a dataset that train, evaluate and the app read. Look at them (the "
       "app shows and edits masks/) before training on them.");
   parser.addPositionalArgument("paths", "Image files or folders of images.", "paths...");
@@ -58,7 +62,7 @@ int runMasksCommand(const QStringList& arguments) {
        "markers).",
        "dir"},
       {"out", "Folder for the masks (created if missing), e.g. <dataset>/masks.", "dir"},
-      {"overwrite", "Replace masks that exist in --out (by default an existing mask stops the run before it starts)."},
+      {"overwrite", "Replace masks that exist in --out (by default an image whose mask exists keeps it)."},
   });
   parseOrExit(parser, arguments);
   if (parser.positionalArguments().isEmpty()) throw CliError("name at least one image or folder");

@@ -8,6 +8,7 @@
 #include "core/model_file.h"
 #include "core/image_io.h"
 #include "core/imagej_roi.h"
+#include "core/mask_edit.h"
 #include "core/metrics.h"
 #include "core/slide_folder.h"
 #include "core/true_cells.h"
@@ -291,12 +292,22 @@ private slots:
     QVERIFY2(pooled.hasMatch(), qPrintable(evaluated.out));
     QCOMPARE(pooled.captured(1).toInt() + pooled.captured(2).toInt(), int(marks1.size() + marks2.size()));
 
-    const std::string before = readBytes((dataset + "/masks/" + QString::fromStdString(stem1) + ".png").toStdString());
+    // A mask that exists is kept (one drawn by hand is never written over); a slide that lost its mask gets it again.
+    const QString mask1 = dataset + "/masks/" + QString::fromStdString(stem1) + ".png";
+    const QString mask2 = dataset + "/masks/" + QString::fromStdString(stem2) + ".png";
+    const std::string made1 = readBytes(mask1.toStdString()), made2 = readBytes(mask2.toStdString());
     const Run again = runCli(common);
     QCOMPARE(again.exitCode, 2);
-    QVERIFY2(again.err.contains("already exists: use --overwrite"), qPrintable(again.err));
+    QVERIFY2(again.err.contains("has its mask in") && again.err.contains("kept: " + mask1), qPrintable(again.err));
+    saveMask(mask1.toStdString(), cv::Mat::zeros(loadMask(mask1.toStdString()).size(), CV_8U));  // "drawn by hand"
+    const std::string drawn1 = readBytes(mask1.toStdString());
+    QVERIFY(QFile::remove(mask2));
+    const Run rest = runCli(common);
+    QVERIFY2(rest.exitCode == 0 && rest.err.contains("kept: " + mask1), qPrintable(rest.err));
+    QCOMPARE(readBytes(mask1.toStdString()), drawn1);
+    QCOMPARE(readBytes(mask2.toStdString()), made2);
     QVERIFY(runCli(common + QStringList{"--overwrite"}).exitCode == 0);
-    QCOMPARE(readBytes((dataset + "/masks/" + QString::fromStdString(stem1) + ".png").toStdString()), before);
+    QCOMPARE(readBytes(mask1.toStdString()), made1);
     const Run classical = runCli(common + QStringList{"--overwrite", "--classical"});
     QCOMPARE(classical.exitCode, 2);
     QVERIFY2(classical.err.contains("no heatmap"), qPrintable(classical.err));
