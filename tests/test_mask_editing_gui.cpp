@@ -4,6 +4,7 @@
 // never overwritten.
 #include "gui_events.h"
 #include "test_support.h"
+#include "core/cells_of_marks.h"
 #include "core/image_io.h"
 #include "core/imagej_roi.h"
 #include "core/metrics.h"
@@ -218,6 +219,14 @@ private slots:
     QCOMPARE(labelComponents(saved > 0, components), int(marks.size()));
     const double overlap = cv::countNonZero(saved & drawn) / double(cv::countNonZero(saved | drawn));
     QVERIFY2(overlap > 0.6, qPrintable(QString::number(overlap)));  // near the mask the annotators drew
+    // Exactly the engine's cells of the marks (as Fiji's file puts them, less ImageJ's half pixel), on this count's
+    // heatmap and diameter: what fluocount-cli masks writes.
+    std::vector<cv::Point2d> engineMarks = marks;
+    for (cv::Point2d& mark : engineMarks) mark -= cv::Point2d(0.5, 0.5);
+    const auto& analysis = window.project()->slide(byHand).analysis;
+    const MarkedCells engine =
+        cellsOfMarksOnHeatmap(analysis->heatmap->pixels(), engineMarks, analysis->cellDiameterPx);
+    QCOMPARE(cv::countNonZero((saved > 0) != (engine.labels > 0)), 0);
     // The slide is now matched against its mask (which training can use), no longer against the marks.
     QTRY_VERIFY_WITH_TIMEOUT(window.project()->slide(byHand).hasMask(), 30000);
     const QModelIndex maskCell = window.slideList()->model()->index(byHand, SlideListModel::MaskColumn);

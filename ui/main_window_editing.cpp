@@ -339,7 +339,8 @@ void MainWindow::proposeCellsFromHandCount() {
     return;
   }
   std::vector<cv::Point2d> marks;
-  for (const QPointF& mark : canvas_->handMarks()) marks.emplace_back(mark.x(), mark.y());
+  for (const QPointF& mark : canvas_->handMarks())  // the canvas puts a pixel's centre at +0.5, the engine at 0
+    marks.emplace_back(mark.x() - 0.5, mark.y() - 0.5);
   const std::shared_ptr<const SlideAnalysis> analysis = slide.analysis;
   const Generation generation = project_->generation();
   statusBar()->showMessage(tr("Outlining the %1 cells counted by hand...").arg(marks.size()));
