@@ -23,7 +23,11 @@ void parseOrExit(QCommandLineParser& parser, const QStringList& arguments) {
   parser.addHelpOption();
   if (!parser.parse(arguments)) throw CliError(parser.errorText().toStdString());
   if (parser.isSet("help")) {
-    std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
+    // Qt names the program by argv[0] (a path, without the command); the usage line names both.
+    QString help = parser.helpText();
+    const QString qtUsage = QStringLiteral("Usage: ") + QCoreApplication::arguments().value(0);
+    if (help.startsWith(qtUsage)) help.replace(0, qtUsage.size(), QStringLiteral("Usage: ") + arguments.value(0));
+    std::fputs(help.toLocal8Bit().constData(), stdout);
     std::exit(0);
   }
 }

@@ -2,7 +2,6 @@
 // hand is counted, and each mark's cell outlined where the network's heatmap reaches one half. The batch form of the
 // app's Edit > Propose Cells from the Count by Hand, for a lab with many slides counted in Fiji or QuPath.
 #include "app/cli_common.h"
-#include "core/atomic_file.h"
 #include "core/cells_of_marks.h"
 #include "core/hand_counts.h"
 #include "core/mask_edit.h"
@@ -81,9 +80,9 @@ int runMasksCommand(const QStringList& arguments) {
   if (images.empty()) throw CliError("no image has a count by hand in " + handCounts);
   const fs::path out = parser.value("out").toStdString();
   const std::vector<MaskToWrite> planned = plannedMasks(images, out, parser.isSet("overwrite"));
-  std::error_code created;
-  fs::create_directories(out, created);
-  if (created) throw CliError("cannot create " + out.string() + ": " + created.message());
+  std::error_code creationError;
+  fs::create_directories(out, creationError);
+  if (creationError) throw CliError("cannot create " + out.string() + ": " + creationError.message());
 
   const CellCounter counter = makeCounter(parser);
   std::fprintf(stderr, "Outlining the cells counted by hand in %zu image(s) with %s\n", planned.size(),

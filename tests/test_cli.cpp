@@ -646,10 +646,11 @@ private slots:
     const Run model = runCli({"count", slides, "--model", temp.filePath("missing.fcmodel")});
     QCOMPARE(model.exitCode, 1);
     QVERIFY(model.err.contains("missing.fcmodel"));
-    for (const char* command : {"count", "evaluate", "sweep", "bench", "train", "diameter", "merge"}) {
+    for (const char* command : {"count", "evaluate", "sweep", "bench", "train", "diameter", "merge", "masks"}) {
       const Run help = runCli({command, "--help"});
       QCOMPARE(help.exitCode, 0);
-      QVERIFY(help.out.contains("Usage"));
+      // The usage line names the command to type, not the path the program was started by.
+      QVERIFY2(help.out.startsWith(QString("Usage: fluocount-cli %1 [options]").arg(command)), qPrintable(help.out));
     }
   }
 };

@@ -11,10 +11,16 @@
 #include "core/mask_edit.h"
 #include "core/postprocess.h"
 #include "ui/main_window.h"
+#include "ui/model/hand_count_masks.h"
 #include "ui/model/slide_list_model.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QAbstractButton>
+#include <QAction>
+#include <QMessageBox>
+#include <QPointer>
+#include <QTimer>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -22,6 +28,8 @@
 #include <QFileInfo>
 #include <QTableView>
 #include <QStatusBar>
+
+#include <map>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -35,6 +43,50 @@ using test::sendMouse;
 void drag(SlideCanvas* canvas, const std::vector<QPointF>& imagePoints) { test::dragThrough(canvas, imagePoints); }
 
 bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::countNonZero(a != b) == 0; }
+
+// A count by hand as Fiji's multi-point tool saves it, one mark on each cell of the mask the annotators drew
+// (at ImageJ's pixel centres, +0.5), in hand-counts/<stem>.roi. Returns the marks as the engine places them.
+std::vector<cv::Point2d> countByHandOfDrawnMask(const QString& folder, const QString& stem) {
+  cv::Mat drawnCells;
+  labelComponents(loadMask((folder + "/masks/" + stem + ".png").toStdString()) > 0, drawnCells);
+  const std::vector<cv::Point2d> marks = boxCentres(measureLabels(drawnCells));
+  std::vector<cv::Point2d> inImageJ = marks;
+  for (cv::Point2d& mark : inImageJ) mark += cv::Point2d(0.5, 0.5);
+  QDir(folder).mkpath("hand-counts");
+  test::writeBytes((folder + "/hand-counts/" + stem + ".roi").toStdString(), encodePointRoi("count", inImageJ));
+  return marks;
+}
+
+// Answers the modal message boxes that come up, in order, by clicking the button of each given text (a box with no
+// such button is rejected), and keeps what each box said.
+class MessageBoxAnswerer : public QObject {
+public:
+  explicit MessageBoxAnswerer(QStringList buttons) : buttons_(std::move(buttons)) {
+    connect(&poll_, &QTimer::timeout, this, &MessageBoxAnswerer::answer);
+    poll_.start(50);
+  }
+  QStringList said;
+
+private:
+  void answer() {
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    if (!box || box == answered_ || buttons_.isEmpty()) return;
+    answered_ = box;
+    said << box->text() + "\n" + box->informativeText();
+    const QString wanted = buttons_.takeFirst();
+    for (QAbstractButton* button : box->buttons())
+      if (button->text() == wanted) return button->click();
+    box->reject();
+  }
+  QStringList buttons_;
+  QTimer poll_;
+  QPointer<QMessageBox> answered_;
+};
+
+// The cells fluocount-cli masks writes for these marks on the slide's heatmap as counted in the app.
+cv::Mat engineCellsOf(const Slide& slide, const std::vector<cv::Point2d>& marks) {
+  return cellsOfMarksOnHeatmap(slide.analysis->heatmap->pixels(), marks, slide.analysis->cellDiameterPx).labels > 0;
+}
 
 }  // namespace
 
@@ -181,13 +233,8 @@ private slots:
     const QString stem = QFileInfo(test::kRedSlide).completeBaseName();
     const QString maskFile = folder + "/masks/" + stem + ".png";
     const cv::Mat drawn = loadMask(maskFile.toStdString());
+    const std::vector<cv::Point2d> marks = countByHandOfDrawnMask(folder, stem);
     QVERIFY(QDir(folder + "/masks").removeRecursively() && QDir(folder + "/labels").removeRecursively());
-    cv::Mat drawnCells;
-    labelComponents(drawn > 0, drawnCells);
-    std::vector<cv::Point2d> marks = boxCentres(measureLabels(drawnCells));
-    for (cv::Point2d& mark : marks) mark += cv::Point2d(0.5, 0.5);  // ImageJ's pixel centres
-    QVERIFY(QDir(folder).mkpath("hand-counts"));
-    test::writeBytes((folder + "/hand-counts/" + stem + ".roi").toStdString(), encodePointRoi("count", marks));
 
     MainWindow window;
     QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
@@ -221,12 +268,7 @@ private slots:
     QVERIFY2(overlap > 0.6, qPrintable(QString::number(overlap)));  // near the mask the annotators drew
     // Exactly the engine's cells of the marks (as Fiji's file puts them, less ImageJ's half pixel), on this count's
     // heatmap and diameter: what fluocount-cli masks writes.
-    std::vector<cv::Point2d> engineMarks = marks;
-    for (cv::Point2d& mark : engineMarks) mark -= cv::Point2d(0.5, 0.5);
-    const auto& analysis = window.project()->slide(byHand).analysis;
-    const MarkedCells engine =
-        cellsOfMarksOnHeatmap(analysis->heatmap->pixels(), engineMarks, analysis->cellDiameterPx);
-    QCOMPARE(cv::countNonZero((saved > 0) != (engine.labels > 0)), 0);
+    QCOMPARE(cv::countNonZero((saved > 0) != engineCellsOf(window.project()->slide(byHand), marks)), 0);
     // The slide is now matched against its mask (which training can use), no longer against the marks.
     QTRY_VERIFY_WITH_TIMEOUT(window.project()->slide(byHand).hasMask(), 30000);
     const QModelIndex maskCell = window.slideList()->model()->index(byHand, SlideListModel::MaskColumn);
@@ -239,6 +281,73 @@ private slots:
     window.proposeCellsFromHandCount();
     QVERIFY2(window.statusBar()->currentMessage().contains("has no count by hand"),
              qPrintable(window.statusBar()->currentMessage()));
+  }
+
+  // Edit > Outline Every Count by Hand as a Mask: a folder counted by hand in Fiji becomes a dataset to retrain on in
+  // one action. Each counted slide with a count by hand and no mask gets exactly the cells fluocount-cli masks writes
+  // for its heatmap; the slide on screen takes them as one undo step; a mask that exists is kept byte for byte.
+  void everyCountByHandBecomesAMask() {
+    const QStringList slides{test::kRedSlide, test::kYellowSlide, test::kYellowSlide2};
+    const QString folder = test::writableSlideFolder(scratch_.path(), "all-by-hand", slides);
+    std::map<QString, std::vector<cv::Point2d>> marksOf;  // by slide file name
+    for (const QString& slide : slides)
+      marksOf[QFileInfo(slide).fileName()] = countByHandOfDrawnMask(folder, QFileInfo(slide).completeBaseName());
+    const QString keptMask = folder + "/masks/" + QFileInfo(test::kYellowSlide2).completeBaseName() + ".png";
+    for (const QString& slide : {test::kRedSlide, test::kYellowSlide})
+      QVERIFY(QFile::remove(folder + "/masks/" + QFileInfo(slide).completeBaseName() + ".png"));
+    QVERIFY(QDir(folder + "/labels").removeRecursively());
+    const std::string keptBytes = test::readBytes(keptMask.toStdString());
+
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1400, 900}));
+    QSignalSpy counted(&window, &MainWindow::countingFinished);
+    window.countAll();
+    QVERIFY(counted.wait(600000));
+    int onScreen = 0;
+    while (window.project()->slide(onScreen).name != QFileInfo(test::kRedSlide).fileName()) ++onScreen;
+    window.selectSlide(onScreen);
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == onScreen, 30000);
+
+    // As a user comes to it: Model > Retrain with one mask in the folder offers to outline the counts by hand.
+    QSignalSpy outlined(&window, &MainWindow::countsByHandOutlined);
+    MessageBoxAnswerer answers({"Outline Them...", "&Yes"});
+    for (QAction* action : window.findChildren<QAction*>())
+      if (action->text() == "&Retrain...") action->trigger();
+    QCOMPARE(answers.said.size(), 2);
+    QVERIFY2(answers.said[0].contains("2 slide(s) are counted by hand but have no mask"), qPrintable(answers.said[0]));
+    QVERIFY2(answers.said[1].startsWith("Outline the cells of 2 slide(s) counted by hand") &&
+                 answers.said[1].contains("1 slide(s) with a mask already keep it"),
+             qPrintable(answers.said[1]));
+    QVERIFY(outlined.wait(60000));
+    QCOMPARE(outlined.first().at(0).toInt(), 2);
+    QVERIFY(outlined.first().at(1).toStringList().isEmpty());
+    for (int i = 0; i < window.project()->slideCount(); ++i) {
+      const Slide& slide = window.project()->slide(i);
+      const QString maskFile = folder + "/masks/" + QFileInfo(slide.name).completeBaseName() + ".png";
+      if (maskFile == keptMask) continue;
+      QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(maskFile), 30000);
+      const cv::Mat saved = loadMask(maskFile.toStdString());
+      QCOMPARE(cv::countNonZero(saved != engineCellsOf(slide, marksOf[slide.name])), 0);
+      QTRY_VERIFY_WITH_TIMEOUT(window.project()->slide(i).hasMask() && window.project()->slide(i).edited, 30000);
+      const QModelIndex maskCell = window.slideList()->model()->index(i, SlideListModel::MaskColumn);
+      QTRY_COMPARE_WITH_TIMEOUT(maskCell.data().toString(), QString("mask"), 30000);
+    }
+    QCOMPARE(test::readBytes(keptMask.toStdString()), keptBytes);
+    QCOMPARE(window.maskDocument()->undoStack()->count(), 1);  // the slide on screen: one step to take back
+    auto* summary = window.findChild<QMessageBox*>("countsByHandOutlined");
+    QVERIFY(summary);
+    QVERIFY2(summary->text().startsWith("2 slide(s) have a mask from their count by hand"),
+             qPrintable(summary->text()));
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
+      window.grab().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/every-count-by-hand-outlined.png");
+      summary->grab().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/every-count-by-hand-summary.png");
+    }
+
+    window.maskDocument()->undoStack()->undo();  // the slide on screen's mask, emptied again: a mask, kept
+    QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(loadMask(window.project()->maskPathFor(onScreen).toStdString())), 0,
+                              30000);
+    QCOMPARE(handCountsToOutline(*window.project()).slides.size(), std::size_t(0));
+    QCOMPARE(handCountsToOutline(*window.project()).keepTheirMask, 3);
   }
 
   void aMaskOfTheWrongSizeIsNotEditedOrReplaced() {

@@ -33,6 +33,7 @@ namespace fluocount::ui {
 
 class LayersPanel;
 class NoteBar;
+struct OutlinedHandCount;
 class RegionsPanel;
 class SlideFolderWatch;
 class ThumbnailLoader;
@@ -89,6 +90,13 @@ public:
   // each outlined where the network's heatmap reaches one half (core/cells_of_marks.h), so that a slide counted by
   // hand becomes a mask to retrain on. Says why not when the slide has no count by hand or is not counted yet.
   void proposeCellsFromHandCount();
+  // Edit > Outline Every Count by Hand as a Mask (main_window_hand_counts.cpp): every counted slide with a count by
+  // hand and no mask gets one, its marks outlined as proposeCellsFromHandCount outlines them (exactly the cells
+  // 'fluocount-cli masks' writes for that heatmap); existing masks are kept. The slide on screen takes its cells as
+  // one undo step. askToOutlineCountsByHand says what it will do first; outlineCountsByHand does it, and ends with a
+  // summary (countsByHandOutlined).
+  void askToOutlineCountsByHand();
+  void outlineCountsByHand();
 
   Project* project() const { return project_; }
   SlideCanvas* canvas() const { return canvas_; }
@@ -110,6 +118,7 @@ signals:
   void overlayUpdated();        // the canvas shows detections for the current threshold
   void slideLoaded(int index);  // the current slide, its mask and layers are on screen
   void proposalsReady();
+  void countsByHandOutlined(int slides, const QStringList& failed);
   void trainingFinished(fluocount::ui::TrainingResult result);
   void diameterMeasured(double diameterPx);  // 0: no cells found (or cancelled)
 
@@ -163,6 +172,7 @@ private:
   void reportSetAsideOnClose(const QString& path, const QString& keptAt);
   void proposeCells();
   void showProposals();
+  void takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlined, const QStringList& notCounted);
   void chooseFolder();
   bool openFolderKeeping(const QString& folder, bool keepEditHistory);
   void onSlideFilesChanged(const QStringList& added, const QStringList& removed);
@@ -232,6 +242,7 @@ private:
   CountWorker* worker_;
   bool counting_ = false;
   LatestOnly slideLoader_, detector_, recounter_, resweeper_, proposer_;
+  LatestOnly handCountOutliner_;
   LatestOnly annotationRematcher_;  // apart from resweeper_, whose newer requests would drop a waiting batch
   MaskDocument* mask_;
   MaskToolController* tools_;

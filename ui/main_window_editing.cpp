@@ -3,7 +3,6 @@
 // about one thing; the editing logic itself is in mask_document, mask_tools and core/mask_edit.
 #include "ui/main_window.h"
 
-#include "core/cells_of_marks.h"
 #include "core/heatmap_file.h"
 #include "ui/model/slide_analysis.h"
 #include "ui/model/slide_layers.h"
@@ -68,6 +67,7 @@ void MainWindow::buildEditing() {
   edit->addAction(tr("&Propose Cells (classical method)"), this, &MainWindow::proposeCells)
       ->setShortcut(QKeySequence(tr("Ctrl+P")));
   edit->addAction(tr("Propose Cells from the &Count by Hand"), this, &MainWindow::proposeCellsFromHandCount);
+  edit->addAction(tr("Outline Every Count by &Hand as a Mask..."), this, &MainWindow::askToOutlineCountsByHand);
   edit->addAction(tr("Accept All Proposals"), tools_, &MaskToolController::acceptAllProposals);
   edit->addAction(tr("Reject All Proposals"), tools_, &MaskToolController::rejectAllProposals);
   connect(tools_, &MaskToolController::proposalsChanged, this, &MainWindow::showProposals);
@@ -317,57 +317,6 @@ void MainWindow::proposeCells() {
           tr("%1 proposals: left-click accepts one, right-click rejects it (Edit menu: all at once)")
               .arg(tools_->pendingProposals().size()),
           10000);
-      emit proposalsReady();
-    };
-  });
-}
-
-void MainWindow::proposeCellsFromHandCount() {
-  if (current_ < 0) return;
-  const int index = current_;
-  const Slide& slide = project_->slide(index);
-  if (slide.handCountPath.isEmpty() || canvas_->handMarks().isEmpty()) {
-    statusBar()->showMessage(tr("%1 has no count by hand: save one from Fiji (multi-point ROI or Cell Counter "
-                                "markers) or QuPath (points) in the folder's hand-counts/")
-                                 .arg(QFileInfo(slide.imagePath).fileName()),
-                             15000);
-    return;
-  }
-  if (!slide.analysis) {
-    statusBar()->showMessage(tr("Count the slide first: each mark's cell is outlined from the network's heatmap"),
-                             15000);
-    return;
-  }
-  std::vector<cv::Point2d> marks;
-  for (const QPointF& mark : canvas_->handMarks())  // the canvas puts a pixel's centre at +0.5, the engine at 0
-    marks.emplace_back(mark.x() - 0.5, mark.y() - 0.5);
-  const std::shared_ptr<const SlideAnalysis> analysis = slide.analysis;
-  const Generation generation = project_->generation();
-  statusBar()->showMessage(tr("Outlining the %1 cells counted by hand...").arg(marks.size()));
-  proposer_.submit([=]() -> std::function<void()> {
-    auto cells = std::make_shared<MarkedCells>();
-    QString error;
-    try {
-      *cells = cellsOfMarksOnHeatmap(analysis->heatmap->pixels(), marks, analysis->cellDiameterPx);
-    } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-    }
-    return [this, index, generation, cells, error, marks] {
-      if (index != current_ || !project_->isCurrent(generation)) return;
-      if (!error.isEmpty()) {
-        statusBar()->showMessage(tr("Cannot outline the count by hand: %1").arg(error), 15000);
-        return;
-      }
-      tools_->setProposals(cells->labels);
-      tools_->setTool(MaskTool::Propose);
-      statusBar()->showMessage(
-          tr("%1 cells from the count by hand (%2 outlined by the network, %3 parted from a neighbour, %4 drawn as "
-             "discs where it saw nothing): left-click accepts one, right-click rejects it (Edit menu: all at once)")
-              .arg(tools_->pendingProposals().size())
-              .arg(cells->fromDetections)
-              .arg(cells->splitDetections)
-              .arg(cells->drawnAsDiscs),
-          30000);
       emit proposalsReady();
     };
   });

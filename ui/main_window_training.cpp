@@ -103,15 +103,22 @@ void MainWindow::openRetrainDialog() {
     if (!project_->slide(i).hasMask() && !project_->slide(i).handCountPath.isEmpty()) ++countedByHandOnly;
   }
   if (annotated.size() < 2) {
-    QString text = tr("Retraining needs masks on at least two slides (one to train on, one to validate). "
-                      "Draw or correct masks with the tools on the left; %1 slide(s) have one now.")
-                       .arg(annotated.size());
-    if (countedByHandOnly > 0)  // marks say where cells are, not their outlines: training needs the outlines
-      text += tr("\n\n%1 slide(s) are counted by hand but have no mask. On each, Edit > Propose Cells from the "
-                 "Count by Hand outlines a cell at every mark; accept them (Edit > Accept All Proposals), check "
-                 "them, and the slide has a mask to train on. 'fluocount-cli masks' does a whole folder at once.")
-                  .arg(countedByHandOnly);
-    QMessageBox::information(this, tr("Retrain"), text);
+    QMessageBox box(QMessageBox::Information, tr("Retrain"),
+                    tr("Retraining needs masks on at least two slides (one to train on, one to validate). "
+                       "Draw or correct masks with the tools on the left; %1 slide(s) have one now.")
+                        .arg(annotated.size()),
+                    QMessageBox::Ok, this);
+    QPushButton* outline = nullptr;
+    if (countedByHandOnly > 0) {  // marks say where cells are, not their outlines: training needs the outlines
+      box.setInformativeText(
+          tr("%n slide(s) are counted by hand but have no mask. Outline Them outlines a cell at every mark on "
+             "the network's heatmap and saves the masks (Edit > Outline Every Count by Hand as a Mask); look them "
+             "over, and Retrain again.",
+             nullptr, countedByHandOnly));
+      outline = box.addButton(tr("Outline Them..."), QMessageBox::ActionRole);
+    }
+    box.exec();
+    if (outline && box.clickedButton() == outline) askToOutlineCountsByHand();
     return;
   }
   RetrainDialog dialog(suggestedPlan(*project_, device_), annotated, edited, device_, this);
