@@ -122,6 +122,7 @@ void MainWindow::outlineCountsByHand() {
 
 void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlined, const QStringList& notCounted) {
   int slides = 0, cells = 0, fromDetections = 0, split = 0, discs = 0;
+  bool anEditOnScreen = false;
   QStringList failed;
   for (OutlinedHandCount& slide : outlined) {
     if (slide.error.isEmpty() && !slide.written) {  // the slide that was on screen
@@ -137,6 +138,7 @@ void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlin
         mask_->apply(tr("Cells from the count by hand"),
                      [cellLabels, labels](cv::Mat& mask) { return acceptObjects(mask, cellLabels, labels); });
         mask_->finishEdit();  // saved now; onMaskSaved matches the slide against it
+        anEditOnScreen = true;
       } else {
         writeOutlinedMask(slide);
       }
@@ -156,10 +158,11 @@ void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlin
   QString text = tr("%n slide(s) have a mask from their count by hand, in masks/: ", nullptr, slides) +
                  tr("%n cell(s), ", nullptr, cells) +
                  tr("%1 outlined by the network, %2 parted from a neighbour, %3 drawn as discs where it saw nothing. "
-                    "Look them over before retraining (Model > Retrain); Edit > Undo takes back the one on screen.")
+                    "Look them over before retraining (Model > Retrain).")
                      .arg(fromDetections)
                      .arg(split)
                      .arg(discs);
+  if (anEditOnScreen) text += tr(" Edit > Undo takes back the one on screen.");
   if (!notCounted.isEmpty()) text += tr("\n\nNot counted yet, so not outlined: %1").arg(notCounted.join(tr(", ")));
   if (!failed.isEmpty()) text += tr("\n\nNot outlined: %1").arg(failed.join(tr("; ")));
   statusBar()->clearMessage();
