@@ -328,8 +328,9 @@ void initialiseWeights(nn::Module& network) {
 }  // namespace
 
 namespace {
-// 0: the measured defaults below; otherwise 1 + the torch::MemoryFormat every GPU use runs in (forceGpuLayout).
-std::atomic<int> forcedGpuLayout{0};
+// 0: the measured defaults below; otherwise 1 + the torch::MemoryFormat every GPU use runs in (forceGpuLayout), or
+// the CPU trains in (forceCpuTrainingLayout).
+std::atomic<int> forcedGpuLayout{0}, forcedCpuTrainingLayout{0};
 
 torch::MemoryFormat onGpuUnlessForced(torch::MemoryFormat measuredBest) {
   const int forced = forcedGpuLayout;
@@ -346,8 +347,26 @@ torch::MemoryFormat activationLayout(const torch::Device& device) {
   return onGpuUnlessForced(torch::MemoryFormat::Contiguous);
 }
 
+bool cpuHasAvx512() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  // What oneDNN calls avx512_core, the level its AVX-512 convolution kernels need.
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  return has;
+#else
+  return false;
+#endif
+}
+
+void forceCpuTrainingLayout(std::optional<torch::MemoryFormat> layout) {
+  forcedCpuTrainingLayout = layout ? 1 + static_cast<int>(*layout) : 0;
+}
+
 torch::MemoryFormat trainingLayout(const torch::Device& device) {
-  if (device.is_cpu()) return torch::MemoryFormat::ChannelsLast;
+  if (device.is_cpu()) {
+    if (const int forced = forcedCpuTrainingLayout) return static_cast<torch::MemoryFormat>(forced - 1);
+    return cpuHasAvx512() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  }
   return onGpuUnlessForced(torch::MemoryFormat::ChannelsLast);
 }
 

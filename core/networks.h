@@ -64,17 +64,24 @@ private:
 // an H200, `fluocount-nn-check`). The arithmetic is the same.
 torch::MemoryFormat activationLayout(const torch::Device& device);
 
-// The layout of the activations, and of the weights (layOutWeightsFor), when training: channels-last on both the
-// CPU and a GPU (cuDNN's training step of 4 x 512x512 on an H200: 23.4 ms in NCHW, 18.8 ms in channels-last).
+// The layout of the activations, and of the weights (layOutWeightsFor), when training: channels-last on a GPU
+// (cuDNN's training step of 4 x 512x512 on an H200: 23.4 ms in NCHW, 18.8 ms in channels-last) and on a CPU with
+// AVX-512, where it was measured faster (README, "Training-step levers"); NCHW on a CPU without, whose oneDNN
+// channels-last backward kernels are slower (the same step on 2 cores of an AVX2 AMD EPYC, 2026-12-07: 5.5 s
+// channels-last, 3.6 s NCHW). Counting stays channels-last on every CPU (activationLayout: the same there).
 torch::MemoryFormat trainingLayout(const torch::Device& device);
+// Whether this CPU has the AVX-512 instructions oneDNN's AVX-512 convolution kernels need (F, BW, VL, DQ).
+bool cpuHasAvx512();
+// Trains on the CPU in `layout`, or in the default above again with nullopt: for tests that check both layouts.
+void forceCpuTrainingLayout(std::optional<torch::MemoryFormat> layout);
 
 // Runs every GPU use in `layout` (both above), or in the measured defaults again with nullopt: for
-// fluocount-nn-check, which measures both layouts. The CPU's layouts are fixed.
+// fluocount-nn-check, which measures both layouts. The CPU's layouts are not changed by it.
 void forceGpuLayout(std::optional<torch::MemoryFormat> layout);
 
 // Puts the network's 4-D weights (convolutions, transposed convolutions) in trainingLayout(device), for training:
 // oneDNN's backward passes then produce the weight gradients in the layout the weights are kept in, with no
-// reorder per layer and step (a training step of 4 x 512x512 on 2 cores: 3.2 s -> 2.8 s). The values do not
+// reorder per layer and step (channels-last, a training step of 4 x 512x512 on 2 cores: 3.2 s -> 2.8 s). The values do not
 // change, and model files and checkpoints are written in the standard layout whatever the weights' is.
 void layOutWeightsFor(SegmentationNetworkImpl& network, const torch::Device& device);
 

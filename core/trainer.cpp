@@ -34,7 +34,7 @@ struct BatchTensors {
 
 BatchTensors toTensors(const std::vector<TrainingCrop>& crops, const torch::Device& device) {
   const int n = static_cast<int>(crops.size()), size = crops.front().image.rows;
-  // Channels-last (trainingLayout) on the CPU: the crops' interleaved pixels copy straight in.
+  // In trainingLayout: where that is channels-last, the crops' interleaved pixels copy straight in.
   auto images = torch::empty({n, 3, size, size}, torch::TensorOptions().memory_format(trainingLayout(torch::kCPU)));
   auto masks = torch::empty({n, 1, size, size});
   auto weights = torch::empty({n, 1, size, size});

@@ -11,6 +11,7 @@
 #include "tests/test_support.h"
 
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 
 #include <filesystem>
@@ -143,9 +144,12 @@ private slots:
     QCOMPARE(provenance.at("split").at("held_out").at(0).get<std::string>(), std::string("Test_\xef\xbf\xbd.png"));
   }
 
-  // Training keeps the convolution weights channels-last (layOutWeightsFor). A model file written from them holds
-  // the standard layout, and a checkpoint read back into them restores every value where it belongs.
+  // Training keeps the convolution weights channels-last (layOutWeightsFor) on a GPU and on a CPU with AVX-512. A
+  // model file written from them holds the standard layout, and a checkpoint read back into them restores every value
+  // where it belongs. (Forced here, so that a CPU that trains in NCHW tests it too.)
   void channelsLastWeightsRoundTrip() {
+    forceCpuTrainingLayout(torch::MemoryFormat::ChannelsLast);
+    const auto unforce = qScopeGuard([] { forceCpuTrainingLayout(std::nullopt); });
     torch::manual_seed(4);
     auto trained = makeNetwork(Architecture::CResUnet);
     layOutWeightsFor(*trained, torch::kCPU);

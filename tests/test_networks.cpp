@@ -150,9 +150,10 @@ private slots:
     QVERIFY(torch::isnan(maxPool2x2(whole)).any().item<bool>());
   }
 
-  // Training also runs the transposed convolutions as 1x1 convolutions and pixel shuffles, on channels-last input
-  // with channels-last weights (trainStep, layOutWeightsFor): the loss and every gradient must be those of the plain
-  // layer sequence on NCHW input and weights, so that the optimiser moves the same weights the same way.
+  // Training also runs the transposed convolutions as 1x1 convolutions and pixel shuffles, on input and weights in
+  // the CPU's training layout (trainStep, layOutWeightsFor; channels-last or NCHW): the loss and every gradient must
+  // be those of the plain layer sequence on NCHW input and weights, so that the optimiser moves the same weights the
+  // same way.
   void trainingStepEqualsThePlainLayerSequence_data() { foldedInferenceEqualsThePlainLayerSequence_data(); }
   void trainingStepEqualsThePlainLayerSequence() {
     QFETCH(int, architecture);
@@ -182,7 +183,6 @@ private slots:
     const auto plain = lossAndGradients(true, torch::MemoryFormat::Contiguous);
     const double plainLoss = plain.first;
     const std::vector<torch::Tensor>& plainGradients = plain.second;
-    layOutWeightsFor(*network, torch::kCPU);  // as the trainer does; the values stay the same
     // Relative to each gradient, or to a thousandth of the largest where a gradient is zero in exact arithmetic
     // (a bias followed by BatchNorm) and only rounding is left of it.
     double largest = 0;
@@ -195,29 +195,46 @@ private slots:
       }
       return worst;
     };
-    const auto [loss, gradients] = lossAndGradients(false, trainingLayout(torch::kCPU));
-    // What rounding alone does: the plain sequence with only the memory layout changed. In the ELU networks that
-    // is ~1e-5; the ReLU networks' gradients move by up to a few percent with it (measured; not traced further).
-    const double rounding = differenceFromPlain(lossAndGradients(true, trainingLayout(torch::kCPU)).second);
-    const double worst = differenceFromPlain(gradients);
-    qInfo("loss %.8f against %.8f; largest relative gradient difference %g (the layout alone: %g)", loss, plainLoss,
-          worst, rounding);
-    QVERIFY(std::abs(loss - plainLoss) < 1e-4 * std::abs(plainLoss));
-    QVERIFY(worst < std::max(1e-4, 2 * rounding));
+    // Both layouts a CPU trains in (networks.h: channels-last with AVX-512, NCHW without).
+    for (const auto layout : {torch::MemoryFormat::ChannelsLast, torch::MemoryFormat::Contiguous}) {
+      forceCpuTrainingLayout(layout);
+      layOutWeightsFor(*network, torch::kCPU);  // as the trainer does; the values stay the same
+      const auto [loss, gradients] = lossAndGradients(false, trainingLayout(torch::kCPU));
+      // What rounding alone does: the plain sequence with only the memory layout changed. In the ELU networks that
+      // is ~1e-5; the ReLU networks' gradients move by up to a few percent with it (measured; not traced further).
+      const double rounding = differenceFromPlain(lossAndGradients(true, trainingLayout(torch::kCPU)).second);
+      const double worst = differenceFromPlain(gradients);
+      qInfo("%s: loss %.8f against %.8f; largest relative gradient difference %g (the layout alone: %g)",
+            layout == torch::MemoryFormat::Contiguous ? "NCHW" : "channels-last", loss, plainLoss, worst, rounding);
+      forceCpuTrainingLayout(std::nullopt);
+      QVERIFY(std::abs(loss - plainLoss) < 1e-4 * std::abs(plainLoss));
+      QVERIFY(worst < std::max(1e-4, 2 * rounding));
+    }
   }
 
   // The layouts each use runs in (measured: networks.h). A GPU counts in NCHW and trains in channels-last, and
-  // fluocount-nn-check can force either for both; the CPU's layouts stay channels-last whatever is forced. Asking
-  // for a CUDA device's layout needs no GPU.
+  // fluocount-nn-check can force either for both; a CPU counts in channels-last and trains in it where it has
+  // AVX-512, else in NCHW, whatever the GPU is forced to; tests can force the CPU's training layout. Asking for a
+  // CUDA device's layout needs no GPU.
   void layoutsPerDeviceAndUse() {
     const torch::Device cpu(torch::kCPU), gpu(torch::kCUDA);
+    const auto cpuTraining = cpuHasAvx512() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    qInfo("this CPU %s AVX-512: trains in %s", cpuHasAvx512() ? "has" : "has no",
+          cpuHasAvx512() ? "channels-last" : "NCHW");
     QCOMPARE(activationLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    QCOMPARE(trainingLayout(cpu), cpuTraining);
+    forceCpuTrainingLayout(torch::MemoryFormat::ChannelsLast);
     QCOMPARE(trainingLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    forceCpuTrainingLayout(torch::MemoryFormat::Contiguous);
+    QCOMPARE(trainingLayout(cpu), torch::MemoryFormat::Contiguous);
+    QCOMPARE(activationLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    forceCpuTrainingLayout(std::nullopt);
+    QCOMPARE(trainingLayout(cpu), cpuTraining);
     QCOMPARE(activationLayout(gpu), torch::MemoryFormat::Contiguous);
     QCOMPARE(trainingLayout(gpu), torch::MemoryFormat::ChannelsLast);
     forceGpuLayout(torch::MemoryFormat::Contiguous);
     QCOMPARE(trainingLayout(gpu), torch::MemoryFormat::Contiguous);
-    QCOMPARE(trainingLayout(cpu), torch::MemoryFormat::ChannelsLast);
+    QCOMPARE(trainingLayout(cpu), cpuTraining);
     forceGpuLayout(torch::MemoryFormat::ChannelsLast);
     QCOMPARE(activationLayout(gpu), torch::MemoryFormat::ChannelsLast);
     forceGpuLayout(std::nullopt);
