@@ -174,6 +174,14 @@ MaskChange acceptObjects(cv::Mat& mask, const cv::Mat& labels, const std::vector
   });
 }
 
+MaskChange acceptAllObjects(cv::Mat& mask, const cv::Mat& labels) {
+  double highest = 0;
+  if (!labels.empty()) cv::minMaxLoc(labels, nullptr, &highest);
+  std::vector<int> all;
+  for (int label = 1; label <= int(highest); ++label) all.push_back(label);
+  return acceptObjects(mask, labels, all);
+}
+
 }  // namespace fluocount
 
 namespace fluocount {

@@ -55,6 +55,8 @@ MaskChange deleteObjectsInside(cv::Mat& mask, cv::Rect rect);
 MaskChange cutAlong(cv::Mat& mask, cv::Point from, cv::Point to, int width = 2);
 // Sets the pixels of the given detected objects (labels of a CV_32S label image) to kCell.
 MaskChange acceptObjects(cv::Mat& mask, const cv::Mat& labels, const std::vector<int>& objectLabels);
+// The same for every object of the label image (every non-zero label).
+MaskChange acceptAllObjects(cv::Mat& mask, const cv::Mat& labels);
 
 }  // namespace fluocount
 

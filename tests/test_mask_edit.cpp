@@ -167,6 +167,10 @@ private slots:
     const MaskChange change = acceptObjects(mask, labels, {1, 3});
     QVERIFY(same(mask > 0, (labels == 1) | (labels == 3)));
     checkUndoRedo(mask, cv::Mat::zeros(truth.size(), CV_8U), change);
+    cv::Mat all = cv::Mat::zeros(truth.size(), CV_8U);  // every object: the mask's own cells again
+    const MaskChange allChange = acceptAllObjects(all, labels);
+    QVERIFY(same(all > 0, truth > 0));
+    checkUndoRedo(all, cv::Mat::zeros(truth.size(), CV_8U), allChange);
   }
 
   void savedMasksReloadIdenticallyAndAreNotReplacedUnasked() {

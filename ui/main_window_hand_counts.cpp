@@ -130,13 +130,9 @@ void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlin
                                  QFileInfo(mask_->path()) == QFileInfo(slide.maskPath) &&
                                  cv::countNonZero(mask_->mask()) == 0;
       if (stillOnScreen) {
-        std::vector<int> labels;
-        double highest = 0;
-        cv::minMaxLoc(slide.cells, nullptr, &highest);
-        for (int label = 1; label <= int(highest); ++label) labels.push_back(label);
         const cv::Mat cellLabels = slide.cells;
         mask_->apply(tr("Cells from the count by hand"),
-                     [cellLabels, labels](cv::Mat& mask) { return acceptObjects(mask, cellLabels, labels); });
+                     [cellLabels](cv::Mat& mask) { return acceptAllObjects(mask, cellLabels); });
         mask_->finishEdit();  // saved now; onMaskSaved matches the slide against it
         anEditOnScreen = true;
       } else {

@@ -80,12 +80,8 @@ bool MaskToolController::release(QPointF point) {
 void MaskToolController::acceptAllDetections() {
   const cv::Mat& detections = context_.detections;
   if (detections.empty() || detections.size() != context_.document->mask().size()) return;
-  double maximum = 0;
-  cv::minMaxLoc(detections, nullptr, &maximum);
-  std::vector<int> all;
-  for (int label = 1; label <= int(maximum); ++label) all.push_back(label);
   context_.document->apply(tr("Accept all detections"),
-                           [&](cv::Mat& mask) { return acceptObjects(mask, detections, all); });
+                           [&](cv::Mat& mask) { return acceptAllObjects(mask, detections); });
   context_.document->finishEdit();
 }
 
