@@ -4,6 +4,7 @@
 #include "app/cli_common.h"
 #include "core/count_pipeline.h"
 #include "core/detections_at_thresholds.h"
+#include "core/int8_convolution.h"
 #include "core/locations.h"
 #include "core/networks.h"
 #include "core/slide_folder.h"
@@ -379,7 +380,7 @@ int runBenchCommand(const QStringList& arguments) {
       {"rounds", "Alternating rounds of FluoCount and the peers for the forward pass (default 3).", "n", "3"},
       {"threads", "CPU threads (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto).", "device", "auto"},
-      {"precision", "FluoCount's network precision for every figure: float32 (default) or bfloat16.", "type"},
+      {"precision", "FluoCount's network precision for every figure: float32 (default), bfloat16 or int8.", "type"},
       {"no-baseline", "Do not run the Python PyTorch peer."},
       {"no-training", "Skip the training-step figures."},
       {"no-folder", "Skip the folder figures (one image at a time against the pipeline)."},
@@ -426,6 +427,14 @@ int runBenchCommand(const QStringList& arguments) {
     InferenceSettings reduced = inference;
     reduced.precision = NetworkPrecision::BFloat16;
     bfloat16Predictor.emplace(benchModel(), reduced);
+  }
+  // Likewise int8 on a CPU that runs it (--precision int8), against the float32 peers: the peer has no int8 of its
+  // own to compare with (LibTorch's quantized convolutions need the network rewritten and calibrated first).
+  std::optional<HeatmapPredictor> int8Predictor;
+  if (inference.precision == NetworkPrecision::Float32 && !predictor.onGpu() && int8ConvolutionAvailable()) {
+    InferenceSettings reduced = inference;
+    reduced.precision = NetworkPrecision::Int8;
+    int8Predictor.emplace(benchModel(), reduced);
   }
 
   const RawImage raw = loadImage(imagePath.toStdString());
@@ -496,8 +505,12 @@ int runBenchCommand(const QStringList& arguments) {
   if (bfloat16Predictor) contend("FluoCount bf16", "fluocount_bfloat16", fluoCount(*bfloat16Predictor));
   if (reducedPrecision)
     contend("FluoCount bf16", "fluocount_bfloat16", fluoCount(predictor));
+  else if (inference.precision == NetworkPrecision::Int8)
+    contend("FluoCount int8", "fluocount_int8", fluoCount(predictor));
   else
     contend("FluoCount", "fluocount", fluoCount(predictor));
+  // After float32, so float32's peak memory is its own (int8's column then shows the larger of the two).
+  if (int8Predictor) contend("FluoCount int8", "fluocount_int8", fluoCount(*int8Predictor));
   if (peers) {
     contend("Python default", "python_default", peer(PeerSetup::Default));
     contend("Python tuned", "python_tuned", peer(PeerSetup::Tuned));
@@ -550,7 +563,9 @@ int runBenchCommand(const QStringList& arguments) {
        std::vector<std::pair<std::string, std::string>>{{"fluocount", "python_default"},
                                                         {"fluocount", "python_tuned"},
                                                         {"fluocount_bfloat16", "python_tuned_bfloat16"},
-                                                        {"fluocount_bfloat16", "python_tuned"}}) {
+                                                        {"fluocount_bfloat16", "python_tuned"},
+                                                        {"fluocount_int8", "python_tuned"},
+                                                        {"fluocount_int8", "fluocount"}}) {
     const double a = medianNamed(mine), b = medianNamed(theirs);
     if (a <= 0 || b <= 0) continue;
     std::fprintf(out, " %s vs %s %.2fx;", mine.c_str(), theirs.c_str(), b / a);

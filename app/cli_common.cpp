@@ -83,8 +83,9 @@ void addCounterOptions(QCommandLineParser& parser) {
       {"threads", "CPU threads for the network (default: all cores).", "n"},
       {"device", "auto, cpu or cuda (default auto: CUDA when available).", "device", "auto"},
       {"precision",
-       "The network's number type: float32 (default, exact) or bfloat16 (about 1.5x as fast on CPUs with "
-       "AVX512-BF16, and on GPUs; heatmaps move by a few thousandths, see models/README.md).",
+       "The network's number type: float32 (default, exact), bfloat16 (about 1.5x as fast on CPUs with "
+       "AVX512-BF16, and on GPUs; heatmaps move by a few thousandths) or int8 (CPU only: about 2x as fast on "
+       "CPUs without AVX-512); see models/README.md.",
        "type", "float32"},
       {"max-pixels", "Refuse images with more pixels than this (default 200000000).", "n"},
       {"min-area",

@@ -3,6 +3,7 @@
 #include "core/compute_device.h"
 #include "core/torch_include.h"
 
+#include "core/int8_convolution.h"
 #include "core/networks.h"
 
 #include <opencv2/imgproc.hpp>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 
 namespace fluocount {
@@ -23,13 +25,19 @@ struct HeatmapPredictor::State {
 };
 
 std::string precisionName(NetworkPrecision precision) {
-  return precision == NetworkPrecision::BFloat16 ? "bfloat16" : "float32";
+  switch (precision) {
+    case NetworkPrecision::BFloat16: return "bfloat16";
+    case NetworkPrecision::Int8: return "int8";
+    case NetworkPrecision::Float32: break;
+  }
+  return "float32";
 }
 
 NetworkPrecision parsePrecision(const std::string& text) {
   if (text == "float32" || text == "fp32") return NetworkPrecision::Float32;
   if (text == "bfloat16" || text == "bf16") return NetworkPrecision::BFloat16;
-  throw std::invalid_argument("the network precision is float32 or bfloat16, not '" + text + "'");
+  if (text == "int8") return NetworkPrecision::Int8;
+  throw std::invalid_argument("the network precision is float32, bfloat16 or int8, not '" + text + "'");
 }
 
 bool cpuHasNativeBfloat16() {
@@ -53,6 +61,23 @@ bool bfloat16Available(DevicePreference preference) {
   return cpuHasNativeBfloat16() || describeComputeDevice(preference == DevicePreference::Cpu).gpu;
 }
 
+bool precisionAvailable(NetworkPrecision precision, DevicePreference preference) {
+  switch (precision) {
+    case NetworkPrecision::BFloat16: return bfloat16Available(preference);
+    case NetworkPrecision::Int8:
+      return int8ConvolutionAvailable() &&
+             (preference == DevicePreference::Cpu || !describeComputeDevice(/*cpuOnly=*/false).gpu);
+    case NetworkPrecision::Float32: break;
+  }
+  return true;
+}
+
+std::optional<NetworkPrecision> fasterPrecisionHere(DevicePreference preference) {
+  for (const NetworkPrecision faster : {NetworkPrecision::BFloat16, NetworkPrecision::Int8})
+    if (precisionAvailable(faster, preference)) return faster;
+  return std::nullopt;
+}
+
 void requireNativeBfloat16(bool onGpu, const std::string& task) {
   if (onGpu || cpuHasNativeBfloat16()) return;
   throw std::runtime_error(
@@ -71,6 +96,15 @@ HeatmapPredictor::HeatmapPredictor(Model model, InferenceSettings settings) : st
     requireNativeBfloat16(device.gpu, "count");
     state_->activations = torch::kBFloat16;
     state_->deviceName += ", bfloat16";
+  }
+  if (settings.precision == NetworkPrecision::Int8) {
+    std::string whyNot;
+    if (device.gpu)
+      throw std::runtime_error(
+          "int8 counting runs on the CPU: on a GPU count in float32 or bfloat16 (or choose "
+          "the CPU)");
+    if (!int8ConvolutionAvailable(&whyNot)) throw std::runtime_error(whyNot + ": count in float32");
+    state_->deviceName += ", int8";
   }
   state_->model.network->to(state_->device);
   state_->model.network->eval();
@@ -226,6 +260,8 @@ cv::Mat predictInBlocks(SegmentationNetworkImpl& network, const cv::Mat& padded,
 cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) const {
   CV_Assert(rgb.type() == CV_32FC3);
   c10::InferenceMode inferenceMode;
+  std::optional<Int8InferenceGuard> int8;
+  if (state_->settings.precision == NetworkPrecision::Int8) int8.emplace();
   auto& network = *state_->model.network;
   const InferenceSettings& s = state_->settings;
   const torch::Device& device = state_->device;

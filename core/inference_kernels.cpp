@@ -8,8 +8,12 @@
 #include <ATen/ops/max_pool2d.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <vector>
+#include <cstdio>
 
 // GCC compiles each loop below once per instruction set and picks one when the program starts, so that a build for
 // any x86-64 CPU still runs AVX-512 or AVX2 code where the CPU has it. This file is compiled with
@@ -80,6 +84,80 @@ void eluValues(float* values, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) values[i] = eluOf(values[i]);
 }
 
+// lo[c] and hi[c] take in the smallest and largest of channel c over `pixels` pixels lying `stride` values apart.
+template <typename Value>
+inline __attribute__((always_inline)) void foldRanges(const Value* in, std::int64_t stride, std::int64_t pixels,
+                                                      std::int64_t channels, Value* lo, Value* hi) {
+  for (std::int64_t p = 0; p < pixels; ++p) {
+    const Value* from = in + p * stride;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      lo[c] = from[c] < lo[c] ? from[c] : lo[c];
+      hi[c] = from[c] > hi[c] ? from[c] : hi[c];
+    }
+  }
+}
+FLUOCOUNT_EACH_VECTOR_ISA
+void foldChannelRanges(const float* in, std::int64_t stride, std::int64_t pixels, std::int64_t channels, float* lo,
+                       float* hi) {
+  foldRanges(in, stride, pixels, channels, lo, hi);
+}
+FLUOCOUNT_EACH_VECTOR_ISA
+void foldChannelRanges(const std::int32_t* in, std::int64_t stride, std::int64_t pixels, std::int64_t channels,
+                       std::int32_t* lo, std::int32_t* hi) {
+  foldRanges(in, stride, pixels, channels, lo, hi);
+}
+
+// Quantizing runs in two loops: values to levels (value / step + zero point) in float32, pixel by pixel, then
+// levels to bytes over a whole row at once. In one loop per pixel GCC vectorises the byte stores 32 channels at a
+// time, and the blocks with 16 channels (the full-resolution ones, most of the pixels) ran in scalar code.
+
+// Levels to the nearest of the 7-bit levels [0, 127], as bytes.
+FLUOCOUNT_EACH_VECTOR_ISA
+void levelsToBytes(const float* levels, std::uint8_t* out, std::int64_t count) {
+  for (std::int64_t i = 0; i < count; ++i) {
+    const float clamped = std::min(std::max(levels[i], 0.0f), float(kQuantizedLevels));
+    out[i] = static_cast<std::uint8_t>(static_cast<std::int32_t>(clamped + 0.5f));
+  }
+}
+
+// out[p][c] = ELU(in[p][c] * scale[c] + shift[c]) as a level, pixels `inStride` and `outStride` values apart.
+FLUOCOUNT_EACH_VECTOR_ISA
+void scaleShiftEluLevels(const float* in, std::int64_t inStride, float* out, std::int64_t outStride,
+                         std::int64_t pixels, std::int64_t channels, const float* scale, const float* shift,
+                         float inverseStep, float zeroPoint) {
+  for (std::int64_t p = 0; p < pixels; ++p) {
+    const float* from = in + p * inStride;
+    float* to = out + p * outStride;
+    for (std::int64_t c = 0; c < channels; ++c)
+      to[c] = eluOf(from[c] * scale[c] + shift[c]) * inverseStep + zeroPoint;
+  }
+}
+
+// The same from a convolution's accumulators: ELU(in * multiplier[c] + bias[c]) as a level.
+FLUOCOUNT_EACH_VECTOR_ISA
+void accumulatorEluLevels(const std::int32_t* in, float* out, std::int64_t pixels, std::int64_t channels,
+                          const float* multiplier, const float* bias, float inverseStep, float zeroPoint) {
+  for (std::int64_t p = 0; p < pixels; ++p)
+    for (std::int64_t c = 0; c < channels; ++c)
+      out[p * channels + c] =
+          eluOf(static_cast<float>(in[p * channels + c]) * multiplier[c] + bias[c]) * inverseStep + zeroPoint;
+}
+
+// A scratch row of levels for the calling thread (LibTorch's threads live as long as the process).
+float* levelsBuffer(std::int64_t values) {
+  thread_local std::vector<float> buffer;
+  if (std::int64_t(buffer.size()) < values) buffer.resize(values);
+  return buffer.data();
+}
+
+FLUOCOUNT_EACH_VECTOR_ISA
+void accumulatorPixelsToFloat(const std::int32_t* in, float* out, std::int64_t pixels, std::int64_t channels,
+                              const float* multiplier, const float* bias) {
+  for (std::int64_t p = 0; p < pixels; ++p)
+    for (std::int64_t c = 0; c < channels; ++c)
+      out[p * channels + c] = static_cast<float>(in[p * channels + c]) * multiplier[c] + bias[c];
+}
+
 // A tensor whose memory the loops above read as it is: float32 on the CPU, 4-d, each pixel's channels adjacent
 // (channels-last). Its rows may lie apart, as in a tile cut out of a larger tensor (narrow along height or width).
 bool fusible(const at::Tensor& x) {
@@ -113,7 +191,69 @@ void forEachRows(const at::Tensor& x, const Work& work) {
   at::parallel_for(0, rows, rowsPerTask, work);
 }
 
+// Per-channel minimum and maximum over `rows` rows, each folded by fold(row, lo, hi), shared out among LibTorch's
+// threads (each a partial range, merged at the end).
+template <typename Value, typename Fold>
+std::pair<std::vector<Value>, std::vector<Value>> channelRanges(std::int64_t rows, std::int64_t channels,
+                                                                const Fold& fold) {
+  const std::int64_t parts = std::max<std::int64_t>(1, std::min<std::int64_t>(rows, 4 * at::get_num_threads()));
+  std::vector<std::vector<Value>> los(parts, std::vector<Value>(channels, std::numeric_limits<Value>::max())),
+      his(parts, std::vector<Value>(channels, std::numeric_limits<Value>::lowest()));
+  at::parallel_for(0, parts, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t part = begin; part < end; ++part)
+      for (std::int64_t row = part * rows / parts; row < (part + 1) * rows / parts; ++row)
+        fold(row, los[part].data(), his[part].data());
+  });
+  for (std::int64_t part = 1; part < parts; ++part)
+    for (std::int64_t c = 0; c < channels; ++c) {
+      los[0][c] = std::min(los[0][c], los[part][c]);
+      his[0][c] = std::max(his[0][c], his[part][c]);
+    }
+  return {std::move(los[0]), std::move(his[0])};
+}
+
+// The step and zero point that spread [lo, hi] (zero included) over the 7-bit levels.
+QuantizedActivations quantizationFor(float lo, float hi, at::IntArrayRef sizes) {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  QuantizedActivations q;
+  q.scale = (hi - lo) / float(kQuantizedLevels);
+  // All zeros (a step of 0), or values no float range holds (NaN in the input): any step quantizes them alike.
+  if (!(q.scale > 0.0f) || !std::isfinite(q.scale)) q.scale = 1.0f;
+  q.zeroPoint = std::clamp(static_cast<std::int32_t>(std::lround(-lo / q.scale)), 0, kQuantizedLevels);
+  q.values = at::empty(sizes, at::TensorOptions().dtype(at::kByte).memory_format(at::MemoryFormat::ChannelsLast));
+  return q;
+}
+
+// The range of ELU(v * scale[c] + shift[c]) over all channels, from each channel's range of v (the scale's sign
+// decides which end maps to which; ELU keeps the order).
+template <typename Value>
+std::pair<float, float> eluRangeOf(const std::vector<Value>& lo, const std::vector<Value>& hi, const float* scale,
+                                   const float* shift) {
+  float low = std::numeric_limits<float>::max(), high = std::numeric_limits<float>::lowest();
+  for (std::size_t c = 0; c < lo.size(); ++c) {
+    const float a = float(lo[c]) * scale[c] + shift[c], b = float(hi[c]) * scale[c] + shift[c];
+    low = std::min(low, eluOf(std::min(a, b)));
+    high = std::max(high, eluOf(std::max(a, b)));
+  }
+  return {low, high};
+}
+
+std::uint8_t* byteRowOf(const at::Tensor& q, std::int64_t row) {
+  return q.data_ptr<std::uint8_t>() + row * q.size(3) * q.size(1);
+}
+
+// Each pixel row of a float tensor whose channels the loops can read, folded into per-channel ranges.
+std::pair<std::vector<float>, std::vector<float>> floatChannelRanges(const at::Tensor& x) {
+  const std::int64_t width = x.size(3), channels = x.size(1);
+  return channelRanges<float>(x.size(0) * x.size(2), channels, [&](std::int64_t row, float* lo, float* hi) {
+    foldChannelRanges(static_cast<const float*>(rowOf(x, row)), x.stride(3), width, channels, lo, hi);
+  });
+}
+
 }  // namespace
+
+bool runsFusedLoops(const at::Tensor& x) { return fusible(x); }
 
 at::Tensor scaleShiftElu(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& shift, bool inPlace) {
   if (!fusible(x) || !fusibleAffine(scale, shift, x.size(1))) {
@@ -176,6 +316,107 @@ at::Tensor maxPool2x2(const at::Tensor& x) {
     }
   });
   return y;
+}
+
+QuantizedActivations quantizeScaleShiftElu(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& shift) {
+  TORCH_CHECK(fusible(x) && fusibleAffine(scale, shift, x.size(1)), "quantizeScaleShiftElu: not a fusible tensor");
+  const at::Tensor scales = scale.contiguous(), shifts = shift.contiguous();
+  const float *scaleData = scales.data_ptr<float>(), *shiftData = shifts.data_ptr<float>();
+  const auto [lo, hi] = floatChannelRanges(x);
+  const auto [low, high] = eluRangeOf(lo, hi, scaleData, shiftData);
+  QuantizedActivations q = quantizationFor(low, high, x.sizes());
+  const float inverseStep = 1.0f / q.scale, zeroPoint = float(q.zeroPoint);
+  const std::int64_t channels = x.size(1), width = x.size(3);
+  forEachRows(x, [&](std::int64_t begin, std::int64_t end) {
+    float* levels = levelsBuffer(width * channels);
+    for (std::int64_t row = begin; row < end; ++row) {
+      scaleShiftEluLevels(rowOf(x, row), x.stride(3), levels, channels, width, channels, scaleData, shiftData,
+                          inverseStep, zeroPoint);
+      levelsToBytes(levels, byteRowOf(q.values, row), width * channels);
+    }
+  });
+  return q;
+}
+
+QuantizedActivations quantizeConcatScaleShiftElu(const at::Tensor& first, const at::Tensor& second,
+                                                 const at::Tensor& scale, const at::Tensor& shift) {
+  const bool sameGrid = first.dim() == 4 && second.dim() == 4 && first.size(0) == second.size(0) &&
+                        first.size(2) == second.size(2) && first.size(3) == second.size(3);
+  if (!sameGrid || !fusible(first) || !fusible(second))
+    return quantizeScaleShiftElu(at::cat({first, second}, 1).contiguous(at::MemoryFormat::ChannelsLast), scale, shift);
+  const std::int64_t a = first.size(1), channels = a + second.size(1), width = first.size(3);
+  TORCH_CHECK(fusibleAffine(scale, shift, channels), "quantizeConcatScaleShiftElu: scale and shift do not fit");
+  const at::Tensor scales = scale.contiguous(), shifts = shift.contiguous();
+  const float *scaleData = scales.data_ptr<float>(), *shiftData = shifts.data_ptr<float>();
+  auto [lo, hi] = floatChannelRanges(first);
+  const auto [secondLo, secondHi] = floatChannelRanges(second);
+  lo.insert(lo.end(), secondLo.begin(), secondLo.end());
+  hi.insert(hi.end(), secondHi.begin(), secondHi.end());
+  const auto [low, high] = eluRangeOf(lo, hi, scaleData, shiftData);
+  QuantizedActivations q = quantizationFor(low, high, {first.size(0), channels, first.size(2), width});
+  const float inverseStep = 1.0f / q.scale, zeroPoint = float(q.zeroPoint);
+  forEachRows(q.values, [&](std::int64_t begin, std::int64_t end) {
+    float* levels = levelsBuffer(width * channels);
+    for (std::int64_t row = begin; row < end; ++row) {
+      scaleShiftEluLevels(rowOf(first, row), first.stride(3), levels, channels, width, a, scaleData, shiftData,
+                          inverseStep, zeroPoint);
+      scaleShiftEluLevels(rowOf(second, row), second.stride(3), levels + a, channels, width, channels - a,
+                          scaleData + a, shiftData + a, inverseStep, zeroPoint);
+      levelsToBytes(levels, byteRowOf(q.values, row), width * channels);
+    }
+  });
+  return q;
+}
+
+namespace {
+void checkAccumulators(const at::Tensor& acc, const at::Tensor& multiplier, const at::Tensor& bias) {
+  TORCH_CHECK(acc.device().is_cpu() && acc.scalar_type() == at::kInt && acc.dim() == 4 &&
+                  acc.is_contiguous(at::MemoryFormat::ChannelsLast),
+              "accumulators must be int32, channels-last and contiguous on the CPU");
+  TORCH_CHECK(fusibleAffine(multiplier, bias, acc.size(1)), "one multiplier and one bias per channel");
+}
+}  // namespace
+
+QuantizedActivations quantizeAccumulatorsElu(const at::Tensor& accumulators, const at::Tensor& multiplier,
+                                             const at::Tensor& bias) {
+  checkAccumulators(accumulators, multiplier, bias);
+  const std::int64_t channels = accumulators.size(1), width = accumulators.size(3);
+  const std::int32_t* acc = accumulators.data_ptr<std::int32_t>();
+  const float *multiplierData = multiplier.data_ptr<float>(), *biasData = bias.data_ptr<float>();
+  const auto [lo, hi] = channelRanges<std::int32_t>(
+      accumulators.size(0) * accumulators.size(2), channels, [&](std::int64_t row, std::int32_t* l, std::int32_t* h) {
+        foldChannelRanges(acc + row * width * channels, channels, width, channels, l, h);
+      });
+  const auto [low, high] = eluRangeOf(lo, hi, multiplierData, biasData);
+  QuantizedActivations q = quantizationFor(low, high, accumulators.sizes());
+  const float inverseStep = 1.0f / q.scale, zeroPoint = float(q.zeroPoint);
+  std::uint8_t* out = q.values.data_ptr<std::uint8_t>();
+  at::parallel_for(0, accumulators.numel() / channels, kPixelsPerTask, [&](std::int64_t begin, std::int64_t end) {
+    constexpr std::int64_t kPixelsPerPass = 256;  // the levels stay in the core's first-level cache
+    float* levels = levelsBuffer(kPixelsPerPass * channels);
+    for (std::int64_t from = begin; from < end; from += kPixelsPerPass) {
+      const std::int64_t pixels = std::min(kPixelsPerPass, end - from);
+      accumulatorEluLevels(acc + from * channels, levels, pixels, channels, multiplierData, biasData, inverseStep,
+                           zeroPoint);
+      levelsToBytes(levels, out + from * channels, pixels * channels);
+    }
+  });
+  return q;
+}
+
+at::Tensor accumulatorsToFloat(const at::Tensor& accumulators, const at::Tensor& multiplier, const at::Tensor& bias) {
+  checkAccumulators(accumulators, multiplier, bias);
+  const std::int64_t channels = accumulators.size(1);
+  at::Tensor out = at::empty(accumulators.sizes(),
+                             at::TensorOptions().dtype(at::kFloat).memory_format(at::MemoryFormat::ChannelsLast));
+  const std::int32_t* acc = accumulators.data_ptr<std::int32_t>();
+  float* to = out.data_ptr<float>();
+  const float *multiplierData = multiplier.data_ptr<float>(), *biasData = bias.data_ptr<float>();
+  at::parallel_for(0, accumulators.numel() / channels, kPixelsPerTask, [&](std::int64_t begin, std::int64_t end) {
+    accumulatorPixelsToFloat(acc + begin * channels, to + begin * channels, end - begin, channels, multiplierData,
+                             biasData);
+  });
+  return out;
 }
 
 }  // namespace fluocount

@@ -11,6 +11,8 @@
 // rounding for ELU (whose exponential is the loops' own; see the .cpp).
 #include "core/torch_tensor_include.h"
 
+#include <cstdint>
+
 namespace fluocount {
 
 // ELU(x * scale + shift), per channel; scale and shift are float32 tensors of x's channel count in any shape
@@ -26,5 +28,34 @@ void eluInPlace(at::Tensor& x);
 
 // max_pool2d(x, 2) for inference: no gradient can flow through it.
 at::Tensor maxPool2x2(const at::Tensor& x);
+
+// Whether the loops here run on x as it is (float32 on the CPU, 4-d, channels adjacent in memory); the 8-bit
+// functions below need it.
+bool runsFusedLoops(const at::Tensor& x);
+
+// Activations in 7-bit unsigned integers, one scale and zero point per tensor: value = (q - zeroPoint) * scale, for
+// the int8 convolutions (core/int8_convolution.h). Seven bits, not eight: without AVX-512 VNNI, oneDNN multiplies
+// unsigned 8-bit activations by signed 8-bit weights with an instruction (vpmaddubsw) that adds each pair of
+// products in 16 bits, which saturates for 8-bit activations (2 x 255 x 127 > 32767) and cannot for 7-bit ones.
+// The range is the tensor's own (its minimum and maximum, zero included, so that zero padding is exact): each
+// tile of a slide is quantized for its own values.
+struct QuantizedActivations {
+  at::Tensor values;  // uint8, N x C x H x W, channels-last and contiguous
+  float scale = 1.0f;
+  std::int32_t zeroPoint = 0;
+};
+constexpr int kQuantizedLevels = 127;
+
+// ELU(x * scale + shift) per channel, quantized; x as runsFusedLoops takes it.
+QuantizedActivations quantizeScaleShiftElu(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& shift);
+// The same for cat({first, second}, 1), without the concatenation.
+QuantizedActivations quantizeConcatScaleShiftElu(const at::Tensor& first, const at::Tensor& second,
+                                                 const at::Tensor& scale, const at::Tensor& shift);
+// A convolution's int32 accumulators (N x C x H x W, channels-last, contiguous) as values: acc * multiplier[c] +
+// bias[c], multiplier > 0 (float32 tensors of C values). quantizeAccumulatorsElu takes ELU of them and quantizes;
+// accumulatorsToFloat returns them as float32, channels-last.
+QuantizedActivations quantizeAccumulatorsElu(const at::Tensor& accumulators, const at::Tensor& multiplier,
+                                             const at::Tensor& bias);
+at::Tensor accumulatorsToFloat(const at::Tensor& accumulators, const at::Tensor& multiplier, const at::Tensor& bias);
 
 }  // namespace fluocount

@@ -1,9 +1,11 @@
 #include "core/networks.h"
 
 #include "core/inference_kernels.h"
+#include "core/int8_convolution.h"
 #include "core/torch_include.h"
 
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
@@ -33,6 +35,7 @@ torch::Tensor maxPool(const torch::Tensor& x) {
 }
 
 thread_local bool plainLayerSequence = false;  // see PlainLayerSequenceGuard
+thread_local bool int8Inference = false;       // see Int8InferenceGuard
 
 // Training, and inference under PlainLayerSequenceGuard, run the layers exactly as docs/method.md lists them (the
 // transposed convolutions as transposed convolutions only under the guard and on a GPU: see upsample).
@@ -95,13 +98,51 @@ struct ConvBlockImpl : nn::Module {
   // is folded into conv1.
   torch::Tensor forwardForInference(const torch::Tensor& x) {
     const auto [scale1, shift1] = inputAffine(x);
+    if (const auto int8 = int8WeightsFor(x)) {
+      if (int8->first)
+        return int8->second->convolve(int8->first->convolveElu(quantizeScaleShiftElu(x, scale1, shift1)));
+      // Too few input channels for oneDNN's int8 kernels (enc1 reads the colour-space map's one): the first
+      // convolution in float32, its ELU fused into the quantization of its output.
+      const auto y = firstConvolution(scaleShiftElu(x, scale1, shift1, /*inPlace=*/false));
+      const auto noAffine = torch::ones({y.size(1)}), noShift = torch::zeros({y.size(1)});
+      return int8->second->convolve(quantizeScaleShiftElu(y, noAffine, noShift));
+    }
     return afterInputActivation(scaleShiftElu(x, scale1, shift1, /*inPlace=*/false));
   }
 
   // forwardForInference(cat({first, second}, 1)), normalising the two parts straight into the concatenation.
   torch::Tensor forwardForInferenceOfConcat(const torch::Tensor& first, const torch::Tensor& second) {
     const auto [scale1, shift1] = inputAffine(first);
+    if (const auto int8 = int8WeightsFor(first); int8 && int8->first && runsFusedLoops(second))
+      return int8->second->convolve(
+          int8->first->convolveElu(quantizeConcatScaleShiftElu(first, second, scale1, shift1)));
     return afterInputActivation(concatScaleShiftElu(first, second, scale1, shift1));
+  }
+
+  // Under Int8InferenceGuard, the two convolutions with their weights quantized (BN(o) folded into the first as in
+  // float32), for activations the int8 loops can read; nullptr otherwise. Quantized once, and again if the weights
+  // change (a network counted with, then trained, then counted with again).
+  struct Int8Weights {
+    std::unique_ptr<Int8Convolution> first, second;  // first is null where oneDNN's int8 kernels do not fit it
+    std::vector<std::pair<const void*, std::uint32_t>> weightVersions;
+  };
+  std::shared_ptr<const Int8Weights> int8WeightsFor(const torch::Tensor& activations) {
+    if (!int8Inference || !runsFusedLoops(activations)) return nullptr;
+    std::vector<std::pair<const void*, std::uint32_t>> versions;
+    for (const auto& t : {conv1->weight, conv1->bias, conv2->weight, conv2->bias, bn2->weight, bn2->bias,
+                          bn2->running_mean, bn2->running_var})
+      versions.emplace_back(t.data_ptr(), t._version());
+    std::lock_guard<std::mutex> lock(int8Mutex_);
+    if (!int8Weights_ || int8Weights_->weightVersions != versions) {
+      auto weights = std::make_shared<Int8Weights>();
+      const auto [foldedWeight, foldedBias] = foldedFirstConvolution();
+      // oneDNN's int8 kernels work on groups of channels; below 8 input channels it falls back to slow loops.
+      if (conv1->weight.size(1) >= 8) weights->first = std::make_unique<Int8Convolution>(foldedWeight, foldedBias);
+      weights->second = std::make_unique<Int8Convolution>(conv2->weight, conv2->bias);
+      weights->weightVersions = std::move(versions);
+      int8Weights_ = std::move(weights);
+    }
+    return int8Weights_;
   }
 
   // BN(i) as a scale and shift in the activations' type.
@@ -112,15 +153,23 @@ struct ConvBlockImpl : nn::Module {
 
   // Conv k x k (i->o) with BN(o) folded in -> ELU -> Conv k x k (o->o), on the activated input h.
   torch::Tensor afterInputActivation(torch::Tensor h) {
-    // Folded in float32 and only then cast, so that a lower precision rounds the folded weights once.
-    const auto [scale2, shift2] = affineOf(*bn2);
-    const auto foldedWeight = conv1->weight * scale2.view({-1, 1, 1, 1});
-    const auto foldedBias = conv1->bias * scale2.view({-1}) + shift2.view({-1});
-    auto y = torch::conv2d(h, inActivationType(foldedWeight, h), inActivationType(foldedBias, h), 1,
-                           conv1->options.kernel_size()->at(0) / 2);
+    auto y = firstConvolution(h);
     h = torch::Tensor();
     eluInPlace(y);
     return convolveForInference(*conv2, y);
+  }
+
+  // Conv k x k (i->o) with BN(o) folded in, before its ELU.
+  torch::Tensor firstConvolution(const torch::Tensor& h) const {
+    const auto [foldedWeight, foldedBias] = foldedFirstConvolution();
+    return torch::conv2d(h, inActivationType(foldedWeight, h), inActivationType(foldedBias, h), 1,
+                         conv1->options.kernel_size()->at(0) / 2);
+  }
+
+  // conv1's weight and bias with BN(o) folded in, in float32 (so that a lower precision rounds them once).
+  std::pair<torch::Tensor, torch::Tensor> foldedFirstConvolution() const {
+    const auto [scale2, shift2] = affineOf(*bn2);
+    return {conv1->weight * scale2.view({-1, 1, 1, 1}), conv1->bias * scale2.view({-1}) + shift2.view({-1})};
   }
 
   // Batch normalisation with running statistics as y = x * scale + shift, per channel (shaped 1 x C x 1 x 1).
@@ -134,6 +183,10 @@ struct ConvBlockImpl : nn::Module {
   nn::Conv2d conv1;
   nn::BatchNorm2d bn2;
   nn::Conv2d conv2;
+
+private:
+  std::mutex int8Mutex_;
+  std::shared_ptr<const Int8Weights> int8Weights_;
 };
 TORCH_MODULE(ConvBlock);
 
@@ -426,6 +479,9 @@ double forwardGflop(const SegmentationNetworkImpl& network, int height, int widt
 
 PlainLayerSequenceGuard::PlainLayerSequenceGuard() : previous_(plainLayerSequence) { plainLayerSequence = true; }
 PlainLayerSequenceGuard::~PlainLayerSequenceGuard() { plainLayerSequence = previous_; }
+
+Int8InferenceGuard::Int8InferenceGuard() : previous_(int8Inference) { int8Inference = true; }
+Int8InferenceGuard::~Int8InferenceGuard() { int8Inference = previous_; }
 
 std::int64_t countTrainableParameters(const torch::nn::Module& module) {
   std::int64_t total = 0;

@@ -57,6 +57,21 @@ private:
   bool previous_;
 };
 
+// While a guard lives, this thread's inference passes (not training, not PlainLayerSequenceGuard) run the
+// ResUnet blocks' k x k convolutions in 8-bit integers (core/int8_convolution.h; NetworkPrecision::Int8), where
+// the activations are float32 channels-last on the CPU; everything else stays float32. The networks quantize their
+// weights at the first such pass. Needs int8ConvolutionAvailable(): HeatmapPredictor checks it.
+class Int8InferenceGuard {
+public:
+  Int8InferenceGuard();
+  ~Int8InferenceGuard();
+  Int8InferenceGuard(const Int8InferenceGuard&) = delete;
+  Int8InferenceGuard& operator=(const Int8InferenceGuard&) = delete;
+
+private:
+  bool previous_;
+};
+
 // The memory layout the networks' activations run fastest in on `device` when counting: channels-last (NHWC) on
 // the CPU, the layout oneDNN's convolutions read and write natively (in NCHW every convolution reorders its input
 // to a blocked layout and its output back: about 0.25 s of a 1.5 s forward pass at 1600x1200 here; README,

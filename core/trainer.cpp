@@ -129,6 +129,8 @@ private:
     const DeviceInUse device = useComputeDevice(s_.inference.device, s_.inference.threads);
     device_ = device.gpu ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     deviceDescription_ = device.description;
+    if (s_.stepPrecision == NetworkPrecision::Int8)
+      throw std::runtime_error("training runs in float32 or mixed bfloat16; int8 is for counting only");
     if (s_.stepPrecision == NetworkPrecision::BFloat16) {
       requireNativeBfloat16(device.gpu, "train");
       deviceDescription_ += ", steps in mixed bfloat16";

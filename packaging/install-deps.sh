@@ -22,6 +22,8 @@ packages=(
   # Debian's LibTorch falls back to the reference BLAS without an optimised one; OpenMP OpenBLAS is ~5x faster
   # on transposed convolutions.
   libopenblas0-openmp
+  # oneDNN's headers, for counting with int8 convolutions (the library itself comes with LibTorch).
+  libdnnl-dev
   # tcmalloc: LibTorch's large CPU tensors otherwise cost a page fault storm per layer (~10x slower forward).
   libgoogle-perftools-dev
   nlohmann-json3-dev

@@ -540,7 +540,7 @@ private slots:
     ui::ProjectState physical;
     physical.settings.pixelSizeUm = 0.325;
     physical.settings.channels = {3, 2, 1};
-    physical.settings.bfloat16 = true;
+    physical.settings.precision = NetworkPrecision::BFloat16;
     const auto back = ui::parseProjectState(ui::serialiseProjectState(physical), nullptr);
     QVERIFY(back && back->settings == physical.settings);
     // A network precision no user could set is float32, the exact one.
@@ -549,7 +549,10 @@ private slots:
     QVERIFY(half.contains("\"network_precision\": \"bfloat16\""));
     half.replace("\"network_precision\": \"bfloat16\"", "\"network_precision\": \"float16\"");
     const auto halfRead = ui::parseProjectState(half, nullptr);
-    QVERIFY(halfRead && !halfRead->settings.bfloat16);
+    QVERIFY(halfRead && halfRead->settings.precision == NetworkPrecision::Float32);
+    physical.settings.precision = NetworkPrecision::Int8;
+    const auto int8Read = ui::parseProjectState(ui::serialiseProjectState(physical), nullptr);
+    QVERIFY(int8Read && int8Read->settings.precision == NetworkPrecision::Int8);
     for (const char* bad : {"\"pixel_size_um\": 0", "\"pixel_size_um\": -3", "\"pixel_size_um\": \"big\"",
                             "\"channels\": [0]", "\"channels\": [1, 2]", "\"channels\": \"1\""}) {
       ++casesRun;

@@ -1,6 +1,8 @@
 // Tiled inference gives what a whole-image pass gives, on a real slide; resampling maps results back.
 #include "core/image_io.h"
 #include "core/inference.h"
+#include "core/inference_kernels.h"
+#include "core/int8_convolution.h"
 #include "core/networks.h"
 #include "core/postprocess.h"
 #include "core/torch_include.h"
@@ -81,6 +83,47 @@ private slots:
     const cv::Mat crop = slide(cv::Rect(0, 0, 256, 256)).clone();
     const HeatmapPredictor predictor(seededModel());
     QCOMPARE(cv::norm(predictor.predict(crop, 50), predictor.predict(crop, 50), cv::NORM_INF), 0.0);
+  }
+
+  // An int8 convolution (core/int8_convolution) computes what float32 computes on its quantized input and weights:
+  // the sums are exact in int32, and oneDNN's zero point and its zero padding at the tile's edges must agree with a
+  // float convolution's. Real activations and weights: the bundled model's first encoder level on a crop of a real
+  // slide, into the model's own enc2 convolution. The quantization itself is within half a step of the values.
+  void int8ConvolutionComputesWhatFloatComputesOnItsQuantizedInput() {
+    std::string whyNot;
+    if (!int8ConvolutionAvailable(&whyNot)) QSKIP(("no int8 here: " + whyNot).c_str());
+    Model model = loadModel(std::string(FLUOCOUNT_SOURCE_MODELS_DIR) + "/default.fcmodel");
+    model.network->eval();
+    c10::InferenceMode inferenceMode;
+    const cv::Mat crop = slide(cv::Rect(600, 400, 96, 80)).clone();
+    const auto input =
+        torch::from_blob(const_cast<float*>(crop.ptr<float>()), {1, crop.rows, crop.cols, 3}, torch::kFloat32)
+            .permute({0, 3, 1, 2})
+            .contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor e1 = model.network->encode(input).skips[0];
+    const auto noScale = torch::ones({e1.size(1)}), noShift = torch::zeros({e1.size(1)});
+    const QuantizedActivations q = quantizeScaleShiftElu(e1, noScale, noShift);
+    const auto dequantized = [](const QuantizedActivations& a) {
+      return (a.values.to(torch::kFloat32) - a.zeroPoint) * a.scale;
+    };
+    QVERIFY(q.values.max().item<int>() <= kQuantizedLevels);
+    QVERIFY((dequantized(q) - torch::elu(e1)).abs().max().item<float>() <= 0.5f * q.scale + 1e-6f);
+
+    const auto parameters = model.network->named_parameters();
+    const torch::Tensor weight = parameters["enc2.block.conv1.weight"], bias = parameters["enc2.block.conv1.bias"];
+    const Int8Convolution convolution(weight, bias);
+    QCOMPARE(convolution.inputChannels(), e1.size(1));
+    const auto weightScales = weight.abs().amax({1, 2, 3}, true) / 127;
+    const auto quantizedWeight = (weight / weightScales).round().clamp(-127, 127) * weightScales;
+    const auto expected = torch::conv2d(dequantized(q), quantizedWeight, bias, 1, 1);
+    const auto tolerance = 1e-5f * (1.0f + expected.abs().max().item<float>());
+    const float difference = (convolution.convolve(q) - expected).abs().max().item<float>();
+    qInfo("int8 convolution against float32 on the same quantized values: largest difference %g (values up to %g)",
+          difference, expected.abs().max().item<float>());
+    QVERIFY(difference <= tolerance);
+    const QuantizedActivations activated = convolution.convolveElu(q);
+    QVERIFY((dequantized(activated) - torch::elu(expected)).abs().max().item<float>() <=
+            0.5f * activated.scale + tolerance);
   }
 
   void deviceIsReported() {

@@ -427,18 +427,23 @@ private slots:
     QCOMPARE(dialog.result(), int(QDialog::Rejected));  // still open: the choice is refused with its reason
     channels->setText("3,2,1");
     QCOMPARE(dialog.settings().channels, (std::vector<int>{3, 2, 1}));
-    // bfloat16: offered where this machine computes it, else shown disabled and the project's choice kept.
-    QCheckBox* bfloat16 = nullptr;
+    // The faster arithmetic (bfloat16 where native, else int8): offered where this machine runs one, named on the
+    // box, else shown disabled and the project's choice kept.
+    QCheckBox* faster = nullptr;
     for (QCheckBox* box : dialog.findChildren<QCheckBox*>())
-      if (box->text().contains("bfloat16")) bfloat16 = box;
-    QVERIFY(bfloat16);
-    QCOMPARE(bfloat16->isEnabled(), bfloat16Available(DevicePreference::Automatic));
-    if (bfloat16->isEnabled()) {
-      bfloat16->setChecked(true);
-      QVERIFY(dialog.settings().bfloat16);
-    } else {
-      QVERIFY(!dialog.settings().bfloat16);
+      if (box->text().startsWith("Faster network arithmetic")) faster = box;
+    QVERIFY(faster);
+    const auto offered = fasterPrecisionHere(DevicePreference::Automatic);
+    QCOMPARE(faster->isEnabled(), offered.has_value());
+    if (offered) {
+      QVERIFY2(faster->text().contains(QString::fromStdString(precisionName(*offered))), qPrintable(faster->text()));
+      faster->setChecked(true);
+      QCOMPARE(dialog.settings().precision, *offered);
+      faster->setChecked(false);
     }
+    QCOMPARE(dialog.settings().precision, NetworkPrecision::Float32);
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR"))
+      dialog.grab().toImage().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/settings.png");
     // The diameter in µm: kept as such, converted per slide by its pixel size when counting.
     QComboBox* diameterMode = nullptr;
     for (QComboBox* combo : dialog.findChildren<QComboBox*>())

@@ -336,7 +336,7 @@ private slots:
     QString error;
     QVERIFY2(project.open(red, &error), qPrintable(error));
     ProjectSettings settings = project.settings();
-    settings.bfloat16 = true;
+    settings.precision = NetworkPrecision::BFloat16;
     project.setSettings(settings);
     const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
     QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
@@ -350,7 +350,7 @@ private slots:
     qunsetenv("FLUOCOUNT_NO_BFLOAT16");
     QVERIFY2(opened, qPrintable(error));
     QVERIFY2(warning.contains("bfloat16") && warning.contains("counted again"), qPrintable(warning));
-    QVERIFY(!elsewhere.settings().bfloat16);
+    QCOMPARE(elsewhere.settings().precision, NetworkPrecision::Float32);
     QCOMPARE(elsewhere.slide(0).status, SlideStatus::NotRun);
     QCOMPARE(elsewhere.slide(0).count, -1);
     QVERIFY(elsewhere.slide(0).reviewed);
@@ -359,7 +359,40 @@ private slots:
     if (bfloat16Available(DevicePreference::Automatic)) {
       Project here;
       QVERIFY2(here.open(red, &error), qPrintable(error));
-      QVERIFY(here.settings().bfloat16);
+      QCOMPARE(here.settings().precision, NetworkPrecision::BFloat16);
+      QCOMPARE(here.slide(0).status, SlideStatus::Counted);
+      QCOMPARE(here.slide(0).count, result.count);
+    }
+  }
+
+  // The same for int8 (the faster arithmetic on CPUs without native bfloat16): results counted in int8, opened
+  // where int8 does not run (forced with FLUOCOUNT_NO_INT8), are counted again in float32, and the user is told.
+  void resultsCountedInInt8AreNotTakenWhereInt8DoesNotRun() {
+    const QString red = test::writableSlideFolder(scratch_.path(), "red-int8", kRedSlides);
+    Project project;
+    QString error;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    ProjectSettings settings = project.settings();
+    settings.precision = NetworkPrecision::Int8;
+    project.setSettings(settings);
+    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
+    QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
+    QVERIFY2(project.save(&error), qPrintable(error));
+
+    qputenv("FLUOCOUNT_NO_INT8", "1");
+    Project elsewhere;
+    QString warning;
+    const bool opened = elsewhere.open(red, &error, &warning);
+    qunsetenv("FLUOCOUNT_NO_INT8");
+    QVERIFY2(opened, qPrintable(error));
+    QVERIFY2(warning.contains("int8") && warning.contains("counted again"), qPrintable(warning));
+    QCOMPARE(elsewhere.settings().precision, NetworkPrecision::Float32);
+    QCOMPARE(elsewhere.slide(0).status, SlideStatus::NotRun);
+
+    if (precisionAvailable(NetworkPrecision::Int8, DevicePreference::Automatic)) {
+      Project here;
+      QVERIFY2(here.open(red, &error), qPrintable(error));
+      QCOMPARE(here.settings().precision, NetworkPrecision::Int8);
       QCOMPARE(here.slide(0).status, SlideStatus::Counted);
       QCOMPARE(here.slide(0).count, result.count);
     }

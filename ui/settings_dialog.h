@@ -34,7 +34,8 @@ private:
   QCheckBox* overrideArea_;
   QDoubleSpinBox* minArea_;
   QCheckBox* split_;
-  QCheckBox* bfloat16_;
+  QCheckBox* fasterArithmetic_;
+  std::optional<NetworkPrecision> fasterPrecision_;  // what the box turns on here, if anything
   QCheckBox* setPixelSize_;
   QDoubleSpinBox* pixelSize_;
   QLineEdit* channels_;

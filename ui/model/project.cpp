@@ -220,17 +220,18 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
 
   restored.settings = state->settings;
   restored.previousModel = state->previousModel;
-  // Counted in bfloat16 on a computer that has it, opened on one that has not: this one counts in float32, so the
-  // saved results (made in bfloat16) are not taken for its own; the slides are counted again, and the settings say
-  // float32 from now on.
-  const bool madeInAnotherPrecision =
-      restored.settings.bfloat16 && !restored.settings.classical && !bfloat16Available(DevicePreference::Automatic);
+  // Counted in bfloat16 or int8 on a computer that has it, opened on one that has not: this one counts in float32,
+  // so the saved results (made in the other arithmetic) are not taken for its own; the slides are counted again,
+  // and the settings say float32 from now on.
+  const NetworkPrecision savedPrecision = restored.settings.precision;
+  const bool madeInAnotherPrecision = savedPrecision != NetworkPrecision::Float32 && !restored.settings.classical &&
+                                      !precisionAvailable(savedPrecision, DevicePreference::Automatic);
   if (madeInAnotherPrecision) {
-    restored.settings.bfloat16 = false;
+    restored.settings.precision = NetworkPrecision::Float32;
     if (warning)
-      *warning =
-          tr("This folder was counted in bfloat16, which this computer does not compute natively; its "
-             "slides are counted again in float32.");
+      *warning = tr("This folder was counted in %1, which this computer does not run; its slides are counted "
+                    "again in float32.")
+                     .arg(QString::fromStdString(precisionName(savedPrecision)));
   }
   bool countedByAnotherModel = false, readByAnEarlierFluoCount = false;
   for (Slide& slide : restored.slides) {
@@ -454,8 +455,7 @@ std::shared_ptr<const CellCounter> Project::makeCounter(const ProjectSettings& s
   count.pixelSizeUm = settings.pixelSizeUm;
   count.channels = settings.channels;
   count.positivity = settings.positivity;
-  if (settings.bfloat16 && bfloat16Available(count.inference.device))
-    count.inference.precision = NetworkPrecision::BFloat16;
+  if (precisionAvailable(settings.precision, count.inference.device)) count.inference.precision = settings.precision;
   const CounterChoice choice{settings.classical, settings.modelPath.toStdString()};
   return std::make_shared<const CellCounter>(chooseCounter(choice, count, defaultModelPath()));
 }

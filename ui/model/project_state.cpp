@@ -25,7 +25,8 @@ QJsonObject settingsToJson(const ProjectSettings& s) {
   if (s.splitTouchingCells) json["split_touching_cells"] = *s.splitTouchingCells;
   if (s.pixelSizeUm) json["pixel_size_um"] = *s.pixelSizeUm;
   if (s.cellDiameterUm) json["cell_diameter_um"] = *s.cellDiameterUm;
-  if (s.bfloat16) json["network_precision"] = QString::fromStdString(precisionName(NetworkPrecision::BFloat16));
+  if (s.precision != NetworkPrecision::Float32)
+    json["network_precision"] = QString::fromStdString(precisionName(s.precision));
   if (!s.channels.empty()) {
     QJsonArray channels;
     for (const int c : s.channels) channels.append(c);
@@ -58,9 +59,9 @@ ProjectSettings settingsFromJson(const QJsonObject& json) {
     const double um = json["cell_diameter_um"].toDouble(-1);
     if (um > 0 && um <= 10000) s.cellDiameterUm = um;
   }
-  // Anything but "bfloat16" is float32, the exact arithmetic.
-  s.bfloat16 =
-      json["network_precision"].toString() == QString::fromStdString(precisionName(NetworkPrecision::BFloat16));
+  // Anything but "bfloat16" or "int8" is float32, the exact arithmetic.
+  for (const NetworkPrecision faster : {NetworkPrecision::BFloat16, NetworkPrecision::Int8})
+    if (json["network_precision"].toString() == QString::fromStdString(precisionName(faster))) s.precision = faster;
   if (json.contains("channels")) {
     std::vector<int> channels;
     for (const QJsonValue& value : json["channels"].toArray()) channels.push_back(value.toInt(0));
@@ -177,7 +178,7 @@ bool ProjectSettings::operator==(const ProjectSettings& o) const {
   return modelPath == o.modelPath && classical == o.classical && automaticDiameter == o.automaticDiameter &&
          cellDiameterPx == o.cellDiameterPx && cellDiameterUm == o.cellDiameterUm && threshold == o.threshold &&
          minObjectAreaPx == o.minObjectAreaPx && splitTouchingCells == o.splitTouchingCells &&
-         pixelSizeUm == o.pixelSizeUm && channels == o.channels && bfloat16 == o.bfloat16 &&
+         pixelSizeUm == o.pixelSizeUm && channels == o.channels && precision == o.precision &&
          std::equal(positivity.begin(), positivity.end(), o.positivity.begin(), o.positivity.end(),
                     [](const PositivityRule& a, const PositivityRule& b) {
                       return a.channel == b.channel && a.threshold == b.threshold;

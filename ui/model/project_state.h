@@ -3,6 +3,7 @@
 // per slide its review marks, the count and the threshold sweep of its last analysis. Parsing is separate from
 // Project (and needs Qt Core alone) so that a damaged or hostile file can be fuzzed on its own.
 #include "core/cell_channels.h"
+#include "core/inference.h"
 #include "core/threshold_sweep.h"
 
 #include <QByteArray>
@@ -34,9 +35,10 @@ struct ProjectSettings {
   std::optional<double> pixelSizeUm;       // µm per pixel for the folder's slides, over what their files declare
   std::vector<int> channels;               // what the network sees (selectChannels); empty: the images as decoded
   std::vector<PositivityRule> positivity;  // per-channel positive calls for the tables
-  // Run the network in bfloat16 (InferenceSettings::precision): about 1.5 times as fast where the CPU computes it
-  // natively; elsewhere the slides count in float32 as if it were off.
-  bool bfloat16 = false;
+  // The network's arithmetic (InferenceSettings::precision): float32, or the faster one this computer offers
+  // (bfloat16 where native, int8 on other CPUs: fasterPrecisionHere). A folder counted in one this computer does
+  // not run is counted again in float32 when opened here.
+  NetworkPrecision precision = NetworkPrecision::Float32;
   bool operator==(const ProjectSettings& o) const;
   bool operator!=(const ProjectSettings& o) const { return !(*this == o); }
 };

@@ -148,7 +148,8 @@ TrainingPlan suggestedPlan(Project& project, const ComputeDevice& device) {
       if (counted > 0) plan.cellDiameterPx = counted;
     }
     // Who chose the faster arithmetic for counting (Settings) trains in it too, where it is there.
-    plan.bfloat16 = project.settings().bfloat16 && bfloat16Available(DevicePreference::Automatic);
+    plan.bfloat16 =
+        project.settings().precision == NetworkPrecision::BFloat16 && bfloat16Available(DevicePreference::Automatic);
     if (counter->usesNetwork()) {
       plan.startModel = QString::fromStdString(counter->settings().modelFile);
       const auto bundled = defaultModelPath();
