@@ -104,6 +104,11 @@ HeatmapPredictor::HeatmapPredictor(Model model, InferenceSettings settings) : st
           "int8 counting runs on the CPU: on a GPU count in float32 or bfloat16 (or choose "
           "the CPU)");
     if (!int8ConvolutionAvailable(&whyNot)) throw std::runtime_error(whyNot + ": count in float32");
+    // Only the ResUnet blocks have int8 convolutions; a Unet would run in float32 while saying int8.
+    const Architecture architecture = state_->model.network->architecture();
+    if (architecture != Architecture::CResUnet && architecture != Architecture::ResUnet)
+      throw std::runtime_error("int8 runs the c-ResUnet and ResUnet networks; this model is a " +
+                               architectureName(architecture) + ": count in float32");
     state_->deviceName += ", int8";
   }
   state_->model.network->to(state_->device);

@@ -126,6 +126,24 @@ private slots:
             0.5f * activated.scale + tolerance);
   }
 
+  // int8 is named on the command line as "int8", and is refused, saying why, for a network without int8
+  // convolutions (a Unet would otherwise run in float32 while its device said int8).
+  void int8IsNamedAndRefusedWhereItWouldNotRun() {
+    QCOMPARE(parsePrecision("int8"), NetworkPrecision::Int8);
+    QCOMPARE(precisionName(NetworkPrecision::Int8), std::string("int8"));
+    if (!int8ConvolutionAvailable()) QSKIP("no int8 here");
+    InferenceSettings int8;
+    int8.device = DevicePreference::Cpu;
+    int8.precision = NetworkPrecision::Int8;
+    QVERIFY(QString::fromStdString(HeatmapPredictor(seededModel(), int8).deviceDescription()).endsWith("int8"));
+    try {
+      HeatmapPredictor(untrainedModel(Architecture::Unet), int8);
+      QFAIL("int8 was accepted for a Unet");
+    } catch (const std::runtime_error& e) {
+      QVERIFY2(QString(e.what()).contains("unet") && QString(e.what()).contains("float32"), e.what());
+    }
+  }
+
   void deviceIsReported() {
     InferenceSettings cpu;
     cpu.device = DevicePreference::Cpu;
