@@ -131,7 +131,7 @@ struct ConvBlockImpl : nn::Module {
     std::vector<std::pair<const void*, std::uint32_t>> versions;
     for (const auto& t : {conv1->weight, conv1->bias, conv2->weight, conv2->bias, bn2->weight, bn2->bias,
                           bn2->running_mean, bn2->running_var})
-      versions.emplace_back(t.data_ptr(), t._version());
+      versions.emplace_back(t.data_ptr(), t.is_inference() ? 0 : t._version());  // inference tensors have none
     std::lock_guard<std::mutex> lock(int8Mutex_);
     if (!int8Weights_ || int8Weights_->weightVersions != versions) {
       auto weights = std::make_shared<Int8Weights>();
