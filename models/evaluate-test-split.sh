@@ -2,7 +2,7 @@
 # Reproduces the model card's table: evaluates a model (or the classical method) on the held-out test split of
 # ../shared/data, one dataset at a time at that dataset's measured cell diameter (fluocount-cli diameter).
 #   models/evaluate-test-split.sh [--model FILE | --classical] [--min-true-area PX] [--reference-postprocess]
-#                                 [--precision float32|bfloat16] [fluocount-cli binary]
+#                                 [--precision float32|bfloat16|int8] [fluocount-cli binary]
 # Prints one markdown table row per dataset: images, true cells, F1, precision, recall, MAE, MedAE, MPE.
 # --min-true-area 200 scores only the annotations at least as large as the smallest object the counter reports.
 set -euo pipefail

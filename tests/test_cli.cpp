@@ -630,7 +630,7 @@ private slots:
     QVERIFY(pipeline.err.contains("--pipeline must be auto, on or off"));
     const Run precision = runCli({"count", slides, "--precision", "half"});
     QCOMPARE(precision.exitCode, 2);
-    QVERIFY2(precision.err.contains("float32 or bfloat16"), qPrintable(precision.err));
+    QVERIFY2(precision.err.contains("float32, bfloat16 or int8"), qPrintable(precision.err));
     const QString out = temp.filePath("never-written.fcmodel");
     const Run select = runCli({"train", slides, "--out", out, "--select", "best"});
     QCOMPARE(select.exitCode, 2);
