@@ -65,6 +65,11 @@ struct Int8Convolution::State {
 
   std::shared_ptr<ShapedConvolution> forShape(std::int64_t n, std::int64_t h, std::int64_t w) const {
     std::lock_guard<std::mutex> lock(mutex);
+    // A folder of slides of many sizes (each small slide runs whole, at its own size) would otherwise keep a
+    // primitive and a copy of the weights per size for as long as the network lives; a tiled slide needs two or
+    // three shapes, so a few kept cover the common case and building one again costs milliseconds.
+    constexpr std::size_t kShapesKept = 8;
+    if (shapes.size() >= kShapesKept && shapes.find({n, h, w}) == shapes.end()) shapes.clear();
     auto& slot = shapes[{n, h, w}];
     if (!slot) slot = build(n, h, w);
     return slot;
@@ -113,6 +118,11 @@ Int8Convolution::~Int8Convolution() = default;
 
 std::int64_t Int8Convolution::inputChannels() const { return state_->in; }
 
+std::size_t Int8Convolution::keptShapes() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->shapes.size();
+}
+
 at::Tensor Int8Convolution::accumulate(const QuantizedActivations& input, at::Tensor& multiplier) const {
   const State& s = *state_;
   const at::Tensor& x = input.values;
@@ -159,6 +169,7 @@ Int8Convolution::Int8Convolution(const at::Tensor&, const at::Tensor&) {
 }
 Int8Convolution::~Int8Convolution() = default;
 std::int64_t Int8Convolution::inputChannels() const { return 0; }
+std::size_t Int8Convolution::keptShapes() const { return 0; }
 at::Tensor Int8Convolution::accumulate(const QuantizedActivations&, at::Tensor&) const { return {}; }
 QuantizedActivations Int8Convolution::convolveElu(const QuantizedActivations&) const { return {}; }
 at::Tensor Int8Convolution::convolve(const QuantizedActivations&) const { return {}; }

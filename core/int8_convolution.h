@@ -8,6 +8,7 @@
 #include "core/inference_kernels.h"
 #include "core/torch_tensor_include.h"
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,8 @@ public:
   // Convolution + bias in float32, channels-last.
   at::Tensor convolve(const QuantizedActivations& input) const;
   std::int64_t inputChannels() const;
+  // How many input shapes have a primitive built and kept (at most a few: see forShape in the .cpp).
+  std::size_t keptShapes() const;
 
 private:
   // The exact sums of products (int32, channels-last), and what turns them into values: value = sum *

@@ -124,6 +124,16 @@ private slots:
     const QuantizedActivations activated = convolution.convolveElu(q);
     QVERIFY((dequantized(activated) - torch::elu(expected)).abs().max().item<float>() <=
             0.5f * activated.scale + tolerance);
+
+    // Inputs of many sizes (a folder of small slides, each run whole): every size is still exact, and only a few
+    // sizes' primitives are kept.
+    for (int width = 20; width <= 92; width += 6) {
+      const auto part = e1.narrow(3, 0, width).contiguous(torch::MemoryFormat::ChannelsLast);
+      const QuantizedActivations partQ = quantizeScaleShiftElu(part, noScale, noShift);
+      const auto partExpected = torch::conv2d(dequantized(partQ), quantizedWeight, bias, 1, 1);
+      QVERIFY((convolution.convolve(partQ) - partExpected).abs().max().item<float>() <= tolerance);
+    }
+    QVERIFY(convolution.keptShapes() <= 8);
   }
 
   // int8 is named on the command line as "int8", and is refused, saying why, for a network without int8
