@@ -73,6 +73,44 @@ class TestStaleResults : public QObject {
   Q_OBJECT
   QTemporaryDir scratch_;
 
+  // Counts a slide in `precision`, saves, and opens the folder where that precision is turned off (the environment
+  // variable `turnOff` set): the slide is counted again in float32, the user told why, the review mark kept; where
+  // the precision runs, the same state restores the result.
+  void resultsAreNotTakenWhereTheirPrecisionDoesNotRun(NetworkPrecision precision, const char* turnOff) {
+    const std::string name = precisionName(precision);
+    const QString red = test::writableSlideFolder(scratch_.path(), QString::fromStdString("red-" + name), kRedSlides);
+    Project project;
+    QString error;
+    QVERIFY2(project.open(red, &error), qPrintable(error));
+    ProjectSettings settings = project.settings();
+    settings.precision = precision;
+    project.setSettings(settings);
+    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
+    QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
+    project.setReviewed(0, true);
+    QVERIFY2(project.save(&error), qPrintable(error));
+
+    qputenv(turnOff, "1");
+    Project elsewhere;
+    QString warning;
+    const bool opened = elsewhere.open(red, &error, &warning);
+    qunsetenv(turnOff);
+    QVERIFY2(opened, qPrintable(error));
+    QVERIFY2(warning.contains(QString::fromStdString(name)) && warning.contains("counted again"), qPrintable(warning));
+    QCOMPARE(elsewhere.settings().precision, NetworkPrecision::Float32);
+    QCOMPARE(elsewhere.slide(0).status, SlideStatus::NotRun);
+    QCOMPARE(elsewhere.slide(0).count, -1);
+    QVERIFY(elsewhere.slide(0).reviewed);
+
+    if (precisionAvailable(precision, DevicePreference::Automatic)) {
+      Project here;
+      QVERIFY2(here.open(red, &error), qPrintable(error));
+      QCOMPARE(here.settings().precision, precision);
+      QCOMPARE(here.slide(0).status, SlideStatus::Counted);
+      QCOMPARE(here.slide(0).count, result.count);
+    }
+  }
+
 private slots:
   void initTestCase() { FLUOCOUNT_REQUIRE_SHARED_DATA(); }
 
@@ -331,71 +369,12 @@ private slots:
   // FLUOCOUNT_NO_BFLOAT16), none is taken for a float32 result. The slides are counted again, the settings say
   // float32, the user is told why, and their review marks stay.
   void resultsCountedInBfloat16AreNotTakenWhereTheNetworkRunsInFloat32() {
-    const QString red = test::writableSlideFolder(scratch_.path(), "red-bfloat16", kRedSlides);
-    Project project;
-    QString error;
-    QVERIFY2(project.open(red, &error), qPrintable(error));
-    ProjectSettings settings = project.settings();
-    settings.precision = NetworkPrecision::BFloat16;
-    project.setSettings(settings);
-    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
-    QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
-    project.setReviewed(0, true);
-    QVERIFY2(project.save(&error), qPrintable(error));
-
-    qputenv("FLUOCOUNT_NO_BFLOAT16", "1");
-    Project elsewhere;
-    QString warning;
-    const bool opened = elsewhere.open(red, &error, &warning);
-    qunsetenv("FLUOCOUNT_NO_BFLOAT16");
-    QVERIFY2(opened, qPrintable(error));
-    QVERIFY2(warning.contains("bfloat16") && warning.contains("counted again"), qPrintable(warning));
-    QCOMPARE(elsewhere.settings().precision, NetworkPrecision::Float32);
-    QCOMPARE(elsewhere.slide(0).status, SlideStatus::NotRun);
-    QCOMPARE(elsewhere.slide(0).count, -1);
-    QVERIFY(elsewhere.slide(0).reviewed);
-
-    // Where bfloat16 runs, the same state restores its results.
-    if (bfloat16Available(DevicePreference::Automatic)) {
-      Project here;
-      QVERIFY2(here.open(red, &error), qPrintable(error));
-      QCOMPARE(here.settings().precision, NetworkPrecision::BFloat16);
-      QCOMPARE(here.slide(0).status, SlideStatus::Counted);
-      QCOMPARE(here.slide(0).count, result.count);
-    }
+    resultsAreNotTakenWhereTheirPrecisionDoesNotRun(NetworkPrecision::BFloat16, "FLUOCOUNT_NO_BFLOAT16");
   }
 
-  // The same for int8 (the faster arithmetic on CPUs without native bfloat16): results counted in int8, opened
-  // where int8 does not run (forced with FLUOCOUNT_NO_INT8), are counted again in float32, and the user is told.
+  // The same for int8 (the faster arithmetic on CPUs without native bfloat16), forced off with FLUOCOUNT_NO_INT8.
   void resultsCountedInInt8AreNotTakenWhereInt8DoesNotRun() {
-    const QString red = test::writableSlideFolder(scratch_.path(), "red-int8", kRedSlides);
-    Project project;
-    QString error;
-    QVERIFY2(project.open(red, &error), qPrintable(error));
-    ProjectSettings settings = project.settings();
-    settings.precision = NetworkPrecision::Int8;
-    project.setSettings(settings);
-    const SlideAnalysisResult result = analyseSlide(*project.counter(), project.slide(0), {});
-    QVERIFY(project.acceptCounted({project.generation(), 0, result.analysis, result.count, {}, {}, false}));
-    QVERIFY2(project.save(&error), qPrintable(error));
-
-    qputenv("FLUOCOUNT_NO_INT8", "1");
-    Project elsewhere;
-    QString warning;
-    const bool opened = elsewhere.open(red, &error, &warning);
-    qunsetenv("FLUOCOUNT_NO_INT8");
-    QVERIFY2(opened, qPrintable(error));
-    QVERIFY2(warning.contains("int8") && warning.contains("counted again"), qPrintable(warning));
-    QCOMPARE(elsewhere.settings().precision, NetworkPrecision::Float32);
-    QCOMPARE(elsewhere.slide(0).status, SlideStatus::NotRun);
-
-    if (precisionAvailable(NetworkPrecision::Int8, DevicePreference::Automatic)) {
-      Project here;
-      QVERIFY2(here.open(red, &error), qPrintable(error));
-      QCOMPARE(here.settings().precision, NetworkPrecision::Int8);
-      QCOMPARE(here.slide(0).status, SlideStatus::Counted);
-      QCOMPARE(here.slide(0).count, result.count);
-    }
+    resultsAreNotTakenWhereTheirPrecisionDoesNotRun(NetworkPrecision::Int8, "FLUOCOUNT_NO_INT8");
   }
 
   // Issue 16: a new folder measures each slide's cell diameter, and a reopened slide comes back at the diameter it
