@@ -8,12 +8,12 @@
 #include <ATen/ops/max_pool2d.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
-#include <cstdio>
 
 // GCC compiles each loop below once per instruction set and picks one when the program starts, so that a build for
 // any x86-64 CPU still runs AVX-512 or AVX2 code where the CPU has it. This file is compiled with
@@ -128,8 +128,7 @@ void scaleShiftEluLevels(const float* in, std::int64_t inStride, float* out, std
   for (std::int64_t p = 0; p < pixels; ++p) {
     const float* from = in + p * inStride;
     float* to = out + p * outStride;
-    for (std::int64_t c = 0; c < channels; ++c)
-      to[c] = eluOf(from[c] * scale[c] + shift[c]) * inverseStep + zeroPoint;
+    for (std::int64_t c = 0; c < channels; ++c) to[c] = eluOf(from[c] * scale[c] + shift[c]) * inverseStep + zeroPoint;
   }
 }
 
@@ -254,6 +253,15 @@ std::pair<std::vector<float>, std::vector<float>> floatChannelRanges(const at::T
 }  // namespace
 
 bool runsFusedLoops(const at::Tensor& x) { return fusible(x); }
+
+int threadsTheLoopsRunOn() {
+  const int threads = at::get_num_threads();
+  std::vector<std::atomic<bool>> ran(static_cast<std::size_t>(threads));
+  at::parallel_for(0, std::int64_t(threads) * 64, 1, [&](std::int64_t, std::int64_t) {
+    ran[static_cast<std::size_t>(std::clamp(at::get_thread_num(), 0, threads - 1))] = true;
+  });
+  return static_cast<int>(std::count(ran.begin(), ran.end(), true));
+}
 
 at::Tensor scaleShiftElu(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& shift, bool inPlace) {
   if (!fusible(x) || !fusibleAffine(scale, shift, x.size(1))) {

@@ -29,6 +29,10 @@ void eluInPlace(at::Tensor& x);
 // max_pool2d(x, 2) for inference: no gradient can flow through it.
 at::Tensor maxPool2x2(const at::Tensor& x);
 
+// How many of LibTorch's threads the loops here share a large tensor's rows among: at::get_num_threads() where this
+// file was compiled with OpenMP (core/CMakeLists.txt), 1 where the pragma in at::parallel_for was left out.
+int threadsTheLoopsRunOn();
+
 // Whether the loops here run on x as it is (float32 on the CPU, 4-d, channels adjacent in memory); the 8-bit
 // functions below need it.
 bool runsFusedLoops(const at::Tensor& x);

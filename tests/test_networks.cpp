@@ -150,6 +150,16 @@ private slots:
     QVERIFY(torch::isnan(maxPool2x2(whole)).any().item<bool>());
   }
 
+  // The loops share their rows among LibTorch's threads: built without OpenMP, at::parallel_for's pragma is left out
+  // and every loop runs on one thread while the others wait.
+  void fusedLoopsRunOnEveryThread() {
+    const int before = at::get_num_threads();
+    at::set_num_threads(2);
+    const int used = threadsTheLoopsRunOn();
+    at::set_num_threads(before);
+    QCOMPARE(used, 2);
+  }
+
   // Training also runs the transposed convolutions as 1x1 convolutions and pixel shuffles, on input and weights in
   // the CPU's training layout (trainStep, layOutWeightsFor; channels-last or NCHW): the loss and every gradient must
   // be those of the plain layer sequence on NCHW input and weights, so that the optimiser moves the same weights the
