@@ -46,6 +46,10 @@ void printCounts(const fluocount::ui::Project& project) {
   }
   std::printf("total: %d cells in %d slide(s); saved in %s/.fluocount, shown when fluocount opens the folder\n", cells,
               project.countedSlides(), qPrintable(project.folder()));
+  // What the window's note says of files it did not count (formats it cannot read, names not in UTF-8, ...): without
+  // it a total printed here would look complete with slides missing.
+  for (const QString& note : project.folderFilesNote().split('\n', Qt::SkipEmptyParts))
+    std::printf("note: %s\n", qPrintable(note));
 }
 
 }  // namespace

@@ -451,6 +451,21 @@ private slots:
     QVERIFY2(app.exitCode() == 0, qPrintable(QString::fromUtf8(app.readAllStandardError())));
     QVERIFY(QString::fromUtf8(app.readAllStandardOutput()).contains(QString("total: %1 cells").arg(total)));
     QCOMPARE(int(QByteArray::fromStdString(test::readBytes(statePath)).count("\"heatmap_crc32\"")), 2);
+
+    // Files the app does not count are named below the total, as the window's note names them: a slide whose name
+    // is Latin-1 (from an old share) and a microscope's own format.
+    test::writeBytes(folder.toStdString() + "/images/Schnitt_\xe4.png",
+                     test::readBytes(test::dataFile(test::kYellowSlide)));
+    test::writeBytes((folder + "/images/scan 1.czi").toStdString(), "ZISRAWFILE");
+    app.start(FLUOCOUNT_APP, {folder, "--count"});
+    QVERIFY(app.waitForFinished(600000));
+    QVERIFY2(app.exitCode() == 0, qPrintable(QString::fromUtf8(app.readAllStandardError())));
+    const QString withNotes = QString::fromUtf8(app.readAllStandardOutput());
+    QVERIFY2(withNotes.contains(QString("total: %1 cells in 2 slide(s)").arg(total)), qPrintable(withNotes));
+    QVERIFY2(withNotes.contains("\nnote: 1 file is not counted: scan 1.czi (Zeiss CZI)"), qPrintable(withNotes));
+    QVERIFY2(
+        withNotes.contains("\nnote: 1 slide is not opened: Schnitt_\uFFFD.png has a file name in another encoding"),
+        qPrintable(withNotes));
   }
 };
 
