@@ -274,7 +274,8 @@ private slots:
 
   // --reference-postprocess against scikit-image running the authors' mask_post_processing on whole real masks
   // (tests/fixtures/watershed/, made by make-watershed-fixture.py): the same number of objects, and each of theirs
-  // found again as one of ours covering nearly the same pixels.
+  // found again as one of ours covering the same pixels (IoU >= 0.99; every object of the six fixtures matches
+  // exactly).
   void referenceStyleMatchesScikitImage_data() {
     QTest::addColumn<QString>("name");
     QTest::addColumn<double>("diameter");
@@ -304,17 +305,19 @@ private slots:
       double largest = 0;
       cv::minMaxLoc(overlapping, nullptr, &largest);
       if (largest <= 0) continue;
-      // Our object that covers most of theirs (labels are 1..n; count each inside their region).
+      // Our object that covers most of theirs (labels are 1..n; count each inside their region). A plain loop:
+      // cv::Mat::forEach runs in parallel, and counting into one vector from it lost votes at random.
       std::vector<int> votes(ours.count() + 1, 0);
-      overlapping.forEach<int>([&](int& label, const int*) { ++votes[label]; });
+      for (int y = 0; y < overlapping.rows; ++y)
+        for (int x = 0; x < overlapping.cols; ++x) ++votes[overlapping.at<int>(y, x)];
       votes[0] = 0;
       const int best = int(std::max_element(votes.begin(), votes.end()) - votes.begin());
       const int unionArea = cv::countNonZero(region | (ours.labels == best));
       const double iou = double(votes[best]) / unionArea;
       worstIoU = std::min(worstIoU, iou);
-      matched += iou >= 0.9;
+      matched += iou >= 0.99;
     }
-    qInfo("%s: scikit-image %d objects, FluoCount %d; %d matched at IoU >= 0.9 (worst IoU %.3f)", qPrintable(name),
+    qInfo("%s: scikit-image %d objects, FluoCount %d; %d matched at IoU >= 0.99 (worst IoU %.3f)", qPrintable(name),
           theirs.count(), ours.count(), matched, worstIoU);
     QCOMPARE(ours.count(), theirs.count());
     QCOMPARE(matched, theirs.count());
