@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
     saveCheckpoint(checkpointPath, {network.get(), &optimizer, network.get(), {{"epoch", 1}}});
     auto restored = makeNetwork(architecture);
     restored->to(device);
+    layOutWeightsFor(*restored, device);  // as the trainer does before it restores a checkpoint
     restored->train();
     auto best = makeNetwork(architecture);
     best->to(device);
