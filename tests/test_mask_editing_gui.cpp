@@ -12,6 +12,7 @@
 #include "core/postprocess.h"
 #include "ui/main_window.h"
 #include "ui/model/hand_count_masks.h"
+#include "ui/model/project_state.h"
 #include "ui/model/slide_list_model.h"
 
 #include <QApplication>
@@ -333,6 +334,32 @@ private slots:
       QTRY_COMPARE_WITH_TIMEOUT(maskCell.data().toString(), QString("mask"), 30000);
     }
     QCOMPARE(test::readBytes(keptMask.toStdString()), keptBytes);
+    // The outlines are the network's until someone looks them over: the slide list says so (not the slide whose mask
+    // was kept), and so does the folder's saved state.
+    const auto statusOf = [&](int i) {
+      return window.slideList()->model()->index(i, SlideListModel::StatusColumn).data().toString();
+    };
+    int outlinedOffScreen = -1;
+    for (int i = 0; i < window.project()->slideCount(); ++i) {
+      const Slide& slide = window.project()->slide(i);
+      const bool outlined = folder + "/masks/" + QFileInfo(slide.name).completeBaseName() + ".png" != keptMask;
+      QTRY_COMPARE_WITH_TIMEOUT(statusOf(i).contains("outlines to review"), outlined, 30000);
+      if (outlined && i != onScreen) outlinedOffScreen = i;
+    }
+    QVERIFY(outlinedOffScreen >= 0);
+    QString problem;
+    QVERIFY2(window.project()->save(&problem), qPrintable(problem));
+    const auto savedState = [&] {
+      QFile file(folder + "/.fluocount/project.json");
+      return file.open(QIODevice::ReadOnly) ? parseProjectState(file.readAll(), nullptr)
+                                            : std::optional<ProjectState>();
+    };
+    QVERIFY(savedState() &&
+            savedState()->slides.at(window.project()->slide(outlinedOffScreen).name).maskOutlinedFromMarks);
+    window.project()->setReviewed(outlinedOffScreen, true);  // Mark Reviewed
+    QVERIFY(!statusOf(outlinedOffScreen).contains("outlines to review"));
+    QVERIFY2(window.project()->save(&problem), qPrintable(problem));
+    QVERIFY(!savedState()->slides.at(window.project()->slide(outlinedOffScreen).name).maskOutlinedFromMarks);
     QCOMPARE(window.maskDocument()->undoStack()->count(), 1);  // the slide on screen: one step to take back
     auto* summary = window.findChild<QMessageBox*>("countsByHandOutlined");
     QVERIFY(summary);
@@ -346,6 +373,7 @@ private slots:
     window.maskDocument()->undoStack()->undo();  // the slide on screen's mask, emptied again: a mask, kept
     QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(loadMask(window.project()->maskPathFor(onScreen).toStdString())), 0,
                               30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!statusOf(onScreen).contains("outlines to review"), 30000);  // nothing left to review
     QCOMPARE(handCountsToOutline(*window.project()).slides.size(), std::size_t(0));
     QCOMPARE(handCountsToOutline(*window.project()).keepTheirMask, 3);
   }

@@ -19,11 +19,13 @@
 #include <QCheckBox>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QLabel>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 
@@ -95,7 +97,7 @@ private slots:
 
   // Each corrected slide trains at the diameter measured on its own mask unless the user unticks it.
   void retrainDialogTrainsEachSlideAtItsOwnDiameter() {
-    RetrainDialog dialog(twoSlidePlan(), {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
+    RetrainDialog dialog(twoSlidePlan(), {"a.png", "b.png"}, {}, {}, describeComputeDevice(/*preferCpu=*/true));
     QCheckBox* own = buttonLabelled<QCheckBox>(dialog, "measured on its mask");
     QVERIFY(own);
     QVERIFY(own->isChecked());
@@ -104,12 +106,34 @@ private slots:
     QVERIFY(!dialog.plan().eachSlideOwnDiameter);
   }
 
+  // A slide whose mask FluoCount outlined from a count by hand, and nobody has reviewed, says so in the list, and
+  // again under it while it trains or validates.
+  void retrainDialogSaysWhichOutlinesNobodyReviewed() {
+    RetrainDialog dialog(twoSlidePlan(), {"a.png", "b.png", "c.png"}, {"b.png"}, {"a.png"},
+                         describeComputeDevice(/*preferCpu=*/true));
+    auto* list = dialog.findChild<QTableWidget*>();
+    QVERIFY(list);
+    QCOMPARE(list->item(0, 1)->text(), QString("outlined from marks, not reviewed"));
+    QCOMPARE(list->item(1, 1)->text(), QString("corrected here"));
+    QCOMPARE(list->item(2, 1)->text(), QString("from file"));
+    QLabel* split = nullptr;
+    for (QLabel* label : dialog.findChildren<QLabel*>())
+      if (label->text().contains("slide(s) train")) split = label;
+    QVERIFY(split);
+    QVERIFY2(split->text().contains("1 of them have masks FluoCount outlined from counts by hand that nobody has "
+                                    "reviewed"),
+             qPrintable(split->text()));
+    dialog.setRole("a.png", RetrainDialog::NotUsed);
+    dialog.setRole("c.png", RetrainDialog::Training);
+    QVERIFY2(!split->text().contains("outlined"), qPrintable(split->text()));
+  }
+
   // "Learn from the model's false detections": offered for a fine-tune only (there is no model to have detected
   // anything from scratch), off unless ticked, and carried into the plan.
   void retrainDialogLearnsFromFalseDetectionsOnlyWhenFineTuning() {
     TrainingPlan suggested = twoSlidePlan();
     suggested.startModel = "start.fcmodel";
-    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, describeComputeDevice(/*preferCpu=*/true));
+    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, {}, describeComputeDevice(/*preferCpu=*/true));
     QCheckBox* box = buttonLabelled<QCheckBox>(dialog, "false detections");
     QVERIFY(box);
     QVERIFY(box->isEnabled());
@@ -133,7 +157,7 @@ private slots:
       return buttonLabelled<QCheckBox>(dialog, "Faster arithmetic");
     };
     {
-      RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, cpu);
+      RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, {}, cpu);
       QCheckBox* box = fasterArithmetic(dialog);
       QVERIFY(box);
       QCOMPARE(box->isEnabled(), cpuHasNativeBfloat16());
@@ -148,7 +172,7 @@ private slots:
     }
     qputenv("FLUOCOUNT_NO_BFLOAT16", "1");  // a CPU without it
     const auto unset = qScopeGuard([] { qunsetenv("FLUOCOUNT_NO_BFLOAT16"); });
-    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, cpu);
+    RetrainDialog dialog(suggested, {"a.png", "b.png"}, {}, {}, cpu);
     QVERIFY(!fasterArithmetic(dialog)->isEnabled());
     QVERIFY(!dialog.plan().bfloat16);
     QVERIFY(fasterArithmetic(dialog)->toolTip().contains("AVX512-BF16"));

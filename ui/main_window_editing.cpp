@@ -119,6 +119,7 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
   if (index < 0) return;
   const Detection truth = truthFromEditedMask(mask_->mask(), maskPath);
   project_->maskEdited(index);
+  if (cv::countNonZero(mask_->mask()) == 0) project_->setMaskOutlinedFromMarks(index, false);  // nothing to review
   rematchSlide(index, truth);
 }
 

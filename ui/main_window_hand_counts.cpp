@@ -144,6 +144,8 @@ void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlin
       continue;
     }
     if (slide.written) project_->maskEdited(slide.index);
+    if (slide.fromDetections + slide.splitDetections + slide.drawnAsDiscs > 0)
+      project_->setMaskOutlinedFromMarks(slide.index, true);  // written, or taken as an edit of the slide on screen
     ++slides;
     cells += slide.fromDetections + slide.splitDetections + slide.drawnAsDiscs;
     fromDetections += slide.fromDetections;

@@ -95,11 +95,13 @@ void MainWindow::saveJob() {
 
 void MainWindow::openRetrainDialog() {
   if (!project_->isOpen() || training_) return;
-  QStringList annotated, edited;
+  QStringList annotated, edited, outlinesToReview;
   int countedByHandOnly = 0;
   for (int i = 0; i < project_->slideCount(); ++i) {
     if (project_->slide(i).hasMask()) annotated.append(project_->slide(i).name);
     if (project_->slide(i).edited) edited.append(project_->slide(i).name);
+    if (project_->slide(i).hasMask() && project_->slide(i).maskOutlinedFromMarks)
+      outlinesToReview.append(project_->slide(i).name);
     if (!project_->slide(i).hasMask() && !project_->slide(i).handCountPath.isEmpty()) ++countedByHandOnly;
   }
   if (annotated.size() < 2) {
@@ -121,7 +123,7 @@ void MainWindow::openRetrainDialog() {
     if (outline && box.clickedButton() == outline) askToOutlineCountsByHand();
     return;
   }
-  RetrainDialog dialog(suggestedPlan(*project_, device_), annotated, edited, device_, this);
+  RetrainDialog dialog(suggestedPlan(*project_, device_), annotated, edited, outlinesToReview, device_, this);
   if (dialog.exec() == QDialog::Accepted) startTraining(dialog.plan());
 }
 

@@ -31,8 +31,9 @@ QSpinBox* spinBox(int low, int high, int step, int value, const QString& tip) {
 }  // namespace
 
 RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks,
-                             const QStringList& editedSlides, const ComputeDevice& device, QWidget* parent)
-    : QDialog(parent), suggested_(suggested), device_(device) {
+                             const QStringList& editedSlides, const QStringList& outlinesToReview,
+                             const ComputeDevice& device, QWidget* parent)
+    : QDialog(parent), suggested_(suggested), outlinesToReview_(outlinesToReview), device_(device) {
   setWindowTitle(tr("Retrain the Model"));
 
   auto* deviceLabel = new QLabel(tr("<b>Device:</b> %1").arg(QString::fromStdString(device.summary()).toHtmlEscaped()));
@@ -142,7 +143,10 @@ void RetrainDialog::fillSlides(const QStringList& slides, const QStringList& edi
     auto* name = new QTableWidgetItem(slides[row]);
     name->setFlags(Qt::ItemIsEnabled);
     slides_->setItem(row, 0, name);
-    auto* origin = new QTableWidgetItem(edited.contains(slides[row]) ? tr("corrected here") : tr("from file"));
+    auto* origin =
+        new QTableWidgetItem(outlinesToReview_.contains(slides[row]) ? tr("outlined from marks, not reviewed")
+                             : edited.contains(slides[row])          ? tr("corrected here")
+                                                                     : tr("from file"));
     origin->setFlags(Qt::ItemIsEnabled);
     slides_->setItem(row, 1, origin);
     auto* role = new QComboBox;
@@ -188,8 +192,22 @@ void RetrainDialog::validate() {
   QString text = tr("%1 slide(s) train, %2 validate.").arg(p.trainingSlides.size()).arg(p.validationSlides.size());
   const bool ok = !p.trainingSlides.isEmpty() && !p.validationSlides.isEmpty();
   if (!ok) text += tr(" Training needs at least one of each: draw or correct masks on two or more slides.");
+  text += describeOutlinesToReview(p);
   split_->setText(text);
   if (buttons_) buttons_->button(QDialogButtonBox::Ok)->setEnabled(ok);
+}
+
+// Said under the list while a slide whose outlines nobody has looked over trains or validates: the network learns
+// what its own outlines (and discs where it saw nothing) say, and a validating slide scores it against them.
+QString RetrainDialog::describeOutlinesToReview(const TrainingPlan& p) const {
+  int used = 0;
+  for (const QString& slide : outlinesToReview_)
+    used += p.trainingSlides.contains(slide) || p.validationSlides.contains(slide);
+  if (used == 0) return {};
+  return tr(
+      " %n of them have masks FluoCount outlined from counts by hand that nobody has reviewed: look them over "
+      "first (Mark Reviewed), or retrain knowing that their outlines are the network's own.",
+      nullptr, used);
 }
 
 TrainingPlan RetrainDialog::plan() const {

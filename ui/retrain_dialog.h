@@ -22,19 +22,23 @@ class RetrainDialog : public QDialog {
   Q_OBJECT
 public:
   enum Role { Training, Validation, NotUsed };
-  // editedSlides: those whose masks were drawn or corrected in FluoCount (marked in the list).
+  // editedSlides: those whose masks were drawn or corrected in FluoCount; outlinesToReview: those whose masks
+  // FluoCount outlined from counts by hand and nobody has reviewed (Slide::maskOutlinedFromMarks). Both are marked in
+  // the list, and the second said again under it while such a slide trains or validates.
   RetrainDialog(const TrainingPlan& suggested, const QStringList& slidesWithMasks, const QStringList& editedSlides,
-                const ComputeDevice& device, QWidget* parent = nullptr);
+                const QStringList& outlinesToReview, const ComputeDevice& device, QWidget* parent = nullptr);
   TrainingPlan plan() const;
   void setRole(const QString& slide, Role role);
 
 private:
   void fillSlides(const QStringList& slides, const QStringList& edited);
+  QString describeOutlinesToReview(const TrainingPlan& plan) const;
   void startChanged();
   void deviceChanged();
   void validate();
 
   TrainingPlan suggested_;
+  QStringList outlinesToReview_;
   ComputeDevice device_;
   QTableWidget* slides_ = nullptr;
   QLabel* split_ = nullptr;

@@ -240,6 +240,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
     const SavedSlide& saved = found->second;
     slide.reviewed = saved.reviewed;
     slide.edited = saved.edited && slide.hasMask();
+    slide.maskOutlinedFromMarks = saved.maskOutlinedFromMarks && slide.hasMask() && !slide.reviewed;
     slide.previousCount = saved.previousCount;
     if (saved.counted && saved.stamp == fileStamp(slide.imagePath)) readByAnEarlierFluoCount = true;
     if (madeInAnotherPrecision || !saved.counted || saved.stamp != imageStamp(slide.imagePath)) continue;
@@ -319,6 +320,7 @@ ProjectState Project::stateToSave() {
     SavedSlide& saved = state.slides[slide.name];
     saved.reviewed = slide.reviewed;
     saved.edited = slide.edited;
+    saved.maskOutlinedFromMarks = slide.maskOutlinedFromMarks;
     saved.previousCount = slide.previousCount;
     if (slide.status == SlideStatus::Counted && slide.analysis) {
       // The count worker caches each heatmap as it is made; this covers a write that failed there. (A file that
@@ -353,6 +355,7 @@ ProjectState Project::stateToSave() {
       saved = theirs;
       saved.reviewed = marks.reviewed;
       saved.edited = marks.edited;
+      saved.maskOutlinedFromMarks = marks.maskOutlinedFromMarks;
       saved.previousCount = marks.previousCount;
     }
   return state;
@@ -377,10 +380,13 @@ void Project::takeInOtherWindowsState(const std::string& bytes, QString* note) {
       Slide& slide = slides_[i];
       if (slide.name != name) continue;
       const bool reviewed = slide.reviewed || other.reviewed,
-                 edited = slide.edited || (other.edited && slide.hasMask());
-      if (reviewed == slide.reviewed && edited == slide.edited) continue;
+                 edited = slide.edited || (other.edited && slide.hasMask()),
+                 outlined =
+                     (slide.maskOutlinedFromMarks || other.maskOutlinedFromMarks) && slide.hasMask() && !reviewed;
+      if (reviewed == slide.reviewed && edited == slide.edited && outlined == slide.maskOutlinedFromMarks) continue;
       slide.reviewed = reviewed;
       slide.edited = edited;
+      slide.maskOutlinedFromMarks = outlined;
       emit slideChanged(i);
     }
   }
@@ -582,10 +588,19 @@ void Project::maskEdited(int index) {
   emit slideChanged(index);
 }
 
+void Project::setMaskOutlinedFromMarks(int index, bool outlined) {
+  Slide& slide = slides_.at(index);
+  if (slide.maskOutlinedFromMarks == outlined && !(outlined && slide.reviewed)) return;
+  slide.maskOutlinedFromMarks = outlined;
+  if (outlined) slide.reviewed = false;
+  emit slideChanged(index);
+}
+
 void Project::maskChangedElsewhere(int index) {
   Slide& slide = slides_.at(index);
   slide.maskPath = maskFileHolding(index);
   slide.edited = slide.edited && slide.hasMask();
+  slide.maskOutlinedFromMarks = slide.maskOutlinedFromMarks && slide.hasMask();
   emit slideChanged(index);
 }
 
@@ -617,6 +632,7 @@ bool Project::setMaskSweep(Generation generation, int index, std::shared_ptr<con
 void Project::setReviewed(int index, bool reviewed) {
   if (slides_.at(index).reviewed == reviewed) return;
   slides_[index].reviewed = reviewed;
+  if (reviewed) slides_[index].maskOutlinedFromMarks = false;
   emit slideChanged(index);
 }
 

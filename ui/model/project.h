@@ -63,7 +63,11 @@ struct Slide {
   SlideStatus status = SlideStatus::NotRun;
   QString error;
   bool reviewed = false;
-  bool edited = false;     // the user changed its mask in FluoCount
+  bool edited = false;  // the user changed its mask in FluoCount
+  // Its mask was outlined by FluoCount from its count by hand (Outline Every Count by Hand as a Mask) and nobody has
+  // marked the slide reviewed since: the outlines are the network's, made for the user to look over before they
+  // train on them.
+  bool maskOutlinedFromMarks = false;
   int count = -1;          // at the project's threshold; -1 before counting
   int previousCount = -1;  // with the model used before the last switch of model (-1: none)
   std::shared_ptr<const SlideAnalysis> analysis;
@@ -156,6 +160,7 @@ public:
   // A thumbnail read before the slide was counted (ThumbnailLoader): taken where the slide at `index` is still that
   // image and has none yet (a count's own thumbnail wins).
   bool setThumbnail(int index, const QString& imagePath, const QImage& thumbnail);
+  // Marking a slide reviewed also says its mask outlined from marks has been looked over.
   void setReviewed(int index, bool reviewed);
   // Where the slide's mask is or will be saved: <folder>/masks/<stem>.png; empty for a slide whose stem another
   // slide shares (Slide::nameClash), whose mask would be the other's too.
@@ -173,6 +178,9 @@ public:
   QString regionsPathFor(int index) const;
   // The slide's mask was saved by the editor: it now has one and is marked edited.
   void maskEdited(int index);
+  // The slide's mask holds cells FluoCount outlined from its count by hand (true: also no longer reviewed), or no
+  // longer does (false: the mask was emptied, or its outlines looked over): Slide::maskOutlinedFromMarks.
+  void setMaskOutlinedFromMarks(int index, bool outlined);
   // Another program wrote or removed the slide's mask file: the slide has a mask as long as the file exists.
   void maskChangedElsewhere(int index);
   // The counted slides whose sweep was matched against other annotations than their files hold now (masks drawn,

@@ -116,6 +116,7 @@ SweepResult sweepFromJson(const QJsonArray& points, bool hasTruth) {
 
 QJsonObject slideToJson(const SavedSlide& slide) {
   QJsonObject entry{{"reviewed", slide.reviewed}, {"edited", slide.edited}};
+  if (slide.maskOutlinedFromMarks) entry["mask_outlined_from_marks"] = true;
   if (slide.previousCount >= 0) entry["previous_count"] = slide.previousCount;
   if (slide.counted) {
     entry["status"] = "counted";
@@ -140,6 +141,7 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   SavedSlide slide;
   slide.reviewed = entry["reviewed"].toBool();
   slide.edited = entry["edited"].toBool();
+  slide.maskOutlinedFromMarks = entry["mask_outlined_from_marks"].toBool();
   slide.previousCount = std::max(-1, entry["previous_count"].toInt(-1));
   if (entry["status"].toString() != "counted") return slide;
   try {

@@ -45,6 +45,7 @@ struct ProjectSettings {
 
 struct SavedSlide {
   bool reviewed = false, edited = false;
+  bool maskOutlinedFromMarks = false;  // Slide::maskOutlinedFromMarks
   int previousCount = -1;
   bool counted = false;       // the fields below are meaningful only then
   QString stamp;              // size@mtime of the image the results came from

@@ -35,7 +35,10 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
           return slide.maskPath.endsWith(".png", Qt::CaseInsensitive) ? tr("mask") : tr("mask (TIFF)");
         case StatusColumn: {
           QString text = statusText(slide.status);
-          if (slide.edited) text += tr(", mask edited");
+          if (slide.maskOutlinedFromMarks && slide.hasMask())
+            text += tr(", outlines to review");
+          else if (slide.edited)
+            text += tr(", mask edited");
           if (slide.reviewed) text += tr(", reviewed");
           return text;
         }
@@ -47,6 +50,10 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       break;
     case Qt::ToolTipRole:
       if (slide.status == SlideStatus::Failed) return slide.error;
+      if (index.column() == StatusColumn && slide.maskOutlinedFromMarks && slide.hasMask())
+        return tr(
+            "FluoCount outlined this mask's cells from the count by hand (the network's outlines, discs where it "
+            "saw nothing): look them over, correct them, and Mark Reviewed (R) before you retrain on it");
       if (index.column() == MaskColumn && !slide.nameClash.isEmpty()) return slide.nameClash;
       if (index.column() == MaskColumn && slide.hasMask()) return QDir::toNativeSeparators(slide.maskPath);
       if (index.column() == MaskColumn && !slide.handCountPath.isEmpty())
