@@ -158,8 +158,16 @@ void MainWindow::buildDocks() {
   slideList_->verticalHeader()->setVisible(false);
   slideList_->verticalHeader()->setDefaultSectionSize(40);
   slideList_->setIconSize(QSize(48, 36));
+  // Names too long for the column lose their middle: slides of one study share a prefix and differ at the end
+  // ("..._r1.png", "..._r2.png").
+  slideList_->setTextElideMode(Qt::ElideMiddle);
   slideList_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   slideList_->horizontalHeader()->setSectionResizeMode(SlideListModel::NameColumn, QHeaderView::Stretch);
+  // The status grows with its marks ("counted, mask edited, reviewed"); sized to contents it would squeeze the names
+  // out of sight, so it keeps a width the user can drag, and its tooltip says it whole.
+  slideList_->horizontalHeader()->setSectionResizeMode(SlideListModel::StatusColumn, QHeaderView::Interactive);
+  slideList_->setColumnWidth(SlideListModel::StatusColumn,
+                             slideList_->fontMetrics().horizontalAdvance(tr("counted, reviewed")) + 16);
   slideList_->setMinimumWidth(440);
   auto* slidesDock = new QDockWidget(tr("Slides"));
   slidesDock->setObjectName("slides");

@@ -51,9 +51,10 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
       if (slide.status == SlideStatus::Failed) return slide.error;
       if (index.column() == StatusColumn && slide.maskOutlinedFromMarks && slide.hasMask())
-        return tr(
-            "FluoCount outlined this mask's cells from the count by hand (the network's outlines, discs where it "
-            "saw nothing): look them over, correct them, and Mark Reviewed (R) before you retrain on it");
+        return tr("%1: FluoCount outlined this mask's cells from the count by hand (the network's outlines, discs "
+                  "where it saw nothing): look them over, correct them, and Mark Reviewed (R) before you retrain on it")
+            .arg(data(index, Qt::DisplayRole).toString());
+      if (index.column() == StatusColumn) return data(index, Qt::DisplayRole);  // the whole of a narrowed column
       if (index.column() == MaskColumn && !slide.nameClash.isEmpty()) return slide.nameClash;
       if (index.column() == MaskColumn && slide.hasMask()) return QDir::toNativeSeparators(slide.maskPath);
       if (index.column() == MaskColumn && !slide.handCountPath.isEmpty())
