@@ -113,16 +113,21 @@ private slots:
                          describeComputeDevice(/*preferCpu=*/true));
     auto* list = dialog.findChild<QTableWidget*>();
     QVERIFY(list);
-    QCOMPARE(list->item(0, 1)->text(), QString("outlined from marks, not reviewed"));
+    QCOMPARE(list->item(0, 1)->text(), QString("outlined, to review"));
     QCOMPARE(list->item(1, 1)->text(), QString("corrected here"));
     QCOMPARE(list->item(2, 1)->text(), QString("from file"));
     QLabel* split = nullptr;
     for (QLabel* label : dialog.findChildren<QLabel*>())
       if (label->text().contains("slide(s) train")) split = label;
     QVERIFY(split);
-    QVERIFY2(split->text().contains("1 of them have masks FluoCount outlined from counts by hand that nobody has "
-                                    "reviewed"),
+    QVERIFY2(split->text().contains("Not reviewed: the masks FluoCount outlined from counts by hand on 1 of these "
+                                    "slide(s)"),
              qPrintable(split->text()));
+    if (qEnvironmentVariableIsSet("FLUOCOUNT_SCREENSHOT_DIR")) {
+      dialog.show();
+      dialog.grab().save(qEnvironmentVariable("FLUOCOUNT_SCREENSHOT_DIR") + "/retrain-outlines-to-review.png");
+    }
+    QVERIFY2(dialog.sizeHint().width() < 1000, "the note widens the dialog instead of wrapping");
     dialog.setRole("a.png", RetrainDialog::NotUsed);
     dialog.setRole("c.png", RetrainDialog::Training);
     QVERIFY2(!split->text().contains("outlined"), qPrintable(split->text()));

@@ -42,9 +42,11 @@ RetrainDialog::RetrainDialog(const TrainingPlan& suggested, const QStringList& s
   slides_ = new QTableWidget(0, 3);
   slides_->setHorizontalHeaderLabels({tr("Slide with mask"), tr("Mask"), tr("Used for")});
   slides_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  slides_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
   slides_->verticalHeader()->setVisible(false);
   slides_->setSelectionMode(QAbstractItemView::NoSelection);
   split_ = new QLabel;
+  split_->setWordWrap(true);  // it grows a sentence when masks nobody reviewed train (describeOutlinesToReview)
   fillSlides(slidesWithMasks, editedSlides);
 
   fromModel_ = new QRadioButton(suggested.startModel.isEmpty()
@@ -143,10 +145,9 @@ void RetrainDialog::fillSlides(const QStringList& slides, const QStringList& edi
     auto* name = new QTableWidgetItem(slides[row]);
     name->setFlags(Qt::ItemIsEnabled);
     slides_->setItem(row, 0, name);
-    auto* origin =
-        new QTableWidgetItem(outlinesToReview_.contains(slides[row]) ? tr("outlined from marks, not reviewed")
-                             : edited.contains(slides[row])          ? tr("corrected here")
-                                                                     : tr("from file"));
+    auto* origin = new QTableWidgetItem(outlinesToReview_.contains(slides[row]) ? tr("outlined, to review")
+                                        : edited.contains(slides[row])          ? tr("corrected here")
+                                                                                : tr("from file"));
     origin->setFlags(Qt::ItemIsEnabled);
     slides_->setItem(row, 1, origin);
     auto* role = new QComboBox;
@@ -205,7 +206,7 @@ QString RetrainDialog::describeOutlinesToReview(const TrainingPlan& p) const {
     used += p.trainingSlides.contains(slide) || p.validationSlides.contains(slide);
   if (used == 0) return {};
   return tr(
-      " %n of them have masks FluoCount outlined from counts by hand that nobody has reviewed: look them over "
+      " Not reviewed: the masks FluoCount outlined from counts by hand on %n of these slide(s). Look them over "
       "first (Mark Reviewed), or retrain knowing that their outlines are the network's own.",
       nullptr, used);
 }
