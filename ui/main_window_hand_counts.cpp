@@ -144,10 +144,10 @@ void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlin
       continue;
     }
     if (slide.written) project_->maskEdited(slide.index);
-    if (slide.fromDetections + slide.splitDetections + slide.drawnAsDiscs > 0)
-      project_->setMaskOutlinedFromMarks(slide.index, true);  // written, or taken as an edit of the slide on screen
+    const int cellsOfSlide = slide.fromDetections + slide.splitDetections + slide.drawnAsDiscs;
+    if (cellsOfSlide > 0) project_->setMaskOutlinedFromMarks(slide.index, true);  // written, or an edit on screen
     ++slides;
-    cells += slide.fromDetections + slide.splitDetections + slide.drawnAsDiscs;
+    cells += cellsOfSlide;
     fromDetections += slide.fromDetections;
     split += slide.splitDetections;
     discs += slide.drawnAsDiscs;

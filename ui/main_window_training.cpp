@@ -100,8 +100,7 @@ void MainWindow::openRetrainDialog() {
   for (int i = 0; i < project_->slideCount(); ++i) {
     if (project_->slide(i).hasMask()) annotated.append(project_->slide(i).name);
     if (project_->slide(i).edited) edited.append(project_->slide(i).name);
-    if (project_->slide(i).hasMask() && project_->slide(i).maskOutlinedFromMarks)
-      outlinesToReview.append(project_->slide(i).name);
+    if (project_->slide(i).outlinesToReview()) outlinesToReview.append(project_->slide(i).name);
     if (!project_->slide(i).hasMask() && !project_->slide(i).handCountPath.isEmpty()) ++countedByHandOnly;
   }
   if (annotated.size() < 2) {

@@ -590,9 +590,10 @@ void Project::maskEdited(int index) {
 
 void Project::setMaskOutlinedFromMarks(int index, bool outlined) {
   Slide& slide = slides_.at(index);
-  if (slide.maskOutlinedFromMarks == outlined && !(outlined && slide.reviewed)) return;
+  const bool reviewed = !outlined && slide.reviewed;  // new outlines are not reviewed yet
+  if (slide.maskOutlinedFromMarks == outlined && slide.reviewed == reviewed) return;
   slide.maskOutlinedFromMarks = outlined;
-  if (outlined) slide.reviewed = false;
+  slide.reviewed = reviewed;
   emit slideChanged(index);
 }
 

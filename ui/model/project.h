@@ -75,6 +75,7 @@ struct Slide {
   bool heatmapCached = false;  // the analysis' heatmap is in the state folder (else the next save writes it)
   bool hasMask() const { return !maskPath.isEmpty(); }
   bool hasAnnotations() const { return hasMask() || !handCountPath.isEmpty(); }  // a mask or a count by hand
+  bool outlinesToReview() const { return maskOutlinedFromMarks && hasMask(); }
 };
 
 // Which folder and counting settings a result belongs to. Opening a folder and every change of the model, the

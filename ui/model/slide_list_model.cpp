@@ -35,7 +35,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
           return slide.maskPath.endsWith(".png", Qt::CaseInsensitive) ? tr("mask") : tr("mask (TIFF)");
         case StatusColumn: {
           QString text = statusText(slide.status);
-          if (slide.maskOutlinedFromMarks && slide.hasMask())
+          if (slide.outlinesToReview())
             text += tr(", outlines to review");
           else if (slide.edited)
             text += tr(", mask edited");
@@ -50,7 +50,7 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
       break;
     case Qt::ToolTipRole:
       if (slide.status == SlideStatus::Failed) return slide.error;
-      if (index.column() == StatusColumn && slide.maskOutlinedFromMarks && slide.hasMask())
+      if (index.column() == StatusColumn && slide.outlinesToReview())
         return tr("%1: FluoCount outlined this mask's cells from the count by hand (the network's outlines, discs "
                   "where it saw nothing): look them over, correct them, and Mark Reviewed (R) before you retrain on it")
             .arg(data(index, Qt::DisplayRole).toString());
