@@ -128,11 +128,16 @@ std::string computeDeviceStatus() { return describeComputeDevice().summary(); }
 
 namespace {
 
+// The image as a 1x3xHxW tensor over the Mat's own pixels, which it keeps alive: no copy. Interleaved RGB is
+// the channels-last layout the CPU network runs in, so for float32 on the CPU the network reads the slide itself
+// (a copy here and another to channels-last were 46 MB of a 1600x1200 slide's peak memory). The network never
+// writes to its input (test_inference pins that the caller's image is left as it was).
 torch::Tensor toTensor(const cv::Mat& rgb) {
-  const cv::Mat input = rgb.isContinuous() ? rgb : rgb.clone();
-  return torch::from_blob(const_cast<float*>(input.ptr<float>()), {1, input.rows, input.cols, 3}, torch::kFloat32)
-      .permute({0, 3, 1, 2})
-      .contiguous();
+  const cv::Mat pixels = rgb.isContinuous() ? rgb : rgb.clone();
+  return torch::from_blob(
+             const_cast<float*>(pixels.ptr<float>()), {1, pixels.rows, pixels.cols, 3}, [pixels](void*) {},
+             torch::kFloat32)
+      .permute({0, 3, 1, 2});
 }
 
 cv::Mat toMat(const torch::Tensor& probabilities) {
@@ -296,7 +301,7 @@ cv::Mat HeatmapPredictor::predict(const cv::Mat& rgb, double cellDiameterPx) con
   heatmap = heatmap(cv::Rect(0, 0, scaled.cols, scaled.rows));
   if (heatmap.size() != rgb.size())
     cv::resize(heatmap, heatmap, rgb.size(), 0, 0, cv::INTER_LINEAR);
-  else
+  else if (!heatmap.isContinuous())  // cropped from the padding's columns
     heatmap = heatmap.clone();
   return heatmap;
 }

@@ -85,6 +85,35 @@ private slots:
     QCOMPARE(cv::norm(predictor.predict(crop, 50), predictor.predict(crop, 50), cv::NORM_INF), 0.0);
   }
 
+  // The network reads the slide's own pixels where it can (float32 on the CPU, no resampling, no padding: the
+  // slide is a multiple of the network's size step), so it must never write to them: in every precision and in
+  // every way of running, the caller's image is left exactly as it was, and a view into a larger image works.
+  void theNetworkLeavesTheSlideAsItWas() {
+    const cv::Mat view = slide(cv::Rect(0, 0, 512, 480));  // a view: not continuous, rows of the whole slide
+    QVERIFY(!view.isContinuous());
+    const cv::Mat original = slide.clone();
+    InferenceSettings whole;
+    whole.maxWholePixels = std::int64_t(1) << 40;
+    InferenceSettings staged;
+    staged.maxWholePixels = 0;
+    staged.tileSide = 256;
+    std::vector<InferenceSettings> modes{whole, staged};
+    for (NetworkPrecision reduced : {NetworkPrecision::BFloat16, NetworkPrecision::Int8})
+      if (precisionAvailable(reduced, DevicePreference::Cpu)) {
+        staged.precision = reduced;
+        modes.push_back(staged);
+      }
+    for (const InferenceSettings& mode : modes) {
+      const HeatmapPredictor predictor(seededModel(), mode);
+      const int multiple = 16;  // what c-ResUnet pads to; both images are already multiples of it
+      QCOMPARE(slide.cols % multiple + slide.rows % multiple + view.cols % multiple + view.rows % multiple, 0);
+      const cv::Mat ofSlide = predictor.predict(slide, 25), ofView = predictor.predict(view, 25);
+      QCOMPARE(cv::norm(slide, original, cv::NORM_INF), 0.0);
+      QCOMPARE(ofView.size(), view.size());
+      QVERIFY(ofSlide.isContinuous() && ofView.isContinuous());
+    }
+  }
+
   // An int8 convolution (core/int8_convolution) computes what float32 computes on its quantized input and weights:
   // the sums are exact in int32, and oneDNN's zero point and its zero padding at the tile's edges must agree with a
   // float convolution's. Real activations and weights: the bundled model's first encoder level on a crop of a real
