@@ -247,7 +247,8 @@ std::vector<AnnotatedImage> collectAnnotated(const QStringList& datasetDirs, std
     if (dataset.slides.empty()) throw CliError(noSlidesIn(dataset.imagesFolder, unread));
     if (!unread.empty()) std::fprintf(stderr, "note: %s: %s\n", dataset.imagesFolder.c_str(), unread.c_str());
     for (const std::string& note :
-         {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide)})
+         {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide),
+          describeOutlinesToReview(outlinesToReview(dataset.slides), "scored against")})
       if (!note.empty()) std::fprintf(stderr, "note: %s: %s\n", qPrintable(dir), note.c_str());
     for (const SlideFiles& slide : dataset.slides) {
       if (!seen.insert(sameFileKey(slide.image)).second) {

@@ -94,7 +94,7 @@ int runMasksCommand(const QStringList& arguments) {
       const ImageCount counted = counter.count(item.image.image);
       const HandCount marks = loadHandCount(item.image.handCount, counted.size, item.image.image);
       const MarkedCells cells = cellsOfMarksOnHeatmap(counted.heatmap, marks.marks, counted.cellDiameterPx);
-      saveMask(item.mask.string(), cells.labels > 0, parser.isSet("overwrite"));
+      saveMask(item.mask.string(), cells.labels > 0, parser.isSet("overwrite"), MaskOrigin::OutlinedFromMarks);
       std::printf("%-40.40s %6zu %9d %6d %6d %6.0f px  %s\n", fileName(item.image.image).c_str(), marks.marks.size(),
                   cells.fromDetections, cells.splitDetections, cells.drawnAsDiscs, counted.cellDiameterPx,
                   item.mask.string().c_str());

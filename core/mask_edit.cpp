@@ -186,16 +186,16 @@ MaskChange acceptAllObjects(cv::Mat& mask, const cv::Mat& labels) {
 
 namespace fluocount {
 
-std::string maskPngBytes(const cv::Mat& mask, const std::string& path) {
+std::string maskPngBytes(const cv::Mat& mask, const std::string& path, MaskOrigin origin) {
   CV_Assert(mask.type() == CV_8U);
   const cv::Mat binary = mask > 0;  // 0 or 255
   std::vector<std::uint8_t> png;
   if (!cv::imencode(".png", binary, png)) throw FileWriteError(path + ": cannot encode the mask as PNG");
-  return std::string(png.begin(), png.end());
+  return withMaskOrigin(std::string(png.begin(), png.end()), origin);
 }
 
-void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite) {
-  writeFileAtomically(path, maskPngBytes(mask, path), allowOverwrite ? Overwrite::Allow : Overwrite::Refuse);
+void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite, MaskOrigin origin) {
+  writeFileAtomically(path, maskPngBytes(mask, path, origin), allowOverwrite ? Overwrite::Allow : Overwrite::Refuse);
 }
 
 }  // namespace fluocount

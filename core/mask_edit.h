@@ -4,6 +4,8 @@
 // object in two, and accept detections into the mask. Each edit changes the mask in place and returns a
 // MaskChange holding only the pixels it changed, which undoes and redoes it exactly. No Qt: the GUI's undo
 // commands wrap these, and the tests drive them directly.
+#include "core/mask_origin.h"
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -62,10 +64,11 @@ MaskChange acceptAllObjects(cv::Mat& mask, const cv::Mat& labels);
 
 namespace fluocount {
 
-// Writes a mask as a binary PNG (0/255) in the FNC layout, atomically. With Overwrite::Refuse an existing file is
-// an error. Throws FileWriteError naming the file.
-void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite = true);
+// Writes a mask as a binary PNG (0/255) in the FNC layout, atomically, declaring its origin in the file
+// (core/mask_origin.h). Unless allowOverwrite an existing file is an error. Throws FileWriteError naming the file.
+void saveMask(const std::string& path, const cv::Mat& mask, bool allowOverwrite = true,
+              MaskOrigin origin = MaskOrigin::Drawn);
 // The bytes saveMask writes.
-std::string maskPngBytes(const cv::Mat& mask, const std::string& path);
+std::string maskPngBytes(const cv::Mat& mask, const std::string& path, MaskOrigin origin = MaskOrigin::Drawn);
 
 }  // namespace fluocount

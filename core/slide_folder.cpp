@@ -1,5 +1,7 @@
 #include "core/slide_folder.h"
 
+#include "core/mask_origin.h"
+
 #include "core/image_io.h"
 #include "core/utf8.h"
 
@@ -241,6 +243,23 @@ std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides) {
          " saved after the PNG " + (one ? "mask of the same slide, which" : "masks of the same slides, which") +
          " FluoCount reads (it saves its edits there): delete the PNG to use the TIFF, or the TIFF to keep FluoCount's "
          "edits.";
+}
+
+std::vector<std::string> outlinesToReview(const std::vector<SlideFiles>& slides) {
+  std::vector<std::string> masks;
+  for (const SlideFiles& slide : slides)
+    if (!slide.mask.empty() && maskOriginOfFile(slide.mask) == MaskOrigin::OutlinedFromMarks)
+      masks.push_back(slide.mask);
+  return masks;
+}
+
+std::string describeOutlinesToReview(const std::vector<std::string>& masks, const std::string& use) {
+  if (masks.empty()) return {};
+  const bool one = masks.size() == 1;
+  return std::to_string(masks.size()) + (one ? " mask was" : " masks were") +
+         " outlined by FluoCount from counts by hand and nobody has reviewed " + (one ? "it" : "them") +
+         " since: masks/" + someNames(masks) + ", " + use + " as " + (one ? "it is" : "they are") +
+         ". Those outlines are the network's own; look them over in the app and mark the slides reviewed (R).";
 }
 
 std::string labelsFileFor(const std::string& maskPath) {

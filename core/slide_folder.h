@@ -87,6 +87,11 @@ std::vector<std::string> handCountsNotUsed(const std::string& folder, const std:
 std::string describeHandCountsNotUsed(const std::vector<std::string>& files);
 // One sentence for the user naming the slides' newer TIFF masks (up to three) and how to choose; empty when none.
 std::string describeNewerTiffMasks(const std::vector<SlideFiles>& slides);
+// The slides' masks whose files say FluoCount outlined them from a count by hand and nobody has reviewed them
+// since (core/mask_origin.h), and one sentence naming them (up to three) with what `use` does with them ("trained
+// on", "scored against"); empty when there are none.
+std::vector<std::string> outlinesToReview(const std::vector<SlideFiles>& slides);
+std::string describeOutlinesToReview(const std::vector<std::string>& masks, const std::string& use);
 // <dataset>/labels/<stem>.png for <dataset>/masks/<stem>.png when that file exists, else empty.
 std::string labelsFileFor(const std::string& maskPath);
 

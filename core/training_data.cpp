@@ -74,7 +74,8 @@ DatasetScan scanDatasets(const std::vector<DatasetSource>& sources) {
     std::vector<TrainingExample> examples;
     const SlideFolder dataset = scanAnnotatedDataset(source.folder);
     for (const std::string& note :
-         {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide)})
+         {describeNewerTiffMasks(dataset.slides), describeMasksOfNoSlide(dataset.masksOfNoSlide),
+          describeOutlinesToReview(outlinesToReview(dataset.slides), "trained on")})
       if (!note.empty()) scan.notes.push_back(source.folder + ": " + note);
     for (const SlideFiles& slide : dataset.slides) {
       if (!seen.insert(sameFileKey(slide.image)).second)

@@ -3,6 +3,7 @@
 // person counting a real slide would click: on each annotated cell of its mask, at the cell's centre. And such marks
 // made into a mask to train on (core/cells_of_marks).
 #include "core/hand_counts.h"
+#include "core/training_data.h"
 #include "core/cells_of_marks.h"
 #include "core/counter.h"
 #include "core/model_file.h"
@@ -285,8 +286,21 @@ private slots:
                                                     QString::number(marks.size()) + " .*" + mask)),
                qPrintable(made.out));
     }
+    // The masks say in their files that they are the network's outlines of the marks, not reviewed yet; what scores
+    // against them or trains on them says so.
+    for (const std::string& stem : {stem1, stem2})
+      QCOMPARE(maskOriginOfFile(dataset.toStdString() + "/masks/" + stem + ".png"), MaskOrigin::OutlinedFromMarks);
     const Run evaluated = runCli({"evaluate", dataset, "--classical", "--diameter", "50"});
     QCOMPARE(evaluated.exitCode, 0);
+    QVERIFY2(evaluated.err.contains("2 masks were outlined by FluoCount from counts by hand and nobody has reviewed "
+                                    "them since: masks/") &&
+                 evaluated.err.contains("scored against as they are"),
+             qPrintable(evaluated.err));
+    const DatasetScan scan = scanDatasets({{dataset.toStdString()}});
+    QCOMPARE(scan.examples.size(), std::size_t(2));
+    QVERIFY(std::any_of(scan.notes.begin(), scan.notes.end(), [](const std::string& note) {
+      return note.find("2 masks were outlined") != std::string::npos && note.find("trained on") != std::string::npos;
+    }));
     const QRegularExpressionMatch pooled =
         QRegularExpression("images 2 +TP (\\d+) +FP \\d+ +FN (\\d+)").match(evaluated.out);
     QVERIFY2(pooled.hasMatch(), qPrintable(evaluated.out));
@@ -301,6 +315,7 @@ private slots:
     QVERIFY2(again.err.contains("has its mask in") && again.err.contains("kept: " + mask1), qPrintable(again.err));
     saveMask(mask1.toStdString(), cv::Mat::zeros(loadMask(mask1.toStdString()).size(), CV_8U));  // "drawn by hand"
     const std::string drawn1 = readBytes(mask1.toStdString());
+    QCOMPARE(maskOriginOfFile(mask1.toStdString()), MaskOrigin::Drawn);
     QVERIFY(QFile::remove(mask2));
     const Run rest = runCli(common);
     QVERIFY2(rest.exitCode == 0 && rest.err.contains("kept: " + mask1), qPrintable(rest.err));

@@ -1,5 +1,5 @@
 // The mask-editing tools on real FNC masks: each tool's effect, exact undo and redo, a stroke merged from its
-// segments, and the memory an edit keeps (only the changed pixels).
+// segments, the memory an edit keeps (only the changed pixels), and what the saved file says of the mask's origin.
 #include "core/atomic_file.h"
 #include "core/image_io.h"
 #include "core/mask_edit.h"
@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 using namespace fluocount;
@@ -183,6 +184,45 @@ private slots:
     const std::string saved = test::readBytes(path);
     QVERIFY_THROWS_EXCEPTION(FileWriteError, saveMask(path, cv::Mat::zeros(mask.size(), CV_8U), false));
     QCOMPARE(test::readBytes(path), saved);
+  }
+
+  // A mask outlined from a count by hand says so in its own file (a PNG text chunk), which every reader ignores:
+  // the pixels OpenCV and loadMask read are the same, the chunk is there once however often it is added, it goes
+  // when the mask is written as drawn, and only FluoCount's chunk, intact, counts.
+  void aMaskFileSaysWhetherItWasOutlinedFromACountByHand() {
+    QTemporaryDir dir;
+    const std::string outlined = dir.filePath("outlined.png").toStdString(),
+                      drawn = dir.filePath("drawn.png").toStdString();
+    const cv::Mat mask = realMask();
+    saveMask(outlined, mask, true, MaskOrigin::OutlinedFromMarks);
+    saveMask(drawn, mask);
+    QCOMPARE(maskOriginOfFile(outlined), MaskOrigin::OutlinedFromMarks);
+    QCOMPARE(maskOriginOfFile(drawn), MaskOrigin::Drawn);
+    QVERIFY(same(loadMask(outlined), mask));
+    QVERIFY(same(cv::imread(outlined, cv::IMREAD_UNCHANGED), loadMask(drawn)));
+
+    const std::string withChunk = test::readBytes(outlined), without = test::readBytes(drawn);
+    QCOMPARE(maskOriginOfPng(withChunk), MaskOrigin::OutlinedFromMarks);
+    QVERIFY(withChunk.size() > without.size());
+    QCOMPARE(withMaskOrigin(withChunk, MaskOrigin::OutlinedFromMarks), withChunk);  // once, not twice
+    QCOMPARE(withMaskOrigin(withChunk, MaskOrigin::Drawn), without);
+    QCOMPARE(withMaskOrigin(without, MaskOrigin::OutlinedFromMarks), withChunk);
+
+    // The chunk with one letter of its text changed: its CRC no longer holds, so it says nothing.
+    std::string damaged = withChunk;
+    const std::size_t text = damaged.find("outlined from");
+    QVERIFY(text != std::string::npos);
+    damaged[text] = 'O';
+    QCOMPARE(maskOriginOfPng(damaged), MaskOrigin::Drawn);
+    // Truncated in the middle of the chunk, or not a PNG at all (a TIFF mask, as Fiji saves it).
+    QCOMPARE(maskOriginOfPng(withChunk.substr(0, text)), MaskOrigin::Drawn);
+    for (std::size_t cut : {std::size_t(0), std::size_t(8), std::size_t(20), std::size_t(33), text})
+      QCOMPARE(withMaskOrigin(without.substr(0, cut), MaskOrigin::Drawn), without.substr(0, cut));
+    const std::string tiff = dir.filePath("fiji.tif").toStdString();
+    QVERIFY(cv::imwrite(tiff, mask));
+    QCOMPARE(maskOriginOfFile(tiff), MaskOrigin::Drawn);
+    QCOMPARE(withMaskOrigin(test::readBytes(tiff), MaskOrigin::OutlinedFromMarks), test::readBytes(tiff));
+    QCOMPARE(maskOriginOfFile(dir.filePath("none.png").toStdString()), MaskOrigin::Drawn);
   }
 };
 

@@ -334,6 +334,11 @@ private slots:
       QTRY_COMPARE_WITH_TIMEOUT(maskCell.data().toString(), QString("mask"), 30000);
     }
     QCOMPARE(test::readBytes(keptMask.toStdString()), keptBytes);
+    QCOMPARE(maskOriginOfFile(keptMask.toStdString()), MaskOrigin::Drawn);
+    for (int i = 0; i < window.project()->slideCount(); ++i)  // the files say so too, the one on screen's included
+      if (window.project()->maskPathFor(i) != keptMask)
+        QTRY_COMPARE_WITH_TIMEOUT(maskOriginOfFile(window.project()->maskPathFor(i).toStdString()),
+                                  MaskOrigin::OutlinedFromMarks, 30000);
     // The outlines are the network's until someone looks them over: the slide list says so (not the slide whose mask
     // was kept), and so does the folder's saved state.
     const auto statusOf = [&](int i) {
@@ -356,10 +361,24 @@ private slots:
     };
     QVERIFY(savedState() &&
             savedState()->slides.at(window.project()->slide(outlinedOffScreen).name).maskOutlinedFromMarks);
-    window.project()->setReviewed(outlinedOffScreen, true);  // Mark Reviewed
+    // Mark Reviewed, as a user does it: on the slide, with R. Its mask file no longer says "outlined" (the same
+    // pixels), and it was not counted as an edit.
+    const std::string reviewedMask = window.project()->maskPathFor(outlinedOffScreen).toStdString();
+    const cv::Mat outlinedPixels = loadMask(reviewedMask);
+    window.selectSlide(outlinedOffScreen);
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == outlinedOffScreen, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.maskDocument()->path() == window.project()->maskPathFor(outlinedOffScreen), 30000);
+    for (QAction* action : window.findChildren<QAction*>())
+      if (action->text() == "Mark &Reviewed") action->trigger();
+    QVERIFY(window.project()->slide(outlinedOffScreen).reviewed);
     QVERIFY(!statusOf(outlinedOffScreen).contains("outlines to review"));
+    QCOMPARE(maskOriginOfFile(reviewedMask), MaskOrigin::Drawn);
+    QCOMPARE(cv::countNonZero(loadMask(reviewedMask) != outlinedPixels), 0);
     QVERIFY2(window.project()->save(&problem), qPrintable(problem));
     QVERIFY(!savedState()->slides.at(window.project()->slide(outlinedOffScreen).name).maskOutlinedFromMarks);
+    window.selectSlide(onScreen);
+    QTRY_VERIFY_WITH_TIMEOUT(window.canvas()->overlay().slide == onScreen, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.maskDocument()->path() == window.project()->maskPathFor(onScreen), 30000);
     QCOMPARE(window.maskDocument()->undoStack()->count(), 1);  // the slide on screen: one step to take back
     auto* summary = window.findChild<QMessageBox*>("countsByHandOutlined");
     QVERIFY(summary);
@@ -435,6 +454,41 @@ private slots:
     QVERIFY2(window.exportTo({out, false, false, true, false}, &error), qPrintable(error));
     const QString stem = QFileInfo(png).completeBaseName();
     QCOMPARE(QDir(out + "/overlays").entryList(QDir::Files, QDir::Name), QStringList({stem + ".png", stem + "_2.png"}));
+  }
+
+  // Masks `fluocount-cli masks` made (their files say they were outlined from counts by hand) open as outlines to
+  // review. Reviewed, they stay reviewed when the folder is opened again, until the command writes the mask again:
+  // a review is of the outlines it saw, never carried over to new ones.
+  void masksTheCliOutlinedWaitForReviewInTheApp() {
+    const QString folder = test::writableSlideFolder(scratch_.path(), "outlined-by-cli", {test::kYellowSlide});
+    const QString maskFile = folder + "/masks/" + QFileInfo(test::kYellowSlide).completeBaseName() + ".png";
+    const std::string mask = maskFile.toStdString();
+    const cv::Mat pixels = loadMask(mask);
+    saveMask(mask, pixels, true, MaskOrigin::OutlinedFromMarks);  // as `masks --overwrite` writes it
+    const auto statusOfFirst = [](MainWindow& window) {
+      return window.slideList()->model()->index(0, SlideListModel::StatusColumn).data().toString();
+    };
+    {
+      MainWindow window;
+      QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+      QVERIFY(window.project()->slide(0).outlinesToReview());
+      QVERIFY2(statusOfFirst(window).contains("outlines to review"), qPrintable(statusOfFirst(window)));
+      QTRY_VERIFY_WITH_TIMEOUT(window.maskDocument()->path() == maskFile, 30000);
+      for (QAction* action : window.findChildren<QAction*>())
+        if (action->text() == "Mark &Reviewed") action->trigger();
+      QVERIFY(window.project()->slide(0).reviewed && !window.project()->slide(0).edited);
+      QCOMPARE(maskOriginOfFile(mask), MaskOrigin::Drawn);
+      QCOMPARE(cv::countNonZero(loadMask(mask) != pixels), 0);
+    }
+    {
+      MainWindow window;
+      QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+      QVERIFY(window.project()->slide(0).reviewed && !window.project()->slide(0).outlinesToReview());
+    }
+    saveMask(mask, pixels, true, MaskOrigin::OutlinedFromMarks);  // the command run again, with --overwrite
+    MainWindow window;
+    QVERIFY(test::showAndOpen(window, folder, {1200, 800}));
+    QVERIFY(!window.project()->slide(0).reviewed && window.project()->slide(0).outlinesToReview());
   }
 };
 

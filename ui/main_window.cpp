@@ -224,6 +224,7 @@ void MainWindow::buildActions() {
   reviewedAction_ = view->addAction(tr("Mark &Reviewed"), this, [this](bool on) {
     if (current_ < 0) return;
     project_->setReviewed(current_, on);
+    writeReviewIntoMaskFile();
     saveProjectState();
   });
   reviewedAction_->setCheckable(true);

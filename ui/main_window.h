@@ -159,6 +159,9 @@ private:
   void saveJob();
   void loadMaskDocument(int index, cv::Size size);
   void onMaskSaved(const QString& maskPath);
+  // The slide on screen's mask file says what its status says: "outlined from a count by hand" while its outlines
+  // wait for review, nothing once they are reviewed (core/mask_origin.h), so that `train` and `evaluate` see it too.
+  void writeReviewIntoMaskFile();
   void onMaskReloaded(const QString& maskPath);
   int slideOfMaskFile(const QString& maskPath) const;
   void rematchSlide(int index, const std::optional<Detection>& truth);

@@ -120,7 +120,14 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
   const Detection truth = truthFromEditedMask(mask_->mask(), maskPath);
   project_->maskEdited(index);
   if (cv::countNonZero(mask_->mask()) == 0) project_->setMaskOutlinedFromMarks(index, false);  // nothing to review
+  writeReviewIntoMaskFile();
   rematchSlide(index, truth);
+}
+
+void MainWindow::writeReviewIntoMaskFile() {
+  if (current_ < 0 || !mask_->isEditable() || slideOfMaskFile(mask_->path()) != current_) return;
+  const bool toReview = project_->slide(current_).outlinesToReview();
+  mask_->setOrigin(toReview ? MaskOrigin::OutlinedFromMarks : MaskOrigin::Drawn);  // a failure is reported by it
 }
 
 // Another program changed the mask file of the slide on screen, and the document loaded it again: the same as a

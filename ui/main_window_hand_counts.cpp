@@ -146,6 +146,7 @@ void MainWindow::takeOutlinedCountsByHand(std::vector<OutlinedHandCount>& outlin
     if (slide.written) project_->maskEdited(slide.index);
     const int cellsOfSlide = slide.fromDetections + slide.splitDetections + slide.drawnAsDiscs;
     if (cellsOfSlide > 0) project_->setMaskOutlinedFromMarks(slide.index, true);  // written, or an edit on screen
+    if (slide.index == current_) writeReviewIntoMaskFile();
     ++slides;
     cells += cellsOfSlide;
     fromDetections += slide.fromDetections;

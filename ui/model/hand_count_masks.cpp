@@ -27,7 +27,8 @@ HandCountOutlinePlan handCountsToOutline(const Project& project) {
 
 void writeOutlinedMask(OutlinedHandCount& outlined) {
   try {
-    saveMask(outlined.maskPath.toStdString(), outlined.cells > 0, /*allowOverwrite=*/false);
+    saveMask(outlined.maskPath.toStdString(), outlined.cells > 0, /*allowOverwrite=*/false,
+             MaskOrigin::OutlinedFromMarks);
     outlined.written = true;
   } catch (const std::exception& e) {
     outlined.error = QString::fromUtf8(e.what());

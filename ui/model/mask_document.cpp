@@ -38,9 +38,11 @@ bool MaskDocument::load(const QString& imagePath, cv::Size imageSize, const QStr
   try {
     // A TIFF mask (Fiji's) is read where no PNG exists yet; the edits go to the PNG, which then holds the mask.
     const std::string holding = maskFileHolding(maskPath.toStdString());
+    origin_ = MaskOrigin::Drawn;
     if (!holding.empty()) {
       mask_ = loadMask(holding, imageSize, imagePath.toStdString()).clone();
       mask_.setTo(kCell, mask_ > 0);
+      origin_ = maskOriginOfFile(holding);
     } else {
       mask_ = cv::Mat::zeros(imageSize, CV_8U);
     }
@@ -81,7 +83,17 @@ void MaskDocument::close() {
   closing_ = false;
 }
 
-std::string MaskDocument::bytes() const { return maskPngBytes(mask_, path_.toStdString()); }
+std::string MaskDocument::bytes() const { return maskPngBytes(mask_, path_.toStdString(), origin_); }
+
+// The same pixels again, with the origin in the file: not an edit, so `saved` is not emitted (unless an edit was
+// waiting, which this saves). A file that cannot be written now gets the origin with the next save.
+bool MaskDocument::setOrigin(MaskOrigin origin, QString* error) {
+  if (!editable_ || origin == origin_) return true;
+  origin_ = origin;
+  if (dirty_) return save(error);
+  if (maskFileHolding(path_.toStdString()).empty()) return true;  // no file yet: the first edit writes it
+  return writeFile(error);
+}
 
 // Another program changed the file. With nothing of ours waiting, the file is simply what the mask is now; an edit
 // waiting to be saved makes it a conflict for the user to settle (while closing, close() settles it).
@@ -143,14 +155,18 @@ void MaskDocument::applied(const MaskChange& change) {
 }
 
 bool MaskDocument::save(QString* error) {
-  if (!editable_ || path_.isEmpty()) return false;
+  if (!editable_ || path_.isEmpty() || !writeFile(error)) return false;
+  dirty_ = false;
+  emit saved(path_);
+  return true;
+}
+
+bool MaskDocument::writeFile(QString* error) {
   try {
     if (file_->inConflict() || !file_->write(bytes())) {
       if (error) *error = tr("%1 was changed by another program; the edit waits in memory").arg(path_);
       return false;
     }
-    dirty_ = false;
-    emit saved(path_);
     return true;
   } catch (const std::exception& e) {
     const QString message = QString::fromUtf8(e.what());

@@ -50,6 +50,11 @@ public:
   void apply(const QString& text, const MaskEdit& edit, int strokeId = -1);
   void finishEdit();
   bool save(QString* error = nullptr);
+  // Where the mask came from, as its file says (core/mask_origin.h) and as it is saved with every edit. Setting
+  // another origin writes the mask file again with it (the same pixels), when there is one: marking the slide
+  // reviewed takes "outlined from a count by hand" out of the file. False when it could not be written.
+  MaskOrigin origin() const { return origin_; }
+  bool setOrigin(MaskOrigin origin, QString* error = nullptr);
 
   // Where a version given up in a conflict is kept (the project's .fluocount/set-aside).
   void setSetAsideFolder(const QString& folder) { file_->setSetAsideFolder(folder); }
@@ -79,6 +84,7 @@ private:
   void changedElsewhere();
   bool reload();
   std::string bytes() const;
+  bool writeFile(QString* error);
 
   SlideHistory* history_;
   cv::Mat mask_;
@@ -86,6 +92,7 @@ private:
   bool editable_ = false;
   bool dirty_ = false;
   bool closing_ = false;
+  MaskOrigin origin_ = MaskOrigin::Drawn;
   QString imagePath_;
   cv::Size imageSize_;
   GuardedFile* file_;

@@ -8,6 +8,7 @@
 #include "core/heatmap_file.h"
 #include "core/image_io.h"
 #include "core/inference.h"
+#include "core/mask_origin.h"
 #include "core/model_file.h"
 #include "core/slide_folder.h"
 
@@ -56,6 +57,15 @@ std::shared_ptr<SlideHeatmap> savedHeatmap(const std::string& file, const SavedS
   const cv::Size size(saved.width, saved.height);
   if (saved.heatmapChecksum && !size.empty()) return SlideHeatmap::openSaved(file, size, *saved.heatmapChecksum);
   return SlideHeatmap::readSaved(file, saved.width > 0 ? std::optional(size) : std::nullopt, std::nullopt);
+}
+
+// A mask file that says FluoCount outlined it from a count by hand (core/mask_origin.h: `fluocount-cli masks`, or
+// this app) was written after any review, since marking a slide reviewed writes its mask without that: the file,
+// not a review saved for an earlier version of it, says what the slide's mask is now.
+void takeOutlineMarkFromMaskFile(Slide& slide) {
+  if (!slide.hasMask() || maskOriginOfFile(slide.maskPath.toStdString()) != MaskOrigin::OutlinedFromMarks) return;
+  slide.maskOutlinedFromMarks = true;
+  slide.reviewed = false;
 }
 
 }  // namespace
@@ -170,6 +180,7 @@ bool Project::open(const QString& folder, QString* error, QString* warning) {
   Restored restored{std::move(slides), {}, {}, nullptr, {}};
   const QString absolute = QFileInfo(folder).absoluteFilePath();
   restoreState(absolute, restored, warning);
+  for (Slide& slide : restored.slides) takeOutlineMarkFromMaskFile(slide);
   // Taken over when another window holds it: the user was asked first (otherUserOf); its lock file is replaced.
   auto lock = std::make_unique<QLockFile>(lockPathOf(absolute));
   lock->setStaleLockTime(0);
@@ -602,6 +613,7 @@ void Project::maskChangedElsewhere(int index) {
   slide.maskPath = maskFileHolding(index);
   slide.edited = slide.edited && slide.hasMask();
   slide.maskOutlinedFromMarks = slide.maskOutlinedFromMarks && slide.hasMask();
+  takeOutlineMarkFromMaskFile(slide);
   emit slideChanged(index);
 }
 
