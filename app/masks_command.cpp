@@ -106,6 +106,11 @@ int runMasksCommand(const QStringList& arguments) {
       std::fprintf(stderr, "error: %s\n", e.what());
     }
   }
+  if (failures < int(planned.size()))
+    std::fprintf(stderr,
+                 "Each mask says in its file that it was outlined from a count by hand and not reviewed: the app "
+                 "shows its slide as \"outlines to review\" until you look it over and mark it reviewed (R), and "
+                 "train and evaluate name it until then.\n");
   return failures ? 1 : 0;
 }
 

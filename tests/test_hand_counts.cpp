@@ -290,6 +290,7 @@ private slots:
     // against them or trains on them says so.
     for (const std::string& stem : {stem1, stem2})
       QCOMPARE(maskOriginOfFile(dataset.toStdString() + "/masks/" + stem + ".png"), MaskOrigin::OutlinedFromMarks);
+    QVERIFY2(made.err.contains("outlines to review"), qPrintable(made.err));
     const Run evaluated = runCli({"evaluate", dataset, "--classical", "--diameter", "50"});
     QCOMPARE(evaluated.exitCode, 0);
     QVERIFY2(evaluated.err.contains("2 masks were outlined by FluoCount from counts by hand and nobody has reviewed "
