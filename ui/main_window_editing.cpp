@@ -127,7 +127,14 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
 void MainWindow::writeReviewIntoMaskFile() {
   if (current_ < 0 || !mask_->isEditable() || slideOfMaskFile(mask_->path()) != current_) return;
   const bool toReview = project_->slide(current_).outlinesToReview();
-  mask_->setOrigin(toReview ? MaskOrigin::OutlinedFromMarks : MaskOrigin::Drawn);  // a failure is reported by it
+  QString error;
+  if (!mask_->setOrigin(toReview ? MaskOrigin::OutlinedFromMarks : MaskOrigin::Drawn, &error))
+    statusBar()->showMessage(
+        (toReview ? tr("Its mask file could not be marked as outlines to review: %1")
+                  : tr("Marked reviewed here, but its mask file still says \"outlined, not reviewed\" to "
+                       "fluocount-cli and on reopening (it could not be written: %1)"))
+            .arg(error),
+        30000);
 }
 
 // Another program changed the mask file of the slide on screen, and the document loaded it again: the same as a

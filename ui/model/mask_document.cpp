@@ -85,14 +85,15 @@ void MaskDocument::close() {
 
 std::string MaskDocument::bytes() const { return maskPngBytes(mask_, path_.toStdString(), origin_); }
 
-// The same pixels again, with the origin in the file: not an edit, so `saved` is not emitted (unless an edit was
-// waiting, which this saves). A file that cannot be written now gets the origin with the next save.
+// The same pixels again, with the origin in the file: not an edit, so neither `saved` nor `saveFailed` is emitted
+// (unless an edit was waiting, which this saves); the caller says what a failure means. A file that cannot be
+// written now gets the origin with the next save.
 bool MaskDocument::setOrigin(MaskOrigin origin, QString* error) {
   if (!editable_ || origin == origin_) return true;
   origin_ = origin;
   if (dirty_) return save(error);
   if (maskFileHolding(path_.toStdString()).empty()) return true;  // no file yet: the first edit writes it
-  return writeFile(error);
+  return writeFile(error, /*anEdit=*/false);
 }
 
 // Another program changed the file. With nothing of ours waiting, the file is simply what the mask is now; an edit
@@ -155,13 +156,13 @@ void MaskDocument::applied(const MaskChange& change) {
 }
 
 bool MaskDocument::save(QString* error) {
-  if (!editable_ || path_.isEmpty() || !writeFile(error)) return false;
+  if (!editable_ || path_.isEmpty() || !writeFile(error, /*anEdit=*/true)) return false;
   dirty_ = false;
   emit saved(path_);
   return true;
 }
 
-bool MaskDocument::writeFile(QString* error) {
+bool MaskDocument::writeFile(QString* error, bool anEdit) {
   try {
     if (file_->inConflict() || !file_->write(bytes())) {
       if (error) *error = tr("%1 was changed by another program; the edit waits in memory").arg(path_);
@@ -171,7 +172,7 @@ bool MaskDocument::writeFile(QString* error) {
   } catch (const std::exception& e) {
     const QString message = QString::fromUtf8(e.what());
     if (error) *error = message;
-    emit saveFailed(message);
+    if (anEdit) emit saveFailed(message);
     return false;
   }
 }

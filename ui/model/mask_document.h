@@ -52,7 +52,8 @@ public:
   bool save(QString* error = nullptr);
   // Where the mask came from, as its file says (core/mask_origin.h) and as it is saved with every edit. Setting
   // another origin writes the mask file again with it (the same pixels), when there is one: marking the slide
-  // reviewed takes "outlined from a count by hand" out of the file. False when it could not be written.
+  // reviewed takes "outlined from a count by hand" out of the file. False when it could not be written (`error`
+  // says why; nothing is emitted).
   MaskOrigin origin() const { return origin_; }
   bool setOrigin(MaskOrigin origin, QString* error = nullptr);
 
@@ -84,7 +85,9 @@ private:
   void changedElsewhere();
   bool reload();
   std::string bytes() const;
-  bool writeFile(QString* error);
+  // Writes the document over its file unless another program changed the file since; an edit's failure to write
+  // is also reported by saveFailed.
+  bool writeFile(QString* error, bool anEdit);
 
   SlideHistory* history_;
   cv::Mat mask_;
