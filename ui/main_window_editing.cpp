@@ -125,7 +125,8 @@ void MainWindow::onMaskSaved(const QString& maskPath) {
 }
 
 void MainWindow::writeReviewIntoMaskFile() {
-  if (current_ < 0 || !mask_->isEditable() || slideOfMaskFile(mask_->path()) != current_) return;
+  // The document holds the slide on screen's mask (loadMaskDocument opens it by that path) unless it could not.
+  if (current_ < 0 || !mask_->isEditable() || mask_->path() != project_->maskPathFor(current_)) return;
   const bool toReview = project_->slide(current_).outlinesToReview();
   QString error;
   if (!mask_->setOrigin(toReview ? MaskOrigin::OutlinedFromMarks : MaskOrigin::Drawn, &error))
