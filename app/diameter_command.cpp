@@ -3,6 +3,7 @@
 // against the annotation where there is one, and one diameter for a folder of slides.
 #include "app/cli_common.h"
 #include "core/cell_size.h"
+#include "core/numeric_locale.h"
 #include "core/true_cells.h"
 
 #include <QDir>
@@ -14,6 +15,11 @@
 namespace fluocount::cli {
 
 namespace {
+
+// "+7.5%", "-12.0%": a relative error as the table shows it.
+std::string signedPercent(double fraction) {
+  return (fraction >= 0 ? "+" : "") + fixedDecimal(100 * fraction, 1) + "%";
+}
 
 // The annotated cells, as evaluate takes them (core/true_cells.h).
 cv::Mat objectLabels(const AnnotatedImage& item) {
@@ -92,12 +98,15 @@ void printEstimates(const QCommandLineParser& parser, int& failures) {
         const double error = measured > 0 && estimate.found() ? estimate.diameterPx / measured - 1 : NAN;
         if (std::isfinite(error)) relativeErrors.push_back(std::abs(error));
         const std::string name = fileName(item.image);
+        // "-" where there is nothing to show: no mask, or no estimate (too few objects at every probe).
+        const std::string estimateText = estimate.found() ? fixedDecimal(estimate.diameterPx, 1) : "-";
+        const std::string errorText = std::isfinite(error) ? signedPercent(error) : "-";
         if (item.mask.empty())
-          std::printf("%-48.48s %8s %9s %9.1f %8s %s\n", name.c_str(), "-", "-", estimate.diameterPx, "-",
+          std::printf("%-48.48s %8s %9s %9s %8s %s\n", name.c_str(), "-", "-", estimateText.c_str(), "-",
                       probesText(estimate).c_str());
         else
-          std::printf("%-48.48s %8zu %9.1f %9.1f %+7.1f%% %s\n", name.c_str(), own.size(), measured,
-                      estimate.diameterPx, 100 * error, probesText(estimate).c_str());
+          std::printf("%-48.48s %8zu %9.1f %9s %8s %s\n", name.c_str(), own.size(), measured, estimateText.c_str(),
+                      errorText.c_str(), probesText(estimate).c_str());
       } catch (const std::exception& e) {
         ++failures;
         std::fprintf(stderr, "error: %s\n", e.what());

@@ -176,16 +176,22 @@ DiameterEstimate estimateCellDiameter(const DetectAtDiameter& detectAt, const Di
   // far smaller than assumed vanish below the minimum object area), and so does one whose few objects the next
   // probe multiplies (maximumObjectGrowth).
   std::optional<DiameterProbe> chosen;
+  std::size_t chosenAt = 0;
   for (std::size_t i = 0; i < search.size(); ++i) {
     const DiameterProbe& probe = search.probeAt(i);
     if (probe.estimatePx <= 0) continue;
     chosen = probe;
+    chosenAt = i;
     if (probe.estimatePx < search.diameterAt(i) / std::sqrt(2.0)) continue;
     if (!search.nextProbeMultipliesObjects(i)) break;
   }
   // No second pass at the estimate: measured on the annotated slides of every dataset, it only pulls the estimate
   // further down where the network's objects are smaller than the annotated cells (header).
   if (!chosen) return result;
+  const bool fewSeenOnlyEnlarged = chosenAt > 0 && chosenAt + 1 == search.size() &&
+                                   chosen->objects < settings.corroborateBelowObjects &&
+                                   search.probeAt(chosenAt - 1).objects < settings.minimumObjects;
+  if (fewSeenOnlyEnlarged) return result;
   result.diameterPx = rounded(chosen->estimatePx, settings);
   result.weight = chosen->weight;
   return result;

@@ -177,6 +177,27 @@ private slots:
     QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
     QCOMPARE(small.probes.size(), std::size_t(3));
 
+    // A few objects that only the smallest probe sees enough of to measure (specks the enlarged slide shows as
+    // cells) are no estimate; a few that the next larger probe measured too are (corroborateBelowObjects).
+    Detection four;
+    for (int i = 0; i < 4; ++i) {
+      DetectedObject cell;
+      cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * 14 * 14));
+      cell.meanProbability = 0.95;
+      four.objects.push_back(cell);
+    }
+    Detection one;
+    one.objects = {four.objects.front()};
+    const DiameterEstimate specks = estimateCellDiameter([&](double d, const cv::Rect&) {
+      return d >= 60 ? Detection{} : d >= 30 ? one : four;
+    });
+    QVERIFY(!specks.found());
+    QCOMPARE(specks.probes.size(), std::size_t(3));
+    QCOMPARE(specks.probes[2].objects, 4);  // what was seen is still reported
+    const DiameterEstimate fewCells =
+        estimateCellDiameter([&](double d, const cv::Rect&) { return d >= 60 ? Detection{} : four; });
+    QCOMPARE(fewCells.diameterPx, 14.0);
+
     std::vector<DiameterEstimate> folder = {estimate, none, estimate};
     QCOMPARE(folderDiameter(folder), expected);
   }
@@ -302,6 +323,33 @@ private slots:
     const CellCounter atEstimate =
         CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), fixed);
     QCOMPARE(atEstimate.count(image).detection.count(), counted.detection.count());
+  }
+
+  // A field without cells, cut from a real FNC slide above its first annotated cell: `auto` must not take its
+  // stained fragments for small cells (it did: 5 objects at the 15 px probe, 2 at 30 px, and 5 "cells" counted at
+  // 12 px). It finds no diameter, and the count at the default diameter is empty.
+  void aFieldWithoutCellsGetsNoDiameterAndNoCells() {
+    const QString stem = "Mar24bS1C2R3_LHl_200x";
+    const cv::Mat mask = loadMask(dataFile("fnc-yellow/masks/" + stem + ".png"));
+    int firstCellRow = 0;
+    while (cv::countNonZero(mask.row(firstCellRow)) == 0) ++firstCellRow;
+    const int margin = 25;  // about half a cell of this slide
+    QVERIFY(firstCellRow - margin >= 300);
+    const RawImage slide = loadImage(dataFile("fnc-yellow/images/" + stem + ".png"));
+    RawImage field = slide;
+    for (cv::Mat& channel : field.channels) channel = channel.rowRange(0, firstCellRow - margin).clone();
+    field.pixels = slide.pixels.rowRange(0, firstCellRow - margin).clone();
+    CountSettings settings;
+    settings.automaticDiameter = true;
+    const CellCounter counter =
+        CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), settings);
+    const ImageCount counted = counter.countRaw(field);
+    QVERIFY(counted.diameterEstimate);
+    for (const DiameterProbe& probe : counted.diameterEstimate->probes)
+      qInfo("probe %.0f px: %d object(s), measuring %.1f px", probe.diameterPx, probe.objects, probe.estimatePx);
+    QVERIFY(!counted.diameterEstimate->found());
+    QCOMPARE(counted.cellDiameterPx, counter.cellDiameterPx());
+    QCOMPARE(counted.detection.count(), 0);
   }
 
   // Test-time augmentation (--tta) averages the heatmaps of the image and its three flips, so its result does not
