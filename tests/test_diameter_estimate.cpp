@@ -42,6 +42,16 @@ Detection within(const Detection& detection, const cv::Rect& window) {
   return part;
 }
 
+// `count` confident round objects of `diameter` px, as a detector would report them.
+Detection roundCells(int count, double diameter) {
+  Detection cells;
+  DetectedObject cell;
+  cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * diameter * diameter));
+  cell.meanProbability = 0.95;
+  cells.objects.assign(static_cast<std::size_t>(count), cell);
+  return cells;
+}
+
 double measuredDiameter(const QString& dataset, const QString& stem) {
   const QString labelsPath = sharedDataDir() + "/" + dataset + "/labels/" + stem + ".png";
   cv::Mat labels;
@@ -161,13 +171,7 @@ private slots:
     QCOMPARE(asked, (std::vector<double>{60, 30, 15}));
 
     // Cells smaller than the smallest probe fit none: the estimate is what the smallest probe's objects measure.
-    Detection nine;
-    for (int i = 0; i < 10; ++i) {
-      DetectedObject cell;
-      cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * 9 * 9));
-      cell.meanProbability = 0.95;
-      nine.objects.push_back(cell);
-    }
+    const Detection nine = roundCells(10, 9);
     asked.clear();
     const DiameterEstimate small = estimateCellDiameter([&](double d, const cv::Rect&) {
       asked.push_back(d);
@@ -179,15 +183,7 @@ private slots:
 
     // A few objects that only the smallest probe sees enough of to measure (specks the enlarged slide shows as
     // cells) are no estimate; a few that the next larger probe measured too are (corroborateBelowObjects).
-    Detection four;
-    for (int i = 0; i < 4; ++i) {
-      DetectedObject cell;
-      cell.areaPx = static_cast<int>(std::lround(M_PI / 4 * 14 * 14));
-      cell.meanProbability = 0.95;
-      four.objects.push_back(cell);
-    }
-    Detection one;
-    one.objects = {four.objects.front()};
+    const Detection four = roundCells(4, 14), one = roundCells(1, 14);
     const DiameterEstimate specks = estimateCellDiameter([&](double d, const cv::Rect&) {
       return d >= 60 ? Detection{} : d >= 30 ? one : four;
     });
