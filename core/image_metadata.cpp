@@ -1,6 +1,7 @@
 #include "core/image_metadata.h"
 
 #include "core/numeric_locale.h"
+#include "core/png_chunks.h"
 
 #include <algorithm>
 #include <charconv>
@@ -246,30 +247,26 @@ ImageMetadata tiffMetadata(const TiffLayout& layout) {
 
 ImageMetadata pngMetadata(const std::string& bytes) {
   ImageMetadata metadata;
-  auto bigEndian = [&](std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
-    return v;
-  };
+  const ByteRangeReader readAt = readerOfBytes(bytes);
   const bool palette = bytes.size() > 25 && bytes[25] == 3;  // IHDR's colour type
-  std::size_t at = 8;                                        // after the signature
-  while (at + 12 <= bytes.size()) {
-    const std::uint32_t length = bigEndian(at);
-    const std::string type = bytes.substr(at + 4, 4);
-    if (type == "IDAT" || type == "IEND") break;
-    if (type == "pHYs" && length == 9 && at + 8 + 9 <= bytes.size()) {
-      const std::uint32_t pixelsPerUnitX = bigEndian(at + 8), pixelsPerUnitY = bigEndian(at + 12);
-      const bool metre = static_cast<unsigned char>(bytes[at + 16]) == 1;
+  walkPngChunksBeforeImageData(readAt, [&](const PngChunk& chunk) {
+    if (chunk.type == "pHYs" && chunk.dataSize == 9) {
+      const std::string data = readAt(chunk.dataOffset(), 9);
+      if (data.size() < 9) return false;
+      const std::uint32_t pixelsPerUnitX = bigEndian32(data.data()), pixelsPerUnitY = bigEndian32(data.data() + 4);
+      const bool metre = static_cast<unsigned char>(data[8]) == 1;
       if (metre && pixelsPerUnitX > 0)
         offerPixelSize(metadata, 1e6 / pixelsPerUnitX, "PNG pHYs", pixelsPerUnitY > 0 ? 1e6 / pixelsPerUnitY : 0);
     }
-    if (palette && type == "PLTE" && length >= 3 && at + 8 + 3 <= bytes.size())  // stored red, green, blue
+    if (palette && chunk.type == "PLTE" && chunk.dataSize >= 3) {  // stored red, green, blue
+      const std::string firstEntry = readAt(chunk.dataOffset(), 3);
+      if (firstEntry.size() < 3) return false;
       metadata.paletteBackground =
-          cv::Vec3b(static_cast<unsigned char>(bytes[at + 10]), static_cast<unsigned char>(bytes[at + 9]),
-                    static_cast<unsigned char>(bytes[at + 8]));
-    if (length > bytes.size()) break;
-    at += 12 + std::size_t(length);
-  }
+          cv::Vec3b(static_cast<unsigned char>(firstEntry[2]), static_cast<unsigned char>(firstEntry[1]),
+                    static_cast<unsigned char>(firstEntry[0]));
+    }
+    return true;
+  });
   return metadata;
 }
 
