@@ -47,6 +47,22 @@ void warnIfCountedAtAnUnsuitableDefaultDiameter(const QCommandLineParser& parser
                std::count(counts.begin(), counts.end(), 0), counts.size(), counter.cellDiameterPx());
 }
 
+// With --diameter auto, the images in which too few cells were found to measure their size were counted at the
+// default diameter, which says nothing about their cells: the table marks them, and this says what to do.
+void warnOfImagesWithoutAnEstimate(const CellCounter& counter, const std::vector<CountRow>& rows) {
+  if (!counter.estimatesDiameter()) return;
+  const std::string notEstimated = diameterSourceName(DiameterSource::NotEstimated);
+  const auto without = std::count_if(rows.begin(), rows.end(), [&](const CountRow& row) {
+    return row.status == "ok" && row.cellDiameterSource == notEstimated;
+  });
+  if (without == 0) return;
+  std::fprintf(stderr,
+               "note: %td of %zu image(s) had too few cells to estimate their cell diameter (marked '?' above; "
+               "cell_diameter_source \"%s\" in counts.csv): they were counted at %.0f px. If they hold cells, give "
+               "--diameter (e.g. the other images' estimate).\n",
+               without, rows.size(), notEstimated.c_str(), counter.cellDiameterPx());
+}
+
 void printTable(const std::vector<CountRow>& rows) {
   std::size_t width = 4;
   for (const auto& r : rows) width = std::max(width, fileName(r.file).size());
@@ -60,7 +76,8 @@ void printTable(const std::vector<CountRow>& rows) {
     const std::string size = std::to_string(r.width) + "x" + std::to_string(r.height);
     // What each slide was counted at (with --diameter auto, its own estimate).
     const bool whole = r.cellDiameterPx == std::round(r.cellDiameterPx);
-    const std::string diameter = fixedDecimal(r.cellDiameterPx, whole ? 0 : 1) + " px";
+    const bool notEstimated = r.cellDiameterSource == diameterSourceName(DiameterSource::NotEstimated);
+    const std::string diameter = fixedDecimal(r.cellDiameterPx, whole ? 0 : 1) + (notEstimated ? " px?" : " px");
     std::printf("%-*s  %7d  %11s  %8s  %9.3f  %7.2f\n", int(width), fileName(r.file).c_str(), r.count, size.c_str(),
                 diameter.c_str(), r.threshold, r.seconds);
   }
@@ -344,6 +361,7 @@ int runCountCommand(const QStringList& arguments) {
   if (journal && (tables.failures || tables.regionFailures))
     std::printf("the same command with --resume counts the failed image(s) again and keeps the others\n");
   warnIfCountedAtAnUnsuitableDefaultDiameter(parser, counter, rows);
+  warnOfImagesWithoutAnEstimate(counter, rows);
   return tables.failures || tables.regionFailures ? 1 : 0;
 }
 

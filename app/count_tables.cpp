@@ -212,7 +212,7 @@ void CountTables::record(ImageTables& image, const ImageCount& result, const std
   CountRow& row = image.row;
   const std::string& file = result.path;
   counter.recordResult(row, result.detection, result.size, result.threshold, result.cellDiameterPx, result.seconds,
-                       result.facts);
+                       result.facts, result.diameterSource);
   for (const std::string& note : result.facts.notes)
     std::fprintf(stderr, "%snote: %s: %s\n", ::isatty(2) ? "\n" : "", file.c_str(), note.c_str());
   std::optional<std::vector<Region>> imageRegions = std::vector<Region>{};

@@ -61,6 +61,7 @@ struct Predicted {
   Detection detection;
   cv::Size size;
   double cellDiameterPx = 0;
+  bool diameterNotEstimated = false;  // --diameter auto found too few cells: the default, marked '?' in the table
 };
 
 // The cell diameter to match another tool's detections at: there is no counter to estimate it.
@@ -138,7 +139,8 @@ int runEvaluateCommand(const QStringList& arguments) {
   const auto predict = [&](const AnnotatedImage& item) -> Predicted {
     if (!counter) return predictionsOf(item, predictions, predictionsDiameter);
     ImageCount result = counter->count(item.image);
-    return {std::move(result.detection), result.size, result.cellDiameterPx};
+    return {std::move(result.detection), result.size, result.cellDiameterPx,
+            result.diameterSource == DiameterSource::NotEstimated};
   };
 
   std::vector<ImageEvaluation> evaluations;
@@ -154,9 +156,9 @@ int runEvaluateCommand(const QStringList& arguments) {
                                               matchingFromOptions(parser, result.cellDiameterPx));
       evaluations.push_back(e);
       perImage.push_back({e.name, e, {}});
-      std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9.1f\n", e.name.c_str(), e.trueCount, e.predictedCount,
+      std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9s\n", e.name.c_str(), e.trueCount, e.predictedCount,
                   e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts),
-                  result.cellDiameterPx);
+                  (fixedDecimal(result.cellDiameterPx, 1) + (result.diameterNotEstimated ? "?" : "")).c_str());
     } catch (const std::exception& e) {
       ++failures;
       perImage.push_back({fileName(item.image), std::nullopt, e.what()});

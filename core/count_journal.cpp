@@ -1,6 +1,7 @@
 #include "core/count_journal.h"
 
 #include "core/atomic_file.h"
+#include "core/counter.h"
 #include "core/image_io.h"
 #include "core/run_lock.h"
 
@@ -64,6 +65,7 @@ json rowJson(const CountRow& row) {
           {"height", row.height},
           {"threshold", row.threshold},
           {"cell_diameter_px", row.cellDiameterPx},
+          {"cell_diameter_source", row.cellDiameterSource},
           {"seconds", row.seconds},
           {"method", row.method},
           {"error", row.error},
@@ -85,6 +87,10 @@ CountRow rowFrom(const json& j) {
   row.height = integerOf(j.at("height"));
   row.threshold = j.at("threshold").get<double>();
   row.cellDiameterPx = j.at("cell_diameter_px").get<double>();
+  // Not in a journal written before 2026-12-07: the source is then not known.
+  row.cellDiameterSource = j.value("cell_diameter_source", std::string());
+  if (!row.cellDiameterSource.empty() && !diameterSourceNamed(row.cellDiameterSource))
+    throw JournalError("its row's cell_diameter_source \"" + row.cellDiameterSource + "\" is not one FluoCount writes");
   row.seconds = j.at("seconds").get<double>();
   row.method = j.at("method").get<std::string>();
   row.error = j.at("error").get<std::string>();

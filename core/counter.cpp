@@ -41,6 +41,28 @@ PostprocessSettings withOverrides(PostprocessSettings postprocess, const CountSe
 }
 }  // namespace
 
+namespace {
+const std::pair<DiameterSource, const char*> kDiameterSourceNames[] = {
+    {DiameterSource::Default, "default"},
+    {DiameterSource::Given, "given"},
+    {DiameterSource::GivenInMicrometres, "given in um"},
+    {DiameterSource::Estimated, "estimated"},
+    {DiameterSource::NotEstimated, "not estimated"},
+};
+}  // namespace
+
+std::string diameterSourceName(DiameterSource source) {
+  for (const auto& [s, name] : kDiameterSourceNames)
+    if (s == source) return name;
+  return {};
+}
+
+std::optional<DiameterSource> diameterSourceNamed(const std::string& name) {
+  for (const auto& [source, n] : kDiameterSourceNames)
+    if (name == n) return source;
+  return std::nullopt;
+}
+
 CellCounter CellCounter::withModel(Model model, const CountSettings& settings) {
   CellCounter counter;
   State& s = *counter.state_;
@@ -194,7 +216,9 @@ ImageCount CellCounter::prepareCount(const RawImage& raw) const {
   result.facts = factsOf(raw);
   result.rgb = normalisedImage(raw);
   result.cellDiameterPx = s.diameter;
+  result.diameterSource = s.settings.cellDiameterPx > 0 ? DiameterSource::Given : DiameterSource::Default;
   if (s.settings.cellDiameterUm) {
+    result.diameterSource = DiameterSource::GivenInMicrometres;
     if (!result.facts.pixelSize)
       throw ImageError(raw.path +
                        ": the cell diameter is given in \xC2\xB5m, but the image declares no pixel size "
@@ -227,7 +251,9 @@ void CellCounter::computeHeatmap(ImageCount& result) const {
           return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
         },
         s.settings.diameterSearch);
-    if (result.diameterEstimate->found()) result.cellDiameterPx = result.diameterEstimate->diameterPx;
+    const bool found = result.diameterEstimate->found();
+    if (found) result.cellDiameterPx = result.diameterEstimate->diameterPx;
+    result.diameterSource = found ? DiameterSource::Estimated : DiameterSource::NotEstimated;
   }
   result.postprocess = postprocess(result.cellDiameterPx);
   const Foreground& chosen = foregroundAt(result.cellDiameterPx);
@@ -343,7 +369,8 @@ CountRow CellCounter::rowFor(const std::string& file) const {
 }
 
 void CellCounter::recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold,
-                               double cellDiameterPx, double seconds, const ImageFacts& facts) const {
+                               double cellDiameterPx, double seconds, const ImageFacts& facts,
+                               std::optional<DiameterSource> diameterSource) const {
   if (facts.pixelSize) {
     row.pixelSizeUm = facts.pixelSize->micrometres;
     row.pixelSizeSource = facts.pixelSize->source;
@@ -355,6 +382,7 @@ void CellCounter::recordResult(CountRow& row, const Detection& detection, cv::Si
   row.height = size.height;
   row.threshold = threshold;
   row.cellDiameterPx = cellDiameterPx;
+  row.cellDiameterSource = diameterSource ? diameterSourceName(*diameterSource) : std::string();
   row.seconds = seconds;
   row.options = reproducingOptions(threshold, cellDiameterPx);
 }

@@ -57,6 +57,21 @@ struct ImageFacts {
   std::vector<std::string> notes;
 };
 
+// Where the cell diameter an image was counted at came from: counts.csv's cell_diameter_source, the app's slide
+// list. An estimate that found too few cells falls back on the given or default diameter, which then says nothing
+// about this image's cells: the tables say so rather than show it like a measured one.
+enum class DiameterSource {
+  Default,             // no diameter given: the model's default (50 px for the classical method)
+  Given,               // given in pixels (--diameter 28; the app's Settings, Measure Cell Diameter, calibration)
+  GivenInMicrometres,  // given in µm and converted at the image's pixel size
+  Estimated,           // estimated from the image itself (--diameter auto)
+  NotEstimated,        // --diameter auto found too few cells to measure: counted at the default diameter
+};
+// The tables' words ("default", "given", "given in um", "estimated", "not estimated"), and back (nullopt for any
+// other text).
+std::string diameterSourceName(DiameterSource source);
+std::optional<DiameterSource> diameterSourceNamed(const std::string& name);
+
 struct ImageCount {
   std::string path;
   cv::Size size;
@@ -67,8 +82,9 @@ struct ImageCount {
   double threshold = 0;
   double cellDiameterPx = 0;
   std::optional<DiameterEstimate> diameterEstimate;  // how cellDiameterPx was found, with --diameter auto
-  PostprocessSettings postprocess;                   // scaled to cellDiameterPx
-  Detection detection;                               // with every object's channelMeans
+  DiameterSource diameterSource = DiameterSource::Default;
+  PostprocessSettings postprocess;  // scaled to cellDiameterPx
+  Detection detection;              // with every object's channelMeans
   ImageFacts facts;
   double seconds = 0;
 };
@@ -148,8 +164,10 @@ public:
   // A count-table row: the file and this counter's method and model (path and SHA-256); recordResult fills in one
   // result.
   CountRow rowFor(const std::string& file) const;
+  // `diameterSource` empty: not known (a result saved before it was recorded), and the column is left empty.
   void recordResult(CountRow& row, const Detection& detection, cv::Size size, double threshold, double cellDiameterPx,
-                    double seconds, const ImageFacts& facts = {}) const;
+                    double seconds, const ImageFacts& facts = {},
+                    std::optional<DiameterSource> diameterSource = std::nullopt) const;
   const CountSettings& settings() const;
 
 private:

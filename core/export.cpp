@@ -79,9 +79,10 @@ std::string cellsPerSquareMillimetre(int count, double areaPx, double pixelSizeU
 }  // namespace
 
 std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout) {
-  std::string csv = "file,status,count" + markerHeader(layout) +
-                    ",width,height,threshold,cell_diameter_px,cell_diameter_um,pixel_size_um,pixel_size_source,"
-                    "image_area_um2,cells_per_mm2,seconds,method,error,model,options,model_sha256,run\n";
+  std::string csv =
+      "file,status,count" + markerHeader(layout) +
+      ",width,height,threshold,cell_diameter_px,cell_diameter_um,cell_diameter_source,pixel_size_um,pixel_size_source,"
+      "image_area_um2,cells_per_mm2,seconds,method,error,model,options,model_sha256,run\n";
   for (const auto& r : rows) {
     // A row that was not counted leaves its measured fields empty: a 0 there would read as "no cells in a 0x0
     // image" to a spreadsheet that sums or averages the column.
@@ -93,8 +94,8 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
            markerFields(r.markerCounts, layout) + "," + measured(std::to_string(r.width)) + "," +
            measured(std::to_string(r.height)) + "," + measured(number(r.threshold, 4)) + "," +
            measured(number(r.cellDiameterPx, 2)) + "," + (physical ? number(r.cellDiameterPx * r.pixelSizeUm, 2) : "") +
-           "," + (physical ? number(r.pixelSizeUm, 6) : "") + "," + csvField(r.pixelSizeSource) + "," +
-           (physical ? squareMicrometres(areaPx, r.pixelSizeUm) : "") + "," +
+           "," + measured(csvField(r.cellDiameterSource)) + "," + (physical ? number(r.pixelSizeUm, 6) : "") + "," +
+           csvField(r.pixelSizeSource) + "," + (physical ? squareMicrometres(areaPx, r.pixelSizeUm) : "") + "," +
            (physical ? cellsPerSquareMillimetre(r.count, areaPx, r.pixelSizeUm) : "") + "," + number(r.seconds, 3) +
            "," + csvField(r.method) + "," + csvField(r.error) + "," + csvField(r.model) + "," +
            csvField(reproducingCommand(r.options)) + "," + r.modelSha256 + "," + r.run + "\n";

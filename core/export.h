@@ -21,6 +21,8 @@ struct CountRow {
   int width = 0, height = 0;
   double threshold = 0;
   double cellDiameterPx = 0;
+  // Where it came from (diameterSourceName: "given", "estimated", "not estimated", ...); empty: not recorded.
+  std::string cellDiameterSource;
   double seconds = 0;
   std::string method;
   std::string error;                     // when status is "error"

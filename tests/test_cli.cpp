@@ -301,6 +301,7 @@ private slots:
     QCOMPARE(row[header.indexOf("image_area_um2")], QString("202800.0"));  // 800 x 600 x 0.65²
     QVERIFY(std::abs(row[header.indexOf("cells_per_mm2")].toDouble() - cells / 0.2028) < 0.01);
     QCOMPARE(row[header.indexOf("cell_diameter_um")], QString("21.45"));
+    QCOMPARE(row[header.indexOf("cell_diameter_source")], QString("given"));
     int combinations = 0;
     for (int c = 5; c <= 8; ++c) combinations += row[c].toInt();
     QCOMPARE(combinations, cells);
@@ -475,11 +476,14 @@ private slots:
     qInfo("estimated %.1f px (annotations: 28.8 px), %d cells (annotated: 5)", diameter, count);
     QVERIFY2(diameter > 28.8 * 0.75 && diameter < 28.8 * 1.25, qPrintable(lines[1]));
     QVERIFY(count > 0);
+    QCOMPARE(row[header.indexOf("cell_diameter_source")], QString("estimated"));
     QVERIFY2(lines[1].contains(QString("--diameter %1 ").arg(diameter)), qPrintable(lines[1]));
     const Run again =
         runCli({"count", image, "--diameter", QString::number(diameter), "--csv", temp.filePath("again.csv")});
     QCOMPARE(again.exitCode, 0);
-    QCOMPARE(csvLines(temp.filePath("again.csv"))[1].split(',')[header.indexOf("count")].toInt(), count);
+    const QStringList againRow = csvLines(temp.filePath("again.csv"))[1].split(',');
+    QCOMPARE(againRow[header.indexOf("count")].toInt(), count);
+    QCOMPARE(againRow[header.indexOf("cell_diameter_source")], QString("given"));
     QVERIFY2(!again.err.contains("note:"), qPrintable(again.err));
     // Without --diameter the network estimates it too (the default): the same diameter and count as 'auto'.
     const Run countAtDefault = runCli({"count", image, "--csv", temp.filePath("default.csv")});
@@ -501,6 +505,41 @@ private slots:
     qInfo("F1 at a fixed 50 px %.3f, with --diameter auto %.3f", atFifty, automatic);
     QVERIFY2(automatic > atFifty + 0.3, qPrintable(QString("%1 vs %2").arg(automatic).arg(atFifty)));
     QVERIFY(runCli({"count", image, "--diameter", "automatic"}).exitCode == 2);
+  }
+
+  // A real field without cells (the top of an FNC yellow slide, above its first annotated cell) beside a slide with
+  // cells: the estimate finds too few cells on the field, which is counted at the default diameter, and the table,
+  // counts.csv and a note say so instead of showing 50 px like a measured diameter.
+  void aFieldWithTooFewCellsToMeasureSaysItsDiameterWasNotEstimated() {
+    const QString folder = temp.filePath("field-without-cells");
+    QDir().mkpath(folder);
+    const QString stem = "Mar24bS1C2R3_LHl_200x";
+    const cv::Mat mask = cv::imread(dataFile("fnc-yellow/masks/" + stem + ".png"), cv::IMREAD_GRAYSCALE);
+    int firstCellRow = 0;
+    while (cv::countNonZero(mask.row(firstCellRow)) == 0) ++firstCellRow;
+    QVERIFY(firstCellRow > 325);
+    const cv::Mat slide = cv::imread(dataFile("fnc-yellow/images/" + stem + ".png"), cv::IMREAD_COLOR);
+    QVERIFY(cv::imwrite((folder + "/empty-field.png").toStdString(), slide.rowRange(0, firstCellRow - 25)));
+    QVERIFY(QFile::copy(sharedDataDir() + "/fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png",
+                        folder + "/MAR31S1C1R2_DMHr_200x_r.png"));
+    const QString out = temp.filePath("field-without-cells-counted");
+    const Run run = runCli({"count", folder, "--out", out});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY2(run.out.contains(
+                 QRegularExpression("^empty-field.png +0 +1600x\\d+ +50 px\\? ", QRegularExpression::MultilineOption)),
+             qPrintable(run.out));
+    QVERIFY2(run.err.contains("note: 1 of 2 image(s) had too few cells to estimate their cell diameter"),
+             qPrintable(run.err));
+    const QStringList lines = csvLines(out + "/counts.csv");
+    QCOMPARE(lines.size(), 3);
+    const QStringList header = lines[0].split(',');
+    std::map<QString, QString> sourceOf;
+    for (int i = 1; i < lines.size(); ++i) {
+      const QStringList row = lines[i].split(',');
+      sourceOf[QFileInfo(row[0]).fileName()] = row[header.indexOf("cell_diameter_source")];
+    }
+    QCOMPARE(sourceOf["empty-field.png"], QString("not estimated"));
+    QCOMPARE(sourceOf["MAR31S1C1R2_DMHr_200x_r.png"], QString("estimated"));
   }
 
   // A biologist's folder of slides, no masks: diameter --estimate gives each slide's estimate and one diameter for

@@ -345,6 +345,7 @@ private slots:
       qInfo("probe %.0f px: %d object(s), measuring %.1f px", probe.diameterPx, probe.objects, probe.estimatePx);
     QVERIFY(!counted.diameterEstimate->found());
     QCOMPARE(counted.cellDiameterPx, counter.cellDiameterPx());
+    QCOMPARE(counted.diameterSource, DiameterSource::NotEstimated);
     QCOMPARE(counted.detection.count(), 0);
   }
 

@@ -4,7 +4,11 @@
 // cells on the canvas into the folder's diameter.
 #include "test_support.h"
 #include "ui/main_window.h"
+#include "ui/model/exporter.h"
 #include "ui/model/slide_list_model.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <QTableView>
 
@@ -152,6 +156,58 @@ private slots:
     QCOMPARE(window.project()->settings().cellDiameterPx, median);
     QVERIFY(counted.wait(600000));
     QCOMPARE(window.project()->slide(0).analysis->cellDiameterPx, median);
+  }
+
+  // A real field without cells (the top of an FNC yellow slide, above its first annotated cell), counted with the
+  // diameter measured per slide: too few cells to measure, so it is counted at the default 50 px. The slide list
+  // marks that diameter as not measured and says why; the mark survives reopening the folder, and the app's
+  // counts.csv says "not estimated" as the CLI's does.
+  void aSlideWithTooFewCellsToMeasureIsMarkedNotEstimated() {
+    const QString folder = scratch_.filePath("field-without-cells");
+    QVERIFY(QDir().mkpath(folder + "/images"));
+    const cv::Mat mask = cv::imread(test::maskFile(test::kYellowSlide2), cv::IMREAD_GRAYSCALE);
+    int firstCellRow = 0;
+    while (cv::countNonZero(mask.row(firstCellRow)) == 0) ++firstCellRow;
+    const cv::Mat slide = cv::imread(test::dataFile(test::kYellowSlide2), cv::IMREAD_COLOR);
+    QVERIFY(cv::imwrite((folder + "/images/empty-field.png").toStdString(), slide.rowRange(0, firstCellRow - 25)));
+    {
+      MainWindow window;
+      window.show();
+      QVERIFY(window.openFolder(folder));
+      QSignalSpy counted(&window, &MainWindow::countingFinished);
+      QVERIFY(window.project()->settings().automaticDiameter);
+      window.countAll();
+      QVERIFY(counted.wait(600000));
+      const SlideAnalysis& analysis = *window.project()->slide(0).analysis;
+      QCOMPARE(analysis.diameterSource, std::optional(DiameterSource::NotEstimated));
+      QCOMPARE(analysis.cellDiameterPx, 50.0);
+      const QAbstractItemModel* list = window.slideList()->model();
+      const QModelIndex diameter = list->index(0, SlideListModel::DiameterColumn);
+      QCOMPARE(list->data(diameter).toString(), QString("50 px?"));
+      QVERIFY2(list->data(diameter, Qt::ToolTipRole).toString().startsWith("Too few cells to measure"),
+               qPrintable(list->data(diameter, Qt::ToolTipRole).toString()));
+      // The status bar's note says so too, with Measure... and Calibrate beside it.
+      auto* note = window.findChild<QWidget*>("default-diameter-note");
+      QVERIFY(note && note->isVisible());
+      const QList<QLabel*> texts = note->findChildren<QLabel*>();
+      QVERIFY(std::any_of(texts.begin(), texts.end(), [](const QLabel* label) {
+        return label->text().startsWith("Too few cells on 1 of 1 slides to measure their cell diameter");
+      }));
+      QString error;
+      QVERIFY2(window.project()->save(&error), qPrintable(error));
+    }
+    Project reopened;
+    QString error;
+    QVERIFY2(reopened.open(folder, &error), qPrintable(error));
+    QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
+    QCOMPARE(reopened.slide(0).analysis->diameterSource, std::optional(DiameterSource::NotEstimated));
+    const QString out = scratch_.filePath("field-without-cells-export");
+    const std::atomic<bool> cancel{false};
+    exportResults({{reopened.slide(0), reopened.thresholdFor(0), {}}}, *reopened.counter(), {out}, {}, cancel);
+    const QStringList lines = QString::fromStdString(test::readBytes((out + "/counts.csv").toStdString())).split('\n');
+    const QStringList header = lines[0].split(','), row = lines[1].split(',');
+    QCOMPARE(row[header.indexOf("cell_diameter_source")], QString("not estimated"));
+    QCOMPARE(row[header.indexOf("cell_diameter_px")], QString("50.00"));
   }
 };
 

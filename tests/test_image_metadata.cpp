@@ -356,6 +356,7 @@ private slots:
     row.width = 1000;
     row.height = 800;
     row.cellDiameterPx = 40;
+    row.cellDiameterSource = "given";
     row.pixelSizeUm = 0.5;
     row.pixelSizeSource = "ImageJ";
     row.options = "--classical --diameter 40 --threshold 0.5";
@@ -365,13 +366,14 @@ private slots:
     QVERIFY2(QString::fromStdString(counts).contains(",fluocount-cli count --classical --diameter 40 --threshold 0.5,"),
              counts.c_str());
     // 1000 x 800 px at 0.5 µm: 200000 µm² = 0.2 mm², so 50 cells are 250 per mm²; the diameter is 20 µm.
-    QVERIFY2(QString::fromStdString(counts).contains(",40.00,20.00,0.500000,ImageJ,200000.0,250.000,"), counts.c_str());
+    QVERIFY2(QString::fromStdString(counts).contains(",40.00,20.00,given,0.500000,ImageJ,200000.0,250.000,"),
+             counts.c_str());
     const std::string regions = regionsCsvRows(row, {{"LHr", 10, 40000, {}, "hypothalamus"}});
     QVERIFY2(QString::fromStdString(regions).contains("LHr,hypothalamus,10,40000.0,250.000,10000.0,1000.000,0.500000"),
              regions.c_str());
     row.pixelSizeUm = 0;
     row.pixelSizeSource = "none";
-    QVERIFY2(QString::fromStdString(countsCsv({row})).contains(",40.00,,,none,,,"), countsCsv({row}).c_str());
+    QVERIFY2(QString::fromStdString(countsCsv({row})).contains(",40.00,,given,,none,,,"), countsCsv({row}).c_str());
     QCOMPARE(scaleBarMicrometres(1600, 0.65), 200.0);  // a fifth of 1040 µm, rounded down to 1-2-5
     QCOMPARE(scaleBarMicrometres(1000, 0.1), 20.0);
   }

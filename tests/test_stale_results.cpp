@@ -410,7 +410,23 @@ private slots:
       QVERIFY(reopened.settings().automaticDiameter);
       QCOMPARE(reopened.slide(0).status, SlideStatus::Counted);
       QCOMPARE(reopened.slide(0).analysis->cellDiameterPx, diameter);
+      QCOMPARE(reopened.slide(0).analysis->diameterSource, std::optional(DiameterSource::Estimated));
       QCOMPARE(countAt(*reopened.slide(0).analysis, reopened.thresholdFor(0)), measured.count);
+    }
+    // Where the diameter came from, not recorded (before 2026-12-07) or not a word FluoCount writes: the result is
+    // kept, its source unknown (an estimate may have found too few cells), not guessed.
+    for (const QJsonValue source : {QJsonValue(), QJsonValue("measured by eye")}) {
+      editState([&](QJsonObject&, QJsonObject& slide) {
+        if (source.isNull())
+          slide.remove("cell_diameter_source");
+        else
+          slide["cell_diameter_source"] = source;
+      });
+      Project unrecordedSource;
+      QVERIFY2(unrecordedSource.open(red, &error), qPrintable(error));
+      QCOMPARE(unrecordedSource.slide(0).status, SlideStatus::Counted);
+      QCOMPARE(unrecordedSource.slide(0).analysis->cellDiameterPx, diameter);
+      QVERIFY(!unrecordedSource.slide(0).analysis->diameterSource);
     }
     editState([](QJsonObject&, QJsonObject& slide) { slide.remove("cell_diameter_px"); });
     {
@@ -436,6 +452,7 @@ private slots:
     QVERIFY(!old.settings().automaticDiameter);
     QCOMPARE(old.slide(0).status, SlideStatus::Counted);
     QCOMPARE(old.slide(0).analysis->cellDiameterPx, 50.0);
+    QCOMPARE(old.slide(0).analysis->diameterSource, std::optional(DiameterSource::Default));  // its settings say so
     QCOMPARE(old.slide(0).count, atDefault.count);
   }
 

@@ -118,6 +118,13 @@ private slots:
     const std::optional<QString> counted = defaultDiameterNote(false, 50, {0, 3, 7, 0});
     QVERIFY(counted);
     QVERIFY2(counted->startsWith("Counted at the model's default cell diameter (50 px)"), qPrintable(*counted));
+    // Estimated per slide (set by the user, in effect), where some slides had too few cells to measure.
+    QVERIFY(!defaultDiameterNote(true, 50, {0, 3, 7}, /*slidesNotEstimated=*/0));
+    const std::optional<QString> notEstimated = defaultDiameterNote(true, 50, {0, 3, 7}, 1);
+    QVERIFY(notEstimated);
+    QVERIFY2(notEstimated->startsWith("Too few cells on 1 of 3 slides to measure their cell diameter: counted at the "
+                                      "default 50 px"),
+             qPrintable(*notEstimated));
   }
 
   // Each tool's gesture through the controller, as the canvas sends it: one undo step that changes the mask, and

@@ -80,12 +80,17 @@ void MainWindow::showDefaultDiameterNote() {
   const ProjectSettings& settings = project_->settings();
   const std::shared_ptr<const CellCounter> counter = project_->isOpen() ? project_->counter() : nullptr;
   std::vector<int> counts;
-  for (int i = 0; i < project_->slideCount(); ++i)
-    if (project_->slide(i).status == SlideStatus::Counted) counts.push_back(project_->slide(i).count);
+  int notEstimated = 0;
+  for (int i = 0; i < project_->slideCount(); ++i) {
+    const Slide& slide = project_->slide(i);
+    if (slide.status != SlideStatus::Counted) continue;
+    counts.push_back(slide.count);
+    if (slide.analysis && slide.analysis->diameterSource == DiameterSource::NotEstimated) ++notEstimated;
+  }
   const std::optional<QString> note =
       counter ? defaultDiameterNote(
                     settings.automaticDiameter || settings.cellDiameterPx > 0 || settings.cellDiameterUm.has_value(),
-                    counter->cellDiameterPx(), counts)
+                    counter->cellDiameterPx(), counts, notEstimated)
               : std::nullopt;
   if (note)
     diameterNoteBar_->showNote(*note);

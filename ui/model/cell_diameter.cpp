@@ -105,10 +105,19 @@ FolderDiameter measureFolderDiameter(const CellCounter& counter, const std::vect
 }
 
 std::optional<QString> defaultDiameterNote(bool diameterSetByUser, double defaultDiameterPx,
-                                           const std::vector<int>& counts) {
-  if (diameterSetByUser || counts.empty() || defaultDiameterPx <= 0) return std::nullopt;
-  const int empty = int(std::count(counts.begin(), counts.end(), 0));
+                                           const std::vector<int>& counts, int slidesNotEstimated) {
+  if (counts.empty() || defaultDiameterPx <= 0) return std::nullopt;
   const QString size = QCoreApplication::translate("CellDiameter", "%1 px").arg(defaultDiameterPx);
+  if (slidesNotEstimated > 0)
+    return QCoreApplication::translate("CellDiameter",
+                                       "Too few cells on %1 of %2 slides to measure their cell diameter: counted at "
+                                       "the default %3 (\"?\" in the slide list). If they hold cells, measure the "
+                                       "diameter on the folder.")
+        .arg(slidesNotEstimated)
+        .arg(counts.size())
+        .arg(size);
+  if (diameterSetByUser) return std::nullopt;
+  const int empty = int(std::count(counts.begin(), counts.end(), 0));
   if (mostImagesWithoutCells(counts))
     return QCoreApplication::translate("CellDiameter",
                                        "No cells found on %1 of %2 slides at the model's default cell diameter (%3). "

@@ -68,7 +68,9 @@ FolderDiameter measureFolderDiameter(const CellCounter& counter, const std::vect
 // and why it matters: a network counts cells of about the size it assumes, and cells far smaller or larger are
 // missed or cut up, often with no other sign than low counts. Empty when the user has set a diameter (pixels or
 // µm), the counter estimates one per slide, or nothing was counted. `counts` are the counted slides' counts.
+// Where the counter estimates it, `slidesNotEstimated` counted slides had too few cells to measure and were
+// counted at the default: the note then says so (their diameter says nothing about their cells).
 std::optional<QString> defaultDiameterNote(bool diameterSetByUser, double defaultDiameterPx,
-                                           const std::vector<int>& counts);
+                                           const std::vector<int>& counts, int slidesNotEstimated = 0);
 
 }  // namespace fluocount::ui

@@ -115,7 +115,7 @@ ExportSummary exportResults(const std::vector<ExportSlide>& slides, const CellCo
     counter.measureChannels(detection, facts);
     const CellExportContext cellContext{facts.pixelSize ? facts.pixelSize->micrometres : 0,
                                         counter.settings().positivity};
-    counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds, facts);
+    counter.recordResult(row, detection, a.size, s.threshold, a.cellDiameterPx, a.seconds, facts, a.diameterSource);
     layout.channels = std::max(layout.channels, static_cast<int>(facts.channels.size()));
     rows.push_back(row);
     summary.cells += row.count;

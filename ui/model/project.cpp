@@ -48,6 +48,15 @@ std::optional<double> savedDiameter(const SavedSlide& saved, const CellCounter& 
   return saved.cellDiameterPx;
 }
 
+// Where a saved result's diameter came from: as recorded, or, in a file from before it was recorded, what the
+// counter's settings say where they leave no doubt (not with an estimate, which may not have found cells).
+std::optional<DiameterSource> savedDiameterSource(const SavedSlide& saved, const CellCounter& counter) {
+  if (const auto recorded = diameterSourceNamed(saved.cellDiameterSource.toStdString())) return recorded;
+  if (counter.estimatesDiameter()) return std::nullopt;
+  if (counter.settings().cellDiameterUm) return DiameterSource::GivenInMicrometres;
+  return counter.settings().cellDiameterPx > 0 ? DiameterSource::Given : DiameterSource::Default;
+}
+
 // The cached heatmap a saved result was made with. Where the state recorded the file's CRC-32, the file is only
 // opened and checked to be that one, and its values are read (and checked) when the slide needs them: a folder of
 // hundreds of counted slides opens without reading gigabytes. A state from before that was recorded has the file
@@ -272,6 +281,7 @@ void Project::restoreState(const QString& folder, Restored& restored, QString* w
       const std::optional<double> diameter = savedDiameter(saved, *restored.counter);
       if (!diameter) continue;
       analysis->cellDiameterPx = *diameter;
+      analysis->diameterSource = savedDiameterSource(saved, *restored.counter);
       analysis->postprocess = restored.counter->postprocess(*diameter);
       analysis->defaultThreshold = saved.defaultThreshold;
       analysis->seconds = saved.seconds;
@@ -351,6 +361,9 @@ ProjectState Project::stateToSave() {
       saved.heatmapChecksum = slide.analysis->heatmap->fileChecksum();
       saved.count = slide.count;
       saved.cellDiameterPx = slide.analysis->cellDiameterPx;
+      saved.cellDiameterSource = slide.analysis->diameterSource
+                                     ? QString::fromStdString(diameterSourceName(*slide.analysis->diameterSource))
+                                     : QString();
       saved.defaultThreshold = slide.analysis->defaultThreshold;
       saved.seconds = slide.analysis->seconds;
       saved.sweep = slide.analysis->sweep;

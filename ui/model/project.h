@@ -41,6 +41,9 @@ struct SlideAnalysis {
   std::shared_ptr<SlideHeatmap> heatmap;
   PostprocessSettings postprocess;  // scaled to cellDiameterPx
   double cellDiameterPx = 0;
+  // Where cellDiameterPx came from; empty for a result saved before it was recorded (an estimate's, when the
+  // counter estimates: whether it found cells is not known).
+  std::optional<DiameterSource> diameterSource;
   double defaultThreshold = 0.5;  // the model's (classical: this image's automatic one)
   double seconds = 0;
   SweepResult sweep;  // this slide over defaultSweepThresholds(), with its mask when it has one

@@ -1,5 +1,6 @@
 #include "ui/model/project_state.h"
 
+#include "core/counter.h"
 #include "core/image_metadata.h"
 #include "core/inference.h"
 #include "core/metrics.h"
@@ -129,6 +130,7 @@ QJsonObject slideToJson(const SavedSlide& slide) {
       entry["heatmap_crc32"] = QString::number(*slide.heatmapChecksum, 16).rightJustified(8, QLatin1Char('0'));
     entry["count"] = slide.count;
     entry["cell_diameter_px"] = slide.cellDiameterPx;
+    if (!slide.cellDiameterSource.isEmpty()) entry["cell_diameter_source"] = slide.cellDiameterSource;
     entry["default_threshold"] = slide.defaultThreshold;
     entry["seconds"] = slide.seconds;
     entry["has_truth"] = slide.sweep.hasTruth;
@@ -169,6 +171,8 @@ SavedSlide slideFromJson(const QJsonObject& entry) {
   slide.count = std::max(-1, entry["count"].toInt(-1));
   const double diameter = entry["cell_diameter_px"].toDouble(0);
   slide.cellDiameterPx = diameter >= 2 && diameter <= 2000 ? diameter : 0;  // else not recorded: counted again
+  const QString source = entry["cell_diameter_source"].toString();
+  if (diameterSourceNamed(source.toStdString())) slide.cellDiameterSource = source;  // else not recorded
   slide.defaultThreshold = std::isfinite(threshold) ? std::clamp(threshold, 0.0, 1.0) : 0.5;
   slide.seconds = entry["seconds"].toDouble();
   return slide;

@@ -57,6 +57,8 @@ struct SavedSlide {
   std::optional<std::uint32_t> heatmapChecksum;
   int count = -1;
   double cellDiameterPx = 0;  // the diameter it was counted at (0: not recorded, before 2026-12-03)
+  // Where that diameter came from (diameterSourceName; empty: not recorded, before 2026-12-07).
+  QString cellDiameterSource;
   double defaultThreshold = 0.5, seconds = 0;
   SweepResult sweep;
 };

@@ -58,6 +58,7 @@ SlideAnalysisResult analyseCountedSlide(const ImageCount& counted, const Slide& 
   analysis->heatmap = std::make_shared<SlideHeatmap>(counted.heatmap);
   analysis->postprocess = counted.postprocess;
   analysis->cellDiameterPx = counted.cellDiameterPx;
+  analysis->diameterSource = counted.diameterSource;
   analysis->defaultThreshold = counted.threshold;
   analysis->seconds = counted.seconds;
   // Before the annotations are read: a later change is seen as one.

@@ -28,7 +28,10 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
         case CountColumn: return slide.count >= 0 ? QVariant(slide.count) : QVariant();
         case BeforeColumn: return slide.previousCount >= 0 ? QVariant(slide.previousCount) : QVariant();
         case DiameterColumn:
-          return slide.analysis ? tr("%1 px").arg(slide.analysis->cellDiameterPx, 0, 'f', 0) : QString();
+          if (!slide.analysis) return QString();
+          // An estimate that found too few cells: the default, which says nothing about this slide's cells.
+          return (slide.analysis->diameterSource == DiameterSource::NotEstimated ? tr("%1 px?") : tr("%1 px"))
+              .arg(slide.analysis->cellDiameterPx, 0, 'f', 0);
         case MaskColumn:
           if (!slide.nameClash.isEmpty()) return tr("name clash");
           if (!slide.hasMask()) return slide.handCountPath.isEmpty() ? QString() : tr("count by hand");
@@ -55,6 +58,11 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
                   "where it saw nothing): look them over, correct them, and Mark Reviewed (R) before you retrain on it")
             .arg(data(index, Qt::DisplayRole).toString());
       if (index.column() == StatusColumn) return data(index, Qt::DisplayRole);  // the whole of a narrowed column
+      if (index.column() == DiameterColumn && slide.analysis &&
+          slide.analysis->diameterSource == DiameterSource::NotEstimated)
+        return tr("Too few cells to measure their size on this slide: counted at the default %1 px. If it holds "
+                  "cells, set the diameter (Count > Measure Cell Diameter, or Settings)")
+            .arg(slide.analysis->cellDiameterPx, 0, 'f', 0);
       if (index.column() == MaskColumn && !slide.nameClash.isEmpty()) return slide.nameClash;
       if (index.column() == MaskColumn && slide.hasMask()) return QDir::toNativeSeparators(slide.maskPath);
       if (index.column() == MaskColumn && !slide.handCountPath.isEmpty())
