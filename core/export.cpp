@@ -1,6 +1,7 @@
 #include "core/export.h"
 
 #include "core/numeric_locale.h"
+#include "core/utf8.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -30,7 +31,10 @@ std::string uniqueOutputStem(const std::string& imagePath, std::set<std::string>
   return candidate;
 }
 
-std::string csvField(const std::string& value) {
+std::string csvField(const std::string& field) {
+  // A file name in another encoding (Latin-1 from an older system or share) would make the whole table unreadable
+  // to a UTF-8 CSV reader (Python's csv, pandas): its stray bytes are written as \xNN.
+  const std::string value = utf8WithEscapedBytes(field);
   if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
   std::string quoted = "\"";
   for (char c : value) {

@@ -46,6 +46,8 @@ struct TableLayout {
   std::string run = {};
 };
 
+// A CSV field: quoted where it holds a separator, quote or line break; text that is not UTF-8 has its stray bytes
+// written as \xNN (utf8WithEscapedBytes).
 std::string csvField(const std::string& value);
 // counts.csv. Areas and densities in µm² and cells/mm² where the row has a pixel size, else those fields are
 // empty and pixel_size_source says "none".

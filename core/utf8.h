@@ -12,5 +12,10 @@ std::string utf8Of(const std::u32string& codePoints);
 // The text with every such byte replaced by U+FFFD; valid UTF-8 comes back unchanged.
 std::string validUtf8(const std::string& text);
 bool isUtf8(const std::string& text);
+// The text with every such byte written as \x and two hex digits (Python's "backslashreplace": Latin-1
+// "Schnitt_\xe4.png" comes out as the ASCII text `Schnitt_\xe4.png`), so that a table naming such a file is
+// still UTF-8, as spreadsheets and CSV readers expect, and two such names stay apart (U+FFFD would merge them).
+// Valid UTF-8 comes back unchanged.
+std::string utf8WithEscapedBytes(const std::string& text);
 
 }  // namespace fluocount

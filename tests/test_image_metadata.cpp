@@ -7,6 +7,7 @@
 #include "core/export.h"
 #include "core/model_file.h"
 #include "core/numeric_locale.h"
+#include "core/utf8.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -346,6 +347,18 @@ private slots:
     QCOMPARE(counts[1], counts[2] + counts[4]);
     QVERIFY(counts[0] >= cells.count() / 2);  // at least half are at or above the median
     qInfo("ch1+ %d, ch2+ %d of %d cells", counts[0], counts[1], cells.count());
+  }
+
+  // A table's text fields are UTF-8 whatever the file names: valid UTF-8 as it is, each stray byte of a name in
+  // another encoding as the text \xNN (Python's backslashreplace), so that two such names stay apart.
+  void tableFieldsAreUtf8WhateverTheNames() {
+    QCOMPARE(csvField("/data/Schnitt_\xe4.png"), std::string("/data/Schnitt_\\xe4.png"));
+    QCOMPARE(csvField("/data/Schnitt_\xf6.png"), std::string("/data/Schnitt_\\xf6.png"));
+    QCOMPARE(csvField("caf\xc3\xa9 \xc2\xb5m \xe6\x97\xa5.png"), std::string("caf\xc3\xa9 \xc2\xb5m \xe6\x97\xa5.png"));
+    QCOMPARE(csvField("cut\xe6\x97"), std::string("cut\\xe6\\x97"));    // a sequence cut short
+    QCOMPARE(csvField("over\xc0\xaf"), std::string("over\\xc0\\xaf"));  // an overlong '/'
+    QCOMPARE(csvField("a,\xe4"), std::string("\"a,\\xe4\""));           // quoted as before
+    QVERIFY(isUtf8(utf8WithEscapedBytes("\xff\xfe\x80")));
   }
 
   // Tables in physical units: a region's area in µm² from the pixel size, densities in cells/mm².
