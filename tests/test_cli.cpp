@@ -533,13 +533,19 @@ private slots:
     const QStringList lines = csvLines(out + "/counts.csv");
     QCOMPARE(lines.size(), 3);
     const QStringList header = lines[0].split(',');
-    std::map<QString, QString> sourceOf;
+    std::map<QString, QString> sourceOf, diameterOf;
     for (int i = 1; i < lines.size(); ++i) {
       const QStringList row = lines[i].split(',');
       sourceOf[QFileInfo(row[0]).fileName()] = row[header.indexOf("cell_diameter_source")];
+      diameterOf[QFileInfo(row[0]).fileName()] = row[header.indexOf("cell_diameter_px")];
     }
     QCOMPARE(sourceOf["empty-field.png"], QString("not estimated"));
     QCOMPARE(sourceOf["MAR31S1C1R2_DMHr_200x_r.png"], QString("estimated"));
+    // The note offers the estimate of the other image (the only one) as the diameter to count the field at.
+    const QString measured = QString::number(diameterOf["MAR31S1C1R2_DMHr_200x_r.png"].toDouble());
+    QVERIFY2(run.err.contains("The other images' estimates have a median of " + measured +
+                              " px: if those images hold cells, count them with --diameter " + measured),
+             qPrintable(run.err));
   }
 
   // A biologist's folder of slides, no masks: diameter --estimate gives each slide's estimate and one diameter for
