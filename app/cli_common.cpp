@@ -124,6 +124,16 @@ NetworkPrecision precisionFromOptions(const QCommandLineParser& parser) {
   }
 }
 
+void noteImagesWithoutAnEstimate(std::ptrdiff_t without, std::size_t total, double defaultDiameterPx,
+                                 const std::string& whereMarked, const std::string& advice) {
+  if (without <= 0) return;
+  const std::string marked = whereMarked.empty() ? "" : " (" + whereMarked + ")";
+  std::fprintf(stderr,
+               "note: %td of %zu image(s) had too few cells to estimate their cell diameter%s: they were counted at "
+               "%.0f px. %s\n",
+               without, total, marked.c_str(), defaultDiameterPx, advice.c_str());
+}
+
 bool diameterIsAutomatic(const QCommandLineParser& parser) {
   if (parser.isSet("diameter")) return parser.value("diameter").trimmed() == "auto";
   return !parser.isSet("classical");

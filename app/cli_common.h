@@ -38,6 +38,13 @@ CellCounter makeCounter(const QCommandLineParser& parser);
 // default since the estimate proved at least as good as the model's fixed 50 px on every test dataset: models/README.md).
 // The classical method keeps its fixed 50 px unless asked: its estimates were not validated.
 bool diameterIsAutomatic(const QCommandLineParser& parser);
+// The note after a run in which `without` of `total` images had too few cells for the estimate to measure, and were
+// counted at `defaultDiameterPx` (DiameterSource::NotEstimated): where the output marks them (`whereMarked`, may be
+// empty), then `advice`, e.g. kGiveTheDiameter. Nothing when there are none.
+inline const char* const kGiveTheDiameter =
+    "If they hold cells, give --diameter (your cells' diameter in pixels, or in \xC2\xB5m: 12um).";
+void noteImagesWithoutAnEstimate(std::ptrdiff_t without, std::size_t total, double defaultDiameterPx,
+                                 const std::string& whereMarked, const std::string& advice);
 // --threads and --device as inference (and training) settings.
 InferenceSettings inferenceFromOptions(const QCommandLineParser& parser);
 // --precision float32|bfloat16 (commands that count: addCounterOptions; and bench).

@@ -64,7 +64,7 @@ void warnOfImagesWithoutAnEstimate(const CellCounter& counter, const std::vector
     if (row.cellDiameterSource == estimated) estimates.push_back(row.cellDiameterPx);
   }
   if (without == 0) return;
-  std::string advice = "If they hold cells, give --diameter (your cells' diameter in pixels, or in \xC2\xB5m: 12um).";
+  std::string advice = kGiveTheDiameter;
   if (!estimates.empty()) {
     std::sort(estimates.begin(), estimates.end());
     const std::size_t middle = estimates.size() / 2;
@@ -73,10 +73,8 @@ void warnOfImagesWithoutAnEstimate(const CellCounter& counter, const std::vector
              " px: if those images hold cells, count them with --diameter " + fixedDecimal(std::round(median), 0) +
              " (or your cells' diameter).";
   }
-  std::fprintf(stderr,
-               "note: %td of %zu image(s) had too few cells to estimate their cell diameter (marked '?' above; "
-               "cell_diameter_source \"%s\" in counts.csv): they were counted at %.0f px. %s\n",
-               without, rows.size(), notEstimated.c_str(), counter.cellDiameterPx(), advice.c_str());
+  noteImagesWithoutAnEstimate(without, rows.size(), counter.cellDiameterPx(),
+                              "marked '?' above; cell_diameter_source \"" + notEstimated + "\" in counts.csv", advice);
 }
 
 void printTable(const std::vector<CountRow>& rows) {

@@ -28,9 +28,11 @@ int runSweepCommand(const QStringList& arguments) {
   std::vector<SweepResult> perImage;
   ProgressBar progress("heatmaps", static_cast<int>(items.size()));
   int failures = 0;
+  std::ptrdiff_t notEstimated = 0;
   for (const auto& item : items) {
     try {
       const ImageCount result = counter.count(item.image);
+      if (result.diameterSource == DiameterSource::NotEstimated) ++notEstimated;
       const SweepImage image{fileName(item.image), result.heatmap, result.postprocess,
                              truthFor(item, result.size, parser, result.cellDiameterPx)};
       perImage.push_back(
@@ -42,6 +44,7 @@ int runSweepCommand(const QStringList& arguments) {
     progress.advance(fileName(item.image));
   }
   progress.finish();
+  noteImagesWithoutAnEstimate(notEstimated, items.size(), counter.cellDiameterPx(), "", kGiveTheDiameter);
 
   if (perImage.empty()) {  // an empty table and "no knee" would read as a result
     std::printf("no image could be swept: no curve\n");

@@ -109,8 +109,8 @@ std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layo
 
 std::string regionsCsvHeader(const TableLayout& layout) {
   return "file,region,class,count" + markerHeader(layout) +
-         ",area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,threshold,cell_diameter_px,method,"
-         "model,options,model_sha256,run\n";
+         ",area_px2,cells_per_million_px2,area_um2,cells_per_mm2,pixel_size_um,threshold,cell_diameter_px,"
+         "cell_diameter_source,method,model,options,model_sha256,run\n";
 }
 
 std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& regions) {
@@ -124,8 +124,9 @@ std::string regionsCsvRows(const CountRow& row, const std::vector<RegionCount>& 
            squareMicrometres(region.areaPx, row.pixelSizeUm) + "," +
            cellsPerSquareMillimetre(region.count, region.areaPx, row.pixelSizeUm) + "," +
            (row.pixelSizeUm > 0 ? number(row.pixelSizeUm, 6) : "") + "," + number(row.threshold, 4) + "," +
-           number(row.cellDiameterPx, 2) + "," + csvField(row.method) + "," + csvField(row.model) + "," +
-           csvField(reproducingCommand(row.options)) + "," + row.modelSha256 + "," + row.run + "\n";
+           number(row.cellDiameterPx, 2) + "," + csvField(row.cellDiameterSource) + "," + csvField(row.method) + "," +
+           csvField(row.model) + "," + csvField(reproducingCommand(row.options)) + "," + row.modelSha256 + "," +
+           row.run + "\n";
   return csv;
 }
 

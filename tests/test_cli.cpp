@@ -327,6 +327,7 @@ private slots:
     QCOMPARE(left[3].toInt() + right[3].toInt(), cells);
     QCOMPARE(left[4].toInt() + right[4].toInt(), row[3].toInt());  // ch1+ per region add up too
     QCOMPARE(left[regionRows[0].split(',').indexOf("area_um2")], QString("101400.0"));
+    QCOMPARE(left[regionRows[0].split(',').indexOf("cell_diameter_source")], QString("given"));
     QVERIFY(QFileInfo(out + "/overlays/stack.png").size() > 0);
     QCOMPARE(int(readZipArchive(readBytes((out + "/roisets/stack.zip").toStdString())).size()), cells + 1);
 
@@ -505,47 +506,6 @@ private slots:
     qInfo("F1 at a fixed 50 px %.3f, with --diameter auto %.3f", atFifty, automatic);
     QVERIFY2(automatic > atFifty + 0.3, qPrintable(QString("%1 vs %2").arg(automatic).arg(atFifty)));
     QVERIFY(runCli({"count", image, "--diameter", "automatic"}).exitCode == 2);
-  }
-
-  // A real field without cells (the top of an FNC yellow slide, above its first annotated cell) beside a slide with
-  // cells: the estimate finds too few cells on the field, which is counted at the default diameter, and the table,
-  // counts.csv and a note say so instead of showing 50 px like a measured diameter.
-  void aFieldWithTooFewCellsToMeasureSaysItsDiameterWasNotEstimated() {
-    const QString folder = temp.filePath("field-without-cells");
-    QDir().mkpath(folder);
-    const QString stem = "Mar24bS1C2R3_LHl_200x";
-    const cv::Mat mask = cv::imread(dataFile("fnc-yellow/masks/" + stem + ".png"), cv::IMREAD_GRAYSCALE);
-    int firstCellRow = 0;
-    while (cv::countNonZero(mask.row(firstCellRow)) == 0) ++firstCellRow;
-    QVERIFY(firstCellRow > 325);
-    const cv::Mat slide = cv::imread(dataFile("fnc-yellow/images/" + stem + ".png"), cv::IMREAD_COLOR);
-    QVERIFY(cv::imwrite((folder + "/empty-field.png").toStdString(), slide.rowRange(0, firstCellRow - 25)));
-    QVERIFY(QFile::copy(sharedDataDir() + "/fnc-red-extra/images/MAR31S1C1R2_DMHr_200x_r.png",
-                        folder + "/MAR31S1C1R2_DMHr_200x_r.png"));
-    const QString out = temp.filePath("field-without-cells-counted");
-    const Run run = runCli({"count", folder, "--out", out});
-    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-    QVERIFY2(run.out.contains(
-                 QRegularExpression("^empty-field.png +0 +1600x\\d+ +50 px\\? ", QRegularExpression::MultilineOption)),
-             qPrintable(run.out));
-    QVERIFY2(run.err.contains("note: 1 of 2 image(s) had too few cells to estimate their cell diameter"),
-             qPrintable(run.err));
-    const QStringList lines = csvLines(out + "/counts.csv");
-    QCOMPARE(lines.size(), 3);
-    const QStringList header = lines[0].split(',');
-    std::map<QString, QString> sourceOf, diameterOf;
-    for (int i = 1; i < lines.size(); ++i) {
-      const QStringList row = lines[i].split(',');
-      sourceOf[QFileInfo(row[0]).fileName()] = row[header.indexOf("cell_diameter_source")];
-      diameterOf[QFileInfo(row[0]).fileName()] = row[header.indexOf("cell_diameter_px")];
-    }
-    QCOMPARE(sourceOf["empty-field.png"], QString("not estimated"));
-    QCOMPARE(sourceOf["MAR31S1C1R2_DMHr_200x_r.png"], QString("estimated"));
-    // The note offers the estimate of the other image (the only one) as the diameter to count the field at.
-    const QString measured = QString::number(diameterOf["MAR31S1C1R2_DMHr_200x_r.png"].toDouble());
-    QVERIFY2(run.err.contains("The other images' estimates have a median of " + measured +
-                              " px: if those images hold cells, count them with --diameter " + measured),
-             qPrintable(run.err));
   }
 
   // A biologist's folder of slides, no masks: diameter --estimate gives each slide's estimate and one diameter for
