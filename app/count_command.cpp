@@ -112,8 +112,9 @@ std::vector<std::size_t> resumeJournal(CountTables& tables, const CountJournal& 
                    "again");
   if (journal.run() != tables.run)
     throw CliError(journal.folder().string() +
-                   " is the journal of a run of other images, model or settings: give the stopped run's images and "
-                   "options to --resume it, or --overwrite to count every image again");
+                   " is the journal of a run of other images, model or settings (or of a FluoCount whose tables had "
+                   "other columns): give the stopped run's images and options to --resume it, or --overwrite to count "
+                   "every image again");
   std::vector<std::size_t> pending;
   std::string firstReason;
   int countedAgain = 0;

@@ -343,6 +343,7 @@ std::string CellCounter::runFingerprint(std::vector<std::string> images) const {
   std::sort(images.begin(), images.end());
   for (const std::string& image : images) run << image << '\n';
   run << '\0' << (state_->predictor ? "model sha256 " + state_->modelSha256 : methodDescription());
+  run << " tables " << kCountTablesLayout;
   if (s.cellDiameterUm)
     run << " --diameter " << *s.cellDiameterUm << "um";
   else

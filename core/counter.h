@@ -157,8 +157,8 @@ public:
   std::string reproducingOptions(double threshold) const;
   std::string reproducingOptions(double threshold, double cellDiameterPx) const;
   // What identifies a run in its count table: 16 hex digits of the SHA-256 of the images counted together (all of
-  // them, before a --shard takes its block, by canonical path), the model file's bytes and the settings as asked.
-  // Shards of one run share it; merge refuses tables that do not, so that no row counted otherwise slips into a
+  // them, before a --shard takes its block, by canonical path), the model file's bytes, the settings as asked and
+  // the tables' layout (kCountTablesLayout). Shards of one run share it; merge refuses tables that do not, so that no row counted otherwise slips into a
   // study's table.
   std::string runFingerprint(std::vector<std::string> images) const;
   // A count-table row: the file and this counter's method and model (path and SHA-256); recordResult fills in one

@@ -49,6 +49,10 @@ struct TableLayout {
 // A CSV field: quoted where it holds a separator, quote or line break; text that is not UTF-8 has its stray bytes
 // written as \xNN (utf8WithEscapedBytes).
 std::string csvField(const std::string& value);
+// The tables' layout, raised whenever a table gains, loses or moves a column (2: cell_diameter_source, 2026-12-07).
+// A run's fingerprint includes it, so that a stopped run's journal (whose regions rows are kept as written) or a
+// shard's table from a FluoCount of another layout is never joined to this one's tables.
+constexpr int kCountTablesLayout = 2;
 // counts.csv. Areas and densities in µm² and cells/mm² where the row has a pixel size, else those fields are
 // empty and pixel_size_source says "none".
 std::string countsCsv(const std::vector<CountRow>& rows, const TableLayout& layout = {});

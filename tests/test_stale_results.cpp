@@ -415,7 +415,7 @@ private slots:
     }
     // Where the diameter came from, not recorded (before 2026-12-07) or not a word FluoCount writes: the result is
     // kept, its source unknown (an estimate may have found too few cells), not guessed.
-    for (const QJsonValue source : {QJsonValue(), QJsonValue("measured by eye")}) {
+    for (const QJsonValue& source : {QJsonValue(), QJsonValue("measured by eye")}) {
       editState([&](QJsonObject&, QJsonObject& slide) {
         if (source.isNull())
           slide.remove("cell_diameter_source");
