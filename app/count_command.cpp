@@ -56,22 +56,19 @@ void warnOfImagesWithoutAnEstimate(const CellCounter& counter, const std::vector
   if (!counter.estimatesDiameter()) return;
   const std::string notEstimated = diameterSourceName(DiameterSource::NotEstimated);
   const std::string estimated = diameterSourceName(DiameterSource::Estimated);
-  std::vector<double> estimates;
+  std::vector<DiameterEstimate> estimates;  // each image one vote, combined as the app's Measure Cell Diameter does
   std::ptrdiff_t without = 0;
   for (const CountRow& row : rows) {
     if (row.status != "ok") continue;
     if (row.cellDiameterSource == notEstimated) ++without;
-    if (row.cellDiameterSource == estimated) estimates.push_back(row.cellDiameterPx);
+    if (row.cellDiameterSource == estimated) estimates.push_back({row.cellDiameterPx, 1.0, {}});
   }
   if (without == 0) return;
   std::string advice = kGiveTheDiameter;
   if (!estimates.empty()) {
-    std::sort(estimates.begin(), estimates.end());
-    const std::size_t middle = estimates.size() / 2;
-    const double median = estimates.size() % 2 ? estimates[middle] : (estimates[middle - 1] + estimates[middle]) / 2;
-    advice = "The other images' estimates have a median of " + fixedDecimal(std::round(median), 0) +
-             " px: if those images hold cells, count them with --diameter " + fixedDecimal(std::round(median), 0) +
-             " (or your cells' diameter).";
+    const std::string median = fixedDecimal(std::round(folderDiameter(estimates)), 0);
+    advice = "The other images' estimates have a median of " + median +
+             " px: if those images hold cells, count them with --diameter " + median + " (or your cells' diameter).";
   }
   noteImagesWithoutAnEstimate(without, rows.size(), counter.cellDiameterPx(),
                               "marked '?' above; cell_diameter_source \"" + notEstimated + "\" in counts.csv", advice);

@@ -32,7 +32,6 @@ struct PerImageRow {
   std::string name;
   std::optional<ImageEvaluation> evaluation;
   std::string error;
-  bool diameterNotEstimated = false;  // counted at the default: --diameter auto found too few cells to measure
 };
 
 // Failed images keep their line (status "error", the reason, empty figures), so that the table says which images
@@ -148,6 +147,7 @@ int runEvaluateCommand(const QStringList& arguments) {
   std::vector<PerImageRow> perImage;
   ProgressBar progress("evaluate", static_cast<int>(items.size()));
   int failures = 0;
+  std::ptrdiff_t notEstimated = 0;  // images counted at the default diameter: --diameter auto found too few cells
   std::printf("%-48s %6s %6s %5s %5s %5s %7s %9s\n", "file", "true", "pred", "TP", "FP", "FN", "F1", "diameter");
   for (const auto& item : items) {
     try {
@@ -156,7 +156,8 @@ int runEvaluateCommand(const QStringList& arguments) {
       const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth,
                                               matchingFromOptions(parser, result.cellDiameterPx));
       evaluations.push_back(e);
-      perImage.push_back({e.name, e, {}, result.diameterNotEstimated});
+      perImage.push_back({e.name, e, {}});
+      if (result.diameterNotEstimated) ++notEstimated;
       std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9s\n", e.name.c_str(), e.trueCount, e.predictedCount,
                   e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts),
                   (fixedDecimal(result.cellDiameterPx, 1) + (result.diameterNotEstimated ? "?" : "")).c_str());
@@ -168,12 +169,9 @@ int runEvaluateCommand(const QStringList& arguments) {
     progress.advance(fileName(item.image));
   }
   progress.finish();
-  if (counter) {
-    const auto notEstimated = std::count_if(perImage.begin(), perImage.end(),
-                                            [](const PerImageRow& row) { return row.diameterNotEstimated; });
+  if (counter)
     noteImagesWithoutAnEstimate(notEstimated, items.size(), counter->cellDiameterPx(), "marked '?' above",
                                 kGiveTheDiameter);
-  }
   if (evaluations.empty())  // pooled figures of no image would read as a perfect score (F1 1 of nothing)
     std::printf("no image could be evaluated: no figures\n");
   else

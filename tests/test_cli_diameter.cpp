@@ -68,6 +68,7 @@ private slots:
     QCOMPARE(sourceOf["empty-field.png"], QString("not estimated"));
     QCOMPARE(sourceOf["MAR31S1C1R2_DMHr_200x_r.png"], QString("estimated"));
     // The note offers the estimate of the other image (the only one) as the diameter to count the field at.
+    // counts.csv writes "24.00"; the note writes the whole pixels, "24".
     const QString measured = QString::number(diameterOf["MAR31S1C1R2_DMHr_200x_r.png"].toDouble());
     QVERIFY2(run.err.contains("The other images' estimates have a median of " + measured +
                               " px: if those images hold cells, count them with --diameter " + measured),
