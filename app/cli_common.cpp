@@ -1,6 +1,8 @@
 #include "app/cli_common.h"
 
+#include "app/progress_bar.h"
 #include "core/hand_counts.h"
+#include "core/numeric_locale.h"
 #include "core/slide_folder.h"
 #include "core/training_data.h"
 #include "core/true_cells.h"
@@ -132,6 +134,22 @@ void noteImagesWithoutAnEstimate(std::ptrdiff_t without, std::size_t total, doub
                "note: %td of %zu image(s) had too few cells to estimate their cell diameter%s: they were counted at "
                "%.0f px. %s\n",
                without, total, marked.c_str(), defaultDiameterPx, advice.c_str());
+}
+
+void countAgainAtTheMedian(const std::vector<std::optional<CountedDiameter>>& counted,
+                           const std::function<void(std::size_t, double)>& countAgain) {
+  const std::optional<SecondPass> pass = secondPassOf(counted);
+  if (!pass) return;
+  std::fprintf(stderr,
+               "note: %zu image(s) had too few cells to estimate their cell diameter: counting them again at the "
+               "median of the others' estimates, %s px\n",
+               pass->images.size(), fixedDecimal(pass->diameterPx, 1).c_str());
+  ProgressBar progress("count again", static_cast<int>(pass->images.size()));
+  for (std::size_t i : pass->images) {
+    countAgain(i, pass->diameterPx);
+    progress.advance("");
+  }
+  progress.finish();
 }
 
 bool diameterIsAutomatic(const QCommandLineParser& parser) {

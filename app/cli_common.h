@@ -9,6 +9,7 @@
 #include <QStringList>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -43,6 +44,11 @@ bool diameterIsAutomatic(const QCommandLineParser& parser);
 // empty), then `advice`, e.g. kGiveTheDiameter. Nothing when there are none.
 inline const char* const kGiveTheDiameter =
     "If they hold cells, give --diameter (your cells' diameter in pixels, or in \xC2\xB5m: 12um).";
+// evaluate's and sweep's second pass, as count's (core/counter.h, SecondPass): where `counted` (each image's
+// diameter as counted, by index; nullopt: failed) leaves images without an estimate and others with one, says so and
+// calls countAgain(i, median) for each of them.
+void countAgainAtTheMedian(const std::vector<std::optional<CountedDiameter>>& counted,
+                           const std::function<void(std::size_t, double)>& countAgain);
 void noteImagesWithoutAnEstimate(std::ptrdiff_t without, std::size_t total, double defaultDiameterPx,
                                  const std::string& whereMarked, const std::string& advice);
 // --threads and --device as inference (and training) settings.

@@ -47,31 +47,75 @@ void warnIfCountedAtAnUnsuitableDefaultDiameter(const QCommandLineParser& parser
                std::count(counts.begin(), counts.end(), 0), counts.size(), counter.cellDiameterPx());
 }
 
-// With --diameter auto, the images in which too few cells were found to measure their size were counted at the
-// default diameter, which says nothing about their cells: the table marks them, and this says what to do.
-// Where other images of the run were measured, the median of their estimates is offered as the diameter to count
-// those at: a folder's slides mostly come from one microscope, and an image of a few small nuclei counted at 50 px
-// finds almost none of them (two DSB2018 images of 7 and 8 nuclei: F1 0.13 at 50 px, 0.70 at the folder's 21 px).
-void warnOfImagesWithoutAnEstimate(const CellCounter& counter, const std::vector<CountRow>& rows) {
+// With --diameter auto, what became of the images in which too few cells were found to measure their size: counted
+// again at the median of the others' estimates (countAgainAtTheRunMedian), which the table shows as measured
+// diameters and this says; or, where the estimates rest on too few cells (kCellsForTheMedian) or a shard saw only its
+// own, at the default diameter, which says nothing about their cells: the table marks them, and this says what to do.
+void warnOfImagesWithoutAnEstimate(const CellCounter& counter, const std::vector<CountRow>& rows, bool shard) {
   if (!counter.estimatesDiameter()) return;
   const std::string notEstimated = diameterSourceName(DiameterSource::NotEstimated);
+  const std::string atTheMedian = diameterSourceName(DiameterSource::MedianOfOthers);
   const std::string estimated = diameterSourceName(DiameterSource::Estimated);
-  std::vector<DiameterEstimate> estimates;  // each image one vote, combined as the app's Measure Cell Diameter does
-  std::ptrdiff_t without = 0;
+  std::vector<DiameterEstimate> estimates;  // each image one vote, as in the second pass
+  std::ptrdiff_t without = 0, counted = 0;
+  double medianPx = 0;
   for (const CountRow& row : rows) {
     if (row.status != "ok") continue;
     if (row.cellDiameterSource == notEstimated) ++without;
+    if (row.cellDiameterSource == atTheMedian) {
+      ++counted;
+      medianPx = row.cellDiameterPx;
+    }
     if (row.cellDiameterSource == estimated) estimates.push_back({row.cellDiameterPx, 1.0, {}});
   }
+  if (counted)
+    std::fprintf(
+        stderr,
+        "note: %td of %zu image(s) had too few cells to estimate their cell diameter: they were counted at the "
+        "median of the others' estimates, %s px (cell_diameter_source \"%s\" in counts.csv). If they hold "
+        "cells of another size, count them with --diameter.\n",
+        counted, rows.size(), fixedDecimal(medianPx, 1).c_str(), atTheMedian.c_str());
   if (without == 0) return;
   std::string advice = kGiveTheDiameter;
-  if (!estimates.empty()) {
+  if (shard && !estimates.empty()) {
     const std::string median = fixedDecimal(std::round(folderDiameter(estimates)), 0);
-    advice = "The other images' estimates have a median of " + median +
-             " px: if those images hold cells, count them with --diameter " + median + " (or your cells' diameter).";
+    advice =
+        "A shard counts them at the default, not at the median of the run's estimates, which it does not see; "
+        "this shard's other images have a median of " +
+        median +
+        " px: if those images hold cells, count them "
+        "with --diameter " +
+        median + " (or your cells' diameter), or count the run without --shard.";
   }
   noteImagesWithoutAnEstimate(without, rows.size(), counter.cellDiameterPx(),
                               "marked '?' above; cell_diameter_source \"" + notEstimated + "\" in counts.csv", advice);
+}
+
+// The run's second pass (core/counter.h, SecondPass): the images in which too few cells were found to estimate their
+// diameter are counted again at the median of the others' estimates, their rows and files replaced. Not for a shard,
+// which sees only its own images' estimates (warnOfImagesWithoutAnEstimate says what to do). A resumed run does it
+// over every image, journaled or not, so that all are counted at one median. Returns false when stopped.
+bool countAgainAtTheRunMedian(CountTables& tables, PipelineSettings pipeline) {
+  if (!tables.counter.estimatesDiameter()) return true;
+  const std::optional<SecondPass> pass = secondPassOf(tables.countedDiameters());
+  if (!pass) return true;
+  std::fprintf(stderr,
+               "Counting %zu image(s) with too few cells to estimate their diameter again, at the median of the "
+               "others' estimates (%s px)\n",
+               pass->images.size(), fixedDecimal(pass->diameterPx, 1).c_str());
+  std::vector<std::string> paths;
+  for (std::size_t i : pass->images) paths.push_back(tables.files.at(i));
+  pipeline.diameterWithoutAnEstimatePx = pass->diameterPx;
+  ProgressBar progress("count again", static_cast<int>(paths.size()));
+  const std::size_t delivered = countInOrder(
+      tables.counter, paths,
+      [&](CountOutcome&& outcome) {
+        progress.advance(fileName(outcome.path));
+        tables.replace(pass->images.at(outcome.index), std::move(outcome));
+      },
+      pipeline, &stopRequested);
+  progress.finish();
+  return delivered == paths.size();
 }
 
 void printTable(const std::vector<CountRow>& rows) {
@@ -342,6 +386,8 @@ int runCountCommand(const QStringList& arguments) {
       pipeline, &stopRequested);
   progress.finish();
   for (std::size_t k = delivered; k < pending.size(); ++k) tables.addNotCounted(pending[k]);
+  const bool stopped = delivered < pending.size();
+  const bool stoppedInSecondPass = !stopped && !plan.shard && !countAgainAtTheRunMedian(tables, pipeline);
 
   const std::vector<CountRow> rows = tables.rows();
   printTable(rows);
@@ -361,8 +407,14 @@ int runCountCommand(const QStringList& arguments) {
               tables.failures ? (", " + std::to_string(tables.failures) + " failed").c_str() : "");
   if (tables.regionFailures)
     std::printf("%d image(s) without regions (their regions file was refused)\n", tables.regionFailures);
-  const bool stopped = delivered < pending.size();
-  if (journal && !stopped && !tables.failures && !tables.regionFailures) journal->remove();
+  if (journal && !stopped && !stoppedInSecondPass && !tables.failures && !tables.regionFailures) journal->remove();
+  if (stoppedInSecondPass) {
+    std::printf(
+        "stopped while counting the images without an estimate again: those it did not reach keep their count at the "
+        "default diameter (cell_diameter_source \"%s\"); the same command with --resume counts them again\n",
+        diameterSourceName(DiameterSource::NotEstimated).c_str());
+    return 130;
+  }
   if (stopped) {
     std::printf(
         "stopped after %zu of %zu image(s): the tables list the other %zu as not counted; the same command "
@@ -373,7 +425,7 @@ int runCountCommand(const QStringList& arguments) {
   if (journal && (tables.failures || tables.regionFailures))
     std::printf("the same command with --resume counts the failed image(s) again and keeps the others\n");
   warnIfCountedAtAnUnsuitableDefaultDiameter(parser, counter, rows);
-  warnOfImagesWithoutAnEstimate(counter, rows);
+  warnOfImagesWithoutAnEstimate(counter, rows, plan.shard.has_value());
   return tables.failures || tables.regionFailures ? 1 : 0;
 }
 

@@ -164,8 +164,30 @@ void CountTables::addJournaled(std::size_t i, JournalEntry&& entry) {
   image.objectRegions = std::move(entry.objectRegions);
   image.regionRows = std::move(entry.regionRows);
   if (plan.objects) image.objects = std::move(entry.objects);
+  image.regionsRefused = entry.regionsRefused;
   if (entry.regionsRefused) ++regionFailures;
   images.at(i) = std::move(image);
+}
+
+void CountTables::replace(std::size_t i, CountOutcome&& outcome) {
+  if (images.at(i) && images[i]->regionsRefused) --regionFailures;
+  ownFiles[i] = imageOutputs(plan, stems.at(i));
+  add(i, std::move(outcome));
+  if (images[i]->row.status == "ok") return;
+  std::error_code ignored;  // what cannot be removed stays unclaimed by any journal entry, and a resume replaces it
+  for (const std::string& output : ownFiles[i]) fs::remove(plan.folder / output, ignored);
+  if (journal) fs::remove(journal->entryPath(stems[i]), ignored);
+}
+
+std::vector<std::optional<CountedDiameter>> CountTables::countedDiameters() const {
+  std::vector<std::optional<CountedDiameter>> counted(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (!images[i] || images[i]->row.status != "ok") continue;
+    const CountRow& row = images[i]->row;
+    if (const auto source = diameterSourceNamed(row.cellDiameterSource))
+      counted[i] = CountedDiameter{*source, row.cellDiameterPx, row.count};
+  }
+  return counted;
 }
 
 void CountTables::addNotCounted(std::size_t i) {
@@ -244,6 +266,7 @@ void CountTables::record(ImageTables& image, const ImageCount& result, const std
   image.channels = entry.channels;
   image.objectRegions = std::move(entry.objectRegions);
   image.regionRows = std::move(imageRegionRows);
+  image.regionsRefused = !imageRegions;
   if (!imageRegions) ++regionFailures;
 }
 

@@ -70,6 +70,12 @@ public:
   void addJournaled(std::size_t i, JournalEntry&& entry);
   // An image the run stopped before: a row that says so, without an error line per image.
   void addNotCounted(std::size_t i);
+  // Image i counted again (the second pass, at the median of the others' diameters): its files, this run's, are
+  // replaced. Where the new count fails, none of its files stay and its journal entry goes, as for any image that
+  // counts.csv calls failed (a resumed run counts it again).
+  void replace(std::size_t i, CountOutcome&& outcome);
+  // Each image's diameter as counted, by index (nullopt: not counted or failed), for core's secondPassOf.
+  std::vector<std::optional<CountedDiameter>> countedDiameters() const;
 
   std::vector<CountRow> rows() const;
   // objects.csv has a column per channel of the image with the most, so it is written once every image is in.
@@ -83,6 +89,7 @@ private:
     int channels = 0;
     std::vector<std::string> objectRegions;  // objects.csv's regions field of each cell
     std::string regionRows;                  // regions.csv's rows
+    bool regionsRefused = false;             // counted in regionFailures
   };
   std::vector<std::optional<ImageTables>> images;  // by index in `files`; empty until added
 

@@ -61,7 +61,14 @@ struct Predicted {
   Detection detection;
   cv::Size size;
   double cellDiameterPx = 0;
-  bool diameterNotEstimated = false;  // --diameter auto found too few cells: the default, marked '?' in the table
+  std::optional<DiameterSource> diameterSource;  // none for another tool's detections
+};
+
+// One image's line of the table: its scores and the diameter it was counted and matched at, or why it failed.
+struct ScoredImage {
+  std::optional<ImageEvaluation> evaluation;
+  std::optional<CountedDiameter> diameter;
+  std::string error;
 };
 
 // The cell diameter to match another tool's detections at: there is no counter to estimate it.
@@ -90,7 +97,7 @@ Predicted predictionsOf(const AnnotatedImage& item, const QString& folder, doubl
                    "): keep one");
   }
   const cv::Size size = loadImage(item.image).pixels.size();
-  return {predictedCells(files.front(), size, item.image), size, cellDiameterPx};
+  return {predictedCells(files.front(), size, item.image), size, cellDiameterPx, std::nullopt};
 }
 
 }  // namespace
@@ -136,39 +143,60 @@ int runEvaluateCommand(const QStringList& arguments) {
                    counter->methodDescription().c_str(),
                    matchingFromOptions(parser, counter->cellDiameterPx()).maxCentreDistancePx);
   }
-  const auto predict = [&](const AnnotatedImage& item) -> Predicted {
+  const auto predict = [&](const AnnotatedImage& item, std::optional<double> diameterWithoutAnEstimate) -> Predicted {
     if (!counter) return predictionsOf(item, predictions, predictionsDiameter);
-    ImageCount result = counter->count(item.image);
-    return {std::move(result.detection), result.size, result.cellDiameterPx,
-            result.diameterSource == DiameterSource::NotEstimated};
+    ImageCount result = counter->count(item.image, diameterWithoutAnEstimate);
+    return {std::move(result.detection), result.size, result.cellDiameterPx, result.diameterSource};
   };
-
-  std::vector<ImageEvaluation> evaluations;
-  std::vector<PerImageRow> perImage;
-  ProgressBar progress("evaluate", static_cast<int>(items.size()));
-  int failures = 0;
-  std::ptrdiff_t notEstimated = 0;  // images counted at the default diameter: --diameter auto found too few cells
-  std::printf("%-48s %6s %6s %5s %5s %5s %7s %9s\n", "file", "true", "pred", "TP", "FP", "FN", "F1", "diameter");
-  for (const auto& item : items) {
+  const auto score = [&](const AnnotatedImage& item, std::optional<double> diameterWithoutAnEstimate) {
+    ScoredImage scored;
     try {
-      const Predicted result = predict(item);
+      const Predicted result = predict(item, diameterWithoutAnEstimate);
       const Detection truth = truthFor(item, result.size, parser, result.cellDiameterPx);
-      const ImageEvaluation e = evaluateImage(fileName(item.image), result.detection, truth,
-                                              matchingFromOptions(parser, result.cellDiameterPx));
-      evaluations.push_back(e);
-      perImage.push_back({e.name, e, {}});
-      if (result.diameterNotEstimated) ++notEstimated;
-      std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9s\n", e.name.c_str(), e.trueCount, e.predictedCount,
-                  e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts),
-                  (fixedDecimal(result.cellDiameterPx, 1) + (result.diameterNotEstimated ? "?" : "")).c_str());
+      scored.evaluation = evaluateImage(fileName(item.image), result.detection, truth,
+                                        matchingFromOptions(parser, result.cellDiameterPx));
+      scored.diameter = CountedDiameter{result.diameterSource.value_or(DiameterSource::Given), result.cellDiameterPx,
+                                        result.detection.count()};
     } catch (const std::exception& e) {
-      ++failures;
-      perImage.push_back({fileName(item.image), std::nullopt, e.what()});
+      scored.error = e.what();
       std::fprintf(stderr, "error: %s\n", e.what());
     }
+    return scored;
+  };
+
+  std::vector<ScoredImage> scored;
+  ProgressBar progress("evaluate", static_cast<int>(items.size()));
+  for (const auto& item : items) {
+    scored.push_back(score(item, std::nullopt));
     progress.advance(fileName(item.image));
   }
   progress.finish();
+  if (counter && counter->estimatesDiameter()) {  // the second pass, as count's
+    std::vector<std::optional<CountedDiameter>> diameters;
+    for (const ScoredImage& image : scored) diameters.push_back(image.diameter);
+    countAgainAtTheMedian(diameters, [&](std::size_t i, double medianPx) { scored[i] = score(items[i], medianPx); });
+  }
+
+  std::vector<ImageEvaluation> evaluations;
+  std::vector<PerImageRow> perImage;
+  int failures = 0;
+  std::ptrdiff_t notEstimated = 0;  // images counted at the default diameter: --diameter auto found too few cells
+  std::printf("%-48s %6s %6s %5s %5s %5s %7s %9s\n", "file", "true", "pred", "TP", "FP", "FN", "F1", "diameter");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!scored[i].evaluation) {
+      ++failures;
+      perImage.push_back({fileName(items[i].image), std::nullopt, scored[i].error});
+      continue;
+    }
+    const ImageEvaluation& e = *scored[i].evaluation;
+    evaluations.push_back(e);
+    perImage.push_back({e.name, e, {}});
+    const bool withoutAnEstimate = scored[i].diameter->source == DiameterSource::NotEstimated;
+    if (withoutAnEstimate) ++notEstimated;
+    std::printf("%-48.48s %6d %6d %5d %5d %5d %7.4f %9s\n", e.name.c_str(), e.trueCount, e.predictedCount,
+                e.counts.truePositives, e.counts.falsePositives, e.counts.falseNegatives, f1Of(e.counts),
+                (fixedDecimal(scored[i].diameter->diameterPx, 1) + (withoutAnEstimate ? "?" : "")).c_str());
+  }
   if (counter)
     noteImagesWithoutAnEstimate(notEstimated, items.size(), counter->cellDiameterPx(), "marked '?' above",
                                 kGiveTheDiameter);

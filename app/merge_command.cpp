@@ -3,12 +3,31 @@
 #include "app/cli_common.h"
 #include "app/count_tables.h"
 #include "core/atomic_file.h"
+#include "core/numeric_locale.h"
 #include "core/run_lock.h"
 #include "core/sharding.h"
 
 #include <cstdio>
 
 namespace fluocount::cli {
+
+namespace {
+
+// Where one process would have counted some images at the median of the run's estimates, which no shard saw: which,
+// and how to count them so.
+void noteImagesOneProcessCountsAtTheMedian(const std::string& merged) {
+  const std::optional<ImagesForTheRunMedian> images = imagesForTheRunMedian(merged);
+  if (!images) return;
+  const std::string median = fixedDecimal(images->diameterPx, 0);
+  std::fprintf(stderr,
+               "note: %zu image(s) had too few cells to estimate their cell diameter, and their shards counted them at "
+               "the default (cell_diameter_source \"not estimated\"); one process counts them at the median of the "
+               "run's estimates, %s px: count them with --diameter %s (%s%s)\n",
+               images->files.size(), median.c_str(), median.c_str(), images->files.front().c_str(),
+               images->files.size() > 1 ? " and the others" : "");
+}
+
+}  // namespace
 
 int runMergeCommand(const QStringList& arguments) {
   QCommandLineParser parser;
@@ -44,11 +63,12 @@ int runMergeCommand(const QStringList& arguments) {
   }
   if (!parser.isSet("csv")) {
     std::fwrite(merged.data(), 1, merged.size(), stdout);
-    return 0;
+  } else {
+    writeFileAtomically(parser.value("csv").toStdString(), merged,
+                        parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse);
+    std::fprintf(stderr, "merged %zu table(s) into %s\n", tables.size(), qPrintable(parser.value("csv")));
   }
-  writeFileAtomically(parser.value("csv").toStdString(), merged,
-                      parser.isSet("overwrite") ? Overwrite::Allow : Overwrite::Refuse);
-  std::fprintf(stderr, "merged %zu table(s) into %s\n", tables.size(), qPrintable(parser.value("csv")));
+  noteImagesOneProcessCountsAtTheMedian(merged);
   return 0;
 }
 

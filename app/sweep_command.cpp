@@ -25,25 +25,41 @@ int runSweepCommand(const QStringList& arguments) {
 
   // Each image is swept with its own match distance (its cell diameter, which --diameter auto estimates per
   // image), and the sweeps are pooled.
-  std::vector<SweepResult> perImage;
-  ProgressBar progress("heatmaps", static_cast<int>(items.size()));
-  int failures = 0;
-  std::ptrdiff_t notEstimated = 0;
-  for (const auto& item : items) {
+  const auto sweepImage = [&](const AnnotatedImage& item, std::optional<double> diameterWithoutAnEstimate,
+                              std::optional<CountedDiameter>& diameter) -> std::optional<SweepResult> {
     try {
-      const ImageCount result = counter.count(item.image);
-      if (result.diameterSource == DiameterSource::NotEstimated) ++notEstimated;
+      const ImageCount result = counter.count(item.image, diameterWithoutAnEstimate);
+      diameter = CountedDiameter{result.diameterSource, result.cellDiameterPx, result.detection.count()};
       const SweepImage image{fileName(item.image), result.heatmap, result.postprocess,
                              truthFor(item, result.size, parser, result.cellDiameterPx)};
-      perImage.push_back(
-          sweepThresholds({image}, defaultSweepThresholds(), matchingFromOptions(parser, result.cellDiameterPx)));
+      return sweepThresholds({image}, defaultSweepThresholds(), matchingFromOptions(parser, result.cellDiameterPx));
     } catch (const std::exception& e) {
-      ++failures;
       std::fprintf(stderr, "error: %s\n", e.what());
+      return std::nullopt;
     }
-    progress.advance(fileName(item.image));
+  };
+  std::vector<std::optional<SweepResult>> swept;
+  std::vector<std::optional<CountedDiameter>> diameters(items.size());
+  ProgressBar progress("heatmaps", static_cast<int>(items.size()));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    swept.push_back(sweepImage(items[i], std::nullopt, diameters[i]));
+    progress.advance(fileName(items[i].image));
   }
   progress.finish();
+  if (counter.estimatesDiameter())  // the second pass, as count's
+    countAgainAtTheMedian(
+        diameters, [&](std::size_t i, double medianPx) { swept[i] = sweepImage(items[i], medianPx, diameters[i]); });
+  std::vector<SweepResult> perImage;
+  int failures = 0;
+  std::ptrdiff_t notEstimated = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!swept[i]) {
+      ++failures;
+      continue;
+    }
+    perImage.push_back(std::move(*swept[i]));
+    if (diameters[i]->source == DiameterSource::NotEstimated) ++notEstimated;
+  }
   noteImagesWithoutAnEstimate(notEstimated, items.size(), counter.cellDiameterPx(), "", kGiveTheDiameter);
 
   if (perImage.empty()) {  // an empty table and "no knee" would read as a result

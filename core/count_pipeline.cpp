@@ -107,11 +107,12 @@ CountOutcome preparedOutcome(const CellCounter& counter, const std::vector<std::
 }
 
 std::size_t countOneAtATime(const CellCounter& counter, const std::vector<std::string>& paths,
-                            const std::function<void(CountOutcome&&)>& deliver, const std::atomic<bool>* cancel) {
+                            const std::function<void(CountOutcome&&)>& deliver, const PipelineSettings& settings,
+                            const std::atomic<bool>* cancel) {
   std::size_t delivered = 0;
   for (std::size_t i = 0; i < paths.size() && !cancelled(cancel); ++i) {
     CountOutcome outcome = preparedOutcome(counter, paths, i);
-    runStage(outcome, [&](ImageCount& image) { counter.computeHeatmap(image); });
+    runStage(outcome, [&](ImageCount& image) { counter.computeHeatmap(image, settings.diameterWithoutAnEstimatePx); });
     runStage(outcome, [&](ImageCount& image) { counter.finishCount(image); });
     deliver(std::move(outcome));
     ++delivered;
@@ -133,7 +134,8 @@ bool overlapsStages(const CellCounter& counter, const PipelineSettings& settings
 std::size_t countInOrder(const CellCounter& counter, const std::vector<std::string>& paths,
                          const std::function<void(CountOutcome&&)>& deliver, const PipelineSettings& settings,
                          const std::atomic<bool>* cancel) {
-  if (!overlapsStages(counter, settings) || paths.size() < 2) return countOneAtATime(counter, paths, deliver, cancel);
+  if (!overlapsStages(counter, settings) || paths.size() < 2)
+    return countOneAtATime(counter, paths, deliver, settings, cancel);
 
   struct InFlight {
     CountOutcome outcome;
@@ -185,7 +187,8 @@ std::size_t countInOrder(const CellCounter& counter, const std::vector<std::stri
       budget.giveBack(pixels);
       break;
     }
-    runStage(item->outcome, [&](ImageCount& image) { counter.computeHeatmap(image); });
+    runStage(item->outcome,
+             [&](ImageCount& image) { counter.computeHeatmap(image, settings.diameterWithoutAnEstimatePx); });
     if (!computed.push(std::move(*item))) {
       budget.giveBack(pixels);
       break;

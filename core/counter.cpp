@@ -48,6 +48,7 @@ const std::pair<DiameterSource, const char*> kDiameterSourceNames[] = {
     {DiameterSource::GivenInMicrometres, "given in um"},
     {DiameterSource::Estimated, "estimated"},
     {DiameterSource::NotEstimated, "not estimated"},
+    {DiameterSource::MedianOfOthers, "median of others"},
 };
 }  // namespace
 
@@ -105,8 +106,30 @@ CellCounter chooseCounter(const CounterChoice& choice, const CountSettings& sett
   return CellCounter::withModel(loadModel(*modelFile), withModelFile);
 }
 
-ImageCount CellCounter::count(const std::string& path) const {
-  return countRaw(loadImage(path, state_->settings.limits));
+ImageCount CellCounter::count(const std::string& path, std::optional<double> diameterWithoutAnEstimate) const {
+  return countRaw(loadImage(path, state_->settings.limits), diameterWithoutAnEstimate);
+}
+
+std::optional<SecondPass> secondPassOf(const std::vector<std::optional<CountedDiameter>>& counted) {
+  std::vector<DiameterEstimate> estimates;
+  int cells = 0;
+  for (const auto& image : counted)
+    if (image && image->source == DiameterSource::Estimated) {
+      estimates.push_back({image->diameterPx, 1.0, {}});
+      cells += image->cells;
+    }
+  if (cells < kCellsForTheMedian) return std::nullopt;
+  SecondPass pass;
+  pass.diameterPx = folderDiameter(estimates);
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    const auto& image = counted[i];
+    if (!image) continue;
+    const bool atAnotherMedian =
+        image->source == DiameterSource::MedianOfOthers && std::abs(image->diameterPx - pass.diameterPx) > 1e-6;
+    if (image->source == DiameterSource::NotEstimated || atAnotherMedian) pass.images.push_back(i);
+  }
+  if (pass.images.empty()) return std::nullopt;
+  return pass;
 }
 
 namespace {
@@ -198,9 +221,9 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-ImageCount CellCounter::countRaw(const RawImage& raw) const {
+ImageCount CellCounter::countRaw(const RawImage& raw, std::optional<double> diameterWithoutAnEstimate) const {
   ImageCount result = prepareCount(raw);
-  computeHeatmap(result);
+  computeHeatmap(result, diameterWithoutAnEstimate);
   finishCount(result);
   return result;
 }
@@ -233,7 +256,7 @@ ImageCount CellCounter::prepareCount(const RawImage& raw) const {
   return result;
 }
 
-void CellCounter::computeHeatmap(ImageCount& result) const {
+void CellCounter::computeHeatmap(ImageCount& result, std::optional<double> diameterWithoutAnEstimate) const {
   const auto start = std::chrono::steady_clock::now();
   const State& s = *state_;
   std::map<double, Foreground> byDiameter;  // each pass the estimate made, kept so that the count reuses it
@@ -251,9 +274,15 @@ void CellCounter::computeHeatmap(ImageCount& result) const {
           return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
         },
         s.settings.diameterSearch);
-    const bool found = result.diameterEstimate->found();
-    if (found) result.cellDiameterPx = result.diameterEstimate->diameterPx;
-    result.diameterSource = found ? DiameterSource::Estimated : DiameterSource::NotEstimated;
+    if (result.diameterEstimate->found()) {
+      result.cellDiameterPx = result.diameterEstimate->diameterPx;
+      result.diameterSource = DiameterSource::Estimated;
+    } else if (diameterWithoutAnEstimate) {
+      result.cellDiameterPx = *diameterWithoutAnEstimate;
+      result.diameterSource = DiameterSource::MedianOfOthers;
+    } else {
+      result.diameterSource = DiameterSource::NotEstimated;
+    }
   }
   result.postprocess = postprocess(result.cellDiameterPx);
   const Foreground& chosen = foregroundAt(result.cellDiameterPx);

@@ -66,11 +66,34 @@ enum class DiameterSource {
   GivenInMicrometres,  // given in µm and converted at the image's pixel size
   Estimated,           // estimated from the image itself (--diameter auto)
   NotEstimated,        // --diameter auto found too few cells to measure: counted at the default diameter
+  MedianOfOthers,      // too few cells to measure: counted at the median of the other images' estimates
 };
-// The tables' words ("default", "given", "given in um", "estimated", "not estimated"), and back (nullopt for any
-// other text).
+// The tables' words ("default", "given", "given in um", "estimated", "not estimated", "median of others"), and back
+// (nullopt for any other text).
 std::string diameterSourceName(DiameterSource source);
 std::optional<DiameterSource> diameterSourceNamed(const std::string& name);
+
+// A run that estimates each image's diameter ends with a second pass: the images in which too few cells were found to
+// measure theirs are counted again at the median of the other images' estimates (a folder's slides mostly come from
+// one microscope; an image of a few small nuclei counted at the default 50 px finds almost none of them, and an empty
+// field counts 0 at either). Each image is one vote, so that a reader of counts.csv can check the median from its
+// cell_diameter_px column. The estimated images must hold kCellsForTheMedian cells between them: a folder of empty
+// fields, one of which got an estimate from a few fragments, keeps the default rather than spread that estimate.
+// `counted`: each image's diameter as counted, by index (nullopt: not counted, failed).
+struct CountedDiameter {
+  DiameterSource source = DiameterSource::Default;
+  double diameterPx = 0;
+  int cells = 0;  // counted at it
+};
+inline constexpr int kCellsForTheMedian = 10;
+struct SecondPass {
+  double diameterPx = 0;            // the median of the estimates
+  std::vector<std::size_t> images;  // to count at it: not estimated, or counted at another median
+};
+// None where the estimated images hold too few cells, or every image without an estimate is already counted at the
+// median (a resumed run, a folder recounted); an image counted at an older median (the run or folder has more
+// estimates since) is counted again.
+std::optional<SecondPass> secondPassOf(const std::vector<std::optional<CountedDiameter>>& counted);
 
 struct ImageCount {
   std::string path;
@@ -100,15 +123,17 @@ public:
   CellCounter(CellCounter&&) noexcept;
   CellCounter& operator=(CellCounter&&) noexcept;
 
-  // Throws ImageError for unreadable images.
-  ImageCount count(const std::string& path) const;
-  ImageCount countRaw(const RawImage& raw) const;
+  // Throws ImageError for unreadable images. `diameterWithoutAnEstimate`: with automatic diameters, what an image in
+  // which too few cells are found to measure is counted at (a run's second pass: SecondPass), instead of the
+  // default diameter.
+  ImageCount count(const std::string& path, std::optional<double> diameterWithoutAnEstimate = std::nullopt) const;
+  ImageCount countRaw(const RawImage& raw, std::optional<double> diameterWithoutAnEstimate = std::nullopt) const;
 
   // countRaw's three stages, which core/count_pipeline.h runs on three threads (each adds its time to `seconds`):
   // the image's facts, normalised pixels and diameter; the network's heatmap (with the diameter estimate, which
   // needs the network at several diameters); the cells at the threshold, measured in every channel.
   ImageCount prepareCount(const RawImage& raw) const;
-  void computeHeatmap(ImageCount& image) const;
+  void computeHeatmap(ImageCount& image, std::optional<double> diameterWithoutAnEstimate = std::nullopt) const;
   void finishCount(ImageCount& image) const;
 
   // The image as the counter sees it (normalised CV_32FC3), for re-detecting from a cached heatmap.

@@ -1,5 +1,6 @@
 #include "core/sharding.h"
 
+#include "core/counter.h"
 #include "core/export.h"
 
 #include <algorithm>
@@ -269,6 +270,50 @@ std::optional<std::string> runOfTable(const std::string& table) {
     run = records[r][at];
   }
   return run;
+}
+
+namespace {
+// A whole field of a table read as a number (from_chars: the tables' numbers are written whatever the locale).
+template <typename Number>
+std::optional<Number> numberIn(const std::string& field) {
+  Number value{};
+  const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (error != std::errc() || end != field.data() + field.size()) return std::nullopt;
+  return value;
+}
+}  // namespace
+
+std::optional<ImagesForTheRunMedian> imagesForTheRunMedian(const std::string& countsTable) {
+  std::vector<std::vector<std::string>> records;
+  try {
+    records = csvRecords(countsTable, "table");
+  } catch (const MergeError&) {
+    return std::nullopt;
+  }
+  if (records.empty()) return std::nullopt;
+  const auto& header = records.front();
+  const auto columnOf = [&](const char* name) {
+    return std::size_t(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t file = columnOf("file"), status = columnOf("status"), count = columnOf("count"),
+                    diameter = columnOf("cell_diameter_px"), source = columnOf("cell_diameter_source");
+  if (std::max({file, status, count, diameter, source}) >= header.size()) return std::nullopt;
+  std::vector<std::optional<CountedDiameter>> counted;
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto& row = records[r];
+    std::optional<CountedDiameter>& image = counted.emplace_back();
+    const std::optional<DiameterSource> from =
+        row.size() == header.size() && row[status] == "ok" ? diameterSourceNamed(row[source]) : std::nullopt;
+    if (!from) continue;
+    const std::optional<double> px = numberIn<double>(row[diameter]);
+    const std::optional<int> cells = numberIn<int>(row[count]);
+    if (px && cells) image = CountedDiameter{*from, *px, *cells};
+  }
+  const std::optional<SecondPass> pass = secondPassOf(counted);
+  if (!pass) return std::nullopt;
+  ImagesForTheRunMedian images{pass->diameterPx, {}};
+  for (const std::size_t i : pass->images) images.files.push_back(records[i + 1][file]);
+  return images;
 }
 
 }  // namespace fluocount

@@ -47,4 +47,14 @@ std::string mergeCountTables(std::vector<NamedTable> tables);
 // it has no such column or no rows, its rows come from several runs, or it is not a CSV table.
 std::optional<std::string> runOfTable(const std::string& table);
 
+// What one process would have done that the shards of a run with --diameter auto could not: count the images without
+// an estimate again at the median of the run's estimates (core/counter.h, SecondPass), which no shard sees. Read from
+// a merged counts table: that median and the images each shard counted at the default instead. Nothing for a table
+// without such images (or not a counts table).
+struct ImagesForTheRunMedian {
+  double diameterPx = 0;
+  std::vector<std::string> files;
+};
+std::optional<ImagesForTheRunMedian> imagesForTheRunMedian(const std::string& countsTable);
+
 }  // namespace fluocount

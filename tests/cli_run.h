@@ -1,9 +1,11 @@
 #pragma once
 // Running fluocount-cli from a test as a user runs it: its exit status and what it printed.
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QTest>
 
 namespace fluocount::test {
 
@@ -38,6 +40,23 @@ inline QStringList withoutSeconds(const QStringList& lines) {
     out << fields.join(',');
   }
   return out;
+}
+
+// The images a `count --out out` run has journaled so far (its journal's entries).
+inline QStringList journalEntries(const QString& out) {
+  return QDir(out + "/.fluocount-journal/run").entryList({"*.json"}, QDir::Files, QDir::Name);
+}
+
+// Starts `count` and waits until it has journaled at least `images` images.
+inline bool startAndWaitForJournal(QProcess& process, const QStringList& arguments, const QString& out, int images) {
+  process.start(FLUOCOUNT_CLI, arguments);
+  if (!process.waitForStarted()) return false;
+  for (int waited = 0; waited < 600000; waited += 20) {
+    if (journalEntries(out).size() >= images) return true;
+    if (process.state() == QProcess::NotRunning) return false;
+    QTest::qWait(20);
+  }
+  return false;
 }
 
 }  // namespace fluocount::test

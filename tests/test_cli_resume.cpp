@@ -22,26 +22,6 @@
 using namespace fluocount;
 using namespace fluocount::test;
 
-namespace {
-
-QStringList journalEntries(const QString& out) {
-  return QDir(out + "/.fluocount-journal/run").entryList({"*.json"}, QDir::Files, QDir::Name);
-}
-
-// Starts `count` and waits until it has journaled at least `images` images.
-bool startAndWaitForJournal(QProcess& process, const QStringList& arguments, const QString& out, int images) {
-  process.start(FLUOCOUNT_CLI, arguments);
-  if (!process.waitForStarted()) return false;
-  for (int waited = 0; waited < 600000; waited += 20) {
-    if (journalEntries(out).size() >= images) return true;
-    if (process.state() == QProcess::NotRunning) return false;
-    QTest::qWait(20);
-  }
-  return false;
-}
-
-}  // namespace
-
 class CliResumeTest : public QObject {
   Q_OBJECT
 

@@ -121,7 +121,9 @@ private slots:
   void automaticOverlapsWhereCoresAreIdle() {
     const CellCounter classical = classicalCounter();
     QVERIFY(overlapsStages(classical, {}));
-    QVERIFY(!overlapsStages(classical, {Overlap::Never}));
+    PipelineSettings never;
+    never.overlap = Overlap::Never;
+    QVERIFY(!overlapsStages(classical, never));
     const CellCounter network = CellCounter::withModel(loadModel(kModels + "/default.fcmodel"), {});
     QVERIFY(overlapsStages(network, overlapped()));
     QCOMPARE(overlapsStages(network, {}), network.leavesCoresIdle());

@@ -347,6 +347,45 @@ private slots:
     QCOMPARE(counted.cellDiameterPx, counter.cellDiameterPx());
     QCOMPARE(counted.diameterSource, DiameterSource::NotEstimated);
     QCOMPARE(counted.detection.count(), 0);
+
+    // A run's second pass counts it at the median of the other images' diameters, exactly as a count given that
+    // diameter does, and says where the diameter came from.
+    const ImageCount atTheMedian = counter.countRaw(field, 30.0);
+    QCOMPARE(atTheMedian.cellDiameterPx, 30.0);
+    QCOMPARE(atTheMedian.diameterSource, DiameterSource::MedianOfOthers);
+    CountSettings given;
+    given.cellDiameterPx = 30;
+    const ImageCount atGiven =
+        CellCounter::withModel(loadModel(FLUOCOUNT_SOURCE_MODELS_DIR "/default.fcmodel"), given).countRaw(field);
+    QCOMPARE(atTheMedian.detection.count(), atGiven.detection.count());
+    QCOMPARE(cv::norm(atTheMedian.heatmap, atGiven.heatmap, cv::NORM_INF), 0.0);
+  }
+
+  // The second pass's rule: the median of the estimated images' diameters, each image one vote, for the images
+  // without an estimate and those counted at another median; none while the estimates rest on too few cells.
+  void theSecondPassCountsImagesWithoutAnEstimateAtTheOthersMedian() {
+    using D = DiameterSource;
+    const auto image = [](D source, double diameterPx, int cells) {
+      return std::optional<CountedDiameter>(CountedDiameter{source, diameterPx, cells});
+    };
+    std::vector<std::optional<CountedDiameter>> run = {image(D::Estimated, 18, 40),
+                                                       image(D::NotEstimated, 50, 1),
+                                                       std::nullopt,  // failed
+                                                       image(D::Estimated, 30, 2),
+                                                       image(D::Estimated, 21, 9),
+                                                       image(D::MedianOfOthers, 21, 3),
+                                                       image(D::MedianOfOthers, 18, 0)};
+    std::optional<SecondPass> pass = secondPassOf(run);
+    QVERIFY(pass);
+    QCOMPARE(pass->diameterPx, 21.0);                          // of 18, 21 and 30, however many cells each
+    QCOMPARE(pass->images, (std::vector<std::size_t>{1, 6}));  // 5 is already at the median
+    run[1] = image(D::MedianOfOthers, 21, 2);
+    run[6] = image(D::MedianOfOthers, 21, 4);
+    QVERIFY(!secondPassOf(run));  // nothing left to count again
+    // An estimate from fewer than kCellsForTheMedian cells (a few fragments on an empty field) is not spread.
+    QVERIFY(!secondPassOf({image(D::Estimated, 12, kCellsForTheMedian - 1), image(D::NotEstimated, 50, 0)}));
+    QVERIFY(secondPassOf({image(D::Estimated, 12, kCellsForTheMedian), image(D::NotEstimated, 50, 0)}));
+    QVERIFY(!secondPassOf({image(D::Given, 12, 100), image(D::NotEstimated, 50, 0)}));
   }
 
   // Test-time augmentation (--tta) averages the heatmaps of the image and its three flips, so its result does not

@@ -38,6 +38,16 @@ void dragAcross(SlideCanvas* canvas, QPointF from, QPointF to) {
   QTest::mouseRelease(canvas, Qt::LeftButton, {}, canvas->toWidget(to).toPoint());
 }
 
+// The rows of a real FNC yellow slide above its first annotated cell, less half a cell (25 px): no cell in it.
+bool writeFieldWithoutCells(const QString& path) {
+  const cv::Mat mask = cv::imread(test::maskFile(test::kYellowSlide2), cv::IMREAD_GRAYSCALE);
+  int firstCellRow = 0;
+  while (firstCellRow < mask.rows && cv::countNonZero(mask.row(firstCellRow)) == 0) ++firstCellRow;
+  if (firstCellRow <= 325) return false;
+  const cv::Mat slide = cv::imread(test::dataFile(test::kYellowSlide2), cv::IMREAD_COLOR);
+  return cv::imwrite(path.toStdString(), slide.rowRange(0, firstCellRow - 25));
+}
+
 }  // namespace
 
 class TestDiameterGui : public QObject {
@@ -165,11 +175,7 @@ private slots:
   void aSlideWithTooFewCellsToMeasureIsMarkedNotEstimated() {
     const QString folder = scratch_.filePath("field-without-cells");
     QVERIFY(QDir().mkpath(folder + "/images"));
-    const cv::Mat mask = cv::imread(test::maskFile(test::kYellowSlide2), cv::IMREAD_GRAYSCALE);
-    int firstCellRow = 0;
-    while (cv::countNonZero(mask.row(firstCellRow)) == 0) ++firstCellRow;
-    const cv::Mat slide = cv::imread(test::dataFile(test::kYellowSlide2), cv::IMREAD_COLOR);
-    QVERIFY(cv::imwrite((folder + "/images/empty-field.png").toStdString(), slide.rowRange(0, firstCellRow - 25)));
+    QVERIFY(writeFieldWithoutCells(folder + "/images/empty-field.png"));
     {
       MainWindow window;
       window.show();
@@ -208,6 +214,48 @@ private slots:
     const QStringList header = lines[0].split(','), row = lines[1].split(',');
     QCOMPARE(row[header.indexOf("cell_diameter_source")], QString("not estimated"));
     QCOMPARE(row[header.indexOf("cell_diameter_px")], QString("50.00"));
+  }
+
+  // The field beside a slide of many cells (MAR32C2R3, 86): once Count Folder has counted both, the field is counted
+  // again at the slide's estimate (the median of the other slides'), as the CLI's count does, to the object; the
+  // slide list says where its diameter came from, and reopening the folder keeps it.
+  void aSlideWithoutAnEstimateIsCountedAtTheOtherSlidesMedian() {
+    const QString folder = scratch_.filePath("field-beside-a-slide");
+    QVERIFY(QDir().mkpath(folder + "/images"));
+    QVERIFY(writeFieldWithoutCells(folder + "/images/a-field.png"));
+    QVERIFY(QFile::copy(test::dataFile(test::kRedSlide).c_str(), folder + "/images/b-slide.png"));
+    double median = 0;
+    {
+      MainWindow window;
+      window.show();
+      QVERIFY(window.openFolder(folder));
+      QSignalSpy counted(&window, &MainWindow::countingFinished);
+      window.countAll();
+      QVERIFY(counted.wait(600000));
+      QCOMPARE(counted.size(), 1);  // the second pass ends the same Count Folder
+      const SlideAnalysis& field = *window.project()->slide(0).analysis;
+      const SlideAnalysis& slide = *window.project()->slide(1).analysis;
+      QCOMPARE(slide.diameterSource, std::optional(DiameterSource::Estimated));
+      QCOMPARE(field.diameterSource, std::optional(DiameterSource::MedianOfOthers));
+      median = slide.cellDiameterPx;
+      QCOMPARE(field.cellDiameterPx, median);
+      const ImageCount cli = window.project()->counter()->count(folder.toStdString() + "/images/a-field.png", median);
+      QCOMPARE(window.project()->slide(0).count, cli.detection.count());
+      const QAbstractItemModel* list = window.slideList()->model();
+      const QModelIndex diameter = list->index(0, SlideListModel::DiameterColumn);
+      QCOMPARE(list->data(diameter).toString(), QString("%1 px").arg(median, 0, 'f', 0));
+      QVERIFY2(list->data(diameter, Qt::ToolTipRole).toString().contains("the median of the other slides' estimates"),
+               qPrintable(list->data(diameter, Qt::ToolTipRole).toString()));
+      auto* note = window.findChild<QWidget*>("default-diameter-note");
+      QVERIFY(note && !note->isVisible());
+      QString error;
+      QVERIFY2(window.project()->save(&error), qPrintable(error));
+    }
+    Project reopened;
+    QString error;
+    QVERIFY2(reopened.open(folder, &error), qPrintable(error));
+    QCOMPARE(reopened.slide(0).analysis->diameterSource, std::optional(DiameterSource::MedianOfOthers));
+    QCOMPARE(reopened.slide(0).analysis->cellDiameterPx, median);
   }
 };
 

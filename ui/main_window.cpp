@@ -35,6 +35,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <utility>
 
 namespace fluocount::ui {
 
@@ -283,10 +284,17 @@ void MainWindow::countAll(bool again) {
     if (again || project_->slide(i).status != SlideStatus::Counted || project_->imageChangedSinceCounted(i))
       jobs.push_back({project_->generation(), i, project_->slide(i), project_->heatmapPath(i), {}});
   if (jobs.empty()) {
+    if (countAgainAtTheFolderMedian()) return;  // a folder counted before the second pass was
     statusBar()->showMessage(tr("Every slide is counted (Count > Count All Again recounts them)"), 5000);
     return;
   }
+  startCounting(std::move(jobs), counter);
+}
+
+void MainWindow::startCounting(std::vector<CountWorker::Job> jobs, std::shared_ptr<const CellCounter> counter,
+                               std::optional<double> diameterWithoutAnEstimate) {
   counting_ = true;
+  countingAtTheMedian_ = diameterWithoutAnEstimate.has_value();
   countSaved_.invalidate();
   thumbnails_->cancel();  // the count makes each slide's thumbnail, and needs the cores (loadThumbnails after it)
   countAction_->setEnabled(false);
@@ -296,8 +304,9 @@ void MainWindow::countAll(bool again) {
   modelLabel_->setText(tr("%1").arg(QString::fromStdString(counter->methodDescription())));
   worker_->resetCancel();
   const std::optional<double> threshold = project_->userThreshold();
-  QMetaObject::invokeMethod(worker_,
-                            [worker = worker_, jobs, counter, threshold] { worker->run(jobs, counter, threshold); });
+  QMetaObject::invokeMethod(worker_, [worker = worker_, jobs, counter, threshold, diameterWithoutAnEstimate] {
+    worker->run(jobs, counter, threshold, diameterWithoutAnEstimate);
+  });
 }
 
 void MainWindow::cancelCounting() {
@@ -325,6 +334,8 @@ void MainWindow::onCountingFinished(bool cancelled) {
   cancelAction_->setEnabled(false);
   progress_->setVisible(false);
   saveProjectState();
+  const bool secondPassEnded = std::exchange(countingAtTheMedian_, false);
+  if (!cancelled && !secondPassEnded && !reloadWaiting_ && countAgainAtTheFolderMedian()) return;
   loadThumbnails();  // of the slides the count did not reach (cancelled, failed)
   if (!cancelled) showDefaultDiameterNote();
   if (reloadWaiting_) reloadFolder();

@@ -204,6 +204,13 @@ private:
                                                   const HeatmapFileError& error);
   void onSlideCounted(const CountedSlide& counted);
   void onCountingFinished(bool cancelled);
+  // Counts `jobs` on the worker thread; `diameterWithoutAnEstimate` as CountWorker::run's.
+  void startCounting(std::vector<CountWorker::Job> jobs, std::shared_ptr<const CellCounter> counter,
+                     std::optional<double> diameterWithoutAnEstimate = std::nullopt);
+  // The folder's second pass, as the CLI's (core/counter.h, SecondPass): the slides in which too few cells were
+  // found to estimate their diameter are counted again at the median of the other slides' estimates. Returns
+  // whether it started.
+  bool countAgainAtTheFolderMedian();
   void showHover(QPoint pixel);
   void updateCountLabel();
   void applyDisplayRange(double low, double high);
@@ -244,6 +251,7 @@ private:
   QThread countThread_;
   CountWorker* worker_;
   bool counting_ = false;
+  bool countingAtTheMedian_ = false;  // the count running is the second pass, which is not followed by another
   LatestOnly slideLoader_, detector_, recounter_, resweeper_, proposer_;
   LatestOnly handCountOutliner_;
   LatestOnly annotationRematcher_;  // apart from resweeper_, whose newer requests would drop a waiting batch

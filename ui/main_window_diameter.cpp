@@ -76,6 +76,31 @@ void MainWindow::buildDiameterTools() {
           });
 }
 
+bool MainWindow::countAgainAtTheFolderMedian() {
+  if (!project_->isOpen() || !project_->settings().automaticDiameter) return false;
+  std::vector<std::optional<CountedDiameter>> counted(std::size_t(project_->slideCount()));
+  for (int i = 0; i < project_->slideCount(); ++i) {
+    const Slide& slide = project_->slide(i);
+    if (slide.status == SlideStatus::Counted && slide.analysis && slide.analysis->diameterSource)
+      counted[std::size_t(i)] =
+          CountedDiameter{*slide.analysis->diameterSource, slide.analysis->cellDiameterPx, slide.count};
+  }
+  const std::optional<SecondPass> pass = secondPassOf(counted);
+  if (!pass) return false;
+  const std::shared_ptr<const CellCounter> counter = counterOrWarning(tr("Cannot count"));
+  if (!counter) return false;
+  std::vector<CountWorker::Job> jobs;
+  for (const std::size_t i : pass->images)
+    jobs.push_back({project_->generation(), int(i), project_->slide(int(i)), project_->heatmapPath(int(i)), {}});
+  startCounting(std::move(jobs), counter, pass->diameterPx);
+  statusBar()->showMessage(tr("%n slide(s) had too few cells to measure their cell diameter: counting them again at "
+                              "the median of the other slides' estimates, %1 px",
+                              "", int(pass->images.size()))
+                               .arg(pass->diameterPx, 0, 'f', 0),
+                           15000);
+  return true;
+}
+
 void MainWindow::showDefaultDiameterNote() {
   const ProjectSettings& settings = project_->settings();
   const std::shared_ptr<const CellCounter> counter = project_->isOpen() ? project_->counter() : nullptr;

@@ -12,7 +12,7 @@ namespace fluocount::ui {
 CountWorker::CountWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<CountedSlide>(); }
 
 void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> counter,
-                      std::optional<double> threshold) {
+                      std::optional<double> threshold, std::optional<double> diameterWithoutAnEstimate) {
   const int total = int(jobs.size());
   std::vector<std::string> paths;
   for (Job& job : jobs) {
@@ -23,6 +23,8 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
   // The slides go through core's pipeline: while the network counts one, the next is read and the previous one
   // analysed (sweep, thumbnail, heatmap cache) and reported.
   int done = 0;
+  PipelineSettings pipeline;
+  pipeline.diameterWithoutAnEstimatePx = diameterWithoutAnEstimate;
   countInOrder(
       *counter, paths,
       [&](CountOutcome&& outcome) {
@@ -30,7 +32,7 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
         ++done;
         emit progress(done, total, done < total ? jobs[std::size_t(done)].slide.name : QString());
       },
-      {}, &cancelled_);
+      pipeline, &cancelled_);
   emit progress(done, total, {});
   emit finished(bool(cancelled_));
 }

@@ -59,6 +59,11 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
             .arg(data(index, Qt::DisplayRole).toString());
       if (index.column() == StatusColumn) return data(index, Qt::DisplayRole);  // the whole of a narrowed column
       if (index.column() == DiameterColumn && slide.analysis &&
+          slide.analysis->diameterSource == DiameterSource::MedianOfOthers)
+        return tr("Too few cells to measure their size on this slide: counted at the median of the other slides' "
+                  "estimates, %1 px. If its cells are of another size, set the diameter (Settings)")
+            .arg(slide.analysis->cellDiameterPx, 0, 'f', 0);
+      if (index.column() == DiameterColumn && slide.analysis &&
           slide.analysis->diameterSource == DiameterSource::NotEstimated)
         return tr("Too few cells to measure their size on this slide: counted at the default %1 px. If it holds "
                   "cells, set the diameter (Count > Measure Cell Diameter, or Settings)")

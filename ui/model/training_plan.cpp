@@ -27,14 +27,16 @@ QStringList toList(const QJsonValue& value) {
 
 // Where each slide has its own cell diameter (measured on each slide, or µm at its pixel size): the median of the
 // diameters the corrected slides were counted at, else of every counted slide; 0 when none is counted. A slide
-// whose estimate found too few cells was counted at the default, which is no measure of the cells: left out.
+// whose estimate found too few cells was counted at the default or the other slides' median, no measure of its own
+// cells: left out.
 double countedSlidesDiameter(const Project& project) {
   for (const bool annotatedOnly : {true, false}) {
     std::vector<double> diameters;
     for (int i = 0; i < project.slideCount(); ++i) {
       const Slide& slide = project.slide(i);
       if (slide.analysis && (slide.hasMask() || !annotatedOnly) &&
-          slide.analysis->diameterSource != DiameterSource::NotEstimated)
+          slide.analysis->diameterSource != DiameterSource::NotEstimated &&
+          slide.analysis->diameterSource != DiameterSource::MedianOfOthers)
         diameters.push_back(slide.analysis->cellDiameterPx);
     }
     if (diameters.empty()) continue;
