@@ -12,6 +12,7 @@
 
 #include <QTableView>
 
+#include <QFont>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -244,6 +245,8 @@ private slots:
       const QAbstractItemModel* list = window.slideList()->model();
       const QModelIndex diameter = list->index(0, SlideListModel::DiameterColumn);
       QCOMPARE(list->data(diameter).toString(), QString("%1 px").arg(median, 0, 'f', 0));
+      QVERIFY(list->data(diameter, Qt::FontRole).value<QFont>().italic());
+      QVERIFY(!list->data(list->index(1, SlideListModel::DiameterColumn), Qt::FontRole).isValid());
       QVERIFY2(list->data(diameter, Qt::ToolTipRole).toString().contains("the median of the other slides' estimates"),
                qPrintable(list->data(diameter, Qt::ToolTipRole).toString()));
       auto* note = window.findChild<QWidget*>("default-diameter-note");

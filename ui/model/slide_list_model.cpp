@@ -3,6 +3,7 @@
 #include <QBrush>
 #include <QColor>
 #include <QDir>
+#include <QFont>
 
 namespace fluocount::ui {
 
@@ -77,6 +78,15 @@ QVariant SlideListModel::data(const QModelIndex& index, int role) const {
     case Qt::ForegroundRole:
       if (slide.status == SlideStatus::Failed) return QBrush(QColor(200, 40, 40));
       break;
+    case Qt::FontRole:
+      // A diameter taken from the other slides, not measured on this one: in italics (its tooltip says why).
+      if (index.column() == DiameterColumn && slide.analysis &&
+          slide.analysis->diameterSource == DiameterSource::MedianOfOthers) {
+        QFont italic;
+        italic.setItalic(true);
+        return italic;
+      }
+      break;
     case Qt::TextAlignmentRole:
       if (index.column() == CountColumn || index.column() == BeforeColumn || index.column() == DiameterColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -90,7 +100,9 @@ QVariant SlideListModel::headerData(int section, Qt::Orientation orientation, in
   if (role == Qt::ToolTipRole && section == BeforeColumn)
     return tr("The count with the previous model (%1)").arg(project_->previousModel());
   if (role == Qt::ToolTipRole && section == DiameterColumn)
-    return tr("The cell diameter the slide was counted at (measured on each slide, or the one set)");
+    return tr(
+        "The cell diameter the slide was counted at (measured on each slide, or the one set; in italics: the "
+        "median of the other slides', for a slide with too few cells to measure)");
   if (role != Qt::DisplayRole) return {};
   switch (section) {
     case NameColumn: return tr("Slide");
