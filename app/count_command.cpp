@@ -105,7 +105,7 @@ bool countAgainAtTheRunMedian(CountTables& tables, PipelineSettings pipeline) {
                pass->images.size(), fixedDecimal(pass->diameterPx, 1).c_str());
   std::vector<std::string> paths;
   for (std::size_t i : pass->images) paths.push_back(tables.files.at(i));
-  pipeline.diameterWithoutAnEstimatePx = pass->diameterPx;
+  pipeline.othersMedianPx = pass->diameterPx;
   ProgressBar progress("count again", static_cast<int>(paths.size()));
   const std::size_t delivered = countInOrder(
       tables.counter, paths,

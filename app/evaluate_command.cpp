@@ -143,15 +143,15 @@ int runEvaluateCommand(const QStringList& arguments) {
                    counter->methodDescription().c_str(),
                    matchingFromOptions(parser, counter->cellDiameterPx()).maxCentreDistancePx);
   }
-  const auto predict = [&](const AnnotatedImage& item, std::optional<double> diameterWithoutAnEstimate) -> Predicted {
+  const auto predict = [&](const AnnotatedImage& item, std::optional<double> othersMedianPx) -> Predicted {
     if (!counter) return predictionsOf(item, predictions, predictionsDiameter);
-    ImageCount result = counter->count(item.image, diameterWithoutAnEstimate);
+    ImageCount result = counter->count(item.image, othersMedianPx);
     return {std::move(result.detection), result.size, result.cellDiameterPx, result.diameterSource};
   };
-  const auto score = [&](const AnnotatedImage& item, std::optional<double> diameterWithoutAnEstimate) {
+  const auto score = [&](const AnnotatedImage& item, std::optional<double> othersMedianPx) {
     ScoredImage scored;
     try {
-      const Predicted result = predict(item, diameterWithoutAnEstimate);
+      const Predicted result = predict(item, othersMedianPx);
       const Detection truth = truthFor(item, result.size, parser, result.cellDiameterPx);
       scored.evaluation = evaluateImage(fileName(item.image), result.detection, truth,
                                         matchingFromOptions(parser, result.cellDiameterPx));

@@ -25,10 +25,10 @@ int runSweepCommand(const QStringList& arguments) {
 
   // Each image is swept with its own match distance (its cell diameter, which --diameter auto estimates per
   // image), and the sweeps are pooled.
-  const auto sweepImage = [&](const AnnotatedImage& item, std::optional<double> diameterWithoutAnEstimate,
+  const auto sweepImage = [&](const AnnotatedImage& item, std::optional<double> othersMedianPx,
                               std::optional<CountedDiameter>& diameter) -> std::optional<SweepResult> {
     try {
-      const ImageCount result = counter.count(item.image, diameterWithoutAnEstimate);
+      const ImageCount result = counter.count(item.image, othersMedianPx);
       diameter = CountedDiameter{result.diameterSource, result.cellDiameterPx, result.detection.count()};
       const SweepImage image{fileName(item.image), result.heatmap, result.postprocess,
                              truthFor(item, result.size, parser, result.cellDiameterPx)};

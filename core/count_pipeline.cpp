@@ -112,7 +112,7 @@ std::size_t countOneAtATime(const CellCounter& counter, const std::vector<std::s
   std::size_t delivered = 0;
   for (std::size_t i = 0; i < paths.size() && !cancelled(cancel); ++i) {
     CountOutcome outcome = preparedOutcome(counter, paths, i);
-    runStage(outcome, [&](ImageCount& image) { counter.computeHeatmap(image, settings.diameterWithoutAnEstimatePx); });
+    runStage(outcome, [&](ImageCount& image) { counter.computeHeatmap(image, settings.othersMedianPx); });
     runStage(outcome, [&](ImageCount& image) { counter.finishCount(image); });
     deliver(std::move(outcome));
     ++delivered;
@@ -187,8 +187,7 @@ std::size_t countInOrder(const CellCounter& counter, const std::vector<std::stri
       budget.giveBack(pixels);
       break;
     }
-    runStage(item->outcome,
-             [&](ImageCount& image) { counter.computeHeatmap(image, settings.diameterWithoutAnEstimatePx); });
+    runStage(item->outcome, [&](ImageCount& image) { counter.computeHeatmap(image, settings.othersMedianPx); });
     if (!computed.push(std::move(*item))) {
       budget.giveBack(pixels);
       break;

@@ -38,9 +38,9 @@ struct PipelineSettings {
   // folder of huge images is counted one at a time rather than five at once (an RGB float copy is 12 bytes a
   // pixel, and the heatmap, labels and raw channels add about as much again).
   std::int64_t maxPixelsInFlight = 20'000'000;
-  // A run's second pass (SecondPass in core/counter.h): where the counter estimates each image's diameter and finds
-  // too few cells to measure one, the image is counted at this instead of the default diameter.
-  std::optional<double> diameterWithoutAnEstimatePx;
+  // A run's second pass (SecondPass in core/counter.h) over images whose estimate found too few cells: with
+  // automatic diameters, each is counted at this diameter (CellCounter::count's othersMedianPx).
+  std::optional<double> othersMedianPx;
 };
 
 // Whether countInOrder overlaps the stages for this counter under these settings.

@@ -106,8 +106,8 @@ CellCounter chooseCounter(const CounterChoice& choice, const CountSettings& sett
   return CellCounter::withModel(loadModel(*modelFile), withModelFile);
 }
 
-ImageCount CellCounter::count(const std::string& path, std::optional<double> diameterWithoutAnEstimate) const {
-  return countRaw(loadImage(path, state_->settings.limits), diameterWithoutAnEstimate);
+ImageCount CellCounter::count(const std::string& path, std::optional<double> othersMedianPx) const {
+  return countRaw(loadImage(path, state_->settings.limits), othersMedianPx);
 }
 
 std::optional<SecondPass> secondPassOf(const std::vector<std::optional<CountedDiameter>>& counted) {
@@ -221,9 +221,9 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-ImageCount CellCounter::countRaw(const RawImage& raw, std::optional<double> diameterWithoutAnEstimate) const {
+ImageCount CellCounter::countRaw(const RawImage& raw, std::optional<double> othersMedianPx) const {
   ImageCount result = prepareCount(raw);
-  computeHeatmap(result, diameterWithoutAnEstimate);
+  computeHeatmap(result, othersMedianPx);
   finishCount(result);
   return result;
 }
@@ -256,7 +256,7 @@ ImageCount CellCounter::prepareCount(const RawImage& raw) const {
   return result;
 }
 
-void CellCounter::computeHeatmap(ImageCount& result, std::optional<double> diameterWithoutAnEstimate) const {
+void CellCounter::computeHeatmap(ImageCount& result, std::optional<double> othersMedianPx) const {
   const auto start = std::chrono::steady_clock::now();
   const State& s = *state_;
   std::map<double, Foreground> byDiameter;  // each pass the estimate made, kept so that the count reuses it
@@ -266,7 +266,10 @@ void CellCounter::computeHeatmap(ImageCount& result, std::optional<double> diame
     return byDiameter.emplace(diameter, foregroundOf(s.predictor, s.settings, s.modelThreshold, result.rgb, diameter))
         .first->second;
   };
-  if (s.settings.automaticDiameter) {
+  if (s.settings.automaticDiameter && othersMedianPx) {
+    result.cellDiameterPx = *othersMedianPx;
+    result.diameterSource = DiameterSource::MedianOfOthers;
+  } else if (s.settings.automaticDiameter) {
     result.diameterEstimate = estimateCellDiameter(
         [&](double diameter, const cv::Rect& window) {
           if (!window.empty()) return detectInWindow(result.rgb, window, diameter);
@@ -274,15 +277,9 @@ void CellCounter::computeHeatmap(ImageCount& result, std::optional<double> diame
           return detectObjects(f.heatmap, f.ownThreshold, postprocess(diameter));
         },
         s.settings.diameterSearch);
-    if (result.diameterEstimate->found()) {
-      result.cellDiameterPx = result.diameterEstimate->diameterPx;
-      result.diameterSource = DiameterSource::Estimated;
-    } else if (diameterWithoutAnEstimate) {
-      result.cellDiameterPx = *diameterWithoutAnEstimate;
-      result.diameterSource = DiameterSource::MedianOfOthers;
-    } else {
-      result.diameterSource = DiameterSource::NotEstimated;
-    }
+    const bool found = result.diameterEstimate->found();
+    if (found) result.cellDiameterPx = result.diameterEstimate->diameterPx;
+    result.diameterSource = found ? DiameterSource::Estimated : DiameterSource::NotEstimated;
   }
   result.postprocess = postprocess(result.cellDiameterPx);
   const Foreground& chosen = foregroundAt(result.cellDiameterPx);

@@ -123,17 +123,17 @@ public:
   CellCounter(CellCounter&&) noexcept;
   CellCounter& operator=(CellCounter&&) noexcept;
 
-  // Throws ImageError for unreadable images. `diameterWithoutAnEstimate`: with automatic diameters, what an image in
-  // which too few cells are found to measure is counted at (a run's second pass: SecondPass), instead of the
-  // default diameter.
-  ImageCount count(const std::string& path, std::optional<double> diameterWithoutAnEstimate = std::nullopt) const;
-  ImageCount countRaw(const RawImage& raw, std::optional<double> diameterWithoutAnEstimate = std::nullopt) const;
+  // Throws ImageError for unreadable images. `othersMedianPx`, with automatic diameters: a run's second pass
+  // (SecondPass) of an image whose estimate found too few cells: it is counted at this diameter, the median of the
+  // other images' estimates, without estimating again (the estimate would find what it found the first time).
+  ImageCount count(const std::string& path, std::optional<double> othersMedianPx = std::nullopt) const;
+  ImageCount countRaw(const RawImage& raw, std::optional<double> othersMedianPx = std::nullopt) const;
 
   // countRaw's three stages, which core/count_pipeline.h runs on three threads (each adds its time to `seconds`):
   // the image's facts, normalised pixels and diameter; the network's heatmap (with the diameter estimate, which
   // needs the network at several diameters); the cells at the threshold, measured in every channel.
   ImageCount prepareCount(const RawImage& raw) const;
-  void computeHeatmap(ImageCount& image, std::optional<double> diameterWithoutAnEstimate = std::nullopt) const;
+  void computeHeatmap(ImageCount& image, std::optional<double> othersMedianPx = std::nullopt) const;
   void finishCount(ImageCount& image) const;
 
   // The image as the counter sees it (normalised CV_32FC3), for re-detecting from a cached heatmap.

@@ -292,9 +292,9 @@ void MainWindow::countAll(bool again) {
 }
 
 void MainWindow::startCounting(std::vector<CountWorker::Job> jobs, std::shared_ptr<const CellCounter> counter,
-                               std::optional<double> diameterWithoutAnEstimate) {
+                               std::optional<double> othersMedianPx) {
   counting_ = true;
-  countingAtTheMedian_ = diameterWithoutAnEstimate.has_value();
+  countingAtTheMedian_ = othersMedianPx.has_value();
   countSaved_.invalidate();
   thumbnails_->cancel();  // the count makes each slide's thumbnail, and needs the cores (loadThumbnails after it)
   countAction_->setEnabled(false);
@@ -304,8 +304,8 @@ void MainWindow::startCounting(std::vector<CountWorker::Job> jobs, std::shared_p
   modelLabel_->setText(tr("%1").arg(QString::fromStdString(counter->methodDescription())));
   worker_->resetCancel();
   const std::optional<double> threshold = project_->userThreshold();
-  QMetaObject::invokeMethod(worker_, [worker = worker_, jobs, counter, threshold, diameterWithoutAnEstimate] {
-    worker->run(jobs, counter, threshold, diameterWithoutAnEstimate);
+  QMetaObject::invokeMethod(worker_, [worker = worker_, jobs, counter, threshold, othersMedianPx] {
+    worker->run(jobs, counter, threshold, othersMedianPx);
   });
 }
 

@@ -204,9 +204,9 @@ private:
                                                   const HeatmapFileError& error);
   void onSlideCounted(const CountedSlide& counted);
   void onCountingFinished(bool cancelled);
-  // Counts `jobs` on the worker thread; `diameterWithoutAnEstimate` as CountWorker::run's.
+  // Counts `jobs` on the worker thread; `othersMedianPx` as CountWorker::run's.
   void startCounting(std::vector<CountWorker::Job> jobs, std::shared_ptr<const CellCounter> counter,
-                     std::optional<double> diameterWithoutAnEstimate = std::nullopt);
+                     std::optional<double> othersMedianPx = std::nullopt);
   // The folder's second pass, as the CLI's (core/counter.h, SecondPass): the slides in which too few cells were
   // found to estimate their diameter are counted again at the median of the other slides' estimates. Returns
   // whether it started.

@@ -12,7 +12,7 @@ namespace fluocount::ui {
 CountWorker::CountWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<CountedSlide>(); }
 
 void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> counter,
-                      std::optional<double> threshold, std::optional<double> diameterWithoutAnEstimate) {
+                      std::optional<double> threshold, std::optional<double> othersMedianPx) {
   const int total = int(jobs.size());
   std::vector<std::string> paths;
   for (Job& job : jobs) {
@@ -24,7 +24,7 @@ void CountWorker::run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> 
   // analysed (sweep, thumbnail, heatmap cache) and reported.
   int done = 0;
   PipelineSettings pipeline;
-  pipeline.diameterWithoutAnEstimatePx = diameterWithoutAnEstimate;
+  pipeline.othersMedianPx = othersMedianPx;
   countInOrder(
       *counter, paths,
       [&](CountOutcome&& outcome) {

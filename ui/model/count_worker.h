@@ -29,10 +29,10 @@ public:
     QString heatmapCache;  // where to keep the heatmap (empty: nowhere)
     QString imageStamp;    // the image's imageStamp when the run started (set by run)
   };
-  // `diameterWithoutAnEstimate`: the folder's second pass (core/counter.h, SecondPass): a slide in which too few
-  // cells are found to estimate its diameter is counted at this, the median of the other slides' estimates.
+  // `othersMedianPx`: the folder's second pass (core/counter.h, SecondPass) over slides whose estimate found too few
+  // cells: each is counted at this, the median of the other slides' estimates.
   void run(std::vector<Job> jobs, std::shared_ptr<const CellCounter> counter, std::optional<double> threshold,
-           std::optional<double> diameterWithoutAnEstimate = std::nullopt);
+           std::optional<double> othersMedianPx = std::nullopt);
   void resetCancel() { cancelled_ = false; }
 
 signals:
