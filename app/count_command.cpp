@@ -408,18 +408,20 @@ int runCountCommand(const QStringList& arguments) {
   if (tables.regionFailures)
     std::printf("%d image(s) without regions (their regions file was refused)\n", tables.regionFailures);
   if (journal && !stopped && !stoppedInSecondPass && !tables.failures && !tables.regionFailures) journal->remove();
+  // Without --out there is no journal to resume from: the run is counted again.
   if (stoppedInSecondPass) {
     std::printf(
         "stopped while counting the images without an estimate again: those it did not reach keep their count at the "
-        "default diameter (cell_diameter_source \"%s\"); the same command with --resume counts them again\n",
-        diameterSourceName(DiameterSource::NotEstimated).c_str());
+        "default diameter (cell_diameter_source \"%s\"); %s\n",
+        diameterSourceName(DiameterSource::NotEstimated).c_str(),
+        journal ? "the same command with --resume counts them at the median" : "run the command again");
     return 130;
   }
   if (stopped) {
-    std::printf(
-        "stopped after %zu of %zu image(s): the tables list the other %zu as not counted; the same command "
-        "with --resume counts them\n",
-        files.size() - (pending.size() - delivered), files.size(), pending.size() - delivered);
+    std::printf("stopped after %zu of %zu image(s): the tables list the other %zu as not counted; %s\n",
+                files.size() - (pending.size() - delivered), files.size(), pending.size() - delivered,
+                journal ? "the same command with --resume counts them"
+                        : "run the command again (with --out DIR, a stopped run can be resumed)");
     return 130;
   }
   if (journal && (tables.failures || tables.regionFailures))
